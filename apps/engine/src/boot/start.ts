@@ -1,0 +1,123 @@
+// `cascade start`: the whole platform on one machine. Database (external or embedded) → migrations
+// → demo data if empty → online store (Redis or in-process) → engine HTTP → console. Ctrl-C (or
+// SIGTERM) stops everything in reverse order, including the embedded PostgreSQL.
+import { createPrismaClient } from "@cascade/db";
+import { DEMO_API_KEY, DEMO_CONSOLE_EMAIL, DEMO_CONSOLE_PASSWORD } from "@cascade/core";
+import type { EngineEnv } from "../env.ts";
+import { ENGINE_VERSION } from "../version.ts";
+import { buildApp } from "../server/app.ts";
+import { createOnlineStore } from "../stores/index.ts";
+import { isDatabaseEmpty, seedDemo } from "../demo/loadDemo.ts";
+import { createProgressReporter } from "../cli/progress.ts";
+import { createLogger } from "./logger.ts";
+import { migrateDatabase, resolveDatabase } from "./database.ts";
+import { buildConsole, startConsole, type ConsoleProcess } from "./consoleProcess.ts";
+
+type Stoppable = { name: string; stop: () => Promise<unknown> };
+
+export async function startPlatform(env: EngineEnv): Promise<void> {
+  const logger = createLogger(env.LOG_LEVEL);
+  const stack: Stoppable[] = [];
+  let stopping = false;
+
+  const shutdown = async (reason: string, exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, "shutting down");
+    for (const part of stack.reverse()) {
+      try {
+        await part.stop();
+        logger.debug({ part: part.name }, "stopped");
+      } catch (error) {
+        logger.error({ part: part.name, err: error }, "failed to stop cleanly");
+      }
+    }
+    logger.info("stopped");
+    process.exit(exitCode);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stopping) {
+        logger.warn("second signal: exiting immediately");
+        process.exit(130);
+      }
+      void shutdown(signal, 0);
+    });
+  }
+
+  try {
+    // The console build is the slowest step on a first start; run it alongside database setup.
+    const consoleBuilt = env.CASCADE_CONSOLE ? buildConsole(logger) : Promise.resolve();
+    consoleBuilt.catch(() => undefined);
+
+    const database = await resolveDatabase(env, logger);
+    stack.push({ name: "database", stop: database.stop });
+    await migrateDatabase(database.url, logger);
+
+    if (env.CASCADE_DEMO && (await isDatabaseEmpty(database.url))) {
+      logger.info({ size: env.CASCADE_DEMO_SIZE }, "empty database: loading the demo world");
+      const summary = await seedDemo({
+        databaseUrl: database.url,
+        size: env.CASCADE_DEMO_SIZE,
+        seed: env.CASCADE_DEMO_SEED,
+        onProgress: createProgressReporter(),
+      });
+      logger.info({ summary }, "demo world loaded");
+    }
+
+    const db = createPrismaClient(database.url);
+    stack.push({ name: "prisma", stop: () => db.$disconnect() });
+    const store = await createOnlineStore({ redisUrl: env.REDIS_URL });
+    stack.push({ name: "online store", stop: () => store.close() });
+
+    const app = await buildApp({
+      db,
+      store,
+      logger,
+      info: { version: ENGINE_VERSION, databaseMode: database.mode, storeMode: env.REDIS_URL ? "redis" : "memory" },
+      bodyLimitBytes: env.CASCADE_BODY_LIMIT,
+    });
+    stack.push({ name: "engine", stop: () => app.close() });
+    await app.listen({ host: env.ENGINE_HOST, port: env.ENGINE_PORT });
+    const engineUrl = `http://${env.ENGINE_HOST}:${env.ENGINE_PORT}`;
+
+    let consoleProcess: ConsoleProcess | null = null;
+    if (env.CASCADE_CONSOLE) {
+      await consoleBuilt;
+      consoleProcess = await startConsole({
+        host: env.ENGINE_HOST,
+        port: env.CONSOLE_PORT,
+        databaseUrl: database.url,
+        engineUrl,
+        logger,
+      });
+      stack.push({ name: "console", stop: consoleProcess.stop });
+    }
+
+    printBanner({ engineUrl, consoleUrl: consoleProcess?.url ?? null, databaseMode: database.mode, storeMode: env.REDIS_URL ? "redis" : "memory" });
+  } catch (error) {
+    logger.fatal({ err: error }, "start failed");
+    await shutdown("start failed", 1);
+  }
+}
+
+function printBanner(info: { engineUrl: string; consoleUrl: string | null; databaseMode: string; storeMode: string }): void {
+  const lines = [
+    "",
+    "  Cascade is running",
+    `    engine   ${info.engineUrl}   (health: ${info.engineUrl}/v1/health)`,
+    info.consoleUrl ? `    console  ${info.consoleUrl}` : "    console  disabled (CASCADE_CONSOLE=false)",
+    `    storage  PostgreSQL ${info.databaseMode}, online store ${info.storeMode}`,
+    "",
+    `  Demo console login   ${DEMO_CONSOLE_EMAIL} / ${DEMO_CONSOLE_PASSWORD}`,
+    `  Demo API key         ${DEMO_API_KEY}`,
+    "  (demo credentials exist only in demo data; revoke them on any networked deployment)",
+    "",
+    `  Try: curl -s -X POST ${info.engineUrl}/v1/recommendations -H 'authorization: Bearer ${DEMO_API_KEY}' \\`,
+    `         -H 'content-type: application/json' -d '{"userId":"user-00001","count":5}'`,
+    "",
+    "  Ctrl-C stops everything.",
+    "",
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}

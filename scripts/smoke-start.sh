@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `npm start` with no DATABASE_URL/REDIS_URL on an empty data folder: must come up (embedded
+# PostgreSQL + demo data + engine + console), answer /v1/health and a recommendation request,
+# then stop cleanly on SIGINT, embedded PostgreSQL included. Ports differ from the defaults so a
+# developer's running instance is not disturbed.
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+
+data_dir="$(mktemp -d /tmp/cascade-smoke.XXXXXX)"
+chmod 755 "$data_dir"   # the embedded PostgreSQL runs as the postgres user when we are root
+log="$data_dir/start.log"
+engine=http://127.0.0.1:4290
+key="$(node --import tsx -e 'import("@cascade/core").then((core) => console.log(core.DEMO_API_KEY))')"
+
+env -u DATABASE_URL -u REDIS_URL CASCADE_DATA_DIR="$data_dir" ENGINE_PORT=4290 CONSOLE_PORT=3290 \
+  CASCADE_EMBEDDED_PG_PORT=54391 CASCADE_DEMO_SIZE="${SMOKE_DEMO_SIZE:-default}" LOG_LEVEL=info \
+  setsid npm start >"$log" 2>&1 &
+pid=$!
+cleanup() { kill -9 -- -"$pid" 2>/dev/null || true; }
+trap cleanup EXIT
+
+ready=""
+for _ in $(seq 1 600); do
+  if grep -q "Cascade is running" "$log" 2>/dev/null; then ready=1; break; fi
+  if ! kill -0 "$pid" 2>/dev/null; then break; fi
+  sleep 1
+done
+if [ -z "$ready" ]; then echo "npm start did not come up; log:"; tail -50 "$log"; exit 1; fi
+echo "came up after ${SECONDS}s"
+
+health="$(curl -fsS "$engine/v1/health")"
+echo "health: $health"
+echo "$health" | grep -q '"mode":"embedded"'
+echo "$health" | grep -q '"mode":"memory"'
+
+recs="$(curl -fsS -X POST "$engine/v1/recommendations" -H "authorization: Bearer $key" \
+  -H 'content-type: application/json' -d '{"userId":"user-00001","count":5}')"
+echo "recommendations: $recs"
+[ "$(echo "$recs" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).items.length))')" = 5 ]
+
+curl -fsS -o /dev/null -w 'console /login: %{http_code}\n' http://127.0.0.1:3290/login
+
+kill -INT -- -"$pid"
+for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+if kill -0 "$pid" 2>/dev/null; then echo "did not stop within 60s after SIGINT"; tail -30 "$log"; exit 1; fi
+if pgrep -f "$data_dir/postgres" >/dev/null; then echo "embedded PostgreSQL still running after stop"; exit 1; fi
+grep -q '"msg":"stopped"' "$log" || { echo "no clean 'stopped' line"; tail -30 "$log"; exit 1; }
+echo "stopped cleanly"
+trap - EXIT
+rm -rf "$data_dir"
