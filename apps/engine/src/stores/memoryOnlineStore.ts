@@ -1,0 +1,288 @@
+// In-process OnlineStore for embedded mode (no REDIS_URL): the same semantics as the Redis
+// implementation, proven by the shared contract suite. State lives in this process only, so it
+// fits one engine replica; several replicas need Redis.
+import {
+  assertCount,
+  assertFiniteNumbers,
+  assertTtl,
+  OnlineStoreError,
+  type CappedListPush,
+  type HashIncrement,
+  type HashWrite,
+  type NumericHash,
+  type OnlineStore,
+  type ScoredMember,
+  type SortedSetIncrement,
+  type StoreKey,
+} from "./onlineStore.ts";
+
+type Entry =
+  | { kind: "hash"; fields: Map<string, number>; expiresAt: number | null }
+  | { kind: "sortedSet"; scores: Map<string, number>; expiresAt: number | null }
+  | { kind: "list"; values: string[]; expiresAt: number | null };
+
+type EntryKind = Entry["kind"];
+type EntryOf<K extends EntryKind> = Extract<Entry, { kind: K }>;
+
+export type MemoryOnlineStoreOptions = {
+  /** Clock, injectable for tests. */
+  now?: () => number;
+  /** How often expired keys nobody reads again are swept out (expiry is also checked on every access). */
+  sweepIntervalMs?: number;
+};
+
+export function createMemoryOnlineStore(options: MemoryOnlineStoreOptions = {}): OnlineStore {
+  return new MemoryOnlineStore(options);
+}
+
+class MemoryOnlineStore implements OnlineStore {
+  private readonly entries = new Map<string, Entry>();
+  private readonly now: () => number;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(options: MemoryOnlineStoreOptions) {
+    this.now = options.now ?? Date.now;
+    this.sweepTimer = setInterval(() => this.sweepExpired(), options.sweepIntervalMs ?? 60_000);
+    this.sweepTimer.unref();
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    this.entries.clear();
+  }
+
+  async readHashes(keys: readonly StoreKey[], fields?: readonly string[]): Promise<NumericHash[]> {
+    this.assertOpen();
+    if (fields?.length === 0) return keys.map(() => ({}));
+    return this.eachKey(keys, (key) => {
+      const hash = this.read(key, "hash");
+      const result: NumericHash = {};
+      if (!hash) return result;
+      for (const field of fields ?? hash.fields.keys()) {
+        const value = hash.fields.get(field);
+        if (value !== undefined) result[field] = value;
+      }
+      return result;
+    });
+  }
+
+  async writeHashes(writes: readonly HashWrite[]): Promise<void> {
+    this.assertOpen();
+    for (const write of writes) {
+      assertFiniteNumbers(write.values, "hash values");
+      assertTtl(write.ttlMs);
+    }
+    this.eachKey(writes, (write) => {
+      const fields = Object.entries(write.values);
+      if (fields.length === 0) return;
+      const hash = this.readOrCreate(write.key, "hash");
+      for (const [field, value] of fields) hash.fields.set(field, value);
+      this.applyTtl(write.key, write.ttlMs);
+    });
+  }
+
+  async incrementHashes(increments: readonly HashIncrement[]): Promise<NumericHash[]> {
+    this.assertOpen();
+    for (const increment of increments) {
+      assertFiniteNumbers(increment.increments, "hash increments");
+      assertTtl(increment.ttlMs);
+    }
+    return this.eachKey(increments, (increment) => {
+      const result: NumericHash = {};
+      const fields = Object.entries(increment.increments);
+      if (fields.length === 0) return result;
+      const hash = this.readOrCreate(increment.key, "hash");
+      for (const [field, by] of fields) {
+        const value = (hash.fields.get(field) ?? 0) + by;
+        hash.fields.set(field, value);
+        result[field] = value;
+      }
+      this.applyTtl(increment.key, increment.ttlMs);
+      return result;
+    });
+  }
+
+  async incrementSortedSets(increments: readonly SortedSetIncrement[]): Promise<number[]> {
+    this.assertOpen();
+    for (const increment of increments) {
+      assertFiniteNumbers(increment.by, "sorted set increments");
+      assertTtl(increment.ttlMs);
+    }
+    return this.eachKey(increments, (increment) => {
+      const set = this.readOrCreate(increment.key, "sortedSet");
+      const score = (set.scores.get(increment.member) ?? 0) + increment.by;
+      set.scores.set(increment.member, score);
+      this.applyTtl(increment.key, increment.ttlMs);
+      return score;
+    });
+  }
+
+  async topOfSortedSet(key: StoreKey, limit: number): Promise<ScoredMember[]> {
+    this.assertOpen();
+    assertCount(limit, "limit", 0);
+    const set = this.read(key, "sortedSet");
+    if (!set || limit === 0) return [];
+    return ascendingMembers(set).reverse().slice(0, limit);
+  }
+
+  async sortedSetScores(key: StoreKey, members: readonly string[]): Promise<(number | null)[]> {
+    this.assertOpen();
+    const set = this.read(key, "sortedSet");
+    return members.map((member) => set?.scores.get(member) ?? null);
+  }
+
+  async trimSortedSet(key: StoreKey, keep: number): Promise<void> {
+    this.assertOpen();
+    assertCount(keep, "keep", 0);
+    const set = this.read(key, "sortedSet");
+    if (!set || set.scores.size <= keep) return;
+    const ascending = ascendingMembers(set);
+    for (const { member } of ascending.slice(0, ascending.length - keep)) set.scores.delete(member);
+    if (set.scores.size === 0) this.entries.delete(key);
+  }
+
+  async pushToCappedLists(pushes: readonly CappedListPush[]): Promise<void> {
+    this.assertOpen();
+    for (const push of pushes) {
+      assertCount(push.maxLength, "maxLength", 1);
+      assertTtl(push.ttlMs);
+    }
+    this.eachKey(pushes, (push) => {
+      if (push.values.length === 0) return;
+      const list = this.readOrCreate(push.key, "list");
+      list.values.unshift(...[...push.values].reverse());
+      if (list.values.length > push.maxLength) list.values.length = push.maxLength;
+      this.applyTtl(push.key, push.ttlMs);
+    });
+  }
+
+  async readLists(keys: readonly StoreKey[], limit: number): Promise<string[][]> {
+    this.assertOpen();
+    assertCount(limit, "limit", 0);
+    return this.eachKey(keys, (key) => this.read(key, "list")?.values.slice(0, limit) ?? []);
+  }
+
+  async expire(key: StoreKey, ttlMs: number): Promise<boolean> {
+    this.assertOpen();
+    assertTtl(ttlMs);
+    const entry = this.live(key);
+    if (!entry) return false;
+    entry.expiresAt = this.now() + ttlMs;
+    return true;
+  }
+
+  async ttl(key: StoreKey): Promise<number | null> {
+    this.assertOpen();
+    const expiresAt = this.live(key)?.expiresAt;
+    return expiresAt == null ? null : Math.max(0, expiresAt - this.now());
+  }
+
+  async delete(keys: readonly StoreKey[]): Promise<number> {
+    this.assertOpen();
+    let removed = 0;
+    for (const key of keys) {
+      if (this.live(key)) {
+        this.entries.delete(key);
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new OnlineStoreError("online store is closed");
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt !== null && entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private read<K extends EntryKind>(key: string, kind: K): EntryOf<K> | undefined {
+    const entry = this.live(key);
+    if (!entry) return undefined;
+    if (entry.kind !== kind) throw wrongType(key, entry.kind, kind);
+    return entry as EntryOf<K>;
+  }
+
+  private readOrCreate<K extends EntryKind>(key: string, kind: K): EntryOf<K> {
+    const existing = this.read(key, kind);
+    if (existing) return existing;
+    const created = emptyEntry(kind);
+    this.entries.set(key, created);
+    return created;
+  }
+
+  private applyTtl(key: string, ttlMs: number | undefined): void {
+    const entry = this.entries.get(key);
+    if (entry && ttlMs !== undefined) entry.expiresAt = this.now() + ttlMs;
+  }
+
+  /**
+   * Runs one step per key like a Redis pipeline: a failing key (wrong type) does not stop the
+   * others, and the first failure is thrown once all ran.
+   */
+  private eachKey<T, R>(inputs: readonly T[], step: (input: T) => R): R[] {
+    const results: R[] = [];
+    let firstError: unknown;
+    for (const input of inputs) {
+      try {
+        results.push(step(input));
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+    return results;
+  }
+
+  private sweepExpired(): void {
+    for (const key of this.entries.keys()) this.live(key);
+  }
+}
+
+function emptyEntry<K extends EntryKind>(kind: K): EntryOf<K> {
+  switch (kind) {
+    case "hash":
+      return { kind, fields: new Map(), expiresAt: null } as EntryOf<K>;
+    case "sortedSet":
+      return { kind, scores: new Map(), expiresAt: null } as EntryOf<K>;
+    default:
+      return { kind, values: [], expiresAt: null } as EntryOf<K>;
+  }
+}
+
+function wrongType(key: string, actual: EntryKind, wanted: EntryKind): OnlineStoreError {
+  return new OnlineStoreError(`WRONGTYPE key ${key} holds a ${actual}, not a ${wanted}`);
+}
+
+/** Redis order: ascending score, equal scores by member bytes (memcmp of UTF-8). */
+function ascendingMembers(set: EntryOf<"sortedSet">): ScoredMember[] {
+  return [...set.scores]
+    .map(([member, score]) => ({ member, score }))
+    .sort((a, b) => a.score - b.score || compareUtf8(a.member, b.member));
+}
+
+/** Code-point order equals UTF-8 byte order (plain `<` compares UTF-16 units, which differs for astral characters). */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const left = a[Symbol.iterator]();
+  const right = b[Symbol.iterator]();
+  for (;;) {
+    const x = left.next();
+    const y = right.next();
+    if (x.done || y.done) return x.done ? (y.done ? 0 : -1) : 1;
+    const difference = x.value.codePointAt(0)! - y.value.codePointAt(0)!;
+    if (difference !== 0) return difference;
+  }
+}

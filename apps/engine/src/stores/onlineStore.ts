@@ -1,0 +1,99 @@
+// The online store: low-latency state the engine reads on the request path and the real-time
+// consumers write (per-user counter hashes, per-item decayed counters in sorted sets, capped
+// recent-item lists). Two implementations with identical semantics (memory, Redis) are held to
+// one contract suite (onlineStoreContract.ts).
+//
+// Every batch method takes many keys and costs one round trip. Keys are built by `storeKey`, which
+// groups all keys of one entity under one hash tag, so on Redis Cluster a request touches one
+// shard per entity.
+
+declare const storeKeyBrand: unique symbol;
+
+/** A key built by `storeKey`; the brand keeps raw strings (without a hash tag) out. */
+export type StoreKey = string & { readonly [storeKeyBrand]: true };
+
+/**
+ * `storeKey("u:123", "recent")` → `{u:123}:recent`. The entity (type prefix + id) is the hash tag:
+ * it must not contain braces, or Redis Cluster would hash a different part of the key.
+ */
+export function storeKey(entity: string, name: string): StoreKey {
+  if (entity.length === 0 || /[{}]/.test(entity)) {
+    throw new TypeError(`store key entity must be non-empty and free of braces: ${JSON.stringify(entity)}`);
+  }
+  if (name.length === 0) throw new TypeError("store key name must be non-empty");
+  return `{${entity}}:${name}` as StoreKey;
+}
+
+/** Field → number. Counters are the only values hashes hold. */
+export type NumericHash = Record<string, number>;
+
+export type ScoredMember = { member: string; score: number };
+
+/** Expiry, in milliseconds, (re)set after the write; omitted → an existing expiry is kept. */
+type WithTtl = { ttlMs?: number };
+
+export type HashWrite = WithTtl & { key: StoreKey; values: NumericHash };
+export type HashIncrement = WithTtl & { key: StoreKey; increments: NumericHash };
+export type SortedSetIncrement = WithTtl & { key: StoreKey; member: string; by: number };
+/** `values` in chronological order: the last one ends at the head of the list. */
+export type CappedListPush = WithTtl & { key: StoreKey; values: readonly string[]; maxLength: number };
+
+export interface OnlineStore {
+  /** Resolves when the store answers; rejects with OnlineStoreError otherwise. */
+  ping(): Promise<void>;
+  /** Releases connections and timers; every later call rejects with OnlineStoreError. */
+  close(): Promise<void>;
+
+  /** Whole hashes, or only `fields` when given (absent fields are left out); a missing key reads as {}. */
+  readHashes(keys: readonly StoreKey[], fields?: readonly string[]): Promise<NumericHash[]>;
+  /** Sets the given fields; other fields of the hash are kept. */
+  writeHashes(writes: readonly HashWrite[]): Promise<void>;
+  /** Adds to fields (missing fields start at 0); returns the new value of every incremented field. */
+  incrementHashes(increments: readonly HashIncrement[]): Promise<NumericHash[]>;
+
+  /** Adds to members' scores (missing members start at 0); returns the new scores. */
+  incrementSortedSets(increments: readonly SortedSetIncrement[]): Promise<number[]>;
+  /** Highest scores first; equal scores in descending member order (Redis ZREVRANGE). */
+  topOfSortedSet(key: StoreKey, limit: number): Promise<ScoredMember[]>;
+  /** Score per member, null for members not in the set. */
+  sortedSetScores(key: StoreKey, members: readonly string[]): Promise<(number | null)[]>;
+  /** Keeps the `keep` highest members and removes the rest (bounds per-item counter sets). */
+  trimSortedSet(key: StoreKey, keep: number): Promise<void>;
+
+  /** Prepends values and trims each list to its `maxLength` newest entries. */
+  pushToCappedLists(pushes: readonly CappedListPush[]): Promise<void>;
+  /** The first `limit` entries (newest first) of each list; a missing key reads as []. */
+  readLists(keys: readonly StoreKey[], limit: number): Promise<string[][]>;
+
+  /** Sets an expiry; false when the key does not exist. */
+  expire(key: StoreKey, ttlMs: number): Promise<boolean>;
+  /** Milliseconds left; null when the key does not exist or never expires. */
+  ttl(key: StoreKey): Promise<number | null>;
+  /** Removes keys; returns how many existed. */
+  delete(keys: readonly StoreKey[]): Promise<number>;
+}
+
+/** The store could not answer (unreachable, timed out, closed, wrong key type). Callers may catch it and fail open. */
+export class OnlineStoreError extends Error {
+  override readonly name = "OnlineStoreError";
+}
+
+// Argument checks shared by both implementations, so bad input fails the same way in each (and
+// before any write, instead of half-way through a Redis pipeline).
+
+export function assertFiniteNumbers(values: NumericHash | number, what: string): void {
+  const numbers = typeof values === "number" ? [values] : Object.values(values);
+  for (const value of numbers) {
+    if (!Number.isFinite(value)) throw new RangeError(`${what} must be finite numbers, got ${value}`);
+  }
+}
+
+export function assertTtl(ttlMs: number | undefined): void {
+  if (ttlMs !== undefined && !(Number.isInteger(ttlMs) && ttlMs > 0)) {
+    throw new RangeError(`ttlMs must be a positive integer, got ${ttlMs}`);
+  }
+}
+
+export function assertCount(value: number, what: string, minimum: number): void {
+  if (!Number.isInteger(value) || value < minimum) throw new RangeError(`${what} must be an integer >= ${minimum}, got ${value}`);
+}

@@ -1,0 +1,284 @@
+// OnlineStore on Redis (ioredis). Keys are `cascade:` + the StoreKey, e.g. `cascade:{u:123}:recent`:
+// the hash tag keeps one entity's keys on one Redis Cluster slot.
+//
+// Failure behaviour: the engine must never stall or crash because Redis is slow or gone. Commands
+// are not queued while disconnected (they fail at once), each command has a timeout, a request is
+// retried at most once across a reconnect, and every failure reaches the caller as an
+// OnlineStoreError it can catch and fail open on. ioredis keeps reconnecting in the background.
+//
+// Batches are sent as one pipeline (one round trip). A pipeline is not atomic: as in the memory
+// store, a failing command does not undo the others.
+//
+// Redis Cluster: the keys are ready for it, but a pipeline there may only hold keys served by one
+// node. A cluster client would have to split batches by node before `exec`; this file uses a
+// single-node client for now.
+import { Redis, type ChainableCommander } from "ioredis";
+import type { Logger } from "pino";
+import {
+  assertCount,
+  assertFiniteNumbers,
+  assertTtl,
+  OnlineStoreError,
+  type CappedListPush,
+  type HashIncrement,
+  type HashWrite,
+  type NumericHash,
+  type OnlineStore,
+  type ScoredMember,
+  type SortedSetIncrement,
+  type StoreKey,
+} from "./onlineStore.ts";
+
+const KEY_NAMESPACE = "cascade:";
+
+export type RedisOnlineStoreOptions = {
+  url: string;
+  logger?: Pick<Logger, "warn">;
+  /** Give up on the first connection after this long (ms). */
+  connectTimeoutMs?: number;
+  /** Fail a command that has no reply after this long (ms); request-path reads must stay fast. */
+  commandTimeoutMs?: number;
+};
+
+/** Connects (or throws OnlineStoreError) and returns the store. */
+export async function createRedisOnlineStore(options: RedisOnlineStoreOptions): Promise<OnlineStore> {
+  const client = new Redis(options.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: options.connectTimeoutMs ?? 2_000,
+    commandTimeout: options.commandTimeoutMs ?? 1_000,
+    // Reconnect forever, backing off to one attempt every 2 s.
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+  });
+  client.on("error", throttledErrorLogger(options.logger, redactedUrl(options.url)));
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw new OnlineStoreError(`cannot connect to Redis at ${redactedUrl(options.url)}: ${errorMessage(error)}`, { cause: error });
+  }
+  return new RedisOnlineStore(client);
+}
+
+class RedisOnlineStore implements OnlineStore {
+  constructor(private readonly client: Redis) {}
+
+  async ping(): Promise<void> {
+    await this.pipeline((pipeline) => pipeline.ping());
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.client.quit();
+    } catch {
+      // Already disconnected: nothing to flush.
+    } finally {
+      this.client.disconnect();
+    }
+  }
+
+  async readHashes(keys: readonly StoreKey[], fields?: readonly string[]): Promise<NumericHash[]> {
+    if (keys.length === 0) return [];
+    if (fields) {
+      if (fields.length === 0) return keys.map(() => ({}));
+      const replies = await this.pipeline((pipeline) => keys.forEach((key) => pipeline.hmget(namespaced(key), ...fields)));
+      return replies.map((reply) => {
+        const values = reply as (string | null)[];
+        const hash: NumericHash = {};
+        fields.forEach((field, index) => {
+          const value = values[index];
+          if (value != null) hash[field] = parseRedisNumber(value);
+        });
+        return hash;
+      });
+    }
+    const replies = await this.pipeline((pipeline) => keys.forEach((key) => pipeline.hgetall(namespaced(key))));
+    return replies.map((reply) => {
+      const hash: NumericHash = {};
+      for (const [field, value] of Object.entries(reply as Record<string, string>)) hash[field] = parseRedisNumber(value);
+      return hash;
+    });
+  }
+
+  async writeHashes(writes: readonly HashWrite[]): Promise<void> {
+    for (const write of writes) {
+      assertFiniteNumbers(write.values, "hash values");
+      assertTtl(write.ttlMs);
+    }
+    const nonEmpty = writes.filter((write) => Object.keys(write.values).length > 0);
+    if (nonEmpty.length === 0) return;
+    await this.pipeline((pipeline) => {
+      for (const write of nonEmpty) {
+        pipeline.hset(namespaced(write.key), write.values);
+        if (write.ttlMs !== undefined) pipeline.pexpire(namespaced(write.key), write.ttlMs);
+      }
+    });
+  }
+
+  async incrementHashes(increments: readonly HashIncrement[]): Promise<NumericHash[]> {
+    for (const increment of increments) {
+      assertFiniteNumbers(increment.increments, "hash increments");
+      assertTtl(increment.ttlMs);
+    }
+    if (increments.length === 0) return [];
+    // Remember which reply answers which field (PEXPIRE replies sit in between).
+    const fieldReplies: { input: number; field: string; reply: number }[] = [];
+    const replies = await this.pipeline((pipeline) => {
+      increments.forEach((increment, input) => {
+        const key = namespaced(increment.key);
+        const fields = Object.entries(increment.increments);
+        for (const [field, by] of fields) {
+          fieldReplies.push({ input, field, reply: pipeline.length });
+          pipeline.hincrbyfloat(key, field, by);
+        }
+        if (fields.length > 0 && increment.ttlMs !== undefined) pipeline.pexpire(key, increment.ttlMs);
+      });
+    });
+    const results: NumericHash[] = increments.map(() => ({}));
+    for (const { input, field, reply } of fieldReplies) results[input]![field] = parseRedisNumber(replies[reply] as string);
+    return results;
+  }
+
+  async incrementSortedSets(increments: readonly SortedSetIncrement[]): Promise<number[]> {
+    for (const increment of increments) {
+      assertFiniteNumbers(increment.by, "sorted set increments");
+      assertTtl(increment.ttlMs);
+    }
+    if (increments.length === 0) return [];
+    const scoreReplies: number[] = [];
+    const replies = await this.pipeline((pipeline) => {
+      for (const increment of increments) {
+        scoreReplies.push(pipeline.length);
+        pipeline.zincrby(namespaced(increment.key), increment.by, increment.member);
+        if (increment.ttlMs !== undefined) pipeline.pexpire(namespaced(increment.key), increment.ttlMs);
+      }
+    });
+    return scoreReplies.map((index) => parseRedisNumber(replies[index] as string));
+  }
+
+  async topOfSortedSet(key: StoreKey, limit: number): Promise<ScoredMember[]> {
+    assertCount(limit, "limit", 0);
+    if (limit === 0) return [];
+    const [reply] = await this.pipeline((pipeline) => pipeline.zrevrange(namespaced(key), 0, limit - 1, "WITHSCORES"));
+    const flat = reply as string[];
+    const members: ScoredMember[] = [];
+    for (let index = 0; index < flat.length; index += 2) {
+      members.push({ member: flat[index]!, score: parseRedisNumber(flat[index + 1]!) });
+    }
+    return members;
+  }
+
+  async sortedSetScores(key: StoreKey, members: readonly string[]): Promise<(number | null)[]> {
+    if (members.length === 0) return [];
+    const [reply] = await this.pipeline((pipeline) => pipeline.zmscore(namespaced(key), ...members));
+    return (reply as (string | null)[]).map((score) => (score === null ? null : parseRedisNumber(score)));
+  }
+
+  async trimSortedSet(key: StoreKey, keep: number): Promise<void> {
+    assertCount(keep, "keep", 0);
+    // Ranks ascend from the lowest score: remove ranks 0 … (size - keep - 1).
+    await this.pipeline((pipeline) => pipeline.zremrangebyrank(namespaced(key), 0, -keep - 1));
+  }
+
+  async pushToCappedLists(pushes: readonly CappedListPush[]): Promise<void> {
+    for (const push of pushes) {
+      assertCount(push.maxLength, "maxLength", 1);
+      assertTtl(push.ttlMs);
+    }
+    const nonEmpty = pushes.filter((push) => push.values.length > 0);
+    if (nonEmpty.length === 0) return;
+    await this.pipeline((pipeline) => {
+      for (const push of nonEmpty) {
+        const key = namespaced(push.key);
+        pipeline.lpush(key, ...push.values);
+        pipeline.ltrim(key, 0, push.maxLength - 1);
+        if (push.ttlMs !== undefined) pipeline.pexpire(key, push.ttlMs);
+      }
+    });
+  }
+
+  async readLists(keys: readonly StoreKey[], limit: number): Promise<string[][]> {
+    assertCount(limit, "limit", 0);
+    if (keys.length === 0) return [];
+    if (limit === 0) return keys.map(() => []);
+    const replies = await this.pipeline((pipeline) => keys.forEach((key) => pipeline.lrange(namespaced(key), 0, limit - 1)));
+    return replies as string[][];
+  }
+
+  async expire(key: StoreKey, ttlMs: number): Promise<boolean> {
+    assertTtl(ttlMs);
+    const [reply] = await this.pipeline((pipeline) => pipeline.pexpire(namespaced(key), ttlMs));
+    return reply === 1;
+  }
+
+  async ttl(key: StoreKey): Promise<number | null> {
+    const [reply] = await this.pipeline((pipeline) => pipeline.pttl(namespaced(key)));
+    const milliseconds = reply as number;
+    // -2: no such key, -1: no expiry.
+    return milliseconds < 0 ? null : milliseconds;
+  }
+
+  async delete(keys: readonly StoreKey[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const [reply] = await this.pipeline((pipeline) => pipeline.del(...keys.map(namespaced)));
+    return reply as number;
+  }
+
+  /** Sends the queued commands in one round trip; any failure becomes an OnlineStoreError. */
+  private async pipeline(queue: (pipeline: ChainableCommander) => unknown): Promise<unknown[]> {
+    const pipeline = this.client.pipeline();
+    queue(pipeline);
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await pipeline.exec();
+    } catch (error) {
+      throw new OnlineStoreError(`Redis unavailable: ${errorMessage(error)}`, { cause: error });
+    }
+    if (!replies) throw new OnlineStoreError("Redis unavailable: pipeline was discarded");
+    const failed = replies.find(([error]) => error !== null);
+    if (failed) throw new OnlineStoreError(`Redis command failed: ${errorMessage(failed[0])}`, { cause: failed[0] });
+    return replies.map(([, reply]) => reply);
+  }
+}
+
+function namespaced(key: StoreKey): string {
+  return KEY_NAMESPACE + key;
+}
+
+/** Redis prints infinite scores as `inf` / `-inf`. */
+function parseRedisNumber(value: string): number {
+  if (value === "inf" || value === "+inf") return Number.POSITIVE_INFINITY;
+  if (value === "-inf") return Number.NEGATIVE_INFINITY;
+  return Number(value);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable Redis URL)";
+  }
+}
+
+/** ioredis emits an error per failed reconnect attempt; log the first and then at most every 30 s. */
+function throttledErrorLogger(logger: Pick<Logger, "warn"> | undefined, where: string): (error: Error) => void {
+  let lastLoggedAt = 0;
+  let suppressed = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - lastLoggedAt < 30_000) {
+      suppressed += 1;
+      return;
+    }
+    logger?.warn({ err: error, suppressed }, `Redis connection problem at ${where}`);
+    lastLoggedAt = now;
+    suppressed = 0;
+  };
+}
