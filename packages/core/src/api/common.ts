@@ -5,13 +5,13 @@ export const entityId = z
   .string()
   .min(1, "must not be empty")
   .max(128, "must be at most 128 characters")
-  .regex(/^[A-Za-z0-9._:@\-]+$/, "may contain only letters, digits and . _ : @ -");
+  .regex(/^[A-Za-z0-9._:@-]+$/, "may contain only letters, digits and . _ : @ -");
 
 export const surfaceId = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[a-z0-9_\-]+$/, "must be lowercase letters, digits, _ or -");
+  .regex(/^[a-z0-9_-]+$/, "must be lowercase letters, digits, _ or -");
 
 /** Largest batch accepted by any write endpoint. */
 export const MAX_BATCH = 1000;
