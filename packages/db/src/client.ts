@@ -6,7 +6,7 @@ import { PrismaClient } from "./generated/prisma/client.ts";
 export type Database = PrismaClient;
 
 export function createPrismaClient(databaseUrl: string, options: { poolSize?: number } = {}): Database {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 });
   return new PrismaClient({ adapter });
 }
 

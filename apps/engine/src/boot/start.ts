@@ -67,7 +67,7 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
 
     const db = createPrismaClient(database.url);
     stack.push({ name: "prisma", stop: () => db.$disconnect() });
-    const store = await createOnlineStore({ redisUrl: env.REDIS_URL });
+    const store = await createOnlineStore({ redisUrl: env.REDIS_URL, logger });
     stack.push({ name: "online store", stop: () => store.close() });
 
     const app = await buildApp({

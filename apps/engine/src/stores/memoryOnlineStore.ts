@@ -218,7 +218,7 @@ class MemoryOnlineStore implements OnlineStore {
   private readOrCreate<K extends EntryKind>(key: string, kind: K): EntryOf<K> {
     const existing = this.read(key, kind);
     if (existing) return existing;
-    const created = emptyEntry(kind);
+    const created = emptyEntry(kind) as EntryOf<K>;
     this.entries.set(key, created);
     return created;
   }
@@ -251,14 +251,14 @@ class MemoryOnlineStore implements OnlineStore {
   }
 }
 
-function emptyEntry<K extends EntryKind>(kind: K): EntryOf<K> {
+function emptyEntry(kind: EntryKind): Entry {
   switch (kind) {
     case "hash":
-      return { kind, fields: new Map(), expiresAt: null } as EntryOf<K>;
+      return { kind, fields: new Map(), expiresAt: null };
     case "sortedSet":
-      return { kind, scores: new Map(), expiresAt: null } as EntryOf<K>;
-    default:
-      return { kind, values: [], expiresAt: null } as EntryOf<K>;
+      return { kind, scores: new Map(), expiresAt: null };
+    case "list":
+      return { kind, values: [], expiresAt: null };
   }
 }
 

@@ -8,7 +8,7 @@ export const recommendationsRequest = z.object({
   context: z.record(z.string().max(64), z.union([z.string().max(256), z.number(), z.boolean()])).default({}),
   excludeItemIds: z.array(entityId).max(1000).default([]),
   /** Opaque cursor from a previous response; the next page never repeats items. */
-  cursor: z.string().max(4096).optional(),
+  cursor: z.string().max(4096).nullish(),
   debug: z.boolean().default(false),
 });
 export type RecommendationsRequest = z.infer<typeof recommendationsRequest>;

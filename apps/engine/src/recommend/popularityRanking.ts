@@ -1,0 +1,186 @@
+// The popularity ranking: available items ordered by time-decayed engagement (popularityScore.ts),
+// computed by one SQL aggregate over the event log and cached in memory as an immutable snapshot.
+//
+// Refresh policy: the first load happens at start (a request arriving before it waits for it); after
+// that a background timer refreshes every `refreshIntervalMs` and requests only read the cached
+// snapshot. A failed refresh keeps serving the previous snapshot and marks the ranking `degraded`
+// until a refresh succeeds.
+//
+// Snapshots are identified by a digest of their content, so an unchanged ranking keeps its id. A
+// superseded snapshot is retained for `snapshotRetentionMs`, which lets a pagination cursor finish
+// walking the list it started on (and never see an item twice) across refreshes.
+import { createHash } from "node:crypto";
+import type { Database } from "@cascade/db";
+import type { Logger } from "pino";
+import { DEFAULT_POPULARITY_SCORING, ENGAGEMENT_WEIGHTS, RATING_NEUTRAL, RATING_POINTS_PER_WEIGHT, type PopularityScoring } from "./popularityScore.ts";
+
+export type RankedItem = { readonly itemId: string; readonly score: number };
+
+export type PopularitySnapshot = {
+  readonly id: string;
+  /** Best first; only items with a positive score that are available. */
+  readonly items: readonly RankedItem[];
+  readonly computedAt: Date;
+  /** The time decay is measured from (newest event, capped at now); null when no item scored. */
+  readonly referenceTime: Date | null;
+};
+
+export type PopularityRankingOptions = PopularityScoring & {
+  /** Longest list kept (and so the deepest a client can page). */
+  maxItems: number;
+  refreshIntervalMs: number;
+  snapshotRetentionMs: number;
+};
+
+export const DEFAULT_POPULARITY_RANKING_OPTIONS: PopularityRankingOptions = {
+  ...DEFAULT_POPULARITY_SCORING,
+  maxItems: 1_000,
+  refreshIntervalMs: 60_000,
+  snapshotRetentionMs: 30 * 60_000,
+};
+
+/** Bound on retained snapshots, whatever the retention time. */
+const MAX_RETAINED_SNAPSHOTS = 64;
+
+export class PopularityRanking {
+  private readonly options: PopularityRankingOptions;
+  private current: PopularitySnapshot | null = null;
+  /** Superseded snapshots still reachable by cursors, with the time they were superseded. */
+  private readonly retained = new Map<string, { snapshot: PopularitySnapshot; supersededAt: number }>();
+  private inFlight: Promise<PopularitySnapshot> | null = null;
+  private lastRefreshFailed = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Pick<Logger, "warn" | "debug">,
+    options: Partial<PopularityRankingOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_POPULARITY_RANKING_OPTIONS, ...options };
+  }
+
+  /** Starts the first load and the background refresh. Never throws: failures are logged and retried. */
+  start(): void {
+    if (this.timer) return;
+    this.refreshInBackground();
+    this.timer = setInterval(() => this.refreshInBackground(), this.options.refreshIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and waits for a refresh in flight, so the database can be closed afterwards. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.inFlight?.catch(() => undefined);
+  }
+
+  /** True while the served snapshot is older than the last (failed) refresh attempt. */
+  get degraded(): boolean {
+    return this.lastRefreshFailed;
+  }
+
+  /** The served snapshot; waits for the first load if there is none yet (and rejects if it fails). */
+  async currentSnapshot(): Promise<PopularitySnapshot> {
+    return this.current ?? this.refresh();
+  }
+
+  /** The current snapshot or a retained one, for cursors; undefined once it expired. */
+  snapshotById(id: string): PopularitySnapshot | undefined {
+    if (this.current?.id === id) return this.current;
+    this.pruneRetained(Date.now());
+    return this.retained.get(id)?.snapshot;
+  }
+
+  /** Recomputes now (joining a refresh already running) and returns the new snapshot. */
+  refresh(): Promise<PopularitySnapshot> {
+    this.inFlight ??= this.computeSnapshot()
+      .then((snapshot) => {
+        this.install(snapshot);
+        this.lastRefreshFailed = false;
+        return snapshot;
+      })
+      .catch((error: unknown) => {
+        this.lastRefreshFailed = true;
+        throw error;
+      })
+      .finally(() => {
+        this.inFlight = null;
+      });
+    return this.inFlight;
+  }
+
+  private refreshInBackground(): void {
+    this.refresh().catch((error: unknown) => {
+      this.logger.warn({ err: error, servingSnapshot: this.current?.id ?? null }, "popularity refresh failed; serving the previous ranking");
+    });
+  }
+
+  private install(snapshot: PopularitySnapshot): void {
+    const previous = this.current;
+    this.current = snapshot;
+    const now = Date.now();
+    this.retained.delete(snapshot.id);
+    if (previous && previous.id !== snapshot.id) this.retained.set(previous.id, { snapshot: previous, supersededAt: now });
+    this.pruneRetained(now);
+  }
+
+  private pruneRetained(now: number): void {
+    for (const [id, { supersededAt }] of this.retained) {
+      if (now - supersededAt > this.options.snapshotRetentionMs || this.retained.size > MAX_RETAINED_SNAPSHOTS) this.retained.delete(id);
+    }
+  }
+
+  private async computeSnapshot(): Promise<PopularitySnapshot> {
+    const { halfLifeMs, windowMs, maxItems } = this.options;
+    const weighted = Object.entries(ENGAGEMENT_WEIGHTS).filter(([, weight]) => weight !== 0);
+    const types = [...weighted.map(([type]) => type), "rating"];
+    const weights = [...weighted.map(([, weight]) => weight), 0];
+    const startedAt = Date.now();
+    // Decay is measured from the newest event (capped at now, so a bogus future timestamp cannot
+    // push every real event out of the window). Types with weight 0 (impressions) are skipped by
+    // the join; ratings take their weight from their value.
+    const rows = await this.db.$queryRaw<{ itemId: string; score: number; referenceTime: Date }[]>`
+      WITH reference AS (
+        SELECT LEAST(max(occurred_at), now()) AS at FROM events
+      ),
+      weights AS (
+        SELECT * FROM unnest(${types}::text[], ${weights}::float8[]) AS w(type, weight)
+      ),
+      scored AS (
+        SELECT e.item_id,
+               sum(
+                 CASE WHEN e.type = 'rating'
+                      THEN (coalesce(e.value, ${RATING_NEUTRAL}::float8) - ${RATING_NEUTRAL}::float8) / ${RATING_POINTS_PER_WEIGHT}::float8
+                      ELSE w.weight END
+                 * power(0.5::float8, extract(epoch FROM (r.at - e.occurred_at))::float8 * 1000 / ${halfLifeMs}::float8)
+               ) AS score
+        FROM events e
+        CROSS JOIN reference r
+        JOIN weights w ON w.type = e.type::text
+        WHERE e.occurred_at > r.at - ${windowMs}::float8 * interval '1 millisecond'
+          AND e.occurred_at <= r.at
+        GROUP BY e.item_id
+      )
+      SELECT s.item_id AS "itemId", s.score AS "score", (SELECT at FROM reference) AS "referenceTime"
+      FROM scored s
+      JOIN items i ON i.id = s.item_id AND i.available
+      WHERE s.score > 0
+      ORDER BY s.score DESC, s.item_id COLLATE "C" ASC
+      LIMIT ${maxItems}::int`;
+    const items = rows.map((row) => ({ itemId: row.itemId, score: row.score }));
+    const snapshot: PopularitySnapshot = {
+      id: snapshotDigest(items),
+      items,
+      computedAt: new Date(),
+      referenceTime: rows[0]?.referenceTime ?? null,
+    };
+    this.logger.debug({ snapshot: snapshot.id, items: items.length, ms: Date.now() - startedAt }, "popularity ranking refreshed");
+    return snapshot;
+  }
+}
+
+function snapshotDigest(items: readonly RankedItem[]): string {
+  const hash = createHash("sha256");
+  for (const { itemId, score } of items) hash.update(`${itemId}\u0000${score}\n`);
+  return hash.digest("base64url").slice(0, 16);
+}

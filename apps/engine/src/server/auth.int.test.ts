@@ -1,0 +1,79 @@
+import { generateApiKey } from "@cascade/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestEngine, type TestEngine } from "./testing/testEngine.ts";
+
+let engine: TestEngine;
+
+beforeAll(async () => {
+  engine = await startTestEngine();
+});
+
+afterAll(async () => {
+  await engine.close();
+});
+
+function upsertUsers(authorization?: string) {
+  return engine.app.inject({
+    method: "PUT",
+    url: "/v1/users",
+    headers: authorization === undefined ? {} : { authorization },
+    payload: { users: [{ id: `${engine.run}-u` }] },
+  });
+}
+
+describe("API key authentication", () => {
+  it("answers 401 unauthorized for a missing, malformed, unknown, wrong or revoked key", async () => {
+    const { authorization: valid } = await engine.createApiKey(["ingest"]);
+    const { authorization: revoked } = await engine.createApiKey(["ingest"], { revoked: true });
+    const wrongSecret = valid.replace(/_[0-9a-f]{32}$/, `_${"0".repeat(32)}`);
+    expect(wrongSecret).not.toBe(valid);
+
+    for (const header of [undefined, "Basic abc", "Bearer not-a-key", `Bearer ${generateApiKey().key}`, wrongSecret, revoked]) {
+      const response = await upsertUsers(header);
+      expect(response.statusCode, String(header)).toBe(401);
+      expect(response.json().error.code).toBe("unauthorized");
+    }
+    expect(await engine.db.user.count({ where: { id: `${engine.run}-u` } })).toBe(0);
+  });
+
+  it("answers 403 forbidden when the key lacks the scope, and lets admin do everything", async () => {
+    const { authorization: recommendOnly } = await engine.createApiKey(["recommend"]);
+    const denied = await upsertUsers(recommendOnly);
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().error.code).toBe("forbidden");
+
+    const { authorization: ingestOnly } = await engine.createApiKey(["ingest"]);
+    const noRecommend = await engine.app.inject({
+      method: "POST",
+      url: "/v1/recommendations",
+      headers: { authorization: ingestOnly },
+      payload: { userId: "u" },
+    });
+    expect(noRecommend.statusCode).toBe(403);
+
+    const { authorization: admin } = await engine.createApiKey(["admin"]);
+    expect((await upsertUsers(admin)).statusCode).toBe(200);
+  });
+
+  it("checks the key before reading the body", async () => {
+    const response = await engine.app.inject({
+      method: "PUT",
+      url: "/v1/users",
+      headers: { "content-type": "application/json" },
+      payload: "{not json",
+    });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it("records when a key was last used, off the request path", async () => {
+    const { authorization, keyId } = await engine.createApiKey(["ingest"]);
+    expect((await upsertUsers(authorization)).statusCode).toBe(200);
+    const deadline = Date.now() + 5_000;
+    let lastUsedAt: Date | null = null;
+    while (lastUsedAt === null && Date.now() < deadline) {
+      lastUsedAt = (await engine.db.apiKey.findUniqueOrThrow({ where: { id: keyId } })).lastUsedAt;
+      if (lastUsedAt === null) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(lastUsedAt).toBeInstanceOf(Date);
+  });
+});

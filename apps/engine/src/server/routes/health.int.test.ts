@@ -1,0 +1,65 @@
+import { healthResponse } from "@cascade/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
+
+describe("GET /v1/health", () => {
+  let engine: TestEngine;
+
+  beforeAll(async () => {
+    engine = await startTestEngine();
+  });
+
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  it("reports ok with latencies when the database and store answer; no model yet", async () => {
+    const response = await engine.app.inject({ method: "GET", url: "/v1/health" });
+    expect(response.statusCode).toBe(200);
+    const body = healthResponse.parse(response.json());
+    expect(body).toMatchObject({
+      status: "ok",
+      version: "test",
+      database: { status: "ok", mode: "external" },
+      store: { status: "ok", mode: "redis" },
+      model: { status: "down", active: null },
+    });
+    expect(body.database.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(body.store.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("with the database down", () => {
+  let engine: TestEngine;
+
+  beforeAll(async () => {
+    // Nothing listens on port 1: every query fails at once with "connection refused".
+    engine = await startTestEngine({ databaseUrl: "postgresql://postgres@127.0.0.1:1/none" });
+  });
+
+  afterAll(async () => {
+    await engine.app.close();
+    await engine.store.close();
+    await engine.db.$disconnect();
+  });
+
+  it("health answers 503 with the database down and no internals", async () => {
+    const response = await engine.app.inject({ method: "GET", url: "/v1/health" });
+    expect(response.statusCode).toBe(503);
+    const body = healthResponse.parse(response.json());
+    expect(body).toMatchObject({ status: "down", database: { status: "down", detail: "unreachable" }, store: { status: "ok" } });
+    expect(response.body).not.toContain("127.0.0.1:1");
+  });
+
+  it("authenticated routes answer 503 dependency_unavailable without internals", async () => {
+    const response = await engine.app.inject({
+      method: "POST",
+      url: "/v1/events",
+      headers: { authorization: "Bearer csk_abcdef012345_0123456789abcdef0123456789abcdef" },
+      payload: { events: [{}] },
+    });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ error: { code: "dependency_unavailable", message: expect.any(String) } });
+    expect(response.body).not.toMatch(/prisma|127\.0\.0\.1|ECONNREFUSED/i);
+  });
+});

@@ -1,0 +1,69 @@
+// GET /v1/health — no authentication, for load balancers and operators.
+//
+// database: `SELECT 1` with its latency; store: a ping with its latency; model: the active model.
+// No model is trained before the first training run, and recommendations then come from the
+// popularity ranking: that is expected, so the model reports "down" (honestly: no model serves)
+// without lowering the overall status.
+// Overall: "down" and HTTP 503 when the database is down (nothing works without it); "degraded"
+// (HTTP 200) when only the online store is down; "ok" otherwise. Each probe gives up after
+// PROBE_TIMEOUT_MS so the endpoint answers even when a dependency hangs; error details go to the
+// log, not to this unauthenticated response.
+import type { HealthResponse } from "@cascade/core";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import type { RouteContext } from "../routeContext.ts";
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+type ProbeResult = { status: "ok" | "down"; latencyMs?: number; detail?: string };
+
+export function registerHealthRoutes(app: FastifyInstance, context: RouteContext): void {
+  const { db, store, info } = context.deps;
+
+  app.get("/v1/health", async (request, reply) => {
+    const [database, onlineStore] = await Promise.all([
+      probe("database", () => db.$queryRaw`SELECT 1`, request.log),
+      probe("online store", () => store.ping(), request.log),
+    ]);
+    const status = database.status === "down" ? "down" : onlineStore.status === "down" ? "degraded" : "ok";
+    const body: HealthResponse = {
+      status,
+      version: info.version,
+      uptimeSeconds: Math.round((performance.now() - context.startedAt) / 1000),
+      database: { ...database, mode: info.databaseMode },
+      store: { ...onlineStore, mode: info.storeMode },
+      model: { status: "down", active: null, detail: modelDetail(context) },
+    };
+    return reply
+      .status(status === "down" ? 503 : 200)
+      .header("cache-control", "no-store")
+      .send(body);
+  });
+}
+
+async function probe(name: string, check: () => Promise<unknown>, log: FastifyBaseLogger): Promise<ProbeResult> {
+  const startedAt = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), PROBE_TIMEOUT_MS);
+  });
+  try {
+    const outcome = await Promise.race([check().then(() => "answered" as const), timeout]);
+    if (outcome === "timeout") {
+      log.warn({ dependency: name }, "health probe timed out");
+      return { status: "down", detail: `no answer within ${PROBE_TIMEOUT_MS} ms` };
+    }
+    return { status: "ok", latencyMs: Math.round((performance.now() - startedAt) * 100) / 100 };
+  } catch (error) {
+    log.warn({ err: error, dependency: name }, "health probe failed");
+    return { status: "down", detail: "unreachable" };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function modelDetail(context: RouteContext): string {
+  const fallback = context.ranking.degraded
+    ? "the popularity ranking's last refresh failed; serving the previous one"
+    : "recommendations come from the popularity ranking";
+  return `no trained model is active yet; ${fallback}`;
+}

@@ -1,0 +1,238 @@
+// The behaviour every OnlineStore must have. memoryOnlineStore.test.ts and
+// redisOnlineStore.int.test.ts run this same suite, so the two implementations cannot drift.
+// Keys use a fresh entity per test: the Redis database is shared with other test files.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OnlineStoreError, storeKey, type OnlineStore, type StoreKey } from "./onlineStore.ts";
+
+export function describeOnlineStoreContract(name: string, createStore: () => Promise<OnlineStore>): void {
+  describe(`OnlineStore contract: ${name}`, () => {
+    let store: OnlineStore;
+    const usedKeys: StoreKey[] = [];
+
+    /** A key on a fresh entity, remembered for cleanup. */
+    function freshKey(keyName = "k"): StoreKey {
+      const key = storeKey(`test:${randomUUID()}`, keyName);
+      usedKeys.push(key);
+      return key;
+    }
+
+    beforeAll(async () => {
+      store = await createStore();
+    });
+
+    afterAll(async () => {
+      await store.delete(usedKeys);
+      await store.close();
+    });
+
+    it("answers ping", async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    describe("hashes", () => {
+      it("reads a missing key as an empty hash", async () => {
+        expect(await store.readHashes([freshKey(), freshKey()])).toEqual([{}, {}]);
+      });
+
+      it("writes fields without dropping the others, and reads whole hashes or chosen fields", async () => {
+        const a = freshKey();
+        const b = freshKey();
+        await store.writeHashes([
+          { key: a, values: { clicks: 3, likes: 1.5 } },
+          { key: b, values: { clicks: -2 } },
+        ]);
+        await store.writeHashes([{ key: a, values: { clicks: 4 } }]);
+
+        expect(await store.readHashes([a, b])).toEqual([{ clicks: 4, likes: 1.5 }, { clicks: -2 }]);
+        expect(await store.readHashes([a, b], ["likes", "absent"])).toEqual([{ likes: 1.5 }, {}]);
+        expect(await store.readHashes([a], [])).toEqual([{}]);
+      });
+
+      it("increments many keys in one call, starting missing fields at 0 and returning the new values", async () => {
+        const a = freshKey();
+        const b = freshKey();
+        await store.writeHashes([{ key: a, values: { clicks: 10 } }]);
+
+        const first = await store.incrementHashes([
+          { key: a, increments: { clicks: 1, watch: 0.5 } },
+          { key: b, increments: { clicks: -3 } },
+          { key: a, increments: { clicks: 2 } },
+        ]);
+        expect(first).toEqual([{ clicks: 11, watch: 0.5 }, { clicks: -3 }, { clicks: 13 }]);
+        expect(await store.readHashes([a, b])).toEqual([{ clicks: 13, watch: 0.5 }, { clicks: -3 }]);
+      });
+
+      it("rejects non-finite numbers before writing anything", async () => {
+        const a = freshKey();
+        await expect(store.writeHashes([{ key: a, values: { ok: 1 } }, { key: a, values: { bad: Number.NaN } }])).rejects.toThrow(RangeError);
+        await expect(store.incrementHashes([{ key: a, increments: { bad: Number.POSITIVE_INFINITY } }])).rejects.toThrow(RangeError);
+        expect(await store.readHashes([a])).toEqual([{}]);
+      });
+
+      it("treats empty batches and empty field sets as no-ops", async () => {
+        const a = freshKey();
+        expect(await store.readHashes([])).toEqual([]);
+        await store.writeHashes([{ key: a, values: {}, ttlMs: 60_000 }]);
+        expect(await store.incrementHashes([{ key: a, increments: {} }])).toEqual([{}]);
+        expect(await store.ttl(a)).toBeNull();
+        expect(await store.delete([a])).toBe(0);
+      });
+    });
+
+    describe("sorted sets", () => {
+      it("accumulates increments and returns the new scores", async () => {
+        const trending = freshKey("trending");
+        expect(
+          await store.incrementSortedSets([
+            { key: trending, member: "item-a", by: 2 },
+            { key: trending, member: "item-b", by: 1.25 },
+            { key: trending, member: "item-a", by: -0.5 },
+          ]),
+        ).toEqual([2, 1.25, 1.5]);
+        expect(await store.sortedSetScores(trending, ["item-a", "item-b", "absent"])).toEqual([1.5, 1.25, null]);
+      });
+
+      it("returns the top members by score, equal scores in descending member order", async () => {
+        const trending = freshKey("trending");
+        await store.incrementSortedSets([
+          { key: trending, member: "b", by: 5 },
+          { key: trending, member: "a", by: 5 },
+          { key: trending, member: "c", by: 1 },
+          { key: trending, member: "d", by: 9 },
+        ]);
+        expect(await store.topOfSortedSet(trending, 3)).toEqual([
+          { member: "d", score: 9 },
+          { member: "b", score: 5 },
+          { member: "a", score: 5 },
+        ]);
+        expect(await store.topOfSortedSet(trending, 0)).toEqual([]);
+        expect(await store.topOfSortedSet(freshKey(), 5)).toEqual([]);
+      });
+
+      it("orders equal scores by UTF-8 bytes, as Redis does", async () => {
+        const trending = freshKey("trending");
+        // U+FF5E sorts before U+1F600 in UTF-8, after it in UTF-16 code units.
+        await store.incrementSortedSets([
+          { key: trending, member: "\u{1F600}", by: 1 },
+          { key: trending, member: "\uFF5E", by: 1 },
+        ]);
+        expect((await store.topOfSortedSet(trending, 2)).map((entry) => entry.member)).toEqual(["\u{1F600}", "\uFF5E"]);
+      });
+
+      it("trims to the highest members", async () => {
+        const trending = freshKey("trending");
+        await store.incrementSortedSets(["a", "b", "c", "d"].map((member, index) => ({ key: trending, member, by: index })));
+        await store.trimSortedSet(trending, 2);
+        expect(await store.topOfSortedSet(trending, 10)).toEqual([
+          { member: "d", score: 3 },
+          { member: "c", score: 2 },
+        ]);
+        await store.trimSortedSet(trending, 0);
+        expect(await store.topOfSortedSet(trending, 10)).toEqual([]);
+        expect(await store.delete([trending])).toBe(0);
+      });
+    });
+
+    describe("capped lists", () => {
+      it("keeps the newest entries first, trimmed to maxLength", async () => {
+        const recent = freshKey("recent");
+        const other = freshKey("recent");
+        await store.pushToCappedLists([
+          { key: recent, values: ["i1", "i2", "i3"], maxLength: 3 },
+          { key: other, values: ["x"], maxLength: 3 },
+        ]);
+        await store.pushToCappedLists([{ key: recent, values: ["i4"], maxLength: 3 }]);
+
+        expect(await store.readLists([recent, other, freshKey()], 10)).toEqual([["i4", "i3", "i2"], ["x"], []]);
+        expect(await store.readLists([recent], 2)).toEqual([["i4", "i3"]]);
+        expect(await store.readLists([recent], 0)).toEqual([[]]);
+      });
+
+      it("rejects a maxLength below 1", async () => {
+        await expect(store.pushToCappedLists([{ key: freshKey(), values: ["x"], maxLength: 0 }])).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe("expiry", () => {
+      it("reports the time left, and null for persistent or missing keys", async () => {
+        const withTtl = freshKey();
+        const persistent = freshKey();
+        await store.writeHashes([
+          { key: withTtl, values: { n: 1 }, ttlMs: 60_000 },
+          { key: persistent, values: { n: 1 } },
+        ]);
+        const left = await store.ttl(withTtl);
+        expect(left).toBeGreaterThan(0);
+        expect(left).toBeLessThanOrEqual(60_000);
+        expect(await store.ttl(persistent)).toBeNull();
+        expect(await store.ttl(freshKey())).toBeNull();
+      });
+
+      it("keeps an existing expiry when a later write sets none", async () => {
+        const counters = freshKey();
+        await store.incrementHashes([{ key: counters, increments: { n: 1 }, ttlMs: 60_000 }]);
+        await store.incrementHashes([{ key: counters, increments: { n: 1 } }]);
+        expect(await store.ttl(counters)).toBeGreaterThan(0);
+      });
+
+      it("sets expiry on existing keys only", async () => {
+        const list = freshKey();
+        await store.pushToCappedLists([{ key: list, values: ["a"], maxLength: 5 }]);
+        expect(await store.expire(list, 60_000)).toBe(true);
+        expect(await store.ttl(list)).toBeGreaterThan(0);
+        expect(await store.expire(freshKey(), 60_000)).toBe(false);
+        await expect(store.expire(list, 0)).rejects.toThrow(RangeError);
+      });
+
+      it("removes keys once they expire", async () => {
+        const shortLived = freshKey();
+        await store.writeHashes([{ key: shortLived, values: { n: 1 }, ttlMs: 25 }]);
+        await expect(eventually(async () => (await store.readHashes([shortLived]))[0], {}, 5_000)).resolves.toEqual({});
+        expect(await store.ttl(shortLived)).toBeNull();
+      });
+    });
+
+    it("deletes keys and counts the ones that existed", async () => {
+      const hash = freshKey();
+      const list = freshKey();
+      await store.writeHashes([{ key: hash, values: { n: 1 } }]);
+      await store.pushToCappedLists([{ key: list, values: ["a"], maxLength: 1 }]);
+      expect(await store.delete([hash, list, freshKey()])).toBe(2);
+      expect(await store.readHashes([hash])).toEqual([{}]);
+      expect(await store.readLists([list], 5)).toEqual([[]]);
+    });
+
+    it("fails with OnlineStoreError when a key holds another type, still applying the rest of the batch", async () => {
+      const list = freshKey();
+      const hash = freshKey();
+      await store.pushToCappedLists([{ key: list, values: ["a"], maxLength: 1 }]);
+      await expect(store.readHashes([list])).rejects.toThrow(OnlineStoreError);
+      await expect(
+        store.incrementHashes([
+          { key: list, increments: { n: 1 } },
+          { key: hash, increments: { n: 1 } },
+        ]),
+      ).rejects.toThrow(OnlineStoreError);
+      expect(await store.readHashes([hash])).toEqual([{ n: 1 }]);
+      await expect(store.topOfSortedSet(hash, 1)).rejects.toThrow(OnlineStoreError);
+    });
+
+    it("rejects every call with OnlineStoreError once closed", async () => {
+      const closing = await createStore();
+      await closing.close();
+      await expect(closing.ping()).rejects.toThrow(OnlineStoreError);
+      await expect(closing.readHashes([freshKey()])).rejects.toThrow(OnlineStoreError);
+    });
+  });
+}
+
+/** Polls until `read` returns `expected` (deep-equal) or the deadline passes; returns the last value read. */
+async function eventually<T>(read: () => Promise<T>, expected: T, deadlineMs: number): Promise<T> {
+  const giveUpAt = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await read();
+    if (JSON.stringify(value) === JSON.stringify(expected) || Date.now() > giveUpAt) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
