@@ -1,0 +1,33 @@
+// The console's sections in sidebar order. Sections whose pages do not exist yet are listed as
+// "coming soon" so people see where the console is going, without links to empty pages.
+export type NavIcon =
+  | "overview"
+  | "items"
+  | "debugger"
+  | "rules"
+  | "experiments"
+  | "models"
+  | "features"
+  | "events"
+  | "keys";
+
+export type NavSection =
+  | { label: string; icon: NavIcon; status: "ready"; href: string }
+  | { label: string; icon: NavIcon; status: "soon" };
+
+export const NAV_SECTIONS: readonly NavSection[] = [
+  { label: "Overview", icon: "overview", status: "ready", href: "/" },
+  { label: "Items", icon: "items", status: "ready", href: "/items" },
+  { label: "Feed debugger", icon: "debugger", status: "soon" },
+  { label: "Rules", icon: "rules", status: "soon" },
+  { label: "Experiments", icon: "experiments", status: "soon" },
+  { label: "Models", icon: "models", status: "soon" },
+  { label: "Features", icon: "features", status: "soon" },
+  { label: "Events", icon: "events", status: "soon" },
+  { label: "API keys", icon: "keys", status: "soon" },
+];
+
+/** Whether a section is the one being shown ("/" only matches itself, others match sub-paths). */
+export function isActiveSection(href: string, pathname: string): boolean {
+  return href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
+}

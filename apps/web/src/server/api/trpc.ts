@@ -1,0 +1,70 @@
+// tRPC foundation: the request context, the procedure builders every router uses, and the
+// error shape. Routers live in ./routers (one per noun), composed in ./root.ts.
+import type { ConsoleRole, Database } from "@cascade/db";
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { z, ZodError } from "zod";
+import { findSessionUser, type SessionUser } from "../services/session.ts";
+
+export type TRPCContext = {
+  db: Database;
+  /** The signed-in console user, or null (public procedures only). */
+  user: SessionUser | null;
+};
+
+/** Context for an HTTP request: the session comes from the request's cookie. */
+export async function createTRPCContext(opts: { db: Database; sessionToken: string | undefined }): Promise<TRPCContext> {
+  const user = opts.sessionToken ? await findSessionUser(opts.db, opts.sessionToken) : null;
+  return { db: opts.db, user };
+}
+
+const t = initTRPC.context<TRPCContext>().create({
+  // Dates (and BigInts) survive the trip to the browser.
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    // Unexpected failures (database down, bugs) are logged on the server by the route handler;
+    // the browser gets a plain sentence instead of driver messages that may name hosts or SQL.
+    const message =
+      error.code === "INTERNAL_SERVER_ERROR" ? "The console could not complete this request." : shape.message;
+    return {
+      ...shape,
+      message,
+      data: {
+        ...shape.data,
+        // Field-level messages for invalid input, so forms can show them next to the field.
+        zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
+      },
+    };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Needs no session (signing in, health). */
+export const publicProcedure = t.procedure;
+
+/** Needs a valid session; `ctx.user` is non-null inside. */
+export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.user) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to use the console." });
+  }
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/**
+ * A protected procedure limited to some roles, e.g. `procedureForRoles(["admin", "engineer"])`
+ * for publishing rules. Roles are not a ladder (a data scientist is not "more" than a product
+ * manager), so each procedure lists who may call it.
+ */
+export function procedureForRoles(allowed: readonly ConsoleRole[]) {
+  return protectedProcedure.use(({ ctx, next }) => {
+    if (!allowed.includes(ctx.user.role)) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `This needs one of these roles: ${allowed.join(", ")}.`,
+      });
+    }
+    return next();
+  });
+}

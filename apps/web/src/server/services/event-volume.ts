@@ -1,0 +1,61 @@
+// Events per UTC day and event type over the whole event log, for the Overview chart.
+import { type Database, EventType } from "@cascade/db";
+import { z } from "zod";
+
+export const eventVolumeSchema = z.object({
+  /** Event types that occur in the data, most frequent first (the chart's series order). */
+  types: z.array(z.enum(EventType)),
+  /** One entry per UTC day from the first to the last event, days without events included. */
+  days: z.array(
+    z.object({
+      /** YYYY-MM-DD (UTC) */
+      day: z.string(),
+      counts: z.partialRecord(z.enum(EventType), z.number().int()),
+    }),
+  ),
+  totals: z.partialRecord(z.enum(EventType), z.number().int()),
+});
+export type EventVolume = z.infer<typeof eventVolumeSchema>;
+
+type DayTypeCount = { day: Date; type: EventType; events: bigint };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+export async function listEventVolume(db: Database): Promise<EventVolume> {
+  // One pass over the log, grouped in the database: the table holds millions of rows and only a
+  // few hundred (days × types) come back. Days are UTC so that everyone sees the same buckets.
+  const rows = await db.$queryRaw<DayTypeCount[]>`
+    SELECT date_trunc('day', occurred_at, 'UTC') AS day, type, count(*) AS events
+    FROM events
+    GROUP BY 1, 2
+    ORDER BY 1`;
+
+  const totals: Partial<Record<EventType, number>> = {};
+  const countsByDay = new Map<string, Partial<Record<EventType, number>>>();
+  for (const row of rows) {
+    const count = Number(row.events);
+    totals[row.type] = (totals[row.type] ?? 0) + count;
+    const key = isoDay(row.day);
+    const counts = countsByDay.get(key) ?? {};
+    counts[row.type] = count;
+    countsByDay.set(key, counts);
+  }
+
+  const types = (Object.keys(totals) as EventType[]).sort((a, b) => (totals[b] ?? 0) - (totals[a] ?? 0));
+  const first = rows[0]?.day;
+  const last = rows.at(-1)?.day;
+  const days: EventVolume["days"] = [];
+  if (first && last) {
+    // Fill gaps so the x axis is real time: a quiet day shows as zero, not as a missing point.
+    for (let time = first.getTime(); time <= last.getTime(); time += DAY_MS) {
+      const day = isoDay(new Date(time));
+      const counts = countsByDay.get(day) ?? {};
+      days.push({ day, counts: Object.fromEntries(types.map((type) => [type, counts[type] ?? 0])) });
+    }
+  }
+  return { types, days, totals };
+}

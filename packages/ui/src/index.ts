@@ -1,0 +1,29 @@
+// @cascade/ui: the console's shared components. Importing the package loads the design tokens.
+import "./theme.css";
+
+export { Badge, type BadgeProps, type BadgeTone } from "./Badge.tsx";
+export { BarChart, type BarChartProps } from "./BarChart.tsx";
+export { Button, buttonClassName, type ButtonProps, type ButtonSize, type ButtonVariant } from "./Button.tsx";
+export { Card, type CardProps } from "./Card.tsx";
+export { ChartLegend, type ChartLegendProps } from "./ChartLegend.tsx";
+export { chartPalette, type ChartDatum, type ChartSeries } from "./chart-series.ts";
+export { DataTable, type DataTableColumn, type DataTableProps } from "./DataTable.tsx";
+export { EmptyState, type EmptyStateProps } from "./EmptyState.tsx";
+export { ErrorState, type ErrorStateProps } from "./ErrorState.tsx";
+export { formatCompact, formatInteger, formatPercent } from "./format.ts";
+export { LineChart, type LineChartProps } from "./LineChart.tsx";
+export { PageHeader, type PageHeaderProps } from "./PageHeader.tsx";
+export { Pagination, pageCountFor, type PaginationProps } from "./Pagination.tsx";
+export { Skeleton, type SkeletonProps } from "./Skeleton.tsx";
+export { StatCard, type StatCardProps } from "./StatCard.tsx";
+export {
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableHeaderCell,
+  TableRow,
+  type CellAlign,
+  type TableCellProps,
+  type TableHeaderCellProps,
+} from "./Table.tsx";
