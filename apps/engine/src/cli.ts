@@ -10,6 +10,8 @@ import { migrateDatabase, resolveDatabase, type ResolvedDatabase } from "./boot/
 import { startPlatform } from "./boot/start.ts";
 import { isDatabaseEmpty, seedDemo } from "./demo/loadDemo.ts";
 import { createProgressReporter } from "./cli/progress.ts";
+import { addSkewCommand } from "./cli/skewCommand.ts";
+import { addTrainingSetCommand } from "./cli/trainingSetCommand.ts";
 
 const program = new Command()
   .name("cascade")
@@ -80,6 +82,9 @@ program
       process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
     });
   });
+
+addTrainingSetCommand(program, (work) => withDatabase((database) => work(database.url)));
+addSkewCommand(program, (work) => withDatabase((database) => work(database.url)));
 
 const keys = program.command("keys").description("manage API keys");
 keys

@@ -61,6 +61,7 @@ export const STREAM = {
   follows: 5,
   schedule: 6,
   session: 7,
+  pilot: 8,
 } as const;
 
 export function createRandom(seed: number): Random {

@@ -1,0 +1,46 @@
+// Measures `seedDemo` end to end against a scratch database it creates and drops:
+//   npx tsx apps/engine/src/demo/benchmarkSeed.ts [--size default] [--events N] [--items N] [--users N]
+//     [--server postgresql://postgres@127.0.0.1:5432]
+// Prints the summary (seconds per phase, rows/s) and this process's peak RSS. Timings on shared
+// machines are noisy: compare runs made on the same machine in the same session.
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { applyMigrations, ensureDatabase, migrationsDir } from "@cascade/db";
+import { createProgressReporter } from "../cli/progress.ts";
+import { seedDemo } from "./loadDemo.ts";
+import { demoSizes, type DemoSize } from "./worldConfig.ts";
+
+const { values } = parseArgs({
+  options: {
+    size: { type: "string", default: "default" },
+    events: { type: "string" },
+    items: { type: "string" },
+    users: { type: "string" },
+    server: { type: "string", default: "postgresql://postgres@127.0.0.1:5432" },
+    keep: { type: "boolean", default: false },
+  },
+});
+if (!demoSizes.includes(values.size as DemoSize)) throw new Error(`--size must be one of ${demoSizes.join(", ")}`);
+const optionalInt = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+
+const databaseName = `cascade_seed_bench_${process.pid}`;
+const databaseUrl = `${values.server}/${databaseName}`;
+await ensureDatabase(databaseUrl);
+try {
+  await applyMigrations(databaseUrl, migrationsDir);
+  const summary = await seedDemo({
+    databaseUrl,
+    size: values.size as DemoSize,
+    overrides: { events: optionalInt(values.events), items: optionalInt(values.items), users: optionalInt(values.users) },
+    onProgress: createProgressReporter(),
+  });
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  console.log(JSON.stringify({ ...summary, peakRssMb }, null, 2));
+} finally {
+  if (!values.keep) {
+    const admin = new pg.Client({ connectionString: `${values.server}/postgres` });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await admin.end();
+  }
+}

@@ -1,0 +1,82 @@
+// The small, hand-made part of the demo: surfaces, a published rule set per surface, console
+// users, the demo API key. A handful of rows, so Prisma (typed, readable) rather than COPY. Every
+// write is an upsert keyed on a natural key, so running it again (after an interrupted seed, or
+// with --force) converges to the same rows instead of failing or duplicating.
+import {
+  DEMO_API_KEY,
+  DEMO_CONSOLE_EMAIL,
+  DEMO_CONSOLE_PASSWORD,
+  DEMO_SURFACES,
+  hashApiKey,
+  hashPassword,
+  parseApiKeyPrefix,
+} from "@cascade/core";
+import type { ConsoleRole, Database } from "@cascade/db";
+
+/** Console accounts of the demo; all share DEMO_CONSOLE_PASSWORD. */
+export const DEMO_CONSOLE_USERS: readonly { email: string; name: string; role: ConsoleRole }[] = [
+  { email: DEMO_CONSOLE_EMAIL, name: "Demo Admin", role: "admin" },
+  { email: "pm@cascade.local", name: "Pat Product", role: "product_manager" },
+  { email: "ds@cascade.local", name: "Dana Data", role: "data_scientist" },
+  { email: "eng@cascade.local", name: "Eli Engineer", role: "engineer" },
+];
+
+/**
+ * Version 1 of every demo surface's pipeline: popularity candidates, a blend of per-action
+ * predictions, no rules yet. Plain JSON; the SurfaceConfig schema will formalise it.
+ */
+export const DEMO_RULE_SET_CONFIG = {
+  sources: { popularity: { quota: 500 } },
+  blend: { click: 1, like: 2, watch: 0.5, hide: -5 },
+  rules: [],
+};
+
+export type DemoControlPlane = { surfaces: string[]; consoleUsers: string[]; apiKeyPrefix: string };
+
+export async function seedDemoControlPlane(db: Database): Promise<DemoControlPlane> {
+  const userIds = new Map<string, string>();
+  for (const account of DEMO_CONSOLE_USERS) {
+    // Re-seeding resets the demo accounts' password and role: that is what a demo reset means.
+    const passwordHash = hashPassword(DEMO_CONSOLE_PASSWORD);
+    const user = await db.consoleUser.upsert({
+      where: { email: account.email },
+      create: { email: account.email, name: account.name, role: account.role, passwordHash },
+      update: { name: account.name, role: account.role, passwordHash },
+    });
+    userIds.set(account.email, user.id);
+  }
+  const adminId = userIds.get(DEMO_CONSOLE_EMAIL) ?? null;
+
+  for (const surface of DEMO_SURFACES) {
+    await db.surface.upsert({
+      where: { id: surface.id },
+      create: { id: surface.id, name: surface.name, description: surface.description },
+      update: { name: surface.name, description: surface.description },
+    });
+    // Never overwrite an existing version 1: someone may have edited and published after it.
+    await db.ruleSet.upsert({
+      where: { surfaceId_version: { surfaceId: surface.id, version: 1 } },
+      create: {
+        surfaceId: surface.id,
+        version: 1,
+        status: "published",
+        config: DEMO_RULE_SET_CONFIG,
+        note: "demo default",
+        authorId: adminId,
+        publishedAt: new Date(),
+      },
+      update: {},
+    });
+  }
+
+  const prefix = parseApiKeyPrefix(DEMO_API_KEY);
+  if (!prefix) throw new Error("DEMO_API_KEY does not have the csk_<prefix>_<secret> shape");
+  // A revoked demo key stays revoked: re-seeding must not silently re-open access.
+  await db.apiKey.upsert({
+    where: { prefix },
+    create: { name: "Demo admin key", prefix, hashedKey: hashApiKey(DEMO_API_KEY), scopes: ["admin"], createdById: adminId },
+    update: { hashedKey: hashApiKey(DEMO_API_KEY), scopes: ["admin"] },
+  });
+
+  return { surfaces: DEMO_SURFACES.map((surface) => surface.id), consoleUsers: DEMO_CONSOLE_USERS.map((account) => account.email), apiKeyPrefix: prefix };
+}
