@@ -3,10 +3,14 @@
 // fits one engine replica; several replicas need Redis.
 import {
   assertCount,
+  assertEntityUpdate,
   assertFiniteNumbers,
   assertTtl,
   OnlineStoreError,
+  type BatchRead,
+  type BatchReadResult,
   type CappedListPush,
+  type EntityUpdate,
   type HashIncrement,
   type HashWrite,
   type NumericHash,
@@ -168,6 +172,25 @@ class MemoryOnlineStore implements OnlineStore {
     return this.eachKey(keys, (key) => this.read(key, "list")?.values.slice(0, limit) ?? []);
   }
 
+  async applyUpdates(updates: readonly EntityUpdate[]): Promise<boolean[]> {
+    this.assertOpen();
+    updates.forEach(assertEntityUpdate);
+    // Each update runs to completion before the next (this is one synchronous step), which is what
+    // makes it atomic here; the Redis store gets the same guarantee from a Lua script.
+    return this.eachKey(updates, (update) => this.applyUpdate(update));
+  }
+
+  async readBatch(read: BatchRead): Promise<BatchReadResult> {
+    this.assertOpen();
+    for (const { limit } of read.sortedSets) assertCount(limit, "limit", 0);
+    const hashes = this.eachKey(read.hashes, (key) => Object.fromEntries(this.read(key, "hash")?.fields ?? []));
+    const sortedSets = this.eachKey(read.sortedSets, ({ key, limit }) => {
+      const set = this.read(key, "sortedSet");
+      return set && limit > 0 ? ascendingMembers(set).reverse().slice(0, limit) : [];
+    });
+    return { hashes, sortedSets };
+  }
+
   async expire(key: StoreKey, ttlMs: number): Promise<boolean> {
     this.assertOpen();
     assertTtl(ttlMs);
@@ -193,6 +216,41 @@ class MemoryOnlineStore implements OnlineStore {
       }
     }
     return removed;
+  }
+
+  private applyUpdate(update: EntityUpdate): boolean {
+    if (update.ledger) {
+      const { key, id, atMs, retentionMs } = update.ledger;
+      const ledger = this.readOrCreate(key, "sortedSet");
+      if (ledger.scores.has(id)) return false;
+      ledger.scores.set(id, atMs);
+      for (const [member, score] of ledger.scores) if (score < atMs - retentionMs) ledger.scores.delete(member);
+      this.applyTtl(key, retentionMs);
+    }
+    for (const { key, fields } of update.hashDeletes ?? []) {
+      const hash = this.read(key, "hash");
+      if (!hash) continue;
+      for (const field of fields) hash.fields.delete(field);
+      if (hash.fields.size === 0) this.entries.delete(key);
+    }
+    for (const { key, increments, ttlMs } of update.hashIncrements ?? []) {
+      const fields = Object.entries(increments);
+      if (fields.length === 0) continue;
+      const hash = this.readOrCreate(key, "hash");
+      for (const [field, by] of fields) hash.fields.set(field, (hash.fields.get(field) ?? 0) + by);
+      this.applyTtl(key, ttlMs);
+    }
+    for (const { key, member, score, keep, ttlMs } of update.sortedSetMaxes ?? []) {
+      const set = this.readOrCreate(key, "sortedSet");
+      const current = set.scores.get(member);
+      if (current === undefined || score > current) set.scores.set(member, score);
+      if (set.scores.size > keep) {
+        const ascending = ascendingMembers(set);
+        for (const { member: dropped } of ascending.slice(0, ascending.length - keep)) set.scores.delete(dropped);
+      }
+      this.applyTtl(key, ttlMs);
+    }
+    return true;
   }
 
   private assertOpen(): void {

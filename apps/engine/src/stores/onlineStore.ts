@@ -24,6 +24,15 @@ export function storeKey(entity: string, name: string): StoreKey {
   return `{${entity}}:${name}` as StoreKey;
 }
 
+/**
+ * The hash tag of a key built by `storeKey` (`{u:123}:recent` → `u:123`). Keys with one tag live on
+ * one Redis Cluster slot, so a script may touch them together.
+ */
+export function hashTagOf(key: StoreKey): string {
+  const end = key.indexOf("}");
+  return key.slice(1, end);
+}
+
 /** Field → number. Counters are the only values hashes hold. */
 export type NumericHash = Record<string, number>;
 
@@ -37,6 +46,32 @@ export type HashIncrement = WithTtl & { key: StoreKey; increments: NumericHash }
 export type SortedSetIncrement = WithTtl & { key: StoreKey; member: string; by: number };
 /** `values` in chronological order: the last one ends at the head of the list. */
 export type CappedListPush = WithTtl & { key: StoreKey; values: readonly string[]; maxLength: number };
+
+/** ZADD GT + trim: the member's score only ever rises; the `keep` highest members survive. */
+export type SortedSetMaxWrite = WithTtl & { key: StoreKey; member: string; score: number; keep: number };
+export type HashFieldDelete = { key: StoreKey; fields: readonly string[] };
+
+/**
+ * Changes to one entity's keys, applied atomically (all or nothing visible to readers). Every key
+ * must share one hash tag (the entity's), so Redis can run it as one script on one Cluster slot.
+ * Inside an update, deletes run first, then increments, then sorted-set writes.
+ */
+export type EntityUpdate = {
+  /**
+   * Makes the update idempotent: the store remembers `id` in the sorted set `key` (score `atMs`) and
+   * skips any later update with the same id. Ids older than `atMs - retentionMs` are forgotten (a
+   * redelivery later than that would apply again). Omitted → applied unconditionally.
+   */
+  ledger?: { key: StoreKey; id: string; atMs: number; retentionMs: number };
+  hashDeletes?: readonly HashFieldDelete[];
+  hashIncrements?: readonly HashIncrement[];
+  sortedSetMaxes?: readonly SortedSetMaxWrite[];
+};
+
+export type SortedSetRead = { key: StoreKey; limit: number };
+/** Whole hashes and the top of sorted sets, fetched together. */
+export type BatchRead = { hashes: readonly StoreKey[]; sortedSets: readonly SortedSetRead[] };
+export type BatchReadResult = { hashes: NumericHash[]; sortedSets: ScoredMember[][] };
 
 export interface OnlineStore {
   /** Resolves when the store answers; rejects with OnlineStoreError otherwise. */
@@ -64,6 +99,14 @@ export interface OnlineStore {
   pushToCappedLists(pushes: readonly CappedListPush[]): Promise<void>;
   /** The first `limit` entries (newest first) of each list; a missing key reads as []. */
   readLists(keys: readonly StoreKey[], limit: number): Promise<string[][]>;
+
+  /**
+   * Applies each update atomically and at most once per ledger id, all in one round trip.
+   * Resolves to one flag per update: true when applied, false when its ledger id was already seen.
+   */
+  applyUpdates(updates: readonly EntityUpdate[]): Promise<boolean[]>;
+  /** Whole hashes (missing → {}) and sorted-set tops (as `topOfSortedSet`), in one round trip. */
+  readBatch(read: BatchRead): Promise<BatchReadResult>;
 
   /** Sets an expiry; false when the key does not exist. */
   expire(key: StoreKey, ttlMs: number): Promise<boolean>;
@@ -96,4 +139,28 @@ export function assertTtl(ttlMs: number | undefined): void {
 
 export function assertCount(value: number, what: string, minimum: number): void {
   if (!Number.isInteger(value) || value < minimum) throw new RangeError(`${what} must be an integer >= ${minimum}, got ${value}`);
+}
+
+/** Checks shared by both implementations: finite numbers, sane counts, and one hash tag per update. */
+export function assertEntityUpdate(update: EntityUpdate): void {
+  const keys: StoreKey[] = [];
+  if (update.ledger) {
+    keys.push(update.ledger.key);
+    assertFiniteNumbers(update.ledger.atMs, "ledger atMs");
+    assertTtl(update.ledger.retentionMs);
+  }
+  for (const increment of update.hashIncrements ?? []) {
+    keys.push(increment.key);
+    assertFiniteNumbers(increment.increments, "hash increments");
+    assertTtl(increment.ttlMs);
+  }
+  for (const write of update.sortedSetMaxes ?? []) {
+    keys.push(write.key);
+    assertFiniteNumbers(write.score, "sorted set scores");
+    assertCount(write.keep, "keep", 1);
+    assertTtl(write.ttlMs);
+  }
+  for (const remove of update.hashDeletes ?? []) keys.push(remove.key);
+  const tags = new Set(keys.map(hashTagOf));
+  if (tags.size > 1) throw new TypeError(`an entity update must touch one hash tag, got ${[...tags].join(", ")}`);
 }

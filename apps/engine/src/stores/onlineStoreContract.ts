@@ -154,6 +154,120 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
       });
     });
 
+    describe("entity updates", () => {
+      /** Keys of one fresh entity (one hash tag), as an entity update requires. */
+      function freshEntity(): (keyName: string) => StoreKey {
+        const entity = `test:${randomUUID()}`;
+        return (keyName) => {
+          const key = storeKey(entity, keyName);
+          usedKeys.push(key);
+          return key;
+        };
+      }
+
+      it("applies deletes, increments and sorted-set maxima, and reads them back in one batch", async () => {
+        const key = freshEntity();
+        await store.writeHashes([{ key: key("decay"), values: { old: 7, kept: 1 } }]);
+        const applied = await store.applyUpdates([
+          {
+            hashDeletes: [{ key: key("decay"), fields: ["old", "absent"] }],
+            hashIncrements: [
+              { key: key("decay"), increments: { kept: 0.5, fresh: 2 } },
+              { key: key("w:1"), increments: { click: 1 }, ttlMs: 60_000 },
+            ],
+            sortedSetMaxes: [
+              { key: key("recent"), member: "a", score: 10, keep: 2 },
+              { key: key("recent"), member: "b", score: 30, keep: 2 },
+              { key: key("recent"), member: "a", score: 5, keep: 2 },
+              { key: key("recent"), member: "c", score: 20, keep: 2, ttlMs: 60_000 },
+            ],
+          },
+        ]);
+        expect(applied).toEqual([true]);
+        const read = await store.readBatch({
+          hashes: [key("decay"), key("w:1"), key("missing")],
+          sortedSets: [
+            { key: key("recent"), limit: 10 },
+            { key: key("recent"), limit: 1 },
+            { key: key("recent"), limit: 0 },
+            { key: key("none"), limit: 3 },
+          ],
+        });
+        expect(read.hashes).toEqual([{ kept: 1.5, fresh: 2 }, { click: 1 }, {}]);
+        // "a" kept its higher score 10, then fell out: only the 2 highest survive.
+        expect(read.sortedSets).toEqual([
+          [
+            { member: "b", score: 30 },
+            { member: "c", score: 20 },
+          ],
+          [{ member: "b", score: 30 }],
+          [],
+          [],
+        ]);
+        expect(await store.ttl(key("w:1"))).toBeGreaterThan(0);
+        expect(await store.ttl(key("recent"))).toBeGreaterThan(0);
+        expect(await store.ttl(key("decay"))).toBeNull();
+      });
+
+      it("raises a sorted-set member's score but never lowers it", async () => {
+        const key = freshEntity();
+        await store.applyUpdates([{ sortedSetMaxes: [{ key: key("recent"), member: "a", score: 10, keep: 5 }] }]);
+        await store.applyUpdates([{ sortedSetMaxes: [{ key: key("recent"), member: "a", score: 3, keep: 5 }] }]);
+        expect(await store.topOfSortedSet(key("recent"), 5)).toEqual([{ member: "a", score: 10 }]);
+        await store.applyUpdates([{ sortedSetMaxes: [{ key: key("recent"), member: "a", score: 12.5, keep: 5 }] }]);
+        expect(await store.topOfSortedSet(key("recent"), 5)).toEqual([{ member: "a", score: 12.5 }]);
+      });
+
+      it("applies an update at most once per ledger id, within a batch and across batches", async () => {
+        const key = freshEntity();
+        const update = (id: string, atMs = 1_000) => ({
+          ledger: { key: key("applied"), id, atMs, retentionMs: 3_600_000 },
+          hashIncrements: [{ key: key("counts"), increments: { n: 1 } }],
+          sortedSetMaxes: [{ key: key("recent"), member: id, score: atMs, keep: 10 }],
+        });
+        expect(await store.applyUpdates([update("e1"), update("e2"), update("e1")])).toEqual([true, true, false]);
+        expect(await store.applyUpdates([update("e2"), update("e3")])).toEqual([false, true]);
+        expect(await store.readHashes([key("counts")])).toEqual([{ n: 3 }]);
+        expect((await store.topOfSortedSet(key("recent"), 10)).map(({ member }) => member).sort()).toEqual(["e1", "e2", "e3"]);
+        expect(await store.ttl(key("applied"))).toBeGreaterThan(0);
+      });
+
+      it("forgets ledger ids older than the retention, so only recent redeliveries are caught", async () => {
+        const key = freshEntity();
+        const update = (id: string, atMs: number) => ({
+          ledger: { key: key("applied"), id, atMs, retentionMs: 1_000 },
+          hashIncrements: [{ key: key("counts"), increments: { n: 1 } }],
+        });
+        expect(await store.applyUpdates([update("old", 10_000)])).toEqual([true]);
+        // At 11_001 the id scored 10_000 is more than 1 000 ms old and is pruned by this write.
+        expect(await store.applyUpdates([update("new", 11_001), update("old", 11_001)])).toEqual([true, true]);
+        expect(await store.readHashes([key("counts")])).toEqual([{ n: 3 }]);
+      });
+
+      it("applies an update without a ledger every time", async () => {
+        const key = freshEntity();
+        const update = { hashIncrements: [{ key: key("counts"), increments: { n: 2 } }] };
+        expect(await store.applyUpdates([update, update])).toEqual([true, true]);
+        expect(await store.readHashes([key("counts")])).toEqual([{ n: 4 }]);
+        expect(await store.applyUpdates([{}])).toEqual([true]);
+        expect(await store.applyUpdates([])).toEqual([]);
+      });
+
+      it("rejects an update spanning two hash tags, or with bad numbers, before writing anything", async () => {
+        const a = freshEntity();
+        const b = freshEntity();
+        await expect(
+          store.applyUpdates([
+            { hashIncrements: [{ key: a("counts"), increments: { n: 1 } }] },
+            { hashIncrements: [{ key: a("counts"), increments: { n: 1 } }, { key: b("counts"), increments: { n: 1 } }] },
+          ]),
+        ).rejects.toThrow(TypeError);
+        await expect(store.applyUpdates([{ hashIncrements: [{ key: a("counts"), increments: { n: Number.NaN } }] }])).rejects.toThrow(RangeError);
+        await expect(store.applyUpdates([{ sortedSetMaxes: [{ key: a("recent"), member: "x", score: 1, keep: 0 }] }])).rejects.toThrow(RangeError);
+        expect(await store.readHashes([a("counts"), b("counts")])).toEqual([{}, {}]);
+      });
+    });
+
     describe("expiry", () => {
       it("reports the time left, and null for persistent or missing keys", async () => {
         const withTtl = freshKey();

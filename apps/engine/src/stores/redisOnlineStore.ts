@@ -14,12 +14,17 @@
 // single-node client for now.
 import { Redis, type ChainableCommander } from "ioredis";
 import type { Logger } from "pino";
+import { encodeEntityUpdate, ENTITY_UPDATE_SCRIPT } from "./entityUpdateScript.ts";
 import {
   assertCount,
+  assertEntityUpdate,
   assertFiniteNumbers,
   assertTtl,
   OnlineStoreError,
+  type BatchRead,
+  type BatchReadResult,
   type CappedListPush,
+  type EntityUpdate,
   type HashIncrement,
   type HashWrite,
   type NumericHash,
@@ -58,8 +63,13 @@ export async function createRedisOnlineStore(options: RedisOnlineStoreOptions): 
     client.disconnect();
     throw new OnlineStoreError(`cannot connect to Redis at ${redactedUrl(options.url)}: ${errorMessage(error)}`, { cause: error });
   }
+  client.defineCommand(ENTITY_UPDATE_COMMAND, { lua: ENTITY_UPDATE_SCRIPT });
   return new RedisOnlineStore(client);
 }
+
+/** Registered with defineCommand: ioredis sends EVALSHA and falls back to EVAL when the script is not loaded. */
+const ENTITY_UPDATE_COMMAND = "cascadeApplyEntityUpdate";
+type WithEntityUpdateCommand = { [ENTITY_UPDATE_COMMAND]: (numberOfKeys: number, ...keysAndArgs: string[]) => unknown };
 
 class RedisOnlineStore implements OnlineStore {
   constructor(private readonly client: Redis) {}
@@ -204,6 +214,47 @@ class RedisOnlineStore implements OnlineStore {
     if (limit === 0) return keys.map(() => []);
     const replies = await this.pipeline((pipeline) => keys.forEach((key) => pipeline.lrange(namespaced(key), 0, limit - 1)));
     return replies as string[][];
+  }
+
+  async applyUpdates(updates: readonly EntityUpdate[]): Promise<boolean[]> {
+    updates.forEach(assertEntityUpdate);
+    const encoded = updates.map((update) => encodeEntityUpdate(update, namespaced));
+    // An update with no keys has nothing to do (and nothing to remember): applied, without a call.
+    const sent = encoded.flatMap((update, index) => (update.keys.length > 0 ? [{ update, index }] : []));
+    const applied = updates.map(() => true);
+    if (sent.length === 0) return applied;
+    const replies = await this.pipeline((pipeline) => {
+      const scripted = pipeline as unknown as WithEntityUpdateCommand;
+      for (const { update } of sent) scripted[ENTITY_UPDATE_COMMAND](update.keys.length, ...update.keys, ...update.args);
+    });
+    sent.forEach(({ index }, reply) => {
+      applied[index] = replies[reply] === 1;
+    });
+    return applied;
+  }
+
+  async readBatch(read: BatchRead): Promise<BatchReadResult> {
+    for (const { limit } of read.sortedSets) assertCount(limit, "limit", 0);
+    const ranged = read.sortedSets.filter(({ limit }) => limit > 0);
+    if (read.hashes.length === 0 && ranged.length === 0) return { hashes: [], sortedSets: read.sortedSets.map(() => []) };
+    const replies = await this.pipeline((pipeline) => {
+      for (const key of read.hashes) pipeline.hgetall(namespaced(key));
+      for (const { key, limit } of ranged) pipeline.zrevrange(namespaced(key), 0, limit - 1, "WITHSCORES");
+    });
+    const hashes = replies.slice(0, read.hashes.length).map((reply) => {
+      const hash: NumericHash = {};
+      for (const [field, value] of Object.entries(reply as Record<string, string>)) hash[field] = parseRedisNumber(value);
+      return hash;
+    });
+    let next = read.hashes.length;
+    const sortedSets = read.sortedSets.map(({ limit }) => {
+      if (limit === 0) return [];
+      const flat = replies[next++] as string[];
+      const members: ScoredMember[] = [];
+      for (let index = 0; index < flat.length; index += 2) members.push({ member: flat[index]!, score: parseRedisNumber(flat[index + 1]!) });
+      return members;
+    });
+    return { hashes, sortedSets };
   }
 
   async expire(key: StoreKey, ttlMs: number): Promise<boolean> {

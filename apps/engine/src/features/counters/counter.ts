@@ -1,0 +1,57 @@
+// Counters are the state behind features. A counter turns one event into store operations on one
+// entity (`opsFor`, pure) and says which keys it needs to answer at a time t (`reads`). Features
+// combine counter values; they never touch the store.
+//
+// The same counter code runs in both paths:
+//   online  — onlineFeatureWriter applies `opsFor` to the OnlineStore (Redis or memory);
+//   offline — the replay (jobs/featureReplay.ts) applies `opsFor` to an in-process OnlineStore whose
+//             clock is the replay time, and reads it back through the same reader.
+import type { NumericHash, ScoredMember } from "../../stores/onlineStore.ts";
+import type { FeatureEvent } from "../featureEvent.ts";
+
+export type CounterEntity = "user" | "item";
+
+/** Facts about the event's item that are not on the event (looked up from the catalogue). */
+export type EventFacts = { itemCategory: string | null };
+
+/**
+ * Store operations for one entity, by key *name* (the writer adds the entity's hash tag). TTLs only
+ * collect garbage: they are set so that a key never expires while any read at a time ≥ now could
+ * still use it.
+ */
+export type EntityOps = {
+  increments: { name: string; field: string; by: number; ttlMs: number | undefined }[];
+  deletes: { name: string; field: string }[];
+  maxima: { name: string; member: string; score: number; keep: number; ttlMs: number | undefined }[];
+};
+
+export function emptyOps(): EntityOps {
+  return { increments: [], deletes: [], maxima: [] };
+}
+
+export function hasOps(ops: EntityOps): boolean {
+  return ops.increments.length > 0 || ops.deletes.length > 0 || ops.maxima.length > 0;
+}
+
+/** Key names a counter reads for one entity at one time. */
+export type StateReads = { hashes: string[]; sortedSets: { name: string; limit: number }[] };
+
+/** What was read for one entity, by key name (missing keys read as {} / []). */
+export type EntityState = {
+  hashes: ReadonlyMap<string, NumericHash>;
+  sortedSets: ReadonlyMap<string, readonly ScoredMember[]>;
+};
+
+export const EMPTY_STATE: EntityState = { hashes: new Map(), sortedSets: new Map() };
+
+export interface Counter {
+  /** Unique across the registry; also the hash field (or key) name, so keep it short. */
+  readonly id: string;
+  readonly entity: CounterEntity;
+  /** Everything that defines the counter's behaviour, for definition digests (functions as source). */
+  readonly spec: Readonly<Record<string, string | number>>;
+  /** Adds the operations one event causes (pure; `nowMs` only sets expiries). */
+  opsFor(event: FeatureEvent, facts: EventFacts, nowMs: number, ops: EntityOps): void;
+  /** The keys needed to evaluate the counter at `atMs`. */
+  reads(atMs: number): StateReads;
+}

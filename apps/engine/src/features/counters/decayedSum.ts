@@ -1,0 +1,104 @@
+// Exponentially decayed sums (trending, effective counts, affinities) with increment-only storage.
+//
+// Math. With half-life H, the value at time t of events e_i (amount a_i, time t_i < t) is
+//
+//     v(t) = Σ a_i · 2^(−(t − t_i)/H)
+//
+// Stored naively as (value, reference time) every write is read-decay-write, which is neither
+// commutative nor idempotent-friendly. Instead time is cut into eras of E = 32·H and each era keeps
+// its own accumulator, relative to the era's start s_k = k·E:
+//
+//     A_k = Σ_{t_i in era k} a_i · 2^((t_i − s_k)/H)          (each term in [a_i, a_i·2^32))
+//     v(t) = Σ_{k ∈ {k(t), k(t) − 1}} A_k · 2^(−(t − s_k)/H)
+//
+// Each term of A_k decays back to exactly a_i·2^(−(t − t_i)/H), so a write is a plain HINCRBYFLOAT
+// (order-independent, no read), and the exponent never exceeds 32, far from double overflow. Events
+// older than the previous era are dropped by definition: they are at least one era old, so they
+// would weigh at most 2^−32. Online and offline evaluate this same formula.
+//
+// Storage. One hash per (entity, half-life), e.g. `{i:7}:d21600`, with fields `<id>|<era>` or
+// `<id>:<subKey>|<era>` (sub-keys: the category, for affinities). A write also deletes the same
+// field two and three eras back (never read again), and sets the hash's expiry to the end of the era
+// after next: untouched for that long, every field in it is unreadable.
+import type { FeatureEvent } from "../featureEvent.ts";
+import type { Counter, CounterEntity, EntityOps, EntityState, EventFacts, StateReads } from "./counter.ts";
+
+/** Era length in half-lives: large enough that dropping older eras is invisible, small enough for doubles. */
+export const ERA_HALF_LIVES = 32;
+
+export type Contribution = { subKey: string; amount: number };
+
+export type DecayedSumOptions = {
+  id: string;
+  entity: CounterEntity;
+  halfLifeMs: number;
+  /** What one event adds, per sub-key ("" for a plain counter); empty or 0 → nothing. */
+  contributions: (event: FeatureEvent, facts: EventFacts) => readonly Contribution[];
+  /** Constants `contributions` uses from outside (e.g. weight tables), so the digest sees them change. */
+  parameters?: Readonly<Record<string, string | number>>;
+};
+
+export class DecayedSum implements Counter {
+  readonly id: string;
+  readonly entity: CounterEntity;
+  readonly spec: Readonly<Record<string, string | number>>;
+  readonly halfLifeMs: number;
+  private readonly eraMs: number;
+  private readonly hashName: string;
+  private readonly contributions: DecayedSumOptions["contributions"];
+
+  constructor(options: DecayedSumOptions) {
+    if (!Number.isInteger(options.halfLifeMs) || options.halfLifeMs < 1000 || options.halfLifeMs % 1000 !== 0) {
+      throw new RangeError(`halfLifeMs must be whole seconds, got ${options.halfLifeMs}`);
+    }
+    this.id = options.id;
+    this.entity = options.entity;
+    this.halfLifeMs = options.halfLifeMs;
+    this.eraMs = ERA_HALF_LIVES * options.halfLifeMs;
+    this.hashName = `d${options.halfLifeMs / 1000}`;
+    this.contributions = options.contributions;
+    this.spec = { kind: "decayedSum", halfLifeMs: options.halfLifeMs, eraHalfLives: ERA_HALF_LIVES, contributions: options.contributions.toString(), ...options.parameters };
+  }
+
+  opsFor(event: FeatureEvent, facts: EventFacts, nowMs: number, ops: EntityOps): void {
+    const era = this.eraOf(event.occurredAt);
+    const nowEra = this.eraOf(nowMs);
+    // Older than the previous era: no read at a time ≥ now would include it.
+    if (era < nowEra - 1) return;
+    const ttlMs = Math.ceil((Math.max(era, nowEra) + 2) * this.eraMs - nowMs);
+    const scale = 2 ** ((event.occurredAt - era * this.eraMs) / this.halfLifeMs);
+    for (const { subKey, amount } of this.contributions(event, facts)) {
+      if (amount === 0) continue;
+      ops.increments.push({ name: this.hashName, field: this.field(subKey, era), by: amount * scale, ttlMs });
+      ops.deletes.push({ name: this.hashName, field: this.field(subKey, era - 2) }, { name: this.hashName, field: this.field(subKey, era - 3) });
+    }
+  }
+
+  reads(): StateReads {
+    return { hashes: [this.hashName], sortedSets: [] };
+  }
+
+  /** v(t) for one sub-key; null when neither era has a value (nothing ever counted, or all dropped). */
+  valueAt(state: EntityState, atMs: number, subKey = ""): number | null {
+    const hash = state.hashes.get(this.hashName);
+    if (!hash) return null;
+    const era = this.eraOf(atMs);
+    let value = 0;
+    let seen = false;
+    for (const k of [era, era - 1]) {
+      const accumulated = hash[this.field(subKey, k)];
+      if (accumulated === undefined) continue;
+      seen = true;
+      value += accumulated * 2 ** (-(atMs - k * this.eraMs) / this.halfLifeMs);
+    }
+    return seen ? value : null;
+  }
+
+  private eraOf(ms: number): number {
+    return Math.floor(ms / this.eraMs);
+  }
+
+  private field(subKey: string, era: number): string {
+    return subKey === "" ? `${this.id}|${era}` : `${this.id}:${subKey}|${era}`;
+  }
+}

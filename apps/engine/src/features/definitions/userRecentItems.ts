@@ -1,0 +1,54 @@
+// Per user: the last 50 distinct items they interacted with (click, like, share, watch, purchase),
+// and per candidate whether and how long ago it was among them (re-engagement vs. already seen).
+import { RecentItems } from "../counters/recentItems.ts";
+import { defineFeature, type FeatureDefinition } from "../featureDefinition.ts";
+
+const HOUR_MS = 3_600_000;
+const RETENTION_DAYS = 30;
+const INTERACTIONS = new Set(["click", "like", "share", "watch", "purchase"]);
+
+const recent = new RecentItems({
+  id: "recent",
+  keep: 50,
+  retentionMs: RETENTION_DAYS * 24 * HOUR_MS,
+  includes: (event) => INTERACTIONS.has(event.type),
+});
+
+export const userRecentItemsFeatures: readonly FeatureDefinition[] = [
+  defineFeature({
+    name: "user_recent_items_count",
+    entity: "user",
+    type: "number",
+    window: `last ${recent.keep} items`,
+    default: 0,
+    description: `How many distinct items the user interacted with recently (capped at ${recent.keep}; dropped after ${RETENTION_DAYS} idle days).`,
+    counters: [recent],
+    compute: ({ user, atMs }) => recent.itemsAt(user, atMs)?.length ?? null,
+  }),
+  defineFeature({
+    name: "user_item_recently_interacted",
+    entity: "user_item",
+    type: "number",
+    window: `last ${recent.keep} items`,
+    default: 0,
+    description: `1 when the candidate is among the user's last ${recent.keep} interacted items, else 0.`,
+    counters: [recent],
+    compute: ({ user, atMs, itemId }) => {
+      const items = recent.itemsAt(user, atMs);
+      return items === null ? null : items.some(({ member }) => member === itemId) ? 1 : 0;
+    },
+  }),
+  defineFeature({
+    name: "user_item_hours_since_interaction",
+    entity: "user_item",
+    type: "number",
+    window: `last ${recent.keep} items`,
+    default: RETENTION_DAYS * 24,
+    description: `Hours since the user last interacted with the candidate, when it is among their last ${recent.keep} items; otherwise ${RETENTION_DAYS * 24} (the list's retention).`,
+    counters: [recent],
+    compute: ({ user, atMs, itemId }) => {
+      const entry = recent.itemsAt(user, atMs)?.find(({ member }) => member === itemId);
+      return entry === undefined ? null : (atMs - entry.score) / HOUR_MS;
+    },
+  }),
+];

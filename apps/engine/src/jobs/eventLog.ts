@@ -1,0 +1,78 @@
+// The Postgres event log as a stream in time order, for the offline jobs. Keyset pagination on
+// (occurred_at, id) — each page is one indexed query that starts where the last one ended — so the
+// memory held is one page, whatever the log's size, and no transaction stays open between pages.
+import type { EventType } from "@cascade/core";
+import type { Database } from "@cascade/db";
+import type { FeatureEvent } from "../features/featureEvent.ts";
+
+export type LoggedEvent = FeatureEvent & {
+  /** The log's row id: the tie-breaker for equal times. */
+  id: bigint;
+  requestId: string | null;
+  position: number | null;
+  surface: string | null;
+  propensity: number | null;
+};
+
+export type EventLogRange = {
+  /** Inclusive; omitted → from the first event. */
+  from?: Date;
+  /** Exclusive. */
+  to: Date;
+  pageSize?: number;
+};
+
+type EventRow = Omit<LoggedEvent, "occurredAt" | "type"> & { occurredAt: Date; type: string };
+
+/** Pages of events with from ≤ occurred_at < to, ordered by (occurred_at, id). */
+export async function* readEventLog(db: Database, range: EventLogRange): AsyncGenerator<LoggedEvent[]> {
+  const pageSize = range.pageSize ?? 5_000;
+  let afterTime = new Date((range.from ?? new Date(0)).getTime() - 1);
+  let afterId = BigInt(Number.MAX_SAFE_INTEGER) * 1_000n; // first page: any id at afterTime is < from
+  for (;;) {
+    const rows = await db.$queryRaw<EventRow[]>`
+      SELECT id, event_id AS "eventId", type::text AS type, user_id AS "userId", item_id AS "itemId",
+             occurred_at AS "occurredAt", value, request_id AS "requestId", position, surface, propensity
+      FROM events
+      WHERE (occurred_at, id) > (${afterTime}::timestamptz, ${afterId}::bigint)
+        AND occurred_at < ${range.to}::timestamptz
+      ORDER BY occurred_at, id
+      LIMIT ${pageSize}::int`;
+    if (rows.length === 0) return;
+    yield rows.map((row) => ({ ...row, type: row.type as EventType, occurredAt: row.occurredAt.getTime() }));
+    const last = rows[rows.length - 1]!;
+    afterTime = last.occurredAt;
+    afterId = last.id;
+    if (rows.length < pageSize) return;
+  }
+}
+
+/** Events in the range (for progress totals). */
+export async function countEventLog(db: Database, range: EventLogRange): Promise<number> {
+  const [row] = await db.$queryRaw<{ count: bigint }[]>`
+    SELECT count(*) AS count FROM events
+    WHERE occurred_at >= ${range.from ?? new Date(0)}::timestamptz AND occurred_at < ${range.to}::timestamptz`;
+  return Number(row?.count ?? 0n);
+}
+
+export type TimestampGroup<E> = { atMs: number; events: E[] };
+
+/**
+ * Regroups pages into runs of events with the same time (a run may span pages). The jobs read
+ * features before applying a run, which is what makes "strictly before t" exact when several
+ * events share a millisecond.
+ */
+export async function* groupByTimestamp<E extends { occurredAt: number }>(pages: AsyncIterable<readonly E[]>): AsyncGenerator<TimestampGroup<E>> {
+  let current: TimestampGroup<E> | null = null;
+  for await (const page of pages) {
+    for (const event of page) {
+      if (current && current.atMs === event.occurredAt) {
+        current.events.push(event);
+        continue;
+      }
+      if (current) yield current;
+      current = { atMs: event.occurredAt, events: [event] };
+    }
+  }
+  if (current) yield current;
+}

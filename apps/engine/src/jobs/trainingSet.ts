@@ -1,0 +1,153 @@
+// Point-in-time-correct training sets: one row per impression in [from, to), with the features as
+// they were at the impression time t and the labels observed in [t, t + W).
+//
+// How it stays correct and bounded:
+// - The event log is streamed in (occurred_at, id) order with keyset pagination (eventLog.ts), one
+//   page in memory at a time, from the beginning of the log (or `warmupFrom`) so that decayed and
+//   windowed state is warmed up exactly as the online store's was.
+// - Events are handled in runs of equal timestamp t: first the features of the impressions stamped
+//   t are read from the replay state, which holds exactly the events with occurred_at < t (nothing
+//   at or after t — an event at exactly t is never a feature); then the run's events label the open
+//   examples (label windows start at t inclusive, see trainingLabels.ts); then the run is applied to
+//   the state. So no feature can see its own label, or anything later.
+// - Features come from FeatureReplay: the online writer and reader over an in-process store on the
+//   replay clock — the same code the engine serves with (featureReplay.ts).
+// - An example is written as soon as its label window closes; memory holds the feature state plus
+//   W worth of impressions.
+// Events are read up to to + W so the last examples get complete label windows (if the log ends
+// earlier, those examples are labelled with what exists).
+import type { Database } from "@cascade/db";
+import { silentProgress, type ProgressReporter } from "../cli/progress.ts";
+import { createItemCategoryCache, type ItemCategoryLookup } from "../features/itemCategories.ts";
+import { featureRegistry, type FeatureRegistry } from "../features/registry.ts";
+import { countEventLog, groupByTimestamp, readEventLog, type LoggedEvent } from "./eventLog.ts";
+import { FeatureReplay } from "./featureReplay.ts";
+import { openTableWriter, type ColumnSpec, type TableFormat, type TableRow } from "./tableWriters.ts";
+import { LABELS, PendingExamples, type Label, type PendingExample } from "./trainingLabels.ts";
+
+export const DEFAULT_LABEL_WINDOW_MS = 30 * 60_000;
+
+export type TrainingSetOptions = {
+  /** Impressions at or after this time… */
+  from: Date;
+  /** …and before this one become examples. */
+  to: Date;
+  out: string;
+  format: TableFormat;
+  /** W: how long after an impression an outcome still counts (default 30 min). */
+  labelWindowMs?: number;
+  /** Where the replay starts (default: the first event in the log; later is faster but approximate). */
+  warmupFrom?: Date;
+  pageSize?: number;
+  progress?: ProgressReporter;
+  itemCategories?: ItemCategoryLookup;
+  registry?: FeatureRegistry;
+};
+
+export type TrainingSetSummary = {
+  out: string;
+  format: TableFormat;
+  examples: number;
+  eventsRead: number;
+  /** Examples with each label set. */
+  positives: Record<Label, number>;
+  columns: string[];
+  labelWindowMs: number;
+};
+
+const META_COLUMNS: readonly ColumnSpec[] = [
+  { name: "request_id", kind: "string", nullable: true },
+  { name: "user_id", kind: "string", nullable: false },
+  { name: "item_id", kind: "string", nullable: false },
+  { name: "impression_at", kind: "timestamp", nullable: false },
+  { name: "surface", kind: "string", nullable: true },
+  { name: "position", kind: "int", nullable: true },
+  { name: "propensity", kind: "float", nullable: true },
+];
+const LABEL_COLUMNS: readonly ColumnSpec[] = [
+  ...LABELS.map((label): ColumnSpec => ({ name: `label_${label}`, kind: "int", nullable: false })),
+  { name: "watch_seconds", kind: "float", nullable: false },
+];
+
+/** The columns of a training set: metadata, labels, then one column per registered feature. */
+export function trainingSetColumns(registry: FeatureRegistry = featureRegistry): ColumnSpec[] {
+  return [...META_COLUMNS, ...LABEL_COLUMNS, ...registry.names.map((name): ColumnSpec => ({ name, kind: "float", nullable: false }))];
+}
+
+export async function buildTrainingSet(db: Database, options: TrainingSetOptions): Promise<TrainingSetSummary> {
+  const fromMs = options.from.getTime();
+  const toMs = options.to.getTime();
+  if (!(fromMs < toMs)) throw new RangeError("training set: --from must be before --to");
+  const windowMs = options.labelWindowMs ?? DEFAULT_LABEL_WINDOW_MS;
+  const registry = options.registry ?? featureRegistry;
+  const progress = options.progress ?? silentProgress;
+  const columns = trainingSetColumns(registry);
+  const range = { ...(options.warmupFrom ? { from: options.warmupFrom } : {}), to: new Date(toMs + windowMs), pageSize: options.pageSize ?? 5_000 };
+
+  const replay = new FeatureReplay({ itemCategories: options.itemCategories ?? createItemCategoryCache(db, { ttlMs: Number.MAX_SAFE_INTEGER, maxEntries: 2_000_000 }), registry });
+  const pending = new PendingExamples(windowMs);
+  const writer = openTableWriter(options.out, options.format, columns);
+  const positives = Object.fromEntries(LABELS.map((label) => [label, 0])) as Record<Label, number>;
+  let examples = 0;
+  let eventsRead = 0;
+  const write = async (example: PendingExample) => {
+    examples += 1;
+    for (const label of LABELS) positives[label] += example.labels[label];
+    await writer.write(toRow(example));
+  };
+
+  progress.start("training set: events", await countEventLog(db, range));
+  try {
+    for await (const group of groupByTimestamp(readEventLog(db, range))) {
+      eventsRead += group.events.length;
+      progress.increment(group.events.length);
+      for (const example of pending.closeBefore(group.atMs)) await write(example);
+      if (group.atMs >= fromMs && group.atMs < toMs) await addExamples(replay, pending, group.events, group.atMs);
+      for (const event of group.events) pending.observe(event);
+      // Later events only label; the state is not needed past `to`.
+      if (group.atMs < toMs) await replay.apply(group.events, group.atMs);
+    }
+    for (const example of pending.drain()) await write(example);
+  } finally {
+    progress.stop();
+    await writer.close();
+    await replay.close();
+  }
+  return { out: options.out, format: options.format, examples, eventsRead, positives, columns: columns.map((column) => column.name), labelWindowMs: windowMs };
+}
+
+/** The impressions stamped `atMs`, with features read before this run is applied (one read per user). */
+async function addExamples(replay: FeatureReplay, pending: PendingExamples, events: readonly LoggedEvent[], atMs: number): Promise<void> {
+  const byUser = new Map<string, LoggedEvent[]>();
+  for (const event of events) {
+    if (event.type !== "impression") continue;
+    const list = byUser.get(event.userId);
+    if (list) list.push(event);
+    else byUser.set(event.userId, [event]);
+  }
+  for (const [userId, impressions] of byUser) {
+    const vectors = await replay.read(
+      userId,
+      impressions.map((impression) => impression.itemId),
+      atMs,
+    );
+    impressions.forEach((impression, index) => pending.add(impression, vectors[index]!.features));
+  }
+}
+
+function toRow(example: PendingExample): TableRow {
+  const { impression } = example;
+  const row: TableRow = {
+    request_id: impression.requestId,
+    user_id: impression.userId,
+    item_id: impression.itemId,
+    impression_at: impression.occurredAt,
+    surface: impression.surface,
+    position: impression.position,
+    propensity: impression.propensity,
+    watch_seconds: example.watchSeconds,
+  };
+  for (const label of LABELS) row[`label_${label}`] = example.labels[label];
+  for (const [name, value] of Object.entries(example.features)) row[name] = value;
+  return row;
+}
