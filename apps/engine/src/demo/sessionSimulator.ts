@@ -105,7 +105,9 @@ export function simulateSession(
     const clicked: number[] = [];
     for (let position = 0; position < slate.items.length; position += 1) {
       const item = slate.items[position]!;
-      event("impression", item, position, requestMs + position);
+      // A slate's impressions all carry the serve time: features "as of" an impression must not
+      // include the same slate's other impressions, which did not exist when it was served.
+      event("impression", item, position, requestMs);
       if (!random.chance(examinationProbability(position))) continue;
       const a = affinity(world, user, item);
       const follow = followsCreatorAt(world, user, world.items.creator[item]!, requestMs) ? 1 : 0;
