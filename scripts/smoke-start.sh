@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm start` with no DATABASE_URL/REDIS_URL on an empty data folder: must come up (embedded
 # PostgreSQL + demo data + engine + console), answer /v1/health and a recommendation request,
-# then stop cleanly on SIGINT, embedded PostgreSQL included. Ports differ from the defaults so a
+# then stop cleanly on SIGINT, embedded PostgreSQL included; a second start must reuse the data.
+# Ports differ from the defaults so a
 # developer's running instance is not disturbed.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -12,21 +13,38 @@ log="$data_dir/start.log"
 engine=http://127.0.0.1:4290
 key="$(node --import tsx -e 'import("@cascade/core").then((core) => console.log(core.DEMO_API_KEY))')"
 
-env -u DATABASE_URL -u REDIS_URL CASCADE_DATA_DIR="$data_dir" ENGINE_PORT=4290 CONSOLE_PORT=3290 \
-  CASCADE_EMBEDDED_PG_PORT=54391 CASCADE_DEMO_SIZE="${SMOKE_DEMO_SIZE:-default}" LOG_LEVEL=info \
-  setsid npm start >"$log" 2>&1 &
-pid=$!
-cleanup() { kill -9 -- -"$pid" 2>/dev/null || true; }
+start_cascade() {
+  : >"$log"
+  env -u DATABASE_URL -u REDIS_URL CASCADE_DATA_DIR="$data_dir" ENGINE_PORT=4290 CONSOLE_PORT=3290 \
+    CASCADE_EMBEDDED_PG_PORT=54391 CASCADE_DEMO_SIZE="${SMOKE_DEMO_SIZE:-default}" LOG_LEVEL=info \
+    setsid npm start >"$log" 2>&1 &
+  pid=$!
+  local began=$SECONDS ready=""
+  for _ in $(seq 1 600); do
+    if grep -q "Cascade is running" "$log" 2>/dev/null; then ready=1; break; fi
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 1
+  done
+  if [ -z "$ready" ]; then echo "npm start did not come up; log:"; tail -50 "$log"; exit 1; fi
+  echo "came up after $((SECONDS - began))s"
+}
+
+stop_cascade() {
+  kill -INT -- -"$pid"
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+  if kill -0 "$pid" 2>/dev/null; then echo "did not stop within 60s after SIGINT"; tail -30 "$log"; exit 1; fi
+  if pgrep -f "$data_dir/postgres" >/dev/null; then echo "embedded PostgreSQL still running after stop"; exit 1; fi
+  grep -q '"msg":"stopped"' "$log" || { echo "no clean 'stopped' line"; tail -30 "$log"; exit 1; }
+  echo "stopped cleanly"
+}
+
+pid=""
+cleanup() { [ -n "$pid" ] && kill -9 -- -"$pid" 2>/dev/null || true; }
 trap cleanup EXIT
 
-ready=""
-for _ in $(seq 1 600); do
-  if grep -q "Cascade is running" "$log" 2>/dev/null; then ready=1; break; fi
-  if ! kill -0 "$pid" 2>/dev/null; then break; fi
-  sleep 1
-done
-if [ -z "$ready" ]; then echo "npm start did not come up; log:"; tail -50 "$log"; exit 1; fi
-echo "came up after ${SECONDS}s"
+echo "-- first start (empty data folder)"
+start_cascade
+grep -q "loading the demo world" "$log" || { echo "first start did not load the demo world"; exit 1; }
 
 health="$(curl -fsS "$engine/v1/health")"
 echo "health: $health"
@@ -35,16 +53,17 @@ echo "$health" | grep -q '"mode":"memory"'
 
 recs="$(curl -fsS -X POST "$engine/v1/recommendations" -H "authorization: Bearer $key" \
   -H 'content-type: application/json' -d '{"userId":"user-00001","count":5}')"
-echo "recommendations: $recs"
+echo "recommendations: ${recs:0:300}…"
 [ "$(echo "$recs" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).items.length))')" = 5 ]
 
 curl -fsS -o /dev/null -w 'console /login: %{http_code}\n' http://127.0.0.1:3290/login
+stop_cascade
 
-kill -INT -- -"$pid"
-for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-if kill -0 "$pid" 2>/dev/null; then echo "did not stop within 60s after SIGINT"; tail -30 "$log"; exit 1; fi
-if pgrep -f "$data_dir/postgres" >/dev/null; then echo "embedded PostgreSQL still running after stop"; exit 1; fi
-grep -q '"msg":"stopped"' "$log" || { echo "no clean 'stopped' line"; tail -30 "$log"; exit 1; }
-echo "stopped cleanly"
+echo "-- second start (reuses the data)"
+start_cascade
+if grep -q "loading the demo world" "$log"; then echo "second start loaded the demo world again"; exit 1; fi
+curl -fsS "$engine/v1/health" | grep -q '"status":"ok"'
+echo "second start answered health from the kept data"
+stop_cascade
 trap - EXIT
 rm -rf "$data_dir"
