@@ -35,12 +35,18 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
     logger.info("stopped");
     process.exit(exitCode);
   };
+  // A terminal's Ctrl-C reaches every process of the group, and `npm start` forwards it again, so
+  // one keypress can arrive twice within milliseconds; only a later, deliberate second Ctrl-C
+  // skips the orderly shutdown.
+  let firstSignalAt = 0;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       if (stopping) {
+        if (Date.now() - firstSignalAt < 1500) return;
         logger.warn("second signal: exiting immediately");
         process.exit(130);
       }
+      firstSignalAt = Date.now();
       void shutdown(signal, 0);
     });
   }
