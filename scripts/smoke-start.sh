@@ -30,9 +30,11 @@ start_cascade() {
 }
 
 stop_cascade() {
+  # Like a terminal's Ctrl-C: SIGINT to the whole process group; wait until every process of it
+  # (npm, the engine, the console, PostgreSQL) is gone.
   kill -INT -- -"$pid"
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-  if kill -0 "$pid" 2>/dev/null; then echo "did not stop within 60s after SIGINT"; tail -30 "$log"; exit 1; fi
+  for _ in $(seq 1 60); do pgrep -g "$pid" >/dev/null || break; sleep 1; done
+  if pgrep -g "$pid" >/dev/null; then echo "did not stop within 60s after SIGINT"; pgrep -a -g "$pid"; tail -30 "$log"; exit 1; fi
   if pgrep -f "$data_dir/postgres" >/dev/null; then echo "embedded PostgreSQL still running after stop"; exit 1; fi
   grep -q '"msg":"stopped"' "$log" || { echo "no clean 'stopped' line"; tail -30 "$log"; exit 1; }
   echo "stopped cleanly"
