@@ -3,6 +3,8 @@
 // `app.close()`.
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
+import type { EventDeduplicator } from "./events/eventDeduplicator.ts";
+import type { EventStream } from "./events/eventStream.ts";
 import type { PopularityRanking } from "./recommend/popularityRanking.ts";
 import type { OnlineStore } from "./stores/onlineStore.ts";
 
@@ -17,8 +19,14 @@ export type EngineDeps = {
   store: OnlineStore;
   logger: Logger;
   info: EngineInfo;
+  /** Where `POST /v1/events` publishes accepted events (its consumers run in events/eventPipeline.ts). */
+  eventStream: EventStream;
+  /** First line of event idempotency: short-lived claims on event ids. */
+  eventDeduplicator: EventDeduplicator;
   /** Largest accepted request body, in bytes (larger → 413). */
   bodyLimitBytes: number;
+  /** Share of recommendation requests whose served feature vectors are logged (skew checks); default 0. */
+  servedFeatureSampleRate?: number;
   /**
    * The popularity ranking to serve. Omitted → the app creates one on `db` and starts/stops it with
    * itself. Passed in → the caller owns its lifecycle (tests use this to refresh on demand).

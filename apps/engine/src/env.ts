@@ -27,6 +27,8 @@ export const engineEnvSchema = z.object({
   CASCADE_DEMO_SIZE: z.enum(["tiny", "small", "default", "large"]).default("default"),
   CASCADE_DEMO_SEED: z.coerce.number().int().default(42),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Share of recommendation requests whose served feature vectors are logged for skew checks. */
+  CASCADE_SERVED_FEATURE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.05),
   /** Largest accepted request body, bytes. */
   CASCADE_BODY_LIMIT: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
 });

@@ -7,6 +7,10 @@ import type { EngineEnv } from "../env.ts";
 import { ENGINE_VERSION } from "../version.ts";
 import { buildApp } from "../server/app.ts";
 import { createOnlineStore } from "../stores/index.ts";
+import { createEventDeduplicator, createEventStream, startEventPipeline } from "../events/index.ts";
+import { syncFeatureDefinitions } from "../features/featureSync.ts";
+import { useItemCategoriesFrom } from "../features/itemCategories.ts";
+import { backfillOnlineFeatures } from "../jobs/backfillOnlineFeatures.ts";
 import { isDatabaseEmpty, seedDemo } from "../demo/loadDemo.ts";
 import { createProgressReporter } from "../cli/progress.ts";
 import { createLogger } from "./logger.ts";
@@ -64,7 +68,9 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
     stack.push({ name: "database", stop: database.stop });
     await migrateDatabase(database.url, logger);
 
+    let seededNow = false;
     if (env.CASCADE_DEMO && (await isDatabaseEmpty(database.url))) {
+      seededNow = true;
       logger.info({ size: env.CASCADE_DEMO_SIZE }, "empty database: loading the demo world");
       const summary = await seedDemo({
         databaseUrl: database.url,
@@ -79,13 +85,38 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
     stack.push({ name: "prisma", stop: () => db.$disconnect() });
     const store = await createOnlineStore({ redisUrl: env.REDIS_URL, logger });
     stack.push({ name: "online store", stop: () => store.close() });
+    const featureSync = await syncFeatureDefinitions(db);
+    logger.debug({ featureSync }, "feature definitions synced");
+    const itemCategories = useItemCategoriesFrom(db);
+    // The in-process store starts empty on every start, and demo events loaded by COPY never
+    // passed through the stream: rebuild online features from the event log, in the background,
+    // through the same writer the stream uses (idempotent per event, so events arriving meanwhile
+    // are not counted twice).
+    if (!env.REDIS_URL || seededNow) {
+      const began = Date.now();
+      logger.info("rebuilding online features from the event log (background)");
+      void backfillOnlineFeatures(db, store, { to: new Date(), itemCategories })
+        .then((result) => logger.info({ ...result, seconds: (Date.now() - began) / 1000 }, "online features rebuilt"))
+        .catch((error: unknown) => logger.warn({ err: error }, "online feature rebuild stopped"));
+    }
+    const eventStream = await createEventStream({ redisUrl: env.REDIS_URL, logger });
+    stack.push({ name: "event stream", stop: () => eventStream.close() });
+    const eventDeduplicator = await createEventDeduplicator({ redisUrl: env.REDIS_URL, logger });
+    stack.push({ name: "event deduplicator", stop: () => eventDeduplicator.close() });
+    // Consumers start before the app accepts events (their groups must exist first), and stop
+    // after it (the stack unwinds in reverse), before the store and the database close.
+    const eventPipeline = await startEventPipeline({ stream: eventStream, databaseUrl: database.url, store, logger });
+    stack.push({ name: "event pipeline", stop: () => eventPipeline.stop() });
 
     const app = await buildApp({
       db,
       store,
       logger,
       info: { version: ENGINE_VERSION, databaseMode: database.mode, storeMode: env.REDIS_URL ? "redis" : "memory" },
+      eventStream,
+      eventDeduplicator,
       bodyLimitBytes: env.CASCADE_BODY_LIMIT,
+      servedFeatureSampleRate: env.CASCADE_SERVED_FEATURE_SAMPLE_RATE,
     });
     stack.push({ name: "engine", stop: () => app.close() });
     await app.listen({ host: env.ENGINE_HOST, port: env.ENGINE_PORT });

@@ -1,5 +1,9 @@
 import { ingestEventsResponse } from "@cascade/core";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EventStream } from "../../events/eventStream.ts";
+import { claimKey } from "../../events/redisEventDeduplicator.ts";
+import { buildApp } from "../app.ts";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
 
 let engine: TestEngine;
@@ -43,6 +47,7 @@ describe("POST /v1/events", () => {
       "not an event",
     ]);
     expect(response.statusCode).toBe(200);
+    await engine.settleEvents();
     const body = ingestEventsResponse.parse(response.json());
     expect(body).toMatchObject({ accepted: 2, duplicates: 1, rejected: 3 });
     expect(body.results).toEqual([
@@ -59,10 +64,11 @@ describe("POST /v1/events", () => {
     expect(stored[1]).toMatchObject({ type: "watch", value: 12.5, surface: "home", position: 3, propensity: 0.5, context: { device: "ios" } });
   });
 
-  it("writes every rejected event to the dead-letter table with field, reason and payload", async () => {
+  it("writes every rejected event to the dead-letter table with field, reason and payload, before answering", async () => {
     const eventId = `${engine.run}-dead`;
     const payload = click(eventId, { itemId: `${engine.run}-ghost` });
     await postEvents([payload]);
+    // No settleEvents(): dead letters do not go through the stream.
     const letters = await engine.db.rejectedEvent.findMany({ where: { eventId } });
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ field: "itemId", reason: "unknown item", payload });
@@ -72,12 +78,116 @@ describe("POST /v1/events", () => {
     const batch = [click(`${engine.run}-r1`), click(`${engine.run}-r2`, { type: "like" })];
     const first = ingestEventsResponse.parse((await postEvents(batch)).json());
     expect(first).toMatchObject({ accepted: 2, duplicates: 0, rejected: 0 });
-    const countAfterFirst = await engine.db.event.count({ where: { eventId: { startsWith: `${engine.run}-r` } } });
 
     const second = ingestEventsResponse.parse((await postEvents(batch)).json());
     expect(second).toMatchObject({ accepted: 0, duplicates: 2, rejected: 0 });
     expect(second.results.map((result) => result.status)).toEqual(["duplicate", "duplicate"]);
-    expect(await engine.db.event.count({ where: { eventId: { startsWith: `${engine.run}-r` } } })).toBe(countAfterFirst);
+    await engine.settleEvents();
+    expect(await engine.db.event.count({ where: { eventId: { startsWith: `${engine.run}-r` } } })).toBe(2);
+  });
+
+  it("is idempotent past the dedup window: the event log's unique key drops the duplicate, rollups do not move", async () => {
+    const surface = `${engine.run}-late`;
+    const batch = [click(`${engine.run}-late1`, { surface }), click(`${engine.run}-late2`, { surface, type: "impression" })];
+    expect(ingestEventsResponse.parse((await postEvents(batch)).json()).accepted).toBe(2);
+    await engine.settleEvents();
+    const rollupBefore = await engine.db.metricRollup.findMany({ where: { surface } });
+    expect(rollupBefore.map(({ clicks, impressions, distinctUsers }) => ({ clicks, impressions, distinctUsers }))).toEqual([{ clicks: 1, impressions: 1, distinctUsers: 1 }]);
+
+    // The claims expire (simulated): the API accepts the events again…
+    await engine.eventDeduplicator.release(batch.map((event) => event.eventId));
+    expect(ingestEventsResponse.parse((await postEvents(batch)).json()).accepted).toBe(2);
+    await engine.settleEvents();
+    // …and the log and the rollups still count them once.
+    expect(await engine.db.event.count({ where: { surface } })).toBe(2);
+    expect(await engine.db.metricRollup.findMany({ where: { surface } })).toEqual(rollupBefore.map((row) => ({ ...row, updatedAt: expect.any(Date) })));
+  });
+
+  it("rolls accepted events up per surface, experiment variant and minute", async () => {
+    const surface = `${engine.run}-feed`;
+    const minute = "2026-02-01T10:15";
+    const at = (seconds: number) => `${minute}:${String(seconds).padStart(2, "0")}.000Z`;
+    const variant = { experiment: "ranker", variant: "b" };
+    const user = (n: number) => `${engine.run}-viewer${n}`;
+    const body = ingestEventsResponse.parse(
+      (
+        await postEvents([
+          click(`${engine.run}-m1`, { surface, type: "impression", userId: user(1), timestamp: at(1), context: variant }),
+          click(`${engine.run}-m2`, { surface, type: "impression", userId: user(2), timestamp: at(2), context: variant }),
+          click(`${engine.run}-m3`, { surface, userId: user(1), timestamp: at(3), context: variant }),
+          click(`${engine.run}-m4`, { surface, type: "watch", value: 30.5, userId: user(1), timestamp: at(4), context: variant }),
+          click(`${engine.run}-m5`, { surface, type: "purchase", value: 9.99, userId: user(2), timestamp: at(5), context: variant }),
+          click(`${engine.run}-m6`, { surface, type: "dislike", userId: user(3), timestamp: at(6), context: variant }),
+          click(`${engine.run}-m7`, { surface, type: "like", userId: user(1), timestamp: at(59) }),
+          click(`${engine.run}-m8`, { surface, type: "share", userId: user(1), timestamp: "2026-02-01T10:16:00Z", context: variant }),
+        ])
+      ).json(),
+    );
+    expect(body.accepted).toBe(8);
+    await engine.settleEvents();
+    const rows = await engine.db.metricRollup.findMany({ where: { surface }, orderBy: [{ bucketStart: "asc" }, { variantKey: "asc" }] });
+    const zero = { impressions: 0, clicks: 0, likes: 0, shares: 0, hides: 0, purchases: 0, purchaseValue: 0, watchSeconds: 0 };
+    expect(rows).toEqual([
+      { surface, experimentKey: "", variantKey: "", bucketStart: new Date(`${minute}:00Z`), ...zero, likes: 1, distinctUsers: 1, updatedAt: expect.any(Date) },
+      {
+        surface,
+        experimentKey: "ranker",
+        variantKey: "b",
+        bucketStart: new Date(`${minute}:00Z`),
+        ...zero,
+        impressions: 2,
+        clicks: 1,
+        hides: 1,
+        purchases: 1,
+        purchaseValue: 9.99,
+        watchSeconds: 30.5,
+        distinctUsers: 3,
+        updatedAt: expect.any(Date),
+      },
+      { surface, experimentKey: "ranker", variantKey: "b", bucketStart: new Date("2026-02-01T10:16:00Z"), ...zero, shares: 1, distinctUsers: 1, updatedAt: expect.any(Date) },
+    ]);
+  });
+
+  it("answers 503 and accepts nothing when the stream fails; the retry is accepted, not a duplicate", async () => {
+    let failures = 1;
+    const flakyPublish: EventStream["publish"] = async (events) => {
+      if (failures-- > 0) throw new Error("stream down");
+      return engine.eventStream.publish(events);
+    };
+    const flakyStream = new Proxy(engine.eventStream, {
+      get: (target, property) => (property === "publish" ? flakyPublish : Reflect.get(target, property)),
+    });
+    const app = await buildApp({
+      db: engine.db,
+      store: engine.store,
+      logger: pino({ level: "silent" }),
+      info: { version: "test", databaseMode: "external", storeMode: "redis" },
+      eventStream: flakyStream,
+      eventDeduplicator: engine.eventDeduplicator,
+      bodyLimitBytes: 1024 * 1024,
+      popularityRanking: engine.ranking,
+    });
+    try {
+      const batch = [click(`${engine.run}-f1`), click(`${engine.run}-f2`)];
+      const post = () => app.inject({ method: "POST", url: "/v1/events", headers: { authorization }, payload: { events: batch } });
+      const failed = await post();
+      expect(failed.statusCode).toBe(503);
+      expect(failed.json().error.code).toBe("dependency_unavailable");
+
+      const retried = ingestEventsResponse.parse((await post()).json());
+      expect(retried).toMatchObject({ accepted: 2, duplicates: 0 });
+      await engine.settleEvents();
+      expect(await engine.db.event.count({ where: { eventId: { in: batch.map((event) => event.eventId) } } })).toBe(2);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("claims accepted event ids in Redis under hash-tagged keys", async () => {
+    const eventId = `${engine.run}-claimed`;
+    await postEvents([click(eventId)]);
+    expect(await engine.eventDeduplicator.claim([eventId])).toEqual([false]);
+    expect(claimKey(eventId)).toBe(`cascade:{evt:${eventId}}`);
   });
 
   it("creates unknown users from their events", async () => {
@@ -85,6 +195,7 @@ describe("POST /v1/events", () => {
     expect(await engine.db.user.count({ where: { id: userId } })).toBe(0);
     const body = ingestEventsResponse.parse((await postEvents([click(`${engine.run}-n1`, { userId })])).json());
     expect(body.accepted).toBe(1);
+    await engine.settleEvents();
     expect(await engine.db.user.count({ where: { id: userId } })).toBe(1);
   });
 
@@ -119,6 +230,7 @@ describe("POST /v1/events", () => {
 
     const tooMany = await postEvents(Array.from({ length: 1001 }, (_, n) => click(`${engine.run}-big-${n}`)));
     expect(tooMany.statusCode).toBe(413);
+    await engine.settleEvents();
     expect(await engine.db.event.count({ where: { eventId: { startsWith: `${engine.run}-big-` } } })).toBe(0);
   });
 });

@@ -5,33 +5,61 @@
 //   `validation_failed` (none, or not an array) or 413 `payload_too_large` (more than 1000).
 // - Each event is then judged on its own, so bad events never block good ones. The response is 200
 //   `{accepted, duplicates, rejected, results}` with one result per event, in request order:
-//   - `accepted`: stored now;
-//   - `duplicate`: its `eventId` was already stored (earlier delivery, or a concurrent request) or
-//     appears earlier in this batch (the first occurrence counts); nothing is written;
+//   - `accepted`: on the event stream now (see "after the response" below);
+//   - `duplicate`: its `eventId` was accepted before (an earlier delivery within the dedup window,
+//     10 minutes by default, or a concurrent request) or appears earlier in this batch (the first
+//     occurrence counts); nothing is written;
 //   - `rejected` with `field` and `reason`: fails the core `eventInput` contract (e.g. `value`
 //     missing on a watch), contains text PostgreSQL cannot store (NUL, unpaired surrogates), is
 //     stamped more than an hour in the future, or names an unknown item (`itemId`, "unknown
 //     item": upsert items first).
-// - Users first appear through their events: an unknown `userId` creates the user.
-// - Idempotent by `eventId`: re-sending a batch stores nothing new (accepted events come back as
-//   duplicates). Rejections are not deduplicated: every rejected delivery is written to the
-//   dead-letter table `rejected_events` (event id, field, reason and the payload as received).
-// - Accepted events, new users and dead letters commit in one transaction, before the response.
+// - Rejections are never dropped silently: every rejected delivery is written to the dead-letter
+//   table `rejected_events` (event id, field, reason and the payload as received) before the
+//   response. Rejections are not deduplicated.
+// - 200 means the accepted events are on the event stream (Redis has acknowledged the XADD; in
+//   embedded mode, the in-process stream holds them). 503 `dependency_unavailable` means nothing
+//   of the batch was accepted (claims on its event ids are released): retry the whole batch. Dead
+//   letters of a failed request may already be written; the retry writes them again.
+//
+// After the response (asynchronous, typically well under a second), the stream's consumers:
+// - write the events to the event log (`events` in PostgreSQL, the source of truth for training),
+//   creating users they name that do not exist yet (users first appear through their events);
+// - update the real-time features in the online store;
+// - update the per-minute metrics rollups (`metric_rollups`).
+// So a GET right after a 200 may not see the event in the log or features yet.
+//
+// Idempotency by `eventId`, end to end: re-sending a batch changes nothing. Within the dedup window
+// the engine answers `duplicate`; later, the event is answered `accepted` again but the event log's
+// unique key drops it (counted by the offline-log consumer) and the rollups count only events the
+// log newly stored, so no number moves. The stream is at-least-once, and every consumer is
+// idempotent by event id.
 import { ingestEventsRequest } from "@cascade/core";
 import type { FastifyInstance } from "fastify";
+import { KnownItemCache } from "../../events/knownItemCache.ts";
 import { assertBatchSize } from "../batchLimits.ts";
 import { issuesFromZod, validationFailed } from "../errors.ts";
-import { ingestEvents } from "../eventIngestion.ts";
+import { ingestEvents, type EventIngestionDeps } from "../eventIngestion.ts";
 import type { RouteContext } from "../routeContext.ts";
 
 export function registerEventRoutes(app: FastifyInstance, context: RouteContext): void {
-  const { db } = context.deps;
+  const { db, eventStream, eventDeduplicator, logger } = context.deps;
+  const ingestion: EventIngestionDeps = {
+    db,
+    stream: eventStream,
+    deduplicator: eventDeduplicator,
+    knownItems: new KnownItemCache(async (itemIds) => {
+      const rows = await db.$queryRaw<{ id: string }[]>`SELECT id FROM items WHERE id = ANY(${itemIds}::text[])`;
+      return rows.map((row) => row.id);
+    }),
+    logger,
+  };
 
   app.post("/v1/events", { onRequest: context.auth.requireScope("ingest") }, async (request) => {
+    const receivedAt = Date.now();
     assertBatchSize(request.body, "events");
     // Only the envelope is validated here; each event is judged by ingestEvents.
     const envelope = ingestEventsRequest.safeParse(request.body);
     if (!envelope.success) throw validationFailed(issuesFromZod(envelope.error));
-    return ingestEvents(db, envelope.data.events);
+    return ingestEvents({ ...ingestion, logger: request.log }, envelope.data.events, receivedAt);
   });
 }

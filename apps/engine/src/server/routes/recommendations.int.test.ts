@@ -53,6 +53,8 @@ beforeAll(async () => {
     },
   });
   expect(posted.json().accepted).toBe(events.length);
+  // Ingestion is asynchronous: the ranking reads the event log the consumers write.
+  await engine.settleEvents();
   await engine.ranking.refresh();
 });
 
@@ -186,6 +188,8 @@ describe("an app that owns its popularity ranking", () => {
       store: engine.store,
       logger: pino({ level: "silent" }),
       info: { version: "test", databaseMode: "external", storeMode: "redis" },
+      eventStream: engine.eventStream,
+      eventDeduplicator: engine.eventDeduplicator,
       bodyLimitBytes: 1024 * 1024,
     });
     try {

@@ -20,6 +20,7 @@
 import { recommendationsRequest } from "@cascade/core";
 import type { FastifyInstance } from "fastify";
 import { InvalidCursorError } from "../../recommend/cursor.ts";
+import { hydrateAndLogServedFeatures } from "../../features/servedFeatureLog.ts";
 import { hasScope } from "../auth.ts";
 import { forbidden, HttpError } from "../errors.ts";
 import { parseRequestBody } from "../requestBody.ts";
@@ -32,7 +33,22 @@ export function registerRecommendationRoutes(app: FastifyInstance, context: Rout
       throw forbidden('debug traces need an API key with the "admin" scope');
     }
     try {
-      return await context.recommender.recommend(body);
+      const response = await context.recommender.recommend(body);
+      // Side effect, never awaited: a sample of requests logs the feature vectors of what was served.
+      const { db, store, logger, servedFeatureSampleRate = 0 } = context.deps;
+      void hydrateAndLogServedFeatures({
+        db,
+        store,
+        logger,
+        userId: body.userId,
+        itemIds: response.items.map((item) => item.itemId),
+        requestId: response.requestId,
+        surface: body.surface,
+        at: new Date(),
+        sampleRate: servedFeatureSampleRate,
+        modelVersion: response.modelVersion,
+      });
+      return response;
     } catch (error) {
       if (error instanceof InvalidCursorError) {
         throw new HttpError(400, "invalid_cursor", `cursor: ${error.message}`, [{ path: "cursor", message: error.message }]);

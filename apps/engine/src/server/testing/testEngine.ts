@@ -6,6 +6,11 @@ import { createPrismaClient, type Database } from "@cascade/db";
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import type { EngineDeps } from "../../engineDeps.ts";
+import type { EventDeduplicator } from "../../events/eventDeduplicator.ts";
+import { startEventPipeline, type EventPipeline } from "../../events/eventPipeline.ts";
+import type { EventStream } from "../../events/eventStream.ts";
+import { createRedisEventDeduplicator } from "../../events/redisEventDeduplicator.ts";
+import { createRedisEventStream } from "../../events/redisEventStream.ts";
 import { PopularityRanking, type PopularityRankingOptions } from "../../recommend/popularityRanking.ts";
 import { createRedisOnlineStore } from "../../stores/redisOnlineStore.ts";
 import type { OnlineStore } from "../../stores/onlineStore.ts";
@@ -16,6 +21,13 @@ export type TestEngine = {
   db: Database;
   store: OnlineStore;
   ranking: PopularityRanking;
+  eventStream: EventStream;
+  eventDeduplicator: EventDeduplicator;
+  /**
+   * Runs the event consumers (started on first use) until everything accepted so far is in the
+   * event log, the rollups and the online store: ingestion is asynchronous.
+   */
+  settleEvents(): Promise<void>;
   /** Unique per test file: prefix every id with it. */
   run: string;
   /** Creates an API key row and returns the `Authorization` header value. */
@@ -24,11 +36,17 @@ export type TestEngine = {
 };
 
 export async function startTestEngine(
-  options: { bodyLimitBytes?: number; ranking?: Partial<PopularityRankingOptions>; databaseUrl?: string } = {},
+  options: { bodyLimitBytes?: number; ranking?: Partial<PopularityRankingOptions>; databaseUrl?: string; servedFeatureSampleRate?: number } = {},
 ): Promise<TestEngine> {
-  const db = createPrismaClient(options.databaseUrl ?? process.env.TEST_DATABASE_URL!);
+  const databaseUrl = options.databaseUrl ?? process.env.TEST_DATABASE_URL!;
+  const db = createPrismaClient(databaseUrl);
   const store = await createRedisOnlineStore({ url: process.env.TEST_REDIS_URL! });
   const logger = pino({ level: "silent" });
+  const run = `t${randomUUID().slice(0, 8)}`;
+  // A stream of this engine's own (the Redis database is shared by every test file).
+  const eventStream = await createRedisEventStream({ url: process.env.TEST_REDIS_URL!, name: `events-${run}` });
+  const eventDeduplicator = await createRedisEventDeduplicator({ url: process.env.TEST_REDIS_URL! });
+  let pipeline: EventPipeline | null = null;
   // Other test files add events and items too: a deep ranking keeps this file's items in it.
   const ranking = new PopularityRanking(db, logger, { maxItems: 100_000, ...options.ranking });
   const deps: EngineDeps = {
@@ -36,11 +54,13 @@ export async function startTestEngine(
     store,
     logger,
     info: { version: "test", databaseMode: "external", storeMode: "redis" },
+    eventStream,
+    eventDeduplicator,
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     popularityRanking: ranking,
+    servedFeatureSampleRate: options.servedFeatureSampleRate ?? 0,
   };
   const app = await buildApp(deps);
-  const run = `t${randomUUID().slice(0, 8)}`;
   const keyIds: string[] = [];
 
   return {
@@ -48,6 +68,12 @@ export async function startTestEngine(
     db,
     store,
     ranking,
+    eventStream,
+    eventDeduplicator,
+    async settleEvents() {
+      pipeline ??= await startEventPipeline({ stream: eventStream, databaseUrl, store, logger, runners: { blockMs: 50 } });
+      await pipeline.drained();
+    },
     run,
     async createApiKey(scopes, { revoked = false } = {}) {
       const { key, prefix, hashedKey } = generateApiKey();
@@ -59,8 +85,11 @@ export async function startTestEngine(
     },
     async close() {
       await app.close();
+      await pipeline?.stop();
       await ranking.stop();
       await db.apiKey.deleteMany({ where: { id: { in: keyIds } } });
+      await eventDeduplicator.close();
+      await eventStream.close();
       await store.close();
       await db.$disconnect();
     },

@@ -1,0 +1,49 @@
+// Request bodies for the ingestion benchmark: `POST /v1/events` batches of realistic, valid,
+// unique events (a mix of types, surfaces, experiment context), built as JSON text directly —
+// the load generator must stay cheap next to the engine it measures.
+
+const TYPES: readonly { type: string; weight: number; value?: () => number }[] = [
+  { type: "impression", weight: 60 },
+  { type: "click", weight: 18 },
+  { type: "like", weight: 5 },
+  { type: "share", weight: 2 },
+  { type: "hide", weight: 2 },
+  { type: "watch", weight: 10, value: () => Math.round(Math.random() * 600) },
+  { type: "purchase", weight: 2, value: () => Math.round(Math.random() * 10_000) / 100 },
+  { type: "rating", weight: 1, value: () => Math.round(Math.random() * 10) },
+];
+const TOTAL_WEIGHT = TYPES.reduce((sum, entry) => sum + entry.weight, 0);
+const SURFACES = ["home", "video", "shop"];
+
+export type BodyOptions = { batchSize: number; users: number; items: number; idPrefix: string };
+
+export const ITEM_ID_PREFIX = "bench-item-";
+
+export function itemId(n: number): string {
+  return `${ITEM_ID_PREFIX}${n}`;
+}
+
+/** One JSON body; `sequence` makes event ids unique across calls with the same prefix. */
+export function eventsBody(options: BodyOptions, sequence: number): string {
+  const timestamp = new Date().toISOString();
+  const parts: string[] = new Array(options.batchSize);
+  for (let n = 0; n < options.batchSize; n += 1) {
+    let pick = Math.random() * TOTAL_WEIGHT;
+    let chosen = TYPES[0]!;
+    for (const entry of TYPES) {
+      pick -= entry.weight;
+      if (pick < 0) {
+        chosen = entry;
+        break;
+      }
+    }
+    const user = Math.floor(Math.random() * options.users);
+    const item = Math.floor(Math.random() * options.items);
+    const value = chosen.value ? `,"value":${chosen.value()}` : "";
+    const context = user % 2 === 0 ? `,"context":{"experiment":"ranker-v2","variant":"${user % 4 === 0 ? "a" : "b"}","device":"ios"}` : "";
+    parts[n] =
+      `{"eventId":"${options.idPrefix}-${sequence}-${n}","type":"${chosen.type}","userId":"bench-user-${user}","itemId":"${itemId(item)}",` +
+      `"timestamp":"${timestamp}","surface":"${SURFACES[user % 3]}","position":${n % 20},"requestId":"req-${sequence}-${n >> 4}"${value}${context}}`;
+  }
+  return `{"events":[${parts.join(",")}]}`;
+}

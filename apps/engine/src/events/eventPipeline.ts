@@ -1,0 +1,131 @@
+// The consumers of the event stream, started together by the engine process (embedded and
+// production alike; a future flag can run them in a separate process, since they share nothing
+// with the HTTP app but the stream):
+//
+//   group "offline-log"      → PostgreSQL event log + implicit users + metrics rollups
+//                               (offlineLogConsumer.ts, one transaction per batch)
+//   group "online-features"  → online store via the feature registry's writer (featureConsumer.ts)
+//
+// Each group runs one consumer runner per partition in this process (consumerRunner.ts). Groups
+// are independent: a slow PostgreSQL delays the log and rollups, never feature freshness. Several
+// engine replicas share the work: each is its own consumer (host + pid) in both groups, Redis
+// hands every entry to one of them, and a dead replica's entries are reclaimed by the others.
+import { hostname } from "node:os";
+import type { Logger } from "pino";
+import type { OnlineStore } from "../stores/onlineStore.ts";
+import { startConsumerRunner, type ConsumerHandler, type ConsumerRunner, type ConsumerRunnerOptions, type ConsumerStats } from "./consumerRunner.ts";
+import type { EventStream, GroupStatus } from "./eventStream.ts";
+import { createFeatureConsumer, type OnlineFeatureWriter } from "./featureConsumer.ts";
+import { FreshnessHistogram, type FreshnessSummary } from "./freshnessHistogram.ts";
+import { createEventLogPool, entriesJson, writeJsonToEventLog } from "./offlineLogConsumer.ts";
+
+export const OFFLINE_LOG_GROUP = "offline-log";
+export const ONLINE_FEATURES_GROUP = "online-features";
+export const EVENT_PIPELINE_GROUPS = [OFFLINE_LOG_GROUP, ONLINE_FEATURES_GROUP] as const;
+
+type RunnerSettings = Pick<ConsumerRunnerOptions, "batchEntries" | "blockMs" | "reclaimIdleMs" | "reclaimEveryMs" | "backoffInitialMs" | "backoffMaxMs">;
+
+export type EventPipelineOptions = {
+  stream: EventStream;
+  /** PostgreSQL, for the event log (the consumer opens a small pool of its own; see offlineLogConsumer.ts). */
+  databaseUrl: string;
+  store: OnlineStore;
+  logger: Pick<Logger, "info" | "warn" | "error" | "debug">;
+  /** This process's consumer name in every group (default: host name and pid). */
+  consumerName?: string;
+  /** The online feature writer (default: the feature registry's). */
+  writeFeatures?: OnlineFeatureWriter;
+  /** Runner settings, for both groups (see consumerRunner.ts for defaults). */
+  runners?: RunnerSettings;
+  /**
+   * Event-log statements in flight at once, whatever the partition count (the pool's size; the
+   * runners queue for a connection). PostgreSQL's insert work is the heaviest part of ingestion:
+   * capping it keeps the database from starving the engine's own CPU on a small machine; the
+   * stream absorbs the difference as lag.
+   */
+  eventLogConnections?: number;
+  /** On stop, wait this long for the groups to catch up first (the in-process stream dies with us). */
+  drainOnStopMs?: number;
+};
+
+export type EventPipelineStats = {
+  consumers: ConsumerStats[];
+  eventLog: { inserted: number; duplicatesDropped: number };
+  freshness: FreshnessSummary;
+};
+
+export type EventPipeline = {
+  /** Freshness samples of the features consumer (the benchmark resets it after warm-up). */
+  readonly freshness: FreshnessHistogram;
+  stats(): EventPipelineStats;
+  /** Pending and lag of each group. */
+  status(): Promise<GroupStatus[]>;
+  /** Resolves once every group has consumed and acknowledged all entries published so far. */
+  drained(timeoutMs?: number): Promise<void>;
+  /** Waits (bounded) for the backlog, then stops every runner after its current batch. */
+  stop(): Promise<void>;
+};
+
+export async function startEventPipeline(options: EventPipelineOptions): Promise<EventPipeline> {
+  const { stream, store, logger } = options;
+  const consumerName = options.consumerName ?? `${hostname()}-${process.pid}`;
+  for (const group of EVENT_PIPELINE_GROUPS) await stream.ensureGroup(group);
+
+  const eventLog = { inserted: 0, duplicatesDropped: 0 };
+  const pool = createEventLogPool(options.databaseUrl, options.eventLogConnections ?? 2, logger);
+  const offlineLog: ConsumerHandler = async ({ entries }) => {
+    const written = await writeJsonToEventLog(pool, entriesJson(entries));
+    eventLog.inserted += written.inserted;
+    if (written.duplicates > 0) {
+      eventLog.duplicatesDropped += written.duplicates;
+      logger.debug({ duplicates: written.duplicates }, "event log: dropped events already stored");
+    }
+  };
+  const freshness = new FreshnessHistogram();
+  const features = createFeatureConsumer({ store, freshness, ...(options.writeFeatures ? { write: options.writeFeatures } : {}) });
+
+  const runners: ConsumerRunner[] = [];
+  for (const [group, handler] of [
+    [OFFLINE_LOG_GROUP, offlineLog],
+    [ONLINE_FEATURES_GROUP, features],
+  ] as const) {
+    for (let partition = 0; partition < stream.partitions; partition += 1) {
+      runners.push(startConsumerRunner({ stream, group, consumer: consumerName, partition, handler, logger, ...options.runners }));
+    }
+  }
+  logger.info({ partitions: stream.partitions, groups: EVENT_PIPELINE_GROUPS, consumer: consumerName }, "event pipeline started");
+
+  const status = async () => (await stream.groupStatus()).filter((entry) => (EVENT_PIPELINE_GROUPS as readonly string[]).includes(entry.group));
+  const drained = async (timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const groups = await status();
+      // A group missing from the stream (its keys deleted under us) is not "drained": it lost entries.
+      const complete = groups.length === EVENT_PIPELINE_GROUPS.length;
+      if (complete && groups.every((group) => group.pending === 0 && group.lag === 0)) return;
+      if (Date.now() >= deadline) throw new Error(`event pipeline not drained after ${timeoutMs} ms: ${JSON.stringify(groups)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  let stopped: Promise<void> | null = null;
+  return {
+    freshness,
+    stats: () => ({ consumers: runners.map((runner) => runner.stats()), eventLog: { ...eventLog }, freshness: freshness.summary() }),
+    status,
+    drained,
+    stop() {
+      stopped ??= (async () => {
+        try {
+          await drained(options.drainOnStopMs ?? 5_000);
+        } catch (error) {
+          logger.warn({ err: error }, "event pipeline stopping with a backlog (it stays on the stream if the stream is Redis)");
+        }
+        await Promise.all(runners.map((runner) => runner.stop()));
+        await pool.end();
+        logger.info("event pipeline stopped");
+      })();
+      return stopped;
+    },
+  };
+}

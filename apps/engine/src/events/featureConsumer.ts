@@ -1,0 +1,29 @@
+// The real-time features consumer: hands each stream batch to the feature store writer
+// (features/onlineFeatureWriter.ts, idempotent per event id, so redelivered batches change
+// nothing) and records, per event, the freshness lag: time from the engine accepting the event
+// (`receivedAt`) to its features being written.
+import type { StreamEvent } from "@cascade/core";
+import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
+import type { OnlineStore } from "../stores/onlineStore.ts";
+import type { ConsumerHandler } from "./consumerRunner.ts";
+import type { FreshnessHistogram } from "./freshnessHistogram.ts";
+
+export type OnlineFeatureWriter = (store: OnlineStore, events: readonly StreamEvent[], now?: Date) => Promise<unknown>;
+
+export type FeatureConsumerOptions = {
+  store: OnlineStore;
+  freshness: FreshnessHistogram;
+  /** The writer; the feature registry's by default (tests inject failing or counting ones). */
+  write?: OnlineFeatureWriter;
+  now?: () => number;
+};
+
+export function createFeatureConsumer(options: FeatureConsumerOptions): ConsumerHandler {
+  const write = options.write ?? applyEventsToOnlineStore;
+  const now = options.now ?? Date.now;
+  return async ({ events }) => {
+    await write(options.store, events, new Date(now()));
+    const writtenAt = now();
+    for (const event of events) options.freshness.record(writtenAt - event.receivedAt);
+  };
+}

@@ -1,0 +1,383 @@
+// EventStream on Redis Streams (ioredis): one stream key per partition, `cascade:{events:0}` …
+// `cascade:{events:P-1}`. Each key is its own hash tag, so partitions spread over the slots of a
+// Redis Cluster and every command touches one key (XADD, XREADGROUP, XACK, XAUTOCLAIM per key;
+// never a multi-key command). An entry holds one publish's events for that partition as one JSON
+// field `e`.
+//
+// Retention — why MINID and not MAXLEN. Trimming with `MAXLEN ~ N` counts entries and, in Redis
+// 7.0, ignores consumer groups: a group that falls N entries behind would lose events it never
+// read (Redis 8.2's XADD … ACKED would respect them; we cannot assume it). So the stream is
+// trimmed by id instead: every few seconds we compute, per partition, the *retention boundary* =
+// the smallest over all groups of (the group's oldest pending entry, or, with none pending, the
+// entry after its last-delivered id), and XADD carries `MINID ~ <boundary>`. Everything below the
+// boundary was delivered to and acknowledged by every group. The boundary only moves forward (a
+// group's last-delivered id only grows, and entries join a pending list only when delivered, above
+// it), so a boundary computed a while ago is still safe, merely conservative; `~` lets Redis drop
+// whole internal nodes only, which is cheap and also errs on keeping. Consequences:
+// - a stuck or slow group makes the stream grow rather than lose events; watch `groupStatus` lag
+//   and pending. With `maxmemory` + `noeviction`, a full Redis refuses XADD and ingestion answers
+//   503 (back-pressure) instead of dropping accepted events;
+// - with no group at all nothing is trimmed, and a group created later only sees what is retained,
+//   so groups are created (ensureGroup) before the engine starts accepting events.
+//
+// Failure behaviour, as in the online store: no offline queue (commands fail at once while
+// disconnected), a timeout on every command, every failure surfaces as EventStreamError. Blocking
+// reads use their own connection per (group, consumer, partition): a blocked XREADGROUP would
+// otherwise hold up every other command on the shared connection.
+//
+// Redis Cluster: the keys are ready, but `publish` and `ack` pipeline commands for several
+// partitions; a cluster client would split those pipelines by node first. This file uses a
+// single-node client.
+import type { StreamEvent } from "@cascade/core";
+import type { ChainableCommander, Redis } from "ioredis";
+import type { Logger } from "pino";
+import {
+  assertGroupName,
+  assertPartition,
+  assertPositiveCount,
+  DEFAULT_PARTITIONS,
+  EventStreamError,
+  type EntryRef,
+  type EventStream,
+  type GroupStatus,
+  type ReadOptions,
+  type ReclaimOptions,
+  type StreamEntry,
+} from "./eventStream.ts";
+import { closeRedis, connectRedis, errorMessage } from "./redisConnection.ts";
+import { splitByPartition } from "./streamPartition.ts";
+
+export type RedisEventStreamOptions = {
+  url: string;
+  partitions?: number;
+  /** Stream name inside the `cascade:` namespace (tests and benchmarks use their own). */
+  name?: string;
+  logger?: Pick<Logger, "warn">;
+  connectTimeoutMs?: number;
+  /** Fail a non-blocking command with no reply after this long (ms). */
+  commandTimeoutMs?: number;
+  /** How often the retention boundary is recomputed (ms). */
+  retentionRefreshMs?: number;
+};
+
+const EVENTS_FIELD = "e";
+/** The lag fallback counts at most this many entries (Redis 7 reports lag itself in all but odd cases). */
+const LAG_COUNT_LIMIT = 100_000;
+
+export async function createRedisEventStream(options: RedisEventStreamOptions): Promise<EventStream> {
+  const partitions = options.partitions ?? DEFAULT_PARTITIONS;
+  assertPositiveCount(partitions, "partitions");
+  const name = options.name ?? "events";
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new RangeError(`invalid stream name: ${JSON.stringify(name)}`);
+  const client = await connectRedis(options, (message, cause) => new EventStreamError(message, { cause }));
+  const stream = new RedisEventStream(client, partitions, name, options.logger);
+  stream.startRetentionRefresh(options.retentionRefreshMs ?? 2_000);
+  return stream;
+}
+
+type GroupInfo = { name: string; pending: number; lastDeliveredId: string; lag: number | null };
+
+class RedisEventStream implements EventStream {
+  private readonly keys: string[];
+  /** Per partition: entries below this id may be trimmed (null: unknown yet, do not trim). */
+  private readonly boundaries: (string | null)[];
+  private readonly blockingClients = new Map<string, Redis>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly client: Redis,
+    readonly partitions: number,
+    name: string,
+    private readonly logger: Pick<Logger, "warn"> | undefined,
+  ) {
+    this.keys = Array.from({ length: partitions }, (_, partition) => `cascade:{${name}:${partition}}`);
+    this.boundaries = new Array<string | null>(partitions).fill(null);
+  }
+
+  startRetentionRefresh(everyMs: number): void {
+    const refresh = () => {
+      this.refreshBoundaries().catch((error: unknown) => {
+        if (!this.closed) this.logger?.warn({ err: error }, "event stream: could not refresh the retention boundary");
+      });
+    };
+    refresh();
+    this.refreshTimer = setInterval(refresh, everyMs);
+    this.refreshTimer.unref();
+  }
+
+  async publish(events: readonly StreamEvent[]): Promise<void> {
+    this.assertOpen();
+    if (events.length === 0) return;
+    await this.pipeline(this.client, (pipeline) => {
+      for (const [partition, chunk] of splitByPartition(events, this.partitions)) {
+        const boundary = this.boundaries[partition];
+        const payload = JSON.stringify(chunk);
+        if (boundary) pipeline.xadd(this.keys[partition]!, "MINID", "~", boundary, "*", EVENTS_FIELD, payload);
+        else pipeline.xadd(this.keys[partition]!, "*", EVENTS_FIELD, payload);
+      }
+    });
+  }
+
+  async ensureGroup(group: string): Promise<void> {
+    this.assertOpen();
+    assertGroupName(group);
+    const pipeline = this.client.pipeline();
+    // Start id 0: the group reads every entry still retained (see the file header).
+    for (const key of this.keys) pipeline.xgroup("CREATE", key, group, "0", "MKSTREAM");
+    const replies = await this.exec(pipeline);
+    for (const [error] of replies) {
+      if (error && !error.message.startsWith("BUSYGROUP")) throw new EventStreamError(`Redis command failed: ${error.message}`, { cause: error });
+    }
+  }
+
+  async read(group: string, consumer: string, options: ReadOptions): Promise<StreamEntry[]> {
+    this.assertOpen();
+    assertPartition(options.partition, this.partitions);
+    assertPositiveCount(options.count, "count");
+    const key = this.keys[options.partition]!;
+    const blockMs = options.from === "new" ? Math.max(0, Math.round(options.blockMs ?? 0)) : 0;
+    // BLOCK 0 would mean "forever" to Redis; without BLOCK the read returns at once.
+    const args: (string | number)[] = ["GROUP", group, consumer, "COUNT", options.count];
+    if (blockMs > 0) args.push("BLOCK", blockMs);
+    args.push("STREAMS", key, options.from === "new" ? ">" : "0");
+    const connection = blockMs > 0 ? this.blockingClient(group, consumer, options.partition) : this.client;
+    let reply: unknown;
+    try {
+      reply = await connection.call("XREADGROUP", ...args);
+    } catch (error) {
+      throw this.failure(error);
+    }
+    if (reply === null) return [];
+    const [[, rawEntries]] = reply as [[string, RawEntry[]]];
+    return parseEntries(options.partition, rawEntries);
+  }
+
+  async ack(group: string, entries: readonly EntryRef[]): Promise<number> {
+    this.assertOpen();
+    const idsByPartition = new Map<number, string[]>();
+    for (const { partition, id } of entries) {
+      assertPartition(partition, this.partitions);
+      let ids = idsByPartition.get(partition);
+      if (!ids) idsByPartition.set(partition, (ids = []));
+      ids.push(id);
+    }
+    if (idsByPartition.size === 0) return 0;
+    const replies = await this.pipeline(this.client, (pipeline) => {
+      for (const [partition, ids] of idsByPartition) pipeline.xack(this.keys[partition]!, group, ...ids);
+    });
+    return replies.reduce<number>((sum, reply) => sum + (reply as number), 0);
+  }
+
+  async reclaim(group: string, consumer: string, options: ReclaimOptions): Promise<StreamEntry[]> {
+    this.assertOpen();
+    assertPartition(options.partition, this.partitions);
+    assertPositiveCount(options.count, "count");
+    const key = this.keys[options.partition]!;
+    const claimed: StreamEntry[] = [];
+    // XAUTOCLAIM scans the pending list in pages from a cursor; "0-0" back means it went round.
+    let cursor = "0-0";
+    do {
+      let reply: unknown;
+      try {
+        reply = await this.client.call("XAUTOCLAIM", key, group, consumer, Math.max(0, Math.round(options.minIdleMs)), cursor, "COUNT", options.count - claimed.length);
+      } catch (error) {
+        throw this.failure(error);
+      }
+      const [next, rawEntries] = reply as [string, RawEntry[]];
+      claimed.push(...parseEntries(options.partition, rawEntries));
+      cursor = next;
+    } while (cursor !== "0-0" && claimed.length < options.count);
+    return claimed;
+  }
+
+  async groupStatus(): Promise<GroupStatus[]> {
+    this.assertOpen();
+    const perPartition = await this.groupInfos();
+    const totals = new Map<string, GroupStatus>();
+    for (const [partition, groups] of perPartition.entries()) {
+      for (const info of groups) {
+        const total = totals.get(info.name) ?? { group: info.name, pending: 0, lag: 0 };
+        total.pending += info.pending;
+        total.lag += info.lag ?? (await this.countAfter(partition, info.lastDeliveredId));
+        totals.set(info.name, total);
+      }
+    }
+    return [...totals.values()].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  }
+
+  async length(): Promise<number> {
+    this.assertOpen();
+    const replies = await this.pipeline(this.client, (pipeline) => this.keys.forEach((key) => pipeline.xlen(key)));
+    return replies.reduce<number>((sum, reply) => sum + (reply as number), 0);
+  }
+
+  async trim(): Promise<number> {
+    this.assertOpen();
+    await this.refreshBoundaries();
+    const trimmable = this.keys.flatMap((key, partition) => {
+      const boundary = this.boundaries[partition];
+      return boundary ? [{ key, boundary }] : [];
+    });
+    if (trimmable.length === 0) return 0;
+    const replies = await this.pipeline(this.client, (pipeline) => {
+      for (const { key, boundary } of trimmable) pipeline.xtrim(key, "MINID", boundary);
+    });
+    return replies.reduce<number>((sum, reply) => sum + (reply as number), 0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.refreshTimer);
+    await Promise.all([...this.blockingClients.values(), this.client].map(closeRedis));
+    this.blockingClients.clear();
+  }
+
+  /** Recomputes each partition's retention boundary (see the file header). */
+  private async refreshBoundaries(): Promise<void> {
+    const perPartition = await this.groupInfos();
+    // The oldest pending entry of every group that has any, in one round trip.
+    const pendingQueries: { partition: number; group: string }[] = [];
+    perPartition.forEach((groups, partition) => {
+      for (const info of groups) if (info.pending > 0) pendingQueries.push({ partition, group: info.name });
+    });
+    const oldestPending = new Map<string, string>();
+    if (pendingQueries.length > 0) {
+      const replies = await this.pipeline(this.client, (pipeline) => {
+        for (const { partition, group } of pendingQueries) pipeline.xpending(this.keys[partition]!, group, "-", "+", 1);
+      });
+      pendingQueries.forEach(({ partition, group }, index) => {
+        const first = (replies[index] as [string, ...unknown[]][])[0];
+        if (first) oldestPending.set(`${partition}/${group}`, first[0]);
+      });
+    }
+    perPartition.forEach((groups, partition) => {
+      let boundary: string | null = null;
+      for (const info of groups) {
+        // Nothing pending (or acknowledged since XINFO): keep from the entry after the last delivered.
+        const groupBoundary = oldestPending.get(`${partition}/${info.name}`) ?? successorId(info.lastDeliveredId);
+        if (boundary === null || compareIds(groupBoundary, boundary) < 0) boundary = groupBoundary;
+      }
+      // Never move a boundary back (a stale reading must not undo a newer one).
+      const previous = this.boundaries[partition];
+      this.boundaries[partition] = boundary !== null && previous && compareIds(previous, boundary) > 0 ? previous : boundary;
+    });
+  }
+
+  private async groupInfos(): Promise<GroupInfo[][]> {
+    const pipeline = this.client.pipeline();
+    for (const key of this.keys) pipeline.xinfo("GROUPS", key);
+    const replies = await this.exec(pipeline);
+    return replies.map(([error, reply]) => {
+      if (error) {
+        // A partition nobody created a group on yet has no key.
+        if (/no such key/i.test(error.message)) return [];
+        throw new EventStreamError(`Redis command failed: ${error.message}`, { cause: error });
+      }
+      return (reply as unknown[][]).map(parseGroupInfo);
+    });
+  }
+
+  /** Fallback when Redis cannot tell a group's lag: count the entries after its last-delivered id. */
+  private async countAfter(partition: number, lastDeliveredId: string): Promise<number> {
+    const [reply] = await this.pipeline(this.client, (pipeline) => pipeline.xrange(this.keys[partition]!, `(${lastDeliveredId}`, "+", "COUNT", LAG_COUNT_LIMIT));
+    return (reply as unknown[]).length;
+  }
+
+  private blockingClient(group: string, consumer: string, partition: number): Redis {
+    const key = `${group}\u0000${consumer}\u0000${partition}`;
+    let connection = this.blockingClients.get(key);
+    if (!connection) {
+      // No per-command timeout (a blocked read legitimately waits); ioredis instead times a
+      // blocking command out at its BLOCK time plus a grace period, should Redis never answer.
+      // The offline queue lets the first read wait for this connection to come up.
+      connection = this.client.duplicate({ commandTimeout: undefined, blockingTimeout: 30_000, blockingTimeoutGrace: 2_000, enableOfflineQueue: true, lazyConnect: false });
+      connection.on("error", () => undefined);
+      this.blockingClients.set(key, connection);
+    }
+    return connection;
+  }
+
+  private async pipeline(client: Redis, queue: (pipeline: ChainableCommander) => unknown): Promise<unknown[]> {
+    const pipeline = client.pipeline();
+    queue(pipeline);
+    const replies = await this.exec(pipeline);
+    const failed = replies.find(([error]) => error !== null);
+    if (failed) throw new EventStreamError(`Redis command failed: ${errorMessage(failed[0])}`, { cause: failed[0] });
+    return replies.map(([, reply]) => reply);
+  }
+
+  private async exec(pipeline: ChainableCommander): Promise<[Error | null, unknown][]> {
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await pipeline.exec();
+    } catch (error) {
+      throw this.failure(error);
+    }
+    if (!replies) throw new EventStreamError("Redis unavailable: pipeline was discarded");
+    return replies;
+  }
+
+  private failure(error: unknown): EventStreamError {
+    if (error instanceof EventStreamError) return error;
+    return new EventStreamError(`Redis unavailable: ${errorMessage(error)}`, { cause: error });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStreamError("event stream is closed");
+  }
+}
+
+/** `[id, [field, value, …]]`; the fields are null for an entry deleted while pending. */
+type RawEntry = [string, string[] | null];
+
+function parseEntries(partition: number, rawEntries: readonly RawEntry[]): StreamEntry[] {
+  return rawEntries.map(([id, fields]) => {
+    let json = "[]";
+    if (fields) {
+      for (let index = 0; index + 1 < fields.length; index += 2) {
+        if (fields[index] === EVENTS_FIELD) json = fields[index + 1]!;
+      }
+    }
+    return lazyEntry(partition, id, json);
+  });
+}
+
+/** Decodes the events on first access only: the event log forwards `json` to PostgreSQL as is. */
+function lazyEntry(partition: number, id: string, json: string): StreamEntry {
+  let events: StreamEvent[] | undefined;
+  return {
+    partition,
+    id,
+    json,
+    get events() {
+      return (events ??= JSON.parse(json) as StreamEvent[]);
+    },
+  };
+}
+
+function parseGroupInfo(flat: unknown[]): GroupInfo {
+  const fields = new Map<string, unknown>();
+  for (let index = 0; index + 1 < flat.length; index += 2) fields.set(String(flat[index]), flat[index + 1]);
+  const lag = fields.get("lag");
+  return {
+    name: String(fields.get("name")),
+    pending: Number(fields.get("pending")),
+    lastDeliveredId: String(fields.get("last-delivered-id")),
+    lag: lag === null || lag === undefined ? null : Number(lag),
+  };
+}
+
+/** The smallest id after `id` (`5-3` → `5-4`); MINID keeps entries >= it. */
+function successorId(id: string): string {
+  const [ms, seq] = id.split("-");
+  return `${ms}-${BigInt(seq!) + 1n}`;
+}
+
+/** Stream ids `<ms>-<seq>` compared numerically (both parts can exceed 2^53 in theory). */
+function compareIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split("-").map(BigInt) as [bigint, bigint];
+  const [bMs, bSeq] = b.split("-").map(BigInt) as [bigint, bigint];
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  return aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1;
+}
