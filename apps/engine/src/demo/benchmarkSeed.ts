@@ -1,11 +1,14 @@
 // Measures `seedDemo` end to end against a scratch database it creates and drops:
-//   npx tsx apps/engine/src/demo/benchmarkSeed.ts [--size default] [--events N] [--items N] [--users N]
+//   npm run bench:seed -- [--size default] [--events N] [--items N] [--users N]
 //     [--server postgresql://postgres@127.0.0.1:5432]
-// Prints the summary (seconds per phase, rows/s) and this process's peak RSS. Timings on shared
+// Prints the summary (seconds per phase, rows/s) and this process's peak RSS, and writes them to
+// bench-results/seed-<size>.json. Timings on shared
 // machines are noisy: compare runs made on the same machine in the same session.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { applyMigrations, ensureDatabase, migrationsDir } from "@cascade/db";
+import { applyMigrations, ensureDatabase, migrationsDir, repoRoot } from "@cascade/db";
 import { createProgressReporter } from "../cli/progress.ts";
 import { seedDemo } from "./loadDemo.ts";
 import { demoSizes, type DemoSize } from "./worldConfig.ts";
@@ -35,7 +38,11 @@ try {
     onProgress: createProgressReporter(),
   });
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  console.log(JSON.stringify({ ...summary, peakRssMb }, null, 2));
+  const result = JSON.stringify({ measuredAt: new Date().toISOString(), ...summary, peakRssMb }, null, 2);
+  console.log(result);
+  const resultsDir = join(repoRoot, "bench-results");
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, `seed-${values.size}.json`), result + "\n");
 } finally {
   if (!values.keep) {
     const admin = new pg.Client({ connectionString: `${values.server}/postgres` });
