@@ -21,6 +21,8 @@ export type DataTableColumn<Row> = {
   width?: string;
 };
 
+export type DataTableRowTone = "warning" | "danger";
+
 export type DataTableProps<Row> = {
   columns: DataTableColumn<Row>[];
   rows: readonly Row[];
@@ -31,11 +33,22 @@ export type DataTableProps<Row> = {
   busy?: boolean;
   /** Rendered instead of the body when there are no rows. */
   empty?: ReactNode;
+  /** Tints a row that needs attention (a stale feature, a flagged check); the cells say why. */
+  rowTone?: (row: Row) => DataTableRowTone | undefined;
   "data-testid"?: string;
 };
 
 /** A column-definition driven table for lists of records. */
-export function DataTable<Row>({ columns, rows, rowKey, label, busy = false, empty, ...rest }: DataTableProps<Row>) {
+export function DataTable<Row>({
+  columns,
+  rows,
+  rowKey,
+  label,
+  busy = false,
+  empty,
+  rowTone,
+  ...rest
+}: DataTableProps<Row>) {
   return (
     <div className={busy ? `${styles.wrapper} ${styles.busy}` : styles.wrapper}>
       {busy ? <div className={styles.progress} role="progressbar" aria-label="Loading" /> : null}
@@ -55,15 +68,23 @@ export function DataTable<Row>({ columns, rows, rowKey, label, busy = false, emp
           </TableRow>
         </TableHead>
         <TableBody>
-          {rows.map((row) => (
-            <TableRow key={rowKey(row)} data-row-key={rowKey(row)}>
-              {columns.map((column) => (
-                <TableCell key={column.id} align={column.align} nowrap={column.nowrap} data-column={column.id}>
-                  {column.cell(row)}
-                </TableCell>
-              ))}
-            </TableRow>
-          ))}
+          {rows.map((row) => {
+            const tone = rowTone?.(row);
+            return (
+              <TableRow
+                key={rowKey(row)}
+                data-row-key={rowKey(row)}
+                data-tone={tone}
+                className={tone ? styles[tone] : undefined}
+              >
+                {columns.map((column) => (
+                  <TableCell key={column.id} align={column.align} nowrap={column.nowrap} data-column={column.id}>
+                    {column.cell(row)}
+                  </TableCell>
+                ))}
+              </TableRow>
+            );
+          })}
         </TableBody>
       </Table>
       {rows.length === 0 && empty ? empty : null}

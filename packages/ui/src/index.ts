@@ -7,13 +7,15 @@ export { Button, buttonClassName, type ButtonProps, type ButtonSize, type Button
 export { Card, type CardProps } from "./Card.tsx";
 export { ChartLegend, type ChartLegendProps } from "./ChartLegend.tsx";
 export { chartPalette, type ChartDatum, type ChartSeries } from "./chart-series.ts";
-export { DataTable, type DataTableColumn, type DataTableProps } from "./DataTable.tsx";
+export { DataTable, type DataTableColumn, type DataTableProps, type DataTableRowTone } from "./DataTable.tsx";
 export { EmptyState, type EmptyStateProps } from "./EmptyState.tsx";
 export { ErrorState, type ErrorStateProps } from "./ErrorState.tsx";
-export { formatCompact, formatInteger, formatPercent } from "./format.ts";
+export { formatCompact, formatDecimal, formatDuration, formatInteger, formatPercent } from "./format.ts";
 export { LineChart, type LineChartProps } from "./LineChart.tsx";
+export { Meter, type MeterProps, type MeterTone } from "./Meter.tsx";
 export { PageHeader, type PageHeaderProps } from "./PageHeader.tsx";
 export { Pagination, pageCountFor, type PaginationProps } from "./Pagination.tsx";
+export { SegmentedControl, type SegmentedControlProps, type SegmentedOption } from "./SegmentedControl.tsx";
 export { Skeleton, type SkeletonProps } from "./Skeleton.tsx";
 export { StatCard, type StatCardProps } from "./StatCard.tsx";
 export {

@@ -10,12 +10,15 @@ import { createOnlineStore } from "../stores/index.ts";
 import { createEventDeduplicator, createEventStream, startEventPipeline } from "../events/index.ts";
 import { syncFeatureDefinitions } from "../features/featureSync.ts";
 import { useItemCategoriesFrom } from "../features/itemCategories.ts";
+import { featureStatus } from "../features/featureStatus.ts";
 import { backfillOnlineFeatures } from "../jobs/backfillOnlineFeatures.ts";
 import { isDatabaseEmpty, seedDemo } from "../demo/loadDemo.ts";
 import { createProgressReporter } from "../cli/progress.ts";
 import { createLogger } from "./logger.ts";
 import { migrateDatabase, resolveDatabase } from "./database.ts";
 import { buildConsole, startConsole, type ConsoleProcess } from "./consoleProcess.ts";
+
+const FEATURE_STATUS_INTERVAL_MS = 60_000;
 
 type Stoppable = { name: string; stop: () => Promise<unknown> };
 
@@ -95,10 +98,17 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
     if (!env.REDIS_URL || seededNow) {
       const began = Date.now();
       logger.info("rebuilding online features from the event log (background)");
-      void backfillOnlineFeatures(db, store, { to: new Date(), itemCategories })
+      // Small pages keep each synchronous slice of work short, so requests interleave with it.
+      void backfillOnlineFeatures(db, store, { to: new Date(), itemCategories, pageSize: 250 })
         .then((result) => logger.info({ ...result, seconds: (Date.now() - began) / 1000 }, "online features rebuilt"))
         .catch((error: unknown) => logger.warn({ err: error }, "online feature rebuild stopped"));
     }
+    // Freshness and sampled coverage per feature, persisted for the console's Features page.
+    const measureFeatures = () =>
+      featureStatus(db, store, { persist: true }).catch((error: unknown) => logger.warn({ err: error }, "feature status measurement failed"));
+    const featureStatusTimer = setInterval(() => void measureFeatures(), FEATURE_STATUS_INTERVAL_MS);
+    featureStatusTimer.unref();
+    stack.push({ name: "feature status", stop: async () => clearInterval(featureStatusTimer) });
     const eventStream = await createEventStream({ redisUrl: env.REDIS_URL, logger });
     stack.push({ name: "event stream", stop: () => eventStream.close() });
     const eventDeduplicator = await createEventDeduplicator({ redisUrl: env.REDIS_URL, logger });

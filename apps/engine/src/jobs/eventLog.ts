@@ -35,6 +35,9 @@ export async function* readEventLog(db: Database, range: EventLogRange): AsyncGe
              occurred_at AS "occurredAt", value, request_id AS "requestId", position, surface, propensity
       FROM events
       WHERE (occurred_at, id) > (${afterTime}::timestamptz, ${afterId}::bigint)
+        -- redundant with the row comparison, but it is what lets the planner range-scan the
+        -- occurred_at index instead of re-reading the log from the start for every page
+        AND occurred_at >= ${afterTime}::timestamptz
         AND occurred_at < ${range.to}::timestamptz
       ORDER BY occurred_at, id
       LIMIT ${pageSize}::int`;

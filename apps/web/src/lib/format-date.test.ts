@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { formatIsoDayLong, formatIsoDayShort, formatUtcDate, formatUtcDateTime } from "./format-date.ts";
+import {
+  formatIsoDayLong,
+  formatIsoDayShort,
+  formatUtcDate,
+  formatUtcDateTime,
+  formatUtcDateTimeSeconds,
+  formatUtcDayTime,
+  formatUtcTime,
+} from "./format-date.ts";
 
 describe("UTC date formatting", () => {
   const date = new Date("2026-03-05T07:04:59.999Z");
@@ -7,6 +15,9 @@ describe("UTC date formatting", () => {
   it("prints UTC whatever the machine's time zone", () => {
     expect(formatUtcDateTime(date)).toBe("2026-03-05 07:04 UTC");
     expect(formatUtcDate(date)).toBe("5 Mar 2026");
+    expect(formatUtcTime(date)).toBe("07:04");
+    expect(formatUtcDayTime(date)).toBe("Mar 5 07:04");
+    expect(formatUtcDateTimeSeconds(date)).toBe("2026-03-05 07:04:59 UTC");
   });
 
   it("formats chart days", () => {

@@ -30,3 +30,18 @@ export function formatIsoDayLong(isoDay: string): string {
   if (!year || !month || !day) return isoDay;
   return `${day} ${MONTHS[month - 1]} ${year}`;
 }
+
+/** 2026-11-20T17:43:09Z → "17:43" (UTC) */
+export function formatUtcTime(date: Date): string {
+  return `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}`;
+}
+
+/** 2026-11-20T17:43:09Z → "Nov 20 17:43" (UTC; chart ticks over several days) */
+export function formatUtcDayTime(date: Date): string {
+  return `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()} ${formatUtcTime(date)}`;
+}
+
+/** 2026-11-20T17:43:09.123Z → "2026-11-20 17:43:09 UTC" (log-like rows) */
+export function formatUtcDateTimeSeconds(date: Date): string {
+  return `${formatUtcDateTime(date).replace(" UTC", "")}:${pad(date.getUTCSeconds())} UTC`;
+}

@@ -22,8 +22,8 @@ export const NAV_SECTIONS: readonly NavSection[] = [
   { label: "Rules", icon: "rules", status: "soon" },
   { label: "Experiments", icon: "experiments", status: "soon" },
   { label: "Models", icon: "models", status: "soon" },
-  { label: "Features", icon: "features", status: "soon" },
-  { label: "Events", icon: "events", status: "soon" },
+  { label: "Features", icon: "features", status: "ready", href: "/features" },
+  { label: "Events", icon: "events", status: "ready", href: "/events" },
   { label: "API keys", icon: "keys", status: "soon" },
 ];
 

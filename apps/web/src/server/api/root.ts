@@ -1,9 +1,14 @@
 // The console's API: one router per noun.
 import { categoryRouter } from "./routers/category.ts";
 import { eventVolumeRouter } from "./routers/event-volume.ts";
+import { featureRouter } from "./routers/feature.ts";
+import { ingestRateRouter } from "./routers/ingest-rate.ts";
 import { itemRouter } from "./routers/item.ts";
 import { overviewRouter } from "./routers/overview.ts";
+import { rejectedEventRouter } from "./routers/rejected-event.ts";
+import { rejectionReasonRouter } from "./routers/rejection-reason.ts";
 import { sessionRouter } from "./routers/session.ts";
+import { skewReportRouter } from "./routers/skew-report.ts";
 import { createCallerFactory, createTRPCRouter } from "./trpc.ts";
 
 export const appRouter = createTRPCRouter({
@@ -12,6 +17,11 @@ export const appRouter = createTRPCRouter({
   eventVolume: eventVolumeRouter,
   category: categoryRouter,
   item: itemRouter,
+  feature: featureRouter,
+  skewReport: skewReportRouter,
+  ingestRate: ingestRateRouter,
+  rejectedEvent: rejectedEventRouter,
+  rejectionReason: rejectionReasonRouter,
 });
 
 export type AppRouter = typeof appRouter;
