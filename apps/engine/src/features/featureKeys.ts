@@ -15,9 +15,12 @@ export function entityKey(entity: CounterEntity, id: string, name: string): Stor
   return storeKey(entityTag(entity, id), name);
 }
 
+/** The key name of the ledger (see ledgerKey). */
+export const LEDGER_NAME = "applied";
+
 /** Per entity: the event ids already applied (for idempotency), as a pruned sorted set. */
 export function ledgerKey(entity: CounterEntity, id: string): StoreKey {
-  return entityKey(entity, id, "applied");
+  return entityKey(entity, id, LEDGER_NAME);
 }
 
 /** Feature name → ms of its last online update (written by the writer, read by featureStatus). */

@@ -9,10 +9,10 @@
 //   the stream must not redeliver later than that.
 // - Bounded cost: one store round trip for all updates of the batch, one for the freshness stamps,
 //   whatever the batch size (plus, on a cache miss, one catalogue query for item categories).
-import type { EntityUpdate, HashFieldDelete, HashIncrement, NumericHash, OnlineStore, SortedSetMaxWrite } from "../stores/onlineStore.ts";
-import { emptyOps, hasOps, type CounterEntity, type EntityOps } from "./counters/counter.ts";
+import type { EntityUpdate, NumericHash, OnlineStore, SortedSetMaxWrite, StoreKey } from "../stores/onlineStore.ts";
+import { emptyOps, type CounterEntity, type EntityOps } from "./counters/counter.ts";
 import type { FeatureEvent } from "./featureEvent.ts";
-import { entityKey, FEATURE_FRESHNESS_KEY, ledgerKey } from "./featureKeys.ts";
+import { FEATURE_FRESHNESS_KEY, LEDGER_NAME, ledgerKey } from "./featureKeys.ts";
 import { defaultItemCategories, type ItemCategoryLookup } from "./itemCategories.ts";
 import { featureRegistry, type FeatureRegistry } from "./registry.ts";
 
@@ -52,20 +52,25 @@ export async function applyEventsToOnlineStore(
 
   const updates: EntityUpdate[] = [];
   const touchedCounters: string[][] = [];
+  const ops = emptyOps();
   for (const event of events) {
     const facts = { itemCategory: categories.get(event.itemId) ?? null };
     for (const entity of ENTITIES) {
       const id = entity === "user" ? event.userId : event.itemId;
-      const ops = emptyOps();
-      const touched: string[] = [];
+      ops.increments.length = 0;
+      ops.deletes.length = 0;
+      ops.maxima.length = 0;
+      let touched: string[] | undefined;
       for (const counter of registry.counters[entity]) {
         const before = opCount(ops);
         counter.opsFor(event, facts, nowMs, ops);
-        if (opCount(ops) > before) touched.push(counter.id);
+        if (opCount(ops) > before) (touched ??= []).push(counter.id);
       }
-      if (!hasOps(ops)) continue;
-      const update = toEntityUpdate(entity, id, ops);
-      if (idempotent) update.ledger = { key: ledgerKey(entity, id), id: event.eventId, atMs: nowMs, retentionMs };
+      if (!touched) continue;
+      // ledgerKey validates the entity id (no braces); the other keys share its hash tag.
+      const ledger = ledgerKey(entity, id);
+      const update = toEntityUpdate(ledger.slice(0, ledger.length - LEDGER_NAME.length), ops);
+      if (idempotent) update.ledger = { key: ledger, id: event.eventId, atMs: nowMs, retentionMs };
       updates.push(update);
       touchedCounters.push(touched);
     }
@@ -90,30 +95,36 @@ function opCount(ops: EntityOps): number {
   return ops.increments.length + ops.deletes.length + ops.maxima.length;
 }
 
-/** Groups a counter's key-name operations into store operations on the entity's keys. */
-function toEntityUpdate(entity: CounterEntity, id: string, ops: EntityOps): EntityUpdate {
-  const increments = new Map<string, { increments: NumericHash; ttlMs: number | undefined }>();
+/**
+ * Groups a counter's key-name operations into store operations on the entity's keys; `keyPrefix`
+ * is the entity's `{tag}:` (as built by entityKey).
+ */
+function toEntityUpdate(keyPrefix: string, ops: EntityOps): EntityUpdate {
+  const hashIncrements: { key: StoreKey; increments: NumericHash; ttlMs?: number }[] = [];
+  const incrementsByName = new Map<string, (typeof hashIncrements)[number]>();
   for (const { name, field, by, ttlMs } of ops.increments) {
-    const entry = increments.get(name) ?? { increments: {}, ttlMs: undefined };
+    let entry = incrementsByName.get(name);
+    if (!entry) {
+      entry = { key: (keyPrefix + name) as StoreKey, increments: {} };
+      incrementsByName.set(name, entry);
+      hashIncrements.push(entry);
+    }
     entry.increments[field] = (entry.increments[field] ?? 0) + by;
-    entry.ttlMs = ttlMs === undefined ? entry.ttlMs : Math.max(entry.ttlMs ?? 0, ttlMs);
-    increments.set(name, entry);
+    if (ttlMs !== undefined) entry.ttlMs = Math.max(entry.ttlMs ?? 0, ttlMs);
   }
-  const deletes = new Map<string, string[]>();
-  for (const { name, field } of ops.deletes) deletes.set(name, [...(deletes.get(name) ?? []), field]);
-
-  const hashIncrements: HashIncrement[] = [...increments].map(([name, entry]) => ({
-    key: entityKey(entity, id, name),
-    increments: entry.increments,
-    ...(entry.ttlMs === undefined ? {} : { ttlMs: entry.ttlMs }),
-  }));
-  const hashDeletes: HashFieldDelete[] = [...deletes].map(([name, fields]) => ({ key: entityKey(entity, id, name), fields: [...new Set(fields)] }));
-  const sortedSetMaxes: SortedSetMaxWrite[] = ops.maxima.map(({ name, member, score, keep, ttlMs }) => ({
-    key: entityKey(entity, id, name),
-    member,
-    score,
-    keep,
-    ...(ttlMs === undefined ? {} : { ttlMs }),
-  }));
+  const hashDeletes: { key: StoreKey; fields: string[] }[] = [];
+  const deletesByName = new Map<string, (typeof hashDeletes)[number]>();
+  for (const { name, field } of ops.deletes) {
+    let entry = deletesByName.get(name);
+    if (!entry) {
+      entry = { key: (keyPrefix + name) as StoreKey, fields: [] };
+      deletesByName.set(name, entry);
+      hashDeletes.push(entry);
+    }
+    if (!entry.fields.includes(field)) entry.fields.push(field);
+  }
+  const sortedSetMaxes: SortedSetMaxWrite[] = ops.maxima.map(({ name, member, score, keep, ttlMs }) =>
+    ttlMs === undefined ? { key: (keyPrefix + name) as StoreKey, member, score, keep } : { key: (keyPrefix + name) as StoreKey, member, score, keep, ttlMs },
+  );
   return { hashDeletes, hashIncrements, sortedSetMaxes };
 }

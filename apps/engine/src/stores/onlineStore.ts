@@ -143,24 +143,39 @@ export function assertCount(value: number, what: string, minimum: number): void 
 
 /** Checks shared by both implementations: finite numbers, sane counts, and one hash tag per update. */
 export function assertEntityUpdate(update: EntityUpdate): void {
-  const keys: StoreKey[] = [];
   if (update.ledger) {
-    keys.push(update.ledger.key);
     assertFiniteNumbers(update.ledger.atMs, "ledger atMs");
     assertTtl(update.ledger.retentionMs);
   }
   for (const increment of update.hashIncrements ?? []) {
-    keys.push(increment.key);
-    assertFiniteNumbers(increment.increments, "hash increments");
+    for (const field in increment.increments) {
+      const value = increment.increments[field]!;
+      if (!Number.isFinite(value)) throw new RangeError(`hash increments must be finite numbers, got ${value}`);
+    }
     assertTtl(increment.ttlMs);
   }
   for (const write of update.sortedSetMaxes ?? []) {
-    keys.push(write.key);
     assertFiniteNumbers(write.score, "sorted set scores");
     assertCount(write.keep, "keep", 1);
     assertTtl(write.ttlMs);
   }
-  for (const remove of update.hashDeletes ?? []) keys.push(remove.key);
-  const tags = new Set(keys.map(hashTagOf));
-  if (tags.size > 1) throw new TypeError(`an entity update must touch one hash tag, got ${[...tags].join(", ")}`);
+  // Every key must carry the first key's hash tag (compared as the `{tag}` prefix).
+  let first: StoreKey | undefined;
+  let tagEnd = 0;
+  let prefix = "";
+  const check = (key: StoreKey): void => {
+    if (first === undefined) {
+      first = key;
+      tagEnd = key.indexOf("}");
+      prefix = key.slice(0, tagEnd + 1);
+      return;
+    }
+    if (key.indexOf("}") !== tagEnd || !key.startsWith(prefix)) {
+      throw new TypeError(`an entity update must touch one hash tag, got ${hashTagOf(first)}, ${hashTagOf(key)}`);
+    }
+  };
+  if (update.ledger) check(update.ledger.key);
+  for (const increment of update.hashIncrements ?? []) check(increment.key);
+  for (const write of update.sortedSetMaxes ?? []) check(write.key);
+  for (const remove of update.hashDeletes ?? []) check(remove.key);
 }

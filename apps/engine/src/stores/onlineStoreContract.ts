@@ -232,6 +232,53 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
         expect(await store.ttl(key("applied"))).toBeGreaterThan(0);
       });
 
+      it("applies a batch mixing several entities' updates in order, each at most once per entity ledger", async () => {
+        const a = freshEntity();
+        const b = freshEntity();
+        const update = (key: (name: string) => StoreKey, id: string, by: number) => ({
+          ledger: { key: key("applied"), id, atMs: 5_000, retentionMs: 3_600_000 },
+          hashDeletes: [{ key: key("counts"), fields: ["reset"] }],
+          hashIncrements: [{ key: key("counts"), increments: { n: by, reset: 1 }, ttlMs: 60_000 }],
+          sortedSetMaxes: [{ key: key("recent"), member: id, score: by, keep: 2 }],
+        });
+        // The same event id on two entities is two ledger entries; repeats on one entity are duplicates.
+        expect(
+          await store.applyUpdates([update(a, "e1", 1), update(b, "e1", 10), update(a, "e2", 2), {}, update(b, "e1", 10), update(a, "e1", 1), update(b, "e3", 30), update(a, "e4", 4)]),
+        ).toEqual([true, true, true, true, false, false, true, true]);
+        expect(await store.applyUpdates([update(b, "e3", 30), update(a, "e5", 5), update(a, "e2", 2)])).toEqual([false, true, false]);
+        // Each applied update first deleted `reset`, then added 1: the last applied one leaves 1.
+        expect(await store.readHashes([a("counts"), b("counts")])).toEqual([
+          { n: 12, reset: 1 },
+          { n: 40, reset: 1 },
+        ]);
+        expect(await store.topOfSortedSet(a("recent"), 5)).toEqual([
+          { member: "e5", score: 5 },
+          { member: "e4", score: 4 },
+        ]);
+        expect(await store.topOfSortedSet(b("recent"), 5)).toEqual([
+          { member: "e3", score: 30 },
+          { member: "e1", score: 10 },
+        ]);
+        expect(await store.ttl(b("counts"))).toBeGreaterThan(0);
+      });
+
+      it("answers per update in a large batch spanning many entities", async () => {
+        const entities = Array.from({ length: 150 }, () => freshEntity());
+        const update = (key: (name: string) => StoreKey, id: string) => ({
+          ledger: { key: key("applied"), id, atMs: 5_000, retentionMs: 3_600_000 },
+          hashIncrements: [{ key: key("counts"), increments: { n: 1 } }],
+        });
+        const batch = entities.flatMap((key, index) => [update(key, `e${index}`), update(key, index % 3 === 0 ? `e${index}` : "other")]);
+        expect(await store.applyUpdates(batch)).toEqual(entities.flatMap((_, index) => [true, index % 3 !== 0]));
+        const counts = await store.readHashes(entities.map((key) => key("counts")));
+        expect(counts).toEqual(entities.map((_, index) => ({ n: index % 3 === 0 ? 1 : 2 })));
+        // One busy entity: many updates, with ids repeating far apart.
+        const hot = freshEntity();
+        const ids = Array.from({ length: 600 }, (_, index) => `h${index % 400}`);
+        expect(await store.applyUpdates(ids.map((id) => update(hot, id)))).toEqual(ids.map((_, index) => index < 400));
+        expect(await store.readHashes([hot("counts")])).toEqual([{ n: 400 }]);
+      });
+
       it("forgets ledger ids older than the retention, so only recent redeliveries are caught", async () => {
         const key = freshEntity();
         const update = (id: string, atMs: number) => ({
