@@ -6,3 +6,4 @@ export * from "./api/recommendations.ts";
 export * from "./api/health.ts";
 export * from "./demo.ts";
 export * from "./credentials.ts";
+export * from "./evaluation/index.ts";

@@ -1,0 +1,76 @@
+import type { InteractionLog } from "./interactionLog.ts";
+import { mixSeed, seededRandom } from "./seededRandom.ts";
+import { groupByUser } from "./userHistories.ts";
+
+export interface BenchmarkSplit {
+  /** Row indices into the source log, grouped by user. */
+  train: Int32Array;
+  validation: Int32Array;
+  test: Int32Array;
+}
+
+export interface BenchmarkSplitOptions {
+  seed: number;
+  /** Shares of each user's rows for validation and test; the rest trains. Default 0.1 / 0.1. */
+  validationShare?: number;
+  testShare?: number;
+}
+
+/**
+ * The protocol of published benchmark tables (e.g. MovieLens results): each user's interactions
+ * are shuffled and split 80/10/10, ignoring time. Each user's shuffle is seeded from
+ * (seed, user id), so a user's split does not change when other users are added or removed.
+ * Per user of n rows: round(n·testShare) test and round(n·validationShare) validation rows, but
+ * never so many that train is empty — a user with no training history cannot be ranked for.
+ * Evaluation then ranks, for each user, every item not in that user's train rows.
+ */
+export function benchmarkSplit(log: InteractionLog, options: BenchmarkSplitOptions): BenchmarkSplit {
+  const validationShare = options.validationShare ?? 0.1;
+  const testShare = options.testShare ?? 0.1;
+  if (!(validationShare >= 0 && testShare >= 0 && validationShare + testShare < 1)) {
+    throw new Error(`benchmarkSplit: shares must be ≥ 0 and sum below 1`);
+  }
+  const histories = groupByUser(log);
+  const n = log.users.length;
+  // First pass sizes the outputs exactly, so the second writes into final arrays.
+  let testTotal = 0;
+  let validationTotal = 0;
+  const sizes = (count: number): [number, number] => {
+    let t = Math.round(count * testShare);
+    let v = Math.round(count * validationShare);
+    while (t + v >= count && t + v > 0) {
+      if (v >= t && v > 0) v--;
+      else t--;
+    }
+    return [v, t];
+  };
+  for (let u = 0; u < log.numUsers; u++) {
+    const [v, t] = sizes(histories.offsets[u + 1]! - histories.offsets[u]!);
+    validationTotal += v;
+    testTotal += t;
+  }
+  const train = new Int32Array(n - validationTotal - testTotal);
+  const validation = new Int32Array(validationTotal);
+  const test = new Int32Array(testTotal);
+  const rows = histories.rows; // shuffled in place per user; groupByUser gave us a private copy
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  for (let u = 0; u < log.numUsers; u++) {
+    const start = histories.offsets[u]!;
+    const end = histories.offsets[u + 1]!;
+    const random = seededRandom(mixSeed(options.seed, u));
+    for (let i = end - 1; i > start; i--) {
+      const j = start + Math.floor(random() * (i - start + 1));
+      const tmp = rows[i]!;
+      rows[i] = rows[j]!;
+      rows[j] = tmp;
+    }
+    const [v, t] = sizes(end - start);
+    let i = start;
+    for (let x = 0; x < t; x++) test[c++] = rows[i++]!;
+    for (let x = 0; x < v; x++) validation[b++] = rows[i++]!;
+    while (i < end) train[a++] = rows[i++]!;
+  }
+  return { train, validation, test };
+}
