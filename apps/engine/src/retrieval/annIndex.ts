@@ -1,0 +1,117 @@
+// Approximate nearest-neighbour retrieval over the item vectors: an HNSW graph (hnswlib-node,
+// inner-product space; the vectors are unit length, so inner product = cosine) saved as an index
+// file the engine loads, plus exact brute-force top-K to measure it against. hnswlib-node's
+// labels are our item indices. Its calls take plain number[]; we copy each row into one reused
+// array instead of allocating per point.
+import hnsw from "hnswlib-node";
+import { dotAll } from "./twoTowerModel.ts";
+import { topK, type TopK } from "./topK.ts";
+
+export type AnnIndexOptions = {
+  /** Graph degree M (links per node per layer). */
+  m: number;
+  /** Candidate list size while building (higher = better graph, slower build). */
+  efConstruction: number;
+  /** Candidate list size while searching (raised to K when K is larger). */
+  efSearch: number;
+  /** hnswlib's level-assignment seed: same vectors + options + seed ⇒ same graph. */
+  seed: number;
+  /** Called every `progressEvery` points while building. */
+  onProgress?: (done: number, total: number) => void;
+  progressEvery: number;
+};
+
+export const DEFAULT_ANN_OPTIONS: Omit<AnnIndexOptions, "onProgress"> = {
+  m: 16,
+  efConstruction: 200,
+  efSearch: 200,
+  seed: 100,
+  progressEvery: 10_000,
+};
+
+export type AnnIndex = {
+  dimensions: number;
+  count: number;
+  efSearch: number;
+  hnsw: hnsw.HierarchicalNSW;
+};
+
+/** Builds an HNSW index over `vectors` (count × dimensions, row-major); row r gets label r. */
+export function buildAnnIndex(vectors: Float32Array, dimensions: number, options: Partial<AnnIndexOptions> = {}): AnnIndex {
+  const o = { ...DEFAULT_ANN_OPTIONS, ...options };
+  const count = vectors.length / dimensions;
+  if (!Number.isInteger(count) || count === 0) throw new Error(`buildAnnIndex: ${vectors.length} values are not a whole number of ${dimensions}-dim rows`);
+  const index = new hnsw.HierarchicalNSW("ip", dimensions);
+  index.initIndex(count, o.m, o.efConstruction, o.seed);
+  const row: number[] = new Array<number>(dimensions).fill(0);
+  for (let r = 0; r < count; r += 1) {
+    const offset = r * dimensions;
+    for (let c = 0; c < dimensions; c += 1) row[c] = vectors[offset + c]!;
+    index.addPoint(row, r);
+    if (o.onProgress && (r + 1) % o.progressEvery === 0) o.onProgress(r + 1, count);
+  }
+  if (count % o.progressEvery !== 0) o.onProgress?.(count, count);
+  index.setEf(o.efSearch);
+  return { dimensions, count, efSearch: o.efSearch, hnsw: index };
+}
+
+export function setSearchEf(index: AnnIndex, efSearch: number): void {
+  index.efSearch = efSearch;
+  index.hnsw.setEf(efSearch);
+}
+
+/** Writes the index file (hnswlib's own binary format). */
+export async function saveAnnIndex(index: AnnIndex, path: string): Promise<void> {
+  await index.hnsw.writeIndex(path);
+}
+
+/** Reads an index file written by saveAnnIndex; `dimensions` must be the one it was built with. */
+export async function loadAnnIndex(path: string, dimensions: number, efSearch = DEFAULT_ANN_OPTIONS.efSearch): Promise<AnnIndex> {
+  const index = new hnsw.HierarchicalNSW("ip", dimensions);
+  await index.readIndex(path);
+  index.setEf(efSearch);
+  return { dimensions, count: index.getCurrentCount(), efSearch, hnsw: index };
+}
+
+/** The approximate top K items for a query vector, best first (score = inner product). */
+export function queryAnnIndex(index: AnnIndex, query: ArrayLike<number>, k: number): TopK {
+  const n = Math.min(k, index.count);
+  if (index.efSearch < n) index.hnsw.setEf(n);
+  const point: number[] = new Array<number>(index.dimensions);
+  for (let c = 0; c < index.dimensions; c += 1) point[c] = query[c]!;
+  const result = index.hnsw.searchKnn(point, n);
+  if (index.efSearch < n) index.hnsw.setEf(index.efSearch);
+  // hnswlib returns nearest first with distance = 1 − inner product.
+  const ids = Int32Array.from(result.neighbors);
+  const scores = new Float32Array(result.distances.length);
+  for (let r = 0; r < scores.length; r += 1) scores[r] = 1 - result.distances[r]!;
+  return { ids, scores };
+}
+
+/** Exact top K by brute force (every inner product), best first. `scores` is reusable scratch. */
+export function exactTopK(vectors: Float32Array, dimensions: number, query: Float32Array, k: number, scores?: Float32Array): TopK {
+  return topK(dotAll(vectors, dimensions, query, scores), k);
+}
+
+/**
+ * recall@K of the index against exact search: for each query row of `queries` (q × dimensions),
+ * |HNSW top K ∩ exact top K| / K, averaged.
+ */
+export function annRecall(index: AnnIndex, vectors: Float32Array, queries: Float32Array, k: number): number {
+  const d = index.dimensions;
+  const queryCount = queries.length / d;
+  const scores = new Float32Array(vectors.length / d);
+  const found = new Uint8Array(vectors.length / d);
+  let total = 0;
+  for (let q = 0; q < queryCount; q += 1) {
+    const query = queries.subarray(q * d, (q + 1) * d);
+    const exact = exactTopK(vectors, d, query, k, scores);
+    const approximate = queryAnnIndex(index, query, k);
+    for (let r = 0; r < approximate.ids.length; r += 1) found[approximate.ids[r]!] = 1;
+    let hits = 0;
+    for (let r = 0; r < exact.ids.length; r += 1) hits += found[exact.ids[r]!]!;
+    for (let r = 0; r < approximate.ids.length; r += 1) found[approximate.ids[r]!] = 0;
+    total += exact.ids.length === 0 ? 1 : hits / exact.ids.length;
+  }
+  return queryCount === 0 ? 1 : total / queryCount;
+}
