@@ -12,8 +12,9 @@
 // Redis Cluster: the keys are ready for it, but a pipeline there may only hold keys served by one
 // node. A cluster client would have to split batches by node before `exec`; this file uses a
 // single-node client for now.
-import { Redis, type ChainableCommander } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import type { Logger } from "pino";
+import { closeRedis, connectRedis, errorMessage } from "../redis/redisConnection.ts";
 import { encodeEntityUpdate, ENTITY_UPDATE_SCRIPT, type EncodedUpdates } from "./entityUpdateScript.ts";
 import {
   assertCount,
@@ -48,22 +49,11 @@ export type RedisOnlineStoreOptions = {
 
 /** Connects (or throws OnlineStoreError) and returns the store. */
 export async function createRedisOnlineStore(options: RedisOnlineStoreOptions): Promise<OnlineStore> {
-  const client = new Redis(options.url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: options.connectTimeoutMs ?? 2_000,
-    commandTimeout: options.commandTimeoutMs ?? 1_000,
-    // Reconnect forever, backing off to one attempt every 2 s.
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
-  });
-  client.on("error", throttledErrorLogger(options.logger, redactedUrl(options.url)));
-  try {
-    await client.connect();
-  } catch (error) {
-    client.disconnect();
-    throw new OnlineStoreError(`cannot connect to Redis at ${redactedUrl(options.url)}: ${errorMessage(error)}`, { cause: error });
-  }
+  const client = await connectRedis(
+    // Request-path reads must stay fast: a shorter command timeout than the pipeline's default.
+    { ...options, commandTimeoutMs: options.commandTimeoutMs ?? 1_000 },
+    (message, cause) => new OnlineStoreError(message, { cause }),
+  );
   client.defineCommand(ENTITY_UPDATE_COMMAND, { lua: ENTITY_UPDATE_SCRIPT });
   return new RedisOnlineStore(client);
 }
@@ -87,13 +77,7 @@ class RedisOnlineStore implements OnlineStore {
   }
 
   async close(): Promise<void> {
-    try {
-      await this.client.quit();
-    } catch {
-      // Already disconnected: nothing to flush.
-    } finally {
-      this.client.disconnect();
-    }
+    await closeRedis(this.client);
   }
 
   async readHashes(keys: readonly StoreKey[], fields?: readonly string[]): Promise<NumericHash[]> {
@@ -345,34 +329,4 @@ function parseRedisNumber(value: string): number {
   if (value === "inf" || value === "+inf") return Number.POSITIVE_INFINITY;
   if (value === "-inf") return Number.NEGATIVE_INFINITY;
   return Number(value);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparseable Redis URL)";
-  }
-}
-
-/** ioredis emits an error per failed reconnect attempt; log the first and then at most every 30 s. */
-function throttledErrorLogger(logger: Pick<Logger, "warn"> | undefined, where: string): (error: Error) => void {
-  let lastLoggedAt = 0;
-  let suppressed = 0;
-  return (error) => {
-    const now = Date.now();
-    if (now - lastLoggedAt < 30_000) {
-      suppressed += 1;
-      return;
-    }
-    logger?.warn({ err: error, suppressed }, `Redis connection problem at ${where}`);
-    lastLoggedAt = now;
-    suppressed = 0;
-  };
 }

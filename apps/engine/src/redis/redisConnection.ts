@@ -1,5 +1,5 @@
-// Opens the ioredis connections of the event pipeline (stream, deduplicator) with the same
-// failure behaviour as the online store: no offline queue (a command fails at once while Redis
+// Opens every ioredis connection of the engine (online store, event stream, deduplicator) with one
+// failure behaviour: no offline queue (a command fails at once while Redis
 // is unreachable, so a request answers 503 instead of hanging), a timeout on every command, one
 // retry across a reconnect, reconnection forever in the background with throttled logging.
 import { Redis } from "ioredis";
