@@ -7,3 +7,4 @@ export * from "./api/health.ts";
 export * from "./demo.ts";
 export * from "./credentials.ts";
 export * from "./evaluation/index.ts";
+export * from "./rules/index.ts";

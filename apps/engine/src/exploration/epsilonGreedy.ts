@@ -1,0 +1,72 @@
+// Epsilon-greedy exploration slots.
+//
+// Policy (N = page length, E = exploited list = ranked list minus the pool, pool of m items taken
+// from the ranked list after position N, S = usable slot positions, at most m of them):
+//   1. each slot s ∈ S independently explores with probability ε;
+//   2. explored slots, in order, draw pool items uniformly without replacement;
+//   3. every other position takes the next item of E, in order.
+//
+// Propensity = the marginal probability that the policy puts this item at this position:
+//   - pool item at explored slot s:   ε / m
+//     (drawing without replacement is a uniformly random assignment, so each explored slot holds
+//      each pool item with probability 1/m whatever the other slots did);
+//   - exploited item E[r] at position p (the deterministic part): let j = |S ∩ [0, p)| and
+//     e = p − r, the number of slots before p that must have explored for E[r] to land at p. Then
+//        P = (p ∈ S ? 1 − ε : 1) · C(j, e) · ε^e · (1 − ε)^(j − e)
+//     which is exactly 1 when ε = 0 (E[r] at position r) or when S is empty.
+import { createRandom, deriveSeed } from "../demo/random.ts";
+import type { ItemPredicate } from "@cascade/core";
+import type { ServedCandidate } from "../funnel/candidate.ts";
+import type { Explorer } from "../funnel/components.ts";
+import type { RuleEffect } from "../funnel/trace.ts";
+import { splitExplorationPool, usableSlots } from "./explorationPool.ts";
+import { EXPLORATION_STREAM } from "./requestSeed.ts";
+
+export type EpsilonGreedyOptions = { id?: string; epsilon: number; slots: readonly number[]; poolSize: number; poolWhen?: ItemPredicate };
+
+function binomialCoefficient(n: number, k: number): number {
+  if (k < 0 || k > n) return 0;
+  let result = 1;
+  for (let i = 1; i <= k; i++) result = (result * (n - k + i)) / i;
+  return result;
+}
+
+/** Probability that the exploited item of rank r lands at position p (see the header). */
+export function exploitedPropensity(rank: number, position: number, slots: readonly number[], epsilon: number): number {
+  const slotSet = new Set(slots);
+  const before = slots.filter((slot) => slot < position).length;
+  const explored = position - rank;
+  if (explored < 0 || explored > before) return 0;
+  const here = slotSet.has(position) ? 1 - epsilon : 1;
+  return here * binomialCoefficient(before, explored) * Math.pow(epsilon, explored) * Math.pow(1 - epsilon, before - explored);
+}
+
+export function epsilonGreedyExplorer(options: EpsilonGreedyOptions): Explorer {
+  const id = options.id ?? "epsilonGreedy";
+  return {
+    id,
+    select(query, ranked, count) {
+      const pageLength = Math.min(count, ranked.length);
+      const { pool, exploit } = splitExplorationPool(ranked, pageLength, { size: options.poolSize, ...(options.poolWhen ? { when: options.poolWhen } : {}) }, query.nowMs);
+      const slots = usableSlots(options.slots, pageLength, pool.length);
+      const random = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.served));
+      const exploring = new Set(slots.filter(() => random.next() < options.epsilon));
+      const remainingPool = [...pool];
+      const page: ServedCandidate[] = [];
+      const effects: RuleEffect[] = [];
+      let nextExploited = 0;
+      for (let position = 0; position < pageLength; position++) {
+        if (exploring.has(position)) {
+          const [drawn] = remainingPool.splice(random.int(remainingPool.length), 1);
+          const propensity = options.epsilon / pool.length;
+          page.push({ ...drawn!, position, propensity, slot: "explore" });
+          effects.push({ itemId: drawn!.itemId, kind: "explored", to: position, propensity });
+        } else {
+          const rank = nextExploited++;
+          page.push({ ...exploit[rank]!, position, propensity: exploitedPropensity(rank, position, slots, options.epsilon), slot: "ranked" });
+        }
+      }
+      return { page, effects };
+    },
+  };
+}

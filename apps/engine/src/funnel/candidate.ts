@@ -1,0 +1,47 @@
+// A candidate item travelling through the funnel. Provenance (`sources`) is set once at merge;
+// scorers add features and scores; rules change `score` and the order; exploration sets the slot.
+
+/** One source that found the item: its id, the item's 0-based rank in that source's list, and its retrieval score. */
+export type SourceHit = { id: string; rank: number; score?: number };
+
+/** Catalogue attributes rules and filter expressions read (hydrated once per request). */
+export type ItemAttributes = {
+  category: string;
+  creatorId: string | null;
+  tags: readonly string[];
+  publishedAtMs: number;
+  available: boolean;
+  /** Numeric item attributes (e.g. price), readable by filter expressions. */
+  numbers?: Readonly<Record<string, number>>;
+};
+
+export type Candidate = {
+  itemId: string;
+  /** Every source that found the item, in source declaration order. */
+  sources: SourceHit[];
+  item?: ItemAttributes;
+  /** Unit-length (or at least comparable) vector for similarity rules such as MMR. */
+  embedding?: Float32Array | readonly number[];
+  /** Hydrated features (user, item, cross, context) keyed by feature name. */
+  features: Record<string, number>;
+  /** Per-action predictions (click, like, …), `blend`, and each rule's score delta keyed by rule id. */
+  scores: Record<string, number>;
+  /** The current ranking score: the blend plus rule deltas. */
+  score: number;
+};
+
+/** What a source returns, best first (its rank is the index). */
+export type SourceCandidate = {
+  itemId: string;
+  score?: number;
+  item?: ItemAttributes;
+  embedding?: Float32Array | readonly number[];
+};
+
+/** A served item: a candidate at a page position with the policy's probability of placing it there. */
+export type ServedCandidate = Candidate & {
+  position: number;
+  propensity: number;
+  /** "explore" when an exploration policy put it here. */
+  slot: "ranked" | "explore";
+};

@@ -1,0 +1,71 @@
+// Stage contracts (after Twitter's product-mixer; see ../shared/DESIGN.md). Every component has a
+// stable `id` that keys the trace, metrics and fail-open policy.
+//
+//   source    returns candidates with provenance; never ranks the final list
+//   filter    returns {kept, removed}, with a reason per removed item
+//   scorer    returns one update per input, same order; never drops or reorders
+//   rule      the only thing that reorders or truncates
+//   explorer  picks the page and the propensity of every slot
+//   sideEffect fire-and-forget; cannot fail the request
+import type { Candidate, ItemAttributes, ServedCandidate, SourceCandidate } from "./candidate.ts";
+import type { FunnelQuery, QueryFacts } from "./query.ts";
+import type { FunnelResult, RuleEffect } from "./trace.ts";
+
+export type QueryHydrator = {
+  id: string;
+  budgetMs: number;
+  hydrate(query: FunnelQuery, signal: AbortSignal): Promise<Partial<QueryFacts>>;
+};
+
+export type CandidateSource = {
+  id: string;
+  budgetMs: number;
+  /** `limit` is the source's quota; the runner also truncates to it. Stop work when `signal` aborts. */
+  fetch(query: FunnelQuery, limit: number, signal: AbortSignal): Promise<SourceCandidate[]>;
+};
+
+export type FilterOutcome = { kept: Candidate[]; removed: { itemId: string; reason: string }[] };
+export type Filter = {
+  id: string;
+  apply(query: FunnelQuery, candidates: readonly Candidate[]): FilterOutcome;
+};
+
+/** One scorer's writes for one candidate. */
+export type ScoreUpdate = {
+  features?: Record<string, number>;
+  scores?: Record<string, number>;
+  item?: ItemAttributes;
+  embedding?: Float32Array | readonly number[];
+};
+
+/**
+ * Hydrators and scorers (the ranker too). Returning updates instead of mutating means a scorer
+ * that overruns its budget can never write into candidates after the runner moved on.
+ */
+export type Scorer = {
+  id: string;
+  budgetMs: number;
+  /** Names written (for the trace), e.g. ["scores.click", "features.item_ctr_3d"]. */
+  writes: string[];
+  /** Written into every candidate when the scorer fails or times out (fail open with defaults). */
+  defaults?: { features?: Record<string, number>; scores?: Record<string, number> };
+  score(query: FunnelQuery, candidates: readonly Candidate[], signal: AbortSignal): Promise<ScoreUpdate[]>;
+};
+
+export type RuleOutcome = { items: Candidate[]; effects: RuleEffect[] };
+export type Rule = {
+  id: string;
+  apply(query: FunnelQuery, candidates: readonly Candidate[]): RuleOutcome;
+};
+
+export type ExplorationOutcome = { page: ServedCandidate[]; effects: RuleEffect[] };
+export type Explorer = {
+  id: string;
+  /** Picks `count` items from the ranked list, each with its propensity. */
+  select(query: FunnelQuery, ranked: readonly Candidate[], count: number): ExplorationOutcome;
+};
+
+export type SideEffect = {
+  id: string;
+  run(query: FunnelQuery, result: FunnelResult): Promise<void>;
+};

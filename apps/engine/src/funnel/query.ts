@@ -1,0 +1,22 @@
+// The request as the funnel sees it, plus what query hydrators learn about the user.
+
+export type QueryFacts = {
+  /** When the user last saw or consumed each recent item (epoch ms); read by the seen filter. */
+  seenAtMs?: ReadonlyMap<string, number>;
+  userFeatures?: Readonly<Record<string, number>>;
+  followedCreatorIds?: readonly string[];
+};
+
+export type FunnelQuery = QueryFacts & {
+  requestId: string;
+  userId: string;
+  surface: string;
+  /** Items to serve on this page. */
+  count: number;
+  /** The request's clock (epoch ms); every age/freshness computation uses it, never Date.now(). */
+  nowMs: number;
+  context: Readonly<Record<string, string | number | boolean>>;
+  excludeItemIds: readonly string[];
+  /** Seeds every random choice of the request (exploration), so a request can be replayed exactly. */
+  seed: number;
+};

@@ -1,0 +1,202 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { freshnessBoost } from "../rules/freshnessBoost.ts";
+import { seenFilter } from "../rules/seenFilter.ts";
+import type { ItemAttributes, SourceCandidate } from "./candidate.ts";
+import type { CandidateSource, Filter, Rule, Scorer, SideEffect } from "./components.ts";
+import { explainItem } from "./explainItem.ts";
+import { runFunnel, type FunnelPipeline } from "./runFunnel.ts";
+import { HOUR_MS, ids, NOW_MS, query } from "./testing/funnelFixtures.ts";
+
+const attributes = (category: string, ageHours = 1): ItemAttributes => ({ category, creatorId: null, tags: [], publishedAtMs: NOW_MS - ageHours * HOUR_MS, available: true });
+
+function staticSource(id: string, itemIds: string[], budgetMs = 50): CandidateSource {
+  return { id, budgetMs, fetch: async () => itemIds.map((itemId, rank): SourceCandidate => ({ itemId, score: 1 - rank / 100, item: attributes("c") })) };
+}
+
+/** A ranker predicting click from a table (missing → 0). */
+function tableRanker(clicks: Record<string, number>): Scorer {
+  return {
+    id: "ranker",
+    budgetMs: 50,
+    writes: ["scores.click"],
+    defaults: { scores: { click: 0 } },
+    score: async (_query, candidates) => candidates.map((candidate) => ({ scores: { click: clicks[candidate.itemId] ?? 0 } })),
+  };
+}
+
+function pipeline(overrides: Partial<FunnelPipeline>): FunnelPipeline {
+  return { surface: "home", queryHydrators: [], sources: [], maxCandidates: 100, candidateHydrators: [], filters: [], scorers: [], blend: { click: 1 }, rules: [], sideEffects: [], ...overrides };
+}
+
+describe("runFunnel", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("drops a source that overruns its budget, records it as timed out, and serves the others", async () => {
+    let lateSignal: AbortSignal | undefined;
+    let finishLate: (value: SourceCandidate[]) => void = () => undefined;
+    const slow: CandidateSource = {
+      id: "slow",
+      budgetMs: 30,
+      fetch: (_query, _limit, signal) => {
+        lateSignal = signal;
+        return new Promise((resolve) => (finishLate = resolve));
+      },
+    };
+    const running = runFunnel(pipeline({ sources: [{ source: slow, quota: 10 }, { source: staticSource("fast", ["a", "b"]), quota: 10 }] }), query());
+    await vi.advanceTimersByTimeAsync(30);
+    const result = await running;
+    finishLate([{ itemId: "late" }]);
+
+    expect(ids(result.page)).toEqual(["a", "b"]);
+    expect(result.degraded).toBe(true);
+    expect(lateSignal!.aborted).toBe(true);
+    const sources = result.trace.stages.find((stage) => stage.stage === "sources")!;
+    expect(sources.components).toEqual([
+      { id: "slow", status: "timeout", ms: expect.any(Number), in: 0, out: 0, error: "exceeded its 30 ms budget" },
+      { id: "fast", status: "ok", ms: expect.any(Number), in: 0, out: 2 },
+    ]);
+  });
+
+  it("fails open: a throwing filter and rule are skipped, a failing scorer leaves its defaults, a failing explorer serves the ranked order", async () => {
+    const brokenFilter: Filter = {
+      id: "brokenFilter",
+      apply: () => {
+        throw new Error("filter bug");
+      },
+    };
+    const brokenRule: Rule = {
+      id: "brokenRule",
+      apply: () => {
+        throw new Error("rule bug");
+      },
+    };
+    const failingFeatures: Scorer = { id: "features", budgetMs: 20, writes: ["features.f"], defaults: { features: { f: -1 } }, score: () => Promise.reject(new Error("redis down")) };
+    const wrongLength: Scorer = { id: "short", budgetMs: 20, writes: ["scores.like"], defaults: { scores: { like: 0.5 } }, score: async () => [] };
+    const result = await runFunnel(
+      pipeline({
+        sources: [{ source: staticSource("s", ["a", "b", "c"]), quota: 10 }],
+        filters: [brokenFilter],
+        scorers: [failingFeatures, wrongLength, tableRanker({ c: 0.9, a: 0.5 })],
+        blend: { click: 1, like: 1 },
+        rules: [brokenRule],
+        explorer: {
+          id: "explorer",
+          select: () => {
+            throw new Error("explorer bug");
+          },
+        },
+      }),
+      query(),
+    );
+    expect(ids(result.page)).toEqual(["c", "a", "b"]);
+    expect(result.page.map((item) => item.propensity)).toEqual([1, 1, 1]);
+    expect(result.page[0]!.features.f).toBe(-1);
+    expect(result.page[0]!.scores).toEqual({ click: 0.9, like: 0.5, blend: 1.4 });
+    const statuses = Object.fromEntries(result.trace.stages.flatMap((stage) => stage.components.map((component) => [component.id, [component.status, component.error]])));
+    expect(statuses).toMatchObject({
+      brokenFilter: ["error", "filter bug"],
+      features: ["error", "redis down"],
+      short: ["error", "returned 0 updates for 3 candidates"],
+      ranker: ["ok", undefined],
+      brokenRule: ["error", "rule bug"],
+      explorer: ["error", "explorer bug"],
+    });
+    expect(result.degraded).toBe(true);
+  });
+
+  it("merges query hydrators' facts; a failing hydrator is recorded and its facts are simply missing", async () => {
+    const history = { id: "history", budgetMs: 20, hydrate: async () => ({ seenAtMs: new Map([["a", NOW_MS]]) }) };
+    const broken = { id: "follows", budgetMs: 20, hydrate: () => Promise.reject(new Error("db down")) };
+    const result = await runFunnel(pipeline({ queryHydrators: [history, broken], sources: [{ source: staticSource("s", ["a", "b"]), quota: 10 }], filters: [seenFilter({ windowHours: 1 })] }), query());
+    expect(ids(result.page)).toEqual(["b"]);
+    expect(result.trace.stages[0]!.components).toMatchObject([
+      { id: "history", status: "ok", writes: ["seenAtMs"] },
+      { id: "follows", status: "error", error: "db down" },
+    ]);
+  });
+
+  it("a scorer that overruns keeps its defaults and cannot write late", async () => {
+    let finish: (value: { scores: Record<string, number> }[]) => void = () => undefined;
+    const slowRanker: Scorer = { id: "ranker", budgetMs: 10, writes: ["scores.click"], defaults: { scores: { click: 0 } }, score: () => new Promise((resolve) => (finish = resolve)) };
+    const running = runFunnel(pipeline({ sources: [{ source: staticSource("s", ["a", "b"]), quota: 10 }], scorers: [slowRanker] }), query());
+    await vi.advanceTimersByTimeAsync(10);
+    const result = await running;
+    finish([{ scores: { click: 9 } }, { scores: { click: 9 } }]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(result.page.map((item) => item.scores.click)).toEqual([0, 0]);
+    expect(ids(result.page)).toEqual(["a", "b"]); // merge order survives equal scores
+  });
+
+  it("side effects run after the result, and their failures reach only the error callback", async () => {
+    const seen: string[] = [];
+    const errors: string[] = [];
+    const log: SideEffect = { id: "impressions", run: async (_query, result) => void seen.push(...ids(result.page)) };
+    const broken: SideEffect = {
+      id: "broken",
+      run: () => {
+        throw new Error("sink down");
+      },
+    };
+    const result = await runFunnel(pipeline({ sources: [{ source: staticSource("s", ["a"]), quota: 10 }], sideEffects: [broken, log] }), query(), {
+      onSideEffectError: (id, error) => errors.push(`${id}: ${(error as Error).message}`),
+    });
+    expect(ids(result.page)).toEqual(["a"]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual(["a"]);
+    expect(errors).toEqual(["broken: sink down"]);
+  });
+
+  it("keeps a JSON trace that answers why this item and why not item X", async () => {
+    const result = await runFunnel(
+      pipeline({
+        sources: [
+          { source: staticSource("ann", ["a", "b", "c", "d", "e", "overQuota"]), quota: 5 },
+          { source: staticSource("trending", ["b", "fresh"]), quota: 5 },
+        ],
+        filters: [seenFilter({ windowHours: 24 })],
+        scorers: [tableRanker({ a: 0.1, b: 0.5, c: 0.4, d: 0.3, e: 0.2, fresh: 0.35 })],
+        rules: [freshnessBoost({ id: "freshness", halfLifeHours: 1, weight: 0.5 })],
+        candidateHydrators: [
+          {
+            id: "catalog",
+            budgetMs: 20,
+            writes: ["item"],
+            score: async (_query, candidates) => candidates.map((candidate) => ({ item: attributes("c", candidate.itemId === "fresh" ? 0 : 100) })),
+          },
+        ],
+      }),
+      query({ count: 3, seenAtMs: new Map([["c", NOW_MS - HOUR_MS]]) }),
+      { detail: "full" },
+    );
+    const trace = JSON.parse(JSON.stringify(result.trace)) as typeof result.trace;
+    expect(trace).toEqual(result.trace);
+
+    expect(ids(result.page)).toEqual(["fresh", "b", "d"]);
+    const why = explainItem(trace, "fresh");
+    expect(why).toMatchObject({ status: "served", served: { position: 0, sources: [{ id: "trending", rank: 1 }], propensity: 1 } });
+    if (why.status !== "served") throw new Error("unreachable");
+    expect(why.served.scores.blend! + why.served.scores.freshness!).toBeCloseTo(why.served.score, 6);
+    const boost = why.effects.find((effect) => effect.componentId === "freshness");
+    expect(boost).toMatchObject({ kind: "boosted", to: 0 });
+    expect(boost!.from).toBeGreaterThan(0);
+    expect(explainItem(trace, "b")).toMatchObject({ status: "served", served: { sources: [{ id: "ann" }, { id: "trending" }] } });
+    expect(explainItem(trace, "c")).toMatchObject({ status: "removed", stage: "filters", componentId: "seen" });
+    expect(explainItem(trace, "overQuota")).toMatchObject({ status: "removed", stage: "merge", reason: "over quota (ann#5)" });
+    expect(explainItem(trace, "a")).toMatchObject({ status: "belowPage", rankedPosition: 4 });
+    expect(explainItem(trace, "nobody")).toMatchObject({ status: "notRetrieved" });
+
+    const counts = trace.stages.map((stage) => [stage.stage, stage.in, stage.out]);
+    expect(counts).toEqual([
+      ["hydrateQuery", 0, 0],
+      ["sources", 0, 8],
+      ["merge", 8, 6],
+      ["hydrateCandidates", 6, 6],
+      ["filters", 6, 5],
+      ["score", 5, 5],
+      ["blend", 5, 5],
+      ["rules", 5, 5],
+      ["exploration", 5, 3],
+    ]);
+  });
+});

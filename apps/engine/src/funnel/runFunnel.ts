@@ -1,0 +1,215 @@
+// The pipeline runner: one request through a surface's declared components.
+//
+//   hydrateQuery (concurrent, budgeted) → sources (concurrent, budgeted) → merge (quotas, provenance)
+//   → hydrateCandidates (concurrent, budgeted: item attributes and the item features filters read)
+//   → filters (in order) → score (in order, budgeted: feature hydrators, then the ranker)
+//   → blend → rules (in order) → exploration (page + propensities) → side effects (not awaited)
+//
+// Fail-open everywhere: a source or hydrator that throws or overruns is dropped and recorded; a
+// throwing filter or rule is skipped; a failing scorer leaves its declared defaults; a failing
+// explorer leaves the ranked order with propensity 1. Each is recorded in the trace, and the
+// result is marked degraded. Nothing here throws for a component's failure.
+import type { Candidate, ServedCandidate } from "./candidate.ts";
+import { blendScores, sortByScore } from "./blendScores.ts";
+import { runWithinBudget } from "./componentBudget.ts";
+import type { CandidateSource, Explorer, Filter, QueryHydrator, Rule, Scorer, SideEffect } from "./components.ts";
+import { mergeCandidates, type SourceOutput } from "./mergeCandidates.ts";
+import type { FunnelQuery } from "./query.ts";
+import { fireSideEffects } from "./sideEffects.ts";
+import { buildTrace, ruleEffects } from "./traceBuilder.ts";
+import { errorMessage, roundMs, type ComponentTrace, type FunnelResult, type StageName, type StageTrace, type TraceDetail } from "./trace.ts";
+
+export type FunnelPipeline = {
+  surface: string;
+  queryHydrators: QueryHydrator[];
+  sources: { source: CandidateSource; quota: number }[];
+  maxCandidates: number;
+  /** Hydrators run before filters (item attributes; item features that filter expressions read). */
+  candidateHydrators: Scorer[];
+  filters: Filter[];
+  /** Feature hydrators and the ranker, run in this order after filtering. */
+  scorers: Scorer[];
+  blend: Readonly<Record<string, number>>;
+  rules: Rule[];
+  explorer?: Explorer;
+  sideEffects: SideEffect[];
+};
+
+export type RunOptions = {
+  detail?: TraceDetail;
+  /** Called when a side effect fails (after the response); defaults to ignoring it. */
+  onSideEffectError?: (sideEffectId: string, error: unknown) => void;
+};
+
+class StageClock {
+  readonly stages: StageTrace[] = [];
+  degraded = false;
+
+  async run<T>(stage: StageName, countIn: number, body: (components: ComponentTrace[]) => Promise<{ value: T; out: number }> | { value: T; out: number }): Promise<T> {
+    const startedAt = performance.now();
+    const components: ComponentTrace[] = [];
+    const { value, out } = await body(components);
+    if (components.some((component) => component.status !== "ok")) this.degraded = true;
+    this.stages.push({ stage, ms: roundMs(performance.now() - startedAt), in: countIn, out, components });
+    return value;
+  }
+}
+
+function failed(id: string, outcome: { status: "timeout" | "error"; ms: number; error?: unknown }, budgetMs: number | null, countIn: number, out: number): ComponentTrace {
+  return {
+    id,
+    status: outcome.status,
+    ms: roundMs(outcome.ms),
+    in: countIn,
+    out,
+    error: outcome.status === "timeout" ? `exceeded its ${budgetMs} ms budget` : errorMessage(outcome.error),
+  };
+}
+
+function timedSync<T>(work: () => T): { ms: number; value: T } | { ms: number; error: unknown } {
+  const startedAt = performance.now();
+  try {
+    return { ms: performance.now() - startedAt, value: work() };
+  } catch (error) {
+    return { ms: performance.now() - startedAt, error };
+  }
+}
+
+async function runScorers(stage: "hydrateCandidates" | "score", scorers: Scorer[], query: FunnelQuery, candidates: Candidate[], clock: StageClock, concurrent: boolean) {
+  await clock.run(stage, candidates.length, async (components) => {
+    const runOne = async (scorer: Scorer) => {
+      const outcome = await runWithinBudget(scorer.budgetMs, (signal) => scorer.score(query, candidates, signal));
+      if (outcome.status === "ok" && outcome.value.length === candidates.length) {
+        outcome.value.forEach((update, index) => {
+          const candidate = candidates[index]!;
+          if (update.features) Object.assign(candidate.features, update.features);
+          if (update.scores) Object.assign(candidate.scores, update.scores);
+          if (update.item) candidate.item = update.item;
+          if (update.embedding) candidate.embedding = update.embedding;
+        });
+        components.push({ id: scorer.id, status: "ok", ms: roundMs(outcome.ms), in: candidates.length, out: candidates.length, writes: scorer.writes });
+        return;
+      }
+      const problem =
+        outcome.status === "ok" ? { status: "error" as const, ms: outcome.ms, error: new Error(`returned ${outcome.value.length} updates for ${candidates.length} candidates`) } : outcome;
+      for (const candidate of candidates) {
+        Object.assign(candidate.features, scorer.defaults?.features);
+        Object.assign(candidate.scores, scorer.defaults?.scores);
+      }
+      components.push({ ...failed(scorer.id, problem, scorer.budgetMs, candidates.length, candidates.length), writes: scorer.writes });
+    };
+    if (concurrent) await Promise.all(scorers.map(runOne));
+    else for (const scorer of scorers) await runOne(scorer);
+    return { value: undefined, out: candidates.length };
+  });
+}
+
+export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, options: RunOptions = {}): Promise<FunnelResult> {
+  const startedAt = performance.now();
+  const clock = new StageClock();
+  let query = request;
+
+  query = await clock.run("hydrateQuery", 0, async (components) => {
+    const outcomes = await Promise.all(pipeline.queryHydrators.map((hydrator) => runWithinBudget(hydrator.budgetMs, (signal) => hydrator.hydrate(request, signal))));
+    let hydrated: FunnelQuery = request;
+    outcomes.forEach((outcome, index) => {
+      const hydrator = pipeline.queryHydrators[index]!;
+      if (outcome.status === "ok") {
+        hydrated = { ...hydrated, ...outcome.value };
+        components.push({ id: hydrator.id, status: "ok", ms: roundMs(outcome.ms), in: 0, out: 0, writes: Object.keys(outcome.value) });
+      } else components.push(failed(hydrator.id, outcome, hydrator.budgetMs, 0, 0));
+    });
+    return { value: hydrated, out: 0 };
+  });
+
+  const sourceOutputs = await clock.run("sources", 0, async (components) => {
+    const outcomes = await Promise.all(pipeline.sources.map(({ source, quota }) => runWithinBudget(source.budgetMs, (signal) => source.fetch(query, quota, signal))));
+    const outputs: SourceOutput[] = [];
+    outcomes.forEach((outcome, index) => {
+      const { source, quota } = pipeline.sources[index]!;
+      if (outcome.status === "ok") {
+        outputs.push({ sourceId: source.id, quota, candidates: outcome.value });
+        components.push({ id: source.id, status: "ok", ms: roundMs(outcome.ms), in: 0, out: outcome.value.length });
+      } else components.push(failed(source.id, outcome, source.budgetMs, 0, 0));
+    });
+    return { value: outputs, out: outputs.reduce((sum, output) => sum + output.candidates.length, 0) };
+  });
+
+  const fetched = sourceOutputs.reduce((sum, output) => sum + output.candidates.length, 0);
+  const merged = await clock.run("merge", fetched, (components) => {
+    const result = timedSync(() => mergeCandidates(sourceOutputs, pipeline.maxCandidates));
+    if (!("value" in result)) throw result.error; // merge is our own pure code: a failure is a bug, not a dependency
+    components.push({ id: "merge", status: "ok", ms: roundMs(result.ms), in: fetched, out: result.value.candidates.length, removed: result.value.removed });
+    return { value: result.value.candidates, out: result.value.candidates.length };
+  });
+
+  await runScorers("hydrateCandidates", pipeline.candidateHydrators, query, merged, clock, true);
+
+  const filtered = await clock.run("filters", merged.length, (components) => {
+    let current = merged;
+    for (const filter of pipeline.filters) {
+      const result = timedSync(() => filter.apply(query, current));
+      if ("value" in result) {
+        components.push({ id: filter.id, status: "ok", ms: roundMs(result.ms), in: current.length, out: result.value.kept.length, removed: result.value.removed });
+        current = result.value.kept;
+      } else components.push(failed(filter.id, { status: "error", ms: result.ms, error: result.error }, null, current.length, current.length));
+    }
+    return { value: current, out: current.length };
+  });
+
+  await runScorers("score", pipeline.scorers, query, filtered, clock, false);
+
+  const blended = await clock.run("blend", filtered.length, (components) => {
+    const result = timedSync(() => {
+      blendScores(filtered, pipeline.blend);
+      return sortByScore(filtered);
+    });
+    if (!("value" in result)) throw result.error;
+    components.push({ id: "blend", status: "ok", ms: roundMs(result.ms), in: filtered.length, out: filtered.length, writes: ["scores.blend"] });
+    return { value: result.value, out: filtered.length };
+  });
+
+  const horizon = Math.max(50, 2 * query.count);
+  const ranked = await clock.run("rules", blended.length, (components) => {
+    let current = blended;
+    for (const rule of pipeline.rules) {
+      const result = timedSync(() => rule.apply(query, current));
+      if ("value" in result) {
+        const { effects, omitted } = ruleEffects(result.value.effects, current, result.value.items, horizon);
+        const trace: ComponentTrace = { id: rule.id, status: "ok", ms: roundMs(result.ms), in: current.length, out: result.value.items.length, effects };
+        if (omitted > 0) trace.effectsOmitted = omitted;
+        components.push(trace);
+        current = result.value.items;
+      } else components.push(failed(rule.id, { status: "error", ms: result.ms, error: result.error }, null, current.length, current.length));
+    }
+    return { value: current, out: current.length };
+  });
+
+  const page = await clock.run("exploration", ranked.length, (components) => {
+    const greedy = (): ServedCandidate[] => ranked.slice(0, query.count).map((candidate, position) => ({ ...candidate, position, propensity: 1, slot: "ranked" }));
+    const explorer = pipeline.explorer;
+    if (!explorer) return { value: greedy(), out: Math.min(query.count, ranked.length) };
+    const result = timedSync(() => explorer.select(query, ranked, query.count));
+    if ("value" in result) {
+      components.push({ id: explorer.id, status: "ok", ms: roundMs(result.ms), in: ranked.length, out: result.value.page.length, effects: result.value.effects });
+      return { value: result.value.page, out: result.value.page.length };
+    }
+    components.push(failed(explorer.id, { status: "error", ms: result.ms, error: result.error }, null, ranked.length, Math.min(query.count, ranked.length)));
+    const fallback = greedy();
+    return { value: fallback, out: fallback.length };
+  });
+
+  const trace = buildTrace({
+    query,
+    surface: pipeline.surface,
+    detail: options.detail ?? "summary",
+    totalMs: performance.now() - startedAt,
+    degraded: clock.degraded,
+    stages: clock.stages,
+    page,
+    ranked,
+  });
+  const result: FunnelResult = { requestId: query.requestId, page, degraded: clock.degraded, trace };
+  fireSideEffects(pipeline.sideEffects, query, result, options.onSideEffectError);
+  return result;
+}

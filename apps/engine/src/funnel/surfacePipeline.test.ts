@@ -1,0 +1,80 @@
+import { DEFAULT_SURFACE_CONFIGS, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
+import { describe, expect, it } from "vitest";
+import type { CandidateSource, Scorer } from "./components.ts";
+import { runFunnel } from "./runFunnel.ts";
+import { buildSurfacePipeline } from "./surfacePipeline.ts";
+import { HOUR_MS, ids, NOW_MS, query } from "./testing/funnelFixtures.ts";
+
+const CATEGORIES = ["news", "sports", "music"];
+
+function catalogSource(id: string, count: number): CandidateSource {
+  return {
+    id,
+    budgetMs: 999,
+    fetch: async (_query, limit) =>
+      Array.from({ length: Math.min(limit, count) }, (_, i) => ({
+        itemId: `${id}-${i}`,
+        score: 1 - i / count,
+        item: { category: CATEGORIES[i % 3]!, creatorId: `c${i % 7}`, tags: [], publishedAtMs: NOW_MS - i * HOUR_MS, available: i !== 2 },
+      })),
+  };
+}
+
+const ranker: Scorer = {
+  id: "ranker",
+  budgetMs: 50,
+  writes: ["scores.click", "scores.like"],
+  score: async (_query, candidates) => candidates.map((_, i) => ({ scores: { click: 1 / (i + 1), like: 0.1 } })),
+};
+
+const sources = new Map(["ann", "trending", "covisitation", "follows"].map((id) => [id, catalogSource(id, 40)]));
+
+describe("buildSurfacePipeline", () => {
+  it("runs the home defaults end to end: filters, rules in order, exploration propensities, unknown sources reported", async () => {
+    const { pipeline, missingSources } = buildSurfacePipeline("home", DEFAULT_SURFACE_CONFIGS.home, { sources, scorers: [ranker] });
+    expect(missingSources).toEqual(["fresh"]);
+    expect(pipeline.sources.map(({ source, quota }) => [source.id, source.budgetMs, quota])).toEqual([
+      ["ann", 25, 300],
+      ["trending", 15, 100],
+      ["covisitation", 15, 100],
+      ["follows", 15, 100],
+    ]);
+    const result = await runFunnel(pipeline, query({ count: 20, excludeItemIds: ["ann-0"] }));
+    expect(result.page).toHaveLength(20);
+    expect(new Set(ids(result.page)).size).toBe(20);
+    expect(ids(result.page)).not.toContain("ann-0");
+    expect(ids(result.page).some((id) => id.endsWith("-2"))).toBe(false); // unavailable
+    const filterIds = result.trace.stages.find((stage) => stage.stage === "filters")!.components.map((component) => component.id);
+    expect(filterIds).toEqual(["excluded", "seen", "availability"]);
+    const ruleIds = result.trace.stages.find((stage) => stage.stage === "rules")!.components.map((component) => component.id);
+    expect(ruleIds).toEqual(["freshness", "creatorDiversity", "categoryDiversity"]);
+    for (const item of result.page) expect(item.propensity).toBeGreaterThan(0);
+    expect(result.page.filter((item) => item.slot === "ranked").some((item) => item.propensity < 1)).toBe(true); // ε > 0
+  });
+
+  it("a published rule change (blocked category, expression filter) changes the feed", async () => {
+    const changed: SurfaceConfig = surfaceConfigSchema.parse({
+      ...DEFAULT_SURFACE_CONFIGS.home,
+      filters: { ...DEFAULT_SURFACE_CONFIGS.home.filters, blocked: { itemIds: [], categories: ["news"], creators: [] }, expressions: [{ id: "recent", keep: "age_hours < 30" }] },
+      exploration: { policy: "none" },
+    });
+    const { pipeline } = buildSurfacePipeline("home", changed, { sources, scorers: [ranker] });
+    const result = await runFunnel(pipeline, query({ count: 10 }));
+    expect(result.page.length).toBeGreaterThan(0);
+    for (const item of result.page) {
+      expect(item.item!.category).not.toBe("news");
+      expect(NOW_MS - item.item!.publishedAtMs).toBeLessThan(30 * HOUR_MS);
+      expect(item.propensity).toBe(1);
+    }
+  });
+
+  it("builds Thompson exploration for the related defaults", async () => {
+    const { pipeline } = buildSurfacePipeline("related", DEFAULT_SURFACE_CONFIGS.related, { sources, scorers: [ranker] });
+    expect(pipeline.explorer?.id).toBe("thompson");
+    const result = await runFunnel(pipeline, query({ count: 10 }));
+    const explored = result.page.filter((item) => item.slot === "explore");
+    expect(explored.map((item) => item.position)).toEqual([5]);
+    expect(explored[0]!.propensity).toBeGreaterThan(0);
+    expect(explored[0]!.propensity).toBeLessThanOrEqual(1);
+  });
+});

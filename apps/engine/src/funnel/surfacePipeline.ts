@@ -1,0 +1,99 @@
+// Turns a validated SurfaceConfig (a published RuleSet) into a runnable FunnelPipeline. The
+// engine supplies the components that need infrastructure (sources, hydrators, the ranker, side
+// effects); everything the config describes (filters, rules, exploration) is built here.
+//
+// Filter order is fixed, cheapest first: request exclusions, seen, blocked, availability, then
+// the config's expressions in order. Rules run in the config's order.
+import { compileFilterExpression, surfaceFieldCatalog, type RuleConfig, type SurfaceConfig } from "@cascade/core";
+import { epsilonGreedyExplorer } from "../exploration/epsilonGreedy.ts";
+import { thompsonExplorer } from "../exploration/thompsonSampling.ts";
+import { attributeBoost } from "../rules/attributeBoost.ts";
+import { availabilityFilter } from "../rules/availabilityFilter.ts";
+import { blockedFilter } from "../rules/blockedFilter.ts";
+import { diversityCap } from "../rules/diversityCap.ts";
+import { excludedItemsFilter } from "../rules/excludedItemsFilter.ts";
+import { expressionFilter } from "../rules/expressionFilter.ts";
+import { freshnessBoost } from "../rules/freshnessBoost.ts";
+import { mmrRerank } from "../rules/mmrRerank.ts";
+import { seenFilter } from "../rules/seenFilter.ts";
+import type { CandidateSource, Explorer, Filter, QueryHydrator, Rule, Scorer, SideEffect } from "./components.ts";
+import type { FunnelPipeline } from "./runFunnel.ts";
+
+export type PipelineComponents = {
+  /** Every source the engine can run, by id; config entries naming an unknown source are skipped (and returned in `missingSources`). */
+  sources: ReadonlyMap<string, CandidateSource>;
+  queryHydrators?: QueryHydrator[];
+  candidateHydrators?: Scorer[];
+  /** Feature hydrators then the ranker, in order. */
+  scorers?: Scorer[];
+  sideEffects?: SideEffect[];
+};
+
+function buildRule(rule: RuleConfig, catalog: ReturnType<typeof surfaceFieldCatalog>): Rule {
+  switch (rule.type) {
+    case "freshness":
+      return freshnessBoost(rule);
+    case "boost":
+      return attributeBoost({ id: rule.id, when: rule.when, delta: rule.delta, catalog });
+    case "diversity":
+      return diversityCap(rule);
+    case "mmr":
+      return mmrRerank(rule);
+  }
+}
+
+function buildExplorer(config: SurfaceConfig, catalog: ReturnType<typeof surfaceFieldCatalog>): Explorer | undefined {
+  const exploration = config.exploration;
+  if (exploration.policy === "none") return undefined;
+  const poolWhen = exploration.pool.when === undefined ? undefined : compileFilterExpression(exploration.pool.when, catalog).test;
+  const pool = { poolSize: exploration.pool.size, ...(poolWhen ? { poolWhen } : {}) };
+  if (exploration.policy === "epsilonGreedy") return epsilonGreedyExplorer({ epsilon: exploration.epsilon, slots: exploration.slots, ...pool });
+  return thompsonExplorer({
+    slots: exploration.slots,
+    ...pool,
+    prior: exploration.prior,
+    impressionsField: exploration.impressionsField,
+    clicksField: exploration.clicksField,
+    replays: exploration.propensityReplays,
+  });
+}
+
+/** `config` must already be parsed by surfaceConfigSchema. */
+export function buildSurfacePipeline(surface: string, config: SurfaceConfig, components: PipelineComponents): { pipeline: FunnelPipeline; missingSources: string[] } {
+  const catalog = surfaceFieldCatalog(config);
+  const missingSources: string[] = [];
+  const sources: FunnelPipeline["sources"] = [];
+  for (const entry of config.sources) {
+    if (!entry.enabled) continue;
+    const source = components.sources.get(entry.id);
+    if (!source) {
+      missingSources.push(entry.id);
+      continue;
+    }
+    // The config's budget wins over the component's own default.
+    sources.push({ source: { id: source.id, budgetMs: entry.budgetMs, fetch: (query, limit, signal) => source.fetch(query, limit, signal) }, quota: entry.quota });
+  }
+
+  const filters: Filter[] = [excludedItemsFilter()];
+  if (config.filters.seenWindowHours > 0) filters.push(seenFilter({ windowHours: config.filters.seenWindowHours }));
+  const blocked = config.filters.blocked;
+  if (blocked.itemIds.length + blocked.categories.length + blocked.creators.length > 0) filters.push(blockedFilter(blocked));
+  if (config.filters.requireAvailable) filters.push(availabilityFilter());
+  for (const expression of config.filters.expressions) filters.push(expressionFilter(`expression:${expression.id}`, expression.keep, catalog));
+
+  const explorer = buildExplorer(config, catalog);
+  const pipeline: FunnelPipeline = {
+    surface,
+    queryHydrators: components.queryHydrators ?? [],
+    sources,
+    maxCandidates: config.maxCandidates,
+    candidateHydrators: components.candidateHydrators ?? [],
+    filters,
+    scorers: components.scorers ?? [],
+    blend: config.blend,
+    rules: config.rules.map((rule) => buildRule(rule, catalog)),
+    sideEffects: components.sideEffects ?? [],
+    ...(explorer ? { explorer } : {}),
+  };
+  return { pipeline, missingSources };
+}

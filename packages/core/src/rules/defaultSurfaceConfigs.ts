@@ -1,0 +1,56 @@
+// Starting configs for the demo surfaces (DEMO_SURFACES): what `cascade seed --demo` can publish
+// as version 1 and what the engine serves when a surface has no published rule set.
+import type { DEMO_SURFACES } from "../demo.ts";
+import { surfaceConfigSchema, type SurfaceConfig, type SurfaceConfigInput } from "./surfaceConfig.ts";
+
+type DemoSurfaceId = (typeof DEMO_SURFACES)[number]["id"];
+
+/** Candidate source ids the engine's sources must use. */
+export const SOURCE_IDS = { ann: "ann", trending: "trending", covisitation: "covisitation", follows: "follows", fresh: "fresh" } as const;
+
+const DEFAULT_BLEND = { click: 1, like: 2, watch_seconds: 0.01, hide: -5 };
+
+const homeInput: SurfaceConfigInput = {
+  sources: [
+    { id: SOURCE_IDS.ann, quota: 300, budgetMs: 25 },
+    { id: SOURCE_IDS.trending, quota: 100, budgetMs: 15 },
+    { id: SOURCE_IDS.covisitation, quota: 100, budgetMs: 15 },
+    { id: SOURCE_IDS.follows, quota: 100, budgetMs: 15 },
+    { id: SOURCE_IDS.fresh, quota: 50, budgetMs: 15 },
+  ],
+  maxCandidates: 500,
+  filters: { seenWindowHours: 72 },
+  blend: DEFAULT_BLEND,
+  rules: [
+    { type: "freshness", id: "freshness", halfLifeHours: 48, weight: 0.05 },
+    { type: "diversity", id: "creatorDiversity", attribute: "creator", maxPerWindow: 1, window: 4 },
+    { type: "diversity", id: "categoryDiversity", attribute: "category", maxPerWindow: 2, window: 5 },
+  ],
+  exploration: { policy: "epsilonGreedy", epsilon: 0.1, slots: [4, 9], pool: { when: "age_hours < 72", size: 50 } },
+  page: { defaultCount: 20, maxCount: 100 },
+};
+
+const relatedInput: SurfaceConfigInput = {
+  sources: [
+    { id: SOURCE_IDS.covisitation, quota: 200, budgetMs: 15 },
+    { id: SOURCE_IDS.ann, quota: 200, budgetMs: 25 },
+    { id: SOURCE_IDS.trending, quota: 50, budgetMs: 15 },
+  ],
+  maxCandidates: 400,
+  filters: { seenWindowHours: 24 },
+  blend: DEFAULT_BLEND,
+  rules: [{ type: "mmr", id: "mmr", lambda: 0.7, depth: 30 }],
+  // "not x >= 200" rather than "x < 200": an item with no impression counter yet (NaN) must count as uncertain.
+  exploration: { policy: "thompson", slots: [5], pool: { when: "not item_impressions_3d >= 200", size: 20 } },
+  page: { defaultCount: 10, maxCount: 50 },
+};
+
+export const DEFAULT_SURFACE_CONFIGS: Record<DemoSurfaceId, SurfaceConfig> = {
+  home: surfaceConfigSchema.parse(homeInput),
+  related: surfaceConfigSchema.parse(relatedInput),
+};
+
+/** The demo config for a known surface, else the home config (any new surface starts from it). */
+export function defaultSurfaceConfig(surfaceId: string): SurfaceConfig {
+  return surfaceId === "related" ? DEFAULT_SURFACE_CONFIGS.related : DEFAULT_SURFACE_CONFIGS.home;
+}
