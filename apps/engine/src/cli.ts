@@ -11,6 +11,7 @@ import { startPlatform } from "./boot/start.ts";
 import { isDatabaseEmpty, seedDemo } from "./demo/loadDemo.ts";
 import { createProgressReporter } from "./cli/progress.ts";
 import { addSkewCommand } from "./cli/skewCommand.ts";
+import { addImportCommand } from "./cli/importCommand.ts";
 import { addTrainingSetCommand } from "./cli/trainingSetCommand.ts";
 
 const program = new Command()
@@ -85,6 +86,7 @@ program
 
 addTrainingSetCommand(program, (work) => withDatabase((database) => work(database.url)));
 addSkewCommand(program, (work) => withDatabase((database) => work(database.url)));
+addImportCommand(program, (work) => withDatabase((database) => work(database.url)));
 
 const keys = program.command("keys").description("manage API keys");
 keys
