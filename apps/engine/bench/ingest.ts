@@ -18,7 +18,12 @@
 //   stamped when the request handler starts) to the feature consumer having written its features
 //   (recorded by the consumer for every event it processes in the window);
 // - beside them, the ceiling: `redis-benchmark -q -n 200000 -P 16 XADD …` on the same Redis, in
-//   the same run (one stream entry per XADD; our entries carry a chunk of events each).
+//   the same run (one stream entry per XADD; our entries carry a chunk of events each);
+// - per accepted event: the engine process's CPU µs, and the Redis server's CPU µs and commands
+//   (INFO cpu / commandstats deltas over the window, commands run inside scripts included, the
+//   EVALSHA calls themselves not; server-wide, so point --redis at a redis-server of your own,
+//   e.g. `redis-server --port 6391 --save ''`, when others share the default one);
+// - per consumer group: batches, entries, failed attempts, poison entries quarantined (JSON only).
 // Everything goes to bench-results/ingest.json. Timings on a shared 2-core machine are noisy:
 // compare figures from one run, and runs made back to back.
 import { mkdir, writeFile } from "node:fs/promises";
@@ -186,11 +191,13 @@ async function drive(engine: { url: string; authorization: string; db: Database;
   const windowStart = Date.now();
   const logRowsAtStart = pipeline.stats().eventLog.inserted;
   pipeline.freshness.reset();
+  const redisAtStart = await redisServerStats(redis);
   const cpuAtStart = process.cpuUsage();
   await sleep(settings.durationS * 1000);
   const windowEnd = Date.now();
   const logRowsAtEnd = pipeline.stats().eventLog.inserted;
   const cpu = process.cpuUsage(cpuAtStart);
+  const redisAtEnd = await redisServerStats(redis);
   const freshness = pipeline.freshness.summary();
   const groupsAtEnd = await pipeline.status();
   const loadAverageAtEnd = loadavg()[0]!;
@@ -235,6 +242,7 @@ async function drive(engine: { url: string; authorization: string; db: Database;
       requestLatencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies.at(-1) ?? null },
     },
     consumersCaughtUpSecondsAfterLoad: drainSeconds,
+    consumerGroups: consumerTotals(pipeline),
     eventLog: {
       eventsPerSecondInWindow: Math.round(loggedPerSecond),
       totalAccepted,
@@ -249,6 +257,19 @@ async function drive(engine: { url: string; authorization: string; db: Database;
       systemSeconds: cpu.system / 1e6,
       coresUsed: (cpu.user + cpu.system) / 1e6 / windowSeconds,
       microsecondsPerAcceptedEvent: acceptedInWindow > 0 ? (cpu.user + cpu.system) / acceptedInWindow : null,
+    },
+    redisServer: {
+      what: "the whole Redis server (all databases): other clients of a shared server count too; use a private redis-server for clean figures",
+      cpuSeconds: redisAtEnd.cpuSeconds - redisAtStart.cpuSeconds,
+      coresUsed: (redisAtEnd.cpuSeconds - redisAtStart.cpuSeconds) / windowSeconds,
+      microsecondsPerAcceptedEvent: acceptedInWindow > 0 ? ((redisAtEnd.cpuSeconds - redisAtStart.cpuSeconds) * 1e6) / acceptedInWindow : null,
+      commandsPerAcceptedEvent: acceptedInWindow > 0 ? (redisAtEnd.commands - redisAtStart.commands) / acceptedInWindow : null,
+      commandsPerAcceptedEventByName: Object.fromEntries(
+        Object.entries(redisAtEnd.byCommand)
+          .map(([name, calls]) => [name, acceptedInWindow > 0 ? (calls - (redisAtStart.byCommand[name] ?? 0)) / acceptedInWindow : 0] as const)
+          .filter(([, perEvent]) => perEvent >= 0.001)
+          .sort((a, b) => b[1] - a[1]),
+      ),
     },
     targets: { acceptedEventsPerSecond: 20_000, freshnessP99Ms: 1_000 },
   };
@@ -269,11 +290,41 @@ function printSummary(r: Results): void {
     `    ceiling: redis-benchmark   ${r.ceiling.requestsPerSecond === null ? "n/a" : fmt(Math.round(r.ceiling.requestsPerSecond))} XADD/s  (${r.ceiling.command})`,
     `      ratio                    ${r.ceiling.acceptedEventsPerXadd === null ? "n/a" : r.ceiling.acceptedEventsPerXadd.toFixed(3)} accepted events per raw XADD`,
     `    engine process CPU         ${r.engineProcessCpu.coresUsed.toFixed(2)} cores, ${r.engineProcessCpu.microsecondsPerAcceptedEvent?.toFixed(0) ?? "n/a"} µs per accepted event (HTTP + consumers + load worker)`,
+    `    Redis server CPU           ${r.redisServer.coresUsed.toFixed(2)} cores, ${r.redisServer.microsecondsPerAcceptedEvent?.toFixed(1) ?? "n/a"} µs and ${r.redisServer.commandsPerAcceptedEvent?.toFixed(2) ?? "n/a"} commands per accepted event (commands run inside scripts included, the script calls themselves not)`,
     `    load average (1 min)       ${r.machine.loadAverage.atStart.toFixed(1)} → ${r.machine.loadAverage.atEnd.toFixed(1)} (other work on the machine skews every figure above)`,
     `  written to ${values.out}`,
     "",
   ];
   process.stdout.write(lines.join("\n") + "\n");
+}
+
+/** Per group: batches handled, entries, failed attempts, poison entries quarantined, the last error. */
+function consumerTotals(pipeline: EventPipeline) {
+  const totals: Record<string, { batches: number; entries: number; failures: number; quarantinedEntries: number; lastError: string | null }> = {};
+  for (const consumer of pipeline.stats().consumers) {
+    const total = (totals[consumer.group] ??= { batches: 0, entries: 0, failures: 0, quarantinedEntries: 0, lastError: null });
+    total.batches += consumer.batches;
+    total.entries += consumer.entries;
+    total.failures += consumer.failures;
+    total.quarantinedEntries += consumer.quarantinedEntries;
+    total.lastError ??= consumer.lastError;
+  }
+  return totals;
+}
+
+/** Server-wide CPU seconds and command counts (INFO cpu / commandstats); EVAL/EVALSHA are left out, the commands they run are in. */
+async function redisServerStats(client: Redis): Promise<{ cpuSeconds: number; commands: number; byCommand: Record<string, number> }> {
+  const [cpuInfo, commandInfo] = await Promise.all([client.info("cpu"), client.info("commandstats")]);
+  const cpuField = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(cpuInfo)?.[1] ?? 0);
+  const byCommand: Record<string, number> = {};
+  let commands = 0;
+  for (const match of commandInfo.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)) {
+    const name = match[1]!;
+    const calls = Number(match[2]);
+    byCommand[name] = calls;
+    if (name !== "evalsha" && name !== "eval") commands += calls;
+  }
+  return { cpuSeconds: cpuField("used_cpu_user") + cpuField("used_cpu_sys"), commands, byCommand };
 }
 
 async function loadCatalogue(url: string, count: number): Promise<void> {

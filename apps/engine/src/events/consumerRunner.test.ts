@@ -1,7 +1,8 @@
 import type { StreamEvent } from "@cascade/core";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { startConsumerRunner, type ConsumerHandler, type ConsumerRunner } from "./consumerRunner.ts";
+import { OnlineStoreError } from "../stores/onlineStore.ts";
+import { startConsumerRunner, type ConsumerHandler, type ConsumerRunner, type DeadLetterBatch } from "./consumerRunner.ts";
 import { streamEvent } from "./eventStreamContract.ts";
 import type { EventStream } from "./eventStream.ts";
 import { createMemoryEventStream } from "./memoryEventStream.ts";
@@ -113,5 +114,73 @@ describe("consumer runner", () => {
     await stopping;
     expect((await stream.groupStatus())[0]).toMatchObject({ pending: 0, lag: 0 });
     expect(runner.stats().batches).toBe(1);
+  });
+
+  it("quarantines a poison entry after maxDeliveries: its bad event is dead-lettered, every good event flows", async () => {
+    const stream = await setUp();
+    const [before, poison, besidePoison, after] = [streamEvent(), streamEvent(), streamEvent(), streamEvent()];
+    await stream.publish([before]);
+    await stream.publish([poison, besidePoison]);
+    await stream.publish([after]);
+    const handled = new Set<string>();
+    const dead: DeadLetterBatch[] = [];
+    const runner = startConsumerRunner({
+      stream,
+      group: "g",
+      consumer: "c",
+      partition: 0,
+      logger,
+      blockMs: 10,
+      backoffInitialMs: 1,
+      backoffMaxMs: 5,
+      maxDeliveries: 3,
+      deadLetter: async (batch) => {
+        dead.push(batch);
+      },
+      handler: async ({ events }) => {
+        if (events.some((event) => event.eventId === poison.eventId)) throw new TypeError("cannot read property of undefined");
+        for (const event of events) handled.add(event.eventId);
+      },
+    });
+    runners.push(runner);
+    await until(async () => (await stream.groupStatus())[0]!.pending === 0 && handled.size === 3);
+    expect([...handled].sort()).toEqual(ids([before, besidePoison, after]).sort());
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.deliveries).toBeGreaterThanOrEqual(3);
+    expect(dead[0]!.failed).toEqual([{ event: poison, reason: "cannot read property of undefined" }]);
+    expect(runner.stats()).toMatchObject({ quarantinedEntries: 1, deadLetteredEvents: 1 });
+  });
+
+  it("never dead-letters during a dependency outage, however many deliveries it takes", async () => {
+    const stream = await setUp();
+    const event = streamEvent();
+    await stream.publish([event]);
+    let attempts = 0;
+    const dead: DeadLetterBatch[] = [];
+    const handled: string[] = [];
+    const runner = startConsumerRunner({
+      stream,
+      group: "g",
+      consumer: "c",
+      partition: 0,
+      logger,
+      blockMs: 10,
+      backoffInitialMs: 1,
+      backoffMaxMs: 2,
+      maxDeliveries: 2,
+      deadLetter: async (batch) => {
+        dead.push(batch);
+      },
+      handler: async ({ events }) => {
+        attempts += 1;
+        if (attempts <= 8) throw new OnlineStoreError("Redis unavailable: connect ECONNREFUSED");
+        handled.push(...ids(events));
+      },
+    });
+    runners.push(runner);
+    await until(() => handled.length === 1);
+    expect(handled).toEqual([event.eventId]);
+    expect(dead).toEqual([]);
+    expect(runner.stats()).toMatchObject({ failures: 8, quarantinedEntries: 0 });
   });
 });

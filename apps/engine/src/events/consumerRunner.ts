@@ -8,17 +8,34 @@
 // - on start, it also re-reads its own pending entries (a restart under the same consumer name);
 // - every `reclaimEveryMs` it takes over entries another consumer of the group has left pending
 //   for `reclaimIdleMs` (a crashed replica) and processes them;
-// - so a handler sees some batches twice: handlers must be idempotent (ours are, by event id).
+// - so a handler sees some batches twice: handlers must be idempotent (ours are, by event id);
+// - poison entries (ones the handler can never process) must not block the partition: after a
+//   failed batch of several entries the runner retries its pending entries one at a time; an entry
+//   that still fails alone, for a reason that is not a dependency outage (transientFailure.ts),
+//   and has been delivered `maxDeliveries` times is quarantined: each of its events is handed to
+//   the handler alone, the ones that still fail go to `deadLetter` with the reason, and the entry
+//   is acknowledged. Good events — around it and inside it — keep flowing. Without `deadLetter`
+//   a failing entry is retried forever.
 // `stop()` lets the batch in progress finish (handler and ack) and then returns; a blocked read
 // ends within `blockMs`.
 import type { StreamEvent } from "@cascade/core";
 import type { Logger } from "pino";
 import type { EventStream, StreamEntry } from "./eventStream.ts";
+import { isTransientFailure } from "./transientFailure.ts";
 
 /** One read's worth of entries; `events` (all entries' events, in order) is decoded on first access. */
 export type ConsumerBatch = { readonly entries: readonly StreamEntry[]; readonly events: readonly StreamEvent[] };
 
 export type ConsumerHandler = (batch: ConsumerBatch) => Promise<void>;
+
+/** Events of a poison entry that failed even alone, with why; `json` when the entry could not be decoded at all. */
+export type DeadLetterBatch = {
+  group: string;
+  entry: StreamEntry;
+  deliveries: number;
+  failed: { event: StreamEvent | null; reason: string }[];
+  json?: string;
+};
 
 export type ConsumerRunnerOptions = {
   stream: EventStream;
@@ -37,6 +54,12 @@ export type ConsumerRunnerOptions = {
   reclaimEveryMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** Records a poison entry's failing events (see the file header); omitted → retry forever. */
+  deadLetter?: (dead: DeadLetterBatch) => Promise<void>;
+  /** Deliveries after which an entry failing alone (not transiently) is quarantined. Default 5. */
+  maxDeliveries?: number;
+  /** Default: transientFailure.ts. */
+  isTransientFailure?: (error: unknown) => boolean;
 };
 
 export type ConsumerStats = {
@@ -52,6 +75,9 @@ export type ConsumerStats = {
   failures: number;
   consecutiveFailures: number;
   lastError: string | null;
+  /** Poison entries quarantined, and the events of them that went to the dead letters. */
+  quarantinedEntries: number;
+  deadLetteredEvents: number;
 };
 
 export type ConsumerRunner = {
@@ -68,9 +94,23 @@ export function startConsumerRunner(options: ConsumerRunnerOptions): ConsumerRun
     reclaimEveryMs: options.reclaimEveryMs ?? 10_000,
     backoffInitialMs: options.backoffInitialMs ?? 100,
     backoffMaxMs: options.backoffMaxMs ?? 5_000,
+    maxDeliveries: options.maxDeliveries ?? 5,
   };
+  const transient = options.isTransientFailure ?? isTransientFailure;
   const { stream, group, consumer, partition, handler, logger } = options;
-  const stats: ConsumerStats = { group, consumer, partition, batches: 0, entries: 0, reclaimed: 0, failures: 0, consecutiveFailures: 0, lastError: null };
+  const stats: ConsumerStats = {
+    group,
+    consumer,
+    partition,
+    batches: 0,
+    entries: 0,
+    reclaimed: 0,
+    failures: 0,
+    consecutiveFailures: 0,
+    lastError: null,
+    quarantinedEntries: 0,
+    deadLetteredEvents: 0,
+  };
   let stopping = false;
   let wakeSleeper: (() => void) | null = null;
 
@@ -85,26 +125,60 @@ export function startConsumerRunner(options: ConsumerRunnerOptions): ConsumerRun
       wakeSleeper = done;
     });
 
-  async function nextBatch(state: { from: "pending" | "new"; nextReclaimAt: number }): Promise<StreamEntry[]> {
+  type ReadState = { from: "pending" | "new"; nextReclaimAt: number; oneAtATime: boolean };
+
+  async function nextBatch(state: ReadState): Promise<StreamEntry[]> {
     if (Date.now() >= state.nextReclaimAt) {
       state.nextReclaimAt = Date.now() + settings.reclaimEveryMs;
       const reclaimed = await stream.reclaim(group, consumer, { partition, minIdleMs: settings.reclaimIdleMs, count: settings.batchEntries });
       stats.reclaimed += reclaimed.length;
-      if (reclaimed.length > 0) return reclaimed;
+      if (reclaimed.length > 0) {
+        // Reclaimed entries are ours now: process them from the pending list, one at a time if a batch failed.
+        if (!state.oneAtATime) return reclaimed;
+        state.from = "pending";
+      }
     }
     if (state.from === "pending") {
-      const pending = await stream.read(group, consumer, { partition, count: settings.batchEntries, from: "pending" });
+      const pending = await stream.read(group, consumer, { partition, count: state.oneAtATime ? 1 : settings.batchEntries, from: "pending" });
       if (pending.length > 0) return pending;
       state.from = "new";
+      state.oneAtATime = false;
     }
     return stream.read(group, consumer, { partition, count: settings.batchEntries, from: "new", blockMs: settings.blockMs });
   }
 
-  async function run(): Promise<void> {
-    const state: { from: "pending" | "new"; nextReclaimAt: number } = { from: "pending", nextReclaimAt: 0 };
-    while (!stopping) {
+  /** A poison entry: each event alone; the ones that still fail are dead-lettered; then the entry is acknowledged. */
+  async function quarantine(entry: StreamEntry, deliveries: number, error: unknown, deadLetter: NonNullable<ConsumerRunnerOptions["deadLetter"]>): Promise<void> {
+    let events: readonly StreamEvent[];
+    try {
+      events = entry.events;
+    } catch (decodeError) {
+      await deadLetter({ group, entry, deliveries, failed: [{ event: null, reason: `undecodable stream entry: ${messageOf(decodeError)}` }], ...(entry.json === undefined ? {} : { json: entry.json }) });
+      return;
+    }
+    const failed: DeadLetterBatch["failed"] = [];
+    for (const event of events) {
       try {
-        const entries = await nextBatch(state);
+        await handler(toBatch([{ partition: entry.partition, id: entry.id, events: [event] }]));
+      } catch (eventError) {
+        // An outage starting now must not dead-letter good events: give the entry back.
+        if (transient(eventError)) throw eventError;
+        failed.push({ event, reason: messageOf(eventError) });
+      }
+    }
+    // Only the whole entry failed (each event alone went through): record why, with no event.
+    if (failed.length === 0) failed.push({ event: null, reason: `the entry failed ${deliveries} times as a whole, every event succeeded alone: ${messageOf(error)}` });
+    await deadLetter({ group, entry, deliveries, failed });
+    stats.quarantinedEntries += 1;
+    stats.deadLetteredEvents += failed.filter((item) => item.event !== null).length;
+  }
+
+  async function run(): Promise<void> {
+    const state: ReadState = { from: "pending", nextReclaimAt: 0, oneAtATime: false };
+    while (!stopping) {
+      let entries: StreamEntry[] = [];
+      try {
+        entries = await nextBatch(state);
         if (entries.length === 0) continue;
         await handler(toBatch(entries));
         await stream.ack(group, entries);
@@ -114,9 +188,26 @@ export function startConsumerRunner(options: ConsumerRunnerOptions): ConsumerRun
       } catch (error) {
         stats.failures += 1;
         stats.consecutiveFailures += 1;
-        stats.lastError = error instanceof Error ? error.message : String(error);
+        stats.lastError = messageOf(error);
         // Unacknowledged entries stay pending with us: retry them first, after a pause.
         state.from = "pending";
+        try {
+          if (entries.length > 1) {
+            // Which entry is it? Retry the pending ones one at a time until none is left.
+            state.oneAtATime = true;
+          } else if (entries.length === 1 && options.deadLetter && !transient(error)) {
+            const [deliveries = 0] = await stream.deliveries(group, entries);
+            if (deliveries >= settings.maxDeliveries) {
+              await quarantine(entries[0]!, deliveries, error, options.deadLetter);
+              await stream.ack(group, entries);
+              logger.error({ err: error, group, partition, consumer, entry: entries[0]!.id, deliveries }, "event consumer: poison stream entry quarantined (its failing events are in the dead letters)");
+              stats.consecutiveFailures = 0;
+              continue;
+            }
+          }
+        } catch (quarantineError) {
+          stats.lastError = messageOf(quarantineError);
+        }
         const delay = Math.min(settings.backoffMaxMs, settings.backoffInitialMs * 2 ** (stats.consecutiveFailures - 1));
         const log = stats.consecutiveFailures === 1 || stats.consecutiveFailures % 10 === 0 ? logger.error.bind(logger) : logger.warn.bind(logger);
         log({ err: error, group, partition, consumer, consecutiveFailures: stats.consecutiveFailures, retryInMs: delay }, "event consumer failed; its batch stays pending and will be retried");
@@ -134,6 +225,10 @@ export function startConsumerRunner(options: ConsumerRunnerOptions): ConsumerRun
       await running;
     },
   };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function toBatch(entries: readonly StreamEntry[]): ConsumerBatch {

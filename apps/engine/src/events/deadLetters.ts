@@ -1,7 +1,13 @@
 // Dead letters: every rejected event is written to `rejected_events` with the field, the reason
 // and the payload as received, so that nothing a client sent disappears silently (the console's
 // Events page lists them). Rejections are not deduplicated: each rejected delivery is a row.
+//
+// Two sources: the API's validation (`writeDeadLetters`), and the stream consumers' poison entries
+// (`writeStreamDeadLetters`: events a consumer group failed to process after repeated deliveries,
+// see consumerRunner.ts; field `consumer:<group>`, the reason names the deliveries and the error).
 import type { Database } from "@cascade/db";
+import type { DeadLetterBatch } from "./consumerRunner.ts";
+import type { SqlQueryable } from "./offlineLogConsumer.ts";
 import { findUnstorableStrings, toStorableJson } from "../server/storableValues.ts";
 
 export type Rejection = { index: number; eventId: string | undefined; field: string; reason: string; payload: unknown };
@@ -22,4 +28,21 @@ export async function writeDeadLetters(db: Database, rejections: readonly Reject
 function storableEventId(eventId: string | undefined): string | null {
   if (eventId === undefined || eventId.length > 256 || findUnstorableStrings(eventId).length > 0) return null;
   return eventId;
+}
+
+/** A poison stream entry's failing events, one row each (plain SQL: the consumers use a pg pool of their own). */
+export async function writeStreamDeadLetters(db: SqlQueryable, dead: DeadLetterBatch): Promise<void> {
+  if (dead.failed.length === 0) return;
+  const field = `consumer:${dead.group}`;
+  const prefix = `stream entry ${dead.entry.partition}/${dead.entry.id} failed ${dead.deliveries} deliveries to consumer group "${dead.group}"`;
+  await db.query(
+    `INSERT INTO rejected_events (event_id, field, reason, payload)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])`,
+    [
+      dead.failed.map(({ event }) => storableEventId(event?.eventId)),
+      dead.failed.map(() => field),
+      dead.failed.map(({ reason }) => `${prefix}: ${reason}`.slice(0, 2_000)),
+      dead.failed.map(({ event }) => JSON.stringify(toStorableJson(event ?? { streamEntry: `${dead.entry.partition}/${dead.entry.id}`, json: dead.json ?? null }))),
+    ],
+  );
 }

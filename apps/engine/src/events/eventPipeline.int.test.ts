@@ -34,7 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stream.close();
   const redis = new Redis(process.env.TEST_REDIS_URL!);
-  const keys = await redis.keys(`cascade:{pipeline-${run}:*}`);
+  const keys = [...(await redis.keys(`cascade:{pipeline-${run}:*}`)), ...(await redis.keys(`cascade:{poison-${run}:*}`))];
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
   await store.close();
@@ -200,5 +200,43 @@ describe("event pipeline under consumer crashes", () => {
     await applyEventsToOnlineStore(store, events);
     expect(await storedRollups()).toEqual(before);
     expect(await userClicks24h(`${run}-u0`)).toBe(clicksOfUser0);
+  });
+});
+
+describe("event pipeline with a poison entry", () => {
+  it("dead-letters the event no consumer can process, with the reason, and keeps the others flowing", async () => {
+    const poisonStream = await createRedisEventStream({ url: process.env.TEST_REDIS_URL!, name: `poison-${run}`, partitions: 1 });
+    const events = makeEvents().map((event) => ({ ...event, eventId: `${event.eventId}-p`, surface: `${run}-p` }));
+    const poisonId = events[7]!.eventId;
+    const written: string[] = [];
+    const pipeline = await startEventPipeline({
+      stream: poisonStream,
+      databaseUrl: process.env.TEST_DATABASE_URL!,
+      store,
+      logger,
+      consumerName: "poison-test",
+      runners: { blockMs: 20, backoffInitialMs: 1, backoffMaxMs: 5, maxDeliveries: 3 },
+      writeFeatures: async (_store, batch) => {
+        if (batch.some((event) => event.eventId === poisonId)) throw new RangeError("feature value out of range");
+        written.push(...batch.map((event) => event.eventId));
+      },
+    });
+    try {
+      for (let offset = 0; offset < events.length; offset += 30) await poisonStream.publish(events.slice(offset, offset + 30));
+      await pipeline.drained();
+      const stats = pipeline.stats();
+      expect(stats.consumers.reduce((sum, consumer) => sum + consumer.deadLetteredEvents, 0)).toBe(1);
+    } finally {
+      await pipeline.stop();
+      await poisonStream.close();
+    }
+    expect([...new Set(written)].sort()).toEqual(events.map((event) => event.eventId).filter((id) => id !== poisonId).sort());
+    const rows = await db.rejectedEvent.findMany({ where: { eventId: { in: events.map((event) => event.eventId) } } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ eventId: poisonId, field: "consumer:online-features" });
+    expect(rows[0]!.reason).toContain("feature value out of range");
+    expect((rows[0]!.payload as { eventId: string }).eventId).toBe(poisonId);
+    // The event log (another group) stored every event, the poison one included.
+    expect(await db.event.count({ where: { surface: `${run}-p` } })).toBe(events.length);
   });
 });

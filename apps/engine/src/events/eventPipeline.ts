@@ -17,13 +17,14 @@ import { startConsumerRunner, type ConsumerHandler, type ConsumerRunner, type Co
 import type { EventStream, GroupStatus } from "./eventStream.ts";
 import { createFeatureConsumer, type OnlineFeatureWriter } from "./featureConsumer.ts";
 import { FreshnessHistogram, type FreshnessSummary } from "./freshnessHistogram.ts";
+import { writeStreamDeadLetters } from "./deadLetters.ts";
 import { createEventLogPool, entriesJson, writeJsonToEventLog } from "./offlineLogConsumer.ts";
 
 export const OFFLINE_LOG_GROUP = "offline-log";
 export const ONLINE_FEATURES_GROUP = "online-features";
 export const EVENT_PIPELINE_GROUPS = [OFFLINE_LOG_GROUP, ONLINE_FEATURES_GROUP] as const;
 
-type RunnerSettings = Pick<ConsumerRunnerOptions, "batchEntries" | "blockMs" | "reclaimIdleMs" | "reclaimEveryMs" | "backoffInitialMs" | "backoffMaxMs">;
+type RunnerSettings = Pick<ConsumerRunnerOptions, "batchEntries" | "blockMs" | "reclaimIdleMs" | "reclaimEveryMs" | "backoffInitialMs" | "backoffMaxMs" | "maxDeliveries">;
 
 export type EventPipelineOptions = {
   stream: EventStream;
@@ -90,7 +91,19 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
     [ONLINE_FEATURES_GROUP, features],
   ] as const) {
     for (let partition = 0; partition < stream.partitions; partition += 1) {
-      runners.push(startConsumerRunner({ stream, group, consumer: consumerName, partition, handler, logger, ...options.runners }));
+      runners.push(
+        startConsumerRunner({
+          stream,
+          group,
+          consumer: consumerName,
+          partition,
+          handler,
+          logger,
+          // Poison entries go to rejected_events (with the reason) instead of blocking the partition.
+          deadLetter: (dead) => writeStreamDeadLetters(pool, dead),
+          ...options.runners,
+        }),
+      );
     }
   }
   logger.info({ partitions: stream.partitions, groups: EVENT_PIPELINE_GROUPS, consumer: consumerName }, "event pipeline started");

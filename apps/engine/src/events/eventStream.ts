@@ -86,6 +86,13 @@ export interface EventStream {
   /** Acknowledges entries (their processing is complete); returns how many were pending. */
   ack(group: string, entries: readonly EntryRef[]): Promise<number>;
 
+  /**
+   * How many times each entry has been delivered to the group so far (every read or reclaim that
+   * returned it, the current one included; Redis's XPENDING delivery count); 0 for an entry that
+   * is not pending (acknowledged, or never delivered). Used to spot poison entries.
+   */
+  deliveries(group: string, entries: readonly EntryRef[]): Promise<number[]>;
+
   /** Moves entries idle for at least `minIdleMs` (a crashed or stuck consumer's) to `consumer` and returns them. */
   reclaim(group: string, consumer: string, options: ReclaimOptions): Promise<StreamEntry[]>;
 

@@ -111,6 +111,21 @@ export function describeEventStreamContract(name: string, createStream: CreateSt
       expect(await stream.groupStatus()).toEqual([{ group: "g", pending: 1, lag: 0 }]);
     });
 
+    it("counts every delivery of a pending entry (reads and reclaims), and 0 once acknowledged", async () => {
+      const stream = await open();
+      await stream.ensureGroup("g");
+      await stream.publish([streamEvent()]);
+      await stream.publish([streamEvent()]);
+      const [first, second] = await stream.read("g", "c1", { partition: 0, count: 10, from: "new" });
+      expect(await stream.deliveries("g", [first!, second!])).toEqual([1, 1]);
+      await stream.read("g", "c1", { partition: 0, count: 1, from: "pending" });
+      await stream.reclaim("g", "c2", { partition: 0, minIdleMs: 0, count: 1 });
+      expect(await stream.deliveries("g", [first!, second!])).toEqual([3, 1]);
+      await stream.ack("g", [first!]);
+      expect(await stream.deliveries("g", [first!, second!])).toEqual([0, 1]);
+      expect(await stream.deliveries("g", [])).toEqual([]);
+    });
+
     it("lets another consumer reclaim entries idle long enough, and only those", async () => {
       const stream = await open();
       await stream.ensureGroup("g");

@@ -30,7 +30,7 @@ type Position = { ms: number; seq: number };
 
 type StoredEntry = Position & { id: string; events: StreamEvent[] };
 
-type PendingEntry = { entry: StoredEntry; consumer: string; deliveredAt: number };
+type PendingEntry = { entry: StoredEntry; consumer: string; deliveredAt: number; deliveries: number };
 
 type GroupState = {
   lastDelivered: Position;
@@ -98,6 +98,7 @@ class MemoryEventStream implements EventStream {
         .slice(0, options.count)
         .map((pending) => {
           pending.deliveredAt = this.now();
+          pending.deliveries += 1;
           return toStreamEntry(options.partition, pending.entry);
         });
     }
@@ -108,7 +109,7 @@ class MemoryEventStream implements EventStream {
     const delivered: StreamEntry[] = [];
     for (let index = this.firstAfter(partition, state.lastDelivered); index < partition.entries.length && delivered.length < options.count; index += 1) {
       const entry = partition.entries[index]!;
-      state.pending.set(entry.id, { entry, consumer, deliveredAt: this.now() });
+      state.pending.set(entry.id, { entry, consumer, deliveredAt: this.now(), deliveries: 1 });
       state.lastDelivered = entry;
       delivered.push(toStreamEntry(options.partition, entry));
     }
@@ -130,6 +131,14 @@ class MemoryEventStream implements EventStream {
     return acknowledged;
   }
 
+  async deliveries(group: string, entries: readonly EntryRef[]): Promise<number[]> {
+    this.assertOpen();
+    return entries.map(({ partition: index, id }) => {
+      assertPartition(index, this.partitions);
+      return this.groupState(this.state[index]!, group).pending.get(id)?.deliveries ?? 0;
+    });
+  }
+
   async reclaim(group: string, consumer: string, options: ReclaimOptions): Promise<StreamEntry[]> {
     this.assertOpen();
     assertPartition(options.partition, this.partitions);
@@ -142,6 +151,7 @@ class MemoryEventStream implements EventStream {
       if (now - pending.deliveredAt < options.minIdleMs) continue;
       pending.consumer = consumer;
       pending.deliveredAt = now;
+      pending.deliveries += 1;
       claimed.push(toStreamEntry(options.partition, pending.entry));
     }
     return claimed;

@@ -169,6 +169,20 @@ class RedisEventStream implements EventStream {
     return replies.reduce<number>((sum, reply) => sum + (reply as number), 0);
   }
 
+  async deliveries(group: string, entries: readonly EntryRef[]): Promise<number[]> {
+    this.assertOpen();
+    for (const { partition } of entries) assertPartition(partition, this.partitions);
+    if (entries.length === 0) return [];
+    // XPENDING's extended form over the range [id, id]: [[id, consumer, idle ms, deliveries]] or [].
+    const replies = await this.pipeline(this.client, (pipeline) => {
+      for (const { partition, id } of entries) pipeline.xpending(this.keys[partition]!, group, id, id, 1);
+    });
+    return replies.map((reply) => {
+      const first = (reply as [string, string, number, number][])[0];
+      return first ? Number(first[3]) : 0;
+    });
+  }
+
   async reclaim(group: string, consumer: string, options: ReclaimOptions): Promise<StreamEntry[]> {
     this.assertOpen();
     assertPartition(options.partition, this.partitions);

@@ -56,6 +56,30 @@ describe("online features", () => {
     await store.close();
   });
 
+  it("merges a batch per entity, and applies a redelivery regrouped with new events exactly once per event", async () => {
+    const once = createMemoryOnlineStore({ now: () => lastMs });
+    await applyEventsToOnlineStore(once, events, new Date(lastMs), { itemCategories: testItemCategories });
+
+    const { store, calls } = countingStore(createMemoryOnlineStore({ now: () => lastMs }));
+    const first = await applyEventsToOnlineStore(store, events.slice(0, 200), new Date(lastMs), { itemCategories: testItemCategories });
+    expect(first.duplicates).toBe(0);
+    const callsBefore = calls();
+    // Events 100–199 come again together with 200–399: entities they touch hold seen and unseen ids.
+    const regrouped = await applyEventsToOnlineStore(store, events.slice(100), new Date(lastMs), { itemCategories: testItemCategories });
+    const redelivered = await applyEventsToOnlineStore(createMemoryOnlineStore({ now: () => lastMs }), events.slice(100, 200), new Date(lastMs), {
+      itemCategories: testItemCategories,
+    });
+    expect(regrouped.duplicates).toBe(redelivered.updates);
+    // applyUpdates, the per-event retry of the partly seen entities, the freshness stamps.
+    expect(calls() - callsBefore).toBe(3);
+    for (const userId of ["user-1", "user-2", "user-3"]) {
+      expect(await readOnlineFeatures(store, { userId, itemIds, at }, { itemCategories: testItemCategories })).toEqual(
+        await readOnlineFeatures(once, { userId, itemIds, at }, { itemCategories: testItemCategories }),
+      );
+    }
+    await Promise.all([store.close(), once.close()]);
+  });
+
   it("stamps the freshness of the features an event touched", async () => {
     const store = createMemoryOnlineStore({ now: () => START });
     await applyEventsToOnlineStore(store, [{ eventId: "e1", type: "click", userId: "u", itemId: "item-c", occurredAt: START }], new Date(START + 5), {

@@ -6,6 +6,7 @@ import {
   assertEntityUpdate,
   assertFiniteNumbers,
   assertTtl,
+  incrementCreatedField,
   OnlineStoreError,
   type BatchRead,
   type BatchReadResult,
@@ -18,6 +19,7 @@ import {
   type ScoredMember,
   type SortedSetIncrement,
   type StoreKey,
+  type UpdateOutcome,
 } from "./onlineStore.ts";
 
 type Entry =
@@ -172,7 +174,7 @@ class MemoryOnlineStore implements OnlineStore {
     return this.eachKey(keys, (key) => this.read(key, "list")?.values.slice(0, limit) ?? []);
   }
 
-  async applyUpdates(updates: readonly EntityUpdate[]): Promise<boolean[]> {
+  async applyUpdates(updates: readonly EntityUpdate[]): Promise<UpdateOutcome[]> {
     this.assertOpen();
     updates.forEach(assertEntityUpdate);
     // Each update runs to completion before the next (this is one synchronous step), which is what
@@ -218,14 +220,18 @@ class MemoryOnlineStore implements OnlineStore {
     return removed;
   }
 
-  private applyUpdate(update: EntityUpdate): boolean {
+  private applyUpdate(update: EntityUpdate): UpdateOutcome {
     if (update.ledger) {
-      const { key, id, atMs, retentionMs } = update.ledger;
+      const { key, ids, atMs, retentionMs, maintain } = update.ledger;
       const ledger = this.readOrCreate(key, "sortedSet");
-      if (ledger.scores.has(id)) return false;
-      ledger.scores.set(id, atMs);
-      for (const [member, score] of ledger.scores) if (score < atMs - retentionMs) ledger.scores.delete(member);
-      this.applyTtl(key, retentionMs);
+      const seen = ids.filter((id) => ledger.scores.has(id)).length;
+      if (seen === ids.length) return "duplicate";
+      if (seen > 0) return "partial";
+      for (const id of ids) ledger.scores.set(id, atMs);
+      if (maintain ?? true) {
+        for (const [member, score] of ledger.scores) if (score < atMs - retentionMs) ledger.scores.delete(member);
+        this.applyTtl(key, retentionMs);
+      }
     }
     for (const { key, fields } of update.hashDeletes ?? []) {
       const hash = this.read(key, "hash");
@@ -233,24 +239,33 @@ class MemoryOnlineStore implements OnlineStore {
       for (const field of fields) hash.fields.delete(field);
       if (hash.fields.size === 0) this.entries.delete(key);
     }
-    for (const { key, increments, ttlMs } of update.hashIncrements ?? []) {
+    for (const { key, increments, ttlMs, expireWhen, clearWhenCreated } of update.hashIncrements ?? []) {
       const fields = Object.entries(increments);
       if (fields.length === 0) continue;
       const hash = this.readOrCreate(key, "hash");
-      for (const [field, by] of fields) hash.fields.set(field, (hash.fields.get(field) ?? 0) + by);
-      this.applyTtl(key, ttlMs);
+      let created = false;
+      for (const [field, by] of fields) {
+        const value = (hash.fields.get(field) ?? 0) + by;
+        hash.fields.set(field, value);
+        if (incrementCreatedField(value, by)) {
+          created = true;
+          for (const cleared of clearWhenCreated?.[field] ?? []) hash.fields.delete(cleared);
+        }
+      }
+      if (expireWhen !== "created" || created) this.applyTtl(key, ttlMs);
     }
     for (const { key, member, score, keep, ttlMs } of update.sortedSetMaxes ?? []) {
       const set = this.readOrCreate(key, "sortedSet");
       const current = set.scores.get(member);
       if (current === undefined || score > current) set.scores.set(member, score);
-      if (set.scores.size > keep) {
+      // As ZADD GT + trim-when-added on Redis: the set only grows when a member is added.
+      if (current === undefined && set.scores.size > keep) {
         const ascending = ascendingMembers(set);
         for (const { member: dropped } of ascending.slice(0, ascending.length - keep)) set.scores.delete(dropped);
       }
       this.applyTtl(key, ttlMs);
     }
-    return true;
+    return "applied";
   }
 
   private assertOpen(): void {

@@ -52,21 +52,52 @@ export type SortedSetMaxWrite = WithTtl & { key: StoreKey; member: string; score
 export type HashFieldDelete = { key: StoreKey; fields: readonly string[] };
 
 /**
+ * An increment inside an EntityUpdate. Besides adding to fields it can, per field, react to the
+ * field being *created* by this increment (its new value equals the amount added: it was absent,
+ * or held 0 up to rounding):
+ * - `expireWhen: "created"` sets `ttlMs` only when some field of this increment was created
+ *   (default "always": on every increment). Right for keys whose expiry is an absolute instant
+ *   fixed by the data (a window bucket), where repeating the same expiry on every write is waste;
+ * - `clearWhenCreated[field]` lists other fields of the same hash deleted when `field` is created
+ *   (a decayed counter dropping eras it will never read again, once per new era).
+ */
+export type EntityHashIncrement = HashIncrement & {
+  expireWhen?: "always" | "created";
+  clearWhenCreated?: Readonly<Record<string, readonly string[]>>;
+};
+
+/**
  * Changes to one entity's keys, applied atomically (all or nothing visible to readers). Every key
  * must share one hash tag (the entity's), so Redis can run it as one script on one Cluster slot.
- * Inside an update, deletes run first, then increments, then sorted-set writes.
+ * Inside an update, deletes run first, then increments, then sorted-set writes. A sorted-set write
+ * trims the set to its `keep` highest members when it adds a member.
  */
 export type EntityUpdate = {
   /**
-   * Makes the update idempotent: the store remembers `id` in the sorted set `key` (score `atMs`) and
-   * skips any later update with the same id. Ids older than `atMs - retentionMs` are forgotten (a
-   * redelivery later than that would apply again). Omitted → applied unconditionally.
+   * Makes the update idempotent: the store remembers every id in `ids` in the sorted set `key`
+   * (score `atMs`) and applies the update only when none of them was seen before ("applied"); when
+   * all were seen it changes nothing ("duplicate"); when only some were, it also changes nothing
+   * and answers "partial" (the caller splits the update by id and sends the parts again).
+   * With `maintain` (default true) the store also forgets ids scored below `atMs - retentionMs`
+   * and sets the ledger's expiry to `retentionMs`; a caller may skip that for a ledger it
+   * maintained lately (it only bounds the ledger's size). Omitted → applied unconditionally.
    */
-  ledger?: { key: StoreKey; id: string; atMs: number; retentionMs: number };
+  ledger?: { key: StoreKey; ids: readonly string[]; atMs: number; retentionMs: number; maintain?: boolean };
   hashDeletes?: readonly HashFieldDelete[];
-  hashIncrements?: readonly HashIncrement[];
+  hashIncrements?: readonly EntityHashIncrement[];
   sortedSetMaxes?: readonly SortedSetMaxWrite[];
 };
+
+/** What became of one EntityUpdate (see EntityUpdate.ledger). */
+export type UpdateOutcome = "applied" | "duplicate" | "partial";
+
+/**
+ * True when an increment of `by` that left the field at `value` created it (the field was absent
+ * or ~0 before). Both stores use this same test, so they expire and clear identically.
+ */
+export function incrementCreatedField(value: number, by: number): boolean {
+  return Math.abs(value - by) <= 1e-9 * Math.abs(by);
+}
 
 export type SortedSetRead = { key: StoreKey; limit: number };
 /** Whole hashes and the top of sorted sets, fetched together. */
@@ -102,9 +133,9 @@ export interface OnlineStore {
 
   /**
    * Applies each update atomically and at most once per ledger id, all in one round trip.
-   * Resolves to one flag per update: true when applied, false when its ledger id was already seen.
+   * Resolves to one outcome per update (see EntityUpdate.ledger).
    */
-  applyUpdates(updates: readonly EntityUpdate[]): Promise<boolean[]>;
+  applyUpdates(updates: readonly EntityUpdate[]): Promise<UpdateOutcome[]>;
   /** Whole hashes (missing → {}) and sorted-set tops (as `topOfSortedSet`), in one round trip. */
   readBatch(read: BatchRead): Promise<BatchReadResult>;
 
@@ -146,6 +177,7 @@ export function assertEntityUpdate(update: EntityUpdate): void {
   if (update.ledger) {
     assertFiniteNumbers(update.ledger.atMs, "ledger atMs");
     assertTtl(update.ledger.retentionMs);
+    if (update.ledger.ids.length === 0) throw new RangeError("a ledger needs at least one id");
   }
   for (const increment of update.hashIncrements ?? []) {
     for (const field in increment.increments) {

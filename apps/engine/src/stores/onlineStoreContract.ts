@@ -183,7 +183,7 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
             ],
           },
         ]);
-        expect(applied).toEqual([true]);
+        expect(applied).toEqual(["applied"]);
         const read = await store.readBatch({
           hashes: [key("decay"), key("w:1"), key("missing")],
           sortedSets: [
@@ -221,12 +221,12 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
       it("applies an update at most once per ledger id, within a batch and across batches", async () => {
         const key = freshEntity();
         const update = (id: string, atMs = 1_000) => ({
-          ledger: { key: key("applied"), id, atMs, retentionMs: 3_600_000 },
+          ledger: { key: key("applied"), ids: [id], atMs, retentionMs: 3_600_000 },
           hashIncrements: [{ key: key("counts"), increments: { n: 1 } }],
           sortedSetMaxes: [{ key: key("recent"), member: id, score: atMs, keep: 10 }],
         });
-        expect(await store.applyUpdates([update("e1"), update("e2"), update("e1")])).toEqual([true, true, false]);
-        expect(await store.applyUpdates([update("e2"), update("e3")])).toEqual([false, true]);
+        expect(await store.applyUpdates([update("e1"), update("e2"), update("e1")])).toEqual(["applied", "applied", "duplicate"]);
+        expect(await store.applyUpdates([update("e2"), update("e3")])).toEqual(["duplicate", "applied"]);
         expect(await store.readHashes([key("counts")])).toEqual([{ n: 3 }]);
         expect((await store.topOfSortedSet(key("recent"), 10)).map(({ member }) => member).sort()).toEqual(["e1", "e2", "e3"]);
         expect(await store.ttl(key("applied"))).toBeGreaterThan(0);
@@ -236,7 +236,7 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
         const a = freshEntity();
         const b = freshEntity();
         const update = (key: (name: string) => StoreKey, id: string, by: number) => ({
-          ledger: { key: key("applied"), id, atMs: 5_000, retentionMs: 3_600_000 },
+          ledger: { key: key("applied"), ids: [id], atMs: 5_000, retentionMs: 3_600_000 },
           hashDeletes: [{ key: key("counts"), fields: ["reset"] }],
           hashIncrements: [{ key: key("counts"), increments: { n: by, reset: 1 }, ttlMs: 60_000 }],
           sortedSetMaxes: [{ key: key("recent"), member: id, score: by, keep: 2 }],
@@ -244,8 +244,8 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
         // The same event id on two entities is two ledger entries; repeats on one entity are duplicates.
         expect(
           await store.applyUpdates([update(a, "e1", 1), update(b, "e1", 10), update(a, "e2", 2), {}, update(b, "e1", 10), update(a, "e1", 1), update(b, "e3", 30), update(a, "e4", 4)]),
-        ).toEqual([true, true, true, true, false, false, true, true]);
-        expect(await store.applyUpdates([update(b, "e3", 30), update(a, "e5", 5), update(a, "e2", 2)])).toEqual([false, true, false]);
+        ).toEqual(["applied", "applied", "applied", "applied", "duplicate", "duplicate", "applied", "applied"]);
+        expect(await store.applyUpdates([update(b, "e3", 30), update(a, "e5", 5), update(a, "e2", 2)])).toEqual(["duplicate", "applied", "duplicate"]);
         // Each applied update first deleted `reset`, then added 1: the last applied one leaves 1.
         expect(await store.readHashes([a("counts"), b("counts")])).toEqual([
           { n: 12, reset: 1 },
@@ -265,39 +265,95 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
       it("answers per update in a large batch spanning many entities", async () => {
         const entities = Array.from({ length: 150 }, () => freshEntity());
         const update = (key: (name: string) => StoreKey, id: string) => ({
-          ledger: { key: key("applied"), id, atMs: 5_000, retentionMs: 3_600_000 },
+          ledger: { key: key("applied"), ids: [id], atMs: 5_000, retentionMs: 3_600_000 },
           hashIncrements: [{ key: key("counts"), increments: { n: 1 } }],
         });
         const batch = entities.flatMap((key, index) => [update(key, `e${index}`), update(key, index % 3 === 0 ? `e${index}` : "other")]);
-        expect(await store.applyUpdates(batch)).toEqual(entities.flatMap((_, index) => [true, index % 3 !== 0]));
+        expect(await store.applyUpdates(batch)).toEqual(entities.flatMap((_, index) => ["applied", index % 3 !== 0 ? "applied" : "duplicate"]));
         const counts = await store.readHashes(entities.map((key) => key("counts")));
         expect(counts).toEqual(entities.map((_, index) => ({ n: index % 3 === 0 ? 1 : 2 })));
         // One busy entity: many updates, with ids repeating far apart.
         const hot = freshEntity();
         const ids = Array.from({ length: 600 }, (_, index) => `h${index % 400}`);
-        expect(await store.applyUpdates(ids.map((id) => update(hot, id)))).toEqual(ids.map((_, index) => index < 400));
+        expect(await store.applyUpdates(ids.map((id) => update(hot, id)))).toEqual(ids.map((_, index) => (index < 400 ? "applied" : "duplicate")));
         expect(await store.readHashes([hot("counts")])).toEqual([{ n: 400 }]);
       });
 
       it("forgets ledger ids older than the retention, so only recent redeliveries are caught", async () => {
         const key = freshEntity();
         const update = (id: string, atMs: number) => ({
-          ledger: { key: key("applied"), id, atMs, retentionMs: 1_000 },
+          ledger: { key: key("applied"), ids: [id], atMs, retentionMs: 1_000 },
           hashIncrements: [{ key: key("counts"), increments: { n: 1 } }],
         });
-        expect(await store.applyUpdates([update("old", 10_000)])).toEqual([true]);
+        expect(await store.applyUpdates([update("old", 10_000)])).toEqual(["applied"]);
         // At 11_001 the id scored 10_000 is more than 1 000 ms old and is pruned by this write.
-        expect(await store.applyUpdates([update("new", 11_001), update("old", 11_001)])).toEqual([true, true]);
+        expect(await store.applyUpdates([update("new", 11_001), update("old", 11_001)])).toEqual(["applied", "applied"]);
         expect(await store.readHashes([key("counts")])).toEqual([{ n: 3 }]);
       });
 
       it("applies an update without a ledger every time", async () => {
         const key = freshEntity();
         const update = { hashIncrements: [{ key: key("counts"), increments: { n: 2 } }] };
-        expect(await store.applyUpdates([update, update])).toEqual([true, true]);
+        expect(await store.applyUpdates([update, update])).toEqual(["applied", "applied"]);
         expect(await store.readHashes([key("counts")])).toEqual([{ n: 4 }]);
-        expect(await store.applyUpdates([{}])).toEqual([true]);
+        expect(await store.applyUpdates([{}])).toEqual(["applied"]);
         expect(await store.applyUpdates([])).toEqual([]);
+      });
+
+      it("applies a many-id update only when none of its ids was seen, and changes nothing on a partial overlap", async () => {
+        const key = freshEntity();
+        const update = (ids: string[], by: number) => ({
+          ledger: { key: key("applied"), ids, atMs: 5_000, retentionMs: 3_600_000 },
+          hashIncrements: [{ key: key("counts"), increments: { n: by } }],
+        });
+        expect(await store.applyUpdates([update(["a", "b", "c"], 3), update(["a", "c"], 2), update(["c", "d"], 2), update(["d", "e"], 2)])).toEqual([
+          "applied",
+          "duplicate",
+          "partial",
+          "applied",
+        ]);
+        expect(await store.readHashes([key("counts")])).toEqual([{ n: 5 }]);
+        expect(await store.sortedSetScores(key("applied"), ["a", "b", "c", "d", "e", "f"])).toEqual([5_000, 5_000, 5_000, 5_000, 5_000, null]);
+      });
+
+      it("skips ledger pruning and expiry when told the ledger was maintained lately", async () => {
+        const key = freshEntity();
+        const update = (id: string, atMs: number, maintain: boolean) => ({
+          ledger: { key: key("applied"), ids: [id], atMs, retentionMs: 1_000, maintain },
+          hashIncrements: [{ key: key("counts"), increments: { n: 1 } }],
+        });
+        await store.applyUpdates([update("old", 10_000, false), update("new", 20_000, false)]);
+        expect(await store.ttl(key("applied"))).toBeNull();
+        expect(await store.sortedSetScores(key("applied"), ["old"])).toEqual([10_000]);
+        await store.applyUpdates([update("newer", 20_001, true)]);
+        expect(await store.sortedSetScores(key("applied"), ["old", "new", "newer"])).toEqual([null, 20_000, 20_001]);
+        expect(await store.ttl(key("applied"))).toBeGreaterThan(0);
+      });
+
+      it("expires on creation only, and clears other fields when a field is created", async () => {
+        const key = freshEntity();
+        await store.writeHashes([{ key: key("decay"), values: { "x|1": 5, "x|2": 6 } }]);
+        const increment = (field: string, by: number) => ({
+          hashIncrements: [{ key: key("decay"), increments: { [field]: by }, ttlMs: 60_000, expireWhen: "created" as const, clearWhenCreated: { [field]: ["x|1", "x|0"] } }],
+        });
+        // "x|2" exists: no clearing, no expiry.
+        await store.applyUpdates([increment("x|2", 1)]);
+        expect(await store.readHashes([key("decay")])).toEqual([{ "x|1": 5, "x|2": 7 }]);
+        expect(await store.ttl(key("decay"))).toBeNull();
+        // "x|3" is created: "x|1" goes, the expiry is set.
+        await store.applyUpdates([increment("x|3", 0.25)]);
+        expect(await store.readHashes([key("decay")])).toEqual([{ "x|2": 7, "x|3": 0.25 }]);
+        expect(await store.ttl(key("decay"))).toBeGreaterThan(0);
+      });
+
+      it("trims a sorted set when a write adds a member", async () => {
+        const key = freshEntity();
+        const write = (member: string, score: number) => ({ sortedSetMaxes: [{ key: key("recent"), member, score, keep: 2 }] });
+        await store.applyUpdates([write("a", 1), write("b", 2), write("a", 3), write("c", 4)]);
+        expect(await store.topOfSortedSet(key("recent"), 5)).toEqual([
+          { member: "c", score: 4 },
+          { member: "a", score: 3 },
+        ]);
       });
 
       it("rejects an update spanning two hash tags, or with bad numbers, before writing anything", async () => {

@@ -15,13 +15,12 @@
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Logger } from "pino";
 import { closeRedis, connectRedis, errorMessage } from "../redis/redisConnection.ts";
-import { encodeEntityUpdate, ENTITY_UPDATE_SCRIPT, type EncodedUpdates } from "./entityUpdateScript.ts";
+import { encodeEntityUpdate, ENTITY_UPDATE_SCRIPT, hashTagOfUpdate, OUTCOME_OF_CODE } from "./entityUpdateScript.ts";
 import {
   assertCount,
   assertEntityUpdate,
   assertFiniteNumbers,
   assertTtl,
-  hashTagOf,
   OnlineStoreError,
   type BatchRead,
   type BatchReadResult,
@@ -34,6 +33,7 @@ import {
   type ScoredMember,
   type SortedSetIncrement,
   type StoreKey,
+  type UpdateOutcome,
 } from "./onlineStore.ts";
 
 const KEY_NAMESPACE = "cascade:";
@@ -61,12 +61,13 @@ export async function createRedisOnlineStore(options: RedisOnlineStoreOptions): 
 /** Registered with defineCommand: ioredis sends EVALSHA and falls back to EVAL when the script is not loaded. */
 const ENTITY_UPDATE_COMMAND = "cascadeApplyEntityUpdate";
 /**
- * Bounds on one script call (it blocks Redis while it runs): entities, and ARGV before the next
- * update. Several entities per call halves engine CPU on a single Redis node; on Redis Cluster a
+ * Bounds on one script call (it blocks Redis while it runs): entities, and JSON characters before
+ * the next update. Several entities per call halves engine CPU on a single Redis node; on Redis Cluster a
  * call's keys must share one slot, so a cluster client has to use 1 (one entity = one hash tag).
  */
 const ENTITIES_PER_CALL = 64;
-const ARGS_PER_CALL = 4_000;
+const JSON_CHARS_PER_CALL = 64_000;
+const CALLS_PER_ROUND_TRIP = 8;
 type WithEntityUpdateCommand = { [ENTITY_UPDATE_COMMAND]: (numberOfKeys: number, ...keysAndArgs: string[]) => unknown };
 
 class RedisOnlineStore implements OnlineStore {
@@ -208,13 +209,13 @@ class RedisOnlineStore implements OnlineStore {
     return replies as string[][];
   }
 
-  async applyUpdates(updates: readonly EntityUpdate[]): Promise<boolean[]> {
+  async applyUpdates(updates: readonly EntityUpdate[]): Promise<UpdateOutcome[]> {
     for (const update of updates) assertEntityUpdate(update);
     // The updates of one entity (hash tag) go to one script call, in order: each still runs
     // atomically and at most once, as if it were its own call. On this single-node client a call
-    // also carries several entities (bounded by ENTITIES_PER_CALL and ARGS_PER_CALL), which saves
-    // most of the per-command cost in the client and in Redis; a Redis Cluster client would start
-    // a new call whenever the hash tag (slot) changes.
+    // also carries several entities (bounded by ENTITIES_PER_CALL and JSON_CHARS_PER_CALL), which
+    // saves most of the per-command cost in the client and in Redis; a Redis Cluster client would
+    // start a new call whenever the hash tag (slot) changes.
     const entities = new Map<string, number[]>();
     updates.forEach((update, index) => {
       const tag = hashTagOfUpdate(update);
@@ -224,34 +225,49 @@ class RedisOnlineStore implements OnlineStore {
       if (indexes) indexes.push(index);
       else entities.set(tag, [index]);
     });
-    const applied = updates.map(() => true);
-    const calls: { encoded: EncodedUpdates; indexOf: Map<string, string>; updates: number[]; entities: number }[] = [];
-    let call: (typeof calls)[number] | undefined;
+    const outcomes: UpdateOutcome[] = updates.map(() => "applied");
+    type Call = { parts: string[]; keys: Set<string>; updates: number[]; chars: number; entities: number };
+    const calls: Call[] = [];
+    let call: Call | undefined;
     for (const indexes of entities.values()) {
       if (!call || call.entities >= ENTITIES_PER_CALL) call = undefined;
       for (const index of indexes) {
+        const encoded = encodeEntityUpdate(updates[index]!, KEY_NAMESPACE);
+        if (!encoded) continue;
         // A busy entity may continue in the next call (still in order): bounds the script's run time.
-        if (!call || call.encoded.args.length >= ARGS_PER_CALL) {
-          call = { encoded: { keys: [], args: [] }, indexOf: new Map(), updates: [], entities: 0 };
+        if (!call || call.chars >= JSON_CHARS_PER_CALL) {
+          call = { parts: [], keys: new Set(), updates: [], chars: 0, entities: 0 };
           calls.push(call);
         }
-        if (encodeEntityUpdate(updates[index]!, namespaced, call.encoded, call.indexOf)) call.updates.push(index);
+        call.parts.push(encoded.json);
+        call.keys.add(encoded.slotKey);
+        call.chars += encoded.json.length;
+        call.updates.push(index);
       }
       if (call) call.entities += 1;
     }
     const sent = calls.filter((entry) => entry.updates.length > 0);
-    if (sent.length === 0) return applied;
-    const replies = await this.pipeline((pipeline) => {
-      const scripted = pipeline as unknown as WithEntityUpdateCommand;
-      for (const { encoded } of sent) scripted[ENTITY_UPDATE_COMMAND](encoded.keys.length, ...encoded.keys, ...encoded.args);
-    });
+    if (sent.length === 0) return outcomes;
+    // A few calls per round trip rather than all at once: a command's timeout runs from when it is
+    // written, so the last call of a huge pipeline would wait for every call before it (and time
+    // out on a busy machine although Redis is fine). The extra round trips cost next to nothing.
+    const replies: unknown[] = [];
+    for (let first = 0; first < sent.length; first += CALLS_PER_ROUND_TRIP) {
+      const chunk = sent.slice(first, first + CALLS_PER_ROUND_TRIP);
+      replies.push(
+        ...(await this.pipeline((pipeline) => {
+          const scripted = pipeline as unknown as WithEntityUpdateCommand;
+          for (const { parts, keys } of chunk) scripted[ENTITY_UPDATE_COMMAND](keys.size, ...keys, `[${parts.join(",")}]`);
+        })),
+      );
+    }
     sent.forEach((entry, reply) => {
-      const flags = replies[reply] as number[];
+      const codes = replies[reply] as number[];
       entry.updates.forEach((index, position) => {
-        applied[index] = flags[position] === 1;
+        outcomes[index] = OUTCOME_OF_CODE[codes[position]!] ?? "applied";
       });
     });
-    return applied;
+    return outcomes;
   }
 
   async readBatch(read: BatchRead): Promise<BatchReadResult> {
@@ -312,12 +328,6 @@ class RedisOnlineStore implements OnlineStore {
     if (failed) throw new OnlineStoreError(`Redis command failed: ${errorMessage(failed[0])}`, { cause: failed[0] });
     return replies.map(([, reply]) => reply);
   }
-}
-
-/** The hash tag of the first key an update names (all its keys share it); undefined when it names none. */
-function hashTagOfUpdate(update: EntityUpdate): string | undefined {
-  const key = update.ledger?.key ?? update.hashDeletes?.[0]?.key ?? update.hashIncrements?.[0]?.key ?? update.sortedSetMaxes?.[0]?.key;
-  return key === undefined ? undefined : hashTagOf(key);
 }
 
 function namespaced(key: StoreKey): string {

@@ -15,22 +15,27 @@ export type CounterEntity = "user" | "item";
 export type EventFacts = { itemCategory: string | null };
 
 /**
- * Store operations for one entity, by key *name* (the writer adds the entity's hash tag). TTLs only
- * collect garbage: they are set so that a key never expires while any read at a time ≥ now could
- * still use it.
+ * Store operations for one entity, by key *name* (the writer adds the entity's hash tag). TTLs and
+ * `clears` only collect garbage: a key never expires, and no field is cleared, while any read at a
+ * time ≥ now could still use it.
+ *
+ * Operations commute (increments add, maxima keep the larger score), so the writer may merge all
+ * of a batch's operations on one key before sending them. Hence no unconditional deletes: an
+ * increment says which fields to clear when it *creates* its field (`clears`), and whether its
+ * expiry needs setting only then (`expireWhen: "created"`, for expiries fixed by the data rather
+ * than by the write time); see EntityHashIncrement in stores/onlineStore.ts.
  */
 export type EntityOps = {
-  increments: { name: string; field: string; by: number; ttlMs: number | undefined }[];
-  deletes: { name: string; field: string }[];
+  increments: { name: string; field: string; by: number; ttlMs: number | undefined; expireWhen?: "created"; clears?: readonly string[] }[];
   maxima: { name: string; member: string; score: number; keep: number; ttlMs: number | undefined }[];
 };
 
 export function emptyOps(): EntityOps {
-  return { increments: [], deletes: [], maxima: [] };
+  return { increments: [], maxima: [] };
 }
 
 export function hasOps(ops: EntityOps): boolean {
-  return ops.increments.length > 0 || ops.deletes.length > 0 || ops.maxima.length > 0;
+  return ops.increments.length > 0 || ops.maxima.length > 0;
 }
 
 /** Key names a counter reads for one entity at one time. */

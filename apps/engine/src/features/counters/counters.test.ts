@@ -19,9 +19,9 @@ function stateAfter(counter: WindowedCount | DecayedSum | RecentItems, events: F
   for (const e of events) {
     const ops = emptyOps();
     counter.opsFor(e, { itemCategory: category }, nowMs, ops);
-    for (const { name, field } of ops.deletes) delete hashes.get(name)?.[field];
-    for (const { name, field, by } of ops.increments) {
+    for (const { name, field, by, clears } of ops.increments) {
       const hash = hashes.get(name) ?? {};
+      if (hash[field] === undefined) for (const cleared of clears ?? []) delete hash[cleared];
       hash[field] = (hash[field] ?? 0) + by;
       hashes.set(name, hash);
     }
@@ -59,7 +59,7 @@ describe("WindowedCount", () => {
   it("expires each bucket exactly when the last window that contains it ends, and skips dead buckets", () => {
     const ops = emptyOps();
     clicks5m.opsFor(event("click", t0 + 10_000), { itemCategory: null }, t0 + 20_000, ops);
-    expect(ops.increments).toEqual([{ name: `w60x5:${t0 / MINUTE}`, field: "clicks_5m", by: 1, ttlMs: 5 * MINUTE - 20_000 }]);
+    expect(ops.increments).toEqual([{ name: `w60x5:${t0 / MINUTE}`, field: "clicks_5m", by: 1, ttlMs: 5 * MINUTE - 20_000, expireWhen: "created" }]);
     const late = emptyOps();
     clicks5m.opsFor(event("click", t0 - 5 * MINUTE), { itemCategory: null }, t0, late);
     expect(late.increments).toEqual([]);

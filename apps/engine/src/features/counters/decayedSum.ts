@@ -17,9 +17,12 @@
 // would weigh at most 2^−32. Online and offline evaluate this same formula.
 //
 // Storage. One hash per (entity, half-life), e.g. `{i:7}:d21600`, with fields `<id>|<era>` or
-// `<id>:<subKey>|<era>` (sub-keys: the category, for affinities). A write also deletes the same
-// field two and three eras back (never read again), and sets the hash's expiry to the end of the era
-// after next: untouched for that long, every field in it is unreadable.
+// `<id>:<subKey>|<era>` (sub-keys: the category, for affinities). A write that creates a field also
+// deletes the same field two and three eras back (never read again), and sets the hash's expiry to
+// the end of the era after next: untouched for that long, every field in it is unreadable. Writes
+// to an existing field need neither: its creation already cleared those eras, and the expiry set
+// then covers every field the hash can hold (each field of era k is read until (k + 2)·E, and the
+// creation of the newest era's field set the expiry to at least that).
 import type { FeatureEvent } from "../featureEvent.ts";
 import type { Counter, CounterEntity, EntityOps, EntityState, EventFacts, StateReads } from "./counter.ts";
 
@@ -46,6 +49,7 @@ export class DecayedSum implements Counter {
   private readonly eraMs: number;
   private readonly hashName: string;
   private readonly contributions: DecayedSumOptions["contributions"];
+  private readonly fieldMemo = new Map<string, { era: number; field: string; clears: readonly string[] }>();
 
   constructor(options: DecayedSumOptions) {
     if (!Number.isInteger(options.halfLifeMs) || options.halfLifeMs < 1000 || options.halfLifeMs % 1000 !== 0) {
@@ -69,8 +73,8 @@ export class DecayedSum implements Counter {
     const scale = 2 ** ((event.occurredAt - era * this.eraMs) / this.halfLifeMs);
     for (const { subKey, amount } of this.contributions(event, facts)) {
       if (amount === 0) continue;
-      ops.increments.push({ name: this.hashName, field: this.field(subKey, era), by: amount * scale, ttlMs });
-      ops.deletes.push({ name: this.hashName, field: this.field(subKey, era - 2) }, { name: this.hashName, field: this.field(subKey, era - 3) });
+      const { field, clears } = this.fieldsOf(subKey, era);
+      ops.increments.push({ name: this.hashName, field, by: amount * scale, ttlMs, expireWhen: "created", clears });
     }
   }
 
@@ -92,6 +96,16 @@ export class DecayedSum implements Counter {
       value += accumulated * 2 ** (-(atMs - k * this.eraMs) / this.halfLifeMs);
     }
     return seen ? value : null;
+  }
+
+  /** The era's field and the fields it clears, memoised per sub-key (a batch's events share an era). */
+  private fieldsOf(subKey: string, era: number): { field: string; clears: readonly string[] } {
+    const cached = this.fieldMemo.get(subKey);
+    if (cached && cached.era === era) return cached;
+    const fields = { era, field: this.field(subKey, era), clears: [this.field(subKey, era - 2), this.field(subKey, era - 3)] as const };
+    if (this.fieldMemo.size >= 10_000) this.fieldMemo.clear();
+    this.fieldMemo.set(subKey, fields);
+    return fields;
   }
 
   private eraOf(ms: number): number {

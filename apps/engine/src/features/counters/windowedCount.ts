@@ -11,8 +11,8 @@
 //
 // Storage. One hash per (B, n, bucket) and entity, e.g. `{u:42}:w60x5:29035871` holding
 // `clicks_5m → 3`; counters with the same B and n share the bucket hashes. A bucket is read by
-// every t with b(t) < b + n, i.e. until (b + n)·B, so its expiry is set to that instant and Redis
-// drops it by itself. An event whose bucket is already past that instant is not written at all
+// every t with b(t) < b + n, i.e. until (b + n)·B, so its expiry is set to that instant (once, when
+// the write creates a field: the instant is the same for every write) and Redis drops it by itself. An event whose bucket is already past that instant is not written at all
 // (no read at a time ≥ now could see it).
 import type { FeatureEvent } from "../featureEvent.ts";
 import type { Counter, CounterEntity, EntityOps, EntityState, EventFacts, StateReads } from "./counter.ts";
@@ -33,6 +33,8 @@ export class WindowedCount implements Counter {
   private readonly bucketMs: number;
   private readonly buckets: number;
   private readonly amount: (event: FeatureEvent) => number;
+  private lastBucket = Number.NaN;
+  private lastKeyName = "";
 
   constructor(options: WindowedCountOptions) {
     const { bucketMs, windowMs } = options;
@@ -52,7 +54,7 @@ export class WindowedCount implements Counter {
     const bucket = Math.floor(event.occurredAt / this.bucketMs);
     const lastReadMs = (bucket + this.buckets) * this.bucketMs;
     if (lastReadMs <= nowMs) return;
-    ops.increments.push({ name: this.keyName(bucket), field: this.id, by: amount, ttlMs: Math.ceil(lastReadMs - nowMs) });
+    ops.increments.push({ name: this.keyName(bucket), field: this.id, by: amount, ttlMs: Math.ceil(lastReadMs - nowMs), expireWhen: "created" });
   }
 
   reads(atMs: number): StateReads {
@@ -81,6 +83,11 @@ export class WindowedCount implements Counter {
   }
 
   private keyName(bucket: number): string {
-    return `w${this.bucketMs / 1000}x${this.buckets}:${bucket}`;
+    // Memoised: consecutive events nearly always fall in the same bucket.
+    if (bucket !== this.lastBucket) {
+      this.lastBucket = bucket;
+      this.lastKeyName = `w${this.bucketMs / 1000}x${this.buckets}:${bucket}`;
+    }
+    return this.lastKeyName;
   }
 }
