@@ -46,6 +46,21 @@ describe("PendingExamples", () => {
     expect(second!.labels.like).toBe(1);
   });
 
+  it("sums the seconds of every watch in the window of the same slate, and copies the impression's position and propensity", () => {
+    const pending = new PendingExamples(W);
+    const impression = logged("impression", 0, { requestId: "r1", position: 3, propensity: 0.125 });
+    pending.add(impression, {});
+    pending.observe(logged("watch", 10, { value: 20, requestId: "r1" }));
+    pending.observe(logged("watch", 20, { value: 7.5 })); // no request id: (user, item) in the window suffices
+    pending.observe(logged("watch", 30, { value: 100, requestId: "r2" })); // another slate's watch
+    pending.observe(logged("watch", 40, { value: null })); // a watch without seconds labels but adds nothing
+    pending.observe(logged("watch", W, { value: 1000 })); // window closed
+    const [example] = pending.drain();
+    expect(example!.watchSeconds).toBe(27.5);
+    expect(example!.labels.watch).toBe(1);
+    expect(example!.impression).toMatchObject({ position: 3, propensity: 0.125 });
+  });
+
   it("closes windows in impression order and forgets them", () => {
     const pending = new PendingExamples(W);
     pending.add(logged("impression", 0), {});

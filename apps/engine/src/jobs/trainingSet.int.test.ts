@@ -26,7 +26,7 @@ const HISTORY: FixtureEvent[] = [
   { eventId: "ts-04", type: "impression", userId: USER, itemId: "ts-b", occurredAt: T - 30_000 },
   { eventId: "ts-05", type: "click", userId: USER, itemId: "ts-b", occurredAt: T - 1 },
   // The example: an impression of ts-a at exactly t.
-  { eventId: "ts-10", type: "impression", userId: USER, itemId: "ts-a", occurredAt: T, requestId: "req-1", position: 2, surface: "home" },
+  { eventId: "ts-10", type: "impression", userId: USER, itemId: "ts-a", occurredAt: T, requestId: "req-1", position: 2, surface: "home", propensity: 0.25 },
 ];
 const FUTURE: FixtureEvent[] = [
   { eventId: "ts-11", type: "click", userId: USER, itemId: "ts-a", occurredAt: T, requestId: "req-1" }, // at t: a label, not a feature
@@ -37,6 +37,9 @@ const FUTURE: FixtureEvent[] = [
   { eventId: "ts-16", type: "watch", userId: USER, itemId: "ts-a", occurredAt: T + W - 1, value: 12.5 }, // last ms of the window
   { eventId: "ts-17", type: "purchase", userId: USER, itemId: "ts-a", occurredAt: T + W, value: 9 }, // window closed
   { eventId: "ts-18", type: "share", userId: USER, itemId: "ts-a", occurredAt: T + W, requestId: "req-other" },
+  // Watch seconds outside the window, or of another request's slate, are not this example's.
+  { eventId: "ts-19", type: "watch", userId: USER, itemId: "ts-a", occurredAt: T + W, value: 100 },
+  { eventId: "ts-1a", type: "watch", userId: USER, itemId: "ts-a", occurredAt: T + 2, value: 1000, requestId: "req-other" },
   // A second example after the window, whose features do see everything before it.
   { eventId: "ts-20", type: "impression", userId: USER, itemId: "ts-a", occurredAt: T + 2 * W },
 ];
@@ -84,7 +87,9 @@ describe("buildTrainingSet", () => {
     expect(summary.columns.slice(-featureRegistry.names.length)).toEqual(featureRegistry.names);
 
     const example = rows[0]!;
-    expect(example).toMatchObject({ request_id: "req-1", surface: "home", position: "2" });
+    // Position and propensity are the impression's own (what the server logged when it served it).
+    expect(example).toMatchObject({ request_id: "req-1", surface: "home", position: "2", propensity: "0.25" });
+    expect(rows[1]).toMatchObject({ position: "", propensity: "" });
     // Labels: click at exactly t, like and watch 1 ms after, watch at t + W − 1; not the purchase
     // or share at t + W (the share also belongs to another request).
     expect(example).toMatchObject({ label_click: "1", label_like: "1", label_watch: "1", label_share: "0", label_purchase: "0", label_negative: "0", watch_seconds: "42.5" });
@@ -106,7 +111,7 @@ describe("buildTrainingSet", () => {
     // The later example sees the events after the first one, including its labels.
     const later = rows[2]!;
     expect(Number(later.user_clicks_24h)).toBe(4);
-    expect(Number(later.user_watch_seconds_24h)).toBe(42.5);
+    expect(Number(later.user_watch_seconds_24h)).toBe(42.5 + 100 + 1000);
   });
 
   it("gives t's example the same features when everything at or after t is removed from the log", async () => {
@@ -135,7 +140,10 @@ describe("buildTrainingSet", () => {
     expect(rows[0]!.item_id).toBe("ts-a");
     expect(rows[0]!.position).toBe(2);
     expect(new Date(rows[0]!.impression_at as Date).getTime()).toBe(T);
+    expect(rows[0]!.propensity).toBe(0.25);
+    expect(rows[0]!.watch_seconds).toBe(42.5);
     expect(rows[1]!.request_id).toBeNull();
+    expect(rows[1]!.propensity).toBeNull();
     for (const name of featureRegistry.names) expect(rows[0]![name]).toBeCloseTo(Number(csv[0]![name]), 12);
 
     const jsonlPath = join(dir, "full.jsonl");

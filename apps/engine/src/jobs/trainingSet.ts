@@ -69,6 +69,10 @@ const LABEL_COLUMNS: readonly ColumnSpec[] = [
   { name: "watch_seconds", kind: "float", nullable: false },
 ];
 
+/** Columns that describe an example or label it; every other column of a training set is a feature. */
+export const TRAINING_SET_META_COLUMN_NAMES: readonly string[] = META_COLUMNS.map((column) => column.name);
+export const TRAINING_SET_LABEL_COLUMN_NAMES: readonly string[] = LABEL_COLUMNS.map((column) => column.name);
+
 /** The columns of a training set: metadata, labels, then one column per registered feature. */
 export function trainingSetColumns(registry: FeatureRegistry = featureRegistry): ColumnSpec[] {
   return [...META_COLUMNS, ...LABEL_COLUMNS, ...registry.names.map((name): ColumnSpec => ({ name, kind: "float", nullable: false }))];

@@ -12,6 +12,7 @@ export type FixtureEvent = {
   requestId?: string;
   position?: number;
   surface?: string;
+  propensity?: number;
 };
 
 export async function insertEvents(db: Database, events: readonly FixtureEvent[]): Promise<void> {
@@ -26,6 +27,7 @@ export async function insertEvents(db: Database, events: readonly FixtureEvent[]
       requestId: event.requestId ?? null,
       position: event.position ?? null,
       surface: event.surface ?? null,
+      propensity: event.propensity ?? null,
     })),
   });
 }

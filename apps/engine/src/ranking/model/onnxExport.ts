@@ -30,6 +30,8 @@ export const FEATURE_NAMES_METADATA_KEY = "cascade.feature_names";
 export type OnnxExportOptions = {
   /** Free text stored as the graph's name and the model's doc string, e.g. a model version id. */
   modelName?: string;
+  /** Extra metadata entries (e.g. how the model was trained), written after the feature names. */
+  metadata?: Readonly<Record<string, string>>;
 };
 
 /** Serialises the model to ONNX protobuf bytes. */
@@ -75,7 +77,10 @@ export function exportRankerToOnnx(model: MultiTaskRanker, options: OnnxExportOp
     producerName: "cascade",
     producerVersion: "1",
     docString: name,
-    metadataProps: [{ key: FEATURE_NAMES_METADATA_KEY, value: JSON.stringify(model.featureNames) }],
+    metadataProps: [
+      { key: FEATURE_NAMES_METADATA_KEY, value: JSON.stringify(model.featureNames) },
+      ...Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    ],
     graph: {
       name,
       node: nodes,

@@ -54,8 +54,10 @@ export type RankerTrainingConfig = {
   watchLossWeight?: number;
   /** Huber threshold on the scaled watch residual (default 1). */
   huberDelta?: number;
-  /** Called after each epoch with the weighted mean training loss of that epoch. */
-  onEpoch?: (epoch: number, loss: RankerLoss) => void;
+  /** Called after each epoch with the weighted mean training loss of that epoch and the model so far. */
+  onEpoch?: (epoch: number, loss: RankerLoss, model: MultiTaskRanker) => void;
+  /** Called after each mini-batch with the rows done in this epoch (for progress bars). */
+  onBatch?: (epoch: number, rowsDone: number, rows: number) => void;
 };
 
 /** Weighted mean loss, total and per head. */
@@ -110,11 +112,12 @@ export function trainMultiTaskRanker(data: RankerDataset, config: RankerTraining
       sums.like += batchLoss.sum.like;
       sums.watch += batchLoss.sum.watch;
       sums.weight += batchLoss.weight;
+      config.onBatch?.(epoch, Math.min(start + config.batchSize, data.rows), data.rows);
     }
     const weight = sums.weight || 1;
     const loss = { total: sums.total / weight, click: sums.click / weight, like: sums.like / weight, watch: sums.watch / weight };
     epochLosses.push(loss);
-    config.onEpoch?.(epoch, loss);
+    config.onEpoch?.(epoch, loss, model);
   }
   return { model, initialLoss, epochLosses };
 }
