@@ -1,24 +1,19 @@
-// Writes catalogue rows (items, users, follows) through the HTTP API's own route handlers, called
-// in-process with Fastify's `inject` (no socket, no API key): the upsert SQL, its lock order, its
-// "replace, don't merge" semantics and its created/updated counts then cannot drift from
-// `PUT /v1/items|users|follows`. The handlers are registered on a private Fastify instance with
-// an auth hook that admits every request — the operator running the CLI already holds the
-// database. A batch the handler refuses (400) names its bad rows (`items.<index>.<field>`); those
-// rows are set aside as rejected and the rest of the batch is sent again.
+// Writes catalogue rows (items, users, follows) with the HTTP API's own validation and upserts
+// (server/catalogWrites.ts, which PUT /v1/items|users|follows are thin over): the upsert SQL, its
+// lock order, its "replace, don't merge" semantics and its created/updated counts then cannot
+// drift from the API. A batch the validation refuses (400) names its bad rows
+// (`items.<index>.<field>`); those rows are set aside as rejected and the rest of the batch is
+// written.
 import { MAX_BATCH, type UpsertResponse } from "@cascade/core";
 import type { Database } from "@cascade/db";
-import Fastify, { type FastifyInstance } from "fastify";
-import { registerErrorHandling } from "../server/errors.ts";
-import type { RouteContext } from "../server/routeContext.ts";
-import { registerFollowRoutes } from "../server/routes/follows.ts";
-import { registerItemRoutes } from "../server/routes/items.ts";
-import { registerUserRoutes } from "../server/routes/users.ts";
+import { parseFollowsBatch, parseItemsBatch, parseUsersBatch, upsertFollows, upsertItems, upsertUsers } from "../server/catalogWrites.ts";
+import { HttpError, type ApiIssue } from "../server/errors.ts";
 import type { CatalogEntity } from "./importEntities.ts";
 
 export type CatalogWriteResult = {
   created: number;
   updated: number;
-  /** Rows of the batch the handler refused, by index in the batch given. */
+  /** Rows of the batch the validation refused, by index in the batch given. */
   rejected: { index: number; field: string; reason: string }[];
 };
 
@@ -27,49 +22,47 @@ export type CatalogWriter = {
   close(): Promise<void>;
 };
 
-type ErrorBody = { error?: { code?: string; message?: string; issues?: { path: string; message: string }[] } };
+/** Validates a batch as the API would (the body `{<entity>: rows}`) and writes it. */
+const writeBatch: Record<CatalogEntity, (db: Database, body: unknown) => Promise<UpsertResponse>> = {
+  items: (db, body) => upsertItems(db, parseItemsBatch(body)),
+  users: (db, body) => upsertUsers(db, parseUsersBatch(body)),
+  follows: (db, body) => upsertFollows(db, parseFollowsBatch(body)),
+};
 
 export async function createCatalogWriter(db: Database): Promise<CatalogWriter> {
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 256 * 1024 * 1024 });
-  registerErrorHandling(app);
-  // The three catalogue registrars use only `deps.db` and `auth.requireScope` of their context.
-  const context = {
-    deps: { db },
-    auth: { requireScope: () => async () => undefined },
-  } as unknown as RouteContext;
-  registerItemRoutes(app, context);
-  registerUserRoutes(app, context);
-  registerFollowRoutes(app, context);
-  await app.ready();
-
   async function write(entity: CatalogEntity, rows: readonly unknown[]): Promise<CatalogWriteResult> {
     if (rows.length > MAX_BATCH) throw new Error(`at most ${MAX_BATCH} ${entity} per batch`);
     const rejected: CatalogWriteResult["rejected"] = [];
-    // Positions (in `rows`) of the rows still to send.
+    // Positions (in `rows`) of the rows still to write.
     let pending = rows.map((_, index) => index);
     while (pending.length > 0) {
-      const response = await app.inject({ method: "PUT", url: `/v1/${entity}`, payload: { [entity]: pending.map((index) => rows[index]) } });
-      if (response.statusCode === 200) {
-        const counts = response.json<UpsertResponse>();
+      try {
+        const counts = await writeBatch[entity](db, { [entity]: pending.map((index) => rows[index]) });
         return { created: counts.created, updated: counts.updated, rejected };
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        const refused = refusedRows(entity, error.statusCode === 400 ? (error.issues ?? []) : [], pending.length);
+        if (refused.size === 0) throw new Error(`${entity} batch refused (${error.statusCode} ${error.code}): ${error.message}`, { cause: error });
+        for (const [at, problem] of refused) rejected.push({ index: pending[at]!, ...problem });
+        pending = pending.filter((_, at) => !refused.has(at));
       }
-      const body = response.json<ErrorBody>();
-      const issues = response.statusCode === 400 ? (body.error?.issues ?? []) : [];
-      const refused = new Map<number, { field: string; reason: string }>();
-      for (const issue of issues) {
-        const match = new RegExp(`^${entity}\\.(\\d+)(?:\\.(.*))?$`).exec(issue.path);
-        const at = match ? Number(match[1]) : NaN;
-        if (!Number.isInteger(at) || at >= pending.length) continue;
-        if (!refused.has(at)) refused.set(at, { field: match?.[2] ?? "row", reason: issue.message });
-      }
-      if (refused.size === 0) {
-        throw new Error(`PUT /v1/${entity} failed (${response.statusCode}): ${body.error?.message ?? response.body.slice(0, 200)}`);
-      }
-      for (const [at, problem] of refused) rejected.push({ index: pending[at]!, ...problem });
-      pending = pending.filter((_, at) => !refused.has(at));
     }
     return { created: 0, updated: 0, rejected };
   }
 
-  return { write, close: () => app.close() };
+  // Nothing to release: the writer holds no resources of its own (the caller owns `db`).
+  return { write, close: async () => undefined };
+}
+
+/** The rows (by position in the batch sent) that the issues name, each with its first problem. */
+function refusedRows(entity: CatalogEntity, issues: readonly ApiIssue[], batchSize: number): Map<number, { field: string; reason: string }> {
+  const refused = new Map<number, { field: string; reason: string }>();
+  const rowPath = new RegExp(`^${entity}\\.(\\d+)(?:\\.(.*))?$`);
+  for (const issue of issues) {
+    const match = rowPath.exec(issue.path);
+    const at = match ? Number(match[1]) : NaN;
+    if (!Number.isInteger(at) || at >= batchSize) continue;
+    if (!refused.has(at)) refused.set(at, { field: match?.[2] ?? "row", reason: issue.message });
+  }
+  return refused;
 }

@@ -10,37 +10,11 @@
 // - Response `{upserted, created, updated}`: upserted = users in the batch, created = new ids,
 //   updated = existing users whose attributes changed. Re-sending an identical user rewrites
 //   nothing, so retries are idempotent.
-import { upsertUsersRequest, type UpsertResponse } from "@cascade/core";
 import type { FastifyInstance } from "fastify";
-import { assertBatchSize } from "../batchLimits.ts";
-import { parseRequestBody } from "../requestBody.ts";
+import { parseUsersBatch, upsertUsers } from "../catalogWrites.ts";
 import type { RouteContext } from "../routeContext.ts";
-import { compareIds, WRITE_TRANSACTION_OPTIONS } from "../writeTransactions.ts";
 
 export function registerUserRoutes(app: FastifyInstance, context: RouteContext): void {
   const { db } = context.deps;
-
-  app.put("/v1/users", { onRequest: context.auth.requireScope("ingest") }, async (request) => {
-    assertBatchSize(request.body, "users");
-    const { users } = parseRequestBody(upsertUsersRequest, request.body);
-    const sorted = [...users].sort((a, b) => compareIds(a.id, b.id));
-
-    const rows = await db.$transaction(
-      (tx) => tx.$queryRaw<{ inserted: boolean }[]>`
-        INSERT INTO users AS stored (id, attributes)
-        SELECT id, attributes
-        FROM unnest(
-          ${sorted.map((user) => user.id)}::text[],
-          ${sorted.map((user) => JSON.stringify(user.attributes))}::jsonb[]
-        ) AS input(id, attributes)
-        ON CONFLICT (id) DO UPDATE SET attributes = EXCLUDED.attributes, updated_at = now()
-        WHERE stored.attributes IS DISTINCT FROM EXCLUDED.attributes
-        RETURNING (xmax = 0) AS inserted`,
-      WRITE_TRANSACTION_OPTIONS,
-    );
-
-    const created = rows.filter((row) => row.inserted).length;
-    const response: UpsertResponse = { upserted: users.length, created, updated: rows.length - created };
-    return response;
-  });
+  app.put("/v1/users", { onRequest: context.auth.requireScope("ingest") }, async (request) => upsertUsers(db, parseUsersBatch(request.body)));
 }

@@ -1,7 +1,7 @@
 import { createPrismaClient, type Database } from "@cascade/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_ITEM_LIST_QUERY, type ItemListQuery } from "../../lib/item-list-query.ts";
-import { listItems } from "./item.ts";
+import { creatorsMatchingName, itemWhere, listItems } from "./item.ts";
 
 // Rows of this file carry a random prefix, so the shared test database may hold anything else.
 const prefix = `webitem${Math.random().toString(36).slice(2, 8)}`;
@@ -49,6 +49,17 @@ describe("listItems", () => {
     expect(await ids({ q: "zelda kitch" })).toEqual([`${prefix}-001`]);
     expect(await ids({ q: `${prefix}-creator` })).toEqual([`${prefix}-001`]);
     expect(await listItems(db, { ...DEFAULT_ITEM_LIST_QUERY, q: category })).toMatchObject({ total: 4 });
+  });
+
+  it("matches creator names the same whether it names the matching creators or joins them", async () => {
+    for (const q of ["zelda", "KITCHEN", "Pasta", "no such creator"]) {
+      const named = await creatorsMatchingName(db, q);
+      expect(named).not.toBe("many");
+      const byIds = await db.item.findMany({ where: itemWhere(query({ q }), named), select: { id: true }, orderBy: { id: "asc" } });
+      const byJoin = await db.item.findMany({ where: itemWhere(query({ q }), "many"), select: { id: true }, orderBy: { id: "asc" } });
+      expect(byIds).toEqual(byJoin);
+    }
+    expect(await creatorsMatchingName(db, "zelda kitchen")).toContain(`${prefix}-creator`);
   });
 
   it("treats % and _ in the search as text, not wildcards", async () => {
