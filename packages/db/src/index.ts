@@ -3,3 +3,4 @@ export { createPrismaClient, getPrismaClient, type Database } from "./client.ts"
 export { applyMigrations, ensureDatabase, listMigrations, type MigrationResult } from "./migrate.ts";
 export { migrationsDir, repoRoot } from "./paths.ts";
 export * from "./factories.ts";
+export * from "./modelRegistry.ts";

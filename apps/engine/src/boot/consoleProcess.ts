@@ -32,13 +32,15 @@ export async function startConsole(options: {
   port: number;
   databaseUrl: string;
   engineUrl: string;
+  /** admin-scoped key the console uses for the engine's admin API (boot/consoleApiKey.ts) */
+  engineApiKey: string;
   logger: Logger;
 }): Promise<ConsoleProcess> {
   const nextBin = requireFromWeb.resolve("next/dist/bin/next");
   const child = spawn(process.execPath, [nextBin, "start", "--port", String(options.port), "--hostname", options.host], {
     cwd: webDir,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...quietToolEnv, NODE_ENV: "production", DATABASE_URL: options.databaseUrl, ENGINE_URL: options.engineUrl },
+    env: { ...process.env, ...quietToolEnv, NODE_ENV: "production", DATABASE_URL: options.databaseUrl, ENGINE_URL: options.engineUrl, ENGINE_API_KEY: options.engineApiKey },
   });
   const url = `http://${options.host}:${options.port}`;
   await new Promise<void>((resolvePromise, reject) => {

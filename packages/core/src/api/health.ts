@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { servingModels } from "./models.ts";
 
 export const componentHealth = z.object({
   status: z.enum(["ok", "degraded", "down"]),
@@ -13,5 +14,7 @@ export const healthResponse = z.object({
   database: componentHealth.extend({ mode: z.enum(["embedded", "external"]) }),
   store: componentHealth.extend({ mode: z.enum(["memory", "redis"]) }),
   model: componentHealth.extend({ active: z.string().nullable() }),
+  /** the model versions this engine serves (see api/models.ts) */
+  models: servingModels,
 });
 export type HealthResponse = z.infer<typeof healthResponse>;

@@ -1,6 +1,8 @@
 // GET /v1/health — no authentication, for load balancers and operators.
 //
-// database: `SELECT 1` with its latency; store: a ping with its latency; model: the active model.
+// database: `SELECT 1` with its latency; store: a ping with its latency; model: the active model;
+// models: the retrieval and ranker versions this engine has loaded (activeModels), with the last
+// version it refused to load, if any.
 // No model is trained before the first training run, and recommendations then come from the
 // popularity ranking: that is expected, so the model reports "down" (honestly: no model serves)
 // without lowering the overall status.
@@ -31,7 +33,8 @@ export function registerHealthRoutes(app: FastifyInstance, context: RouteContext
       uptimeSeconds: Math.round((performance.now() - context.startedAt) / 1000),
       database: { ...database, mode: info.databaseMode },
       store: { ...onlineStore, mode: info.storeMode },
-      model: { status: "down", active: null, detail: modelDetail(context) },
+      model: modelHealth(context),
+      models: servingModels(context),
     };
     return reply
       .status(status === "down" ? 503 : 200)
@@ -59,6 +62,23 @@ async function probe(name: string, check: () => Promise<unknown>, log: FastifyBa
   } finally {
     clearTimeout(timer);
   }
+}
+
+function servingModels(context: RouteContext): HealthResponse["models"] {
+  const status = context.deps.activeModels?.status();
+  return { retrieval: status?.retrieval ?? null, ranker: status?.ranker ?? null, ...(status?.lastError ? { lastError: status.lastError } : {}) };
+}
+
+function modelHealth(context: RouteContext): HealthResponse["model"] {
+  const status = context.deps.activeModels?.status();
+  const loaded = [status?.retrieval, status?.ranker].filter((model) => model != null);
+  if (loaded.length === 0) return { status: "down", active: null, detail: modelDetail(context) };
+  const refused = status?.lastError ? `; refused ${status.lastError.slot} version ${status.lastError.version}: ${status.lastError.message}` : "";
+  return {
+    status: status?.lastError ? "degraded" : "ok",
+    active: loaded.map((model) => `${model.name} v${model.version}`).join(", "),
+    ...(refused ? { detail: `serving the previous version${refused}` } : {}),
+  };
 }
 
 function modelDetail(context: RouteContext): string {

@@ -1,0 +1,51 @@
+// Turning a registry row into a servable model: read the artifact, check its digest, check it fits
+// this engine (feature names it can supply, the input/output contract), load it. Every failure is
+// an error with a readable message; activeModels refuses the version and keeps the old one.
+import type { ModelVersion } from "@cascade/db";
+import { RANKER_OUTPUTS } from "../ranking/model/multiTaskRanker.ts";
+import { loadOnnxRanker } from "../ranking/model/onnxInference.ts";
+import { assertDigest, readArtifact } from "./artifactStore.ts";
+import { loadExternalRanker, unservableFeatures } from "./externalRanker.ts";
+import { IncompatibleArtifactError } from "./incompatibleArtifactError.ts";
+import { loadPlainRetrieval } from "./plainRetrievalArtifacts.ts";
+import { isTwoTowerArtifactConfig, loadTwoTowerRetrieval } from "./twoTowerArtifacts.ts";
+import type { ServingRanker, ServingRetrieval } from "./servingModels.ts";
+
+export type ModelLoaders = {
+  retrieval(version: ModelVersion): Promise<ServingRetrieval>;
+  ranker(version: ModelVersion): Promise<ServingRanker>;
+};
+
+export async function loadRankerVersion(version: ModelVersion): Promise<ServingRanker> {
+  if (version.kind === "two_tower") throw new IncompatibleArtifactError(`model ${version.id} is a retrieval model, not a ranker`);
+  if (version.features.length === 0) throw new IncompatibleArtifactError(`model ${version.id} declares no input features`);
+  const unknown = unservableFeatures(version.features);
+  if (unknown.length > 0) throw new IncompatibleArtifactError(`model ${version.id} needs features this engine does not compute: ${unknown.join(", ")}`);
+  const bytes = await readArtifact(version.artifactPath);
+  assertDigest(version.artifactPath, bytes, version.artifactDigest);
+  if (version.kind === "external_ranker") {
+    return loadExternalRanker(bytes, { features: version.features, outputs: version.outputs });
+  }
+  const ranker = await loadOnnxRanker(bytes, { featureCount: version.features.length });
+  const [click, like, watch] = RANKER_OUTPUTS;
+  return {
+    featureNames: [...version.features],
+    outputs: [...RANKER_OUTPUTS],
+    async score(features, rows) {
+      const scores = await ranker.score(features, rows);
+      return { [click]: scores.pClick, [like]: scores.pLike, [watch]: scores.watchSeconds };
+    },
+    release: () => ranker.release(),
+  };
+}
+
+/** Trained two-tower versions (twoTowerArtifacts.ts), or plain vectors + index (plainRetrievalArtifacts.ts). */
+export async function loadRetrievalVersion(version: ModelVersion): Promise<ServingRetrieval> {
+  if (version.kind !== "two_tower") throw new IncompatibleArtifactError(`model ${version.id} is a ${version.kind}, not a retrieval model`);
+  return isTwoTowerArtifactConfig(version.config) ? loadTwoTowerRetrieval(version) : loadPlainRetrieval(version);
+}
+
+export const defaultModelLoaders: ModelLoaders = {
+  retrieval: loadRetrievalVersion,
+  ranker: loadRankerVersion,
+};

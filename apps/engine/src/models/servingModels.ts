@@ -1,0 +1,30 @@
+// What the engine serves with once a model version is loaded. Both kinds of ranker (trained here,
+// or external ONNX) present the same face: raw feature rows in their declared column order, one
+// Float32Array per declared output out.
+import type { ModelVersion } from "@cascade/db";
+import type { AnnIndex } from "../retrieval/annIndex.ts";
+
+export type ServingRanker = {
+  /** Input columns, in order (each row holds these values). */
+  readonly featureNames: readonly string[];
+  /** Output names; each output has one value per row. */
+  readonly outputs: readonly string[];
+  /** Scores `rows` × featureNames.length raw values (row-major) in one session run. */
+  score(features: Float32Array, rows: number): Promise<Record<string, Float32Array>>;
+  release(): Promise<void>;
+};
+
+/**
+ * A loaded retrieval version: item vectors (row r ↔ itemIds[r]) and their HNSW index. `model`
+ * carries whatever else the retrieval code needs to embed users (e.g. the user tower).
+ */
+export type ServingRetrieval = {
+  readonly dimensions: number;
+  readonly itemIds: readonly string[];
+  readonly vectors: Float32Array;
+  readonly index: AnnIndex;
+  readonly model?: unknown;
+};
+
+/** A version in service: what was loaded, and when. */
+export type LoadedModel<T> = { readonly version: ModelVersion; readonly loadedAt: Date; readonly model: T };

@@ -1,0 +1,159 @@
+// Model registry admin API (scope `admin`; the console calls it server-side with its own key).
+//
+//   GET  /v1/admin/models                      versions (newest first; ?slot= ?kind= ?status=), what
+//                                              this engine serves, and the feature names an external
+//                                              ranker may declare
+//   POST /v1/admin/models/:id/promote          make a version the active one of its slot → {promoted, retired, serving}
+//   POST /v1/admin/models/rollback {slot}      re-activate the slot's most recently retired version → {restored, retired, serving}
+//   POST /v1/admin/models/external-rankers     {name, features, outputs, notes?, onnxBase64, promote?}
+//                                              → 201 {model, validation, promoted}
+//
+// Errors: 400 `validation_failed` naming the field (`features`, `outputs`, `onnxBase64`, …) for a bad
+// body or an ONNX file that does not meet the external-ranker contract; 404 `not_found` for an
+// unknown id; 409 `no_previous_version` when a rollback has nothing to go back to; 413 when the
+// upload exceeds `modelUploadLimitBytes`. After a promote/rollback this engine reloads at once
+// (others follow via NOTIFY), and the response's `serving` shows what it now serves.
+// An `x-cascade-actor` header (e.g. the console user's email) is recorded in the audit log.
+import {
+  listModelsResponse,
+  modelKind,
+  modelSlot,
+  modelStatus,
+  registerExternalRankerRequest,
+  rollbackModelRequest,
+  type ListModelsResponse,
+  type ModelVersionView,
+  type ServingModels,
+} from "@cascade/core";
+import { ModelRegistryError, listModelVersions, promoteModelVersion, rollbackModelSlot, type ModelRegistryActor, type ModelVersion } from "@cascade/db";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { featureRegistry } from "../../features/registry.ts";
+import { ExternalRankerError, SERVING_INPUTS } from "../../models/externalRanker.ts";
+import { registerExternalRanker } from "../../models/registerExternalRanker.ts";
+import { HttpError, validationFailed, issuesFromZod } from "../errors.ts";
+import { parseRequestBody } from "../requestBody.ts";
+import type { RouteContext } from "../routeContext.ts";
+
+export const DEFAULT_MODEL_UPLOAD_LIMIT_BYTES = 64 * 1024 * 1024;
+
+const listQuery = z.object({ slot: modelSlot.optional(), kind: modelKind.optional(), status: modelStatus.optional() });
+const idParams = z.object({ id: z.string().min(1).max(64) });
+
+export function modelVersionView(row: ModelVersion): ModelVersionView {
+  const iso = (date: Date | null) => (date ? date.toISOString() : null);
+  return {
+    id: row.id,
+    kind: row.kind,
+    version: row.version,
+    name: row.name,
+    status: row.status,
+    artifactPath: row.artifactPath,
+    artifactDigest: row.artifactDigest,
+    indexPath: row.indexPath,
+    indexDigest: row.indexDigest,
+    buildDigest: row.buildDigest,
+    trainingWindowStart: iso(row.trainingWindowStart),
+    trainingWindowEnd: iso(row.trainingWindowEnd),
+    features: row.features,
+    outputs: row.outputs,
+    config: row.config,
+    metrics: row.metrics,
+    notes: row.notes,
+    createdAt: row.createdAt.toISOString(),
+    promotedAt: iso(row.promotedAt),
+    retiredAt: iso(row.retiredAt),
+  };
+}
+
+/** Feature names an external ranker may declare (registry features, then serving inputs). */
+export function declarableFeatures(): ListModelsResponse["availableFeatures"] {
+  return [
+    ...featureRegistry.features.map((feature) => ({ name: feature.name, description: feature.description })),
+    ...Object.entries(SERVING_INPUTS).map(([name, description]) => ({ name, description })),
+  ];
+}
+
+export function registerAdminModelRoutes(app: FastifyInstance, context: RouteContext): void {
+  const { db } = context.deps;
+  const admin = { onRequest: context.auth.requireScope("admin") };
+
+  const serving = (): ServingModels => {
+    const status = context.deps.activeModels?.status();
+    return { retrieval: status?.retrieval ?? null, ranker: status?.ranker ?? null, ...(status?.lastError ? { lastError: status.lastError } : {}) };
+  };
+  /** This engine follows the change at once rather than at the next NOTIFY/poll. */
+  const reload = async () => {
+    await context.deps.activeModels?.refresh();
+    return serving();
+  };
+
+  app.get("/v1/admin/models", admin, async (request) => {
+    const parsed = listQuery.safeParse(request.query);
+    if (!parsed.success) throw validationFailed(issuesFromZod(parsed.error));
+    const rows = await listModelVersions(db, parsed.data);
+    const body: ListModelsResponse = { models: rows.map(modelVersionView), serving: serving(), availableFeatures: declarableFeatures() };
+    return listModelsResponse.parse(body);
+  });
+
+  app.post("/v1/admin/models/:id/promote", admin, async (request) => {
+    const params = idParams.safeParse(request.params);
+    if (!params.success) throw validationFailed(issuesFromZod(params.error, ["id"]));
+    const result = await registryCall(() => promoteModelVersion(db, params.data.id, actorOf(request)));
+    return { promoted: modelVersionView(result.promoted), retired: result.retired ? modelVersionView(result.retired) : null, serving: await reload() };
+  });
+
+  app.post("/v1/admin/models/rollback", admin, async (request) => {
+    const { slot } = parseRequestBody(rollbackModelRequest, request.body);
+    const result = await registryCall(() => rollbackModelSlot(db, slot, actorOf(request)));
+    return { restored: modelVersionView(result.restored), retired: result.retired ? modelVersionView(result.retired) : null, serving: await reload() };
+  });
+
+  app.post(
+    "/v1/admin/models/external-rankers",
+    { ...admin, bodyLimit: context.deps.modelUploadLimitBytes ?? DEFAULT_MODEL_UPLOAD_LIMIT_BYTES },
+    async (request, reply) => {
+      const body = parseRequestBody(registerExternalRankerRequest, request.body);
+      const dataDir = context.deps.dataDir;
+      if (!dataDir) throw new HttpError(503, "dependency_unavailable", "this engine has no data directory for model artifacts");
+      const onnxBytes = Buffer.from(body.onnxBase64, "base64");
+      try {
+        const result = await registerExternalRanker(db, {
+          dataDir,
+          name: body.name,
+          features: body.features,
+          outputs: body.outputs,
+          ...(body.notes !== undefined ? { notes: body.notes } : {}),
+          onnxBytes,
+          promote: body.promote ?? false,
+          actor: actorOf(request),
+        });
+        if (result.promotion) await reload();
+        return reply.status(201).send({ model: modelVersionView(result.version), validation: result.validation, promoted: result.promotion !== null });
+      } catch (error) {
+        if (error instanceof ExternalRankerError) {
+          throw validationFailed([{ path: error.field === "onnx" ? "onnxBase64" : error.field, message: error.message }]);
+        }
+        throw error;
+      }
+    },
+  );
+}
+
+function actorOf(request: FastifyRequest): ModelRegistryActor {
+  const header = request.headers["x-cascade-actor"];
+  const named = typeof header === "string" && header.length > 0 && header.length <= 128 ? header : null;
+  if (named) return { type: "console_user", id: named };
+  return { type: "api_key", id: request.apiKey?.name ?? null };
+}
+
+async function registryCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ModelRegistryError) {
+      throw error.code === "not_found" ? new HttpError(404, "not_found", error.message) : new HttpError(409, error.code, error.message);
+    }
+    throw error;
+  }
+}
