@@ -1,2 +1,4 @@
-// Typed client for the Cascade engine API (filled in with the OpenAPI work of issue 5).
-export {};
+// Typed client for the Cascade engine API: `createCascadeClient({ baseUrl, apiKey })`.
+export { createCascadeClient, type CallOptions, type CascadeClient, type CascadeClientOptions } from "./cascadeClient.ts";
+export { CascadeApiError, type CascadeApiIssue } from "./cascadeApiError.ts";
+export type * from "./types.ts";
