@@ -1,0 +1,119 @@
+// `cascade train [--config file.json] [--window-days N | --from D --to D] [--seed S] [--promote] [--out-dir DIR] [--json]`:
+// training set → two-tower → HNSW index → ranker → evaluation → artifacts → two registered
+// versions (jobs/train/trainPipeline.ts). Progress and step lines go to stderr; the evaluation
+// report, step timings and the registered versions to stdout (or one JSON document with --json).
+import { loadavg } from "node:os";
+import type { Command } from "commander";
+import { createPrismaClient } from "@cascade/db";
+import { parseTrainConfig, readTrainConfigFile, type TrainConfig } from "../jobs/train/trainConfig.ts";
+import { runTrainPipeline, type TrainPipelineResult } from "../jobs/train/trainPipeline.ts";
+import { isoDate, positiveNumber, type DatabaseRunner } from "./commandOptions.ts";
+import { createProgressReporter, type ProgressReporter } from "./progress.ts";
+
+export type TrainCommandOptions = {
+  config?: string;
+  windowDays?: number;
+  from?: Date;
+  to?: Date;
+  seed?: number;
+  promote?: boolean;
+  outDir?: string;
+  json?: boolean;
+};
+
+function seedOption(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 0xffff_ffff) throw new Error("--seed must be an integer between 0 and 4294967295");
+  return parsed;
+}
+
+export async function loadTrainConfig(options: Pick<TrainCommandOptions, "config" | "seed">): Promise<TrainConfig> {
+  const config = options.config ? await readTrainConfigFile(options.config) : parseTrainConfig({});
+  return options.seed === undefined ? config : { ...config, seed: options.seed };
+}
+
+export function formatStepTimings(result: TrainPipelineResult): string {
+  const rows = result.steps.map((step) => [step.step, step.reused ? "reused" : "ran", step.seconds.toFixed(1), step.computeSeconds.toFixed(1), step.digest.slice(0, 16)]);
+  const header = ["step", "", "seconds", "computed in", "digest"];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column >= 2 && column <= 3 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join("  ").trimEnd();
+  const load = loadavg().map((value) => value.toFixed(2)).join(" ");
+  return [line(header), ...rows.map(line), `total ${result.totalSeconds.toFixed(1)} s (loadavg ${load})`].join("\n");
+}
+
+export function formatTrainSummary(result: TrainPipelineResult): string {
+  const version = (label: string, registration: TrainPipelineResult["twoTower"]) =>
+    `${label}: ${registration.version.name} v${registration.version.version} (${registration.version.id}) ${registration.version.status}${registration.created ? "" : " — already registered for this build, reused"}`;
+  return [
+    `training window ${result.window.from.toISOString()} → ${result.window.to.toISOString()}`,
+    "",
+    result.report,
+    "",
+    formatStepTimings(result),
+    "",
+    version("two_tower", result.twoTower),
+    version("ranker   ", result.ranker),
+    ...(result.promoted.length > 0 ? [`promoted: ${result.promoted.map((v) => `${v.kind} v${v.version}`).join(", ")}`] : ["not promoted (pass --promote, or `cascade models promote <id>`)"]),
+  ].join("\n");
+}
+
+export async function runTrainCommand(
+  databaseUrl: string,
+  dataDir: string,
+  options: TrainCommandOptions,
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; progress: ProgressReporter } = { stdout: process.stdout, stderr: process.stderr, progress: createProgressReporter() },
+): Promise<TrainPipelineResult> {
+  if (options.windowDays !== undefined && (options.from || options.to)) throw new Error("--window-days cannot be combined with --from/--to");
+  if (options.from && options.to && !(options.from < options.to)) throw new Error("--from must be before --to");
+  const config = await loadTrainConfig(options);
+  const db = createPrismaClient(databaseUrl, { poolSize: 2 });
+  try {
+    const result = await runTrainPipeline(db, {
+      config,
+      dataDir,
+      ...(options.outDir ? { workDir: options.outDir } : {}),
+      window: { ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}), ...(options.windowDays ? { days: options.windowDays } : {}) },
+      promote: options.promote ?? false,
+      actor: { type: "cli", id: process.env.USER ?? null },
+      progress: io.progress,
+      log: (line) => io.stderr.write(`train: ${line}\n`),
+    });
+    if (options.json) {
+      io.stdout.write(
+        JSON.stringify(
+          {
+            window: result.window,
+            steps: result.steps,
+            totalSeconds: result.totalSeconds,
+            twoTower: { id: result.twoTower.version.id, version: result.twoTower.version.version, created: result.twoTower.created, metrics: result.twoTower.version.metrics },
+            ranker: { id: result.ranker.version.id, version: result.ranker.version.version, created: result.ranker.created, metrics: result.ranker.version.metrics },
+            promoted: result.promoted.map((v) => v.id),
+          },
+          null,
+          2,
+        ) + "\n",
+      );
+    } else io.stdout.write(formatTrainSummary(result) + "\n");
+    return result;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+/** Adds `train` to the CLI. */
+export function addTrainCommand(program: Command, withDatabase: DatabaseRunner, dataDir: () => string): void {
+  program
+    .command("train")
+    .description("train two-tower retrieval + HNSW index + ranker, evaluate against baselines, register both versions (re-runs reuse finished steps)")
+    .option("--config <file>", "JSON training config (see README: Models → training config)")
+    .option("--window-days <n>", "train on the last N days of events (default: the config's window.days, 28)", positiveNumber)
+    .option("--from <date>", "window start (ISO-8601, inclusive)", isoDate)
+    .option("--to <date>", "window end (ISO-8601, exclusive; default just after the newest event)", isoDate)
+    .option("--seed <n>", "seed of every trainer (overrides the config's)", seedOption)
+    .option("--promote", "promote both new versions to active", false)
+    .option("--out-dir <dir>", "where step outputs are cached (default: $CASCADE_DATA_DIR/train)")
+    .option("--json", "print a JSON summary instead of the report")
+    .action(async (options: TrainCommandOptions) => {
+      await withDatabase((databaseUrl) => runTrainCommand(databaseUrl, dataDir(), options));
+    });
+}

@@ -1,0 +1,190 @@
+// `cascade eval --protocol time`: re-evaluates a registered version on the data as it is now.
+// The test period is what happened after the version's training window (a true holdout); when
+// nothing has happened since, it is the training run's own validation period (the shipped models
+// were fitted on the data before it, so that is still out of sample). Baselines are fitted on the
+// data before the test period and scored on the same rows with the same metrics.
+//   two_tower: two-tower (ids mapped between the model's vocabulary and today's data; items new
+//              since training cannot be retrieved) vs popularity and co-occurrence
+//   ranker:    the registered ONNX ranker vs a logistic regression fitted on the impressions
+//              before the test period, on a fresh point-in-time-correct training set
+import { evaluateRecommenders, fitCoOccurrence, fitPopularity, type EvaluationReport, type NamedRecommender } from "@cascade/core";
+import type { Database, ModelVersion } from "@cascade/db";
+import { z } from "zod";
+import { silentProgress, type ProgressReporter } from "../../cli/progress.ts";
+import { assertDigest, readArtifact } from "../../models/artifactStore.ts";
+import { clickMetrics, type ClickMetrics } from "../../ranking/model/clickMetrics.ts";
+import { inversePropensityWeights } from "../../ranking/model/inversePropensityWeights.ts";
+import { predictLogisticRegression, trainLogisticRegression } from "../../ranking/model/logisticRegression.ts";
+import { loadOnnxRanker } from "../../ranking/model/onnxInference.ts";
+import { readTrainingSetFile } from "../../ranking/model/trainingSetFile.ts";
+import { splitByTime } from "../../retrieval/interactions.ts";
+import { loadRetrievalData, loadTwoTowerModel } from "../../retrieval/retrievalTraining.ts";
+import { topK } from "../../retrieval/topK.ts";
+import { computeItemVectors, computeUserVector, dotAll, retrievalDimensions } from "../../retrieval/twoTowerModel.ts";
+import { toInteractionLog } from "./benchmarkProtocol.ts";
+import { fingerprintData } from "./dataWindow.ts";
+import { stepDigest } from "./digest.ts";
+import type { TrainConfig } from "./trainConfig.ts";
+import { TRAINING_SET_FILE, trainingSetStep } from "./trainSteps.ts";
+
+export type VersionEvaluation = { version: ModelVersion; report: EvaluationReport; testPeriod: { from: string; to: string; rule: "after-window" | "training-validation" } };
+
+const storedSplit = z.object({ split: z.object({ atMs: z.number() }).optional(), ranker: z.object({ ndcgK: z.number().optional(), ipsWeighting: z.object({ clip: z.number() }).optional() }).optional() });
+const rankerSplit = z.object({ split: z.object({ validationFrom: z.string() }) });
+
+async function newestEventTime(db: Database): Promise<Date> {
+  const [row] = await db.$queryRaw<{ newest: Date | null }[]>`SELECT max(occurred_at) AS newest FROM events`;
+  if (!row?.newest) throw new Error("the event log is empty");
+  return new Date(row.newest.getTime() + 1);
+}
+
+function windowOf(version: ModelVersion): { from: Date; to: Date } {
+  if (!version.trainingWindowStart || !version.trainingWindowEnd) throw new Error(`model ${version.id} has no training window: it was not trained by cascade train`);
+  return { from: version.trainingWindowStart, to: version.trainingWindowEnd };
+}
+
+export async function evaluateTwoTowerVersion(
+  db: Database,
+  version: ModelVersion,
+  options: { ks?: number[]; maxUsers?: number; progress?: ProgressReporter } = {},
+): Promise<VersionEvaluation> {
+  const progress = options.progress ?? silentProgress;
+  const window = windowOf(version);
+  const loaded = await loadTwoTowerModel(version.artifactPath);
+  if (loaded.sha256 !== version.artifactDigest) throw new Error(`model ${version.id}: ${version.artifactPath} does not match its registered digest`);
+  const now = await newestEventTime(db);
+  const data = await loadRetrievalData(db, { from: window.from, to: now });
+  let splitAtMs = window.to.getTime();
+  let rule: VersionEvaluation["testPeriod"]["rule"] = "after-window";
+  const after = data.interactions.timeMs.filter((t) => t >= splitAtMs).length;
+  if (after === 0) {
+    const stored = storedSplit.safeParse(version.config);
+    if (!stored.success || !stored.data.split) throw new Error(`model ${version.id}: no interactions after its training window and no stored validation split to fall back on`);
+    splitAtMs = stored.data.split.atMs;
+    rule = "training-validation";
+  }
+  const { train, validation } = splitByTime(data.interactions, splitAtMs);
+  const users = data.userIds.length;
+  const items = data.itemIds.length;
+
+  // Today's index → the model's index (−1 when the model never saw the id).
+  const modelUser = new Map(loaded.userIds.map((id, index) => [id, index]));
+  const modelItem = new Map(loaded.itemIds.map((id, index) => [id, index]));
+  const userMap = Int32Array.from(data.userIds, (id) => modelUser.get(id) ?? -1);
+  const itemMap = Int32Array.from(data.itemIds, (id) => modelItem.get(id) ?? -1);
+  const model = loaded.model;
+  const width = retrievalDimensions(model);
+  const twoTower: NamedRecommender = {
+    name: "twoTower",
+    fit: () => {
+      const vectors = computeItemVectors(model, splitAtMs);
+      const userVector = new Float32Array(width);
+      const modelScores = new Float32Array(model.config.items);
+      const scores = new Float32Array(items);
+      return {
+        recommend(user, history, k) {
+          const known: number[] = [];
+          for (const item of history) if (itemMap[item]! >= 0) known.push(itemMap[item]!);
+          computeUserVector(model, userMap[user]!, known, userVector);
+          dotAll(vectors, width, userVector, modelScores);
+          for (let i = 0; i < items; i += 1) scores[i] = itemMap[i]! >= 0 ? modelScores[itemMap[i]!]! : -Infinity;
+          for (const item of history) scores[item] = -Infinity;
+          return topK(scores, k).ids;
+        },
+      };
+    },
+  };
+  const candidates: number[] = [];
+  const held = new Uint8Array(users);
+  for (let j = 0; j < validation.count; j += 1) held[validation.user[j]!] = 1;
+  for (let u = 0; u < users; u += 1) if (held[u] === 1) candidates.push(u);
+  const picks = Math.min(options.maxUsers ?? 2_000, candidates.length);
+  const sample = Int32Array.from({ length: picks }, (_, pick) => candidates[Math.floor((pick * candidates.length) / picks)]!);
+  const recommenders: NamedRecommender[] = [twoTower, { name: "popularity", fit: fitPopularity }, { name: "coOccurrence", fit: (log) => fitCoOccurrence(log) }];
+  progress.start("retrieval evaluation", recommenders.length);
+  const evaluation = evaluateRecommenders({
+    train: toInteractionLog(train, users, items),
+    test: toInteractionLog(validation, users, items),
+    recommenders: recommenders.map((r) => ({ name: r.name, fit: (log) => (progress.increment(), r.fit(log)) })),
+    ks: options.ks ?? [10, 100],
+    users: sample,
+    title: `${version.name} v${version.version} (${version.id}), time split at ${new Date(splitAtMs).toISOString()} (${rule === "after-window" ? "after its training window" : "its training run's validation period"}): ${train.count} train / ${validation.count} test interactions, ${picks} users`,
+  });
+  progress.stop();
+  return { version, report: evaluation.report, testPeriod: { from: new Date(splitAtMs).toISOString(), to: now.toISOString(), rule } };
+}
+
+export async function evaluateRankerVersion(
+  db: Database,
+  version: ModelVersion,
+  options: { config: TrainConfig; dataDir: string; workDir: string; progress?: ProgressReporter },
+): Promise<VersionEvaluation> {
+  const progress = options.progress ?? silentProgress;
+  const window = windowOf(version);
+  const bytes = await readArtifact(version.artifactPath);
+  assertDigest(version.artifactPath, bytes, version.artifactDigest);
+  const now = await newestEventTime(db);
+  const config = options.config;
+  const evalWindow = { from: window.from, to: now };
+  const fingerprint = await fingerprintData(db, new Date(now.getTime() + config.trainingSet.labelWindowMinutes * 60_000));
+  const trainingSet = await trainingSetStep({ db, config, window: evalWindow, fingerprint, workDir: options.workDir, progress });
+  const examples = await readTrainingSetFile(trainingSet.files[TRAINING_SET_FILE]!.path, { featureNames: version.features });
+
+  let splitAtMs = window.to.getTime();
+  let rule: VersionEvaluation["testPeriod"]["rule"] = "after-window";
+  if (!examples.impressionAtMs.some((t) => t >= splitAtMs)) {
+    const stored = rankerSplit.safeParse(version.config);
+    if (!stored.success) throw new Error(`model ${version.id}: no impressions after its training window and no stored validation split to fall back on`);
+    splitAtMs = Date.parse(stored.data.split.validationFrom);
+    rule = "training-validation";
+  }
+  const F = examples.featureNames.length;
+  const gapMs = config.trainingSet.labelWindowMinutes * 60_000;
+  const trainRows: number[] = [];
+  const testRows: number[] = [];
+  for (let row = 0; row < examples.rows; row += 1) {
+    const at = examples.impressionAtMs[row]!;
+    if (at >= splitAtMs) testRows.push(row);
+    else if (at < splitAtMs - gapMs) trainRows.push(row);
+  }
+  if (trainRows.length === 0 || testRows.length === 0) throw new Error(`model ${version.id}: ${trainRows.length} impressions before and ${testRows.length} after ${new Date(splitAtMs).toISOString()}: cannot evaluate`);
+  const gather = (rows: number[]) => {
+    const features = new Float32Array(rows.length * F);
+    rows.forEach((row, i) => features.set(examples.features.subarray(row * F, (row + 1) * F), i * F));
+    return { features, click: Float32Array.from(rows, (row) => examples.click[row]!), groups: Int32Array.from(rows, (row) => examples.requestGroup[row]!), propensity: Float64Array.from(rows, (row) => examples.propensity[row]!) };
+  };
+  const trainPart = gather(trainRows);
+  const testPart = gather(testRows);
+  const ranker = await loadOnnxRanker(bytes, { featureCount: F });
+  let rankerClick: Float32Array;
+  try {
+    rankerClick = (await ranker.score(testPart.features, testRows.length)).pClick;
+  } finally {
+    await ranker.release();
+  }
+  const lr = trainLogisticRegression(examples.featureNames, trainPart.features, trainPart.click, undefined);
+  const lrClick = predictLogisticRegression(lr, testPart.features, testRows.length);
+  const stored = storedSplit.safeParse(version.config);
+  const k = (stored.success ? stored.data.ranker?.ndcgK : undefined) ?? 10;
+  const hasPropensity = testPart.propensity.some((p) => p > 0);
+  const ipsWeights = hasPropensity ? inversePropensityWeights(testPart.propensity, (stored.success ? stored.data.ranker?.ipsWeighting?.clip : undefined) ?? 20).weights : null;
+  const metrics = (scores: ArrayLike<number>): ClickMetrics => clickMetrics({ scores, labels: testPart.click, groups: testPart.groups, ipsWeights, k, calibrationBins: 10 });
+  const values = (m: ClickMetrics) => [m.rows, m.auc, m.logLoss, m.ece, m.ndcgAtK, m.ipsAuc ?? Number.NaN, m.ipsLogLoss ?? Number.NaN];
+  return {
+    version,
+    report: {
+      title: `${version.name} v${version.version} (${version.id}), P(click) on ${testRows.length} impressions from ${new Date(splitAtMs).toISOString()} (${rule === "after-window" ? "after its training window" : "its training run's validation period"}); logistic regression fitted on the ${trainRows.length} before`,
+      columns: ["rows", "auc", "logLoss", "ece", `ndcg@${k}`, "ipsAuc", "ipsLogLoss"],
+      rows: [
+        { name: "ranker", values: values(metrics(rankerClick)) },
+        { name: "logisticRegression", values: values(metrics(lrClick)) },
+      ],
+    },
+    testPeriod: { from: new Date(splitAtMs).toISOString(), to: now.toISOString(), rule },
+  };
+}
+
+/** Digest of a benchmark run's inputs, printed with its report so runs can be matched up. */
+export function benchmarkRunDigest(config: TrainConfig, seed: number, fingerprint: unknown): string {
+  return stepDigest("benchmark", { retrieval: config.retrieval, seed, fingerprint });
+}

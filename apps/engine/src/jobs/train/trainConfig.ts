@@ -1,0 +1,119 @@
+// The `cascade train` config file (JSON), validated once with zod. Every field has a default, so
+// `{}` is a complete config; the two-tower and ranker sections are handed to their trainers (the
+// ranker section is the ranker's own schema, rankerPipelineConfigSchema, so its IPS and
+// position-bias options are selected here). The parsed config is what the step digests hash.
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { rankerPipelineConfigSchema } from "../../ranking/model/rankerPipelineConfig.ts";
+
+const isoInstant = z.iso.datetime({ offset: true }).or(z.iso.date());
+
+const retrievalSchema = z
+  .object({
+    /** Two-tower shape; sizes come from the data. */
+    model: z
+      .object({
+        dimensions: z.number().int().min(2).max(1024).optional(),
+        historyLength: z.number().int().min(1).max(1024).optional(),
+        ageBuckets: z.number().int().min(1).max(64).optional(),
+        temperature: z.number().positive().max(10).optional(),
+        initScale: z.number().positive().max(10).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Optimiser and loop settings. */
+    training: z
+      .object({
+        epochs: z.number().int().min(1).max(1000).optional(),
+        batchSize: z.number().int().min(2).max(1_000_000).optional(),
+        learningRate: z.number().positive().max(1).optional(),
+        logQCorrection: z.boolean().optional(),
+        itemBias: z.boolean().optional(),
+        validationK: z.number().int().positive().optional(),
+        maxValidationUsers: z.number().int().positive().optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Interactions in the last N days of the window validate (time split). */
+    validationDays: z.number().positive().max(3650).default(4),
+    fallbackValidationFraction: z.number().gt(0).lt(1).default(0.15),
+    evaluation: z
+      .object({
+        ks: z.array(z.number().int().positive().max(10_000)).min(1).default([10, 100]),
+        maxUsers: z.number().int().positive().default(2_000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const annSchema = z
+  .object({
+    m: z.number().int().min(2).max(256).default(16),
+    efConstruction: z.number().int().min(8).max(4096).default(200),
+    efSearch: z.number().int().min(8).max(4096).default(200),
+    /** User queries used to measure the index's recall@100 against exact search. */
+    recallQueries: z.number().int().min(0).max(100_000).default(200),
+  })
+  .strict();
+
+export const trainConfigSchema = z
+  .object({
+    /** The data window; `to` defaults to just after the newest event, `from` to `to − days`. */
+    window: z
+      .object({ days: z.number().positive().max(36_500).default(28), from: isoInstant.optional(), to: isoInstant.optional() })
+      .strict()
+      .prefault({}),
+    /** Seed of every trainer (two-tower init and order, ranker init and shuffles, HNSW levels). */
+    seed: z.number().int().min(0).max(0xffff_ffff).default(42),
+    trainingSet: z
+      .object({
+        /** How long after an impression a click/like/watch still counts. */
+        labelWindowMinutes: z.number().positive().max(7 * 24 * 60).default(30),
+        /** Start the feature replay this many days before the window instead of at the first event. */
+        warmupDays: z.number().positive().optional(),
+      })
+      .strict()
+      .prefault({}),
+    retrieval: retrievalSchema.prefault({}),
+    ann: annSchema.prefault({}),
+    /** The ranker's own config (rankerPipelineConfig.ts): epochs, hidden sizes, ipsWeighting, positionBias, … */
+    ranker: rankerPipelineConfigSchema.omit({ seed: true }).prefault({}),
+    /** Registry names of the two versions. */
+    names: z.object({ twoTower: z.string().min(1).max(200).default("two-tower"), ranker: z.string().min(1).max(200).default("ranker") }).strict().prefault({}),
+  })
+  .strict();
+
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+export type TrainConfig = z.output<typeof trainConfigSchema>;
+
+export class TrainConfigError extends Error {
+  override readonly name = "TrainConfigError";
+}
+
+/** Validates a config object; a bad field is an error naming its path. */
+export function parseTrainConfig(input: unknown): TrainConfig {
+  const parsed = trainConfigSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`).join("; ");
+    throw new TrainConfigError(`invalid train config: ${problems}`);
+  }
+  return parsed.data;
+}
+
+/** Reads and validates a JSON config file. */
+export async function readTrainConfigFile(path: string): Promise<TrainConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new TrainConfigError(`cannot read config ${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new TrainConfigError(`config ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseTrainConfig(json);
+}

@@ -1,0 +1,192 @@
+// `cascade train`, end to end: window → data fingerprint → training set → two-tower → HNSW index →
+// ranker → evaluation report → artifacts + two registered versions (two_tower, ranker) → optional
+// promotion. Each compute step is cached by its digest (stepCache.ts), and each version by its
+// build digest, so re-running with the same config and data redoes nothing and registers nothing
+// new; changing the ranker's config retrains only the ranker.
+import { promoteModelVersion, type Database, type ModelRegistryActor, type ModelVersion } from "@cascade/db";
+import { join } from "node:path";
+import { silentProgress, type ProgressReporter } from "../../cli/progress.ts";
+import { RANKER_OUTPUTS } from "../../ranking/model/multiTaskRanker.ts";
+import { storeArtifacts } from "../../models/artifactStore.ts";
+import { storeTwoTowerArtifacts } from "../../models/twoTowerArtifacts.ts";
+import { fingerprintData, resolveDataWindow, type DataFingerprint, type DataWindow } from "./dataWindow.ts";
+import { stepDigest } from "./digest.ts";
+import { registerBuild, storedFile, type RegistrationResult } from "./registerTrainedModels.ts";
+import type { TrainConfig } from "./trainConfig.ts";
+import { formatTrainReport, rankerMetricsJson, rankingReport, twoTowerMetricsJson } from "./trainReport.ts";
+import {
+  ANN_INDEX_FILE,
+  annIndexStep,
+  ITEM_VECTORS_FILE,
+  RANKER_ONNX_FILE,
+  rankerStep,
+  trainingSetStep,
+  TWO_TOWER_FILE,
+  twoTowerStep,
+  type StepContext,
+} from "./trainSteps.ts";
+import type { StepResult } from "./stepCache.ts";
+
+/** What the two-tower version declares it reads (its towers' inputs) and produces. */
+export const TWO_TOWER_FEATURES = ["user_id", "recent_items", "followed_creators", "item_id", "item_category", "item_creator", "item_tags", "item_age"] as const;
+export const TWO_TOWER_OUTPUTS = ["user_vector", "item_vector"] as const;
+
+export type TrainPipelineOptions = {
+  config: TrainConfig;
+  /** CASCADE_DATA_DIR: artifacts go to <dataDir>/models/… */
+  dataDir: string;
+  /** Step outputs (training set, intermediate files); default <dataDir>/train. */
+  workDir?: string;
+  window?: { from?: Date; to?: Date; days?: number };
+  promote?: boolean;
+  actor?: ModelRegistryActor;
+  progress?: ProgressReporter;
+  /** One line per finished step. */
+  log?: (line: string) => void;
+};
+
+export type StepTiming = { step: string; digest: string; reused: boolean; seconds: number; computeSeconds: number };
+
+export type TrainPipelineResult = {
+  window: DataWindow;
+  fingerprint: DataFingerprint;
+  steps: StepTiming[];
+  twoTower: RegistrationResult;
+  ranker: RegistrationResult;
+  promoted: ModelVersion[];
+  report: string;
+  totalSeconds: number;
+};
+
+export async function runTrainPipeline(db: Database, options: TrainPipelineOptions): Promise<TrainPipelineResult> {
+  const started = performance.now();
+  const { config } = options;
+  const log = options.log ?? (() => undefined);
+  const progress = options.progress ?? silentProgress;
+  const window = await resolveDataWindow(db, config.window, options.window);
+  const fingerprint = await fingerprintData(db, new Date(window.to.getTime() + config.trainingSet.labelWindowMinutes * 60_000));
+  log(`window ${window.from.toISOString()} → ${window.to.toISOString()} · ${fingerprint.events.count} events, ${fingerprint.items.count} items, ${fingerprint.follows.count} follows`);
+  const context: StepContext = { db, config, window, fingerprint, workDir: options.workDir ?? join(options.dataDir, "train"), progress };
+
+  const steps: StepTiming[] = [];
+  const timed = async <T>(run: () => Promise<StepResult<T>>): Promise<StepResult<T>> => {
+    const begin = performance.now();
+    const result = await run();
+    const timing = { step: result.step, digest: result.digest, reused: result.reused, seconds: (performance.now() - begin) / 1000, computeSeconds: result.seconds };
+    steps.push(timing);
+    log(`${timing.step}: ${timing.reused ? `reused ${result.dir} (verified in ${timing.seconds.toFixed(1)} s)` : `done in ${timing.seconds.toFixed(1)} s`}`);
+    return result;
+  };
+
+  const trainingSet = await timed(() => trainingSetStep(context));
+  const twoTower = await timed(() => twoTowerStep(context));
+  const ann = await timed(() => annIndexStep(context, twoTower));
+  const ranker = await timed(() => rankerStep(context, trainingSet, config.names.ranker));
+
+  const registerBegin = performance.now();
+  const windowFields = { trainingWindowStart: window.from, trainingWindowEnd: window.to };
+
+  const twoTowerBuild = stepDigest("two-tower-version", { twoTower: twoTower.digest, ann: ann.digest, name: config.names.twoTower });
+  const twoTowerVersion = await registerBuild(db, {
+    dataDir: options.dataDir,
+    kind: "two_tower",
+    buildDigest: twoTowerBuild,
+    store: async (key) => {
+      const stored = await storeTwoTowerArtifacts({
+        dataDir: options.dataDir,
+        key,
+        modelFile: twoTower.files[TWO_TOWER_FILE]!.path,
+        itemVectorsFile: twoTower.files[ITEM_VECTORS_FILE]!.path,
+        indexFile: ann.files[ANN_INDEX_FILE]!.path,
+      });
+      return {
+        dir: stored.dir,
+        version: {
+          name: config.names.twoTower,
+          artifactPath: stored.artifactPath,
+          artifactDigest: stored.artifactDigest,
+          indexPath: stored.indexPath,
+          indexDigest: stored.indexDigest,
+          ...windowFields,
+          features: [...TWO_TOWER_FEATURES],
+          outputs: [...TWO_TOWER_OUTPUTS],
+          config: {
+            ...stored.config,
+            dimensions: twoTower.outputs.dimensions,
+            itemCount: twoTower.outputs.items,
+            seed: config.seed,
+            retrieval: config.retrieval,
+            ann: config.ann,
+            split: twoTower.outputs.split,
+            steps: { twoTower: twoTower.digest, ann: ann.digest },
+          },
+          metrics: twoTowerMetricsJson(twoTower.outputs.report, ann.outputs),
+          notes: `cascade train: ${twoTower.outputs.interactions} interactions of ${twoTower.outputs.users} users over ${twoTower.outputs.items} items`,
+        },
+      };
+    },
+  });
+
+  const rankerBuild = stepDigest("ranker-version", { ranker: ranker.digest, name: config.names.ranker });
+  const rankerVersion = await registerBuild(db, {
+    dataDir: options.dataDir,
+    kind: "ranker",
+    buildDigest: rankerBuild,
+    store: async (key) => {
+      const stored = await storeArtifacts({
+        dataDir: options.dataDir,
+        kind: "ranker",
+        key,
+        files: [
+          { name: RANKER_ONNX_FILE, sourcePath: ranker.files[RANKER_ONNX_FILE]!.path },
+          { name: "report.txt", sourcePath: ranker.files["report.txt"]!.path },
+        ],
+      });
+      const onnx = storedFile(stored, RANKER_ONNX_FILE);
+      return {
+        dir: stored.dir,
+        version: {
+          name: config.names.ranker,
+          artifactPath: onnx.path,
+          artifactDigest: onnx.sha256,
+          ...windowFields,
+          features: ranker.outputs.featureNames,
+          outputs: [...RANKER_OUTPUTS],
+          config: {
+            seed: config.seed,
+            ranker: config.ranker,
+            trainingSet: { ...config.trainingSet, ...trainingSet.outputs },
+            split: ranker.outputs.split,
+            ips: ranker.outputs.ips,
+            steps: { trainingSet: trainingSet.digest, ranker: ranker.digest },
+          },
+          metrics: rankerMetricsJson(ranker.outputs),
+          notes: `cascade train: ${ranker.outputs.split.trainRows} training / ${ranker.outputs.split.validationRows} validation impressions`,
+        },
+      };
+    },
+  });
+  steps.push({ step: "register", digest: `${twoTowerBuild.slice(0, 16)}+${rankerBuild.slice(0, 16)}`, reused: !twoTowerVersion.created && !rankerVersion.created, seconds: (performance.now() - registerBegin) / 1000, computeSeconds: 0 });
+  for (const [label, registration] of [["two_tower", twoTowerVersion], ["ranker", rankerVersion]] as const) {
+    const v = registration.version;
+    log(`${label}: ${registration.created ? "registered" : "already registered"} v${v.version} (${v.id}, ${v.status})`);
+  }
+
+  const promoted: ModelVersion[] = [];
+  if (options.promote) {
+    for (const registration of [twoTowerVersion, rankerVersion]) {
+      const result = await promoteModelVersion(db, registration.version.id, options.actor ?? { type: "cli" });
+      registration.version = result.promoted;
+      promoted.push(result.promoted);
+      log(`promoted ${result.promoted.kind} v${result.promoted.version} (${result.promoted.id})${result.retired ? `, retired v${result.retired.version}` : ""}`);
+    }
+  }
+
+  const report = formatTrainReport({
+    retrieval: twoTower.outputs.report,
+    ann: ann.outputs,
+    ranking: rankingReport(ranker.outputs),
+    rankerNotes: ranker.outputs.report.split("\n").slice(-2),
+  });
+  return { window, fingerprint, steps, twoTower: twoTowerVersion, ranker: rankerVersion, promoted, report, totalSeconds: (performance.now() - started) / 1000 };
+}
