@@ -7,6 +7,7 @@ import {
   DEMO_CONSOLE_EMAIL,
   DEMO_CONSOLE_PASSWORD,
   DEMO_SURFACES,
+  defaultSurfaceConfig,
   hashApiKey,
   hashPassword,
   parseApiKeyPrefix,
@@ -20,16 +21,6 @@ export const DEMO_CONSOLE_USERS: readonly { email: string; name: string; role: C
   { email: "ds@cascade.local", name: "Dana Data", role: "data_scientist" },
   { email: "eng@cascade.local", name: "Eli Engineer", role: "engineer" },
 ];
-
-/**
- * Version 1 of every demo surface's pipeline: popularity candidates, a blend of per-action
- * predictions, no rules yet. Plain JSON; the SurfaceConfig schema will formalise it.
- */
-export const DEMO_RULE_SET_CONFIG = {
-  sources: { popularity: { quota: 500 } },
-  blend: { click: 1, like: 2, watch: 0.5, hide: -5 },
-  rules: [],
-};
 
 export type DemoControlPlane = { surfaces: string[]; consoleUsers: string[]; apiKeyPrefix: string };
 
@@ -60,7 +51,8 @@ export async function seedDemoControlPlane(db: Database): Promise<DemoControlPla
         surfaceId: surface.id,
         version: 1,
         status: "published",
-        config: DEMO_RULE_SET_CONFIG,
+        // The surface's default SurfaceConfig: the same schema the console edits and the engine loads.
+        config: defaultSurfaceConfig(surface.id),
         note: "demo default",
         authorId: adminId,
         publishedAt: new Date(),

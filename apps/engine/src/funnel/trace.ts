@@ -2,74 +2,22 @@
 // names written, rule effects; and per served item its score breakdown, sources and propensity.
 // Plain JSON (no Maps, no typed arrays) so it can be returned with `debug: true`, sampled into
 // logs and drawn by the console's feed debugger; explainItem() answers "why / why not" from it.
-import type { ServedCandidate, SourceHit } from "./candidate.ts";
+import type { FunnelTrace } from "@cascade/core";
+import type { ServedCandidate } from "./candidate.ts";
 
-export type ComponentStatus = "ok" | "timeout" | "error";
-
-/** What a rule or explorer did to one item. Positions are 0-based indices in the list. */
-export type RuleEffect = {
-  itemId: string;
-  kind: "boosted" | "buried" | "moved" | "explored" | "removed";
-  from?: number;
-  to?: number;
-  /** Score added (boosted/buried). */
-  delta?: number;
-  propensity?: number;
-  reason?: string;
-};
-
-export type RemovedItem = { itemId: string; reason: string };
-
-export type ComponentTrace = {
-  id: string;
-  status: ComponentStatus;
-  ms: number;
-  in: number;
-  out: number;
-  /** The error message (status "error") or the budget (status "timeout"). */
-  error?: string;
-  removed?: RemovedItem[];
-  writes?: string[];
-  effects?: RuleEffect[];
-  /** Effects left out of `effects` because they only touched positions past the trace horizon (max(50, 2 × count)). */
-  effectsOmitted?: number;
-};
-
-export type StageName = "hydrateQuery" | "sources" | "merge" | "filters" | "hydrateCandidates" | "score" | "blend" | "rules" | "exploration";
-
-export type StageTrace = { stage: StageName; ms: number; in: number; out: number; components: ComponentTrace[] };
-
-export type ServedItemTrace = {
-  itemId: string;
-  position: number;
-  score: number;
-  /** Per-action predictions, blend and each rule's delta: the score's breakdown. */
-  scores: Record<string, number>;
-  sources: SourceHit[];
-  propensity: number;
-  slot: "ranked" | "explore";
-  features?: Record<string, number>;
-};
-
-export type CandidateTrace = { sources: SourceHit[]; scores: Record<string, number>; features: Record<string, number> };
-
-export type TraceDetail = "summary" | "full";
-
-export type FunnelTrace = {
-  requestId: string;
-  surface: string;
-  nowMs: number;
-  totalMs: number;
-  detail: TraceDetail;
-  /** True when any component timed out or failed and the page was served without it. */
-  degraded: boolean;
-  stages: StageTrace[];
-  served: ServedItemTrace[];
-  /** detail "full": every surviving candidate's id in its final order (the page is its prefix unless exploration replaced slots). */
-  ranked?: string[];
-  /** detail "full": every candidate that reached scoring, with its features and scores. */
-  candidates?: Record<string, CandidateTrace>;
-};
+// The trace's JSON types live in @cascade/core so the console reads the very same shapes.
+export type {
+  CandidateTrace,
+  ComponentStatus,
+  ComponentTrace,
+  FunnelTrace,
+  RemovedItem,
+  RuleEffect,
+  ServedItemTrace,
+  StageName,
+  StageTrace,
+  TraceDetail,
+} from "@cascade/core";
 
 export type FunnelResult = {
   requestId: string;

@@ -1,6 +1,8 @@
-import { recommendationsResponse, type RecommendationsResponse } from "@cascade/core";
+import { recommendationsResponse, surfaceConfigSchema, type RecommendationsResponse } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FunnelTrace } from "../../funnel/index.ts";
 import { popularityScore, DEFAULT_POPULARITY_SCORING, type ScoredEvent } from "../../recommend/popularityScore.ts";
+import { servingStackOf } from "../../serving/servingStack.ts";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
 
 let engine: TestEngine;
@@ -9,6 +11,8 @@ let recommend: string;
 let admin: string;
 const events: (ScoredEvent & { itemId: string; userId: string; eventId: string })[] = [];
 const item = (name: string) => `${engine.run}-${name}`;
+/** A surface whose published rule set serves the popularity ranking as is (one source, no seen filter, rules or exploration). */
+let popular: string;
 
 beforeAll(async () => {
   engine = await startTestEngine();
@@ -56,14 +60,30 @@ beforeAll(async () => {
   // Ingestion is asynchronous: the ranking reads the event log the consumers write.
   await engine.settleEvents();
   await engine.ranking.refresh();
+
+  popular = `${engine.run}-popular`;
+  await engine.db.surface.create({ data: { id: popular, name: popular } });
+  const config = surfaceConfigSchema.parse({
+    sources: [{ id: "popularity", quota: 5000, budgetMs: 1000 }],
+    maxCandidates: 5000,
+    // Generous budgets: this file checks ranking semantics, not latency on a loaded test machine.
+    hydrationBudgetMs: 2000,
+    scoringBudgetMs: 2000,
+    filters: { seenWindowHours: 0 },
+    blend: { click: 1 },
+    exploration: { policy: "none" },
+  });
+  await engine.db.ruleSet.create({ data: { surfaceId: popular, version: 1, status: "published", config: config as object, publishedAt: new Date() } });
+  await servingStackOf(engine.app)!.rules.refresh();
 });
 
 afterAll(async () => {
+  await engine.db.surface.deleteMany({ where: { id: popular } });
   await engine.close();
 });
 
 async function recommendFor(body: Record<string, unknown>, authorization = recommend): Promise<RecommendationsResponse> {
-  const response = await engine.app.inject({ method: "POST", url: "/v1/recommendations", headers: { authorization }, payload: body });
+  const response = await engine.app.inject({ method: "POST", url: "/v1/recommendations", headers: { authorization }, payload: { surface: popular, ...body } });
   expect(response.statusCode, response.body).toBe(200);
   return recommendationsResponse.parse(response.json());
 }
@@ -77,11 +97,13 @@ describe("POST /v1/recommendations", () => {
   it("ranks by time-decayed engagement, leaving out items with no positive score", async () => {
     const response = await recommendFor({ userId: `${engine.run}-anyone`, count: 200 });
     expect(ours(response)).toEqual([item("hit"), item("hidden"), item("solid"), item("niche")]);
-    expect(response).toMatchObject({ modelVersion: null, ruleSetVersion: null, variant: null, degraded: false, surface: "home" });
+    // No ranker promoted yet: ranked by retrieval rank (the popularity order).
+    expect(response).toMatchObject({ modelVersion: null, ruleSetVersion: 1, variant: null, degraded: false, surface: popular });
     expect(response.requestId).toMatch(/^[0-9a-f-]{36}$/);
 
     const first = response.items[0]!;
-    expect(first).toMatchObject({ position: 0, propensity: 1, sources: [{ id: "popularity", rank: 0, score: first.score }] });
+    const snapshot = await engine.ranking.currentSnapshot();
+    expect(first).toMatchObject({ position: 0, propensity: 1, sources: [{ id: "popularity", rank: 0, score: snapshot.items[0]!.score }] });
     response.items.forEach((entry, index) => expect(entry.position).toBe(index));
   });
 
@@ -160,10 +182,11 @@ describe("POST /v1/recommendations", () => {
     expect(denied.json().error.code).toBe("forbidden");
 
     const traced = await recommendFor({ userId: `${engine.run}-picky`, count: 3, debug: true }, admin);
-    const trace = traced.trace as { snapshotId: string; stages: { id: string; ms: number; in: number; out: number }[] };
-    expect(trace.snapshotId).toBe((await engine.ranking.currentSnapshot()).id);
-    expect(trace.stages.map((stage) => stage.id)).toEqual(["popularity", "exclusions", "page"]);
-    expect(trace.stages[2]!.out).toBe(traced.items.length);
+    const trace = traced.trace as FunnelTrace;
+    expect(trace.requestId).toBe(traced.requestId);
+    const exclusions = trace.stages.find((stage) => stage.stage === "filters")!.components.find((component) => component.id === "userExclusions")!;
+    expect(exclusions.removed).toEqual([{ itemId: item("hidden"), reason: "the user hid, disliked or bought it" }]);
+    expect(trace.served.map((served) => served.itemId)).toEqual(traced.items.map((entry) => entry.itemId));
     expect((await recommendFor({ userId: "u", count: 1 })).trace).toBeUndefined();
   });
 

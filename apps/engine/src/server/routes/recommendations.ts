@@ -2,53 +2,46 @@
 //
 // Semantics:
 // - Body per the core `recommendationsRequest` contract; problems → 400 `validation_failed`.
-// - Until a model is trained, the list is the popularity ranking (time-decayed engagement over the
-//   event log, refreshed in the background every minute) minus `excludeItemIds` and the items the
-//   user hid, disliked or bought. Unknown users get the same list (cold start), never an error.
-// - Each item carries its 0-based `position` in the feed (continuing across pages), `score`,
-//   `sources` (`popularity` with its 0-based rank in the ranking) and `propensity` 1 (the policy is
-//   deterministic).
-// - `cursor` in the response fetches the next page (null at the end of the list). Pages of one
-//   cursor chain never repeat an item: the chain stays on the ranking snapshot it started from
-//   (kept 30 minutes after a refresh replaces it). `cursor: null` or no cursor asks for the first
-//   page. A cursor that is not ours, or has expired → 400 `invalid_cursor` with an issue naming
-//   `cursor` (start again without a cursor).
-// - `degraded: true` when the page was served despite a failure (last ranking refresh failed, or
-//   the user's hide/dislike/purchase history could not be read). No ranking at all (database down
-//   since start) → 503 `dependency_unavailable`.
-// - `debug: true` adds `trace: {snapshotId, stages: [{id, ms, in, out}]}`.
+// - The surface's published rule set (hot-reloaded; built-in defaults when none is published)
+//   declares the funnel: sources (two-tower ANN, trending, co-visitation, follow graph, fresh
+//   items) → filters (request exclusions, the user's hides/dislikes/purchases, seen, blocked,
+//   availability, expressions) → online features → the active ONNX ranker → blend → rules →
+//   exploration. Unknown users get a cold-start list (trending, fresh), never an error.
+// - Each item: 0-based `position` (continuing across pages), `score` (blend + rule deltas),
+//   `sources` (every source that found it, rank and retrieval score) and `propensity` (the serving
+//   policy's probability of placing it there; 1 on later pages).
+// - `cursor` fetches the next page of the same ranked list (null at the end); pages never repeat
+//   an item. A cursor that is not ours, has expired or belongs to another user/surface → 400
+//   `invalid_cursor` naming `cursor`.
+// - `degraded: true` when a dependency failed or a model is missing and the page came from what was
+//   left, ultimately the cached popularity list. Dependency failures never answer 5xx.
+// - `debug: true` adds `trace`: the full funnel trace (every stage and component, removed items
+//   with reasons, per-candidate features and scores).
 import { recommendationsRequest } from "@cascade/core";
 import type { FastifyInstance } from "fastify";
 import { InvalidCursorError } from "../../recommend/cursor.ts";
-import { hydrateAndLogServedFeatures } from "../../features/servedFeatureLog.ts";
+import { RecommendationService } from "../../serving/recommendationService.ts";
+import { rememberServingStack, ServingStack, type ServingDeps } from "../../serving/servingStack.ts";
 import { hasScope } from "../auth.ts";
 import { forbidden, HttpError } from "../errors.ts";
 import { parseRequestBody } from "../requestBody.ts";
 import type { RouteContext } from "../routeContext.ts";
 
-export function registerRecommendationRoutes(app: FastifyInstance, context: RouteContext): void {
+/** Builds the serving stack (started with the app, stopped on close) and registers the route. */
+export function registerRecommendationRoutes(app: FastifyInstance, context: RouteContext): RecommendationService {
+  const stack = new ServingStack(context.deps as ServingDeps, context.ranking);
+  const service = new RecommendationService(stack);
+  rememberServingStack(app, stack);
+  app.addHook("onReady", async () => stack.start());
+  app.addHook("onClose", async () => stack.stop());
+
   app.post("/v1/recommendations", { onRequest: context.auth.requireScope("recommend") }, async (request) => {
     const body = parseRequestBody(recommendationsRequest, request.body);
     if (body.debug && !(request.apiKey && hasScope(request.apiKey, "admin"))) {
       throw forbidden('debug traces need an API key with the "admin" scope');
     }
     try {
-      const response = await context.recommender.recommend(body);
-      // Side effect, never awaited: a sample of requests logs the feature vectors of what was served.
-      const { db, store, logger, servedFeatureSampleRate = 0 } = context.deps;
-      void hydrateAndLogServedFeatures({
-        db,
-        store,
-        logger,
-        userId: body.userId,
-        itemIds: response.items.map((item) => item.itemId),
-        requestId: response.requestId,
-        surface: body.surface,
-        at: new Date(),
-        sampleRate: servedFeatureSampleRate,
-        modelVersion: response.modelVersion,
-      });
-      return response;
+      return await service.recommend(body);
     } catch (error) {
       if (error instanceof InvalidCursorError) {
         throw new HttpError(400, "invalid_cursor", `cursor: ${error.message}`, [{ path: "cursor", message: error.message }]);
@@ -56,4 +49,5 @@ export function registerRecommendationRoutes(app: FastifyInstance, context: Rout
       throw error;
     }
   });
+  return service;
 }

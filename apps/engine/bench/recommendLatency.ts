@@ -1,0 +1,337 @@
+// Latency of the full serving funnel (POST /v1/recommendations) over a large catalogue, with a
+// no-work endpoint on the same server as the floor:
+//   node --import tsx apps/engine/bench/recommendLatency.ts [--items 1000000] [--rates 50,100,200]
+//     [--seconds 10] [--users 20000] [--events 100000] [--online-events 30000] [--dims 32]
+//     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--keep]
+//
+// Builds, in a scratch database it drops afterwards: `--items` items (50 categories, 5000
+// creators), `--users` users (a quarter follow 5 creators), `--events` skewed events in the log
+// (trending, popularity, co-visitation) of which the newest `--online-events` are also applied to
+// the online store (user history and item features in Redis; the bench FLUSHES the given Redis
+// database). Item vectors: unit vectors clustered by category (`--dims`), indexed with HNSW; the
+// ranker: the trainer's multi-task architecture over every registry feature, exported to ONNX
+// (initialised weights, not trained: inference cost is the same). The engine runs in this process;
+// the load generator (bench/recommendLoad.ts) in a worker thread: open loop at each fixed rate,
+// latency from each request's due time. The demo "home" surface's default config (budgets 15–40 ms).
+//
+// Reports per rate: p50/p95/p99/max, throughput, degraded share, the per-stage mean time (from
+// the engine's Prometheus histograms), the same for the bare endpoint, the highest rate with p99
+// under 50 ms, memory per million items (vectors + index), os.loadavg(). Writes
+// bench-results/recommend-latency.json.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { cpus, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
+import { generateApiKey } from "@cascade/core";
+import { applyMigrations, createPrismaClient, ensureDatabase, migrationsDir, repoRoot } from "@cascade/db";
+import hdr from "hdr-histogram-js";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { pino } from "pino";
+import { createMemoryEventDeduplicator } from "../src/events/memoryEventDeduplicator.ts";
+import { createMemoryEventStream } from "../src/events/memoryEventStream.ts";
+import type { FeatureEvent } from "../src/features/featureEvent.ts";
+import { applyEventsToOnlineStore } from "../src/features/onlineFeatureWriter.ts";
+import { featureRegistry } from "../src/features/registry.ts";
+import type { ServingRanker, ServingRetrieval } from "../src/models/servingModels.ts";
+import { RANKER_OUTPUTS, createMultiTaskRanker } from "../src/ranking/model/multiTaskRanker.ts";
+import { exportRankerToOnnx } from "../src/ranking/model/onnxExport.ts";
+import { loadOnnxRanker } from "../src/ranking/model/onnxInference.ts";
+import { PopularityRanking } from "../src/recommend/popularityRanking.ts";
+import { buildAnnIndex } from "../src/retrieval/annIndex.ts";
+import { buildApp } from "../src/server/app.ts";
+import { engineMetricsFor } from "../src/server/metrics/engineMetricsFor.ts";
+import { servingStackOf, type ServingDeps, type ServingModels } from "../src/serving/servingStack.ts";
+import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
+import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
+
+const { values } = parseArgs({
+  options: {
+    items: { type: "string", default: "1000000" },
+    users: { type: "string", default: "20000" },
+    events: { type: "string", default: "100000" },
+    "online-events": { type: "string", default: "30000" },
+    dims: { type: "string", default: "32" },
+    rates: { type: "string", default: "50,100,200" },
+    seconds: { type: "string", default: "10" },
+    count: { type: "string", default: "20" },
+    server: { type: "string", default: "postgresql://postgres@127.0.0.1:5432" },
+    redis: { type: "string", default: "redis://127.0.0.1:6379/6" },
+    port: { type: "string", default: "4871" },
+    keep: { type: "boolean", default: false },
+  },
+});
+const itemCount = Number(values.items);
+const userCount = Number(values.users);
+const eventCount = Number(values.events);
+const onlineEvents = Number(values["online-events"]);
+const dims = Number(values.dims);
+const rates = values.rates.split(",").map(Number);
+const durationMs = Number(values.seconds) * 1000;
+const port = Number(values.port);
+const CATEGORIES = 50;
+const logger = pino({ level: "warn" });
+const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}  (loadavg ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
+
+const databaseName = `cascade_recommend_bench_${process.pid}`;
+const databaseUrl = `${values.server}/${databaseName}`;
+const redis = new Redis(values.redis);
+
+/** mulberry32: a small seeded PRNG, so the catalogue's vectors are the same every run. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function seedDatabase(): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`INSERT INTO creators (id, name) SELECT 'c' || g, 'creator ' || g FROM generate_series(0, 4999) g`);
+    await client.query(
+      `INSERT INTO items (id, category, creator_id, published_at, available)
+       SELECT 'i' || g, 'cat' || (g % ${CATEGORIES}), 'c' || (g % 5000), now() - ((g % 720) || ' hours')::interval, g % 97 <> 0
+       FROM generate_series(0, ${itemCount - 1}) g`,
+    );
+    await client.query(`INSERT INTO users (id) SELECT 'u' || g FROM generate_series(0, ${userCount - 1}) g`);
+    await client.query(
+      `INSERT INTO follows (user_id, creator_id) SELECT DISTINCT 'u' || u, 'c' || ((u * 31 + k * 977) % 5000)
+       FROM generate_series(0, ${Math.floor(userCount / 4) - 1}) u, generate_series(0, 4) k`,
+    );
+    // Skewed item popularity (random()^4) and a mix of types, over the last 48 hours.
+    await client.query(
+      `INSERT INTO events (event_id, type, user_id, item_id, occurred_at)
+       SELECT 'e' || g,
+              (ARRAY['impression','impression','click','click','like','watch'])[1 + floor(random() * 6)::int]::"EventType",
+              'u' || floor(random() * ${userCount})::int,
+              'i' || floor(${itemCount} * power(random(), 4))::int,
+              now() - random() * interval '48 hours'
+       FROM generate_series(0, ${eventCount - 1}) g`,
+    );
+    await client.query("ANALYZE");
+  } finally {
+    await client.end();
+  }
+}
+
+async function loadOnlineStore(store: Awaited<ReturnType<typeof createRedisOnlineStore>>): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const rows = await client.query<{ event_id: string; type: FeatureEvent["type"]; user_id: string; item_id: string; at: string }>(
+    `SELECT event_id, type::text AS type, user_id, item_id, (extract(epoch FROM occurred_at) * 1000)::float8 AS at FROM events ORDER BY occurred_at DESC LIMIT ${onlineEvents}`,
+  );
+  await client.end();
+  const events: FeatureEvent[] = rows.rows.reverse().map((row) => ({ eventId: row.event_id, type: row.type, userId: row.user_id, itemId: row.item_id, occurredAt: Number(row.at) }));
+  for (let start = 0; start < events.length; start += 1000) await applyEventsToOnlineStore(store, events.slice(start, start + 1000));
+}
+
+function buildRetrieval(): { retrieval: ServingRetrieval; buildMs: number; bytes: number } {
+  const next = random(42);
+  const gaussian = () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
+  const centroids = Array.from({ length: CATEGORIES }, () => Array.from({ length: dims }, gaussian));
+  const vectors = new Float32Array(itemCount * dims);
+  for (let item = 0; item < itemCount; item += 1) {
+    const centroid = centroids[item % CATEGORIES]!;
+    let norm = 0;
+    for (let c = 0; c < dims; c += 1) {
+      const value = centroid[c]! + 0.7 * gaussian();
+      vectors[item * dims + c] = value;
+      norm += value * value;
+    }
+    norm = Math.sqrt(norm);
+    for (let c = 0; c < dims; c += 1) vectors[item * dims + c]! /= norm;
+  }
+  const heapBefore = process.memoryUsage();
+  const startedAt = performance.now();
+  const index = buildAnnIndex(vectors, dims, {
+    m: 12,
+    efConstruction: 64,
+    efSearch: 100,
+    progressEvery: 100_000,
+    onProgress: (done, total) => log(`  index ${done}/${total}`),
+  });
+  const buildMs = performance.now() - startedAt;
+  const heapAfter = process.memoryUsage();
+  // Native index memory shows in rss; the vectors are an ArrayBuffer (external/arrayBuffers).
+  const bytes = heapAfter.rss - heapBefore.rss + vectors.byteLength;
+  const itemIds = Array.from({ length: itemCount }, (_, item) => `i${item}`);
+  return { retrieval: { dimensions: dims, itemIds, vectors, index }, buildMs, bytes };
+}
+
+async function buildRanker(): Promise<ServingRanker> {
+  const featureNames = [...featureRegistry.names, "retrieval_score"];
+  const model = createMultiTaskRanker({ featureNames, hiddenSizes: [64, 32], seed: 7 });
+  const session = await loadOnnxRanker(exportRankerToOnnx(model), { featureCount: featureNames.length });
+  const [click, like, watch] = RANKER_OUTPUTS;
+  return {
+    featureNames,
+    outputs: [...RANKER_OUTPUTS],
+    async score(features, rows) {
+      const scores = await session.score(features, rows);
+      return { [click]: scores.pClick, [like]: scores.pLike, [watch]: scores.watchSeconds };
+    },
+    release: () => session.release(),
+  };
+}
+
+function runLoad(settings: RecommendLoadSettings): Promise<RecommendLoadResult> {
+  const loadModule = new URL("./recommendLoad.ts", import.meta.url).href;
+  const worker = new Worker(`import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(loadModule)}); });`, { eval: true, workerData: settings });
+  return new Promise((resolve, reject) => {
+    worker.once("message", (result: RecommendLoadResult) => resolve(result));
+    worker.once("error", reject);
+  });
+}
+
+function summarise(result: RecommendLoadResult, rate: number) {
+  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  for (const ms of result.latenciesMs) histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+  const at = (percentile: number) => Math.round(histogram.getValueAtPercentile(percentile)) / 1000;
+  const ok = result.statuses["200"] ?? 0;
+  return {
+    offeredRate: rate,
+    requests: result.latenciesMs.length,
+    throughputPerSecond: Math.round((result.latenciesMs.length / result.elapsedMs) * 1000 * 10) / 10,
+    statuses: result.statuses,
+    ok,
+    degradedShare: ok > 0 ? Math.round((result.degraded / ok) * 1000) / 1000 : null,
+    meanItems: ok > 0 ? Math.round((result.items / ok) * 10) / 10 : null,
+    latencyMs: { p50: at(50), p95: at(95), p99: at(99), max: Math.round(histogram.maxValue) / 1000 },
+  };
+}
+
+/** Sum and count per stage from the Prometheus exposition. */
+function stageTotals(exposition: string): Map<string, { sum: number; count: number }> {
+  const totals = new Map<string, { sum: number; count: number }>();
+  for (const line of exposition.split("\n")) {
+    const match = /^cascade_funnel_stage_duration_seconds_(sum|count)\{([^}]*)\} ([0-9.e+-]+)$/.exec(line);
+    if (!match) continue;
+    const stage = /stage="([^"]+)"/.exec(match[2]!)?.[1];
+    if (!stage) continue;
+    const entry = totals.get(stage) ?? { sum: 0, count: 0 };
+    if (match[1] === "sum") entry.sum += Number(match[3]);
+    else entry.count += Number(match[3]);
+    totals.set(stage, entry);
+  }
+  return totals;
+}
+
+log(`scratch database ${databaseName}; ${itemCount} items, ${userCount} users, ${eventCount} events`);
+await ensureDatabase(databaseUrl);
+const db = createPrismaClient(databaseUrl);
+let closeApp: (() => Promise<void>) | null = null;
+try {
+  await applyMigrations(databaseUrl, migrationsDir);
+  let startedAt = performance.now();
+  await seedDatabase();
+  const seedMs = performance.now() - startedAt;
+  log(`catalogue and event log written in ${(seedMs / 1000).toFixed(1)} s`);
+
+  await redis.flushdb();
+  const store = await createRedisOnlineStore({ url: values.redis });
+  startedAt = performance.now();
+  await loadOnlineStore(store);
+  log(`online store: ${onlineEvents} events applied in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+
+  const { retrieval, buildMs, bytes } = buildRetrieval();
+  log(`HNSW over ${itemCount} × ${dims} built in ${(buildMs / 1000).toFixed(1)} s; vectors + index ≈ ${(bytes / 2 ** 20).toFixed(0)} MiB`);
+  const ranker = await buildRanker();
+  const models: ServingModels & { status(): object } = {
+    retrieval: () => ({ model: retrieval, version: { id: "bench-retrieval" } }),
+    ranker: () => ({ model: ranker, version: { id: "bench-ranker" } }),
+    status: () => ({ retrieval: null, ranker: null, loadFailures: 0 }),
+  };
+  const popularity = new PopularityRanking(db, logger);
+  await popularity.refresh();
+  const deps: ServingDeps = {
+    db,
+    store,
+    logger,
+    info: { version: "bench", databaseMode: "external", storeMode: "redis" },
+    eventStream: createMemoryEventStream(),
+    eventDeduplicator: createMemoryEventDeduplicator(),
+    bodyLimitBytes: 1024 * 1024,
+    popularityRanking: popularity,
+    activeModels: models as unknown as NonNullable<ServingDeps["activeModels"]>,
+    serving: { databaseUrl, bootWaitMs: 120_000 },
+  };
+  startedAt = performance.now();
+  const app = await buildApp(deps);
+  await servingStackOf(app)!.warm();
+  log(`engine ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s (trending, fresh, co-visitation loaded)`);
+
+  // The floor: a route on the same HTTP server that does no work (outside Fastify's routing).
+  const server = createServer((request, response) => {
+    if (request.url === "/bare") {
+      response.writeHead(200, { "content-type": "application/json" }).end("{}");
+      return;
+    }
+    app.routing(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  closeApp = async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await app.close();
+    await store.close();
+    await popularity.stop();
+    await ranker.release();
+  };
+
+  const { key, prefix, hashedKey } = generateApiKey();
+  await db.apiKey.create({ data: { name: "bench", prefix, hashedKey, scopes: ["recommend"] } });
+  const base = { origin: `http://127.0.0.1:${port}`, authorization: `Bearer ${key}`, durationMs, concurrency: 64, users: userCount, count: Number(values.count) };
+
+  // Warm-up (JIT, connection pools, caches), not reported.
+  await runLoad({ ...base, path: "/v1/recommendations", rate: 20, durationMs: 3_000 });
+  const runs = [];
+  for (const rate of rates) {
+    const bare = summarise(await runLoad({ ...base, path: "/bare", rate }), rate);
+    const before = stageTotals((await engineMetricsFor(deps).exposition()).body);
+    const load = loadavg();
+    const funnel = summarise(await runLoad({ ...base, path: "/v1/recommendations", rate }), rate);
+    const after = stageTotals((await engineMetricsFor(deps).exposition()).body);
+    const stagesMeanMs: Record<string, number> = {};
+    for (const [stage, total] of after) {
+      const previous = before.get(stage) ?? { sum: 0, count: 0 };
+      const count = total.count - previous.count;
+      if (count > 0) stagesMeanMs[stage] = Math.round(((total.sum - previous.sum) / count) * 1000 * 100) / 100;
+    }
+    runs.push({ rate, funnel, bare, stagesMeanMs, loadavgAtStart: load.map((l) => Math.round(l * 100) / 100) });
+    log(
+      `rate ${rate}/s: funnel p50 ${funnel.latencyMs.p50} p95 ${funnel.latencyMs.p95} p99 ${funnel.latencyMs.p99} ms, ${funnel.throughputPerSecond}/s, degraded ${funnel.degradedShare}; bare p50 ${bare.latencyMs.p50} p99 ${bare.latencyMs.p99} ms; stages ${JSON.stringify(stagesMeanMs)}`,
+    );
+  }
+  const under50 = runs.filter((run) => run.funnel.latencyMs.p99 < 50 && (run.funnel.statuses["200"] ?? 0) === run.funnel.requests).map((run) => run.rate);
+  const result = {
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), loadavgAtEnd: loadavg() },
+    catalogue: { items: itemCount, users: userCount, events: eventCount, onlineEvents, dims, seedSeconds: Math.round(seedMs / 100) / 10 },
+    index: { buildSeconds: Math.round(buildMs / 100) / 10, vectorsPlusIndexMiB: Math.round(bytes / 2 ** 20), miBPerMillionItems: Math.round((bytes / 2 ** 20 / itemCount) * 1e6) },
+    surface: "home (DEFAULT_SURFACE_CONFIGS)",
+    runs,
+    highestRateWithP99Under50ms: under50.length > 0 ? Math.max(...under50) : null,
+  };
+  const resultsDir = join(repoRoot, "bench-results");
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, "recommend-latency.json"), JSON.stringify(result, null, 2) + "\n");
+  console.log(JSON.stringify({ index: result.index, highestRateWithP99Under50ms: result.highestRateWithP99Under50ms }, null, 2));
+} finally {
+  await closeApp?.().catch(() => undefined);
+  await db.$disconnect();
+  await redis.flushdb().catch(() => undefined);
+  redis.disconnect();
+  if (!values.keep) {
+    const admin = new pg.Client({ connectionString: `${values.server}/postgres` });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await admin.end();
+  }
+}

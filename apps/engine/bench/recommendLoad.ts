@@ -1,0 +1,65 @@
+// Load generator for recommendLatency.ts, run in a worker thread (its own event loop; it still
+// shares the machine's 2 cores with the engine). Open loop at a fixed rate: request k is due at
+// start + k/rate and its latency is measured from that due time, so a slow engine shows up as
+// queueing delay instead of silently lowering the offered rate (no coordinated omission).
+// At most `concurrency` requests are in flight; undici keeps the connections alive.
+import { parentPort, workerData } from "node:worker_threads";
+import { Pool } from "undici";
+
+export type RecommendLoadSettings = {
+  origin: string;
+  path: string;
+  authorization: string;
+  rate: number;
+  durationMs: number;
+  concurrency: number;
+  users: number;
+  count: number;
+};
+export type RecommendLoadResult = { latenciesMs: number[]; statuses: Record<string, number>; degraded: number; items: number; elapsedMs: number };
+
+const settings = workerData as RecommendLoadSettings;
+const pool = new Pool(settings.origin, { connections: settings.concurrency, pipelining: 1 });
+const latenciesMs: number[] = [];
+const statuses: Record<string, number> = {};
+let degraded = 0;
+let items = 0;
+let sequence = 0;
+const total = Math.round((settings.rate * settings.durationMs) / 1000);
+const startedAt = performance.now();
+const intervalMs = 1000 / settings.rate;
+
+async function lane(): Promise<void> {
+  for (;;) {
+    const request = sequence++;
+    if (request >= total) return;
+    const dueAt = startedAt + request * intervalMs;
+    const wait = dueAt - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const body = JSON.stringify({ userId: `u${(request * 7919) % settings.users}`, count: settings.count });
+    try {
+      const response = await pool.request({
+        path: settings.path,
+        method: settings.path === "/bare" ? "GET" : "POST",
+        headers: { authorization: settings.authorization, "content-type": "application/json" },
+        ...(settings.path === "/bare" ? {} : { body }),
+      });
+      const text = await response.body.text();
+      latenciesMs.push(performance.now() - dueAt);
+      statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
+      if (response.statusCode === 200 && settings.path !== "/bare") {
+        const parsed = JSON.parse(text) as { degraded: boolean; items: unknown[] };
+        if (parsed.degraded) degraded += 1;
+        items += parsed.items.length;
+      }
+    } catch {
+      latenciesMs.push(performance.now() - dueAt);
+      statuses.error = (statuses.error ?? 0) + 1;
+    }
+  }
+}
+
+await Promise.all(Array.from({ length: settings.concurrency }, () => lane()));
+const result: RecommendLoadResult = { latenciesMs, statuses, degraded, items, elapsedMs: performance.now() - startedAt };
+await pool.close();
+parentPort!.postMessage(result);

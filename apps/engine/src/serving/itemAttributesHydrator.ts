@@ -1,0 +1,36 @@
+// Candidate hydrator `itemAttributes`: catalogue attributes for every merged candidate in one
+// cached batch (itemAttributeCache.ts). A candidate not in the catalogue keeps no attributes; the
+// `knownItems` filter (rerank) drops it.
+import type { Filter, Scorer, ScoreUpdate } from "../funnel/index.ts";
+import type { ItemAttributeCache } from "./itemAttributeCache.ts";
+
+export function itemAttributesHydrator(cache: ItemAttributeCache, budgetMs: number): Scorer {
+  return {
+    id: "itemAttributes",
+    budgetMs,
+    writes: ["item"],
+    async score(_query, candidates): Promise<ScoreUpdate[]> {
+      const attributes = await cache.attributesOf(candidates.map((candidate) => candidate.itemId));
+      return candidates.map((candidate) => {
+        const item = attributes.get(candidate.itemId);
+        return item ? { item } : {};
+      });
+    },
+  };
+}
+
+/** Drops candidates the catalogue does not know (only meaningful after itemAttributes ran). */
+export function knownItemsFilter(): Filter {
+  return {
+    id: "knownItems",
+    apply(_query, candidates) {
+      const kept = [];
+      const removed = [];
+      for (const candidate of candidates) {
+        if (candidate.item) kept.push(candidate);
+        else removed.push({ itemId: candidate.itemId, reason: "not in the catalogue (or its attributes could not be read)" });
+      }
+      return { kept, removed };
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Scorer `ranker`: the ACTIVE ranker (taken once per request from activeModels) run ONCE over the
+// whole batch: one Float32Array of rows × declared features, one session run, one prediction per
+// declared output per row. Outputs are written as per-action scores ("p_click" → scores.click, so
+// the surface's blend weights name actions); the blend stays separate from the predictions.
+//
+// Inputs: registry features from the candidate (hydrated), `retrieval_score` (the two-tower
+// score, 0 for candidates from other sources) and `position` (a fixed reference slot: the ranker
+// was trained with position as a bias feature, and serving scores every candidate as if at the
+// same slot). A value that is missing or not finite is replaced by the feature's declared default
+// (0 for serving inputs) and counted per feature.
+import { featureRegistry } from "../features/registry.ts";
+import type { Candidate, Scorer, ScoreUpdate } from "../funnel/index.ts";
+import type { ServingRanker } from "../models/servingModels.ts";
+import { ANN_SOURCE_ID } from "../sources/twoTowerSource.ts";
+import { countDefault, type RequestScope } from "./requestScope.ts";
+
+export const RANKER_SCORER_ID = "ranker";
+/** The slot every candidate is scored at (position-bias features are neutralised at serving). */
+export const REFERENCE_POSITION = 0;
+
+/** "p_click" → "click"; other names unchanged. */
+export function actionOf(output: string): string {
+  return output.startsWith("p_") ? output.slice(2) : output;
+}
+
+function servingInput(name: string, candidate: Candidate): number | undefined {
+  if (name === "position") return REFERENCE_POSITION;
+  if (name === "retrieval_score") return candidate.sources.find((hit) => hit.id === ANN_SOURCE_ID)?.score ?? 0;
+  return candidate.features[name];
+}
+
+/** Row-major rows × featureNames, with defaults for missing values (counted into `scope`). */
+export function featureMatrix(ranker: Pick<ServingRanker, "featureNames">, candidates: readonly Candidate[], scope: RequestScope): Float32Array {
+  const names = ranker.featureNames;
+  const width = names.length;
+  const matrix = new Float32Array(candidates.length * width);
+  const defaults = names.map((name) => featureRegistry.get(name)?.default ?? 0);
+  candidates.forEach((candidate, row) => {
+    for (let column = 0; column < width; column += 1) {
+      const value = servingInput(names[column]!, candidate);
+      if (value === undefined || !Number.isFinite(value)) {
+        matrix[row * width + column] = defaults[column]!;
+        countDefault(scope, names[column]!);
+      } else matrix[row * width + column] = value;
+    }
+  });
+  return matrix;
+}
+
+export function onnxRankerScorer(ranker: ServingRanker, scope: RequestScope, budgetMs: number): Scorer {
+  return {
+    id: RANKER_SCORER_ID,
+    budgetMs,
+    writes: ranker.outputs.map((output) => `scores.${actionOf(output)}`),
+    async score(_query, candidates): Promise<ScoreUpdate[]> {
+      if (candidates.length === 0) return [];
+      const outputs = await ranker.score(featureMatrix(ranker, candidates, scope), candidates.length);
+      return candidates.map((_, row) => {
+        const scores: Record<string, number> = {};
+        for (const output of ranker.outputs) {
+          const value = outputs[output]?.[row];
+          if (value !== undefined && Number.isFinite(value)) scores[actionOf(output)] = value;
+        }
+        return { scores };
+      });
+    },
+  };
+}

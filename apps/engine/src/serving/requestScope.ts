@@ -1,0 +1,21 @@
+// What the components of one request share besides the FunnelQuery: the user's exclusions (read by
+// a query hydrator, applied by a filter) and the tallies the metrics side effect records after the
+// response (declared defaults used per feature, ranker used or not).
+export type RequestScope = {
+  /** Items the user hid, disliked or bought (never shown again). */
+  exclusions: Set<string>;
+  /** feature name → how many candidate values fell back to the declared default. */
+  defaultsUsed: Map<string, number>;
+  /** Why the page is degraded besides component failures (an active model that failed to load, …). */
+  degradedBecause: string[];
+  /** How this request was served differently from the config, without being degraded (no model trained yet, …). */
+  notes: string[];
+};
+
+export function createRequestScope(): RequestScope {
+  return { exclusions: new Set(), defaultsUsed: new Map(), degradedBecause: [], notes: [] };
+}
+
+export function countDefault(scope: RequestScope, feature: string, count = 1): void {
+  scope.defaultsUsed.set(feature, (scope.defaultsUsed.get(feature) ?? 0) + count);
+}

@@ -1,0 +1,162 @@
+// Everything the serving funnel needs that outlives a request, built once per app: the rule-set
+// repository (hot reload), the background lists behind the in-memory sources (trending, fresh
+// items, co-visitation), the item attribute cache, page sessions, and the popularity ranking the
+// fallback chain ends with. start()/stop() follow the app's lifecycle.
+import type { Database } from "@cascade/db";
+import type { Logger } from "pino";
+import type { EngineDeps } from "../engineDeps.ts";
+import type { ItemCategoryLookup } from "../features/itemCategories.ts";
+import type { CandidateSource } from "../funnel/index.ts";
+import type { PopularityRanking } from "../recommend/popularityRanking.ts";
+import { buildCoVisitationTable, type CoVisitationTable } from "../sources/coVisitationTable.ts";
+import { coVisitationSource } from "../sources/coVisitationSource.ts";
+import { followGraphSource } from "../sources/followGraphSource.ts";
+import { createFreshItemsList, freshItemsSource, type FreshItem } from "../sources/freshItemsSource.ts";
+import { coldStartSource } from "../sources/coldStartSource.ts";
+import { popularitySource } from "../sources/popularitySource.ts";
+import { createTrendingRanking, trendingSource } from "../sources/trendingSource.ts";
+import { twoTowerSource, type RetrievalProvider } from "../sources/twoTowerSource.ts";
+import type { ServingRanker } from "../models/servingModels.ts";
+import { ItemAttributeCache } from "./itemAttributeCache.ts";
+import { PageSessions } from "./pageSessions.ts";
+import { PeriodicSnapshot } from "./periodicSnapshot.ts";
+import { onlineFeatureHydrator } from "./onlineFeatureHydrator.ts";
+import { createRequestScope } from "./requestScope.ts";
+import { RuleSetRepository } from "./ruleSetRepository.ts";
+import { userHistoryHydrator } from "./userHistoryHydrator.ts";
+
+/** What serving needs from activeModels (models/activeModels.ts): one reference per request. */
+export type ServingModels = RetrievalProvider & {
+  ranker(): { model: ServingRanker; version: { id: string } } | null;
+  /** `lastError` names a slot whose active registry version failed to load (file missing, corrupt, …). */
+  status?(): { lastError?: { slot: string; message: string } };
+};
+
+/** Optional knobs a caller (boot, tests, the benchmark) may put on EngineDeps as `serving`. */
+export type ServingOptions = {
+  /** Enables LISTEN cascade_rules_changed; without it rule changes are seen by polling. */
+  databaseUrl?: string;
+  rulesPollIntervalMs?: number;
+  /** Background refresh of trending / fresh / co-visitation, ms. */
+  listsRefreshIntervalMs?: number;
+  coVisitationRefreshIntervalMs?: number;
+  /** Longest wait at start for the background lists' first load, ms (default 5 s). */
+  bootWaitMs?: number;
+  /** Replaces the built-in sources by id (tests: a source that hangs). */
+  sourceOverrides?: CandidateSource[];
+};
+
+export type ServingDeps = EngineDeps & { serving?: ServingOptions };
+
+export class ServingStack {
+  readonly rules: RuleSetRepository;
+  readonly trending: PopularityRanking;
+  readonly fresh: PeriodicSnapshot<FreshItem[]>;
+  readonly coVisitation: PeriodicSnapshot<CoVisitationTable>;
+  readonly itemAttributes: ItemAttributeCache;
+  /** Item → category for the feature reader, served from the attribute cache (one query per request for both). */
+  readonly itemCategories: ItemCategoryLookup;
+  readonly sessions = new PageSessions();
+  readonly sources: ReadonlyMap<string, CandidateSource>;
+  readonly models: ServingModels | null;
+
+  constructor(
+    readonly deps: ServingDeps,
+    readonly popularity: PopularityRanking,
+  ) {
+    const { db, logger } = deps;
+    const options = deps.serving ?? {};
+    this.models = deps.activeModels ?? null;
+    this.rules = new RuleSetRepository({
+      db,
+      logger,
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+      ...(options.rulesPollIntervalMs !== undefined ? { pollIntervalMs: options.rulesPollIntervalMs } : {}),
+    });
+    const refreshIntervalMs = options.listsRefreshIntervalMs ?? 60_000;
+    this.trending = createTrendingRanking(db, logger, { refreshIntervalMs });
+    this.fresh = createFreshItemsList(db, logger, { refreshIntervalMs: Math.min(refreshIntervalMs, 30_000) });
+    this.coVisitation = new PeriodicSnapshot({
+      name: "co-visitation",
+      logger,
+      refreshIntervalMs: options.coVisitationRefreshIntervalMs ?? 10 * 60_000,
+      load: () => buildCoVisitationTable(db),
+    });
+    this.itemAttributes = new ItemAttributeCache(db);
+    this.itemCategories = this.itemAttributes.categoryLookup();
+    const noModels: ServingModels = { retrieval: () => null, ranker: () => null };
+    const all = [
+      twoTowerSource(this.models ?? noModels),
+      trendingSource(this.trending),
+      coVisitationSource(this.coVisitation),
+      followGraphSource(db),
+      freshItemsSource(this.fresh),
+      popularitySource(popularity),
+      coldStartSource(popularity),
+      ...(options.sourceOverrides ?? []),
+    ];
+    this.sources = new Map(all.map((source) => [source.id, source]));
+  }
+
+  get db(): Database {
+    return this.deps.db;
+  }
+
+  get logger(): Logger {
+    return this.deps.logger;
+  }
+
+  /**
+   * Loads rule sets and starts every background refresh. Waits for the rule sets and the fresh
+   * list (one small query each); trending and co-visitation (aggregates over the event log) load in
+   * the background, and their sources report "unavailable" until then.
+   */
+  async start(): Promise<void> {
+    this.trending.start();
+    this.coVisitation.start();
+    this.fresh.start();
+    // Boot waits for the first load of every list, up to a bound: past it, serving starts and the
+    // lists that are still loading report "unavailable" until they arrive.
+    const firstLoads = Promise.all([this.fresh.refresh(), this.coVisitation.refresh(), this.trending.currentSnapshot().catch(() => undefined)]);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.serving?.bootWaitMs ?? 5_000)));
+    await Promise.all([this.rules.start(), Promise.race([Promise.all([firstLoads, this.warmRequestPath()]), bound])]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * One throwaway read through the request path's store code (connection, scripts, JIT), so the
+   * first real request does not pay for it inside a 30 ms hydration budget. Failures are ignored.
+   */
+  private async warmRequestPath(): Promise<void> {
+    const query = { requestId: "warm-up", userId: "warm-up", surface: "warm-up", count: 1, nowMs: Date.now(), context: {}, excludeItemIds: [], seed: 1 };
+    const scope = createRequestScope();
+    const controller = new AbortController();
+    try {
+      const facts = await userHistoryHydrator(this.deps.store, 5_000).hydrate(query, controller.signal);
+      await onlineFeatureHydrator(this.deps.store, scope, 5_000).score({ ...query, ...facts }, [{ itemId: "warm-up", sources: [], features: {}, scores: {}, score: 0 }], controller.signal);
+    } catch {
+      // The store may be down at boot; requests fail open on their own.
+    }
+  }
+
+  /** Waits for the first load of every background list (tests, benchmarks). */
+  async warm(): Promise<void> {
+    await Promise.all([this.trending.refresh().catch(() => undefined), this.fresh.refresh(), this.coVisitation.refresh(), this.rules.refresh()]);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.rules.stop(), this.trending.stop(), this.fresh.stop(), this.coVisitation.stop()]);
+  }
+}
+
+const stacks = new WeakMap<object, ServingStack>();
+
+/** Remembers the stack an app serves with (tests and benchmarks reach it through the app). */
+export function rememberServingStack(app: object, stack: ServingStack): void {
+  stacks.set(app, stack);
+}
+
+export function servingStackOf(app: object): ServingStack | undefined {
+  return stacks.get(app);
+}

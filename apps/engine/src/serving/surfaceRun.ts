@@ -1,0 +1,132 @@
+// One funnel run for a surface: resolves the components for this request (hydrators, sources,
+// scorers with the ranker taken ONCE from the active models, side effects), builds the surface's
+// pipeline from its config and runs it.
+//
+// Redis round trips per request: at most 2, whatever the number of candidates —
+//   1. query hydrator `userHistory`: one readBatch of the user's counter keys (features + recent items);
+//   2. candidate hydrator `onlineFeatures`: one readBatch of the user's and every candidate's keys.
+// (On Redis Cluster each batch splits by node: one round trip per node touched, in parallel.)
+// Sources and the ranker never touch Redis; the served-feature log reuses the hydrated features.
+import type { SurfaceConfig } from "@cascade/core";
+import type { Candidate, CandidateSource, FunnelQuery, FunnelResult, Rule, Scorer, TraceDetail } from "../funnel/index.ts";
+import { buildSurfacePipeline, runFunnel, seedFromRequestId } from "../funnel/index.ts";
+import { followsHydrator } from "./followsHydrator.ts";
+import { itemAttributesHydrator, knownItemsFilter } from "./itemAttributesHydrator.ts";
+import { onlineFeatureHydrator } from "./onlineFeatureHydrator.ts";
+import { onnxRankerScorer } from "./onnxRankerScorer.ts";
+import { createRequestScope, type RequestScope } from "./requestScope.ts";
+import { retrievalPriorScorer } from "./retrievalPriorScorer.ts";
+import { servingSideEffects } from "./servingSideEffects.ts";
+import type { ServingStack } from "./servingStack.ts";
+import { userExclusionsFilter, userExclusionsHydrator } from "./userExclusions.ts";
+import { userHistoryHydrator } from "./userHistoryHydrator.ts";
+import { POPULARITY_SOURCE_ID } from "../recommend/popularityRecommender.ts";
+import { COLD_START_QUOTA, COLD_START_SOURCE_ID } from "../sources/coldStartSource.ts";
+import { ANN_SOURCE_ID } from "../sources/twoTowerSource.ts";
+
+export const SUPPLIED_SOURCE_ID = "supplied";
+
+export type SurfaceRunInput = {
+  requestId: string;
+  userId: string;
+  surface: string;
+  count: number;
+  nowMs: number;
+  context: Readonly<Record<string, string | number | boolean>>;
+  excludeItemIds: readonly string[];
+  config: SurfaceConfig;
+  ruleSetVersion: number | null;
+  detail: TraceDetail;
+  /** Rerank: score exactly these candidates (in this order) instead of running the sources. */
+  suppliedItemIds?: readonly string[];
+};
+
+export type SurfaceRun = {
+  result: FunnelResult;
+  /** The final ranked list before exploration (for the page session). */
+  ranked: Candidate[];
+  scope: RequestScope;
+  modelVersion: string | null;
+  /** Component failures or missing models. */
+  degraded: boolean;
+};
+
+function suppliedSource(itemIds: readonly string[]): CandidateSource {
+  return { id: SUPPLIED_SOURCE_ID, budgetMs: 1_000, fetch: async () => itemIds.map((itemId) => ({ itemId })) };
+}
+
+/** A no-op rule run last: it records the final ranked order, which the page session continues. */
+function rankedSnapshot(capture: (ranked: Candidate[]) => void): Rule {
+  return {
+    id: "rankedSnapshot",
+    apply(_query, candidates) {
+      capture([...candidates]);
+      return { items: [...candidates], effects: [] };
+    },
+  };
+}
+
+export async function runSurface(stack: ServingStack, input: SurfaceRunInput): Promise<SurfaceRun> {
+  const { deps } = stack;
+  const scope = createRequestScope();
+  const ranker = stack.models?.ranker() ?? null;
+  let config = input.config;
+  let sources = stack.sources;
+  if (input.suppliedItemIds) {
+    const unique = [...new Set(input.suppliedItemIds)];
+    sources = new Map([[SUPPLIED_SOURCE_ID, suppliedSource(unique)]]);
+    config = { ...config, sources: [{ id: SUPPLIED_SOURCE_ID, enabled: true, quota: unique.length, budgetMs: 1_000 }], maxCandidates: Math.max(config.maxCandidates, unique.length) };
+  }
+  const hydrationMs = config.hydrationBudgetMs;
+  // A slot with nothing promoted yet is the normal state before training (a note, not degraded);
+  // a promoted version this engine failed to load (missing or corrupt file) is a degradation.
+  const refused = stack.models?.status?.().lastError;
+  const scorers: Scorer[] = [retrievalPriorScorer(config.blend)];
+  if (ranker) scorers.push(onnxRankerScorer(ranker.model, scope, config.scoringBudgetMs));
+  else (refused?.slot === "ranker" ? scope.degradedBecause : scope.notes).push(`no active ranker${refused?.slot === "ranker" ? ` (${refused.message})` : ""}: ranked by retrieval rank`);
+  const annSkipped = !input.suppliedItemIds && !stack.models?.retrieval() && config.sources.some((source) => source.enabled && source.id === ANN_SOURCE_ID);
+  if (annSkipped) {
+    sources = new Map([...sources].filter(([id]) => id !== ANN_SOURCE_ID));
+    (refused?.slot === "retrieval" ? scope.degradedBecause : scope.notes).push(
+      `no active retrieval model${refused?.slot === "retrieval" ? ` (${refused.message})` : ""}: two-tower source skipped`,
+    );
+  }
+
+  const { pipeline, missingSources } = buildSurfacePipeline(input.surface, config, {
+    sources,
+    queryHydrators: [userHistoryHydrator(deps.store, hydrationMs), followsHydrator(deps.db, hydrationMs), userExclusionsHydrator(deps.db, scope, hydrationMs)],
+    candidateHydrators: [itemAttributesHydrator(stack.itemAttributes, hydrationMs), onlineFeatureHydrator(deps.store, scope, hydrationMs, stack.itemCategories)],
+    scorers,
+  });
+  const unknownSources = missingSources.filter((id) => !(annSkipped && id === ANN_SOURCE_ID));
+  if (unknownSources.length > 0) scope.degradedBecause.push(`unknown sources in the config: ${unknownSources.join(", ")}`);
+  // Cold start backfill (sources/coldStartSource.ts) unless the config lists popularity itself.
+  if (!input.suppliedItemIds && !config.sources.some((source) => source.enabled && source.id === POPULARITY_SOURCE_ID)) {
+    const coldStart = stack.sources.get(COLD_START_SOURCE_ID);
+    if (coldStart) pipeline.sources.push({ source: coldStart, quota: Math.min(COLD_START_QUOTA, config.maxCandidates) });
+  }
+  // After the built-in filters (excluded, seen, blocked, availability, expressions): history exclusions.
+  pipeline.filters.splice(1, 0, userExclusionsFilter(scope));
+  if (input.suppliedItemIds) pipeline.filters.unshift(knownItemsFilter());
+  let ranked: Candidate[] = [];
+  pipeline.rules.push(rankedSnapshot((list) => (ranked = list)));
+  const modelVersion = ranker?.version.id ?? null;
+  pipeline.sideEffects.push(...servingSideEffects(stack, scope, { modelVersion, ruleSetVersion: input.ruleSetVersion }));
+
+  const query: FunnelQuery = {
+    requestId: input.requestId,
+    userId: input.userId,
+    surface: input.surface,
+    count: input.count,
+    nowMs: input.nowMs,
+    context: input.context,
+    excludeItemIds: input.excludeItemIds,
+    seed: seedFromRequestId(input.requestId),
+  };
+  const result = await runFunnel(pipeline, query, {
+    detail: input.detail,
+    onSideEffectError: (id, error) => deps.logger.warn({ err: error, sideEffect: id, requestId: input.requestId }, "serving side effect failed"),
+  });
+  if (ranked.length === 0 && result.page.length > 0) ranked = [...result.page];
+  return { result, ranked, scope, modelVersion, degraded: result.degraded || scope.degradedBecause.length > 0 };
+}

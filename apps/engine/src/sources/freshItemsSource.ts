@@ -1,0 +1,41 @@
+// Fresh items (cold start): the newest available items of the catalogue, whoever the user is.
+// The list is read from Postgres (items by published_at, indexed) in the background and served
+// from memory; score = 1 / (1 + age in hours) at request time.
+import type { Database } from "@cascade/db";
+import type { Logger } from "pino";
+import type { CandidateSource, SourceCandidate } from "../funnel/index.ts";
+import { PeriodicSnapshot } from "../serving/periodicSnapshot.ts";
+import { ComponentUnavailableError } from "./componentUnavailableError.ts";
+
+export const FRESH_SOURCE_ID = "fresh";
+const HOUR_MS = 3_600_000;
+
+export type FreshItem = { itemId: string; publishedAtMs: number };
+
+export function createFreshItemsList(db: Database, logger: Pick<Logger, "warn">, options: { size?: number; refreshIntervalMs?: number } = {}): PeriodicSnapshot<FreshItem[]> {
+  const size = options.size ?? 1_000;
+  return new PeriodicSnapshot<FreshItem[]>({
+    name: "fresh items",
+    logger,
+    refreshIntervalMs: options.refreshIntervalMs ?? 30_000,
+    load: async () => {
+      const rows = await db.$queryRaw<{ id: string; publishedAt: Date }[]>`
+        SELECT id, published_at AS "publishedAt" FROM items
+        WHERE available AND published_at <= now()
+        ORDER BY published_at DESC, id LIMIT ${size}::int`;
+      return rows.map((row) => ({ itemId: row.id, publishedAtMs: row.publishedAt.getTime() }));
+    },
+  });
+}
+
+export function freshItemsSource(list: PeriodicSnapshot<FreshItem[]>): CandidateSource {
+  return {
+    id: FRESH_SOURCE_ID,
+    budgetMs: 15,
+    async fetch(query, limit): Promise<SourceCandidate[]> {
+      const items = list.current;
+      if (!items) throw new ComponentUnavailableError("the fresh-items list is not loaded yet");
+      return items.slice(0, limit).map((item) => ({ itemId: item.itemId, score: 1 / (1 + Math.max(0, query.nowMs - item.publishedAtMs) / HOUR_MS) }));
+    },
+  };
+}

@@ -1,0 +1,25 @@
+// Trending: the items with the most engagement, each event halving in weight every 6 hours (the
+// same weights as the item_trending_6h feature and the popularity ranking). Computed by one SQL
+// aggregate over the event log every minute in the background (PopularityRanking with a 6 h
+// half-life) and read from memory per request, so the source costs no round trip.
+import type { Database } from "@cascade/db";
+import type { Logger } from "pino";
+import type { CandidateSource } from "../funnel/index.ts";
+import { PopularityRanking } from "../recommend/popularityRanking.ts";
+import { rankingSource } from "./rankingSource.ts";
+
+export const TRENDING_SOURCE_ID = "trending";
+const HOUR_MS = 3_600_000;
+
+export function createTrendingRanking(db: Database, logger: Pick<Logger, "warn" | "debug">, options: { refreshIntervalMs?: number } = {}): PopularityRanking {
+  return new PopularityRanking(db, logger, {
+    halfLifeMs: 6 * HOUR_MS,
+    windowMs: 3 * 24 * HOUR_MS,
+    maxItems: 2_000,
+    refreshIntervalMs: options.refreshIntervalMs ?? 60_000,
+  });
+}
+
+export function trendingSource(ranking: PopularityRanking): CandidateSource {
+  return rankingSource(TRENDING_SOURCE_ID, ranking, 15);
+}

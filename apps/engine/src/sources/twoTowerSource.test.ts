@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { query } from "../funnel/testing/funnelFixtures.ts";
+import { buildAnnIndex } from "../retrieval/annIndex.ts";
+import type { ServingRetrieval } from "../models/servingModels.ts";
+import { embedUser, twoTowerSource } from "./twoTowerSource.ts";
+
+const signal = new AbortController().signal;
+const itemIds = ["a", "b", "c", "d"];
+// a and c along axis 0, b and d along axis 1 (c and d a little tilted so scores differ).
+const vectors = Float32Array.from([1, 0, 0, 1, 0.8, 0.6, 0.6, 0.8]);
+const retrieval: ServingRetrieval = { dimensions: 2, itemIds, vectors, index: buildAnnIndex(vectors, 2, { m: 4, efConstruction: 20, efSearch: 20 }) };
+
+describe("twoTowerSource", () => {
+  it("embeds a user without a user tower as the normalised mean of their recent items' vectors", () => {
+    expect([...embedUser(retrieval, "u", ["a"])!]).toEqual([1, 0]);
+    expect(embedUser(retrieval, "u", ["unknown"])).toBeNull();
+  });
+
+  it("uses the model's user tower when the version has one", () => {
+    const withTower: ServingRetrieval = { ...retrieval, model: { userVector: (_user: string, recent: readonly string[]) => Float32Array.from(recent.length === 2 ? [0, 1] : [1, 0]) } };
+    expect([...embedUser(withTower, "u", ["a", "c"])!]).toEqual([0, 1]);
+  });
+
+  it("looks up the nearest items by inner product, leaving out the user's own recent items", async () => {
+    const source = twoTowerSource({ retrieval: () => ({ model: retrieval, version: { id: "v1" } }) });
+    const found = await source.fetch(query({ seenAtMs: new Map([["a", 1]]) }), 2, signal);
+    expect(found.map((hit) => hit.itemId)).toEqual(["c", "d"]);
+    expect(found[0]!.score).toBeCloseTo(0.8, 5);
+  });
+
+  it("is unavailable without an active retrieval model", async () => {
+    await expect(twoTowerSource({ retrieval: () => null }).fetch(query(), 5, signal)).rejects.toThrow("unavailable: no active retrieval model");
+  });
+});

@@ -1,0 +1,3 @@
+export * from "./trace.ts";
+export * from "./traceSchema.ts";
+export * from "./explainItem.ts";
