@@ -11,8 +11,11 @@ import { startPlatform } from "./boot/start.ts";
 import { isDatabaseEmpty, seedDemo } from "./demo/loadDemo.ts";
 import { createProgressReporter } from "./cli/progress.ts";
 import { addSkewCommand } from "./cli/skewCommand.ts";
+import { addModelsCommand } from "./cli/modelsCommand.ts";
 import { addImportCommand } from "./cli/importCommand.ts";
 import { addTrainingSetCommand } from "./cli/trainingSetCommand.ts";
+import { addTrainCommand } from "./cli/trainCommand.ts";
+import { addEvalCommand } from "./cli/evalCommand.ts";
 
 const program = new Command()
   .name("cascade")
@@ -86,7 +89,10 @@ program
 
 addTrainingSetCommand(program, (work) => withDatabase((database) => work(database.url)));
 addSkewCommand(program, (work) => withDatabase((database) => work(database.url)));
+addModelsCommand(program, (work) => withDatabase((database) => work(database.url)), () => env().CASCADE_DATA_DIR);
 addImportCommand(program, (work) => withDatabase((database) => work(database.url)));
+addTrainCommand(program, (work) => withDatabase((database) => work(database.url)), () => env().CASCADE_DATA_DIR);
+addEvalCommand(program, (work) => withDatabase((database) => work(database.url)), () => env().CASCADE_DATA_DIR);
 
 const keys = program.command("keys").description("manage API keys");
 keys

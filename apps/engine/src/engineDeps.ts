@@ -5,7 +5,10 @@ import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
 import type { EventDeduplicator } from "./events/eventDeduplicator.ts";
 import type { EventStream } from "./events/eventStream.ts";
+import type { ActiveModels } from "./models/activeModels.ts";
 import type { PopularityRanking } from "./recommend/popularityRanking.ts";
+import type { EngineMetrics } from "./server/metrics/engineMetrics.ts";
+import type { ServingOptions } from "./serving/servingStack.ts";
 import type { OnlineStore } from "./stores/onlineStore.ts";
 
 export type EngineInfo = {
@@ -32,4 +35,17 @@ export type EngineDeps = {
    * itself. Passed in → the caller owns its lifecycle (tests use this to refresh on demand).
    */
   popularityRanking?: PopularityRanking;
+  /**
+   * Prometheus metrics (GET /metrics). Omitted → one is created per deps object; read it with
+   * `engineMetricsFor(deps)` (server/metrics/engineMetricsFor.ts), never `deps.metrics` directly.
+   */
+  metrics?: EngineMetrics;
+  /** The model versions this engine serves (hot-swapped on promote). Omitted → none; health reports null. */
+  activeModels?: ActiveModels;
+  /** CASCADE_DATA_DIR: model artifacts go under `<dataDir>/models`. Omitted → registering models via the API answers 503. */
+  dataDir?: string;
+  /** Largest accepted body of `POST /v1/admin/models/external-rankers` (base64 ONNX), bytes; default 64 MiB. */
+  modelUploadLimitBytes?: number;
+  /** Funnel knobs (rule-set LISTEN connection, refresh intervals); omitted → polling and defaults. */
+  serving?: ServingOptions;
 };

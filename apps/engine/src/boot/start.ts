@@ -17,6 +17,9 @@ import { createProgressReporter } from "../cli/progress.ts";
 import { createLogger } from "./logger.ts";
 import { migrateDatabase, resolveDatabase } from "./database.ts";
 import { buildConsole, startConsole, type ConsoleProcess } from "./consoleProcess.ts";
+import { provisionConsoleApiKey } from "./consoleApiKey.ts";
+import { ActiveModels } from "../models/activeModels.ts";
+import { createEngineMetrics } from "../server/metrics/engineMetrics.ts";
 
 const FEATURE_STATUS_INTERVAL_MS = 60_000;
 
@@ -109,14 +112,33 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
     const featureStatusTimer = setInterval(() => void measureFeatures(), FEATURE_STATUS_INTERVAL_MS);
     featureStatusTimer.unref();
     stack.push({ name: "feature status", stop: async () => clearInterval(featureStatusTimer) });
-    const eventStream = await createEventStream({ redisUrl: env.REDIS_URL, logger });
+    const eventStream = await createEventStream({ redisUrl: env.REDIS_URL, logger, partitions: env.CASCADE_EVENT_PARTITIONS });
     stack.push({ name: "event stream", stop: () => eventStream.close() });
-    const eventDeduplicator = await createEventDeduplicator({ redisUrl: env.REDIS_URL, logger });
+    const eventDeduplicator = await createEventDeduplicator({ redisUrl: env.REDIS_URL, logger, ttlMs: env.CASCADE_EVENT_DEDUP_TTL_MS });
     stack.push({ name: "event deduplicator", stop: () => eventDeduplicator.close() });
     // Consumers start before the app accepts events (their groups must exist first), and stop
     // after it (the stack unwinds in reverse), before the store and the database close.
-    const eventPipeline = await startEventPipeline({ stream: eventStream, databaseUrl: database.url, store, logger });
+    const eventPipeline = await startEventPipeline({
+      stream: eventStream,
+      databaseUrl: database.url,
+      store,
+      logger,
+      runners: { maxDeliveries: env.CASCADE_CONSUMER_MAX_DELIVERIES },
+    });
     stack.push({ name: "event pipeline", stop: () => eventPipeline.stop() });
+
+    // Active model versions: loaded before the app listens (a refused or missing model leaves the
+    // slot empty and never fails the start), then followed via LISTEN/NOTIFY and polling.
+    const metrics = createEngineMetrics();
+    const activeModels = new ActiveModels({
+      db,
+      logger,
+      databaseUrl: database.url,
+      pollIntervalMs: env.CASCADE_MODEL_POLL_MS,
+      onServingChange: (slot, model) => metrics.setServingModel(slot, model ? { kind: model.kind, version: String(model.version) } : null),
+    });
+    await activeModels.start();
+    stack.push({ name: "active models", stop: () => activeModels.stop() });
 
     const app = await buildApp({
       db,
@@ -127,6 +149,11 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
       eventDeduplicator,
       bodyLimitBytes: env.CASCADE_BODY_LIMIT,
       servedFeatureSampleRate: env.CASCADE_SERVED_FEATURE_SAMPLE_RATE,
+      metrics,
+      activeModels,
+      serving: { databaseUrl: database.url },
+      dataDir: env.CASCADE_DATA_DIR,
+      modelUploadLimitBytes: env.CASCADE_MODEL_UPLOAD_LIMIT,
     });
     stack.push({ name: "engine", stop: () => app.close() });
     await app.listen({ host: env.ENGINE_HOST, port: env.ENGINE_PORT });
@@ -135,11 +162,13 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
     let consoleProcess: ConsoleProcess | null = null;
     if (env.CASCADE_CONSOLE) {
       await consoleBuilt;
+      const consoleKey = await provisionConsoleApiKey(db);
       consoleProcess = await startConsole({
         host: env.ENGINE_HOST,
         port: env.CONSOLE_PORT,
         databaseUrl: database.url,
         engineUrl,
+        engineApiKey: consoleKey.key,
         logger,
       });
       stack.push({ name: "console", stop: consoleProcess.stop });

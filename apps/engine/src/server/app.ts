@@ -9,12 +9,18 @@ import { PopularityRanking } from "../recommend/popularityRanking.ts";
 import { PopularityRecommender } from "../recommend/popularityRecommender.ts";
 import { ApiKeyAuthenticator } from "./auth.ts";
 import { registerErrorHandling } from "./errors.ts";
+import { engineMetricsFor } from "./metrics/engineMetricsFor.ts";
+import { registerMetricsRoutes } from "./metrics/metricsRoutes.ts";
+import { registerOpenApiRoutes } from "./openapi/openApiRoutes.ts";
 import type { RouteContext } from "./routeContext.ts";
+import { registerAdminModelRoutes } from "./routes/adminModels.ts";
 import { registerEventRoutes } from "./routes/events.ts";
 import { registerFollowRoutes } from "./routes/follows.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
 import { registerItemRoutes } from "./routes/items.ts";
 import { registerRecommendationRoutes } from "./routes/recommendations.ts";
+import { registerRerankRoutes } from "./routes/rerank.ts";
+import { registerFeedPreviewRoutes } from "./routes/feedPreview.ts";
 import { registerUserRoutes } from "./routes/users.ts";
 
 /** A caller's request id is kept (for tracing across services) only if it is short and plain. */
@@ -49,12 +55,18 @@ export async function buildApp(deps: EngineDeps): Promise<FastifyInstance> {
     startedAt: performance.now(),
   };
 
+  // First: both add app-wide hooks that must see every route registered after them.
+  registerOpenApiRoutes(app, { version: deps.info.version });
+  registerMetricsRoutes(app, engineMetricsFor(deps), { servingModels: () => deps.activeModels?.status() ?? null });
   registerHealthRoutes(app, context);
   registerItemRoutes(app, context);
   registerUserRoutes(app, context);
   registerFollowRoutes(app, context);
   registerEventRoutes(app, context);
-  registerRecommendationRoutes(app, context);
+  const serving = registerRecommendationRoutes(app, context);
+  registerRerankRoutes(app, context, serving);
+  registerFeedPreviewRoutes(app, context, serving);
+  registerAdminModelRoutes(app, context);
 
   app.addHook("onClose", async () => {
     if (ownsRanking) await ranking.stop();
