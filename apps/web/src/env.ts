@@ -16,6 +16,8 @@ export const serverEnvSchema = z.object({
   DATABASE_URL: postgresUrl,
   /** The engine's HTTP API (feed previews and traces go through it). */
   ENGINE_URL: z.url().default("http://127.0.0.1:4000"),
+  /** Admin-scoped engine API key for the engine's admin API (model registration); `cascade start` passes it. */
+  ENGINE_API_KEY: z.string().trim().min(1).optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
 

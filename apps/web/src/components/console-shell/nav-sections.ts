@@ -18,10 +18,10 @@ export type NavSection =
 export const NAV_SECTIONS: readonly NavSection[] = [
   { label: "Overview", icon: "overview", status: "ready", href: "/" },
   { label: "Items", icon: "items", status: "ready", href: "/items" },
-  { label: "Feed debugger", icon: "debugger", status: "soon" },
-  { label: "Rules", icon: "rules", status: "soon" },
+  { label: "Feed debugger", icon: "debugger", status: "ready", href: "/feed" },
+  { label: "Rules", icon: "rules", status: "ready", href: "/rules" },
   { label: "Experiments", icon: "experiments", status: "soon" },
-  { label: "Models", icon: "models", status: "soon" },
+  { label: "Models", icon: "models", status: "ready", href: "/models" },
   { label: "Features", icon: "features", status: "ready", href: "/features" },
   { label: "Events", icon: "events", status: "ready", href: "/events" },
   { label: "API keys", icon: "keys", status: "soon" },

@@ -2,11 +2,14 @@
 import { categoryRouter } from "./routers/category.ts";
 import { eventVolumeRouter } from "./routers/event-volume.ts";
 import { featureRouter } from "./routers/feature.ts";
+import { feedPreviewRouter } from "./routers/feed-preview.ts";
 import { ingestRateRouter } from "./routers/ingest-rate.ts";
 import { itemRouter } from "./routers/item.ts";
+import { modelVersionRouter } from "./routers/model-version.ts";
 import { overviewRouter } from "./routers/overview.ts";
 import { rejectedEventRouter } from "./routers/rejected-event.ts";
 import { rejectionReasonRouter } from "./routers/rejection-reason.ts";
+import { ruleSetRouter } from "./routers/rule-set.ts";
 import { sessionRouter } from "./routers/session.ts";
 import { skewReportRouter } from "./routers/skew-report.ts";
 import { createCallerFactory, createTRPCRouter } from "./trpc.ts";
@@ -22,6 +25,9 @@ export const appRouter = createTRPCRouter({
   ingestRate: ingestRateRouter,
   rejectedEvent: rejectedEventRouter,
   rejectionReason: rejectionReasonRouter,
+  ruleSet: ruleSetRouter,
+  feedPreview: feedPreviewRouter,
+  modelVersion: modelVersionRouter,
 });
 
 export type AppRouter = typeof appRouter;

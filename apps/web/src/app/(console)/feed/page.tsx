@@ -1,0 +1,49 @@
+import { EmptyState, PageHeader } from "@cascade/ui";
+import type { Metadata } from "next";
+import { FeedDebugger, type FeedRequest } from "@/components/feed-debugger/feed-debugger.tsx";
+import { canDebugFeeds } from "@/lib/rules/rule-roles.ts";
+import { requireCurrentUser } from "@/server/auth/current-user.ts";
+import { getServerCaller } from "@/trpc/server.tsx";
+
+export const metadata: Metadata = { title: "Feed debugger" };
+
+type FeedPageProps = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+/** A user's feed on a surface with the engine's full trace; ?user=&surface=&count=&draft=1 pre-fills and runs it. */
+export default async function FeedDebuggerPage({ searchParams }: FeedPageProps) {
+  const user = await requireCurrentUser();
+  const header = (
+    <PageHeader
+      title="Feed debugger"
+      description="Any user's feed, stage by stage: which source found each item, what the filters removed and why, the ranker's predictions, what each rule did, exploration propensities and time per stage."
+    />
+  );
+  if (!canDebugFeeds(user.role)) {
+    return (
+      <>
+        {header}
+        <EmptyState title="Not available for your role" description="The debugger shows users' histories; ask an admin for an engineer, data scientist or product manager role." />
+      </>
+    );
+  }
+  const params = await searchParams;
+  const { surfaces } = await (await getServerCaller()).ruleSet.list();
+  const userId = first(params.user)?.trim() ?? "";
+  const surface = first(params.surface);
+  const count = Number(first(params.count) ?? 20);
+  const defaults: FeedRequest = {
+    userId,
+    surface: surfaces.some((entry) => entry.id === surface) ? surface! : (surfaces[0]?.id ?? "home"),
+    count: Number.isInteger(count) && count >= 1 && count <= 100 ? count : 20,
+    useDraft: first(params.draft) === "1",
+  };
+  const initial = userId ? defaults : null;
+  return (
+    <>
+      {header}
+      <FeedDebugger initial={initial} defaults={defaults} surfaces={surfaces.map((entry) => ({ id: entry.id, name: entry.name, hasDraft: entry.hasDraft }))} />
+    </>
+  );
+}

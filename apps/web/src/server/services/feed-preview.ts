@@ -1,0 +1,79 @@
+// The feed debugger's data: the engine's admin feed preview (a user's page with the full funnel
+// trace and their recent history), optionally dry-running the surface's unpublished draft.
+import "server-only";
+import { feedPreviewResponse, funnelTraceSchema } from "@cascade/core";
+import type { Database } from "@cascade/db";
+import { z } from "zod";
+import { engineRequest } from "../engine/engine-client.ts";
+import { findDraftConfig, RuleSetChangeRefused } from "./rule-set.ts";
+
+/**
+ * The engine's answer with the trace parsed (the shared contract leaves it `unknown`). The trace is
+ * null when the funnel itself failed and the engine answered from its popularity fallback.
+ */
+export const feedPreviewSchema = feedPreviewResponse.extend({ trace: funnelTraceSchema.nullable() });
+export type FeedPreview = z.infer<typeof feedPreviewSchema>;
+
+export const feedPreviewInputSchema = z.object({
+  userId: z.string().trim().min(1, "Enter a user id").max(128),
+  surface: z.string().min(1).max(64),
+  count: z.number().int().min(1).max(100).default(20),
+  /** Dry-run the surface's saved draft instead of what is published. */
+  useDraft: z.boolean().default(false),
+});
+export type FeedPreviewInput = z.infer<typeof feedPreviewInputSchema>;
+
+const itemSummarySchema = z.object({ title: z.string(), category: z.string(), creatorId: z.string().nullable() });
+export type ItemSummary = z.infer<typeof itemSummarySchema>;
+
+export const feedPreviewResultSchema = z.discriminatedUnion("ok", [
+  z.object({
+    ok: z.literal(true),
+    preview: feedPreviewSchema,
+    /** Catalogue facts for the items on screen (served, history, top of the ranked list), by id. */
+    items: z.record(z.string(), itemSummarySchema),
+  }),
+  z.object({ ok: z.literal(false), message: z.string() }),
+]);
+export type FeedPreviewResult = z.infer<typeof feedPreviewResultSchema>;
+
+/** Never throws for engine trouble: an unreachable engine or a refused request is a message. */
+export async function previewFeed(db: Database, input: FeedPreviewInput): Promise<FeedPreviewResult> {
+  let ruleSetConfig: unknown;
+  if (input.useDraft) {
+    try {
+      ruleSetConfig = await findDraftConfig(db, input.surface);
+    } catch (error) {
+      if (error instanceof RuleSetChangeRefused) return { ok: false, message: `The saved draft is not valid: ${error.message}` };
+      throw error;
+    }
+    if (ruleSetConfig === null) return { ok: false, message: `Surface "${input.surface}" has no saved draft to dry-run. Save one on the Rules page first.` };
+  }
+  const result = await engineRequest(
+    {
+      method: "POST",
+      path: "/v1/admin/feed-preview",
+      authenticated: true,
+      body: { userId: input.userId, surface: input.surface, count: input.count, ...(ruleSetConfig === undefined ? {} : { ruleSetConfig }) },
+    },
+    feedPreviewSchema,
+  );
+  if (!result.ok) {
+    const missing = result.status === 404 && result.code !== "not_found";
+    return { ok: false, message: missing ? "This engine has no feed-preview endpoint (POST /v1/admin/feed-preview); update the engine." : result.message };
+  }
+  return { ok: true, preview: result.data, items: await summariseItems(db, result.data) };
+}
+
+/** How many of the ranked list's top items get catalogue facts (the debugger pages through them). */
+const RANKED_ITEMS_DESCRIBED = 300;
+
+async function summariseItems(db: Database, preview: FeedPreview): Promise<Record<string, ItemSummary>> {
+  const ids = new Set<string>([
+    ...preview.response.items.map((item) => item.itemId),
+    ...preview.history.map((event) => event.itemId),
+    ...(preview.trace?.ranked ?? []).slice(0, RANKED_ITEMS_DESCRIBED),
+  ]);
+  const rows = await db.item.findMany({ where: { id: { in: [...ids] } }, select: { id: true, title: true, category: true, creatorId: true } });
+  return Object.fromEntries(rows.map((row) => [row.id, { title: row.title, category: row.category, creatorId: row.creatorId }]));
+}
