@@ -4,13 +4,12 @@
 // Time is `received_at` — when the engine accepted the event — not `occurred_at` (the client's
 // clock): an ingest chart shows what arrived when, late and back-filled events included.
 //
-// Cost. Both statements are one pass with a GROUP BY over (bucket, type): a few hundred rows come
-// back whatever the table size. rejected_events has an index on received_at, so its statement
-// reads only the window. events has NO index on received_at (only on occurred_at), so its
-// statement is a sequential scan of the event log whatever the range, ~1–2 s per 10M rows on
-// two cores; an index (ideally BRIN: the log is appended in roughly received_at order) would
-// make the short ranges read only their window. occurred_at cannot stand in for it: an event
-// received in the window may have occurred at any time before it (offline clients, back-fills).
+// Cost. Dead letters: rejected_events has a B-tree on received_at, so its statement reads only the
+// window. Events: minute and quarter-hour buckets (last hour, last 24 hours, and an "all time"
+// shorter than 45 hours) scan the window of `events` through its BRIN index on received_at. Hour
+// and coarser buckets (last 7 days, longer "all time") read event_counts — exact counts per
+// (occurred day, received hour, type) kept by triggers on events — for the complete hours, plus
+// the window's last, partial hour from events: thousands of rows instead of the whole log.
 import { type Database, EventType } from "@cascade/db";
 import { z } from "zod";
 import {
@@ -60,24 +59,66 @@ function zeroCounts(): CountsByType {
   return Object.fromEntries(EVENT_TYPES.map((type) => [type, 0])) as CountsByType;
 }
 
-type BucketTypeRow = { bucket: Date; type: EventType; events: bigint; first_at: Date };
-type BucketRow = { bucket: Date; events: bigint; first_at: Date };
+type BucketTypeRow = { bucket: Date; type: EventType; events: bigint };
+type BucketRow = { bucket: Date; events: bigint };
 type GroupedRows = { events: BucketTypeRow[]; rejected: BucketRow[] };
 
+const HOUR_MS = 60 * 60 * 1000;
+
 /**
- * An estimate of when the first event was received, to size the "all time" buckets before
- * scanning: the engine refuses events stamped more than an hour ahead of its clock, so an event
- * received at t occurred before t + 1 h, and min(occurred_at) − 1 h is at or before the first
- * receipt. Both minimums are index lookups. A client clock far in the past makes the estimate
- * too early; getIngestRate then corrects the bucket size from what the scan found.
+ * When the first event or dead letter was received, exactly (null when there is none): it sizes
+ * the "all time" buckets and starts the chart. event_counts knows the first receipt to the hour;
+ * the instant inside that hour is looked up in events (a BRIN range read of one hour) only when it
+ * changes the chart: when the bucket size depends on it, or buckets are finer than an hour.
  */
-async function earliestReceivedEstimate(db: Database): Promise<Date | null> {
-  const rows = await db.$queryRaw<{ earliest: Date | null }[]>`
-    SELECT least(
-      (SELECT min(occurred_at) FROM events) - interval '1 hour',
-      (SELECT min(received_at) FROM rejected_events)
-    ) AS earliest`;
-  return rows[0]?.earliest ?? null;
+async function firstReceipt(db: Database, now: Date): Promise<Date | null> {
+  const rows = await db.$queryRaw<{ first_event_hour: Date | null; first_rejected: Date | null }[]>`
+    SELECT (SELECT min(received_hour) FROM event_counts) AS first_event_hour,
+           (SELECT min(received_at) FROM rejected_events) AS first_rejected`;
+  const hour = rows[0]?.first_event_hour ?? null;
+  const rejected = rows[0]?.first_rejected ?? null;
+  if (!hour) return rejected;
+  if (rejected && rejected.getTime() <= hour.getTime()) return rejected;
+  // The first receipt lies in [hour, upper).
+  const upper = Math.min(hour.getTime() + HOUR_MS, rejected?.getTime() ?? Number.POSITIVE_INFINITY);
+  const bucketMs = bucketForSpan(now.getTime() - hour.getTime());
+  // Same bucket size from either end, and whole-hour buckets: the hour gives the same chart.
+  if (bucketMs === bucketForSpan(now.getTime() - upper) && bucketMs % HOUR_MS === 0) return hour;
+  const exact = await db.$queryRaw<{ first_at: Date | null }[]>`
+    SELECT min(received_at) AS first_at FROM events
+    WHERE received_at >= ${hour.toISOString()}::timestamptz AND received_at < ${new Date(hour.getTime() + HOUR_MS).toISOString()}::timestamptz`;
+  const firstEvent = exact[0]?.first_at ?? hour;
+  return rejected && rejected.getTime() < firstEvent.getTime() ? rejected : firstEvent;
+}
+
+/** Events per (bucket, type) received in [from, to) read from `events` (its BRIN index on received_at). */
+function scanEvents(db: Database, from: string, to: string, bucketSeconds: number, origin: string) {
+  return db.$queryRaw<BucketTypeRow[]>`
+    SELECT date_bin(${bucketSeconds} * interval '1 second', received_at, ${origin}::timestamptz) AS bucket,
+           type,
+           count(*) AS events
+    FROM events
+    WHERE received_at >= ${from}::timestamptz AND received_at < ${to}::timestamptz
+    GROUP BY 1, 2`;
+}
+
+/**
+ * Events per (bucket, type) received in [from, to), for buckets of whole hours: complete hours
+ * from event_counts, the partial hour at `to` from events. `from` must be on an hour boundary.
+ */
+async function countHourlyBuckets(db: Database, from: string, to: Date, bucketSeconds: number, origin: string): Promise<BucketTypeRow[]> {
+  const lastHour = new Date(floorToBucket(to.getTime(), HOUR_MS)).toISOString();
+  const [complete, partial] = await Promise.all([
+    db.$queryRaw<BucketTypeRow[]>`
+      SELECT date_bin(${bucketSeconds} * interval '1 second', received_hour, ${origin}::timestamptz) AS bucket,
+             type,
+             sum(events)::bigint AS events
+      FROM event_counts
+      WHERE received_hour >= ${from}::timestamptz AND received_hour < ${lastHour}::timestamptz
+      GROUP BY 1, 2`,
+    scanEvents(db, lastHour, to.toISOString(), bucketSeconds, origin),
+  ]);
+  return [...complete, ...partial];
 }
 
 /** Events per (bucket, type) and dead letters per bucket received in [from, to). */
@@ -86,19 +127,13 @@ async function countByBucket(db: Database, from: Date | null, to: Date, bucketMs
   const toText = to.toISOString();
   const bucketSeconds = bucketMs / 1000;
   const origin = BUCKET_ORIGIN.toISOString();
+  // Hour-sized buckets and larger start on hours (one origin, sizes that divide one another).
+  const hourly = bucketMs % HOUR_MS === 0 && (from === null || floorToBucket(from.getTime(), HOUR_MS) === from.getTime());
   const [events, rejected] = await Promise.all([
-    db.$queryRaw<BucketTypeRow[]>`
-      SELECT date_bin(${bucketSeconds} * interval '1 second', received_at, ${origin}::timestamptz) AS bucket,
-             type,
-             count(*) AS events,
-             min(received_at) AS first_at
-      FROM events
-      WHERE received_at >= ${fromText}::timestamptz AND received_at < ${toText}::timestamptz
-      GROUP BY 1, 2`,
+    hourly ? countHourlyBuckets(db, fromText, to, bucketSeconds, origin) : scanEvents(db, fromText, toText, bucketSeconds, origin),
     db.$queryRaw<BucketRow[]>`
       SELECT date_bin(${bucketSeconds} * interval '1 second', received_at, ${origin}::timestamptz) AS bucket,
-             count(*) AS events,
-             min(received_at) AS first_at
+             count(*) AS events
       FROM rejected_events
       WHERE received_at >= ${fromText}::timestamptz AND received_at < ${toText}::timestamptz
       GROUP BY 1`,
@@ -106,31 +141,12 @@ async function countByBucket(db: Database, from: Date | null, to: Date, bucketMs
   return { events, rejected };
 }
 
-/** The earliest receipt among the rows (Infinity when there are none). */
-function firstReceivedMs(rows: GroupedRows): number {
-  return Math.min(...rows.events.map((row) => row.first_at.getTime()), ...rows.rejected.map((row) => row.first_at.getTime()));
-}
-
 export async function getIngestRate(db: Database, input: IngestRateInput, now = new Date()): Promise<IngestRate> {
   const range: EventRange = input.range;
-  const window = resolveEventWindow(range, now, range === "all" ? await earliestReceivedEstimate(db) : null);
-  let bucketMs = window.bucketMs;
-  let chartFromMs = window.chartFrom.getTime();
-  let rows = await countByBucket(db, window.from, window.to, bucketMs);
-
-  if (range === "all") {
-    // The chart runs from the first receipt, in buckets sized for that span. When the estimate was
-    // right (the usual case) the size is unchanged. Otherwise: coarser buckets are merged below
-    // (sizes divide one another and share one origin, so this is exact); finer ones need a second
-    // pass, which the first receipt bounds below.
-    const firstMs = firstReceivedMs(rows);
-    if (Number.isFinite(firstMs)) {
-      const fitted = bucketForSpan(window.to.getTime() - firstMs);
-      if (fitted < bucketMs) rows = await countByBucket(db, new Date(firstMs), window.to, fitted);
-      bucketMs = fitted;
-      chartFromMs = floorToBucket(firstMs, bucketMs);
-    }
-  }
+  const window = resolveEventWindow(range, now, range === "all" ? await firstReceipt(db, now) : null);
+  const { bucketMs } = window;
+  const chartFromMs = window.chartFrom.getTime();
+  const rows = await countByBucket(db, window.from, window.to, bucketMs);
 
   const buckets = new Map(
     bucketStarts(chartFromMs, window.to.getTime(), bucketMs).map((start) => [

@@ -32,7 +32,9 @@ type OverviewRow = {
 
 export async function getOverview(db: Database): Promise<Overview> {
   // One statement, so all numbers come from one snapshot (events_last_24h never exceeds events).
-  // min/max use the occurred_at index; the 24h count is an index range scan.
+  // The event total sums event_counts (kept exact by triggers on events, updated in the inserting
+  // transaction, so the snapshot sees both alike) instead of counting millions of rows. min/max use
+  // the occurred_at index; the 24h count is an index range scan.
   const rows = await db.$queryRaw<OverviewRow[]>`
     WITH bounds AS (SELECT min(occurred_at) AS first_event_at, max(occurred_at) AS last_event_at FROM events)
     SELECT
@@ -40,7 +42,7 @@ export async function getOverview(db: Database): Promise<Overview> {
       (SELECT count(*) FROM items WHERE available)  AS available_items,
       (SELECT count(*) FROM users)                  AS users,
       (SELECT count(*) FROM creators)               AS creators,
-      (SELECT count(*) FROM events)                 AS events,
+      (SELECT coalesce(sum(events), 0) FROM event_counts)::bigint AS events,
       (SELECT count(*) FROM events, bounds
         WHERE events.occurred_at > bounds.last_event_at - interval '24 hours') AS events_last_24h,
       bounds.first_event_at,
