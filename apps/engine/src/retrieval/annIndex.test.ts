@@ -13,15 +13,16 @@ import { computeItemVectors, computeUserVector, createTwoTowerModel } from "./tw
 import { trainTwoTower } from "./twoTowerTraining.ts";
 import { topK } from "./topK.ts";
 
-const D = 32;
+/** Retrieval vectors: 32 model dimensions + the bias coordinate. */
+const D = 33;
 const world = generateWorld(resolveDemoConfig("small", { endAtMs: Date.UTC(2025, 5, 1) }));
 const { train, validation } = splitByTime(positiveInteractions(generateDemoEvents(world)), world.windowEndMs - 4 * DAY_MS);
 const model = createTwoTowerModel(
-  { users: world.users.count, items: world.items.count, categories: world.categories.count, creators: world.creators.count, dimensions: D },
+  { users: world.users.count, items: world.items.count, categories: world.categories.count, creators: world.creators.count, dimensions: D - 1 },
   { category: world.items.category, creator: world.items.creator },
 );
-trainTwoTower(model, train, validation, { epochs: 3, temperature: 0.3, maxValidationUsers: 50 });
-const itemVectors = computeItemVectors(model);
+trainTwoTower(model, train, validation, { epochs: 3, maxValidationUsers: 50 });
+const itemVectors = computeItemVectors(model, world.windowEndMs - 4 * DAY_MS);
 
 // Queries: the user vectors the engine would send (every user with training history).
 const histories = buildUserHistories(train, world.users.count);
