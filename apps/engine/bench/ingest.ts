@@ -23,10 +23,12 @@
 //   (INFO cpu / commandstats deltas over the window, commands run inside scripts included, the
 //   EVALSHA calls themselves not; server-wide, so point --redis at a redis-server of your own,
 //   e.g. `redis-server --port 6391 --save ''`, when others share the default one);
+// - per accepted event: the CPU µs of the PostgreSQL backends serving the benchmark's database
+//   (event log, users, rollups; /proc of the backends in pg_stat_activity, so a local server only);
 // - per consumer group: batches, entries, failed attempts, poison entries quarantined (JSON only).
 // Everything goes to bench-results/ingest.json. Timings on a shared 2-core machine are noisy:
 // compare figures from one run, and runs made back to back.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -192,12 +194,14 @@ async function drive(engine: { url: string; authorization: string; db: Database;
   const logRowsAtStart = pipeline.stats().eventLog.inserted;
   pipeline.freshness.reset();
   const redisAtStart = await redisServerStats(redis);
+  const postgresAtStart = await postgresBackendCpuSeconds(databaseUrl);
   const cpuAtStart = process.cpuUsage();
   await sleep(settings.durationS * 1000);
   const windowEnd = Date.now();
   const logRowsAtEnd = pipeline.stats().eventLog.inserted;
   const cpu = process.cpuUsage(cpuAtStart);
   const redisAtEnd = await redisServerStats(redis);
+  const postgresAtEnd = await postgresBackendCpuSeconds(databaseUrl);
   const freshness = pipeline.freshness.summary();
   const groupsAtEnd = await pipeline.status();
   const loadAverageAtEnd = loadavg()[0]!;
@@ -271,6 +275,12 @@ async function drive(engine: { url: string; authorization: string; db: Database;
           .sort((a, b) => b[1] - a[1]),
       ),
     },
+    postgresBackends: postgresAtStart === null || postgresAtEnd === null ? null : {
+      what: "CPU of the PostgreSQL backends connected to the benchmark's database (event log, rollups, catalogue), from /proc",
+      cpuSeconds: postgresAtEnd - postgresAtStart,
+      coresUsed: (postgresAtEnd - postgresAtStart) / windowSeconds,
+      microsecondsPerAcceptedEvent: acceptedInWindow > 0 ? ((postgresAtEnd - postgresAtStart) * 1e6) / acceptedInWindow : null,
+    },
     targets: { acceptedEventsPerSecond: 20_000, freshnessP99Ms: 1_000 },
   };
 }
@@ -291,6 +301,7 @@ function printSummary(r: Results): void {
     `      ratio                    ${r.ceiling.acceptedEventsPerXadd === null ? "n/a" : r.ceiling.acceptedEventsPerXadd.toFixed(3)} accepted events per raw XADD`,
     `    engine process CPU         ${r.engineProcessCpu.coresUsed.toFixed(2)} cores, ${r.engineProcessCpu.microsecondsPerAcceptedEvent?.toFixed(0) ?? "n/a"} µs per accepted event (HTTP + consumers + load worker)`,
     `    Redis server CPU           ${r.redisServer.coresUsed.toFixed(2)} cores, ${r.redisServer.microsecondsPerAcceptedEvent?.toFixed(1) ?? "n/a"} µs and ${r.redisServer.commandsPerAcceptedEvent?.toFixed(2) ?? "n/a"} commands per accepted event (commands run inside scripts included, the script calls themselves not)`,
+    `    PostgreSQL backends CPU    ${r.postgresBackends === null ? "n/a (server not on this machine, or /proc unreadable)" : `${r.postgresBackends.coresUsed.toFixed(2)} cores, ${r.postgresBackends.microsecondsPerAcceptedEvent?.toFixed(1) ?? "n/a"} µs per accepted event`}`,
     `    load average (1 min)       ${r.machine.loadAverage.atStart.toFixed(1)} → ${r.machine.loadAverage.atEnd.toFixed(1)} (other work on the machine skews every figure above)`,
     `  written to ${values.out}`,
     "",
@@ -325,6 +336,34 @@ async function redisServerStats(client: Redis): Promise<{ cpuSeconds: number; co
     if (name !== "evalsha" && name !== "eval") commands += calls;
   }
   return { cpuSeconds: cpuField("used_cpu_user") + cpuField("used_cpu_sys"), commands, byCommand };
+}
+
+/**
+ * CPU seconds (user + system) of the PostgreSQL backends serving the benchmark's database, read
+ * from /proc; null when the server is not on this machine (or /proc is unreadable). The engine's
+ * pools keep their connections, so the same backends are read at both ends of the window.
+ */
+async function postgresBackendCpuSeconds(url: string): Promise<number | null> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    let ticks = 0;
+    for (const { pid } of rows) {
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
+      if (stat === null) continue;
+      // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    // Linux's USER_HZ (`getconf CLK_TCK`) is 100 on every mainstream kernel.
+    return rows.length > 0 ? ticks / 100 : null;
+  } catch (error) {
+    process.stderr.write(`PostgreSQL backend CPU not readable: ${error instanceof Error ? error.message : String(error)}\n`);
+    return null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 async function loadCatalogue(url: string, count: number): Promise<void> {

@@ -124,6 +124,7 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
       store,
       logger,
       runners: { maxDeliveries: env.CASCADE_CONSUMER_MAX_DELIVERIES },
+      featureLedgerRetentionMs: env.CASCADE_FEATURE_LEDGER_RETENTION_MS,
     });
     stack.push({ name: "event pipeline", stop: () => eventPipeline.stop() });
 

@@ -36,6 +36,13 @@ export type EventPipelineOptions = {
   consumerName?: string;
   /** The online feature writer (default: the feature registry's). */
   writeFeatures?: OnlineFeatureWriter;
+  /**
+   * How long the default writer's per-entity ledgers remember applied event ids (default 48 h). A
+   * redelivery later than this is applied again, so keep it above the longest time an entry can
+   * stay pending (a consumer outage); shorter saves Redis memory: each entity's ledger holds every
+   * event id it saw in the period (≈ 2 × events/s × retention ids in all).
+   */
+  featureLedgerRetentionMs?: number;
   /** Runner settings, for both groups (see consumerRunner.ts for defaults). */
   runners?: RunnerSettings;
   /**
@@ -83,7 +90,12 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
     }
   };
   const freshness = new FreshnessHistogram();
-  const features = createFeatureConsumer({ store, freshness, ...(options.writeFeatures ? { write: options.writeFeatures } : {}) });
+  const features = createFeatureConsumer({
+    store,
+    freshness,
+    ...(options.writeFeatures ? { write: options.writeFeatures } : {}),
+    ...(options.featureLedgerRetentionMs === undefined ? {} : { ledgerRetentionMs: options.featureLedgerRetentionMs }),
+  });
 
   const runners: ConsumerRunner[] = [];
   for (const [group, handler] of [

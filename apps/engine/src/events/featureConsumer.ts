@@ -15,11 +15,15 @@ export type FeatureConsumerOptions = {
   freshness: FreshnessHistogram;
   /** The writer; the feature registry's by default (tests inject failing or counting ones). */
   write?: OnlineFeatureWriter;
+  /** For the default writer: how long each entity's ledger remembers applied event ids (see onlineFeatureWriter.ts). */
+  ledgerRetentionMs?: number;
   now?: () => number;
 };
 
 export function createFeatureConsumer(options: FeatureConsumerOptions): ConsumerHandler {
-  const write = options.write ?? applyEventsToOnlineStore;
+  const { ledgerRetentionMs } = options;
+  const write: OnlineFeatureWriter =
+    options.write ?? (ledgerRetentionMs === undefined ? applyEventsToOnlineStore : (store, events, now) => applyEventsToOnlineStore(store, events, now, { ledgerRetentionMs }));
   const now = options.now ?? Date.now;
   return async ({ events }) => {
     await write(options.store, events, new Date(now()));

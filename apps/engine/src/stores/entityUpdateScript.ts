@@ -9,114 +9,136 @@
 // One call carries a list of updates: on Redis Cluster one entity's (one hash tag, one slot), on a
 // single node several entities'. The updates run in order, exactly as if each were its own call.
 //
-// Encoding. The whole call travels as ONE JSON argument (ARGV[1]), decoded by Redis's bundled
-// cjson: building and sending dozens of small arguments per entity cost the engine more CPU
-// (allocation, garbage collection, protocol framing) than the writes cost Redis. KEYS holds the
-// first key of every update, which declares the call's slot(s) for routing; every other key an
-// update names shares that key's hash tag (`prefix` below is `cascade:{tag}:`), so the call never
-// leaves those slots. Amounts and scores travel as strings (exact decimal round trip); integers
-// (expiries, times, counts) as JSON numbers, which Redis prints back exactly.
+// Encoding. KEYS declares every key the call touches (each once), as Redis requires of scripts
+// (Cluster routing, ACL key checks), and the updates name keys by their index in KEYS. The updates
+// travel as ONE argument (ARGV[1]): a FLAT JSON array decoded by Redis's bundled cjson. One
+// argument, because building and sending dozens of small arguments per entity cost the engine more
+// CPU (allocation, garbage collection, protocol framing) than the writes cost Redis; flat, because
+// decoding is dominated by building Lua tables: the nested form (a table per update, op, field
+// list) cost Redis ≈ 12 µs per entity update to decode, the flat one ≈ 5 µs.
+// Scores and fractional amounts travel as strings (exact decimal round trip); integers (key
+// indexes, counts, expiries, times, whole amounts) as JSON numbers, which Redis prints back exactly.
 //
-//   ARGV[1] = [update, …]
-//   update  = [prefix, ledger, [op, …]]          every key below is prefix .. name
-//   ledger  = 0 (none) | [name, [id, …], atMs, pruneBound, ttlMs]   (pruneBound -1 → no upkeep)
-//   op      = ["D", name, [field, …]]                                   HDEL
-//           | ["I", name, ttlMs, whenCreated, [field, by, clears, …]]   HINCRBYFLOAT each field;
-//               clears = 0 | [field, …] deleted when that field was created; PEXPIRE when ttlMs > 0
-//               and (whenCreated = 0 or some field was created)
-//           | ["Z", name, member, score, keep, ttlMs]                   ZADD GT; when it added the
-//               member, keep the `keep` highest; PEXPIRE when ttlMs > 0
+// A whole amount is added with HINCRBY, a fractional one with HINCRBYFLOAT: the integer command
+// costs Redis about half (no long-double parse and print, no rewrite for propagation), and most
+// increments are whole (counts). When the field already holds a fraction (or the sum would leave
+// int64), HINCRBY fails without writing and the script falls back to HINCRBYFLOAT: the same sum.
+//
+// ARGV[1] is the concatenation of the updates, each:
+//   ledger, opsLength, op…      ledger = 0 (none) | key, idCount, id…, atMs, pruneBound, ttlMs
+//                               (pruneBound -1 → no upkeep); opsLength = how many array elements
+//                               the ops take (to skip them when the ledger says "seen")
+//   op = "D", key, n, field×n                                         HDEL
+//      | "I", key, ttlMs, whenCreated, n, (field, by, c, clear×c)×n   HINCRBY(FLOAT) each field;
+//            the c clears are deleted when that field was created; PEXPIRE when ttlMs > 0 and
+//            (whenCreated = 0 or some field was created)
+//      | "Z", key, member, score, keep, ttlMs                          ZADD GT; when it added the
+//            member, keep the `keep` highest; PEXPIRE when ttlMs > 0
 // Returns one integer per update: 1 applied, 0 duplicate (every id seen), 2 partial (some seen;
 // nothing changed).
 import { hashTagOf, type EntityUpdate, type StoreKey } from "./onlineStore.ts";
 
 export const ENTITY_UPDATE_SCRIPT = `
 local CHUNK = 500
-local function zmscore_seen(key, ids)
+-- a[first .. last] as arguments of one command per CHUNK elements (unpack has a stack limit).
+local function zmscore_seen(key, a, first, last)
   local seen = 0
-  for first = 1, #ids, CHUNK do
-    local scores = redis.call('ZMSCORE', key, unpack(ids, first, math.min(first + CHUNK - 1, #ids)))
+  for from = first, last, CHUNK do
+    local scores = redis.call('ZMSCORE', key, unpack(a, from, math.min(from + CHUNK - 1, last)))
     for j = 1, #scores do
       if scores[j] then seen = seen + 1 end
     end
   end
   return seen
 end
-local function zadd_all(key, score, ids)
-  for first = 1, #ids, CHUNK do
+local function zadd_all(key, score, a, first, last)
+  for from = first, last, CHUNK do
     local args = {}
-    for j = first, math.min(first + CHUNK - 1, #ids) do
+    for j = from, math.min(from + CHUNK - 1, last) do
       args[#args + 1] = score
-      args[#args + 1] = ids[j]
+      args[#args + 1] = a[j]
     end
     redis.call('ZADD', key, unpack(args))
   end
 end
-local function hdel_all(key, fields)
-  for first = 1, #fields, CHUNK do
-    redis.call('HDEL', key, unpack(fields, first, math.min(first + CHUNK - 1, #fields)))
+local function hdel_all(key, a, first, last)
+  for from = first, last, CHUNK do
+    redis.call('HDEL', key, unpack(a, from, math.min(from + CHUNK - 1, last)))
   end
 end
 
-local updates = cjson.decode(ARGV[1])
+local a = cjson.decode(ARGV[1])
 local results = {}
-for u = 1, #updates do
-  local update = updates[u]
-  local prefix = update[1]
-  local ledger = update[2]
+local i = 1
+while i <= #a do
   local outcome = 1
+  local ledger = a[i]
+  i = i + 1
   if ledger ~= 0 then
-    local lkey = prefix .. ledger[1]
-    local ids = ledger[2]
-    if #ids == 1 then
-      if redis.call('ZADD', lkey, 'NX', ledger[3], ids[1]) == 0 then outcome = 0 end
+    local lkey = KEYS[ledger]
+    local count = a[i]
+    local first, last = i + 1, i + count
+    local atMs, bound, ttlMs = a[last + 1], a[last + 2], a[last + 3]
+    i = last + 4
+    if count == 1 then
+      if redis.call('ZADD', lkey, 'NX', atMs, a[first]) == 0 then outcome = 0 end
     else
-      local seen = zmscore_seen(lkey, ids)
-      if seen == #ids then
+      local seen = zmscore_seen(lkey, a, first, last)
+      if seen == count then
         outcome = 0
       elseif seen > 0 then
         outcome = 2
       else
-        zadd_all(lkey, ledger[3], ids)
+        zadd_all(lkey, atMs, a, first, last)
       end
     end
-    if outcome == 1 and ledger[4] >= 0 then
-      redis.call('ZREMRANGEBYSCORE', lkey, '-inf', '(' .. ledger[4])
-      redis.call('PEXPIRE', lkey, ledger[5])
+    if outcome == 1 and bound >= 0 then
+      redis.call('ZREMRANGEBYSCORE', lkey, '-inf', '(' .. bound)
+      redis.call('PEXPIRE', lkey, ttlMs)
     end
   end
-  if outcome == 1 then
-    local ops = update[3]
-    for o = 1, #ops do
-      local op = ops[o]
-      local kind = op[1]
-      local key = prefix .. op[2]
-      if kind == 'D' then
-        hdel_all(key, op[3])
-      elseif kind == 'I' then
-        local created = false
-        local fields = op[5]
-        for j = 1, #fields, 3 do
-          local by = tonumber(fields[j + 1])
-          local value = tonumber(redis.call('HINCRBYFLOAT', key, fields[j], fields[j + 1]))
-          if math.abs(value - by) <= 1e-9 * math.abs(by) then
-            created = true
-            local clears = fields[j + 2]
-            if clears ~= 0 then hdel_all(key, clears) end
-          end
+  local opsEnd = i + a[i]
+  i = i + 1
+  if outcome ~= 1 then i = opsEnd + 1 end
+  while i <= opsEnd do
+    local kind = a[i]
+    local key = KEYS[a[i + 1]]
+    if kind == 'I' then
+      local ttlMs, whenCreated, n = a[i + 2], a[i + 3], a[i + 4]
+      i = i + 5
+      local created = false
+      for _ = 1, n do
+        local field, by, clears = a[i], a[i + 1], a[i + 2]
+        local value
+        if type(by) == 'number' then
+          value = redis.pcall('HINCRBY', key, field, by)
+          if type(value) == 'table' then value = tonumber(redis.call('HINCRBYFLOAT', key, field, by)) end
+        else
+          value = tonumber(redis.call('HINCRBYFLOAT', key, field, by))
+          by = tonumber(by)
         end
-        if op[3] > 0 and (op[4] == 0 or created) then redis.call('PEXPIRE', key, op[3]) end
-      elseif kind == 'Z' then
-        if redis.call('ZADD', key, 'GT', op[4], op[3]) == 1 then
-          redis.call('ZREMRANGEBYRANK', key, 0, -op[5] - 1)
+        if math.abs(value - by) <= 1e-9 * math.abs(by) then
+          created = true
+          if clears > 0 then hdel_all(key, a, i + 3, i + 2 + clears) end
         end
-        if op[6] > 0 then redis.call('PEXPIRE', key, op[6]) end
-      else
-        return redis.error_reply('unknown entity update op ' .. tostring(kind))
+        i = i + 3 + clears
       end
+      if ttlMs > 0 and (whenCreated == 0 or created) then redis.call('PEXPIRE', key, ttlMs) end
+    elseif kind == 'Z' then
+      if redis.call('ZADD', key, 'GT', a[i + 3], a[i + 2]) == 1 then
+        redis.call('ZREMRANGEBYRANK', key, 0, -a[i + 4] - 1)
+      end
+      if a[i + 5] > 0 then redis.call('PEXPIRE', key, a[i + 5]) end
+      i = i + 6
+    elseif kind == 'D' then
+      local n = a[i + 2]
+      if n > 0 then hdel_all(key, a, i + 3, i + 2 + n) end
+      i = i + 3 + n
+    else
+      return redis.error_reply('unknown entity update op ' .. tostring(kind))
     end
   end
-  results[u] = outcome
+  results[#results + 1] = outcome
 end
 return results
 `;
@@ -124,43 +146,72 @@ return results
 /** Script reply code → outcome. */
 export const OUTCOME_OF_CODE = ["duplicate", "applied", "partial"] as const;
 
+/** Array elements already in JSON form (quoted strings, numbers), for `join(",")`. */
+export type JsonTokens = (string | number)[];
+
+/** A string as a JSON token; counter fields, ids and clears are plain ASCII, so the quoting is usually trivial. */
+function quoted(value: string): string {
+  return SAFE_JSON_STRING.test(value) ? `"${value}"` : JSON.stringify(value);
+}
+const SAFE_JSON_STRING = /^[\w:|.-]*$/;
+
 /**
- * The update as the script's JSON value, or undefined when it names no key (nothing to do or to
- * remember), and the (namespaced) key that declares the update's slot. `namespace` is prepended
- * to every StoreKey.
+ * Appends the update's elements of the script's flat JSON array to `out`; false (nothing appended)
+ * when it names no key (nothing to do or to remember). `keyIndex` gives a StoreKey's 1-based
+ * position in the call's KEYS, adding it there (namespaced). Tokens go into one array per call,
+ * joined once: concatenating thousands of small strings instead cost the engine more in garbage
+ * collection than the rest of the encoding.
  */
-export function encodeEntityUpdate(update: EntityUpdate, namespace: string): { json: string; slotKey: string } | undefined {
+export function encodeEntityUpdate(update: EntityUpdate, keyIndex: (key: StoreKey) => number, out: JsonTokens): boolean {
+  const start = out.length;
   const ledger = update.ledger;
-  const firstKey = ledger?.key ?? update.hashDeletes?.[0]?.key ?? update.hashIncrements?.[0]?.key ?? update.sortedSetMaxes?.[0]?.key;
-  if (firstKey === undefined) return undefined;
-  // `{tag}:` is shared by every key of the update (assertEntityUpdate checked it); ops carry the rest.
-  const nameStart = firstKey.indexOf("}") + 2;
-  const name = (key: StoreKey) => JSON.stringify(key.slice(nameStart));
-  const ops: string[] = [];
+  if (ledger) {
+    out.push(keyIndex(ledger.key), ledger.ids.length);
+    for (const id of ledger.ids) out.push(quoted(id));
+    out.push(ledger.atMs, (ledger.maintain ?? true) ? Math.max(0, ledger.atMs - ledger.retentionMs) : -1, ledger.retentionMs);
+  } else {
+    out.push(0);
+  }
+  // opsLength: how many elements the ops take (the script skips them on a duplicate); filled in below.
+  const opsLengthAt = out.length;
+  out.push(0);
   for (const { key, fields } of update.hashDeletes ?? []) {
-    if (fields.length > 0) ops.push(`["D",${name(key)},${JSON.stringify(fields)}]`);
+    if (fields.length === 0) continue;
+    out.push('"D"', keyIndex(key), fields.length);
+    for (const field of fields) out.push(quoted(field));
   }
   for (const { key, increments, ttlMs, expireWhen, clearWhenCreated } of update.hashIncrements ?? []) {
-    let fields = "";
+    const head = out.length;
+    out.push('"I"', 0, ttlMs ?? 0, expireWhen === "created" ? 1 : 0, 0);
+    let count = 0;
     for (const field in increments) {
-      const clears = clearWhenCreated?.[field];
-      fields += `${fields === "" ? "" : ","}${JSON.stringify(field)},"${increments[field]}",${clears && clears.length > 0 ? JSON.stringify(clears) : "0"}`;
+      const clears = clearWhenCreated?.[field] ?? NO_CLEARS;
+      const by = increments[field]!;
+      // Whole amounts as JSON numbers (→ HINCRBY), fractions as strings (→ HINCRBYFLOAT); see the header.
+      out.push(quoted(field), Number.isSafeInteger(by) ? by : `"${by}"`, clears.length);
+      for (const clear of clears) out.push(quoted(clear));
+      count += 1;
     }
-    if (fields === "") continue;
-    ops.push(`["I",${name(key)},${ttlMs ?? 0},${expireWhen === "created" ? 1 : 0},[${fields}]]`);
+    if (count === 0) {
+      out.length = head;
+      continue;
+    }
+    out[head + 1] = keyIndex(key);
+    out[head + 4] = count;
   }
   for (const { key, member, score, keep, ttlMs } of update.sortedSetMaxes ?? []) {
-    ops.push(`["Z",${name(key)},${JSON.stringify(member)},"${score}",${keep},${ttlMs ?? 0}]`);
+    out.push('"Z"', keyIndex(key), quoted(member), `"${score}"`, keep, ttlMs ?? 0);
   }
-  if (!ledger && ops.length === 0) return undefined;
-  let ledgerJson = "0";
-  if (ledger) {
-    const bound = (ledger.maintain ?? true) ? Math.max(0, ledger.atMs - ledger.retentionMs) : -1;
-    ledgerJson = `[${name(ledger.key)},${JSON.stringify(ledger.ids)},${ledger.atMs},${bound},${ledger.retentionMs}]`;
+  const opsLength = out.length - opsLengthAt - 1;
+  if (!ledger && opsLength === 0) {
+    out.length = start;
+    return false;
   }
-  const slotKey = namespace + firstKey;
-  return { json: `[${JSON.stringify(slotKey.slice(0, namespace.length + nameStart))},${ledgerJson},[${ops.join(",")}]]`, slotKey };
+  out[opsLengthAt] = opsLength;
+  return true;
 }
+
+const NO_CLEARS: readonly string[] = [];
 
 /** The hash tag of the first key an update names (all its keys share it); undefined when it names none. */
 export function hashTagOfUpdate(update: EntityUpdate): string | undefined {

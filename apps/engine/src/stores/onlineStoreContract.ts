@@ -346,6 +346,26 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
         expect(await store.ttl(key("decay"))).toBeGreaterThan(0);
       });
 
+      it("adds whole and fractional amounts to the same field exactly, in any order, and detects creation by either", async () => {
+        const key = freshEntity();
+        const increment = (field: string, by: number) => ({
+          hashIncrements: [{ key: key("counts"), increments: { [field]: by }, ttlMs: 60_000, expireWhen: "created" as const, clearWhenCreated: { [field]: ["stale"] } }],
+        });
+        await store.writeHashes([{ key: key("counts"), values: { stale: 1 } }]);
+        // Created by a whole amount: clears "stale"; then a fraction, then whole amounts on a fractional value.
+        await store.applyUpdates([increment("a", 2), increment("a", 0.5), increment("a", 3), increment("a", -1)]);
+        expect(await store.readHashes([key("counts")])).toEqual([{ a: 4.5 }]);
+        expect(await store.ttl(key("counts"))).toBeGreaterThan(0);
+        await store.writeHashes([{ key: key("counts"), values: { stale: 1 } }]);
+        // Created by a fraction; whole amounts after it, beyond 2^31, and a sum back to a whole number.
+        await store.applyUpdates([increment("b", 0.25), increment("b", 3_000_000_000), increment("b", 0.75), increment("b", 7)]);
+        expect(await store.readHashes([key("counts")])).toEqual([{ a: 4.5, b: 3_000_000_008 }]);
+        // A whole amount that creates a field still clears.
+        await store.writeHashes([{ key: key("counts"), values: { stale: 1 } }]);
+        await store.applyUpdates([increment("c", 1)]);
+        expect(await store.readHashes([key("counts")])).toEqual([{ a: 4.5, b: 3_000_000_008, c: 1 }]);
+      });
+
       it("trims a sorted set when a write adds a member", async () => {
         const key = freshEntity();
         const write = (member: string, score: number) => ({ sortedSetMaxes: [{ key: key("recent"), member, score, keep: 2 }] });

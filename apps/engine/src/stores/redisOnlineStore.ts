@@ -15,7 +15,7 @@
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Logger } from "pino";
 import { closeRedis, connectRedis, errorMessage } from "../redis/redisConnection.ts";
-import { encodeEntityUpdate, ENTITY_UPDATE_SCRIPT, hashTagOfUpdate, OUTCOME_OF_CODE } from "./entityUpdateScript.ts";
+import { encodeEntityUpdate, ENTITY_UPDATE_SCRIPT, hashTagOfUpdate, OUTCOME_OF_CODE, type JsonTokens } from "./entityUpdateScript.ts";
 import {
   assertCount,
   assertEntityUpdate,
@@ -45,40 +45,57 @@ export type RedisOnlineStoreOptions = {
   connectTimeoutMs?: number;
   /** Fail a command that has no reply after this long (ms); request-path reads must stay fast. */
   commandTimeoutMs?: number;
+  /**
+   * The same for the feature writer's entity updates (`applyUpdates`), which run on a connection
+   * of their own (default 10 s). A busy machine delays a large script call's reply by more than a
+   * request-path read may wait; timing it out only makes the consumer retry the batch (the ledger
+   * skips what was applied), adding load exactly when there is too much. A connection of its own
+   * also keeps request-path reads from queueing behind the writer's calls.
+   */
+  writeCommandTimeoutMs?: number;
 };
 
 /** Connects (or throws OnlineStoreError) and returns the store. */
 export async function createRedisOnlineStore(options: RedisOnlineStoreOptions): Promise<OnlineStore> {
-  const client = await connectRedis(
-    // Request-path reads must stay fast: a shorter command timeout than the pipeline's default.
-    { ...options, commandTimeoutMs: options.commandTimeoutMs ?? 1_000 },
-    (message, cause) => new OnlineStoreError(message, { cause }),
-  );
-  client.defineCommand(ENTITY_UPDATE_COMMAND, { lua: ENTITY_UPDATE_SCRIPT });
-  return new RedisOnlineStore(client);
+  const toError = (message: string, cause: unknown) => new OnlineStoreError(message, { cause });
+  // Request-path reads must stay fast: a shorter command timeout than the pipeline's default.
+  const client = await connectRedis({ ...options, commandTimeoutMs: options.commandTimeoutMs ?? 1_000 }, toError);
+  let writer: Redis;
+  try {
+    writer = await connectRedis({ ...options, commandTimeoutMs: options.writeCommandTimeoutMs ?? 10_000 }, toError);
+  } catch (error) {
+    await closeRedis(client);
+    throw error;
+  }
+  writer.defineCommand(ENTITY_UPDATE_COMMAND, { lua: ENTITY_UPDATE_SCRIPT });
+  return new RedisOnlineStore(client, writer);
 }
 
 /** Registered with defineCommand: ioredis sends EVALSHA and falls back to EVAL when the script is not loaded. */
 const ENTITY_UPDATE_COMMAND = "cascadeApplyEntityUpdate";
 /**
- * Bounds on one script call (it blocks Redis while it runs): entities, and JSON characters before
- * the next update. Several entities per call halves engine CPU on a single Redis node; on Redis Cluster a
+ * Bounds on one script call (it blocks Redis while it runs): entities, and JSON array elements
+ * before the next update. Several entities per call halves engine CPU on a single Redis node; on Redis Cluster a
  * call's keys must share one slot, so a cluster client has to use 1 (one entity = one hash tag).
  */
 const ENTITIES_PER_CALL = 64;
-const JSON_CHARS_PER_CALL = 64_000;
+const TOKENS_PER_CALL = 8_000;
 const CALLS_PER_ROUND_TRIP = 8;
 type WithEntityUpdateCommand = { [ENTITY_UPDATE_COMMAND]: (numberOfKeys: number, ...keysAndArgs: string[]) => unknown };
 
 class RedisOnlineStore implements OnlineStore {
-  constructor(private readonly client: Redis) {}
+  constructor(
+    private readonly client: Redis,
+    /** The feature writer's connection (entity updates), with its longer command timeout. */
+    private readonly writer: Redis,
+  ) {}
 
   async ping(): Promise<void> {
     await this.pipeline((pipeline) => pipeline.ping());
   }
 
   async close(): Promise<void> {
-    await closeRedis(this.client);
+    await Promise.all([closeRedis(this.client), closeRedis(this.writer)]);
   }
 
   async readHashes(keys: readonly StoreKey[], fields?: readonly string[]): Promise<NumericHash[]> {
@@ -213,7 +230,7 @@ class RedisOnlineStore implements OnlineStore {
     for (const update of updates) assertEntityUpdate(update);
     // The updates of one entity (hash tag) go to one script call, in order: each still runs
     // atomically and at most once, as if it were its own call. On this single-node client a call
-    // also carries several entities (bounded by ENTITIES_PER_CALL and JSON_CHARS_PER_CALL), which
+    // also carries several entities (bounded by ENTITIES_PER_CALL and TOKENS_PER_CALL), which
     // saves most of the per-command cost in the client and in Redis; a Redis Cluster client would
     // start a new call whenever the hash tag (slot) changes.
     const entities = new Map<string, number[]>();
@@ -226,23 +243,21 @@ class RedisOnlineStore implements OnlineStore {
       else entities.set(tag, [index]);
     });
     const outcomes: UpdateOutcome[] = updates.map(() => "applied");
-    type Call = { parts: string[]; keys: Set<string>; updates: number[]; chars: number; entities: number };
+    type Call = { tokens: JsonTokens; keys: string[]; updates: number[]; entities: number };
     const calls: Call[] = [];
     let call: Call | undefined;
+    // KEYS of the call being built, by 1-based position. A key may repeat (an entity's updates each
+    // declare theirs): Redis allows that, and it is cheaper than looking every key up.
+    const keyIndex = (key: StoreKey): number => call!.keys.push(KEY_NAMESPACE + key);
     for (const indexes of entities.values()) {
       if (!call || call.entities >= ENTITIES_PER_CALL) call = undefined;
       for (const index of indexes) {
-        const encoded = encodeEntityUpdate(updates[index]!, KEY_NAMESPACE);
-        if (!encoded) continue;
         // A busy entity may continue in the next call (still in order): bounds the script's run time.
-        if (!call || call.chars >= JSON_CHARS_PER_CALL) {
-          call = { parts: [], keys: new Set(), updates: [], chars: 0, entities: 0 };
+        if (!call || call.tokens.length >= TOKENS_PER_CALL) {
+          call = { tokens: [], keys: [], updates: [], entities: 0 };
           calls.push(call);
         }
-        call.parts.push(encoded.json);
-        call.keys.add(encoded.slotKey);
-        call.chars += encoded.json.length;
-        call.updates.push(index);
+        if (encodeEntityUpdate(updates[index]!, keyIndex, call.tokens)) call.updates.push(index);
       }
       if (call) call.entities += 1;
     }
@@ -257,8 +272,8 @@ class RedisOnlineStore implements OnlineStore {
       replies.push(
         ...(await this.pipeline((pipeline) => {
           const scripted = pipeline as unknown as WithEntityUpdateCommand;
-          for (const { parts, keys } of chunk) scripted[ENTITY_UPDATE_COMMAND](keys.size, ...keys, `[${parts.join(",")}]`);
-        })),
+          for (const { tokens, keys } of chunk) scripted[ENTITY_UPDATE_COMMAND](keys.length, ...keys, `[${tokens.join(",")}]`);
+        }, this.writer)),
       );
     }
     sent.forEach((entry, reply) => {
@@ -314,8 +329,8 @@ class RedisOnlineStore implements OnlineStore {
   }
 
   /** Sends the queued commands in one round trip; any failure becomes an OnlineStoreError. */
-  private async pipeline(queue: (pipeline: ChainableCommander) => unknown): Promise<unknown[]> {
-    const pipeline = this.client.pipeline();
+  private async pipeline(queue: (pipeline: ChainableCommander) => unknown, client: Redis = this.client): Promise<unknown[]> {
+    const pipeline = client.pipeline();
     queue(pipeline);
     let replies: [Error | null, unknown][] | null;
     try {
