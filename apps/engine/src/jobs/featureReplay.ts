@@ -16,6 +16,7 @@ import type { ItemCategoryLookup } from "../features/itemCategories.ts";
 import { readOnlineFeatures, type ItemFeatureVector } from "../features/onlineFeatureReader.ts";
 import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
 import { featureRegistry, type FeatureRegistry } from "../features/registry.ts";
+import { withMemoizedUserFeatures } from "./userFeatureMemo.ts";
 
 export type FeatureReplayOptions = { itemCategories: ItemCategoryLookup; registry?: FeatureRegistry };
 
@@ -25,7 +26,7 @@ export class FeatureReplay {
   private readonly registry: FeatureRegistry;
 
   constructor(private readonly options: FeatureReplayOptions) {
-    this.registry = options.registry ?? featureRegistry;
+    this.registry = withMemoizedUserFeatures(options.registry ?? featureRegistry);
     // Expired-key sweeps follow the replay clock too; once an hour of wall time is plenty.
     this.store = createMemoryOnlineStore({ now: () => this.clockMs, sweepIntervalMs: 3_600_000 });
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { csvField, openTableWriter, type ColumnSpec } from "./tableWriters.ts";
+import { csvField, openTableWriter, tableFormats, type ColumnSpec } from "./tableWriters.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "cascade-table-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,5 +35,25 @@ describe("table writers", () => {
     await writer.write({ id: "b", note: null, at: Date.UTC(2026, 0, 2), score: 2 });
     await writer.close();
     expect(JSON.parse(readFileSync(path, "utf8"))).toEqual({ id: "b", note: null, at: "2026-01-02T00:00:00.000Z", score: 2 });
+  });
+
+  it.each(tableFormats)("writes the same %s file from positional values as from rows", async (format) => {
+    const rows = [
+      { id: "a", note: "x,y", at: Date.UTC(2026, 0, 1), score: 0.5 },
+      { id: "b", note: null, at: Date.UTC(2026, 0, 2), score: 2 },
+    ];
+    const fromRows = join(dir, `rows.${format}`);
+    const fromValues = join(dir, `values.${format}`);
+    const byRow = openTableWriter(fromRows, format, columns);
+    for (const row of rows) await byRow.write(row);
+    await byRow.close();
+    const byValues = openTableWriter(fromValues, format, columns);
+    const reused: (string | number | null)[] = [];
+    for (const row of rows) {
+      columns.forEach((column, index) => (reused[index] = row[column.name as keyof typeof row]));
+      await byValues.writeValues(reused);
+    }
+    await byValues.close();
+    expect(readFileSync(fromValues).equals(readFileSync(fromRows))).toBe(true);
   });
 });

@@ -18,8 +18,13 @@ export type ColumnSpec = { name: string; kind: ColumnKind; nullable: boolean };
 /** A value per column; timestamps as ms since the epoch; null only in nullable columns. */
 export type TableRow = Record<string, string | number | null>;
 
+/** A value per column, in the writer's column order (the allocation-free form of a TableRow). */
+export type TableValues = readonly (string | number | null)[];
+
 export interface TableWriter {
   write(row: TableRow): Promise<void>;
+  /** Same as write, with the values in column order; `values` may be reused once this returns. */
+  writeValues(values: TableValues): Promise<void>;
   /** Flushes and closes the file. */
   close(): Promise<void>;
 }
@@ -27,12 +32,12 @@ export interface TableWriter {
 export function openTableWriter(path: string, format: TableFormat, columns: readonly ColumnSpec[]): TableWriter {
   switch (format) {
     case "csv":
-      return new TextTableWriter(path, [columns.map((column) => csvField(column.name)).join(",")], (row) =>
-        columns.map((column) => csvField(formatValue(row[column.name] ?? null, column.kind))).join(","),
+      return new TextTableWriter(path, columns, [columns.map((column) => csvField(column.name)).join(",")], (values) =>
+        columns.map((column, index) => csvField(formatValue(values[index] ?? null, column.kind))).join(","),
       );
     case "jsonl":
-      return new TextTableWriter(path, [], (row) =>
-        JSON.stringify(Object.fromEntries(columns.map((column) => [column.name, jsonValue(row[column.name] ?? null, column.kind)]))),
+      return new TextTableWriter(path, columns, [], (values) =>
+        JSON.stringify(Object.fromEntries(columns.map((column, index) => [column.name, jsonValue(values[index] ?? null, column.kind)]))),
       );
     case "parquet":
       return new ParquetTableWriter(path, columns);
@@ -45,15 +50,20 @@ class TextTableWriter implements TableWriter {
 
   constructor(
     path: string,
+    private readonly columns: readonly ColumnSpec[],
     headerLines: string[],
-    private readonly line: (row: TableRow) => string,
+    private readonly line: (values: TableValues) => string,
   ) {
     this.stream = createWriteStream(path, { encoding: "utf8" });
     for (const header of headerLines) this.stream.write(header + "\n");
   }
 
   async write(row: TableRow): Promise<void> {
-    if (!this.stream.write(this.line(row) + "\n")) await once(this.stream, "drain");
+    await this.writeValues(valuesOf(row, this.columns));
+  }
+
+  async writeValues(values: TableValues): Promise<void> {
+    if (!this.stream.write(this.line(values) + "\n")) await once(this.stream, "drain");
   }
 
   async close(): Promise<void> {
@@ -82,10 +92,15 @@ class ParquetTableWriter implements TableWriter {
   }
 
   async write(row: TableRow): Promise<void> {
-    this.columns.forEach((column, index) => {
-      const value = row[column.name] ?? null;
-      this.buffer[index]!.push(column.kind === "timestamp" && value !== null ? new Date(value) : value);
-    });
+    await this.writeValues(valuesOf(row, this.columns));
+  }
+
+  async writeValues(values: TableValues): Promise<void> {
+    const { columns, buffer } = this;
+    for (let index = 0; index < columns.length; index += 1) {
+      const value = values[index] ?? null;
+      buffer[index]!.push(columns[index]!.kind === "timestamp" && value !== null ? new Date(value) : value);
+    }
     this.rows += 1;
     if (this.rows >= ROW_GROUP_SIZE) await this.flush();
   }
@@ -102,6 +117,10 @@ class ParquetTableWriter implements TableWriter {
     this.buffer = this.columns.map(() => []);
     this.rows = 0;
   }
+}
+
+function valuesOf(row: TableRow, columns: readonly ColumnSpec[]): TableValues {
+  return columns.map((column) => row[column.name] ?? null);
 }
 
 function formatValue(value: string | number | null, kind: ColumnKind): string {

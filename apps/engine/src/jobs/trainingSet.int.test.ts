@@ -129,6 +129,16 @@ describe("buildTrainingSet", () => {
     }
   });
 
+  it("writes the same table whatever the event log's page size (runs of one time span pages)", async () => {
+    const paged = join(dir, "paged.csv");
+    const whole = join(dir, "whole.csv");
+    const small = await buildTrainingSet(db, { from: new Date(T), to: new Date(T + 2 * W + 1), out: paged, format: "csv", labelWindowMs: W, warmupFrom: new Date(START), pageSize: 2 });
+    const large = await buildTrainingSet(db, { from: new Date(T), to: new Date(T + 2 * W + 1), out: whole, format: "csv", labelWindowMs: W, warmupFrom: new Date(START), pageSize: 10_000 });
+    expect(small.eventsRead).toBe(large.eventsRead);
+    expect(small.eventsRead).toBeGreaterThan(4);
+    expect(readFileSync(paged, "utf8")).toBe(readFileSync(whole, "utf8"));
+  });
+
   it("writes the same table as Parquet and JSON Lines", async () => {
     const csv = readCsv(join(dir, "full.csv"));
     const parquetPath = join(dir, "full.parquet");

@@ -16,7 +16,7 @@ import { RANKER_OUTPUTS, scoreBatch, type MultiTaskRanker, type RankerOutput, ty
 import { exportRankerToOnnx } from "./onnxExport.ts";
 import { modelInput, POSITION_FEATURE, servingRanker } from "./positionFeature.ts";
 import { parseRankerPipelineConfig, type RankerPipelineConfig, type RankerPipelineConfigInput } from "./rankerPipelineConfig.ts";
-import { evaluateRankerLoss, trainMultiTaskRanker, type RankerDataset, type RankerLoss } from "./rankerTraining.ts";
+import { evaluateRankerLossAndScores, trainMultiTaskRanker, type RankerDataset, type RankerLoss } from "./rankerTraining.ts";
 import { rankingExamplesFromRecords, selectFeatures, type RankingExamples, type TrainingSetRecord } from "./rankingExamples.ts";
 import { readTrainingSetFile } from "./trainingSetFile.ts";
 
@@ -143,8 +143,7 @@ function trainRankerOnExamples(examples: RankingExamples, config: RankerPipeline
     onBatch: (epoch, done, total) => callbacks.onProgress?.({ phase: "train", done, total, epoch: epoch + 1, epochs: config.epochs }),
     onEpoch: (epoch, trainLoss, model) => {
       const seconds = (performance.now() - epochStarted) / 1000;
-      const validationLoss = evaluateRankerLoss(model, validationData, lossOptions);
-      const scores = scoreBatch(model, validationData.features, validationData.rows);
+      const { loss: validationLoss, scores } = evaluateRankerLossAndScores(model, validationData, lossOptions);
       const summary: RankerEpochSummary = {
         epoch: epoch + 1,
         epochs: config.epochs,

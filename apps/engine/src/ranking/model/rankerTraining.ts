@@ -13,16 +13,21 @@
 import { deriveSeed, createRandom } from "../../demo/random.ts";
 import {
   createMultiTaskRanker,
-  forwardTrace,
+  createForwardWorkspace,
+  forwardInto,
   HEAD_CLICK,
   HEAD_COUNT,
   HEAD_LIKE,
   HEAD_WATCH,
   sigmoid,
   softplus,
+  headOutputsInto,
+  SCORING_CHUNK_ROWS,
   type DenseLayer,
   type ForwardTrace,
+  type ForwardWorkspace,
   type MultiTaskRanker,
+  type RankerScores,
 } from "./multiTaskRanker.ts";
 
 /** Training rows: features row-major [rows, F]; labels and weights of length rows. */
@@ -98,13 +103,14 @@ export function trainMultiTaskRanker(data: RankerDataset, config: RankerTraining
   for (let index = 0; index < order.length; index += 1) order[index] = index;
   const random = createRandom(deriveSeed(config.seed, SHUFFLE_STREAM));
   const epochLosses: RankerLoss[] = [];
+  const workspace = createTrainingWorkspace(model, Math.min(config.batchSize, Math.max(1, data.rows)), data.weights !== undefined);
 
   for (let epoch = 0; epoch < config.epochs; epoch += 1) {
     shuffle(order, random.int);
     const sums = { total: 0, click: 0, like: 0, watch: 0, weight: 0 };
     for (let start = 0; start < data.rows; start += config.batchSize) {
-      const batch = gatherBatch(data, order, start, Math.min(start + config.batchSize, data.rows), featureCount);
-      const batchLoss = accumulateGradients(model, batch, lossOptions, gradients);
+      const batch = gatherBatch(data, order, start, Math.min(start + config.batchSize, data.rows), featureCount, workspace);
+      const batchLoss = accumulateGradients(model, batch, lossOptions, gradients, workspace);
       if (batchLoss.weight === 0) continue;
       adam.step(gradients);
       sums.total += batchLoss.sum.total;
@@ -128,19 +134,70 @@ export function evaluateRankerLoss(
   data: RankerDataset,
   options: { watchLossWeight?: number; huberDelta?: number } = {},
 ): RankerLoss {
+  return evaluateRanker(model, data, options, false).loss;
+}
+
+/**
+ * evaluateRankerLoss and scoreBatch from one forward pass (the per-epoch validation needs both), in
+ * chunks of SCORING_CHUNK_ROWS so memory stays bounded; sums run in row order, so the loss equals
+ * the unchunked one exactly.
+ */
+export function evaluateRankerLossAndScores(
+  model: MultiTaskRanker,
+  data: RankerDataset,
+  options: { watchLossWeight?: number; huberDelta?: number } = {},
+): { loss: RankerLoss; scores: RankerScores } {
+  const { loss, scores } = evaluateRanker(model, data, options, true);
+  return { loss, scores: scores! };
+}
+
+function evaluateRanker(model: MultiTaskRanker, data: RankerDataset, options: { watchLossWeight?: number; huberDelta?: number }, withScores: boolean) {
   validateDataset(data, model.featureNames.length);
-  const trace = forwardTrace(model, data.features, data.rows);
-  const result = lossAndHeadGradient(model, trace, data, {
-    watchLossWeight: options.watchLossWeight ?? 1,
-    huberDelta: options.huberDelta ?? 1,
-  });
-  const weight = result.weight || 1;
-  return {
-    total: result.sum.total / weight,
-    click: result.sum.click / weight,
-    like: result.sum.like / weight,
-    watch: result.sum.watch / weight,
-  };
+  const lossOptions = { watchLossWeight: options.watchLossWeight ?? 1, huberDelta: options.huberDelta ?? 1 };
+  const featureCount = model.featureNames.length;
+  const scores: RankerScores | null = withScores ? { pClick: new Float32Array(data.rows), pLike: new Float32Array(data.rows), watchSeconds: new Float32Array(data.rows) } : null;
+  const workspace = createForwardWorkspace(model, Math.min(data.rows, SCORING_CHUNK_ROWS));
+  const sum = { total: 0, click: 0, like: 0, watch: 0 };
+  let weight = 0;
+  for (let row = 0; row < data.rows; row += 1) weight += data.weights?.[row] ?? 1;
+  for (let start = 0; start < data.rows; start += SCORING_CHUNK_ROWS) {
+    const end = Math.min(data.rows, start + SCORING_CHUNK_ROWS);
+    const trace = forwardInto(model, data.features.subarray(start * featureCount, end * featureCount), end - start, workspace);
+    if (weight > 0) addLossSums(model, trace.logits, data, start, end, lossOptions, sum);
+    if (scores) headOutputsInto(model, trace.logits, end - start, scores, start);
+  }
+  const divisor = weight > 0 ? weight : 1;
+  const loss: RankerLoss = { total: sum.total / divisor, click: sum.click / divisor, like: sum.like / divisor, watch: sum.watch / divisor };
+  return { loss, scores };
+}
+
+/** Adds the weighted losses of rows [start, end) of `data` (logits of those rows) to `sum`, in row order. */
+function addLossSums(
+  model: MultiTaskRanker,
+  logits: Float32Array,
+  data: RankerDataset,
+  start: number,
+  end: number,
+  options: LossOptions,
+  sum: { total: number; click: number; like: number; watch: number },
+): void {
+  const delta = options.huberDelta;
+  for (let row = start; row < end; row += 1) {
+    const w = data.weights?.[row] ?? 1;
+    if (w === 0) continue;
+    const base = (row - start) * HEAD_COUNT;
+    const zClick = logits[base + HEAD_CLICK]!;
+    const zLike = logits[base + HEAD_LIKE]!;
+    const lossClick = binaryCrossEntropyWithLogit(zClick, data.click[row]!);
+    const lossLike = binaryCrossEntropyWithLogit(zLike, data.like[row]!);
+    const residual = softplus(logits[base + HEAD_WATCH]!) - data.watchSeconds[row]! / model.watchScale;
+    const absolute = Math.abs(residual);
+    const lossWatch = options.watchLossWeight * (absolute <= delta ? 0.5 * residual * residual : delta * (absolute - 0.5 * delta));
+    sum.click += w * lossClick;
+    sum.like += w * lossLike;
+    sum.watch += w * lossWatch;
+    sum.total += w * (lossClick + lossLike + lossWatch);
+  }
 }
 
 /**
@@ -155,17 +212,54 @@ export function rankerLossGradient(
 ): { loss: number; gradients: Float64Array[] } {
   validateDataset(data, model.featureNames.length);
   const gradients = rankerParameters(model).map((parameter) => new Float64Array(parameter.length));
-  const result = accumulateGradients(model, data, { watchLossWeight: options.watchLossWeight ?? 1, huberDelta: options.huberDelta ?? 1 }, gradients);
+  const workspace = createTrainingWorkspace(model, data.rows, data.weights !== undefined);
+  const result = accumulateGradients(model, data, { watchLossWeight: options.watchLossWeight ?? 1, huberDelta: options.huberDelta ?? 1 }, gradients, workspace);
   return { loss: result.sum.total / (result.weight || 1), gradients };
 }
 
 /** Zeroes `gradients`, then fills them with ∂(weighted mean loss of the batch)/∂parameters. */
-function accumulateGradients(model: MultiTaskRanker, batch: Batch, options: LossOptions, gradients: Float64Array[]) {
+function accumulateGradients(model: MultiTaskRanker, batch: Batch, options: LossOptions, gradients: Float64Array[], workspace: TrainingWorkspace) {
   for (const gradient of gradients) gradient.fill(0);
-  const trace = forwardTrace(model, batch.features, batch.rows);
-  const result = lossAndHeadGradient(model, trace, batch, options);
-  if (result.weight > 0) backpropagate(model, trace, result.headGradient, gradients);
+  const trace = forwardInto(model, batch.features, batch.rows, workspace.forward);
+  const result = lossAndHeadGradient(model, trace, batch, options, workspace.headGradient.subarray(0, batch.rows * HEAD_COUNT));
+  if (result.weight > 0) backpropagate(model, trace, result.headGradient, gradients, workspace);
   return result;
+}
+
+/**
+ * Every buffer one training step needs, allocated once per training run: the gathered batch, the
+ * forward trace, the head gradient and each hidden layer's input gradient.
+ */
+type TrainingWorkspace = {
+  forward: ForwardWorkspace;
+  features: Float32Array;
+  click: Float32Array;
+  like: Float32Array;
+  watchSeconds: Float32Array;
+  weights: Float32Array | null;
+  headGradient: Float64Array;
+  /** layerGradients[i]: ∂loss/∂(output of hidden layer i), [rows, outputSize]. */
+  layerGradients: Float64Array[];
+  /** Column-major copies of one layer's input and output gradient, for the weight gradient. */
+  inputByColumn: Float32Array;
+  gradientByColumn: Float64Array;
+};
+
+function createTrainingWorkspace(model: MultiTaskRanker, capacity: number, weighted: boolean): TrainingWorkspace {
+  const rows = Math.max(1, capacity);
+  const layers = [...model.hidden, model.head];
+  return {
+    forward: createForwardWorkspace(model, rows),
+    features: new Float32Array(rows * model.featureNames.length),
+    click: new Float32Array(rows),
+    like: new Float32Array(rows),
+    watchSeconds: new Float32Array(rows),
+    weights: weighted ? new Float32Array(rows) : null,
+    headGradient: new Float64Array(rows * HEAD_COUNT),
+    layerGradients: model.hidden.map((layer) => new Float64Array(rows * layer.outputSize)),
+    inputByColumn: new Float32Array(rows * Math.max(...layers.map((layer) => layer.inputSize))),
+    gradientByColumn: new Float64Array(rows * Math.max(...layers.map((layer) => layer.outputSize))),
+  };
 }
 
 function validateDataset(data: RankerDataset, featureCount: number): void {
@@ -236,16 +330,19 @@ function fitHeadPriors(model: MultiTaskRanker, data: RankerDataset): void {
 
 type Batch = Pick<RankerDataset, "rows" | "features" | "click" | "like" | "watchSeconds" | "weights">;
 
-function gatherBatch(data: RankerDataset, order: Uint32Array, start: number, end: number, featureCount: number): Batch {
+function gatherBatch(data: RankerDataset, order: Uint32Array, start: number, end: number, featureCount: number, workspace: TrainingWorkspace): Batch {
   const rows = end - start;
-  const features = new Float32Array(rows * featureCount);
-  const click = new Float32Array(rows);
-  const like = new Float32Array(rows);
-  const watchSeconds = new Float32Array(rows);
-  const weights = data.weights ? new Float32Array(rows) : undefined;
+  const features = workspace.features.subarray(0, rows * featureCount);
+  const click = workspace.click.subarray(0, rows);
+  const like = workspace.like.subarray(0, rows);
+  const watchSeconds = workspace.watchSeconds.subarray(0, rows);
+  const weights = data.weights && workspace.weights ? workspace.weights.subarray(0, rows) : undefined;
+  const source = data.features;
   for (let index = 0; index < rows; index += 1) {
     const row = order[start + index]!;
-    features.set(data.features.subarray(row * featureCount, (row + 1) * featureCount), index * featureCount);
+    const from = row * featureCount;
+    const to = index * featureCount;
+    for (let k = 0; k < featureCount; k += 1) features[to + k] = source[from + k]!;
     click[index] = data.click[row]!;
     like[index] = data.like[row]!;
     watchSeconds[index] = data.watchSeconds[row]!;
@@ -260,9 +357,9 @@ type LossOptions = { watchLossWeight: number; huberDelta: number };
  * Weighted loss sums of a batch and ∂(mean loss)/∂logits, [rows, 3]. The gradient is already divided
  * by the batch's total weight, so backpropagation yields the gradient of the weighted mean.
  */
-function lossAndHeadGradient(model: MultiTaskRanker, trace: ForwardTrace, batch: Batch, options: LossOptions) {
+function lossAndHeadGradient(model: MultiTaskRanker, trace: ForwardTrace, batch: Batch, options: LossOptions, headGradient: Float64Array) {
   const { rows, logits } = trace;
-  const headGradient = new Float64Array(rows * HEAD_COUNT);
+  headGradient.fill(0);
   const sum = { total: 0, click: 0, like: 0, watch: 0 };
   let weight = 0;
   for (let row = 0; row < rows; row += 1) weight += batch.weights?.[row] ?? 1;
@@ -307,8 +404,14 @@ export function rankerParameters(model: MultiTaskRanker): Float32Array[] {
   return layers.flatMap((layer) => [layer.weights, layer.bias]);
 }
 
-/** Accumulates ∂loss/∂parameter into `gradients` (rankerParameters order) from the head gradient. */
-function backpropagate(model: MultiTaskRanker, trace: ForwardTrace, headGradient: Float64Array, gradients: Float64Array[]): void {
+/**
+ * Accumulates ∂loss/∂parameter into `gradients` (rankerParameters order) from the head gradient.
+ * The weight gradient Σ_rows input[r,k]·g[r,j] runs on column-major copies of the layer's input and
+ * output gradient, four outputs at a time with the sums in registers, adding the rows in order — the
+ * same sums, value for value, as accumulating row by row. The first layer's input gradient is never
+ * formed (the features are not trained); a hidden unit that is off (ReLU output 0) passes none back.
+ */
+function backpropagate(model: MultiTaskRanker, trace: ForwardTrace, headGradient: Float64Array, gradients: Float64Array[], workspace: TrainingWorkspace): void {
   const layers: DenseLayer[] = [...model.hidden, model.head];
   const rows = trace.rows;
   let outputGradient = headGradient;
@@ -318,26 +421,78 @@ function backpropagate(model: MultiTaskRanker, trace: ForwardTrace, headGradient
     const weightGradient = gradients[2 * index]!;
     const biasGradient = gradients[2 * index + 1]!;
     const { inputSize, outputSize, weights } = layer;
-    // The input layer's gradient w.r.t. the (fixed) standardised features is not needed.
-    const inputGradient = index > 0 ? new Float64Array(rows * inputSize) : null;
+    for (let row = 0; row < rows; row += 1) {
+      const outOffset = row * outputSize;
+      for (let j = 0; j < outputSize; j += 1) biasGradient[j]! += outputGradient[outOffset + j]!;
+    }
+    accumulateWeightGradient(input, outputGradient, rows, inputSize, outputSize, weightGradient, workspace.inputByColumn, workspace.gradientByColumn);
+    if (index === 0) break;
+    const inputGradient = workspace.layerGradients[index - 1]!.subarray(0, rows * inputSize);
     for (let row = 0; row < rows; row += 1) {
       const outOffset = row * outputSize;
       const inOffset = row * inputSize;
-      for (let j = 0; j < outputSize; j += 1) biasGradient[j]! += outputGradient[outOffset + j]!;
       for (let k = 0; k < inputSize; k += 1) {
-        const value = input[inOffset + k]!;
+        // The input is a ReLU output: zero means the unit was off and passes no gradient.
+        if (!(input[inOffset + k]! > 0)) {
+          inputGradient[inOffset + k] = 0;
+          continue;
+        }
         const wOffset = k * outputSize;
         let back = 0;
-        for (let j = 0; j < outputSize; j += 1) {
-          const g = outputGradient[outOffset + j]!;
-          weightGradient[wOffset + j]! += value * g;
-          back += weights[wOffset + j]! * g;
-        }
-        // The input is a ReLU output: zero means the unit was off and passes no gradient.
-        if (inputGradient && value > 0) inputGradient[inOffset + k] = back;
+        for (let j = 0; j < outputSize; j += 1) back += weights[wOffset + j]! * outputGradient[outOffset + j]!;
+        inputGradient[inOffset + k] = back;
       }
     }
-    if (inputGradient) outputGradient = inputGradient;
+    outputGradient = inputGradient;
+  }
+}
+
+/** gradient[k, j] += Σ_rows input[r, k] · outputGradient[r, j], rows added in order. */
+function accumulateWeightGradient(
+  input: Float32Array,
+  outputGradient: Float64Array,
+  rows: number,
+  inputSize: number,
+  outputSize: number,
+  gradient: Float64Array,
+  inputByColumn: Float32Array,
+  gradientByColumn: Float64Array,
+): void {
+  for (let row = 0; row < rows; row += 1) {
+    for (let k = 0; k < inputSize; k += 1) inputByColumn[k * rows + row] = input[row * inputSize + k]!;
+    for (let j = 0; j < outputSize; j += 1) gradientByColumn[j * rows + row] = outputGradient[row * outputSize + j]!;
+  }
+  for (let k = 0; k < inputSize; k += 1) {
+    const x0 = k * rows;
+    const g0 = k * outputSize;
+    let j = 0;
+    for (; j + 4 <= outputSize; j += 4) {
+      const c0 = j * rows;
+      const c1 = c0 + rows;
+      const c2 = c1 + rows;
+      const c3 = c2 + rows;
+      let s0 = gradient[g0 + j]!;
+      let s1 = gradient[g0 + j + 1]!;
+      let s2 = gradient[g0 + j + 2]!;
+      let s3 = gradient[g0 + j + 3]!;
+      for (let row = 0; row < rows; row += 1) {
+        const x = inputByColumn[x0 + row]!;
+        s0 += x * gradientByColumn[c0 + row]!;
+        s1 += x * gradientByColumn[c1 + row]!;
+        s2 += x * gradientByColumn[c2 + row]!;
+        s3 += x * gradientByColumn[c3 + row]!;
+      }
+      gradient[g0 + j] = s0;
+      gradient[g0 + j + 1] = s1;
+      gradient[g0 + j + 2] = s2;
+      gradient[g0 + j + 3] = s3;
+    }
+    for (; j < outputSize; j += 1) {
+      const c0 = j * rows;
+      let sum = gradient[g0 + j]!;
+      for (let row = 0; row < rows; row += 1) sum += inputByColumn[x0 + row]! * gradientByColumn[c0 + row]!;
+      gradient[g0 + j] = sum;
+    }
   }
 }
 

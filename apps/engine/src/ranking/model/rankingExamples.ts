@@ -58,25 +58,49 @@ export class RankingExamplesBuilder {
   }
 
   add(record: TrainingSetRecord): void {
+    const names = this.featureNames;
+    this.addRow(
+      (k) => record[names[k]!],
+      (column) => record[column],
+    );
+  }
+
+  /**
+   * Appends `rows` rows given column-wise (column name → values by row, e.g. a Parquet row group):
+   * the same checks as `add`, without building an object per row.
+   */
+  addColumns(columns: ReadonlyMap<string, ArrayLike<unknown>>, rows: number): void {
+    const featureColumns = this.featureNames.map((name) => columns.get(name) ?? []);
+    for (let row = 0; row < rows; row += 1) {
+      this.addRow(
+        (k) => featureColumns[k]![row],
+        (column) => columns.get(column)?.[row],
+      );
+    }
+  }
+
+  /** One row: `feature(k)` is the cell of featureNames[k], `cell(name)` of a metadata or label column. */
+  private addRow(feature: (k: number) => unknown, cell: (column: string) => unknown): void {
     if (this.count === this.capacity) this.grow();
     const row = this.count;
     const where = `training set row ${row + 1}`;
     const F = this.featureNames.length;
     for (let k = 0; k < F; k += 1) {
-      const name = this.featureNames[k]!;
-      const value = numberOf(record[name]);
-      if (value === null || !Number.isFinite(value)) throw new Error(`${where}: feature ${name} is ${JSON.stringify(record[name] ?? null)}, expected a finite number`);
+      const raw = feature(k);
+      const value = numberOf(raw);
+      if (value === null || !Number.isFinite(value)) throw new Error(`${where}: feature ${this.featureNames[k]!} is ${JSON.stringify(raw ?? null)}, expected a finite number`);
       this.features[row * F + k] = value;
     }
-    const userId = stringOf(record.user_id);
-    const itemId = stringOf(record.item_id);
+    const userId = stringOf(cell("user_id"));
+    const itemId = stringOf(cell("item_id"));
     if (userId === null || itemId === null) throw new Error(`${where}: user_id and item_id are required`);
-    const at = timeOf(record.impression_at);
-    if (at === null) throw new Error(`${where}: impression_at ${JSON.stringify(record.impression_at ?? null)} is not a time`);
+    const impressionAt = cell("impression_at");
+    const at = timeOf(impressionAt);
+    if (at === null) throw new Error(`${where}: impression_at ${JSON.stringify(impressionAt ?? null)} is not a time`);
     this.userIds.push(userId);
     this.itemIds.push(itemId);
     this.impressionAtMs[row] = at;
-    const requestId = stringOf(record.request_id);
+    const requestId = stringOf(cell("request_id"));
     const groupKey = requestId ?? `${userId}\u0000${at}`;
     let group = this.groups.get(groupKey);
     if (group === undefined) {
@@ -84,12 +108,13 @@ export class RankingExamplesBuilder {
       this.groups.set(groupKey, group);
     }
     this.requestGroup.push(group);
-    this.position[row] = numberOf(record.position) ?? Number.NaN;
-    this.propensity[row] = numberOf(record.propensity) ?? Number.NaN;
-    this.click[row] = label(record.label_click, "label_click", where);
-    this.like[row] = label(record.label_like, "label_like", where);
-    const watch = numberOf(record.watch_seconds) ?? 0;
-    if (!(watch >= 0)) throw new Error(`${where}: watch_seconds must be ≥ 0, got ${String(record.watch_seconds)}`);
+    this.position[row] = numberOf(cell("position")) ?? Number.NaN;
+    this.propensity[row] = numberOf(cell("propensity")) ?? Number.NaN;
+    this.click[row] = label(cell("label_click"), "label_click", where);
+    this.like[row] = label(cell("label_like"), "label_like", where);
+    const watchCell = cell("watch_seconds");
+    const watch = numberOf(watchCell) ?? 0;
+    if (!(watch >= 0)) throw new Error(`${where}: watch_seconds must be ≥ 0, got ${String(watchCell)}`);
     this.watchSeconds[row] = watch;
     this.count += 1;
   }

@@ -36,6 +36,21 @@ const rows: TableRow[] = [0, 1, 2].map((index) => {
 });
 
 describe("readTrainingSetFile", () => {
+  it("reads Parquet column-wise into exactly the examples the row-wise CSV reader builds", async () => {
+    const paths = { csv: join(dir, "same.csv"), parquet: join(dir, "same.parquet") };
+    for (const [format, path] of Object.entries(paths) as ["csv" | "parquet", string][]) {
+      const writer = openTableWriter(path, format, trainingSetColumns());
+      for (const row of rows) await writer.write(row);
+      await writer.close();
+    }
+    expect(await readTrainingSetFile(paths.parquet)).toEqual(await readTrainingSetFile(paths.csv));
+    const chosen = [featureRegistry.names[4]!, featureRegistry.names[1]!];
+    const subset = await readTrainingSetFile(paths.parquet, { featureNames: chosen });
+    expect(subset).toEqual(await readTrainingSetFile(paths.csv, { featureNames: chosen }));
+    expect(subset.featureNames).toEqual(chosen);
+    expect(Array.from(subset.features.subarray(0, 2))).toEqual([4.5, 1.5]);
+  });
+
   it.each(["csv", "jsonl", "parquet"] as const)("reads back what the %s writer wrote", async (format) => {
     const path = join(dir, `set.${format}`);
     expect(tableFormatOfPath(path)).toBe(format);
