@@ -2,7 +2,7 @@
 // random stream), so rewording a title never shifts the random numbers and changes the world.
 import { mix32 } from "./random.ts";
 
-/** Category names; a world uses the first K of them. */
+/** Broad genres; a world with K categories names them genre by genre (see categoryName). */
 export const CATEGORY_NAMES = [
   "music", "comedy", "gaming", "cooking", "travel", "fitness", "tech", "science", "fashion", "beauty",
   "diy", "pets", "sports", "news", "education", "finance", "art", "film", "books", "parenting",
@@ -22,8 +22,14 @@ function pick<T>(list: readonly T[], hash: number): T {
   return list[hash % list.length]!;
 }
 
+/**
+ * Categories beyond the first 20 are niches of a broad genre (world.ts: centroid k leans towards
+ * genre k mod 20): "music", …, "parenting", then "music-2", "comedy-2", … .
+ */
 export function categoryName(index: number): string {
-  return CATEGORY_NAMES[index] ?? `category-${index}`;
+  const genre = CATEGORY_NAMES[index % CATEGORY_NAMES.length]!;
+  const round = Math.floor(index / CATEGORY_NAMES.length);
+  return round === 0 ? genre : `${genre}-${round + 1}`;
 }
 
 export function itemTitle(index: number, category: string): string {

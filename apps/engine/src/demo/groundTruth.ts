@@ -2,22 +2,26 @@
 // recover t_u·v_i (taste × item) from the logged events; evaluation code can regenerate the world
 // from the seed (generateWorld) and score a model against the functions in this file.
 //
-// Notation: σ(x) = 1/(1+e^-x); unit(x) = x/‖x‖; η = a uniformly random unit vector; D = 16.
+// Notation: σ(x) = 1/(1+e^-x); unit(x) = x/‖x‖; η = a uniformly random unit vector; D = 32.
 // Window [T0, T1]: T1 = config.endAtMs, T0 = T1 − days.
 //
 // World (world.ts)
-//   categories  k = 1..K (K = clamp(items/25, 2, 20)): centroid c_k = η_k; size share ρ ~ Dirichlet_K(2)
+//   genres      g = 1..min(K, 20): direction g_g = η_g (music, comedy, gaming, …)
+//   categories  k = 1..K (K = clamp(items/50, 2, 100)): many niches, niche k of genre k mod 20
+//               ("music-2" is a music niche): centroid c_k = unit(0.5·g_{k mod 20} + 0.85·η_k);
+//               size share ρ ~ Dirichlet_K(2)
 //   creators    c = 1..max(K, items/10): category k_c ~ ρ (the first K cover each category);
 //               style σ_c = η_c;
 //               vector w_c = unit(0.8·c_k + 0.6·σ_c); popularity π_c ~ LogNormal(0, 1)
 //   items       i: creator c_i ~ π (popular creators are prolific); category k_i = k_{c_i} (85%) or ~ρ;
 //               latent v_i = unit(0.7·c_{k_i} + 0.5·σ_{c_i} + 0.4·η_i);
-//               popularity p_i = π_c^0.5 · min(U^(−1/1.2), 10⁴)  (Pareto tail ⇒ power-law exposure);
+//               popularity p_i = π_c^0.5 · min(U^(−1/1.6), 10³)  (Pareto tail ⇒ power-law exposure,
+//               drawn within each niche by the policy, so every niche has its own head);
 //               quality q_i = standardised ln p_i; published: 3% in [T1−2d, T1] ("fresh"),
 //               27% in [T0, T1−2d], 70% in [T0−180d, T0]; 2% taken down at a time in the window
 //               (available = false); duration ~ LogNormal(ln 240 s, 0.8); 25% shoppable with
 //               price ~ LogNormal(ln 25, 0.9)
-//   users       u: taste mixture θ_u ~ Dirichlet_K(0.2) (a few favourite categories);
+//   users       u: taste mixture θ_u ~ Dirichlet_K(0.05) (concentrated on a few favourite niches);
 //               taste t_u = unit(unit(Σ_k θ_uk·c_k) + 0.45·η_u); activity α_u ~ LogNormal(0, 1);
 //               15% join during the window (cold start), the rest before it
 //   follows     ~Poisson(3 + 2·min(α_u, 3)) per user; each: category ~ θ_u (85%) else uniform,
@@ -26,7 +30,7 @@
 // Behaviour (this file; simulated per session by sessionSimulator.ts)
 //   affinity        a(u,i) = t_u·v_i ∈ [−1, 1]
 //   follow          F(u,i,t) = 1 if u follows c_i at time t, else 0
-//   relevance       r(u,i,t) = σ(−4.5 + 4·a + 0.35·q_i + 0.8·F)
+//   relevance       r(u,i,t) = σ(−4.5 + 5·a + 0.35·q_i + 0.8·F)
 //   examination     e(pos) = (1 + pos)^−0.7                      (position bias, pos from 0)
 //   click           P(click) = e(pos) · r(u,i,t)                 (position-based click model)
 //   after a click   watch: 85%, value = round(duration_i · σ(−0.5 + 3a + 0.7·N(0,1))) seconds
@@ -35,9 +39,11 @@
 //                   rating: 5%, value = clamp(round(3 + 3a + 0.8·N(0,1)), 1, 5)
 //   examined, no click   hide: 0.15·σ(−6a − 1);  else dislike: 0.4× that   (low affinity ⇒ more)
 //
-// Logging policy (loggingPolicy.ts): a candidate pool (popular, taste categories, followed
-// creators, recent; for `related`, the anchor's category and creator), scored
-// s_j = 0.5·ln p_j + 3·(a(u,j) + N(0, 0.35²)) + 0.5·F (+ 2·v_anchor·v_j on `related`), and a slate
+// Logging policy (loggingPolicy.ts): a candidate pool (home: 6 draws by global popularity, 30 by
+// popularity within a niche drawn from θ_u, 10 from followed creators, 4 recent; `related`: the
+// anchor's niche and creator, popular, recent), scored — a personalised policy that still leans
+// on popularity — s_j = 0.25·ln p_j + 5·(a(u,j) + N(0, 0.35²)) + 0.5·F (+ 2·v_anchor·v_j on
+// `related`), and a slate
 // drawn by Plackett–Luce without replacement, mixed with 10% uniform exploration. Each impression
 // logs propensity π(j | slots above) = 0.9·e^{s_j}/Σ_{remaining} e^{s} + 0.1/|remaining|, given
 // this request's pool and scores (as an engine logs the probability of its own random choice).
@@ -55,7 +61,7 @@ import { dotRows } from "./vectors.ts";
 
 export const BEHAVIOUR_PARAMETERS = {
   relevanceBias: -4.5,
-  relevanceAffinity: 4,
+  relevanceAffinity: 5,
   relevanceQuality: 0.35,
   relevanceFollow: 0.8,
   positionDecay: 0.7,

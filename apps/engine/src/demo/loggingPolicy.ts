@@ -1,7 +1,8 @@
 // The recommender that "served" the demo traffic: a stochastic policy with known propensities,
-// so off-policy estimators (IPS, SNIPS, DR) have something exact to work with. It is decent but
-// imperfect: it sees the user's true affinity through noise and leans on popularity, which leaves
-// room for a learned model to do better. Formulas: groundTruth.ts ("Logging policy").
+// so off-policy estimators (IPS, SNIPS, DR) have something exact to work with. Like a deployed
+// recommender it already personalises (most candidates come from the user's niches and followed
+// creators, scored by a noisy taste signal) and still leans on popularity, which leaves room for a
+// learned model to do better. Formulas: groundTruth.ts ("Logging policy").
 import { lowerBound, type CatalogIndex } from "./catalogIndex.ts";
 import { affinity, followsCreatorAt } from "./groundTruth.ts";
 import type { Random } from "./random.ts";
@@ -15,13 +16,13 @@ export const LOGGING_POLICY = {
   /** Largest candidate pool: bounds the smallest propensity at exploration / maxPool. */
   maxPool: 50,
   /** Draws per candidate source; duplicates and unpublished/removed items shrink the pool. */
-  homePool: { popular: 16, taste: 20, followed: 8, recent: 4 },
+  homePool: { popular: 6, taste: 30, followed: 10, recent: 4 },
   relatedPool: { anchorCategory: 20, anchorCreator: 10, popular: 10, recent: 4 },
   recentDays: 3,
   /** Attempts to find an item that is published and not taken down at the request time. */
   drawAttempts: 3,
-  popularityWeight: 0.5,
-  affinityWeight: 3,
+  popularityWeight: 0.25,
+  affinityWeight: 5,
   affinityNoise: 0.35,
   followWeight: 0.5,
   anchorWeight: 2,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { affinity } from "./groundTruth.ts";
+import { dotRows } from "./vectors.ts";
 import { DAY_MS, generateWorld, WORLD_PARAMETERS } from "./world.ts";
 import { resolveDemoConfig } from "./worldConfig.ts";
 
@@ -68,9 +69,46 @@ describe("generateWorld", () => {
     expect(favourite / world.users.count).toBeGreaterThan(overall / world.users.count + 0.3);
   });
 
+  it("has many niches grouped in genres, and users concentrated on a few of them", () => {
+    const larger = generateWorld(resolveDemoConfig("small", { endAtMs: END }));
+    const K = larger.categories.count;
+    expect(K).toBeGreaterThan(WORLD_PARAMETERS.genres);
+    expect(new Set(larger.categories.names).size).toBe(K);
+    // Niches of one genre (k mod 20) lean the same way; niches of different genres do not.
+    let sameGenre = 0;
+    let sameCount = 0;
+    let otherGenre = 0;
+    let otherCount = 0;
+    for (let a = 0; a < K; a += 1) {
+      for (let b = a + 1; b < K; b += 1) {
+        const dot = dotRows(larger.categories.centroids, a, larger.categories.centroids, b, larger.dimensions);
+        if (a % WORLD_PARAMETERS.genres === b % WORLD_PARAMETERS.genres) {
+          sameGenre += dot;
+          sameCount += 1;
+        } else {
+          otherGenre += dot;
+          otherCount += 1;
+        }
+      }
+    }
+    expect(sameGenre / sameCount).toBeGreaterThan(otherGenre / otherCount + 0.15);
+    // Most users put most of their taste on three niches or fewer.
+    const topThree: number[] = [];
+    for (let u = 0; u < larger.users.count; u += 1) {
+      const mixture = [...larger.users.categoryMixture.subarray(u * K, (u + 1) * K)].sort((a, b) => b - a);
+      topThree.push(mixture[0]! + mixture[1]! + mixture[2]!);
+    }
+    topThree.sort((a, b) => a - b);
+    expect(topThree[Math.floor(topThree.length / 2)]).toBeGreaterThan(0.7);
+  });
+
   it("has heavy-tailed popularity, fresh items and some unavailable ones", () => {
-    const popularity = [...world.items.popularity].sort((a, b) => a - b);
-    expect(popularity.at(-1)! / popularity[Math.floor(popularity.length / 2)]!).toBeGreaterThan(20);
+    // Pareto-tailed exposure weights: the top 10% of items carry several times their share.
+    const popularity = [...world.items.popularity].sort((a, b) => b - a);
+    const total = popularity.reduce((sum, p) => sum + p, 0);
+    const topShare = popularity.slice(0, popularity.length / 10).reduce((sum, p) => sum + p, 0) / total;
+    expect(topShare).toBeGreaterThan(0.3);
+    expect(popularity[0]! / popularity[Math.floor(popularity.length / 2)]!).toBeGreaterThan(10);
     const freshSince = END - WORLD_PARAMETERS.freshDays * DAY_MS;
     const fresh = world.items.publishedAtMs.filter((at) => at >= freshSince && at <= END).length;
     expect(fresh / world.items.count).toBeGreaterThan(0.01);

@@ -3,11 +3,11 @@
 // returns the same world for the same config, so evaluation code can regenerate the ground truth
 // and check a trained model against it. The formulas are written down in groundTruth.ts.
 //
-// Memory (flat typed arrays): about 110 bytes per item (16-dim Float32 vector = 64 B, plus
-// popularity, quality, times, duration, price, creator, category), 140 per creator and about 230
-// per user (taste, category mixture, activity, follows). large (1M items, 100k creators, 100k
-// users) ≈ 150 MB; with the simulator's catalogue index and policy buffers (~50 B per item),
-// 203 MB of typed arrays measured.
+// Memory (flat typed arrays): about 175 bytes per item (32-dim Float32 vector = 128 B, plus
+// popularity, quality, times, duration, price, creator, category), 270 per creator and about 620
+// per user (taste, 100-niche category mixture = 400 B, activity, follows). large (1M items, 100k
+// creators, 100k users) ≈ 260 MB; with the simulator's catalogue index and policy buffers (~50 B
+// per item) about 310 MB.
 import { buildAliasTable } from "./aliasTable.ts";
 import { categoryName } from "./demoNames.ts";
 import { createRandom, deriveSeed, dirichlet, STREAM, type Random } from "./random.ts";
@@ -18,9 +18,17 @@ export const DAY_MS = 86_400_000;
 
 /** Knobs of the world generator; see groundTruth.ts for what each one means. */
 export const WORLD_PARAMETERS = {
-  latentDimensions: 16,
-  itemsPerCategory: 25,
-  maxCategories: 20,
+  latentDimensions: 32,
+  /**
+   * Many small niches rather than a few broad categories: K = clamp(items/50, 2, 100) categories,
+   * each a niche of one of `genres` broad genres (category k belongs to genre k mod 20).
+   */
+  itemsPerCategory: 50,
+  maxCategories: 100,
+  genres: 20,
+  /** Niche centroid c_k = unit(genreWeight·g_{k mod 20} + ownWeight·η_k). */
+  nicheGenreWeight: 0.5,
+  nicheOwnWeight: 0.85,
   itemsPerCreator: 10,
   /** Dirichlet concentration of category sizes (larger = more even). */
   categorySizeConcentration: 2,
@@ -36,8 +44,8 @@ export const WORLD_PARAMETERS = {
   itemInCreatorCategory: 0.85,
   /** Item popularity = creatorPopularity^creatorShare · Pareto(paretoShape), capped. */
   popularityCreatorShare: 0.5,
-  popularityParetoShape: 1.2,
-  popularityCap: 10_000,
+  popularityParetoShape: 1.6,
+  popularityCap: 1_000,
   /** Publication: fresh share in the last freshDays, inWindow share during the window, rest backlog. */
   freshShare: 0.03,
   freshDays: 2,
@@ -50,7 +58,7 @@ export const WORLD_PARAMETERS = {
   priceMedian: 25,
   priceSigma: 0.9,
   /** Users: taste mixture θ ~ Dirichlet(tasteConcentration); taste = unit(unit(Σθ_k c_k) + noise·η_u). */
-  tasteConcentration: 0.2,
+  tasteConcentration: 0.05,
   tasteNoiseWeight: 0.45,
   activitySigma: 1,
   newUserShare: 0.15,
@@ -128,7 +136,18 @@ export function generateWorld(config: DemoConfig): DemoWorld {
   const categoryRandom = createRandom(deriveSeed(config.seed, STREAM.categories));
   const centroids = new Float32Array(categoryCount * dimensions);
   const scratch = new Float64Array(dimensions);
-  for (let k = 0; k < categoryCount; k += 1) writeRow(centroids, k, randomUnitVector(categoryRandom, scratch));
+  // Niches of one genre share a direction (music-2 is nearer to music than to cooking), so taste
+  // for one niche says a little about its sibling niches, as on real platforms.
+  const genreCount = Math.min(categoryCount, P.genres);
+  const genres = new Float32Array(genreCount * dimensions);
+  for (let g = 0; g < genreCount; g += 1) writeRow(genres, g, randomUnitVector(categoryRandom, scratch));
+  const genre = new Float64Array(dimensions);
+  for (let k = 0; k < categoryCount; k += 1) {
+    readRow(genres, k % genreCount, genre);
+    randomUnitVector(categoryRandom, scratch);
+    for (let d = 0; d < dimensions; d += 1) scratch[d] = P.nicheGenreWeight * genre[d]! + P.nicheOwnWeight * scratch[d]!;
+    writeRow(centroids, k, normalizeInPlace(scratch));
+  }
   const share = dirichlet(categoryRandom, categoryCount, P.categorySizeConcentration);
   const categoryAlias = buildAliasTable(share);
 
