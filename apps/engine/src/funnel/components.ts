@@ -49,6 +49,11 @@ export type Scorer = {
   writes: string[];
   /** Written into every candidate when the scorer fails or times out (fail open with defaults). */
   defaults?: { features?: Record<string, number>; scores?: Record<string, number> };
+  /**
+   * The `features` objects of this scorer's updates are fresh, one per candidate, never reused: the
+   * runner may adopt one as a candidate's feature map instead of copying it (a perf hint; unset → copied).
+   */
+  freshFeatureObjects?: boolean;
   score(query: FunnelQuery, candidates: readonly Candidate[], signal: AbortSignal): Promise<ScoreUpdate[]>;
 };
 

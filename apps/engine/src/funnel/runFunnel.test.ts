@@ -199,4 +199,40 @@ describe("runFunnel", () => {
       ["exploration", 5, 3],
     ]);
   });
+
+  it("copies a scorer's shared feature object per candidate, and adopts declared-fresh ones as they are", async () => {
+    const shared = { f_shared: 1 };
+    const fresh: Record<string, number>[] = [];
+    const pipelineWith = pipeline({
+      sources: [{ source: staticSource("trending", ["a", "b"]), quota: 10 }],
+      candidateHydrators: [
+        { id: "shared", budgetMs: 20, writes: ["features.f_shared"], score: async (_query, candidates) => candidates.map(() => ({ features: shared })) },
+      ],
+      scorers: [
+        {
+          id: "fresh",
+          budgetMs: 20,
+          writes: ["features.f_fresh"],
+          freshFeatureObjects: true,
+          score: async (_query, candidates) =>
+            candidates.map((candidate) => {
+              const features = { f_fresh: candidate.itemId === "a" ? 1 : 2 };
+              fresh.push(features);
+              return { features };
+            }),
+        },
+        {
+          id: "mutating",
+          budgetMs: 20,
+          writes: ["features.f_shared"],
+          score: async (_query, candidates) => candidates.map((candidate) => ({ features: { f_shared: candidate.itemId === "a" ? 10 : 20 } })),
+        },
+      ],
+    });
+    const result = await runFunnel(pipelineWith, query({ count: 2 }), { detail: "full" });
+    const features = Object.fromEntries(result.page.map((item) => [item.itemId, item.features]));
+    // The later write to one candidate did not leak into the other, nor into the scorer's object.
+    expect(features).toEqual({ a: { f_shared: 10, f_fresh: 1 }, b: { f_shared: 20, f_fresh: 2 } });
+    expect(shared).toEqual({ f_shared: 1 });
+  });
 });

@@ -20,7 +20,11 @@ function numbersOf(attributes: unknown): Record<string, number> | undefined {
   return numbers;
 }
 
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
 export class ItemAttributeCache {
+  /** One string per distinct category / creator id instead of one per cached item (memory at 1M items). */
+  private readonly interned = new Map<string, string>();
   private readonly cache = new Map<string, { item: ItemAttributes | null; expiresAt: number }>();
   private readonly maxEntries: number;
   private readonly ttlMs: number;
@@ -81,6 +85,14 @@ export class ItemAttributeCache {
     };
   }
 
+  private intern(value: string): string {
+    const known = this.interned.get(value);
+    if (known !== undefined) return known;
+    // Bounded: past 100k distinct values (an unusual catalogue), stop interning rather than grow.
+    if (this.interned.size < 100_000) this.interned.set(value, value);
+    return value;
+  }
+
   private async read(missing: readonly string[], at: number): Promise<Map<string, ItemAttributes>> {
     const rows = await this.db.$queryRaw<Row[]>`
       SELECT id, category, creator_id AS "creatorId", tags, published_at AS "publishedAt", available, attributes
@@ -88,7 +100,9 @@ export class ItemAttributeCache {
     const found = new Map<string, ItemAttributes>();
     for (const row of rows) {
       const numbers = numbersOf(row.attributes);
-      found.set(row.id, { category: row.category, creatorId: row.creatorId, tags: row.tags, publishedAtMs: row.publishedAt.getTime(), available: row.available, ...(numbers ? { numbers } : {}) });
+      const tags = row.tags.length === 0 ? NO_TAGS : row.tags;
+      const creatorId = row.creatorId === null ? null : this.intern(row.creatorId);
+      found.set(row.id, { category: this.intern(row.category), creatorId, tags, publishedAtMs: row.publishedAt.getTime(), available: row.available, ...(numbers ? { numbers } : {}) });
     }
     for (const itemId of missing) {
       const item = found.get(itemId) ?? null;

@@ -1,15 +1,26 @@
 // Candidate hydrator `onlineFeatures`: user, item, user×item and context features for every
-// candidate from the online store with the registry's definitions, through the public reader
-// (features/onlineFeatureReader.ts): ONE store round trip for the user's keys and all candidates'
-// keys together — never one per item. User-entity features come from the query (computed once by
-// `userHistory` with the same definitions). Values without data are the declared defaults; how many
-// are counted per feature in the request scope (recorded as metrics after the response).
+// candidate, computed by the registry's own definitions (computeFeatureVector from
+// features/onlineFeatureReader.ts; the same null/non-finite → default rule) over the same store state the reader would read — so a served
+// value equals the registry's value for that state (train/serve consistency).
+//
+// Serving-side batch path (why not readOnlineFeatures itself): per request the reader re-read the
+// user's keys and 2 hashes per candidate (≈1000 HGETALLs for 500 candidates), which dominated the
+// request's CPU (reply parsing, GC). Here
+//   - the user's state comes from the `userHistory` query hydrator's read (RequestScope.userState),
+//     so it is not read twice; only if that hydrator failed are the user's keys read here;
+//   - item state comes from an in-process ItemStateCache (short TTL, see itemStateCache.ts); only
+//     the candidates missing from it are read, in ONE store round trip (none when all are cached).
+// Never one round trip per item. User-entity features come from the query (computed once by
+// `userHistory` with the same definitions). Values without data are the declared defaults; how
+// many are counted per feature in the request scope (recorded as metrics after the response).
 // Runs before the filters so filter expressions and exploration can read item features.
+import { EMPTY_STATE, type EntityState } from "../features/counters/counter.ts";
+import { entityKey } from "../features/featureKeys.ts";
 import { createFeatureRegistry, featureRegistry } from "../features/registry.ts";
-import type { ItemCategoryLookup } from "../features/itemCategories.ts";
-import { readOnlineFeatures } from "../features/onlineFeatureReader.ts";
+import { defaultItemCategories, type ItemCategoryLookup } from "../features/itemCategories.ts";
 import type { Scorer, ScoreUpdate } from "../funnel/index.ts";
-import type { OnlineStore } from "../stores/onlineStore.ts";
+import type { OnlineStore, SortedSetRead, StoreKey } from "../stores/onlineStore.ts";
+import { appendItemKeys, ItemStateCache, itemReadShape, itemStatesFrom } from "./itemStateCache.ts";
 import { countDefault, type RequestScope } from "./requestScope.ts";
 
 export const ONLINE_FEATURES_HYDRATOR_ID = "onlineFeatures";
@@ -26,20 +37,74 @@ export function declaredDefaults(): Record<string, number> {
  */
 const perCandidateRegistry = createFeatureRegistry(featureRegistry.features.filter((feature) => feature.entity !== "user"));
 const userFeatures = featureRegistry.features.filter((feature) => feature.entity === "user");
+const EMPTY_ITEM_STATE: EntityState = EMPTY_STATE;
 
-export function onlineFeatureHydrator(store: OnlineStore, scope: RequestScope, budgetMs: number, itemCategories?: ItemCategoryLookup): Scorer {
+/** Reads the user's state (when not already read) and the uncached items' state in one batch. */
+async function readStates(
+  store: OnlineStore,
+  userId: string,
+  userState: EntityState | undefined,
+  itemIds: readonly string[],
+  cache: ItemStateCache,
+  atMs: number,
+): Promise<{ user: EntityState; items: Map<string, EntityState> }> {
+  const items = new Map<string, EntityState>();
+  const cached = cache.lookup(itemIds);
+  const missing: string[] = [];
+  itemIds.forEach((itemId, index) => {
+    const state = cached[index];
+    if (state) items.set(itemId, state);
+    else missing.push(itemId);
+  });
+  const userShape = userState ? null : itemReadShape(perCandidateRegistry.counters.user, atMs);
+  const hashes: StoreKey[] = [];
+  const sortedSets: SortedSetRead[] = [];
+  if (userShape) {
+    for (const name of userShape.hashNames) hashes.push(entityKey("user", userId, name));
+    for (const { name, limit } of userShape.sortedSets) sortedSets.push({ key: entityKey("user", userId, name), limit });
+  }
+  const itemShape = itemReadShape(perCandidateRegistry.counters.item, atMs);
+  const userHashCount = hashes.length;
+  const userSetCount = sortedSets.length;
+  appendItemKeys(itemShape, missing, hashes, sortedSets);
+  let user = userState;
+  if (hashes.length + sortedSets.length > 0) {
+    const result = await store.readBatch({ hashes, sortedSets });
+    if (userShape) {
+      user = {
+        hashes: new Map(userShape.hashNames.map((name, index) => [name, result.hashes[index]!])),
+        sortedSets: new Map(userShape.sortedSets.map(({ name }, index) => [name, result.sortedSets[index]!])),
+      };
+    }
+    const states = itemStatesFrom(itemShape, missing, result.hashes, userHashCount, result.sortedSets, userSetCount);
+    cache.store(missing, states);
+    missing.forEach((itemId, index) => items.set(itemId, states[index]!));
+  }
+  return { user: user ?? { hashes: new Map(), sortedSets: new Map() }, items };
+}
+
+export function onlineFeatureHydrator(
+  store: OnlineStore,
+  scope: RequestScope,
+  budgetMs: number,
+  itemCategories?: ItemCategoryLookup,
+  itemStates: ItemStateCache = new ItemStateCache({ ttlMs: 0 }),
+): Scorer {
   return {
     id: ONLINE_FEATURES_HYDRATOR_ID,
     budgetMs,
     writes: featureRegistry.names.map((name) => `features.${name}`),
     defaults: { features: declaredDefaults() },
+    freshFeatureObjects: true,
     async score(query, candidates): Promise<ScoreUpdate[]> {
       if (candidates.length === 0) return [];
-      const vectors = await readOnlineFeatures(
-        store,
-        { userId: query.userId, itemIds: candidates.map((candidate) => candidate.itemId), at: new Date(query.nowMs) },
-        { registry: perCandidateRegistry, ...(itemCategories ? { itemCategories } : {}) },
-      );
+      const atMs = query.nowMs;
+      const itemIds = [...new Set(candidates.map((candidate) => candidate.itemId))];
+      // Categories (catalogue cache, shared with the itemAttributes hydrator) and store state in parallel.
+      const [categories, states] = await Promise.all([
+        (itemCategories ?? defaultItemCategories()).categoriesOf(itemIds),
+        readStates(store, query.userId, scope.userState, itemIds, itemStates, atMs),
+      ]);
       // User features from the query hydrator; its declared defaults when it failed.
       const user: Record<string, number> = {};
       for (const feature of userFeatures) {
@@ -47,9 +112,28 @@ export function onlineFeatureHydrator(store: OnlineStore, scope: RequestScope, b
         if (value === undefined) countDefault(scope, feature.name, candidates.length);
         user[feature.name] = value ?? feature.default;
       }
-      for (const vector of vectors) for (const name of vector.defaulted) countDefault(scope, name);
-      // The vectors are fresh objects of this call: fill the user features in place (no copies).
-      return vectors.map((vector) => ({ features: Object.assign(vector.features, user) }));
+      // The registry's compute functions, per candidate, with computeFeatureVector's rule (null or
+      // not finite → the declared default), writing straight into one object per candidate that
+      // also carries the user features: no intermediate vectors (GC was ~1/3 of a loaded request).
+      // One template with every key in final order: each candidate's map is one clone of it (one
+      // allocation of the right size, no shape transitions), then filled in place.
+      const features = perCandidateRegistry.features;
+      const template: Record<string, number> = {};
+      for (const feature of features) template[feature.name] = feature.default;
+      Object.assign(template, user);
+      const input = { atMs, userId: query.userId, itemId: "", itemCategory: null as string | null, user: states.user, item: EMPTY_ITEM_STATE };
+      return candidates.map((candidate) => {
+        input.itemId = candidate.itemId;
+        input.itemCategory = categories.get(candidate.itemId) ?? null;
+        input.item = states.items.get(candidate.itemId) ?? EMPTY_ITEM_STATE;
+        const values = { ...template };
+        for (const feature of features) {
+          const value = feature.compute(input);
+          if (value === null || !Number.isFinite(value)) countDefault(scope, feature.name); // keeps the template's declared default
+          else values[feature.name] = value;
+        }
+        return { features: values };
+      });
     },
   };
 }

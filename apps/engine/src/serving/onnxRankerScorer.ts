@@ -35,15 +35,25 @@ export function featureMatrix(ranker: Pick<ServingRanker, "featureNames">, candi
   const width = names.length;
   const matrix = new Float32Array(candidates.length * width);
   const defaults = names.map((name) => featureRegistry.get(name)?.default ?? 0);
-  candidates.forEach((candidate, row) => {
+  // Column kinds resolved once per request, not per cell (500 rows × ~20 columns).
+  const positionColumns = names.map((name) => name === "position");
+  const retrievalColumns = names.map((name) => name === "retrieval_score");
+  for (let row = 0; row < candidates.length; row += 1) {
+    const candidate = candidates[row]!;
+    const features = candidate.features;
+    let retrieval: number | undefined;
     for (let column = 0; column < width; column += 1) {
-      const value = servingInput(names[column]!, candidate);
+      const name = names[column]!;
+      let value: number | undefined;
+      if (positionColumns[column]) value = REFERENCE_POSITION;
+      else if (retrievalColumns[column]) value = retrieval ??= servingInput(name, candidate);
+      else value = features[name];
       if (value === undefined || !Number.isFinite(value)) {
         matrix[row * width + column] = defaults[column]!;
-        countDefault(scope, names[column]!);
+        countDefault(scope, name);
       } else matrix[row * width + column] = value;
     }
-  });
+  }
   return matrix;
 }
 

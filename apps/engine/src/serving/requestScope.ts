@@ -1,7 +1,11 @@
 // What the components of one request share besides the FunnelQuery: the user's exclusions (read by
 // a query hydrator, applied by a filter) and the tallies the metrics side effect records after the
 // response (declared defaults used per feature, ranker used or not).
+import type { EntityState } from "../features/counters/counter.ts";
+
 export type RequestScope = {
+  /** The user's online-store state as read by the `userHistory` hydrator (reused by `onlineFeatures`: no second read). */
+  userState?: EntityState;
   /** Items the user hid, disliked or bought (never shown again). */
   exclusions: Set<string>;
   /** feature name → how many candidate values fell back to the declared default. */

@@ -7,12 +7,11 @@
 // config that no longer parses (schema moved on) is refused with a warning and the surface keeps
 // what it served before (or the built-in default). A surface with nothing published serves
 // DEFAULT_SURFACE_CONFIGS (defaultSurfaceConfig).
-import { defaultSurfaceConfig, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
+import { RULES_CHANGED_CHANNEL, defaultSurfaceConfig, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
-import { listenForChanges, type ChangeListener } from "./changeListener.ts";
+import { listenOnChannel, type ChannelListener } from "../postgres/channelListener.ts";
 
-export const RULES_CHANGED_CHANNEL = "cascade_rules_changed";
 
 export type ResolvedSurfaceConfig = {
   config: SurfaceConfig;
@@ -38,7 +37,7 @@ export class RuleSetRepository {
   private refreshing: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
-  private listener: ChangeListener | null = null;
+  private listener: ChannelListener | null = null;
   private lastRefreshFailed = false;
 
   constructor(private readonly options: RuleSetRepositoryOptions) {}
@@ -56,7 +55,7 @@ export class RuleSetRepository {
   async start(): Promise<void> {
     await this.refresh();
     if (this.options.databaseUrl) {
-      this.listener = listenForChanges({
+      this.listener = listenOnChannel({
         databaseUrl: this.options.databaseUrl,
         channel: RULES_CHANGED_CHANNEL,
         logger: this.options.logger,

@@ -17,7 +17,9 @@ import { popularitySource } from "../sources/popularitySource.ts";
 import { createTrendingRanking, trendingSource } from "../sources/trendingSource.ts";
 import { twoTowerSource, type RetrievalProvider } from "../sources/twoTowerSource.ts";
 import type { ServingRanker } from "../models/servingModels.ts";
+import { ExpiringCache } from "./expiringCache.ts";
 import { ItemAttributeCache } from "./itemAttributeCache.ts";
+import { ItemStateCache } from "./itemStateCache.ts";
 import { PageSessions } from "./pageSessions.ts";
 import { PeriodicSnapshot } from "./periodicSnapshot.ts";
 import { onlineFeatureHydrator } from "./onlineFeatureHydrator.ts";
@@ -42,6 +44,10 @@ export type ServingOptions = {
   coVisitationRefreshIntervalMs?: number;
   /** Longest wait at start for the background lists' first load, ms (default 5 s). */
   bootWaitMs?: number;
+  /** TTLs of the request-path caches, ms (0 disables one; tests that change data mid-test). */
+  itemStateTtlMs?: number;
+  followsTtlMs?: number;
+  exclusionsTtlMs?: number;
   /** Replaces the built-in sources by id (tests: a source that hangs). */
   sourceOverrides?: CandidateSource[];
 };
@@ -57,6 +63,11 @@ export class ServingStack {
   /** Item → category for the feature reader, served from the attribute cache (one query per request for both). */
   readonly itemCategories: ItemCategoryLookup;
   readonly sessions = new PageSessions();
+  /** Items' online-store state (onlineFeatureHydrator.ts): item counters move slowly, 10 s of staleness. */
+  readonly itemStates: ItemStateCache;
+  /** Per user: followed creators (30 s) and hidden/disliked/bought items (5 s); see the hydrators for why a TTL. */
+  readonly follows: ExpiringCache<string[]>;
+  readonly exclusions: ExpiringCache<Set<string>>;
   readonly sources: ReadonlyMap<string, CandidateSource>;
   readonly models: ServingModels | null;
 
@@ -82,14 +93,18 @@ export class ServingStack {
       refreshIntervalMs: options.coVisitationRefreshIntervalMs ?? 10 * 60_000,
       load: () => buildCoVisitationTable(db),
     });
-    this.itemAttributes = new ItemAttributeCache(db);
+    // Room for a 1M-item catalogue's hot set (≈200 B per entry); entries still expire after 60 s.
+    this.itemAttributes = new ItemAttributeCache(db, { maxEntries: 1_000_000 });
+    this.itemStates = new ItemStateCache({ ttlMs: options.itemStateTtlMs ?? 10_000, maxEntries: 500_000 });
+    this.follows = new ExpiringCache({ ttlMs: options.followsTtlMs ?? 30_000, maxEntries: 200_000 });
+    this.exclusions = new ExpiringCache({ ttlMs: options.exclusionsTtlMs ?? 5_000, maxEntries: 200_000 });
     this.itemCategories = this.itemAttributes.categoryLookup();
     const noModels: ServingModels = { retrieval: () => null, ranker: () => null };
     const all = [
       twoTowerSource(this.models ?? noModels),
       trendingSource(this.trending),
       coVisitationSource(this.coVisitation),
-      followGraphSource(db),
+      followGraphSource(db, options.followsTtlMs !== undefined ? { creatorItemsTtlMs: options.followsTtlMs } : {}),
       freshItemsSource(this.fresh),
       popularitySource(popularity),
       coldStartSource(popularity),

@@ -4,7 +4,8 @@
 //
 // Redis round trips per request: at most 2, whatever the number of candidates —
 //   1. query hydrator `userHistory`: one readBatch of the user's counter keys (features + recent items);
-//   2. candidate hydrator `onlineFeatures`: one readBatch of the user's and every candidate's keys.
+//   2. candidate hydrator `onlineFeatures`: one readBatch of the keys of the candidates missing from
+//      the item-state cache (none when all are cached; plus the user's keys only if 1 failed).
 // (On Redis Cluster each batch splits by node: one round trip per node touched, in parallel.)
 // Sources and the ranker never touch Redis; the served-feature log reuses the hydrated features.
 import type { SurfaceConfig } from "@cascade/core";
@@ -94,8 +95,12 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
 
   const { pipeline, missingSources } = buildSurfacePipeline(input.surface, config, {
     sources,
-    queryHydrators: [userHistoryHydrator(deps.store, hydrationMs), followsHydrator(deps.db, hydrationMs), userExclusionsHydrator(deps.db, scope, hydrationMs)],
-    candidateHydrators: [itemAttributesHydrator(stack.itemAttributes, hydrationMs), onlineFeatureHydrator(deps.store, scope, hydrationMs, stack.itemCategories)],
+    queryHydrators: [
+      userHistoryHydrator(deps.store, hydrationMs, undefined, scope),
+      followsHydrator(deps.db, hydrationMs, undefined, stack.follows),
+      userExclusionsHydrator(deps.db, scope, hydrationMs, stack.exclusions),
+    ],
+    candidateHydrators: [itemAttributesHydrator(stack.itemAttributes, hydrationMs), onlineFeatureHydrator(deps.store, scope, hydrationMs, stack.itemCategories, stack.itemStates)],
     scorers,
   });
   const unknownSources = missingSources.filter((id) => !(annSkipped && id === ANN_SOURCE_ID));

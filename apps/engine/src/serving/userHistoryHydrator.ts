@@ -8,10 +8,12 @@ import { entityKey } from "../features/featureKeys.ts";
 import { featureRegistry, type FeatureRegistry } from "../features/registry.ts";
 import type { QueryHydrator } from "../funnel/index.ts";
 import type { OnlineStore, SortedSetRead, StoreKey } from "../stores/onlineStore.ts";
+import type { RequestScope } from "./requestScope.ts";
 
 export const USER_HISTORY_HYDRATOR_ID = "userHistory";
 
-export function userHistoryHydrator(store: OnlineStore, budgetMs: number, registry: FeatureRegistry = featureRegistry): QueryHydrator {
+/** With `scope`, the state read is also left in scope.userState for the `onlineFeatures` hydrator. */
+export function userHistoryHydrator(store: OnlineStore, budgetMs: number, registry: FeatureRegistry = featureRegistry, scope?: RequestScope): QueryHydrator {
   const counters = registry.counters.user;
   const recent = counters.find((counter): counter is RecentItems => counter instanceof RecentItems);
   const userFeatures = registry.features.filter((feature) => feature.entity === "user");
@@ -34,6 +36,7 @@ export function userHistoryHydrator(store: OnlineStore, budgetMs: number, regist
         hashes: new Map([...hashNames].map((name, index) => [name, result.hashes[index]!])),
         sortedSets: new Map([...sortedSets.keys()].map((name, index) => [name, result.sortedSets[index]!])),
       };
+      if (scope) scope.userState = state;
       const features: Record<string, number> = {};
       for (const feature of userFeatures) {
         const value = feature.compute({ atMs, userId: query.userId, itemId: "", itemCategory: null, user: state, item: { hashes: new Map(), sortedSets: new Map() } });

@@ -1,32 +1,55 @@
 // Follow graph: the newest available items of the creators the user follows (query hydrator
-// `follows` supplies followedCreatorIds). One indexed Postgres query per request on
-// items(creator_id, published_at): at most `perCreator` items per creator, newest first overall.
+// `follows` supplies followedCreatorIds): at most `perCreator` items per creator, newest first
+// overall. Each creator's newest items come from an in-process cache (`creatorItemsTtlMs`, 30 s by
+// default: a new item of a followed creator shows up within that); the creators it misses are read
+// in ONE indexed Postgres query on items(creator_id, published_at) — none when all are cached.
 import type { Database } from "@cascade/db";
 import type { CandidateSource, SourceCandidate } from "../funnel/index.ts";
+import { ExpiringCache } from "../serving/expiringCache.ts";
 
 export const FOLLOWS_SOURCE_ID = "follows";
 const HOUR_MS = 3_600_000;
 
-export function followGraphSource(db: Database, options: { perCreator?: number; maxAgeDays?: number } = {}): CandidateSource {
+type CreatorItem = { id: string; publishedAtMs: number };
+
+export type FollowGraphSourceOptions = { perCreator?: number; maxAgeDays?: number; creatorItemsTtlMs?: number; maxCreators?: number };
+
+export function followGraphSource(db: Database, options: FollowGraphSourceOptions = {}): CandidateSource {
   const perCreator = options.perCreator ?? 5;
   const maxAgeMs = (options.maxAgeDays ?? 30) * 24 * HOUR_MS;
+  const cache = new ExpiringCache<CreatorItem[]>({ ttlMs: options.creatorItemsTtlMs ?? 30_000, maxEntries: options.maxCreators ?? 200_000 });
+
+  async function newestOf(creators: string[], since: Date): Promise<Map<string, CreatorItem[]>> {
+    const rows = await db.$queryRaw<{ creatorId: string; id: string; publishedAt: Date }[]>`
+      SELECT c.creator_id AS "creatorId", picked.id, picked.published_at AS "publishedAt"
+      FROM unnest(${creators}::text[]) AS c(creator_id)
+      CROSS JOIN LATERAL (
+        SELECT i.id, i.published_at FROM items i
+        WHERE i.creator_id = c.creator_id AND i.available AND i.published_at > ${since}
+        ORDER BY i.published_at DESC LIMIT ${perCreator}::int
+      ) AS picked`;
+    const byCreator = new Map<string, CreatorItem[]>();
+    for (const row of rows) {
+      const list = byCreator.get(row.creatorId) ?? [];
+      list.push({ id: row.id, publishedAtMs: row.publishedAt.getTime() });
+      byCreator.set(row.creatorId, list);
+    }
+    return byCreator;
+  }
+
   return {
     id: FOLLOWS_SOURCE_ID,
     budgetMs: 15,
     async fetch(query, limit): Promise<SourceCandidate[]> {
-      const creators = query.followedCreatorIds ?? [];
+      const creators = [...new Set(query.followedCreatorIds ?? [])];
       if (creators.length === 0) return [];
-      const since = new Date(query.nowMs - maxAgeMs);
-      const rows = await db.$queryRaw<{ id: string; publishedAt: Date }[]>`
-        SELECT picked.id, picked.published_at AS "publishedAt"
-        FROM unnest(${[...creators]}::text[]) AS c(creator_id)
-        CROSS JOIN LATERAL (
-          SELECT i.id, i.published_at FROM items i
-          WHERE i.creator_id = c.creator_id AND i.available AND i.published_at > ${since}
-          ORDER BY i.published_at DESC LIMIT ${perCreator}::int
-        ) AS picked
-        ORDER BY picked.published_at DESC, picked.id LIMIT ${limit}::int`;
-      return rows.map((row) => ({ itemId: row.id, score: 1 / (1 + Math.max(0, query.nowMs - row.publishedAt.getTime()) / HOUR_MS) }));
+      const sinceMs = query.nowMs - maxAgeMs;
+      const lists = await cache.getMany(creators, (missing) => newestOf(missing, new Date(sinceMs)), []);
+      const picked: CreatorItem[] = [];
+      for (const list of lists.values()) for (const item of list) if (item.publishedAtMs > sinceMs) picked.push(item);
+      // Newest first, ties by id (the query's former ORDER BY).
+      picked.sort((a, b) => b.publishedAtMs - a.publishedAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return picked.slice(0, limit).map((item) => ({ itemId: item.id, score: 1 / (1 + Math.max(0, query.nowMs - item.publishedAtMs) / HOUR_MS) }));
     },
   };
 }

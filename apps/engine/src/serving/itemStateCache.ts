@@ -1,0 +1,119 @@
+// In-process cache of the items' raw online-store state (the counters' hashes of every item the
+// registry reads), so a request reads from Redis only the candidates it has not seen in the last
+// `ttlMs` — not 2 HGETALLs × 500 candidates per request.
+//
+// What is cached is the STATE, never a feature value: features are still computed per request by
+// the registry's own compute functions at the request time, so decayed counters (trending, CTR)
+// decay arithmetically at read time and a cached state gives exactly the value the registry gives
+// for that state. The only difference from an uncached read is staleness: events applied within
+// the last `ttlMs` are not yet seen (item counters move slowly: half-lives of hours to days).
+// Items with no state at all (most of a large catalogue) are cached too, as empty state.
+import type { Counter, EntityState } from "../features/counters/counter.ts";
+import { entityKey } from "../features/featureKeys.ts";
+import type { NumericHash, ScoredMember, StoreKey } from "../stores/onlineStore.ts";
+
+export type ItemStateCacheOptions = { ttlMs?: number; maxEntries?: number; now?: () => number };
+
+/** Which keys one item needs: hash names and sorted-set reads, fixed by the registry's item counters. */
+export type ItemReadShape = { hashNames: readonly string[]; sortedSets: readonly { name: string; limit: number }[] };
+
+export function itemReadShape(counters: readonly Counter[], atMs: number): ItemReadShape {
+  const hashNames = new Set<string>();
+  const sortedSets = new Map<string, number>();
+  for (const counter of counters) {
+    const reads = counter.reads(atMs);
+    for (const name of reads.hashes) hashNames.add(name);
+    for (const { name, limit } of reads.sortedSets) sortedSets.set(name, Math.max(limit, sortedSets.get(name) ?? 0));
+  }
+  return { hashNames: [...hashNames], sortedSets: [...sortedSets].map(([name, limit]) => ({ name, limit })) };
+}
+
+/** The store keys of many items, appended to a batch read (the caller adds its own keys too). */
+export function appendItemKeys(shape: ItemReadShape, itemIds: readonly string[], hashes: StoreKey[], sortedSets: { key: StoreKey; limit: number }[]): void {
+  for (const itemId of itemIds) {
+    for (const name of shape.hashNames) hashes.push(entityKey("item", itemId, name));
+    for (const { name, limit } of shape.sortedSets) sortedSets.push({ key: entityKey("item", itemId, name), limit });
+  }
+}
+
+/** The states of `itemIds` from a batch's results, starting at the given offsets (appendItemKeys' order). */
+export function itemStatesFrom(
+  shape: ItemReadShape,
+  itemIds: readonly string[],
+  hashes: readonly NumericHash[],
+  hashOffset: number,
+  sortedSets: readonly (readonly ScoredMember[])[],
+  sortedSetOffset: number,
+): EntityState[] {
+  const states: EntityState[] = [];
+  let h = hashOffset;
+  let s = sortedSetOffset;
+  // Most items of a large catalogue have no state at all: they share one (read-only) empty state.
+  const empty: EntityState = {
+    hashes: new Map(shape.hashNames.map((name) => [name, Object.freeze({}) as NumericHash])),
+    sortedSets: new Map(shape.sortedSets.map(({ name }) => [name, Object.freeze([]) as readonly ScoredMember[]])),
+  };
+  for (let index = 0; index < itemIds.length; index += 1) {
+    let hasData = false;
+    for (let k = 0; k < shape.hashNames.length && !hasData; k += 1) for (const _field in hashes[h + k]!) hasData = true;
+    for (let k = 0; k < shape.sortedSets.length && !hasData; k += 1) hasData = sortedSets[s + k]!.length > 0;
+    if (!hasData) {
+      states.push(empty);
+      h += shape.hashNames.length;
+      s += shape.sortedSets.length;
+      continue;
+    }
+    const hashMap = new Map<string, NumericHash>();
+    for (const name of shape.hashNames) hashMap.set(name, hashes[h++]!);
+    const setMap = new Map<string, readonly ScoredMember[]>();
+    for (const { name } of shape.sortedSets) setMap.set(name, sortedSets[s++]!);
+    states.push({ hashes: hashMap, sortedSets: setMap });
+  }
+  return states;
+}
+
+export class ItemStateCache {
+  private readonly entries = new Map<string, { state: EntityState; expiresAt: number }>();
+  readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+
+  constructor(options: ItemStateCacheOptions = {}) {
+    this.ttlMs = options.ttlMs ?? 10_000;
+    this.maxEntries = options.maxEntries ?? 500_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The cached state of each id (undefined where missing or expired). */
+  lookup(itemIds: readonly string[]): (EntityState | undefined)[] {
+    const at = this.now();
+    return itemIds.map((itemId) => {
+      const entry = this.entries.get(itemId);
+      return entry && entry.expiresAt > at ? entry.state : undefined;
+    });
+  }
+
+  store(itemIds: readonly string[], states: readonly EntityState[]): void {
+    if (this.ttlMs <= 0) return;
+    const expiresAt = this.now() + this.ttlMs;
+    for (let index = 0; index < itemIds.length; index += 1) {
+      const itemId = itemIds[index]!;
+      // Re-inserting moves the entry to the end: eviction below drops the least recently read.
+      this.entries.delete(itemId);
+      this.entries.set(itemId, { state: states[index]!, expiresAt });
+    }
+    if (this.entries.size <= this.maxEntries) return;
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { readOnlineFeatures } from "../features/onlineFeatureReader.ts";
+import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
+import { testEventHistory, testItemCategories } from "../features/testing/featureTestEvents.ts";
+import type { Candidate } from "../funnel/index.ts";
+import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";
+import type { BatchRead, OnlineStore } from "../stores/onlineStore.ts";
+import { ItemStateCache } from "./itemStateCache.ts";
+import { onlineFeatureHydrator } from "./onlineFeatureHydrator.ts";
+import { createRequestScope } from "./requestScope.ts";
+import { userHistoryHydrator } from "./userHistoryHydrator.ts";
+
+const START = Date.UTC(2026, 0, 5, 8);
+
+/** Records every batch read (one batch read = one Redis round trip). */
+function recordingStore(inner: OnlineStore): { store: OnlineStore; reads: BatchRead[] } {
+  const reads: BatchRead[] = [];
+  const store = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== "readBatch") return typeof value === "function" ? value.bind(target) : value;
+      return (read: BatchRead) => {
+        reads.push(read);
+        return inner.readBatch(read);
+      };
+    },
+  });
+  return { store, reads };
+}
+
+const candidate = (itemId: string): Candidate => ({ itemId, sources: [], features: {}, scores: {}, score: 0 });
+
+describe("onlineFeatures hydrator (cached serving path)", () => {
+  const events = testEventHistory({ startMs: START, count: 400 });
+  const lastMs = events[events.length - 1]!.occurredAt;
+  const itemIds = ["item-a", "item-b", "item-c", "item-d", "item-unknown"];
+
+  async function setUp() {
+    const inner = createMemoryOnlineStore({ now: () => lastMs });
+    await applyEventsToOnlineStore(inner, events, new Date(lastMs), { itemCategories: testItemCategories });
+    return { inner, ...recordingStore(inner) };
+  }
+
+  async function hydrate(store: OnlineStore, cache: ItemStateCache, userId: string, nowMs: number) {
+    const scope = createRequestScope();
+    const query = { requestId: "r", userId, surface: "home", count: 5, nowMs, context: {}, excludeItemIds: [], seed: 1 };
+    const signal = new AbortController().signal;
+    const facts = await userHistoryHydrator(store, 1_000, undefined, scope).hydrate(query, signal);
+    const updates = await onlineFeatureHydrator(store, scope, 1_000, testItemCategories, cache).score({ ...query, ...facts }, itemIds.map(candidate), signal);
+    return updates.map((update) => update.features);
+  }
+
+  it("serves exactly the registry's feature values, from cache or not, as time moves on", async () => {
+    const { inner, store } = await setUp();
+    const cache = new ItemStateCache({ ttlMs: 60_000 });
+    for (const [userId, nowMs] of [["user-1", lastMs + 1], ["user-2", lastMs + 3_600_000], ["user-3", lastMs + 7_200_000]] as const) {
+      const served = await hydrate(store, cache, userId, nowMs);
+      const expected = await readOnlineFeatures(inner, { userId, itemIds, at: new Date(nowMs) }, { itemCategories: testItemCategories });
+      expect(served).toEqual(expected.map((vector) => vector.features));
+    }
+  });
+
+  it("reads the store at most twice per request, and items only when the cache misses them", async () => {
+    const { store, reads } = await setUp();
+    const cache = new ItemStateCache({ ttlMs: 60_000 });
+    await hydrate(store, cache, "user-1", lastMs + 1);
+    expect(reads).toHaveLength(2);
+    expect(reads[1]!.hashes.every((key) => key.includes("{i:"))).toBe(true);
+    await hydrate(store, cache, "user-2", lastMs + 2);
+    expect(reads).toHaveLength(3); // the user's read only: every item was cached
+    cache.clear();
+    await hydrate(store, cache, "user-2", lastMs + 3);
+    expect(reads).toHaveLength(5);
+  });
+});
