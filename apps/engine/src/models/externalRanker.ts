@@ -10,6 +10,7 @@
 import * as ort from "onnxruntime-node";
 import { featureRegistry, type FeatureRegistry } from "../features/registry.ts";
 import type { ServingRanker } from "./servingModels.ts";
+import { RANKER_SESSION_OPTIONS } from "../ranking/model/onnxSessionOptions.ts";
 
 /** Ranker inputs that are not registry features but that the serving funnel supplies per candidate. */
 export const SERVING_INPUTS: Readonly<Record<string, string>> = {
@@ -105,7 +106,7 @@ export function unservableFeatures(features: readonly string[], registry: Featur
 async function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
   if (bytes.byteLength === 0) throw new ExternalRankerError("does_not_load", "onnx", "onnx: the file is empty");
   try {
-    return await ort.InferenceSession.create(bytes);
+    return await ort.InferenceSession.create(bytes, RANKER_SESSION_OPTIONS);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ExternalRankerError("does_not_load", "onnx", `onnx: the file is not a loadable ONNX model (${reason})`);

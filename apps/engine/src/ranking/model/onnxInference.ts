@@ -8,6 +8,7 @@
 import * as ort from "onnxruntime-node";
 import { RANKER_OUTPUTS, type RankerScores } from "./multiTaskRanker.ts";
 import { ONNX_INPUT_NAME } from "./onnxExport.ts";
+import { RANKER_SESSION_OPTIONS } from "./onnxSessionOptions.ts";
 
 export type OnnxRanker = {
   /** Number of feature columns the model takes (F). */
@@ -20,7 +21,7 @@ export type OnnxRanker = {
 export async function loadOnnxRanker(bytes: Uint8Array, options: { featureCount?: number } = {}): Promise<OnnxRanker> {
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes);
+    session = await ort.InferenceSession.create(bytes, RANKER_SESSION_OPTIONS);
   } catch (error) {
     throw new Error(`ranker model does not load: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
