@@ -59,6 +59,9 @@ export default defineConfig({
       ENGINE_PORT: "4100",
       CONSOLE_PORT: "3100",
       CASCADE_DEMO_SIZE: "tiny",
+      // The model specs promote and roll back versions themselves; a background demo training
+      // promoting its own versions mid-test would race them.
+      CASCADE_DEMO_TRAIN: "false",
       LOG_LEVEL: "warn",
     },
   },

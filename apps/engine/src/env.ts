@@ -24,6 +24,8 @@ export const engineEnvSchema = z.object({
   CASCADE_CONSOLE: booleanFlag.default(true),
   /** Load demo data when the database has no items. */
   CASCADE_DEMO: booleanFlag.default(true),
+  /** After loading the demo world, train and promote the first models in the background (cascade train --promote). */
+  CASCADE_DEMO_TRAIN: booleanFlag.default(true),
   CASCADE_DEMO_SIZE: z.enum(["tiny", "small", "default", "large"]).default("default"),
   CASCADE_DEMO_SEED: z.coerce.number().int().default(42),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

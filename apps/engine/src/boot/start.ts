@@ -13,6 +13,7 @@ import { useItemCategoriesFrom } from "../features/itemCategories.ts";
 import { featureStatus } from "../features/featureStatus.ts";
 import { backfillOnlineFeatures } from "../jobs/backfillOnlineFeatures.ts";
 import { isDatabaseEmpty, seedDemo } from "../demo/loadDemo.ts";
+import { startDemoTraining, wantsDemoTraining } from "./demoTraining.ts";
 import { createProgressReporter } from "../cli/progress.ts";
 import { createLogger } from "./logger.ts";
 import { migrateDatabase, resolveDatabase } from "./database.ts";
@@ -173,6 +174,11 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
         logger,
       });
       stack.push({ name: "console", stop: consoleProcess.stop });
+    }
+
+    if (env.CASCADE_DEMO && env.CASCADE_DEMO_TRAIN && (await wantsDemoTraining(db))) {
+      const training = startDemoTraining({ databaseUrl: database.url, dataDir: env.CASCADE_DATA_DIR, logger });
+      stack.push({ name: "demo training", stop: training.stop });
     }
 
     printBanner({ engineUrl, consoleUrl: consoleProcess?.url ?? null, databaseMode: database.mode, storeMode: env.REDIS_URL ? "redis" : "memory" });

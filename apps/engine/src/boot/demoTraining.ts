@@ -1,0 +1,58 @@
+// After the demo world is loaded, `cascade start` trains and promotes the first models in the
+// background, so a fresh `npm start` ends up serving the whole funnel (two-tower ANN + ONNX
+// ranker) without a manual `cascade train --promote`. Training is CPU-heavy and synchronous, so it
+// runs as a child process (`cascade train`) rather than on the engine's event loop; the engine
+// keeps serving (popularity and the other sources) meanwhile and hot-swaps the promoted versions
+// when the registry's NOTIFY arrives.
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { DEMO_API_KEY, parseApiKeyPrefix } from "@cascade/core";
+import { repoRoot, type Database } from "@cascade/db";
+import type { Logger } from "pino";
+
+export type DemoTraining = { stop(): Promise<void> };
+
+/**
+ * True when this database holds the demo world and no model was ever registered: the first start
+ * (or a first start stopped before training finished). Never true for a user's own data.
+ */
+export async function wantsDemoTraining(db: Database): Promise<boolean> {
+  const prefix = parseApiKeyPrefix(DEMO_API_KEY);
+  if (!prefix) return false;
+  const [demoKey, models] = await Promise.all([db.apiKey.findUnique({ where: { prefix } }), db.modelVersion.count()]);
+  return demoKey !== null && models === 0;
+}
+
+export function startDemoTraining(options: { databaseUrl: string; dataDir: string; logger: Logger }): DemoTraining {
+  const { logger } = options;
+  const cli = join(repoRoot, "apps", "engine", "src", "cli.ts");
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", cli, "train", "--promote", "--json"], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, DATABASE_URL: options.databaseUrl, CASCADE_DATA_DIR: options.dataDir, LOG_LEVEL: "warn" },
+  });
+  logger.info({ pid: child.pid }, "training the first demo models in the background (cascade train --promote); recommendations improve when they are promoted");
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4_000);
+  });
+  child.stderr?.on("data", (chunk: Buffer) => logger.debug({ component: "demo training" }, chunk.toString().trim()));
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", (code, signal) => {
+      if (code === 0) logger.info("demo models trained and promoted; the engine hot-swaps them now");
+      else if (!stopping) logger.warn({ code, signal, output: output.slice(-1_000) }, "background demo training failed; run `cascade train --promote` to retry");
+      resolve();
+    });
+  });
+  return {
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
