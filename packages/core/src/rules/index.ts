@@ -5,3 +5,4 @@ export type { ItemPredicate } from "./expressionCompiler.ts";
 export * from "./filterExpression.ts";
 export * from "./surfaceConfig.ts";
 export * from "./defaultSurfaceConfigs.ts";
+export * from "./rulesChangedChannel.ts";

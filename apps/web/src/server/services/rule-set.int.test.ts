@@ -1,6 +1,6 @@
 // Rule sets against real PostgreSQL: drafts, publish (archive + audit + NOTIFY in the same
 // transaction), roll back as a new version, and refusals with the schema's messages.
-import { DEFAULT_SURFACE_CONFIGS, surfaceConfigSchema } from "@cascade/core";
+import { DEFAULT_SURFACE_CONFIGS, RULES_CHANGED_CHANNEL, surfaceConfigSchema } from "@cascade/core";
 import { createPrismaClient, type Database } from "@cascade/db";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +11,6 @@ import {
   listSurfaceRuleSets,
   publishRuleSet,
   rollbackToRuleSet,
-  RULES_CHANGED_CHANNEL,
   RuleSetChangeRefused,
   saveDraft,
 } from "./rule-set.ts";

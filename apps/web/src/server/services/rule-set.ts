@@ -2,11 +2,10 @@
 // roll back. Publishing archives the previous published version and NOTIFYs
 // `cascade_rules_changed` (payload: the surface id) in the same transaction, so engines reload only
 // what was committed. History is append-only: a roll back publishes a copy of an older version.
-import { defaultSurfaceConfig, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
+import { RULES_CHANGED_CHANNEL, defaultSurfaceConfig, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
 import type { Database, Prisma, RuleSet, RuleSetStatus } from "@cascade/db";
 import { z } from "zod";
 
-export const RULES_CHANGED_CHANNEL = "cascade_rules_changed";
 
 export type RuleSetActor = { type: string; id: string | null };
 
