@@ -16,6 +16,8 @@ import type {
   ItemToUpsert,
   RecommendationsResponse,
   RecommendRequest,
+  RerankRequest,
+  RerankResponse,
   UpsertResponse,
   UserToUpsert,
 } from "./types.ts";
@@ -38,6 +40,8 @@ export type CallOptions = { signal?: AbortSignal; timeoutMs?: number };
 
 export type CascadeClient = {
   recommend(request: RecommendRequest, options?: CallOptions): Promise<RecommendationsResponse>;
+  /** Ranks client-supplied candidates through the same features, ranker and rules; never retried. */
+  rerank(request: RerankRequest, options?: CallOptions): Promise<RerankResponse>;
   sendEvents(events: EventToSend[], options?: CallOptions): Promise<IngestEventsResponse>;
   upsertItems(items: ItemToUpsert[], options?: CallOptions): Promise<UpsertResponse>;
   upsertUsers(users: UserToUpsert[], options?: CallOptions): Promise<UpsertResponse>;
@@ -109,6 +113,7 @@ export function createCascadeClient(options: CascadeClientOptions): CascadeClien
 
   return {
     recommend: (request, callOptions) => send({ method: "POST", path: "/v1/recommendations", body: request, idempotent: false }, callOptions),
+    rerank: (request, callOptions) => send({ method: "POST", path: "/v1/rerank", body: request, idempotent: false }, callOptions),
     sendEvents: (events, callOptions) => send({ method: "POST", path: "/v1/events", body: { events }, idempotent: true }, callOptions),
     upsertItems: (items, callOptions) => send({ method: "PUT", path: "/v1/items", body: { items }, idempotent: true }, callOptions),
     upsertUsers: (users, callOptions) => send({ method: "PUT", path: "/v1/users", body: { users }, idempotent: true }, callOptions),

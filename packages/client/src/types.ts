@@ -9,6 +9,8 @@ import type {
   IngestEventsResponse,
   itemInput,
   recommendationsRequest,
+  rerankRequest,
+  RerankResponse,
   RecommendationsResponse,
   RecommendedItem,
   UpsertResponse,
@@ -17,7 +19,8 @@ import type {
 import type { z } from "zod";
 
 export type RecommendRequest = z.input<typeof recommendationsRequest>;
-export type { HealthResponse, IngestEventsResponse, RecommendationsResponse, RecommendedItem, UpsertResponse };
+export type RerankRequest = z.input<typeof rerankRequest>;
+export type { HealthResponse, IngestEventsResponse, RecommendationsResponse, RecommendedItem, RerankResponse, UpsertResponse };
 export type EventToSend = z.input<typeof eventInput>;
 export type ItemToUpsert = z.input<typeof itemInput>;
 export type UserToUpsert = z.input<typeof userInput>;

@@ -46,6 +46,15 @@ describe("@cascade/client against the engine", () => {
     expect(feed.degraded).toBe(false);
     expect(feed.items.map((entry) => entry.itemId)).toContain(item("liked"));
     expect(feed.items.map((entry) => entry.itemId)).not.toContain(item("ignored"));
+
+    const supplied = [item("ignored"), item("liked"), item("never-upserted")];
+    const reranked = await client.rerank({ userId: item("user"), itemIds: supplied });
+    const returned = reranked.items.map((entry) => entry.itemId);
+    const dropped = reranked.removed.map((entry) => entry.itemId);
+    // Every supplied candidate is either ranked or dropped with a reason; nothing else comes back.
+    expect([...returned, ...dropped].sort()).toEqual([...supplied].sort());
+    expect(returned.length).toBeGreaterThan(0);
+    expect(dropped).toContain(item("never-upserted"));
   });
 
   it("surfaces a 400 as a CascadeApiError naming the field", async () => {
