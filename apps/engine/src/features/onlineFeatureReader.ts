@@ -47,8 +47,10 @@ export async function readOnlineFeatures(
   const categories = itemIds.length > 0 ? await (options.itemCategories ?? defaultItemCategories()).categoriesOf(itemIds) : new Map<string, string>();
 
   const plan = new ReadPlan();
-  const userState = plan.add("user", request.userId, registry.counters.user, atMs);
-  const itemStates = new Map(itemIds.map((itemId) => [itemId, plan.add("item", itemId, registry.counters.item, atMs)]));
+  const userState = plan.add("user", request.userId, readShape(registry.counters.user, atMs));
+  // Every item reads the same key names: worked out once per request, not per item.
+  const itemShape = readShape(registry.counters.item, atMs);
+  const itemStates = new Map(itemIds.map((itemId) => [itemId, plan.add("item", itemId, itemShape)]));
   await plan.execute(store);
 
   return request.itemIds.map((itemId) =>
@@ -81,39 +83,55 @@ export function computeFeatureVector(registry: FeatureRegistry, input: FeatureIn
 
 type PendingState = { state: EntityState };
 
+/** The key names one entity's counters need at one time (sorted sets at their largest limit). */
+type ReadShape = { hashNames: readonly string[]; sortedSets: readonly { name: string; limit: number }[] };
+
+function readShape(counters: readonly Counter[], atMs: number): ReadShape {
+  const hashNames = new Set<string>();
+  const sortedSetLimits = new Map<string, number>();
+  for (const counter of counters) {
+    const reads = counter.reads(atMs);
+    for (const name of reads.hashes) hashNames.add(name);
+    for (const { name, limit } of reads.sortedSets) sortedSetLimits.set(name, Math.max(limit, sortedSetLimits.get(name) ?? 0));
+  }
+  return { hashNames: [...hashNames], sortedSets: [...sortedSetLimits].map(([name, limit]) => ({ name, limit })) };
+}
+
+/** Shared by every state with no key of that kind (read-only, like every EntityState). */
+const NO_HASHES: ReadonlyMap<string, NumericHash> = new Map();
+const NO_SORTED_SETS: ReadonlyMap<string, readonly ScoredMember[]> = new Map();
+
 /** Collects the keys of many entities into one batch read, then hands each entity its state. */
 class ReadPlan {
   private readonly hashKeys: StoreKey[] = [];
   private readonly sortedSetReads: { key: StoreKey; limit: number }[] = [];
-  private readonly fills: ((hashes: NumericHash[], sortedSets: ScoredMember[][]) => void)[] = [];
+  private readonly entries: { pending: PendingState; shape: ReadShape; hashStart: number; sortedSetStart: number }[] = [];
 
-  add(entity: CounterEntity, id: string, counters: readonly Counter[], atMs: number): PendingState {
-    const hashNames = new Set<string>();
-    const sortedSetLimits = new Map<string, number>();
-    for (const counter of counters) {
-      const reads = counter.reads(atMs);
-      for (const name of reads.hashes) hashNames.add(name);
-      for (const { name, limit } of reads.sortedSets) sortedSetLimits.set(name, Math.max(limit, sortedSetLimits.get(name) ?? 0));
-    }
-    const pending: PendingState = { state: { hashes: new Map(), sortedSets: new Map() } };
-    const hashStart = this.hashKeys.length;
-    const sortedSetStart = this.sortedSetReads.length;
-    const names = [...hashNames];
-    const sortedSetNames = [...sortedSetLimits.keys()];
-    for (const name of names) this.hashKeys.push(entityKey(entity, id, name));
-    for (const name of sortedSetNames) this.sortedSetReads.push({ key: entityKey(entity, id, name), limit: sortedSetLimits.get(name)! });
-    this.fills.push((hashes, sortedSets) => {
-      pending.state = {
-        hashes: new Map(names.map((name, index) => [name, hashes[hashStart + index]!])),
-        sortedSets: new Map(sortedSetNames.map((name, index) => [name, sortedSets[sortedSetStart + index]!])),
-      };
-    });
+  add(entity: CounterEntity, id: string, shape: ReadShape): PendingState {
+    const pending: PendingState = { state: { hashes: NO_HASHES, sortedSets: NO_SORTED_SETS } };
+    this.entries.push({ pending, shape, hashStart: this.hashKeys.length, sortedSetStart: this.sortedSetReads.length });
+    for (const name of shape.hashNames) this.hashKeys.push(entityKey(entity, id, name));
+    for (const { name, limit } of shape.sortedSets) this.sortedSetReads.push({ key: entityKey(entity, id, name), limit });
     return pending;
   }
 
   async execute(store: OnlineStore): Promise<void> {
     const read: BatchRead = { hashes: this.hashKeys, sortedSets: this.sortedSetReads };
     const result = read.hashes.length + read.sortedSets.length > 0 ? await store.readBatch(read) : { hashes: [], sortedSets: [] };
-    for (const fill of this.fills) fill(result.hashes, result.sortedSets);
+    for (const { pending, shape, hashStart, sortedSetStart } of this.entries) {
+      let hashes = NO_HASHES;
+      if (shape.hashNames.length > 0) {
+        const map = new Map<string, NumericHash>();
+        for (let index = 0; index < shape.hashNames.length; index += 1) map.set(shape.hashNames[index]!, result.hashes[hashStart + index]!);
+        hashes = map;
+      }
+      let sortedSets = NO_SORTED_SETS;
+      if (shape.sortedSets.length > 0) {
+        const map = new Map<string, readonly ScoredMember[]>();
+        for (let index = 0; index < shape.sortedSets.length; index += 1) map.set(shape.sortedSets[index]!.name, result.sortedSets[sortedSetStart + index]!);
+        sortedSets = map;
+      }
+      pending.state = { hashes, sortedSets };
+    }
   }
 }

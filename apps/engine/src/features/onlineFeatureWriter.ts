@@ -81,7 +81,10 @@ export async function applyEventsToOnlineStore(
   const factsOf = (event: FeatureEvent): EventFacts => ({ itemCategory: categories.get(event.itemId) ?? null });
 
   // Merge every event's operations into its entities' plans; a repeated event id counts once.
-  const plans = new Map<string, EntityPlan>();
+  // Plans by entity id, one map per entity kind (no composite key string per event), and in
+  // creation order for the store.
+  const plansByEntity: Record<CounterEntity, Map<string, EntityPlan>> = { user: new Map(), item: new Map() };
+  const planList: EntityPlan[] = [];
   const entityUpdatesOfEvent = new Map<string, number>();
   let repeats = 0;
   const ops = emptyOps();
@@ -98,13 +101,14 @@ export async function applyEventsToOnlineStore(
       if (!touched) continue;
       touchedEntities += 1;
       const id = entity === "user" ? event.userId : event.itemId;
-      const planKey = entity === "user" ? `u\u0000${id}` : `i\u0000${id}`;
-      let plan = plans.get(planKey);
+      const plans = plansByEntity[entity];
+      let plan = plans.get(id);
       if (!plan) {
         // ledgerKey validates the entity id (no braces); the other keys share its hash tag.
         const ledger = ledgerKey(entity, id);
         plan = { entity, keyPrefix: ledger.slice(0, ledger.length - LEDGER_NAME.length), ledger, events: [], counters: new Set(), hashes: new Map(), maxima: new Map() };
-        plans.set(planKey, plan);
+        plans.set(id, plan);
+        planList.push(plan);
       }
       plan.events.push(event);
       for (const counter of touched) plan.counters.add(counter);
@@ -112,11 +116,10 @@ export async function applyEventsToOnlineStore(
     }
     entityUpdatesOfEvent.set(event.eventId, touchedEntities);
   }
-  if (plans.size === 0) return { updates: repeats, duplicates: repeats };
+  if (planList.length === 0) return { updates: repeats, duplicates: repeats };
 
   const upkeep = idempotent ? upkeepMemo(store) : undefined;
   const ledgerTtlMs = retentionMs + Math.ceil(retentionMs / LEDGER_UPKEEP_FRACTION);
-  const planList = [...plans.values()];
   const updates = planList.map((plan) => {
     const update = toEntityUpdate(plan);
     if (upkeep) {

@@ -38,8 +38,8 @@ export function hasOps(ops: EntityOps): boolean {
   return ops.increments.length > 0 || ops.maxima.length > 0;
 }
 
-/** Key names a counter reads for one entity at one time. */
-export type StateReads = { hashes: string[]; sortedSets: { name: string; limit: number }[] };
+/** Key names a counter reads for one entity at one time (counters may hand out shared, memoised lists). */
+export type StateReads = { readonly hashes: readonly string[]; readonly sortedSets: readonly { readonly name: string; readonly limit: number }[] };
 
 /** What was read for one entity, by key name (missing keys read as {} / []). */
 export type EntityState = {

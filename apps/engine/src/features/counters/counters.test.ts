@@ -65,6 +65,20 @@ describe("WindowedCount", () => {
     expect(late.increments).toEqual([]);
   });
 
+  it("gives the same sums and key names whatever read times came before (per-bucket memo)", () => {
+    const options = { id: "clicks_5m", entity: "user" as const, bucketMs: MINUTE, windowMs: 5 * MINUTE, amount: (e: FeatureEvent) => (e.type === "click" ? 1 : 0) };
+    const shared = new WindowedCount(options);
+    const state = stateAfter(shared, [0, 1, 3, 6, 9].map((minutes) => event("click", t0 + minutes * MINUTE)), t0);
+    // Jumps forward, back and within a bucket: each answer must equal a fresh counter's.
+    for (const minutes of [2, 2.5, 9, 4, 4.2, 11, 0, 14, 3]) {
+      const at = t0 + minutes * MINUTE;
+      const fresh = new WindowedCount(options);
+      expect(shared.valueAt(state, at)).toBe(fresh.valueAt(state, at));
+      const newest = Math.floor(at / MINUTE);
+      expect(shared.reads(at).hashes).toEqual([0, 1, 2, 3, 4].map((back) => `w60x5:${newest - back}`));
+    }
+  });
+
   it("rejects windows that are not whole buckets", () => {
     expect(() => new WindowedCount({ id: "x", entity: "user", bucketMs: MINUTE, windowMs: 90_000, amount: () => 1 })).toThrow(RangeError);
   });
@@ -109,6 +123,24 @@ describe("DecayedSum", () => {
   });
 });
 
+describe("DecayedSum read memo", () => {
+  it("gives bit-identical values whatever reads (times, eras, sub-keys) came before", () => {
+    const halfLife = HOUR;
+    const era = ERA_HALF_LIVES * halfLife;
+    const options = { id: "aff", entity: "user" as const, halfLifeMs: halfLife, contributions: (_e: FeatureEvent, facts: { itemCategory: string | null }) => [{ subKey: "", amount: 1 }, ...(facts.itemCategory ? [{ subKey: facts.itemCategory, amount: 2 }] : [])] };
+    const shared = new DecayedSum(options);
+    const times = [4 * era - 3 * HOUR, 4 * era + 2 * HOUR, 5 * era - 1];
+    const music = stateAfter(shared, times.map((time) => event("click", time)), times[0]!, "music");
+    const reads: [number, string][] = [
+      [5 * era - 1, ""], [5 * era - 1, "music"], [4 * era + 5 * HOUR, "music"], [4 * era + 5 * HOUR, ""], [5 * era + 3, "sports"],
+      [6 * era - 1, "music"], [4 * era - HOUR, ""], [5 * era + 3, "music"], [5 * era + 3, ""],
+    ];
+    for (const [at, subKey] of reads) {
+      expect(Object.is(shared.valueAt(music, at, subKey), new DecayedSum(options).valueAt(music, at, subKey))).toBe(true);
+    }
+  });
+});
+
 describe("RecentItems", () => {
   const recent = new RecentItems({ id: "recent", keep: 2, retentionMs: 24 * HOUR, includes: (e) => e.type === "click" });
 
@@ -120,5 +152,17 @@ describe("RecentItems", () => {
     ]);
     expect(recent.itemsAt(state, 40)).toEqual([{ member: "a", score: 30 }]);
     expect(recent.itemsAt(state, 30)).toBeNull();
+  });
+
+  it("counts, finds and tests membership exactly as the filtered list does, at every read time", () => {
+    const wide = new RecentItems({ id: "recent", keep: 5, retentionMs: 24 * HOUR, includes: (e) => e.type === "click" });
+    const state = stateAfter(wide, [event("click", 10, "a"), event("click", 20, "b"), event("click", 30, "a"), event("click", 40, "c"), event("click", 55, "d")], 0);
+    for (let at = 0; at <= 70; at += 5) {
+      const items = wide.itemsAt(state, at);
+      expect(wide.countAt(state, at)).toBe(items?.length ?? 0);
+      expect(wide.hasItemsAt(state, at)).toBe(items !== null);
+      for (const member of ["a", "b", "c", "d", "z"]) expect(wide.scoreAt(state, at, member)).toBe(items?.find((entry) => entry.member === member)?.score);
+    }
+    expect(wide.countAt({ hashes: new Map(), sortedSets: new Map() }, 100)).toBe(0);
   });
 });

@@ -29,6 +29,9 @@ import type { Counter, CounterEntity, EntityOps, EntityState, EventFacts, StateR
 /** Era length in half-lives: large enough that dropping older eras is invisible, small enough for doubles. */
 export const ERA_HALF_LIVES = 32;
 
+/** The fields holding one sub-key's accumulators for the era of a read and the era before. */
+type ReadFields = { era: number; current: string; previous: string };
+
 export type Contribution = { subKey: string; amount: number };
 
 export type DecayedSumOptions = {
@@ -48,8 +51,13 @@ export class DecayedSum implements Counter {
   readonly halfLifeMs: number;
   private readonly eraMs: number;
   private readonly hashName: string;
+  /** The same for every read, so built once (callers only iterate it). */
+  private readonly stateReads: StateReads;
   private readonly contributions: DecayedSumOptions["contributions"];
   private readonly fieldMemo = new Map<string, { era: number; field: string; clears: readonly string[] }>();
+  private decay = { atMs: Number.NaN, current: Number.NaN, previous: Number.NaN };
+  private plainReadFields: ReadFields = { era: Number.NaN, current: "", previous: "" };
+  private readonly readFieldMemo = new Map<string, ReadFields>();
 
   constructor(options: DecayedSumOptions) {
     if (!Number.isInteger(options.halfLifeMs) || options.halfLifeMs < 1000 || options.halfLifeMs % 1000 !== 0) {
@@ -60,6 +68,7 @@ export class DecayedSum implements Counter {
     this.halfLifeMs = options.halfLifeMs;
     this.eraMs = ERA_HALF_LIVES * options.halfLifeMs;
     this.hashName = `d${options.halfLifeMs / 1000}`;
+    this.stateReads = { hashes: [this.hashName], sortedSets: [] };
     this.contributions = options.contributions;
     this.spec = { kind: "decayedSum", halfLifeMs: options.halfLifeMs, eraHalfLives: ERA_HALF_LIVES, contributions: options.contributions.toString(), ...options.parameters };
   }
@@ -79,7 +88,7 @@ export class DecayedSum implements Counter {
   }
 
   reads(): StateReads {
-    return { hashes: [this.hashName], sortedSets: [] };
+    return this.stateReads;
   }
 
   /** v(t) for one sub-key; null when neither era has a value (nothing ever counted, or all dropped). */
@@ -87,15 +96,53 @@ export class DecayedSum implements Counter {
     const hash = state.hashes.get(this.hashName);
     if (!hash) return null;
     const era = this.eraOf(atMs);
+    const fields = this.readFieldsOf(subKey, era);
+    // The two eras unrolled (current, then previous: the same order, so the same rounding, as ever).
     let value = 0;
     let seen = false;
-    for (const k of [era, era - 1]) {
-      const accumulated = hash[this.field(subKey, k)];
-      if (accumulated === undefined) continue;
+    const current = hash[fields.current];
+    if (current !== undefined) {
       seen = true;
-      value += accumulated * 2 ** (-(atMs - k * this.eraMs) / this.halfLifeMs);
+      value += current * this.decayAt(atMs, era).current;
+    }
+    const previous = hash[fields.previous];
+    if (previous !== undefined) {
+      seen = true;
+      value += previous * this.decayAt(atMs, era).previous;
     }
     return seen ? value : null;
+  }
+
+  /**
+   * 2^(−(t − s_k)/H) for the read's era and the one before, memoised for the last `atMs`: a request
+   * evaluates every candidate at one time. The same expressions as ever, so the same bits.
+   */
+  private decayAt(atMs: number, era: number): { atMs: number; current: number; previous: number } {
+    if (!Object.is(this.decay.atMs, atMs)) {
+      this.decay = {
+        atMs,
+        current: 2 ** (-(atMs - era * this.eraMs) / this.halfLifeMs),
+        previous: 2 ** (-(atMs - (era - 1) * this.eraMs) / this.halfLifeMs),
+      };
+    }
+    return this.decay;
+  }
+
+  /**
+   * The field names a read at era `era` looks up, memoised per sub-key: reads run per candidate and
+   * feature on the request path, and an era lasts 32 half-lives, so the names almost never change.
+   */
+  private readFieldsOf(subKey: string, era: number): ReadFields {
+    if (subKey === "") {
+      if (this.plainReadFields.era !== era) this.plainReadFields = { era, current: this.field("", era), previous: this.field("", era - 1) };
+      return this.plainReadFields;
+    }
+    const cached = this.readFieldMemo.get(subKey);
+    if (cached && cached.era === era) return cached;
+    const fields = { era, current: this.field(subKey, era), previous: this.field(subKey, era - 1) };
+    if (this.readFieldMemo.size >= 10_000) this.readFieldMemo.clear();
+    this.readFieldMemo.set(subKey, fields);
+    return fields;
   }
 
   /** The era's field and the fields it clears, memoised per sub-key (a batch's events share an era). */

@@ -14,6 +14,7 @@
 // every t with b(t) < b + n, i.e. until (b + n)·B, so its expiry is set to that instant (once, when
 // the write creates a field: the instant is the same for every write) and Redis drops it by itself. An event whose bucket is already past that instant is not written at all
 // (no read at a time ≥ now could see it).
+import type { NumericHash } from "../../stores/onlineStore.ts";
 import type { FeatureEvent } from "../featureEvent.ts";
 import type { Counter, CounterEntity, EntityOps, EntityState, EventFacts, StateReads } from "./counter.ts";
 
@@ -35,6 +36,7 @@ export class WindowedCount implements Counter {
   private readonly amount: (event: FeatureEvent) => number;
   private lastBucket = Number.NaN;
   private lastKeyName = "";
+  private window: { newest: number; keyNames: readonly string[]; reads: StateReads } = { newest: Number.NaN, keyNames: [], reads: { hashes: [], sortedSets: [] } };
 
   constructor(options: WindowedCountOptions) {
     const { bucketMs, windowMs } = options;
@@ -58,7 +60,7 @@ export class WindowedCount implements Counter {
   }
 
   reads(atMs: number): StateReads {
-    return { hashes: this.bucketsAt(atMs).map((bucket) => this.keyName(bucket)), sortedSets: [] };
+    return this.windowAt(atMs).reads;
   }
 
   /**
@@ -66,28 +68,49 @@ export class WindowedCount implements Counter {
    * of any counter sharing these buckets), so the feature falls back to its default.
    */
   valueAt(state: EntityState, atMs: number): number | null {
+    const keyNames = this.windowAt(atMs).keyNames;
     let sum = 0;
     let seen = false;
-    for (const bucket of this.bucketsAt(atMs)) {
-      const hash = state.hashes.get(this.keyName(bucket));
-      if (!hash || Object.keys(hash).length === 0) continue;
+    // Newest bucket first, as ever (same order of additions, same rounding).
+    for (let index = 0; index < keyNames.length; index += 1) {
+      const hash = state.hashes.get(keyNames[index]!);
+      if (!hash || !hasAnyField(hash)) continue;
       seen = true;
       sum += hash[this.id] ?? 0;
     }
     return seen ? sum : null;
   }
 
-  private bucketsAt(atMs: number): number[] {
+  /**
+   * The bucket key names of the window ending at `atMs`, newest first, memoised by newest bucket:
+   * a window's names change once per bucket, while reads run per candidate on the request path.
+   * Callers only iterate the arrays.
+   */
+  private windowAt(atMs: number): { keyNames: readonly string[]; reads: StateReads } {
     const newest = Math.floor(atMs / this.bucketMs);
-    return Array.from({ length: this.buckets }, (_, index) => newest - index);
+    if (newest !== this.window.newest) {
+      const keyNames = Array.from({ length: this.buckets }, (_, index) => this.bucketKeyName(newest - index));
+      this.window = { newest, keyNames, reads: { hashes: keyNames, sortedSets: [] } };
+    }
+    return this.window;
+  }
+
+  private bucketKeyName(bucket: number): string {
+    return `w${this.bucketMs / 1000}x${this.buckets}:${bucket}`;
   }
 
   private keyName(bucket: number): string {
     // Memoised: consecutive events nearly always fall in the same bucket.
     if (bucket !== this.lastBucket) {
       this.lastBucket = bucket;
-      this.lastKeyName = `w${this.bucketMs / 1000}x${this.buckets}:${bucket}`;
+      this.lastKeyName = this.bucketKeyName(bucket);
     }
     return this.lastKeyName;
   }
+}
+
+/** Whether the hash has a field (no Object.keys array per bucket). */
+function hasAnyField(hash: NumericHash): boolean {
+  for (const _field in hash) return true;
+  return false;
 }

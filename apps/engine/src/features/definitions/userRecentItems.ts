@@ -23,7 +23,10 @@ export const userRecentItemsFeatures: readonly FeatureDefinition[] = [
     default: 0,
     description: `How many distinct items the user interacted with recently (capped at ${recent.keep}; dropped after ${RETENTION_DAYS} idle days).`,
     counters: [recent],
-    compute: ({ user, atMs }) => recent.itemsAt(user, atMs)?.length ?? null,
+    compute: ({ user, atMs }) => {
+      const count = recent.countAt(user, atMs);
+      return count > 0 ? count : null;
+    },
   }),
   defineFeature({
     name: "user_item_recently_interacted",
@@ -34,8 +37,8 @@ export const userRecentItemsFeatures: readonly FeatureDefinition[] = [
     description: `1 when the candidate is among the user's last ${recent.keep} interacted items, else 0.`,
     counters: [recent],
     compute: ({ user, atMs, itemId }) => {
-      const items = recent.itemsAt(user, atMs);
-      return items === null ? null : items.some(({ member }) => member === itemId) ? 1 : 0;
+      if (!recent.hasItemsAt(user, atMs)) return null;
+      return recent.scoreAt(user, atMs, itemId) === undefined ? 0 : 1;
     },
   }),
   defineFeature({
@@ -47,8 +50,8 @@ export const userRecentItemsFeatures: readonly FeatureDefinition[] = [
     description: `Hours since the user last interacted with the candidate, when it is among their last ${recent.keep} items; otherwise ${RETENTION_DAYS * 24} (the list's retention).`,
     counters: [recent],
     compute: ({ user, atMs, itemId }) => {
-      const entry = recent.itemsAt(user, atMs)?.find(({ member }) => member === itemId);
-      return entry === undefined ? null : (atMs - entry.score) / HOUR_MS;
+      const score = recent.scoreAt(user, atMs, itemId);
+      return score === undefined ? null : (atMs - score) / HOUR_MS;
     },
   }),
 ];
