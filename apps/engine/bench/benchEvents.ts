@@ -1,8 +1,10 @@
 // Request bodies for the ingestion benchmark: `POST /v1/events` batches of realistic, valid,
 // unique events (a mix of types, surfaces, experiment context), built as JSON text directly —
 // the load generator must stay cheap next to the engine it measures.
+import type { EventType } from "@cascade/core";
 
-const TYPES: readonly { type: string; weight: number; value?: () => number }[] = [
+/** The benchmark's event mix (weights are relative frequencies); ingestWriter.ts uses it too. */
+export const BENCH_EVENT_MIX: readonly { type: EventType; weight: number; value?: () => number }[] = [
   { type: "impression", weight: 60 },
   { type: "click", weight: 18 },
   { type: "like", weight: 5 },
@@ -12,7 +14,7 @@ const TYPES: readonly { type: string; weight: number; value?: () => number }[] =
   { type: "purchase", weight: 2, value: () => Math.round(Math.random() * 10_000) / 100 },
   { type: "rating", weight: 1, value: () => Math.round(Math.random() * 10) },
 ];
-const TOTAL_WEIGHT = TYPES.reduce((sum, entry) => sum + entry.weight, 0);
+export const BENCH_EVENT_MIX_WEIGHT = BENCH_EVENT_MIX.reduce((sum, entry) => sum + entry.weight, 0);
 const SURFACES = ["home", "video", "shop"];
 
 export type BodyOptions = { batchSize: number; users: number; items: number; idPrefix: string };
@@ -28,9 +30,9 @@ export function eventsBody(options: BodyOptions, sequence: number): string {
   const timestamp = new Date().toISOString();
   const parts: string[] = new Array(options.batchSize);
   for (let n = 0; n < options.batchSize; n += 1) {
-    let pick = Math.random() * TOTAL_WEIGHT;
-    let chosen = TYPES[0]!;
-    for (const entry of TYPES) {
+    let pick = Math.random() * BENCH_EVENT_MIX_WEIGHT;
+    let chosen = BENCH_EVENT_MIX[0]!;
+    for (const entry of BENCH_EVENT_MIX) {
       pick -= entry.weight;
       if (pick < 0) {
         chosen = entry;

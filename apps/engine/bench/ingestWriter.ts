@@ -16,12 +16,11 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot } from "@cascade/db";
 import { Redis } from "ioredis";
-import type { EventType } from "@cascade/core";
 import type { FeatureEvent } from "../src/features/featureEvent.ts";
 import { fixedItemCategories } from "../src/features/itemCategories.ts";
 import { applyEventsToOnlineStore } from "../src/features/onlineFeatureWriter.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
-import { itemId } from "./benchEvents.ts";
+import { BENCH_EVENT_MIX, BENCH_EVENT_MIX_WEIGHT, itemId } from "./benchEvents.ts";
 
 const { values } = parseArgs({
   options: {
@@ -39,24 +38,12 @@ const batchSize = Number(values.batch);
 const users = Number(values.users);
 const items = Number(values.items);
 
-// The ingestion benchmark's mix (benchEvents.ts), as FeatureEvents.
-const TYPES: readonly { type: EventType; weight: number; value?: () => number }[] = [
-  { type: "impression", weight: 60 },
-  { type: "click", weight: 18 },
-  { type: "like", weight: 5 },
-  { type: "share", weight: 2 },
-  { type: "hide", weight: 2 },
-  { type: "watch", weight: 10, value: () => Math.round(Math.random() * 600) },
-  { type: "purchase", weight: 2, value: () => Math.round(Math.random() * 10_000) / 100 },
-  { type: "rating", weight: 1, value: () => Math.round(Math.random() * 10) },
-];
-const TOTAL_WEIGHT = TYPES.reduce((sum, entry) => sum + entry.weight, 0);
 
 function events(count: number, prefix: string): FeatureEvent[] {
   const now = Date.now();
   return Array.from({ length: count }, (_, n) => {
-    let pick = Math.random() * TOTAL_WEIGHT;
-    const chosen = TYPES.find((entry) => (pick -= entry.weight) < 0) ?? TYPES[0]!;
+    let pick = Math.random() * BENCH_EVENT_MIX_WEIGHT;
+    const chosen = BENCH_EVENT_MIX.find((entry) => (pick -= entry.weight) < 0) ?? BENCH_EVENT_MIX[0]!;
     return {
       eventId: `${prefix}-${n}`,
       type: chosen.type,

@@ -48,6 +48,7 @@ import { engineMetricsFor } from "../src/server/metrics/engineMetricsFor.ts";
 import { servingStackOf, type ServingDeps, type ServingModels } from "../src/serving/servingStack.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
+import { seededRandom } from "@cascade/core";
 
 const { values } = parseArgs({
   options: {
@@ -84,18 +85,6 @@ const log = (message: string) => console.log(`[${new Date().toISOString().slice(
 const databaseName = `cascade_recommend_bench_${process.pid}`;
 const databaseUrl = `${values.server}/${databaseName}`;
 const redis = new Redis(values.redis);
-
-/** mulberry32: a small seeded PRNG, so the catalogue's vectors are the same every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function seedDatabase(): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -140,7 +129,7 @@ async function loadOnlineStore(store: Awaited<ReturnType<typeof createRedisOnlin
 }
 
 function buildRetrieval(): { retrieval: ServingRetrieval; buildMs: number; bytes: number } {
-  const next = random(42);
+  const next = seededRandom(42);
   const gaussian = () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
   const centroids = Array.from({ length: CATEGORIES }, () => Array.from({ length: dims }, gaussian));
   const vectors = new Float32Array(itemCount * dims);

@@ -25,7 +25,7 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { auc, formatReportTable, groupedNdcgAtK, type EvaluationReport } from "@cascade/core";
+import { auc, type EvaluationReport, formatReportTable, groupedNdcgAtK, pearsonCorrelation } from "@cascade/core";
 import { applyMigrations, createPrismaClient, ensureDatabase, migrationsDir, repoRoot } from "@cascade/db";
 import { createProgressReporter } from "../src/cli/progress.ts";
 import { parseDemoIndex } from "../src/demo/demoIds.ts";
@@ -118,7 +118,7 @@ const truthRow = (name: string, scores: ArrayLike<number>, probabilities: boolea
   auc: auc(scores, clicks),
   ipsAuc: weightedAuc(scores, clicks, ips),
   truthNdcg: groupedNdcgAtK(groups, scores, truth, 10).ndcg,
-  truthCorrelation: pearson(scores, truth),
+  truthCorrelation: pearsonCorrelation(scores, truth),
   truthMae: probabilities ? meanAbsoluteError(scores, truth, null) : Number.NaN,
   truthIpsMae: probabilities ? meanAbsoluteError(scores, truth, ips) : Number.NaN,
 });
@@ -265,24 +265,6 @@ function pairedAucDifference(a: ArrayLike<number>, b: ArrayLike<number>, resampl
   return { mean: auc(a, clicks) - auc(b, clicks), low: differences[Math.floor(0.025 * resamples)]!, high: differences[Math.ceil(0.975 * resamples) - 1]! };
 }
 
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let meanA = 0;
-  let meanB = 0;
-  for (let i = 0; i < n; i += 1) {
-    meanA += a[i]! / n;
-    meanB += b[i]! / n;
-  }
-  let covariance = 0;
-  let varianceA = 0;
-  let varianceB = 0;
-  for (let i = 0; i < n; i += 1) {
-    covariance += (a[i]! - meanA) * (b[i]! - meanB);
-    varianceA += (a[i]! - meanA) ** 2;
-    varianceB += (b[i]! - meanB) ** 2;
-  }
-  return covariance / Math.sqrt(varianceA * varianceB);
-}
 
 function meanAbsoluteError(predicted: ArrayLike<number>, actual: ArrayLike<number>, weights: ArrayLike<number> | null): number {
   let sum = 0;

@@ -19,3 +19,4 @@ export * from "./popularityRecommender.ts";
 export * from "./coOccurrenceRecommender.ts";
 export * from "./evaluationReport.ts";
 export * from "./reportTable.ts";
+export * from "./correlation.ts";

@@ -9,6 +9,7 @@ import {
   type RankerTrainingConfig,
 } from "./rankerTraining.ts";
 import { areaUnderRoc, SYNTHETIC_FEATURES, syntheticRankingData } from "./syntheticRankingData.ts";
+import { pearsonCorrelation } from "@cascade/core";
 
 const config: RankerTrainingConfig = {
   featureNames: SYNTHETIC_FEATURES,
@@ -26,24 +27,6 @@ function allParameters(model: MultiTaskRanker): number[] {
   return [...model.hidden, model.head].flatMap((layer) => [...layer.weights, ...layer.bias]);
 }
 
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let meanA = 0;
-  let meanB = 0;
-  for (let i = 0; i < n; i += 1) {
-    meanA += a[i]! / n;
-    meanB += b[i]! / n;
-  }
-  let covariance = 0;
-  let varianceA = 0;
-  let varianceB = 0;
-  for (let i = 0; i < n; i += 1) {
-    covariance += (a[i]! - meanA) * (b[i]! - meanB);
-    varianceA += (a[i]! - meanA) ** 2;
-    varianceB += (b[i]! - meanB) ** 2;
-  }
-  return covariance / Math.sqrt(varianceA * varianceB);
-}
 
 describe("trainMultiTaskRanker", () => {
   const result = trainMultiTaskRanker(train, config);
@@ -64,7 +47,7 @@ describe("trainMultiTaskRanker", () => {
     const scores = scoreBatch(result.model, heldOut.features, heldOut.rows);
     expect(areaUnderRoc(scores.pClick, heldOut.click)).toBeGreaterThan(0.85);
     expect(areaUnderRoc(scores.pLike, heldOut.like)).toBeGreaterThan(0.8);
-    expect(pearson(scores.watchSeconds, heldOut.watchSeconds)).toBeGreaterThan(0.6);
+    expect(pearsonCorrelation(scores.watchSeconds, heldOut.watchSeconds)).toBeGreaterThan(0.6);
     // Predicted watch seconds are on the labels' scale, not the standardised one.
     const meanPredicted = scores.watchSeconds.reduce((sum, value) => sum + value, 0) / heldOut.rows;
     const meanActual = heldOut.watchSeconds.reduce((sum, value) => sum + value, 0) / heldOut.rows;
