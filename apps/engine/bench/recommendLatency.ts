@@ -64,9 +64,9 @@ const { values } = parseArgs({
     redis: { type: "string", default: "redis://127.0.0.1:6379/6" },
     port: { type: "string", default: "4871" },
     keep: { type: "boolean", default: false },
-    // Scores with an ONNX session limited to one thread and no spinning, as ranking/model/onnxInference.ts
-    // would after its proposed one-line change (the default session's idle threads spin: ≈30 ms CPU per run).
-    // "both": every rate with the default session, then again with the single-thread one.
+    // "no": the engine's own loader (ranking/model/onnxInference.ts, single-threaded since
+    // onnxSessionOptions.ts); "yes": a session built here that also turns spinning off explicitly.
+    // "both": every rate with each.
     "ranker-single-thread": { type: "string", default: "no" },
   },
 });
@@ -316,7 +316,7 @@ try {
   }[] = [];
   for (const [modeIndex, singleThread] of rankerModes.entries()) {
   ranker = rankers[modeIndex]!;
-  log(`ranker: ${singleThread ? "onnxruntime, 1 thread, no spinning" : "onnxruntime, default session"}`);
+  log(`ranker: ${singleThread ? "onnxruntime, 1 thread, spinning off explicitly" : "onnxruntime, the engine's loader"}`);
   for (const rate of rates) {
     // CPU time of this process (engine + the load generator's worker) per request: unlike latency,
     // it hardly depends on what else the machine runs. The bare run's figure is the HTTP + load floor.
