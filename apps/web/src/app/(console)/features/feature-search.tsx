@@ -1,8 +1,9 @@
 "use client";
 // The name search. A real GET form, so it works before hydration; once hydrated, typing filters
 // as you go (debounced) and the URL follows.
-import { useEffect, useState } from "react";
+import { SearchIcon } from "@/components/search-icon.tsx";
 import type { FeatureListQuery } from "@/lib/feature-list-query.ts";
+import { useUrlSearchDraft } from "@/lib/use-url-search-draft.ts";
 import type { HistoryMode } from "./use-feature-list-query.ts";
 import styles from "./features.module.css";
 
@@ -15,23 +16,11 @@ export function FeatureSearch({
   query: FeatureListQuery;
   navigate: (next: FeatureListQuery, mode?: HistoryMode) => void;
 }) {
-  const [draft, setDraft] = useState(query.q);
-  // Follow URL changes made elsewhere (back button, "Clear filters") without overwriting typing.
-  const [syncedSearch, setSyncedSearch] = useState(query.q);
-  if (query.q !== syncedSearch) {
-    setSyncedSearch(query.q);
-    setDraft(query.q);
-  }
-
-  useEffect(() => {
-    const search = draft.trim();
-    if (search === query.q) return;
-    const timer = setTimeout(() => {
-      setSyncedSearch(search);
-      navigate({ ...query, q: search }, "replace");
-    }, SEARCH_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [draft, query, navigate]);
+  const { draft, setDraft, submit } = useUrlSearchDraft(
+    query.q,
+    (search, mode) => navigate({ ...query, q: search }, mode),
+    SEARCH_DEBOUNCE_MS,
+  );
 
   return (
     <form
@@ -39,19 +28,10 @@ export function FeatureSearch({
       method="get"
       action="/features"
       className={styles.search}
-      onSubmit={(event) => {
-        event.preventDefault();
-        const search = String(new FormData(event.currentTarget).get("q") ?? "").trim();
-        setDraft(search);
-        setSyncedSearch(search);
-        navigate({ ...query, q: search });
-      }}
+      onSubmit={submit}
     >
       {query.entity !== "all" ? <input type="hidden" name="entity" value={query.entity} /> : null}
-      <svg className={styles.searchIcon} width="16" height="16" viewBox="0 0 20 20" fill="none" aria-hidden="true">
-        <circle cx="9" cy="9" r="5.5" stroke="currentColor" strokeWidth="1.8" />
-        <path d="m13.2 13.2 3.8 3.8" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
-      </svg>
+      <SearchIcon className={styles.searchIcon} />
       <input
         className={styles.input}
         type="search"

@@ -1,8 +1,9 @@
 "use client";
 // Search box and filters. A real GET form, so it works before hydration (and without JS);
 // once hydrated, typing searches as you go and every change updates the URL in place.
-import { useEffect, useState } from "react";
+import { SearchIcon } from "@/components/search-icon.tsx";
 import type { ItemAvailability, ItemListQuery, ItemSort } from "@/lib/item-list-query.ts";
+import { useUrlSearchDraft } from "@/lib/use-url-search-draft.ts";
 import type { HistoryMode } from "./use-item-list-query.ts";
 import styles from "./items.module.css";
 
@@ -16,26 +17,11 @@ export type ItemFiltersProps = {
 };
 
 export function ItemFilters({ query, categories, navigate }: ItemFiltersProps) {
-  const [draft, setDraft] = useState(query.q);
-  // The search text the URL had when `draft` was last synced with it. When the URL changes by
-  // other means (back button, "Clear filters"), the box follows; our own debounced updates do
-  // not overwrite what the user has typed since.
-  const [syncedSearch, setSyncedSearch] = useState(query.q);
-  if (query.q !== syncedSearch) {
-    setSyncedSearch(query.q);
-    setDraft(query.q);
-  }
-
-  useEffect(() => {
-    const search = draft.trim();
-    if (search === query.q) return;
-    const timer = setTimeout(() => {
-      setSyncedSearch(search);
-      // Replace, not push: typing "shoes" should not leave five history entries behind.
-      navigate({ ...query, q: search, page: 1 }, "replace");
-    }, SEARCH_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [draft, query, navigate]);
+  const { draft, setDraft, submit } = useUrlSearchDraft(
+    query.q,
+    (search, mode) => navigate({ ...query, q: search, page: 1 }, mode),
+    SEARCH_DEBOUNCE_MS,
+  );
 
   const categoryOptions = query.category && !categories.includes(query.category)
     ? [query.category, ...categories]
@@ -47,21 +33,11 @@ export function ItemFilters({ query, categories, navigate }: ItemFiltersProps) {
       method="get"
       action="/items"
       className={styles.toolbar}
-      onSubmit={(event) => {
-        event.preventDefault();
-        // Read the field, not `draft`: text typed before hydration is in the DOM only.
-        const search = String(new FormData(event.currentTarget).get("q") ?? "").trim();
-        setDraft(search);
-        setSyncedSearch(search);
-        navigate({ ...query, q: search, page: 1 });
-      }}
+      onSubmit={submit}
     >
       <label className={styles.search}>
         <span className={styles.filterLabel}>Search</span>
-        <svg className={styles.searchIcon} width="16" height="16" viewBox="0 0 20 20" fill="none" aria-hidden="true">
-          <circle cx="9" cy="9" r="5.5" stroke="currentColor" strokeWidth="1.8" />
-          <path d="m13.2 13.2 3.8 3.8" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
-        </svg>
+        <SearchIcon className={styles.searchIcon} />
         <input
           className={styles.input}
           type="search"
