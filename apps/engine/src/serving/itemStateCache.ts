@@ -14,10 +14,10 @@ import type { NumericHash, ScoredMember, StoreKey } from "../stores/onlineStore.
 
 export type ItemStateCacheOptions = { ttlMs?: number; maxEntries?: number; now?: () => number };
 
-/** Which keys one item needs: hash names and sorted-set reads, fixed by the registry's item counters. */
-export type ItemReadShape = { hashNames: readonly string[]; sortedSets: readonly { name: string; limit: number }[] };
+/** Which keys one entity needs at a time: hash names and sorted-set reads of its counters (user or item). */
+export type CounterReadShape = { hashNames: readonly string[]; sortedSets: readonly { name: string; limit: number }[] };
 
-export function itemReadShape(counters: readonly Counter[], atMs: number): ItemReadShape {
+export function counterReadShape(counters: readonly Counter[], atMs: number): CounterReadShape {
   const hashNames = new Set<string>();
   const sortedSets = new Map<string, number>();
   for (const counter of counters) {
@@ -29,7 +29,7 @@ export function itemReadShape(counters: readonly Counter[], atMs: number): ItemR
 }
 
 /** The store keys of many items, appended to a batch read (the caller adds its own keys too). */
-export function appendItemKeys(shape: ItemReadShape, itemIds: readonly string[], hashes: StoreKey[], sortedSets: { key: StoreKey; limit: number }[]): void {
+export function appendItemKeys(shape: CounterReadShape, itemIds: readonly string[], hashes: StoreKey[], sortedSets: { key: StoreKey; limit: number }[]): void {
   for (const itemId of itemIds) {
     for (const name of shape.hashNames) hashes.push(entityKey("item", itemId, name));
     for (const { name, limit } of shape.sortedSets) sortedSets.push({ key: entityKey("item", itemId, name), limit });
@@ -38,7 +38,7 @@ export function appendItemKeys(shape: ItemReadShape, itemIds: readonly string[],
 
 /** The states of `itemIds` from a batch's results, starting at the given offsets (appendItemKeys' order). */
 export function itemStatesFrom(
-  shape: ItemReadShape,
+  shape: CounterReadShape,
   itemIds: readonly string[],
   hashes: readonly NumericHash[],
   hashOffset: number,

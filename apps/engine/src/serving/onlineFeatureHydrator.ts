@@ -20,7 +20,7 @@ import { createFeatureRegistry, featureRegistry } from "../features/registry.ts"
 import { defaultItemCategories, type ItemCategoryLookup } from "../features/itemCategories.ts";
 import type { Scorer, ScoreUpdate } from "../funnel/index.ts";
 import type { OnlineStore, SortedSetRead, StoreKey } from "../stores/onlineStore.ts";
-import { appendItemKeys, ItemStateCache, itemReadShape, itemStatesFrom } from "./itemStateCache.ts";
+import { appendItemKeys, ItemStateCache, counterReadShape, itemStatesFrom } from "./itemStateCache.ts";
 import { countDefault, type RequestScope } from "./requestScope.ts";
 
 export const ONLINE_FEATURES_HYDRATOR_ID = "onlineFeatures";
@@ -56,14 +56,14 @@ async function readStates(
     if (state) items.set(itemId, state);
     else missing.push(itemId);
   });
-  const userShape = userState ? null : itemReadShape(perCandidateRegistry.counters.user, atMs);
+  const userShape = userState ? null : counterReadShape(perCandidateRegistry.counters.user, atMs);
   const hashes: StoreKey[] = [];
   const sortedSets: SortedSetRead[] = [];
   if (userShape) {
     for (const name of userShape.hashNames) hashes.push(entityKey("user", userId, name));
     for (const { name, limit } of userShape.sortedSets) sortedSets.push({ key: entityKey("user", userId, name), limit });
   }
-  const itemShape = itemReadShape(perCandidateRegistry.counters.item, atMs);
+  const itemShape = counterReadShape(perCandidateRegistry.counters.item, atMs);
   const userHashCount = hashes.length;
   const userSetCount = sortedSets.length;
   appendItemKeys(itemShape, missing, hashes, sortedSets);

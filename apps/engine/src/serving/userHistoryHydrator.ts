@@ -9,6 +9,7 @@ import { featureRegistry, type FeatureRegistry } from "../features/registry.ts";
 import type { QueryHydrator } from "../funnel/index.ts";
 import type { OnlineStore, SortedSetRead, StoreKey } from "../stores/onlineStore.ts";
 import type { RequestScope } from "./requestScope.ts";
+import { counterReadShape } from "./itemStateCache.ts";
 
 export const USER_HISTORY_HYDRATOR_ID = "userHistory";
 
@@ -22,19 +23,13 @@ export function userHistoryHydrator(store: OnlineStore, budgetMs: number, regist
     budgetMs,
     async hydrate(query) {
       const atMs = query.nowMs;
-      const hashNames = new Set<string>();
-      const sortedSets = new Map<string, number>();
-      for (const counter of counters) {
-        const reads = counter.reads(atMs);
-        for (const name of reads.hashes) hashNames.add(name);
-        for (const { name, limit } of reads.sortedSets) sortedSets.set(name, Math.max(limit, sortedSets.get(name) ?? 0));
-      }
-      const hashKeys: StoreKey[] = [...hashNames].map((name) => entityKey("user", query.userId, name));
-      const setReads: SortedSetRead[] = [...sortedSets].map(([name, limit]) => ({ key: entityKey("user", query.userId, name), limit }));
+      const shape = counterReadShape(counters, atMs);
+      const hashKeys: StoreKey[] = shape.hashNames.map((name) => entityKey("user", query.userId, name));
+      const setReads: SortedSetRead[] = shape.sortedSets.map(({ name, limit }) => ({ key: entityKey("user", query.userId, name), limit }));
       const result = await store.readBatch({ hashes: hashKeys, sortedSets: setReads });
       const state: EntityState = {
-        hashes: new Map([...hashNames].map((name, index) => [name, result.hashes[index]!])),
-        sortedSets: new Map([...sortedSets.keys()].map((name, index) => [name, result.sortedSets[index]!])),
+        hashes: new Map(shape.hashNames.map((name, index) => [name, result.hashes[index]!])),
+        sortedSets: new Map(shape.sortedSets.map(({ name }, index) => [name, result.sortedSets[index]!])),
       };
       if (scope) scope.userState = state;
       const features: Record<string, number> = {};
