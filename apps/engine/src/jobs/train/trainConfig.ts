@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { rankerPipelineConfigSchema } from "../../ranking/model/rankerPipelineConfig.ts";
+import { DEFAULT_ANN_OPTIONS } from "../../retrieval/annIndex.ts";
 
 const isoInstant = z.iso.datetime({ offset: true }).or(z.iso.date());
 
@@ -49,9 +50,10 @@ const retrievalSchema = z
 
 const annSchema = z
   .object({
-    m: z.number().int().min(2).max(256).default(16),
-    efConstruction: z.number().int().min(8).max(4096).default(200),
-    efSearch: z.number().int().min(8).max(4096).default(200),
+    // The index's own defaults (annIndex.ts says why M 32: M 16 plateaus at recall 0.80 on 1M items).
+    m: z.number().int().min(2).max(256).default(DEFAULT_ANN_OPTIONS.m),
+    efConstruction: z.number().int().min(8).max(4096).default(DEFAULT_ANN_OPTIONS.efConstruction),
+    efSearch: z.number().int().min(8).max(4096).default(DEFAULT_ANN_OPTIONS.efSearch),
     /** User queries used to measure the index's recall@100 against exact search. */
     recallQueries: z.number().int().min(0).max(100_000).default(200),
   })
