@@ -2,6 +2,7 @@
 //   npm run bench:ingest -- [--duration 20] [--warmup 5] [--batch 1000] [--concurrency 8] [--rate events/s]
 //     [--redis redis://127.0.0.1:6379/7] [--server postgresql://postgres@127.0.0.1:5432] [--partitions 4]
 //     [--features registry|off]   (off: a no-op feature writer, to see what the rest costs)
+//     [--consumers thread|inline] (thread: the stream consumers in a worker thread, as `cascade start` runs them with Redis)
 //
 // Starts the engine in this process exactly as production wires it — Redis event stream,
 // Redis deduplicator, Redis online store, the event pipeline's consumers (event log + rollups,
@@ -32,19 +33,20 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
 import { generateApiKey } from "@cascade/core";
 import { applyMigrations, createPrismaClient, ensureDatabase, migrationsDir, repoRoot, type Database } from "@cascade/db";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { pino } from "pino";
-import { startEventPipeline, type EventPipeline } from "../src/events/eventPipeline.ts";
+import { startEventPipeline, type EventPipeline, type EventPipelineStats } from "../src/events/eventPipeline.ts";
+import { startEventPipelineThread } from "../src/events/eventPipelineThread.ts";
 import { createRedisEventDeduplicator } from "../src/events/redisEventDeduplicator.ts";
 import { createRedisEventStream } from "../src/events/redisEventStream.ts";
 import { useItemCategoriesFrom } from "../src/features/itemCategories.ts";
 import { PopularityRanking } from "../src/recommend/popularityRanking.ts";
 import { buildApp } from "../src/server/app.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
+import { startTypeScriptWorker } from "../src/typescriptWorker.ts";
 import { ENGINE_VERSION } from "../src/version.ts";
 import { ITEM_ID_PREFIX } from "./benchEvents.ts";
 import type { LoadReport, LoadSettings } from "./ingestLoad.ts";
@@ -68,9 +70,12 @@ const { values } = parseArgs({
     flush: { type: "boolean", default: false },
     /** "off" replaces the feature writer with a no-op: isolates the cost of everything else. */
     features: { type: "string", default: "registry" },
+    /** "thread": the consumers in a worker thread, as `cascade start` runs them with Redis; "inline": on the HTTP thread. */
+    consumers: { type: "string", default: "thread" },
   },
 });
 if (values.features !== "registry" && values.features !== "off") throw new Error("--features is registry or off");
+if (values.consumers !== "thread" && values.consumers !== "inline") throw new Error("--consumers is thread or inline");
 const settings = {
   durationS: positive(values.duration, "duration"),
   warmupS: Number(values.warmup),
@@ -128,13 +133,17 @@ async function measure() {
   const eventDeduplicator = await createRedisEventDeduplicator({ url: values.redis, logger });
   // As boot does: the feature writer looks item categories up in the catalogue.
   useItemCategoriesFrom(db);
-  const pipeline: EventPipeline = await startEventPipeline({
-    stream: eventStream,
-    databaseUrl,
-    store,
-    logger,
-    ...(values.features === "off" ? { writeFeatures: async () => undefined } : {}),
-  });
+  // As boot does with Redis: the consumers in a worker thread (`--consumers inline`: on this thread).
+  const pipeline: EventPipeline =
+    values.consumers === "thread"
+      ? await startEventPipelineThread({ stream: eventStream, redisUrl: values.redis, databaseUrl, logger, featuresOff: values.features === "off" })
+      : await startEventPipeline({
+          stream: eventStream,
+          databaseUrl,
+          store,
+          logger,
+          ...(values.features === "off" ? { writeFeatures: async () => undefined } : {}),
+        });
   const ranking = new PopularityRanking(db, logger);
   const app = await buildApp({
     db,
@@ -176,12 +185,7 @@ async function drive(engine: { url: string; authorization: string; db: Database;
     idPrefix: `b${process.pid}`,
   };
   const reports: LoadReport[] = [];
-  // A worker does not inherit tsx's loader: register it inside, then load the TypeScript module.
-  const loadModule = new URL("./ingestLoad.ts", import.meta.url).href;
-  const worker = new Worker(`import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(loadModule)}); });`, {
-    eval: true,
-    workerData: load,
-  });
+  const worker = startTypeScriptWorker(new URL("./ingestLoad.ts", import.meta.url), { workerData: load });
   const workerDone = new Promise<void>((resolveDone, reject) => {
     worker.on("message", (message: LoadReport | "done") => (message === "done" ? resolveDone() : reports.push(message)));
     worker.on("error", reject);
@@ -191,18 +195,19 @@ async function drive(engine: { url: string; authorization: string; db: Database;
   const loadAverageAtStart = loadavg()[0]!;
   // The event log's own counter (rows newly inserted), not count(*): free, and exact at the instant.
   const windowStart = Date.now();
-  const logRowsAtStart = pipeline.stats().eventLog.inserted;
-  pipeline.freshness.reset();
+  const logRowsAtStart = (await pipeline.stats()).eventLog.inserted;
+  pipeline.resetFreshness();
   const redisAtStart = await redisServerStats(redis);
   const postgresAtStart = await postgresBackendCpuSeconds(databaseUrl);
   const cpuAtStart = process.cpuUsage();
   await sleep(settings.durationS * 1000);
   const windowEnd = Date.now();
-  const logRowsAtEnd = pipeline.stats().eventLog.inserted;
+  const statsAtEnd = await pipeline.stats();
+  const logRowsAtEnd = statsAtEnd.eventLog.inserted;
   const cpu = process.cpuUsage(cpuAtStart);
   const redisAtEnd = await redisServerStats(redis);
   const postgresAtEnd = await postgresBackendCpuSeconds(databaseUrl);
-  const freshness = pipeline.freshness.summary();
+  const freshness = statsAtEnd.freshness;
   const groupsAtEnd = await pipeline.status();
   const loadAverageAtEnd = loadavg()[0]!;
   worker.postMessage("stop");
@@ -213,6 +218,7 @@ async function drive(engine: { url: string; authorization: string; db: Database;
   const drainStart = Date.now();
   await pipeline.drained(300_000);
   const drainSeconds = (Date.now() - drainStart) / 1000;
+  const finalStats = await pipeline.stats();
   const totalAccepted = reports.reduce((sum, report) => sum + report.accepted, 0);
   const totalLogged = await countEvents(db);
 
@@ -234,7 +240,7 @@ async function drive(engine: { url: string; authorization: string; db: Database;
       // Other work on the machine during the window (1-minute load average): the figures are only as clean as this.
       loadAverage: { atStart: loadAverageAtStart, atEnd: loadAverageAtEnd },
     },
-    settings: { ...settings, features: values.features, redis: values.redis, streamEntriesPerRequest: `≤ ${settings.partitions} (one per partition hit)` },
+    settings: { ...settings, features: values.features, consumers: values.consumers, redis: values.redis, streamEntriesPerRequest: `≤ ${settings.partitions} (one per partition hit)` },
     http: {
       windowSeconds,
       requests: inWindow.length,
@@ -246,12 +252,12 @@ async function drive(engine: { url: string; authorization: string; db: Database;
       requestLatencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies.at(-1) ?? null },
     },
     consumersCaughtUpSecondsAfterLoad: drainSeconds,
-    consumerGroups: consumerTotals(pipeline),
+    consumerGroups: consumerTotals(finalStats),
     eventLog: {
       eventsPerSecondInWindow: Math.round(loggedPerSecond),
       totalAccepted,
       totalLogged,
-      duplicatesDropped: pipeline.stats().eventLog.duplicatesDropped,
+      duplicatesDropped: finalStats.eventLog.duplicatesDropped,
     },
     freshness: { ...freshness, what: "engine accepted the event (receivedAt) → its online features written" },
     backlogAtWindowEnd: groupsAtEnd,
@@ -291,7 +297,7 @@ function printSummary(r: Results): void {
   const met = (ok: boolean) => (ok ? "meets target" : "BELOW TARGET");
   const lines = [
     "",
-    `  Ingestion benchmark (${r.machine.cpus} cores, ${r.settings.batchSize}-event batches, ≤ ${r.settings.concurrency} in flight, ${r.settings.rate === null ? "closed loop" : `offered ${fmt(r.settings.rate)} events/s`}, features ${r.settings.features}, ${r.http.windowSeconds.toFixed(1)} s window)`,
+    `  Ingestion benchmark (${r.machine.cpus} cores, ${r.settings.batchSize}-event batches, ≤ ${r.settings.concurrency} in flight, ${r.settings.rate === null ? "closed loop" : `offered ${fmt(r.settings.rate)} events/s`}, features ${r.settings.features}, consumers ${r.settings.consumers}, ${r.http.windowSeconds.toFixed(1)} s window)`,
     `    accepted at the HTTP API   ${fmt(r.http.acceptedEventsPerSecond)} events/s  (${met(r.http.acceptedEventsPerSecond >= r.targets.acceptedEventsPerSecond)}: ≥ 20,000)`,
     `      request latency          p50 ${ms(r.http.requestLatencyMs.p50)}  p99 ${ms(r.http.requestLatencyMs.p99)}  (${r.http.requests} requests, ${r.http.failedRequests} failed)`,
     `    reaching the event log     ${fmt(r.eventLog.eventsPerSecondInWindow)} events/s  (${fmt(r.eventLog.totalLogged)} of ${fmt(r.eventLog.totalAccepted)} accepted events logged in the end)`,
@@ -310,9 +316,9 @@ function printSummary(r: Results): void {
 }
 
 /** Per group: batches handled, entries, failed attempts, poison entries quarantined, the last error. */
-function consumerTotals(pipeline: EventPipeline) {
+function consumerTotals(stats: EventPipelineStats) {
   const totals: Record<string, { batches: number; entries: number; failures: number; quarantinedEntries: number; lastError: string | null }> = {};
-  for (const consumer of pipeline.stats().consumers) {
+  for (const consumer of stats.consumers) {
     const total = (totals[consumer.group] ??= { batches: 0, entries: 0, failures: 0, quarantinedEntries: 0, lastError: null });
     total.batches += consumer.batches;
     total.entries += consumer.entries;

@@ -7,7 +7,7 @@ import type { EngineEnv } from "../env.ts";
 import { ENGINE_VERSION } from "../version.ts";
 import { buildApp } from "../server/app.ts";
 import { createOnlineStore } from "../stores/index.ts";
-import { createEventDeduplicator, createEventStream, startEventPipeline } from "../events/index.ts";
+import { createEventDeduplicator, createEventStream, startEventPipeline, startEventPipelineThread } from "../events/index.ts";
 import { syncFeatureDefinitions } from "../features/featureSync.ts";
 import { useItemCategoriesFrom } from "../features/itemCategories.ts";
 import { featureStatus } from "../features/featureStatus.ts";
@@ -119,14 +119,18 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
     stack.push({ name: "event deduplicator", stop: () => eventDeduplicator.close() });
     // Consumers start before the app accepts events (their groups must exist first), and stop
     // after it (the stack unwinds in reverse), before the store and the database close.
-    const eventPipeline = await startEventPipeline({
+    // With Redis the consumers run in a worker thread (the in-process stream cannot cross threads).
+    const pipelineSettings = {
       stream: eventStream,
       databaseUrl: database.url,
-      store,
       logger,
       runners: { maxDeliveries: env.CASCADE_CONSUMER_MAX_DELIVERIES },
       featureLedgerRetentionMs: env.CASCADE_FEATURE_LEDGER_RETENTION_MS,
-    });
+    };
+    const eventPipeline =
+      env.REDIS_URL && env.CASCADE_EVENT_CONSUMERS === "thread"
+        ? await startEventPipelineThread({ ...pipelineSettings, redisUrl: env.REDIS_URL })
+        : await startEventPipeline({ ...pipelineSettings, store });
     stack.push({ name: "event pipeline", stop: () => eventPipeline.stop() });
 
     // Active model versions: loaded before the app listens (a refused or missing model leaves the

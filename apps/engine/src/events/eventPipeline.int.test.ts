@@ -174,7 +174,7 @@ describe("event pipeline under consumer crashes", () => {
     });
     try {
       await pipeline.drained();
-      const stats = pipeline.stats();
+      const stats = await pipeline.stats();
       expect(stats.consumers.reduce((sum, consumer) => sum + consumer.reclaimed, 0)).toBeGreaterThan(0);
       // Events written before the crashes come back as duplicates and are dropped.
       expect(stats.eventLog.duplicatesDropped).toBeGreaterThan(0);
@@ -224,7 +224,7 @@ describe("event pipeline with a poison entry", () => {
     try {
       for (let offset = 0; offset < events.length; offset += 30) await poisonStream.publish(events.slice(offset, offset + 30));
       await pipeline.drained();
-      const stats = pipeline.stats();
+      const stats = await pipeline.stats();
       expect(stats.consumers.reduce((sum, consumer) => sum + consumer.deadLetteredEvents, 0)).toBe(1);
     } finally {
       await pipeline.stop();

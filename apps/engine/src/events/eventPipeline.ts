@@ -63,9 +63,9 @@ export type EventPipelineStats = {
 };
 
 export type EventPipeline = {
-  /** Freshness samples of the features consumer (the benchmark resets it after warm-up). */
-  readonly freshness: FreshnessHistogram;
-  stats(): EventPipelineStats;
+  /** Forgets the features consumer's freshness samples so far (the benchmark does after warm-up). */
+  resetFreshness(): void;
+  stats(): Promise<EventPipelineStats>;
   /** Pending and lag of each group. */
   status(): Promise<GroupStatus[]>;
   /** Resolves once every group has consumed and acknowledged all entries published so far. */
@@ -120,23 +120,13 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
   }
   logger.info({ partitions: stream.partitions, groups: EVENT_PIPELINE_GROUPS, consumer: consumerName }, "event pipeline started");
 
-  const status = async () => (await stream.groupStatus()).filter((entry) => (EVENT_PIPELINE_GROUPS as readonly string[]).includes(entry.group));
-  const drained = async (timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const groups = await status();
-      // A group missing from the stream (its keys deleted under us) is not "drained": it lost entries.
-      const complete = groups.length === EVENT_PIPELINE_GROUPS.length;
-      if (complete && groups.every((group) => group.pending === 0 && group.lag === 0)) return;
-      if (Date.now() >= deadline) throw new Error(`event pipeline not drained after ${timeoutMs} ms: ${JSON.stringify(groups)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const status = () => pipelineGroupStatus(stream);
+  const drained = (timeoutMs?: number) => waitUntilDrained(stream, timeoutMs);
 
   let stopped: Promise<void> | null = null;
   return {
-    freshness,
-    stats: () => ({ consumers: runners.map((runner) => runner.stats()), eventLog: { ...eventLog }, freshness: freshness.summary() }),
+    resetFreshness: () => freshness.reset(),
+    stats: async () => ({ consumers: runners.map((runner) => runner.stats()), eventLog: { ...eventLog }, freshness: freshness.summary() }),
     status,
     drained,
     stop() {
@@ -153,4 +143,22 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
       return stopped;
     },
   };
+}
+
+/** Pending and lag of the pipeline's groups on `stream`. */
+export async function pipelineGroupStatus(stream: EventStream): Promise<GroupStatus[]> {
+  return (await stream.groupStatus()).filter((entry) => (EVENT_PIPELINE_GROUPS as readonly string[]).includes(entry.group));
+}
+
+/** Resolves once every pipeline group on `stream` has consumed and acknowledged all entries published so far. */
+export async function waitUntilDrained(stream: EventStream, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const groups = await pipelineGroupStatus(stream);
+    // A group missing from the stream (its keys deleted under us) is not "drained": it lost entries.
+    const complete = groups.length === EVENT_PIPELINE_GROUPS.length;
+    if (complete && groups.every((group) => group.pending === 0 && group.lag === 0)) return;
+    if (Date.now() >= deadline) throw new Error(`event pipeline not drained after ${timeoutMs} ms: ${JSON.stringify(groups)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

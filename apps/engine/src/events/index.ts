@@ -11,6 +11,7 @@ import { createRedisEventStream } from "./redisEventStream.ts";
 export * from "./eventStream.ts";
 export * from "./eventDeduplicator.ts";
 export { startEventPipeline, type EventPipeline, type EventPipelineOptions, type EventPipelineStats } from "./eventPipeline.ts";
+export { startEventPipelineThread } from "./eventPipelineThread.ts";
 
 type BackendOptions = { redisUrl?: string | undefined; logger?: Pick<Logger, "warn"> | undefined };
 

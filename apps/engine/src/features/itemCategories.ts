@@ -20,7 +20,14 @@ export type ItemCategoryCacheOptions = {
   now?: () => number;
 };
 
-export function createItemCategoryCache(db: Database, options: ItemCategoryCacheOptions = {}): ItemCategoryLookup {
+/** Reads the category of each id found in the catalogue (a Prisma client, or a plain query for processes without one). */
+export type ItemCategorySource = Database | ((itemIds: string[]) => Promise<{ id: string; category: string }[]>);
+
+export function createItemCategoryCache(source: ItemCategorySource, options: ItemCategoryCacheOptions = {}): ItemCategoryLookup {
+  const query =
+    typeof source === "function"
+      ? source
+      : (ids: string[]) => source.$queryRaw<{ id: string; category: string }[]>`SELECT id, category FROM items WHERE id = ANY(${ids}::text[])`;
   const maxEntries = options.maxEntries ?? 200_000;
   const ttlMs = options.ttlMs ?? 10 * 60_000;
   const now = options.now ?? Date.now;
@@ -41,7 +48,7 @@ export function createItemCategoryCache(db: Database, options: ItemCategoryCache
       }
       if (missing.size === 0) return result;
       const ids = [...missing];
-      const rows = await db.$queryRaw<{ id: string; category: string }[]>`SELECT id, category FROM items WHERE id = ANY(${ids}::text[])`;
+      const rows = await query(ids);
       const found = new Map(rows.map((row) => [row.id, row.category]));
       for (const itemId of ids) {
         const category = found.get(itemId) ?? null;
@@ -80,8 +87,8 @@ let processDefault: ItemCategoryLookup | null = null;
  * Boot calls this once with the database, so `applyEventsToOnlineStore` / `readOnlineFeatures`
  * callers that pass no lookup (the stream consumer, the recommender) share one cache.
  */
-export function useItemCategoriesFrom(db: Database, options?: ItemCategoryCacheOptions): ItemCategoryLookup {
-  processDefault = createItemCategoryCache(db, options);
+export function useItemCategoriesFrom(source: ItemCategorySource, options?: ItemCategoryCacheOptions): ItemCategoryLookup {
+  processDefault = createItemCategoryCache(source, options);
   return processDefault;
 }
 
