@@ -86,7 +86,6 @@ describe("seedDemo (tiny)", () => {
     const indexes = await db.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname`);
     expect(indexes.rows.map((row) => row.indexname)).toEqual([
       "events_event_id_key",
-      "events_item_id_occurred_at_idx",
       "events_occurred_at_idx",
       "events_pkey",
       "events_received_at_idx",
@@ -135,7 +134,7 @@ describe("seedDemo (tiny)", () => {
     expect(await count(`SELECT count(*) AS n FROM items`)).toBe(0);
     expect(await count(`SELECT count(*) AS n FROM users`)).toBe(0);
     expect(await isDatabaseEmpty(databaseUrl)).toBe(true);
-    expect(await count(`SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'events'`)).toBe(7);
+    expect(await count(`SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'events'`)).toBe(6);
     expect(await count(`SELECT count(*) AS n FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('items'::regclass, 'follows'::regclass)`)).toBe(3);
   });
 });

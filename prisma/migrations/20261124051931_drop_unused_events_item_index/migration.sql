@@ -1,0 +1,3 @@
+-- DropIndex
+DROP INDEX "events_item_id_occurred_at_idx";
+
