@@ -2,6 +2,7 @@
 // thread reach the event log and the online features through the worker's own connections, its
 // statistics cross the thread boundary, and stop() ends it.
 import { randomUUID } from "node:crypto";
+import type { Worker } from "node:worker_threads";
 import type { StreamEvent } from "@cascade/core";
 import { createPrismaClient, type Database } from "@cascade/db";
 import { Redis } from "ioredis";
@@ -37,10 +38,10 @@ afterAll(async () => {
   await db.$disconnect();
 });
 
-function clicks(count: number): StreamEvent[] {
+function clicks(count: number, tag = "e"): StreamEvent[] {
   const now = Date.now();
   return Array.from({ length: count }, (_, n) => ({
-    eventId: `${run}-e${n}`,
+    eventId: `${run}-${tag}${n}`,
     type: "click" as const,
     userId: `${run}-u${n % 3}`,
     itemId: `${run}-i${n % 5}`,
@@ -89,5 +90,32 @@ describe("event pipeline in a worker thread", () => {
       await pipeline.stop();
     }
     await expect(pipeline.stats()).rejects.toThrow();
+  });
+
+  it("starts a dead worker again, which then consumes what was published meanwhile", async () => {
+    const workers: Worker[] = [];
+    const pipeline = await startEventPipelineThread({
+      stream,
+      streamName,
+      redisUrl: process.env.TEST_REDIS_URL!,
+      databaseUrl: process.env.TEST_DATABASE_URL!,
+      logger,
+      consumerName: `${run}-restarted`,
+      runners: { blockMs: 50 },
+      restartDelayMs: 50,
+      onWorkerStarted: (worker) => workers.push(worker),
+    });
+    try {
+      expect(workers).toHaveLength(1);
+      await workers[0]!.terminate();
+      const events = clicks(10, "r");
+      await stream.publish(events);
+      await pipeline.drained(20_000);
+      expect(workers).toHaveLength(2);
+      expect(await db.event.count({ where: { eventId: { startsWith: `${run}-r` } } })).toBe(10);
+      expect((await pipeline.stats()).eventLog.inserted).toBe(10);
+    } finally {
+      await pipeline.stop();
+    }
   });
 });

@@ -46,6 +46,8 @@ export type EventPipelineThreadOptions = Omit<EventPipelineThreadSettings, "cons
   restartDelayMs?: number;
   /** How long to wait for the worker to answer a stats request or to stop. */
   replyTimeoutMs?: number;
+  /** Called with each worker started (the first and every restart); tests use it to kill one. */
+  onWorkerStarted?: (worker: Worker) => void;
 };
 
 const WORKER_MODULE = new URL("./eventPipelineWorker.ts", import.meta.url);
@@ -76,6 +78,7 @@ export async function startEventPipelineThread(options: EventPipelineThreadOptio
     new Promise<void>((resolve, reject) => {
       let ready = false;
       worker = startTypeScriptWorker(WORKER_MODULE, { workerData: settings });
+      options.onWorkerStarted?.(worker);
       worker.on("message", (message: WorkerMessage) => {
         if (message.kind === "ready") {
           ready = true;
