@@ -15,6 +15,7 @@
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Logger } from "pino";
 import { closeRedis, connectRedis, errorMessage } from "../redis/redisConnection.ts";
+import { BATCH_READ_SCRIPT, batchReadArguments, hashFromFlat, membersFromFlat, planBatchReadCalls } from "./batchReadScript.ts";
 import { encodeEntityUpdate, ENTITY_UPDATE_SCRIPT, hashTagOfUpdate, OUTCOME_OF_CODE, type JsonTokens } from "./entityUpdateScript.ts";
 import {
   assertCount,
@@ -68,9 +69,13 @@ export async function createRedisOnlineStore(options: RedisOnlineStoreOptions): 
     throw error;
   }
   writer.defineCommand(ENTITY_UPDATE_COMMAND, { lua: ENTITY_UPDATE_SCRIPT });
+  client.defineCommand(BATCH_READ_COMMAND, { lua: BATCH_READ_SCRIPT });
   return new RedisOnlineStore(client, writer);
 }
 
+/** The batch read script (batchReadScript.ts), on the request-path connection. */
+const BATCH_READ_COMMAND = "cascadeReadBatch";
+type WithBatchReadCommand = { [BATCH_READ_COMMAND]: (...numberOfKeysKeysThenArgs: (string | number)[]) => unknown };
 /** Registered with defineCommand: ioredis sends EVALSHA and falls back to EVAL when the script is not loaded. */
 const ENTITY_UPDATE_COMMAND = "cascadeApplyEntityUpdate";
 /**
@@ -289,25 +294,23 @@ class RedisOnlineStore implements OnlineStore {
     for (const { limit } of read.sortedSets) assertCount(limit, "limit", 0);
     const ranged = read.sortedSets.filter(({ limit }) => limit > 0);
     if (read.hashes.length === 0 && ranged.length === 0) return { hashes: [], sortedSets: read.sortedSets.map(() => []) };
+    // Script calls, not a command per key (see batchReadScript.ts); all in one round trip.
+    const calls = planBatchReadCalls(
+      read.hashes.map(namespaced),
+      ranged.map(({ key, limit }) => ({ key: namespaced(key), limit })),
+    );
     const replies = await this.pipeline((pipeline) => {
-      for (const key of read.hashes) pipeline.hgetall(namespaced(key));
-      for (const { key, limit } of ranged) pipeline.zrevrange(namespaced(key), 0, limit - 1, "WITHSCORES");
+      const scripted = pipeline as unknown as WithBatchReadCommand;
+      for (const call of calls) scripted[BATCH_READ_COMMAND](...batchReadArguments(call));
     });
-    const hashes = replies.slice(0, read.hashes.length).map((reply) => {
-      const hash: NumericHash = {};
-      for (const [field, value] of Object.entries(reply as Record<string, string>)) hash[field] = parseRedisNumber(value);
-      return hash;
-    });
+    // Calls hold the hashes first, then the sorted sets, in request order: their replies concatenate to that order.
+    const flat = (replies as string[][][]).flat(1);
+    const hashes = read.hashes.map((_, index) => hashFromFlat(flat[index]!, parseRedisNumber));
     let next = read.hashes.length;
-    const sortedSets = read.sortedSets.map(({ limit }) => {
-      if (limit === 0) return [];
-      const flat = replies[next++] as string[];
-      const members: ScoredMember[] = [];
-      for (let index = 0; index < flat.length; index += 2) members.push({ member: flat[index]!, score: parseRedisNumber(flat[index + 1]!) });
-      return members;
-    });
+    const sortedSets = read.sortedSets.map(({ limit }) => (limit === 0 ? [] : membersFromFlat(flat[next++]!, parseRedisNumber)));
     return { hashes, sortedSets };
   }
+
 
   async expire(key: StoreKey, ttlMs: number): Promise<boolean> {
     assertTtl(ttlMs);
