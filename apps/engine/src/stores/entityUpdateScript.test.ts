@@ -36,14 +36,32 @@ describe("encodeEntityUpdate", () => {
       elements.length - 8,
       "D", at(key("old")), 1, "x|1",
       "I", at(key("w60x5:9")), 60_000, 1, 2, "clicks", 2, 2, "clicks|0", "clicks|-1", "watch", "1.5", 0,
-      "Z", at(key("recent")), "item\\7", "12.25", 50, 9_000,
+      "Z", at(key("recent")), 50, 9_000, 1, "item\\7", "12.25",
+    ]);
+  });
+
+  it("sends a run of writes to one set (same keep and expiry) as one op, and a change of either as another", () => {
+    const write = { key: key("recent"), keep: 50, ttlMs: 9_000 };
+    const { declared, elements } = encode({
+      sortedSetMaxes: [
+        { ...write, member: "a", score: 1 },
+        { ...write, member: "b", score: 2.5 },
+        { ...write, member: "c", score: 3, ttlMs: 10_000 },
+        { ...write, key: key("other"), member: "d", score: 4 },
+      ],
+    });
+    expect(elements).toEqual([
+      0, elements.length - 2,
+      "Z", declared.indexOf(key("recent")) + 1, 50, 9_000, 2, "a", "1", "b", "2.5",
+      "Z", declared.lastIndexOf(key("recent")) + 1, 50, 10_000, 1, "c", "3",
+      "Z", declared.indexOf(key("other")) + 1, 50, 9_000, 1, "d", "4",
     ]);
   });
 
   it("marks an update whose ledger was maintained lately (no upkeep), and one without a ledger", () => {
     expect(encode({ ...update, ledger: { ...update.ledger!, maintain: false } }).elements.slice(0, 7)).toEqual([expect.any(Number), 2, 'e"1', "e2", 5_000, -1, 1_000]);
     const { elements } = encode({ sortedSetMaxes: update.sortedSetMaxes! });
-    expect(elements.slice(0, 2)).toEqual([0, 6]);
+    expect(elements.slice(0, 2)).toEqual([0, 7]);
   });
 
   it("appends nothing for an update that names no key", () => {

@@ -4,7 +4,7 @@
 // Why a script: an update must be all-or-nothing and at most once per ledger id. A script runs
 // without interleaving with other commands, so "are the ids in the ledger? then add them and apply
 // the changes" cannot race with a redelivery of the same events on another consumer. Each update's
-// keys share one hash tag (checked by assertEntityUpdate).
+// keys share one hash tag (checked by assertEntityUpdate, or vouched for by the caller).
 //
 // One call carries a list of updates: on Redis Cluster one entity's (one hash tag, one slot), on a
 // single node several entities'. The updates run in order, exactly as if each were its own call.
@@ -32,11 +32,14 @@
 //      | "I", key, ttlMs, whenCreated, n, (field, by, c, clear×c)×n   HINCRBY(FLOAT) each field;
 //            the c clears are deleted when that field was created; PEXPIRE when ttlMs > 0 and
 //            (whenCreated = 0 or some field was created)
-//      | "Z", key, member, score, keep, ttlMs                          ZADD GT; when it added the
-//            member, keep the `keep` highest; PEXPIRE when ttlMs > 0
+//      | "Z", key, keep, ttlMs, n, (member, score)×n                    ZADD GT of the n members;
+//            when it added any, keep the `keep` highest; PEXPIRE when ttlMs > 0
+// A "Z" op carries the update's consecutive writes to one set with the same keep and ttlMs: one
+// trim and one PEXPIRE for all of them leave the same set as one of each per member (the `keep`
+// highest of all, whatever the order) with the same expiry.
 // Returns one integer per update: 1 applied, 0 duplicate (every id seen), 2 partial (some seen;
 // nothing changed).
-import { hashTagOf, type EntityUpdate, type StoreKey } from "./onlineStore.ts";
+import type { EntityUpdate, SortedSetMaxWrite, StoreKey } from "./onlineStore.ts";
 
 export const ENTITY_UPDATE_SCRIPT = `
 local CHUNK = 500
@@ -60,6 +63,20 @@ local function zadd_all(key, score, a, first, last)
     end
     redis.call('ZADD', key, unpack(args))
   end
+end
+-- a[first .. last] holds (member, score) pairs; returns how many members ZADD GT added.
+local function zadd_gt(key, a, first, last)
+  if last == first + 1 then return redis.call('ZADD', key, 'GT', a[last], a[first]) end
+  local added = 0
+  for from = first, last, CHUNK do
+    local args = {}
+    for j = from, math.min(from + CHUNK - 1, last), 2 do
+      args[#args + 1] = a[j + 1]
+      args[#args + 1] = a[j]
+    end
+    added = added + redis.call('ZADD', key, 'GT', unpack(args))
+  end
+  return added
 end
 local function hdel_all(key, a, first, last)
   for from = first, last, CHUNK do
@@ -125,11 +142,11 @@ while i <= #a do
       end
       if ttlMs > 0 and (whenCreated == 0 or created) then redis.call('PEXPIRE', key, ttlMs) end
     elseif kind == 'Z' then
-      if redis.call('ZADD', key, 'GT', a[i + 3], a[i + 2]) == 1 then
-        redis.call('ZREMRANGEBYRANK', key, 0, -a[i + 4] - 1)
-      end
-      if a[i + 5] > 0 then redis.call('PEXPIRE', key, a[i + 5]) end
-      i = i + 6
+      local keep, ttlMs, n = a[i + 2], a[i + 3], a[i + 4]
+      i = i + 5
+      if zadd_gt(key, a, i, i + 2 * n - 1) > 0 then redis.call('ZREMRANGEBYRANK', key, 0, -keep - 1) end
+      if ttlMs > 0 then redis.call('PEXPIRE', key, ttlMs) end
+      i = i + 2 * n
     elseif kind == 'D' then
       local n = a[i + 2]
       if n > 0 then hdel_all(key, a, i + 3, i + 2 + n) end
@@ -154,6 +171,22 @@ function quoted(value: string): string {
   return SAFE_JSON_STRING.test(value) ? `"${value}"` : JSON.stringify(value);
 }
 const SAFE_JSON_STRING = /^[\w:|.-]*$/;
+
+/**
+ * `quoted` for field names, which repeat in every update (counters hand out the same strings): a
+ * small memo saves a string per field per update, most of the encoder's garbage after the ids.
+ */
+function quotedName(name: string): string {
+  let token = quotedNames.get(name);
+  if (token === undefined) {
+    token = quoted(name);
+    if (quotedNames.size >= QUOTED_NAMES_LIMIT) quotedNames.clear();
+    quotedNames.set(name, token);
+  }
+  return token;
+}
+const quotedNames = new Map<string, string>();
+const QUOTED_NAMES_LIMIT = 10_000;
 
 /**
  * Appends the update's elements of the script's flat JSON array to `out`; false (nothing appended)
@@ -188,8 +221,8 @@ export function encodeEntityUpdate(update: EntityUpdate, keyIndex: (key: StoreKe
       const clears = clearWhenCreated?.[field] ?? NO_CLEARS;
       const by = increments[field]!;
       // Whole amounts as JSON numbers (→ HINCRBY), fractions as strings (→ HINCRBYFLOAT); see the header.
-      out.push(quoted(field), Number.isSafeInteger(by) ? by : `"${by}"`, clears.length);
-      for (const clear of clears) out.push(quoted(clear));
+      out.push(quotedName(field), Number.isSafeInteger(by) ? by : `"${by}"`, clears.length);
+      for (const clear of clears) out.push(quotedName(clear));
       count += 1;
     }
     if (count === 0) {
@@ -199,8 +232,15 @@ export function encodeEntityUpdate(update: EntityUpdate, keyIndex: (key: StoreKe
     out[head + 1] = keyIndex(key);
     out[head + 4] = count;
   }
-  for (const { key, member, score, keep, ttlMs } of update.sortedSetMaxes ?? []) {
-    out.push('"Z"', keyIndex(key), quoted(member), `"${score}"`, keep, ttlMs ?? 0);
+  const maxes = update.sortedSetMaxes ?? NO_MAXES;
+  for (let first = 0; first < maxes.length; ) {
+    const { key, keep, ttlMs } = maxes[first]!;
+    // The run of writes to the same set with the same keep and expiry: one "Z" op.
+    let end = first + 1;
+    while (end < maxes.length && maxes[end]!.key === key && maxes[end]!.keep === keep && maxes[end]!.ttlMs === ttlMs) end += 1;
+    out.push('"Z"', keyIndex(key), keep, ttlMs ?? 0, end - first);
+    for (let index = first; index < end; index += 1) out.push(quoted(maxes[index]!.member), `"${maxes[index]!.score}"`);
+    first = end;
   }
   const opsLength = out.length - opsLengthAt - 1;
   if (!ledger && opsLength === 0) {
@@ -212,9 +252,4 @@ export function encodeEntityUpdate(update: EntityUpdate, keyIndex: (key: StoreKe
 }
 
 const NO_CLEARS: readonly string[] = [];
-
-/** The hash tag of the first key an update names (all its keys share it); undefined when it names none. */
-export function hashTagOfUpdate(update: EntityUpdate): string | undefined {
-  const key = update.ledger?.key ?? update.hashDeletes?.[0]?.key ?? update.hashIncrements?.[0]?.key ?? update.sortedSetMaxes?.[0]?.key;
-  return key === undefined ? undefined : hashTagOf(key);
-}
+const NO_MAXES: readonly SortedSetMaxWrite[] = [];

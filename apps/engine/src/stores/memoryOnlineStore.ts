@@ -8,6 +8,7 @@ import {
   assertTtl,
   incrementCreatedField,
   OnlineStoreError,
+  type ApplyUpdatesOptions,
   type BatchRead,
   type BatchReadResult,
   type CappedListPush,
@@ -174,9 +175,9 @@ class MemoryOnlineStore implements OnlineStore {
     return this.eachKey(keys, (key) => this.read(key, "list")?.values.slice(0, limit) ?? []);
   }
 
-  async applyUpdates(updates: readonly EntityUpdate[]): Promise<UpdateOutcome[]> {
+  async applyUpdates(updates: readonly EntityUpdate[], options: ApplyUpdatesOptions = {}): Promise<UpdateOutcome[]> {
     this.assertOpen();
-    updates.forEach(assertEntityUpdate);
+    if (!options.validated) updates.forEach(assertEntityUpdate);
     // Each update runs to completion before the next (this is one synchronous step), which is what
     // makes it atomic here; the Redis store gets the same guarantee from a Lua script.
     return this.eachKey(updates, (update) => this.applyUpdate(update));

@@ -88,6 +88,15 @@ export type EntityUpdate = {
   sortedSetMaxes?: readonly SortedSetMaxWrite[];
 };
 
+export type ApplyUpdatesOptions = {
+  /**
+   * The caller vouches that every update passes assertEntityUpdate (the feature writer checks its
+   * numbers as it builds the updates, and gives all keys of one the same hash tag): the store skips
+   * those checks (about a tenth of the writer's CPU per event). Default false.
+   */
+  validated?: boolean;
+};
+
 /** What became of one EntityUpdate (see EntityUpdate.ledger). */
 export type UpdateOutcome = "applied" | "duplicate" | "partial";
 
@@ -135,7 +144,7 @@ export interface OnlineStore {
    * Applies each update atomically and at most once per ledger id, all in one round trip.
    * Resolves to one outcome per update (see EntityUpdate.ledger).
    */
-  applyUpdates(updates: readonly EntityUpdate[]): Promise<UpdateOutcome[]>;
+  applyUpdates(updates: readonly EntityUpdate[], options?: ApplyUpdatesOptions): Promise<UpdateOutcome[]>;
   /** Whole hashes (missing → {}) and sorted-set tops (as `topOfSortedSet`), in one round trip. */
   readBatch(read: BatchRead): Promise<BatchReadResult>;
 

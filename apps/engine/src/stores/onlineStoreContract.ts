@@ -209,6 +209,40 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
         expect(await store.ttl(key("decay"))).toBeNull();
       });
 
+      it("leaves the same sorted set from several writes to it in one update as from one write per update", async () => {
+        const together = freshEntity();
+        const apart = freshEntity();
+        const writes = (key: (name: string) => StoreKey) =>
+          [
+            // A tie with "b" (equal scores rank by member), a raised member, one too low to stay, an unchanged one.
+            { member: "d", score: 2 },
+            { member: "a", score: 5 },
+            { member: "e", score: 0.5 },
+            { member: "b", score: 2 },
+          ].map(({ member, score }) => ({ key: key("recent"), member, score, keep: 3, ttlMs: 60_000 }));
+        for (const key of [together, apart]) {
+          await store.applyUpdates([{ sortedSetMaxes: ["a", "b", "c"].map((member, index) => ({ key: key("recent"), member, score: index + 1, keep: 3 })) }]);
+        }
+        await store.applyUpdates([{ sortedSetMaxes: writes(together) }]);
+        await store.applyUpdates(writes(apart).map((write) => ({ sortedSetMaxes: [write] })));
+        const expected = [
+          { member: "a", score: 5 },
+          { member: "c", score: 3 },
+          { member: "d", score: 2 },
+        ];
+        expect(await store.topOfSortedSet(together("recent"), 10)).toEqual(expected);
+        expect(await store.topOfSortedSet(apart("recent"), 10)).toEqual(expected);
+        expect(await store.ttl(together("recent"))).toBeGreaterThan(0);
+      });
+
+      it("keeps the highest members of a set written hundreds of members at once", async () => {
+        const key = freshEntity();
+        const writes = Array.from({ length: 600 }, (_, index) => ({ key: key("recent"), member: `m${index}`, score: (index * 7919) % 600, keep: 100 }));
+        expect(await store.applyUpdates([{ sortedSetMaxes: writes }])).toEqual(["applied"]);
+        const top = await store.topOfSortedSet(key("recent"), 1_000);
+        expect(top.map(({ score }) => score)).toEqual(Array.from({ length: 100 }, (_, index) => 599 - index));
+      });
+
       it("raises a sorted-set member's score but never lowers it", async () => {
         const key = freshEntity();
         await store.applyUpdates([{ sortedSetMaxes: [{ key: key("recent"), member: "a", score: 10, keep: 5 }] }]);

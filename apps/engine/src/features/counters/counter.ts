@@ -14,27 +14,52 @@ export type CounterEntity = "user" | "item";
 /** Facts about the event's item that are not on the event (looked up from the catalogue). */
 export type EventFacts = { itemCategory: string | null };
 
+/** One increment of a hash field, by key *name* (the writer adds the entity's hash tag). */
+export type IncrementOp = { name: string; field: string; by: number; ttlMs: number | undefined; expireWhen?: "created"; clears?: readonly string[] };
+/** One ZADD GT + trim, by key *name*. */
+export type MaxOp = { name: string; member: string; score: number; keep: number; ttlMs: number | undefined };
+
 /**
- * Store operations for one entity, by key *name* (the writer adds the entity's hash tag). TTLs and
- * `clears` only collect garbage: a key never expires, and no field is cleared, while any read at a
- * time ≥ now could still use it.
+ * Where a counter puts the store operations one event causes on one entity. TTLs and `clears` only
+ * collect garbage: a key never expires, and no field is cleared, while any read at a time ≥ now
+ * could still use it.
  *
  * Operations commute (increments add, maxima keep the larger score), so the writer may merge all
  * of a batch's operations on one key before sending them. Hence no unconditional deletes: an
  * increment says which fields to clear when it *creates* its field (`clears`), and whether its
  * expiry needs setting only then (`expireWhen: "created"`, for expiries fixed by the data rather
  * than by the write time); see EntityHashIncrement in stores/onlineStore.ts.
+ *
+ * Methods with plain arguments rather than op objects: the feature writer merges each operation
+ * into its entity's update as it comes, so an event's operations cost no allocation there.
  */
-export type EntityOps = {
-  increments: { name: string; field: string; by: number; ttlMs: number | undefined; expireWhen?: "created"; clears?: readonly string[] }[];
-  maxima: { name: string; member: string; score: number; keep: number; ttlMs: number | undefined }[];
-};
-
-export function emptyOps(): EntityOps {
-  return { increments: [], maxima: [] };
+export interface EntityOps {
+  increment(name: string, field: string, by: number, ttlMs: number | undefined, expireWhen?: "created", clears?: readonly string[]): void;
+  max(name: string, member: string, score: number, keep: number, ttlMs: number | undefined): void;
 }
 
-export function hasOps(ops: EntityOps): boolean {
+/** EntityOps that keeps the operations as objects, in order (tests, tools). */
+export class RecordedOps implements EntityOps {
+  readonly increments: IncrementOp[] = [];
+  readonly maxima: MaxOp[] = [];
+
+  increment(name: string, field: string, by: number, ttlMs: number | undefined, expireWhen?: "created", clears?: readonly string[]): void {
+    const op: IncrementOp = { name, field, by, ttlMs };
+    if (expireWhen !== undefined) op.expireWhen = expireWhen;
+    if (clears !== undefined) op.clears = clears;
+    this.increments.push(op);
+  }
+
+  max(name: string, member: string, score: number, keep: number, ttlMs: number | undefined): void {
+    this.maxima.push({ name, member, score, keep, ttlMs });
+  }
+}
+
+export function emptyOps(): RecordedOps {
+  return new RecordedOps();
+}
+
+export function hasOps(ops: RecordedOps): boolean {
   return ops.increments.length > 0 || ops.maxima.length > 0;
 }
 

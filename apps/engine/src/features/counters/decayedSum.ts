@@ -83,7 +83,7 @@ export class DecayedSum implements Counter {
     for (const { subKey, amount } of this.contributions(event, facts)) {
       if (amount === 0) continue;
       const { field, clears } = this.fieldsOf(subKey, era);
-      ops.increments.push({ name: this.hashName, field, by: amount * scale, ttlMs, expireWhen: "created", clears });
+      ops.increment(this.hashName, field, amount * scale, ttlMs, "created", clears);
     }
   }
 

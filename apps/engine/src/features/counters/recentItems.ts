@@ -35,7 +35,7 @@ export class RecentItems implements Counter {
 
   opsFor(event: FeatureEvent, _facts: EventFacts, _nowMs: number, ops: EntityOps): void {
     if (!this.includes(event)) return;
-    ops.maxima.push({ name: this.id, member: event.itemId, score: event.occurredAt, keep: this.keep, ttlMs: this.retentionMs });
+    ops.max(this.id, event.itemId, event.occurredAt, this.keep, this.retentionMs);
   }
 
   reads(): StateReads {

@@ -56,7 +56,7 @@ export class WindowedCount implements Counter {
     const bucket = Math.floor(event.occurredAt / this.bucketMs);
     const lastReadMs = (bucket + this.buckets) * this.bucketMs;
     if (lastReadMs <= nowMs) return;
-    ops.increments.push({ name: this.keyName(bucket), field: this.id, by: amount, ttlMs: Math.ceil(lastReadMs - nowMs), expireWhen: "created" });
+    ops.increment(this.keyName(bucket), this.id, amount, Math.ceil(lastReadMs - nowMs), "created");
   }
 
   reads(atMs: number): StateReads {
