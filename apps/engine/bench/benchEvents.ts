@@ -17,7 +17,16 @@ export const BENCH_EVENT_MIX: readonly { type: EventType; weight: number; value?
 export const BENCH_EVENT_MIX_WEIGHT = BENCH_EVENT_MIX.reduce((sum, entry) => sum + entry.weight, 0);
 const SURFACES = ["home", "video", "shop"];
 
-export type BodyOptions = { batchSize: number; users: number; items: number; idPrefix: string };
+/**
+ * How events are spread over users. "slates" (default): every 16 consecutive events are one served
+ * request — one user, one request id, positions 0–15 — as a client reports a slate's impressions
+ * and what the user did with it. "scattered": every event has a random user (the first version of
+ * this benchmark; it gives the feature writer nothing to merge per user, the worst case).
+ */
+export type EventShape = "slates" | "scattered";
+export const SLATE_SIZE = 16;
+
+export type BodyOptions = { batchSize: number; users: number; items: number; idPrefix: string; shape: EventShape };
 
 export const ITEM_ID_PREFIX = "bench-item-";
 
@@ -29,6 +38,7 @@ export function itemId(n: number): string {
 export function eventsBody(options: BodyOptions, sequence: number): string {
   const timestamp = new Date().toISOString();
   const parts: string[] = new Array(options.batchSize);
+  let user = 0;
   for (let n = 0; n < options.batchSize; n += 1) {
     let pick = Math.random() * BENCH_EVENT_MIX_WEIGHT;
     let chosen = BENCH_EVENT_MIX[0]!;
@@ -39,13 +49,13 @@ export function eventsBody(options: BodyOptions, sequence: number): string {
         break;
       }
     }
-    const user = Math.floor(Math.random() * options.users);
+    if (options.shape === "scattered" || n % SLATE_SIZE === 0) user = Math.floor(Math.random() * options.users);
     const item = Math.floor(Math.random() * options.items);
     const value = chosen.value ? `,"value":${chosen.value()}` : "";
     const context = user % 2 === 0 ? `,"context":{"experiment":"ranker-v2","variant":"${user % 4 === 0 ? "a" : "b"}","device":"ios"}` : "";
     parts[n] =
       `{"eventId":"${options.idPrefix}-${sequence}-${n}","type":"${chosen.type}","userId":"bench-user-${user}","itemId":"${itemId(item)}",` +
-      `"timestamp":"${timestamp}","surface":"${SURFACES[user % 3]}","position":${n % 20},"requestId":"req-${sequence}-${n >> 4}"${value}${context}}`;
+      `"timestamp":"${timestamp}","surface":"${SURFACES[user % 3]}","position":${n % SLATE_SIZE},"requestId":"req-${sequence}-${Math.floor(n / SLATE_SIZE)}"${value}${context}}`;
   }
   return `{"events":[${parts.join(",")}]}`;
 }

@@ -3,6 +3,7 @@
 //     [--redis redis://127.0.0.1:6379/7] [--server postgresql://postgres@127.0.0.1:5432] [--partitions 4]
 //     [--features registry|off]   (off: a no-op feature writer, to see what the rest costs)
 //     [--consumers thread|inline] (thread: the stream consumers in a worker thread, as `cascade start` runs them with Redis)
+//     [--shape slates|scattered]  (slates: every 16 events are one served request of one user; scattered: a random user per event)
 //
 // Starts the engine in this process exactly as production wires it — Redis event stream,
 // Redis deduplicator, Redis online store, the event pipeline's consumers (event log + rollups,
@@ -48,7 +49,7 @@ import { buildApp } from "../src/server/app.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import { startTypeScriptWorker } from "../src/typescriptWorker.ts";
 import { ENGINE_VERSION } from "../src/version.ts";
-import { ITEM_ID_PREFIX } from "./benchEvents.ts";
+import { ITEM_ID_PREFIX, type EventShape } from "./benchEvents.ts";
 import type { LoadReport, LoadSettings } from "./ingestLoad.ts";
 import { measureXaddCeiling, type XaddCeiling } from "./redisXaddCeiling.ts";
 
@@ -72,10 +73,13 @@ const { values } = parseArgs({
     features: { type: "string", default: "registry" },
     /** "thread": the consumers in a worker thread, as `cascade start` runs them with Redis; "inline": on the HTTP thread. */
     consumers: { type: "string", default: "thread" },
+    /** "slates": 16 events per request from one user (a served slate); "scattered": a random user per event. */
+    shape: { type: "string", default: "slates" },
   },
 });
 if (values.features !== "registry" && values.features !== "off") throw new Error("--features is registry or off");
 if (values.consumers !== "thread" && values.consumers !== "inline") throw new Error("--consumers is thread or inline");
+if (values.shape !== "slates" && values.shape !== "scattered") throw new Error("--shape is slates or scattered");
 const settings = {
   durationS: positive(values.duration, "duration"),
   warmupS: Number(values.warmup),
@@ -183,6 +187,7 @@ async function drive(engine: { url: string; authorization: string; db: Database;
     users: settings.users,
     items: settings.items,
     idPrefix: `b${process.pid}`,
+    shape: values.shape as EventShape,
   };
   const reports: LoadReport[] = [];
   const worker = startTypeScriptWorker(new URL("./ingestLoad.ts", import.meta.url), { workerData: load });
@@ -240,7 +245,7 @@ async function drive(engine: { url: string; authorization: string; db: Database;
       // Other work on the machine during the window (1-minute load average): the figures are only as clean as this.
       loadAverage: { atStart: loadAverageAtStart, atEnd: loadAverageAtEnd },
     },
-    settings: { ...settings, features: values.features, consumers: values.consumers, redis: values.redis, streamEntriesPerRequest: `≤ ${settings.partitions} (one per partition hit)` },
+    settings: { ...settings, features: values.features, consumers: values.consumers, shape: values.shape, redis: values.redis, streamEntriesPerRequest: `≤ ${settings.partitions} (one per partition hit)` },
     http: {
       windowSeconds,
       requests: inWindow.length,
@@ -297,7 +302,7 @@ function printSummary(r: Results): void {
   const met = (ok: boolean) => (ok ? "meets target" : "BELOW TARGET");
   const lines = [
     "",
-    `  Ingestion benchmark (${r.machine.cpus} cores, ${r.settings.batchSize}-event batches, ≤ ${r.settings.concurrency} in flight, ${r.settings.rate === null ? "closed loop" : `offered ${fmt(r.settings.rate)} events/s`}, features ${r.settings.features}, consumers ${r.settings.consumers}, ${r.http.windowSeconds.toFixed(1)} s window)`,
+    `  Ingestion benchmark (${r.machine.cpus} cores, ${r.settings.batchSize}-event batches, ≤ ${r.settings.concurrency} in flight, ${r.settings.rate === null ? "closed loop" : `offered ${fmt(r.settings.rate)} events/s`}, features ${r.settings.features}, consumers ${r.settings.consumers}, ${r.settings.shape}, ${r.http.windowSeconds.toFixed(1)} s window)`,
     `    accepted at the HTTP API   ${fmt(r.http.acceptedEventsPerSecond)} events/s  (${met(r.http.acceptedEventsPerSecond >= r.targets.acceptedEventsPerSecond)}: ≥ 20,000)`,
     `      request latency          p50 ${ms(r.http.requestLatencyMs.p50)}  p99 ${ms(r.http.requestLatencyMs.p99)}  (${r.http.requests} requests, ${r.http.failedRequests} failed)`,
     `    reaching the event log     ${fmt(r.eventLog.eventsPerSecondInWindow)} events/s  (${fmt(r.eventLog.totalLogged)} of ${fmt(r.eventLog.totalAccepted)} accepted events logged in the end)`,

@@ -45,7 +45,11 @@ export type ConsumerRunnerOptions = {
   partition: number;
   handler: ConsumerHandler;
   logger: Pick<Logger, "warn" | "error">;
-  /** Entries per read (each holds one publish's events for this partition). */
+  /**
+   * Entries per read (each holds one publish's events for this partition). Default 64 (≈ 16k events
+   * at 1000-event requests over 4 partitions): a read takes what piled up, so after a pause the
+   * consumer catches up in a few large batches; with 16 it stayed seconds behind at 20k events/s.
+   */
   batchEntries?: number;
   /** How long a read waits for new entries before looping (also bounds `stop()`). */
   blockMs?: number;
@@ -88,7 +92,7 @@ export type ConsumerRunner = {
 
 export function startConsumerRunner(options: ConsumerRunnerOptions): ConsumerRunner {
   const settings = {
-    batchEntries: options.batchEntries ?? 16,
+    batchEntries: options.batchEntries ?? 64,
     blockMs: options.blockMs ?? 500,
     reclaimIdleMs: options.reclaimIdleMs ?? 30_000,
     reclaimEveryMs: options.reclaimEveryMs ?? 10_000,
