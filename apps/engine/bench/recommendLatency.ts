@@ -3,7 +3,7 @@
 //   node --import tsx apps/engine/bench/recommendLatency.ts [--items 1000000] [--rates 50,100,200]
 //     [--seconds 10] [--users 20000] [--events 100000] [--online-events 30000] [--dims 32]
 //     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--keep]
-//     [--ranker-single-thread no|yes|both]
+//     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof]
 //
 // Builds, in a scratch database it drops afterwards: `--items` items (50 categories, 5000
 // creators), `--users` users (a quarter follow 5 creators), `--events` skewed events in the log
@@ -15,13 +15,19 @@
 // the load generator (bench/recommendLoad.ts) in a worker thread: open loop at each fixed rate,
 // latency from each request's due time. The demo "home" surface's default config (budgets 15–40 ms).
 //
+// `--profile-dir`: a CPU profile and an allocation profile of the main thread (the engine) during
+// each funnel run, written as funnel-<rate>.cpuprofile / .heapprofile (the index build and the
+// load generator's worker are left out).
+//
 // Reports per rate: p50/p95/p99/max, throughput, degraded share, the per-stage mean time (from
-// the engine's Prometheus histograms), the same for the bare endpoint, the highest rate with p99
-// under 50 ms, memory per million items (vectors + index), os.loadavg(). Writes
-// bench-results/recommend-latency.json.
+// the engine's Prometheus histograms), the engine thread's event-loop delay and GC pauses (the
+// stalls behind a tail), the same for the bare endpoint, the highest rate with p99 under 50 ms,
+// memory per million items (vectors + index), os.loadavg(). Writes bench-results/recommend-latency.json.
 import { mkdirSync, writeFileSync } from "node:fs";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { createServer } from "node:http";
 import { cpus, loadavg, totalmem } from "node:os";
+import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
@@ -68,6 +74,7 @@ const { values } = parseArgs({
     // onnxSessionOptions.ts); "yes": a session built here that also turns spinning off explicitly.
     // "both": every rate with each.
     "ranker-single-thread": { type: "string", default: "no" },
+    "profile-dir": { type: "string" },
   },
 });
 const itemCount = Number(values.items);
@@ -190,6 +197,28 @@ async function buildRanker(singleThread: boolean): Promise<ServingRanker> {
   };
 }
 
+/** Runs `body` under the V8 CPU profiler when --profile-dir is set, writing `<name>.cpuprofile`. */
+async function profiled<T>(name: string, body: () => Promise<T>): Promise<T> {
+  const dir = values["profile-dir"];
+  if (!dir) return body();
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  // Every allocation sampled (1 in 64 KiB), also those collected since: where the GC's work comes from.
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 65_536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  try {
+    return await body();
+  } finally {
+    const { profile } = await session.post("Profiler.stop");
+    const { profile: allocations } = await session.post("HeapProfiler.stopSampling");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    writeFileSync(join(dir, `${name}.heapprofile`), JSON.stringify(allocations));
+    session.disconnect();
+  }
+}
+
 function runLoad(settings: RecommendLoadSettings): Promise<RecommendLoadResult> {
   const loadModule = new URL("./recommendLoad.ts", import.meta.url).href;
   const worker = new Worker(`import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(loadModule)}); });`, { eval: true, workerData: settings });
@@ -197,6 +226,18 @@ function runLoad(settings: RecommendLoadSettings): Promise<RecommendLoadResult> 
     worker.once("message", (result: RecommendLoadResult) => resolve(result));
     worker.once("error", reject);
   });
+}
+
+/** Fallbacks per component/reason (counter totals) from the Prometheus exposition: what a degraded page lacked. */
+function fallbackTotals(exposition: string): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const line of exposition.split("\n")) {
+    const match = /^cascade_funnel_fallbacks_total\{([^}]*)\} ([0-9.e+-]+)$/.exec(line);
+    if (!match) continue;
+    const key = `${/component="([^"]+)"/.exec(match[1]!)?.[1]}/${/reason="([^"]+)"/.exec(match[1]!)?.[1]}`;
+    totals.set(key, (totals.get(key) ?? 0) + Number(match[2]));
+  }
+  return totals;
 }
 
 function summarise(result: RecommendLoadResult, rate: number) {
@@ -216,16 +257,18 @@ function summarise(result: RecommendLoadResult, rate: number) {
   };
 }
 
-/** Sum and count per stage (or per stage/component) from the Prometheus exposition. */
-function stageTotals(exposition: string, metric: "stage" | "component" = "stage"): Map<string, { sum: number; count: number }> {
+/** Sum and count per stage (or per stage/component, or candidates per source) from the Prometheus exposition. */
+function stageTotals(exposition: string, metric: "stage" | "component" | "candidates" = "stage"): Map<string, { sum: number; count: number }> {
   const totals = new Map<string, { sum: number; count: number }>();
-  const pattern = new RegExp(`^cascade_funnel_${metric}_duration_seconds_(sum|count)\\{([^}]*)\\} ([0-9.e+-]+)$`);
+  const name = metric === "candidates" ? "cascade_funnel_candidates" : `cascade_funnel_${metric}_duration_seconds`;
+  const pattern = new RegExp(`^${name}_(sum|count)\\{([^}]*)\\} ([0-9.e+-]+)$`);
   for (const line of exposition.split("\n")) {
     const match = pattern.exec(line);
     if (!match) continue;
     const stageName = /stage="([^"]+)"/.exec(match[2]!)?.[1];
     const component = /component="([^"]+)"/.exec(match[2]!)?.[1];
-    const stage = metric === "stage" ? stageName : stageName && component ? `${stageName}/${component}` : undefined;
+    const source = /source="([^"]+)"/.exec(match[2]!)?.[1];
+    const stage = metric === "candidates" ? source : metric === "stage" ? stageName : stageName && component ? `${stageName}/${component}` : undefined;
     if (!stage) continue;
     const entry = totals.get(stage) ?? { sum: 0, count: 0 };
     if (match[1] === "sum") entry.sum += Number(match[3]);
@@ -312,7 +355,12 @@ try {
     cpuMsPerRequest: { funnel: number; bare: number };
     stagesMeanMs: Record<string, number>;
     componentsMeanMs: Record<string, number>;
+    candidatesMean: Record<string, number>;
+    /** component/reason → fallbacks during the run (why pages were degraded). */
+    fallbacks: Record<string, number>;
     loadavgAtStart: number[];
+    /** The engine thread's event-loop delay (how long a ready callback waited) and its GC pauses during the funnel run. */
+    eventLoop: { delayP99Ms: number; delayMaxMs: number; gcPauses: number; gcPauseTotalMs: number; gcPauseMaxMs: number };
   }[] = [];
   for (const [modeIndex, singleThread] of rankerModes.entries()) {
   ranker = rankers[modeIndex]!;
@@ -327,25 +375,47 @@ try {
     const beforeExposition = (await engineMetricsFor(deps).exposition()).body;
     const before = stageTotals(beforeExposition);
     const componentsBefore = stageTotals(beforeExposition, "component");
+    const candidatesBefore = stageTotals(beforeExposition, "candidates");
     const load = loadavg();
+    // Stalls of the engine thread (a long synchronous stretch, a GC pause) show up here as delay.
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    const gcPauses: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((entry) => entry.duration)));
+    gcObserver.observe({ entryTypes: ["gc"] });
+    delay.enable();
     cpuStart = process.cpuUsage();
-    const funnel = summarise(await runLoad({ ...base, path: "/v1/recommendations", rate }), rate);
+    const funnel = summarise(await profiled(`funnel-${rate}`, () => runLoad({ ...base, path: "/v1/recommendations", rate })), rate);
     const funnelCpuMs = cpuPerRequestMs(process.cpuUsage(cpuStart), funnel.requests);
+    delay.disable();
+    gcObserver.disconnect();
+    const round2 = (ms: number) => Math.round(ms * 100) / 100;
+    const eventLoop = {
+      delayP99Ms: round2(delay.percentile(99) / 1e6),
+      delayMaxMs: round2(delay.max / 1e6),
+      gcPauses: gcPauses.length,
+      gcPauseTotalMs: round2(gcPauses.reduce((sum, ms) => sum + ms, 0)),
+      gcPauseMaxMs: round2(Math.max(0, ...gcPauses)),
+    };
     const afterExposition = (await engineMetricsFor(deps).exposition()).body;
-    const meansOf = (previousTotals: Map<string, { sum: number; count: number }>, totals: Map<string, { sum: number; count: number }>) => {
+    const meansOf = (previousTotals: Map<string, { sum: number; count: number }>, totals: Map<string, { sum: number; count: number }>, scale = 1000) => {
       const means: Record<string, number> = {};
       for (const [stage, total] of totals) {
         const previous = previousTotals.get(stage) ?? { sum: 0, count: 0 };
         const count = total.count - previous.count;
-        if (count > 0) means[stage] = Math.round(((total.sum - previous.sum) / count) * 1000 * 100) / 100;
+        if (count > 0) means[stage] = Math.round(((total.sum - previous.sum) / count) * scale * 100) / 100;
       }
       return means;
     };
     const stagesMeanMs = meansOf(before, stageTotals(afterExposition));
     const componentsMeanMs = meansOf(componentsBefore, stageTotals(afterExposition, "component"));
-    runs.push({ rate, rankerSingleThread: singleThread, funnel, bare, cpuMsPerRequest: { funnel: funnelCpuMs, bare: bareCpuMs }, stagesMeanMs, componentsMeanMs, loadavgAtStart: load.map((l) => Math.round(l * 100) / 100) });
+    // Candidates per source and request: a source that quietly returns nothing would make the funnel look cheap.
+    const candidatesMean = meansOf(candidatesBefore, stageTotals(afterExposition, "candidates"), 1);
+    const fallbacksBefore = fallbackTotals(beforeExposition);
+    const fallbacks: Record<string, number> = {};
+    for (const [key, total] of fallbackTotals(afterExposition)) if (total > (fallbacksBefore.get(key) ?? 0)) fallbacks[key] = total - (fallbacksBefore.get(key) ?? 0);
+    runs.push({ rate, rankerSingleThread: singleThread, funnel, bare, cpuMsPerRequest: { funnel: funnelCpuMs, bare: bareCpuMs }, stagesMeanMs, componentsMeanMs, candidatesMean, fallbacks, loadavgAtStart: load.map((l) => Math.round(l * 100) / 100), eventLoop });
     log(
-      `rate ${rate}/s: funnel p50 ${funnel.latencyMs.p50} p95 ${funnel.latencyMs.p95} p99 ${funnel.latencyMs.p99} ms, ${funnel.throughputPerSecond}/s, degraded ${funnel.degradedShare}; bare p50 ${bare.latencyMs.p50} p99 ${bare.latencyMs.p99} ms; CPU/request funnel ${funnelCpuMs} ms, bare ${bareCpuMs} ms; stages ${JSON.stringify(stagesMeanMs)}\n    components ${JSON.stringify(componentsMeanMs)}`,
+      `rate ${rate}/s: funnel p50 ${funnel.latencyMs.p50} p95 ${funnel.latencyMs.p95} p99 ${funnel.latencyMs.p99} ms, ${funnel.throughputPerSecond}/s, degraded ${funnel.degradedShare}; bare p50 ${bare.latencyMs.p50} p99 ${bare.latencyMs.p99} ms; CPU/request funnel ${funnelCpuMs} ms, bare ${bareCpuMs} ms; event loop ${JSON.stringify(eventLoop)}; stages ${JSON.stringify(stagesMeanMs)}\n    components ${JSON.stringify(componentsMeanMs)}\n    candidates per source ${JSON.stringify(candidatesMean)}; fallbacks ${JSON.stringify(fallbacks)}`,
     );
   }
   }

@@ -54,6 +54,8 @@ export type Scorer = {
    * runner may adopt one as a candidate's feature map instead of copying it (a perf hint; unset → copied).
    */
   freshFeatureObjects?: boolean;
+  /** The same for the `scores` objects of its updates. */
+  freshScoreObjects?: boolean;
   score(query: FunnelQuery, candidates: readonly Candidate[], signal: AbortSignal): Promise<ScoreUpdate[]>;
 };
 

@@ -15,6 +15,8 @@ type Entry = {
   hits: SourceHit[];
   bestRank: number;
   bestSourceIndex: number;
+  /** The last source that listed it: a source listing an item twice keeps its best (first) rank. */
+  lastSourceIndex: number;
   firstSeen: number;
   item?: ItemAttributes;
   embedding?: Float32Array | readonly number[];
@@ -24,16 +26,19 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
   const entries = new Map<string, Entry>();
   let seen = 0;
   outputs.forEach(({ sourceId, quota, candidates }, sourceIndex) => {
-    const inThisSource = new Set<string>();
     candidates.forEach((found, rank) => {
-      if (inThisSource.has(found.itemId)) return; // a source listing an item twice keeps its best rank
-      inThisSource.add(found.itemId);
+      const hit: SourceHit = found.score === undefined ? { id: sourceId, rank } : { id: sourceId, rank, score: found.score };
       let entry = entries.get(found.itemId);
       if (!entry) {
-        entry = { itemId: found.itemId, hits: [], bestRank: Number.POSITIVE_INFINITY, bestSourceIndex: sourceIndex, firstSeen: seen++ };
+        // Provenance starts as a one-element literal: most items have one source, and an array
+        // grown from [] by push reserves room for 17 (×500 candidates per request).
+        entry = { itemId: found.itemId, hits: [hit], bestRank: Number.POSITIVE_INFINITY, bestSourceIndex: sourceIndex, lastSourceIndex: sourceIndex, firstSeen: seen++ };
         entries.set(found.itemId, entry);
+      } else {
+        if (entry.lastSourceIndex === sourceIndex) return; // a source listing an item twice keeps its best rank
+        entry.lastSourceIndex = sourceIndex;
+        entry.hits.push(hit);
       }
-      entry.hits.push(found.score === undefined ? { id: sourceId, rank } : { id: sourceId, rank, score: found.score });
       entry.item ??= found.item;
       entry.embedding ??= found.embedding;
       if (rank < quota && rank < entry.bestRank) {

@@ -80,7 +80,7 @@ function timedSync<T>(work: () => T): { ms: number; value: T } | { ms: number; e
  * copy made by object spread, which V8 clones in one step, instead of growing property by property
  * under Object.assign (≈10 % of a loaded request's CPU with 500 candidates × 20 features). Always a
  * copy, not `update` itself (a scorer may hand the same object to many candidates), unless the
- * scorer declares its update objects fresh (Scorer.freshFeatureObjects).
+ * scorer declares its update objects fresh (Scorer.freshFeatureObjects / freshScoreObjects).
  */
 function merged(target: Record<string, number>, update: Record<string, number>, adoptable = false): Record<string, number> {
   for (const _key in target) return Object.assign(target, update);
@@ -95,7 +95,7 @@ async function runScorers(stage: "hydrateCandidates" | "score", scorers: Scorer[
         outcome.value.forEach((update, index) => {
           const candidate = candidates[index]!;
           if (update.features) candidate.features = merged(candidate.features, update.features, scorer.freshFeatureObjects === true);
-          if (update.scores) candidate.scores = merged(candidate.scores, update.scores);
+          if (update.scores) candidate.scores = merged(candidate.scores, update.scores, scorer.freshScoreObjects === true);
           if (update.item) candidate.item = update.item;
           if (update.embedding) candidate.embedding = update.embedding;
         });
@@ -182,14 +182,20 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
   });
 
   const horizon = Math.max(50, 2 * query.count);
+  // Rule effects (positions before and after each rule) are for the debug trace only: working them
+  // out costs two maps over the candidates per rule, on every request.
+  const full = options.detail === "full";
   const ranked = await clock.run("rules", blended.length, (components) => {
     let current = blended;
     for (const rule of pipeline.rules) {
       const result = timedSync(() => rule.apply(query, current));
       if ("value" in result) {
-        const { effects, omitted } = ruleEffects(result.value.effects, current, result.value.items, horizon);
-        const trace: ComponentTrace = { id: rule.id, status: "ok", ms: roundMs(result.ms), in: current.length, out: result.value.items.length, effects };
-        if (omitted > 0) trace.effectsOmitted = omitted;
+        const trace: ComponentTrace = { id: rule.id, status: "ok", ms: roundMs(result.ms), in: current.length, out: result.value.items.length };
+        if (full) {
+          const { effects, omitted } = ruleEffects(result.value.effects, current, result.value.items, horizon);
+          trace.effects = effects;
+          if (omitted > 0) trace.effectsOmitted = omitted;
+        }
         components.push(trace);
         current = result.value.items;
       } else components.push(failed(rule.id, { status: "error", ms: result.ms, error: result.error }, null, current.length, current.length));
@@ -203,7 +209,9 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
     if (!explorer) return { value: greedy(), out: Math.min(query.count, ranked.length) };
     const result = timedSync(() => explorer.select(query, ranked, query.count));
     if ("value" in result) {
-      components.push({ id: explorer.id, status: "ok", ms: roundMs(result.ms), in: ranked.length, out: result.value.page.length, effects: result.value.effects });
+      const trace: ComponentTrace = { id: explorer.id, status: "ok", ms: roundMs(result.ms), in: ranked.length, out: result.value.page.length };
+      if (full) trace.effects = result.value.effects;
+      components.push(trace);
       return { value: result.value.page, out: result.value.page.length };
     }
     components.push(failed(explorer.id, { status: "error", ms: result.ms, error: result.error }, null, ranked.length, Math.min(query.count, ranked.length)));

@@ -10,7 +10,7 @@ export function itemAttributesHydrator(cache: ItemAttributeCache, budgetMs: numb
     budgetMs,
     writes: ["item"],
     async score(_query, candidates): Promise<ScoreUpdate[]> {
-      const attributes = await cache.attributesOf(candidates.map((candidate) => candidate.itemId));
+      const attributes = await cache.attributesOfCandidates(candidates);
       return candidates.map((candidate) => {
         const item = attributes.get(candidate.itemId);
         return item ? { item } : {};

@@ -72,6 +72,13 @@ export function itemStatesFrom(
   return states;
 }
 
+/** No field in any hash and no member in any sorted set (what itemStatesFrom shares between items). */
+function isEmpty(state: EntityState): boolean {
+  for (const hash of state.hashes.values()) for (const _field in hash) return false;
+  for (const members of state.sortedSets.values()) if (members.length > 0) return false;
+  return true;
+}
+
 export class ItemStateCache {
   private readonly entries = new Map<string, { state: EntityState; expiresAt: number }>();
   readonly ttlMs: number;
@@ -100,11 +107,25 @@ export class ItemStateCache {
   store(itemIds: readonly string[], states: readonly EntityState[]): void {
     if (this.ttlMs <= 0) return;
     const expiresAt = this.now() + this.ttlMs;
+    // Items without state share one state object per batch (itemStatesFrom), so they share one
+    // entry too: most of a large catalogue's candidates, and long-lived objects cost every GC.
+    let emptyState: EntityState | undefined;
+    let emptyEntry: { state: EntityState; expiresAt: number } | undefined;
     for (let index = 0; index < itemIds.length; index += 1) {
       const itemId = itemIds[index]!;
+      const state = states[index]!;
+      let entry: { state: EntityState; expiresAt: number };
+      if (state === emptyState) entry = emptyEntry!;
+      else {
+        entry = { state, expiresAt };
+        if (isEmpty(state)) {
+          emptyState = state;
+          emptyEntry = entry;
+        }
+      }
       // Re-inserting moves the entry to the end: eviction below drops the least recently read.
       this.entries.delete(itemId);
-      this.entries.set(itemId, { state: states[index]!, expiresAt });
+      this.entries.set(itemId, entry);
     }
     if (this.entries.size <= this.maxEntries) return;
     for (const oldest of this.entries.keys()) {

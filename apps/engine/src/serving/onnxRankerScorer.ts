@@ -62,6 +62,7 @@ export function onnxRankerScorer(ranker: ServingRanker, scope: RequestScope, bud
     id: RANKER_SCORER_ID,
     budgetMs,
     writes: ranker.outputs.map((output) => `scores.${actionOf(output)}`),
+    freshScoreObjects: true,
     async score(_query, candidates): Promise<ScoreUpdate[]> {
       if (candidates.length === 0) return [];
       const outputs = await ranker.score(featureMatrix(ranker, candidates, scope), candidates.length);

@@ -1,14 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { PageSessions } from "./pageSessions.ts";
+import { PageSessions, SessionList } from "./pageSessions.ts";
 
 describe("PageSessions", () => {
   it("forgets sessions after the ttl and keeps at most maxSessions (oldest out)", () => {
     let now = 0;
     const sessions = new PageSessions({ ttlMs: 100, maxSessions: 2, now: () => now });
-    for (const id of ["s1", "s2", "s3"]) sessions.put({ id, surface: "home", userId: "u", items: [] });
+    for (const id of ["s1", "s2", "s3"]) sessions.put({ id, surface: "home", userId: "u", items: SessionList.of([]) });
     expect(sessions.get("s1")).toBeUndefined();
     expect(sessions.get("s2")?.id).toBe("s2");
     now = 101;
     expect(sessions.get("s3")).toBeUndefined();
+  });
+});
+
+describe("SessionList", () => {
+  it("gives back each item's id, score and provenance as stored, scoreless hits without a score", () => {
+    const items = [
+      { itemId: "a", score: 0.75, sources: [{ id: "ann", rank: 3, score: 0.912345678 }, { id: "trending", rank: 0 }] },
+      { itemId: "b", score: -1.5, sources: [] },
+      { itemId: "c", score: 0, sources: [{ id: "trending", rank: 70_000, score: 0 }] },
+    ];
+    const list = SessionList.of(items);
+    expect(list.length).toBe(3);
+    expect(list.itemIdAt(2)).toBe("c");
+    expect([0, 1, 2].map((index) => list.itemAt(index))).toEqual(items);
+    expect("score" in list.itemAt(0).sources[1]!).toBe(false);
   });
 });

@@ -24,7 +24,7 @@ import { engineMetricsFor } from "../server/metrics/engineMetricsFor.ts";
 import type { ServedCandidate } from "../funnel/index.ts";
 import { decodeCursor, encodeCursor, InvalidCursorError } from "../recommend/cursor.ts";
 import { PopularityRecommender } from "../recommend/popularityRecommender.ts";
-import { SESSION_PREFIX, type SessionItem } from "./pageSessions.ts";
+import { SESSION_PREFIX, SessionList, type SessionItem } from "./pageSessions.ts";
 import type { ResolvedSurfaceConfig } from "./ruleSetRepository.ts";
 import type { ServingStack } from "./servingStack.ts";
 import { runSurface, type SurfaceRun } from "./surfaceRun.ts";
@@ -81,16 +81,18 @@ export class RecommendationService {
   private firstPage(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig, run: SurfaceRun): RecommendationsResponse {
     const page = run.result.page;
     const served = new Set(page.map((item) => item.itemId));
-    const rest: SessionItem[] = run.ranked
-      .filter((candidate) => !served.has(candidate.itemId))
-      .slice(0, SESSION_DEPTH)
-      .map((candidate) => ({ itemId: candidate.itemId, score: candidate.score, sources: candidate.sources }));
+    // Candidates are stored as they are (SessionList copies their itemId, score and sources).
+    const rest: SessionItem[] = [];
+    for (const candidate of run.ranked) {
+      if (rest.length >= SESSION_DEPTH) break;
+      if (!served.has(candidate.itemId)) rest.push(candidate);
+    }
     let cursor: string | null = null;
     if (rest.length > 0) {
       // The session lists the served page first, so the cursor's offset (where the next page starts
       // reading) is never below the count served, as cursor.ts requires.
       const sessionId = `${SESSION_PREFIX}${run.result.requestId}`;
-      const items = [...page.map((item) => ({ itemId: item.itemId, score: item.score, sources: item.sources })), ...rest];
+      const items = SessionList.of([...page, ...rest]);
       this.stack.sessions.put({ id: sessionId, surface: request.surface, userId: request.userId, items });
       cursor = encodeCursor({ snapshotId: sessionId, offset: page.length, served: page.length });
     }
@@ -122,9 +124,9 @@ export class RecommendationService {
     const picks: RecommendedItem[] = [];
     let offset = cursor.offset;
     while (offset < session.items.length && picks.length < request.count) {
-      const item = session.items[offset]!;
+      const index = offset;
       offset += 1;
-      if (!excluded.has(item.itemId)) picks.push(toItem(item, cursor.served + picks.length, 1));
+      if (!excluded.has(session.items.itemIdAt(index))) picks.push(toItem(session.items.itemAt(index), cursor.served + picks.length, 1));
     }
     const resolved = this.stack.rules.configFor(request.surface);
     return {

@@ -13,9 +13,11 @@ export function retrievalPriorScorer(blend: Readonly<Record<string, number>>): S
     id: RETRIEVAL_PRIOR_ID,
     budgetMs: 1_000,
     writes: [...positive.map(([action]) => `scores.${action}`), "scores.retrievalPrior"],
+    freshScoreObjects: true,
     async score(_query, candidates): Promise<ScoreUpdate[]> {
       return candidates.map((candidate) => {
-        const bestRank = Math.min(...candidate.sources.map((hit) => hit.rank));
+        let bestRank = Number.POSITIVE_INFINITY;
+        for (const hit of candidate.sources) bestRank = Math.min(bestRank, hit.rank);
         const prior = 1 / (1 + (Number.isFinite(bestRank) ? bestRank : 1_000));
         const scores: Record<string, number> = { retrievalPrior: prior };
         if (total > 0) for (const [action] of positive) scores[action] = prior / total;

@@ -5,7 +5,6 @@
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
 import type { EngineDeps } from "../engineDeps.ts";
-import type { ItemCategoryLookup } from "../features/itemCategories.ts";
 import type { CandidateSource } from "../funnel/index.ts";
 import type { PopularityRanking } from "../recommend/popularityRanking.ts";
 import { buildCoVisitationTable, type CoVisitationTable } from "../sources/coVisitationTable.ts";
@@ -18,13 +17,15 @@ import { createTrendingRanking, trendingSource } from "../sources/trendingSource
 import { twoTowerSource, type RetrievalProvider } from "../sources/twoTowerSource.ts";
 import type { ServingRanker } from "../models/servingModels.ts";
 import { ExpiringCache } from "./expiringCache.ts";
-import { ItemAttributeCache } from "./itemAttributeCache.ts";
+import { ItemAttributeCache, type CandidateCategoryLookup } from "./itemAttributeCache.ts";
 import { ItemStateCache } from "./itemStateCache.ts";
 import { PageSessions } from "./pageSessions.ts";
 import { PeriodicSnapshot } from "./periodicSnapshot.ts";
 import { onlineFeatureHydrator } from "./onlineFeatureHydrator.ts";
 import { createRequestScope } from "./requestScope.ts";
 import { RuleSetRepository } from "./ruleSetRepository.ts";
+import { pooledServingSql, prismaServingSql, type ServingSql } from "./servingSql.ts";
+import { UserRelationsReader } from "./userRelations.ts";
 import { userHistoryHydrator } from "./userHistoryHydrator.ts";
 
 /** What serving needs from activeModels (models/activeModels.ts): one reference per request. */
@@ -36,7 +37,10 @@ export type ServingModels = RetrievalProvider & {
 
 /** Optional knobs a caller (boot, tests, the benchmark) may put on EngineDeps as `serving`. */
 export type ServingOptions = {
-  /** Enables LISTEN cascade_rules_changed; without it rule changes are seen by polling. */
+  /**
+   * Enables LISTEN cascade_rules_changed (without it rule changes are seen by polling) and the
+   * request path's own pg pool (servingSql.ts; without it those reads go through Prisma).
+   */
   databaseUrl?: string;
   rulesPollIntervalMs?: number;
   /** Background refresh of trending / fresh / co-visitation, ms. */
@@ -60,8 +64,8 @@ export class ServingStack {
   readonly fresh: PeriodicSnapshot<FreshItem[]>;
   readonly coVisitation: PeriodicSnapshot<CoVisitationTable>;
   readonly itemAttributes: ItemAttributeCache;
-  /** Item → category for the feature reader, served from the attribute cache (one query per request for both). */
-  readonly itemCategories: ItemCategoryLookup;
+  /** Item → category for the `onlineFeatures` hydrator, sharing the `itemAttributes` hydrator's lookup (one per request for both). */
+  readonly candidateCategories: CandidateCategoryLookup;
   readonly sessions = new PageSessions();
   /** Items' online-store state (onlineFeatureHydrator.ts): item counters move slowly, 10 s of staleness. */
   readonly itemStates: ItemStateCache;
@@ -70,6 +74,10 @@ export class ServingStack {
   readonly exclusions: ExpiringCache<Set<string>>;
   readonly sources: ReadonlyMap<string, CandidateSource>;
   readonly models: ServingModels | null;
+  /** The request path's Postgres reads (follows, exclusions, item attributes, creators' items). */
+  readonly sql: ServingSql;
+  /** Follows and exclusions per user, both in one query when a request needs both. */
+  readonly userRelations: UserRelationsReader;
 
   constructor(
     readonly deps: ServingDeps,
@@ -78,6 +86,8 @@ export class ServingStack {
     const { db, logger } = deps;
     const options = deps.serving ?? {};
     this.models = deps.activeModels ?? null;
+    this.sql = options.databaseUrl ? pooledServingSql({ databaseUrl: options.databaseUrl, logger }) : prismaServingSql(db);
+    this.userRelations = new UserRelationsReader(this.sql);
     this.rules = new RuleSetRepository({
       db,
       logger,
@@ -94,17 +104,17 @@ export class ServingStack {
       load: () => buildCoVisitationTable(db),
     });
     // Room for a 1M-item catalogue's hot set (≈200 B per entry); entries still expire after 60 s.
-    this.itemAttributes = new ItemAttributeCache(db, { maxEntries: 1_000_000 });
+    this.itemAttributes = new ItemAttributeCache(this.sql, { maxEntries: 1_000_000 });
     this.itemStates = new ItemStateCache({ ttlMs: options.itemStateTtlMs ?? 10_000, maxEntries: 500_000 });
     this.follows = new ExpiringCache({ ttlMs: options.followsTtlMs ?? 30_000, maxEntries: 200_000 });
     this.exclusions = new ExpiringCache({ ttlMs: options.exclusionsTtlMs ?? 5_000, maxEntries: 200_000 });
-    this.itemCategories = this.itemAttributes.categoryLookup();
+    this.candidateCategories = this.itemAttributes.candidateCategories();
     const noModels: ServingModels = { retrieval: () => null, ranker: () => null };
     const all = [
       twoTowerSource(this.models ?? noModels),
       trendingSource(this.trending),
       coVisitationSource(this.coVisitation),
-      followGraphSource(db, options.followsTtlMs !== undefined ? { creatorItemsTtlMs: options.followsTtlMs } : {}),
+      followGraphSource(this.sql, options.followsTtlMs !== undefined ? { creatorItemsTtlMs: options.followsTtlMs } : {}),
       freshItemsSource(this.fresh),
       popularitySource(popularity),
       coldStartSource(popularity),
@@ -162,6 +172,7 @@ export class ServingStack {
 
   async stop(): Promise<void> {
     await Promise.all([this.rules.stop(), this.trending.stop(), this.fresh.stop(), this.coVisitation.stop()]);
+    await this.sql.close();
   }
 }
 

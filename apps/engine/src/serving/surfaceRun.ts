@@ -97,10 +97,10 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
     sources,
     queryHydrators: [
       userHistoryHydrator(deps.store, hydrationMs, undefined, scope),
-      followsHydrator(deps.db, hydrationMs, undefined, stack.follows),
-      userExclusionsHydrator(deps.db, scope, hydrationMs, stack.exclusions),
+      followsHydrator(stack.userRelations, hydrationMs, stack.follows),
+      userExclusionsHydrator(stack.userRelations, scope, hydrationMs, stack.exclusions),
     ],
-    candidateHydrators: [itemAttributesHydrator(stack.itemAttributes, hydrationMs), onlineFeatureHydrator(deps.store, scope, hydrationMs, stack.itemCategories, stack.itemStates)],
+    candidateHydrators: [itemAttributesHydrator(stack.itemAttributes, hydrationMs), onlineFeatureHydrator(deps.store, scope, hydrationMs, stack.candidateCategories, stack.itemStates)],
     scorers,
   });
   const unknownSources = missingSources.filter((id) => !(annSkipped && id === ANN_SOURCE_ID));

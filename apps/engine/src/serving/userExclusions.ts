@@ -1,22 +1,21 @@
 // The items a user hid, disliked or bought are never shown again: a query hydrator reads them from
-// the event log (one indexed query; recommend/userExclusions.ts) into the request scope, and a
+// the event log (one indexed query, shared with `follows` when both read: userRelations.ts) into the request scope, and a
 // filter drops them. If the read fails or overruns, the page is served without it (degraded).
 // With a cache (the serving stack passes one, 5 s TTL) the query runs at most once per user per
 // TTL. A TTL rather than invalidation on write: the event log is written asynchronously by the
 // stream consumer (events/offlineLogConsumer.ts) on any replica, so a hide is already seconds from
 // reaching Postgres; 5 s more is bounded and needs no cross-replica messaging.
-import type { Database } from "@cascade/db";
 import type { Filter, QueryHydrator } from "../funnel/index.ts";
-import { loadUserExclusions } from "../recommend/userExclusions.ts";
 import type { ExpiringCache } from "./expiringCache.ts";
 import type { RequestScope } from "./requestScope.ts";
+import type { UserRelationsReader } from "./userRelations.ts";
 
-export function userExclusionsHydrator(db: Database, scope: RequestScope, budgetMs: number, cache?: ExpiringCache<Set<string>>): QueryHydrator {
+export function userExclusionsHydrator(relations: UserRelationsReader, scope: RequestScope, budgetMs: number, cache?: ExpiringCache<Set<string>>): QueryHydrator {
   return {
     id: "userExclusions",
     budgetMs,
     async hydrate(query) {
-      const excluded = cache ? await cache.get(query.userId, () => loadUserExclusions(db, query.userId)) : await loadUserExclusions(db, query.userId);
+      const excluded = cache ? await cache.get(query.userId, () => relations.exclusions(query.userId)) : await relations.exclusions(query.userId);
       for (const itemId of excluded) scope.exclusions.add(itemId);
       return {};
     },

@@ -1,6 +1,6 @@
-import type { Database } from "@cascade/db";
 import { describe, expect, it } from "vitest";
 import { query } from "../funnel/testing/funnelFixtures.ts";
+import type { ServingSql } from "../serving/servingSql.ts";
 import { followGraphSource } from "./followGraphSource.ts";
 
 const HOUR_MS = 3_600_000;
@@ -9,11 +9,12 @@ const HOUR_MS = 3_600_000;
 function fakeDb(itemsByCreator: Record<string, { id: string; ageHours: number }[]>, nowMs: number) {
   const asked: string[][] = [];
   const db = {
-    $queryRaw: async (_strings: TemplateStringsArray, creators: string[]) => {
-      asked.push([...creators]);
-      return creators.flatMap((creatorId) => (itemsByCreator[creatorId] ?? []).map((item) => ({ creatorId, id: item.id, publishedAt: new Date(nowMs - item.ageHours * HOUR_MS) })));
+    rows: async (_text: string, [creators]: readonly unknown[]) => {
+      asked.push([...(creators as string[])]);
+      return (creators as string[]).flatMap((creatorId) => (itemsByCreator[creatorId] ?? []).map((item) => ({ creatorId, id: item.id, publishedAt: new Date(nowMs - item.ageHours * HOUR_MS) })));
     },
-  } as unknown as Database;
+    close: async () => undefined,
+  } as unknown as ServingSql;
   return { db, asked };
 }
 

@@ -3,9 +3,9 @@
 // overall. Each creator's newest items come from an in-process cache (`creatorItemsTtlMs`, 30 s by
 // default: a new item of a followed creator shows up within that); the creators it misses are read
 // in ONE indexed Postgres query on items(creator_id, published_at) — none when all are cached.
-import type { Database } from "@cascade/db";
 import type { CandidateSource, SourceCandidate } from "../funnel/index.ts";
 import { ExpiringCache } from "../serving/expiringCache.ts";
+import type { ServingSql } from "../serving/servingSql.ts";
 
 export const FOLLOWS_SOURCE_ID = "follows";
 const HOUR_MS = 3_600_000;
@@ -14,20 +14,22 @@ type CreatorItem = { id: string; publishedAtMs: number };
 
 export type FollowGraphSourceOptions = { perCreator?: number; maxAgeDays?: number; creatorItemsTtlMs?: number; maxCreators?: number };
 
-export function followGraphSource(db: Database, options: FollowGraphSourceOptions = {}): CandidateSource {
+export function followGraphSource(sql: ServingSql, options: FollowGraphSourceOptions = {}): CandidateSource {
   const perCreator = options.perCreator ?? 5;
   const maxAgeMs = (options.maxAgeDays ?? 30) * 24 * HOUR_MS;
   const cache = new ExpiringCache<CreatorItem[]>({ ttlMs: options.creatorItemsTtlMs ?? 30_000, maxEntries: options.maxCreators ?? 200_000 });
 
   async function newestOf(creators: string[], since: Date): Promise<Map<string, CreatorItem[]>> {
-    const rows = await db.$queryRaw<{ creatorId: string; id: string; publishedAt: Date }[]>`
-      SELECT c.creator_id AS "creatorId", picked.id, picked.published_at AS "publishedAt"
-      FROM unnest(${creators}::text[]) AS c(creator_id)
-      CROSS JOIN LATERAL (
-        SELECT i.id, i.published_at FROM items i
-        WHERE i.creator_id = c.creator_id AND i.available AND i.published_at > ${since}
-        ORDER BY i.published_at DESC LIMIT ${perCreator}::int
-      ) AS picked`;
+    const rows = await sql.rows<{ creatorId: string; id: string; publishedAt: Date }>(
+      `SELECT c.creator_id AS "creatorId", picked.id, picked.published_at AS "publishedAt"
+       FROM unnest($1::text[]) AS c(creator_id)
+       CROSS JOIN LATERAL (
+         SELECT i.id, i.published_at FROM items i
+         WHERE i.creator_id = c.creator_id AND i.available AND i.published_at > $2
+         ORDER BY i.published_at DESC LIMIT $3::int
+       ) AS picked`,
+      [creators, since, perCreator],
+    );
     const byCreator = new Map<string, CreatorItem[]>();
     for (const row of rows) {
       const list = byCreator.get(row.creatorId) ?? [];

@@ -57,6 +57,12 @@ export type ServedItemTrace = {
 
 export type CandidateTrace = { sources: SourceHit[]; scores: Record<string, number>; features: Record<string, number> };
 
+/**
+ * "summary": stages and components with times, counts, statuses and removed items, and the served
+ * items' score breakdowns — what every request records (metrics, rerank's `removed`). "full"
+ * (debug, feed preview) adds rule and exploration effects, the ranked list, and every candidate's
+ * features and scores.
+ */
 export type TraceDetail = "summary" | "full";
 
 export type FunnelTrace = {

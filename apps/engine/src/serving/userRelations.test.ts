@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import type { ServingSql } from "./servingSql.ts";
+import { UserRelationsReader } from "./userRelations.ts";
+
+/** Answers every statement with one row holding the columns it selects; records the statements. */
+function fakeSql(row: { follows: string[]; exclusions: string[] }, fail = false) {
+  const statements: { text: string; values: readonly unknown[] }[] = [];
+  const sql: ServingSql = {
+    async rows<Row>(text: string, values: readonly unknown[]) {
+      statements.push({ text, values });
+      if (fail) throw new Error("connection refused");
+      const answer: Record<string, string[]> = {};
+      if (text.includes('AS "follows"')) answer.follows = row.follows;
+      if (text.includes('AS "exclusions"')) answer.exclusions = row.exclusions;
+      return [answer as Row];
+    },
+    close: async () => undefined,
+  };
+  return { sql, statements };
+}
+
+describe("UserRelationsReader", () => {
+  it("reads a user's follows and exclusions asked for in the same tick with one statement", async () => {
+    const { sql, statements } = fakeSql({ follows: ["c2", "c1"], exclusions: ["i9"] });
+    const reader = new UserRelationsReader(sql, 50);
+    const [follows, exclusions] = await Promise.all([reader.follows("u1"), reader.exclusions("u1")]);
+    expect(follows).toEqual(["c2", "c1"]);
+    expect([...exclusions]).toEqual(["i9"]);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.values).toEqual(["u1", 50, ["hide", "dislike", "purchase"]]);
+  });
+
+  it("reads alone what is asked for alone, with only the parameters it uses", async () => {
+    const { sql, statements } = fakeSql({ follows: ["c1"], exclusions: ["i9"] });
+    const reader = new UserRelationsReader(sql);
+    expect([...(await reader.exclusions("u1"))]).toEqual(["i9"]);
+    expect(await reader.follows("u2")).toEqual(["c1"]);
+    expect(statements.map((statement) => statement.values)).toEqual([["u1", ["hide", "dislike", "purchase"]], ["u2", 500]]);
+    expect(statements[0]!.text).not.toContain("follows");
+  });
+
+  it("fails every read of the statement when it fails", async () => {
+    const { sql } = fakeSql({ follows: [], exclusions: [] }, true);
+    const reader = new UserRelationsReader(sql);
+    const reads = [reader.follows("u1"), reader.exclusions("u1")];
+    for (const read of reads) await expect(read).rejects.toThrow("connection refused");
+  });
+});
