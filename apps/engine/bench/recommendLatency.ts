@@ -3,7 +3,7 @@
 //   node --import tsx apps/engine/bench/recommendLatency.ts [--items 1000000] [--rates 50,100,200]
 //     [--seconds 10] [--users 20000] [--events 100000] [--online-events 30000] [--dims 32]
 //     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--keep]
-//     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof]
+//     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof] [--lists-refresh-ms 60000]
 //
 // Builds, in a scratch database it drops afterwards: `--items` items (50 categories, 5000
 // creators), `--users` users (a quarter follow 5 creators), `--events` skewed events in the log
@@ -75,8 +75,12 @@ const { values } = parseArgs({
     // "both": every rate with each.
     "ranker-single-thread": { type: "string", default: "no" },
     "profile-dir": { type: "string" },
+    // How often the popularity, trending and fresh lists are recomputed from the event log (the
+    // engine's default: every 60 s; each is one aggregate query over the window's events).
+    "lists-refresh-ms": { type: "string", default: "60000" },
   },
 });
+const listsRefreshMs = Number(values["lists-refresh-ms"]);
 const itemCount = Number(values.items);
 const userCount = Number(values.users);
 const eventCount = Number(values.events);
@@ -305,7 +309,7 @@ try {
     ranker: () => ({ model: ranker, version: { id: "bench-ranker" } }),
     status: () => ({ retrieval: null, ranker: null, loadFailures: 0 }),
   };
-  const popularity = new PopularityRanking(db, logger);
+  const popularity = new PopularityRanking(db, logger, { refreshIntervalMs: listsRefreshMs });
   await popularity.refresh();
   const deps: ServingDeps = {
     db,
@@ -317,7 +321,7 @@ try {
     bodyLimitBytes: 1024 * 1024,
     popularityRanking: popularity,
     activeModels: models as unknown as NonNullable<ServingDeps["activeModels"]>,
-    serving: { databaseUrl, bootWaitMs: 120_000 },
+    serving: { databaseUrl, bootWaitMs: 120_000, listsRefreshIntervalMs: listsRefreshMs },
   };
   startedAt = performance.now();
   const app = await buildApp(deps);
