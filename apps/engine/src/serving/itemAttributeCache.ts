@@ -4,6 +4,7 @@
 // Items change rarely and a minute of staleness is acceptable for availability (the source of a
 // removal still reaches every replica within ttlMs).
 import type { Candidate, ItemAttributes } from "../funnel/index.ts";
+import { GenerationalMap } from "./generationalMap.ts";
 import type { ServingSql } from "./servingSql.ts";
 
 export type ItemAttributeCacheOptions = { maxEntries?: number; ttlMs?: number; now?: () => number };
@@ -27,8 +28,8 @@ export type CandidateCategoryLookup = { categoriesOfCandidates(candidates: reado
 export class ItemAttributeCache {
   /** One string per distinct category / creator id instead of one per cached item (memory at 1M items). */
   private readonly interned = new Map<string, string>();
-  private readonly cache = new Map<string, { item: ItemAttributes | null; expiresAt: number }>();
-  private readonly maxEntries: number;
+  /** Never deletes a key (see generationalMap.ts): a Map compacting its deleted slots stalled requests. */
+  private readonly cache: GenerationalMap<{ item: ItemAttributes | null; expiresAt: number }>;
   private readonly ttlMs: number;
   private readonly now: () => number;
   /** Item id → the read (one per batch, shared by its ids) that is fetching it right now. */
@@ -39,7 +40,7 @@ export class ItemAttributeCache {
     private readonly sql: ServingSql,
     options: ItemAttributeCacheOptions = {},
   ) {
-    this.maxEntries = options.maxEntries ?? 200_000;
+    this.cache = new GenerationalMap(options.maxEntries ?? 200_000);
     this.ttlMs = options.ttlMs ?? 60_000;
     this.now = options.now ?? Date.now;
   }
@@ -138,12 +139,7 @@ export class ItemAttributeCache {
     }
     for (const itemId of missing) {
       const item = found.get(itemId) ?? null;
-      this.cache.delete(itemId);
       this.cache.set(itemId, { item, expiresAt: at + this.ttlMs });
-    }
-    for (const oldest of this.cache.keys()) {
-      if (this.cache.size <= this.maxEntries) break;
-      this.cache.delete(oldest);
     }
     return found;
   }

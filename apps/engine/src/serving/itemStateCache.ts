@@ -10,6 +10,7 @@
 // Items with no state at all (most of a large catalogue) are cached too, as empty state.
 import type { Counter, EntityState } from "../features/counters/counter.ts";
 import { entityKey } from "../features/featureKeys.ts";
+import { GenerationalMap } from "./generationalMap.ts";
 import type { NumericHash, ScoredMember, StoreKey } from "../stores/onlineStore.ts";
 
 export type ItemStateCacheOptions = { ttlMs?: number; maxEntries?: number; now?: () => number };
@@ -80,14 +81,14 @@ function isEmpty(state: EntityState): boolean {
 }
 
 export class ItemStateCache {
-  private readonly entries = new Map<string, { state: EntityState; expiresAt: number }>();
+  /** Never deletes a key (see generationalMap.ts): a Map compacting its deleted slots stalled requests. */
+  private readonly entries: GenerationalMap<{ state: EntityState; expiresAt: number }>;
   readonly ttlMs: number;
-  private readonly maxEntries: number;
   private readonly now: () => number;
 
   constructor(options: ItemStateCacheOptions = {}) {
     this.ttlMs = options.ttlMs ?? 10_000;
-    this.maxEntries = options.maxEntries ?? 500_000;
+    this.entries = new GenerationalMap(options.maxEntries ?? 500_000);
     this.now = options.now ?? Date.now;
   }
 
@@ -123,14 +124,7 @@ export class ItemStateCache {
           emptyEntry = entry;
         }
       }
-      // Re-inserting moves the entry to the end: eviction below drops the least recently read.
-      this.entries.delete(itemId);
       this.entries.set(itemId, entry);
-    }
-    if (this.entries.size <= this.maxEntries) return;
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= this.maxEntries) break;
-      this.entries.delete(oldest);
     }
   }
 
