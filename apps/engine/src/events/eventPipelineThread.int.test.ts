@@ -12,7 +12,7 @@ import { readOnlineFeatures } from "../features/onlineFeatureReader.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
 import { createRedisOnlineStore } from "../stores/redisOnlineStore.ts";
 import type { EventStream } from "./eventStream.ts";
-import { startEventPipelineThread } from "./eventPipelineThread.ts";
+import { startEventPipelineThread, type EventPipelineThreadOptions } from "./eventPipelineThread.ts";
 import { createRedisEventStream } from "./redisEventStream.ts";
 
 const logger = pino({ level: "silent" });
@@ -50,17 +50,23 @@ function clicks(count: number, tag = "e"): StreamEvent[] {
   }));
 }
 
+/** The pipeline thread on this test's stream, as consumer `consumerName`. */
+function startThread(consumerName: string, options: Partial<EventPipelineThreadOptions> = {}) {
+  return startEventPipelineThread({
+    stream,
+    streamName,
+    redisUrl: process.env.TEST_REDIS_URL!,
+    databaseUrl: process.env.TEST_DATABASE_URL!,
+    logger,
+    consumerName,
+    runners: { blockMs: 50 },
+    ...options,
+  });
+}
+
 describe("event pipeline in a worker thread", () => {
   it("consumes what the main thread publishes into the event log and the online features", async () => {
-    const pipeline = await startEventPipelineThread({
-      stream,
-      streamName,
-      redisUrl: process.env.TEST_REDIS_URL!,
-      databaseUrl: process.env.TEST_DATABASE_URL!,
-      logger,
-      consumerName: `${run}-worker`,
-      runners: { blockMs: 50 },
-    });
+    const pipeline = await startThread(`${run}-worker`);
     try {
       const events = clicks(30);
       await stream.publish(events.slice(0, 12));
@@ -94,17 +100,7 @@ describe("event pipeline in a worker thread", () => {
 
   it("starts a dead worker again, which then consumes what was published meanwhile", async () => {
     const workers: Worker[] = [];
-    const pipeline = await startEventPipelineThread({
-      stream,
-      streamName,
-      redisUrl: process.env.TEST_REDIS_URL!,
-      databaseUrl: process.env.TEST_DATABASE_URL!,
-      logger,
-      consumerName: `${run}-restarted`,
-      runners: { blockMs: 50 },
-      restartDelayMs: 50,
-      onWorkerStarted: (worker) => workers.push(worker),
-    });
+    const pipeline = await startThread(`${run}-restarted`, { restartDelayMs: 50, onWorkerStarted: (worker) => workers.push(worker) });
     try {
       expect(workers).toHaveLength(1);
       await workers[0]!.terminate();
