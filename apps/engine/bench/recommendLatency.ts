@@ -30,7 +30,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
+import { startTypeScriptWorker } from "../src/typescriptWorker.ts";
 import { generateApiKey } from "@cascade/core";
 import { applyMigrations, createPrismaClient, ensureDatabase, migrationsDir, repoRoot } from "@cascade/db";
 import hdr from "hdr-histogram-js";
@@ -224,8 +224,7 @@ async function profiled<T>(name: string, body: () => Promise<T>): Promise<T> {
 }
 
 function runLoad(settings: RecommendLoadSettings): Promise<RecommendLoadResult> {
-  const loadModule = new URL("./recommendLoad.ts", import.meta.url).href;
-  const worker = new Worker(`import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(loadModule)}); });`, { eval: true, workerData: settings });
+  const worker = startTypeScriptWorker(new URL("./recommendLoad.ts", import.meta.url), { workerData: settings });
   return new Promise((resolve, reject) => {
     worker.once("message", (result: RecommendLoadResult) => resolve(result));
     worker.once("error", reject);

@@ -2,7 +2,7 @@ import type { StreamEvent } from "@cascade/core";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { OnlineStoreError } from "../stores/onlineStore.ts";
-import { startConsumerRunner, type ConsumerHandler, type ConsumerRunner, type DeadLetterBatch } from "./consumerRunner.ts";
+import { startConsumerRunner, type ConsumerHandler, type ConsumerRunner, type ConsumerRunnerOptions, type DeadLetterBatch } from "./consumerRunner.ts";
 import { streamEvent } from "./eventStreamContract.ts";
 import type { EventStream } from "./eventStream.ts";
 import { createMemoryEventStream } from "./memoryEventStream.ts";
@@ -19,8 +19,8 @@ async function setUp(): Promise<EventStream> {
   return stream;
 }
 
-function start(stream: EventStream, handler: ConsumerHandler, consumer = "c"): ConsumerRunner {
-  const runner = startConsumerRunner({ stream, group: "g", consumer, partition: 0, handler, logger, blockMs: 10, backoffInitialMs: 1, backoffMaxMs: 5 });
+function start(stream: EventStream, handler: ConsumerHandler, consumer = "c", options: Partial<ConsumerRunnerOptions> = {}): ConsumerRunner {
+  const runner = startConsumerRunner({ stream, group: "g", consumer, partition: 0, handler, logger, blockMs: 10, backoffInitialMs: 1, backoffMaxMs: 5, ...options });
   runners.push(runner);
   return runner;
 }
@@ -75,20 +75,14 @@ describe("consumer runner", () => {
     await stream.publish([orphan]);
     await stream.read("g", "dead", { partition: 0, count: 10, from: "new" });
     const seen: string[] = [];
-    const runner = startConsumerRunner({
+    const runner = start(
       stream,
-      group: "g",
-      consumer: "rescuer",
-      partition: 0,
-      logger,
-      blockMs: 10,
-      reclaimIdleMs: 0,
-      reclaimEveryMs: 0,
-      handler: async ({ events }) => {
+      async ({ events }) => {
         seen.push(...ids(events));
       },
-    });
-    runners.push(runner);
+      "rescuer",
+      { reclaimIdleMs: 0, reclaimEveryMs: 0 },
+    );
     await until(() => seen.length > 0);
     expect(seen).toEqual([orphan.eventId]);
     expect(runner.stats().reclaimed).toBe(1);
@@ -124,25 +118,11 @@ describe("consumer runner", () => {
     await stream.publish([after]);
     const handled = new Set<string>();
     const dead: DeadLetterBatch[] = [];
-    const runner = startConsumerRunner({
-      stream,
-      group: "g",
-      consumer: "c",
-      partition: 0,
-      logger,
-      blockMs: 10,
-      backoffInitialMs: 1,
-      backoffMaxMs: 5,
-      maxDeliveries: 3,
-      deadLetter: async (batch) => {
-        dead.push(batch);
-      },
-      handler: async ({ events }) => {
-        if (events.some((event) => event.eventId === poison.eventId)) throw new TypeError("cannot read property of undefined");
-        for (const event of events) handled.add(event.eventId);
-      },
-    });
-    runners.push(runner);
+    const handler: ConsumerHandler = async ({ events }) => {
+      if (events.some((event) => event.eventId === poison.eventId)) throw new TypeError("cannot read property of undefined");
+      for (const event of events) handled.add(event.eventId);
+    };
+    const runner = start(stream, handler, "c", { maxDeliveries: 3, deadLetter: async (batch) => void dead.push(batch) });
     await until(async () => (await stream.groupStatus())[0]!.pending === 0 && handled.size === 3);
     expect([...handled].sort()).toEqual(ids([before, besidePoison, after]).sort());
     expect(dead).toHaveLength(1);
@@ -158,26 +138,12 @@ describe("consumer runner", () => {
     let attempts = 0;
     const dead: DeadLetterBatch[] = [];
     const handled: string[] = [];
-    const runner = startConsumerRunner({
-      stream,
-      group: "g",
-      consumer: "c",
-      partition: 0,
-      logger,
-      blockMs: 10,
-      backoffInitialMs: 1,
-      backoffMaxMs: 2,
-      maxDeliveries: 2,
-      deadLetter: async (batch) => {
-        dead.push(batch);
-      },
-      handler: async ({ events }) => {
-        attempts += 1;
-        if (attempts <= 8) throw new OnlineStoreError("Redis unavailable: connect ECONNREFUSED");
-        handled.push(...ids(events));
-      },
-    });
-    runners.push(runner);
+    const handler: ConsumerHandler = async ({ events }) => {
+      attempts += 1;
+      if (attempts <= 8) throw new OnlineStoreError("Redis unavailable: connect ECONNREFUSED");
+      handled.push(...ids(events));
+    };
+    const runner = start(stream, handler, "c", { backoffMaxMs: 2, maxDeliveries: 2, deadLetter: async (batch) => void dead.push(batch) });
     await until(() => handled.length === 1);
     expect(handled).toEqual([event.eventId]);
     expect(dead).toEqual([]);
