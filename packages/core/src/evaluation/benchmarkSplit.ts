@@ -20,9 +20,11 @@ export interface BenchmarkSplitOptions {
  * The protocol of published benchmark tables (e.g. MovieLens results): each user's interactions
  * are shuffled and split 80/10/10, ignoring time. Each user's shuffle is seeded from
  * (seed, user id), so a user's split does not change when other users are added or removed.
- * Per user of n rows: round(n·testShare) test and round(n·validationShare) validation rows, but
- * never so many that train is empty — a user with no training history cannot be ranked for.
- * Evaluation then ranks, for each user, every item not in that user's train rows.
+ * Per user of n rows: ⌊n·testShare⌋ test and ⌊n·validationShare⌋ validation rows, the rest train,
+ * as RecBole's "RO 8:1:1" split sizes them (including its rule for users with under 10 rows), so
+ * train is never empty — a user with no training history cannot be ranked for. Evaluation then
+ * ranks, for each user, every item not in that user's train or validation rows
+ * (evaluateRecommenders with `masked`).
  */
 export function benchmarkSplit(log: InteractionLog, options: BenchmarkSplitOptions): BenchmarkSplit {
   const validationShare = options.validationShare ?? 0.1;
@@ -36,11 +38,18 @@ export function benchmarkSplit(log: InteractionLog, options: BenchmarkSplitOptio
   let testTotal = 0;
   let validationTotal = 0;
   const sizes = (count: number): [number, number] => {
-    let t = Math.round(count * testShare);
-    let v = Math.round(count * validationShare);
-    while (t + v >= count && t + v > 0) {
-      if (v >= t && v > 0) v--;
-      else t--;
+    // RecBole's per-user ratio split: floor each held-out share, the rest trains; a share that
+    // would round to nothing (0 < share·n < 1) still takes one row while train keeps more than one.
+    let t = Math.floor(count * testShare);
+    let v = Math.floor(count * validationShare);
+    let train = count - t - v;
+    if (train > 1 && count * testShare > 0 && count * testShare < 1) {
+      t++;
+      train--;
+    }
+    if (train > 1 && count * validationShare > 0 && count * validationShare < 1) {
+      v++;
+      train--;
     }
     return [v, t];
   };

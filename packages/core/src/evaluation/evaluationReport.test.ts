@@ -16,6 +16,38 @@ const train = createInteractionLog(
 // Held out: u3 goes on to item 0; u1 re-consumes item 1 (already in train, so it is not relevant).
 const test = createInteractionLog({ users: [3, 1], items: [0, 1], timestamps: [20, 21] }, counts);
 
+describe("evaluateRecommenders with masked (validation) items", () => {
+  // Popularity order 4 (4 users), 0, 1 (3 each), 2, 3 (1 each). u1 trained on 0 and 1; its
+  // validation item 4 is the most popular, its test items are 2 and 3.
+  const validation = createInteractionLog({ users: [1], items: [4], timestamps: [30] }, counts);
+  const heldOut = createInteractionLog({ users: [1, 1], items: [2, 3], timestamps: [31, 32] }, counts);
+  const run = (masked?: typeof validation) =>
+    evaluateRecommenders({ train, test: heldOut, ks: [1, 2], recommenders: [{ name: "popularity", fit: fitPopularity }], ...(masked ? { masked } : {}) }).metrics[0]!.metrics;
+
+  it("without masking, the validation item takes the first slot", () => {
+    const m = run();
+    expect(m.atK.map((a) => a.recall)).toEqual([0, 0.5]);
+    expect(m.mrr).toBe(0.5);
+  });
+  it("masking removes it from the ranking, so the test items move up (recall = hits / |test|)", () => {
+    const m = run(validation);
+    expect(m.users).toBe(1);
+    expect(m.mrr).toBe(1);
+    expect(m.atK.map((a) => a.recall)).toEqual([0.5, 1]);
+    expect(m.atK.map((a) => a.hitRate)).toEqual([1, 1]);
+    expect(m.atK[1]!.ndcg).toBeCloseTo(1, 12); // both test items in the top 2: ideal order
+    expect(m.atK[0]!.ndcg).toBeCloseTo(1, 12); // ideal DCG over min(|test|, k) = 1 hit
+  });
+  it("drops a test item that is also masked from the relevant set", () => {
+    const m = run(createInteractionLog({ users: [1], items: [2], timestamps: [30] }, counts));
+    // Only item 3 stays relevant; the list after masking 2 is [4, 3].
+    expect(m.atK.map((a) => a.recall)).toEqual([0, 1]);
+  });
+  it("rejects a masked log of another id space", () => {
+    expect(() => run(createInteractionLog({ users: [1], items: [2], timestamps: [0] }, { numUsers: 8, numItems: 9 }))).toThrow(/share user and item id spaces/);
+  });
+});
+
 describe("evaluateRecommenders", () => {
   const { report, metrics } = evaluateRecommenders({
     train,

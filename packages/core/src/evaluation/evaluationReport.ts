@@ -21,6 +21,13 @@ export interface RetrievalEvaluationInput {
   recommenders: NamedRecommender[];
   /** Cut-offs; the largest is the list length requested. Default [10, 100]. */
   ks?: number[];
+  /**
+   * Rows whose items are also taken out of each user's ranking and relevant set, beside their
+   * train items: the benchmark protocol scores test with the validation part masked too (else a
+   * user's validation items, which a good model ranks high, take top-k slots no test item can
+   * win). Default none — the time protocol masks train only.
+   */
+  masked?: InteractionLog;
   /** Restrict to these users (e.g. a sample); default every user with a held-out item. */
   users?: ArrayLike<number>;
   title?: string;
@@ -48,14 +55,17 @@ function retrievalValues(m: RetrievalMetrics): number[] {
 /**
  * Fits every recommender on the same train split and scores them on the same test split with the
  * same metrics, so baselines and models sit in one comparable table. A user's relevant items are
- * their test items minus their train items: an item the user already had cannot be recommended
- * (recommenders exclude history), so counting it would only lower every row equally. This is the
- * "full ranking over items the user has not interacted with in train" of the benchmark protocol.
+ * their test items minus their train (and `masked`) items: an item the user already had cannot be
+ * recommended (recommenders exclude history; masked items are filtered here), so counting it would
+ * only lower every row equally. Metrics follow RecBole's full-ranking definitions: recall@k = hits /
+ * |relevant|, NDCG@k with the ideal DCG over min(|relevant|, k) hits, hit@k, MRR, averaged over
+ * users with at least one relevant item.
  */
 export function evaluateRecommenders(input: RetrievalEvaluationInput): RetrievalEvaluation {
   const { train, test } = input;
-  if (train.numItems !== test.numItems || train.numUsers !== test.numUsers) {
-    throw new Error("evaluateRecommenders: train and test must share user and item id spaces");
+  const { masked } = input;
+  if (train.numItems !== test.numItems || train.numUsers !== test.numUsers || (masked && (masked.numItems !== train.numItems || masked.numUsers !== train.numUsers))) {
+    throw new Error("evaluateRecommenders: train, test and masked must share user and item id spaces");
   }
   const ks = input.ks ?? [10, 100];
   const maxK = Math.max(...ks);
@@ -64,6 +74,9 @@ export function evaluateRecommenders(input: RetrievalEvaluationInput): Retrieval
   const testHistories = groupByUser(test);
   const relevant = new ItemMarker(train.numItems);
   const trainSeen = new ItemMarker(train.numItems);
+  const maskedHistories = masked ? groupByUser(masked) : null;
+  const maskedSeen = new ItemMarker(train.numItems);
+  const kept = new Int32Array(maxK);
   const userCount = input.users?.length ?? train.numUsers;
 
   const metrics = input.recommenders.map(({ name, fit }) => {
@@ -77,10 +90,22 @@ export function evaluateRecommenders(input: RetrievalEvaluationInput): Retrieval
       const history = userItems(trainHistories, u);
       trainSeen.clear();
       for (let i = 0; i < history.length; i++) trainSeen.add(history[i]!);
+      maskedSeen.clear();
+      const extra = maskedHistories ? userItems(maskedHistories, u) : null;
+      if (extra) for (let i = 0; i < extra.length; i++) if (!trainSeen.has(extra[i]!)) maskedSeen.add(extra[i]!);
       relevant.clear();
-      for (let i = 0; i < held.length; i++) if (!trainSeen.has(held[i]!)) relevant.add(held[i]!);
+      for (let i = 0; i < held.length; i++) if (!trainSeen.has(held[i]!) && !maskedSeen.has(held[i]!)) relevant.add(held[i]!);
       if (relevant.size === 0) continue;
-      accumulator.add(model.recommend(u, history, maxK), relevant);
+      if (maskedSeen.size === 0) {
+        accumulator.add(model.recommend(u, history, maxK), relevant);
+        continue;
+      }
+      // The model sees the train history only; asking for |masked| more and dropping the masked
+      // items gives exactly its top maxK over the items outside train ∪ masked.
+      const list = model.recommend(u, history, maxK + maskedSeen.size);
+      let n = 0;
+      for (let i = 0; i < list.length && n < maxK; i++) if (!maskedSeen.has(list[i]!)) kept[n++] = list[i]!;
+      accumulator.add(kept.subarray(0, n), relevant);
     }
     return { name, metrics: accumulator.result() };
   });

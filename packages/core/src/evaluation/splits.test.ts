@@ -64,6 +64,18 @@ describe("benchmark 80/10/10 split", () => {
     }
     expect([perUser(split.train, 5), perUser(split.validation, 5), perUser(split.test, 5)]).toEqual([1, 0, 0]);
   });
+  it("sizes each user's parts as RecBole's ratio split does (floor, one row for a share under one)", () => {
+    const sizesFor = (n: number) => {
+      const one = createInteractionLog({ users: new Array<number>(n).fill(0), items: [...Array(n).keys()], timestamps: new Array<number>(n).fill(0) });
+      const s = benchmarkSplit(one, { seed: 1 });
+      return [s.train.length, s.validation.length, s.test.length];
+    };
+    expect(sizesFor(25)).toEqual([21, 2, 2]); // ⌊2.5⌋, not round(2.5)
+    expect(sizesFor(39)).toEqual([33, 3, 3]);
+    expect(sizesFor(5)).toEqual([3, 1, 1]);
+    expect(sizesFor(2)).toEqual([1, 0, 1]); // train keeps one row: validation gets nothing
+    expect(sizesFor(1)).toEqual([1, 0, 0]);
+  });
   it("is deterministic by seed and changes with it", () => {
     const a = benchmarkSplit(log, { seed: 7 });
     const b = benchmarkSplit(log, { seed: 7 });
