@@ -21,6 +21,7 @@ export * from "./itemNeighbours.ts";
 export * from "./itemKnnRecommender.ts";
 export * from "./symmetricInverse.ts";
 export * from "./easeRecommender.ts";
+export * from "./interactionTable.ts";
 export * from "./evaluationReport.ts";
 export * from "./reportTable.ts";
 export * from "./correlation.ts";
