@@ -1,12 +1,13 @@
-// `cascade train [--config file.json] [--window-days N | --from D --to D] [--seed S] [--promote] [--out-dir DIR] [--json]`:
-// training set → two-tower → HNSW index → ranker → evaluation → artifacts → two registered
+// `cascade train [--config file.json] [--window-days N | --from D --to D] [--steps retrieval|ranker|all]
+//   [--positive SPEC] [--seed S] [--promote] [--out-dir DIR] [--json]`:
+// plan → training set → two-tower → HNSW index → ranker → evaluation → artifacts → registered
 // versions (jobs/train/trainPipeline.ts). Progress and step lines go to stderr; the evaluation
 // report, step timings and the registered versions to stdout (or one JSON document with --json).
 import { loadavg } from "node:os";
 import type { Command } from "commander";
 import { createPrismaClient } from "@cascade/db";
 import { parseTrainConfig, readTrainConfigFile, type TrainConfig } from "../jobs/train/trainConfig.ts";
-import { runTrainPipeline, type TrainPipelineResult } from "../jobs/train/trainPipeline.ts";
+import { runTrainPipeline, type TrainPipelineResult, type TrainSteps } from "../jobs/train/trainPipeline.ts";
 import { isoDate, positiveNumber, type DatabaseRunner } from "./commandOptions.ts";
 import { createProgressReporter, type ProgressReporter } from "./progress.ts";
 
@@ -16,6 +17,8 @@ export type TrainCommandOptions = {
   from?: Date;
   to?: Date;
   seed?: number;
+  steps?: TrainSteps;
+  positive?: TrainConfig["positives"];
   promote?: boolean;
   outDir?: string;
   json?: boolean;
@@ -27,9 +30,38 @@ function seedOption(value: string): number {
   return parsed;
 }
 
-export async function loadTrainConfig(options: Pick<TrainCommandOptions, "config" | "seed">): Promise<TrainConfig> {
+export async function loadTrainConfig(options: Pick<TrainCommandOptions, "config" | "seed" | "positive">): Promise<TrainConfig> {
   const config = options.config ? await readTrainConfigFile(options.config) : parseTrainConfig({});
-  return options.seed === undefined ? config : { ...config, seed: options.seed };
+  return { ...config, ...(options.seed === undefined ? {} : { seed: options.seed }), ...(options.positive ? { positives: options.positive } : {}) };
+}
+
+const POSITIVE_TYPES = ["click", "like", "share", "watch", "purchase", "rating"] as const;
+
+/**
+ * `--positive`: comma-separated event types, where `rating` may carry a threshold — `rating`
+ * (every rating), `rating>=4`, `click,like,purchase`, `watch,rating>=3.5`.
+ */
+export function positiveOption(value: string): TrainConfig["positives"] {
+  let minRating: number | null = null;
+  const eventTypes: (typeof POSITIVE_TYPES)[number][] = [];
+  for (const part of value.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const rating = /^rating\s*(?:>=\s*(\d+(?:\.\d+)?))?$/.exec(part);
+    if (rating) {
+      minRating = rating[1] === undefined ? null : Number(rating[1]);
+      if (minRating !== null && minRating > 10) throw new Error(`--positive: ratings are 0–10, got ${part}`);
+      eventTypes.push("rating");
+      continue;
+    }
+    if (!(POSITIVE_TYPES as readonly string[]).includes(part)) throw new Error(`--positive: unknown event type "${part}" (one of ${POSITIVE_TYPES.join(", ")}; rating may take ">=N")`);
+    eventTypes.push(part as (typeof POSITIVE_TYPES)[number]);
+  }
+  if (eventTypes.length === 0) throw new Error("--positive: name at least one event type");
+  return { eventTypes: [...new Set(eventTypes)], minRating };
+}
+
+function stepsOption(value: string): TrainSteps {
+  if (value === "retrieval" || value === "ranker" || value === "all") return value;
+  throw new Error(`--steps must be retrieval, ranker or all (got "${value}")`);
 }
 
 export function formatStepTimings(result: TrainPipelineResult): string {
@@ -43,7 +75,9 @@ export function formatStepTimings(result: TrainPipelineResult): string {
 
 export function formatTrainSummary(result: TrainPipelineResult): string {
   const version = (label: string, registration: TrainPipelineResult["twoTower"]) =>
-    `${label}: ${registration.version.name} v${registration.version.version} (${registration.version.id}) ${registration.version.status}${registration.created ? "" : " — already registered for this build, reused"}`;
+    registration
+      ? `${label}: ${registration.version.name} v${registration.version.version} (${registration.version.id}) ${registration.version.status}${registration.created ? "" : " — already registered for this build, reused"}`
+      : `${label}: not trained in this run`;
   return [
     `training window ${result.window.from.toISOString()} → ${result.window.to.toISOString()}`,
     "",
@@ -73,6 +107,7 @@ export async function runTrainCommand(
       dataDir,
       ...(options.outDir ? { workDir: options.outDir } : {}),
       window: { ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}), ...(options.windowDays ? { days: options.windowDays } : {}) },
+      steps: options.steps ?? "all",
       promote: options.promote ?? false,
       actor: { type: "cli", id: process.env.USER ?? null },
       progress: io.progress,
@@ -83,10 +118,11 @@ export async function runTrainCommand(
         JSON.stringify(
           {
             window: result.window,
+            plan: result.plan,
             steps: result.steps,
             totalSeconds: result.totalSeconds,
-            twoTower: { id: result.twoTower.version.id, version: result.twoTower.version.version, created: result.twoTower.created, metrics: result.twoTower.version.metrics },
-            ranker: { id: result.ranker.version.id, version: result.ranker.version.version, created: result.ranker.created, metrics: result.ranker.version.metrics },
+            twoTower: result.twoTower && { id: result.twoTower.version.id, version: result.twoTower.version.version, created: result.twoTower.created, metrics: result.twoTower.version.metrics },
+            ranker: result.ranker && { id: result.ranker.version.id, version: result.ranker.version.version, created: result.ranker.created, metrics: result.ranker.version.metrics },
             promoted: result.promoted.map((v) => v.id),
           },
           null,
@@ -106,7 +142,9 @@ export function addTrainCommand(program: Command, withDatabase: DatabaseRunner, 
     .command("train")
     .description("train two-tower retrieval + HNSW index + ranker, evaluate against baselines, register both versions (re-runs reuse finished steps)")
     .option("--config <file>", "JSON training config (see README: Models → training config)")
-    .option("--window-days <n>", "train on the last N days of events (default: the config's window.days, 28)", positiveNumber)
+    .option("--window-days <n>", "train on the last N days before the newest event (default: the config's window.days, else the whole log)", positiveNumber)
+    .option("--steps <steps>", "what to train: retrieval (two-tower + HNSW), ranker, or all", stepsOption, "all")
+    .option("--positive <types>", "what counts as a positive, e.g. rating | rating>=4 | click,like,purchase (default: the config's positives: click, like, watch, purchase, any rating)", positiveOption)
     .option("--from <date>", "window start (ISO-8601, inclusive)", isoDate)
     .option("--to <date>", "window end (ISO-8601, exclusive; default just after the newest event)", isoDate)
     .option("--seed <n>", "seed of every trainer (overrides the config's)", seedOption)

@@ -29,6 +29,11 @@ const LABEL_OF: Partial<Record<LoggedEvent["type"], Label>> = {
   dislike: "negative",
 };
 
+/** The label an outcome event sets, if any. */
+export function labelOfEvent(type: LoggedEvent["type"]): Label | undefined {
+  return LABEL_OF[type];
+}
+
 export class PendingExamples {
   /** In impression-time order (impressions arrive in time order). */
   private readonly queue: PendingExample[] = [];

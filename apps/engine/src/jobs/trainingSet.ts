@@ -28,7 +28,8 @@ import { countEventLog, groupByTimestamp, readEventLog, type LoggedEvent } from 
 import { FeatureReplay } from "./featureReplay.ts";
 import { snapshotItemCategories } from "./itemCategorySnapshot.ts";
 import { openTableWriter, type ColumnSpec, type TableFormat } from "./tableWriters.ts";
-import { LABELS, PendingExamples, type Label, type PendingExample } from "./trainingLabels.ts";
+import type { SampledExample, SampledNegativeExamples } from "./sampledNegatives.ts";
+import { LABELS, labelOfEvent, PendingExamples, type Label, type PendingExample } from "./trainingLabels.ts";
 
 export const DEFAULT_LABEL_WINDOW_MS = 30 * 60_000;
 
@@ -47,6 +48,11 @@ export type TrainingSetOptions = {
   progress?: ProgressReporter;
   itemCategories?: ItemCategoryLookup;
   registry?: FeatureRegistry;
+  /**
+   * Where examples come from: logged impressions labelled by what followed (default), or, for logs
+   * without impressions, each positive event with sampled negatives (sampledNegatives.ts).
+   */
+  examples?: { kind: "impressions" } | { kind: "sampledNegatives"; sampler: SampledNegativeExamples };
 };
 
 export type TrainingSetSummary = {
@@ -93,6 +99,7 @@ export async function buildTrainingSet(db: Database, options: TrainingSetOptions
   const columns = trainingSetColumns(registry);
   const range = { ...(options.warmupFrom ? { from: options.warmupFrom } : {}), to: new Date(toMs + windowMs), pageSize: options.pageSize ?? 5_000 };
 
+  const sampler = options.examples?.kind === "sampledNegatives" ? options.examples.sampler : null;
   const replay = new FeatureReplay({ itemCategories: options.itemCategories ?? (await snapshotItemCategories(db)), registry });
   const pending = new PendingExamples(windowMs);
   const writer = openTableWriter(options.out, options.format, columns);
@@ -113,8 +120,14 @@ export async function buildTrainingSet(db: Database, options: TrainingSetOptions
       eventsRead += group.events.length;
       progress.increment(group.events.length);
       for (const example of pending.closeBefore(group.atMs)) await write(example);
-      if (group.atMs >= fromMs && group.atMs < toMs) await addExamples(replay, pending, group.events, group.atMs);
-      for (const event of group.events) pending.observe(event);
+      const inRange = group.atMs >= fromMs && group.atMs < toMs;
+      if (sampler) {
+        if (inRange) for (const example of await sampledExamples(replay, sampler, group.events, group.atMs)) await write(example);
+        sampler.observe(group.events);
+      } else {
+        if (inRange) await addExamples(replay, pending, group.events, group.atMs);
+        for (const event of group.events) pending.observe(event);
+      }
       // Later events only label; the state is not needed past `to`.
       if (group.atMs < toMs) await replay.apply(group.events, group.atMs);
     }
@@ -144,6 +157,42 @@ async function addExamples(replay: FeatureReplay, pending: PendingExamples, even
     );
     impressions.forEach((impression, index) => pending.add(impression, vectors[index]!.features));
   }
+}
+
+/**
+ * The sampled examples of the positives stamped `atMs` (features read before this run is applied,
+ * one read per user). A positive's labels say what the event was; its negatives are all zero.
+ */
+async function sampledExamples(replay: FeatureReplay, sampler: SampledNegativeExamples, events: readonly LoggedEvent[], atMs: number): Promise<PendingExample[]> {
+  const out: PendingExample[] = [];
+  for (const [userId, rows] of sampler.examplesAt(events, atMs)) {
+    const vectors = await replay.read(
+      userId,
+      rows.map((row) => row.itemId),
+      atMs,
+    );
+    rows.forEach((row, index) => out.push(sampledExample(row, vectors[index]!.features)));
+  }
+  return out;
+}
+
+function sampledExample(row: SampledExample, features: Record<string, number>): PendingExample {
+  const labels = Object.fromEntries(LABELS.map((label) => [label, 0])) as Record<Label, 0 | 1>;
+  let watchSeconds = 0;
+  if (row.positive) {
+    // Every positive is at least a click (a rating, a play, a purchase all began with choosing the item).
+    labels.click = 1;
+    const label = labelOfEvent(row.event.type);
+    if (label && label !== "negative") labels[label] = 1;
+    if (row.event.type === "watch") watchSeconds = row.event.value ?? 0;
+  }
+  const { event } = row;
+  return {
+    impression: { ...event, type: "impression", itemId: row.itemId, requestId: `sampled:${event.eventId}`, position: null, surface: null, propensity: row.propensity },
+    features,
+    labels,
+    watchSeconds,
+  };
 }
 
 /** One example's cells in trainingSetColumns order: metadata, labels, then the registry's features. */

@@ -36,6 +36,8 @@ export type RetrievalWindow = { from?: Date; to: Date };
 export type LoadRetrievalDataOptions = {
   /** Event types that count as positives. Default click, like, watch, purchase. */
   positiveTypes?: readonly string[];
+  /** A `rating` event is a positive only from this value on; null or absent = every rating. */
+  minRating?: number | null;
   pageSize?: number;
   /** Called after each page of events with the running count of events read. */
   onEvents?: (eventsRead: number) => void;
@@ -121,6 +123,7 @@ type FollowRow = { userId: string; creatorId: string };
 export async function loadRetrievalData(db: Database, window: RetrievalWindow, options: LoadRetrievalDataOptions = {}): Promise<RetrievalData> {
   const pageSize = options.pageSize ?? 10_000;
   const types = [...(options.positiveTypes ?? POSITIVE_EVENT_TYPES)];
+  const minRating = options.minRating ?? null;
   const items = new Dictionary();
   const categories = new Dictionary();
   const creators = new Dictionary([""]);
@@ -163,6 +166,7 @@ export async function loadRetrievalData(db: Database, window: RetrievalWindow, o
         AND occurred_at >= ${afterTime}::timestamptz
         AND occurred_at < ${window.to}::timestamptz
         AND type::text = ANY(${types}::text[])
+        AND (type::text <> 'rating' OR ${minRating}::float8 IS NULL OR value >= ${minRating}::float8)
       ORDER BY occurred_at, id
       LIMIT ${pageSize}::int`;
     for (const row of rows) {

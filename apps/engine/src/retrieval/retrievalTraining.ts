@@ -8,8 +8,11 @@
 // `fallbackValidationFraction` of interactions by time validate instead. Validation pairs are by
 // construction pairs first seen after the split, so "exclude items the user already had" is the
 // same rule for every recommender (core's evaluateRecommenders applies it too).
-// The model that ships is the one trained on the training side of the split (the one the
-// metrics describe); its item vectors are recomputed as of the window's end (item age moves).
+// The metrics describe the model trained on the training side of the split. With `refitOnAllData`
+// the model that ships is a second one, same shape, seed and epochs, fitted on every interaction
+// of the window (the validation period is the newest data: users first seen there would otherwise
+// be served without an embedding); without it, the held-out model ships. Item vectors are
+// computed as of the window's end (item age moves).
 import {
   createInteractionLog,
   evaluateRecommenders,
@@ -46,6 +49,11 @@ export type RetrievalTrainingConfig = {
   fallbackValidationFraction?: number;
   /** Offline evaluation: cut-offs (default [10, 100]), users evaluated (default 2,000, every n-th), baselines (default on). */
   evaluation?: { ks?: number[]; maxUsers?: number; baselines?: boolean };
+  /**
+   * After evaluating the held-out model, train a fresh one (same shape, seed and epochs) on every
+   * interaction of the window and return that one. Default false here; `cascade train` turns it on.
+   */
+  refitOnAllData?: boolean;
 };
 
 export type RetrievalTrainingCallbacks = {
@@ -62,6 +70,8 @@ export type RetrievalTrainingResult = LoadedRetrievalModel & {
   asOfMs: number;
   training: TrainingReport;
   split: { atMs: number; trainInteractions: number; validationInteractions: number; rule: "days" | "fraction" };
+  /** Set when the returned model was refitted on all interactions after validation (the metrics describe the held-out model). */
+  refit: { interactions: number; users: number; seconds: number } | null;
   /** Two-tower, popularity and co-occurrence on the same split (core's table-ready report). */
   evaluation: RetrievalEvaluation;
   /** Flat metrics for the registry: "<recommender>.<metric>", e.g. "twoTower.recall@100". */
@@ -84,45 +94,45 @@ export async function trainRetrievalModel(
   const split = chooseSplit(interactions, data.window.toMs, config.validationDays ?? 4, config.fallbackValidationFraction ?? 0.15);
   const { train, validation } = splitByTime(interactions, split.atMs);
 
-  const model = createTwoTowerModel(
-    {
-      users: data.userIds.length,
-      items: data.itemIds.length,
-      categories: Math.max(1, data.categoryNames.length),
-      creators: Math.max(1, data.creatorIds.length),
-      tags: data.tagNames.length,
-      seed,
-      ...config.model,
-    },
-    data.items,
-    data.follows,
-  );
-  const epochs = config.training?.epochs ?? 4;
-  let stageEpoch = 0;
-  let lastDone = 0;
-  const training = trainTwoTower(model, train, validation, {
-    ...config.training,
+  const modelConfig = {
+    users: data.userIds.length,
+    items: data.itemIds.length,
+    categories: Math.max(1, data.categoryNames.length),
+    creators: Math.max(1, data.creatorIds.length),
+    tags: data.tagNames.length,
     seed,
-    validationAsOfMs: split.atMs,
-    maxValidationUsers: config.training?.maxValidationUsers ?? config.evaluation?.maxUsers ?? 2_000,
-    onProgress: (progress) => {
-      if (callbacks.progress) {
-        if (progress.epoch !== stageEpoch) {
-          stageEpoch = progress.epoch;
-          callbacks.progress.start(`two-tower epoch ${progress.epoch}/${epochs}`, progress.total);
-          lastDone = 0;
+    ...config.model,
+  };
+  const epochs = config.training?.epochs ?? 4;
+  const fit = (trainOn: Interactions, validateOn: Interactions, validationAsOfMs: number, label: string) => {
+    const fitted = createTwoTowerModel(modelConfig, data.items, data.follows);
+    let stageEpoch = 0;
+    let lastDone = 0;
+    const report = trainTwoTower(fitted, trainOn, validateOn, {
+      ...config.training,
+      seed,
+      validationAsOfMs,
+      maxValidationUsers: config.training?.maxValidationUsers ?? config.evaluation?.maxUsers ?? 2_000,
+      onProgress: (progress) => {
+        if (callbacks.progress) {
+          if (progress.epoch !== stageEpoch) {
+            stageEpoch = progress.epoch;
+            callbacks.progress.start(`${label} epoch ${progress.epoch}/${epochs}`, progress.total);
+            lastDone = 0;
+          }
+          callbacks.progress.increment(progress.done - lastDone);
+          lastDone = progress.done;
         }
-        callbacks.progress.increment(progress.done - lastDone);
-        lastDone = progress.done;
-      }
-      callbacks.onProgress?.(progress);
-    },
-    onEpoch: (epoch) => {
-      callbacks.progress?.stop();
-      callbacks.onEpoch?.(epoch);
-    },
-  });
-
+        callbacks.onProgress?.(progress);
+      },
+      onEpoch: (epoch) => {
+        callbacks.progress?.stop();
+        callbacks.onEpoch?.(epoch);
+      },
+    });
+    return { fitted, report };
+  };
+  const { fitted: model, report: training } = fit(train, validation, split.atMs, "two-tower");
   const vocabulary = { userIds: data.userIds, itemIds: data.itemIds, categoryNames: data.categoryNames, creatorIds: data.creatorIds, tagNames: data.tagNames };
   const evaluation = evaluateRetrieval(model, train, validation, split.atMs, config.evaluation, callbacks.progress);
   const metrics: Record<string, number> = {};
@@ -132,13 +142,29 @@ export async function trainRetrievalModel(
     });
   }
   const asOfMs = data.window.toMs;
+  // The held-out model never saw the validation period: users who first appear there would get no
+  // embedding of their own, and the newest items none either. Ship a model fitted on everything.
+  let shipped = model;
+  let refit: RetrievalTrainingResult["refit"] = null;
+  if (config.refitOnAllData && validation.count > 0) {
+    const begin = performance.now();
+    shipped = fit(interactions, { count: 0, user: new Int32Array(0), item: new Int32Array(0), timeMs: new Float64Array(0) }, asOfMs, "two-tower (all data)").fitted;
+    const seen = new Uint8Array(data.userIds.length);
+    let users = 0;
+    for (let j = 0; j < interactions.count; j += 1) if (seen[interactions.user[j]!] === 0) {
+      seen[interactions.user[j]!] = 1;
+      users += 1;
+    }
+    refit = { interactions: interactions.count, users, seconds: (performance.now() - begin) / 1000 };
+  }
   return {
-    ...withUserVector(model, vocabulary),
-    itemVectors: computeItemVectors(model, asOfMs),
+    ...withUserVector(shipped, vocabulary),
+    itemVectors: computeItemVectors(shipped, asOfMs),
     dimensions: retrievalDimensions(model),
     asOfMs,
     training,
     split: { atMs: split.atMs, trainInteractions: train.count, validationInteractions: validation.count, rule: split.rule },
+    refit,
     evaluation,
     metrics,
     report: formatReportTable(evaluation.report),

@@ -1,5 +1,7 @@
-// The training data window and a fingerprint of the data in it. Without an explicit end the window
-// ends just after the newest event, so re-running on unchanged data resolves to the same window
+// The training data window and a fingerprint of the data in it. The window is on the data's own
+// clock, never the wall clock's: without an explicit end it ends just after the newest event, and
+// without a length (`days`) or start it begins at the oldest event — a historical log (MovieLens
+// ends in 1998) trains on all of itself. Re-running on unchanged data resolves to the same window
 // (and the same digests); new events move it. The fingerprint (counts, newest ids and a sum of
 // per-row hashes of the event log up to the end of the label window, the catalogue and the follow
 // graph) changes whenever rows the trainers read change — e.g. after an import into the past —
@@ -21,14 +23,18 @@ export class EmptyDataError extends Error {
 }
 
 export async function resolveDataWindow(db: Database, config: TrainConfig["window"], overrides: { from?: Date; to?: Date; days?: number } = {}): Promise<DataWindow> {
-  const days = overrides.days ?? config.days;
+  const days = overrides.days ?? (overrides.from || config.from ? undefined : config.days);
   let to = overrides.to ?? (config.to ? new Date(config.to) : undefined);
-  if (!to) {
-    const [row] = await db.$queryRaw<{ newest: Date | null }[]>`SELECT max(occurred_at) AS newest FROM events`;
-    if (!row?.newest) throw new EmptyDataError("the event log is empty: import or seed data before training (cascade seed --demo, cascade import …)");
-    to = new Date(row.newest.getTime() + 1);
+  let oldest: Date | null = null;
+  if (!to || (days === undefined && !overrides.from && !config.from)) {
+    const [row] = await db.$queryRaw<{ newest: Date | null; oldest: Date | null }[]>`SELECT max(occurred_at) AS newest, min(occurred_at) AS oldest FROM events`;
+    if (!row?.newest || !row.oldest) throw new EmptyDataError("the event log is empty: import or seed data before training (cascade seed --demo, cascade import …)");
+    to ??= new Date(row.newest.getTime() + 1);
+    oldest = row.oldest;
   }
-  const from = overrides.from ?? (config.from && !overrides.days ? new Date(config.from) : new Date(to.getTime() - days * DAY_MS));
+  const from =
+    overrides.from ??
+    (days !== undefined ? new Date(to.getTime() - days * DAY_MS) : config.from ? new Date(config.from) : (oldest ?? new Date(to.getTime() - DAY_MS)));
   if (!(from.getTime() < to.getTime())) throw new RangeError(`the training window is empty: from ${from.toISOString()} is not before to ${to.toISOString()}`);
   return { from, to };
 }

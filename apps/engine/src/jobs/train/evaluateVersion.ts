@@ -25,7 +25,7 @@ import { toInteractionLog } from "./benchmarkProtocol.ts";
 import { fingerprintData } from "./dataWindow.ts";
 import { stepDigest } from "./digest.ts";
 import type { TrainConfig } from "./trainConfig.ts";
-import { TRAINING_SET_FILE, trainingSetStep } from "./trainSteps.ts";
+import { TRAINING_SET_FILE, planRankerExamples, trainingSetStep } from "./trainSteps.ts";
 
 export type VersionEvaluation = { version: ModelVersion; report: EvaluationReport; testPeriod: { from: string; to: string; rule: "after-window" | "training-validation" } };
 
@@ -127,7 +127,9 @@ export async function evaluateRankerVersion(
   const config = options.config;
   const evalWindow = { from: window.from, to: now };
   const fingerprint = await fingerprintData(db, new Date(now.getTime() + config.trainingSet.labelWindowMinutes * 60_000));
-  const trainingSet = await trainingSetStep({ db, config, window: evalWindow, fingerprint, workDir: options.workDir, progress });
+  const plan = await planRankerExamples({ db, config, window: evalWindow });
+  if (plan.kind === "none") throw new Error(`model ${version.id}: ${plan.reason}`);
+  const trainingSet = await trainingSetStep({ db, config, window: evalWindow, fingerprint, workDir: options.workDir, progress }, plan);
   const examples = await readTrainingSetFile(trainingSet.files[TRAINING_SET_FILE]!.path, { featureNames: version.features });
 
   let splitAtMs = window.to.getTime();

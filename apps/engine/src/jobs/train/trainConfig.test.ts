@@ -4,7 +4,11 @@ import { parseTrainConfig, TrainConfigError } from "./trainConfig.ts";
 describe("parseTrainConfig", () => {
   it("fills every default from an empty config, the ranker's included", () => {
     const config = parseTrainConfig({});
-    expect(config.window.days).toBe(28);
+    // No length: the window is the whole log, on the data's own clock.
+    expect(config.window.days).toBeUndefined();
+    expect(config.positives).toEqual({ eventTypes: ["click", "like", "watch", "purchase", "rating"], minRating: null });
+    expect(config.rankerExamples).toEqual({ source: "auto", negativesPerPositive: 4, popularShare: 0.5 });
+    expect(config.retrieval.refitOnAllData).toBe(true);
     expect(config.retrieval.evaluation.ks).toEqual([10, 100]);
     expect(config.ranker.ipsWeighting).toEqual({ enabled: false, clip: 20 });
     expect(config.ranker.positionBias.enabled).toBe(false);

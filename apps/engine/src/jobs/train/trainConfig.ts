@@ -9,6 +9,30 @@ import { DEFAULT_ANN_OPTIONS } from "../../retrieval/annIndex.ts";
 
 const isoInstant = z.iso.datetime({ offset: true }).or(z.iso.date());
 
+const positivesSchema = z
+  .object({
+    /** Event types that are positives (a `rating` only when it also passes `minRating`). */
+    eventTypes: z.array(z.enum(["click", "like", "share", "watch", "purchase", "rating"])).min(1).default(["click", "like", "watch", "purchase", "rating"]),
+    /** A rating is a positive from this value on; null = every rating (the published MovieLens/RecBole protocol: rating a movie means having watched it). */
+    minRating: z.number().min(0).max(10).nullable().default(null),
+  })
+  .strict();
+
+const rankerExamplesSchema = z
+  .object({
+    /**
+     * auto: impressions when the window has any, otherwise positives with sampled negatives;
+     * impressions: only logged impressions (a window without them trains no ranker);
+     * sampledNegatives: always positives with sampled negatives.
+     */
+    source: z.enum(["auto", "impressions", "sampledNegatives"]).default("auto"),
+    /** Negatives drawn per positive. */
+    negativesPerPositive: z.number().int().min(1).max(100).default(4),
+    /** Share of negatives drawn by popularity (as of the positive's time); the rest uniformly from the catalogue. */
+    popularShare: z.number().min(0).max(1).default(0.5),
+  })
+  .strict();
+
 const retrievalSchema = z
   .object({
     /** Two-tower shape; sizes come from the data. */
@@ -35,6 +59,12 @@ const retrievalSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * After validation, train a second model on every interaction of the window (same epochs) and
+     * ship that one, so users and items first seen in the validation period are not lost. The
+     * reported metrics are the held-out model's.
+     */
+    refitOnAllData: z.boolean().default(true),
     /** Interactions in the last N days of the window validate (time split). */
     validationDays: z.number().positive().max(3650).default(4),
     fallbackValidationFraction: z.number().gt(0).lt(1).default(0.15),
@@ -61,11 +91,17 @@ const annSchema = z
 
 export const trainConfigSchema = z
   .object({
-    /** The data window; `to` defaults to just after the newest event, `from` to `to − days`. */
+    /**
+     * The data window, on the data's own clock: `to` defaults to just after the newest event, `from`
+     * to `to − days` when `days` is set and to the oldest event otherwise (the whole log: a
+     * historical data set's span is what it is, whatever the wall clock says).
+     */
     window: z
-      .object({ days: z.number().positive().max(36_500).default(28), from: isoInstant.optional(), to: isoInstant.optional() })
+      .object({ days: z.number().positive().max(36_500).optional(), from: isoInstant.optional(), to: isoInstant.optional() })
       .strict()
       .prefault({}),
+    /** What counts as "the user wanted this item" for retrieval, and as a positive example for a ranker without impressions. */
+    positives: positivesSchema.prefault({}),
     /** Seed of every trainer (two-tower init and order, ranker init and shuffles, HNSW levels). */
     seed: z.number().int().min(0).max(0xffff_ffff).default(42),
     trainingSet: z
@@ -81,6 +117,8 @@ export const trainConfigSchema = z
     ann: annSchema.prefault({}),
     /** The ranker's own config (rankerPipelineConfig.ts): epochs, hidden sizes, ipsWeighting, positionBias, … */
     ranker: rankerPipelineConfigSchema.omit({ seed: true }).prefault({}),
+    /** Where ranker examples come from when the window has no impressions (sampledNegatives.ts says how). */
+    rankerExamples: rankerExamplesSchema.prefault({}),
     /** Registry names of the two versions. */
     names: z.object({ twoTower: z.string().min(1).max(200).default("two-tower"), ranker: z.string().min(1).max(200).default("ranker") }).strict().prefault({}),
   })

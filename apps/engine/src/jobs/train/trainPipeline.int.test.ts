@@ -70,9 +70,14 @@ afterAll(async () => {
 describe("runTrainPipeline", () => {
   it("runs every step and registers a two_tower and a ranker candidate with the training window", () => {
     expect(stepsReused(first)).toEqual({ "training-set": false, "two-tower": false, "ann-index": false, ranker: false, register: false });
-    expect(first.twoTower.created).toBe(true);
-    expect(first.ranker.created).toBe(true);
-    for (const { version } of [first.twoTower, first.ranker]) {
+    expect(first.twoTower!.created).toBe(true);
+    expect(first.ranker!.created).toBe(true);
+    expect(first.plan.map((line) => [line.model, line.trained])).toEqual([
+      ["two_tower", true],
+      ["ranker", true],
+    ]);
+    expect(first.plan[1]!.reason).toMatch(/logged impressions/);
+    for (const { version } of [first.twoTower!, first.ranker!]) {
       expect(version.status).toBe("candidate");
       expect(version.buildDigest).toMatch(/^[a-f0-9]{64}$/);
       expect(version.trainingWindowStart?.getTime()).toBe(first.window.from.getTime());
@@ -80,21 +85,21 @@ describe("runTrainPipeline", () => {
       expect(version.features.length).toBeGreaterThan(0);
       expect(version.outputs.length).toBeGreaterThan(0);
     }
-    expect(first.twoTower.version.kind).toBe("two_tower");
-    expect(first.ranker.version.kind).toBe("ranker");
+    expect(first.twoTower!.version.kind).toBe("two_tower");
+    expect(first.ranker!.version.kind).toBe("ranker");
     // The newest demo event is just before END; the window ends right after it.
     expect(first.window.to.getTime()).toBeLessThanOrEqual(END + 1);
   });
 
   it("stores metrics with the baselines computed on the same split", () => {
-    const retrieval = first.twoTower.version.metrics as Record<string, Record<string, Record<string, number>>>;
+    const retrieval = first.twoTower!.version.metrics as Record<string, Record<string, Record<string, number>>>;
     expect(retrieval.retrieval!["recall@100"]).toBeGreaterThan(0);
     expect(retrieval.ann!["recall@100"]).toBeGreaterThan(0.5);
     for (const baseline of ["popularity", "coOccurrence"]) {
       expect(retrieval.baselines![baseline]).toMatchObject({ retrieval: { users: retrieval.retrieval!.users } });
       expect(Object.keys((retrieval.baselines![baseline] as unknown as Record<string, object>).retrieval!)).toEqual(Object.keys(retrieval.retrieval!));
     }
-    const ranking = first.ranker.version.metrics as Record<string, Record<string, Record<string, number>>>;
+    const ranking = first.ranker!.version.metrics as Record<string, Record<string, Record<string, number>>>;
     expect(ranking.ranking!.auc).toBeGreaterThan(0.5);
     expect(ranking.baselines!.logisticRegression!).toMatchObject({ ranking: { rows: ranking.ranking!.rows } });
     expect(first.report).toContain("popularity");
@@ -103,13 +108,13 @@ describe("runTrainPipeline", () => {
   });
 
   it("stores artifacts the engine's loaders verify and load", async () => {
-    const retrieval = await defaultModelLoaders.retrieval(first.twoTower.version);
+    const retrieval = await defaultModelLoaders.retrieval(first.twoTower!.version);
     expect(retrieval.itemIds.length).toBe(500);
     expect(retrieval.index.count).toBe(500);
-    const ranker = await defaultModelLoaders.ranker(first.ranker.version);
+    const ranker = await defaultModelLoaders.ranker(first.ranker!.version);
     try {
       const scores = await ranker.score(new Float32Array(ranker.featureNames.length * 2), 2);
-      expect(Object.keys(scores).sort()).toEqual([...first.ranker.version.outputs].sort());
+      expect(Object.keys(scores).sort()).toEqual([...first.ranker!.version.outputs].sort());
       for (const values of Object.values(scores)) expect(values).toHaveLength(2);
     } finally {
       await ranker.release();
@@ -119,40 +124,40 @@ describe("runTrainPipeline", () => {
   it("re-running with the same inputs reuses every step and registers no duplicate", async () => {
     const again = await run(TINY);
     expect(stepsReused(again)).toEqual({ "training-set": true, "two-tower": true, "ann-index": true, ranker: true, register: true });
-    expect(again.twoTower).toMatchObject({ created: false, version: { id: first.twoTower.version.id } });
-    expect(again.ranker).toMatchObject({ created: false, version: { id: first.ranker.version.id } });
+    expect(again.twoTower).toMatchObject({ created: false, version: { id: first.twoTower!.version.id } });
+    expect(again.ranker).toMatchObject({ created: false, version: { id: first.ranker!.version.id } });
     expect(await db.modelVersion.count()).toBe(2);
   });
 
   it("a ranker-only config change retrains only the ranker and registers one new ranker version", async () => {
     const changed = await run({ ...TINY, ranker: { ...TINY.ranker, ipsWeighting: { enabled: true, clip: 10 } } }, true);
     expect(stepsReused(changed)).toMatchObject({ "training-set": true, "two-tower": true, "ann-index": true, ranker: false });
-    expect(changed.twoTower).toMatchObject({ created: false, version: { id: first.twoTower.version.id } });
-    expect(changed.ranker.created).toBe(true);
-    expect(changed.ranker.version.version).toBe(2);
-    expect((changed.ranker.version.config as { ranker: { ipsWeighting: { enabled: boolean } } }).ranker.ipsWeighting.enabled).toBe(true);
+    expect(changed.twoTower).toMatchObject({ created: false, version: { id: first.twoTower!.version.id } });
+    expect(changed.ranker!.created).toBe(true);
+    expect(changed.ranker!.version.version).toBe(2);
+    expect((changed.ranker!.version.config as { ranker: { ipsWeighting: { enabled: boolean } } }).ranker.ipsWeighting.enabled).toBe(true);
     // --promote made both active, and the result reports them as such.
-    expect(changed.twoTower.version.status).toBe("active");
-    expect(changed.ranker.version.status).toBe("active");
+    expect(changed.twoTower!.version.status).toBe("active");
+    expect(changed.ranker!.version.status).toBe("active");
     const active = await db.modelVersion.findMany({ where: { status: "active" }, orderBy: { kind: "asc" } });
-    expect(active.map((version) => version.id).sort()).toEqual([first.twoTower.version.id, changed.ranker.version.id].sort());
+    expect(active.map((version) => version.id).sort()).toEqual([first.twoTower!.version.id, changed.ranker!.version.id].sort());
   });
 
   it("cascade eval (time protocol) re-evaluates the registered versions on the same split as training", async () => {
     const config = parseTrainConfig(TINY);
-    const retrieval = await evaluateTwoTowerVersion(db, first.twoTower.version, { ks: config.retrieval.evaluation.ks, maxUsers: config.retrieval.evaluation.maxUsers });
+    const retrieval = await evaluateTwoTowerVersion(db, first.twoTower!.version, { ks: config.retrieval.evaluation.ks, maxUsers: config.retrieval.evaluation.maxUsers });
     // No events after the window: the test period is the run's own validation period, so the
     // re-evaluation must reproduce the stored metrics (ids mapped back through the vocabulary).
     expect(retrieval.testPeriod.rule).toBe("training-validation");
-    const stored = (first.twoTower.version.metrics as { retrieval: Record<string, number> }).retrieval;
+    const stored = (first.twoTower!.version.metrics as { retrieval: Record<string, number> }).retrieval;
     const row = retrieval.report.rows.find((entry) => entry.name === "twoTower")!;
     for (const [column, value] of Object.entries(stored)) expect(row.values[retrieval.report.columns.indexOf(column)]).toBeCloseTo(value, 9);
     expect(retrieval.report.rows.map((entry) => entry.name)).toEqual(["twoTower", "popularity", "coOccurrence"]);
 
-    const ranking = await evaluateRankerVersion(db, first.ranker.version, { config, dataDir, workDir: join(dataDir, "train") });
+    const ranking = await evaluateRankerVersion(db, first.ranker!.version, { config, dataDir, workDir: join(dataDir, "train") });
     expect(ranking.report.rows.map((entry) => entry.name)).toEqual(["ranker", "logisticRegression"]);
     const auc = ranking.report.columns.indexOf("auc");
-    const storedAuc = (first.ranker.version.metrics as { ranking: { auc: number } }).ranking.auc;
+    const storedAuc = (first.ranker!.version.metrics as { ranking: { auc: number } }).ranking.auc;
     expect(ranking.report.rows[0]!.values[auc]).toBeCloseTo(storedAuc, 5);
   });
 

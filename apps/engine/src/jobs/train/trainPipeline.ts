@@ -1,6 +1,7 @@
-// `cascade train`, end to end: window → data fingerprint → training set → two-tower → HNSW index →
-// ranker → evaluation report → artifacts + two registered versions (two_tower, ranker) → optional
-// promotion. Each compute step is cached by its digest (stepCache.ts), and each version by its
+// `cascade train`, end to end: window → data fingerprint → plan (which models, from what, why) →
+// training set → two-tower → HNSW index → ranker → evaluation report → artifacts + registered
+// versions (two_tower, ranker) → optional promotion. `steps` trains retrieval or the ranker alone;
+// a window without impressions trains the ranker on sampled negatives instead of refusing. Each compute step is cached by its digest (stepCache.ts), and each version by its
 // build digest, so re-running with the same config and data redoes nothing and registers nothing
 // new; changing the ranker's config retrains only the ranker.
 import { promoteModelVersion, type Database, type ModelRegistryActor, type ModelVersion } from "@cascade/db";
@@ -19,6 +20,8 @@ import {
   annIndexStep,
   ITEM_VECTORS_FILE,
   RANKER_ONNX_FILE,
+  planRankerExamples,
+  positivesLabel,
   rankerStep,
   trainingSetStep,
   TWO_TOWER_FILE,
@@ -31,6 +34,9 @@ import type { StepResult } from "./stepCache.ts";
 export const TWO_TOWER_FEATURES = ["user_id", "recent_items", "followed_creators", "item_id", "item_category", "item_creator", "item_tags", "item_age"] as const;
 export const TWO_TOWER_OUTPUTS = ["user_vector", "item_vector"] as const;
 
+/** Which models a run trains: `retrieval` (two-tower + HNSW), `ranker`, or both. */
+export type TrainSteps = "retrieval" | "ranker" | "all";
+
 export type TrainPipelineOptions = {
   config: TrainConfig;
   /** CASCADE_DATA_DIR: artifacts go to <dataDir>/models/… */
@@ -38,6 +44,8 @@ export type TrainPipelineOptions = {
   /** Step outputs (training set, intermediate files); default <dataDir>/train. */
   workDir?: string;
   window?: { from?: Date; to?: Date; days?: number };
+  /** Default all. */
+  steps?: TrainSteps;
   promote?: boolean;
   actor?: ModelRegistryActor;
   progress?: ProgressReporter;
@@ -47,12 +55,16 @@ export type TrainPipelineOptions = {
 
 export type StepTiming = { step: string; digest: string; reused: boolean; seconds: number; computeSeconds: number };
 
+/** What a run trained or left out, and why, one line each: the run's own account of itself. */
+export type TrainPlanLine = { model: "two_tower" | "ranker"; trained: boolean; reason: string };
+
 export type TrainPipelineResult = {
   window: DataWindow;
   fingerprint: DataFingerprint;
+  plan: TrainPlanLine[];
   steps: StepTiming[];
-  twoTower: RegistrationResult;
-  ranker: RegistrationResult;
+  twoTower: RegistrationResult | null;
+  ranker: RegistrationResult | null;
   promoted: ModelVersion[];
   report: string;
   totalSeconds: number;
@@ -63,10 +75,25 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
   const { config } = options;
   const log = options.log ?? (() => undefined);
   const progress = options.progress ?? silentProgress;
+  const selected = options.steps ?? "all";
   const window = await resolveDataWindow(db, config.window, options.window);
   const fingerprint = await fingerprintData(db, new Date(window.to.getTime() + config.trainingSet.labelWindowMinutes * 60_000));
   log(`window ${window.from.toISOString()} → ${window.to.toISOString()} · ${fingerprint.events.count} events, ${fingerprint.items.count} items, ${fingerprint.follows.count} follows`);
   const context: StepContext = { db, config, window, fingerprint, workDir: options.workDir ?? join(options.dataDir, "train"), progress };
+
+  const plan: TrainPlanLine[] = [];
+  const wantRetrieval = selected !== "ranker";
+  const wantRanker = selected !== "retrieval";
+  plan.push(
+    wantRetrieval
+      ? { model: "two_tower", trained: true, reason: `retrieval on positives (${positivesLabel(config.positives)})${config.retrieval.refitOnAllData ? ", validated on the newest interactions, then refitted on all of them" : ""}` }
+      : { model: "two_tower", trained: false, reason: "--steps ranker" },
+  );
+  const examples = wantRanker ? await planRankerExamples(context) : null;
+  if (!wantRanker) plan.push({ model: "ranker", trained: false, reason: "--steps retrieval" });
+  else if (examples!.kind === "none") plan.push({ model: "ranker", trained: false, reason: examples!.reason });
+  else plan.push({ model: "ranker", trained: true, reason: `ranker from ${examples!.kind === "impressions" ? "logged impressions" : "sampled negatives"}: ${examples!.reason}` });
+  for (const line of plan) log(`${line.model}: ${line.trained ? "training" : "skipped"} — ${line.reason}`);
 
   const steps: StepTiming[] = [];
   const timed = async <T>(run: () => Promise<StepResult<T>>): Promise<StepResult<T>> => {
@@ -78,103 +105,126 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
     return result;
   };
 
-  const trainingSet = await timed(() => trainingSetStep(context));
-  const twoTower = await timed(() => twoTowerStep(context));
-  const ann = await timed(() => annIndexStep(context, twoTower));
-  const ranker = await timed(() => rankerStep(context, trainingSet, config.names.ranker));
+  const rankerPlan = examples && examples.kind !== "none" ? examples : null;
+  const trainingSet = rankerPlan ? await timed(() => trainingSetStep(context, rankerPlan)) : null;
+  const twoTower = wantRetrieval ? await timed(() => twoTowerStep(context)) : null;
+  const ann = twoTower ? await timed(() => annIndexStep(context, twoTower)) : null;
+  const ranker = trainingSet ? await timed(() => rankerStep(context, trainingSet, config.names.ranker)) : null;
 
   const registerBegin = performance.now();
   const windowFields = { trainingWindowStart: window.from, trainingWindowEnd: window.to };
 
-  const twoTowerBuild = stepDigest("two-tower-version", { twoTower: twoTower.digest, ann: ann.digest, name: config.names.twoTower });
-  const twoTowerVersion = await registerBuild(db, {
-    dataDir: options.dataDir,
-    kind: "two_tower",
-    buildDigest: twoTowerBuild,
-    store: async (key) => {
-      const stored = await storeTwoTowerArtifacts({
-        dataDir: options.dataDir,
-        key,
-        modelFile: twoTower.files[TWO_TOWER_FILE]!.path,
-        itemVectorsFile: twoTower.files[ITEM_VECTORS_FILE]!.path,
-        indexFile: ann.files[ANN_INDEX_FILE]!.path,
-      });
-      return {
-        dir: stored.dir,
-        version: {
-          name: config.names.twoTower,
-          artifactPath: stored.artifactPath,
-          artifactDigest: stored.artifactDigest,
-          indexPath: stored.indexPath,
-          indexDigest: stored.indexDigest,
-          ...windowFields,
-          features: [...TWO_TOWER_FEATURES],
-          outputs: [...TWO_TOWER_OUTPUTS],
-          config: {
-            ...stored.config,
-            dimensions: twoTower.outputs.dimensions,
-            itemCount: twoTower.outputs.items,
-            seed: config.seed,
-            retrieval: config.retrieval,
-            ann: config.ann,
-            split: twoTower.outputs.split,
-            steps: { twoTower: twoTower.digest, ann: ann.digest },
+  const twoTowerBuild = twoTower && ann ? stepDigest("two-tower-version", { twoTower: twoTower.digest, ann: ann.digest, name: config.names.twoTower }) : null;
+  const twoTowerVersion =
+    twoTower && ann && twoTowerBuild
+      ? await registerBuild(db, {
+          dataDir: options.dataDir,
+          kind: "two_tower",
+          buildDigest: twoTowerBuild,
+          store: async (key) => {
+            const stored = await storeTwoTowerArtifacts({
+              dataDir: options.dataDir,
+              key,
+              modelFile: twoTower.files[TWO_TOWER_FILE]!.path,
+              itemVectorsFile: twoTower.files[ITEM_VECTORS_FILE]!.path,
+              indexFile: ann.files[ANN_INDEX_FILE]!.path,
+            });
+            return {
+              dir: stored.dir,
+              version: {
+                name: config.names.twoTower,
+                artifactPath: stored.artifactPath,
+                artifactDigest: stored.artifactDigest,
+                indexPath: stored.indexPath,
+                indexDigest: stored.indexDigest,
+                ...windowFields,
+                features: [...TWO_TOWER_FEATURES],
+                outputs: [...TWO_TOWER_OUTPUTS],
+                config: {
+                  ...stored.config,
+                  dimensions: twoTower.outputs.dimensions,
+                  itemCount: twoTower.outputs.items,
+                  seed: config.seed,
+                  retrieval: config.retrieval,
+                  positives: config.positives,
+                  ann: config.ann,
+                  split: twoTower.outputs.split,
+                  refit: twoTower.outputs.refit,
+                  steps: { twoTower: twoTower.digest, ann: ann.digest },
+                },
+                metrics: twoTowerMetricsJson(twoTower.outputs.report, ann.outputs),
+                notes: `cascade train: ${twoTower.outputs.interactions} interactions of ${twoTower.outputs.users} users over ${twoTower.outputs.items} items${twoTower.outputs.refit ? " (shipped model refitted on all of them)" : ""}`,
+              },
+            };
           },
-          metrics: twoTowerMetricsJson(twoTower.outputs.report, ann.outputs),
-          notes: `cascade train: ${twoTower.outputs.interactions} interactions of ${twoTower.outputs.users} users over ${twoTower.outputs.items} items`,
-        },
-      };
-    },
-  });
+        })
+      : null;
 
-  const rankerBuild = stepDigest("ranker-version", { ranker: ranker.digest, name: config.names.ranker });
-  const rankerVersion = await registerBuild(db, {
-    dataDir: options.dataDir,
-    kind: "ranker",
-    buildDigest: rankerBuild,
-    store: async (key) => {
-      const stored = await storeArtifacts({
-        dataDir: options.dataDir,
-        kind: "ranker",
-        key,
-        files: [
-          { name: RANKER_ONNX_FILE, sourcePath: ranker.files[RANKER_ONNX_FILE]!.path },
-          { name: "report.txt", sourcePath: ranker.files["report.txt"]!.path },
-        ],
-      });
-      const onnx = storedFile(stored, RANKER_ONNX_FILE);
-      return {
-        dir: stored.dir,
-        version: {
-          name: config.names.ranker,
-          artifactPath: onnx.path,
-          artifactDigest: onnx.sha256,
-          ...windowFields,
-          features: ranker.outputs.featureNames,
-          outputs: [...RANKER_OUTPUTS],
-          config: {
-            seed: config.seed,
-            ranker: config.ranker,
-            trainingSet: { ...config.trainingSet, ...trainingSet.outputs },
-            split: ranker.outputs.split,
-            ips: ranker.outputs.ips,
-            steps: { trainingSet: trainingSet.digest, ranker: ranker.digest },
+  const rankerBuild = ranker ? stepDigest("ranker-version", { ranker: ranker.digest, name: config.names.ranker }) : null;
+  const rankerVersion =
+    ranker && trainingSet && rankerBuild
+      ? await registerBuild(db, {
+          dataDir: options.dataDir,
+          kind: "ranker",
+          buildDigest: rankerBuild,
+          store: async (key) => {
+            const stored = await storeArtifacts({
+              dataDir: options.dataDir,
+              kind: "ranker",
+              key,
+              files: [
+                { name: RANKER_ONNX_FILE, sourcePath: ranker.files[RANKER_ONNX_FILE]!.path },
+                { name: "report.txt", sourcePath: ranker.files["report.txt"]!.path },
+              ],
+            });
+            const onnx = storedFile(stored, RANKER_ONNX_FILE);
+            const sampled = trainingSet.outputs.examples === "sampledNegatives";
+            return {
+              dir: stored.dir,
+              version: {
+                name: config.names.ranker,
+                artifactPath: onnx.path,
+                artifactDigest: onnx.sha256,
+                ...windowFields,
+                features: ranker.outputs.featureNames,
+                outputs: [...RANKER_OUTPUTS],
+                config: {
+                  seed: config.seed,
+                  ranker: config.ranker,
+                  trainingSet: { ...config.trainingSet, ...trainingSet.outputs },
+                  ...(sampled ? { rankerExamples: config.rankerExamples, positives: config.positives } : {}),
+                  split: ranker.outputs.split,
+                  ips: ranker.outputs.ips,
+                  steps: { trainingSet: trainingSet.digest, ranker: ranker.digest },
+                },
+                metrics: rankerMetricsJson(ranker.outputs),
+                notes: sampled
+                  ? `cascade train: ${ranker.outputs.split.trainRows} training / ${ranker.outputs.split.validationRows} validation examples (positives with sampled negatives; no impressions in the window)`
+                  : `cascade train: ${ranker.outputs.split.trainRows} training / ${ranker.outputs.split.validationRows} validation impressions`,
+              },
+            };
           },
-          metrics: rankerMetricsJson(ranker.outputs),
-          notes: `cascade train: ${ranker.outputs.split.trainRows} training / ${ranker.outputs.split.validationRows} validation impressions`,
-        },
-      };
-    },
+        })
+      : null;
+  const registrations = [twoTowerVersion, rankerVersion].filter((r): r is RegistrationResult => r !== null);
+  steps.push({
+    step: "register",
+    digest: [twoTowerBuild, rankerBuild]
+      .filter((d): d is string => d !== null)
+      .map((d) => d.slice(0, 16))
+      .join("+"),
+    reused: registrations.every((r) => !r.created),
+    seconds: (performance.now() - registerBegin) / 1000,
+    computeSeconds: 0,
   });
-  steps.push({ step: "register", digest: `${twoTowerBuild.slice(0, 16)}+${rankerBuild.slice(0, 16)}`, reused: !twoTowerVersion.created && !rankerVersion.created, seconds: (performance.now() - registerBegin) / 1000, computeSeconds: 0 });
-  for (const [label, registration] of [["two_tower", twoTowerVersion], ["ranker", rankerVersion]] as const) {
+  for (const registration of registrations) {
     const v = registration.version;
-    log(`${label}: ${registration.created ? "registered" : "already registered"} v${v.version} (${v.id}, ${v.status})`);
+    log(`${v.kind}: ${registration.created ? "registered" : "already registered"} v${v.version} (${v.id}, ${v.status})`);
   }
 
   const promoted: ModelVersion[] = [];
   if (options.promote) {
-    for (const registration of [twoTowerVersion, rankerVersion]) {
+    for (const registration of registrations) {
       const result = await promoteModelVersion(db, registration.version.id, options.actor ?? { type: "cli" });
       registration.version = result.promoted;
       promoted.push(result.promoted);
@@ -183,10 +233,11 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
   }
 
   const report = formatTrainReport({
-    retrieval: twoTower.outputs.report,
-    ann: ann.outputs,
-    ranking: rankingReport(ranker.outputs),
-    rankerNotes: ranker.outputs.report.split("\n").slice(-2),
+    plan,
+    retrieval: twoTower?.outputs.report ?? null,
+    ann: ann?.outputs ?? null,
+    ranking: ranker ? rankingReport(ranker.outputs) : null,
+    rankerNotes: ranker ? ranker.outputs.report.split("\n").slice(-2) : [],
   });
-  return { window, fingerprint, steps, twoTower: twoTowerVersion, ranker: rankerVersion, promoted, report, totalSeconds: (performance.now() - started) / 1000 };
+  return { window, fingerprint, plan, steps, twoTower: twoTowerVersion, ranker: rankerVersion, promoted, report, totalSeconds: (performance.now() - started) / 1000 };
 }

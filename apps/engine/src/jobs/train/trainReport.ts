@@ -93,6 +93,19 @@ export function annLine(ann: AnnOutputs): string {
   return `HNSW index: ${ann.items} items × ${ann.dimensions} dims, recall@${ann.k} vs exact ${ann.recall.toFixed(4)} over ${ann.queries} user queries; ${ann.annMsPerQuery.toFixed(3)} ms/query vs exact ${ann.exactMsPerQuery.toFixed(3)} ms (${speedup.toFixed(1)}×); built in ${ann.buildSeconds.toFixed(1)} s`;
 }
 
-export function formatTrainReport(parts: { retrieval: EvaluationReport; ann: AnnOutputs; ranking: EvaluationReport; rankerNotes: string[] }): string {
-  return [formatReportTable(parts.retrieval), "", annLine(parts.ann), "", formatReportTable(parts.ranking), ...parts.rankerNotes].join("\n");
+export type TrainReportParts = {
+  plan: { model: string; trained: boolean; reason: string }[];
+  retrieval: EvaluationReport | null;
+  ann: AnnOutputs | null;
+  ranking: EvaluationReport | null;
+  rankerNotes: string[];
+};
+
+/** What was trained and why, then each trained model's tables (a skipped model has none). */
+export function formatTrainReport(parts: TrainReportParts): string {
+  const lines = parts.plan.map((line) => `${line.model.padEnd(9)} ${line.trained ? "trained" : "skipped"}: ${line.reason}`);
+  if (parts.retrieval) lines.push("", formatReportTable(parts.retrieval));
+  if (parts.ann) lines.push("", annLine(parts.ann));
+  if (parts.ranking) lines.push("", formatReportTable(parts.ranking), ...parts.rankerNotes);
+  return lines.join("\n");
 }

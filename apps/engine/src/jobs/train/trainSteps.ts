@@ -12,10 +12,10 @@ import type { ProgressReporter } from "../../cli/progress.ts";
 import { type RankerMetrics, trainRankerFromTrainingSet } from "../../ranking/model/rankerPipeline.ts";
 import type { ClickMetrics } from "../../ranking/model/clickMetrics.ts";
 import { annRecall, buildAnnIndex, exactTopK, queryAnnIndex, saveAnnIndex } from "../../retrieval/annIndex.ts";
-import { POSITIVE_EVENT_TYPES } from "../../retrieval/interactions.ts";
 import { loadItemVectors, loadRetrievalData, loadTwoTowerModel, saveRetrievalArtifacts, trainRetrievalModel } from "../../retrieval/retrievalTraining.ts";
 import { ITEM_VECTORS_ARTIFACT, TWO_TOWER_ARTIFACT } from "../../retrieval/retrievalArtifacts.ts";
 import { buildTrainingSet, type TrainingSetSummary } from "../trainingSet.ts";
+import { SampledNegativeExamples, type CatalogueItem } from "../sampledNegatives.ts";
 import { DAY_MS } from "../../retrieval/twoTowerModel.ts";
 import type { DataFingerprint, DataWindow } from "./dataWindow.ts";
 import { stepDigest } from "./digest.ts";
@@ -38,15 +38,65 @@ const windowJson = (window: DataWindow) => ({ from: window.from.toISOString(), t
 
 // ───────────────────────────── training set ─────────────────────────────
 
-export type TrainingSetOutputs = { summary: Omit<TrainingSetSummary, "out">; impressionsFrom: string; impressionsTo: string };
+export type TrainingSetOutputs = {
+  summary: Omit<TrainingSetSummary, "out">;
+  impressionsFrom: string;
+  impressionsTo: string;
+  examples: RankerExamplePlan["kind"];
+  /** Sampled-negatives runs: positives used, positives skipped (unknown item, or nothing left to draw). */
+  sampling: { positives: number; skipped: number; negativesPerPositive: number; popularShare: number } | null;
+};
 
-/** Impressions in [from, to − label window): every example gets its whole label window. */
-export async function trainingSetStep(context: StepContext): Promise<StepResult<TrainingSetOutputs>> {
+/** Where the ranker's examples come from in this window, and why (the run reports it). */
+export type RankerExamplePlan = { kind: "impressions" | "sampledNegatives"; reason: string } | { kind: "none"; reason: string };
+
+/** Reads whether the window has impressions, and picks the ranker's example source from the config. */
+export async function planRankerExamples(context: Pick<StepContext, "db" | "config" | "window">): Promise<RankerExamplePlan> {
+  const { window, config } = context;
+  const [row] = await context.db.$queryRaw<{ impressions: bigint }[]>`
+    SELECT count(*) AS impressions FROM (
+      SELECT 1 FROM events WHERE type = 'impression' AND occurred_at >= ${window.from}::timestamptz AND occurred_at < ${window.to}::timestamptz LIMIT 1000
+    ) AS sample`;
+  const impressions = Number(row?.impressions ?? 0);
+  const source = config.rankerExamples.source;
+  if (source === "sampledNegatives") return { kind: "sampledNegatives", reason: "rankerExamples.source is sampledNegatives" };
+  if (impressions > 0) return { kind: "impressions", reason: `the window has logged impressions${impressions >= 1000 ? " (≥ 1,000)" : ` (${impressions})`}` };
+  if (source === "impressions") return { kind: "none", reason: "the window has no impressions and rankerExamples.source is impressions: no ranker trained" };
+  return {
+    kind: "sampledNegatives",
+    reason: `the window has no impressions: positives (${positivesLabel(config.positives)}) with ${config.rankerExamples.negativesPerPositive} sampled negatives each`,
+  };
+}
+
+export function positivesLabel(positives: TrainConfig["positives"]): string {
+  return positives.eventTypes.map((type) => (type === "rating" ? (positives.minRating === null ? "any rating" : `rating ≥ ${positives.minRating}`) : type)).join(", ");
+}
+
+/**
+ * Impressions in [from, to − label window): every example gets its whole label window. Or, for a
+ * window without impressions, positives with sampled negatives (jobs/sampledNegatives.ts).
+ */
+export async function trainingSetStep(context: StepContext, plan: RankerExamplePlan & { kind: "impressions" | "sampledNegatives" }): Promise<StepResult<TrainingSetOutputs>> {
   const { config, window, fingerprint } = context;
-  const digest = stepDigest("training-set", { config: config.trainingSet, window: windowJson(window), fingerprint });
+  const sampled = plan.kind === "sampledNegatives";
+  const digest = stepDigest("training-set", {
+    config: config.trainingSet,
+    window: windowJson(window),
+    fingerprint,
+    ...(sampled ? { examples: "sampledNegatives", sampling: config.rankerExamples, positives: config.positives, seed: config.seed } : {}),
+  });
   return runStep(context.workDir, "training-set", digest, async (dir) => {
     const labelWindowMs = config.trainingSet.labelWindowMinutes * 60_000;
-    const to = new Date(Math.max(window.from.getTime() + 1, window.to.getTime() - labelWindowMs));
+    // Sampled examples are labelled by their own event: no label window to wait for.
+    const to = sampled ? window.to : new Date(Math.max(window.from.getTime() + 1, window.to.getTime() - labelWindowMs));
+    const sampler = sampled
+      ? new SampledNegativeExamples(await catalogueItems(context.db), {
+          positives: config.positives,
+          negativesPerPositive: config.rankerExamples.negativesPerPositive,
+          popularShare: config.rankerExamples.popularShare,
+          seed: config.seed,
+        })
+      : null;
     const summary = await buildTrainingSet(context.db, {
       from: window.from,
       to,
@@ -55,11 +105,31 @@ export async function trainingSetStep(context: StepContext): Promise<StepResult<
       labelWindowMs,
       ...(config.trainingSet.warmupDays ? { warmupFrom: new Date(window.from.getTime() - config.trainingSet.warmupDays * DAY_MS) } : {}),
       progress: context.progress,
+      ...(sampler ? { examples: { kind: "sampledNegatives" as const, sampler } } : {}),
     });
-    if (summary.examples === 0) throw new Error(`no impressions between ${window.from.toISOString()} and ${to.toISOString()}: the ranker has nothing to learn from`);
+    if (summary.examples === 0) {
+      throw new Error(
+        sampled
+          ? `no positives (${positivesLabel(config.positives)}) between ${window.from.toISOString()} and ${to.toISOString()}: the ranker has nothing to learn from`
+          : `no impressions between ${window.from.toISOString()} and ${to.toISOString()}: the ranker has nothing to learn from`,
+      );
+    }
     const { out: _out, ...rest } = summary;
-    return { summary: rest, impressionsFrom: window.from.toISOString(), impressionsTo: to.toISOString() };
+    return {
+      summary: rest,
+      impressionsFrom: window.from.toISOString(),
+      impressionsTo: to.toISOString(),
+      examples: plan.kind,
+      sampling: sampler
+        ? { positives: sampler.positives, skipped: sampler.skipped, negativesPerPositive: config.rankerExamples.negativesPerPositive, popularShare: config.rankerExamples.popularShare }
+        : null,
+    };
   });
+}
+
+async function catalogueItems(db: Database): Promise<CatalogueItem[]> {
+  const rows = await db.$queryRaw<{ id: string; publishedAt: Date }[]>`SELECT id, published_at AS "publishedAt" FROM items ORDER BY id`;
+  return rows.map((row) => ({ id: row.id, publishedAtMs: row.publishedAt.getTime() }));
 }
 
 // ───────────────────────────── two-tower ─────────────────────────────
@@ -71,6 +141,8 @@ export type TwoTowerOutputs = {
   skippedEvents: number;
   dimensions: number;
   split: { atMs: number; trainInteractions: number; validationInteractions: number; rule: "days" | "fraction" };
+  /** The shipped model was refitted on every interaction of the window (the metrics are the held-out model's). */
+  refit: { interactions: number; users: number; seconds: number } | null;
   epochs: { epoch: number; loss: number; validationRecall: number; seconds: number }[];
   interactionsPerSecond: number;
   /** Two-tower, popularity and co-occurrence on the same time split. */
@@ -83,14 +155,16 @@ export const ITEM_VECTORS_FILE = ITEM_VECTORS_ARTIFACT.file;
 
 export async function twoTowerStep(context: StepContext): Promise<StepResult<TwoTowerOutputs>> {
   const { config, window, fingerprint, progress } = context;
-  const digest = stepDigest("two-tower", { config: config.retrieval, seed: config.seed, window: windowJson(window), fingerprint });
+  const digest = stepDigest("two-tower", { config: config.retrieval, positives: config.positives, seed: config.seed, window: windowJson(window), fingerprint });
   return runStep(context.workDir, "two-tower", digest, async (dir) => {
     const [count] = await context.db.$queryRaw<{ count: bigint }[]>`
       SELECT count(*) AS count FROM events
-      WHERE occurred_at >= ${window.from}::timestamptz AND occurred_at < ${window.to}::timestamptz AND type::text = ANY(${[...POSITIVE_EVENT_TYPES]}::text[])`;
+      WHERE occurred_at >= ${window.from}::timestamptz AND occurred_at < ${window.to}::timestamptz AND type::text = ANY(${[...config.positives.eventTypes]}::text[])`;
     progress.start("retrieval data: positive events", Number(count?.count ?? 0));
     let read = 0;
     const data = await loadRetrievalData(context.db, { from: window.from, to: window.to }, {
+      positiveTypes: config.positives.eventTypes,
+      minRating: config.positives.minRating,
       onEvents: (total) => {
         progress.increment(total - read);
         read = total;
@@ -106,6 +180,7 @@ export async function twoTowerStep(context: StepContext): Promise<StepResult<Two
         seed: config.seed,
         validationDays: r.validationDays,
         fallbackValidationFraction: r.fallbackValidationFraction,
+        refitOnAllData: r.refitOnAllData,
         evaluation: { ks: r.evaluation.ks, maxUsers: r.evaluation.maxUsers, baselines: true },
       },
       { progress },
@@ -119,6 +194,7 @@ export async function twoTowerStep(context: StepContext): Promise<StepResult<Two
       skippedEvents: data.skippedEvents,
       dimensions: result.dimensions,
       split: result.split,
+      refit: result.refit,
       epochs: result.training.epochs.map((epoch) => ({ epoch: epoch.epoch, loss: epoch.loss, validationRecall: epoch.validationRecall, seconds: epoch.seconds })),
       interactionsPerSecond: result.training.interactionsPerSecond,
       report: result.evaluation.report,
@@ -198,7 +274,15 @@ export async function rankerStep(context: StepContext, trainingSet: StepResult<T
   const { config, progress } = context;
   const file = trainingSet.files[TRAINING_SET_FILE];
   if (!file) throw new Error(`training-set step ${trainingSet.dir} lacks ${TRAINING_SET_FILE}`);
-  const rankerConfig = { ...config.ranker, seed: config.seed, modelName };
+  // Sampled negatives carry their importance weight as 1 / propensity (sampledNegatives.ts): the
+  // inverse-propensity weighting is what applies it, so it is on for them whatever the config says.
+  const sampled = trainingSet.outputs.examples === "sampledNegatives";
+  const rankerConfig = {
+    ...config.ranker,
+    ...(sampled ? { ipsWeighting: { enabled: true, clip: Math.max(config.ranker.ipsWeighting.clip, 1 / Math.max(0.05, 1 - config.rankerExamples.popularShare)) } } : {}),
+    seed: config.seed,
+    modelName,
+  };
   const digest = stepDigest("ranker", { config: rankerConfig, trainingSet: file.sha256 });
   return runStep(context.workDir, "ranker", digest, async (dir) => {
     const rows = trainingSet.outputs.summary.examples;
