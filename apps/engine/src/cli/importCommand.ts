@@ -1,6 +1,8 @@
 // `cascade import …`: bulk loads from files, streamed, with progress and a summary.
 //   cascade import items|users|follows|events <file> [--format csv|jsonl]
-//   cascade import movielens <dir> [--id-prefix ml] [--likes-from 4]
+//   cascade import movielens <dir> [--id-prefix ml] [--likes-from 4]       (ML-100K, ML-1M, ML-latest, RecBole copies)
+//   cascade import recbole <dir|file.inter> [--id-prefix P] [--event-type click] [--user-field …]
+//   cascade import interactions <file> --user COL --item COL [--time COL] [--rating COL | --weight COL | --type COL] …
 //   cascade import generate-movielens <dir> [--format ml-1m|ml-latest] [--users N] [--items N] [--ratings N] [--seed S]
 // Re-running an import is safe: catalogue rows are upserts (unchanged rows rewrite nothing) and
 // events are keyed by event id. Exit status 2 when any row was rejected, so scripts notice.
@@ -10,12 +12,37 @@ import { importFile, type FileFormat } from "../import/importFile.ts";
 import { importEntities, type ImportEntity } from "../import/importEntities.ts";
 import { DEFAULT_EVENT_BATCH_SIZE, DEFAULT_MAX_REPORTED_REJECTIONS, type ImportSummary } from "../import/importRunner.ts";
 import { openImportSinks } from "../import/importSinks.ts";
-import { importMovieLens, type MovieLensFormat } from "../import/movieLens.ts";
+import { importMovieLens } from "../import/movieLens.ts";
+import { importInteractionLog, logFormats, type LogFormat } from "../import/interactionLog.ts";
+import { timeFormats, type TimeFormat } from "../import/interactions.ts";
+import { formatPositiveSpec, type PositiveSpec } from "../import/positiveSpec.ts";
+import { findRecBoleFiles, importRecBole } from "../import/recBole.ts";
+import { eventTypes, type EventType } from "@cascade/core";
 import { generateSyntheticMovieLens } from "../import/syntheticMovieLens.ts";
 import type { DatabaseRunner } from "./commandOptions.ts";
 import { createProgressReporter, type ProgressReporter } from "./progress.ts";
 
 type CommonOptions = { batchSize: number; showRejections: number; json?: boolean };
+
+type InteractionCommandOptions = {
+  format?: LogFormat;
+  user: string;
+  item: string;
+  time?: string;
+  timeFormat: TimeFormat;
+  type?: string;
+  eventType?: EventType;
+  rating?: string;
+  weight?: string;
+  idPrefix: string;
+  defaultTime?: Date;
+  itemsFile?: string;
+  itemIdCol?: string;
+  titleCol?: string;
+  categoryCol?: string;
+  genresCol?: string;
+  genreSeparator: string;
+};
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
@@ -55,6 +82,7 @@ export function formatImportSummary(summary: ImportSummary): string {
   const counts = [`read ${summary.read}`, `imported ${summary.imported}`];
   if (summary.created !== undefined) counts.push(`(created ${summary.created}, changed ${summary.updated}, unchanged ${summary.imported - summary.created - (summary.updated ?? 0)})`);
   counts.push(`duplicate ${summary.duplicates}`, `rejected ${summary.rejected}`);
+  if (summary.itemsCreated) counts.push(`items created for their events ${summary.itemsCreated}`);
   const rate = summary.seconds > 0 ? ` — ${Math.round(summary.read / summary.seconds)} rows/s` : "";
   const lines = [`${summary.entity} from ${summary.source}: ${counts.join(", ")} in ${summary.seconds.toFixed(1)} s${rate}`];
   for (const rejection of summary.rejections) lines.push(`  line ${rejection.line}: ${rejection.field}: ${rejection.reason}`);
@@ -66,6 +94,44 @@ function printSummaries(summaries: ImportSummary[], json: boolean | undefined): 
   process.stdout.write(json ? JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2) + "\n" : summaries.map(formatImportSummary).join(""));
   if (summaries.some((summary) => summary.rejected > 0)) process.exitCode = 2;
 }
+
+/** Multi-file imports: what was read, what counts as a positive by default, then the summaries. */
+function printDataSetImport(heading: string, positive: PositiveSpec, summaries: ImportSummary[], json: boolean | undefined): void {
+  if (json) {
+    process.stdout.write(JSON.stringify({ layout: heading, positive, summaries }, null, 2) + "\n");
+    if (summaries.some((summary) => summary.rejected > 0)) process.exitCode = 2;
+    return;
+  }
+  process.stdout.write(`${heading}\npositive by default: ${formatPositiveSpec(positive)}\n`);
+  printSummaries(summaries, false);
+}
+
+const ID_PREFIX = /^[A-Za-z0-9._:@-]{0,64}$/;
+
+function idPrefix(value: string): string {
+  // Ids must satisfy the API's entityId contract; a bad prefix would reject every row.
+  if (!ID_PREFIX.test(value)) throw new InvalidArgumentError("may contain only letters, digits and . _ : @ - (at most 64)");
+  return value;
+}
+
+function isoTime(value: string): Date {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new InvalidArgumentError("must be an ISO-8601 time");
+  return time;
+}
+
+async function withImportSinks<T>(withDatabase: DatabaseRunner, work: (sinks: Awaited<ReturnType<typeof openImportSinks>>["sinks"]) => Promise<T>): Promise<T> {
+  return withDatabase(async (databaseUrl) => {
+    const open = await openImportSinks(databaseUrl, pino({ level: "warn" }, pino.destination(2)));
+    try {
+      return await work(open.sinks);
+    } finally {
+      await open.close();
+    }
+  });
+}
+
+const eventTypeOption = (description: string) => new Option("--event-type <type>", description).choices(eventTypes);
 
 /** Adds `import` and its subcommands to the CLI; `withDatabase` runs work against the resolved database. */
 export function addImportCommand(program: Command, withDatabase: DatabaseRunner): void {
@@ -86,28 +152,112 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
   withCommonOptions(
     command
       .command("movielens <dir>")
-      .description("import MovieLens ratings and movies (ML-1M ratings.dat/movies.dat/users.dat or ML-latest ratings.csv/movies.csv)")
-      .option("--id-prefix <prefix>", 'prefix of item and user ids (ml → ml-movie-1, ml-user-1; "" keeps the numeric ids)', "ml")
+      .description("import MovieLens ratings, movies and users: ML-100K (u.data/u.item/u.user), ML-1M (ratings.dat/movies.dat/users.dat), ML-latest (ratings.csv/movies.csv) or RecBole atomic files")
+      .option("--id-prefix <prefix>", 'prefix of item and user ids (ml → ml-movie-1, ml-user-1; "" keeps the numeric ids)', idPrefix, "ml")
       .option("--likes-from <stars>", "also write a like event for each rating of at least this many stars", Number),
   ).action(async (dir: string, options: CommonOptions & { idPrefix: string; likesFrom?: number }) => {
     if (options.likesFrom !== undefined && !Number.isFinite(options.likesFrom)) throw new InvalidArgumentError("--likes-from must be a number");
-    // Ids must satisfy the API's entityId contract; a bad prefix would reject every row.
-    if (!/^[A-Za-z0-9._:@-]{0,64}$/.test(options.idPrefix)) throw new InvalidArgumentError("--id-prefix may contain only letters, digits and . _ : @ - (at most 64)");
-    const result = await withDatabase(async (databaseUrl) => {
-      const open = await openImportSinks(databaseUrl, pino({ level: "warn" }, pino.destination(2)));
-      try {
-        return await importMovieLens(dir, open.sinks, {
-          mapping: { idPrefix: options.idPrefix, likesFrom: options.likesFrom },
+    const result = await withImportSinks(withDatabase, (sinks) =>
+      importMovieLens(dir, sinks, {
+        mapping: { idPrefix: options.idPrefix, likesFrom: options.likesFrom },
+        eventBatchSize: options.batchSize,
+        maxReportedRejections: options.showRejections,
+        progress: createProgressReporter(),
+      }),
+    );
+    printDataSetImport(`MovieLens layout: ${result.layout.format}`, result.positive, result.summaries, options.json);
+  });
+
+  withCommonOptions(
+    command
+      .command("recbole <path>")
+      .description("import RecBole atomic files: <name>.inter (+ <name>.item, <name>.user) in a directory, or one .inter file")
+      .option("--id-prefix <prefix>", 'prefix of ids (P → P-item-<id>, P-user-<id>; default: the data set name; "" keeps the ids)', idPrefix)
+      .addOption(eventTypeOption("event type of interactions without a rating field (default click)"))
+      .option("--user-field <name>", "user field of the .inter file", "user_id")
+      .option("--item-field <name>", "item field of the .inter file", "item_id")
+      .option("--rating-field <name>", "rating field → rating events (default: rating, when present)")
+      .option("--weight-field <name>", "weight field (e.g. play counts) → context.weight")
+      .option("--time-field <name>", "time field, unix seconds (default: timestamp, when present)")
+      .option("--default-time <iso>", "time of the first row when there is no time field (one second per line after it)", isoTime),
+  ).action(
+    async (
+      path: string,
+      options: CommonOptions & { idPrefix?: string; eventType?: EventType; userField: string; itemField: string; ratingField?: string; weightField?: string; timeField?: string; defaultTime?: Date },
+    ) => {
+      const result = await withImportSinks(withDatabase, async (sinks) => {
+        const prefix = options.idPrefix ?? (await findRecBoleFiles(path)).name;
+        if (!ID_PREFIX.test(prefix)) throw new InvalidArgumentError(`the data set name "${prefix}" cannot prefix ids: pass --id-prefix`);
+        return importRecBole(path, sinks, {
+          idPrefix: prefix,
+          eventType: options.eventType,
+          fields: { user: options.userField, item: options.itemField, rating: options.ratingField, weight: options.weightField, time: options.timeField },
+          defaultTime: options.defaultTime,
           eventBatchSize: options.batchSize,
           maxReportedRejections: options.showRejections,
           progress: createProgressReporter(),
         });
-      } finally {
-        await open.close();
-      }
-    });
-    if (!options.json) process.stdout.write(`MovieLens layout: ${result.layout.format}\n`);
-    printSummaries(result.summaries, options.json);
+      });
+      printDataSetImport(`RecBole data set: ${result.files.name}`, result.positive, result.summaries, options.json);
+    },
+  );
+
+  withCommonOptions(
+    command
+      .command("interactions <file>")
+      .description("import an interaction log (CSV, TSV or JSONL) by column names; items it names are created when missing")
+      .addOption(new Option("--format <format>", "file format (default: from the extension)").choices(logFormats))
+      .requiredOption("--user <column>", "user id column")
+      .requiredOption("--item <column>", "item id column")
+      .option("--time <column>", "time column (without one: --default-time + one second per line)")
+      .addOption(new Option("--time-format <format>", "how the time column is written (auto: numbers are unix seconds, else ISO-8601)").choices(timeFormats).default("auto"))
+      .option("--type <column>", "event type column (click, like, watch, purchase, rating…)")
+      .addOption(eventTypeOption("event type of every row (default: rating with --rating, else click)"))
+      .option("--rating <column>", "rating column → value of rating events")
+      .option("--weight <column>", "weight column (e.g. play counts) → context.weight; also the value of watch/purchase events")
+      .option("--id-prefix <prefix>", 'prefix of ids (P → P-user-<id>, P-item-<id>; "" keeps the ids)', idPrefix, "")
+      .option("--default-time <iso>", "time of the first line when there is no time column", isoTime)
+      .option("--items-file <file>", "item metadata (CSV, TSV or JSONL), imported first")
+      .option("--item-id-col <column>", "item id column of the items file (default: --item)")
+      .option("--title-col <column>", "title column of the items file")
+      .option("--category-col <column>", "category column of the items file (default: the first genre)")
+      .option("--genres-col <column>", "genres column of the items file → tags")
+      .option("--genre-separator <text>", "between genres in the genres column", "|"),
+  ).action(async (file: string, options: CommonOptions & InteractionCommandOptions) => {
+    if (options.type && options.eventType) throw new InvalidArgumentError("pass either --type (a column) or --event-type (one type for all rows), not both");
+    const result = await withImportSinks(withDatabase, (sinks) =>
+      importInteractionLog(file, sinks, {
+        format: options.format,
+        columns: {
+          user: options.user,
+          item: options.item,
+          time: options.time,
+          timeFormat: options.timeFormat,
+          type: options.type,
+          eventType: options.eventType,
+          rating: options.rating,
+          weight: options.weight,
+        },
+        idPrefix: options.idPrefix,
+        defaultTime: options.defaultTime,
+        itemsFile: options.itemsFile
+          ? {
+              path: options.itemsFile,
+              columns: {
+                id: options.itemIdCol ?? options.item,
+                title: options.titleCol,
+                category: options.categoryCol,
+                genres: options.genresCol,
+                genreSeparator: options.genreSeparator,
+              },
+            }
+          : undefined,
+        eventBatchSize: options.batchSize,
+        maxReportedRejections: options.showRejections,
+        progress: createProgressReporter(),
+      }),
+    );
+    printDataSetImport(`interaction log: ${file}`, result.positive, result.summaries, options.json);
   });
 
   command
@@ -118,7 +268,7 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
     .option("--items <n>", "movies", positiveInteger, 3_706)
     .option("--ratings <n>", "ratings (approximately)", positiveInteger, 1_000_000)
     .option("--seed <n>", "random seed (same seed, same files)", nonNegativeInteger, 42)
-    .action(async (dir: string, options: { format: MovieLensFormat; users: number; items: number; ratings: number; seed: number }) => {
+    .action(async (dir: string, options: { format: "ml-1m" | "ml-latest"; users: number; items: number; ratings: number; seed: number }) => {
       const progress = createProgressReporter();
       progress.start("generate ratings", options.ratings);
       let reported = 0;

@@ -8,7 +8,27 @@ import { Transform } from "node:stream";
 import { parse } from "csv-parse";
 
 /** One record of a file: its fields, or why the line could not be read as a record at all. */
-export type FileRecord = { line: number; fields: Record<string, unknown> } | { line: number; problem: { field: string; reason: string } };
+export type RowProblem = { field: string; reason: string };
+export type FileRecord = { line: number; fields: Record<string, unknown> } | { line: number; problem: RowProblem };
+
+/**
+ * Records of a file → the rows they stand for: `map` gives zero or more rows per record (all on
+ * the record's line), or the record's problem. Problems read from the file pass through.
+ */
+export async function* mapRecords(
+  records: AsyncIterable<FileRecord>,
+  map: (fields: Record<string, unknown>, line: number) => Record<string, unknown>[] | RowProblem,
+): AsyncGenerator<FileRecord> {
+  for await (const record of records) {
+    if ("problem" in record) {
+      yield record;
+      continue;
+    }
+    const mapped = map(record.fields, record.line);
+    if (Array.isArray(mapped)) for (const fields of mapped) yield { line: record.line, fields };
+    else yield { line: record.line, problem: mapped };
+  }
+}
 
 export type ReadOptions = {
   /** Called with the size of each chunk read from disk. */
@@ -33,13 +53,15 @@ function openCounted(path: string, options: ReadOptions) {
  * CSV with a header row naming the columns. Quoted fields may contain the delimiter, quotes ("")
  * and line breaks. A row with the wrong number of cells is reported and skipped; the rest go on.
  */
-export async function* readCsvRecords(path: string, options: ReadOptions & { delimiter?: string } = {}): AsyncGenerator<FileRecord> {
+export async function* readCsvRecords(path: string, options: ReadOptions & { delimiter?: string; quoted?: boolean } = {}): AsyncGenerator<FileRecord> {
   const skipped: FileRecord[] = [];
   const parser = parse({
     columns: true,
     bom: true,
     info: true,
     delimiter: options.delimiter ?? ",",
+    // Tab-separated logs often hold bare quotes in names (no quoting convention): `quoted: false`.
+    quote: options.quoted === false ? false : '"',
     skip_empty_lines: true,
     skip_records_with_error: true,
     encoding: options.encoding ?? "utf8",

@@ -11,7 +11,7 @@ import { MAX_BATCH } from "@cascade/core";
 import { issuesFromZod } from "../server/errors.ts";
 import { findUnstorableStrings, timestampProblem } from "../server/storableValues.ts";
 import type { CatalogWriter } from "./catalogWriter.ts";
-import type { EventLogWriter } from "./eventLogWriter.ts";
+import type { EventLogWriter, MissingItemPolicy } from "./eventLogWriter.ts";
 import type { FileRecord } from "./fileRecords.ts";
 import { catalogRowContracts, catalogRowKey, type CatalogEntity, type ImportEntity } from "./importEntities.ts";
 
@@ -27,6 +27,8 @@ export type ImportSummary = {
   /** Catalogue rows only: new ids, and existing ones whose stored fields changed. */
   created?: number;
   updated?: number;
+  /** Events only, with `missingItems`: items created because an event named them. */
+  itemsCreated?: number;
   /** Events already in the event log or repeated in the file; catalogue rows replaced by a later row of the same id in the same batch. */
   duplicates: number;
   rejected: number;
@@ -41,6 +43,8 @@ export type ImportOptions = {
   /** Events per event-log statement (catalogue batches are always ≤ 1000, the API's limit). */
   eventBatchSize?: number;
   maxReportedRejections?: number;
+  /** Events only: create the items they name that the catalogue lacks (default: reject such events). */
+  missingItems?: MissingItemPolicy;
 };
 
 export const DEFAULT_EVENT_BATCH_SIZE = 5_000;
@@ -57,6 +61,7 @@ export async function importRows(
   const maxReported = options.maxReportedRejections ?? DEFAULT_MAX_REPORTED_REJECTIONS;
   const summary: ImportSummary = { entity, source, read: 0, imported: 0, duplicates: 0, rejected: 0, rejections: [], seconds: 0 };
   if (entity !== "events") Object.assign(summary, { created: 0, updated: 0 });
+  else if (options.missingItems) summary.itemsCreated = 0;
   const reject = (line: number, field: string, reason: string) => {
     summary.rejected += 1;
     if (summary.rejections.length < maxReported) summary.rejections.push({ line, field, reason });
@@ -72,8 +77,9 @@ export async function importRows(
   const writeBatch = async (batchRows: unknown[], batchLines: number[]) => {
     if (entity === "events") {
       if (!sinks.events) throw new Error("no event writer");
-      const result = await sinks.events.write(batchRows);
+      const result = await sinks.events.write(batchRows, options.missingItems);
       summary.imported += result.inserted;
+      if (summary.itemsCreated !== undefined) summary.itemsCreated += result.itemsCreated ?? 0;
       summary.duplicates += result.duplicates;
       for (const problem of result.rejected) reject(batchLines[problem.index]!, problem.field, problem.reason);
     } else {

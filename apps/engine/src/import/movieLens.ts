@@ -1,31 +1,45 @@
 // MovieLens-format rating data → Cascade's catalogue and event log.
 //
-// Two layouts are recognised in a directory:
+// Four layouts are recognised in a directory:
+// - "ml-100k" (MovieLens 100K): `u.data` user⇥item⇥rating⇥timestamp, `u.item`
+//   movie id|title|release date|video release date|IMDb URL|19 genre flags (0/1, in the order of
+//   ML100K_GENRES), optional `u.user` user id|age|gender|occupation|zip; ISO-8859-1, no header.
 // - "ml-1m" (MovieLens 1M/10M): `ratings.dat` UserID::MovieID::Rating::Timestamp,
 //   `movies.dat` MovieID::Title::Genres (genres `|`-separated), optional `users.dat`
 //   UserID::Gender::Age::Occupation::Zip-code; ISO-8859-1 text, no header.
 // - "ml-latest" (ml-latest, ml-latest-small, ml-25m, ml-32m): `ratings.csv`
 //   userId,movieId,rating,timestamp and `movies.csv` movieId,title,genres, with headers; titles
 //   may be quoted and contain commas. (tags.csv and links.csv are not read.)
+// - "recbole" (RecBole's atomic-file copies of MovieLens, recBole.ts): `<name>.inter`
+//   user_id⇥item_id⇥rating⇥timestamp, optional `<name>.item` (item_id, movie_title,
+//   release_year, class or genre: space-separated) and `<name>.user` (user_id, age, gender,
+//   occupation, zip_code); UTF-8, `field:type` header.
 //
-// Mapping (ids prefixed so a MovieLens catalogue can sit beside other data without collisions):
+// Mapping, the same for every layout, so the same data in another layout imports as the same rows
+// (ids prefixed so a MovieLens catalogue can sit beside other data without collisions):
 // - movie → item `<prefix>-movie-<MovieID>`: title as is, category = first genre ("unknown" when
-//   none is listed), tags = all genres, publishedAt = 1 January of the year in the title (1970
-//   when the title has none), attributes {source: "movielens", movieId, year};
-// - user → user `<prefix>-user-<UserID>` (attributes gender, age, occupation, zip from users.dat;
-//   users without users.dat are created by their events, as the API does);
+//   none is listed), tags = all genres, publishedAt = 1 January of the year in the title (else of
+//   the release year/date; 1970 when there is none), attributes {source: "movielens", movieId, year};
+// - user → user `<prefix>-user-<UserID>` (attributes gender, age, occupation, zip when the layout
+//   has a users file; otherwise users are created by their events, as the API does);
 // - rating → event type `rating`, value = stars, at the rating's timestamp, event id
 //   `<prefix>:rating:<UserID>:<MovieID>:<Timestamp>` — stable, so a re-import inserts nothing.
-// Positive interactions: the published-benchmark protocol (issue 4, item 8) counts a rating
-// ≥ MOVIELENS_POSITIVE_RATING as a positive; the data keep the rating itself, and evaluation
-// applies the threshold (`isPositiveRating`). `likesFrom` optionally also writes a `like` event
-// (id `<prefix>:like:…`) for such ratings, for trainers that only read implicit feedback.
-import { access } from "node:fs/promises";
-import { stat } from "node:fs/promises";
+// A rating of a movie missing from the movies file creates a placeholder item (category
+// "unknown") instead of being rejected.
+// Positive interactions: by default every rating (`defaultPositiveFor("movielens")`, the RecBole
+// protocol); the data keep the stars, so `rating>=4` (MOVIELENS_POSITIVE_RATING, what `cascade eval
+// --positive-rating` uses) can be applied later. `likesFrom` optionally also writes a `like`
+// event (id `<prefix>:like:…`) for ratings of at least that many stars, for trainers that only
+// read implicit feedback.
+import { access, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ProgressReporter } from "../cli/progress.ts";
-import { readCsvRecords, readSeparatedRecords, type FileRecord } from "./fileRecords.ts";
+import { mapRecords, readCsvRecords, readSeparatedRecords, type FileRecord } from "./fileRecords.ts";
 import { importRows, type ImportOptions, type ImportSinks, type ImportSummary } from "./importRunner.ts";
+import { createStageRunner } from "./importStages.ts";
+import { placeholderItem } from "./interactions.ts";
+import { defaultPositiveFor, type PositiveSpec } from "./positiveSpec.ts";
+import { findRecBoleFiles, readRecBoleHeader, readRecBoleRecords, type RecBoleField } from "./recBole.ts";
 
 export const MOVIELENS_POSITIVE_RATING = 4;
 
@@ -34,8 +48,32 @@ export function isPositiveRating(stars: number, threshold = MOVIELENS_POSITIVE_R
   return stars >= threshold;
 }
 
-export type MovieLensFormat = "ml-1m" | "ml-latest";
-export type MovieLensLayout = { format: MovieLensFormat; movies: string; ratings: string; users?: string };
+export type MovieLensFormat = "ml-100k" | "ml-1m" | "ml-latest" | "recbole";
+/** The files of a layout; `movies` is optional only in RecBole copies (an .inter without .item). */
+export type MovieLensLayout = { format: MovieLensFormat; movies?: string; ratings: string; users?: string };
+
+/** ML-100K's genre flags in u.item, in file order. */
+export const ML100K_GENRES = [
+  "unknown",
+  "Action",
+  "Adventure",
+  "Animation",
+  "Children's",
+  "Comedy",
+  "Crime",
+  "Documentary",
+  "Drama",
+  "Fantasy",
+  "Film-Noir",
+  "Horror",
+  "Musical",
+  "Mystery",
+  "Romance",
+  "Sci-Fi",
+  "Thriller",
+  "War",
+  "Western",
+] as const;
 
 export type MovieLensMapping = {
   /** Id prefix; "" keeps MovieLens's numeric ids as they are. */
@@ -48,7 +86,7 @@ export const DEFAULT_MOVIELENS_MAPPING: MovieLensMapping = { idPrefix: "ml" };
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 
-/** Which MovieLens layout `dir` holds; an error naming the files looked for when neither. */
+/** Which MovieLens layout `dir` holds; an error naming the files looked for when none. */
 export async function detectMovieLensLayout(dir: string): Promise<MovieLensLayout> {
   const at = (name: string) => join(dir, name);
   if (await exists(at("ratings.dat"))) {
@@ -59,7 +97,17 @@ export async function detectMovieLensLayout(dir: string): Promise<MovieLensLayou
     if (!(await exists(at("movies.csv")))) throw new Error(`${dir} has ratings.csv but no movies.csv`);
     return { format: "ml-latest", ratings: at("ratings.csv"), movies: at("movies.csv") };
   }
-  throw new Error(`${dir} holds no MovieLens data: expected ratings.dat + movies.dat (ML-1M) or ratings.csv + movies.csv (ML-latest)`);
+  if (await exists(at("u.data"))) {
+    if (!(await exists(at("u.item")))) throw new Error(`${dir} has u.data but no u.item`);
+    return { format: "ml-100k", ratings: at("u.data"), movies: at("u.item"), users: (await exists(at("u.user"))) ? at("u.user") : undefined };
+  }
+  if ((await readdir(dir)).some((name) => name.endsWith(".inter"))) {
+    const files = await findRecBoleFiles(dir);
+    return { format: "recbole", ratings: files.inter, movies: files.item, users: files.user };
+  }
+  throw new Error(
+    `${dir} holds no MovieLens data: expected u.data + u.item (ML-100K), ratings.dat + movies.dat (ML-1M), ratings.csv + movies.csv (ML-latest) or <name>.inter (+ .item, .user) RecBole atomic files`,
+  );
 }
 
 export function movieItemId(mapping: MovieLensMapping, movieId: string): string {
@@ -72,15 +120,20 @@ export function movieLensUserId(mapping: MovieLensMapping, userId: string): stri
 
 const TITLE_YEAR = /\((\d{4})(?:[–-]\d{0,4})?\)\s*$/;
 
-/** A movies file's fields {movieId, title, genres} → an item row of `PUT /v1/items`. */
+const RELEASE_YEAR = /(?:^|\D)(\d{4})$/;
+
+/**
+ * A movies file's fields {movieId, title, genres (`|`-separated), releaseYear?} → an item row of
+ * `PUT /v1/items`. The year in the title wins over `releaseYear` (a year, or a date ending in one).
+ */
 export function movieToItem(mapping: MovieLensMapping, fields: Record<string, unknown>): Record<string, unknown> {
   const movieId = String(fields.movieId ?? "").trim();
   const title = String(fields.title ?? "").trim();
   const genres = String(fields.genres ?? "")
     .split("|")
     .map((genre) => genre.trim())
-    .filter((genre) => genre !== "" && genre !== "(no genres listed)");
-  const year = TITLE_YEAR.exec(title)?.[1];
+    .filter((genre) => genre !== "" && genre !== "(no genres listed)" && genre !== "unknown");
+  const year = TITLE_YEAR.exec(title)?.[1] ?? RELEASE_YEAR.exec(String(fields.releaseYear ?? "").trim())?.[1];
   const attributes: Record<string, string | number> = { source: "movielens", movieId };
   if (year) attributes.year = Number(year);
   return {
@@ -114,7 +167,8 @@ export function ratingToEvents(mapping: MovieLensMapping, fields: Record<string,
   const rawRating = String(fields.rating ?? "").trim();
   const seconds = Number(rawTimestamp);
   const stars = Number(rawRating);
-  const timestamp = rawTimestamp !== "" && Number.isInteger(seconds) ? new Date(seconds * 1_000).toISOString() : rawTimestamp;
+  // RecBole stores timestamps as floats; a fraction of a second is kept to the millisecond.
+  const timestamp = rawTimestamp !== "" && Number.isFinite(seconds) ? new Date(Math.round(seconds * 1_000)).toISOString() : rawTimestamp;
   const value = rawRating !== "" && Number.isFinite(stars) ? stars : rawRating;
   const idPart = `${userId}:${movieId}:${rawTimestamp}`;
   const namespace = mapping.idPrefix === "" ? "ml" : mapping.idPrefix;
@@ -126,30 +180,84 @@ export function ratingToEvents(mapping: MovieLensMapping, fields: Record<string,
   return events;
 }
 
-const ML1M_ENCODING = "latin1";
+/** ML-100K and ML-1M are ISO-8859-1; RecBole's copies are UTF-8. */
+const LATIN1 = "latin1";
 
-function movieRecords(layout: MovieLensLayout, onBytes: (bytes: number) => void): AsyncGenerator<FileRecord> {
-  return layout.format === "ml-1m"
-    ? readSeparatedRecords(layout.movies, "::", ["movieId", "title", "genres"], { onBytes, encoding: ML1M_ENCODING })
-    : readCsvRecords(layout.movies, { onBytes });
+/** A u.item line's genre flags → the `|`-separated genre list of the other layouts. */
+export function ml100kGenres(fields: Record<string, unknown>): string {
+  return ML100K_GENRES.filter((genre) => String(fields[genre] ?? "").trim() === "1").join("|");
 }
 
-function ratingRecords(layout: MovieLensLayout, onBytes: (bytes: number) => void): AsyncGenerator<FileRecord> {
-  return layout.format === "ml-1m"
-    ? readSeparatedRecords(layout.ratings, "::", ["userId", "movieId", "rating", "timestamp"], { onBytes, encoding: ML1M_ENCODING })
-    : readCsvRecords(layout.ratings, { onBytes });
+/** RecBole field names → the names the MovieLens mapping reads (the same across layouts). */
+function fromRecBole(fields: Record<string, unknown>, names: Record<string, string>): Record<string, unknown> {
+  const renamed: Record<string, unknown> = {};
+  for (const [to, from] of Object.entries(names)) renamed[to] = fields[from];
+  return renamed;
 }
 
-async function* mapRecords(records: AsyncIterable<FileRecord>, map: (fields: Record<string, unknown>) => Record<string, unknown>[]): AsyncGenerator<FileRecord> {
-  for await (const record of records) {
-    if ("problem" in record) yield record;
-    else for (const fields of map(record.fields)) yield { line: record.line, fields };
+async function recBoleRecords(path: string, names: Record<string, string>, onBytes: (bytes: number) => void, convert?: (fields: Record<string, unknown>) => Record<string, unknown>) {
+  const header = await readRecBoleHeader(path);
+  const missing = Object.values(names).filter((name) => !header.some((field: RecBoleField) => field.name === name));
+  if (missing.length > 0) {
+    throw new Error(`${path} lacks the MovieLens field(s) ${missing.join(", ")} (has ${header.map((field) => field.name).join(", ")}); use \`cascade import recbole\` for other data sets`);
+  }
+  return mapRecords(readRecBoleRecords(path, header, { onBytes }), (fields) => [convert ? convert(fromRecBole(fields, names)) : fromRecBole(fields, names)]);
+}
+
+/** The genre field of a RecBole MovieLens .item file (ML-100K says class, ML-1M genre). */
+async function recBoleGenreField(path: string): Promise<string> {
+  const header = await readRecBoleHeader(path);
+  return ["class", "genre", "genres"].find((name) => header.some((field) => field.name === name)) ?? "class";
+}
+
+async function movieRecords(layout: MovieLensLayout, movies: string, onBytes: (bytes: number) => void): Promise<AsyncIterable<FileRecord>> {
+  switch (layout.format) {
+    case "ml-100k": {
+      const columns = ["movieId", "title", "releaseYear", "videoReleaseDate", "imdbUrl", ...ML100K_GENRES];
+      return mapRecords(readSeparatedRecords(movies, "|", columns, { onBytes, encoding: LATIN1 }), (fields) => [{ ...fields, genres: ml100kGenres(fields) }]);
+    }
+    case "ml-1m":
+      return readSeparatedRecords(movies, "::", ["movieId", "title", "genres"], { onBytes, encoding: LATIN1 });
+    case "ml-latest":
+      return readCsvRecords(movies, { onBytes });
+    case "recbole": {
+      const genres = await recBoleGenreField(movies);
+      return recBoleRecords(movies, { movieId: "item_id", title: "movie_title", releaseYear: "release_year", genres }, onBytes, (fields) => ({
+        ...fields,
+        genres: String(fields.genres ?? "").split(" ").join("|"),
+      }));
+    }
   }
 }
 
-export type MovieLensImport = { layout: MovieLensLayout; summaries: ImportSummary[] };
+async function userRecords(layout: MovieLensLayout, users: string, onBytes: (bytes: number) => void): Promise<AsyncIterable<FileRecord>> {
+  switch (layout.format) {
+    case "ml-100k":
+      return readSeparatedRecords(users, "|", ["userId", "age", "gender", "occupation", "zip"], { onBytes, encoding: LATIN1 });
+    case "recbole":
+      return recBoleRecords(users, { userId: "user_id", age: "age", gender: "gender", occupation: "occupation", zip: "zip_code" }, onBytes);
+    default:
+      return readSeparatedRecords(users, "::", ["userId", "gender", "age", "occupation", "zip"], { onBytes, encoding: LATIN1 });
+  }
+}
 
-/** Movies, then users (ML-1M's users.dat, when present), then ratings; each a stage with progress. */
+async function ratingRecords(layout: MovieLensLayout, onBytes: (bytes: number) => void): Promise<AsyncIterable<FileRecord>> {
+  const columns = ["userId", "movieId", "rating", "timestamp"];
+  switch (layout.format) {
+    case "ml-100k":
+      return readSeparatedRecords(layout.ratings, "\t", columns, { onBytes, encoding: LATIN1 });
+    case "ml-1m":
+      return readSeparatedRecords(layout.ratings, "::", columns, { onBytes, encoding: LATIN1 });
+    case "ml-latest":
+      return readCsvRecords(layout.ratings, { onBytes });
+    case "recbole":
+      return recBoleRecords(layout.ratings, { userId: "user_id", movieId: "item_id", rating: "rating", timestamp: "timestamp" }, onBytes);
+  }
+}
+
+export type MovieLensImport = { layout: MovieLensLayout; positive: PositiveSpec; summaries: ImportSummary[] };
+
+/** Movies, then users (when the layout has a users file), then ratings; each a stage with progress. */
 export async function importMovieLens(
   dir: string,
   sinks: ImportSinks,
@@ -157,33 +265,24 @@ export async function importMovieLens(
 ): Promise<MovieLensImport> {
   const layout = await detectMovieLensLayout(dir);
   const mapping = options.mapping ?? DEFAULT_MOVIELENS_MAPPING;
-  const summaries: ImportSummary[] = [];
-  const stage = async (label: string, path: string, run: (onBytes: (bytes: number) => void) => Promise<ImportSummary>) => {
-    options.progress.start(`import ${label} (bytes)`, (await stat(path)).size);
-    try {
-      summaries.push(await run((bytes) => options.progress.increment(bytes)));
-    } finally {
-      options.progress.stop();
-    }
-  };
-  await stage("movies", layout.movies, (onBytes) =>
-    importRows("items", layout.movies, mapRecords(movieRecords(layout, onBytes), (fields) => [movieToItem(mapping, fields)]), sinks, options),
-  );
-  const users = layout.users;
-  if (users) {
-    const columns = ["userId", "gender", "age", "occupation", "zip"];
-    await stage("users", users, (onBytes) =>
-      importRows(
-        "users",
-        users,
-        mapRecords(readSeparatedRecords(users, "::", columns, { onBytes, encoding: ML1M_ENCODING }), (fields) => [movieLensUserToUser(mapping, fields)]),
-        sinks,
-        options,
-      ),
+  const stages = createStageRunner(options.progress);
+  const movies = layout.movies;
+  if (movies) {
+    await stages.run("movies", movies, async (onBytes) =>
+      importRows("items", movies, mapRecords(await movieRecords(layout, movies, onBytes), (fields) => [movieToItem(mapping, fields)]), sinks, options),
     );
   }
-  await stage("ratings", layout.ratings, (onBytes) =>
-    importRows("events", layout.ratings, mapRecords(ratingRecords(layout, onBytes), (fields) => ratingToEvents(mapping, fields)), sinks, options),
+  const users = layout.users;
+  if (users) {
+    await stages.run("users", users, async (onBytes) =>
+      importRows("users", users, mapRecords(await userRecords(layout, users, onBytes), (fields) => [movieLensUserToUser(mapping, fields)]), sinks, options),
+    );
+  }
+  await stages.run("ratings", layout.ratings, async (onBytes) =>
+    importRows("events", layout.ratings, mapRecords(await ratingRecords(layout, onBytes), (fields) => ratingToEvents(mapping, fields)), sinks, {
+      ...options,
+      missingItems: { placeholder: (itemId, firstSeenAt) => placeholderItem(itemId, firstSeenAt, "movielens") },
+    }),
   );
-  return { layout, summaries };
+  return { layout, positive: defaultPositiveFor("movielens"), summaries: stages.summaries };
 }

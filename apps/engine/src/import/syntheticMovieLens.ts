@@ -25,6 +25,9 @@ import { join } from "node:path";
 import { createRandom, deriveSeed, type Random } from "../demo/random.ts";
 import type { MovieLensFormat } from "./movieLens.ts";
 
+/** The layouts the generator writes. */
+export type SyntheticMovieLensFormat = Extract<MovieLensFormat, "ml-1m" | "ml-latest">;
+
 export const MOVIELENS_GENRES = [
   "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
   "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
@@ -32,7 +35,7 @@ export const MOVIELENS_GENRES = [
 
 export type SyntheticMovieLensOptions = {
   dir: string;
-  format: MovieLensFormat;
+  format: SyntheticMovieLensFormat;
   users: number;
   items: number;
   ratings: number;
@@ -45,7 +48,7 @@ export type SyntheticMovieLensOptions = {
   onRatings?: (written: number) => void;
 };
 
-export type SyntheticMovieLensResult = { format: MovieLensFormat; files: string[]; users: number; items: number; ratings: number };
+export type SyntheticMovieLensResult = { format: SyntheticMovieLensFormat; files: string[]; users: number; items: number; ratings: number };
 
 const SUB_STREAM = { items: 1, genres: 2, users: 3, userRatings: 4 } as const;
 const FIRST_TIMESTAMP = 956_703_932; // ML-1M's first rating (2000-04-25)
