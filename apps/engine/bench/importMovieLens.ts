@@ -21,8 +21,8 @@ import pg from "pg";
 import { silentProgress } from "../src/cli/progress.ts";
 import { readSeparatedRecords } from "../src/import/fileRecords.ts";
 import { openImportSinks } from "../src/import/importSinks.ts";
-import { importMovieLens, type MovieLensFormat } from "../src/import/movieLens.ts";
-import { generateSyntheticMovieLens } from "../src/import/syntheticMovieLens.ts";
+import { importMovieLens } from "../src/import/movieLens.ts";
+import { generateSyntheticMovieLens, type SyntheticMovieLensFormat } from "../src/import/syntheticMovieLens.ts";
 
 const { values } = parseArgs({
   options: {
@@ -126,7 +126,7 @@ try {
   const generateStarted = performance.now();
   const generated = await generateSyntheticMovieLens({
     dir,
-    format: values.format as MovieLensFormat,
+    format: values.format as SyntheticMovieLensFormat,
     users: Number(values.users),
     items: Number(values.items),
     ratings: Number(values.ratings),
