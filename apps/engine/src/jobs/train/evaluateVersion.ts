@@ -1,7 +1,8 @@
 // `cascade eval --protocol time`: re-evaluates a registered version on the data as it is now.
 // The test period is what happened after the version's training window (a true holdout); when
-// nothing has happened since, it is the training run's own validation period (the shipped models
-// were fitted on the data before it, so that is still out of sample). Baselines are fitted on the
+// nothing has happened since, it is the training run's own validation period — only for a model
+// fitted on the data before it (a two-tower refitted on all data is refused: that would be
+// in-sample; the ranker is never refitted). Baselines are fitted on the
 // data before the test period and scored on the same rows with the same metrics.
 //   two_tower: two-tower (ids mapped between the model's vocabulary and today's data; items new
 //              since training cannot be retrieved) vs popularity and co-occurrence
@@ -29,7 +30,7 @@ import { TRAINING_SET_FILE, planRankerExamples, trainingSetStep } from "./trainS
 
 export type VersionEvaluation = { version: ModelVersion; report: EvaluationReport; testPeriod: { from: string; to: string; rule: "after-window" | "training-validation" } };
 
-const storedSplit = z.object({ split: z.object({ atMs: z.number() }).optional(), ranker: z.object({ ndcgK: z.number().optional(), ipsWeighting: z.object({ clip: z.number() }).optional() }).optional() });
+const storedSplit = z.object({ split: z.object({ atMs: z.number() }).optional(), refit: z.object({ interactions: z.number() }).nullish(), ranker: z.object({ ndcgK: z.number().optional(), ipsWeighting: z.object({ clip: z.number() }).optional() }).optional() });
 const rankerSplit = z.object({ split: z.object({ validationFrom: z.string() }) });
 
 async function newestEventTime(db: Database): Promise<Date> {
@@ -60,6 +61,12 @@ export async function evaluateTwoTowerVersion(
   if (after === 0) {
     const stored = storedSplit.safeParse(version.config);
     if (!stored.success || !stored.data.split) throw new Error(`model ${version.id}: no interactions after its training window and no stored validation split to fall back on`);
+    // A refitted model was trained on its validation period too: scoring it there would be in-sample.
+    if (stored.data.refit) {
+      throw new Error(
+        `model ${version.id} was refitted on every interaction of its window, and nothing has happened since ${window.to.toISOString()}: there is no out-of-sample period to evaluate it on yet (its held-out metrics are stored with the version: cascade models list)`,
+      );
+    }
     splitAtMs = stored.data.split.atMs;
     rule = "training-validation";
   }

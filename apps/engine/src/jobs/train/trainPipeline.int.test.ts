@@ -145,11 +145,17 @@ describe("runTrainPipeline", () => {
 
   it("cascade eval (time protocol) re-evaluates the registered versions on the same split as training", async () => {
     const config = parseTrainConfig(TINY);
-    const retrieval = await evaluateTwoTowerVersion(db, first.twoTower!.version, { ks: config.retrieval.evaluation.ks, maxUsers: config.retrieval.evaluation.maxUsers });
+    // The shipped two-tower was refitted on the validation period too: re-scoring it there would be in-sample.
+    await expect(evaluateTwoTowerVersion(db, first.twoTower!.version, {})).rejects.toThrow(/refitted on every interaction.*no out-of-sample period/);
+    const heldOut = await run({ ...TINY, retrieval: { ...TINY.retrieval, refitOnAllData: false } });
+    expect((heldOut.twoTower!.version.config as { refit: unknown }).refit).toBeNull();
+    const retrieval = await evaluateTwoTowerVersion(db, heldOut.twoTower!.version, { ks: config.retrieval.evaluation.ks, maxUsers: config.retrieval.evaluation.maxUsers });
     // No events after the window: the test period is the run's own validation period, so the
     // re-evaluation must reproduce the stored metrics (ids mapped back through the vocabulary).
     expect(retrieval.testPeriod.rule).toBe("training-validation");
-    const stored = (first.twoTower!.version.metrics as { retrieval: Record<string, number> }).retrieval;
+    const stored = (heldOut.twoTower!.version.metrics as { retrieval: Record<string, number> }).retrieval;
+    // The refit changes the shipped model, never the reported (held-out) metrics.
+    expect(stored).toEqual((first.twoTower!.version.metrics as { retrieval: Record<string, number> }).retrieval);
     const row = retrieval.report.rows.find((entry) => entry.name === "twoTower")!;
     for (const [column, value] of Object.entries(stored)) expect(row.values[retrieval.report.columns.indexOf(column)]).toBeCloseTo(value, 9);
     expect(retrieval.report.rows.map((entry) => entry.name)).toEqual(["twoTower", "popularity", "coOccurrence"]);
@@ -164,9 +170,10 @@ describe("runTrainPipeline", () => {
   it("a corrupt cached step output is rebuilt instead of reused", async () => {
     const cached = join(dataDir, "train", `training-set-${first.steps[0]!.digest.slice(0, 16)}`, TRAINING_SET_FILE);
     writeFileSync(cached, "not parquet");
+    const twoTowers = await db.modelVersion.count({ where: { kind: "two_tower" } });
     const rebuilt = await run(TINY);
     expect(stepsReused(rebuilt)["training-set"]).toBe(false);
     expect(stepsReused(rebuilt)["two-tower"]).toBe(true);
-    expect(await db.modelVersion.count({ where: { kind: "two_tower" } })).toBe(1);
+    expect(await db.modelVersion.count({ where: { kind: "two_tower" } })).toBe(twoTowers);
   });
 });
