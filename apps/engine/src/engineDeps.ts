@@ -1,6 +1,7 @@
 // Everything the HTTP app needs from the outside, built by the boot code (or a test) and passed to
 // `buildApp`. The app never opens or closes these: whoever created them closes them after
 // `app.close()`.
+import type { OnlineFeaturesHealth, TrainingHealth } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
 import type { EventDeduplicator } from "./events/eventDeduplicator.ts";
@@ -15,6 +16,12 @@ export type EngineInfo = {
   version: string;
   databaseMode: "embedded" | "external";
   storeMode: "memory" | "redis";
+};
+
+/** Progress of what `cascade start` does in the background, for /v1/health (boot/ fills it). */
+export type StartupStatus = {
+  onlineFeatures(): OnlineFeaturesHealth;
+  training(): TrainingHealth;
 };
 
 export type EngineDeps = {
@@ -46,6 +53,8 @@ export type EngineDeps = {
   dataDir?: string;
   /** Largest accepted body of `POST /v1/admin/models/external-rankers` (base64 ONNX), bytes; default 64 MiB. */
   modelUploadLimitBytes?: number;
+  /** Start-up progress (online feature warm-up, background training). Omitted → features "live", training "idle". */
+  startup?: StartupStatus;
   /** Funnel knobs (rule-set LISTEN connection, refresh intervals); omitted → polling and defaults. */
   serving?: ServingOptions;
 };

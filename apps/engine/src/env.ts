@@ -45,6 +45,12 @@ export const engineEnvSchema = z.object({
   CASCADE_CONSUMER_MAX_DELIVERIES: z.coerce.number().int().min(2).max(1_000).default(5),
   /** How long the online feature writer's per-entity ledgers remember applied event ids, ms (1 min … 7 days): redeliveries later than this count again. */
   CASCADE_FEATURE_LEDGER_RETENTION_MS: z.coerce.number().int().min(60_000).max(7 * 86_400_000).default(48 * 3_600_000),
+  /**
+   * Embedded mode: how often the in-process online store is snapshotted to CASCADE_DATA_DIR/online-store
+   * (also at shutdown), so a restart replays only the events after the snapshot; 0 = no snapshots
+   * (every start rebuilds online features from the whole event log).
+   */
+  CASCADE_ONLINE_SNAPSHOT_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   /** Where the event stream's consumers run with Redis: a worker thread of their own (default) or the HTTP thread ("inline"). */
   CASCADE_EVENT_CONSUMERS: z.enum(["thread", "inline"]).default("thread"),
 });

@@ -3,14 +3,21 @@
 // ranker) without a manual `cascade train --promote`. Training is CPU-heavy and synchronous, so it
 // runs as a child process (`cascade train`) rather than on the engine's event loop; the engine
 // keeps serving (popularity and the other sources) meanwhile and hot-swaps the promoted versions
-// when the registry's NOTIFY arrives.
+// when the registry's NOTIFY arrives. Its progress (parsed from the child's stderr lines,
+// trainingProgress.ts) is in /v1/health's `training`, and each finished step is logged.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { DEMO_API_KEY, parseApiKeyPrefix } from "@cascade/core";
 import { repoRoot, type Database } from "@cascade/db";
 import type { Logger } from "pino";
+import type { TrainingProgress } from "./trainingProgress.ts";
 
-export type DemoTraining = { stop(): Promise<void> };
+export type DemoTraining = {
+  stop(): Promise<void>;
+  /** Resolves when the child exits: true when the models were trained and promoted. */
+  finished: Promise<boolean>;
+};
 
 /**
  * True when this database holds the demo world and no model was ever registered: the first start
@@ -23,29 +30,50 @@ export async function wantsDemoTraining(db: Database): Promise<boolean> {
   return demoKey !== null && models === 0;
 }
 
-export function startDemoTraining(options: { databaseUrl: string; dataDir: string; logger: Logger }): DemoTraining {
-  const { logger } = options;
+export function startDemoTraining(options: { databaseUrl: string; dataDir: string; logger: Logger; progress: TrainingProgress }): DemoTraining {
+  const { logger, progress } = options;
   const cli = join(repoRoot, "apps", "engine", "src", "cli.ts");
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", cli, "train", "--promote", "--json"], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, DATABASE_URL: options.databaseUrl, CASCADE_DATA_DIR: options.dataDir, LOG_LEVEL: "warn" },
   });
+  progress.started();
   logger.info({ pid: child.pid }, "training the first demo models in the background (cascade train --promote); recommendations improve when they are promoted");
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4_000);
   });
-  child.stderr?.on("data", (chunk: Buffer) => logger.debug({ component: "demo training" }, chunk.toString().trim()));
+  let lastStep = progress.currentStep();
+  if (child.stderr) {
+    createInterface({ input: child.stderr, crlfDelay: Infinity }).on("line", (line) => {
+      output = (output + line + "\n").slice(-4_000);
+      progress.line(line);
+      logger.debug({ component: "demo training" }, line);
+      const step = progress.currentStep();
+      if (step !== lastStep) {
+        logger.info({ finished: lastStep, next: step, progress: progress.health().progress }, `background training: ${lastStep} done`);
+        lastStep = step;
+      }
+    });
+  }
   let stopping = false;
-  const exited = new Promise<void>((resolve) => {
+  const exited = new Promise<boolean>((resolve) => {
     child.once("exit", (code, signal) => {
-      if (code === 0) logger.info("demo models trained and promoted; the engine hot-swaps them now");
-      else if (!stopping) logger.warn({ code, signal, output: output.slice(-1_000) }, "background demo training failed; run `cascade train --promote` to retry");
-      resolve();
+      if (code === 0) {
+        progress.finished({ ok: true });
+        logger.info("demo models trained and promoted; the engine hot-swaps them now");
+      } else if (stopping) {
+        progress.finished({ ok: false, detail: "stopped with the engine; the next start resumes it (finished steps are reused)" });
+      } else {
+        progress.finished({ ok: false, detail: `exited with ${signal ?? `code ${code}`}; run \`cascade train --promote\` to retry` });
+        logger.warn({ code, signal, output: output.slice(-1_000) }, "background demo training failed; run `cascade train --promote` to retry");
+      }
+      resolve(code === 0);
     });
   });
   return {
+    finished: exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       stopping = true;

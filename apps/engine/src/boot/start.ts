@@ -1,17 +1,16 @@
 // `cascade start`: the whole platform on one machine. Database (external or embedded) → migrations
-// → demo data if empty → online store (Redis or in-process) → engine HTTP → console. Ctrl-C (or
-// SIGTERM) stops everything in reverse order, including the embedded PostgreSQL.
+// → demo data if empty → online store (Redis or in-process; the in-process one loaded from its
+// snapshot) → engine HTTP → console. Ctrl-C (or SIGTERM) stops everything in reverse order,
+// including the embedded PostgreSQL.
 import { createPrismaClient } from "@cascade/db";
-import { DEMO_API_KEY, DEMO_CONSOLE_EMAIL, DEMO_CONSOLE_PASSWORD } from "@cascade/core";
 import type { EngineEnv } from "../env.ts";
 import { ENGINE_VERSION } from "../version.ts";
 import { buildApp } from "../server/app.ts";
-import { createOnlineStore } from "../stores/index.ts";
+import { createMemoryOnlineStore, createOnlineStore } from "../stores/index.ts";
 import { createEventDeduplicator, createEventStream, startEventPipeline, startEventPipelineThread } from "../events/index.ts";
 import { syncFeatureDefinitions } from "../features/featureSync.ts";
 import { useItemCategoriesFrom } from "../features/itemCategories.ts";
 import { featureStatus } from "../features/featureStatus.ts";
-import { backfillOnlineFeatures } from "../jobs/backfillOnlineFeatures.ts";
 import { isDatabaseEmpty, seedDemo } from "../demo/loadDemo.ts";
 import { startDemoTraining, wantsDemoTraining } from "./demoTraining.ts";
 import { createProgressReporter } from "../cli/progress.ts";
@@ -21,6 +20,10 @@ import { buildConsole, startConsole, type ConsoleProcess } from "./consoleProces
 import { provisionConsoleApiKey } from "./consoleApiKey.ts";
 import { ActiveModels } from "../models/activeModels.ts";
 import { createEngineMetrics } from "../server/metrics/engineMetrics.ts";
+import { OnlineFeatureWarmup } from "./onlineFeatureWarmup.ts";
+import { TrainingProgress } from "./trainingProgress.ts";
+import { findDemoCredentials } from "./demoCredentials.ts";
+import { formatStartBanner } from "./startBanner.ts";
 
 const FEATURE_STATUS_INTERVAL_MS = 60_000;
 
@@ -90,23 +93,32 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
 
     const db = createPrismaClient(database.url);
     stack.push({ name: "prisma", stop: () => db.$disconnect() });
-    const store = await createOnlineStore({ redisUrl: env.REDIS_URL, logger });
+    const memoryStore = env.REDIS_URL ? null : createMemoryOnlineStore();
+    const store = memoryStore ?? (await createOnlineStore({ redisUrl: env.REDIS_URL, logger }));
     stack.push({ name: "online store", stop: () => store.close() });
     const featureSync = await syncFeatureDefinitions(db);
     logger.debug({ featureSync }, "feature definitions synced");
     const itemCategories = useItemCategoriesFrom(db);
-    // The in-process store starts empty on every start, and demo events loaded by COPY never
-    // passed through the stream: rebuild online features from the event log, in the background,
-    // through the same writer the stream uses (idempotent per event, so events arriving meanwhile
-    // are not counted twice).
-    if (!env.REDIS_URL || seededNow) {
-      const began = Date.now();
-      logger.info("rebuilding online features from the event log (background)");
-      // Small pages keep each synchronous slice of work short, so requests interleave with it.
-      void backfillOnlineFeatures(db, store, { to: new Date(), itemCategories, pageSize: 250 })
-        .then((result) => logger.info({ ...result, seconds: (Date.now() - began) / 1000 }, "online features rebuilt"))
-        .catch((error: unknown) => logger.warn({ err: error }, "online feature rebuild stopped"));
-    }
+    // The in-process store is loaded from its snapshot (else empty), and demo events loaded by COPY
+    // never passed through the stream: replay the event log after the snapshot (or all of it), in
+    // the background, through the same writer the stream uses (idempotent per event, so events
+    // arriving meanwhile are not counted twice). Health says "warming" until it is done.
+    const onlineFeatures = new OnlineFeatureWarmup({
+      db,
+      store,
+      memoryStore,
+      dataDir: env.CASCADE_DATA_DIR,
+      snapshotIntervalMs: env.CASCADE_ONLINE_SNAPSHOT_INTERVAL_MS,
+      ledgerRetentionMs: env.CASCADE_FEATURE_LEDGER_RETENTION_MS,
+      rebuildRedis: seededNow,
+      itemCategories,
+      logger,
+    });
+    // Unwinds after the event pipeline stopped and before the store closes: the last snapshot.
+    stack.push({ name: "online feature snapshots", stop: () => onlineFeatures.stop() });
+    await onlineFeatures.loadSnapshot();
+    void onlineFeatures.warmUp();
+    const trainingProgress = new TrainingProgress();
     // Freshness and sampled coverage per feature, persisted for the console's Features page.
     const measureFeatures = () =>
       featureStatus(db, store, { persist: true }).catch((error: unknown) => logger.warn({ err: error }, "feature status measurement failed"));
@@ -157,6 +169,7 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
       servedFeatureSampleRate: env.CASCADE_SERVED_FEATURE_SAMPLE_RATE,
       metrics,
       activeModels,
+      startup: { onlineFeatures: () => onlineFeatures.health(), training: () => trainingProgress.health() },
       serving: { databaseUrl: database.url },
       dataDir: env.CASCADE_DATA_DIR,
       modelUploadLimitBytes: env.CASCADE_MODEL_UPLOAD_LIMIT,
@@ -181,34 +194,33 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
     }
 
     if (env.CASCADE_DEMO && env.CASCADE_DEMO_TRAIN && (await wantsDemoTraining(db))) {
-      const training = startDemoTraining({ databaseUrl: database.url, dataDir: env.CASCADE_DATA_DIR, logger });
+      const training = startDemoTraining({ databaseUrl: database.url, dataDir: env.CASCADE_DATA_DIR, logger, progress: trainingProgress });
       stack.push({ name: "demo training", stop: training.stop });
+      void training.finished.then((ok) => {
+        if (stopping) return;
+        const took = Math.round((Date.now() - Date.parse(trainingProgress.health().startedAt ?? "")) / 1000);
+        process.stdout.write(
+          ok
+            ? `\n  Background training finished in ${took} s: models promoted; the engine serves them now (${engineUrl}/v1/health)\n\n`
+            : `\n  Background training failed after ${took} s (see the log); run \`cascade train --promote\` to retry\n\n`,
+        );
+      });
     }
 
-    printBanner({ engineUrl, consoleUrl: consoleProcess?.url ?? null, databaseMode: database.mode, storeMode: env.REDIS_URL ? "redis" : "memory" });
+    process.stdout.write(
+      formatStartBanner({
+        engineUrl,
+        consoleUrl: consoleProcess?.url ?? null,
+        databaseMode: database.mode,
+        storeMode: env.REDIS_URL ? "redis" : "memory",
+        models: activeModels.status(),
+        onlineFeatures: onlineFeatures.health(),
+        training: trainingProgress.health(),
+        demo: await findDemoCredentials(db),
+      }),
+    );
   } catch (error) {
     logger.fatal({ err: error }, "start failed");
     await shutdown("start failed", 1);
   }
-}
-
-function printBanner(info: { engineUrl: string; consoleUrl: string | null; databaseMode: string; storeMode: string }): void {
-  const lines = [
-    "",
-    "  Cascade is running",
-    `    engine   ${info.engineUrl}   (health: ${info.engineUrl}/v1/health)`,
-    info.consoleUrl ? `    console  ${info.consoleUrl}` : "    console  disabled (CASCADE_CONSOLE=false)",
-    `    storage  PostgreSQL ${info.databaseMode}, online store ${info.storeMode}`,
-    "",
-    `  Demo console login   ${DEMO_CONSOLE_EMAIL} / ${DEMO_CONSOLE_PASSWORD}`,
-    `  Demo API key         ${DEMO_API_KEY}`,
-    "  (demo credentials exist only in demo data; revoke them on any networked deployment)",
-    "",
-    `  Try: curl -s -X POST ${info.engineUrl}/v1/recommendations -H 'authorization: Bearer ${DEMO_API_KEY}' \\`,
-    `         -H 'content-type: application/json' -d '{"userId":"user-00001","count":5}'`,
-    "",
-    "  Ctrl-C stops everything.",
-    "",
-  ];
-  process.stdout.write(lines.join("\n") + "\n");
 }

@@ -5,7 +5,7 @@ import type { OnlineStore } from "./onlineStore.ts";
 import { createRedisOnlineStore } from "./redisOnlineStore.ts";
 
 export * from "./onlineStore.ts";
-export { createMemoryOnlineStore, type MemoryOnlineStoreOptions } from "./memoryOnlineStore.ts";
+export { createMemoryOnlineStore, type MemoryOnlineStore, type MemoryOnlineStoreOptions, type StoredEntry } from "./memoryOnlineStore.ts";
 export { createRedisOnlineStore, type RedisOnlineStoreOptions } from "./redisOnlineStore.ts";
 
 /**

@@ -38,11 +38,31 @@ export type MemoryOnlineStoreOptions = {
   sweepIntervalMs?: number;
 };
 
-export function createMemoryOnlineStore(options: MemoryOnlineStoreOptions = {}): OnlineStore {
-  return new MemoryOnlineStore(options);
+/** One key of the store as plain data, for snapshots (stores/onlineStoreSnapshot.ts). */
+export type StoredEntry = { key: string; expiresAt: number | null } & (
+  | { kind: "hash"; fields: [string, number][] }
+  | { kind: "sortedSet"; scores: [string, number][] }
+  | { kind: "list"; values: string[] }
+);
+
+/** The in-process store, plus what persisting it needs. */
+export interface MemoryOnlineStore extends OnlineStore {
+  /**
+   * Every live key, copied, one by one. Consume it without awaiting in between: the store changes
+   * only between synchronous steps, so one uninterrupted loop sees a single point in time.
+   */
+  exportEntries(): Generator<StoredEntry>;
+  /** Replaces the whole contents (expired entries are dropped). */
+  importEntries(entries: Iterable<StoredEntry>): void;
+  /** Live keys right now. */
+  size(): number;
 }
 
-class MemoryOnlineStore implements OnlineStore {
+export function createMemoryOnlineStore(options: MemoryOnlineStoreOptions = {}): MemoryOnlineStore {
+  return new InProcessOnlineStore(options);
+}
+
+class InProcessOnlineStore implements MemoryOnlineStore {
   private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -219,6 +239,52 @@ class MemoryOnlineStore implements OnlineStore {
       }
     }
     return removed;
+  }
+
+  *exportEntries(): Generator<StoredEntry> {
+    this.assertOpen();
+    const now = this.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt !== null && entry.expiresAt <= now) continue;
+      const { expiresAt } = entry;
+      switch (entry.kind) {
+        case "hash":
+          yield { key, expiresAt, kind: "hash", fields: [...entry.fields] };
+          break;
+        case "sortedSet":
+          yield { key, expiresAt, kind: "sortedSet", scores: [...entry.scores] };
+          break;
+        case "list":
+          yield { key, expiresAt, kind: "list", values: [...entry.values] };
+          break;
+      }
+    }
+  }
+
+  importEntries(entries: Iterable<StoredEntry>): void {
+    this.assertOpen();
+    this.entries.clear();
+    const now = this.now();
+    for (const stored of entries) {
+      if (stored.expiresAt !== null && stored.expiresAt <= now) continue;
+      const { expiresAt } = stored;
+      switch (stored.kind) {
+        case "hash":
+          this.entries.set(stored.key, { kind: "hash", fields: new Map(stored.fields), expiresAt });
+          break;
+        case "sortedSet":
+          this.entries.set(stored.key, { kind: "sortedSet", scores: new Map(stored.scores), expiresAt });
+          break;
+        case "list":
+          this.entries.set(stored.key, { kind: "list", values: [...stored.values], expiresAt });
+          break;
+      }
+    }
+  }
+
+  size(): number {
+    this.sweepExpired();
+    return this.entries.size;
   }
 
   private applyUpdate(update: EntityUpdate): UpdateOutcome {

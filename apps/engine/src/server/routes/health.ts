@@ -6,27 +6,47 @@
 // No model is trained before the first training run, and recommendations then come from the
 // popularity ranking: that is expected, so the model reports "down" (honestly: no model serves)
 // without lowering the overall status.
+// onlineFeatures: the start-up warm-up (snapshot load / replay of the event log); training: the
+// first start's background training; serving: per surface, the enabled sources and whether each
+// can serve, and the ranking (healthServing.ts).
 // Overall: "down" and HTTP 503 when the database is down (nothing works without it); "degraded"
-// (HTTP 200) when only the online store is down; "ok" otherwise. Each probe gives up after
+// (HTTP 200) when only the online store is down or the online features are still warming (or
+// their warm-up failed); "ok" otherwise. Each probe gives up after
 // PROBE_TIMEOUT_MS so the endpoint answers even when a dependency hangs; error details go to the
 // log, not to this unauthenticated response.
-import type { HealthResponse } from "@cascade/core";
+import type { HealthResponse, OnlineFeaturesHealth, TrainingHealth } from "@cascade/core";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { RouteContext } from "../routeContext.ts";
+import { createServingHealth } from "./healthServing.ts";
 
 const PROBE_TIMEOUT_MS = 2_000;
+const IDLE_TRAINING: TrainingHealth = { state: "idle", step: null, progress: null, stepEtaSeconds: null, startedAt: null, finishedAt: null };
 
 type ProbeResult = { status: "ok" | "down"; latencyMs?: number; detail?: string };
 
 export function registerHealthRoutes(app: FastifyInstance, context: RouteContext): void {
-  const { db, store, info } = context.deps;
+  const { db, store, info, startup, activeModels } = context.deps;
+  const servingHealth = createServingHealth(db);
 
   app.get("/v1/health", async (request, reply) => {
     const [database, onlineStore] = await Promise.all([
       probe("database", () => db.$queryRaw`SELECT 1`, request.log),
       probe("online store", () => store.ping(), request.log),
     ]);
-    const status = database.status === "down" ? "down" : onlineStore.status === "down" ? "degraded" : "ok";
+    const onlineFeatures: OnlineFeaturesHealth = startup?.onlineFeatures() ?? {
+      status: "ready",
+      source: info.storeMode === "redis" ? "redis" : "live",
+      eventsReplayed: 0,
+      progress: 1,
+      snapshotAt: null,
+    };
+    const training: TrainingHealth = startup?.training() ?? IDLE_TRAINING;
+    // Without the database there are no configs to read: the section is empty, the status says why.
+    const serving = database.status === "down" ? { surfaces: [] } : await servingHealth(activeModels?.status() ?? null, onlineFeatures).catch((error: unknown) => {
+      request.log.warn({ err: error }, "health could not read the published surface configs");
+      return { surfaces: [] };
+    });
+    const status = database.status === "down" ? "down" : onlineStore.status === "down" || onlineFeatures.status !== "ready" ? "degraded" : "ok";
     const body: HealthResponse = {
       status,
       version: info.version,
@@ -35,6 +55,9 @@ export function registerHealthRoutes(app: FastifyInstance, context: RouteContext
       store: { ...onlineStore, mode: info.storeMode },
       model: modelHealth(context),
       models: servingModels(context),
+      onlineFeatures,
+      training,
+      serving,
     };
     return reply
       .status(status === "down" ? 503 : 200)
