@@ -1,9 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCsvRecords, readSeparatedRecords, type FileRecord } from "./fileRecords.ts";
-import { detectMovieLensLayout, isPositiveRating, movieToItem, ratingToEvents, movieLensUserToUser } from "./movieLens.ts";
+import { silentProgress } from "../cli/progress.ts";
+import { detectMovieLensLayout, importMovieLens, isPositiveRating, ML100K_GENRES, movieToItem, ratingToEvents, movieLensUserToUser } from "./movieLens.ts";
+import { recordingSinks } from "./testing/recordingSinks.ts";
 import { generateSyntheticMovieLens } from "./syntheticMovieLens.ts";
 
 let dir: string;
@@ -79,10 +81,116 @@ describe("ML-latest (.csv with header, quoted titles)", () => {
   });
 });
 
+/** u.item flags for the named genres (the rest 0). */
+const flags = (...genres: string[]) => ML100K_GENRES.map((genre) => (genres.includes(genre) ? "1" : "0")).join("|");
+
+/** The same three movies, two users and four ratings in ML-100K's and in RecBole's layout. */
+async function writeMl100k(at: string): Promise<void> {
+  await mkdir(at, { recursive: true });
+  await writeFile(
+    join(at, "u.item"),
+    Buffer.from(
+      [
+        `1|Toy Story (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Toy%20Story%20(1995)|${flags("Animation", "Children's", "Comedy")}`,
+        `267|unknown||||${flags("unknown")}`,
+        `543|Misérables, Les (1995)|01-Jan-1995||http://us.imdb.com/x|${flags("Drama", "Musical")}`,
+      ].join("\n") + "\n",
+      "latin1",
+    ),
+  );
+  await writeFile(join(at, "u.user"), "1|24|M|technician|85711\n2|53|F|other|94043\n");
+  await writeFile(join(at, "u.data"), "1\t1\t5\t874965758\n1\t267\t3\t874965759\n2\t543\t4\t888550871\n2\t1\tfive\t888550872\n2\t1\n2\t99\t2\t888550873\n");
+}
+
+async function writeRecBoleMl100k(at: string): Promise<void> {
+  await mkdir(at, { recursive: true });
+  const lines = (rows: string[][]) => rows.map((row) => row.join("\t")).join("\n") + "\n";
+  await writeFile(
+    join(at, "ml-100k.item"),
+    lines([
+      ["item_id:token", "movie_title:token_seq", "release_year:token", "class:token_seq"],
+      ["1", "Toy Story", "1995", "Animation Children's Comedy"],
+      ["267", "unkonwn", "unkonwn", "unknown"],
+      ["543", "Misérables, Les", "1995", "Drama Musical"],
+    ]),
+  );
+  await writeFile(
+    join(at, "ml-100k.user"),
+    lines([
+      ["user_id:token", "age:token", "gender:token", "occupation:token", "zip_code:token"],
+      ["1", "24", "M", "technician", "85711"],
+      ["2", "53", "F", "other", "94043"],
+    ]),
+  );
+  await writeFile(
+    join(at, "ml-100k.inter"),
+    lines([
+      ["user_id:token", "item_id:token", "rating:float", "timestamp:float"],
+      ["1", "1", "5", "874965758"],
+      ["1", "267", "3", "874965759"],
+      ["2", "543", "4", "888550871"],
+      ["2", "1", "five", "888550872"],
+      ["2", "1"],
+      ["2", "99", "2", "888550873"],
+    ]),
+  );
+}
+
+describe("ML-100K and its RecBole copy", () => {
+  it("reads u.item's genre flags, u.user and tab-separated u.data, reporting bad lines", async () => {
+    const at = join(dir, "ml-100k");
+    await writeMl100k(at);
+    const sinks = recordingSinks();
+    const result = await importMovieLens(at, sinks, { progress: silentProgress });
+    expect(result.layout).toMatchObject({ format: "ml-100k", users: join(at, "u.user") });
+    expect(result.positive).toEqual({ kind: "anyRating" });
+    expect(sinks.items.get("ml-movie-1")).toMatchObject({ title: "Toy Story (1995)", category: "Animation", tags: ["Animation", "Children's", "Comedy"], publishedAt: "1995-01-01T00:00:00.000Z" });
+    expect(sinks.items.get("ml-movie-543")).toMatchObject({ title: "Misérables, Les (1995)", category: "Drama", tags: ["Drama", "Musical"] });
+    // The "unknown" genre flag is no genre at all.
+    expect(sinks.items.get("ml-movie-267")).toMatchObject({ category: "unknown", tags: [], publishedAt: "1970-01-01T00:00:00.000Z" });
+    expect(sinks.users.get("ml-user-2")).toEqual({ id: "ml-user-2", attributes: { gender: "F", age: 53, occupation: "other", zip: "94043" } });
+    const ratings = result.summaries.at(-1)!;
+    expect(ratings).toMatchObject({ read: 6, imported: 4, rejected: 2, itemsCreated: 1 });
+    expect(ratings.rejections.map(({ line, field }) => ({ line, field }))).toEqual([
+      { line: 4, field: "value" },
+      { line: 5, field: "row" },
+    ]);
+    expect([...sinks.stored.keys()]).toEqual(["ml:rating:1:1:874965758", "ml:rating:1:267:874965759", "ml:rating:2:543:888550871", "ml:rating:2:99:888550873"]);
+  });
+
+  it("imports the RecBole copy as the same users, genres and rating events", async () => {
+    const original = recordingSinks();
+    await writeMl100k(join(dir, "same-a"));
+    await importMovieLens(join(dir, "same-a"), original, { progress: silentProgress });
+    const copy = recordingSinks();
+    await writeRecBoleMl100k(join(dir, "same-b"));
+    const result = await importMovieLens(join(dir, "same-b"), copy, { progress: silentProgress });
+    expect(result.layout.format).toBe("recbole");
+    expect(result.summaries.at(-1)!.rejections.map(({ line, field }) => ({ line, field }))).toEqual([
+      { line: 5, field: "value" },
+      { line: 6, field: "row" },
+    ]);
+    expect([...copy.stored.values()]).toEqual([...original.stored.values()]);
+    expect([...copy.users.values()]).toEqual([...original.users.values()]);
+    const genres = (sinks: typeof copy) => [...sinks.items.values()].map(({ id, category, tags, publishedAt }) => ({ id, category, tags, publishedAt }));
+    expect(genres(copy)).toEqual(genres(original));
+  });
+
+  it("refuses a RecBole data set that is not MovieLens-shaped, pointing at `import recbole`", async () => {
+    const at = join(dir, "not-ml");
+    await mkdir(at, { recursive: true });
+    await writeFile(join(at, "lfm.inter"), "user_id:token\tartist_id:token\tweight:float\n1\ta\t3\n");
+    await expect(importMovieLens(at, recordingSinks(), { progress: silentProgress })).rejects.toThrow(/lacks the MovieLens field\(s\) item_id, rating, timestamp.*cascade import recbole/);
+  });
+});
+
 describe("layout detection", () => {
   it("prefers ratings.dat, falls back to ratings.csv, and names what it looked for", async () => {
     const empty = await mkdtemp(join(dir, "empty-"));
-    await expect(detectMovieLensLayout(empty)).rejects.toThrow(/ratings\.dat.*ratings\.csv/);
+    await expect(detectMovieLensLayout(empty)).rejects.toThrow(/u\.data \+ u\.item \(ML-100K\), ratings\.dat \+ movies\.dat \(ML-1M\), ratings\.csv \+ movies\.csv \(ML-latest\) or <name>\.inter/);
+    const partial = await mkdtemp(join(dir, "partial-"));
+    await writeFile(join(partial, "u.data"), "1\t1\t5\t1\n");
+    await expect(detectMovieLensLayout(partial)).rejects.toThrow(/has u\.data but no u\.item/);
     await expect(detectMovieLensLayout(dir)).resolves.toMatchObject({ format: "ml-1m", users: undefined });
     const latest = await mkdtemp(join(dir, "latest-"));
     await writeFile(join(latest, "ratings.csv"), "userId,movieId,rating,timestamp\n");
