@@ -38,7 +38,7 @@ const LEDGER_SAFETY_MS = 10 * 60_000;
 /** Small pages keep each synchronous slice of the replay short, so requests interleave with it. */
 const REPLAY_PAGE_SIZE = 250;
 /** Past the newest event: a full rebuild reads every row, whatever its time. */
-const END_OF_TIME = new Date(8_640_000_000_000_000);
+const END_OF_TIME = new Date("9999-12-31T00:00:00Z");
 
 export const SNAPSHOT_FILE_NAME = "snapshot.jsonl.gz";
 
