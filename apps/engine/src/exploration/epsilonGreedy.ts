@@ -14,15 +14,33 @@
 //     e = p − r, the number of slots before p that must have explored for E[r] to land at p. Then
 //        P = (p ∈ S ? 1 − ε : 1) · C(j, e) · ε^e · (1 − ε)^(j − e)
 //     which is exactly 1 when ε = 0 (E[r] at position r) or when S is empty.
-import { createRandom, deriveSeed } from "../demo/random.ts";
+//
+// With diversity caps (the surface's diversity rules) an explored slot draws uniformly among the
+// unused pool items that keep every cap there, and a slot where none fits goes back to the ranked
+// list (cappedLayout.ts). Which items fit depends on the other slots' draws, so there is no closed
+// form: propensities are then estimated from `replays` replays of the whole policy on a separate
+// seeded stream, (hits + 1) / (R + 1) per served position (standard error ≤ 0.5/√R).
+import { createRandom, deriveSeed, type Random } from "../demo/random.ts";
 import type { ItemPredicate } from "@cascade/core";
-import type { ServedCandidate } from "../funnel/candidate.ts";
+import type { Candidate, ServedCandidate } from "../funnel/candidate.ts";
 import type { Explorer } from "../funnel/components.ts";
 import type { RuleEffect } from "../funnel/trace.ts";
+import type { DiversityCap } from "../rules/diversityWindows.ts";
+import { layOutPage, replayedPropensities, type PageSlot } from "./cappedLayout.ts";
 import { splitExplorationPool, usableSlots } from "./explorationPool.ts";
 import { EXPLORATION_STREAM } from "./requestSeed.ts";
 
-export type EpsilonGreedyOptions = { id?: string; epsilon: number; slots: readonly number[]; poolSize: number; poolWhen?: ItemPredicate };
+export type EpsilonGreedyOptions = {
+  id?: string;
+  epsilon: number;
+  slots: readonly number[];
+  poolSize: number;
+  poolWhen?: ItemPredicate;
+  /** The surface's diversity caps: explored items only go where they keep them. */
+  caps?: readonly DiversityCap[];
+  /** Replays for the propensity estimate when there are caps (default 500). */
+  replays?: number;
+};
 
 function binomialCoefficient(n: number, k: number): number {
   if (k < 0 || k > n) return 0;
@@ -41,8 +59,26 @@ export function exploitedPropensity(rank: number, position: number, slots: reado
   return here * binomialCoefficient(before, explored) * Math.pow(epsilon, explored) * Math.pow(1 - epsilon, before - explored);
 }
 
+/** One draw of the capped policy: which slots explore, then a uniform fitting pool item for each. */
+function cappedLayout(random: Random, epsilon: number, slots: readonly number[], exploit: readonly Candidate[], pool: readonly Candidate[], pageLength: number, caps: readonly DiversityCap[]): PageSlot[] {
+  const exploring = slots.filter(() => random.next() < epsilon);
+  return layOutPage(exploit, pool, pageLength, caps, exploring, (_slot, fits) => {
+    // Uniform over the fitting items: draw among the untried ones until one fits.
+    const untried = pool.map((_, index) => index);
+    while (untried.length > 0) {
+      const at = random.int(untried.length);
+      const index = untried[at]!;
+      if (fits(index)) return index;
+      untried[at] = untried[untried.length - 1]!;
+      untried.pop();
+    }
+    return -1;
+  });
+}
+
 export function epsilonGreedyExplorer(options: EpsilonGreedyOptions): Explorer {
   const id = options.id ?? "epsilonGreedy";
+  const caps = options.caps ?? [];
   return {
     id,
     select(query, ranked, count) {
@@ -50,6 +86,21 @@ export function epsilonGreedyExplorer(options: EpsilonGreedyOptions): Explorer {
       const { pool, exploit } = splitExplorationPool(ranked, pageLength, { size: options.poolSize, ...(options.poolWhen ? { when: options.poolWhen } : {}) }, query.nowMs);
       const slots = usableSlots(options.slots, pageLength, pool.length);
       const random = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.served));
+      if (caps.length > 0) {
+        const served = cappedLayout(random, options.epsilon, slots, exploit, pool, pageLength, caps);
+        const replayRandom = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.replays));
+        const propensities = replayedPropensities(served, options.replays ?? 500, () => cappedLayout(replayRandom, options.epsilon, slots, exploit, pool, pageLength, caps));
+        const page: ServedCandidate[] = [];
+        const effects: RuleEffect[] = [];
+        served.forEach((slot, position) => {
+          const propensity = propensities[position]!;
+          if ("pool" in slot) {
+            page.push({ ...pool[slot.pool]!, position, propensity, slot: "explore" });
+            effects.push({ itemId: pool[slot.pool]!.itemId, kind: "explored", to: position, propensity });
+          } else page.push({ ...exploit[slot.rank]!, position, propensity, slot: "ranked" });
+        });
+        return { page, effects };
+      }
       const exploring = new Set(slots.filter(() => random.next() < options.epsilon));
       const remainingPool = [...pool];
       const page: ServedCandidate[] = [];

@@ -14,6 +14,11 @@
 //     replays)), counting the replays in which the item ranks i-th, and including the served draw
 //     as one more sample: p̂ = (hits + 1) / (R + 1). Never 0 (the item was served), standard error
 //     ≈ √(p(1−p)/R), upward bias at most 1/(R + 1).
+//
+// With diversity caps, slot S[i] takes the highest-θ unused pool item that keeps every cap there;
+// a slot where none fits goes back to the ranked list (cappedLayout.ts), which moves the later
+// ranked items. Every served position's propensity is then the replay estimate above, computed
+// over the whole layout (a ranked item keeps exactly 1 when no replay gives a slot back).
 import type { ItemPredicate } from "@cascade/core";
 import { createRandom, deriveSeed, type Random } from "../demo/random.ts";
 import type { Candidate, ServedCandidate } from "../funnel/candidate.ts";
@@ -21,6 +26,8 @@ import type { Explorer } from "../funnel/components.ts";
 import { toFilterableItem } from "../funnel/filterableItem.ts";
 import type { RuleEffect } from "../funnel/trace.ts";
 import { sampleBeta } from "./betaSample.ts";
+import type { DiversityCap } from "../rules/diversityWindows.ts";
+import { layOutPage, replayedPropensities, type PageSlot } from "./cappedLayout.ts";
 import { splitExplorationPool, usableSlots } from "./explorationPool.ts";
 import { EXPLORATION_STREAM } from "./requestSeed.ts";
 
@@ -33,21 +40,18 @@ export type ThompsonOptions = {
   impressionsField: string;
   clicksField: string;
   replays: number;
+  /** The surface's diversity caps: explored items only go where they keep them. */
+  caps?: readonly DiversityCap[];
 };
-
-/** Indices of the `k` largest values, largest first (k is a handful of slots: k linear passes). */
-function topIndices(values: Float64Array, k: number): number[] {
-  const chosen: number[] = [];
-  for (let round = 0; round < k; round++) {
-    let best = -1;
-    for (let i = 0; i < values.length; i++) if (!chosen.includes(i) && (best < 0 || values[i]! > values[best]!)) best = i;
-    chosen.push(best);
-  }
-  return chosen;
-}
 
 function drawAll(random: Random, alphas: Float64Array, betas: Float64Array, into: Float64Array): void {
   for (let i = 0; i < alphas.length; i++) into[i] = sampleBeta(random, alphas[i]!, betas[i]!);
+}
+
+/** One draw of the policy: θ for every pool item, then each slot takes the best-θ fitting item. */
+function layoutFromDraws(draws: Float64Array, slots: readonly number[], exploit: readonly Candidate[], pool: readonly Candidate[], pageLength: number, caps: readonly DiversityCap[]): PageSlot[] {
+  const byDraw = pool.map((_, index) => index).sort((a, b) => draws[b]! - draws[a]!);
+  return layOutPage(exploit, pool, pageLength, caps, slots, (_slot, fits) => byDraw.find(fits) ?? -1);
 }
 
 export function posteriorOf(candidate: Candidate, nowMs: number, options: Pick<ThompsonOptions, "prior" | "impressionsField" | "clicksField">): { alpha: number; beta: number } {
@@ -59,6 +63,7 @@ export function posteriorOf(candidate: Candidate, nowMs: number, options: Pick<T
 
 export function thompsonExplorer(options: ThompsonOptions): Explorer {
   const id = options.id ?? "thompson";
+  const caps = options.caps ?? [];
   return {
     id,
     select(query, ranked, count) {
@@ -76,32 +81,25 @@ export function thompsonExplorer(options: ThompsonOptions): Explorer {
       });
       const servedDraws = new Float64Array(pool.length);
       drawAll(createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.served)), alphas, betas, servedDraws);
-      const winners = topIndices(servedDraws, slots.length);
-      const draws = new Float64Array(pool.length);
-
-      const hits = new Array<number>(slots.length).fill(0);
+      const served = layoutFromDraws(servedDraws, slots, exploit, pool, pageLength, caps);
       const replayRandom = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.replays));
-      for (let replay = 0; replay < options.replays && slots.length > 0; replay++) {
+      const draws = new Float64Array(pool.length);
+      const propensities = replayedPropensities(served, slots.length > 0 ? options.replays : 0, () => {
         drawAll(replayRandom, alphas, betas, draws);
-        const replayWinners = topIndices(draws, slots.length);
-        for (let i = 0; i < slots.length; i++) if (replayWinners[i] === winners[i]) hits[i]!++;
-      }
+        return layoutFromDraws(draws, slots, exploit, pool, pageLength, caps);
+      });
 
-      const slotIndex = new Map(slots.map((slot, i) => [slot, i]));
       const page: ServedCandidate[] = [];
       const effects: RuleEffect[] = [];
-      let nextExploited = 0;
-      for (let position = 0; position < pageLength; position++) {
-        const i = slotIndex.get(position);
-        if (i !== undefined) {
-          const propensity = (hits[i]! + 1) / (options.replays + 1);
-          const chosen = pool[winners[i]!]!;
+      served.forEach((slot, position) => {
+        const propensity = propensities[position]!;
+        if ("pool" in slot) {
+          const chosen = pool[slot.pool]!;
           page.push({ ...chosen, position, propensity, slot: "explore" });
-          const winner = winners[i]!;
-          const mean = alphas[winner]! / (alphas[winner]! + betas[winner]!);
-          effects.push({ itemId: chosen.itemId, kind: "explored", to: position, propensity, reason: `θ=${servedDraws[winner]!.toFixed(4)} (posterior mean ${mean.toFixed(4)})` });
-        } else page.push({ ...exploit[nextExploited++]!, position, propensity: 1, slot: "ranked" });
-      }
+          const mean = alphas[slot.pool]! / (alphas[slot.pool]! + betas[slot.pool]!);
+          effects.push({ itemId: chosen.itemId, kind: "explored", to: position, propensity, reason: `θ=${servedDraws[slot.pool]!.toFixed(4)} (posterior mean ${mean.toFixed(4)})` });
+        } else page.push({ ...exploit[slot.rank]!, position, propensity, slot: "ranked" });
+      });
       return { page, effects };
     },
   };

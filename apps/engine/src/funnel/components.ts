@@ -24,9 +24,19 @@ export type CandidateSource = {
   fetch(query: FunnelQuery, limit: number, signal: AbortSignal): Promise<SourceCandidate[]>;
 };
 
-export type FilterOutcome = { kept: Candidate[]; removed: { itemId: string; reason: string }[] };
+export type FilterOutcome = {
+  kept: Candidate[];
+  removed: { itemId: string; reason: string }[];
+  /**
+   * Set when the filter could not check some items and removed them (fail closed: a safety filter
+   * whose input was missing): the page is degraded and this says why.
+   */
+  degraded?: string;
+};
 export type Filter = {
   id: string;
+  /** A safety filter (availability, blocked, consumed, …): if it throws, every candidate is removed rather than the filter skipped. */
+  failClosed?: boolean;
   apply(query: FunnelQuery, candidates: readonly Candidate[]): FilterOutcome;
 };
 
@@ -62,6 +72,8 @@ export type Scorer = {
 export type RuleOutcome = { items: Candidate[]; effects: RuleEffect[] };
 export type Rule = {
   id: string;
+  /** A published constraint (diversity caps): if it throws, the list is emptied rather than the rule skipped. */
+  failClosed?: boolean;
   apply(query: FunnelQuery, candidates: readonly Candidate[]): RuleOutcome;
 };
 

@@ -5,10 +5,12 @@
 //   → filters (in order) → score (in order, budgeted: feature hydrators, then the ranker)
 //   → blend → rules (in order) → exploration (page + propensities) → side effects (not awaited)
 //
-// Fail-open everywhere: a source or hydrator that throws or overruns is dropped and recorded; a
-// throwing filter or rule is skipped; a failing scorer leaves its declared defaults; a failing
-// explorer leaves the ranked order with propensity 1. Each is recorded in the trace, and the
-// result is marked degraded. Nothing here throws for a component's failure.
+// Fail-open for quality, fail-closed for safety: a source or hydrator that throws or overruns is
+// dropped and recorded; a throwing filter or rule is skipped unless it is marked `failClosed`
+// (safety filters, diversity caps), which then removes every candidate; a failing scorer leaves
+// its declared defaults; a failing explorer leaves the ranked order with propensity 1. Each is
+// recorded in the trace and in `degradedCauses`, and the result is marked degraded. Nothing here
+// throws for a component's failure.
 import type { Candidate, ServedCandidate } from "./candidate.ts";
 import { blendScores, sortByScore } from "./blendScores.ts";
 import { runWithinBudget } from "./componentBudget.ts";
@@ -17,6 +19,7 @@ import { mergeCandidates, type SourceOutput } from "./mergeCandidates.ts";
 import type { FunnelQuery } from "./query.ts";
 import { fireSideEffects } from "./sideEffects.ts";
 import { buildTrace, ruleEffects } from "./traceBuilder.ts";
+import type { DegradedCause } from "@cascade/core";
 import { errorMessage, roundMs, type ComponentTrace, type FunnelResult, type StageName, type StageTrace, type TraceDetail } from "./trace.ts";
 
 export type FunnelPipeline = {
@@ -43,13 +46,19 @@ export type RunOptions = {
 
 class StageClock {
   readonly stages: StageTrace[] = [];
-  degraded = false;
+  readonly degradedCauses: DegradedCause[] = [];
+
+  get degraded(): boolean {
+    return this.degradedCauses.length > 0;
+  }
 
   async run<T>(stage: StageName, countIn: number, body: (components: ComponentTrace[]) => Promise<{ value: T; out: number }> | { value: T; out: number }): Promise<T> {
     const startedAt = performance.now();
     const components: ComponentTrace[] = [];
     const { value, out } = await body(components);
-    if (components.some((component) => component.status !== "ok")) this.degraded = true;
+    for (const component of components) {
+      if (component.status !== "ok") this.degradedCauses.push({ component: component.id, reason: component.status === "timeout" ? `timed out: ${component.error}` : `failed: ${component.error}` });
+    }
     this.stages.push({ stage, ms: roundMs(performance.now() - startedAt), in: countIn, out, components });
     return value;
   }
@@ -163,7 +172,11 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
       const result = timedSync(() => filter.apply(query, current));
       if ("value" in result) {
         components.push({ id: filter.id, status: "ok", ms: roundMs(result.ms), in: current.length, out: result.value.kept.length, removed: result.value.removed });
+        if (result.value.degraded) clock.degradedCauses.push({ component: filter.id, reason: result.value.degraded });
         current = result.value.kept;
+      } else if (filter.failClosed) {
+        components.push({ ...failed(filter.id, { status: "error", ms: result.ms, error: result.error }, null, current.length, 0), removed: current.map((candidate) => ({ itemId: candidate.itemId, reason: "safety filter failed" })) });
+        current = [];
       } else components.push(failed(filter.id, { status: "error", ms: result.ms, error: result.error }, null, current.length, current.length));
     }
     return { value: current, out: current.length };
@@ -198,6 +211,9 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
         }
         components.push(trace);
         current = result.value.items;
+      } else if (rule.failClosed) {
+        components.push(failed(rule.id, { status: "error", ms: result.ms, error: result.error }, null, current.length, 0));
+        current = [];
       } else components.push(failed(rule.id, { status: "error", ms: result.ms, error: result.error }, null, current.length, current.length));
     }
     return { value: current, out: current.length };
@@ -229,7 +245,7 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
     page,
     ranked,
   });
-  const result: FunnelResult = { requestId: query.requestId, page, degraded: clock.degraded, trace };
+  const result: FunnelResult = { requestId: query.requestId, page, degraded: clock.degraded, degradedCauses: clock.degradedCauses, trace };
   fireSideEffects(pipeline.sideEffects, query, result, options.onSideEffectError);
   return result;
 }

@@ -1,6 +1,6 @@
 import { DEFAULT_SURFACE_CONFIGS, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
 import { describe, expect, it } from "vitest";
-import type { CandidateSource, Scorer } from "./components.ts";
+import type { CandidateSource, QueryHydrator, Scorer } from "./components.ts";
 import { runFunnel } from "./runFunnel.ts";
 import { buildSurfacePipeline } from "./surfacePipeline.ts";
 import { HOUR_MS, ids, NOW_MS, query } from "./testing/funnelFixtures.ts";
@@ -29,9 +29,15 @@ const ranker: Scorer = {
 
 const sources = new Map(["ann", "trending", "covisitation", "follows"].map((id) => [id, catalogSource(id, 40)]));
 
+/** The engine reads the user's consumed items from the event log; here the user consumed `itemIds`. */
+function consumedItems(itemIds: string[]): QueryHydrator {
+  return { id: "consumedItems", budgetMs: 50, hydrate: async () => ({ consumedItemIds: new Set(itemIds) }) };
+}
+const queryHydrators = [consumedItems([])];
+
 describe("buildSurfacePipeline", () => {
   it("runs the home defaults end to end: filters, rules in order, exploration propensities, unknown sources reported", async () => {
-    const { pipeline, missingSources } = buildSurfacePipeline("home", DEFAULT_SURFACE_CONFIGS.home, { sources, scorers: [ranker] });
+    const { pipeline, missingSources } = buildSurfacePipeline("home", DEFAULT_SURFACE_CONFIGS.home, { sources, queryHydrators, scorers: [ranker] });
     expect(missingSources).toEqual(["fresh"]);
     expect(pipeline.sources.map(({ source, quota }) => [source.id, source.budgetMs, quota])).toEqual([
       ["ann", 25, 300],
@@ -45,9 +51,10 @@ describe("buildSurfacePipeline", () => {
     expect(ids(result.page)).not.toContain("ann-0");
     expect(ids(result.page).some((id) => id.endsWith("-2"))).toBe(false); // unavailable
     const filterIds = result.trace.stages.find((stage) => stage.stage === "filters")!.components.map((component) => component.id);
-    expect(filterIds).toEqual(["excluded", "seen", "availability"]);
+    expect(filterIds).toEqual(["excluded", "consumed", "seen", "availability"]);
+    // The two diversity rules run as one joint constraint, after the other rules.
     const ruleIds = result.trace.stages.find((stage) => stage.stage === "rules")!.components.map((component) => component.id);
-    expect(ruleIds).toEqual(["freshness", "creatorDiversity", "categoryDiversity"]);
+    expect(ruleIds).toEqual(["freshness", "creatorDiversity+categoryDiversity"]);
     for (const item of result.page) expect(item.propensity).toBeGreaterThan(0);
     expect(result.page.filter((item) => item.slot === "ranked").some((item) => item.propensity < 1)).toBe(true); // ε > 0
   });
@@ -58,7 +65,7 @@ describe("buildSurfacePipeline", () => {
       filters: { ...DEFAULT_SURFACE_CONFIGS.home.filters, blocked: { itemIds: [], categories: ["news"], creators: [] }, expressions: [{ id: "recent", keep: "age_hours < 30" }] },
       exploration: { policy: "none" },
     });
-    const { pipeline } = buildSurfacePipeline("home", changed, { sources, scorers: [ranker] });
+    const { pipeline } = buildSurfacePipeline("home", changed, { sources, queryHydrators, scorers: [ranker] });
     const result = await runFunnel(pipeline, query({ count: 10 }));
     expect(result.page.length).toBeGreaterThan(0);
     for (const item of result.page) {
@@ -69,12 +76,34 @@ describe("buildSurfacePipeline", () => {
   });
 
   it("builds Thompson exploration for the related defaults", async () => {
-    const { pipeline } = buildSurfacePipeline("related", DEFAULT_SURFACE_CONFIGS.related, { sources, scorers: [ranker] });
+    const { pipeline } = buildSurfacePipeline("related", DEFAULT_SURFACE_CONFIGS.related, { sources, queryHydrators, scorers: [ranker] });
     expect(pipeline.explorer?.id).toBe("thompson");
     const result = await runFunnel(pipeline, query({ count: 10 }));
     const explored = result.page.filter((item) => item.slot === "explore");
     expect(explored.map((item) => item.position)).toEqual([5]);
     expect(explored[0]!.propensity).toBeGreaterThan(0);
     expect(explored[0]!.propensity).toBeLessThanOrEqual(1);
+  });
+
+  it("filters what the user consumed without the client sending it, and fails closed when that cannot be read", async () => {
+    const config = surfaceConfigSchema.parse({ ...DEFAULT_SURFACE_CONFIGS.home, exploration: { policy: "none" } });
+    const consumed = buildSurfacePipeline("home", config, { sources, queryHydrators: [consumedItems(["ann-0", "trending-1"])], scorers: [ranker] }).pipeline;
+    const served = await runFunnel(consumed, query({ count: 20 }));
+    expect(served.page).toHaveLength(20);
+    expect(ids(served.page)).not.toContain("ann-0");
+    expect(ids(served.page)).not.toContain("trending-1");
+    expect(served.degraded).toBe(false);
+
+    const unreadable: QueryHydrator = { id: "consumedItems", budgetMs: 20, hydrate: () => new Promise(() => {}) };
+    const failed = await runFunnel(buildSurfacePipeline("home", config, { sources, queryHydrators: [unreadable], scorers: [ranker] }).pipeline, query({ count: 20 }));
+    expect(failed.page).toEqual([]);
+    expect(failed.degraded).toBe(true);
+    expect(failed.degradedCauses.map((cause) => cause.component)).toEqual(["consumedItems", "consumed"]);
+    expect(failed.degradedCauses[1]!.reason).toMatch(/consumed-items-unavailable/);
+  });
+
+  it("consumed: null in the config turns the filter off", () => {
+    const config = surfaceConfigSchema.parse({ ...DEFAULT_SURFACE_CONFIGS.home, filters: { ...DEFAULT_SURFACE_CONFIGS.home.filters, consumed: null } });
+    expect(buildSurfacePipeline("home", config, { sources }).pipeline.filters.map((filter) => filter.id)).toEqual(["excluded", "seen", "availability"]);
   });
 });

@@ -2,15 +2,19 @@
 // engine supplies the components that need infrastructure (sources, hydrators, the ranker, side
 // effects); everything the config describes (filters, rules, exploration) is built here.
 //
-// Filter order is fixed, cheapest first: request exclusions, seen, blocked, availability, then
-// the config's expressions in order. Rules run in the config's order.
+// Filter order is fixed, cheapest first: request exclusions, consumed, seen, blocked,
+// availability, then the config's expressions in order. Rules run in the config's order, except
+// the diversity rules: they are one constraint (diversityCaps.ts), applied jointly after every
+// other rule so that nothing reorders the list after them, and the explorer keeps them too.
 import { compileFilterExpression, surfaceFieldCatalog, type RuleConfig, type SurfaceConfig } from "@cascade/core";
 import { epsilonGreedyExplorer } from "../exploration/epsilonGreedy.ts";
 import { thompsonExplorer } from "../exploration/thompsonSampling.ts";
 import { attributeBoost } from "../rules/attributeBoost.ts";
 import { availabilityFilter } from "../rules/availabilityFilter.ts";
 import { blockedFilter } from "../rules/blockedFilter.ts";
-import { diversityCap } from "../rules/diversityCap.ts";
+import { consumedFilter } from "../rules/consumedFilter.ts";
+import { diversityCaps } from "../rules/diversityCaps.ts";
+import type { DiversityCap } from "../rules/diversityWindows.ts";
 import { excludedItemsFilter } from "../rules/excludedItemsFilter.ts";
 import { expressionFilter } from "../rules/expressionFilter.ts";
 import { freshnessBoost } from "../rules/freshnessBoost.ts";
@@ -29,25 +33,29 @@ export type PipelineComponents = {
   sideEffects?: SideEffect[];
 };
 
-function buildRule(rule: RuleConfig, catalog: ReturnType<typeof surfaceFieldCatalog>): Rule {
+type OrderingRuleConfig = Exclude<RuleConfig, { type: "diversity" }>;
+
+function buildRule(rule: OrderingRuleConfig, catalog: ReturnType<typeof surfaceFieldCatalog>): Rule {
   switch (rule.type) {
     case "freshness":
       return freshnessBoost(rule);
     case "boost":
       return attributeBoost({ id: rule.id, when: rule.when, delta: rule.delta, catalog });
-    case "diversity":
-      return diversityCap(rule);
     case "mmr":
       return mmrRerank(rule);
   }
 }
 
-function buildExplorer(config: SurfaceConfig, catalog: ReturnType<typeof surfaceFieldCatalog>): Explorer | undefined {
+function diversityCapsOf(config: SurfaceConfig): DiversityCap[] {
+  return config.rules.flatMap((rule) => (rule.type === "diversity" ? [{ id: rule.id, attribute: rule.attribute, maxPerWindow: rule.maxPerWindow, window: rule.window, depth: rule.depth }] : []));
+}
+
+function buildExplorer(config: SurfaceConfig, catalog: ReturnType<typeof surfaceFieldCatalog>, caps: DiversityCap[]): Explorer | undefined {
   const exploration = config.exploration;
   if (exploration.policy === "none") return undefined;
   const poolWhen = exploration.pool.when === undefined ? undefined : compileFilterExpression(exploration.pool.when, catalog).test;
-  const pool = { poolSize: exploration.pool.size, ...(poolWhen ? { poolWhen } : {}) };
-  if (exploration.policy === "epsilonGreedy") return epsilonGreedyExplorer({ epsilon: exploration.epsilon, slots: exploration.slots, ...pool });
+  const pool = { poolSize: exploration.pool.size, caps, ...(poolWhen ? { poolWhen } : {}) };
+  if (exploration.policy === "epsilonGreedy") return epsilonGreedyExplorer({ epsilon: exploration.epsilon, slots: exploration.slots, replays: exploration.propensityReplays, ...pool });
   return thompsonExplorer({
     slots: exploration.slots,
     ...pool,
@@ -72,12 +80,16 @@ function configuredComponents(config: SurfaceConfig): ConfiguredComponents {
   if (built) return built;
   const catalog = surfaceFieldCatalog(config);
   const filters: Filter[] = [excludedItemsFilter()];
+  if (config.filters.consumed) filters.push(consumedFilter());
   if (config.filters.seenWindowHours > 0) filters.push(seenFilter({ windowHours: config.filters.seenWindowHours }));
   const blocked = config.filters.blocked;
   if (blocked.itemIds.length + blocked.categories.length + blocked.creators.length > 0) filters.push(blockedFilter(blocked));
   if (config.filters.requireAvailable) filters.push(availabilityFilter());
   for (const expression of config.filters.expressions) filters.push(expressionFilter(`expression:${expression.id}`, expression.keep, catalog));
-  built = { filters, rules: config.rules.map((rule) => buildRule(rule, catalog)), explorer: buildExplorer(config, catalog) };
+  const caps = diversityCapsOf(config);
+  const rules = config.rules.flatMap((rule) => (rule.type === "diversity" ? [] : [buildRule(rule, catalog)]));
+  if (caps.length > 0) rules.push(diversityCaps(caps));
+  built = { filters, rules, explorer: buildExplorer(config, catalog, caps) };
   configured.set(config, built);
   return built;
 }

@@ -2,7 +2,7 @@
 // names written, rule effects; and per served item its score breakdown, sources and propensity.
 // Plain JSON (no Maps, no typed arrays) so it can be returned with `debug: true`, sampled into
 // logs and drawn by the console's feed debugger; explainItem() answers "why / why not" from it.
-import type { FunnelTrace } from "@cascade/core";
+import type { DegradedCause, FunnelTrace } from "@cascade/core";
 import type { ServedCandidate } from "./candidate.ts";
 
 // The trace's JSON types live in @cascade/core so the console reads the very same shapes.
@@ -23,6 +23,8 @@ export type FunnelResult = {
   requestId: string;
   page: ServedCandidate[];
   degraded: boolean;
+  /** Why `degraded`: every component that failed, timed out or failed closed, with the reason. */
+  degradedCauses: DegradedCause[];
   trace: FunnelTrace;
 };
 

@@ -73,6 +73,10 @@ export class PopularityRecommender {
       ruleSetVersion: null,
       variant: null,
       degraded: this.ranking.degraded || exclusionsFailed,
+      degradedCauses: [
+        ...(this.ranking.degraded ? [{ component: POPULARITY_SOURCE_ID, reason: "the popularity ranking's last refresh failed: serving an older list" }] : []),
+        ...(exclusionsFailed ? [{ component: "exclusions", reason: "the user's hidden, disliked and bought items could not be read" }] : []),
+      ],
     };
     if (request.debug) response.trace = traceOf(snapshot, stages);
     return response;

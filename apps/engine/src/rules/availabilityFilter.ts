@@ -1,18 +1,14 @@
-// Drops items marked unavailable. An item whose attributes were not hydrated is kept (fail open:
-// the catalogue lookup failing must not empty the feed).
+// Drops items marked unavailable, and fails closed: an item whose attributes were not hydrated
+// (lookup timed out or failed, unknown item) is dropped too, since it may be unavailable.
 import type { Filter } from "../funnel/components.ts";
+import { filterWithKnownAttributes } from "./attributesUnavailable.ts";
 
 export function availabilityFilter(id = "availability"): Filter {
   return {
     id,
+    failClosed: true,
     apply(_query, candidates) {
-      const kept = [];
-      const removed = [];
-      for (const candidate of candidates) {
-        if (candidate.item?.available === false) removed.push({ itemId: candidate.itemId, reason: "unavailable" });
-        else kept.push(candidate);
-      }
-      return { kept, removed };
+      return filterWithKnownAttributes(candidates, (candidate) => (candidate.item.available ? null : "unavailable"));
     },
   };
 }

@@ -4,7 +4,7 @@ import { blockedFilter } from "./blockedFilter.ts";
 import { excludedItemsFilter } from "./excludedItemsFilter.ts";
 
 describe("blockedFilter", () => {
-  it("drops blocked items, categories and creators with a reason each; unhydrated items are checked by id only", () => {
+  it("drops blocked items, categories and creators with a reason each; unhydrated items fail closed", () => {
     const items = [
       candidate("a"),
       candidate("b", { category: "politics" }),
@@ -14,13 +14,21 @@ describe("blockedFilter", () => {
       candidate("f", { hydrated: false }),
     ];
     const result = blockedFilter({ itemIds: ["a", "f"], categories: ["politics"], creators: ["spammer"] }).apply(query(), items);
-    expect(ids(result.kept)).toEqual(["d", "e"]);
+    expect(ids(result.kept)).toEqual(["d"]);
     expect(result.removed).toEqual([
       { itemId: "a", reason: "blocked item" },
+      { itemId: "f", reason: "blocked item" },
       { itemId: "b", reason: 'blocked category "politics"' },
       { itemId: "c", reason: 'blocked creator "spammer"' },
-      { itemId: "f", reason: "blocked item" },
+      { itemId: "e", reason: "attributes-unavailable" },
     ]);
+    expect(result.degraded).toMatch(/^1 candidate removed/);
+  });
+
+  it("blocking item ids alone needs no attributes: unhydrated items are checked by id", () => {
+    const result = blockedFilter({ itemIds: ["f"], categories: [], creators: [] }).apply(query(), [candidate("e", { hydrated: false }), candidate("f", { hydrated: false })]);
+    expect(ids(result.kept)).toEqual(["e"]);
+    expect(result.degraded).toBeUndefined();
   });
 });
 

@@ -1,5 +1,8 @@
-// Blocked items, categories and creators from the surface's rule set.
+// Blocked items, categories and creators from the surface's rule set. Blocked item ids need no
+// attributes; when categories or creators are blocked, an item whose attributes could not be read
+// is dropped (fail closed: it may be in a blocked category).
 import type { Filter } from "../funnel/components.ts";
+import { filterWithKnownAttributes } from "./attributesUnavailable.ts";
 
 export type BlockList = { itemIds: readonly string[]; categories: readonly string[]; creators: readonly string[] };
 
@@ -7,22 +10,24 @@ export function blockedFilter(blocked: BlockList, id = "blocked"): Filter {
   const items = new Set(blocked.itemIds);
   const categories = new Set(blocked.categories);
   const creators = new Set(blocked.creators);
+  const needsAttributes = categories.size + creators.size > 0;
   return {
     id,
+    failClosed: true,
     apply(_query, candidates) {
-      const kept = [];
+      const notBlockedById = [];
       const removed = [];
       for (const candidate of candidates) {
-        const category = candidate.item?.category;
-        const creator = candidate.item?.creatorId;
-        let reason: string | null = null;
-        if (items.has(candidate.itemId)) reason = "blocked item";
-        else if (category !== undefined && categories.has(category)) reason = `blocked category "${category}"`;
-        else if (creator != null && creators.has(creator)) reason = `blocked creator "${creator}"`;
-        if (reason) removed.push({ itemId: candidate.itemId, reason });
-        else kept.push(candidate);
+        if (items.has(candidate.itemId)) removed.push({ itemId: candidate.itemId, reason: "blocked item" });
+        else notBlockedById.push(candidate);
       }
-      return { kept, removed };
+      if (!needsAttributes) return { kept: notBlockedById, removed };
+      const byAttributes = filterWithKnownAttributes(notBlockedById, ({ item }) => {
+        if (categories.has(item.category)) return `blocked category "${item.category}"`;
+        if (item.creatorId !== null && creators.has(item.creatorId)) return `blocked creator "${item.creatorId}"`;
+        return null;
+      });
+      return { ...byAttributes, removed: [...removed, ...byAttributes.removed] };
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Filter } from "../funnel/components.ts";
 export function excludedItemsFilter(id = "excluded"): Filter {
   return {
     id,
+    failClosed: true,
     apply(query, candidates) {
       if (query.excludeItemIds.length === 0) return { kept: [...candidates], removed: [] };
       const excluded = new Set(query.excludeItemIds);

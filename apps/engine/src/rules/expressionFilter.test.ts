@@ -18,6 +18,13 @@ describe("expressionFilter", () => {
     expect(result.removed[0]!.reason).toContain("fails");
   });
 
+  it("fails closed on an item whose attributes are unknown, even when the expression would pass it", () => {
+    const result = expressionFilter("notSpam", 'not creator == "spammer"', itemFieldCatalog()).apply(query(), [candidate("known"), candidate("unknown", { hydrated: false })]);
+    expect(ids(result.kept)).toEqual(["known"]);
+    expect(result.removed).toEqual([{ itemId: "unknown", reason: "attributes-unavailable" }]);
+    expect(result.degraded).toBeDefined();
+  });
+
   it("refuses an invalid expression when built", () => {
     expect(() => expressionFilter("bad", "colour == 1")).toThrow(/unknown field "colour"/);
   });

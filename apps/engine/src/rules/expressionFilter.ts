@@ -1,21 +1,19 @@
-// Keeps only the items for which a filter expression (validated at save time) is true.
+// Keeps only the items for which a filter expression (validated at save time) is true. An item
+// whose attributes could not be read is dropped (fail closed): the expression cannot be judged on it.
 import { compileFilterExpression, type FieldCatalog } from "@cascade/core";
 import type { Filter } from "../funnel/components.ts";
 import { toFilterableItem } from "../funnel/filterableItem.ts";
+import { filterWithKnownAttributes } from "./attributesUnavailable.ts";
 
 /** Throws FilterExpressionError for an invalid expression (configs are validated before they get here). */
 export function expressionFilter(id: string, expression: string, catalog?: FieldCatalog): Filter {
   const compiled = compileFilterExpression(expression, catalog);
+  const reason = `fails "${expression}"`;
   return {
     id,
+    failClosed: true,
     apply(query, candidates) {
-      const kept = [];
-      const removed = [];
-      for (const candidate of candidates) {
-        if (compiled.test(toFilterableItem(candidate, query.nowMs))) kept.push(candidate);
-        else removed.push({ itemId: candidate.itemId, reason: `fails "${expression}"` });
-      }
-      return { kept, removed };
+      return filterWithKnownAttributes(candidates, (candidate) => (compiled.test(toFilterableItem(candidate, query.nowMs)) ? null : reason));
     },
   };
 }

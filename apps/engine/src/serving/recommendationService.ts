@@ -4,13 +4,16 @@
 //   full funnel (all sources → filters → features → ranker → rules → exploration)
 //   → a component fails or times out: served without it (fail open; `degraded: true`)
 //   → no active ranker: ranked by retrieval rank (retrievalPrior); no retrieval model: no ANN source
-//   → the funnel produced nothing (every source failed) or threw: the cached popularity list
-//     (recommend/popularityRecommender.ts, minus the user's exclusions), `degraded: true`
-//   → not even that (no popularity snapshot was ever loaded): an empty list, `degraded: true`.
-// A dependency failure never becomes a 5xx.
+//   → the funnel produced nothing (every source failed, or the safety filters removed every
+//     candidate) or threw: the cached popularity list through the surface's safety rules and
+//     diversity caps (safeFallbackRun.ts), `degraded: true`
+//   → not even that (no popularity snapshot, or nothing in it passes): an empty list, `degraded: true`.
+// A dependency failure never becomes a 5xx, and never lets a published rule go: safety filters fail
+// closed. Every degraded response lists its causes ({component, reason}) in `degradedCauses`.
 import { randomUUID } from "node:crypto";
 import {
   surfaceConfigSchema,
+  type DegradedCause,
   type FeedPreviewRequest,
   type FeedPreviewResponse,
   type RecommendationsRequest,
@@ -27,7 +30,8 @@ import { PopularityRecommender } from "../recommend/popularityRecommender.ts";
 import { SESSION_PREFIX, SessionList, type SessionItem } from "./pageSessions.ts";
 import type { ResolvedSurfaceConfig } from "./ruleSetRepository.ts";
 import type { ServingStack } from "./servingStack.ts";
-import { runSurface, type SurfaceRun } from "./surfaceRun.ts";
+import { POPULARITY_FALLBACK_ID, runSafeFallback } from "./safeFallbackRun.ts";
+import { runSurface, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";
 
 /** Longest remainder kept for later pages of one feed. */
 const SESSION_DEPTH = 500;
@@ -54,31 +58,83 @@ export class RecommendationService {
   async recommend(request: RecommendationsRequest): Promise<RecommendationsResponse> {
     if (request.cursor != null) return this.nextPage(request);
     const resolved = this.stack.rules.configFor(request.surface);
-    const count = request.count;
-    const requestId = randomUUID();
-    let run: SurfaceRun;
-    try {
-      run = await runSurface(this.stack, {
-        requestId,
-        userId: request.userId,
-        surface: request.surface,
-        count,
-        nowMs: Date.now(),
-        context: request.context,
-        excludeItemIds: request.excludeItemIds,
-        config: resolved.config,
-        ruleSetVersion: resolved.ruleSetVersion,
-        detail: request.debug ? "full" : "summary",
-      });
-    } catch (error) {
-      this.stack.logger.error({ err: error, requestId, surface: request.surface }, "funnel failed; serving the cached popularity list");
-      return this.popularity(request, resolved, { failure: String(error) });
-    }
-    if (run.result.page.length === 0) return this.popularity(request, resolved, { run });
-    return this.firstPage(request, resolved, run);
+    const input: SurfaceRunInput = {
+      requestId: randomUUID(),
+      userId: request.userId,
+      surface: request.surface,
+      count: request.count,
+      nowMs: Date.now(),
+      context: request.context,
+      excludeItemIds: request.excludeItemIds,
+      config: resolved.config,
+      ruleSetVersion: resolved.ruleSetVersion,
+      detail: request.debug ? "full" : "summary",
+    };
+    const { run, response } = await this.serve(request, resolved, input);
+    if (request.debug && run) response.trace = { ...run.result.trace, degradedBecause: run.scope.degradedBecause, notes: run.scope.notes };
+    return response;
   }
 
-  private firstPage(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig, run: SurfaceRun): RecommendationsResponse {
+  /**
+   * The funnel's first page, else the safe fallback's (safeFallbackRun.ts), else an empty page. The
+   * run returned is the one whose trace explains the page (debug); a fallback page's trace also
+   * keeps the funnel's under `funnel`.
+   */
+  private async serve(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig, input: SurfaceRunInput, options = { session: true }): Promise<{ run: SurfaceRun | null; response: RecommendationsResponse }> {
+    let run: SurfaceRun | null = null;
+    let failure: string | undefined;
+    try {
+      run = await runSurface(this.stack, input);
+    } catch (error) {
+      this.stack.logger.error({ err: error, requestId: input.requestId, surface: request.surface }, "funnel failed; serving the cached popularity list through the safety rules");
+      failure = String(error);
+    }
+    if (run && run.result.page.length > 0) return { run, response: this.firstPage(request, resolved, run, run.degradedCauses, options) };
+
+    const causes: DegradedCause[] = [
+      ...(run?.degradedCauses ?? []),
+      { component: POPULARITY_FALLBACK_ID, reason: failure ? `the funnel failed (${failure}): served the popularity list through the surface's safety rules` : "the funnel served no item: served the popularity list through the surface's safety rules" },
+    ];
+    const metrics = engineMetricsFor(this.stack.deps);
+    metrics.countFallback({ surface: request.surface, component: POPULARITY_FALLBACK_ID, reason: failure !== undefined ? "error" : "unavailable" });
+    metrics.countRecommendationResponse({ surface: request.surface, degraded: true });
+    let fallback: SurfaceRun | null = null;
+    try {
+      fallback = await runSafeFallback(this.stack, { ...input, requestId: run?.result.requestId ?? input.requestId });
+      causes.push(...fallback.degradedCauses);
+    } catch (error) {
+      this.stack.logger.warn({ err: error, surface: request.surface }, "no fallback list either; serving an empty page");
+      causes.push({ component: POPULARITY_FALLBACK_ID, reason: `no fallback list: ${String(error)}` });
+    }
+    const response = fallback ? this.firstPage(request, resolved, fallback, causes, options) : this.emptyPage(run?.result.requestId ?? input.requestId, request.surface, resolved, causes);
+    if (fallback && response.items.length > 0) this.logServedFeatures(request, response);
+    if (run && fallback) fallback.result.trace = { ...fallback.result.trace, funnel: run.result.trace } as typeof fallback.result.trace;
+    return { run: fallback ?? run, response };
+  }
+
+  private emptyPage(requestId: string, surface: string, resolved: ResolvedSurfaceConfig, causes: DegradedCause[]): RecommendationsResponse {
+    return { requestId, surface, items: [], cursor: null, modelVersion: null, ruleSetVersion: resolved.ruleSetVersion, variant: null, degraded: true, degradedCauses: causes };
+  }
+
+  /** The funnel's side effects did not run for a fallback page: log its served features here (sampled, not awaited). */
+  private logServedFeatures(request: RecommendationsRequest, response: RecommendationsResponse): void {
+    const { db, store, logger, servedFeatureSampleRate = 0 } = this.stack.deps;
+    void hydrateAndLogServedFeatures({
+      db,
+      store,
+      logger,
+      userId: request.userId,
+      itemIds: response.items.map((item) => item.itemId),
+      requestId: response.requestId,
+      surface: request.surface,
+      at: new Date(),
+      sampleRate: servedFeatureSampleRate,
+      modelVersion: null,
+    });
+  }
+
+  /** `session: false` (feed preview): no cursor, nothing kept for later pages. */
+  private firstPage(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig, run: SurfaceRun, degradedCauses: DegradedCause[], options: { session: boolean }): RecommendationsResponse {
     const page = run.result.page;
     const served = new Set(page.map((item) => item.itemId));
     // Candidates are stored as they are (SessionList copies their itemId, score and sources).
@@ -88,7 +144,7 @@ export class RecommendationService {
       if (!served.has(candidate.itemId)) rest.push(candidate);
     }
     let cursor: string | null = null;
-    if (rest.length > 0) {
+    if (rest.length > 0 && options.session) {
       // The session lists the served page first, so the cursor's offset (where the next page starts
       // reading) is never below the count served, as cursor.ts requires.
       const sessionId = `${SESSION_PREFIX}${run.result.requestId}`;
@@ -96,7 +152,7 @@ export class RecommendationService {
       this.stack.sessions.put({ id: sessionId, surface: request.surface, userId: request.userId, items });
       cursor = encodeCursor({ snapshotId: sessionId, offset: page.length, served: page.length });
     }
-    const response: RecommendationsResponse = {
+    return {
       requestId: run.result.requestId,
       surface: request.surface,
       items: page.map((item: ServedCandidate) => toItem(item, item.position, item.propensity)),
@@ -104,10 +160,9 @@ export class RecommendationService {
       modelVersion: run.modelVersion,
       ruleSetVersion: resolved.ruleSetVersion,
       variant: null,
-      degraded: run.degraded,
+      degraded: degradedCauses.length > 0,
+      degradedCauses,
     };
-    if (request.debug) response.trace = { ...run.result.trace, degradedBecause: run.scope.degradedBecause, notes: run.scope.notes };
-    return response;
   }
 
   /** Later pages continue the first page's ranked list; popularity cursors go to the popularity recommender. */
@@ -138,46 +193,8 @@ export class RecommendationService {
       ruleSetVersion: resolved.ruleSetVersion,
       variant: null,
       degraded: false,
+      degradedCauses: [],
     };
-  }
-
-  private async popularity(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig, why: { run?: SurfaceRun; failure?: string }): Promise<RecommendationsResponse> {
-    const degraded = why.failure !== undefined || (why.run?.degraded ?? false);
-    const metrics = engineMetricsFor(this.stack.deps);
-    metrics.countFallback({ surface: request.surface, component: "popularityFallback", reason: why.failure !== undefined ? "error" : "unavailable" });
-    metrics.countRecommendationResponse({ surface: request.surface, degraded });
-    const trace = request.debug ? { fallback: "popularity", ...(why.failure ? { failure: why.failure } : {}), funnel: why.run?.result.trace ?? null } : undefined;
-    try {
-      const response = await this.popularityFallback.recommend({ ...request, cursor: null, debug: false });
-      // The funnel's side effects did not run for this page: log its served features here (sampled, not awaited).
-      const { db, store, logger, servedFeatureSampleRate = 0 } = this.stack.deps;
-      void hydrateAndLogServedFeatures({
-        db,
-        store,
-        logger,
-        userId: request.userId,
-        itemIds: response.items.map((item) => item.itemId),
-        requestId: response.requestId,
-        surface: request.surface,
-        at: new Date(),
-        sampleRate: servedFeatureSampleRate,
-        modelVersion: null,
-      });
-      return { ...response, ruleSetVersion: resolved.ruleSetVersion, degraded: response.degraded || degraded, ...(trace ? { trace } : {}) };
-    } catch (error) {
-      this.stack.logger.warn({ err: error, surface: request.surface }, "no popularity list either; serving an empty page");
-      return {
-        requestId: why.run?.result.requestId ?? randomUUID(),
-        surface: request.surface,
-        items: [],
-        cursor: null,
-        modelVersion: null,
-        ruleSetVersion: resolved.ruleSetVersion,
-        variant: null,
-        degraded: true,
-        ...(trace ? { trace } : {}),
-      };
-    }
   }
 
   async rerank(request: RerankRequest): Promise<RerankResponse> {
@@ -202,18 +219,11 @@ export class RecommendationService {
         suppliedItemIds: supplied,
       });
     } catch (error) {
-      this.stack.logger.error({ err: error, requestId }, "rerank funnel failed; returning the candidates in the given order");
+      this.stack.logger.error({ err: error, requestId }, "rerank funnel failed; returning no candidates");
     }
-    const failedHydration = run?.result.trace.stages.some((stage) => stage.stage === "hydrateCandidates" && stage.components.some((component) => component.status !== "ok"));
-    if (!run || (run.result.page.length === 0 && failedHydration)) {
-      // Fallback: the client's own order, unscored.
-      return {
-        ...base,
-        items: supplied.slice(0, count).map((itemId, position) => ({ itemId, position, score: 0, sources: [{ id: "supplied", rank: position }], propensity: 1 })),
-        modelVersion: null,
-        degraded: true,
-        removed: [],
-      };
+    if (!run) {
+      // Nothing verified the candidates (the safety filters did not run): none is served.
+      return { ...base, items: [], modelVersion: null, degraded: true, degradedCauses: [{ component: "rerank", reason: "the funnel failed: no candidate could be checked against the surface's rules" }], removed: [] };
     }
     const removed = run.result.trace.stages
       .filter((stage) => stage.stage === "filters" || stage.stage === "merge")
@@ -223,6 +233,7 @@ export class RecommendationService {
       items: run.result.page.map((item) => toItem(item, item.position, item.propensity)),
       modelVersion: run.modelVersion,
       degraded: run.degraded,
+      degradedCauses: run.degradedCauses,
       removed,
     };
     if (request.debug) response.trace = { ...run.result.trace, degradedBecause: run.scope.degradedBecause, notes: run.scope.notes };
@@ -241,50 +252,30 @@ export class RecommendationService {
       resolved = { config: parsed.data, ruleSetVersion: null, ruleSetId: null };
       source = "draft";
     }
-    const [response, history] = await Promise.all([
-      (async () => {
-        const requestId = randomUUID();
-        try {
-          const run = await runSurface(this.stack, {
-            requestId,
-            userId: request.userId,
-            surface: request.surface,
-            count: request.count,
-            nowMs: Date.now(),
-            context: request.context,
-            excludeItemIds: [],
-            config: resolved.config,
-            ruleSetVersion: resolved.ruleSetVersion,
-            detail: "full",
-          });
-          return { run, response: this.previewResponse(request, resolved, run) };
-        } catch (error) {
-          return { run: null, response: await this.popularity({ ...request, excludeItemIds: [], cursor: null, debug: false }, resolved, { failure: String(error) }) };
-        }
-      })(),
+    const input: SurfaceRunInput = {
+      requestId: randomUUID(),
+      userId: request.userId,
+      surface: request.surface,
+      count: request.count,
+      nowMs: Date.now(),
+      context: request.context,
+      excludeItemIds: [],
+      config: resolved.config,
+      ruleSetVersion: resolved.ruleSetVersion,
+      detail: "full",
+    };
+    const [served, history] = await Promise.all([
+      this.serve({ ...request, excludeItemIds: [], cursor: null, debug: true }, resolved, input, { session: false }),
       this.recentHistory(request.userId).catch((error: unknown) => {
         this.stack.logger.warn({ err: error }, "feed preview: history unavailable");
         return [];
       }),
     ]);
     return {
-      response: response.response,
-      trace: response.run ? { ...response.run.result.trace, degradedBecause: response.run.scope.degradedBecause, notes: response.run.scope.notes } : null,
+      response: served.response,
+      trace: served.run ? { ...served.run.result.trace, degradedBecause: served.run.scope.degradedBecause, notes: served.run.scope.notes } : null,
       history,
       config: { source, ruleSetVersion: resolved.ruleSetVersion },
-    };
-  }
-
-  private previewResponse(request: FeedPreviewRequest, resolved: ResolvedSurfaceConfig, run: SurfaceRun): RecommendationsResponse {
-    return {
-      requestId: run.result.requestId,
-      surface: request.surface,
-      items: run.result.page.map((item) => toItem(item, item.position, item.propensity)),
-      cursor: null,
-      modelVersion: run.modelVersion,
-      ruleSetVersion: resolved.ruleSetVersion,
-      variant: null,
-      degraded: run.degraded,
     };
   }
 

@@ -1,6 +1,7 @@
 // What the components of one request share besides the FunnelQuery: the user's exclusions (read by
 // a query hydrator, applied by a filter) and the tallies the metrics side effect records after the
 // response (declared defaults used per feature, ranker used or not).
+import type { DegradedCause } from "@cascade/core";
 import type { EntityState } from "../features/counters/counter.ts";
 
 export type RequestScope = {
@@ -8,18 +9,28 @@ export type RequestScope = {
   userState?: EntityState;
   /** Items the user hid, disliked or bought (never shown again). */
   exclusions: Set<string>;
+  /** Set once `exclusions` was read; until then the exclusions filter fails closed. */
+  exclusionsRead?: boolean;
   /** feature name → how many candidate values fell back to the declared default. */
   defaultsUsed: Map<string, number>;
-  /** Why the page is degraded besides component failures (an active model that failed to load, …). */
+  /** Why the page is degraded besides component failures (an active model that failed to load, …); add with degrade(). */
   degradedBecause: string[];
+  /** The same, with the component each is about (for the response's `degradedCauses`). */
+  degradedCauses: DegradedCause[];
   /** How this request was served differently from the config, without being degraded (no model trained yet, …). */
   notes: string[];
 };
 
 export function createRequestScope(): RequestScope {
-  return { exclusions: new Set(), defaultsUsed: new Map(), degradedBecause: [], notes: [] };
+  return { exclusions: new Set(), defaultsUsed: new Map(), degradedBecause: [], degradedCauses: [], notes: [] };
 }
 
 export function countDefault(scope: RequestScope, feature: string, count = 1): void {
   scope.defaultsUsed.set(feature, (scope.defaultsUsed.get(feature) ?? 0) + count);
+}
+
+/** Records that the page is degraded because of `component`. */
+export function degrade(scope: RequestScope, component: string, reason: string): void {
+  scope.degradedBecause.push(reason);
+  scope.degradedCauses.push({ component, reason });
 }

@@ -72,6 +72,8 @@ export class ServingStack {
   /** Per user: followed creators (30 s) and hidden/disliked/bought items (5 s); see the hydrators for why a TTL. */
   readonly follows: ExpiringCache<string[]>;
   readonly exclusions: ExpiringCache<Set<string>>;
+  /** Per user and consumed spec: the consumed items (the exclusions TTL). */
+  readonly consumed: ExpiringCache<Set<string>>;
   readonly sources: ReadonlyMap<string, CandidateSource>;
   readonly models: ServingModels | null;
   /** The request path's Postgres reads (follows, exclusions, item attributes, creators' items). */
@@ -108,6 +110,7 @@ export class ServingStack {
     this.itemStates = new ItemStateCache({ ttlMs: options.itemStateTtlMs ?? 10_000, maxEntries: 500_000 });
     this.follows = new ExpiringCache({ ttlMs: options.followsTtlMs ?? 30_000, maxEntries: 200_000 });
     this.exclusions = new ExpiringCache({ ttlMs: options.exclusionsTtlMs ?? 5_000, maxEntries: 200_000 });
+    this.consumed = new ExpiringCache({ ttlMs: options.exclusionsTtlMs ?? 5_000, maxEntries: 200_000 });
     this.candidateCategories = this.itemAttributes.candidateCategories();
     const noModels: ServingModels = { retrieval: () => null, ranker: () => null };
     const all = [

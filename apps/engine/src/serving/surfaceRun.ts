@@ -8,14 +8,15 @@
 //      the item-state cache (none when all are cached; plus the user's keys only if 1 failed).
 // (On Redis Cluster each batch splits by node: one round trip per node touched, in parallel.)
 // Sources and the ranker never touch Redis; the served-feature log reuses the hydrated features.
-import type { SurfaceConfig } from "@cascade/core";
+import type { DegradedCause, SurfaceConfig } from "@cascade/core";
 import type { Candidate, CandidateSource, FunnelQuery, FunnelResult, Rule, Scorer, TraceDetail } from "../funnel/index.ts";
 import { buildSurfacePipeline, runFunnel, seedFromRequestId } from "../funnel/index.ts";
 import { followsHydrator } from "./followsHydrator.ts";
 import { itemAttributesHydrator, knownItemsFilter } from "./itemAttributesHydrator.ts";
 import { onlineFeatureHydrator } from "./onlineFeatureHydrator.ts";
 import { onnxRankerScorer } from "./onnxRankerScorer.ts";
-import { createRequestScope, type RequestScope } from "./requestScope.ts";
+import { consumedItemsHydrator } from "./consumedItemsHydrator.ts";
+import { createRequestScope, degrade, type RequestScope } from "./requestScope.ts";
 import { retrievalPriorScorer } from "./retrievalPriorScorer.ts";
 import { servingSideEffects } from "./servingSideEffects.ts";
 import type { ServingStack } from "./servingStack.ts";
@@ -50,6 +51,8 @@ export type SurfaceRun = {
   modelVersion: string | null;
   /** Component failures or missing models. */
   degraded: boolean;
+  /** Why `degraded`: the funnel's failed or fail-closed components, then the request's own causes (a model that failed to load, …). */
+  degradedCauses: DegradedCause[];
 };
 
 function suppliedSource(itemIds: readonly string[]): CandidateSource {
@@ -57,7 +60,7 @@ function suppliedSource(itemIds: readonly string[]): CandidateSource {
 }
 
 /** A no-op rule run last: it records the final ranked order, which the page session continues. */
-function rankedSnapshot(capture: (ranked: Candidate[]) => void): Rule {
+export function rankedSnapshot(capture: (ranked: Candidate[]) => void): Rule {
   return {
     id: "rankedSnapshot",
     apply(_query, candidates) {
@@ -84,33 +87,38 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
   const refused = stack.models?.status?.().lastError;
   const scorers: Scorer[] = [retrievalPriorScorer(config.blend)];
   if (ranker) scorers.push(onnxRankerScorer(ranker.model, scope, config.scoringBudgetMs));
-  else (refused?.slot === "ranker" ? scope.degradedBecause : scope.notes).push(`no active ranker${refused?.slot === "ranker" ? ` (${refused.message})` : ""}: ranked by retrieval rank`);
+  else if (refused?.slot === "ranker") degrade(scope, "ranker", `no active ranker (${refused.message}): ranked by retrieval rank`);
+  else scope.notes.push("no active ranker: ranked by retrieval rank");
   const annSkipped = !input.suppliedItemIds && !stack.models?.retrieval() && config.sources.some((source) => source.enabled && source.id === ANN_SOURCE_ID);
   if (annSkipped) {
     sources = new Map([...sources].filter(([id]) => id !== ANN_SOURCE_ID));
-    (refused?.slot === "retrieval" ? scope.degradedBecause : scope.notes).push(
-      `no active retrieval model${refused?.slot === "retrieval" ? ` (${refused.message})` : ""}: two-tower source skipped`,
-    );
+    if (refused?.slot === "retrieval") degrade(scope, ANN_SOURCE_ID, `no active retrieval model (${refused.message}): two-tower source skipped`);
+    else scope.notes.push("no active retrieval model: two-tower source skipped");
   }
 
+  // The lookups the safety filters depend on (item attributes, consumed items) get the longer safety
+  // budget: past it their items are dropped, so waiting a little longer is worth more than a short page.
+  const safetyMs = safetyBudgetOf(config);
+  const consumed = config.filters.consumed;
   const { pipeline, missingSources } = buildSurfacePipeline(input.surface, config, {
     sources,
     queryHydrators: [
       userHistoryHydrator(deps.store, hydrationMs, undefined, scope),
       followsHydrator(stack.userRelations, hydrationMs, stack.follows),
-      userExclusionsHydrator(stack.userRelations, scope, hydrationMs, stack.exclusions),
+      userExclusionsHydrator(stack.userRelations, scope, safetyMs, stack.exclusions),
+      ...(consumed ? [consumedItemsHydrator(stack.userRelations, consumed, safetyMs, stack.consumed)] : []),
     ],
-    candidateHydrators: [itemAttributesHydrator(stack.itemAttributes, hydrationMs), onlineFeatureHydrator(deps.store, scope, hydrationMs, stack.candidateCategories, stack.itemStates)],
+    candidateHydrators: [itemAttributesHydrator(stack.itemAttributes, safetyMs), onlineFeatureHydrator(deps.store, scope, hydrationMs, stack.candidateCategories, stack.itemStates)],
     scorers,
   });
   const unknownSources = missingSources.filter((id) => !(annSkipped && id === ANN_SOURCE_ID));
-  if (unknownSources.length > 0) scope.degradedBecause.push(`unknown sources in the config: ${unknownSources.join(", ")}`);
+  if (unknownSources.length > 0) degrade(scope, "sources", `unknown sources in the config: ${unknownSources.join(", ")}`);
   // Cold start backfill (sources/coldStartSource.ts) unless the config lists popularity itself.
   if (!input.suppliedItemIds && !config.sources.some((source) => source.enabled && source.id === POPULARITY_SOURCE_ID)) {
     const coldStart = stack.sources.get(COLD_START_SOURCE_ID);
     if (coldStart) pipeline.sources.push({ source: coldStart, quota: Math.min(COLD_START_QUOTA, config.maxCandidates) });
   }
-  // After the built-in filters (excluded, seen, blocked, availability, expressions): history exclusions.
+  // Right after the request's exclusions: what the user hid, disliked or bought.
   pipeline.filters.splice(1, 0, userExclusionsFilter(scope));
   if (input.suppliedItemIds) pipeline.filters.unshift(knownItemsFilter());
   let ranked: Candidate[] = [];
@@ -118,7 +126,17 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
   const modelVersion = ranker?.version.id ?? null;
   pipeline.sideEffects.push(...servingSideEffects(stack, scope, { modelVersion, ruleSetVersion: input.ruleSetVersion }));
 
-  const query: FunnelQuery = {
+  const result = await runFunnel(pipeline, funnelQueryOf(input), {
+    detail: input.detail,
+    onSideEffectError: (id, error) => deps.logger.warn({ err: error, sideEffect: id, requestId: input.requestId }, "serving side effect failed"),
+  });
+  if (ranked.length === 0 && result.page.length > 0) ranked = [...result.page];
+  const degradedCauses = [...result.degradedCauses, ...scope.degradedCauses];
+  return { result, ranked, scope, modelVersion, degraded: degradedCauses.length > 0, degradedCauses };
+}
+
+export function funnelQueryOf(input: SurfaceRunInput): FunnelQuery {
+  return {
     requestId: input.requestId,
     userId: input.userId,
     surface: input.surface,
@@ -128,10 +146,9 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
     excludeItemIds: input.excludeItemIds,
     seed: seedFromRequestId(input.requestId),
   };
-  const result = await runFunnel(pipeline, query, {
-    detail: input.detail,
-    onSideEffectError: (id, error) => deps.logger.warn({ err: error, sideEffect: id, requestId: input.requestId }, "serving side effect failed"),
-  });
-  if (ranked.length === 0 && result.page.length > 0) ranked = [...result.page];
-  return { result, ranked, scope, modelVersion, degraded: result.degraded || scope.degradedBecause.length > 0 };
+}
+
+/** The safety lookups' budget: the config's safetyBudgetMs, never less than its quality budget. */
+export function safetyBudgetOf(config: SurfaceConfig): number {
+  return Math.max(config.safetyBudgetMs, config.hydrationBudgetMs);
 }

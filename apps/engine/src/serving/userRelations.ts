@@ -4,12 +4,20 @@
 // request: reads asked for in one tick for the same user go out as ONE statement (one round trip,
 // one statement for the server to plan) instead of two. A read asked for alone runs alone.
 //
-// The exclusions query is recommend/userExclusions.ts's (one query on the events' user index).
+// The exclusions query is recommend/userExclusions.ts's (one query on the events' user index). The
+// consumed items (a surface's `filters.consumed`) join the same statement: consumedItemsSql.ts.
+import type { ConsumedFilterConfig } from "@cascade/core";
 import { EXCLUDING_EVENT_TYPES } from "../recommend/userExclusions.ts";
+import { consumedItemsColumn, consumedSpecKey } from "./consumedItemsSql.ts";
 import type { ServingSql } from "./servingSql.ts";
 
 type Waiter<T> = { resolve(value: T): void; reject(error: unknown): void };
-type Pending = { follows: Waiter<string[]>[]; exclusions: Waiter<Set<string>>[] };
+type Pending = {
+  follows: Waiter<string[]>[];
+  exclusions: Waiter<Set<string>>[];
+  /** Per distinct consumed spec (consumedSpecKey): the spec and who waits for it. */
+  consumed: Map<string, { spec: ConsumedFilterConfig; waiters: Waiter<Set<string>>[] }>;
+};
 
 export class UserRelationsReader {
   private readonly pending = new Map<string, Pending>();
@@ -28,10 +36,21 @@ export class UserRelationsReader {
     return new Promise((resolve, reject) => this.enqueue(userId).exclusions.push({ resolve, reject }));
   }
 
+  /** Items the user consumed under `spec` (see consumedItemsSql.ts), most recent first, at most MAX_CONSUMED_ITEMS. */
+  consumed(userId: string, spec: ConsumedFilterConfig): Promise<Set<string>> {
+    return new Promise((resolve, reject) => {
+      const byKey = this.enqueue(userId).consumed;
+      const key = consumedSpecKey(spec);
+      let entry = byKey.get(key);
+      if (!entry) byKey.set(key, (entry = { spec, waiters: [] }));
+      entry.waiters.push({ resolve, reject });
+    });
+  }
+
   private enqueue(userId: string): Pending {
     let pending = this.pending.get(userId);
     if (!pending) {
-      pending = { follows: [], exclusions: [] };
+      pending = { follows: [], exclusions: [], consumed: new Map() };
       this.pending.set(userId, pending);
       const batch = pending;
       // After the current tick: the other hydrator of the request has asked by then.
@@ -57,12 +76,18 @@ export class UserRelationsReader {
       values.push(EXCLUDING_EVENT_TYPES);
       columns.push(`ARRAY(SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND type = ANY($${values.length}::text[]::"EventType"[])) AS "exclusions"`);
     }
+    const consumed = [...batch.consumed.values()];
+    consumed.forEach(({ spec }, index) => columns.push(`${consumedItemsColumn(spec, values)} AS "consumed${index}"`));
     try {
-      const [row] = await this.sql.rows<{ follows?: string[]; exclusions?: string[] }>(`SELECT ${columns.join(", ")}`, values);
+      const [row] = await this.sql.rows<Record<string, string[] | undefined>>(`SELECT ${columns.join(", ")}`, values);
       for (const waiter of batch.follows) waiter.resolve(row?.follows ?? []);
       for (const waiter of batch.exclusions) waiter.resolve(new Set(row?.exclusions ?? []));
+      consumed.forEach(({ waiters }, index) => {
+        const items = new Set(row?.[`consumed${index}`] ?? []);
+        for (const waiter of waiters) waiter.resolve(items);
+      });
     } catch (error) {
-      for (const waiter of [...batch.follows, ...batch.exclusions]) waiter.reject(error);
+      for (const waiter of [...batch.follows, ...batch.exclusions, ...consumed.flatMap((entry) => entry.waiters)]) waiter.reject(error);
     }
   }
 }

@@ -29,6 +29,10 @@ export const recommendedItem = z.object({
 });
 export type RecommendedItem = z.infer<typeof recommendedItem>;
 
+/** Why a response is degraded: the component (its stable id, as in the trace and metrics) and what went wrong. */
+export const degradedCause = z.object({ component: z.string(), reason: z.string() });
+export type DegradedCause = z.infer<typeof degradedCause>;
+
 export const recommendationsResponse = z.object({
   requestId: z.string(),
   surface: z.string(),
@@ -42,6 +46,8 @@ export const recommendationsResponse = z.object({
   variant: z.string().nullable(),
   /** True when a dependency failed and the list came from what was left (or the cached popularity list). */
   degraded: z.boolean(),
+  /** Every cause of `degraded` (empty when not degraded). Published rules still held: a degraded page may be shorter or less relevant, never unsafe. */
+  degradedCauses: z.array(degradedCause),
   /** `debug: true` only: the funnel's stage trace. */
   trace: z.unknown().optional(),
 });

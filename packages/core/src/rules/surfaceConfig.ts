@@ -3,6 +3,7 @@
 // ordered rules, exploration and page limits. Every filter expression is parsed and type-checked
 // here, so a bad expression is refused at save time with its column, never at serving time.
 import { z } from "zod";
+import { eventTypes } from "../api/events.ts";
 import { checkFilterExpression } from "./filterExpression.ts";
 import { DEFAULT_NUMERIC_ITEM_FIELDS, FIELD_NAME_PATTERN, itemFieldCatalog } from "./itemFields.ts";
 
@@ -25,6 +26,29 @@ export const sourceConfigSchema = z.object({
   budgetMs: z.number().int().min(1).max(2000),
 });
 
+/**
+ * Items the user consumed are never served on the surface; the engine reads them from the event log
+ * (clients need not send them). An event consumes its item when its type is listed and, for a
+ * rating, its value is at least `minRating`, and for a watch, its seconds are at least
+ * `minWatchFraction` of the item's `durationSeconds` attribute (a watch of an item without a
+ * duration then does not count). `windowHours: null`: no time limit.
+ */
+export const consumedFilterSchema = z.object({
+  eventTypes: z
+    .array(z.enum(eventTypes).exclude(["impression"]))
+    .max(8)
+    .refine((types) => new Set(types).size === types.length, "event types must be distinct")
+    .default(["purchase", "rating", "watch"]),
+  /** Only ratings at least this high consume (null: any rating). */
+  minRating: z.number().nullable().default(null),
+  /** Only watches of at least this fraction of the item's duration consume (null: any watch). */
+  minWatchFraction: z.number().gt(0).max(1).nullable().default(0.9),
+  /** Only events within this many hours consume (null: no time limit). */
+  windowHours: z.number().positive().max(24 * 365 * 20).nullable().default(null),
+});
+export type ConsumedFilterConfig = z.output<typeof consumedFilterSchema>;
+export const DEFAULT_CONSUMED_FILTER: ConsumedFilterConfig = { eventTypes: ["purchase", "rating", "watch"], minRating: null, minWatchFraction: 0.9, windowHours: null };
+
 export const filtersConfigSchema = z.object({
   /** Drop items the user saw or consumed within the window. 0 disables. */
   seenWindowHours: z.number().min(0).max(24 * 365).default(72),
@@ -37,6 +61,8 @@ export const filtersConfigSchema = z.object({
     .default({ itemIds: [], categories: [], creators: [] }),
   /** Drop items marked unavailable. */
   requireAvailable: z.boolean().default(true),
+  /** Drop items the user consumed (see consumedFilterSchema); `null` disables. */
+  consumed: consumedFilterSchema.nullable().default(DEFAULT_CONSUMED_FILTER),
   /** Keep only items for which each expression is true (applied in order, after the cheaper filters). */
   expressions: z.array(z.object({ id: componentId, keep: expressionText })).max(20).default([]),
 });
@@ -95,6 +121,8 @@ export const explorationConfigSchema = z.discriminatedUnion("policy", [
     epsilon: z.number().min(0).max(1),
     slots,
     pool: explorationPool.default({ size: 50 }),
+    /** With diversity rules, explored items must fit the caps and propensities are estimated from this many replays of the policy (standard error ≤ 0.5/√replays); without them they are exact. */
+    propensityReplays: z.number().int().min(100).max(20_000).default(500),
   }),
   z.object({
     policy: z.literal("thompson"),
@@ -120,7 +148,19 @@ export const surfaceConfigSchema = z
     /** Budget for query hydration (user history, features) and for each scorer. */
     hydrationBudgetMs: z.number().int().min(1).max(2000).default(30),
     scoringBudgetMs: z.number().int().min(1).max(2000).default(40),
-    filters: filtersConfigSchema.default({ seenWindowHours: 72, blocked: { itemIds: [], categories: [], creators: [] }, requireAvailable: true, expressions: [] }),
+    /**
+     * Budget for the lookups the safety filters need (candidates' catalogue attributes, the user's
+     * consumed items). Longer than the quality budgets on purpose: past it, items that cannot be
+     * checked are dropped, never served, so a miss costs the page rather than a published rule.
+     */
+    safetyBudgetMs: z.number().int().min(1).max(5000).default(250),
+    filters: filtersConfigSchema.default({
+      seenWindowHours: 72,
+      blocked: { itemIds: [], categories: [], creators: [] },
+      requireAvailable: true,
+      consumed: DEFAULT_CONSUMED_FILTER,
+      expressions: [],
+    }),
     /** score = Σ weight · prediction[action]; actions the ranker does not predict count as 0. */
     blend: z.record(z.string().regex(FIELD_NAME_PATTERN), z.number().min(-1000).max(1000)),
     /** Applied in this order. Put score-changing rules (freshness, boost) before reordering ones (diversity, mmr): a later score change re-sorts. */

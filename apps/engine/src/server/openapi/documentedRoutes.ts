@@ -188,7 +188,7 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     tag: "recommendations",
     summary: "A ranked feed for a user on a surface",
     description:
-      "Unknown users get a cold-start list, never an error. `cursor` from a response fetches the next page without repeats (400 `invalid_cursor` when expired). `debug: true` needs the `admin` scope and adds the stage trace. `degraded: true` when a dependency failed and a fallback served.",
+      "Unknown users get a cold-start list, never an error. `cursor` from a response fetches the next page without repeats (400 `invalid_cursor` when expired). `debug: true` needs the `admin` scope and adds the stage trace. `degraded: true` when a dependency failed and a fallback served; `degradedCauses` then names each cause (`{component, reason}`). Published rules hold on every path: an item whose attributes, or whose consumed/hidden status, cannot be read is not served.",
     scope: "recommend",
     body: { schema: recommendationsRequest, sendable: true, example: { userId: "user-1", surface: "home", count: 10, context: { device: "mobile" } } },
     responses: { 200: { description: "The feed", schema: recommendationsResponse } },
@@ -201,7 +201,7 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     tag: "recommendations",
     summary: "Rank client-supplied candidates through the surface's filters, ranker, rules and exploration",
     description:
-      "Only supplied items come back; dropped ones are listed in `removed` with the reason. `debug: true` needs the `admin` scope. If hydration fails, the candidates come back in the given order with `degraded: true`.",
+      "Only supplied items come back; dropped ones are listed in `removed` with the reason. `debug: true` needs the `admin` scope. Safety filters fail closed: a candidate whose attributes cannot be read is dropped (reason `attributes-unavailable`), never returned unchecked; `degraded: true` then, with `degradedCauses`.",
     scope: "recommend",
     body: { schema: rerankRequest, sendable: false, example: { userId: "user-1", surface: "home", itemIds: ["item-1", "item-2", "item-3"] } },
     responses: { 200: { description: "The supplied candidates, ranked", schema: rerankResponse } },

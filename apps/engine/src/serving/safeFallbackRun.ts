@@ -1,0 +1,61 @@
+// The last resort of the fallback chain, when the funnel served nothing (every source failed, the
+// safety filters removed everything, or the funnel threw): the cached popularity list, run through
+// the funnel with the surface's own safety rules and nothing else —
+//
+//   popularity (the only source) → item attributes and the user's exclusions / consumed items
+//   (safety budget), recent history (seen) → the surface's filters (excluded, hidden, consumed,
+//   seen, blocked, availability, expressions; all but seen fail closed) → popularity order → the
+//   surface's diversity caps → page.
+//
+// No feature hydration, no ranker, no exploration: only what the rules need. A published rule holds on
+// this path as on the full one; an item whose attributes cannot be read is never served, even if
+// that leaves the page empty.
+import type { Scorer } from "../funnel/index.ts";
+import { buildSurfacePipeline, runFunnel } from "../funnel/index.ts";
+import { POPULARITY_SOURCE_ID } from "../recommend/popularityRecommender.ts";
+import { consumedItemsHydrator } from "./consumedItemsHydrator.ts";
+import { itemAttributesHydrator } from "./itemAttributesHydrator.ts";
+import { createRequestScope } from "./requestScope.ts";
+import { retrievalPriorScorer } from "./retrievalPriorScorer.ts";
+import type { ServingStack } from "./servingStack.ts";
+import { funnelQueryOf, rankedSnapshot, safetyBudgetOf, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";
+import { userHistoryHydrator } from "./userHistoryHydrator.ts";
+import { userExclusionsFilter, userExclusionsHydrator } from "./userExclusions.ts";
+
+export const POPULARITY_FALLBACK_ID = "popularityFallback";
+
+/** Popularity items considered: enough for a page and its later pages after the filters. */
+const FALLBACK_CANDIDATES = 1_000;
+
+export async function runSafeFallback(stack: ServingStack, input: SurfaceRunInput): Promise<SurfaceRun> {
+  const scope = createRequestScope();
+  const popularity = stack.sources.get(POPULARITY_SOURCE_ID);
+  if (!popularity) throw new Error("no popularity source");
+  const safetyMs = safetyBudgetOf(input.config);
+  const config = {
+    ...input.config,
+    sources: [{ id: POPULARITY_SOURCE_ID, enabled: true, quota: FALLBACK_CANDIDATES, budgetMs: Math.max(safetyMs, popularity.budgetMs) }],
+    maxCandidates: FALLBACK_CANDIDATES,
+    rules: input.config.rules.filter((rule) => rule.type === "diversity"),
+    exploration: { policy: "none" as const },
+  };
+  const consumed = config.filters.consumed;
+  const scorers: Scorer[] = [retrievalPriorScorer(config.blend)];
+  const { pipeline } = buildSurfacePipeline(input.surface, config, {
+    sources: new Map([[POPULARITY_SOURCE_ID, popularity]]),
+    queryHydrators: [
+      // The seen filter's history (Redis): as in the funnel, without it nothing counts as seen.
+      userHistoryHydrator(stack.deps.store, config.hydrationBudgetMs, undefined, scope),
+      userExclusionsHydrator(stack.userRelations, scope, safetyMs, stack.exclusions),
+      ...(consumed ? [consumedItemsHydrator(stack.userRelations, consumed, safetyMs, stack.consumed)] : []),
+    ],
+    candidateHydrators: [itemAttributesHydrator(stack.itemAttributes, safetyMs)],
+    scorers,
+  });
+  pipeline.filters.splice(1, 0, userExclusionsFilter(scope));
+  let ranked: SurfaceRun["ranked"] = [];
+  pipeline.rules.push(rankedSnapshot((list) => (ranked = list)));
+  const result = await runFunnel(pipeline, funnelQueryOf(input), { detail: input.detail });
+  const degradedCauses = [...result.degradedCauses, ...scope.degradedCauses];
+  return { result, ranked, scope, modelVersion: null, degraded: degradedCauses.length > 0, degradedCauses };
+}
