@@ -2,17 +2,32 @@
 //   --protocol time (default): re-evaluates registered versions on today's data (the test period is
 //     what happened after each version's training window; see jobs/train/evaluateVersion.ts) beside
 //     the baselines, and prints the tables.
-//   --protocol benchmark: the published-benchmark protocol on the whole event log (per-user random
-//     80/10/10, full ranking over unseen items, recall/NDCG/hit@10): a two-tower trained on the 80%
-//     with the config's retrieval settings, popularity, co-occurrence and the fused funnel
-//     (jobs/train/benchmarkProtocol.ts). Registered versions are not used: their training data
-//     overlaps any random test split.
+//   --protocol benchmark [--positive any|rating>=T] [--split-dir DIR | --train F --valid F --test F]
+//     [--id-prefix P]: the published-benchmark protocol (RecBole "RO 8:1:1" full ranking; see
+//     jobs/train/benchmarkProtocol.ts) on the whole event log, or on a supplied split whose ids are
+//     mapped onto the imported catalogue: a two-tower trained on the 80% with the config's
+//     retrieval settings beside popularity, item kNN, EASE, co-occurrence and the fused sources.
+//     Registered versions are not used: their training data overlaps any random test split. The
+//     result is also written to <dataDir>/eval/benchmark-<time>.json (the registry has no way to
+//     update a version's metrics, and this two-tower is not a registered version anyway).
+//     Fully offline from files (no database): bench/realDataBenchmark.ts.
+import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { formatReportTable, type EvaluationReport } from "@cascade/core";
 import { createPrismaClient, getActiveModelVersions, getModelVersion, type ModelVersion } from "@cascade/db";
-import { loadBenchmarkData, runBenchmarkProtocol, DEFAULT_POSITIVE_RATING, type BenchmarkResult } from "../jobs/train/benchmarkProtocol.ts";
+import { movieItemId, movieLensUserId } from "../import/movieLens.ts";
+import {
+  describePositiveRule,
+  findSplitFiles,
+  mapSuppliedSplit,
+  parsePositiveRule,
+  readInteractionFile,
+  type PositiveRule,
+  type SplitFiles,
+} from "../jobs/train/benchmarkFiles.ts";
+import { loadBenchmarkData, runBenchmarkProtocol, DEFAULT_BENCHMARK_POSITIVES, type BenchmarkResult } from "../jobs/train/benchmarkProtocol.ts";
 import { evaluateRankerVersion, evaluateTwoTowerVersion, type VersionEvaluation } from "../jobs/train/evaluateVersion.ts";
 import type { DatabaseRunner } from "./commandOptions.ts";
 import { createProgressReporter, type ProgressReporter } from "./progress.ts";
@@ -24,12 +39,23 @@ export type EvalCommandOptions = {
   protocol: "time" | "benchmark";
   config?: string;
   seed?: number;
-  positiveRating: number;
+  /** Benchmark positives: "any" (default, the published protocol) or "rating>=T". */
+  positive?: string;
+  /** Shorthand for --positive rating>=N (kept from before --positive existed). */
+  positiveRating?: number;
+  splitDir?: string;
+  train?: string;
+  valid?: string;
+  test?: string;
+  /** How the split files' ids map onto the catalogue: the importer's prefix ("" = ids as they are). */
+  idPrefix?: string;
   outDir?: string;
   json?: boolean;
 };
 
-export type EvalCommandResult = { protocol: "time"; evaluations: VersionEvaluation[] } | { protocol: "benchmark"; benchmark: BenchmarkResult; seconds: number };
+export type EvalCommandResult =
+  | { protocol: "time"; evaluations: VersionEvaluation[] }
+  | { protocol: "benchmark"; benchmark: BenchmarkResult; seconds: number; resultsFile: string };
 
 function seedOption(value: string): number {
   const parsed = Number(value);
@@ -42,6 +68,106 @@ function reportJson(report: EvaluationReport) {
     title: report.title,
     rows: report.rows.map((row) => ({ name: row.name, ...Object.fromEntries(report.columns.map((column, j) => [column, Number.isFinite(row.values[j]!) ? row.values[j] : null])) })),
   };
+}
+
+function benchmarkPositives(options: EvalCommandOptions): PositiveRule {
+  if (options.positive !== undefined && options.positiveRating !== undefined) throw new Error("pass either --positive or --positive-rating, not both");
+  if (options.positiveRating !== undefined) {
+    if (!Number.isFinite(options.positiveRating)) throw new Error("--positive-rating must be a number");
+    return { kind: "rating", min: options.positiveRating };
+  }
+  return options.positive === undefined ? DEFAULT_BENCHMARK_POSITIVES : parsePositiveRule(options.positive);
+}
+
+async function suppliedSplitFiles(options: EvalCommandOptions): Promise<SplitFiles | null> {
+  const single = [options.train, options.valid, options.test];
+  if (options.splitDir && single.some((file) => file !== undefined)) throw new Error("pass either --split-dir or --train/--valid/--test, not both");
+  if (options.splitDir) return findSplitFiles(options.splitDir);
+  if (single.every((file) => file === undefined)) return null;
+  if (!options.train || !options.valid || !options.test) throw new Error("a supplied split needs all three of --train, --valid and --test");
+  return { train: options.train, validation: options.valid, test: options.test };
+}
+
+/** The results file: everything the table shows, plus timings, split sizes and the config used. */
+function benchmarkJson(benchmark: BenchmarkResult, extra: Record<string, unknown>) {
+  return {
+    protocol: "benchmark",
+    ...reportJson(benchmark.report),
+    split: benchmark.split,
+    timings: benchmark.timings,
+    fusedSourcesWeights: benchmark.funnelWeights,
+    twoTowerEpochs: benchmark.epochs.map((epoch) => ({ epoch: epoch.epoch, loss: epoch.loss, validationRecall: Number.isFinite(epoch.validationRecall) ? epoch.validationRecall : null, seconds: epoch.seconds })),
+    notes: benchmark.notes,
+    ...extra,
+  };
+}
+
+async function runBenchmarkEval(
+  db: ReturnType<typeof createPrismaClient>,
+  dataDir: string,
+  options: EvalCommandOptions,
+  config: Awaited<ReturnType<typeof loadTrainConfig>>,
+  io: { stdout: NodeJS.WritableStream; progress: ProgressReporter },
+): Promise<EvalCommandResult> {
+  if (options.model || options.active) throw new Error("--protocol benchmark trains its own two-tower on the 80% split; it does not take --model/--active");
+  const positives = benchmarkPositives(options);
+  const files = await suppliedSplitFiles(options);
+  const started = performance.now();
+  io.progress.start("benchmark data: events", 0);
+  let read = 0;
+  let data = await loadBenchmarkData(db, {
+    positives,
+    onEvents: (total) => {
+      io.progress.increment(total - read);
+      read = total;
+    },
+  });
+  io.progress.stop();
+  let split;
+  if (files) {
+    const mapping = { idPrefix: options.idPrefix ?? "ml" };
+    const supplied = mapSuppliedSplit(
+      data,
+      { train: await readInteractionFile(files.train), validation: await readInteractionFile(files.validation), test: await readInteractionFile(files.test) },
+      positives,
+      { user: (id) => movieLensUserId(mapping, id), item: (id) => movieItemId(mapping, id) },
+    );
+    data = supplied.data;
+    split = supplied.parts;
+  }
+  const benchmark = runBenchmarkProtocol(data, { config, seed: config.seed, positives: describePositiveRule(positives), progress: io.progress, ...(split ? { split } : {}) });
+  const seconds = (performance.now() - started) / 1000;
+
+  const createdAt = new Date();
+  const resultsFile = join(dataDir, "eval", `benchmark-${createdAt.toISOString().replace(/[:.]/g, "-")}.json`);
+  const active = await getActiveModelVersions(db);
+  const json = benchmarkJson(benchmark, {
+    positives,
+    splitFiles: files,
+    seconds,
+    createdAt: createdAt.toISOString(),
+    // For reference only: the table's two-tower is trained here, not this version.
+    activeRetrievalVersion: active.retrieval?.id ?? null,
+    retrievalConfig: config.retrieval,
+    seedOfTraining: config.seed,
+  });
+  await mkdir(join(dataDir, "eval"), { recursive: true });
+  await writeFile(resultsFile, JSON.stringify(json, null, 2) + "\n");
+  if (options.json) io.stdout.write(JSON.stringify({ ...json, resultsFile }, null, 2) + "\n");
+  else {
+    const load = loadavg().map((value) => value.toFixed(2)).join(" ");
+    io.stdout.write(
+      [
+        formatReportTable(benchmark.report),
+        `seconds per row (fit + ranking every test user): ${benchmark.timings.map((t) => `${t.name} ${t.fitSeconds.toFixed(1)} + ${t.recommendSeconds.toFixed(1)}`).join(" · ")}`,
+        `fused sources = reciprocal-rank fusion of the two-tower, co-occurrence and popularity lists (offline, not the served funnel), weights chosen on the validation split: ${JSON.stringify(benchmark.funnelWeights)}`,
+        ...benchmark.notes,
+        `positives: ${describePositiveRule(positives)} (and click/like/watch/purchase events) · two-tower: ${benchmark.epochs.length} epochs, ${Math.round(benchmark.epochs.reduce((sum, epoch) => sum + epoch.interactionsPerCpuSecond, 0) / Math.max(1, benchmark.epochs.length))} interactions per CPU-second · total ${seconds.toFixed(1)} s (loadavg ${load})`,
+        `results: ${resultsFile}`,
+      ].join("\n") + "\n",
+    );
+  }
+  return { protocol: "benchmark", benchmark, seconds, resultsFile };
 }
 
 async function versionsToEvaluate(db: ReturnType<typeof createPrismaClient>, options: EvalCommandOptions): Promise<ModelVersion[]> {
@@ -64,37 +190,10 @@ export async function runEvalCommand(
   io: { stdout: NodeJS.WritableStream; progress: ProgressReporter } = { stdout: process.stdout, progress: createProgressReporter() },
 ): Promise<EvalCommandResult> {
   if (options.model && options.active) throw new Error("pass either --model <id> or --active, not both");
-  const config = await loadTrainConfig(options);
+  const config = await loadTrainConfig({ ...(options.config ? { config: options.config } : {}), ...(options.seed === undefined ? {} : { seed: options.seed }) });
   const db = createPrismaClient(databaseUrl, { poolSize: 2 });
   try {
-    if (options.protocol === "benchmark") {
-      if (options.model || options.active) throw new Error("--protocol benchmark trains its own two-tower on the 80% split; it does not take --model/--active");
-      const started = performance.now();
-      io.progress.start("benchmark data: events", 0);
-      let read = 0;
-      const data = await loadBenchmarkData(db, {
-        positiveRating: options.positiveRating,
-        onEvents: (total) => {
-          io.progress.increment(total - read);
-          read = total;
-        },
-      });
-      io.progress.stop();
-      const benchmark = runBenchmarkProtocol(data, { config, seed: config.seed, progress: io.progress });
-      const seconds = (performance.now() - started) / 1000;
-      if (options.json) io.stdout.write(JSON.stringify({ ...reportJson(benchmark.report), funnelWeights: benchmark.funnelWeights, split: benchmark.split, seconds }, null, 2) + "\n");
-      else {
-        const load = loadavg().map((value) => value.toFixed(2)).join(" ");
-        io.stdout.write(
-          [
-            formatReportTable(benchmark.report),
-            `funnel = reciprocal-rank fusion of two-tower, co-occurrence and popularity lists, weights chosen on the validation split: ${JSON.stringify(benchmark.funnelWeights)}`,
-            `positives: ratings ≥ ${options.positiveRating} stars and click/like/watch/purchase events · two-tower trained in ${benchmark.trainingSeconds.toFixed(1)} s (${benchmark.epochs.length} epochs, ${Math.round(benchmark.epochs.reduce((sum, epoch) => sum + epoch.interactionsPerCpuSecond, 0) / Math.max(1, benchmark.epochs.length))} interactions per CPU-second) · total ${seconds.toFixed(1)} s (loadavg ${load})`,
-          ].join("\n") + "\n",
-        );
-      }
-      return { protocol: "benchmark", benchmark, seconds };
-    }
+    if (options.protocol === "benchmark") return await runBenchmarkEval(db, dataDir, options, config, io);
     const versions = await versionsToEvaluate(db, options);
     const evaluations: VersionEvaluation[] = [];
     for (const version of versions) {
@@ -124,7 +223,13 @@ export function addEvalCommand(program: Command, withDatabase: DatabaseRunner, d
     .addOption(new Option("--protocol <protocol>", "time: time-based split; benchmark: per-user random 80/10/10, full ranking, @10").choices(["time", "benchmark"]).default("time"))
     .option("--config <file>", "JSON training config (retrieval settings of the benchmark's two-tower, evaluation cut-offs)")
     .option("--seed <n>", "seed of the benchmark split and training (overrides the config's)", seedOption)
-    .option("--positive-rating <stars>", "benchmark: a rating of at least this many stars is a positive", Number, DEFAULT_POSITIVE_RATING)
+    .option("--positive <rule>", 'benchmark positives: "any" (default: every rating, as the published tables) or "rating>=T"')
+    .option("--positive-rating <stars>", "benchmark: shorthand for --positive rating>=<stars>", Number)
+    .option("--split-dir <dir>", "benchmark on a supplied split: <name>.train.inter/.valid.inter/.test.inter (RecBole) or train/valid/test .csv/.tsv")
+    .option("--train <file>", "benchmark supplied split: the train file (with --valid and --test)")
+    .option("--valid <file>", "benchmark supplied split: the validation file")
+    .option("--test <file>", "benchmark supplied split: the test file")
+    .option("--id-prefix <prefix>", 'how split ids map onto the catalogue, as the MovieLens importer maps them: <prefix>-user-<id>, <prefix>-movie-<id> ("" = unchanged)', "ml")
     .option("--out-dir <dir>", "where training sets built for evaluation are cached (default: $CASCADE_DATA_DIR/train)")
     .option("--json", "print JSON instead of tables")
     .action(async (options: EvalCommandOptions) => {

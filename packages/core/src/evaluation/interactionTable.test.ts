@@ -15,6 +15,7 @@ describe("parseInteractionTable", () => {
     expect([...parseInteractionTable("1::1193::5::978300760\n", "ratings.dat").ratings]).toEqual([5]);
     const csv = parseInteractionTable("userId,movieId\nu1,m9\r\nu2,m3\n\n", "pairs.csv");
     expect(csv.users).toEqual(["u1", "u2"]);
+    expect([...csv.lines]).toEqual([2, 3]);
     expect([...csv.ratings].every(Number.isNaN)).toBe(true);
     expect([...csv.timestamps]).toEqual([0, 0]);
   });

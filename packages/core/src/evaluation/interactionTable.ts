@@ -12,6 +12,8 @@ export interface InteractionTable {
   readonly ratings: Float64Array;
   /** Seconds or whatever unit the file uses; 0 where the file has no timestamp column. */
   readonly timestamps: Float64Array;
+  /** 1-based line of each row in the file, for error messages about a row. */
+  readonly lines: Int32Array;
 }
 
 type Columns = { user: number; item: number; rating: number; timestamp: number };
@@ -59,6 +61,7 @@ export function parseInteractionTable(text: string, source: string): Interaction
   const items: string[] = [];
   const ratings: number[] = [];
   const timestamps: number[] = [];
+  const lineNumbers: number[] = [];
   for (let l = hasHeader ? first + 1 : first; l < lines.length; l++) {
     const line = lines[l]!;
     if (line.trim() === "") continue;
@@ -78,7 +81,8 @@ export function parseInteractionTable(text: string, source: string): Interaction
     items.push(item);
     ratings.push(number(columns.rating, "rating", Number.NaN));
     timestamps.push(number(columns.timestamp, "timestamp", 0));
+    lineNumbers.push(l + 1);
   }
   if (users.length === 0) throw new Error(`${source}: no rows`);
-  return { source, users, items, ratings: Float64Array.from(ratings), timestamps: Float64Array.from(timestamps) };
+  return { source, users, items, ratings: Float64Array.from(ratings), timestamps: Float64Array.from(timestamps), lines: Int32Array.from(lineNumbers) };
 }

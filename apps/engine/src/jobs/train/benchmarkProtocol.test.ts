@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { Recommender } from "@cascade/core";
+import { parseInteractionTable, type Recommender } from "@cascade/core";
 import type { Interactions } from "../../retrieval/interactions.ts";
-import { fusionRecommender, splitForBenchmark } from "./benchmarkProtocol.ts";
+import { offlineBenchmarkData } from "./benchmarkFiles.ts";
+import { BENCHMARK_ROWS, fusionRecommender, runBenchmarkProtocol, splitForBenchmark, type BenchmarkContext } from "./benchmarkProtocol.ts";
+import { parseTrainConfig } from "./trainConfig.ts";
 
 /** Users with 1..40 distinct items each, in time order, interleaved across users. */
 function interactions(users: number, items: number): Interactions {
@@ -44,11 +46,11 @@ describe("splitForBenchmark", () => {
       // Every pair lands in exactly one part.
       expect([...train, ...validation, ...test].sort((a, b) => a - b)).toEqual([...everything].sort((a, b) => a - b));
       expect(new Set([...train, ...validation, ...test]).size).toBe(n);
-      // 10% test and 10% validation per user (rounded), never emptying train.
+      // ⌊10%⌋ test and validation per user (RecBole's sizes), never emptying train.
       expect(train.length).toBeGreaterThan(0);
       if (n >= 10) {
-        expect(test.length).toBe(Math.round(n * 0.1));
-        expect(validation.length).toBe(Math.round(n * 0.1));
+        expect(test.length).toBe(Math.floor(n * 0.1));
+        expect(validation.length).toBe(Math.floor(n * 0.1));
       }
     }
   });
@@ -91,5 +93,66 @@ describe("fusionRecommender", () => {
     const fusion = fusionRecommender([{ recommender: { recommend: (user) => Int32Array.from(user === 0 ? [5, 6] : [7]) }, weight: 1 }], 10, 2);
     fusion.recommend(0, new Int32Array(0), 2);
     expect(Array.from(fusion.recommend(1, new Int32Array(0), 2))).toEqual([7]);
+  });
+});
+
+describe("runBenchmarkProtocol", () => {
+  // 60 users with 20–39 ratings each over 150 items, two taste groups so the models have signal.
+  const lines = ["user_id:token\titem_id:token\trating:float\ttimestamp:float"];
+  for (let user = 0; user < 60; user += 1) {
+    const count = 20 + (user % 20);
+    for (let r = 0; r < count; r += 1) lines.push(`u${user}\ti${((user % 2) * 75 + ((user * 7 + r * 3) % 75)) % 150}\t${1 + (r % 5)}\t${user * 100 + r}`);
+  }
+  const { data } = offlineBenchmarkData([parseInteractionTable(lines.join("\n"), "toy.inter")], { kind: "any" });
+  const config = parseTrainConfig({ retrieval: { model: { dimensions: 8 }, training: { epochs: 1 } } });
+  const itemsOf = (part: Interactions, user: number) => {
+    const out: number[] = [];
+    for (let j = 0; j < part.count; j += 1) if (part.user[j] === user) out.push(part.item[j]!);
+    return out;
+  };
+  // Lists the user's validation items first, then their test items: it hits only if validation is masked.
+  const validationFirst = (context: BenchmarkContext): Recommender => ({
+    recommend: (user, _history, k) => Int32Array.from([...itemsOf(context.parts.validation, user), ...itemsOf(context.parts.test, user)].slice(0, k)),
+  });
+  let seenContext: BenchmarkContext | null = null;
+  const result = runBenchmarkProtocol(data, {
+    config,
+    seed: 3,
+    positives: "every interaction",
+    extraRecommenders: [
+      {
+        name: "validation-first oracle",
+        create: (context) => {
+          seenContext = context;
+          return validationFirst(context);
+        },
+      },
+    ],
+  });
+  const column = (name: string) => result.report.columns.indexOf(name);
+  const row = (name: string) => result.report.rows.find((r) => r.name === name)!.values;
+
+  it("reports every baseline, the honestly named fused row and the caller's row in one table", () => {
+    expect(result.report.rows.map((r) => r.name)).toEqual([...Object.values(BENCHMARK_ROWS), "validation-first oracle"]);
+    expect(result.timings.map((t) => t.name)).toEqual(result.report.rows.map((r) => r.name));
+    expect(result.report.title).toMatch(/RO 8:1:1.*seed 3.*every interaction.*train \+ validation items masked/);
+    expect(result.split).toMatchObject({ kind: "random", seed: 3, users: 60, items: data.itemIds.length });
+  });
+
+  it("hands extra rows the split and the trained two-tower, and masks validation items for them too", () => {
+    expect(seenContext!.parts.test.count).toBe(result.split.test);
+    expect(seenContext!.twoTower.config.items).toBe(data.itemIds.length);
+    // Every user has 2–3 test items; with validation masked the oracle's first slots are all test items.
+    expect(row("validation-first oracle")[column("recall@10")]).toBe(1);
+    expect(row("validation-first oracle")[column("mrr")]).toBe(1);
+    for (const name of Object.values(BENCHMARK_ROWS)) expect(row(name)[column("users")]).toBe(60);
+  });
+
+  it("evaluates a supplied split as given and leaves EASE out above its item limit, saying so", () => {
+    const parts = splitForBenchmark(data.interactions, data.userIds.length, data.itemIds.length, 9);
+    const supplied = runBenchmarkProtocol(data, { config, seed: 1, split: parts, ease: { maxItems: 10 } });
+    expect(supplied.split).toMatchObject({ kind: "supplied", seed: null, test: parts.test.count });
+    expect(supplied.report.rows.map((r) => r.name)).not.toContain(BENCHMARK_ROWS.ease);
+    expect(supplied.notes).toEqual([`EASE left out: ${data.itemIds.length} items exceed its dense-inverse limit of 10`]);
   });
 });

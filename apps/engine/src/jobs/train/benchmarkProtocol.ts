@@ -1,22 +1,31 @@
-// The published-benchmark protocol (issue 4, item 8): positives only (a rating of at least
-// `positiveRating` stars, or an implicit positive event), each user's positives shuffled and split
-// 80/10/10 (core's benchmarkSplit: per user, seeded, time ignored), every model fitted on the 80%,
-// and for each user a full ranking over every item not in their 80% scored on the 10% test part:
-// recall@10, NDCG@10, hit@10 (plus MRR, coverage, novelty). Compared on that same split:
-//   twoTower      the two-tower model trained here on the 80% (validation = the 10% validation part)
-//   popularity    most positives in the 80%
-//   coOccurrence  item-to-item binary-cosine co-occurrence
-//   funnel        the engine's candidate sources merged and re-scored: two-tower, co-visitation and
-//                 trending lists fused by weighted reciprocal rank; the weights are chosen on the
-//                 validation part (never on test) from a small grid.
+// The published-benchmark protocol (issue 4 item 8, issue 10 item 7), as RecBole's "RO 8:1:1"
+// full-ranking tables define it: positives (by default every interaction — the published ML-100K
+// numbers count all ratings), each user's positives shuffled and split 80/10/10 (core's
+// benchmarkSplit: per user, seeded, time ignored) or a supplied split, every model fitted on the
+// 80%, and for each user a full ranking over every item not in their train or validation part,
+// scored on the test part: recall@10, NDCG@10, hit@10 (plus MRR, coverage, novelty). Rows:
+//   twoTower        the two-tower model trained here on the 80% (validation = the validation part)
+//   popularity      most positives in the 80%
+//   itemKNN         item-based kNN (RecBole's ItemKNN: cosine, each candidate's top-100 neighbours)
+//   EASE            Steck's closed-form linear autoencoder (λ = 250, RecBole's default)
+//   coOccurrence    the engine's co-visitation source offline (history items' own neighbours)
+//   fused sources (offline RRF)  two-tower, co-occurrence and popularity lists fused by weighted
+//                   reciprocal rank; the weights are chosen on the validation part (never on test)
+//                   from a small grid. NOT the served funnel: a caller can add a replay of it (or
+//                   any other model) through `extraRecommenders`, which see the same split, the
+//                   trained two-tower and the same masks.
 import {
   createInteractionLog,
   benchmarkSplit,
   evaluateRecommenders,
   fitCoOccurrence,
+  fitEase,
+  fitItemKnn,
   fitPopularity,
+  type EaseOptions,
   type EvaluationReport,
   type InteractionLog,
+  type ItemKnnOptions,
   type NamedRecommender,
   type Recommender,
 } from "@cascade/core";
@@ -27,10 +36,11 @@ import { loadRetrievalData, type RetrievalData } from "../../retrieval/retrieval
 import { topK } from "../../retrieval/topK.ts";
 import { computeItemVectors, computeUserVector, createTwoTowerModel, dotAll, retrievalDimensions, type TwoTowerModel } from "../../retrieval/twoTowerModel.ts";
 import { trainTwoTower, type EpochReport } from "../../retrieval/twoTowerTraining.ts";
+import type { PositiveRule } from "./benchmarkFiles.ts";
 import type { TrainConfig } from "./trainConfig.ts";
 
-/** MovieLens convention (apps/engine/src/import/movieLens.ts MOVIELENS_POSITIVE_RATING). */
-export const DEFAULT_POSITIVE_RATING = 4;
+/** The published protocol's positives: every rating (no threshold). */
+export const DEFAULT_BENCHMARK_POSITIVES: PositiveRule = { kind: "any" };
 
 export type BenchmarkSplitInteractions = { train: Interactions; validation: Interactions; test: Interactions };
 
@@ -56,11 +66,12 @@ export function splitForBenchmark(interactions: Interactions, users: number, ite
 }
 
 /**
- * Every positive of the whole log: implicit positive events, plus ratings of at least
- * `positiveRating` stars; a (user, item) pair with a lower rating is not a positive.
+ * Every positive of the whole log: implicit positive events, plus ratings — all of them (the
+ * published protocol), or those of at least `min` stars; then a (user, item) pair with a lower
+ * rating is not a positive.
  */
-export async function loadBenchmarkData(db: Database, options: { positiveRating?: number; onEvents?: (read: number) => void } = {}): Promise<RetrievalData> {
-  const threshold = options.positiveRating ?? DEFAULT_POSITIVE_RATING;
+export async function loadBenchmarkData(db: Database, options: { positives?: PositiveRule; onEvents?: (read: number) => void } = {}): Promise<RetrievalData> {
+  const positives = options.positives ?? DEFAULT_BENCHMARK_POSITIVES;
   const [row] = await db.$queryRaw<{ newest: Date | null }[]>`SELECT max(occurred_at) AS newest FROM events`;
   if (!row?.newest) throw new Error("the event log is empty: import data first (cascade import movielens <dir>)");
   const data = await loadRetrievalData(
@@ -68,8 +79,9 @@ export async function loadBenchmarkData(db: Database, options: { positiveRating?
     { to: new Date(row.newest.getTime() + 1) },
     { positiveTypes: [...POSITIVE_EVENT_TYPES, "rating"], ...(options.onEvents ? { onEvents: options.onEvents } : {}) },
   );
+  if (positives.kind === "any") return data;
   const low = await db.$queryRaw<{ userId: string; itemId: string }[]>`
-    SELECT DISTINCT user_id AS "userId", item_id AS "itemId" FROM events WHERE type = 'rating' AND (value IS NULL OR value < ${threshold})`;
+    SELECT DISTINCT user_id AS "userId", item_id AS "itemId" FROM events WHERE type = 'rating' AND (value IS NULL OR value < ${positives.min})`;
   if (low.length === 0) return data;
   const userIndex = new Map(data.userIds.map((id, index) => [id, index]));
   const itemIndex = new Map(data.itemIds.map((id, index) => [id, index]));
@@ -100,17 +112,22 @@ function twoTowerRecommender(model: TwoTowerModel, asOfMs: number): Recommender 
   };
 }
 
-/** Lists of each source, computed once per user and shared by every blend being compared. */
+/**
+ * Lists of each source, computed once per user and shared by every blend being compared. Every
+ * call for a user passes the same (train) history, so the cached list is valid until a longer one
+ * is asked for.
+ */
 function memoised(recommender: Recommender, length: number): Recommender {
-  const cache = new Map<number, Int32Array>();
+  const cache = new Map<number, { list: Int32Array; asked: number }>();
   return {
     recommend(user, history, k) {
-      let list = cache.get(user);
-      if (!list) {
-        list = recommender.recommend(user, history, Math.max(k, length));
-        cache.set(user, list);
+      let entry = cache.get(user);
+      if (!entry || (entry.asked < k && entry.list.length === entry.asked)) {
+        const asked = Math.max(k, length);
+        entry = { list: recommender.recommend(user, history, asked), asked };
+        cache.set(user, entry);
       }
-      return list.length > k ? list.subarray(0, k) : list;
+      return entry.list.length > k ? entry.list.subarray(0, k) : entry.list;
     },
   };
 }
@@ -149,23 +166,83 @@ export const FUNNEL_WEIGHT_GRID: readonly FunnelWeights[] = (() => {
   return grid;
 })();
 
+/** Row names of the table (the JSON results and the README use them). */
+export const BENCHMARK_ROWS = {
+  twoTower: "twoTower",
+  popularity: "popularity",
+  itemKnn: "itemKNN",
+  ease: "EASE",
+  coOccurrence: "coOccurrence",
+  fusedSources: "fused sources (offline RRF)",
+} as const;
+
+/** What a caller's recommender is built from: the split and the two-tower trained on its 80%. */
+export type BenchmarkContext = {
+  data: RetrievalData;
+  parts: BenchmarkSplitInteractions;
+  /** The train part as core's InteractionLog (the baselines' input). */
+  trainLog: InteractionLog;
+  twoTower: TwoTowerModel;
+};
+
+/**
+ * An extra row from the caller, e.g. a replay of the served funnel: created once the two-tower is
+ * trained, then ranked for each test user with their train history, under the same masks as
+ * every other row (it must exclude the history it is given; validation items are masked for it).
+ */
+export type BenchmarkRecommender = { name: string; create(context: BenchmarkContext): Recommender };
+
+export type ModelTiming = { name: string; fitSeconds: number; recommendSeconds: number };
+
 export type BenchmarkResult = {
   report: EvaluationReport;
   validationReport: EvaluationReport;
   funnelWeights: FunnelWeights;
-  split: { train: number; validation: number; test: number; users: number; items: number };
+  split: { kind: "random" | "supplied"; seed: number | null; train: number; validation: number; test: number; users: number; items: number };
   epochs: EpochReport[];
   trainingSeconds: number;
+  /** Per row: fit (training) time and the time spent ranking for every test user. */
+  timings: ModelTiming[];
+  /** Rows left out and why (e.g. EASE above its item limit). */
+  notes: string[];
 };
 
 export type BenchmarkOptions = {
   config: TrainConfig;
   seed: number;
+  /** A supplied split (ids already mapped onto `data`) instead of the seeded random 80/10/10. */
+  split?: BenchmarkSplitInteractions;
+  /** What counted as a positive, for the table's title (e.g. describePositiveRule). */
+  positives?: string;
   ks?: number[];
-  /** Candidates per source for the funnel. Default 200. */
+  /** Candidates per source for the fused row. Default 200. */
   funnelDepth?: number;
+  itemKnn?: ItemKnnOptions;
+  ease?: EaseOptions;
+  extraRecommenders?: BenchmarkRecommender[];
   progress?: ProgressReporter;
 };
+
+/** Times a row's fit and every recommend call, into `timings`. */
+function timed(name: string, fit: () => Recommender, timings: ModelTiming[], fitSeconds?: number): NamedRecommender {
+  return {
+    name,
+    fit: () => {
+      const started = performance.now();
+      const model = fit();
+      const timing: ModelTiming = { name, fitSeconds: fitSeconds ?? (performance.now() - started) / 1000, recommendSeconds: 0 };
+      timings.push(timing);
+      return {
+        recommend(user, history, k) {
+          const begun = performance.now();
+          const list = model.recommend(user, history, k);
+          timing.recommendSeconds += (performance.now() - begun) / 1000;
+          return list;
+        },
+      };
+    },
+  };
+}
 
 export function runBenchmarkProtocol(data: RetrievalData, options: BenchmarkOptions): BenchmarkResult {
   const { config, seed, progress } = options;
@@ -173,7 +250,7 @@ export function runBenchmarkProtocol(data: RetrievalData, options: BenchmarkOpti
   const items = data.itemIds.length;
   const ks = options.ks ?? [10];
   const depth = options.funnelDepth ?? 200;
-  const parts = splitForBenchmark(data.interactions, users, items, seed);
+  const parts = options.split ?? splitForBenchmark(data.interactions, users, items, seed);
   if (parts.train.count === 0 || parts.test.count === 0) throw new Error(`benchmark protocol: ${data.interactions.count} positives are too few to split 80/10/10`);
 
   const model = createTwoTowerModel(
@@ -203,37 +280,38 @@ export function runBenchmarkProtocol(data: RetrievalData, options: BenchmarkOpti
   const trainingSeconds = (performance.now() - started) / 1000;
 
   const trainLog = toInteractionLog(parts.train, users, items);
-  const twoTower = memoised(twoTowerRecommender(model, data.window.toMs), depth);
-  const coOccurrence = memoised(fitCoOccurrence(trainLog), depth);
-  const popularity = memoised(fitPopularity(trainLog), depth);
+  const validationLog = toInteractionLog(parts.validation, users, items);
+  // The fused row's sources are memoised (the weight grid re-asks for the same lists); the
+  // single-source rows below use their own un-cached instances so their timings are honest.
+  const twoTowerSource = memoised(twoTowerRecommender(model, data.window.toMs), depth);
+  const coOccurrenceSource = memoised(fitCoOccurrence(trainLog), depth);
+  const popularitySource = memoised(fitPopularity(trainLog), depth);
   const funnel = (weights: FunnelWeights) =>
     fusionRecommender(
       [
-        { recommender: twoTower, weight: weights.twoTower },
-        { recommender: coOccurrence, weight: weights.coOccurrence },
-        { recommender: popularity, weight: weights.popularity },
+        { recommender: twoTowerSource, weight: weights.twoTower },
+        { recommender: coOccurrenceSource, weight: weights.coOccurrence },
+        { recommender: popularitySource, weight: weights.popularity },
       ],
       items,
       depth,
     );
-  const fixed = (recommender: Recommender) => () => recommender;
-  const named = (name: string, recommender: Recommender): NamedRecommender => ({ name, fit: fixed(recommender) });
 
-  // Funnel weights: best NDCG@k (the protocol's headline k) on the validation part.
-  progress?.start("funnel weights on the validation split", FUNNEL_WEIGHT_GRID.length);
+  // Fusion weights: best NDCG@k (the protocol's headline k) on the validation part, train masked.
+  progress?.start("fused-sources weights on the validation split", FUNNEL_WEIGHT_GRID.length);
   const headlineK = Math.min(...ks);
   const validation = evaluateRecommenders({
     train: trainLog,
-    test: toInteractionLog(parts.validation, users, items),
+    test: validationLog,
     recommenders: FUNNEL_WEIGHT_GRID.map((weights) => ({
-      name: `funnel tt=${weights.twoTower} co=${weights.coOccurrence} pop=${weights.popularity}`,
+      name: `fused tt=${weights.twoTower} co=${weights.coOccurrence} pop=${weights.popularity}`,
       fit: () => {
         progress?.increment();
         return funnel(weights);
       },
     })),
     ks: [headlineK],
-    title: "funnel weights, validation split",
+    title: "fused-sources weights, validation split",
   });
   progress?.stop();
   const ndcgColumn = validation.report.columns.indexOf(`ndcg@${headlineK}`);
@@ -243,19 +321,51 @@ export function runBenchmarkProtocol(data: RetrievalData, options: BenchmarkOpti
   });
   const funnelWeights = FUNNEL_WEIGHT_GRID[bestIndex]!;
 
+  const timings: ModelTiming[] = [];
+  const notes: string[] = [];
+  const rows: NamedRecommender[] = [
+    timed(BENCHMARK_ROWS.twoTower, () => twoTowerRecommender(model, data.window.toMs), timings, trainingSeconds),
+    timed(BENCHMARK_ROWS.popularity, () => fitPopularity(trainLog), timings),
+    timed(BENCHMARK_ROWS.itemKnn, () => fitItemKnn(trainLog, options.itemKnn), timings),
+  ];
+  const easeMaxItems = options.ease?.maxItems ?? 10_000;
+  if (items <= easeMaxItems) rows.push(timed(BENCHMARK_ROWS.ease, () => fitEase(trainLog, options.ease), timings));
+  else notes.push(`EASE left out: ${items} items exceed its dense-inverse limit of ${easeMaxItems}`);
+  rows.push(
+    timed(BENCHMARK_ROWS.coOccurrence, () => fitCoOccurrence(trainLog), timings),
+    timed(BENCHMARK_ROWS.fusedSources, () => funnel(funnelWeights), timings),
+  );
+  const context: BenchmarkContext = { data, parts, trainLog, twoTower: model };
+  for (const extra of options.extraRecommenders ?? []) rows.push(timed(extra.name, () => extra.create(context), timings));
+
+  progress?.start("benchmark rows on the test split", rows.length);
   const test = evaluateRecommenders({
     train: trainLog,
     test: toInteractionLog(parts.test, users, items),
-    recommenders: [named("twoTower", twoTower), named("popularity", popularity), named("coOccurrence", coOccurrence), named("funnel", funnel(funnelWeights))],
+    masked: validationLog,
+    recommenders: rows.map((row) => ({
+      name: row.name,
+      fit: (train) => {
+        progress?.increment();
+        return row.fit(train);
+      },
+    })),
     ks,
-    title: `benchmark protocol: per-user random 80/10/10 (seed ${seed}), full ranking over unseen items — ${parts.train.count} train / ${parts.validation.count} validation / ${parts.test.count} test positives, ${users} users × ${items} items`,
+    title: [
+      `benchmark protocol (RecBole "RO 8:1:1", full ranking) — ${options.split ? "supplied split" : `per-user random 80/10/10, seed ${seed}`}`,
+      `${options.positives ?? "positives as loaded"}; train + validation items masked at test`,
+      `${parts.train.count} train / ${parts.validation.count} validation / ${parts.test.count} test positives, ${users} users × ${items} items`,
+    ].join(" · "),
   });
+  progress?.stop();
   return {
     report: test.report,
     validationReport: validation.report,
     funnelWeights,
-    split: { train: parts.train.count, validation: parts.validation.count, test: parts.test.count, users, items },
+    split: { kind: options.split ? "supplied" : "random", seed: options.split ? null : seed, train: parts.train.count, validation: parts.validation.count, test: parts.test.count, users, items },
     epochs: training.epochs,
     trainingSeconds,
+    timings,
+    notes,
   };
 }
