@@ -15,7 +15,8 @@
 //     as one more sample: p̂ = (hits + 1) / (R + 1). Never 0 (the item was served), standard error
 //     ≈ √(p(1−p)/R), upward bias at most 1/(R + 1).
 //
-// With diversity caps, slot S[i] takes the highest-θ unused pool item that keeps every cap there;
+// With diversity caps, the pool is taken after position N (not N − k), and slot S[i] takes the
+// highest-θ unused pool item that keeps every cap there;
 // a slot where none fits goes back to the ranked list (cappedLayout.ts), which moves the later
 // ranked items. Every served position's propensity is then the replay estimate above, computed
 // over the whole layout (a ranked item keeps exactly 1 when no replay gives a slot back).
@@ -68,7 +69,9 @@ export function thompsonExplorer(options: ThompsonOptions): Explorer {
     id,
     select(query, ranked, count) {
       const pageLength = Math.min(count, ranked.length);
-      const inPage = options.slots.filter((slot) => slot < pageLength).length;
+      // Under caps the pool starts after the page, as for ε-greedy: a slot given back then takes a
+      // ranked item from the prefix the diversity rule arranged, so the ranked part keeps the caps.
+      const inPage = caps.length > 0 ? 0 : options.slots.filter((slot) => slot < pageLength).length;
       const { pool, exploit } = splitExplorationPool(ranked, pageLength - inPage, { size: options.poolSize, ...(options.poolWhen ? { when: options.poolWhen } : {}) }, query.nowMs);
       const slots = usableSlots(options.slots, pageLength, pool.length);
 

@@ -2,6 +2,7 @@ import { DEFAULT_SURFACE_CONFIGS, surfaceConfigSchema, type SurfaceConfig } from
 import { describe, expect, it } from "vitest";
 import type { CandidateSource, QueryHydrator, Scorer } from "./components.ts";
 import { runFunnel } from "./runFunnel.ts";
+import { capViolations } from "../rules/testing/capChecks.ts";
 import { buildSurfacePipeline } from "./surfacePipeline.ts";
 import { HOUR_MS, ids, NOW_MS, query } from "./testing/funnelFixtures.ts";
 
@@ -56,6 +57,9 @@ describe("buildSurfacePipeline", () => {
     const ruleIds = result.trace.stages.find((stage) => stage.stage === "rules")!.components.map((component) => component.id);
     expect(ruleIds).toEqual(["freshness", "creatorDiversity+categoryDiversity"]);
     for (const item of result.page) expect(item.propensity).toBeGreaterThan(0);
+    // Both published caps hold together on the served page, exploration slots included.
+    const caps = DEFAULT_SURFACE_CONFIGS.home.rules.flatMap((rule) => (rule.type === "diversity" ? [rule] : []));
+    expect(capViolations(result.page, caps)).toEqual([]);
     expect(result.page.filter((item) => item.slot === "ranked").some((item) => item.propensity < 1)).toBe(true); // ε > 0
   });
 
