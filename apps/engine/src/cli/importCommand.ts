@@ -14,7 +14,7 @@ import { DEFAULT_EVENT_BATCH_SIZE, DEFAULT_MAX_REPORTED_REJECTIONS, type ImportS
 import { openImportSinks } from "../import/importSinks.ts";
 import { importMovieLens } from "../import/movieLens.ts";
 import { importInteractionLog, logFormats, type LogFormat } from "../import/interactionLog.ts";
-import { timeFormats, type TimeFormat } from "../import/interactions.ts";
+import { parseTypeMap, timeFormats, type TimeFormat } from "../import/interactions.ts";
 import { formatPositiveSpec, type PositiveSpec } from "../import/positiveSpec.ts";
 import { findRecBoleFiles, importRecBole } from "../import/recBole.ts";
 import { eventTypes, type EventType } from "@cascade/core";
@@ -31,6 +31,7 @@ type InteractionCommandOptions = {
   time?: string;
   timeFormat: TimeFormat;
   type?: string;
+  typeMap?: Record<string, EventType>;
   eventType?: EventType;
   rating?: string;
   weight?: string;
@@ -131,6 +132,14 @@ async function withImportSinks<T>(withDatabase: DatabaseRunner, work: (sinks: Aw
   });
 }
 
+function typeMap(value: string): Record<string, EventType> {
+  try {
+    return parseTypeMap(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
 const eventTypeOption = (description: string) => new Option("--event-type <type>", description).choices(eventTypes);
 
 /** Adds `import` and its subcommands to the CLI; `withDatabase` runs work against the resolved database. */
@@ -212,6 +221,7 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
       .option("--time <column>", "time column (without one: --default-time + one second per line)")
       .addOption(new Option("--time-format <format>", "how the time column is written (auto: numbers are unix seconds, else ISO-8601)").choices(timeFormats).default("auto"))
       .option("--type <column>", "event type column (click, like, watch, purchase, rating…)")
+      .option("--type-map <pairs>", "rename the log's event types, e.g. view=click,addtocart=like,transaction=purchase", typeMap)
       .addOption(eventTypeOption("event type of every row (default: rating with --rating, else click)"))
       .option("--rating <column>", "rating column → value of rating events")
       .option("--weight <column>", "weight column (e.g. play counts) → context.weight; also the value of watch/purchase events")
@@ -234,6 +244,7 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
           time: options.time,
           timeFormat: options.timeFormat,
           type: options.type,
+          typeMap: options.typeMap,
           eventType: options.eventType,
           rating: options.rating,
           weight: options.weight,

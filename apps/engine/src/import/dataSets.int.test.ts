@@ -119,7 +119,7 @@ describe("generic interaction log", () => {
         "bob,radiohead,1,2010-03-02T11:00:00Z",
         "bob,known,7,2010-03-03T11:00:00Z",
         "bob,newcomer,2,2010-03-04T11:00:00Z",
-        "carol,bjork,,2010-03-05T11:00:00Z",
+        "carol,bjork,n/a,2010-03-05T11:00:00Z",
         "alice,radiohead,42,2010-03-01T10:00:00Z",
       ].join("\n"),
     );

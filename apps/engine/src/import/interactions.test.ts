@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentProgress } from "../cli/progress.ts";
 import { detectLogFormat, importInteractionLog } from "./interactionLog.ts";
-import { DEFAULT_SYNTHETIC_TIME, interactionColumnsProblem, interactionToEvent, itemRowToItem, parseTime, type InteractionMapping } from "./interactions.ts";
+import { DEFAULT_SYNTHETIC_TIME, interactionColumnsProblem, interactionToEvent, itemRowToItem, parseTime, parseTypeMap, type InteractionMapping } from "./interactions.ts";
 import { recordingSinks } from "./testing/recordingSinks.ts";
 
 let dir: string;
@@ -72,6 +72,17 @@ describe("one row → one event", () => {
     expect(one(interactionToEvent(typed, { user: "u", item: "i", ts: "1", action: "like", amount: "1" }, 2))).not.toHaveProperty("value");
   });
 
+  it("renames the log's own event types by the type map", () => {
+    const typeMap = parseTypeMap("View=click, addtocart=like,transaction=purchase");
+    expect(typeMap).toEqual({ view: "click", addtocart: "like", transaction: "purchase" });
+    const retail = mapping({ type: "event", weight: "amount", typeMap });
+    expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "VIEW", amount: "1" }, 2))).toMatchObject({ type: "click", eventId: expect.stringMatching(/^lf:click:/) });
+    expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "transaction", amount: "9.5" }, 2))).toMatchObject({ type: "purchase", value: 9.5 });
+    expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "share", amount: "1" }, 2))).toMatchObject({ type: "share" });
+    expect(() => parseTypeMap("view=look")).toThrow(/"look" is not an event type/);
+    expect(() => parseTypeMap("view")).toThrow(/logType=eventType/);
+  });
+
   it("gives rows without a time column a deterministic time in file order, left out of the id", () => {
     const untimed = mapping({ time: undefined });
     const first = one(interactionToEvent(untimed, { user: "u", item: "i" }, 2));
@@ -84,6 +95,9 @@ describe("one row → one event", () => {
     expect(interactionToEvent(mapping({}), { user: "", item: "i", ts: "1" }, 2)).toEqual({ field: "user", reason: "user id is missing" });
     expect(interactionToEvent(mapping({}), { user: "u", item: "i", ts: "" }, 2)).toEqual({ field: "ts", reason: "time is missing" });
     expect(interactionToEvent(mapping({ weight: "plays" }), { user: "u", item: "i", ts: "1", plays: "many" }, 2)).toEqual({ field: "plays", reason: 'weight "many" is not a number' });
+    // An empty weight is no weight, unless the type needs it as its value.
+    expect(one(interactionToEvent(mapping({ weight: "plays" }), { user: "u", item: "i", ts: "1", plays: "" }, 2))).not.toHaveProperty("context");
+    expect(interactionToEvent(mapping({ eventType: "purchase", weight: "paid" }), { user: "u", item: "i", ts: "1", paid: "" }, 2)).toEqual({ field: "paid", reason: "purchase value is missing" });
     expect(interactionToEvent(mapping({ type: "kind" }), { user: "u", item: "i", ts: "1", kind: " " }, 2)).toEqual({ field: "kind", reason: "event type is missing" });
   });
 

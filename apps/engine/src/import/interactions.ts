@@ -5,11 +5,11 @@
 // Per row:
 // - user, item: the mapped columns' text, with the id prefix (`<p>-user-<id>`, `<p>-item-<id>`;
 //   an empty prefix keeps the file's ids);
-// - type: the row's `type` column, else the fixed event type, else `rating` when a rating column is
+// - type: the row's `type` column (lower-cased, renamed by the type map: view → click …), else the fixed event type, else `rating` when a rating column is
 //   mapped and `click` otherwise;
 // - value: the types that carry one take it from the rating column (rating) or the weight column
 //   (watch = seconds, purchase = amount), falling back to the other;
-// - weight: kept, whatever the type, as `context.weight` (a number): play counts and the like must
+// - weight: kept, whatever the type, as `context.weight` (a number; an empty cell = none): play counts and the like must
 //   survive the import exactly, and putting them in `value` would make them watch seconds or money
 //   in the rollups and features. Positive specs read it there (positiveSpec.ts);
 // - time: the time column (unix seconds, unix milliseconds or ISO-8601; ISO without an offset is
@@ -35,6 +35,8 @@ export type InteractionColumns = {
   timeFormat: TimeFormat;
   /** A column holding each row's event type. */
   type?: string;
+  /** The log's own names of event types → Cascade's (e.g. view → click); others pass as written. */
+  typeMap?: Readonly<Record<string, EventType>>;
   /** The event type of every row (when there is no type column). */
   eventType?: EventType;
   rating?: string;
@@ -62,6 +64,19 @@ export function interactionItemId(idPrefix: string, raw: string): string {
 /** The event type rows get when no type column is mapped. */
 export function fixedEventType(columns: InteractionColumns): EventType {
   return columns.eventType ?? (columns.rating ? "rating" : "click");
+}
+
+/** `view=click,addtocart=like` → a type map; an error naming a target that is not an event type. */
+export function parseTypeMap(text: string): Record<string, EventType> {
+  const map: Record<string, EventType> = {};
+  for (const pair of text.split(",").map((part) => part.trim()).filter((part) => part !== "")) {
+    const [from, to, extra] = pair.split("=").map((side) => side.trim());
+    if (!from || !to || extra !== undefined) throw new Error(`"${pair}" is not written as logType=eventType`);
+    const target = eventType.safeParse(to);
+    if (!target.success) throw new Error(`"${to}" is not an event type (${eventType.options.join(", ")})`);
+    map[from.toLowerCase()] = target.data;
+  }
+  return map;
 }
 
 /** Mapping mistakes that would reject every row: named before anything is read. */
@@ -133,14 +148,16 @@ export function interactionToEvent(mapping: InteractionMapping, fields: Record<s
     timeKey = "";
   }
 
-  const type = columns.type ? cellText(fields[columns.type]).toLowerCase() : fixedEventType(columns);
-  if (type === "") return { field: columns.type!, reason: "event type is missing" };
+  const written = columns.type ? cellText(fields[columns.type]).toLowerCase() : fixedEventType(columns);
+  if (written === "") return { field: columns.type!, reason: "event type is missing" };
+  const type = columns.typeMap?.[written] ?? written;
 
+  // An empty weight cell is no weight (mixed logs: only purchases have an amount); text is a mistake.
   let weight: number | undefined;
-  if (columns.weight) {
-    const text = cellText(fields[columns.weight]);
-    weight = typeof fields[columns.weight] === "number" ? (fields[columns.weight] as number) : NUMBER.test(text) ? Number(text) : NaN;
-    if (!Number.isFinite(weight)) return { field: columns.weight, reason: text === "" ? "weight is missing" : `weight "${text}" is not a number` };
+  const weightText = columns.weight ? cellText(fields[columns.weight]) : "";
+  if (columns.weight && weightText !== "") {
+    weight = typeof fields[columns.weight] === "number" ? (fields[columns.weight] as number) : NUMBER.test(weightText) ? Number(weightText) : NaN;
+    if (!Number.isFinite(weight)) return { field: columns.weight, reason: `weight "${weightText}" is not a number` };
   }
   let value: unknown;
   if (VALUED_TYPES.has(type)) {
