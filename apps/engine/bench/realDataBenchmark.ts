@@ -84,7 +84,7 @@ if (values["split-dir"]) {
   const { data } = offlineBenchmarkData([table], positives, await itemMetadataNear(file));
   dataName = values.name ?? basename(isFile ? dirname(resolve(file)) : resolve(target!));
   source = file;
-  log(`${dataName}: ${table.users.length} rows → ${data.interactions.count} positives (${describePositiveRule(positives)}), ${data.userIds.length} users × ${data.itemIds.length} items, read in ${((performance.now() - readStarted) / 1000).toFixed(1)} s`);
+  log(`${dataName}: ${table.users.length} rows → ${data.interactions.count} positives (${values.positive}), ${data.userIds.length} users × ${data.itemIds.length} items, read in ${((performance.now() - readStarted) / 1000).toFixed(1)} s`);
   for (const seed of seeds) {
     log(`seed ${seed}…`);
     const result = runBenchmarkProtocol(data, { config, seed, positives: describePositiveRule(positives) });
