@@ -31,7 +31,7 @@ type InteractionCommandOptions = {
   time?: string;
   timeFormat: TimeFormat;
   type?: string;
-  typeMap?: Record<string, EventType>;
+  typeMap?: Map<string, EventType>;
   eventType?: EventType;
   rating?: string;
   weight?: string;
@@ -132,7 +132,7 @@ async function withImportSinks<T>(withDatabase: DatabaseRunner, work: (sinks: Aw
   });
 }
 
-function typeMap(value: string): Record<string, EventType> {
+function typeMap(value: string): Map<string, EventType> {
   try {
     return parseTypeMap(value);
   } catch (error) {

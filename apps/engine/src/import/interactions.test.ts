@@ -74,11 +74,13 @@ describe("one row → one event", () => {
 
   it("renames the log's own event types by the type map", () => {
     const typeMap = parseTypeMap("View=click, addtocart=like,transaction=purchase");
-    expect(typeMap).toEqual({ view: "click", addtocart: "like", transaction: "purchase" });
+    expect(Object.fromEntries(typeMap)).toEqual({ view: "click", addtocart: "like", transaction: "purchase" });
     const retail = mapping({ type: "event", weight: "amount", typeMap });
     expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "VIEW", amount: "1" }, 2))).toMatchObject({ type: "click", eventId: expect.stringMatching(/^lf:click:/) });
     expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "transaction", amount: "9.5" }, 2))).toMatchObject({ type: "purchase", value: 9.5 });
     expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "share", amount: "1" }, 2))).toMatchObject({ type: "share" });
+    // Only the map's own entries rename: an object's inherited names are not event types.
+    expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "constructor", amount: "1" }, 2))).toMatchObject({ type: "constructor", eventId: expect.stringMatching(/^lf:event:/) });
     expect(() => parseTypeMap("view=look")).toThrow(/"look" is not an event type/);
     expect(() => parseTypeMap("view")).toThrow(/logType=eventType/);
   });

@@ -5,13 +5,14 @@
 // Per row:
 // - user, item: the mapped columns' text, with the id prefix (`<p>-user-<id>`, `<p>-item-<id>`;
 //   an empty prefix keeps the file's ids);
-// - type: the row's `type` column (lower-cased, renamed by the type map: view → click …), else the fixed event type, else `rating` when a rating column is
-//   mapped and `click` otherwise;
+// - type: the row's `type` column (lower-cased, renamed by the type map: view → click …), else
+//   the fixed event type, else `rating` when a rating column is mapped and `click` otherwise;
 // - value: the types that carry one take it from the rating column (rating) or the weight column
 //   (watch = seconds, purchase = amount), falling back to the other;
-// - weight: kept, whatever the type, as `context.weight` (a number; an empty cell = none): play counts and the like must
-//   survive the import exactly, and putting them in `value` would make them watch seconds or money
-//   in the rollups and features. Positive specs read it there (positiveSpec.ts);
+// - weight: kept, whatever the type, as `context.weight` (a number; an empty cell = none): play
+//   counts and the like must survive the import exactly, and putting them in `value` would make
+//   them watch seconds or money in the rollups and features. Positive specs read it there
+//   (positiveSpec.ts);
 // - time: the time column (unix seconds, unix milliseconds or ISO-8601; ISO without an offset is
 //   UTC). Without a time column, a row's time is `defaultTime` + (line − 1) seconds: deterministic
 //   and in file order (what sequential models read), and left out of the event id so that a re-run
@@ -36,7 +37,7 @@ export type InteractionColumns = {
   /** A column holding each row's event type. */
   type?: string;
   /** The log's own names of event types → Cascade's (e.g. view → click); others pass as written. */
-  typeMap?: Readonly<Record<string, EventType>>;
+  typeMap?: ReadonlyMap<string, EventType>;
   /** The event type of every row (when there is no type column). */
   eventType?: EventType;
   rating?: string;
@@ -67,14 +68,14 @@ export function fixedEventType(columns: InteractionColumns): EventType {
 }
 
 /** `view=click,addtocart=like` → a type map; an error naming a target that is not an event type. */
-export function parseTypeMap(text: string): Record<string, EventType> {
-  const map: Record<string, EventType> = {};
+export function parseTypeMap(text: string): Map<string, EventType> {
+  const map = new Map<string, EventType>();
   for (const pair of text.split(",").map((part) => part.trim()).filter((part) => part !== "")) {
     const [from, to, extra] = pair.split("=").map((side) => side.trim());
     if (!from || !to || extra !== undefined) throw new Error(`"${pair}" is not written as logType=eventType`);
     const target = eventType.safeParse(to);
     if (!target.success) throw new Error(`"${to}" is not an event type (${eventType.options.join(", ")})`);
-    map[from.toLowerCase()] = target.data;
+    map.set(from.toLowerCase(), target.data);
   }
   return map;
 }
@@ -88,7 +89,6 @@ export function interactionColumnsProblem(columns: InteractionColumns): string |
   }
   return null;
 }
-
 
 const cellText = (value: unknown): string => (value === undefined || value === null ? "" : String(value).trim());
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -150,7 +150,7 @@ export function interactionToEvent(mapping: InteractionMapping, fields: Record<s
 
   const written = columns.type ? cellText(fields[columns.type]).toLowerCase() : fixedEventType(columns);
   if (written === "") return { field: columns.type!, reason: "event type is missing" };
-  const type = columns.typeMap?.[written] ?? written;
+  const type = columns.typeMap?.get(written) ?? written;
 
   // An empty weight cell is no weight (mixed logs: only purchases have an amount); text is a mistake.
   let weight: number | undefined;
