@@ -6,6 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CandidateSource, FunnelTrace } from "../funnel/index.ts";
 import { OnlineStoreError, type OnlineStore } from "../stores/onlineStore.ts";
+import type { ServingSql } from "./servingSql.ts";
 import { fakeModels, fakeRanker, fakeRetrieval } from "./testing/fakeModels.ts";
 import { createServingWorld, type ServingWorld } from "./testing/servingWorld.ts";
 
@@ -53,6 +54,23 @@ function brokenStore(mode: "hang" | "down"): OnlineStore {
   });
 }
 
+/** Request-path SQL whose catalogue lookups (item attributes) fail or never answer; `times` lookups only, then it recovers. */
+function brokenCatalogue(mode: "hang" | "fail", times = Number.POSITIVE_INFINITY): (sql: ServingSql) => ServingSql {
+  let broken = 0;
+  return (sql) => ({
+    rows<Row>(text: string, values: readonly unknown[]) {
+      if (text.includes("FROM items WHERE id = ANY") && broken < times) {
+        broken += 1;
+        return mode === "hang" ? new Promise<Row[]>(() => {}) : Promise.reject(new Error("catalogue read failed"));
+      }
+      return sql.rows<Row>(text, values);
+    },
+    close: () => sql.close(),
+  });
+}
+
+const causeComponents = (response: RecommendationsResponse) => response.degradedCauses.map((cause) => cause.component);
+
 function hangingSource(id: string): CandidateSource {
   return { id, budgetMs: 10, fetch: () => new Promise(() => {}) };
 }
@@ -79,7 +97,7 @@ describe("POST /v1/recommendations through the funnel", () => {
     });
     // Nothing promoted yet: the two-tower source and the ranker are skipped — the normal state
     // before training, not a degradation.
-    expect(response).toMatchObject({ modelVersion: null, variant: null, degraded: false });
+    expect(response).toMatchObject({ modelVersion: null, variant: null, degraded: false, degradedCauses: [] });
     expect(response.ruleSetVersion).toBeGreaterThanOrEqual(1);
   });
 
@@ -244,6 +262,9 @@ describe("degradation: never a 5xx for a dependency failure", () => {
     expect(response.items.length).toBeGreaterThan(0);
     expect(response.items.some((item) => item.sources.some((hit) => hit.id === "trending"))).toBe(false);
     expect(component(response.trace as Trace, "sources", "trending")).toMatchObject({ status: "timeout" });
+    // The cause is in the response itself, not only in the debug trace.
+    expect(response.degradedCauses).toEqual([{ component: "trending", reason: "timed out: exceeded its 200 ms budget" }]);
+    expect((await recommend(slow, { userId: world.user("fan") })).degradedCauses).toEqual([{ component: "trending", reason: "timed out: exceeded its 200 ms budget" }]);
   });
 
   it("when every source fails, the cached popularity list is served", async () => {
@@ -251,8 +272,118 @@ describe("degradation: never a 5xx for a dependency failure", () => {
     const response = await recommend(broken, { userId: `${world.run}-nobody`, count: 5 });
     expect(response.degraded).toBe(true);
     const snapshot = await world.popularity.currentSnapshot();
-    expect(ids(response)).toEqual(snapshot.items.slice(0, 5).map((item) => item.itemId));
+    // The popularity list through the surface's rules: this world's available items, in popularity order.
+    const passing = snapshot.items.map((item) => item.itemId).filter((itemId) => world.itemCategory.has(itemId) && itemId !== world.item("i9"));
+    expect(ids(response)).toEqual(passing.slice(0, 5));
     expect(response.items.every((item) => item.sources[0]!.id === "popularity")).toBe(true);
+    expect(causeComponents(response)).toEqual(expect.arrayContaining(["trending", "fresh", "popularityFallback"]));
+  });
+});
+
+describe("published rules hold when the attribute lookup or the user's history cannot be read", () => {
+  it("catalogue lookup fails: no unchecked item is served; the fallback serves checked ones; causes named", async () => {
+    const failing = await world.app({ serving: { wrapSql: brokenCatalogue("fail", 1) } });
+    const response = await recommend(failing, { userId: world.user("viewer2"), debug: true }, adminKey);
+    expect(response.degraded).toBe(true);
+    expect(response.items.length).toBeGreaterThan(0);
+    expect(ids(response)).not.toContain(world.item("i9")); // unavailable
+    for (const itemId of ids(response)) expect(world.itemCategory.has(itemId)).toBe(true);
+    expect(response.items.every((item) => item.sources[0]!.id === "popularity")).toBe(true);
+    expect(response.degradedCauses).toEqual(
+      expect.arrayContaining([
+        { component: "itemAttributes", reason: "failed: catalogue read failed" },
+        { component: "availability", reason: expect.stringMatching(/removed because their attributes could not be read \(attributes-unavailable\)/) },
+        { component: "popularityFallback", reason: expect.stringContaining("served the popularity list through the surface's safety rules") },
+      ]),
+    );
+    // The funnel's trace (kept under the fallback's) shows where the unchecked items went.
+    const funnel = (response.trace as Trace & { funnel: Trace }).funnel;
+    const removed = component(funnel as Trace, "filters", "availability")!.removed!;
+    expect(removed.length).toBeGreaterThan(0);
+    expect(removed.every((entry) => entry.reason === "attributes-unavailable")).toBe(true);
+  });
+
+  it("catalogue lookup never answers: an empty page rather than unchecked items, with the causes", async () => {
+    const hanging = await world.app({ serving: { wrapSql: brokenCatalogue("hang") } });
+    const response = await recommend(hanging, { userId: world.user("viewer2") });
+    expect(response.items).toEqual([]);
+    expect(response.degraded).toBe(true);
+    expect(response.degradedCauses).toEqual(
+      expect.arrayContaining([
+        { component: "itemAttributes", reason: "timed out: exceeded its 1000 ms budget" },
+        { component: "availability", reason: expect.stringContaining("attributes-unavailable") },
+        { component: "popularityFallback", reason: expect.any(String) },
+      ]),
+    );
+  });
+
+  it("blocked categories fail closed on their own (availability off): nothing from the blocked category, unknown items dropped", async () => {
+    const failing = await world.app({ serving: { wrapSql: brokenCatalogue("fail") } });
+    const draft = { ...world.baseConfig, filters: { ...world.baseConfig.filters, requireAvailable: false, expressions: [], blocked: { itemIds: [], categories: [world.categoryA], creators: [] } } };
+    const response = await post(failing, "/v1/admin/feed-preview", { userId: world.user("viewer2"), surface: world.surface, count: 50, ruleSetConfig: draft }, adminKey);
+    expect(response.statusCode, response.body).toBe(200);
+    const preview = feedPreviewResponse.parse(response.json());
+    expect(preview.response.items).toEqual([]);
+    expect(preview.response.degradedCauses.map((cause) => cause.component)).toEqual(expect.arrayContaining(["itemAttributes", "blocked"]));
+    const funnel = (preview.trace as Trace & { funnel: Trace }).funnel;
+    expect(component(funnel, "filters", "blocked")!.removed!.every((entry) => entry.reason === "attributes-unavailable")).toBe(true);
+  });
+});
+
+describe("consumed items", () => {
+  it("are filtered by the engine from the event log (purchases, ratings, watches to completion), without the client sending them", async () => {
+    const consumer = world.user("consumer");
+    await world.db.user.create({ data: { id: consumer } });
+    await world.db.item.updateMany({ where: { id: { in: [world.item("i5"), world.item("i6")] } }, data: { attributes: { durationSeconds: 100 } } });
+    const at = new Date(Date.now() - 3_600_000);
+    const consumed = [
+      ["purchase", "i2", null],
+      ["rating", "i4", 2],
+      ["watch", "i5", 95], // 95 % of 100 s: watched through
+      ["watch", "i6", 30], // 30 %: not consumed
+    ] as const;
+    await world.db.event.createMany({
+      data: consumed.map(([type, name, value], k) => ({ eventId: `${world.run}-consumed-${k}`, type, userId: consumer, itemId: world.item(name), occurredAt: at, value })),
+    });
+    const response = await recommend(app, { userId: consumer, debug: true }, adminKey);
+    expect(response.degraded).toBe(false);
+    for (const name of ["i2", "i4", "i5"]) expect(ids(response)).not.toContain(world.item(name));
+    expect(ids(response)).toContain(world.item("i6"));
+    // A purchase is also one of the items never shown again (hidden, disliked, bought), which runs first.
+    expect(component(response.trace as Trace, "filters", "userExclusions")!.removed).toEqual([{ itemId: world.item("i2"), reason: "the user hid, disliked or bought it" }]);
+    const removed = component(response.trace as Trace, "filters", "consumed")!.removed!;
+    expect(removed.map((entry) => [entry.itemId, entry.reason]).sort()).toEqual([
+      [world.item("i4"), "consumed by the user"],
+      [world.item("i5"), "consumed by the user"],
+    ]);
+
+    // Per surface: only ratings of 3 or more, and no watches — the low rating and the watch no longer hide their items.
+    const draft = { ...world.baseConfig, filters: { ...world.baseConfig.filters, consumed: { eventTypes: ["purchase", "rating"], minRating: 3 } } };
+    const preview = await post(app, "/v1/admin/feed-preview", { userId: consumer, surface: world.surface, count: 50, ruleSetConfig: draft }, adminKey);
+    const served = ids(feedPreviewResponse.parse(preview.json()).response);
+    expect(served).not.toContain(world.item("i2"));
+    expect(served).toEqual(expect.arrayContaining([world.item("i4"), world.item("i5")]));
+
+    // A window of half an hour: the hour-old rating and watch are outside it.
+    const windowed = { ...world.baseConfig, filters: { ...world.baseConfig.filters, consumed: { windowHours: 0.5 } } };
+    const recent = await post(app, "/v1/admin/feed-preview", { userId: consumer, surface: world.surface, count: 50, ruleSetConfig: windowed }, adminKey);
+    expect(ids(feedPreviewResponse.parse(recent.json()).response)).toEqual(expect.arrayContaining([world.item("i4"), world.item("i5")]));
+  });
+
+  it("when the user's history cannot be read within the safety budget, nothing unchecked is served", async () => {
+    const hanging = await world.app({
+      serving: {
+        wrapSql: (sql) => ({ rows: (text, values) => (text.includes("FROM events") ? new Promise(() => {}) : sql.rows(text, values)), close: () => sql.close() }),
+      },
+    });
+    const response = await recommend(hanging, { userId: world.user("viewer3") });
+    expect(response.items).toEqual([]);
+    expect(response.degradedCauses).toEqual(
+      expect.arrayContaining([
+        { component: "consumedItems", reason: "timed out: exceeded its 1000 ms budget" },
+        { component: "userExclusions", reason: expect.stringContaining("exclusions-unavailable") },
+      ]),
+    );
   });
 });
 

@@ -54,6 +54,8 @@ export type ServingOptions = {
   exclusionsTtlMs?: number;
   /** Replaces the built-in sources by id (tests: a source that hangs). */
   sourceOverrides?: CandidateSource[];
+  /** Wraps the request path's Postgres reads (tests: a catalogue lookup that fails or hangs). */
+  wrapSql?: (sql: ServingSql) => ServingSql;
 };
 
 export type ServingDeps = EngineDeps & { serving?: ServingOptions };
@@ -88,7 +90,8 @@ export class ServingStack {
     const { db, logger } = deps;
     const options = deps.serving ?? {};
     this.models = deps.activeModels ?? null;
-    this.sql = options.databaseUrl ? pooledServingSql({ databaseUrl: options.databaseUrl, logger }) : prismaServingSql(db);
+    const sql = options.databaseUrl ? pooledServingSql({ databaseUrl: options.databaseUrl, logger }) : prismaServingSql(db);
+    this.sql = options.wrapSql ? options.wrapSql(sql) : sql;
     this.userRelations = new UserRelationsReader(this.sql);
     this.rules = new RuleSetRepository({
       db,
