@@ -41,8 +41,11 @@ export function startDemoTraining(options: { databaseUrl: string; dataDir: strin
   progress.started();
   logger.info({ pid: child.pid }, "training the first demo models in the background (cascade train --promote); recommendations improve when they are promoted");
   let output = "";
+  // --json: one document on stdout at the end, with the step timings logged below.
+  let summary = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4_000);
+    if (summary.length < 1_000_000) summary += chunk.toString();
   });
   let lastStep = progress.currentStep();
   if (child.stderr) {
@@ -62,7 +65,7 @@ export function startDemoTraining(options: { databaseUrl: string; dataDir: strin
     child.once("exit", (code, signal) => {
       if (code === 0) {
         progress.finished({ ok: true });
-        logger.info("demo models trained and promoted; the engine hot-swaps them now");
+        logger.info({ ...stepTimings(summary) }, "demo models trained and promoted; the engine hot-swaps them now");
       } else if (stopping) {
         progress.finished({ ok: false, detail: "stopped with the engine; the next start resumes it (finished steps are reused)" });
       } else {
@@ -83,4 +86,17 @@ export function startDemoTraining(options: { databaseUrl: string; dataDir: strin
       clearTimeout(timer);
     },
   };
+}
+
+/** Seconds per training step from `cascade train --json`'s summary (nothing when it does not parse). */
+function stepTimings(summary: string): { totalSeconds?: number; steps?: Record<string, number> } {
+  try {
+    const parsed = JSON.parse(summary) as { totalSeconds?: number; steps?: { step: string; seconds: number }[] };
+    return {
+      ...(typeof parsed.totalSeconds === "number" ? { totalSeconds: Math.round(parsed.totalSeconds * 10) / 10 } : {}),
+      ...(Array.isArray(parsed.steps) ? { steps: Object.fromEntries(parsed.steps.map((step) => [step.step, Math.round(step.seconds * 10) / 10])) } : {}),
+    };
+  } catch {
+    return {};
+  }
 }

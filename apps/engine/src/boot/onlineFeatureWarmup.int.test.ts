@@ -103,7 +103,7 @@ describe("online feature warm-up and snapshots (embedded mode)", () => {
     await applyEventsToOnlineStore(first.store, lagging, new Date(now), { itemCategories: itemCategories() });
     await insertEvents(db, events(3, "u2"));
     now = Date.now() + 1_000;
-    await first.features.snapshot(0);
+    await first.features.snapshot({ catchUp: true, settleMs: 0 });
     expect(first.features.health().snapshotAt).toBe(new Date(now).toISOString());
     expect(await clicks(first.store, "u2")).toBe(3);
     await insertEvents(db, lagging);
@@ -114,8 +114,9 @@ describe("online feature warm-up and snapshots (embedded mode)", () => {
     await insertEvents(db, events(4, "u3"));
     now = Date.now() + 1_000;
     const second = await restart();
-    // The final snapshot at stop() caught up with `lagging` already: only u3's rows are replayed.
-    expect(second.features.health()).toMatchObject({ status: "ready", source: "snapshot", eventsReplayed: 4 });
+    // The snapshot at stop() keeps the periodic one's watermark (it needs no database): `lagging`
+    // (already applied) and u3's rows are replayed, `lagging` skipped by the ledger.
+    expect(second.features.health()).toMatchObject({ status: "ready", source: "snapshot", eventsReplayed: 6 });
     expect(await clicks(second.store, "u1")).toBe(7);
     expect(await clicks(second.store, "u2")).toBe(3);
     expect(await clicks(second.store, "u3")).toBe(4);
@@ -128,7 +129,7 @@ describe("online feature warm-up and snapshots (embedded mode)", () => {
     const first = await restart();
     const live = events(3, "u4");
     await applyEventsToOnlineStore(first.store, live, new Date(now), { itemCategories: itemCategories() });
-    await first.features.snapshot(0);
+    await first.features.snapshot({ catchUp: true, settleMs: 0 });
     // The log receives them after the snapshot, and the engine dies without a final snapshot.
     await insertEvents(db, live);
     await first.store.close();
@@ -153,6 +154,22 @@ describe("online feature warm-up and snapshots (embedded mode)", () => {
     expect(await clicks(second.store, "u5")).toBe(2);
     expect(sorted(second.store)).toEqual(await rebuiltFromScratch());
     await second.store.close();
+  });
+
+  it("rebuilds when the log's row at the watermark is another event (the snapshot belongs to another database)", async () => {
+    await insertEvents(db, events(2, "u7"));
+    const first = await restart();
+    await first.features.stop();
+    await first.store.close();
+    const [head] = await db.$queryRaw<{ id: bigint; eventId: string }[]>`SELECT id, event_id AS "eventId" FROM events ORDER BY id DESC LIMIT 1`;
+    await db.$executeRaw`UPDATE events SET event_id = ${`${RUN}-other`} WHERE id = ${head!.id}`;
+    try {
+      const second = await restart();
+      expect(second.features.health().source).toBe("rebuild");
+      await second.store.close();
+    } finally {
+      await db.$executeRaw`UPDATE events SET event_id = ${head!.eventId} WHERE id = ${head!.id}`;
+    }
   });
 
   it("rebuilds when the snapshot is older than the ledger retention allows", async () => {

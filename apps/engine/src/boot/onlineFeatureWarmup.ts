@@ -7,14 +7,17 @@
 // the watermark are replayed from the log; a missing, damaged, incompatible or too old snapshot
 // means a replay of the whole log instead (logged, never a failed start).
 //
-// Why the watermark is exact: before each snapshot the rows up to the new watermark are replayed
-// through the same idempotent writer as the stream consumer. Rows the consumer already applied are
-// skipped by the per-entity ledger; rows it had not (consumer lag, or `cascade import` run beside
-// the engine) are applied now. The new watermark is the newest row received SETTLE_MS ago, so a
-// log transaction still in flight cannot leave a smaller id behind it.
+// Why the watermark is exact: before each periodic snapshot the rows up to the new watermark are
+// replayed through the same idempotent writer as the stream consumer. Rows the consumer already
+// applied are skipped by the per-entity ledger; rows it had not (consumer lag, or `cascade import`
+// run beside the engine) are applied now. The new watermark is the newest row received SETTLE_MS
+// ago, so a log transaction still in flight cannot leave a smaller id behind it. The snapshot at
+// shutdown keeps the last watermark and needs no database (Ctrl-C reaches the embedded PostgreSQL
+// too): the rows after it are replayed at the next start, those already applied skipped.
 // Why "too old" matters: at restart, the rows after the watermark that the consumer had applied
-// before the snapshot are skipped only while their ledger entries live (CASCADE_FEATURE_LEDGER_RETENTION_MS);
-// past that they would count twice, so an older snapshot is rebuilt from the log instead.
+// before the snapshot are skipped only while their ledger entries live (CASCADE_FEATURE_LEDGER_RETENTION_MS,
+// counted from when the watermark was set); past that they would count twice, so an older
+// snapshot is rebuilt from the log instead.
 //
 // With Redis the features live in Redis across restarts; only a freshly loaded demo world (whose
 // events never went through the stream) is replayed.
@@ -81,10 +84,10 @@ export class OnlineFeatureWarmup {
   private replayTotal = 0;
   private snapshotAt: number | null = null;
   private failure: string | undefined;
-  /** Every log row with id ≤ this is in the store (valid once ready). */
-  private watermark = 0n;
+  /** Every log row with id ≤ this is in the store (valid once ready); its event id; when it was set. */
+  private watermark = { id: 0n, eventId: null as string | null, at: 0 };
   /** Where the replay started from (the loaded snapshot's watermark, or 0), and where it stops. */
-  private replayRange: { after: bigint; through: bigint } | null = null;
+  private replayRange: { after: bigint; through: bigint; at: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private snapshotting: Promise<void> | null = null;
   private stopped = false;
@@ -104,24 +107,24 @@ export class OnlineFeatureWarmup {
     const { memoryStore, db, logger } = this.options;
     if (!memoryStore) return;
     const through = await latestEventLogId(db);
-    this.replayRange = { after: 0n, through };
+    this.replayRange = { after: 0n, through, at: this.now() };
     if (!this.snapshotFile) return;
     const began = performance.now();
     try {
       const { metadata, entries } = await readOnlineStoreSnapshot(this.snapshotFile, this.features);
       const watermark = BigInt(metadata.watermark);
-      const ageMs = this.now() - metadata.takenAt;
+      const ageMs = this.now() - metadata.watermarkAt;
       if (ageMs > this.options.ledgerRetentionMs - LEDGER_SAFETY_MS) {
-        throw new SnapshotUnusableError(`taken ${Math.round(ageMs / 60_000)} min ago, beyond the feature ledger's retention: replaying would double count`, "corrupt");
+        throw new SnapshotUnusableError(`its watermark is ${Math.round(ageMs / 60_000)} min old, beyond the feature ledger's retention: replaying would double count`, "too old");
       }
-      if (watermark > through) throw new SnapshotUnusableError(`its watermark (row ${watermark}) is past the event log's end (row ${through}): another database?`, "corrupt");
+      if (watermark > through) throw new SnapshotUnusableError(`its watermark (row ${watermark}) is past the event log's end (row ${through}): another database?`, "other log");
       if (watermark > 0n && (await eventIdAt(db, watermark)) !== metadata.watermarkEventId) {
-        throw new SnapshotUnusableError(`the event log's row ${watermark} is not the event it recorded: another database?`, "corrupt");
+        throw new SnapshotUnusableError(`the event log's row ${watermark} is not the event it recorded: another database?`, "other log");
       }
       memoryStore.importEntries(entries);
       this.source = "snapshot";
       this.snapshotAt = metadata.takenAt;
-      this.replayRange = { after: watermark, through };
+      this.replayRange = { after: watermark, through, at: this.replayRange.at };
       logger.info({ keys: entries.length, watermark: metadata.watermark, takenAt: new Date(metadata.takenAt).toISOString(), seconds: secondsSince(began) }, "online features: snapshot loaded");
     } catch (error) {
       if (!(error instanceof SnapshotUnusableError)) throw error;
@@ -153,7 +156,8 @@ export class OnlineFeatureWarmup {
         result = await backfillOnlineFeatures(db, store, { to: END_OF_TIME, pageSize: REPLAY_PAGE_SIZE, onPage, now: this.clock, ...categories });
       }
       if (this.stopped) return;
-      this.watermark = this.replayRange?.through ?? 0n;
+      const through = this.replayRange?.through ?? 0n;
+      this.watermark = { id: through, eventId: await eventIdAt(db, through), at: this.replayRange?.at ?? 0 };
       this.markReady();
       logger.info({ source: this.source, ...result, seconds: secondsSince(began) }, "online features ready");
       this.scheduleSnapshots();
@@ -178,12 +182,13 @@ export class OnlineFeatureWarmup {
   }
 
   /**
-   * Brings the store up to the newest settled row and writes a snapshot (settleMs 0 at shutdown,
-   * when nothing is in flight). Skipped while warming, or while another snapshot runs.
+   * Brings the store up to the newest row received `settleMs` ago (catchUp; else keeps the
+   * watermark, touching no database) and writes a snapshot. Skipped while warming, or while
+   * another snapshot runs.
    */
-  snapshot(settleMs = SETTLE_MS): Promise<void> {
+  snapshot(options: { catchUp: boolean; settleMs?: number } = { catchUp: true }): Promise<void> {
     if (this.snapshotting) return this.snapshotting;
-    this.snapshotting = this.writeSnapshot(settleMs).finally(() => {
+    this.snapshotting = this.writeSnapshot(options.catchUp, options.settleMs ?? SETTLE_MS).finally(() => {
       this.snapshotting = null;
     });
     return this.snapshotting;
@@ -194,29 +199,32 @@ export class OnlineFeatureWarmup {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.snapshotting;
-    if (this.snapshotFile && this.status === "ready") await this.snapshot(0);
+    if (this.snapshotFile && this.status === "ready") await this.snapshot({ catchUp: false });
     else if (this.snapshotFile) this.options.logger.info("online features were not ready: keeping the previous snapshot");
     this.stopped = true;
   }
 
-  private async writeSnapshot(settleMs: number): Promise<void> {
+  private async writeSnapshot(catchUp: boolean, settleMs: number): Promise<void> {
     const { db, store, memoryStore, logger } = this.options;
     if (!this.snapshotFile || !memoryStore || this.status !== "ready") return;
     const began = performance.now();
     try {
-      const head = await settledEventLogHead(db, new Date(this.now() - settleMs));
       let caughtUp = { events: 0, duplicates: 0 };
-      if (head.id > this.watermark) {
-        const categories = this.options.itemCategories ? { itemCategories: this.options.itemCategories } : {};
-        caughtUp = await backfillOnlineFeatures(db, store, { afterEventId: this.watermark, throughEventId: head.id, pageSize: REPLAY_PAGE_SIZE, now: this.clock, ...categories });
-        this.watermark = head.id;
+      if (catchUp) {
+        const settledAt = this.now() - settleMs;
+        const head = await settledEventLogHead(db, new Date(settledAt));
+        if (head.id > this.watermark.id) {
+          const categories = this.options.itemCategories ? { itemCategories: this.options.itemCategories } : {};
+          caughtUp = await backfillOnlineFeatures(db, store, { afterEventId: this.watermark.id, throughEventId: head.id, pageSize: REPLAY_PAGE_SIZE, now: this.clock, ...categories });
+          this.watermark = { id: head.id, eventId: head.eventId, at: settledAt };
+        }
       }
       const takenAt = this.now();
-      const watermarkEventId = this.watermark === head.id ? head.eventId : await eventIdAt(db, this.watermark);
-      const written = await writeOnlineStoreSnapshot(this.snapshotFile, memoryStore, { takenAt, watermark: String(this.watermark), watermarkEventId, features: this.features });
+      const { id, eventId, at } = this.watermark;
+      const written = await writeOnlineStoreSnapshot(this.snapshotFile, memoryStore, { takenAt, watermark: String(id), watermarkEventId: eventId, watermarkAt: at, features: this.features });
       this.snapshotAt = takenAt;
       logger.info(
-        { ...written, watermark: String(this.watermark), caughtUp: caughtUp.events, alreadyApplied: caughtUp.duplicates, seconds: secondsSince(began) },
+        { ...written, watermark: String(id), caughtUp: caughtUp.events, alreadyApplied: caughtUp.duplicates, seconds: secondsSince(began) },
         "online features: snapshot written",
       );
     } catch (error) {

@@ -9,6 +9,7 @@ import type { TrainingHealth } from "@cascade/core";
 export const TRAINING_STEPS = ["training-set", "two-tower", "ann-index", "ranker"] as const;
 
 const STEP_LINE = /^train: ([a-z-]+): (?:done in|reused)\b/;
+const STAGE_SHARE = 0.9;
 const STAGE_LINE = /^(.+): (\d+)\/(\d+) \((\d+)%\) \S+\/s (?:ETA (\S+)|done in [\d.]+ s)$/;
 
 export class TrainingProgress {
@@ -41,8 +42,11 @@ export class TrainingProgress {
     const stage = STAGE_LINE.exec(text);
     if (stage) {
       const [, label, done, total, , eta] = stage;
-      const fraction = Number(total) > 0 ? Math.min(1, Number(done) / Number(total)) : 1;
-      this.stage = { label: label!, fraction: eta === undefined ? 1 : fraction, etaSeconds: eta === undefined ? 0 : parseEta(eta) };
+      const finished = eta === undefined;
+      const fraction = finished || Number(total) === 0 ? 1 : Math.min(1, Number(done) / Number(total));
+      // A step may run several stages (the ranker reads, then trains epochs): a finished stage does
+      // not finish its step, so a stage counts for at most STAGE_SHARE of it.
+      this.stage = { label: label!, fraction: fraction * STAGE_SHARE, etaSeconds: finished ? null : parseEta(eta) };
     }
   }
 
@@ -61,7 +65,8 @@ export class TrainingProgress {
   health(): TrainingHealth {
     const running = this.state === "running";
     const doneSteps = TRAINING_STEPS.filter((step) => this.stepsDone.has(step)).length;
-    const progress = this.state === "done" ? 1 : this.state === "idle" ? null : Math.min(1, (doneSteps + (running ? (this.stage?.fraction ?? 0) : 0)) / TRAINING_STEPS.length);
+    // Registering and promoting follow the last compute step: 1 only once the child succeeded.
+    const progress = this.state === "done" ? 1 : this.state === "idle" ? null : Math.min(0.99, (doneSteps + (running ? (this.stage?.fraction ?? 0) : 0)) / TRAINING_STEPS.length);
     const step = this.state === "idle" ? null : this.state === "done" ? "done" : `${this.currentStep()}${this.stage ? ` — ${this.stage.label}` : ""}`;
     return {
       state: this.state,

@@ -8,7 +8,7 @@ import { storeKey } from "./onlineStore.ts";
 import { readOnlineStoreSnapshot, SNAPSHOT_VERSION, SnapshotUnusableError, writeOnlineStoreSnapshot, type SnapshotMetadata } from "./onlineStoreSnapshot.ts";
 
 const NOW = 1_780_000_000_000;
-const METADATA: SnapshotMetadata = { takenAt: NOW, watermark: "123456789012", watermarkEventId: "evt-9", features: "f1" };
+const METADATA: SnapshotMetadata = { takenAt: NOW, watermark: "123456789012", watermarkEventId: "evt-9", watermarkAt: NOW - 30_000, features: "f1" };
 
 /** A store holding every kind of entry, odd field names and numbers included. */
 async function filledStore(now: () => number = () => NOW): Promise<MemoryOnlineStore> {

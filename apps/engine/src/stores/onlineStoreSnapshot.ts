@@ -3,7 +3,7 @@
 //
 // Format (version 1): gzip of JSON lines —
 //   line 1       header  {"format":"cascade-online-store","version":1,"takenAt":ms,"watermark":"<event log id>",
-//                         "watermarkEventId":"<that row's event id>","features":"<digest>","entries":n}
+//                         "watermarkEventId":"<that row's event id>","watermarkAt":ms,"features":"<digest>","entries":n}
 //   lines 2…n+1  one key each: [key, kind, expiresAt|null, payload] (hash: {field: value}, sortedSet: [[member, score]…], list: [values…])
 //   last line    trailer {"sha256":"<hex of every line above, newline-terminated>"}
 // The trailer's digest catches a truncated or altered file; the version and the feature digest
@@ -31,6 +31,8 @@ export type SnapshotMetadata = {
   watermark: string;
   /** The event id of the log row at the watermark (null for 0): tells this log from another database's. */
   watermarkEventId: string | null;
+  /** Epoch ms when the watermark was set: rows after it were received (and applied) after about then. */
+  watermarkAt: number;
   /** Digest of the feature definitions that wrote the state. */
   features: string;
 };
@@ -41,6 +43,7 @@ const headerSchema = z.object({
   takenAt: z.number().int().nonnegative(),
   watermark: z.string().regex(/^\d+$/),
   watermarkEventId: z.string().nullable(),
+  watermarkAt: z.number().int().nonnegative(),
   features: z.string().min(1),
   entries: z.number().int().nonnegative(),
 });
@@ -52,11 +55,11 @@ const entrySchema = z.union([
   z.tuple([z.string(), z.literal("list"), z.number().nullable(), z.array(z.string())]),
 ]);
 
-/** The file is unusable (missing, damaged, from another version or other feature definitions). */
+/** The file is unusable (missing, damaged, another format version or other feature definitions; the caller adds age and log checks). */
 export class SnapshotUnusableError extends Error {
   constructor(
     message: string,
-    readonly reason: "missing" | "corrupt" | "version" | "features",
+    readonly reason: "missing" | "corrupt" | "version" | "features" | "too old" | "other log",
   ) {
     super(message);
     this.name = "SnapshotUnusableError";
@@ -143,7 +146,7 @@ export async function readOnlineStoreSnapshot(file: string, expectedFeatures: st
   if (!header) throw new SnapshotUnusableError("empty snapshot file", "corrupt");
   if (!trailer) throw new SnapshotUnusableError(`truncated: ${entries.length} of ${header.entries} entries and no trailer`, "corrupt");
   if (trailer.sha256 !== digest.digest("hex")) throw new SnapshotUnusableError("digest mismatch: the file was altered or damaged", "corrupt");
-  return { metadata: { takenAt: header.takenAt, watermark: header.watermark, watermarkEventId: header.watermarkEventId, features: header.features }, entries };
+  return { metadata: { takenAt: header.takenAt, watermark: header.watermark, watermarkEventId: header.watermarkEventId, watermarkAt: header.watermarkAt, features: header.features }, entries };
 }
 
 function readHeader(line: string, expectedFeatures: string): z.infer<typeof headerSchema> {
