@@ -10,7 +10,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { pino } from "pino";
 import { importFile, type FileFormat } from "../import/importFile.ts";
 import { importEntities, type ImportEntity } from "../import/importEntities.ts";
-import { DEFAULT_EVENT_BATCH_SIZE, DEFAULT_MAX_REPORTED_REJECTIONS, type ImportSummary } from "../import/importRunner.ts";
+import { DEFAULT_EVENT_BATCH_SIZE, DEFAULT_MAX_REPORTED_REJECTIONS, type ImportSinks, type ImportSummary } from "../import/importRunner.ts";
 import { openImportSinks } from "../import/importSinks.ts";
 import { importMovieLens } from "../import/movieLens.ts";
 import { importInteractionLog, logFormats, type LogFormat } from "../import/interactionLog.ts";
@@ -19,7 +19,7 @@ import { formatPositiveSpec, type PositiveSpec } from "../import/positiveSpec.ts
 import { findRecBoleFiles, importRecBole } from "../import/recBole.ts";
 import { eventTypes, type EventType } from "@cascade/core";
 import { generateSyntheticMovieLens } from "../import/syntheticMovieLens.ts";
-import type { DatabaseRunner } from "./commandOptions.ts";
+import { isoDate, type DatabaseRunner } from "./commandOptions.ts";
 import { createProgressReporter, type ProgressReporter } from "./progress.ts";
 
 type CommonOptions = { batchSize: number; showRejections: number; json?: boolean };
@@ -91,20 +91,23 @@ export function formatImportSummary(summary: ImportSummary): string {
   return lines.join("\n") + "\n";
 }
 
+function exitTwoOnRejections(summaries: ImportSummary[]): void {
+  if (summaries.some((summary) => summary.rejected > 0)) process.exitCode = 2;
+}
+
 function printSummaries(summaries: ImportSummary[], json: boolean | undefined): void {
   process.stdout.write(json ? JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2) + "\n" : summaries.map(formatImportSummary).join(""));
-  if (summaries.some((summary) => summary.rejected > 0)) process.exitCode = 2;
+  exitTwoOnRejections(summaries);
 }
 
 /** Multi-file imports: what was read, what counts as a positive by default, then the summaries. */
 function printDataSetImport(heading: string, positive: PositiveSpec, summaries: ImportSummary[], json: boolean | undefined): void {
-  if (json) {
-    process.stdout.write(JSON.stringify({ layout: heading, positive, summaries }, null, 2) + "\n");
-    if (summaries.some((summary) => summary.rejected > 0)) process.exitCode = 2;
-    return;
-  }
-  process.stdout.write(`${heading}\npositive by default: ${formatPositiveSpec(positive)}\n`);
-  printSummaries(summaries, false);
+  process.stdout.write(
+    json
+      ? JSON.stringify({ layout: heading, positive, summaries }, null, 2) + "\n"
+      : `${heading}\npositive by default: ${formatPositiveSpec(positive)}\n${summaries.map(formatImportSummary).join("")}`,
+  );
+  exitTwoOnRejections(summaries);
 }
 
 const ID_PREFIX = /^[A-Za-z0-9._:@-]{0,64}$/;
@@ -115,13 +118,7 @@ function idPrefix(value: string): string {
   return value;
 }
 
-function isoTime(value: string): Date {
-  const time = new Date(value);
-  if (Number.isNaN(time.getTime())) throw new InvalidArgumentError("must be an ISO-8601 time");
-  return time;
-}
-
-async function withImportSinks<T>(withDatabase: DatabaseRunner, work: (sinks: Awaited<ReturnType<typeof openImportSinks>>["sinks"]) => Promise<T>): Promise<T> {
+async function withImportSinks<T>(withDatabase: DatabaseRunner, work: (sinks: ImportSinks) => Promise<T>): Promise<T> {
   return withDatabase(async (databaseUrl) => {
     const open = await openImportSinks(databaseUrl, pino({ level: "warn" }, pino.destination(2)));
     try {
@@ -188,7 +185,7 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
       .option("--rating-field <name>", "rating field → rating events (default: rating, when present)")
       .option("--weight-field <name>", "weight field (e.g. play counts) → context.weight")
       .option("--time-field <name>", "time field, unix seconds (default: timestamp, when present)")
-      .option("--default-time <iso>", "time of the first row when there is no time field (one second per line after it)", isoTime),
+      .option("--default-time <iso>", "time of the first row when there is no time field (one second per line after it)", isoDate),
   ).action(
     async (
       path: string,
@@ -226,7 +223,7 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
       .option("--rating <column>", "rating column → value of rating events")
       .option("--weight <column>", "weight column (e.g. play counts) → context.weight; also the value of watch/purchase events")
       .option("--id-prefix <prefix>", 'prefix of ids (P → P-user-<id>, P-item-<id>; "" keeps the ids)', idPrefix, "")
-      .option("--default-time <iso>", "time of the first line when there is no time column", isoTime)
+      .option("--default-time <iso>", "time of the first line when there is no time column", isoDate)
       .option("--items-file <file>", "item metadata (CSV, TSV or JSONL), imported first")
       .option("--item-id-col <column>", "item id column of the items file (default: --item)")
       .option("--title-col <column>", "title column of the items file")
