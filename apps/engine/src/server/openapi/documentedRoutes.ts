@@ -84,7 +84,7 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     tag: "operations",
     summary: "Health of the engine and its dependencies",
     description:
-      "For load balancers: 200 while the database answers (`degraded` when only the online store is down), 503 when the database is down.",
+      "For load balancers: 200 while the database answers (`degraded` when the online store is down or the online features are still warming up after a start), 503 when the database is down. Also reports the start-up replay of online features, the first start's background training, and per surface which enabled sources can serve and how candidates are ranked.",
     scope: null,
     responses: {
       200: { description: "Up (status `ok` or `degraded`)", schema: healthResponse },

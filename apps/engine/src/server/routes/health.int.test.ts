@@ -26,6 +26,48 @@ describe("GET /v1/health", () => {
     });
     expect(body.database.latencyMs).toBeGreaterThanOrEqual(0);
     expect(body.store.latencyMs).toBeGreaterThanOrEqual(0);
+    // No start-up warm-up in this engine: features kept by Redis; no background training.
+    expect(body.onlineFeatures).toMatchObject({ status: "ready", source: "redis", progress: 1 });
+    expect(body.training).toMatchObject({ state: "idle", step: null, progress: null });
+  });
+
+  it("says which sources of each surface can serve and how candidates are ranked", async () => {
+    const body = healthResponse.parse((await engine.app.inject({ method: "GET", url: "/v1/health" })).json());
+    const home = body.serving.surfaces.find((surface) => surface.surfaceId === "home");
+    expect(home).toBeDefined();
+    expect(home!.ranking).toBe("ordered by retrieval rank (no active ranker)");
+    // No active two-tower model in this engine: the ANN source cannot serve.
+    expect(home!.sources.find((source) => source.id === "ann")).toMatchObject({ serving: false, detail: "needs an active two-tower model" });
+    expect(home!.sources.find((source) => source.id === "trending")).toMatchObject({ serving: true });
+  });
+});
+
+describe("while the online features warm up", () => {
+  let engine: TestEngine;
+  const warming = { status: "warming" as const, source: "snapshot" as const, eventsReplayed: 1_200, progress: 0.4, snapshotAt: "2026-12-01T00:00:00.000Z" };
+
+  beforeAll(async () => {
+    engine = await startTestEngine({
+      startup: {
+        onlineFeatures: () => warming,
+        training: () => ({ state: "running", step: "ranker — ranker epoch 2/4", progress: 0.8, stepEtaSeconds: 30, startedAt: "2026-12-01T00:00:00.000Z", finishedAt: null }),
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  it("is degraded (not down), with the replay's and the training's progress", async () => {
+    const response = await engine.app.inject({ method: "GET", url: "/v1/health" });
+    expect(response.statusCode).toBe(200);
+    const body = healthResponse.parse(response.json());
+    expect(body.status).toBe("degraded");
+    expect(body.onlineFeatures).toEqual(warming);
+    expect(body.training).toMatchObject({ state: "running", progress: 0.8, stepEtaSeconds: 30 });
+    const home = body.serving.surfaces.find((surface) => surface.surfaceId === "home")!;
+    expect(home.sources.find((source) => source.id === "covisitation")).toMatchObject({ serving: true, detail: "online features warming: recent items incomplete" });
   });
 });
 

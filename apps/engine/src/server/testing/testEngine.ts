@@ -36,7 +36,7 @@ export type TestEngine = {
 };
 
 export async function startTestEngine(
-  options: { bodyLimitBytes?: number; ranking?: Partial<PopularityRankingOptions>; databaseUrl?: string; servedFeatureSampleRate?: number } = {},
+  options: { bodyLimitBytes?: number; ranking?: Partial<PopularityRankingOptions>; databaseUrl?: string; servedFeatureSampleRate?: number; startup?: EngineDeps["startup"] } = {},
 ): Promise<TestEngine> {
   const databaseUrl = options.databaseUrl ?? process.env.TEST_DATABASE_URL!;
   const db = createPrismaClient(databaseUrl);
@@ -59,6 +59,7 @@ export async function startTestEngine(
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     popularityRanking: ranking,
     servedFeatureSampleRate: options.servedFeatureSampleRate ?? 0,
+    ...(options.startup ? { startup: options.startup } : {}),
   };
   const app = await buildApp(deps);
   const keyIds: string[] = [];
