@@ -12,9 +12,20 @@ export const servedModelSchema = z.object({
 });
 export type ServedModel = z.infer<typeof servedModelSchema>;
 
+/** The first start's background training, as health reports it (lenient like the rest). */
+export const engineTrainingSchema = z.object({
+  state: z.string(),
+  step: z.string().nullable().optional(),
+  progress: z.number().nullable().optional(),
+  stepEtaSeconds: z.number().nullable().optional(),
+  detail: z.string().optional(),
+});
+export type EngineTraining = z.infer<typeof engineTrainingSchema>;
+
 // Lenient on purpose: the console must keep showing registry state whatever else health grows.
 const healthModelsSchema = z.object({
   status: z.string().optional(),
+  training: engineTrainingSchema.optional().catch(undefined),
   models: z
     .object({
       retrieval: servedModelSchema.nullable().optional(),
@@ -40,6 +51,8 @@ export type EngineServedModels = {
   retrieval: ServedModel | null;
   ranker: ServedModel | null;
   lastError: string | null;
+  /** Null when this engine version does not report training. */
+  training: EngineTraining | null;
 };
 
 export async function fetchEngineServedModels(): Promise<EngineResult<EngineServedModels>> {
@@ -55,6 +68,7 @@ export async function fetchEngineServedModels(): Promise<EngineResult<EngineServ
       retrieval: models?.retrieval ?? null,
       ranker: models?.ranker ?? null,
       lastError: models?.lastError ?? null,
+      training: result.data.training ?? null,
     },
   };
 }

@@ -71,6 +71,29 @@ function SlotServing({ slot, active, serving }: { slot: ModelSlot; active: Model
   );
 }
 
+/** The first start's background training, while it runs or when it failed (done and idle say nothing). */
+function TrainingLine({ training }: { training: NonNullable<Extract<ModelServing, { reachable: true }>["training"]> }) {
+  if (training.state === "running") {
+    const percent = training.progress != null ? ` · ${Math.round(training.progress * 100)}%` : "";
+    const eta = training.stepEtaSeconds != null ? ` · about ${Math.ceil(training.stepEtaSeconds)} s left in this step` : "";
+    return (
+      <p className={styles.subtle} data-testid="engine-training" role="status">
+        Training the first models in the background: {training.step ?? "starting"}
+        {percent}
+        {eta}
+      </p>
+    );
+  }
+  if (training.state === "failed") {
+    return (
+      <p className={styles.formError} data-testid="engine-training" role="alert">
+        Background training failed{training.detail ? `: ${training.detail}` : ""}
+      </p>
+    );
+  }
+  return null;
+}
+
 export type ServingCardProps = {
   serving: ModelServing | undefined;
   rows: readonly ModelVersionRow[] | undefined;
@@ -100,6 +123,7 @@ export function ServingCard({ serving, rows }: ServingCardProps) {
               Last model load failed: {serving.lastError}
             </p>
           ) : null}
+          {serving.reachable && serving.training ? <TrainingLine training={serving.training} /> : null}
           <p className={styles.subtle}>Checked {formatUtcDateTime(serving.checkedAt)}</p>
         </>
       ) : (

@@ -3,7 +3,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { MODEL_EDITOR_ROLES } from "../../../lib/model-roles.ts";
-import { fetchDeclarableFeatures, fetchEngineServedModels } from "../../engine/engine-models.ts";
+import { engineTrainingSchema, fetchDeclarableFeatures, fetchEngineServedModels } from "../../engine/engine-models.ts";
 import {
   declarableFeatureListSchema,
   listDeclarableFeatures,
@@ -32,6 +32,7 @@ const servingSchema = z.discriminatedUnion("reachable", [
     retrieval: servedModelSchema.nullable(),
     ranker: servedModelSchema.nullable(),
     lastError: z.string().nullable(),
+    training: engineTrainingSchema.nullable(),
     checkedAt: z.date(),
   }),
   z.object({ reachable: z.literal(false), message: z.string(), checkedAt: z.date() }),
@@ -69,8 +70,8 @@ export const modelVersionRouter = createTRPCRouter({
       const checkedAt = new Date();
       const result = await fetchEngineServedModels();
       if (!result.ok) return { reachable: false as const, message: result.message, checkedAt };
-      const { status, reportsModels, retrieval, ranker, lastError } = result.data;
-      return { reachable: true as const, status, reportsModels, retrieval: served(retrieval), ranker: served(ranker), lastError, checkedAt };
+      const { status, reportsModels, retrieval, ranker, lastError, training } = result.data;
+      return { reachable: true as const, status, reportsModels, retrieval: served(retrieval), ranker: served(ranker), lastError, training, checkedAt };
     }),
 
   /** Input names an external ranker may declare (registry features + serving inputs). */
