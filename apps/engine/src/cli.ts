@@ -16,6 +16,7 @@ import { addImportCommand } from "./cli/importCommand.ts";
 import { addTrainingSetCommand } from "./cli/trainingSetCommand.ts";
 import { addTrainCommand } from "./cli/trainCommand.ts";
 import { addEvalCommand } from "./cli/evalCommand.ts";
+import { addScheduleCommand } from "./cli/scheduleCommand.ts";
 
 const program = new Command()
   .name("cascade")
@@ -93,6 +94,7 @@ addModelsCommand(program, (work) => withDatabase((database) => work(database.url
 addImportCommand(program, (work) => withDatabase((database) => work(database.url)));
 addTrainCommand(program, (work) => withDatabase((database) => work(database.url)), () => env().CASCADE_DATA_DIR);
 addEvalCommand(program, (work) => withDatabase((database) => work(database.url)), () => env().CASCADE_DATA_DIR);
+addScheduleCommand(program, (work) => withDatabase((database) => work(database.url)), () => env().CASCADE_DATA_DIR);
 
 const keys = program.command("keys").description("manage API keys");
 keys

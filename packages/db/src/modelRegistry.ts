@@ -141,6 +141,41 @@ export async function registerModelVersion(db: Database, input: RegisterModelVer
   });
 }
 
+/** A promotion gate's verdict on a candidate (scheduled retraining): what was compared, and why it was or was not promoted. */
+export type ModelGateDecision = {
+  slot: ModelSlot;
+  activeId: string | null;
+  metric: string | null;
+  candidate: number | null;
+  active: number | null;
+  margin: number;
+  promoted: boolean;
+  reason: string;
+};
+
+/**
+ * Stores a gate decision with the candidate (under `metrics.gate`, so the console's comparison
+ * shows it) and writes an audit row `model.gate`, in one transaction.
+ */
+export async function recordModelGateDecision(db: Database, id: string, decision: ModelGateDecision, actor: ModelRegistryActor = { type: "system" }): Promise<ModelVersion> {
+  return db.$transaction(async (tx) => {
+    const target = await tx.modelVersion.findUnique({ where: { id } });
+    if (!target) throw new ModelRegistryError("not_found", `model version ${id} does not exist`);
+    const metrics = typeof target.metrics === "object" && target.metrics !== null && !Array.isArray(target.metrics) ? target.metrics : {};
+    const updated = await tx.modelVersion.update({
+      where: { id },
+      data: {
+        metrics: { ...metrics, gate: decision },
+        notes: target.notes ? `${target.notes}\n${decision.reason}` : decision.reason,
+      },
+    });
+    await tx.auditLog.create({
+      data: { actorType: actor.type, actorId: actor.id ?? null, action: "model.gate", entityType: "model_version", entityId: id, before: { candidate: auditSummary(target) }, after: decision },
+    });
+    return updated;
+  });
+}
+
 const auditSummary = (row: ModelVersion | null) =>
   row ? { id: row.id, kind: row.kind, version: row.version, name: row.name, status: row.status } : null;
 

@@ -72,6 +72,8 @@ export type RetrievalTrainingResult = LoadedRetrievalModel & {
   split: { atMs: number; trainInteractions: number; validationInteractions: number; rule: "days" | "fraction" };
   /** Set when the returned model was refitted on all interactions after validation (the metrics describe the held-out model). */
   refit: { interactions: number; users: number; seconds: number } | null;
+  /** With a refit: the held-out model the metrics describe (a promotion gate compares it with the active version on the same hold-out). */
+  heldOut: LoadedRetrievalModel | null;
   /** Two-tower, popularity and co-occurrence on the same split (core's table-ready report). */
   evaluation: RetrievalEvaluation;
   /** Flat metrics for the registry: "<recommender>.<metric>", e.g. "twoTower.recall@100". */
@@ -165,6 +167,7 @@ export async function trainRetrievalModel(
     training,
     split: { atMs: split.atMs, trainInteractions: train.count, validationInteractions: validation.count, rule: split.rule },
     refit,
+    heldOut: refit ? withUserVector(model, vocabulary) : null,
     evaluation,
     metrics,
     report: formatReportTable(evaluation.report),

@@ -19,7 +19,7 @@ import { predictLogisticRegression, trainLogisticRegression } from "../../rankin
 import { loadOnnxRanker } from "../../ranking/model/onnxInference.ts";
 import { readTrainingSetFile } from "../../ranking/model/trainingSetFile.ts";
 import { splitByTime } from "../../retrieval/interactions.ts";
-import { loadRetrievalData, loadTwoTowerModel } from "../../retrieval/retrievalTraining.ts";
+import { loadRetrievalData, loadTwoTowerModel, type LoadedRetrievalModel, type RetrievalData } from "../../retrieval/retrievalTraining.ts";
 import { topK } from "../../retrieval/topK.ts";
 import { computeItemVectors, computeUserVector, dotAll, retrievalDimensions } from "../../retrieval/twoTowerModel.ts";
 import { toInteractionLog } from "./benchmarkProtocol.ts";
@@ -42,6 +42,41 @@ async function newestEventTime(db: Database): Promise<Date> {
 function windowOf(version: ModelVersion): { from: Date; to: Date } {
   if (!version.trainingWindowStart || !version.trainingWindowEnd) throw new Error(`model ${version.id} has no training window: it was not trained by cascade train`);
   return { from: version.trainingWindowStart, to: version.trainingWindowEnd };
+}
+
+/**
+ * A registered two-tower as a recommender over `data`'s dense ids: ids are mapped through the
+ * model's vocabulary (users and items it never saw get no embedding of their own; unseen items
+ * cannot be retrieved), item vectors as of `asOfMs`, the user's history excluded.
+ */
+export function mappedTwoTowerRecommender(name: string, loaded: LoadedRetrievalModel, data: Pick<RetrievalData, "userIds" | "itemIds">, asOfMs: number): NamedRecommender {
+  const items = data.itemIds.length;
+  const modelUser = new Map(loaded.userIds.map((id, index) => [id, index]));
+  const modelItem = new Map(loaded.itemIds.map((id, index) => [id, index]));
+  const userMap = Int32Array.from(data.userIds, (id) => modelUser.get(id) ?? -1);
+  const itemMap = Int32Array.from(data.itemIds, (id) => modelItem.get(id) ?? -1);
+  const model = loaded.model;
+  const width = retrievalDimensions(model);
+  return {
+    name,
+    fit: () => {
+      const vectors = computeItemVectors(model, asOfMs);
+      const userVector = new Float32Array(width);
+      const modelScores = new Float32Array(model.config.items);
+      const scores = new Float32Array(items);
+      return {
+        recommend(user, history, k) {
+          const known: number[] = [];
+          for (const item of history) if (itemMap[item]! >= 0) known.push(itemMap[item]!);
+          computeUserVector(model, userMap[user]!, known, userVector);
+          dotAll(vectors, width, userVector, modelScores);
+          for (let i = 0; i < items; i += 1) scores[i] = itemMap[i]! >= 0 ? modelScores[itemMap[i]!]! : -Infinity;
+          for (const item of history) scores[item] = -Infinity;
+          return topK(scores, k).ids;
+        },
+      };
+    },
+  };
 }
 
 export async function evaluateTwoTowerVersion(
@@ -74,33 +109,7 @@ export async function evaluateTwoTowerVersion(
   const users = data.userIds.length;
   const items = data.itemIds.length;
 
-  // Today's index → the model's index (−1 when the model never saw the id).
-  const modelUser = new Map(loaded.userIds.map((id, index) => [id, index]));
-  const modelItem = new Map(loaded.itemIds.map((id, index) => [id, index]));
-  const userMap = Int32Array.from(data.userIds, (id) => modelUser.get(id) ?? -1);
-  const itemMap = Int32Array.from(data.itemIds, (id) => modelItem.get(id) ?? -1);
-  const model = loaded.model;
-  const width = retrievalDimensions(model);
-  const twoTower: NamedRecommender = {
-    name: "twoTower",
-    fit: () => {
-      const vectors = computeItemVectors(model, splitAtMs);
-      const userVector = new Float32Array(width);
-      const modelScores = new Float32Array(model.config.items);
-      const scores = new Float32Array(items);
-      return {
-        recommend(user, history, k) {
-          const known: number[] = [];
-          for (const item of history) if (itemMap[item]! >= 0) known.push(itemMap[item]!);
-          computeUserVector(model, userMap[user]!, known, userVector);
-          dotAll(vectors, width, userVector, modelScores);
-          for (let i = 0; i < items; i += 1) scores[i] = itemMap[i]! >= 0 ? modelScores[itemMap[i]!]! : -Infinity;
-          for (const item of history) scores[item] = -Infinity;
-          return topK(scores, k).ids;
-        },
-      };
-    },
-  };
+  const twoTower = mappedTwoTowerRecommender("twoTower", loaded, data, splitAtMs);
   const candidates: number[] = [];
   const held = new Uint8Array(users);
   for (let j = 0; j < validation.count; j += 1) held[validation.user[j]!] = 1;

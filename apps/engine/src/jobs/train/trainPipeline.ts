@@ -18,6 +18,8 @@ import { formatTrainReport, rankerMetricsJson, rankingReport, twoTowerMetricsJso
 import {
   ANN_INDEX_FILE,
   annIndexStep,
+  HELD_OUT_TWO_TOWER_FILE,
+  TRAINING_SET_FILE,
   ITEM_VECTORS_FILE,
   RANKER_ONNX_FILE,
   planRankerExamples,
@@ -68,6 +70,8 @@ export type TrainPipelineResult = {
   promoted: ModelVersion[];
   report: string;
   totalSeconds: number;
+  /** Step outputs a promotion gate re-scores: the held-out two-tower (with a refit) and the ranker's training set. */
+  files: { heldOutTwoTower: string | null; trainingSet: string | null };
 };
 
 export async function runTrainPipeline(db: Database, options: TrainPipelineOptions): Promise<TrainPipelineResult> {
@@ -239,5 +243,6 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
     ranking: ranker ? rankingReport(ranker.outputs) : null,
     rankerNotes: ranker ? ranker.outputs.report.split("\n").slice(-2) : [],
   });
-  return { window, fingerprint, plan, steps, twoTower: twoTowerVersion, ranker: rankerVersion, promoted, report, totalSeconds: (performance.now() - started) / 1000 };
+  const files = { heldOutTwoTower: twoTower?.files[HELD_OUT_TWO_TOWER_FILE]?.path ?? null, trainingSet: trainingSet?.files[TRAINING_SET_FILE]?.path ?? null };
+  return { window, fingerprint, plan, steps, twoTower: twoTowerVersion, ranker: rankerVersion, promoted, report, totalSeconds: (performance.now() - started) / 1000, files };
 }

@@ -4,7 +4,7 @@
 //                 evaluation against popularity and co-occurrence → two-tower.bin, item-vectors.bin
 //   ann-index     HNSW over the item vectors → index.hnsw, and its recall@100 against exact search
 //   ranker        multi-task ranker (+ logistic-regression baseline) from the training set → model.onnx
-import { writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { EvaluationReport } from "@cascade/core";
 import type { Database } from "@cascade/db";
@@ -13,7 +13,7 @@ import { type RankerMetrics, trainRankerFromTrainingSet } from "../../ranking/mo
 import type { ClickMetrics } from "../../ranking/model/clickMetrics.ts";
 import { annRecall, buildAnnIndex, exactTopK, queryAnnIndex, saveAnnIndex } from "../../retrieval/annIndex.ts";
 import { loadItemVectors, loadRetrievalData, loadTwoTowerModel, saveRetrievalArtifacts, trainRetrievalModel } from "../../retrieval/retrievalTraining.ts";
-import { ITEM_VECTORS_ARTIFACT, TWO_TOWER_ARTIFACT } from "../../retrieval/retrievalArtifacts.ts";
+import { ITEM_VECTORS_ARTIFACT, saveTwoTowerModel, TWO_TOWER_ARTIFACT } from "../../retrieval/retrievalArtifacts.ts";
 import { buildTrainingSet, type TrainingSetSummary } from "../trainingSet.ts";
 import { SampledNegativeExamples, type CatalogueItem } from "../sampledNegatives.ts";
 import { DAY_MS } from "../../retrieval/twoTowerModel.ts";
@@ -151,6 +151,8 @@ export type TwoTowerOutputs = {
 
 /** Written by saveRetrievalArtifacts. */
 export const TWO_TOWER_FILE = TWO_TOWER_ARTIFACT.file;
+/** With a refit: the model trained on the training side of the split only (what the metrics describe). */
+export const HELD_OUT_TWO_TOWER_FILE = "held-out-two-tower.bin";
 export const ITEM_VECTORS_FILE = ITEM_VECTORS_ARTIFACT.file;
 
 export async function twoTowerStep(context: StepContext): Promise<StepResult<TwoTowerOutputs>> {
@@ -186,6 +188,15 @@ export async function twoTowerStep(context: StepContext): Promise<StepResult<Two
       { progress },
     );
     await saveRetrievalArtifacts(dir, result);
+    if (result.heldOut) {
+      // Same artifact format under another name: runStep hashes the step directory's top-level files.
+      const scratch = join(dir, "held-out");
+      await mkdir(scratch);
+      const { userIds, itemIds, categoryNames, creatorIds, tagNames } = result.heldOut;
+      const saved = await saveTwoTowerModel(scratch, result.heldOut.model, { userIds, itemIds, categoryNames, creatorIds, tagNames });
+      await rename(saved.path, join(dir, HELD_OUT_TWO_TOWER_FILE));
+      await rm(scratch, { recursive: true });
+    }
     await writeFile(join(dir, "evaluation.txt"), result.report + "\n");
     return {
       items: data.itemIds.length,

@@ -6,58 +6,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations, createPrismaClient, ensureDatabase, migrationsDir, type Database } from "@cascade/db";
+import type { Database } from "@cascade/db";
 import { readTrainingSetFile } from "../../ranking/model/trainingSetFile.ts";
+import { stepDir } from "./stepCache.ts";
+import { createRatingsDatabase, RATINGS_WORLD, type ScratchRatingsDatabase } from "./testing/ratingsWorld.ts";
 import { parseTrainConfig, type TrainConfigInput } from "./trainConfig.ts";
 import { runTrainPipeline } from "./trainPipeline.ts";
-import { stepDir } from "./stepCache.ts";
 import { TRAINING_SET_FILE } from "./trainSteps.ts";
-
-const serverUrl = new URL(process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/cascade_test");
-const scratchName = `cascade_train_ratings_${process.pid}`;
-const databaseUrl = (() => {
-  const url = new URL(serverUrl);
-  url.pathname = `/${scratchName}`;
-  return url.toString();
-})();
-
-const DAY = 86_400_000;
-const START = Date.UTC(1997, 8, 20);
-const SPAN_DAYS = 210;
-const ITEMS = 40;
-const USERS = 48;
-const RATINGS_PER_USER = 12;
-
-async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const url = new URL(serverUrl);
-  url.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Deterministic: users like items of their own genre (of 4), rating them 4–5 stars, others 1–3 (stored ×2: the API's ratings are 0–10). */
-function ratings(): { user: string; item: number; stars: number; atMs: number }[] {
-  const rows: { user: string; item: number; stars: number; atMs: number }[] = [];
-  for (let u = 0; u < USERS; u += 1) {
-    // The last 8 users only arrive in the final 5% of the log: a held-out model never sees them.
-    const late = u >= USERS - 8;
-    const from = late ? START + SPAN_DAYS * 0.95 * DAY : START;
-    const to = late ? START + SPAN_DAYS * DAY : START + SPAN_DAYS * 0.9 * DAY;
-    for (let r = 0; r < RATINGS_PER_USER; r += 1) {
-      const item = (u * 7 + r * (r % 3 === 0 ? 4 : 1) * 3) % ITEMS;
-      const liked = item % 4 === u % 4;
-      rows.push({ user: `u${u}`, item, stars: liked ? 4 + (r % 2) : 1 + (r % 3), atMs: Math.round(from + ((to - from) * (r + (u % 5) / 5)) / RATINGS_PER_USER) });
-    }
-  }
-  return rows;
-}
 
 const TINY: TrainConfigInput = {
   seed: 3,
@@ -66,47 +22,23 @@ const TINY: TrainConfigInput = {
   ranker: { epochs: 2, hiddenSizes: [8], batchSize: 64 },
 };
 
+let scratch: ScratchRatingsDatabase;
 let db: Database;
 let dataDir: string;
-const rows = ratings();
-const distinctPairs = new Set(rows.map((row) => `${row.user}:${row.item}`)).size;
-const pairsAtLeast4 = new Set(rows.filter((row) => row.stars >= 4).map((row) => `${row.user}:${row.item}`)).size;
+let rows: ScratchRatingsDatabase["rows"];
+let distinctPairs: number;
+let pairsAtLeast4: number;
 
 beforeAll(async () => {
-  await admin((client) => client.query(`DROP DATABASE IF EXISTS "${scratchName}" WITH (FORCE)`));
-  await ensureDatabase(databaseUrl);
-  await applyMigrations(databaseUrl, migrationsDir);
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    for (let i = 0; i < ITEMS; i += 1) {
-      await client.query(`INSERT INTO items (id, title, category, tags, published_at) VALUES ($1, $2, $3, $4, $5)`, [
-        `m${i}`,
-        `Movie ${i}`,
-        `genre-${i % 4}`,
-        [`genre-${i % 4}`],
-        new Date(Date.UTC(1990 + (i % 7), 0, 1)),
-      ]);
-    }
-    for (const [index, row] of rows.entries()) {
-      await client.query(`INSERT INTO events (event_id, type, user_id, item_id, occurred_at, value) VALUES ($1, 'rating', $2, $3, $4, $5)`, [
-        `r${index}`,
-        row.user,
-        `m${row.item}`,
-        new Date(row.atMs),
-        row.stars * 2,
-      ]);
-    }
-  } finally {
-    await client.end();
-  }
-  db = createPrismaClient(databaseUrl, { poolSize: 2 });
+  scratch = await createRatingsDatabase("cascade_train_ratings");
+  ({ db, rows } = scratch);
+  distinctPairs = new Set(rows.map((row) => `${row.user}:${row.item}`)).size;
+  pairsAtLeast4 = new Set(rows.filter((row) => row.stars >= 4).map((row) => `${row.user}:${row.item}`)).size;
   dataDir = mkdtempSync(join(tmpdir(), "cascade-train-ratings-"));
 });
 
 afterAll(async () => {
-  await db?.$disconnect();
-  await admin((client) => client.query(`DROP DATABASE IF EXISTS "${scratchName}" WITH (FORCE)`));
+  await scratch?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -128,7 +60,7 @@ describe("cascade train on a ratings log without impressions", () => {
     const config = twoTower.config as { split: { trainInteractions: number; validationInteractions: number }; refit: { interactions: number; users: number } };
     expect(config.split.trainInteractions + config.split.validationInteractions).toBe(distinctPairs);
     // The shipped model saw everything, the late users included.
-    expect(config.refit).toMatchObject({ interactions: distinctPairs, users: USERS });
+    expect(config.refit).toMatchObject({ interactions: distinctPairs, users: RATINGS_WORLD.users });
 
     const rankerConfig = result.ranker!.version.config as { trainingSet: { examples: string; sampling: { positives: number; negativesPerPositive: number } }; ips: unknown };
     expect(rankerConfig.trainingSet.examples).toBe("sampledNegatives");

@@ -1,0 +1,102 @@
+// The promotion gate of scheduled retraining: a freshly trained candidate replaces the active
+// version of its slot only if, on the same hold-out, it is not worse by more than a margin.
+//
+// "The same hold-out" is the candidate run's own validation data, scored for both models by the
+// same code on the same rows:
+//   retrieval  recall@K on the interactions after the candidate's time split, for every user with
+//              one, history = everything before the split. The candidate is scored by its held-out
+//              model (the one trained before the split; the shipped one is refitted on all data
+//              and would be scored in-sample); the active version through its own vocabulary.
+//   ranker     AUC of P(click) on the candidate's validation examples (its training set's rows
+//              after its validation cut; the ranker is never refitted), each model reading the
+//              feature columns it declares.
+// The active version may have been trained on part of that hold-out (an earlier run's window can
+// reach into it): that can only flatter it, so the gate errs towards keeping what is serving.
+import { evaluateRecommenders } from "@cascade/core";
+import type { Database, ModelVersion } from "@cascade/db";
+import { z } from "zod";
+import { assertDigest, readArtifact } from "../../models/artifactStore.ts";
+import { clickMetrics } from "../../ranking/model/clickMetrics.ts";
+import { loadOnnxRanker } from "../../ranking/model/onnxInference.ts";
+import { readTrainingSetFile } from "../../ranking/model/trainingSetFile.ts";
+import { splitByTime } from "../../retrieval/interactions.ts";
+import { loadRetrievalData, loadTwoTowerModel } from "../../retrieval/retrievalTraining.ts";
+import { toInteractionLog } from "./benchmarkProtocol.ts";
+import { mappedTwoTowerRecommender } from "./evaluateVersion.ts";
+import type { TrainConfig } from "./trainConfig.ts";
+
+export type GateComparison = { metric: string; candidate: number; active: number; rows: number };
+
+/** `candidate` passes when it is at most `margin` (relative) below `active`. */
+export function passesGate(comparison: Pick<GateComparison, "candidate" | "active">, margin: number): boolean {
+  if (!Number.isFinite(comparison.active)) return true;
+  if (!Number.isFinite(comparison.candidate)) return false;
+  return comparison.candidate >= comparison.active * (1 - margin);
+}
+
+const twoTowerSplit = z.object({ split: z.object({ atMs: z.number() }) });
+const rankerSplit = z.object({ split: z.object({ validationFrom: z.string() }) });
+
+export async function compareTwoTowers(
+  db: Database,
+  options: { candidate: ModelVersion; heldOutModelFile: string; active: ModelVersion; config: TrainConfig; k: number },
+): Promise<GateComparison> {
+  const { candidate, active, config, k } = options;
+  const split = twoTowerSplit.safeParse(candidate.config);
+  if (!split.success || !candidate.trainingWindowStart || !candidate.trainingWindowEnd) throw new Error(`candidate ${candidate.id} has no stored time split`);
+  const [heldOut, current] = await Promise.all([loadTwoTowerModel(options.heldOutModelFile), loadTwoTowerModel(active.artifactPath)]);
+  if (current.sha256 !== active.artifactDigest) throw new Error(`active model ${active.id}: ${active.artifactPath} does not match its registered digest`);
+  const data = await loadRetrievalData(
+    db,
+    { from: candidate.trainingWindowStart, to: candidate.trainingWindowEnd },
+    { positiveTypes: config.positives.eventTypes, minRating: config.positives.minRating },
+  );
+  const atMs = split.data.split.atMs;
+  const { train, validation } = splitByTime(data.interactions, atMs);
+  const users = data.userIds.length;
+  const items = data.itemIds.length;
+  const evaluation = evaluateRecommenders({
+    train: toInteractionLog(train, users, items),
+    test: toInteractionLog(validation, users, items),
+    recommenders: [mappedTwoTowerRecommender("candidate", heldOut, data, atMs), mappedTwoTowerRecommender("active", current, data, atMs)],
+    ks: [k],
+    title: "promotion gate: retrieval",
+  });
+  const column = evaluation.report.columns.indexOf(`recall@${k}`);
+  const value = (name: string) => evaluation.report.rows.find((row) => row.name === name)!.values[column]!;
+  return { metric: `recall@${k}`, candidate: value("candidate"), active: value("active"), rows: validation.count };
+}
+
+export async function compareRankers(options: { candidate: ModelVersion; trainingSetFile: string; active: ModelVersion }): Promise<GateComparison> {
+  const { candidate, active } = options;
+  const split = rankerSplit.safeParse(candidate.config);
+  if (!split.success) throw new Error(`candidate ${candidate.id} has no stored validation split`);
+  const fromMs = Date.parse(split.data.split.validationFrom);
+  const auc = async (version: ModelVersion): Promise<{ auc: number; rows: number }> => {
+    const bytes = await readArtifact(version.artifactPath);
+    assertDigest(version.artifactPath, bytes, version.artifactDigest);
+    const examples = await readTrainingSetFile(options.trainingSetFile, { featureNames: version.features });
+    const F = examples.featureNames.length;
+    const rows: number[] = [];
+    for (let row = 0; row < examples.rows; row += 1) if (examples.impressionAtMs[row]! >= fromMs) rows.push(row);
+    const features = new Float32Array(rows.length * F);
+    rows.forEach((row, i) => features.set(examples.features.subarray(row * F, (row + 1) * F), i * F));
+    const ranker = await loadOnnxRanker(bytes, { featureCount: F });
+    try {
+      const { pClick } = await ranker.score(features, rows.length);
+      const metrics = clickMetrics({
+        scores: pClick,
+        labels: Float32Array.from(rows, (row) => examples.click[row]!),
+        groups: Int32Array.from(rows, (row) => examples.requestGroup[row]!),
+        ipsWeights: null,
+        k: 10,
+        calibrationBins: 10,
+      });
+      return { auc: metrics.auc, rows: rows.length };
+    } finally {
+      await ranker.release();
+    }
+  };
+  const [mine, theirs] = [await auc(candidate), await auc(active)];
+  return { metric: "auc", candidate: mine.auc, active: theirs.auc, rows: mine.rows };
+}

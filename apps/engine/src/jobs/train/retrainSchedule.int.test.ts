@@ -1,0 +1,104 @@
+// Scheduled retraining end to end on the ratings world: the first run promotes into empty slots;
+// an unchanged re-run promotes nothing; a candidate that regresses on the same hold-out is kept as
+// a candidate (the active version keeps serving) with the comparison stored and audited, while a
+// generous margin lets it through.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getActiveModelVersions, type Database } from "@cascade/db";
+import { passesGate } from "./promotionGate.ts";
+import { retrainAndGate } from "./retrainSchedule.ts";
+import { createRatingsDatabase, type ScratchRatingsDatabase } from "./testing/ratingsWorld.ts";
+import { parseTrainConfig, type TrainConfigInput } from "./trainConfig.ts";
+
+const GOOD: TrainConfigInput = {
+  seed: 5,
+  retrieval: { model: { dimensions: 8 }, training: { epochs: 4, batchSize: 32 }, evaluation: { ks: [10], maxUsers: 100 } },
+  ann: { recallQueries: 10, efConstruction: 32 },
+  ranker: { epochs: 3, hiddenSizes: [8], batchSize: 64 },
+};
+// Barely trained: the gate must catch it.
+const CRIPPLED: TrainConfigInput = {
+  ...GOOD,
+  seed: 6,
+  retrieval: { ...GOOD.retrieval, training: { epochs: 1, batchSize: 32, learningRate: 1e-7 } },
+  ranker: { epochs: 1, hiddenSizes: [8], batchSize: 64, learningRate: 1e-7 },
+};
+
+let scratch: ScratchRatingsDatabase;
+let db: Database;
+let dataDir: string;
+
+beforeAll(async () => {
+  scratch = await createRatingsDatabase("cascade_retrain");
+  db = scratch.db;
+  dataDir = mkdtempSync(join(tmpdir(), "cascade-retrain-"));
+});
+
+afterAll(async () => {
+  await scratch?.drop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+const retrain = (config: TrainConfigInput, margin: number) => retrainAndGate(db, { config: parseTrainConfig(config), dataDir, policy: { margin } });
+
+describe("retrainAndGate", () => {
+  it("promotes into empty slots, then leaves an unchanged re-run alone", async () => {
+    const first = await retrain(GOOD, 0.01);
+    expect(first.decisions.map((d) => [d.slot, d.promoted])).toEqual([
+      ["retrieval", true],
+      ["ranker", true],
+    ]);
+    expect(first.decisions[0]!.reason).toMatch(/no active version/);
+    const active = await getActiveModelVersions(db);
+    expect(active.retrieval?.id).toBe(first.decisions[0]!.candidateId);
+    expect(active.ranker?.id).toBe(first.decisions[1]!.candidateId);
+
+    const again = await retrain(GOOD, 0.01);
+    expect(again.decisions.map((d) => [d.slot, d.promoted, d.candidateId])).toEqual([
+      ["retrieval", false, first.decisions[0]!.candidateId],
+      ["ranker", false, first.decisions[1]!.candidateId],
+    ]);
+    expect(again.decisions[0]!.reason).toMatch(/unchanged/);
+  });
+
+  it("keeps a regressing candidate out, with the comparison stored and audited", async () => {
+    const before = await getActiveModelVersions(db);
+    const result = await retrain(CRIPPLED, 0);
+    for (const decision of result.decisions) {
+      expect(decision.metric).toMatch(decision.slot === "retrieval" ? /^recall@10$/ : /^auc$/);
+      expect(decision.candidate).toBeLessThan(decision.active!);
+      expect(decision.promoted).toBe(passesGate({ candidate: decision.candidate!, active: decision.active! }, 0));
+      expect(decision.promoted).toBe(false);
+      expect(decision.reason).toMatch(/kept as a candidate.*regresses/);
+      const stored = await db.modelVersion.findUniqueOrThrow({ where: { id: decision.candidateId } });
+      expect(stored.status).toBe("candidate");
+      expect((stored.metrics as { gate: { promoted: boolean; active: number } }).gate).toMatchObject({ promoted: false, active: decision.active });
+      expect(await db.auditLog.count({ where: { action: "model.gate", entityId: decision.candidateId } })).toBe(1);
+    }
+    const after = await getActiveModelVersions(db);
+    expect(after.retrieval?.id).toBe(before.retrieval?.id);
+    expect(after.ranker?.id).toBe(before.ranker?.id);
+  });
+
+  it("lets a candidate through when the margin allows its regression", async () => {
+    const result = await retrain({ ...CRIPPLED, seed: 8 }, 0.99);
+    const active = await getActiveModelVersions(db);
+    for (const decision of result.decisions) {
+      expect(decision.promoted).toBe(true);
+      expect(decision.reason).toMatch(/within the 99\.0% margin/);
+    }
+    expect(active.retrieval?.id).toBe(result.decisions[0]!.candidateId);
+    expect(active.ranker?.id).toBe(result.decisions[1]!.candidateId);
+  });
+});
+
+describe("passesGate", () => {
+  it("tolerates a relative regression up to the margin", () => {
+    expect(passesGate({ candidate: 0.099, active: 0.1 }, 0.01)).toBe(true);
+    expect(passesGate({ candidate: 0.0989, active: 0.1 }, 0.01)).toBe(false);
+    expect(passesGate({ candidate: Number.NaN, active: 0.1 }, 0.5)).toBe(false);
+    expect(passesGate({ candidate: 0.01, active: Number.NaN }, 0)).toBe(true);
+  });
+});
