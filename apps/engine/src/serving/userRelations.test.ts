@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServingSql } from "./servingSql.ts";
+import { DEFAULT_CONSUMED_FILTER } from "@cascade/core";
 import { UserRelationsReader } from "./userRelations.ts";
 
 /** Answers every statement with one row holding the columns it selects; records the statements. */
@@ -12,6 +13,7 @@ function fakeSql(row: { follows: string[]; exclusions: string[] }, fail = false)
       const answer: Record<string, string[]> = {};
       if (text.includes('AS "follows"')) answer.follows = row.follows;
       if (text.includes('AS "exclusions"')) answer.exclusions = row.exclusions;
+      for (const match of text.matchAll(/AS "(consumed\d+)"/g)) answer[match[1]!] = [`${match[1]}-item`];
       return [answer as Row];
     },
     close: async () => undefined,
@@ -37,6 +39,26 @@ describe("UserRelationsReader", () => {
     expect(await reader.follows("u2")).toEqual(["c1"]);
     expect(statements.map((statement) => statement.values)).toEqual([["u1", ["hide", "dislike", "purchase"]], ["u2", 500]]);
     expect(statements[0]!.text).not.toContain("follows");
+  });
+
+  it("reads consumed items in the same statement, one column per distinct consumed spec", async () => {
+    const { sql, statements } = fakeSql({ follows: ["c1"], exclusions: ["i9"] });
+    const reader = new UserRelationsReader(sql);
+    const ratingsOnly = { ...DEFAULT_CONSUMED_FILTER, eventTypes: ["rating" as const], minRating: 4 };
+    const [follows, consumed, again, rated] = await Promise.all([
+      reader.follows("u1"),
+      reader.consumed("u1", DEFAULT_CONSUMED_FILTER),
+      reader.consumed("u1", { ...DEFAULT_CONSUMED_FILTER, eventTypes: ["watch", "rating", "purchase"] }),
+      reader.consumed("u1", ratingsOnly),
+    ]);
+    expect(statements).toHaveLength(1);
+    expect(follows).toEqual(["c1"]);
+    // Same spec (types in another order): one column, both readers get it.
+    expect([...consumed]).toEqual(["consumed0-item"]);
+    expect(again).toBe(consumed);
+    expect([...rated]).toEqual(["consumed1-item"]);
+    expect(statements[0]!.text).toContain('::"EventType"[]');
+    expect(statements[0]!.values).toEqual(["u1", 500, ["purchase", "rating", "watch"], 0.9, 20_000, ["rating"], 4, 20_000]);
   });
 
   it("fails every read of the statement when it fails", async () => {

@@ -73,8 +73,10 @@ export class UserRelationsReader {
       columns.push(`ARRAY(SELECT creator_id FROM follows WHERE user_id = $1 ORDER BY created_at DESC LIMIT $${values.length}::int) AS "follows"`);
     }
     if (wantExclusions) {
+      // Typed as the enum array itself (not text[] cast to it: that coercion is not folded at plan
+      // time, so the planner could neither estimate it nor use the partial consumption index).
       values.push(EXCLUDING_EVENT_TYPES);
-      columns.push(`ARRAY(SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND type = ANY($${values.length}::text[]::"EventType"[])) AS "exclusions"`);
+      columns.push(`ARRAY(SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND type = ANY($${values.length}::"EventType"[])) AS "exclusions"`);
     }
     const consumed = [...batch.consumed.values()];
     consumed.forEach(({ spec }, index) => columns.push(`${consumedItemsColumn(spec, values)} AS "consumed${index}"`));
