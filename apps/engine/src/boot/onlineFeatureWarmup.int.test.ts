@@ -199,13 +199,17 @@ describe("online feature warm-up and snapshots (embedded mode)", () => {
   });
 });
 
+/** The feature state: every key but the ledgers (bookkeeping of applied event ids, not features). */
 function sorted(store: MemoryOnlineStore): StoredEntry[] {
-  return [...store.exportEntries()].sort((a, b) => (a.key < b.key ? -1 : 1)).map(normalize);
+  return [...store.exportEntries()]
+    .filter((entry) => !entry.key.endsWith(`:${LEDGER_NAME}`))
+    .sort((a, b) => (a.key < b.key ? -1 : 1))
+    .map(normalize);
 }
 
 /**
  * An entry as feature state: values compared exactly; what records WHEN something was applied
- * (ledger scores, freshness stamps, expiry instants) differs between a restart and a rebuild run
+ * (freshness stamps, expiry instants) differs between a restart and a rebuild run
  * at another moment, so only its presence is compared. Map order is insertion order, which differs
  * between replay paths: compared sorted. Decayed sums added in another order differ in the last
  * bit: values are compared to 12 significant digits.
@@ -213,7 +217,7 @@ function sorted(store: MemoryOnlineStore): StoredEntry[] {
 function normalize(entry: StoredEntry): StoredEntry {
   const byName = <T>(pairs: [string, T][]) => [...pairs].sort(([a], [b]) => (a < b ? -1 : 1));
   const expiresAt = entry.expiresAt === null ? null : 0;
-  const recordsTimes = entry.key.endsWith(`:${LEDGER_NAME}`) || entry.key === FEATURE_FRESHNESS_KEY;
+  const recordsTimes = entry.key === FEATURE_FRESHNESS_KEY;
   switch (entry.kind) {
     case "hash":
       return { ...entry, expiresAt, fields: byName(entry.fields).map(([name, value]) => [name, recordsTimes ? 0 : significant(value)]) };

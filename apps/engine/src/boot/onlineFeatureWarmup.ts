@@ -151,7 +151,13 @@ export class OnlineFeatureWarmup {
       if (this.source === "snapshot" && this.replayRange) {
         logger.info({ afterRow: String(this.replayRange.after) }, "online features: replaying the events after the snapshot (background)");
         result = await backfillOnlineFeatures(db, store, { afterEventId: this.replayRange.after, throughEventId: this.replayRange.through, pageSize: REPLAY_PAGE_SIZE, onPage, now: this.clock, ...categories });
+      } else if (this.replayRange) {
+        // An empty in-process store and the rows up to `through` only (the stream brings the later
+        // ones): no ledger needed, which keeps the store (and its snapshots) free of ~2 ids per event.
+        logger.info("online features: rebuilding from the whole event log (background)");
+        result = await backfillOnlineFeatures(db, store, { afterEventId: 0n, throughEventId: this.replayRange.through, idempotent: false, pageSize: REPLAY_PAGE_SIZE, onPage, now: this.clock, ...categories });
       } else {
+        // Redis after a demo seed: the log by time, idempotently (Redis may hold part of it already).
         logger.info("online features: rebuilding from the whole event log (background)");
         result = await backfillOnlineFeatures(db, store, { to: END_OF_TIME, pageSize: REPLAY_PAGE_SIZE, onPage, now: this.clock, ...categories });
       }

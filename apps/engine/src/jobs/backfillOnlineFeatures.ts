@@ -84,19 +84,31 @@ async function countEventLogAfter(db: Database, range: IdRange): Promise<number>
   return Number(row?.count ?? 0n);
 }
 
-/** Pages of the rows after `after` (through `through`), in id order: keyset pagination on the primary key. */
+/**
+ * Pages of the rows after `after` (through `through`), in id order: keyset pagination on the
+ * primary key. Like readEventLog, the next page is requested before the caller processes this one.
+ */
 async function* readEventLogAfter(db: Database, range: IdRange): AsyncGenerator<LoggedEvent[]> {
   const through = range.through ?? BigInt(Number.MAX_SAFE_INTEGER) * 1_000n;
-  let after = range.after;
-  for (;;) {
-    const rows = await db.$queryRaw<(Omit<LoggedEvent, "occurredAt" | "type"> & { occurredAt: Date; type: string })[]>`
-      SELECT id, event_id AS "eventId", type::text AS type, user_id AS "userId", item_id AS "itemId",
-             occurred_at AS "occurredAt", value, request_id AS "requestId", position, surface, propensity
-      FROM events WHERE id > ${after}::bigint AND id <= ${through}::bigint
-      ORDER BY id LIMIT ${range.pageSize}::int`;
+  let next: Promise<IdPageRow[]> | null = readIdPage(db, range.after, through, range.pageSize);
+  while (next) {
+    const rows: IdPageRow[] = await next;
+    next = null;
     if (rows.length === 0) return;
-    after = rows[rows.length - 1]!.id;
+    if (rows.length === range.pageSize) {
+      next = readIdPage(db, rows[rows.length - 1]!.id, through, range.pageSize);
+      next.catch(() => undefined);
+    }
     yield rows.map((row) => ({ ...row, type: row.type as LoggedEvent["type"], occurredAt: row.occurredAt.getTime() }));
-    if (rows.length < range.pageSize) return;
   }
+}
+
+type IdPageRow = Omit<LoggedEvent, "occurredAt" | "type"> & { occurredAt: Date; type: string };
+
+function readIdPage(db: Database, after: bigint, through: bigint, pageSize: number): Promise<IdPageRow[]> {
+  return db.$queryRaw<IdPageRow[]>`
+    SELECT id, event_id AS "eventId", type::text AS type, user_id AS "userId", item_id AS "itemId",
+           occurred_at AS "occurredAt", value, request_id AS "requestId", position, surface, propensity
+    FROM events WHERE id > ${after}::bigint AND id <= ${through}::bigint
+    ORDER BY id LIMIT ${pageSize}::int`;
 }

@@ -67,12 +67,15 @@ export class SnapshotUnusableError extends Error {
 }
 
 /**
- * Captures the store (one synchronous pass: a consistent point in time), then compresses and writes
- * it atomically. Returns the entry count and the file's size in bytes.
+ * Captures the store (one synchronous pass: a consistent point in time; the only part that holds
+ * the event loop), then compresses and writes it atomically. Returns the entry count, the file's
+ * size in bytes and how long the capture held the event loop.
  */
-export async function writeOnlineStoreSnapshot(file: string, store: MemoryOnlineStore, metadata: SnapshotMetadata): Promise<{ entries: number; bytes: number }> {
+export async function writeOnlineStoreSnapshot(file: string, store: MemoryOnlineStore, metadata: SnapshotMetadata): Promise<{ entries: number; bytes: number; captureMs: number }> {
+  const captureBegan = performance.now();
   const body: string[] = [];
   for (const entry of store.exportEntries()) body.push(encodeEntry(entry));
+  const captureMs = Math.round(performance.now() - captureBegan);
   const header = JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, ...metadata, entries: body.length });
   const digest = createHash("sha256");
   const lines = function* () {
@@ -96,7 +99,7 @@ export async function writeOnlineStoreSnapshot(file: string, store: MemoryOnline
       await handle.close();
     }
     await rename(temporary, file);
-    return { entries: body.length, bytes };
+    return { entries: body.length, bytes, captureMs };
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
