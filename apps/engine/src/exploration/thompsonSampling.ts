@@ -51,8 +51,11 @@ function drawAll(random: Random, alphas: Float64Array, betas: Float64Array, into
 
 /** One draw of the policy: θ for every pool item, then each slot takes the best-θ fitting item. */
 function layoutFromDraws(draws: Float64Array, slots: readonly number[], exploit: readonly Candidate[], pool: readonly Candidate[], pageLength: number, caps: readonly DiversityCap[]): PageSlot[] {
-  const byDraw = pool.map((_, index) => index).sort((a, b) => draws[b]! - draws[a]!);
-  return layOutPage(exploit, pool, pageLength, caps, slots, (_slot, fits) => byDraw.find(fits) ?? -1);
+  return layOutPage(exploit, pool, pageLength, caps, slots, (_slot, fits) => {
+    let best = -1;
+    for (let index = 0; index < pool.length; index++) if ((best < 0 || draws[index]! > draws[best]!) && fits(index)) best = index;
+    return best;
+  });
 }
 
 export function posteriorOf(candidate: Candidate, nowMs: number, options: Pick<ThompsonOptions, "prior" | "impressionsField" | "clicksField">): { alpha: number; beta: number } {

@@ -11,7 +11,7 @@ import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_SURFACE_CONFIGS, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
-import type { CandidateSource, Scorer } from "./components.ts";
+import type { CandidateSource, QueryHydrator, Scorer } from "./components.ts";
 import { runFunnel, type FunnelPipeline } from "./runFunnel.ts";
 import { buildSurfacePipeline } from "./surfacePipeline.ts";
 import type { StageName } from "./trace.ts";
@@ -51,9 +51,12 @@ const ranker: Scorer = {
   score: async (_query, candidates) => candidates.map((candidate, i) => ({ scores: { click: ((i * 7919) % 1000) / 1000, like: ((i * 104729) % 1000) / 5000 }, features: { item_impressions_3d: i % 300, item_clicks_3d: i % 17 } })),
 };
 const sources = new Map(SOURCE_IDS.map((id, i) => [id, source(id, i)]));
+// The user's consumed items, as the engine's `consumedItems` hydrator reads them from the event log: a heavy user, 2,000 items.
+const consumedItemIds = new Set(Array.from({ length: 2_000 }, (_, n) => `item-${n * 7}`));
+const queryHydrators: QueryHydrator[] = [{ id: "consumedItems", budgetMs: 1000, hydrate: async () => ({ consumedItemIds }) }];
 
 function floorConfig(config: SurfaceConfig): SurfaceConfig {
-  return surfaceConfigSchema.parse({ ...config, filters: { seenWindowHours: 0, requireAvailable: false }, rules: [], exploration: { policy: "none" } });
+  return surfaceConfigSchema.parse({ ...config, filters: { seenWindowHours: 0, requireAvailable: false, consumed: null }, rules: [], exploration: { policy: "none" } });
 }
 
 async function measure(pipeline: FunnelPipeline) {
@@ -80,7 +83,7 @@ const round = (value: number) => Math.round(value * 1000) / 1000;
 const report: Record<string, unknown> = { candidates: candidateCount, requests, cpus: cpus().length, cpu: cpus()[0]?.model, loadavgBefore: loadavg() };
 for (const surface of ["home", "related"] as const) {
   const config = { ...DEFAULT_SURFACE_CONFIGS[surface], maxCandidates: candidateCount };
-  const full = await measure(buildSurfacePipeline(surface, config, { sources, scorers: [ranker] }).pipeline);
+  const full = await measure(buildSurfacePipeline(surface, config, { sources, queryHydrators, scorers: [ranker] }).pipeline);
   const floor = await measure(buildSurfacePipeline(surface, floorConfig(config), { sources, scorers: [ranker] }).pipeline);
   report[surface] = { full, floor, ratio: round(full.meanMs / floor.meanMs) };
   console.log(`${surface}: ${full.meanMs} ms/request (floor without filters/rules/exploration ${floor.meanMs} ms, ×${round(full.meanMs / floor.meanMs)}); stages ${JSON.stringify(full.stagesMs)}; trace ${full.traceBytes} B summary, ${full.fullTraceBytes} B full`);

@@ -38,7 +38,8 @@ beforeAll(async () => {
     ...DEFAULT_SURFACE_CONFIGS.home,
     filters: { ...DEFAULT_SURFACE_CONFIGS.home.filters, blocked: { itemIds: [], categories: ["news"], creators: [] } },
   });
-  const seen: QueryHydrator = { id: "history", budgetMs: 50, hydrate: async () => ({ seenAtMs: new Map([["ann-1", NOW_MS - HOUR_MS]]) }) };
+  // The user's history: one item seen an hour ago, nothing consumed (the engine's consumed filter needs to know that).
+  const seen: QueryHydrator = { id: "history", budgetMs: 50, hydrate: async () => ({ seenAtMs: new Map([["ann-1", NOW_MS - HOUR_MS]]), consumedItemIds: new Set<string>() }) };
   const { pipeline } = buildSurfacePipeline("home", config, {
     sources: new Map([["ann", source("ann", 30)], ["trending", source("trending", 12)]]),
     scorers: [ranker],
