@@ -103,6 +103,40 @@ describe("runFunnel", () => {
       explorer: ["error", "explorer bug"],
     });
     expect(result.degraded).toBe(true);
+    expect(result.degradedCauses.map((cause) => cause.component)).toEqual(["brokenFilter", "features", "short", "brokenRule", "explorer"]);
+  });
+
+  it("fails closed for safety: a throwing failClosed filter or rule removes everything; every failure is a named degraded cause", async () => {
+    const brokenSafety: Filter = {
+      id: "availability",
+      failClosed: true,
+      apply: () => {
+        throw new Error("filter bug");
+      },
+    };
+    const closed = await runFunnel(pipeline({ sources: [{ source: staticSource("s", ["a", "b"]), quota: 10 }], filters: [brokenSafety] }), query());
+    expect(closed.page).toEqual([]);
+    const filters = closed.trace.stages.find((stage) => stage.stage === "filters")!.components[0]!;
+    expect(filters).toMatchObject({ id: "availability", status: "error", out: 0, removed: [{ itemId: "a", reason: "safety filter failed" }, { itemId: "b", reason: "safety filter failed" }] });
+    expect(closed.degradedCauses).toEqual([{ component: "availability", reason: "failed: filter bug" }]);
+
+    const brokenCaps: Rule = {
+      id: "diversity",
+      failClosed: true,
+      apply: () => {
+        throw new Error("rule bug");
+      },
+    };
+    const capped = await runFunnel(pipeline({ sources: [{ source: staticSource("s", ["a", "b"]), quota: 10 }], rules: [brokenCaps] }), query());
+    expect(capped.page).toEqual([]);
+    expect(capped.degradedCauses).toEqual([{ component: "diversity", reason: "failed: rule bug" }]);
+
+    // A filter that removed items it could not check says so: degraded, with its reason.
+    const unchecked: Filter = { id: "blocked", apply: (_query, candidates) => ({ kept: candidates.slice(1), removed: [{ itemId: candidates[0]!.itemId, reason: "attributes-unavailable" }], degraded: "1 unchecked" }) };
+    const partial = await runFunnel(pipeline({ sources: [{ source: staticSource("s", ["a", "b"]), quota: 10 }], filters: [unchecked] }), query());
+    expect(ids(partial.page)).toEqual(["b"]);
+    expect(partial.degraded).toBe(true);
+    expect(partial.degradedCauses).toEqual([{ component: "blocked", reason: "1 unchecked" }]);
   });
 
   it("merges query hydrators' facts; a failing hydrator is recorded and its facts are simply missing", async () => {

@@ -26,6 +26,21 @@ describe("SurfaceConfig", () => {
     expect(config.rules).toEqual([]);
   });
 
+  it("filters consumed items by default (purchases, any rating, watches to 90 %, no time limit), configurable per surface", () => {
+    expect(surfaceConfigSchema.parse(minimal).filters.consumed).toEqual({ eventTypes: ["purchase", "rating", "watch"], minRating: null, minWatchFraction: 0.9, windowHours: null });
+    expect(surfaceConfigSchema.parse(minimal).safetyBudgetMs).toBe(250);
+    const custom = surfaceConfigSchema.parse({ ...minimal, filters: { consumed: { eventTypes: ["purchase", "like"], windowHours: 24 * 30 } } }).filters.consumed;
+    expect(custom).toEqual({ eventTypes: ["purchase", "like"], minRating: null, minWatchFraction: 0.9, windowHours: 720 });
+    expect(surfaceConfigSchema.parse({ ...minimal, filters: { consumed: null } }).filters.consumed).toBeNull();
+  });
+
+  it("refuses impressions as consumption, repeated types and a watch fraction outside (0, 1], naming the field", () => {
+    expect(issues({ ...minimal, filters: { consumed: { eventTypes: ["impression"] } } })[0]!.path).toBe("filters.consumed.eventTypes.0");
+    expect(issues({ ...minimal, filters: { consumed: { eventTypes: ["watch", "watch"] } } })).toEqual([{ path: "filters.consumed.eventTypes", message: "event types must be distinct" }]);
+    expect(issues({ ...minimal, filters: { consumed: { minWatchFraction: 1.5 } } })[0]!.path).toBe("filters.consumed.minWatchFraction");
+    expect(issues({ ...minimal, filters: { consumed: { minWatchFraction: 0 } } })[0]!.path).toBe("filters.consumed.minWatchFraction");
+  });
+
   it("refuses a bad filter expression at save time, naming the field path and the column", () => {
     const found = issues({ ...minimal, rules: [{ type: "boost", id: "b", when: "pricee > 3", delta: 1 }] });
     expect(found).toEqual([{ path: "rules.0.when", message: expect.stringMatching(/^column 1: unknown field "pricee"/) }]);

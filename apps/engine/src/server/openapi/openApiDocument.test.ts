@@ -41,6 +41,17 @@ describe("the OpenAPI document", () => {
     expect(schema).toMatchObject({ required: ["userId"], properties: { count: { default: 20, maximum: 200 } } });
   });
 
+  it("documents a degraded response's causes in the recommendation responses", () => {
+    for (const path of ["/v1/recommendations", "/v1/rerank"] as const) {
+      const ok = document.paths?.[path]?.post?.responses?.["200"];
+      const schema = ok && "content" in ok ? ok.content?.["application/json"]?.schema : undefined;
+      expect(schema, path).toMatchObject({
+        required: expect.arrayContaining(["degraded", "degradedCauses"]),
+        properties: { degradedCauses: { type: "array", items: { type: "object", required: ["component", "reason"] } } },
+      });
+    }
+  });
+
   it("documents path and query parameters", () => {
     const promote = document.paths?.["/v1/admin/models/{id}/promote"]?.post;
     expect(promote?.parameters).toEqual([expect.objectContaining({ in: "path", name: "id", required: true })]);
