@@ -16,14 +16,12 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { formatReportTable } from "@cascade/core";
+import { describePositiveSpec, formatReportTable, parsePositiveSpec } from "@cascade/core";
 import { repoRoot } from "@cascade/db";
 import {
-  describePositiveRule,
   findInteractionFile,
   findSplitFiles,
   offlineBenchmarkData,
-  parsePositiveRule,
   readInteractionFile,
   readItemMetadata,
   type ItemMetadata,
@@ -50,7 +48,7 @@ const seeds = values.seeds.split(",").map((part) => {
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seeds: "${part}" is not a non-negative integer`);
   return seed;
 });
-const positives = parsePositiveRule(values.positive);
+const positives = parsePositiveSpec(values.positive);
 const config = values.config ? await readTrainConfigFile(values.config) : parseTrainConfig({});
 
 // Item metadata beside the interactions (RecBole <name>.item), if any.
@@ -73,7 +71,7 @@ if (values["split-dir"]) {
   dataName = values.name ?? basename(resolve(values["split-dir"]));
   source = values["split-dir"];
   log(`${dataName}: supplied split ${parts.map((part) => part.count).join(" / ")} positives, ${data.userIds.length} users × ${data.itemIds.length} items`);
-  const result = runBenchmarkProtocol(data, { config, seed: config.seed, split: { train: parts[0]!, validation: parts[1]!, test: parts[2]! }, positives: describePositiveRule(positives) });
+  const result = runBenchmarkProtocol(data, { config, seed: config.seed, split: { train: parts[0]!, validation: parts[1]!, test: parts[2]! }, positives: describePositiveSpec(positives) });
   runs.push({ seed: null, result });
   process.stdout.write(`${formatReportTable(result.report)}\n\n`);
 } else {
@@ -87,7 +85,7 @@ if (values["split-dir"]) {
   log(`${dataName}: ${table.users.length} rows → ${data.interactions.count} positives (${values.positive}), ${data.userIds.length} users × ${data.itemIds.length} items, read in ${((performance.now() - readStarted) / 1000).toFixed(1)} s`);
   for (const seed of seeds) {
     log(`seed ${seed}…`);
-    const result = runBenchmarkProtocol(data, { config, seed, positives: describePositiveRule(positives) });
+    const result = runBenchmarkProtocol(data, { config, seed, positives: describePositiveSpec(positives) });
     runs.push({ seed, result });
     process.stdout.write(`${formatReportTable(result.report)}\n`);
     process.stdout.write(`seconds (fit + ranking): ${result.timings.map((t) => `${t.name} ${t.fitSeconds.toFixed(1)} + ${t.recommendSeconds.toFixed(1)}`).join(" · ")}\n\n`);

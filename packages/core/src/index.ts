@@ -10,3 +10,4 @@ export * from "./credentials.ts";
 export * from "./evaluation/index.ts";
 export * from "./rules/index.ts";
 export * from "./funnel/index.ts";
+export * from "./positives.ts";

@@ -15,16 +15,13 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
-import { formatReportTable, type EvaluationReport } from "@cascade/core";
+import { describePositiveSpec, formatReportTable, parsePositiveSpec, type EvaluationReport, type PositiveSpec } from "@cascade/core";
 import { createPrismaClient, getActiveModelVersions, getModelVersion, type ModelVersion } from "@cascade/db";
 import { movieItemId, movieLensUserId } from "../import/movieLens.ts";
 import {
-  describePositiveRule,
   findSplitFiles,
   mapSuppliedSplit,
-  parsePositiveRule,
   readInteractionFile,
-  type PositiveRule,
   type SplitFiles,
 } from "../jobs/train/benchmarkFiles.ts";
 import { loadBenchmarkData, runBenchmarkProtocol, DEFAULT_BENCHMARK_POSITIVES, type BenchmarkResult } from "../jobs/train/benchmarkProtocol.ts";
@@ -70,13 +67,13 @@ function reportJson(report: EvaluationReport) {
   };
 }
 
-function benchmarkPositives(options: EvalCommandOptions): PositiveRule {
+function benchmarkPositives(options: EvalCommandOptions): PositiveSpec {
   if (options.positive !== undefined && options.positiveRating !== undefined) throw new Error("pass either --positive or --positive-rating, not both");
   if (options.positiveRating !== undefined) {
     if (!Number.isFinite(options.positiveRating)) throw new Error("--positive-rating must be a number");
-    return { kind: "rating", min: options.positiveRating };
+    return { ...DEFAULT_BENCHMARK_POSITIVES, minRating: options.positiveRating };
   }
-  return options.positive === undefined ? DEFAULT_BENCHMARK_POSITIVES : parsePositiveRule(options.positive);
+  return options.positive === undefined ? DEFAULT_BENCHMARK_POSITIVES : parsePositiveSpec(options.positive);
 }
 
 async function suppliedSplitFiles(options: EvalCommandOptions): Promise<SplitFiles | null> {
@@ -135,7 +132,7 @@ async function runBenchmarkEval(
     data = supplied.data;
     split = supplied.parts;
   }
-  const benchmark = runBenchmarkProtocol(data, { config, seed: config.seed, positives: describePositiveRule(positives), progress: io.progress, ...(split ? { split } : {}) });
+  const benchmark = runBenchmarkProtocol(data, { config, seed: config.seed, positives: describePositiveSpec(positives), progress: io.progress, ...(split ? { split } : {}) });
   const seconds = (performance.now() - started) / 1000;
 
   const createdAt = new Date();
@@ -162,7 +159,7 @@ async function runBenchmarkEval(
         `seconds per row (fit + ranking every test user): ${benchmark.timings.map((t) => `${t.name} ${t.fitSeconds.toFixed(1)} + ${t.recommendSeconds.toFixed(1)}`).join(" · ")}`,
         `fused sources = reciprocal-rank fusion of the two-tower, co-occurrence and popularity lists (offline, not the served funnel), weights chosen on the validation split: ${JSON.stringify(benchmark.funnelWeights)}`,
         ...benchmark.notes,
-        `positives: ${describePositiveRule(positives)} (and click/like/watch/purchase events) · two-tower: ${benchmark.epochs.length} epochs, ${Math.round(benchmark.epochs.reduce((sum, epoch) => sum + epoch.interactionsPerCpuSecond, 0) / Math.max(1, benchmark.epochs.length))} interactions per CPU-second · total ${seconds.toFixed(1)} s (loadavg ${load})`,
+        `positives: ${describePositiveSpec(positives)} (and click/like/watch/purchase events) · two-tower: ${benchmark.epochs.length} epochs, ${Math.round(benchmark.epochs.reduce((sum, epoch) => sum + epoch.interactionsPerCpuSecond, 0) / Math.max(1, benchmark.epochs.length))} interactions per CPU-second · total ${seconds.toFixed(1)} s (loadavg ${load})`,
         `results: ${resultsFile}`,
       ].join("\n") + "\n",
     );
@@ -223,8 +220,8 @@ export function addEvalCommand(program: Command, withDatabase: DatabaseRunner, d
     .addOption(new Option("--protocol <protocol>", "time: time-based split; benchmark: per-user random 80/10/10, full ranking, @10").choices(["time", "benchmark"]).default("time"))
     .option("--config <file>", "JSON training config (retrieval settings of the benchmark's two-tower, evaluation cut-offs)")
     .option("--seed <n>", "seed of the benchmark split and training (overrides the config's)", seedOption)
-    .option("--positive <rule>", 'benchmark positives: "any" (default: every rating, as the published tables) or "rating>=T"')
-    .option("--positive-rating <stars>", "benchmark: shorthand for --positive rating>=<stars>", Number)
+    .option("--positive <rule>", 'benchmark positives: "any" (default: every rating, as the published tables) or e.g. "rating>=8" (the 0–10 scale: MovieLens 4 stars)')
+    .option("--positive-rating <value>", "benchmark: shorthand for --positive any with ratings ≥ value (0–10 scale: MovieLens stars × 2)", Number)
     .option("--split-dir <dir>", "benchmark on a supplied split: <name>.train.inter/.valid.inter/.test.inter (RecBole) or train/valid/test .csv/.tsv")
     .option("--train <file>", "benchmark supplied split: the train file (with --valid and --test)")
     .option("--valid <file>", "benchmark supplied split: the validation file")

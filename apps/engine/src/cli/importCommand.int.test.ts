@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { Command } from "commander";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { defaultPositiveFor } from "../import/positiveSpec.ts";
 import { addImportCommand } from "./importCommand.ts";
 
 const databaseUrl = () => process.env.TEST_DATABASE_URL!;
@@ -52,7 +53,7 @@ describe("cascade import interactions", () => {
     await writeFile(log, ["who,what,kind,when,amount", "a,x1,view,2024-01-01T00:00:00Z,", "a,x1,transaction,2024-01-01T00:01:00Z,12.5", "b,x2,teleport,2024-01-02T00:00:00Z,"].join("\n"));
     const args = ["interactions", log, "--user", "who", "--item", "what", "--time", "when", "--type", "kind", "--type-map", "view=click,transaction=purchase", "--weight", "amount", "--id-prefix", run];
     const printed = await cascadeImport(...args, "--show-rejections", "5");
-    expect(printed).toContain("positive by default: weight>=1");
+    expect(printed).toContain("positive by default: click,like,share,watch,purchase,weight>=1");
     expect(printed).toMatch(/events from .*events\.csv: read 3, imported 2, duplicate 0, rejected 1, items created for their events 1/);
     expect(printed).toMatch(/line 4: type: /);
     expect(process.exitCode).toBe(2);
@@ -65,7 +66,7 @@ describe("cascade import interactions", () => {
     process.exitCode = undefined;
     const again = JSON.parse(await cascadeImport(...args, "--json"));
     expect(again.summaries[0]).toMatchObject({ imported: 0, duplicates: 2, rejected: 1, itemsCreated: 0 });
-    expect(again.positive).toEqual({ kind: "weightAtLeast", threshold: 1 });
+    expect(again.positive).toEqual(defaultPositiveFor("weights"));
   });
 
   it("refuses contradictory or incomplete mappings before reading anything", async () => {
@@ -83,7 +84,7 @@ describe("cascade import recbole", () => {
     const name = `${run}rb`;
     await writeFile(join(dir, `${name}.inter`), "user_id:token\titem_id:token\n1\t7\n");
     const printed = await cascadeImport("recbole", join(dir, `${name}.inter`), "--event-type", "like");
-    expect(printed).toContain(`RecBole data set: ${name}\npositive by default: types:click,like,share,watch,purchase`);
+    expect(printed).toContain(`RecBole data set: ${name}\npositive by default: click,like,share,watch,purchase`);
     const stored = await sql.query("SELECT type, item_id FROM events WHERE user_id = $1", [`${name}-user-1`]);
     expect(stored.rows).toEqual([{ type: "like", item_id: `${name}-item-7` }]);
     expect(process.exitCode).toBeUndefined();

@@ -15,11 +15,11 @@ import { openImportSinks } from "../import/importSinks.ts";
 import { importMovieLens } from "../import/movieLens.ts";
 import { importInteractionLog, logFormats, type LogFormat } from "../import/interactionLog.ts";
 import { parseTypeMap, timeFormats, type TimeFormat } from "../import/interactions.ts";
-import { formatPositiveSpec, type PositiveSpec } from "../import/positiveSpec.ts";
+import { formatPositiveSpec, type PositiveSpec } from "@cascade/core";
 import { findRecBoleFiles, importRecBole } from "../import/recBole.ts";
 import { eventTypes, type EventType } from "@cascade/core";
 import { generateSyntheticMovieLens } from "../import/syntheticMovieLens.ts";
-import { isoDate, type DatabaseRunner } from "./commandOptions.ts";
+import { isoDate, positiveNumber, type DatabaseRunner } from "./commandOptions.ts";
 import { createProgressReporter, type ProgressReporter } from "./progress.ts";
 
 type CommonOptions = { batchSize: number; showRejections: number; json?: boolean };
@@ -28,6 +28,7 @@ type InteractionCommandOptions = {
   format?: LogFormat;
   user: string;
   item: string;
+  ratingMax: number;
   time?: string;
   timeFormat: TimeFormat;
   type?: string;
@@ -185,11 +186,12 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
       .option("--rating-field <name>", "rating field → rating events (default: rating, when present)")
       .option("--weight-field <name>", "weight field (e.g. play counts) → context.weight")
       .option("--time-field <name>", "time field, unix seconds (default: timestamp, when present)")
-      .option("--default-time <iso>", "time of the first row when there is no time field (one second per line after it)", isoDate),
+      .option("--default-time <iso>", "time of the first row when there is no time field (one second per line after it)", isoDate)
+      .option("--rating-max <n>", "top of the file's rating scale; ratings are stored on the API's 0–10 scale (value = rating × 10 / n)", positiveNumber, 5),
   ).action(
     async (
       path: string,
-      options: CommonOptions & { idPrefix?: string; eventType?: EventType; userField: string; itemField: string; ratingField?: string; weightField?: string; timeField?: string; defaultTime?: Date },
+      options: CommonOptions & { idPrefix?: string; eventType?: EventType; userField: string; itemField: string; ratingField?: string; weightField?: string; timeField?: string; defaultTime?: Date; ratingMax: number },
     ) => {
       const result = await withImportSinks(withDatabase, async (sinks) => {
         const prefix = options.idPrefix ?? (await findRecBoleFiles(path)).name;
@@ -199,6 +201,7 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
           eventType: options.eventType,
           fields: { user: options.userField, item: options.itemField, rating: options.ratingField, weight: options.weightField, time: options.timeField },
           defaultTime: options.defaultTime,
+          ratingMax: options.ratingMax,
           eventBatchSize: options.batchSize,
           maxReportedRejections: options.showRejections,
           progress: createProgressReporter(),
@@ -221,6 +224,7 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
       .option("--type-map <pairs>", "rename the log's event types, e.g. view=click,addtocart=like,transaction=purchase", typeMap)
       .addOption(eventTypeOption("event type of every row (default: rating with --rating, else click)"))
       .option("--rating <column>", "rating column → value of rating events")
+      .option("--rating-max <n>", "top of the log's rating scale; ratings are stored on the API's 0–10 scale (value = rating × 10 / n)", positiveNumber, 5)
       .option("--weight <column>", "weight column (e.g. play counts) → context.weight; also the value of watch/purchase events")
       .option("--id-prefix <prefix>", 'prefix of ids (P → P-user-<id>, P-item-<id>; "" keeps the ids)', idPrefix, "")
       .option("--default-time <iso>", "time of the first line when there is no time column", isoDate)
@@ -248,6 +252,7 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
         },
         idPrefix: options.idPrefix,
         defaultTime: options.defaultTime,
+        ratingMax: options.ratingMax,
         itemsFile: options.itemsFile
           ? {
               path: options.itemsFile,

@@ -4,7 +4,8 @@
 // versions (jobs/train/trainPipeline.ts). Progress and step lines go to stderr; the evaluation
 // report, step timings and the registered versions to stdout (or one JSON document with --json).
 import { loadavg } from "node:os";
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
+import { parsePositiveSpec } from "@cascade/core";
 import { createPrismaClient } from "@cascade/db";
 import { parseTrainConfig, readTrainConfigFile, type TrainConfig } from "../jobs/train/trainConfig.ts";
 import { runTrainPipeline, type TrainPipelineResult, type TrainSteps } from "../jobs/train/trainPipeline.ts";
@@ -35,28 +36,13 @@ export async function loadTrainConfig(options: Pick<TrainCommandOptions, "config
   return { ...config, ...(options.seed === undefined ? {} : { seed: options.seed }), ...(options.positive ? { positives: options.positive } : {}) };
 }
 
-const POSITIVE_TYPES = ["click", "like", "share", "watch", "purchase", "rating"] as const;
-
-/**
- * `--positive`: comma-separated event types, where `rating` may carry a threshold — `rating`
- * (every rating), `rating>=4`, `click,like,purchase`, `watch,rating>=3.5`.
- */
+/** `--positive`: core's text form — `rating`, `rating>=8`, `click,like,purchase`, `weight>=2`, `any`. */
 export function positiveOption(value: string): TrainConfig["positives"] {
-  let minRating: number | null = null;
-  const eventTypes: (typeof POSITIVE_TYPES)[number][] = [];
-  for (const part of value.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
-    const rating = /^rating\s*(?:>=\s*(\d+(?:\.\d+)?))?$/.exec(part);
-    if (rating) {
-      minRating = rating[1] === undefined ? null : Number(rating[1]);
-      if (minRating !== null && minRating > 10) throw new Error(`--positive: ratings are 0–10, got ${part}`);
-      eventTypes.push("rating");
-      continue;
-    }
-    if (!(POSITIVE_TYPES as readonly string[]).includes(part)) throw new Error(`--positive: unknown event type "${part}" (one of ${POSITIVE_TYPES.join(", ")}; rating may take ">=N")`);
-    eventTypes.push(part as (typeof POSITIVE_TYPES)[number]);
+  try {
+    return parsePositiveSpec(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
   }
-  if (eventTypes.length === 0) throw new Error("--positive: name at least one event type");
-  return { eventTypes: [...new Set(eventTypes)], minRating };
 }
 
 function stepsOption(value: string): TrainSteps {
@@ -144,7 +130,7 @@ export function addTrainCommand(program: Command, withDatabase: DatabaseRunner, 
     .option("--config <file>", "JSON training config (see README: Models → training config)")
     .option("--window-days <n>", "train on the last N days before the newest event (default: the config's window.days, else the whole log)", positiveNumber)
     .option("--steps <steps>", "what to train: retrieval (two-tower + HNSW), ranker, or all", stepsOption, "all")
-    .option("--positive <types>", "what counts as a positive, e.g. rating | rating>=4 | click,like,purchase (default: the config's positives: click, like, watch, purchase, any rating)", positiveOption)
+    .option("--positive <types>", "what counts as a positive, e.g. rating | rating>=8 (0–10 scale: MovieLens 4 stars) | click,like,purchase | weight>=2 (default: the config's positives: click, like, watch, purchase, any rating)", positiveOption)
     .option("--from <date>", "window start (ISO-8601, inclusive)", isoDate)
     .option("--to <date>", "window end (ISO-8601, exclusive; default just after the newest event)", isoDate)
     .option("--seed <n>", "seed of every trainer (overrides the config's)", seedOption)

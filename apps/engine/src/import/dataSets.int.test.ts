@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultPositiveFor } from "./positiveSpec.ts";
 import { silentProgress } from "../cli/progress.ts";
 import { importInteractionLog, type InteractionLogOptions } from "./interactionLog.ts";
 import { openImportSinks } from "./importSinks.ts";
@@ -83,7 +84,7 @@ describe("ML-100K layout", () => {
 
     const stored = await sql.query<{ n: string; stars: number }>("SELECT count(*) AS n, sum(value) AS stars FROM events WHERE user_id LIKE $1 AND type = 'rating'", [`${prefix}-user-%`]);
     expect(Number(stored.rows[0]!.n)).toBe(written.ratings);
-    expect(stored.rows[0]!.stars).toBeCloseTo(written.stars, 6);
+    expect(stored.rows[0]!.stars).toBeCloseTo(written.stars * 2, 6); // stars on the API's 0–10 scale
     const movie = await sql.query("SELECT title, category, tags, published_at FROM items WHERE id = $1", [`${prefix}-movie-1`]);
     expect(movie.rows[0]).toEqual({ title: "Movie 1 (1961)", category: ML100K_GENRES[2], tags: [ML100K_GENRES[2], ML100K_GENRES[8]], published_at: new Date("1961-01-01T00:00:00Z") });
     expect((await sql.query("SELECT category, tags FROM items WHERE id = $1", [`${prefix}-movie-30`])).rows[0]).toEqual({ category: "unknown", tags: [] });
@@ -135,7 +136,7 @@ describe("generic interaction log", () => {
     const load = () => withSinks((sinks) => importInteractionLog(log, sinks, options));
 
     const first = await load();
-    expect(first.positive).toEqual({ kind: "weightAtLeast", threshold: 1 });
+    expect(first.positive).toEqual(defaultPositiveFor("weights"));
     expect(first.summaries[0]).toMatchObject({ entity: "items", imported: 2, created: 2 });
     expect(first.summaries[1]).toMatchObject({ entity: "events", read: 7, imported: 5, duplicates: 1, rejected: 1, itemsCreated: 1, rejections: [{ line: 7, field: "plays" }] });
 

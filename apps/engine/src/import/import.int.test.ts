@@ -231,7 +231,7 @@ describe("synthetic MovieLens round trip", () => {
 
       const stored = await sql.query<{ n: string; stars: number }>("SELECT count(*) AS n, sum(value) AS stars FROM events WHERE item_id LIKE $1 AND type = 'rating'", [`${prefix}-movie-%`]);
       expect(Number(stored.rows[0]!.n)).toBe(lines.length);
-      expect(stored.rows[0]!.stars).toBeCloseTo(starsInFile, 6);
+      expect(stored.rows[0]!.stars).toBeCloseTo(starsInFile * 2, 6); // stars on the API's 0–10 scale
       expect(await count("SELECT count(*) AS n FROM users WHERE id LIKE $1", [`${prefix}-user-%`])).toBe(40);
       expect(await count("SELECT count(DISTINCT category) AS n FROM items WHERE id LIKE $1", [`${prefix}-movie-%`])).toBeGreaterThan(3);
 

@@ -8,7 +8,8 @@ import { mapRecords, readCsvRecords, readJsonlRecords, type FileRecord } from ".
 import { importRows, type ImportOptions, type ImportSinks, type ImportSummary } from "./importRunner.ts";
 import { createStageRunner } from "./importStages.ts";
 import { DEFAULT_SYNTHETIC_TIME, interactionColumnsProblem, interactionToEvent, itemRowToItem, placeholderItem, type InteractionColumns, type ItemColumns } from "./interactions.ts";
-import { defaultPositiveFor, type PositiveSpec } from "./positiveSpec.ts";
+import type { PositiveSpec } from "@cascade/core";
+import { defaultPositiveFor } from "./positiveSpec.ts";
 
 export const logFormats = ["csv", "tsv", "jsonl"] as const;
 export type LogFormat = (typeof logFormats)[number];
@@ -34,6 +35,8 @@ export type InteractionLogOptions = ImportOptions & {
   columns: InteractionColumns;
   idPrefix: string;
   defaultTime?: Date;
+  /** Top of the rating scale (value = rating × 10 / ratingMax); default 5. */
+  ratingMax?: number;
   itemsFile?: { path: string; format?: LogFormat; columns: ItemColumns };
   progress: ProgressReporter;
 };
@@ -52,7 +55,7 @@ export async function importInteractionLog(path: string, sinks: ImportSinks, opt
       importRows("items", itemsFile.path, mapRecords(readLogRecords(itemsFile.path, itemsFormat, onBytes), (fields) => itemRowToItem(options.idPrefix, itemsFile.columns, fields)), sinks, options),
     );
   }
-  const mapping = { columns: options.columns, idPrefix: options.idPrefix, defaultTime: options.defaultTime ?? DEFAULT_SYNTHETIC_TIME };
+  const mapping = { columns: options.columns, idPrefix: options.idPrefix, defaultTime: options.defaultTime ?? DEFAULT_SYNTHETIC_TIME, ...(options.ratingMax ? { ratingMax: options.ratingMax } : {}) };
   await stages.run("interactions", path, (onBytes) =>
     importRows("events", path, mapRecords(readLogRecords(path, format, onBytes), (fields, line) => interactionToEvent(mapping, fields, line)), sinks, {
       ...options,

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultPositiveFor } from "./positiveSpec.ts";
 import { silentProgress } from "../cli/progress.ts";
 import { detectLogFormat, importInteractionLog } from "./interactionLog.ts";
 import { DEFAULT_SYNTHETIC_TIME, interactionColumnsProblem, interactionToEvent, itemRowToItem, parseTime, parseTypeMap, type InteractionMapping } from "./interactions.ts";
@@ -61,7 +62,10 @@ describe("one row → one event", () => {
   });
 
   it("makes rating events from a rating column and takes the value of watch/purchase from the weight", () => {
-    expect(one(interactionToEvent(mapping({ rating: "stars" }), { user: "u", item: "i", ts: "1", stars: "4.5" }, 2))).toMatchObject({ type: "rating", value: 4.5 });
+    // Ratings are rescaled to the API's 0–10 (top of the log's scale: 5 by default).
+    expect(one(interactionToEvent(mapping({ rating: "stars" }), { user: "u", item: "i", ts: "1", stars: "4.5" }, 2))).toMatchObject({ type: "rating", value: 9 });
+    expect(one(interactionToEvent({ ...mapping({ rating: "stars" }), ratingMax: 10 }, { user: "u", item: "i", ts: "1", stars: "4.5" }, 2))).toMatchObject({ type: "rating", value: 4.5 });
+    expect(interactionToEvent(mapping({ rating: "stars" }), { user: "u", item: "i", ts: "1", stars: "7" }, 2)).toEqual({ field: "stars", reason: expect.stringMatching(/above the scale's top 5.*--rating-max/) });
     expect(one(interactionToEvent(mapping({ eventType: "watch", weight: "secs" }), { user: "u", item: "i", ts: "1", secs: "90" }, 2))).toMatchObject({
       type: "watch",
       value: 90,
@@ -143,7 +147,7 @@ describe("whole logs", () => {
       progress: silentProgress,
       eventBatchSize: 2,
     });
-    expect(result.positive).toEqual({ kind: "weightAtLeast", threshold: 1 });
+    expect(result.positive).toEqual(defaultPositiveFor("weights"));
     const [summary] = result.summaries;
     expect(summary).toMatchObject({ read: 7, imported: 2, duplicates: 1, rejected: 4, itemsCreated: 2 });
     expect(summary!.rejections.map(({ line, field }) => ({ line, field }))).toEqual([
@@ -174,21 +178,22 @@ describe("whole logs", () => {
       itemsFile: { path: items, columns: { id: "movieId", title: "title", genres: "genres", genreSeparator: "|" } },
       progress: silentProgress,
     });
-    expect(result.positive).toEqual({ kind: "anyRating" });
+    expect(result.positive).toEqual(defaultPositiveFor("recbole"));
     expect(result.summaries.map(({ entity, read, imported, rejected }) => ({ entity, read, imported, rejected }))).toEqual([
       { entity: "items", read: 3, imported: 2, rejected: 1 },
       { entity: "events", read: 4, imported: 3, rejected: 1 },
     ]);
     expect(result.summaries[0]!.rejections).toEqual([{ line: 2, field: "row", reason: expect.stringContaining("not valid JSON") }]);
-    // A rating of 11 is outside the API's 0–10 scale: rejected on its line, the others kept.
-    expect(result.summaries[1]!.rejections).toEqual([{ line: 4, field: "value", reason: expect.any(String) }]);
+    // A rating of 11 is above the log's 5-star scale: rejected on its line, the others kept.
+    expect(result.summaries[1]!.rejections).toEqual([{ line: 4, field: "rating", reason: expect.stringMatching(/above the scale's top 5/) }]);
     expect(sinks.items.get("m-item-10")).toMatchObject({ title: "Heat", category: "Action", tags: ["Action", "Crime"] });
     expect(sinks.items.get("m-item-11")).toMatchObject({ category: "unknown", tags: [] });
     expect(sinks.placeholders).toEqual([]);
     expect([...sinks.stored.values()].map((event) => [event.itemId, event.type, event.value])).toEqual([
-      ["m-item-10", "rating", 4.5],
-      ["m-item-11", "rating", 3],
-      ["m-item-10", "rating", 2],
+      // 5-star ratings on the API's 0–10 scale.
+      ["m-item-10", "rating", 9],
+      ["m-item-11", "rating", 6],
+      ["m-item-10", "rating", 4],
     ]);
   });
 
@@ -204,7 +209,7 @@ describe("whole logs", () => {
     const sinks = recordingSinks();
     const options = { columns: { user: "u", item: "i", time: "at", timeFormat: "unix-ms" as const, type: "kind" }, idPrefix: "shop", progress: silentProgress };
     const first = await importInteractionLog(path, sinks, options);
-    expect(first.positive).toEqual({ kind: "eventTypes", types: ["click", "like", "share", "watch", "purchase"] });
+    expect(first.positive).toEqual(defaultPositiveFor("events"));
     expect(first.summaries[0]).toMatchObject({ read: 4, imported: 3, rejected: 1, rejections: [{ line: 4, field: "type" }], itemsCreated: 2 });
     expect([...sinks.stored.values()].map((event) => [event.userId, event.itemId, event.type, event.timestamp])).toEqual([
       ["shop-user-1", "shop-item-a", "click", "2023-11-14T22:13:20.000Z"],

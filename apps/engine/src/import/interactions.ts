@@ -8,7 +8,8 @@
 // - type: the row's `type` column (lower-cased, renamed by the type map: view → click …), else
 //   the fixed event type, else `rating` when a rating column is mapped and `click` otherwise;
 // - value: the types that carry one take it from the rating column (rating) or the weight column
-//   (watch = seconds, purchase = amount), falling back to the other;
+//   (watch = seconds, purchase = amount), falling back to the other; a rating is rescaled from the
+//   log's scale (top = `ratingMax`, default 5 stars) to the API's 0–10, where 5 is neutral;
 // - weight: kept, whatever the type, as `context.weight` (a number; an empty cell = none): play
 //   counts and the like must survive the import exactly, and putting them in `value` would make
 //   them watch seconds or money in the rollups and features. Positive specs read it there
@@ -50,7 +51,14 @@ export type InteractionMapping = {
   idPrefix: string;
   /** Time of the first line of a file without a time column. */
   defaultTime: Date;
+  /**
+   * The top of the log's rating scale: ratings are stored on the API's 0–10 scale (5 neutral),
+   * value = rating × 10 / ratingMax. Default 5 (stars, as most public data sets).
+   */
+  ratingMax?: number;
 };
+
+export const DEFAULT_RATING_MAX = 5;
 
 export const DEFAULT_SYNTHETIC_TIME = new Date("2000-01-01T00:00:00Z");
 
@@ -165,6 +173,11 @@ export function interactionToEvent(mapping: InteractionMapping, fields: Record<s
     const column = preferred.find((name) => name !== undefined);
     if (column !== undefined) value = numberOrText(fields[column]);
     if (value === "") return { field: column!, reason: `${type} value is missing` };
+    if (type === "rating" && typeof value === "number") {
+      const ratingMax = mapping.ratingMax ?? DEFAULT_RATING_MAX;
+      if (value > ratingMax) return { field: column!, reason: `rating ${value} is above the scale's top ${ratingMax} (set --rating-max)` };
+      value = (value * 10) / ratingMax;
+    }
   }
 
   const userId = interactionUserId(idPrefix, user);

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultPositiveFor } from "./positiveSpec.ts";
 import { readCsvRecords, readSeparatedRecords, type FileRecord } from "./fileRecords.ts";
 import { silentProgress } from "../cli/progress.ts";
 import { detectMovieLensLayout, importMovieLens, isPositiveRating, ML100K_GENRES, movieToItem, ratingToEvents, movieLensUserToUser } from "./movieLens.ts";
@@ -44,7 +45,7 @@ describe("ML-1M (.dat, :: separated, ISO-8859-1)", () => {
     expect(records[1]).toMatchObject({ line: 2, problem: { field: "row" } });
     const events = ratingToEvents(mapping, (records[0] as { fields: Record<string, unknown> }).fields);
     expect(events).toEqual([
-      { eventId: "ml:rating:1:1193:978300760", type: "rating", value: 5, userId: "ml-user-1", itemId: "ml-movie-1193", timestamp: new Date(978300760_000).toISOString() },
+      { eventId: "ml:rating:1:1193:978300760", type: "rating", value: 10, userId: "ml-user-1", itemId: "ml-movie-1193", timestamp: new Date(978300760_000).toISOString() },
     ]);
     expect(ratingToEvents(mapping, { userId: "1", movieId: "1193", rating: "5", timestamp: "978300760" })[0]!.eventId).toBe(events[0]!.eventId);
   });
@@ -68,7 +69,7 @@ describe("ML-latest (.csv with header, quoted titles)", () => {
 
   it("keeps half-star ratings and passes unconvertible fields on for the contract to name", () => {
     const [event] = ratingToEvents(mapping, { userId: "3", movieId: "5", rating: "3.5", timestamp: "1112486027" });
-    expect(event).toMatchObject({ type: "rating", value: 3.5 });
+    expect(event).toMatchObject({ type: "rating", value: 7 }); // 3.5 stars on the API's 0–10 scale
     const [bad] = ratingToEvents(mapping, { userId: "3", movieId: "5", rating: "three", timestamp: "yesterday" });
     expect(bad).toMatchObject({ value: "three", timestamp: "yesterday" });
   });
@@ -143,7 +144,7 @@ describe("ML-100K and its RecBole copy", () => {
     const sinks = recordingSinks();
     const result = await importMovieLens(at, sinks, { progress: silentProgress });
     expect(result.layout).toMatchObject({ format: "ml-100k", users: join(at, "u.user") });
-    expect(result.positive).toEqual({ kind: "anyRating" });
+    expect(result.positive).toEqual(defaultPositiveFor("recbole"));
     expect(sinks.items.get("ml-movie-1")).toMatchObject({ title: "Toy Story (1995)", category: "Animation", tags: ["Animation", "Children's", "Comedy"], publishedAt: "1995-01-01T00:00:00.000Z" });
     expect(sinks.items.get("ml-movie-543")).toMatchObject({ title: "Misérables, Les (1995)", category: "Drama", tags: ["Drama", "Musical"] });
     // The "unknown" genre flag is no genre at all.

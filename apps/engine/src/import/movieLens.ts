@@ -22,7 +22,9 @@
 //   the release year/date; 1970 when there is none), attributes {source: "movielens", movieId, year};
 // - user → user `<prefix>-user-<UserID>` (attributes gender, age, occupation, zip when the layout
 //   has a users file; otherwise users are created by their events, as the API does);
-// - rating → event type `rating`, value = stars, at the rating's timestamp, event id
+// - rating → event type `rating`, value = stars × 2 (the API's ratings are 0–10 with 5 neutral:
+//   MovieLens's 0.5–5 stars become 1–10, so a 5-star rating counts like a like in popularity and
+//   affinity, a 3-star one mildly positive, 1–2 stars negative), at the rating's timestamp, event id
 //   `<prefix>:rating:<UserID>:<MovieID>:<Timestamp>` — stable, so a re-import inserts nothing.
 // A rating of a movie missing from the movies file creates a placeholder item (category
 // "unknown") instead of being rejected.
@@ -38,7 +40,8 @@ import { mapRecords, readCsvRecords, readSeparatedRecords, type FileRecord } fro
 import { importRows, type ImportOptions, type ImportSinks, type ImportSummary } from "./importRunner.ts";
 import { createStageRunner } from "./importStages.ts";
 import { placeholderItem } from "./interactions.ts";
-import { defaultPositiveFor, type PositiveSpec } from "./positiveSpec.ts";
+import type { PositiveSpec } from "@cascade/core";
+import { defaultPositiveFor } from "./positiveSpec.ts";
 import { findRecBoleFiles, readRecBoleHeader, readRecBoleRecords, type RecBoleField } from "./recBole.ts";
 
 export const MOVIELENS_POSITIVE_RATING = 4;
@@ -110,6 +113,13 @@ export async function detectMovieLensLayout(dir: string): Promise<MovieLensLayou
   );
 }
 
+/** MovieLens stars (0.5–5) → the API's 0–10 rating scale. */
+export function starsToRating(stars: number): number {
+  return stars * (10 / MOVIELENS_MAX_STARS);
+}
+
+export const MOVIELENS_MAX_STARS = 5;
+
 export function movieItemId(mapping: MovieLensMapping, movieId: string): string {
   return mapping.idPrefix === "" ? movieId : `${mapping.idPrefix}-movie-${movieId}`;
 }
@@ -169,12 +179,12 @@ export function ratingToEvents(mapping: MovieLensMapping, fields: Record<string,
   const stars = Number(rawRating);
   // RecBole stores timestamps as floats; a fraction of a second is kept to the millisecond.
   const timestamp = rawTimestamp !== "" && Number.isFinite(seconds) ? new Date(Math.round(seconds * 1_000)).toISOString() : rawTimestamp;
-  const value = rawRating !== "" && Number.isFinite(stars) ? stars : rawRating;
+  const value = rawRating !== "" && Number.isFinite(stars) ? starsToRating(stars) : rawRating;
   const idPart = `${userId}:${movieId}:${rawTimestamp}`;
   const namespace = mapping.idPrefix === "" ? "ml" : mapping.idPrefix;
   const base = { userId: movieLensUserId(mapping, userId), itemId: movieItemId(mapping, movieId), timestamp };
   const events: Record<string, unknown>[] = [{ eventId: `${namespace}:rating:${idPart}`, type: "rating", value, ...base }];
-  if (mapping.likesFrom !== undefined && typeof value === "number" && isPositiveRating(value, mapping.likesFrom)) {
+  if (mapping.likesFrom !== undefined && typeof value === "number" && isPositiveRating(stars, mapping.likesFrom)) {
     events.push({ eventId: `${namespace}:like:${idPart}`, type: "like", ...base });
   }
   return events;

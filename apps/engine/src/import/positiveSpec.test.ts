@@ -1,47 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { defaultPositiveFor, formatPositiveSpec, isPositive, parsePositiveSpec, positiveDataKinds, positiveSpecSchema } from "./positiveSpec.ts";
+import { formatPositiveSpec, isPositive, parsePositiveSpec, positiveSpecSchema } from "@cascade/core";
+import { defaultPositiveFor, positiveDataKinds } from "./positiveSpec.ts";
 
-describe("positive specs", () => {
-  it("parses the CLI forms", () => {
-    expect(parsePositiveSpec("rating")).toEqual({ kind: "anyRating" });
-    expect(parsePositiveSpec(" rating >= 4 ")).toEqual({ kind: "ratingAtLeast", threshold: 4 });
-    expect(parsePositiveSpec("rating>=3.5")).toEqual({ kind: "ratingAtLeast", threshold: 3.5 });
-    expect(parsePositiveSpec("weight>=2")).toEqual({ kind: "weightAtLeast", threshold: 2 });
-    expect(parsePositiveSpec("types:click, like,click")).toEqual({ kind: "eventTypes", types: ["click", "like"] });
-  });
-
-  it("names what it did not understand", () => {
-    expect(() => parsePositiveSpec("stars>=4")).toThrow(/rating, rating>=N, weight>=N or types:/);
-    expect(() => parsePositiveSpec("rating>4")).toThrow(/not understood/);
-    expect(() => parsePositiveSpec("types:click,teleport")).toThrow(/unknown event type "teleport"/);
-    expect(() => parsePositiveSpec("types:")).toThrow(/at least one/);
-  });
-
-  it("formats back to the same spec, and every default is valid", () => {
+describe("default positives per kind of imported data", () => {
+  it("are valid specs with a text form that reads back", () => {
     for (const kind of positiveDataKinds) {
       const spec = defaultPositiveFor(kind);
       expect(positiveSpecSchema.parse(spec)).toEqual(spec);
       expect(parsePositiveSpec(formatPositiveSpec(spec))).toEqual(spec);
     }
-    expect(formatPositiveSpec({ kind: "ratingAtLeast", threshold: 4 })).toBe("rating>=4");
   });
 
-  it("has the documented default per kind of data", () => {
-    expect(defaultPositiveFor("movielens")).toEqual({ kind: "anyRating" });
-    expect(defaultPositiveFor("recbole")).toEqual({ kind: "anyRating" });
-    expect(defaultPositiveFor("weights")).toEqual({ kind: "weightAtLeast", threshold: 1 });
-    expect(defaultPositiveFor("events")).toEqual({ kind: "eventTypes", types: ["click", "like", "share", "watch", "purchase"] });
-  });
-
-  it("judges stored events by the field each kind reads", () => {
-    const rating = (value: number) => ({ type: "rating", value });
-    expect(isPositive({ kind: "anyRating" }, rating(1))).toBe(true);
-    expect(isPositive({ kind: "anyRating" }, { type: "click" })).toBe(false);
-    expect([3.5, 4].map((stars) => isPositive({ kind: "ratingAtLeast", threshold: 4 }, rating(stars)))).toEqual([false, true]);
-    expect(isPositive({ kind: "weightAtLeast", threshold: 2 }, { type: "click", context: { weight: 2 } })).toBe(true);
-    expect(isPositive({ kind: "weightAtLeast", threshold: 2 }, { type: "click", context: { weight: 1 } })).toBe(false);
-    expect(isPositive({ kind: "weightAtLeast", threshold: 1 }, { type: "click" })).toBe(false);
-    expect(isPositive({ kind: "eventTypes", types: ["like"] }, { type: "like" })).toBe(true);
-    expect(isPositive({ kind: "eventTypes", types: ["like"] }, { type: "impression" })).toBe(false);
+  it("are the documented ones", () => {
+    expect(formatPositiveSpec(defaultPositiveFor("movielens"))).toBe("rating");
+    expect(formatPositiveSpec(defaultPositiveFor("recbole"))).toBe("rating");
+    expect(formatPositiveSpec(defaultPositiveFor("weights"))).toBe("click,like,share,watch,purchase,weight>=1");
+    expect(formatPositiveSpec(defaultPositiveFor("events"))).toBe("click,like,share,watch,purchase");
+    // A play-count log's rows are clicks with a weight: one play is enough, none is not.
+    expect(isPositive(defaultPositiveFor("weights"), { type: "click", weight: 1 })).toBe(true);
+    expect(isPositive(defaultPositiveFor("weights"), { type: "click", weight: 0 })).toBe(false);
+    expect(isPositive(defaultPositiveFor("movielens"), { type: "rating", value: 2 })).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultPositiveFor } from "./positiveSpec.ts";
 import { silentProgress } from "../cli/progress.ts";
 import type { FileRecord } from "./fileRecords.ts";
 import { findRecBoleFiles, importRecBole, readRecBoleHeader, readRecBoleRecords, recBoleInteractionColumns } from "./recBole.ts";
@@ -115,7 +116,7 @@ describe("a data set", () => {
     });
     const sinks = recordingSinks();
     const result = await importRecBole(at, sinks, { idPrefix: "rb", progress: silentProgress });
-    expect(result.positive).toEqual({ kind: "anyRating" });
+    expect(result.positive).toEqual(defaultPositiveFor("recbole"));
     expect(result.summaries.map(({ entity, read, imported, duplicates, rejected }) => ({ entity, read, imported, duplicates, rejected }))).toEqual([
       { entity: "items", read: 3, imported: 2, duplicates: 0, rejected: 1 },
       { entity: "users", read: 1, imported: 1, duplicates: 0, rejected: 0 },
@@ -135,9 +136,10 @@ describe("a data set", () => {
     expect(sinks.users.get("rb-user-1")).toEqual({ id: "rb-user-1", attributes: { age: "24", gender: "M", occupation: "technician", zip_code: "85711" } });
     expect(sinks.placeholders).toEqual([expect.objectContaining({ id: "rb-item-99", category: "unknown", publishedAt: "1997-09-22T22:02:40.000Z" })]);
     expect([...sinks.stored.values()].map((event) => [event.itemId, event.value, event.timestamp])).toEqual([
-      ["rb-item-1", 5, "1997-09-22T22:02:38.000Z"],
-      ["rb-item-267", 3, "1997-09-22T22:02:39.500Z"],
-      ["rb-item-99", 4, "1997-09-22T22:02:40.000Z"],
+      // Stars on the API's 0–10 scale.
+      ["rb-item-1", 10, "1997-09-22T22:02:38.000Z"],
+      ["rb-item-267", 6, "1997-09-22T22:02:39.500Z"],
+      ["rb-item-99", 8, "1997-09-22T22:02:40.000Z"],
     ]);
   });
 
@@ -157,7 +159,7 @@ describe("a data set", () => {
       defaultTime: new Date("2020-01-01T00:00:00Z"),
       progress: silentProgress,
     });
-    expect(result.positive).toEqual({ kind: "weightAtLeast", threshold: 1 });
+    expect(result.positive).toEqual(defaultPositiveFor("weights"));
     expect([...sinks.stored.values()].map((event) => [event.type, event.itemId, event.timestamp, event.context])).toEqual([
       ["like", "lfm-item-a", "2020-01-01T00:00:01.000Z", { weight: 120 }],
       ["like", "lfm-item-b", "2020-01-01T00:00:02.000Z", { weight: 1 }],

@@ -30,7 +30,8 @@ import {
   splitGenres,
   type InteractionColumns,
 } from "./interactions.ts";
-import { defaultPositiveFor, type PositiveSpec } from "./positiveSpec.ts";
+import type { PositiveSpec } from "@cascade/core";
+import { defaultPositiveFor } from "./positiveSpec.ts";
 
 export const recBoleFieldTypes = ["token", "token_seq", "float", "float_seq"] as const;
 export type RecBoleFieldType = (typeof recBoleFieldTypes)[number];
@@ -181,6 +182,8 @@ export type RecBoleImportOptions = ImportOptions & {
   /** Type of the events of a file without a rating field (default click). */
   eventType?: EventType;
   defaultTime?: Date;
+  /** Top of the rating scale (value = rating × 10 / ratingMax); default 5. */
+  ratingMax?: number;
   progress: ProgressReporter;
 };
 
@@ -209,7 +212,7 @@ export async function importRecBole(path: string, sinks: ImportSinks, options: R
       importRows("users", user, mapRecords(readRecBoleRecords(user, header, { onBytes }), (fields) => recBoleUserToUser(idPrefix, userField, header, fields)), sinks, options),
     );
   }
-  const mapping = { columns, idPrefix, defaultTime: options.defaultTime ?? DEFAULT_SYNTHETIC_TIME };
+  const mapping = { columns, idPrefix, defaultTime: options.defaultTime ?? DEFAULT_SYNTHETIC_TIME, ...(options.ratingMax ? { ratingMax: options.ratingMax } : {}) };
   await stages.run("interactions", files.inter, (onBytes) =>
     importRows(
       "events",

@@ -12,6 +12,8 @@ export type LoggedEvent = FeatureEvent & {
   position: number | null;
   surface: string | null;
   propensity: number | null;
+  /** `context.weight` when it is a number (play counts and the like, from interaction imports): positive specs read it. */
+  weight: number | null;
 };
 
 export type EventLogRange = {
@@ -52,7 +54,8 @@ export async function* readEventLog(db: Database, range: EventLogRange): AsyncGe
 function readPage(db: Database, to: Date, afterTime: Date, afterId: bigint, pageSize: number): Promise<EventRow[]> {
   return db.$queryRaw<EventRow[]>`
       SELECT id, event_id AS "eventId", type::text AS type, user_id AS "userId", item_id AS "itemId",
-             occurred_at AS "occurredAt", value, request_id AS "requestId", position, surface, propensity
+             occurred_at AS "occurredAt", value, request_id AS "requestId", position, surface, propensity,
+             CASE WHEN jsonb_typeof(context->'weight') = 'number' THEN (context->>'weight')::float8 END AS weight
       FROM events
       WHERE (occurred_at, id) > (${afterTime}::timestamptz, ${afterId}::bigint)
         -- redundant with the row comparison, but it is what lets the planner range-scan the

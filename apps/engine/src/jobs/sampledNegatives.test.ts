@@ -7,21 +7,25 @@ let nextId = 0n;
 
 function event(userId: string, itemId: string, type: LoggedEvent["type"], occurredAt: number, value: number | null = null): LoggedEvent {
   nextId += 1n;
-  return { id: nextId, eventId: `e${nextId}`, type, userId, itemId, occurredAt, value, requestId: null, position: null, surface: null, propensity: null } as LoggedEvent;
+  return { id: nextId, eventId: `e${nextId}`, type, userId, itemId, occurredAt, value, weight: null, requestId: null, position: null, surface: null, propensity: null } as LoggedEvent;
 }
 
-const OPTIONS: SampledNegativesOptions = { positives: { eventTypes: ["click", "rating"], minRating: null }, negativesPerPositive: 4, popularShare: 0.5, seed: 1 };
+const OPTIONS: SampledNegativesOptions = { positives: { eventTypes: ["click", "rating"], minRating: null, minWeight: null }, negativesPerPositive: 4, popularShare: 0.5, seed: 1 };
 const catalogue = (n: number, publishedAtMs = 0) => Array.from({ length: n }, (_, i) => ({ id: `i${i}`, publishedAtMs }));
 
 describe("isPositiveEvent", () => {
   it("takes listed types, and ratings only from the threshold on", () => {
-    expect(isPositiveEvent({ type: "click", value: null }, OPTIONS.positives)).toBe(true);
-    expect(isPositiveEvent({ type: "impression", value: null }, OPTIONS.positives)).toBe(false);
-    expect(isPositiveEvent({ type: "rating", value: 1 }, OPTIONS.positives)).toBe(true);
-    const atLeast4 = { eventTypes: ["rating"], minRating: 4 };
-    expect(isPositiveEvent({ type: "rating", value: 3.5 }, atLeast4)).toBe(false);
-    expect(isPositiveEvent({ type: "rating", value: 4 }, atLeast4)).toBe(true);
-    expect(isPositiveEvent({ type: "rating", value: null }, atLeast4)).toBe(false);
+    expect(isPositiveEvent({ type: "click", value: null, weight: null }, OPTIONS.positives)).toBe(true);
+    expect(isPositiveEvent({ type: "impression", value: null, weight: null }, OPTIONS.positives)).toBe(false);
+    expect(isPositiveEvent({ type: "rating", value: 1, weight: null }, OPTIONS.positives)).toBe(true);
+    const atLeast8 = { eventTypes: ["rating" as const], minRating: 8, minWeight: null };
+    expect(isPositiveEvent({ type: "rating", value: 7.5, weight: null }, atLeast8)).toBe(false);
+    expect(isPositiveEvent({ type: "rating", value: 8, weight: null }, atLeast8)).toBe(true);
+    expect(isPositiveEvent({ type: "rating", value: null, weight: null }, atLeast8)).toBe(false);
+    // Play counts: the weight the interaction import keeps in context.weight.
+    const plays = { eventTypes: ["click" as const], minRating: null, minWeight: 2 };
+    expect(isPositiveEvent({ type: "click", value: null, weight: 3 }, plays)).toBe(true);
+    expect(isPositiveEvent({ type: "click", value: null, weight: 1 }, plays)).toBe(false);
   });
 });
 

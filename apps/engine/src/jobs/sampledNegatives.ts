@@ -19,17 +19,11 @@
 // the ranker trains with inverse-propensity weighting on, so the same code path that de-biases
 // logged impressions applies it. Positives carry propensity 1. The weights only go up to
 // 1 / (1 − s) (2 at the default), so no clipping is needed below s = 0.95.
-import { mixSeed, seededRandom } from "@cascade/core";
+import { isPositive, mixSeed, seededRandom, type PositiveSpec } from "@cascade/core";
 import type { LoggedEvent } from "./eventLog.ts";
 
-export type PositiveDefinition = {
-  /** Event types that are positives; a `rating` only from `minRating` on (null = every rating). */
-  eventTypes: readonly string[];
-  minRating: number | null;
-};
-
 export type SampledNegativesOptions = {
-  positives: PositiveDefinition;
+  positives: PositiveSpec;
   negativesPerPositive: number;
   popularShare: number;
   seed: number;
@@ -40,10 +34,8 @@ export type CatalogueItem = { id: string; publishedAtMs: number };
 /** One example to write: features are read for (userId, itemId) as of the group's time. */
 export type SampledExample = { event: LoggedEvent; itemId: string; positive: boolean; propensity: number };
 
-export function isPositiveEvent(event: Pick<LoggedEvent, "type" | "value">, positives: PositiveDefinition): boolean {
-  if (!positives.eventTypes.includes(event.type)) return false;
-  if (event.type !== "rating" || positives.minRating === null) return true;
-  return event.value !== null && event.value !== undefined && event.value >= positives.minRating;
+export function isPositiveEvent(event: Pick<LoggedEvent, "type" | "value" | "weight">, positives: PositiveSpec): boolean {
+  return isPositive(positives, event);
 }
 
 /**

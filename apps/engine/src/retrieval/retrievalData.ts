@@ -7,6 +7,7 @@
 // pages of positive types only, and only the first event of each (user, item) pair is kept (a
 // click then a watch then a like is one interaction). Held: the id dictionaries, one Set entry
 // per distinct pair, and the pair columns (≈ 16 B per pair + ~60 B per pair of Set overhead).
+import type { PositiveSpec } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import { itemFormatTag } from "../demo/demoNames.ts";
 import type { DemoWorld } from "../demo/world.ts";
@@ -34,10 +35,8 @@ export type RetrievalData = {
 export type RetrievalWindow = { from?: Date; to: Date };
 
 export type LoadRetrievalDataOptions = {
-  /** Event types that count as positives. Default click, like, watch, purchase. */
-  positiveTypes?: readonly string[];
-  /** A `rating` event is a positive only from this value on; null or absent = every rating. */
-  minRating?: number | null;
+  /** What counts as a positive (types, rating and weight thresholds). Default click, like, watch, purchase. */
+  positives?: PositiveSpec;
   pageSize?: number;
   /** Called after each page of events with the running count of events read. */
   onEvents?: (eventsRead: number) => void;
@@ -122,8 +121,9 @@ type FollowRow = { userId: string; creatorId: string };
  */
 export async function loadRetrievalData(db: Database, window: RetrievalWindow, options: LoadRetrievalDataOptions = {}): Promise<RetrievalData> {
   const pageSize = options.pageSize ?? 10_000;
-  const types = [...(options.positiveTypes ?? POSITIVE_EVENT_TYPES)];
-  const minRating = options.minRating ?? null;
+  const types = [...(options.positives?.eventTypes ?? POSITIVE_EVENT_TYPES)];
+  const minRating = options.positives?.minRating ?? null;
+  const minWeight = options.positives?.minWeight ?? null;
   const items = new Dictionary();
   const categories = new Dictionary();
   const creators = new Dictionary([""]);
@@ -167,6 +167,7 @@ export async function loadRetrievalData(db: Database, window: RetrievalWindow, o
         AND occurred_at < ${window.to}::timestamptz
         AND type::text = ANY(${types}::text[])
         AND (type::text <> 'rating' OR ${minRating}::float8 IS NULL OR value >= ${minRating}::float8)
+        AND (${minWeight}::float8 IS NULL OR (jsonb_typeof(context->'weight') = 'number' AND (context->>'weight')::float8 >= ${minWeight}::float8))
       ORDER BY occurred_at, id
       LIMIT ${pageSize}::int`;
     for (const row of rows) {

@@ -8,26 +8,17 @@
 //     way the MovieLens importer maps them (`<prefix>-user-<id>`, `<prefix>-movie-<id>`).
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { parseInteractionTable, type InteractionTable } from "@cascade/core";
+import { parseInteractionTable, type InteractionTable, type PositiveSpec } from "@cascade/core";
 import type { Interactions } from "../../retrieval/interactions.ts";
 import type { RetrievalData } from "../../retrieval/retrievalTraining.ts";
 import type { BenchmarkSplitInteractions } from "./benchmarkProtocol.ts";
 
-/** Which rows are positives: every interaction (the published protocol), or ratings ≥ min. */
-export type PositiveRule = { kind: "any" } | { kind: "rating"; min: number };
-
-/** `any` (or `rating`, as `cascade train --positive` spells every rating) or `rating>=T`. */
-export function parsePositiveRule(text: string): PositiveRule {
-  const trimmed = text.trim();
-  if (trimmed === "any" || trimmed === "rating") return { kind: "any" };
-  const match = /^rating\s*>=\s*(-?\d+(?:\.\d+)?)$/.exec(trimmed);
-  if (match) return { kind: "rating", min: Number(match[1]) };
-  throw new Error(`--positive must be "any" or "rating>=T" (e.g. rating>=4), got "${text}"`);
-}
-
-export function describePositiveRule(rule: PositiveRule): string {
-  return rule.kind === "any" ? "every interaction is a positive (all ratings)" : `ratings ≥ ${rule.min} are positives`;
-}
+/**
+ * A file row is one interaction: with no rating threshold every row is a positive (the published
+ * protocol); with `rating>=T` its rating, read as stars out of `FILE_RATING_MAX` and put on the
+ * API's 0–10 scale as the importers do (× 2), must reach T.
+ */
+export const FILE_RATING_MAX = 5;
 
 export async function readInteractionFile(path: string): Promise<InteractionTable> {
   return parseInteractionTable(await readFile(path, "utf8"), basename(path));
@@ -83,24 +74,24 @@ export async function readItemMetadata(path: string): Promise<ItemMetadata> {
   return metadata;
 }
 
-function isPositive(rule: PositiveRule, table: InteractionTable, row: number): boolean {
-  if (rule.kind === "any") return true;
+function isPositiveRow(rule: PositiveSpec, table: InteractionTable, row: number): boolean {
+  if (rule.minRating === null) return true;
   const rating = table.ratings[row]!;
-  if (Number.isNaN(rating)) throw new Error(`${table.source} line ${table.lines[row]}: no rating, but positives are ratings ≥ ${rule.min} (pass --positive any)`);
-  return rating >= rule.min;
+  if (Number.isNaN(rating)) throw new Error(`${table.source} line ${table.lines[row]}: no rating, but positives are ratings ≥ ${rule.minRating} (pass --positive any)`);
+  return (rating * 10) / FILE_RATING_MAX >= rule.minRating;
 }
 
 /** Positive rows of each table as index triples, in time order within each table, each (user, item) pair once overall. */
 function toInteractions(
   tables: InteractionTable[],
-  rule: PositiveRule,
+  rule: PositiveSpec,
   userIndex: (id: string) => number,
   itemIndex: (id: string, table: InteractionTable, row: number) => number,
 ): Interactions[] {
   const seen = new Set<number>();
   return tables.map((table) => {
     const rows: number[] = [];
-    for (let row = 0; row < table.users.length; row += 1) if (isPositive(rule, table, row)) rows.push(row);
+    for (let row = 0; row < table.users.length; row += 1) if (isPositiveRow(rule, table, row)) rows.push(row);
     rows.sort((a, b) => table.timestamps[a]! - table.timestamps[b]! || a - b);
     const user: number[] = [];
     const item: number[] = [];
@@ -167,7 +158,7 @@ function windowOf(interactions: Interactions): RetrievalData["window"] {
  * MovieLens), no creators, no follows. With several tables (a supplied split), `parts` holds each
  * one's positives; the data's interactions are their union.
  */
-export function offlineBenchmarkData(tables: InteractionTable[], rule: PositiveRule, items?: ItemMetadata): { data: RetrievalData; parts: Interactions[] } {
+export function offlineBenchmarkData(tables: InteractionTable[], rule: PositiveSpec, items?: ItemMetadata): { data: RetrievalData; parts: Interactions[] } {
   const users = new Index();
   const itemIndex = new Index();
   const parts = toInteractions(tables, rule, (id) => users.add(id), (id) => itemIndex.add(id));
@@ -214,7 +205,7 @@ export type IdMapping = { user: (id: string) => string; item: (id: string) => st
 export function mapSuppliedSplit(
   data: RetrievalData,
   tables: { train: InteractionTable; validation: InteractionTable; test: InteractionTable },
-  rule: PositiveRule,
+  rule: PositiveSpec,
   mapping: IdMapping,
 ): { data: RetrievalData; parts: BenchmarkSplitInteractions } {
   const users = new Index(data.userIds);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseInteractionTable, type Recommender } from "@cascade/core";
+import { parseInteractionTable, parsePositiveSpec, type Recommender } from "@cascade/core";
 import type { Interactions } from "../../retrieval/interactions.ts";
 import { offlineBenchmarkData } from "./benchmarkFiles.ts";
 import { BENCHMARK_ROWS, fusionRecommender, runBenchmarkProtocol, splitForBenchmark, type BenchmarkContext } from "./benchmarkProtocol.ts";
@@ -103,7 +103,7 @@ describe("runBenchmarkProtocol", () => {
     const count = 20 + (user % 20);
     for (let r = 0; r < count; r += 1) lines.push(`u${user}\ti${((user % 2) * 75 + ((user * 7 + r * 3) % 75)) % 150}\t${1 + (r % 5)}\t${user * 100 + r}`);
   }
-  const { data } = offlineBenchmarkData([parseInteractionTable(lines.join("\n"), "toy.inter")], { kind: "any" });
+  const { data } = offlineBenchmarkData([parseInteractionTable(lines.join("\n"), "toy.inter")], parsePositiveSpec("any"));
   const config = parseTrainConfig({ retrieval: { model: { dimensions: 8 }, training: { epochs: 1 } } });
   const itemsOf = (part: Interactions, user: number) => {
     const out: number[] = [];

@@ -29,18 +29,18 @@ import {
   type NamedRecommender,
   type Recommender,
 } from "@cascade/core";
+import { parsePositiveSpec, type PositiveSpec } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { ProgressReporter } from "../../cli/progress.ts";
-import { POSITIVE_EVENT_TYPES, type Interactions } from "../../retrieval/interactions.ts";
+import type { Interactions } from "../../retrieval/interactions.ts";
 import { loadRetrievalData, type RetrievalData } from "../../retrieval/retrievalTraining.ts";
 import { topK } from "../../retrieval/topK.ts";
 import { computeItemVectors, computeUserVector, createTwoTowerModel, dotAll, retrievalDimensions, type TwoTowerModel } from "../../retrieval/twoTowerModel.ts";
 import { trainTwoTower, type EpochReport } from "../../retrieval/twoTowerTraining.ts";
-import type { PositiveRule } from "./benchmarkFiles.ts";
 import type { TrainConfig } from "./trainConfig.ts";
 
 /** The published protocol's positives: every rating (no threshold). */
-export const DEFAULT_BENCHMARK_POSITIVES: PositiveRule = { kind: "any" };
+export const DEFAULT_BENCHMARK_POSITIVES: PositiveSpec = parsePositiveSpec("any");
 
 export type BenchmarkSplitInteractions = { train: Interactions; validation: Interactions; test: Interactions };
 
@@ -65,36 +65,16 @@ export function splitForBenchmark(interactions: Interactions, users: number, ite
   return { train: select(interactions, split.train), validation: select(interactions, split.validation), test: select(interactions, split.test) };
 }
 
-/**
- * Every positive of the whole log: implicit positive events, plus ratings — all of them (the
- * published protocol), or those of at least `min` stars; then a (user, item) pair with a lower
- * rating is not a positive.
- */
-export async function loadBenchmarkData(db: Database, options: { positives?: PositiveRule; onEvents?: (read: number) => void } = {}): Promise<RetrievalData> {
+/** Every positive of the whole log (by default every engagement event and every rating: the published protocol). */
+export async function loadBenchmarkData(db: Database, options: { positives?: PositiveSpec; onEvents?: (read: number) => void } = {}): Promise<RetrievalData> {
   const positives = options.positives ?? DEFAULT_BENCHMARK_POSITIVES;
   const [row] = await db.$queryRaw<{ newest: Date | null }[]>`SELECT max(occurred_at) AS newest FROM events`;
   if (!row?.newest) throw new Error("the event log is empty: import data first (cascade import movielens <dir>)");
-  const data = await loadRetrievalData(
+  return loadRetrievalData(
     db,
     { to: new Date(row.newest.getTime() + 1) },
-    { positiveTypes: [...POSITIVE_EVENT_TYPES, "rating"], ...(options.onEvents ? { onEvents: options.onEvents } : {}) },
+    { positives, ...(options.onEvents ? { onEvents: options.onEvents } : {}) },
   );
-  if (positives.kind === "any") return data;
-  const low = await db.$queryRaw<{ userId: string; itemId: string }[]>`
-    SELECT DISTINCT user_id AS "userId", item_id AS "itemId" FROM events WHERE type = 'rating' AND (value IS NULL OR value < ${positives.min})`;
-  if (low.length === 0) return data;
-  const userIndex = new Map(data.userIds.map((id, index) => [id, index]));
-  const itemIndex = new Map(data.itemIds.map((id, index) => [id, index]));
-  const negative = new Set<number>();
-  for (const pair of low) {
-    const u = userIndex.get(pair.userId);
-    const i = itemIndex.get(pair.itemId);
-    if (u !== undefined && i !== undefined) negative.add(u * 67_108_864 + i);
-  }
-  const keep: number[] = [];
-  const { interactions } = data;
-  for (let j = 0; j < interactions.count; j += 1) if (!negative.has(interactions.user[j]! * 67_108_864 + interactions.item[j]!)) keep.push(j);
-  return { ...data, interactions: select(interactions, Int32Array.from(keep)) };
 }
 
 function twoTowerRecommender(model: TwoTowerModel, asOfMs: number): Recommender {

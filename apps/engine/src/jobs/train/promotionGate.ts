@@ -49,7 +49,7 @@ export async function compareTwoTowers(
   const data = await loadRetrievalData(
     db,
     { from: candidate.trainingWindowStart, to: candidate.trainingWindowEnd },
-    { positiveTypes: config.positives.eventTypes, minRating: config.positives.minRating },
+    { positives: config.positives },
   );
   const atMs = split.data.split.atMs;
   const { train, validation } = splitByTime(data.interactions, atMs);

@@ -3,20 +3,16 @@
 // ranker section is the ranker's own schema, rankerPipelineConfigSchema, so its IPS and
 // position-bias options are selected here). The parsed config is what the step digests hash.
 import { readFile } from "node:fs/promises";
+import { positiveSpecSchema } from "@cascade/core";
 import { z } from "zod";
 import { rankerPipelineConfigSchema } from "../../ranking/model/rankerPipelineConfig.ts";
 import { DEFAULT_ANN_OPTIONS } from "../../retrieval/annIndex.ts";
 
 const isoInstant = z.iso.datetime({ offset: true }).or(z.iso.date());
 
-const positivesSchema = z
-  .object({
-    /** Event types that are positives (a `rating` only when it also passes `minRating`). */
-    eventTypes: z.array(z.enum(["click", "like", "share", "watch", "purchase", "rating"])).min(1).default(["click", "like", "watch", "purchase", "rating"]),
-    /** A rating is a positive from this value on; null = every rating (the published MovieLens/RecBole protocol: rating a movie means having watched it). */
-    minRating: z.number().min(0).max(10).nullable().default(null),
-  })
-  .strict();
+// Core's positive spec (positives.ts); by default click, like, watch, purchase and every rating (the
+// published MovieLens/RecBole protocol: rating a movie means having watched it).
+const positivesSchema = positiveSpecSchema.extend({ eventTypes: positiveSpecSchema.shape.eventTypes.default(["click", "like", "watch", "purchase", "rating"]) });
 
 const rankerExamplesSchema = z
   .object({

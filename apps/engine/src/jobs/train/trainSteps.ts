@@ -6,7 +6,7 @@
 //   ranker        multi-task ranker (+ logistic-regression baseline) from the training set → model.onnx
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { EvaluationReport } from "@cascade/core";
+import { describePositiveSpec, type EvaluationReport } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { ProgressReporter } from "../../cli/progress.ts";
 import { type RankerMetrics, trainRankerFromTrainingSet } from "../../ranking/model/rankerPipeline.ts";
@@ -69,7 +69,7 @@ export async function planRankerExamples(context: Pick<StepContext, "db" | "conf
 }
 
 export function positivesLabel(positives: TrainConfig["positives"]): string {
-  return positives.eventTypes.map((type) => (type === "rating" ? (positives.minRating === null ? "any rating" : `rating ≥ ${positives.minRating}`) : type)).join(", ");
+  return describePositiveSpec(positives);
 }
 
 /**
@@ -165,8 +165,7 @@ export async function twoTowerStep(context: StepContext): Promise<StepResult<Two
     progress.start("retrieval data: positive events", Number(count?.count ?? 0));
     let read = 0;
     const data = await loadRetrievalData(context.db, { from: window.from, to: window.to }, {
-      positiveTypes: config.positives.eventTypes,
-      minRating: config.positives.minRating,
+      positives: config.positives,
       onEvents: (total) => {
         progress.increment(total - read);
         read = total;
