@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { diversityCaps } from "../rules/diversityCaps.ts";
 import { freshnessBoost } from "../rules/freshnessBoost.ts";
 import { seenFilter } from "../rules/seenFilter.ts";
 import type { ItemAttributes, SourceCandidate } from "./candidate.ts";
@@ -137,6 +138,18 @@ describe("runFunnel", () => {
     expect(ids(partial.page)).toEqual(["b"]);
     expect(partial.degraded).toBe(true);
     expect(partial.degradedCauses).toEqual([{ component: "blocked", reason: "1 unchecked" }]);
+  });
+
+  it("lists the items a rule removed at summary detail too (caps that fit nowhere), so rerank and 'why not X' can name them", async () => {
+    const caps = diversityCaps([{ id: "categoryDiversity", attribute: "category", maxPerWindow: 1, window: 3, depth: 100 }]);
+    const result = await runFunnel(pipeline({ sources: [{ source: staticSource("s", ["a", "b", "c"]), quota: 10 }], rules: [caps] }), query());
+    expect(ids(result.page)).toEqual(["a"]); // every item is in category "c"
+    const rule = result.trace.stages.find((stage) => stage.stage === "rules")!.components[0]!;
+    expect(rule.removed).toEqual([
+      { itemId: "b", reason: expect.stringContaining("no position left where it keeps the caps") },
+      { itemId: "c", reason: expect.stringContaining("no position left where it keeps the caps") },
+    ]);
+    expect(explainItem(result.trace, "b")).toMatchObject({ status: "removed", componentId: "categoryDiversity", reason: expect.stringContaining("caps") });
   });
 
   it("merges query hydrators' facts; a failing hydrator is recorded and its facts are simply missing", async () => {

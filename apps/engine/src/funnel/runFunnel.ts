@@ -204,6 +204,10 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
       const result = timedSync(() => rule.apply(query, current));
       if ("value" in result) {
         const trace: ComponentTrace = { id: rule.id, status: "ok", ms: roundMs(result.ms), in: current.length, out: result.value.items.length };
+        // Items a rule dropped (diversity caps that no longer fit anywhere) are listed at every
+        // detail, like a filter's: rerank returns them in `removed`, and "why not X" needs them.
+        const removed = result.value.effects.filter((effect) => effect.kind === "removed").map((effect) => ({ itemId: effect.itemId, reason: effect.reason ?? "removed by rule" }));
+        if (removed.length > 0) trace.removed = removed;
         if (full) {
           const { effects, omitted } = ruleEffects(result.value.effects, current, result.value.items, horizon);
           trace.effects = effects;

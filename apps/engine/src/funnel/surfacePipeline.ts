@@ -46,7 +46,7 @@ function buildRule(rule: OrderingRuleConfig, catalog: ReturnType<typeof surfaceF
   }
 }
 
-function diversityCapsOf(config: SurfaceConfig): DiversityCap[] {
+export function diversityCapsOf(config: SurfaceConfig): DiversityCap[] {
   return config.rules.flatMap((rule) => (rule.type === "diversity" ? [{ id: rule.id, attribute: rule.attribute, maxPerWindow: rule.maxPerWindow, window: rule.window, depth: rule.depth }] : []));
 }
 

@@ -38,31 +38,43 @@ class WindowCounts {
   }
 }
 
-export function diversityCaps(caps: readonly DiversityCap[], id = caps.map((cap) => cap.id).join("+")): Rule {
+/**
+ * The greedy pass: arranges `candidates` to follow `placed` (items already on the page, fixed) so
+ * that every cap holds over the whole list. Returns the arranged candidates (without `placed`).
+ */
+export function arrangeUnderCaps(caps: readonly DiversityCap[], candidates: readonly Candidate[], placed: readonly Candidate[] = []): { items: Candidate[]; effects: RuleEffect[] } {
   const depth = Math.max(0, ...caps.map((cap) => cap.depth));
-  const rules = caps.map(describeCap).join("; ");
+  const windows = caps.map((cap) => new WindowCounts(cap));
+  const list: Candidate[] = [];
+  for (const candidate of placed) {
+    list.push(candidate);
+    for (const window of windows) window.place(list);
+  }
+  const remaining = [...candidates];
+  const effects: RuleEffect[] = [];
+  while (list.length < depth && remaining.length > 0) {
+    const position = list.length;
+    const pick = remaining.findIndex((candidate) => windows.every((window) => window.allows(candidate, position)));
+    if (pick < 0) {
+      const rules = caps.map(describeCap).join("; ");
+      for (const candidate of remaining) {
+        effects.push({ itemId: candidate.itemId, kind: "removed", reason: candidate.item ? `no position left where it keeps the caps (${rules})` : "attributes-unavailable: the caps cannot be checked" });
+      }
+      return { items: list.slice(placed.length), effects };
+    }
+    const [chosen] = remaining.splice(pick, 1);
+    list.push(chosen!);
+    for (const window of windows) window.place(list);
+  }
+  return { items: [...list.slice(placed.length), ...remaining], effects };
+}
+
+export function diversityCaps(caps: readonly DiversityCap[], id = caps.map((cap) => cap.id).join("+")): Rule {
   return {
     id,
     failClosed: true,
     apply(_query, candidates) {
-      const windows = caps.map((cap) => new WindowCounts(cap));
-      const remaining = [...candidates];
-      const placed: Candidate[] = [];
-      const effects: RuleEffect[] = [];
-      while (placed.length < depth && remaining.length > 0) {
-        const position = placed.length;
-        const pick = remaining.findIndex((candidate) => windows.every((window) => window.allows(candidate, position)));
-        if (pick < 0) {
-          for (const candidate of remaining) {
-            effects.push({ itemId: candidate.itemId, kind: "removed", reason: candidate.item ? `no position left where it keeps the caps (${rules})` : "attributes-unavailable: the caps cannot be checked" });
-          }
-          return { items: placed, effects };
-        }
-        const [chosen] = remaining.splice(pick, 1);
-        placed.push(chosen!);
-        for (const window of windows) window.place(placed);
-      }
-      return { items: [...placed, ...remaining], effects };
+      return arrangeUnderCaps(caps, candidates);
     },
   };
 }

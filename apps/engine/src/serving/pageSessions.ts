@@ -10,6 +10,7 @@
 // session in a handful of flat arrays instead (scores and provenance in typed arrays) and builds
 // item objects only when a later page reads them.
 import type { SourceHit } from "../funnel/index.ts";
+import type { SessionCaps } from "./sessionPageCaps.ts";
 
 export type SessionItem = { itemId: string; score: number; sources: SourceHit[] };
 
@@ -84,7 +85,15 @@ export class SessionList {
   }
 }
 
-export type PageSession = { id: string; surface: string; userId: string; items: SessionList; createdAt: number };
+export type PageSession = {
+  id: string;
+  surface: string;
+  userId: string;
+  items: SessionList;
+  /** The surface's diversity caps when the list was made, and what later pages served (sessionPageCaps.ts); absent without caps. */
+  caps?: SessionCaps;
+  createdAt: number;
+};
 
 export class PageSessions {
   private readonly sessions = new Map<string, PageSession>();

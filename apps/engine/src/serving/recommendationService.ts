@@ -24,14 +24,16 @@ import {
 } from "@cascade/core";
 import { hydrateAndLogServedFeatures } from "../features/servedFeatureLog.ts";
 import { engineMetricsFor } from "../server/metrics/engineMetricsFor.ts";
-import type { ServedCandidate } from "../funnel/index.ts";
+import { diversityCapsOf, runWithinBudget, type Candidate, type ServedCandidate } from "../funnel/index.ts";
+import { arrangeUnderCaps } from "../rules/diversityCaps.ts";
 import { decodeCursor, encodeCursor, InvalidCursorError } from "../recommend/cursor.ts";
 import { PopularityRecommender } from "../recommend/popularityRecommender.ts";
 import { SESSION_PREFIX, SessionList, type SessionItem } from "./pageSessions.ts";
 import type { ResolvedSurfaceConfig } from "./ruleSetRepository.ts";
 import type { ServingStack } from "./servingStack.ts";
 import { POPULARITY_FALLBACK_ID, runSafeFallback } from "./safeFallbackRun.ts";
-import { runSurface, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";
+import { pickUnderCaps, sessionCaps } from "./sessionPageCaps.ts";
+import { runSurface, safetyBudgetOf, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";
 
 /** Longest remainder kept for later pages of one feed. */
 const SESSION_DEPTH = 500;
@@ -138,18 +140,29 @@ export class RecommendationService {
     const page = run.result.page;
     const served = new Set(page.map((item) => item.itemId));
     // Candidates are stored as they are (SessionList copies their itemId, score and sources).
-    const rest: SessionItem[] = [];
-    for (const candidate of run.ranked) {
-      if (rest.length >= SESSION_DEPTH) break;
-      if (!served.has(candidate.itemId)) rest.push(candidate);
+    const unserved: Candidate[] = [];
+    for (const candidate of options.session ? run.ranked : []) {
+      if (unserved.length >= SESSION_DEPTH) break;
+      if (!served.has(candidate.itemId)) unserved.push(candidate);
     }
+    // Later pages continue the list after this page: arranged again under the diversity caps, after
+    // the page as served (explored items took pool items out of the ranked list, leaving gaps that
+    // could put two capped items closer than the caps allow). What fits nowhere is left out.
+    const caps = diversityCapsOf(resolved.config);
+    const rest: SessionItem[] = caps.length > 0 && unserved.length > 0 ? arrangeUnderCaps(caps, unserved, page).items : unserved;
     let cursor: string | null = null;
-    if (rest.length > 0 && options.session) {
+    if (rest.length > 0) {
       // The session lists the served page first, so the cursor's offset (where the next page starts
       // reading) is never below the count served, as cursor.ts requires.
       const sessionId = `${SESSION_PREFIX}${run.result.requestId}`;
       const items = SessionList.of([...page, ...rest]);
-      this.stack.sessions.put({ id: sessionId, surface: request.surface, userId: request.userId, items });
+      this.stack.sessions.put({
+        id: sessionId,
+        surface: request.surface,
+        userId: request.userId,
+        items,
+        ...(caps.length > 0 ? { caps: sessionCaps(caps, page.length, page.map((item) => item.itemId)) } : {}),
+      });
       cursor = encodeCursor({ snapshotId: sessionId, offset: page.length, served: page.length });
     }
     return {
@@ -176,14 +189,28 @@ export class RecommendationService {
       throw new InvalidCursorError("belongs to another user or surface");
     }
     const excluded = new Set(request.excludeItemIds);
-    const picks: RecommendedItem[] = [];
-    let offset = cursor.offset;
-    while (offset < session.items.length && picks.length < request.count) {
-      const index = offset;
-      offset += 1;
-      if (!excluded.has(session.items.itemIdAt(index))) picks.push(toItem(session.items.itemAt(index), cursor.served + picks.length, 1));
-    }
     const resolved = this.stack.rules.configFor(request.surface);
+    let indexes: number[] = [];
+    let offset = cursor.offset;
+    const degradedCauses: DegradedCause[] = [];
+    if (session.caps) {
+      const safetyMs = safetyBudgetOf(resolved.config);
+      const outcome = await runWithinBudget(safetyMs, () =>
+        pickUnderCaps({ items: session.items, offset, served: cursor.served, count: request.count, excluded, caps: session.caps!, attributesOf: (ids) => this.stack.itemAttributes.attributesOf(ids) }),
+      );
+      if (outcome.status === "ok") ({ indexes, nextOffset: offset } = outcome.value);
+      else {
+        // Fail closed: without categories and creators no item can be checked against the caps; the same cursor can be retried.
+        const reason = outcome.status === "timeout" ? `timed out: exceeded its ${safetyMs} ms budget` : `failed: ${String(outcome.error)}`;
+        degradedCauses.push({ component: "itemAttributes", reason: `${reason}; no item of this page could be checked against the diversity caps` });
+      }
+    } else {
+      while (offset < session.items.length && indexes.length < request.count) {
+        if (!excluded.has(session.items.itemIdAt(offset))) indexes.push(offset);
+        offset += 1;
+      }
+    }
+    const picks = indexes.map((index, i) => toItem(session.items.itemAt(index), cursor.served + i, 1));
     return {
       requestId: randomUUID(),
       surface: request.surface,
@@ -192,8 +219,8 @@ export class RecommendationService {
       modelVersion: this.stack.models?.ranker()?.version.id ?? null,
       ruleSetVersion: resolved.ruleSetVersion,
       variant: null,
-      degraded: false,
-      degradedCauses: [],
+      degraded: degradedCauses.length > 0,
+      degradedCauses,
     };
   }
 
@@ -226,7 +253,7 @@ export class RecommendationService {
       return { ...base, items: [], modelVersion: null, degraded: true, degradedCauses: [{ component: "rerank", reason: "the funnel failed: no candidate could be checked against the surface's rules" }], removed: [] };
     }
     const removed = run.result.trace.stages
-      .filter((stage) => stage.stage === "filters" || stage.stage === "merge")
+      .filter((stage) => stage.stage === "filters" || stage.stage === "merge" || stage.stage === "rules")
       .flatMap((stage) => stage.components.flatMap((component) => component.removed ?? []));
     const response: RerankResponse = {
       ...base,

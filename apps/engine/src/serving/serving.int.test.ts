@@ -330,6 +330,43 @@ describe("published rules hold when the attribute lookup or the user's history c
   });
 });
 
+describe("diversity caps across pages", () => {
+  it("a capped surface keeps category and creator caps together on every page, exploration included; the list ends when nothing fits", async () => {
+    const surface = `${world.run}-capped`;
+    await world.db.surface.create({ data: { id: surface, name: surface } });
+    const capped: SurfaceConfigInput = {
+      ...world.baseConfig,
+      rules: [
+        { type: "diversity", id: "creatorDiversity", attribute: "creator", maxPerWindow: 1, window: 2 },
+        { type: "diversity", id: "categoryDiversity", attribute: "category", maxPerWindow: 1, window: 2 },
+      ],
+      exploration: { policy: "epsilonGreedy", epsilon: 0.5, slots: [1], pool: { size: 5 } },
+    };
+    const version = await world.publish(capped, surface);
+    const creatorOf = new Map((await world.db.item.findMany({ where: { id: { in: [...world.itemCategory.keys()] } } })).map((item) => [item.id, item.creatorId]));
+    for (let attempt = 0; attempt < 100 && (await recommend(app, { userId: world.user("viewer2"), surface, count: 2 })).ruleSetVersion !== version; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (const user of ["viewer1", "viewer2", "viewer3", "follower"]) {
+      const served: string[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 10; page += 1) {
+        const response: RecommendationsResponse = await recommend(app, { userId: world.user(user), surface, count: 2, ...(cursor ? { cursor } : {}) });
+        expect(response.ruleSetVersion).toBe(version);
+        served.push(...ids(response));
+        cursor = response.cursor;
+        if (!cursor) break;
+      }
+      expect(served.length).toBeGreaterThan(1);
+      expect(new Set(served).size).toBe(served.length);
+      for (let i = 1; i < served.length; i += 1) {
+        expect(world.itemCategory.get(served[i]!), `${user}: ${served.join(" ")}`).not.toBe(world.itemCategory.get(served[i - 1]!));
+        expect(creatorOf.get(served[i]!), `${user}: ${served.join(" ")}`).not.toBe(creatorOf.get(served[i - 1]!));
+      }
+    }
+  });
+});
+
 describe("consumed items", () => {
   it("are filtered by the engine from the event log (purchases, ratings, watches to completion), without the client sending them", async () => {
     const consumer = world.user("consumer");
