@@ -55,7 +55,7 @@ function buildExplorer(config: SurfaceConfig, catalog: ReturnType<typeof surface
   if (exploration.policy === "none") return undefined;
   const poolWhen = exploration.pool.when === undefined ? undefined : compileFilterExpression(exploration.pool.when, catalog).test;
   const pool = { poolSize: exploration.pool.size, caps, ...(poolWhen ? { poolWhen } : {}) };
-  if (exploration.policy === "epsilonGreedy") return epsilonGreedyExplorer({ epsilon: exploration.epsilon, slots: exploration.slots, replays: exploration.propensityReplays, ...pool });
+  if (exploration.policy === "epsilonGreedy") return epsilonGreedyExplorer({ epsilon: exploration.epsilon, slots: exploration.slots, ...(exploration.propensityReplays !== undefined ? { replays: exploration.propensityReplays } : {}), ...pool });
   return thompsonExplorer({
     slots: exploration.slots,
     ...pool,

@@ -121,8 +121,8 @@ export const explorationConfigSchema = z.discriminatedUnion("policy", [
     epsilon: z.number().min(0).max(1),
     slots,
     pool: explorationPool.default({ size: 50 }),
-    /** With diversity rules, explored items must fit the caps and propensities are estimated from this many replays of the policy (standard error ≤ 0.5/√replays); without them they are exact. */
-    propensityReplays: z.number().int().min(100).max(20_000).default(500),
+    /** With diversity rules, explored items must fit the caps and propensities are estimated from this many replays of the policy (standard error ≤ 0.5/√replays; 500 when unset); without them they are exact. */
+    propensityReplays: z.number().int().min(100).max(20_000).optional(),
   }),
   z.object({
     policy: z.literal("thompson"),
