@@ -128,4 +128,19 @@ describe("online features", () => {
     expect(music!.user_item_hours_since_interaction).toBeCloseTo(30 / 3_600_000, 12);
     await store.close();
   });
+
+  it("counts a rated item as consumed, and a good rating (0–10 scale) as engagement", async () => {
+    const store = createMemoryOnlineStore({ now: () => START });
+    const rating = (eventId: string, itemId: string, value: number, occurredAt: number) => ({ eventId, type: "rating" as const, userId: "r", itemId, value, occurredAt });
+    // MovieLens 5 stars and 1 star, imported on the 0–10 scale.
+    await applyEventsToOnlineStore(store, [rating("r1", "item-a", 10, START), rating("r2", "item-c", 2, START + 10)], new Date(START + 10), { itemCategories: testItemCategories });
+    const [music, sports] = (await readOnlineFeatures(store, { userId: "r", itemIds: ["item-a", "item-c"], at: new Date(START + 20) }, { itemCategories: testItemCategories })).map((v) => v.features);
+    expect(music!.user_recent_items_count).toBe(2);
+    expect(music!.user_item_recently_interacted).toBe(1);
+    expect(sports!.user_item_recently_interacted).toBe(1);
+    // 10 → +2 (like a like); 2 → negative, left out of affinity.
+    expect(music!.user_category_affinity).toBeCloseTo(2, 6);
+    expect(sports!.user_category_affinity).toBe(0);
+    await store.close();
+  });
 });

@@ -5,7 +5,7 @@
 // deterministic and identical on every replica.
 //
 // Definition: take each user's last `perUser` distinct interacted items (click, like, share,
-// watch, purchase) within `windowDays` of the newest event; two items co-occur when one user has
+// watch, purchase, rating) within `windowDays` of the newest event; two items co-occur when one user has
 // both. similarity(a, b) = users(a, b) / sqrt(users(a) · users(b)) (cosine over user sets); keep the
 // `neighbours` best per item.
 import type { Database } from "@cascade/db";
@@ -23,7 +23,7 @@ export async function buildCoVisitationTable(db: Database, options: Partial<CoVi
     WITH reference AS (SELECT LEAST(max(occurred_at), now()) AS at FROM events),
     recent AS (
       SELECT e.user_id, e.item_id, e.occurred_at FROM events e, reference r
-      WHERE e.type IN ('click', 'like', 'share', 'watch', 'purchase')
+      WHERE e.type IN ('click', 'like', 'share', 'watch', 'purchase', 'rating')
         AND e.occurred_at > r.at - ${windowDays}::float8 * interval '1 day' AND e.occurred_at <= r.at
       ORDER BY e.occurred_at DESC LIMIT ${maxEvents}::int
     ),

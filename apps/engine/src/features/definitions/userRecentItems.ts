@@ -1,11 +1,13 @@
-// Per user: the last 50 distinct items they interacted with (click, like, share, watch, purchase),
-// and per candidate whether and how long ago it was among them (re-engagement vs. already seen).
+// Per user: the last 50 distinct items they interacted with (click, like, share, watch, purchase,
+// rating — rating an item means having consumed it; ratings-only logs like MovieLens would
+// otherwise leave every user without history), and per candidate whether and how long ago it was
+// among them (re-engagement vs. already seen).
 import { RecentItems } from "../counters/recentItems.ts";
 import { defineFeature, type FeatureDefinition } from "../featureDefinition.ts";
 
 const HOUR_MS = 3_600_000;
 const RETENTION_DAYS = 30;
-const INTERACTIONS = new Set(["click", "like", "share", "watch", "purchase"]);
+const INTERACTIONS = new Set(["click", "like", "share", "watch", "purchase", "rating"]);
 
 const recent = new RecentItems({
   id: "recent",
