@@ -93,13 +93,14 @@ export class RecommendationService {
     }
     if (run && run.result.page.length > 0) return { run, response: this.firstPage(request, resolved, run, run.degradedCauses, options) };
 
-    const causes: DegradedCause[] = [
-      ...(run?.degradedCauses ?? []),
-      { component: POPULARITY_FALLBACK_ID, reason: failure ? `the funnel failed (${failure}): served the popularity list through the surface's safety rules` : "the funnel served no item: served the popularity list through the surface's safety rules" },
-    ];
+    // A funnel that ran cleanly and found nothing (a new catalogue, a narrow surface) is not a
+    // degradation: the popularity list is then simply the answer.
+    const causes: DegradedCause[] = [...(run?.degradedCauses ?? [])];
+    if (failure !== undefined || causes.length > 0) {
+      causes.push({ component: POPULARITY_FALLBACK_ID, reason: failure ? `the funnel failed (${failure}): served the popularity list through the surface's safety rules` : "the funnel served no item: served the popularity list through the surface's safety rules" });
+    }
     const metrics = engineMetricsFor(this.stack.deps);
     metrics.countFallback({ surface: request.surface, component: POPULARITY_FALLBACK_ID, reason: failure !== undefined ? "error" : "unavailable" });
-    metrics.countRecommendationResponse({ surface: request.surface, degraded: true });
     let fallback: SurfaceRun | null = null;
     try {
       fallback = await runSafeFallback(this.stack, { ...input, requestId: run?.result.requestId ?? input.requestId });
@@ -109,6 +110,7 @@ export class RecommendationService {
       causes.push({ component: POPULARITY_FALLBACK_ID, reason: `no fallback list: ${String(error)}` });
     }
     const response = fallback ? this.firstPage(request, resolved, fallback, causes, options) : this.emptyPage(run?.result.requestId ?? input.requestId, request.surface, resolved, causes);
+    metrics.countRecommendationResponse({ surface: request.surface, degraded: response.degraded });
     if (fallback && response.items.length > 0) this.logServedFeatures(request, response);
     if (run && fallback) fallback.result.trace = { ...fallback.result.trace, funnel: run.result.trace } as typeof fallback.result.trace;
     return { run: fallback ?? run, response };
