@@ -184,6 +184,16 @@ describe("online feature warm-up and snapshots (embedded mode)", () => {
     await stale.store.close();
   });
 
+  it("turns snapshots off when the ledger would forget events before a catch-up replays them", async () => {
+    const store = createMemoryOnlineStore({ now: clock });
+    const features = warmup(store, { snapshotIntervalMs: 60 * 60_000, ledgerRetentionMs: 65 * 60_000 });
+    await features.loadSnapshot();
+    await features.warmUp();
+    await features.stop();
+    await expect(rm(onlineStoreSnapshotFile(dataDir))).rejects.toThrow(/ENOENT/);
+    await store.close();
+  });
+
   it("writes no snapshot when snapshots are off, and says it is warming until the replay ends", async () => {
     const store = createMemoryOnlineStore({ now: clock });
     const features = warmup(store, { snapshotIntervalMs: 0 });

@@ -94,14 +94,23 @@ export class OnlineFeatureWarmup {
 
   constructor(private readonly options: OnlineFeatureWarmupOptions) {
     this.now = options.now ?? Date.now;
-    this.snapshotFile = options.memoryStore && options.snapshotIntervalMs > 0 ? onlineStoreSnapshotFile(options.dataDir) : null;
+    // A catch-up replays up to an interval (plus the settle time) of rows the consumer applied; the
+    // ledger must still remember them, or they would count twice.
+    const ledgerCoversInterval = options.snapshotIntervalMs + SETTLE_MS + LEDGER_SAFETY_MS < options.ledgerRetentionMs;
+    if (options.memoryStore && options.snapshotIntervalMs > 0 && !ledgerCoversInterval) {
+      options.logger.warn(
+        { snapshotIntervalMs: options.snapshotIntervalMs, ledgerRetentionMs: options.ledgerRetentionMs },
+        "online store snapshots off: CASCADE_ONLINE_SNAPSHOT_INTERVAL_MS must be shorter than CASCADE_FEATURE_LEDGER_RETENTION_MS minus 10.5 min",
+      );
+    }
+    this.snapshotFile = options.memoryStore && options.snapshotIntervalMs > 0 && ledgerCoversInterval ? onlineStoreSnapshotFile(options.dataDir) : null;
     this.source = options.memoryStore ? "rebuild" : options.rebuildRedis ? "rebuild" : "redis";
     if (!options.memoryStore && !options.rebuildRedis) this.markReady();
   }
 
   /**
    * Loads the snapshot, if any (await this before the event pipeline starts: loading replaces the
-   * store's contents). Never throws: an unusable snapshot means a full replay.
+   * store's contents). An unusable snapshot means a full replay; only a database failure throws.
    */
   async loadSnapshot(): Promise<void> {
     const { memoryStore, db, logger } = this.options;
