@@ -12,7 +12,7 @@
 //              feature columns it declares.
 // The active version may have been trained on part of that hold-out (an earlier run's window can
 // reach into it): that can only flatter it, so the gate errs towards keeping what is serving.
-import { evaluateRecommenders } from "@cascade/core";
+import { evaluateRecommenders, type EvaluationReport } from "@cascade/core";
 import type { Database, ModelVersion } from "@cascade/db";
 import { z } from "zod";
 import { assertDigest, readArtifact } from "../../models/artifactStore.ts";
@@ -26,6 +26,24 @@ import { mappedTwoTowerRecommender } from "./evaluateVersion.ts";
 import type { TrainConfig } from "./trainConfig.ts";
 
 export type GateComparison = { metric: string; candidate: number; active: number; rows: number };
+
+/**
+ * Why a trained two-tower must not be promoted by default, or null: on its own hold-out it does
+ * not beat plain popularity at the deepest evaluated cut-off (the depth retrieval hands the
+ * ranker), so serving from it would make recommendations worse than no model (seen on Last.fm
+ * plays: recall@10 0.058 vs popularity 0.072). It stays registered; `cascade models promote` can
+ * still activate it.
+ */
+export function retrievalBelowPopularity(report: EvaluationReport, twoTowerRow = "twoTower"): string | null {
+  const recallColumns = report.columns.map((column, index) => ({ column, index, k: Number(/^recall@(\d+)$/.exec(column)?.[1]) })).filter((c) => Number.isFinite(c.k));
+  if (recallColumns.length === 0) return null;
+  const deepest = recallColumns.reduce((a, b) => (b.k > a.k ? b : a));
+  const value = (name: string) => report.rows.find((row) => row.name === name)?.values[deepest.index];
+  const mine = value(twoTowerRow);
+  const popular = value("popularity");
+  if (mine === undefined || popular === undefined || !Number.isFinite(mine) || !Number.isFinite(popular)) return null;
+  return mine > popular ? null : `${deepest.column} ${mine.toFixed(4)} on its hold-out does not beat popularity's ${popular.toFixed(4)}`;
+}
 
 /** `candidate` passes when it is at most `margin` (relative) below `active`. */
 export function passesGate(comparison: Pick<GateComparison, "candidate" | "active">, margin: number): boolean {

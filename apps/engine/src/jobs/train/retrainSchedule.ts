@@ -4,7 +4,7 @@
 // candidate and the reason is stored with it (metrics.gate, notes) and in the audit log.
 import { getActiveModelVersions, promoteModelVersion, recordModelGateDecision, type Database, type ModelGateDecision, type ModelRegistryActor, type ModelVersion } from "@cascade/db";
 import type { ProgressReporter } from "../../cli/progress.ts";
-import { compareRankers, compareTwoTowers, passesGate, type GateComparison } from "./promotionGate.ts";
+import { compareRankers, compareTwoTowers, passesGate, retrievalBelowPopularity, type GateComparison } from "./promotionGate.ts";
 import type { TrainConfig } from "./trainConfig.ts";
 import { runTrainPipeline, type TrainPipelineResult, type TrainSteps } from "./trainPipeline.ts";
 import type { RegistrationResult } from "./registerTrainedModels.ts";
@@ -63,7 +63,10 @@ export async function retrainAndGate(db: Database, options: RetrainOptions): Pro
       log(`${slot}: v${candidate.version} unchanged, nothing to promote`);
       return;
     }
-    if (!current) {
+    const belowPopularity = slot === "retrieval" && train.retrievalReport ? retrievalBelowPopularity(train.retrievalReport) : null;
+    if (belowPopularity) {
+      decision = { ...base, metric: null, candidate: null, active: null, promoted: false, reason: `kept as a candidate: ${belowPopularity}` };
+    } else if (!current) {
       decision = { ...base, metric: null, candidate: null, active: null, promoted: true, reason: `promoted by the scheduler: the ${slot} slot had no active version` };
     } else {
       try {

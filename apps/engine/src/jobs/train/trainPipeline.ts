@@ -4,6 +4,7 @@
 // a window without impressions trains the ranker on sampled negatives instead of refusing. Each compute step is cached by its digest (stepCache.ts), and each version by its
 // build digest, so re-running with the same config and data redoes nothing and registers nothing
 // new; changing the ranker's config retrains only the ranker.
+import type { EvaluationReport } from "@cascade/core";
 import { promoteModelVersion, type Database, type ModelRegistryActor, type ModelVersion } from "@cascade/db";
 import { join } from "node:path";
 import { silentProgress, type ProgressReporter } from "../../cli/progress.ts";
@@ -14,6 +15,7 @@ import { fingerprintData, resolveDataWindow, type DataFingerprint, type DataWind
 import { stepDigest } from "./digest.ts";
 import { registerBuild, storedFile, type RegistrationResult } from "./registerTrainedModels.ts";
 import type { TrainConfig } from "./trainConfig.ts";
+import { retrievalBelowPopularity } from "./promotionGate.ts";
 import { formatTrainReport, rankerMetricsJson, rankingReport, twoTowerMetricsJson } from "./trainReport.ts";
 import {
   ANN_INDEX_FILE,
@@ -70,6 +72,8 @@ export type TrainPipelineResult = {
   promoted: ModelVersion[];
   report: string;
   totalSeconds: number;
+  /** The two-tower's hold-out evaluation beside its baselines (null when retrieval was not trained). */
+  retrievalReport: EvaluationReport | null;
   /** Step outputs a promotion gate re-scores: the held-out two-tower (with a refit) and the ranker's training set. */
   files: { heldOutTwoTower: string | null; trainingSet: string | null };
 };
@@ -228,7 +232,14 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
 
   const promoted: ModelVersion[] = [];
   if (options.promote) {
+    const blocked = twoTower ? retrievalBelowPopularity(twoTower.outputs.report) : null;
     for (const registration of registrations) {
+      if (blocked && registration === twoTowerVersion) {
+        const reason = `not promoted: ${blocked} (serving from it would be worse than no retrieval model; cascade models promote ${registration.version.id} overrides)`;
+        plan.push({ model: "two_tower", trained: true, reason });
+        log(`two_tower v${registration.version.version} ${reason}`);
+        continue;
+      }
       const result = await promoteModelVersion(db, registration.version.id, options.actor ?? { type: "cli" });
       registration.version = result.promoted;
       promoted.push(result.promoted);
@@ -244,5 +255,5 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
     rankerNotes: ranker ? ranker.outputs.report.split("\n").slice(-2) : [],
   });
   const files = { heldOutTwoTower: twoTower?.files[HELD_OUT_TWO_TOWER_FILE]?.path ?? null, trainingSet: trainingSet?.files[TRAINING_SET_FILE]?.path ?? null };
-  return { window, fingerprint, plan, steps, twoTower: twoTowerVersion, ranker: rankerVersion, promoted, report, totalSeconds: (performance.now() - started) / 1000, files };
+  return { window, fingerprint, plan, steps, twoTower: twoTowerVersion, ranker: rankerVersion, promoted, report, totalSeconds: (performance.now() - started) / 1000, files, retrievalReport: twoTower?.outputs.report ?? null };
 }
