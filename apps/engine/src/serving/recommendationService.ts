@@ -111,7 +111,7 @@ export class RecommendationService {
     }
     const response = fallback ? this.firstPage(request, resolved, fallback, causes, options) : this.emptyPage(run?.result.requestId ?? input.requestId, request.surface, resolved, causes);
     metrics.countRecommendationResponse({ surface: request.surface, degraded: response.degraded });
-    if (fallback && response.items.length > 0) this.logServedFeatures(request, response);
+    if (fallback && response.items.length > 0 && options.session) this.logServedFeatures(request, response);
     if (run && fallback) fallback.result.trace = { ...fallback.result.trace, funnel: run.result.trace } as typeof fallback.result.trace;
     return { run: fallback ?? run, response };
   }
@@ -137,7 +137,7 @@ export class RecommendationService {
     });
   }
 
-  /** `session: false` (feed preview): no cursor, nothing kept for later pages. */
+  /** `session: false` (feed preview): no cursor, nothing kept for later pages, no served-feature log. */
   private firstPage(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig, run: SurfaceRun, degradedCauses: DegradedCause[], options: { session: boolean }): RecommendationsResponse {
     const page = run.result.page;
     const served = new Set(page.map((item) => item.itemId));
