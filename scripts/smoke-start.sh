@@ -67,7 +67,7 @@ if grep -q "loading the demo world" "$log"; then echo "second start loaded the d
 # Health is "degraded" until the online features are warm (snapshot + the events after it, or a
 # full replay when the first start was stopped before its replay finished); then "ok".
 began=$SECONDS
-until curl -fsS "$engine/v1/health" | grep -q '"status":"ok"'; do
+until curl -fsS "$engine/v1/health" | grep -q '^{"status":"ok"'; do
   if [ $((SECONDS - began)) -gt 300 ]; then echo "health not ok 300s after the second start:"; curl -sS "$engine/v1/health"; exit 1; fi
   sleep 2
 done
