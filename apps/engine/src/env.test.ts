@@ -23,4 +23,13 @@ describe("engine environment", () => {
     expect(() => loadEngineEnv({ DATABASE_URL: "not a url" })).toThrow(/DATABASE_URL/);
     expect(() => loadEngineEnv({ CASCADE_DEMO_SIZE: "huge" })).toThrow(/CASCADE_DEMO_SIZE/);
   });
+
+  it("reads CASCADE_CLOCK: wall by default, data, or a fixed instant", () => {
+    expect(loadEngineEnv({}).CASCADE_CLOCK).toEqual({ mode: "wall" });
+    expect(loadEngineEnv({ CASCADE_CLOCK: "data" }).CASCADE_CLOCK).toEqual({ mode: "data" });
+    expect(loadEngineEnv({ CASCADE_CLOCK: "1998-04-22T12:00:00Z" }).CASCADE_CLOCK).toEqual({ mode: "fixed", atMs: Date.parse("1998-04-22T12:00:00Z") });
+    expect(loadEngineEnv({ CASCADE_CLOCK: "1998-04-22T14:00:00+02:00" }).CASCADE_CLOCK).toEqual({ mode: "fixed", atMs: Date.parse("1998-04-22T12:00:00Z") });
+    expect(() => loadEngineEnv({ CASCADE_CLOCK: "yesterday" })).toThrow(/CASCADE_CLOCK: must be "wall", "data" or an ISO-8601 instant/);
+    expect(() => loadEngineEnv({ CASCADE_CLOCK: "1998-13-40T00:00:00Z" })).toThrow(/CASCADE_CLOCK/);
+  });
 });

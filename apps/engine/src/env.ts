@@ -3,10 +3,26 @@
 import { resolve } from "node:path";
 import { repoRoot } from "@cascade/db";
 import { z } from "zod";
+import type { ClockSetting } from "./clock.ts";
 
 const booleanFlag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((value) => value === "true" || value === "1" || value === "yes");
+
+/** `wall` | `data` | an ISO-8601 instant with a zone (a fixed "as of T"); see clock.ts. */
+const clockSetting = z
+  .string()
+  .trim()
+  .default("wall")
+  .transform((value, context): ClockSetting => {
+    if (value === "wall" || value === "data") return { mode: value };
+    const atMs = Date.parse(value);
+    if (!z.string().datetime({ offset: true }).safeParse(value).success || Number.isNaN(atMs)) {
+      context.addIssue({ code: z.ZodIssueCode.custom, message: `must be "wall", "data" or an ISO-8601 instant such as 1998-04-22T12:00:00Z, got "${value}"` });
+      return z.NEVER;
+    }
+    return { mode: "fixed", atMs };
+  });
 
 const port = z.coerce.number().int().min(1).max(65_535);
 
@@ -53,6 +69,11 @@ export const engineEnvSchema = z.object({
   CASCADE_ONLINE_SNAPSHOT_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   /** Where the event stream's consumers run with Redis: a worker thread of their own (default) or the HTTP thread ("inline"). */
   CASCADE_EVENT_CONSUMERS: z.enum(["thread", "inline"]).default("thread"),
+  /**
+   * Business time (clock.ts): "wall" (production), "data" (starts at the newest event in the log and
+   * advances in real time: serving an imported historical data set) or an ISO instant (fixed "as of T").
+   */
+  CASCADE_CLOCK: clockSetting,
 });
 
 export type EngineEnv = z.infer<typeof engineEnvSchema>;
