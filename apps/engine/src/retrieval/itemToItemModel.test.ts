@@ -114,6 +114,25 @@ describe("fitItemToItem (method choice and kNN fallback)", () => {
   });
 });
 
+describe("fitItemToItem (items without positives)", () => {
+  it("fits on the items that have positives, chooses the method on their count, and keeps the log's indices", () => {
+    // The same log with every item index tripled, in a catalogue three times the size: two thirds never occur.
+    const spread = createInteractionLog({ users: log.users, items: Int32Array.from(log.items, (item) => item * 3), timestamps: log.timestamps }, { numUsers: log.numUsers, numItems: log.numItems * 3 });
+    const dense = fitItemToItem(log, { method: "ease", neighbours: 5 });
+    const sparse = fitItemToItem(spread, { maxEaseItems: log.numItems, neighbours: 5 });
+    expect(sparse.method).toBe("ease");
+    expect(sparse.items).toBe(log.numItems * 3);
+    for (let i = 0; i < sparse.items; i++) {
+      const row = Array.from(sparse.neighbours.subarray(sparse.offsets[i]!, sparse.offsets[i + 1]!));
+      if (i % 3 !== 0) expect(row).toEqual([]);
+      else {
+        expect(row).toEqual(Array.from(dense.neighbours.subarray(dense.offsets[i / 3]!, dense.offsets[i / 3 + 1]!), (j) => j * 3));
+        expect(sparse.weights.subarray(sparse.offsets[i]!, sparse.offsets[i + 1]!)).toEqual(dense.weights.subarray(dense.offsets[i / 3]!, dense.offsets[i / 3 + 1]!));
+      }
+    }
+  });
+});
+
 describe("scoreItemToItem", () => {
   const model = {
     method: "knn" as const,

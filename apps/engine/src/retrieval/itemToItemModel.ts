@@ -21,7 +21,7 @@ import { binaryCosineNeighbours, fitEase, ItemMarker, topKAmong, type Interactio
 export type ItemToItemMethod = "auto" | "ease" | "knn";
 
 export type ItemToItemOptions = {
-  /** auto: EASE up to maxEaseItems items, item kNN above. Default auto. */
+  /** auto: EASE up to maxEaseItems items (with positives), item kNN above. Default auto. */
   method?: ItemToItemMethod;
   /** Largest catalogue EASE is fitted on (dense n×n inverse). Default 4,000. */
   maxEaseItems?: number;
@@ -56,17 +56,57 @@ export function chooseItemToItemMethod(items: number, options: ItemToItemOptions
     : { method: "knn", reason: `${items} items > maxEaseItems ${maxEaseItems}: EASE's dense inverse would need ${((8 * items * items) / 2 ** 30).toFixed(1)} GiB` };
 }
 
-/** Fits W on `train` (repeated pairs count once) and keeps each item's strongest neighbours. */
+/**
+ * Fits W on `train` (repeated pairs count once) and keeps each item's strongest neighbours. Only
+ * items with a positive in `train` take part (the others could neither vote nor be voted for), so
+ * the method is chosen on their count — a large catalogue of which few items are ever consumed
+ * still gets EASE — and the result is indexed like `train` (the others' rows are empty).
+ */
 export function fitItemToItem(train: InteractionLog, options: ItemToItemOptions = {}): ItemToItemWeights {
   const neighbours = options.neighbours ?? ITEM_TO_ITEM_DEFAULTS.neighbours;
   if (!(Number.isInteger(neighbours) && neighbours > 0)) throw new Error(`itemToItem.neighbours must be a positive integer, got ${neighbours}`);
-  const n = train.numItems;
+  const compact = compactItems(train);
+  const n = compact.log.numItems;
   const { method } = chooseItemToItemMethod(n, options);
-  if (method === "knn") {
-    return transposeNeighbours(binaryCosineNeighbours(train, { neighbours }), n, neighbours);
+  const fitted =
+    method === "knn"
+      ? transposeNeighbours(binaryCosineNeighbours(compact.log, { neighbours }), n, neighbours)
+      : truncateDenseRows(fitEase(compact.log, { regularization: options.regularization ?? ITEM_TO_ITEM_DEFAULTS.regularization, maxItems: Number.POSITIVE_INFINITY }).weights, n, neighbours);
+  return expandItems(fitted, compact.itemOf, train.numItems);
+}
+
+/** The log over the items that occur in it (dense 0..m-1), and each compact item's original index. */
+function compactItems(log: InteractionLog): { log: InteractionLog; itemOf: Int32Array } {
+  const compactOf = new Int32Array(log.numItems).fill(-1);
+  const itemOf: number[] = [];
+  for (let r = 0; r < log.items.length; r++) {
+    const item = log.items[r]!;
+    if (compactOf[item] === -1) {
+      compactOf[item] = itemOf.length;
+      itemOf.push(item);
+    }
   }
-  const ease = fitEase(train, { regularization: options.regularization ?? ITEM_TO_ITEM_DEFAULTS.regularization, maxItems: Number.POSITIVE_INFINITY });
-  return truncateDenseRows(ease.weights, n, neighbours);
+  const items = Int32Array.from(log.items, (item) => compactOf[item]!);
+  return { log: { users: log.users, items, timestamps: log.timestamps, numUsers: log.numUsers, numItems: itemOf.length }, itemOf: Int32Array.from(itemOf) };
+}
+
+/** Back to the original item indices: row itemOf[c] is compact row c, neighbours mapped likewise. */
+function expandItems(compact: ItemToItemWeights, itemOf: Int32Array, items: number): ItemToItemWeights {
+  const lengths = new Int32Array(items);
+  for (let c = 0; c < compact.items; c++) lengths[itemOf[c]!] = compact.offsets[c + 1]! - compact.offsets[c]!;
+  const offsets = new Int32Array(items + 1);
+  for (let i = 0; i < items; i++) offsets[i + 1] = offsets[i]! + lengths[i]!;
+  const neighbours = new Int32Array(compact.neighbours.length);
+  const weights = new Float32Array(compact.weights.length);
+  for (let c = 0; c < compact.items; c++) {
+    const from = compact.offsets[c]!;
+    const to = offsets[itemOf[c]!]!;
+    for (let x = 0; x < compact.offsets[c + 1]! - from; x++) {
+      neighbours[to + x] = itemOf[compact.neighbours[from + x]!]!;
+      weights[to + x] = compact.weights[from + x]!;
+    }
+  }
+  return { method: compact.method, items, offsets, neighbours, weights };
 }
 
 /**
