@@ -76,7 +76,8 @@ export async function applyMigrations(databaseUrl: string, migrationsDir: string
 }
 
 /** Creates the database named in the URL if it does not exist (connects to `postgres` to do so). */
-export async function ensureDatabase(databaseUrl: string): Promise<void> {
+/** The database a URL names, and a client on the same server's `postgres` database to manage it. */
+async function adminFor(databaseUrl: string): Promise<{ databaseName: string; admin: pg.Client }> {
   const url = new URL(databaseUrl);
   const databaseName = decodeURIComponent(url.pathname.replace(/^\//, ""));
   if (!databaseName) throw new Error("DATABASE_URL has no database name");
@@ -84,6 +85,21 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   adminUrl.pathname = "/postgres";
   const admin = new pg.Client({ connectionString: adminUrl.toString() });
   await admin.connect();
+  return { databaseName, admin };
+}
+
+/** Drops the database a URL names, if it exists, disconnecting its sessions (scratch databases of tests and benchmarks). */
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const { databaseName, admin } = await adminFor(databaseUrl);
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${databaseName.replaceAll('"', '""')}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const { databaseName, admin } = await adminFor(databaseUrl);
   try {
     const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [databaseName]);
     if (exists.rowCount === 0) {

@@ -7,10 +7,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePositiveSpec } from "@cascade/core";
-import { applyMigrations, ensureDatabase, migrationsDir } from "@cascade/db";
+import { createScratchDatabase, type ScratchDatabase } from "../testing/scratchDatabase.ts";
 import { openImportSinks } from "../import/importSinks.ts";
 import { importMovieLens } from "../import/movieLens.ts";
 import { generateSyntheticMovieLens } from "../import/syntheticMovieLens.ts";
@@ -18,34 +17,16 @@ import { BENCHMARK_ROWS } from "../jobs/train/benchmarkProtocol.ts";
 import { runEvalCommand, type EvalCommandOptions } from "./evalCommand.ts";
 import { silentProgress } from "./progress.ts";
 
-const serverUrl = new URL(process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/cascade_test");
-const scratchName = `cascade_eval_benchmark_${process.pid}`;
-const databaseUrl = (() => {
-  const url = new URL(serverUrl);
-  url.pathname = `/${scratchName}`;
-  return url.toString();
-})();
-
-async function dropScratch(): Promise<void> {
-  const url = new URL(serverUrl);
-  url.pathname = "/postgres";
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${scratchName}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
+let databaseUrl: string;
+let scratch: ScratchDatabase;
 
 let dir: string;
 let ratingLines: string[];
 let configFile: string;
 
 beforeAll(async () => {
-  await dropScratch();
-  await ensureDatabase(databaseUrl);
-  await applyMigrations(databaseUrl, migrationsDir);
+  scratch = await createScratchDatabase("cascade_eval_benchmark");
+  databaseUrl = scratch.url;
   dir = await mkdtemp(join(tmpdir(), "cascade-eval-int-"));
   const generated = await generateSyntheticMovieLens({ dir: join(dir, "ml"), format: "ml-1m", users: 40, items: 60, ratings: 1_200, seed: 5 });
   ratingLines = (await readFile(generated.files.at(-1)!, "latin1")).trim().split("\n");
@@ -60,7 +41,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await dropScratch();
+  await scratch?.drop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -3,39 +3,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { apiKeyMatches, DEMO_API_KEY, DEMO_CONSOLE_EMAIL, DEMO_CONSOLE_PASSWORD, parseApiKeyPrefix, verifyPassword } from "@cascade/core";
-import { applyMigrations, ensureDatabase, migrationsDir } from "@cascade/db";
+import { createScratchDatabase, type ScratchDatabase } from "../testing/scratchDatabase.ts";
 import { DemoDatabaseNotEmptyError, isDatabaseEmpty, seedDemo, type DemoSummary } from "./loadDemo.ts";
 
-const serverUrl = new URL(process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/cascade_test");
-const scratchName = `cascade_demo_seed_${process.pid}`;
-const databaseUrl = (() => {
-  const url = new URL(serverUrl);
-  url.pathname = `/${scratchName}`;
-  return url.toString();
-})();
 const END = Date.UTC(2025, 5, 1);
-
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const url = new URL(serverUrl);
-  url.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-const dropScratch = () => withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${scratchName}" WITH (FORCE)`));
+let databaseUrl: string;
+let scratch: ScratchDatabase;
 
 let db: pg.Client;
 let summary: DemoSummary;
 
 beforeAll(async () => {
-  await dropScratch();
-  await ensureDatabase(databaseUrl);
-  await applyMigrations(databaseUrl, migrationsDir);
+  scratch = await createScratchDatabase("cascade_demo_seed");
+  databaseUrl = scratch.url;
   expect(await isDatabaseEmpty(databaseUrl)).toBe(true);
   summary = await seedDemo({ databaseUrl, size: "tiny", seed: 7, overrides: { endAtMs: END } });
   db = new pg.Client({ connectionString: databaseUrl });
@@ -44,7 +24,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.end();
-  await dropScratch();
+  await scratch?.drop();
 });
 
 const count = async (sql: string) => Number((await db.query<{ n: string }>(sql)).rows[0]!.n);
@@ -90,6 +70,7 @@ describe("seedDemo (tiny)", () => {
       "events_pkey",
       "events_received_at_idx",
       "events_request_id_idx",
+      "events_user_consumption_idx",
       "events_user_id_occurred_at_idx",
     ]);
   });

@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations, createPrismaClient, ensureDatabase, migrationsDir, type Database } from "@cascade/db";
+import { createPrismaClient, type Database } from "@cascade/db";
+import { createScratchDatabase, type ScratchDatabase } from "../../testing/scratchDatabase.ts";
 import { seedDemo } from "../../demo/loadDemo.ts";
 import { defaultModelLoaders } from "../../models/modelLoaders.ts";
 import { evaluateRankerVersion, evaluateTwoTowerVersion } from "./evaluateVersion.ts";
@@ -16,26 +16,9 @@ import { parseTrainConfig, type TrainConfigInput } from "./trainConfig.ts";
 import { runTrainPipeline, type TrainPipelineResult } from "./trainPipeline.ts";
 import { TRAINING_SET_FILE } from "./trainSteps.ts";
 
-const serverUrl = new URL(process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/cascade_test");
-const scratchName = `cascade_train_pipeline_${process.pid}`;
-const databaseUrl = (() => {
-  const url = new URL(serverUrl);
-  url.pathname = `/${scratchName}`;
-  return url.toString();
-})();
 const END = Date.UTC(2025, 5, 1);
-
-async function dropScratch(): Promise<void> {
-  const url = new URL(serverUrl);
-  url.pathname = "/postgres";
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${scratchName}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
+let databaseUrl: string;
+let scratch: ScratchDatabase;
 
 const TINY: TrainConfigInput = {
   seed: 7,
@@ -52,9 +35,8 @@ const run = (input: TrainConfigInput, promote = false) => runTrainPipeline(db, {
 const stepsReused = (result: TrainPipelineResult) => Object.fromEntries(result.steps.map((step) => [step.step, step.reused]));
 
 beforeAll(async () => {
-  await dropScratch();
-  await ensureDatabase(databaseUrl);
-  await applyMigrations(databaseUrl, migrationsDir);
+  scratch = await createScratchDatabase("cascade_train_pipeline");
+  databaseUrl = scratch.url;
   await seedDemo({ databaseUrl, size: "tiny", seed: 7, overrides: { endAtMs: END, events: 8_000 } });
   db = createPrismaClient(databaseUrl, { poolSize: 2 });
   dataDir = mkdtempSync(join(tmpdir(), "cascade-train-"));
@@ -63,7 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.$disconnect();
-  await dropScratch();
+  await scratch?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -5,7 +5,8 @@
 // (the API's ratings are 0–10). The last 8 users only arrive in the final 5% of the log, so a
 // model held out on the newest interactions never sees them.
 import pg from "pg";
-import { applyMigrations, createPrismaClient, ensureDatabase, migrationsDir, type Database } from "@cascade/db";
+import { createPrismaClient, type Database } from "@cascade/db";
+import { createScratchDatabase } from "../../../testing/scratchDatabase.ts";
 
 const DAY = 86_400_000;
 const START = Date.UTC(1997, 8, 20);
@@ -32,30 +33,11 @@ export function ratingsWorld(): Rating[] {
 
 export type ScratchRatingsDatabase = { db: Database; url: string; rows: Rating[]; drop(): Promise<void> };
 
-async function onServer<T>(serverUrl: URL, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const url = new URL(serverUrl);
-  url.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Creates `<name>_<pid>` beside TEST_DATABASE_URL, migrated, holding the ratings world. */
+/** A scratch database (createScratchDatabase) holding the ratings world. */
 export async function createRatingsDatabase(name: string): Promise<ScratchRatingsDatabase> {
-  const serverUrl = new URL(process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/cascade_test");
-  const scratch = `${name}_${process.pid}`;
-  const url = new URL(serverUrl);
-  url.pathname = `/${scratch}`;
-  const drop = () => onServer(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`)).then(() => undefined);
-  await drop();
-  await ensureDatabase(url.toString());
-  await applyMigrations(url.toString(), migrationsDir);
+  const scratch = await createScratchDatabase(name);
   const rows = ratingsWorld();
-  const client = new pg.Client({ connectionString: url.toString() });
+  const client = new pg.Client({ connectionString: scratch.url });
   await client.connect();
   try {
     for (let i = 0; i < RATINGS_WORLD.items; i += 1) {
@@ -67,14 +49,14 @@ export async function createRatingsDatabase(name: string): Promise<ScratchRating
   } finally {
     await client.end();
   }
-  const db = createPrismaClient(url.toString(), { poolSize: 2 });
+  const db = createPrismaClient(scratch.url, { poolSize: 2 });
   return {
     db,
-    url: url.toString(),
+    url: scratch.url,
     rows,
     drop: async () => {
       await db.$disconnect();
-      await drop();
+      await scratch.drop();
     },
   };
 }
