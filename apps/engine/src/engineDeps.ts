@@ -4,6 +4,7 @@
 import type { OnlineFeaturesHealth, TrainingHealth } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
+import type { Clock } from "./clock.ts";
 import type { EventDeduplicator } from "./events/eventDeduplicator.ts";
 import type { EventStream } from "./events/eventStream.ts";
 import type { ActiveModels } from "./models/activeModels.ts";
@@ -55,6 +56,8 @@ export type EngineDeps = {
   modelUploadLimitBytes?: number;
   /** Start-up progress (online feature warm-up, background training). Omitted → features "live", training "idle". */
   startup?: StartupStatus;
+  /** Business time for everything served (clock.ts); omitted → the wall clock. */
+  clock?: Clock;
   /** Funnel knobs (rule-set LISTEN connection, refresh intervals); omitted → polling and defaults. */
   serving?: ServingOptions;
 };

@@ -17,8 +17,8 @@ const clockSetting = z
   .transform((value, context): ClockSetting => {
     if (value === "wall" || value === "data") return { mode: value };
     const atMs = Date.parse(value);
-    if (!z.string().datetime({ offset: true }).safeParse(value).success || Number.isNaN(atMs)) {
-      context.addIssue({ code: z.ZodIssueCode.custom, message: `must be "wall", "data" or an ISO-8601 instant such as 1998-04-22T12:00:00Z, got "${value}"` });
+    if (!z.iso.datetime({ offset: true }).safeParse(value).success || Number.isNaN(atMs)) {
+      context.addIssue({ code: "custom", message: `must be "wall", "data" or an ISO-8601 instant such as 1998-04-22T12:00:00Z, got "${value}"` });
       return z.NEVER;
     }
     return { mode: "fixed", atMs };

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
+import { wallClock, type Clock } from "../clock.ts";
 import { DEFAULT_POPULARITY_SCORING, ENGAGEMENT_WEIGHTS, RATING_NEUTRAL, RATING_POINTS_PER_WEIGHT, type PopularityScoring } from "./popularityScore.ts";
 
 export type RankedItem = { readonly itemId: string; readonly score: number };
@@ -21,7 +22,7 @@ export type PopularitySnapshot = {
   /** Best first; only items with a positive score that are available. */
   readonly items: readonly RankedItem[];
   readonly computedAt: Date;
-  /** The time decay is measured from (newest event, capped at now); null when no item scored. */
+  /** The time decay is measured from (the newest event at or before the clock's now); null when no item scored. */
   readonly referenceTime: Date | null;
 };
 
@@ -30,6 +31,8 @@ export type PopularityRankingOptions = PopularityScoring & {
   maxItems: number;
   refreshIntervalMs: number;
   snapshotRetentionMs: number;
+  /** Business time the ranking is computed "as of" (clock.ts); snapshot retention stays on the wall clock. */
+  clock: Clock;
 };
 
 export const DEFAULT_POPULARITY_RANKING_OPTIONS: PopularityRankingOptions = {
@@ -37,6 +40,7 @@ export const DEFAULT_POPULARITY_RANKING_OPTIONS: PopularityRankingOptions = {
   maxItems: 1_000,
   refreshIntervalMs: 60_000,
   snapshotRetentionMs: 30 * 60_000,
+  clock: wallClock,
 };
 
 /** Bound on retained snapshots, whatever the retention time. */
@@ -136,12 +140,15 @@ export class PopularityRanking {
     const types = [...weighted.map(([type]) => type), "rating"];
     const weights = [...weighted.map(([, weight]) => weight), 0];
     const startedAt = Date.now();
-    // Decay is measured from the newest event (capped at now, so a bogus future timestamp cannot
-    // push every real event out of the window). Types with weight 0 (impressions) are skipped by
-    // the join; ratings take their weight from their value.
+    // Decay is measured from the newest event at or before the clock's now: events after it do not
+    // exist yet "as of" that time (and a bogus future timestamp cannot push every real event out of
+    // the window), and a quiet period does not decay the whole list away. Never the database's
+    // now(): on an imported historical log under a data or fixed clock, that would empty the list.
+    // Types with weight 0 (impressions) are skipped by the join; ratings take their weight from their value.
+    const asOf = new Date(this.options.clock.nowMs());
     const rows = await this.db.$queryRaw<{ itemId: string; score: number; referenceTime: Date }[]>`
       WITH reference AS (
-        SELECT LEAST(max(occurred_at), now()) AS at FROM events
+        SELECT max(occurred_at) AS at FROM events WHERE occurred_at <= ${asOf}::timestamptz
       ),
       weights AS (
         SELECT * FROM unnest(${types}::text[], ${weights}::float8[]) AS w(type, weight)

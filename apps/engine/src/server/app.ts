@@ -46,7 +46,7 @@ export async function buildApp(deps: EngineDeps): Promise<FastifyInstance> {
 
   const auth = new ApiKeyAuthenticator(deps.db, deps.logger);
   const ownsRanking = deps.popularityRanking === undefined;
-  const ranking = deps.popularityRanking ?? new PopularityRanking(deps.db, deps.logger);
+  const ranking = deps.popularityRanking ?? new PopularityRanking(deps.db, deps.logger, deps.clock ? { clock: deps.clock } : {});
   const context: RouteContext = {
     deps,
     auth,

@@ -2,7 +2,8 @@
 // of the user-relations statement (userRelations.ts): one indexed read of the user's events of the
 // consuming types, newest first, bounded.
 //
-//   an event consumes its item when its type is listed, it is inside the window (if any), a rating
+//   an event consumes its item when its type is listed, it happened by business time `nowMs`
+//   (clock.ts; later events do not exist yet "as of" it) and inside the window (if any), a rating
 //   is ≥ minRating (if set), and a watch lasted ≥ minWatchFraction × the item's durationSeconds
 //   attribute (if set; an item without a numeric duration then never counts as watched through).
 //
@@ -23,13 +24,13 @@ export function consumedSpecKey(spec: ConsumedFilterConfig): string {
 }
 
 /** The ARRAY(...) column for `spec`; appends its parameters to `values` ($1 must be the user id). */
-export function consumedItemsColumn(spec: ConsumedFilterConfig, values: unknown[], nowMs = Date.now()): string {
+export function consumedItemsColumn(spec: ConsumedFilterConfig, values: unknown[], nowMs: number): string {
   const parameter = (value: unknown) => {
     values.push(value);
     return `$${values.length}`;
   };
   const types = parameter([...spec.eventTypes]);
-  const conditions = [`e.user_id = $1`, `e.type = ANY(${types}::"EventType"[])`];
+  const conditions = [`e.user_id = $1`, `e.type = ANY(${types}::"EventType"[])`, `e.occurred_at <= ${parameter(new Date(nowMs).toISOString())}::timestamptz`];
   if (spec.windowHours !== null) conditions.push(`e.occurred_at >= ${parameter(new Date(nowMs - spec.windowHours * 3_600_000).toISOString())}::timestamptz`);
   if (spec.minRating !== null && spec.eventTypes.includes("rating")) conditions.push(`(e.type <> 'rating' OR e.value >= ${parameter(spec.minRating)}::float8)`);
   let join = "";

@@ -65,7 +65,7 @@ export class RecommendationService {
       userId: request.userId,
       surface: request.surface,
       count: request.count,
-      nowMs: Date.now(),
+      nowMs: this.stack.clock.nowMs(),
       context: request.context,
       excludeItemIds: request.excludeItemIds,
       config: resolved.config,
@@ -111,7 +111,7 @@ export class RecommendationService {
     }
     const response = fallback ? this.firstPage(request, resolved, fallback, causes, options) : this.emptyPage(run?.result.requestId ?? input.requestId, request.surface, resolved, causes);
     metrics.countRecommendationResponse({ surface: request.surface, degraded: response.degraded });
-    if (fallback && response.items.length > 0 && options.session) this.logServedFeatures(request, response);
+    if (fallback && response.items.length > 0 && options.session) this.logServedFeatures(request, response, input.nowMs);
     if (run && fallback) fallback.result.trace = { ...fallback.result.trace, funnel: run.result.trace } as typeof fallback.result.trace;
     return { run: fallback ?? run, response };
   }
@@ -121,7 +121,7 @@ export class RecommendationService {
   }
 
   /** The funnel's side effects did not run for a fallback page: log its served features here (sampled, not awaited). */
-  private logServedFeatures(request: RecommendationsRequest, response: RecommendationsResponse): void {
+  private logServedFeatures(request: RecommendationsRequest, response: RecommendationsResponse, nowMs: number): void {
     const { db, store, logger, servedFeatureSampleRate = 0 } = this.stack.deps;
     void hydrateAndLogServedFeatures({
       db,
@@ -131,7 +131,7 @@ export class RecommendationService {
       itemIds: response.items.map((item) => item.itemId),
       requestId: response.requestId,
       surface: request.surface,
-      at: new Date(),
+      at: new Date(nowMs),
       sampleRate: servedFeatureSampleRate,
       modelVersion: null,
     });
@@ -239,7 +239,7 @@ export class RecommendationService {
         userId: request.userId,
         surface: request.surface,
         count,
-        nowMs: Date.now(),
+        nowMs: this.stack.clock.nowMs(),
         context: request.context,
         excludeItemIds: [],
         config: resolved.config,
@@ -269,7 +269,12 @@ export class RecommendationService {
     return response;
   }
 
-  /** Admin feed debugger: the user's feed with a full trace, under the published or a draft config. */
+  /**
+   * Admin feed debugger: the user's feed with a full trace, under the published or a draft config.
+   * `asOf` (ISO, validated by the contract) sets this request's business time: features, seen and
+   * fresh windows, freshness boosts read as of it. The background lists (trending, popularity,
+   * co-visitation) stay those computed as of the engine's clock.
+   */
   async preview(request: FeedPreviewRequest): Promise<FeedPreviewResponse> {
     let resolved = this.stack.rules.configFor(request.surface);
     let source: FeedPreviewResponse["config"]["source"] = resolved.ruleSetVersion === null ? "default" : "published";
@@ -281,12 +286,13 @@ export class RecommendationService {
       resolved = { config: parsed.data, ruleSetVersion: null, ruleSetId: null };
       source = "draft";
     }
+    const nowMs = request.asOf !== undefined ? Date.parse(request.asOf) : this.stack.clock.nowMs();
     const input: SurfaceRunInput = {
       requestId: randomUUID(),
       userId: request.userId,
       surface: request.surface,
       count: request.count,
-      nowMs: Date.now(),
+      nowMs,
       context: request.context,
       excludeItemIds: [],
       config: resolved.config,
@@ -295,7 +301,7 @@ export class RecommendationService {
     };
     const [served, history] = await Promise.all([
       this.serve({ ...request, excludeItemIds: [], cursor: null, debug: true }, resolved, input, { session: false }),
-      this.recentHistory(request.userId).catch((error: unknown) => {
+      this.recentHistory(request.userId, nowMs).catch((error: unknown) => {
         this.stack.logger.warn({ err: error }, "feed preview: history unavailable");
         return [];
       }),
@@ -308,10 +314,11 @@ export class RecommendationService {
     };
   }
 
-  private async recentHistory(userId: string, limit = 50): Promise<FeedPreviewResponse["history"]> {
+  /** The user's events up to business time `nowMs` (later ones had not happened "as of" it), newest first. */
+  private async recentHistory(userId: string, nowMs: number, limit = 50): Promise<FeedPreviewResponse["history"]> {
     const rows = await this.stack.db.$queryRaw<{ itemId: string; type: string; occurredAt: Date; value: number | null }[]>`
       SELECT item_id AS "itemId", type::text AS type, occurred_at AS "occurredAt", value
-      FROM events WHERE user_id = ${userId} ORDER BY occurred_at DESC LIMIT ${limit}::int`;
+      FROM events WHERE user_id = ${userId} AND occurred_at <= ${new Date(nowMs)}::timestamptz ORDER BY occurred_at DESC LIMIT ${limit}::int`;
     return rows.map((row) => ({ itemId: row.itemId, type: row.type, occurredAt: row.occurredAt.toISOString(), value: row.value === null ? null : Number(row.value) }));
   }
 }

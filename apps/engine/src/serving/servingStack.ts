@@ -2,8 +2,12 @@
 // repository (hot reload), the background lists behind the in-memory sources (trending, fresh
 // items, co-visitation), the item attribute cache, page sessions, and the popularity ranking the
 // fallback chain ends with. start()/stop() follow the app's lifecycle.
+// Business time comes from one clock (deps.clock, clock.ts): every request's `nowMs` and the
+// "as of" of the trending, fresh and co-visitation lists. Cache TTLs, page sessions and refresh
+// timers are infrastructure and stay on the wall clock.
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
+import { wallClock, type Clock } from "../clock.ts";
 import type { EngineDeps } from "../engineDeps.ts";
 import type { CandidateSource } from "../funnel/index.ts";
 import type { PopularityRanking } from "../recommend/popularityRanking.ts";
@@ -82,6 +86,8 @@ export class ServingStack {
   readonly sql: ServingSql;
   /** Follows and exclusions per user, both in one query when a request needs both. */
   readonly userRelations: UserRelationsReader;
+  /** Business time (clock.ts): requests' `nowMs` and the background lists' "as of". */
+  readonly clock: Clock;
 
   constructor(
     readonly deps: ServingDeps,
@@ -90,9 +96,10 @@ export class ServingStack {
     const { db, logger } = deps;
     const options = deps.serving ?? {};
     this.models = deps.activeModels ?? null;
+    const clock = (this.clock = deps.clock ?? wallClock);
     const sql = options.databaseUrl ? pooledServingSql({ databaseUrl: options.databaseUrl, logger }) : prismaServingSql(db);
     this.sql = options.wrapSql ? options.wrapSql(sql) : sql;
-    this.userRelations = new UserRelationsReader(this.sql);
+    this.userRelations = new UserRelationsReader(this.sql, { clock });
     this.rules = new RuleSetRepository({
       db,
       logger,
@@ -100,13 +107,13 @@ export class ServingStack {
       ...(options.rulesPollIntervalMs !== undefined ? { pollIntervalMs: options.rulesPollIntervalMs } : {}),
     });
     const refreshIntervalMs = options.listsRefreshIntervalMs ?? 60_000;
-    this.trending = createTrendingRanking(db, logger, { refreshIntervalMs });
-    this.fresh = createFreshItemsList(db, logger, { refreshIntervalMs: Math.min(refreshIntervalMs, 30_000) });
+    this.trending = createTrendingRanking(db, logger, { refreshIntervalMs, clock });
+    this.fresh = createFreshItemsList(db, logger, { refreshIntervalMs: Math.min(refreshIntervalMs, 30_000), clock });
     this.coVisitation = new PeriodicSnapshot({
       name: "co-visitation",
       logger,
       refreshIntervalMs: options.coVisitationRefreshIntervalMs ?? 10 * 60_000,
-      load: () => buildCoVisitationTable(db),
+      load: () => buildCoVisitationTable(db, {}, clock),
     });
     // Room for a 1M-item catalogue's hot set (≈200 B per entry); entries still expire after 60 s.
     this.itemAttributes = new ItemAttributeCache(this.sql, { maxEntries: 1_000_000 });
@@ -160,7 +167,7 @@ export class ServingStack {
    * first real request does not pay for it inside a 30 ms hydration budget. Failures are ignored.
    */
   private async warmRequestPath(): Promise<void> {
-    const query = { requestId: "warm-up", userId: "warm-up", surface: "warm-up", count: 1, nowMs: Date.now(), context: {}, excludeItemIds: [], seed: 1 };
+    const query = { requestId: "warm-up", userId: "warm-up", surface: "warm-up", count: 1, nowMs: this.clock.nowMs(), context: {}, excludeItemIds: [], seed: 1 };
     const scope = createRequestScope();
     const controller = new AbortController();
     try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ServingSql } from "./servingSql.ts";
 import { DEFAULT_CONSUMED_FILTER } from "@cascade/core";
+import { fixedClock } from "../clock.ts";
 import { UserRelationsReader } from "./userRelations.ts";
 
 /** Answers every statement with one row holding the columns it selects; records the statements. */
@@ -24,7 +25,7 @@ function fakeSql(row: { follows: string[]; exclusions: string[] }, fail = false)
 describe("UserRelationsReader", () => {
   it("reads a user's follows and exclusions asked for in the same tick with one statement", async () => {
     const { sql, statements } = fakeSql({ follows: ["c2", "c1"], exclusions: ["i9"] });
-    const reader = new UserRelationsReader(sql, 50);
+    const reader = new UserRelationsReader(sql, { maxCreators: 50 });
     const [follows, exclusions] = await Promise.all([reader.follows("u1"), reader.exclusions("u1")]);
     expect(follows).toEqual(["c2", "c1"]);
     expect([...exclusions]).toEqual(["i9"]);
@@ -41,9 +42,10 @@ describe("UserRelationsReader", () => {
     expect(statements[0]!.text).not.toContain("follows");
   });
 
-  it("reads consumed items in the same statement, one column per distinct consumed spec", async () => {
+  it("reads consumed items in the same statement, one column per distinct consumed spec, as of the clock", async () => {
     const { sql, statements } = fakeSql({ follows: ["c1"], exclusions: ["i9"] });
-    const reader = new UserRelationsReader(sql);
+    const asOf = "1998-04-22T12:00:00.000Z";
+    const reader = new UserRelationsReader(sql, { clock: fixedClock(Date.parse(asOf)) });
     const ratingsOnly = { ...DEFAULT_CONSUMED_FILTER, eventTypes: ["rating" as const], minRating: 4 };
     const [follows, consumed, again, rated] = await Promise.all([
       reader.follows("u1"),
@@ -58,7 +60,8 @@ describe("UserRelationsReader", () => {
     expect(again).toBe(consumed);
     expect([...rated]).toEqual(["consumed1-item"]);
     expect(statements[0]!.text).toContain('::"EventType"[]');
-    expect(statements[0]!.values).toEqual(["u1", 500, ["purchase", "rating", "watch"], 0.9, 20_000, ["rating"], 4, 20_000]);
+    expect(statements[0]!.text).toContain("e.occurred_at <= $4::timestamptz");
+    expect(statements[0]!.values).toEqual(["u1", 500, ["purchase", "rating", "watch"], asOf, 0.9, 20_000, ["rating"], asOf, 4, 20_000]);
   });
 
   it("fails every read of the statement when it fails", async () => {

@@ -7,6 +7,7 @@
 // The exclusions query is recommend/userExclusions.ts's (one query on the events' user index). The
 // consumed items (a surface's `filters.consumed`) join the same statement: consumedItemsSql.ts.
 import type { ConsumedFilterConfig } from "@cascade/core";
+import { wallClock, type Clock } from "../clock.ts";
 import { EXCLUDING_EVENT_TYPES } from "../recommend/userExclusions.ts";
 import { consumedItemsColumn, consumedSpecKey } from "./consumedItemsSql.ts";
 import type { ServingSql } from "./servingSql.ts";
@@ -21,12 +22,18 @@ type Pending = {
 
 export class UserRelationsReader {
   private readonly pending = new Map<string, Pending>();
+  /** Most recent follows kept per user. */
+  private readonly maxCreators: number;
+  /** Business time the consumed items are read "as of" (their window ends at its now). */
+  private readonly clock: Clock;
 
   constructor(
     private readonly sql: ServingSql,
-    /** Most recent follows kept per user. */
-    private readonly maxCreators = 500,
-  ) {}
+    options: { maxCreators?: number; clock?: Clock } = {},
+  ) {
+    this.maxCreators = options.maxCreators ?? 500;
+    this.clock = options.clock ?? wallClock;
+  }
 
   follows(userId: string): Promise<string[]> {
     return new Promise((resolve, reject) => this.enqueue(userId).follows.push({ resolve, reject }));
@@ -79,7 +86,8 @@ export class UserRelationsReader {
       columns.push(`ARRAY(SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND type = ANY($${values.length}::"EventType"[])) AS "exclusions"`);
     }
     const consumed = [...batch.consumed.values()];
-    consumed.forEach(({ spec }, index) => columns.push(`${consumedItemsColumn(spec, values)} AS "consumed${index}"`));
+    const nowMs = this.clock.nowMs();
+    consumed.forEach(({ spec }, index) => columns.push(`${consumedItemsColumn(spec, values, nowMs)} AS "consumed${index}"`));
     try {
       const [row] = await this.sql.rows<Record<string, string[] | undefined>>(`SELECT ${columns.join(", ")}`, values);
       for (const waiter of batch.follows) waiter.resolve(row?.follows ?? []);

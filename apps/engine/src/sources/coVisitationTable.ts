@@ -5,10 +5,13 @@
 // deterministic and identical on every replica.
 //
 // Definition: take each user's last `perUser` distinct interacted items (click, like, share,
-// watch, purchase, rating) within `windowDays` of the newest event; two items co-occur when one user has
+// watch, purchase, rating) within `windowDays` of the newest event at or before the clock's now
+// (business time, clock.ts: never the database's now(), which would empty the table of an imported
+// historical log); two items co-occur when one user has
 // both. similarity(a, b) = users(a, b) / sqrt(users(a) · users(b)) (cosine over user sets); keep the
 // `neighbours` best per item.
 import type { Database } from "@cascade/db";
+import { wallClock, type Clock } from "../clock.ts";
 
 export type Neighbour = { itemId: string; score: number };
 export type CoVisitationTable = { builtAtMs: number; pairs: number; neighbours: ReadonlyMap<string, readonly Neighbour[]> };
@@ -17,10 +20,11 @@ export type CoVisitationOptions = { windowDays: number; perUser: number; neighbo
 
 export const DEFAULT_CO_VISITATION_OPTIONS: CoVisitationOptions = { windowDays: 30, perUser: 50, neighbours: 50, maxEvents: 500_000 };
 
-export async function buildCoVisitationTable(db: Database, options: Partial<CoVisitationOptions> = {}): Promise<CoVisitationTable> {
+export async function buildCoVisitationTable(db: Database, options: Partial<CoVisitationOptions> = {}, clock: Clock = wallClock): Promise<CoVisitationTable> {
   const { windowDays, perUser, neighbours, maxEvents } = { ...DEFAULT_CO_VISITATION_OPTIONS, ...options };
+  const asOf = new Date(clock.nowMs());
   const rows = await db.$queryRaw<{ item: string; neighbour: string; score: number }[]>`
-    WITH reference AS (SELECT LEAST(max(occurred_at), now()) AS at FROM events),
+    WITH reference AS (SELECT max(occurred_at) AS at FROM events WHERE occurred_at <= ${asOf}::timestamptz),
     recent AS (
       SELECT e.user_id, e.item_id, e.occurred_at FROM events e, reference r
       WHERE e.type IN ('click', 'like', 'share', 'watch', 'purchase', 'rating')

@@ -1,8 +1,11 @@
 // Fresh items (cold start): the newest available items of the catalogue, whoever the user is.
 // The list is read from Postgres (items by published_at, indexed) in the background and served
-// from memory; score = 1 / (1 + age in hours) at request time.
+// from memory; score = 1 / (1 + age in hours) at request time. Both "as of" business time
+// (clock.ts): the list holds what was published by the clock's now, and a request whose now is
+// earlier (a feed preview as of T) skips what was not published yet.
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
+import { wallClock, type Clock } from "../clock.ts";
 import type { CandidateSource, SourceCandidate } from "../funnel/index.ts";
 import { PeriodicSnapshot } from "../serving/periodicSnapshot.ts";
 import { ComponentUnavailableError } from "./componentUnavailableError.ts";
@@ -12,16 +15,18 @@ const HOUR_MS = 3_600_000;
 
 export type FreshItem = { itemId: string; publishedAtMs: number };
 
-export function createFreshItemsList(db: Database, logger: Pick<Logger, "warn">, options: { size?: number; refreshIntervalMs?: number } = {}): PeriodicSnapshot<FreshItem[]> {
+export function createFreshItemsList(db: Database, logger: Pick<Logger, "warn">, options: { size?: number; refreshIntervalMs?: number; clock?: Clock } = {}): PeriodicSnapshot<FreshItem[]> {
   const size = options.size ?? 1_000;
+  const clock = options.clock ?? wallClock;
   return new PeriodicSnapshot<FreshItem[]>({
     name: "fresh items",
     logger,
     refreshIntervalMs: options.refreshIntervalMs ?? 30_000,
     load: async () => {
+      const asOf = new Date(clock.nowMs());
       const rows = await db.$queryRaw<{ id: string; publishedAt: Date }[]>`
         SELECT id, published_at AS "publishedAt" FROM items
-        WHERE available AND published_at <= now()
+        WHERE available AND published_at <= ${asOf}::timestamptz
         ORDER BY published_at DESC, id LIMIT ${size}::int`;
       return rows.map((row) => ({ itemId: row.id, publishedAtMs: row.publishedAt.getTime() }));
     },
@@ -35,7 +40,8 @@ export function freshItemsSource(list: PeriodicSnapshot<FreshItem[]>): Candidate
     async fetch(query, limit): Promise<SourceCandidate[]> {
       const items = list.current;
       if (!items) throw new ComponentUnavailableError("the fresh-items list is not loaded yet");
-      return items.slice(0, limit).map((item) => ({ itemId: item.itemId, score: 1 / (1 + Math.max(0, query.nowMs - item.publishedAtMs) / HOUR_MS) }));
+      const published = items.filter((item) => item.publishedAtMs <= query.nowMs);
+      return published.slice(0, limit).map((item) => ({ itemId: item.itemId, score: 1 / (1 + (query.nowMs - item.publishedAtMs) / HOUR_MS) }));
     },
   };
 }

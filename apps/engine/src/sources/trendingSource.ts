@@ -4,6 +4,7 @@
 // half-life) and read from memory per request, so the source costs no round trip.
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
+import type { Clock } from "../clock.ts";
 import type { CandidateSource } from "../funnel/index.ts";
 import { PopularityRanking } from "../recommend/popularityRanking.ts";
 import { rankingSource } from "./rankingSource.ts";
@@ -11,12 +12,13 @@ import { rankingSource } from "./rankingSource.ts";
 export const TRENDING_SOURCE_ID = "trending";
 const HOUR_MS = 3_600_000;
 
-export function createTrendingRanking(db: Database, logger: Pick<Logger, "warn" | "debug">, options: { refreshIntervalMs?: number } = {}): PopularityRanking {
+export function createTrendingRanking(db: Database, logger: Pick<Logger, "warn" | "debug">, options: { refreshIntervalMs?: number; clock?: Clock } = {}): PopularityRanking {
   return new PopularityRanking(db, logger, {
     halfLifeMs: 6 * HOUR_MS,
     windowMs: 3 * 24 * HOUR_MS,
     maxItems: 2_000,
     refreshIntervalMs: options.refreshIntervalMs ?? 60_000,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
 }
 

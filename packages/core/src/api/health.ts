@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isoTimestamp } from "./common.ts";
 import { servingModels } from "./models.ts";
 
 export const componentHealth = z.object({
@@ -64,6 +65,17 @@ export const servingHealth = z.object({
 });
 export type ServingHealth = z.infer<typeof servingHealth>;
 
+/**
+ * The engine's business time (CASCADE_CLOCK): "wall" in production; "data" serves a historical log
+ * from its newest event on, at wall speed; "fixed" stands still "as of" one instant.
+ */
+export const clockHealth = z.object({
+  mode: z.enum(["wall", "data", "fixed"]),
+  /** Business time when the health was read. */
+  now: isoTimestamp,
+});
+export type ClockHealth = z.infer<typeof clockHealth>;
+
 export const healthResponse = z.object({
   status: z.enum(["ok", "degraded", "down"]),
   version: z.string(),
@@ -76,5 +88,6 @@ export const healthResponse = z.object({
   onlineFeatures: onlineFeaturesHealth,
   training: trainingHealth,
   serving: servingHealth,
+  clock: clockHealth,
 });
 export type HealthResponse = z.infer<typeof healthResponse>;

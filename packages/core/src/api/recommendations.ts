@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { entityId, surfaceId } from "./common.ts";
+import { entityId, isoTimestamp, surfaceId } from "./common.ts";
 
 const requestContext = z.record(z.string().max(64), z.union([z.string().max(256), z.number(), z.boolean()])).default({});
 
@@ -80,6 +80,8 @@ export const feedPreviewRequest = z.object({
   context: requestContext,
   /** A draft SurfaceConfig to dry-run instead of the published one (validated like a publish). */
   ruleSetConfig: z.unknown().optional(),
+  /** Business time of this preview only ("the feed as it would have been served at T"); default: the engine's clock. */
+  asOf: isoTimestamp.optional(),
 });
 export type FeedPreviewRequest = z.infer<typeof feedPreviewRequest>;
 

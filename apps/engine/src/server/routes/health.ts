@@ -8,7 +8,7 @@
 // without lowering the overall status.
 // onlineFeatures: the start-up warm-up (snapshot load / replay of the event log); training: the
 // first start's background training; serving: per surface, the enabled sources and whether each
-// can serve, and the ranking (healthServing.ts).
+// can serve, and the ranking (healthServing.ts). clock: the business-time mode and its now (clock.ts).
 // Overall: "down" and HTTP 503 when the database is down (nothing works without it); "degraded"
 // (HTTP 200) when only the online store is down or the online features are still warming (or
 // their warm-up failed); "ok" otherwise. Each probe gives up after
@@ -16,6 +16,7 @@
 // log, not to this unauthenticated response.
 import type { HealthResponse, OnlineFeaturesHealth, TrainingHealth } from "@cascade/core";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import { wallClock } from "../../clock.ts";
 import type { RouteContext } from "../routeContext.ts";
 import { createServingHealth } from "./healthServing.ts";
 
@@ -26,6 +27,7 @@ type ProbeResult = { status: "ok" | "down"; latencyMs?: number; detail?: string 
 
 export function registerHealthRoutes(app: FastifyInstance, context: RouteContext): void {
   const { db, store, info, startup, activeModels } = context.deps;
+  const clock = context.deps.clock ?? wallClock;
   const servingHealth = createServingHealth(db);
 
   app.get("/v1/health", async (request, reply) => {
@@ -58,6 +60,7 @@ export function registerHealthRoutes(app: FastifyInstance, context: RouteContext
       onlineFeatures,
       training,
       serving,
+      clock: { mode: clock.mode, now: new Date(clock.nowMs()).toISOString() },
     };
     return reply
       .status(status === "down" ? 503 : 200)
