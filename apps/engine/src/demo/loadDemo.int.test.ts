@@ -115,7 +115,7 @@ describe("seedDemo (tiny)", () => {
     expect(await count(`SELECT count(*) AS n FROM items`)).toBe(0);
     expect(await count(`SELECT count(*) AS n FROM users`)).toBe(0);
     expect(await isDatabaseEmpty(databaseUrl)).toBe(true);
-    expect(await count(`SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'events'`)).toBe(6);
+    expect(await count(`SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'events'`)).toBe(7);
     expect(await count(`SELECT count(*) AS n FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('items'::regclass, 'follows'::regclass)`)).toBe(3);
   });
 });
