@@ -26,6 +26,7 @@ import { join } from "node:path";
 import type { OnlineFeaturesHealth } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
+import { wallClock, type Clock } from "../clock.ts";
 import { definitionDigest } from "../features/definitionDigest.ts";
 import type { ItemCategoryLookup } from "../features/itemCategories.ts";
 import { featureRegistry } from "../features/registry.ts";
@@ -59,6 +60,9 @@ export type OnlineFeatureWarmupOptions = {
   rebuildRedis: boolean;
   itemCategories?: ItemCategoryLookup;
   logger: Logger;
+  /** Business time the replay writes features at (clock.ts); default the wall clock. */
+  clock?: Clock;
+  /** Wall clock: watermark ages and the settle time (rows' received_at is wall time). */
   now?: () => number;
 };
 
@@ -74,8 +78,8 @@ export function onlineStoreSnapshotFile(dataDir: string): string {
 
 export class OnlineFeatureWarmup {
   private readonly now: () => number;
-  /** The replay's wall clock (as the writer wants it). */
-  private readonly clock = () => new Date(this.now());
+  /** The replay's business time, as the writer wants it (a Date per page). */
+  private readonly clock = () => new Date((this.options.clock ?? wallClock).nowMs());
   private readonly snapshotFile: string | null;
   private readonly features = featureDefinitionsDigest();
   private status: OnlineFeaturesHealth["status"] = "warming";

@@ -24,6 +24,7 @@ import { OnlineFeatureWarmup } from "./onlineFeatureWarmup.ts";
 import { TrainingProgress } from "./trainingProgress.ts";
 import { findDemoCredentials } from "./demoCredentials.ts";
 import { formatStartBanner } from "./startBanner.ts";
+import { resolveBusinessClock } from "./businessClock.ts";
 
 const FEATURE_STATUS_INTERVAL_MS = 60_000;
 
@@ -93,7 +94,10 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
 
     const db = createPrismaClient(database.url);
     stack.push({ name: "prisma", stop: () => db.$disconnect() });
-    const memoryStore = env.REDIS_URL ? null : createMemoryOnlineStore();
+    // Business time (CASCADE_CLOCK, clock.ts), once the demo world is loaded: `data` anchors at the
+    // newest event. The in-process store expires keys on it too (with Redis, key TTLs run on wall time).
+    const clock = await resolveBusinessClock(env.CASCADE_CLOCK, db, logger);
+    const memoryStore = env.REDIS_URL ? null : createMemoryOnlineStore({ now: () => clock.nowMs() });
     const store = memoryStore ?? (await createOnlineStore({ redisUrl: env.REDIS_URL, logger }));
     stack.push({ name: "online store", stop: () => store.close() });
     const featureSync = await syncFeatureDefinitions(db);
@@ -113,6 +117,7 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
       rebuildRedis: seededNow,
       itemCategories,
       logger,
+      clock,
     });
     // Unwinds after the event pipeline stopped and before the store closes: the last snapshot.
     stack.push({ name: "online feature snapshots", stop: () => onlineFeatures.stop() });
@@ -121,7 +126,7 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
     const trainingProgress = new TrainingProgress();
     // Freshness and sampled coverage per feature, persisted for the console's Features page.
     const measureFeatures = () =>
-      featureStatus(db, store, { persist: true }).catch((error: unknown) => logger.warn({ err: error }, "feature status measurement failed"));
+      featureStatus(db, store, { persist: true, now: new Date(clock.nowMs()) }).catch((error: unknown) => logger.warn({ err: error }, "feature status measurement failed"));
     const featureStatusTimer = setInterval(() => void measureFeatures(), FEATURE_STATUS_INTERVAL_MS);
     featureStatusTimer.unref();
     stack.push({ name: "feature status", stop: async () => clearInterval(featureStatusTimer) });
@@ -141,8 +146,8 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
     };
     const eventPipeline =
       env.REDIS_URL && env.CASCADE_EVENT_CONSUMERS === "thread"
-        ? await startEventPipelineThread({ ...pipelineSettings, redisUrl: env.REDIS_URL })
-        : await startEventPipeline({ ...pipelineSettings, store });
+        ? await startEventPipelineThread({ ...pipelineSettings, redisUrl: env.REDIS_URL, featureClock: clock.spec })
+        : await startEventPipeline({ ...pipelineSettings, store, featureClock: clock });
     stack.push({ name: "event pipeline", stop: () => eventPipeline.stop() });
 
     // Active model versions: loaded before the app listens (a refused or missing model leaves the
@@ -171,6 +176,7 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
       activeModels,
       startup: { onlineFeatures: () => onlineFeatures.health(), training: () => trainingProgress.health() },
       serving: { databaseUrl: database.url },
+      clock,
       dataDir: env.CASCADE_DATA_DIR,
       modelUploadLimitBytes: env.CASCADE_MODEL_UPLOAD_LIMIT,
     });
@@ -217,6 +223,7 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
         onlineFeatures: onlineFeatures.health(),
         training: trainingProgress.health(),
         demo: await findDemoCredentials(db),
+        clock,
       }),
     );
   } catch (error) {

@@ -1,5 +1,6 @@
 import { DEMO_API_KEY, DEMO_CONSOLE_PASSWORD } from "@cascade/core";
 import { describe, expect, it } from "vitest";
+import { fixedClock, wallClock } from "../clock.ts";
 import { formatStartBanner, type StartBannerInfo } from "./startBanner.ts";
 
 const base: StartBannerInfo = {
@@ -42,5 +43,13 @@ describe("start banner", () => {
     });
     expect(serving).toMatch(/models {3}two-tower v2 \(no ranker: ordered by retrieval rank\)/);
     expect(serving).toMatch(/features online features ready \(rebuilt from the event log\)/);
+  });
+
+  it("says when business time is not the wall clock", () => {
+    expect(formatStartBanner(base)).not.toContain("clock");
+    expect(formatStartBanner({ ...base, clock: wallClock })).not.toContain("clock");
+    expect(formatStartBanner({ ...base, clock: fixedClock(Date.parse("1998-04-22T23:10:16Z")) })).toContain(
+      "clock    fixed (business time 1998-04-22T23:10:16.000Z): served as of this time, not the wall clock (CASCADE_CLOCK)",
+    );
   });
 });

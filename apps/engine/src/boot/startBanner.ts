@@ -2,6 +2,7 @@
 // online features, background training) and, only when they work against this database, the demo
 // credentials (demoCredentials.ts).
 import type { OnlineFeaturesHealth, TrainingHealth } from "@cascade/core";
+import { describeClock, type Clock } from "../clock.ts";
 import type { ActiveModelsStatus } from "../models/activeModels.ts";
 import type { DemoCredentials } from "./demoCredentials.ts";
 
@@ -14,6 +15,8 @@ export type StartBannerInfo = {
   onlineFeatures: OnlineFeaturesHealth;
   training: TrainingHealth;
   demo: DemoCredentials;
+  /** Business time (CASCADE_CLOCK); a line is printed only when it is not the wall clock. */
+  clock?: Clock;
 };
 
 export function formatStartBanner(info: StartBannerInfo): string {
@@ -26,6 +29,7 @@ export function formatStartBanner(info: StartBannerInfo): string {
     `    storage  PostgreSQL ${info.databaseMode}, online store ${info.storeMode}`,
     `    models   ${describeModels(info.models, info.training)}`,
     `    features ${describeFeatures(info.onlineFeatures)}`,
+    ...(info.clock && info.clock.mode !== "wall" ? [`    clock    ${describeClock(info.clock)}: served as of this time, not the wall clock (CASCADE_CLOCK)`] : []),
     "",
   ];
   const { apiKey, consoleLogin } = info.demo;

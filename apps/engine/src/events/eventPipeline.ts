@@ -12,6 +12,7 @@
 // hands every entry to one of them, and a dead replica's entries are reclaimed by the others.
 import { hostname } from "node:os";
 import type { Logger } from "pino";
+import type { Clock } from "../clock.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
 import { startConsumerRunner, type ConsumerHandler, type ConsumerRunner, type ConsumerRunnerOptions, type ConsumerStats } from "./consumerRunner.ts";
 import type { EventStream, GroupStatus } from "./eventStream.ts";
@@ -43,6 +44,8 @@ export type EventPipelineOptions = {
    * event id it saw in the period (≈ 2 × events/s × retention ids in all).
    */
   featureLedgerRetentionMs?: number;
+  /** Business time the online features are written at (clock.ts); default the wall clock. */
+  featureClock?: Clock;
   /** Runner settings, for both groups (see consumerRunner.ts for defaults). */
   runners?: RunnerSettings;
   /**
@@ -95,6 +98,7 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
     freshness,
     ...(options.writeFeatures ? { write: options.writeFeatures } : {}),
     ...(options.featureLedgerRetentionMs === undefined ? {} : { ledgerRetentionMs: options.featureLedgerRetentionMs }),
+    ...(options.featureClock ? { clock: options.featureClock } : {}),
   });
 
   const runners: ConsumerRunner[] = [];

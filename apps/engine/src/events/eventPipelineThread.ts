@@ -16,6 +16,7 @@ import { startTypeScriptWorker } from "../typescriptWorker.ts";
 import type { EventPipeline, EventPipelineOptions, EventPipelineStats } from "./eventPipeline.ts";
 import { pipelineGroupStatus, waitUntilDrained } from "./eventPipeline.ts";
 import type { EventStream } from "./eventStream.ts";
+import type { ClockSpec } from "../clock.ts";
 
 /** What the worker needs to build its own connections and pipeline (structured-cloned to it). */
 export type EventPipelineThreadSettings = {
@@ -29,6 +30,8 @@ export type EventPipelineThreadSettings = {
   /** A no-op feature writer (the ingestion benchmark's `--features off`). */
   featuresOff?: boolean;
   featureLedgerRetentionMs?: number;
+  /** Business time of the feature writer, as a spec (a clock's functions cannot be cloned); default wall. */
+  featureClock?: ClockSpec;
   runners?: EventPipelineOptions["runners"];
   eventLogConnections?: number;
   drainOnStopMs?: number;
@@ -64,6 +67,7 @@ export async function startEventPipelineThread(options: EventPipelineThreadOptio
     ...(options.featuresOff ? { featuresOff: true } : {}),
     ...(options.featureLedgerRetentionMs === undefined ? {} : { featureLedgerRetentionMs: options.featureLedgerRetentionMs }),
     ...(options.runners === undefined ? {} : { runners: options.runners }),
+    ...(options.featureClock === undefined ? {} : { featureClock: options.featureClock }),
     ...(options.eventLogConnections === undefined ? {} : { eventLogConnections: options.eventLogConnections }),
     ...(options.drainOnStopMs === undefined ? {} : { drainOnStopMs: options.drainOnStopMs }),
   };

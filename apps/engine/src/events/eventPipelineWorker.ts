@@ -13,6 +13,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import pg from "pg";
 import { pino } from "pino";
+import { clockFromSpec } from "../clock.ts";
 import { useItemCategoriesFrom } from "../features/itemCategories.ts";
 import { createRedisOnlineStore } from "../stores/redisOnlineStore.ts";
 import { startEventPipeline } from "./eventPipeline.ts";
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     consumerName: settings.consumerName,
     ...(settings.featuresOff ? { writeFeatures: async () => undefined } : {}),
     ...(settings.featureLedgerRetentionMs === undefined ? {} : { featureLedgerRetentionMs: settings.featureLedgerRetentionMs }),
+    ...(settings.featureClock ? { featureClock: clockFromSpec(settings.featureClock) } : {}),
     ...(settings.runners ? { runners: settings.runners } : {}),
     ...(settings.eventLogConnections === undefined ? {} : { eventLogConnections: settings.eventLogConnections }),
     ...(settings.drainOnStopMs === undefined ? {} : { drainOnStopMs: settings.drainOnStopMs }),
