@@ -1,6 +1,8 @@
 // After the demo world is loaded, `cascade start` trains and promotes the first models in the
-// background, so a fresh `npm start` ends up serving the whole funnel (two-tower ANN + ONNX
-// ranker) without a manual `cascade train --promote`. Training is CPU-heavy and synchronous, so it
+// background (`cascade train --quick`: the last 14 days, fewer ranker epochs, no refit, instead
+// of ~7.5 minutes for a full run on the default world; a later full `cascade train` restores full
+// quality), so a fresh `npm start` ends up serving the whole funnel (two-tower ANN + ONNX ranker)
+// without a manual `cascade train --promote`. Training is CPU-heavy and synchronous, so it
 // runs as a child process (`cascade train`) rather than on the engine's event loop; the engine
 // keeps serving (popularity and the other sources) meanwhile and hot-swaps the promoted versions
 // when the registry's NOTIFY arrives. Its progress (parsed from the child's stderr lines,
@@ -33,13 +35,13 @@ export async function wantsDemoTraining(db: Database): Promise<boolean> {
 export function startDemoTraining(options: { databaseUrl: string; dataDir: string; logger: Logger; progress: TrainingProgress }): DemoTraining {
   const { logger, progress } = options;
   const cli = join(repoRoot, "apps", "engine", "src", "cli.ts");
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", cli, "train", "--promote", "--json"], {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", cli, "train", "--quick", "--promote", "--json"], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, DATABASE_URL: options.databaseUrl, CASCADE_DATA_DIR: options.dataDir, LOG_LEVEL: "warn" },
   });
   progress.started();
-  logger.info({ pid: child.pid }, "training the first demo models in the background (cascade train --promote); recommendations improve when they are promoted");
+  logger.info({ pid: child.pid }, "training the first demo models in the background (cascade train --quick --promote); recommendations improve when they are promoted");
   let output = "";
   // --json: one document on stdout at the end, with the step timings logged below.
   let summary = "";

@@ -20,6 +20,7 @@ export type TrainCommandOptions = {
   seed?: number;
   steps?: TrainSteps;
   positive?: TrainConfig["positives"];
+  quick?: boolean;
   promote?: boolean;
   outDir?: string;
   json?: boolean;
@@ -31,9 +32,27 @@ function seedOption(value: string): number {
   return parsed;
 }
 
-export async function loadTrainConfig(options: Pick<TrainCommandOptions, "config" | "seed" | "positive">): Promise<TrainConfig> {
+export async function loadTrainConfig(options: Pick<TrainCommandOptions, "config" | "seed" | "positive" | "quick">): Promise<TrainConfig> {
   const config = options.config ? await readTrainConfigFile(options.config) : parseTrainConfig({});
-  return { ...config, ...(options.seed === undefined ? {} : { seed: options.seed }), ...(options.positive ? { positives: options.positive } : {}) };
+  const chosen = { ...config, ...(options.seed === undefined ? {} : { seed: options.seed }), ...(options.positive ? { positives: options.positive } : {}) };
+  return options.quick ? quickConfig(chosen) : chosen;
+}
+
+/** Days a `--quick` run trains on when the config sets no window length. */
+export const QUICK_WINDOW_DAYS = 14;
+
+/**
+ * `--quick`: a first model in minutes (the first start's background training): the last 14 days
+ * unless the window is set, at most 3 ranker epochs, and the held-out two-tower shipped as it is
+ * (no refit on all data). A later full `cascade train` (or `cascade schedule`) restores full quality.
+ */
+export function quickConfig(config: TrainConfig): TrainConfig {
+  return {
+    ...config,
+    window: config.window.days !== undefined || config.window.from ? config.window : { ...config.window, days: QUICK_WINDOW_DAYS },
+    ranker: { ...config.ranker, epochs: Math.min(config.ranker.epochs, 3) },
+    retrieval: { ...config.retrieval, refitOnAllData: false },
+  };
 }
 
 /** `--positive`: core's text form — `rating`, `rating>=8`, `click,like,purchase`, `weight>=2`, `any`. */
@@ -134,7 +153,8 @@ export function addTrainCommand(program: Command, withDatabase: DatabaseRunner, 
     .option("--from <date>", "window start (ISO-8601, inclusive)", isoDate)
     .option("--to <date>", "window end (ISO-8601, exclusive; default just after the newest event)", isoDate)
     .option("--seed <n>", "seed of every trainer (overrides the config's)", seedOption)
-    .option("--promote", "promote both new versions to active", false)
+    .option("--quick", "a first model in minutes: the last 14 days (unless the window is set), at most 3 ranker epochs, no refit on all data", false)
+    .option("--promote", "promote the new versions to active (a two-tower that does not beat popularity stays a candidate)", false)
     .option("--out-dir <dir>", "where step outputs are cached (default: $CASCADE_DATA_DIR/train)")
     .option("--json", "print a JSON summary instead of the report")
     .action(async (options: TrainCommandOptions) => {
