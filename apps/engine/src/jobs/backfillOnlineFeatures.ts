@@ -5,8 +5,9 @@
 // - by time (default): the log in time order, from..to;
 // - by log id (`afterEventId`): the rows appended after a watermark (up to `throughEventId`), in id
 //   order — what a snapshot of the store does not hold yet.
-// Either way the events go through `applyEventsToOnlineStore` with the wall clock as `now`, so
-// expired windows are skipped exactly as they would be live. Idempotent by default (the same
+// Either way the events go through `applyEventsToOnlineStore` with business time as `now` (the
+// caller's clock, clock.ts; the wall clock by default), so expired windows are skipped exactly as
+// they would be live. Idempotent by default (the same
 // ledger as the consumer, so running it while the consumer also delivers some of the events does
 // not double count); pass idempotent: false for a first fill of an empty store to save the ledger's
 // memory (48 h of event ids per entity).
@@ -32,6 +33,7 @@ export type BackfillOptions = {
   progress?: ProgressReporter;
   /** Called after each page with the events applied so far and the expected total. */
   onPage?: (applied: number, total: number) => void;
+  /** Business time the events are applied at (default: the wall clock). */
   now?: () => Date;
 };
 
