@@ -11,6 +11,16 @@
 // Infrastructure time stays on the wall clock whatever the mode: cache and session TTLs, request
 // budgets and timeouts, latency metrics, retry back-off, Redis key expiry, when a model was loaded
 // or a snapshot computed, how long an event took from acceptance to its features being written.
+// Event ingestion checks timestamps against the wall clock too: under a data clock, clients stamp
+// events in business time (GET /v1/health reports it); an event stamped with wall time becomes the
+// newest one, and the next start's data clock begins there.
+//
+// Limits. The online store holds current state, not history. A request whose now is earlier than
+// events already applied (a fixed clock inside the log, a feed preview `asOf`) reads windowed
+// counts and recent items correctly as of then, but decayed sums also count the later events.
+// Redis key TTLs run on wall time, so under a fixed clock windowed state still expires in wall
+// time (the in-process store expires on business time). A data clock starts at the newest event:
+// restarted with no newer event, business time goes back by the previous run's uptime.
 
 export type ClockMode = "wall" | "data" | "fixed";
 
