@@ -8,17 +8,18 @@ import type { ModelKind, ModelStatus, ModelVersion, Prisma } from "./generated/p
 
 export const MODEL_CHANGED_CHANNEL = "cascade_model_changed";
 
-export type ModelSlot = "retrieval" | "ranker";
+export type ModelSlot = "retrieval" | "ranker" | "itemToItem";
 
-export const modelSlots: readonly ModelSlot[] = ["retrieval", "ranker"];
+export const modelSlots: readonly ModelSlot[] = ["retrieval", "ranker", "itemToItem"];
 
 export const modelSlotKinds: Readonly<Record<ModelSlot, readonly ModelKind[]>> = {
   retrieval: ["two_tower"],
   ranker: ["ranker", "external_ranker"],
+  itemToItem: ["item_item"],
 };
 
 export function slotOfKind(kind: ModelKind): ModelSlot {
-  return kind === "two_tower" ? "retrieval" : "ranker";
+  return kind === "two_tower" ? "retrieval" : kind === "item_item" ? "itemToItem" : "ranker";
 }
 
 /** Who changed the registry, for the audit log: "cli", "api_key" (id = key prefix), "console_user", "system". */
@@ -99,6 +100,7 @@ export async function getActiveModelVersions(db: Database): Promise<Record<Model
   return {
     retrieval: active.find((row) => slotOfKind(row.kind) === "retrieval") ?? null,
     ranker: active.find((row) => slotOfKind(row.kind) === "ranker") ?? null,
+    itemToItem: active.find((row) => slotOfKind(row.kind) === "itemToItem") ?? null,
   };
 }
 

@@ -91,6 +91,7 @@ export function formatTrainSummary(result: TrainPipelineResult): string {
     formatStepTimings(result),
     "",
     version("two_tower", result.twoTower),
+    version("item_item", result.itemToItem),
     version("ranker   ", result.ranker),
     ...(result.promoted.length > 0 ? [`promoted: ${result.promoted.map((v) => `${v.kind} v${v.version}`).join(", ")}`] : ["not promoted (pass --promote, or `cascade models promote <id>`)"]),
   ].join("\n");
@@ -127,6 +128,7 @@ export async function runTrainCommand(
             steps: result.steps,
             totalSeconds: result.totalSeconds,
             twoTower: result.twoTower && { id: result.twoTower.version.id, version: result.twoTower.version.version, created: result.twoTower.created, metrics: result.twoTower.version.metrics },
+            itemToItem: result.itemToItem && { id: result.itemToItem.version.id, version: result.itemToItem.version.version, created: result.itemToItem.created, metrics: result.itemToItem.version.metrics },
             ranker: result.ranker && { id: result.ranker.version.id, version: result.ranker.version.version, created: result.ranker.created, metrics: result.ranker.version.metrics },
             promoted: result.promoted.map((v) => v.id),
           },
@@ -145,10 +147,10 @@ export async function runTrainCommand(
 export function addTrainCommand(program: Command, withDatabase: DatabaseRunner, dataDir: () => string): void {
   program
     .command("train")
-    .description("train two-tower retrieval + HNSW index + ranker, evaluate against baselines, register both versions (re-runs reuse finished steps)")
+    .description("train two-tower retrieval + HNSW index, the item-to-item model and the ranker, evaluate against baselines, register the versions (re-runs reuse finished steps)")
     .option("--config <file>", "JSON training config (see README: Models → training config)")
     .option("--window-days <n>", "train on the last N days before the newest event (default: the config's window.days, else the whole log)", positiveNumber)
-    .option("--steps <steps>", "what to train: retrieval (two-tower + HNSW), ranker, or all", stepsOption, "all")
+    .option("--steps <steps>", "what to train: retrieval (two-tower + HNSW, item-to-item), ranker, or all", stepsOption, "all")
     .option("--positive <types>", "what counts as a positive, e.g. rating | rating>=8 (0–10 scale: MovieLens 4 stars) | click,like,purchase | weight>=2 (default: the config's positives: click, like, watch, purchase, any rating)", positiveOption)
     .option("--from <date>", "window start (ISO-8601, inclusive)", isoDate)
     .option("--to <date>", "window end (ISO-8601, exclusive; default just after the newest event)", isoDate)

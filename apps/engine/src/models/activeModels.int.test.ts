@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
@@ -6,7 +7,7 @@ import { createPrismaClient, promoteModelVersion, rollbackModelSlot, type Databa
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ActiveModels } from "./activeModels.ts";
-import { FIXTURE_FEATURES, rankerOnnx, registerRankerFixture, registerRetrievalFixture, registerTwoTowerFixture } from "./testing/modelFixtures.ts";
+import { FIXTURE_FEATURES, rankerOnnx, registerItemToItemFixture, registerRankerFixture, registerRetrievalFixture, registerTwoTowerFixture } from "./testing/modelFixtures.ts";
 import type { LoadedRetrievalModel } from "../retrieval/retrievalArtifacts.ts";
 
 const databaseUrl = process.env.TEST_DATABASE_URL!;
@@ -45,7 +46,7 @@ describe("active models", () => {
     models = new ActiveModels({ db, logger, pollIntervalMs: 0 });
     await models.start();
     expect(models.ranker()).toBeNull();
-    expect(models.status()).toEqual({ retrieval: null, ranker: null, loadFailures: 0 });
+    expect(models.status()).toEqual({ retrieval: null, ranker: null, itemToItem: null, loadFailures: 0 });
   });
 
   it("hot-swaps on NOTIFY while requests are in flight, and none of them fails", async () => {
@@ -188,6 +189,50 @@ describe("active models", () => {
     await models.refresh();
     expect(models.retrieval()).toBe(serving);
     expect(models.status().lastError).toMatchObject({ slot: "retrieval", modelId: v2.id });
+    expect(models.status().lastError?.message).not.toContain(dataDir);
+  });
+
+  it("loads item-to-item versions into their own slot, hot-swaps them and refuses a corrupt file", async () => {
+    const v1 = await registerItemToItemFixture(db, dataDir, { name: "i2i-1", neighbours: { a: [["b", 0.5], ["c", 0.25]], b: [["a", 0.5]] } });
+    const v2 = await registerItemToItemFixture(db, dataDir, { name: "i2i-2", neighbours: { a: [["c", 0.9]], c: [["a", 0.9]] } });
+    const v3 = await registerItemToItemFixture(db, dataDir, { name: "i2i-3", neighbours: { a: [["d", 1]] } });
+    await promoteModelVersion(db, v1.id);
+    const changes: Array<[string, string | null]> = [];
+    models = new ActiveModels({ db, logger, databaseUrl, pollIntervalMs: 0, onServingChange: (slot, model) => changes.push([slot, model?.id ?? null]) });
+    await models.start();
+    const first = models.itemToItem()!;
+    expect(first.version.id).toBe(v1.id);
+    expect(first.model.itemIds).toEqual(["a", "b", "c"]);
+    expect(first.model.rowOf.get("c")).toBe(2);
+    expect(Array.from(first.model.neighbours.subarray(first.model.offsets[0]!, first.model.offsets[1]!))).toEqual([1, 2]);
+    expect(models.retrieval()).toBeNull();
+    expect(models.status().itemToItem).toMatchObject({ id: v1.id, kind: "item_item", name: "i2i-1" });
+
+    // NOTIFY → swap; the request that took v1 keeps its own reference.
+    await promoteModelVersion(db, v2.id);
+    const active = models;
+    await eventually(() => active.itemToItem()?.version.id === v2.id, "swapped to v2");
+    expect(first.model.itemIds).toEqual(["a", "b", "c"]);
+    expect(changes).toEqual([["itemToItem", v1.id], ["itemToItem", v2.id]]);
+
+    // A flipped byte: the digest no longer matches; v2 keeps serving.
+    const bytes = await readFile(v3.artifactPath);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    await writeFile(v3.artifactPath, bytes);
+    await promoteModelVersion(db, v3.id);
+    await models.refresh();
+    expect(models.itemToItem()?.version.id).toBe(v2.id);
+    expect(models.status().lastError).toMatchObject({ slot: "itemToItem", modelId: v3.id, message: "an artifact file is corrupt (sha256 differs from the registry)" });
+
+    // Not an item-to-item file at all: refused with the reader's reason, no directories in it.
+    await writeFile(v3.artifactPath, "not an artifact");
+    await db.modelVersion.update({ where: { id: v3.id }, data: { artifactDigest: createHash("sha256").update("not an artifact").digest("hex") } });
+    await rollbackModelSlot(db, "itemToItem");
+    await models.refresh();
+    await promoteModelVersion(db, v3.id);
+    await models.refresh();
+    expect(models.itemToItem()?.version.id).toBe(v2.id);
+    expect(models.status().lastError?.message).toMatch(/item-to-item.bin is not a valid artifact: .*not a Cascade artifact/);
     expect(models.status().lastError?.message).not.toContain(dataDir);
   });
 

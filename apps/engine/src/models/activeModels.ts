@@ -1,5 +1,5 @@
-// The model versions this engine serves with, one per slot (retrieval, ranker), kept in step with
-// the registry's active versions.
+// The model versions this engine serves with, one per slot (retrieval, ranker, itemToItem), kept in
+// step with the registry's active versions.
 //
 // Hot swap: a new version is loaded completely off to the side (artifact read, digest checked,
 // contract checked, session created); only then does one reference change. A request takes the
@@ -20,7 +20,7 @@ import type { Logger } from "pino";
 import { ArtifactError } from "./artifactStore.ts";
 import { defaultModelLoaders, type ModelLoaders } from "./modelLoaders.ts";
 import { listenForModelChanges, type ModelChangeListener } from "./modelChangeListener.ts";
-import type { LoadedModel, ServingRanker, ServingRetrieval } from "./servingModels.ts";
+import type { LoadedModel, ServingItemToItem, ServingRanker, ServingRetrieval } from "./servingModels.ts";
 
 export type ActiveModelSummary = { id: string; kind: string; version: number; name: string; loadedAt: string };
 
@@ -29,6 +29,8 @@ export type ModelLoadError = { slot: ModelSlot; modelId: string; version: number
 export type ActiveModelsStatus = {
   retrieval: ActiveModelSummary | null;
   ranker: ActiveModelSummary | null;
+  /** optional for status objects built elsewhere (tests, benchmarks); ActiveModels always sets it */
+  itemToItem?: ActiveModelSummary | null;
   /** the most recent refused version, while the slot still has not loaded a newer one */
   lastError?: ModelLoadError;
   /** versions refused since start */
@@ -50,11 +52,11 @@ export type ActiveModelsOptions = {
   onServingChange?: (slot: ModelSlot, model: ActiveModelSummary | null) => void;
 };
 
-type Slots = { retrieval: LoadedModel<ServingRetrieval> | null; ranker: LoadedModel<TrackedRanker> | null };
+type Slots = { retrieval: LoadedModel<ServingRetrieval> | null; ranker: LoadedModel<TrackedRanker> | null; itemToItem: LoadedModel<ServingItemToItem> | null };
 
 export class ActiveModels {
   private readonly loaders: ModelLoaders;
-  private readonly loaded: Slots = { retrieval: null, ranker: null };
+  private readonly loaded: Slots = { retrieval: null, ranker: null, itemToItem: null };
   /** per slot, the version id last refused, so polling does not retry it */
   private readonly refused = new Map<ModelSlot, string>();
   private lastError: ModelLoadError | undefined;
@@ -81,10 +83,16 @@ export class ActiveModels {
     return this.loaded.retrieval;
   }
 
+  /** The item-to-item model to use for one request, or null. */
+  itemToItem(): LoadedModel<ServingItemToItem> | null {
+    return this.loaded.itemToItem;
+  }
+
   status(): ActiveModelsStatus {
     return {
       retrieval: summary(this.loaded.retrieval),
       ranker: summary(this.loaded.ranker),
+      itemToItem: summary(this.loaded.itemToItem),
       ...(this.lastError ? { lastError: this.lastError } : {}),
       loadFailures: this.loadFailures,
     };
@@ -136,6 +144,7 @@ export class ActiveModels {
     const ranker = this.loaded.ranker;
     this.loaded.ranker = null;
     this.loaded.retrieval = null;
+    this.loaded.itemToItem = null;
     if (ranker) await ranker.model.drainAndRelease();
     // Shutting down: no new request will pick these up, so only in-flight calls are waited for.
     const pending = [...this.pendingReleases];
@@ -174,6 +183,10 @@ export class ActiveModels {
         const model = trackRanker(await this.loaders.ranker(version));
         if (this.stopped) return void (await model.drainAndRelease());
         this.replace(slot, { version, loadedAt: new Date(), model });
+      } else if (slot === "itemToItem") {
+        const model = await this.loaders.itemToItem(version);
+        if (this.stopped) return;
+        this.replace(slot, { version, loadedAt: new Date(), model });
       } else {
         const model = await this.loaders.retrieval(version);
         if (this.stopped) return;
@@ -200,6 +213,8 @@ export class ActiveModels {
       const previous = this.loaded.ranker;
       this.loaded.ranker = next as Slots["ranker"];
       if (previous) this.releaseLater(previous.model);
+    } else if (slot === "itemToItem") {
+      this.loaded.itemToItem = next as Slots["itemToItem"];
     } else {
       // Retrieval models hold no native sessions; the garbage collector frees them once the last
       // in-flight request lets go.

@@ -9,15 +9,17 @@ import { loadExternalRanker, unservableFeatures } from "./externalRanker.ts";
 import { IncompatibleArtifactError } from "./incompatibleArtifactError.ts";
 import { loadPlainRetrieval } from "./plainRetrievalArtifacts.ts";
 import { isTwoTowerArtifactConfig, loadTwoTowerRetrieval } from "./twoTowerArtifacts.ts";
-import type { ServingRanker, ServingRetrieval } from "./servingModels.ts";
+import { loadItemToItemVersion } from "./itemToItemVersion.ts";
+import type { ServingItemToItem, ServingRanker, ServingRetrieval } from "./servingModels.ts";
 
 export type ModelLoaders = {
   retrieval(version: ModelVersion): Promise<ServingRetrieval>;
   ranker(version: ModelVersion): Promise<ServingRanker>;
+  itemToItem(version: ModelVersion): Promise<ServingItemToItem>;
 };
 
 export async function loadRankerVersion(version: ModelVersion): Promise<ServingRanker> {
-  if (version.kind === "two_tower") throw new IncompatibleArtifactError(`model ${version.id} is a retrieval model, not a ranker`);
+  if (version.kind === "two_tower" || version.kind === "item_item") throw new IncompatibleArtifactError(`model ${version.id} is a retrieval model (${version.kind}), not a ranker`);
   if (version.features.length === 0) throw new IncompatibleArtifactError(`model ${version.id} declares no input features`);
   const unknown = unservableFeatures(version.features);
   if (unknown.length > 0) throw new IncompatibleArtifactError(`model ${version.id} needs features this engine does not compute: ${unknown.join(", ")}`);
@@ -48,4 +50,5 @@ export async function loadRetrievalVersion(version: ModelVersion): Promise<Servi
 export const defaultModelLoaders: ModelLoaders = {
   retrieval: loadRetrievalVersion,
   ranker: loadRankerVersion,
+  itemToItem: loadItemToItemVersion,
 };

@@ -3,6 +3,7 @@
 // Float32Array per declared output out.
 import type { ModelVersion } from "@cascade/db";
 import type { AnnIndex } from "../retrieval/annIndex.ts";
+import type { LoadedItemToItemModel } from "../retrieval/itemToItemArtifacts.ts";
 
 export type ServingRanker = {
   /** Input columns, in order (each row holds these values). */
@@ -25,6 +26,9 @@ export type ServingRetrieval = {
   readonly index: AnnIndex;
   readonly model?: unknown;
 };
+
+/** A loaded item-to-item version: its CSR weights and ids, and the row of each item id. */
+export type ServingItemToItem = LoadedItemToItemModel & { readonly rowOf: ReadonlyMap<string, number> };
 
 /** A version in service: what was loaded, and when. */
 export type LoadedModel<T> = { readonly version: ModelVersion; readonly loadedAt: Date; readonly model: T };

@@ -81,7 +81,7 @@ export async function loadTwoTowerRetrieval(version: ModelVersion): Promise<Serv
 }
 
 /** Reads with the retrieval code's reader (which hashes as it reads) and compares to the registry's digest. */
-async function readChecked<T extends { sha256: string }>(path: string, expectedSha256: string, read: (path: string) => Promise<T>): Promise<T> {
+export async function readChecked<T extends { sha256: string }>(path: string, expectedSha256: string, read: (path: string) => Promise<T>): Promise<T> {
   let contents: T;
   try {
     contents = await read(path);

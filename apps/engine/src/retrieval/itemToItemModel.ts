@@ -214,19 +214,18 @@ export const ITEM_TO_ITEM_ROW = "itemToItem";
 
 /** For offline evaluation: fitted on the split's training side, the user's history excluded. */
 export function itemToItemRecommender(options: ItemToItemOptions = {}, name = ITEM_TO_ITEM_ROW): NamedRecommender {
+  return { name, fit: (train) => fittedItemToItemRecommender(fitItemToItem(train, options)) };
+}
+
+/** A fitted model as an offline recommender: its positive-scored items outside the history, best first. */
+export function fittedItemToItemRecommender(model: ItemToItemWeights): Recommender {
+  const scratch = itemToItemScratch(model);
+  const history = new ItemMarker(model.items);
   return {
-    name,
-    fit(train): Recommender {
-      const model = fitItemToItem(train, options);
-      const scratch = itemToItemScratch(model);
-      const history = new ItemMarker(model.items);
-      return {
-        recommend(_user, items, k) {
-          history.clear();
-          for (let h = 0; h < items.length; h++) history.add(items[h]!);
-          return scoreItemToItem(model, items, k, history, scratch).ids;
-        },
-      };
+    recommend(_user, items, k) {
+      history.clear();
+      for (let h = 0; h < items.length; h++) history.add(items[h]!);
+      return scoreItemToItem(model, items, k, history, scratch).ids;
     },
   };
 }

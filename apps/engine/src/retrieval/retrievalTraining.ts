@@ -174,7 +174,8 @@ export async function trainRetrievalModel(
   };
 }
 
-function chooseSplit(interactions: Interactions, toMs: number, validationDays: number, fallbackFraction: number): { atMs: number; rule: "days" | "fraction" } {
+/** The time split (see the top of this file); exported so the item-to-item step validates on the same one. */
+export function chooseSplit(interactions: Interactions, toMs: number, validationDays: number, fallbackFraction: number): { atMs: number; rule: "days" | "fraction" } {
   const byDays = toMs - validationDays * DAY_MS;
   let before = 0;
   while (before < interactions.count && interactions.timeMs[before]! < byDays) before += 1;

@@ -2,12 +2,12 @@
 // register an external ONNX ranker. Shared by the engine (validation), the console and the client.
 import { z } from "zod";
 
-export const modelKind = z.enum(["two_tower", "ranker", "external_ranker"]);
+export const modelKind = z.enum(["two_tower", "ranker", "external_ranker", "item_item"]);
 export type ModelKindName = z.infer<typeof modelKind>;
 export const modelStatus = z.enum(["candidate", "active", "retired"]);
 export type ModelStatusName = z.infer<typeof modelStatus>;
-/** Serving slots: "retrieval" holds a two_tower version, "ranker" a ranker or external_ranker. */
-export const modelSlot = z.enum(["retrieval", "ranker"]);
+/** Serving slots: "retrieval" holds a two_tower version, "ranker" a ranker or external_ranker, "itemToItem" an item_item version. */
+export const modelSlot = z.enum(["retrieval", "ranker", "itemToItem"]);
 export type ModelSlotName = z.infer<typeof modelSlot>;
 
 export const modelVersionView = z.object({
@@ -55,6 +55,8 @@ export const modelLoadError = z.object({
 export const servingModels = z.object({
   retrieval: servingModel.nullable(),
   ranker: servingModel.nullable(),
+  /** the item-to-item model the itemToItem source serves from (absent from engines older than the slot) */
+  itemToItem: servingModel.nullable().optional(),
   /** the last version this engine refused to load (corrupt/incompatible), until the slot loads a newer one */
   lastError: modelLoadError.optional(),
 });

@@ -7,12 +7,15 @@
 //              one, history = everything before the split. The candidate is scored by its held-out
 //              model (the one trained before the split; the shipped one is refitted on all data
 //              and would be scored in-sample); the active version through its own vocabulary.
+//   itemToItem recall@K on the same rows as retrieval: the candidate's held-out item-to-item model
+//              (fitted before the split) against the active one, ids mapped through each model's
+//              own item list.
 //   ranker     AUC of P(click) on the candidate's validation examples (its training set's rows
 //              after its validation cut; the ranker is never refitted), each model reading the
 //              feature columns it declares.
 // The active version may have been trained on part of that hold-out (an earlier run's window can
 // reach into it): that can only flatter it, so the gate errs towards keeping what is serving.
-import { evaluateRecommenders, type EvaluationReport } from "@cascade/core";
+import { evaluateRecommenders, type EvaluationReport, type NamedRecommender } from "@cascade/core";
 import type { Database, ModelVersion } from "@cascade/db";
 import { z } from "zod";
 import { assertDigest, readArtifact } from "../../models/artifactStore.ts";
@@ -20,6 +23,8 @@ import { clickMetrics } from "../../ranking/model/clickMetrics.ts";
 import { loadOnnxRanker } from "../../ranking/model/onnxInference.ts";
 import { readTrainingSetFile } from "../../ranking/model/trainingSetFile.ts";
 import { splitByTime } from "../../retrieval/interactions.ts";
+import { loadItemToItemModel, type LoadedItemToItemModel } from "../../retrieval/itemToItemArtifacts.ts";
+import { fittedItemToItemRecommender } from "../../retrieval/itemToItemModel.ts";
 import { loadRetrievalData, loadTwoTowerModel } from "../../retrieval/retrievalTraining.ts";
 import { toInteractionLog } from "./benchmarkProtocol.ts";
 import { mappedTwoTowerRecommender } from "./evaluateVersion.ts";
@@ -79,6 +84,57 @@ export async function compareTwoTowers(
     recommenders: [mappedTwoTowerRecommender("candidate", heldOut, data, atMs), mappedTwoTowerRecommender("active", current, data, atMs)],
     ks: [k],
     title: "promotion gate: retrieval",
+  });
+  const column = evaluation.report.columns.indexOf(`recall@${k}`);
+  const value = (name: string) => evaluation.report.rows.find((row) => row.name === name)!.values[column]!;
+  return { metric: `recall@${k}`, candidate: value("candidate"), active: value("active"), rows: validation.count };
+}
+
+/** A stored item-to-item model as a recommender over `itemIds` (data indices): unknown items neither seed nor come back. */
+function mappedItemToItemRecommender(name: string, loaded: LoadedItemToItemModel, itemIds: readonly string[]): NamedRecommender {
+  const rowOf = new Map(loaded.itemIds.map((id, row) => [id, row]));
+  const modelRow = Int32Array.from(itemIds, (id) => rowOf.get(id) ?? -1);
+  const dataIndex = new Int32Array(loaded.items).fill(-1);
+  modelRow.forEach((row, index) => {
+    if (row >= 0) dataIndex[row] = index;
+  });
+  return {
+    name,
+    fit: () => {
+      const inner = fittedItemToItemRecommender(loaded);
+      return {
+        recommend(user, history, k) {
+          const seeds = Int32Array.from(history, (item) => modelRow[item]!).filter((row) => row >= 0);
+          return inner
+            .recommend(user, seeds, k + seeds.length)
+            .map((row) => dataIndex[row]!)
+            .filter((index) => index >= 0)
+            .slice(0, k);
+        },
+      };
+    },
+  };
+}
+
+export async function compareItemToItem(
+  db: Database,
+  options: { candidate: ModelVersion; heldOutModelFile: string; active: ModelVersion; config: TrainConfig; k: number },
+): Promise<GateComparison> {
+  const { candidate, active, config, k } = options;
+  const split = twoTowerSplit.safeParse(candidate.config);
+  if (!split.success || !candidate.trainingWindowStart || !candidate.trainingWindowEnd) throw new Error(`candidate ${candidate.id} has no stored time split`);
+  const [heldOut, current] = await Promise.all([loadItemToItemModel(options.heldOutModelFile), loadItemToItemModel(active.artifactPath)]);
+  if (current.sha256 !== active.artifactDigest) throw new Error(`active model ${active.id}: ${active.artifactPath} does not match its registered digest`);
+  const data = await loadRetrievalData(db, { from: candidate.trainingWindowStart, to: candidate.trainingWindowEnd }, { positives: config.positives });
+  const { train, validation } = splitByTime(data.interactions, split.data.split.atMs);
+  const users = data.userIds.length;
+  const items = data.itemIds.length;
+  const evaluation = evaluateRecommenders({
+    train: toInteractionLog(train, users, items),
+    test: toInteractionLog(validation, users, items),
+    recommenders: [mappedItemToItemRecommender("candidate", heldOut, data.itemIds), mappedItemToItemRecommender("active", current, data.itemIds)],
+    ks: [k],
+    title: "promotion gate: item-to-item",
   });
   const column = evaluation.report.columns.indexOf(`recall@${k}`);
   const value = (name: string) => evaluation.report.rows.find((row) => row.name === name)!.values[column]!;

@@ -1,4 +1,5 @@
-// Scheduled retraining end to end on the ratings world: the first run promotes into empty slots;
+// Scheduled retraining end to end on the ratings world (two-tower, item-to-item, ranker): the first
+// run promotes into empty slots;
 // an unchanged re-run promotes nothing; a candidate that regresses on the same hold-out is kept as
 // a candidate (the active version keeps serving) with the comparison stored and audited, while a
 // generous margin lets it through.
@@ -18,11 +19,12 @@ const GOOD: TrainConfigInput = {
   ann: { recallQueries: 10, efConstruction: 32 },
   ranker: { epochs: 3, hiddenSizes: [8], batchSize: 64 },
 };
-// Barely trained: the gate must catch it.
+// Barely trained (and an item-to-item model keeping one neighbour per item): the gate must catch it.
 const CRIPPLED: TrainConfigInput = {
   ...GOOD,
   seed: 6,
   retrieval: { ...GOOD.retrieval, training: { epochs: 1, batchSize: 32, learningRate: 1e-7 } },
+  itemToItem: { method: "knn", neighbours: 1 },
   ranker: { epochs: 1, hiddenSizes: [8], batchSize: 64, learningRate: 1e-7 },
 };
 
@@ -48,17 +50,21 @@ describe("retrainAndGate", () => {
     const first = await retrain(GOOD, 0.01);
     expect(first.decisions.map((d) => [d.slot, d.promoted])).toEqual([
       ["retrieval", true],
+      ["itemToItem", true],
       ["ranker", true],
     ]);
     expect(first.decisions[0]!.reason).toMatch(/no active version/);
+    expect(first.decisions[1]!.reason).toMatch(/the itemToItem slot had no active version/);
     const active = await getActiveModelVersions(db);
     expect(active.retrieval?.id).toBe(first.decisions[0]!.candidateId);
-    expect(active.ranker?.id).toBe(first.decisions[1]!.candidateId);
+    expect(active.itemToItem?.id).toBe(first.decisions[1]!.candidateId);
+    expect(active.ranker?.id).toBe(first.decisions[2]!.candidateId);
 
     const again = await retrain(GOOD, 0.01);
     expect(again.decisions.map((d) => [d.slot, d.promoted, d.candidateId])).toEqual([
       ["retrieval", false, first.decisions[0]!.candidateId],
-      ["ranker", false, first.decisions[1]!.candidateId],
+      ["itemToItem", false, first.decisions[1]!.candidateId],
+      ["ranker", false, first.decisions[2]!.candidateId],
     ]);
     expect(again.decisions[0]!.reason).toMatch(/unchanged/);
   });
@@ -66,9 +72,11 @@ describe("retrainAndGate", () => {
   it("keeps a regressing candidate out, with the comparison stored and audited", async () => {
     const before = await getActiveModelVersions(db);
     const result = await retrain(CRIPPLED, 0);
-    const [retrieval, ranker] = result.decisions;
+    const [retrieval, itemToItem, ranker] = result.decisions;
     // A two-tower that does not even beat popularity on its hold-out is never promoted.
     expect(retrieval).toMatchObject({ slot: "retrieval", promoted: false, metric: null, reason: expect.stringMatching(/kept as a candidate: recall@10 .* does not beat popularity/) });
+    expect(itemToItem).toMatchObject({ slot: "itemToItem", metric: "recall@10", promoted: false, reason: expect.stringMatching(/kept as a candidate: recall@10 .* regresses/) });
+    expect(itemToItem!.candidate).toBeLessThan(itemToItem!.active!);
     expect(ranker!.metric).toBe("auc");
     expect(ranker!.candidate).toBeLessThan(ranker!.active!);
     expect(ranker!.promoted).toBe(passesGate({ candidate: ranker!.candidate!, active: ranker!.active! }, 0));
@@ -82,20 +90,22 @@ describe("retrainAndGate", () => {
     }
     const after = await getActiveModelVersions(db);
     expect(after.retrieval?.id).toBe(before.retrieval?.id);
+    expect(after.itemToItem?.id).toBe(before.itemToItem?.id);
     expect(after.ranker?.id).toBe(before.ranker?.id);
   });
 
   it("lets a candidate through when the margin allows its regression", async () => {
-    // A properly trained two-tower of another seed, and the crippled ranker.
-    const result = await retrain({ ...GOOD, seed: 8, ranker: CRIPPLED.ranker }, 0.99);
+    // A properly trained two-tower of another seed, item kNN instead of EASE, and the crippled ranker.
+    const result = await retrain({ ...GOOD, seed: 8, itemToItem: { method: "knn" }, ranker: CRIPPLED.ranker }, 0.99);
     const active = await getActiveModelVersions(db);
-    expect(result.decisions.map((decision) => decision.metric)).toEqual(["recall@10", "auc"]);
+    expect(result.decisions.map((decision) => decision.metric)).toEqual(["recall@10", "recall@10", "auc"]);
     for (const decision of result.decisions) {
       expect(decision.promoted).toBe(true);
       expect(decision.reason).toMatch(/within the 99\.0% margin/);
     }
     expect(active.retrieval?.id).toBe(result.decisions[0]!.candidateId);
-    expect(active.ranker?.id).toBe(result.decisions[1]!.candidateId);
+    expect(active.itemToItem?.id).toBe(result.decisions[1]!.candidateId);
+    expect(active.ranker?.id).toBe(result.decisions[2]!.candidateId);
   });
 });
 

@@ -4,7 +4,7 @@
 // candidate and the reason is stored with it (metrics.gate, notes) and in the audit log.
 import { getActiveModelVersions, promoteModelVersion, recordModelGateDecision, type Database, type ModelGateDecision, type ModelRegistryActor, type ModelVersion } from "@cascade/db";
 import type { ProgressReporter } from "../../cli/progress.ts";
-import { compareRankers, compareTwoTowers, passesGate, retrievalBelowPopularity, type GateComparison } from "./promotionGate.ts";
+import { compareItemToItem, compareRankers, compareTwoTowers, passesGate, retrievalBelowPopularity, type GateComparison } from "./promotionGate.ts";
 import type { TrainConfig } from "./trainConfig.ts";
 import { runTrainPipeline, type TrainPipelineResult, type TrainSteps } from "./trainPipeline.ts";
 import type { RegistrationResult } from "./registerTrainedModels.ts";
@@ -52,7 +52,7 @@ export async function retrainAndGate(db: Database, options: RetrainOptions): Pro
   const k = policy.retrievalK ?? Math.min(...config.retrieval.evaluation.ks);
   const decisions: RetrainResult["decisions"] = [];
 
-  const decide = async (slot: "retrieval" | "ranker", registration: RegistrationResult, compare: (current: ModelVersion) => Promise<GateComparison>) => {
+  const decide = async (slot: "retrieval" | "itemToItem" | "ranker", registration: RegistrationResult, compare: (current: ModelVersion) => Promise<GateComparison>) => {
     const candidate = registration.version;
     const current = active[slot];
     const base = { slot, activeId: current?.id ?? null, margin: policy.margin };
@@ -95,6 +95,10 @@ export async function retrainAndGate(db: Database, options: RetrainOptions): Pro
   if (train.twoTower) {
     const heldOutModelFile = train.files.heldOutTwoTower ?? train.twoTower.version.artifactPath;
     await decide("retrieval", train.twoTower, (current) => compareTwoTowers(db, { candidate: train.twoTower!.version, heldOutModelFile, active: current, config, k }));
+  }
+  if (train.itemToItem) {
+    const heldOutModelFile = train.files.heldOutItemToItem ?? train.itemToItem.version.artifactPath;
+    await decide("itemToItem", train.itemToItem, (current) => compareItemToItem(db, { candidate: train.itemToItem!.version, heldOutModelFile, active: current, config, k }));
   }
   if (train.ranker) {
     const trainingSetFile = train.files.trainingSet;

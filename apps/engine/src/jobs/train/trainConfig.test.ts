@@ -12,6 +12,8 @@ describe("parseTrainConfig", () => {
     expect(config.retrieval.evaluation.ks).toEqual([10, 100]);
     expect(config.ranker.ipsWeighting).toEqual({ enabled: false, clip: 20 });
     expect(config.ranker.positionBias.enabled).toBe(false);
+    expect(config.itemToItem).toEqual({ enabled: true, method: "auto", maxEaseItems: 4_000, neighbours: 200, regularization: 250 });
+    expect(config.names.itemToItem).toBe("item-to-item");
   });
 
   it("passes debiasing options through to the ranker section", () => {
@@ -24,5 +26,8 @@ describe("parseTrainConfig", () => {
     expect(() => parseTrainConfig({ retrieval: { training: { epochs: 0 } } })).toThrow(/retrieval\.training\.epochs/);
     expect(() => parseTrainConfig({ ranker: { ipsWeighting: { clip: 0.5 } } })).toThrow(/ranker\.ipsWeighting\.clip/);
     expect(() => parseTrainConfig({ retreival: {} })).toThrow(TrainConfigError);
+    expect(() => parseTrainConfig({ itemToItem: { method: "svd" } })).toThrow(/itemToItem\.method/);
+    expect(() => parseTrainConfig({ itemToItem: { neighbours: 0 } })).toThrow(/itemToItem\.neighbours/);
+    expect(() => parseTrainConfig({ itemToItem: { lambda: 10 } })).toThrow(/itemToItem/);
   });
 });

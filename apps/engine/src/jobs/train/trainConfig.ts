@@ -7,6 +7,7 @@ import { positiveSpecSchema } from "@cascade/core";
 import { z } from "zod";
 import { rankerPipelineConfigSchema } from "../../ranking/model/rankerPipelineConfig.ts";
 import { DEFAULT_ANN_OPTIONS } from "../../retrieval/annIndex.ts";
+import { ITEM_TO_ITEM_DEFAULTS } from "../../retrieval/itemToItemModel.ts";
 
 const isoInstant = z.iso.datetime({ offset: true }).or(z.iso.date());
 
@@ -85,6 +86,22 @@ const annSchema = z
   })
   .strict();
 
+// The item-to-item model (retrieval/itemToItemModel.ts), trained with the retrieval steps on the
+// same positives and evaluated on the same time split as the two-tower.
+const itemToItemSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** auto: EASE when the items with positives number at most maxEaseItems, item kNN above. */
+    method: z.enum(["auto", "ease", "knn"]).default(ITEM_TO_ITEM_DEFAULTS.method),
+    /** EASE inverts a dense n×n matrix: O(n³) time, 8·n² bytes (4,000 items: 128 MB). */
+    maxEaseItems: z.number().int().min(1).max(50_000).default(ITEM_TO_ITEM_DEFAULTS.maxEaseItems),
+    /** Strongest weights kept per item. */
+    neighbours: z.number().int().min(1).max(10_000).default(ITEM_TO_ITEM_DEFAULTS.neighbours),
+    /** EASE's λ (RecBole's default 250). */
+    regularization: z.number().positive().max(1e9).default(ITEM_TO_ITEM_DEFAULTS.regularization),
+  })
+  .strict();
+
 export const trainConfigSchema = z
   .object({
     /**
@@ -111,12 +128,20 @@ export const trainConfigSchema = z
       .prefault({}),
     retrieval: retrievalSchema.prefault({}),
     ann: annSchema.prefault({}),
+    itemToItem: itemToItemSchema.prefault({}),
     /** The ranker's own config (rankerPipelineConfig.ts): epochs, hidden sizes, ipsWeighting, positionBias, … */
     ranker: rankerPipelineConfigSchema.omit({ seed: true }).prefault({}),
     /** Where ranker examples come from when the window has no impressions (sampledNegatives.ts says how). */
     rankerExamples: rankerExamplesSchema.prefault({}),
-    /** Registry names of the two versions. */
-    names: z.object({ twoTower: z.string().min(1).max(200).default("two-tower"), ranker: z.string().min(1).max(200).default("ranker") }).strict().prefault({}),
+    /** Registry names of the versions. */
+    names: z
+      .object({
+        twoTower: z.string().min(1).max(200).default("two-tower"),
+        ranker: z.string().min(1).max(200).default("ranker"),
+        itemToItem: z.string().min(1).max(200).default("item-to-item"),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

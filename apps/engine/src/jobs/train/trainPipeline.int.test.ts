@@ -1,8 +1,9 @@
 // `cascade train` end to end on a tiny demo world in a scratch database of its own (the pipeline
 // reads the whole event log, so rows other test files leave in TEST_DATABASE_URL would change it):
-// both versions are registered with metrics, baselines and verifiable artifacts the engine loads;
-// a second run with the same inputs reuses every step and registers nothing; a ranker-only config
-// change retrains only the ranker; a corrupt cached file is detected and rebuilt.
+// the two-tower, item-to-item and ranker versions are registered with metrics, baselines and
+// verifiable artifacts the engine loads; a second run with the same inputs reuses every step and
+// registers nothing; a ranker-only (or item-to-item-only) config change retrains only that model;
+// a corrupt cached file is detected and rebuilt.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,16 +51,19 @@ afterAll(async () => {
 });
 
 describe("runTrainPipeline", () => {
-  it("runs every step and registers a two_tower and a ranker candidate with the training window", () => {
-    expect(stepsReused(first)).toEqual({ "training-set": false, "two-tower": false, "ann-index": false, ranker: false, register: false });
+  it("runs every step and registers two_tower, item_item and ranker candidates with the training window", () => {
+    expect(stepsReused(first)).toEqual({ "training-set": false, "two-tower": false, "ann-index": false, "item-to-item": false, ranker: false, register: false });
     expect(first.twoTower!.created).toBe(true);
+    expect(first.itemToItem!.created).toBe(true);
     expect(first.ranker!.created).toBe(true);
     expect(first.plan.map((line) => [line.model, line.trained])).toEqual([
       ["two_tower", true],
+      ["item_item", true],
       ["ranker", true],
     ]);
-    expect(first.plan[1]!.reason).toMatch(/logged impressions/);
-    for (const { version } of [first.twoTower!, first.ranker!]) {
+    expect(first.plan[1]!.reason).toMatch(/EASE up to 4000 items with positives, item kNN above/);
+    expect(first.plan[2]!.reason).toMatch(/logged impressions/);
+    for (const { version } of [first.twoTower!, first.itemToItem!, first.ranker!]) {
       expect(version.status).toBe("candidate");
       expect(version.buildDigest).toMatch(/^[a-f0-9]{64}$/);
       expect(version.trainingWindowStart?.getTime()).toBe(first.window.from.getTime());
@@ -68,6 +72,7 @@ describe("runTrainPipeline", () => {
       expect(version.outputs.length).toBeGreaterThan(0);
     }
     expect(first.twoTower!.version.kind).toBe("two_tower");
+    expect(first.itemToItem!.version.kind).toBe("item_item");
     expect(first.ranker!.version.kind).toBe("ranker");
     // The newest demo event is just before END; the window ends right after it.
     expect(first.window.to.getTime()).toBeLessThanOrEqual(END + 1);
@@ -84,6 +89,16 @@ describe("runTrainPipeline", () => {
     const ranking = first.ranker!.version.metrics as Record<string, Record<string, Record<string, number>>>;
     expect(ranking.ranking!.auc).toBeGreaterThan(0.5);
     expect(ranking.baselines!.logisticRegression!).toMatchObject({ ranking: { rows: ranking.ranking!.rows } });
+    // Item-to-item: EASE (500 items), evaluated on the two-tower's split (same validation rows and users).
+    const itemToItem = first.itemToItem!.version;
+    const itemMetrics = itemToItem.metrics as Record<string, Record<string, Record<string, number>>>;
+    expect(itemToItem.config).toMatchObject({ method: "ease", itemCount: 500, split: { atMs: (first.twoTower!.version.config as { split: { atMs: number } }).split.atMs } });
+    expect(itemMetrics.retrieval!.users).toBe(retrieval.retrieval!.users);
+    expect(itemMetrics.retrieval!["recall@100"]).toBeGreaterThan(0);
+    expect(itemMetrics.baselines!.popularity).toEqual(retrieval.baselines!.popularity);
+    expect(itemMetrics.fit!.storedNeighbours).toBeGreaterThan(0);
+    expect(first.report).toMatch(/item-to-item \(ease\), time split/);
+    expect(first.report).toContain("itemToItem");
     expect(first.report).toContain("popularity");
     expect(first.report).toContain("coOccurrence");
     expect(first.report).toContain("logisticRegression");
@@ -93,6 +108,10 @@ describe("runTrainPipeline", () => {
     const retrieval = await defaultModelLoaders.retrieval(first.twoTower!.version);
     expect(retrieval.itemIds.length).toBe(500);
     expect(retrieval.index.count).toBe(500);
+    const itemToItem = await defaultModelLoaders.itemToItem(first.itemToItem!.version);
+    expect(itemToItem.itemIds.length).toBe(500);
+    expect(itemToItem.offsets[500]).toBe(itemToItem.neighbours.length);
+    expect(itemToItem.rowOf.get(itemToItem.itemIds[7]!)).toBe(7);
     const ranker = await defaultModelLoaders.ranker(first.ranker!.version);
     try {
       const scores = await ranker.score(new Float32Array(ranker.featureNames.length * 2), 2);
@@ -105,24 +124,38 @@ describe("runTrainPipeline", () => {
 
   it("re-running with the same inputs reuses every step and registers no duplicate", async () => {
     const again = await run(TINY);
-    expect(stepsReused(again)).toEqual({ "training-set": true, "two-tower": true, "ann-index": true, ranker: true, register: true });
+    expect(stepsReused(again)).toEqual({ "training-set": true, "two-tower": true, "ann-index": true, "item-to-item": true, ranker: true, register: true });
     expect(again.twoTower).toMatchObject({ created: false, version: { id: first.twoTower!.version.id } });
+    expect(again.itemToItem).toMatchObject({ created: false, version: { id: first.itemToItem!.version.id } });
     expect(again.ranker).toMatchObject({ created: false, version: { id: first.ranker!.version.id } });
-    expect(await db.modelVersion.count()).toBe(2);
+    expect(await db.modelVersion.count()).toBe(3);
   });
 
   it("a ranker-only config change retrains only the ranker and registers one new ranker version", async () => {
     const changed = await run({ ...TINY, ranker: { ...TINY.ranker, ipsWeighting: { enabled: true, clip: 10 } } }, true);
-    expect(stepsReused(changed)).toMatchObject({ "training-set": true, "two-tower": true, "ann-index": true, ranker: false });
+    expect(stepsReused(changed)).toMatchObject({ "training-set": true, "two-tower": true, "ann-index": true, "item-to-item": true, ranker: false });
     expect(changed.twoTower).toMatchObject({ created: false, version: { id: first.twoTower!.version.id } });
     expect(changed.ranker!.created).toBe(true);
     expect(changed.ranker!.version.version).toBe(2);
     expect((changed.ranker!.version.config as { ranker: { ipsWeighting: { enabled: boolean } } }).ranker.ipsWeighting.enabled).toBe(true);
-    // --promote made both active, and the result reports them as such.
+    // --promote made all three active, and the result reports them as such.
     expect(changed.twoTower!.version.status).toBe("active");
+    expect(changed.itemToItem!.version.status).toBe("active");
     expect(changed.ranker!.version.status).toBe("active");
     const active = await db.modelVersion.findMany({ where: { status: "active" }, orderBy: { kind: "asc" } });
-    expect(active.map((version) => version.id).sort()).toEqual([first.twoTower!.version.id, changed.ranker!.version.id].sort());
+    expect(active.map((version) => version.id).sort()).toEqual([first.twoTower!.version.id, first.itemToItem!.version.id, changed.ranker!.version.id].sort());
+  });
+
+  it("an item-to-item-only config change refits only that model; disabling it trains none", async () => {
+    const changed = await run({ ...TINY, itemToItem: { method: "knn", neighbours: 20 } });
+    expect(stepsReused(changed)).toMatchObject({ "training-set": true, "two-tower": true, "ann-index": true, "item-to-item": false, ranker: true });
+    expect(changed.itemToItem).toMatchObject({ created: true, version: { version: 2, config: { method: "knn", methodReason: "itemToItem.method is knn" } } });
+    const knn = await defaultModelLoaders.itemToItem(changed.itemToItem!.version);
+    for (let item = 0; item < knn.items; item += 1) expect(knn.offsets[item + 1]! - knn.offsets[item]!).toBeLessThanOrEqual(20);
+    const disabled = await run({ ...TINY, itemToItem: { enabled: false } });
+    expect(disabled.itemToItem).toBeNull();
+    expect(disabled.plan.find((line) => line.model === "item_item")).toEqual({ model: "item_item", trained: false, reason: "itemToItem.enabled is false" });
+    expect(Object.keys(stepsReused(disabled))).not.toContain("item-to-item");
   });
 
   it("cascade eval (time protocol) re-evaluates the registered versions on the same split as training", async () => {

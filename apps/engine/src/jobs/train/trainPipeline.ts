@@ -1,6 +1,6 @@
 // `cascade train`, end to end: window → data fingerprint → plan (which models, from what, why) →
-// training set → two-tower → HNSW index → ranker → evaluation report → artifacts + registered
-// versions (two_tower, ranker) → optional promotion. `steps` trains retrieval or the ranker alone;
+// training set → two-tower → HNSW index → item-to-item → ranker → evaluation report → artifacts +
+// registered versions (two_tower, item_item, ranker) → optional promotion. `steps` trains retrieval or the ranker alone;
 // a window without impressions trains the ranker on sampled negatives instead of refusing. Each compute step is cached by its digest (stepCache.ts), and each version by its
 // build digest, so re-running with the same config and data redoes nothing and registers nothing
 // new; changing the ranker's config retrains only the ranker.
@@ -16,11 +16,14 @@ import { stepDigest } from "./digest.ts";
 import { registerBuild, storedFile, type RegistrationResult } from "./registerTrainedModels.ts";
 import type { TrainConfig } from "./trainConfig.ts";
 import { retrievalBelowPopularity } from "./promotionGate.ts";
-import { formatTrainReport, rankerMetricsJson, rankingReport, twoTowerMetricsJson } from "./trainReport.ts";
+import { formatTrainReport, itemToItemMetricsJson, rankerMetricsJson, rankingReport, twoTowerMetricsJson } from "./trainReport.ts";
 import {
   ANN_INDEX_FILE,
   annIndexStep,
+  HELD_OUT_ITEM_TO_ITEM_FILE,
   HELD_OUT_TWO_TOWER_FILE,
+  ITEM_TO_ITEM_FILE,
+  itemToItemStep,
   TRAINING_SET_FILE,
   ITEM_VECTORS_FILE,
   RANKER_ONNX_FILE,
@@ -37,8 +40,11 @@ import type { StepResult } from "./stepCache.ts";
 /** What the two-tower version declares it reads (its towers' inputs) and produces. */
 export const TWO_TOWER_FEATURES = ["user_id", "recent_items", "followed_creators", "item_id", "item_category", "item_creator", "item_tags", "item_age"] as const;
 export const TWO_TOWER_OUTPUTS = ["user_vector", "item_vector"] as const;
+/** The item-to-item version reads the user's history and scores items from it. */
+export const ITEM_TO_ITEM_FEATURES = ["recent_items", "consumed_items"] as const;
+export const ITEM_TO_ITEM_OUTPUTS = ["item_scores"] as const;
 
-/** Which models a run trains: `retrieval` (two-tower + HNSW), `ranker`, or both. */
+/** Which models a run trains: `retrieval` (two-tower + HNSW, item-to-item), `ranker`, or both. */
 export type TrainSteps = "retrieval" | "ranker" | "all";
 
 export type TrainPipelineOptions = {
@@ -60,7 +66,7 @@ export type TrainPipelineOptions = {
 export type StepTiming = { step: string; digest: string; reused: boolean; seconds: number; computeSeconds: number };
 
 /** What a run trained or left out, and why, one line each: the run's own account of itself. */
-export type TrainPlanLine = { model: "two_tower" | "ranker"; trained: boolean; reason: string };
+export type TrainPlanLine = { model: "two_tower" | "item_item" | "ranker"; trained: boolean; reason: string };
 
 export type TrainPipelineResult = {
   window: DataWindow;
@@ -68,14 +74,15 @@ export type TrainPipelineResult = {
   plan: TrainPlanLine[];
   steps: StepTiming[];
   twoTower: RegistrationResult | null;
+  itemToItem: RegistrationResult | null;
   ranker: RegistrationResult | null;
   promoted: ModelVersion[];
   report: string;
   totalSeconds: number;
   /** The two-tower's hold-out evaluation beside its baselines (null when retrieval was not trained). */
   retrievalReport: EvaluationReport | null;
-  /** Step outputs a promotion gate re-scores: the held-out two-tower (with a refit) and the ranker's training set. */
-  files: { heldOutTwoTower: string | null; trainingSet: string | null };
+  /** Step outputs a promotion gate re-scores: the held-out two-tower (with a refit), the held-out item-to-item model and the ranker's training set. */
+  files: { heldOutTwoTower: string | null; heldOutItemToItem: string | null; trainingSet: string | null };
 };
 
 export async function runTrainPipeline(db: Database, options: TrainPipelineOptions): Promise<TrainPipelineResult> {
@@ -97,6 +104,14 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
       ? { model: "two_tower", trained: true, reason: `retrieval on positives (${positivesLabel(config.positives)})${config.retrieval.refitOnAllData ? ", validated on the newest interactions, then refitted on all of them" : ""}` }
       : { model: "two_tower", trained: false, reason: "--steps ranker" },
   );
+  const wantItemToItem = wantRetrieval && config.itemToItem.enabled;
+  const itemToItemMethod =
+    config.itemToItem.method === "auto" ? `EASE up to ${config.itemToItem.maxEaseItems} items with positives, item kNN above` : config.itemToItem.method === "ease" ? "EASE" : "item kNN";
+  plan.push(
+    wantItemToItem
+      ? { model: "item_item", trained: true, reason: `item-to-item (${itemToItemMethod}) on positives (${positivesLabel(config.positives)}), validated on the two-tower's time split, then refitted on all of them` }
+      : { model: "item_item", trained: false, reason: wantRetrieval ? "itemToItem.enabled is false" : "--steps ranker" },
+  );
   const examples = wantRanker ? await planRankerExamples(context) : null;
   if (!wantRanker) plan.push({ model: "ranker", trained: false, reason: "--steps retrieval" });
   else if (examples!.kind === "none") plan.push({ model: "ranker", trained: false, reason: examples!.reason });
@@ -117,6 +132,7 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
   const trainingSet = rankerPlan ? await timed(() => trainingSetStep(context, rankerPlan)) : null;
   const twoTower = wantRetrieval ? await timed(() => twoTowerStep(context)) : null;
   const ann = twoTower ? await timed(() => annIndexStep(context, twoTower)) : null;
+  const itemToItem = wantItemToItem ? await timed(() => itemToItemStep(context)) : null;
   const ranker = trainingSet ? await timed(() => rankerStep(context, trainingSet, config.names.ranker)) : null;
 
   const registerBegin = performance.now();
@@ -162,6 +178,54 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
                 },
                 metrics: twoTowerMetricsJson(twoTower.outputs.report, ann.outputs),
                 notes: `cascade train: ${twoTower.outputs.interactions} interactions of ${twoTower.outputs.users} users over ${twoTower.outputs.items} items${twoTower.outputs.refit ? " (shipped model refitted on all of them)" : ""}`,
+              },
+            };
+          },
+        })
+      : null;
+
+  const itemToItemBuild = itemToItem ? stepDigest("item-to-item-version", { itemToItem: itemToItem.digest, name: config.names.itemToItem }) : null;
+  const itemToItemVersion =
+    itemToItem && itemToItemBuild
+      ? await registerBuild(db, {
+          dataDir: options.dataDir,
+          kind: "item_item",
+          buildDigest: itemToItemBuild,
+          store: async (key) => {
+            const stored = await storeArtifacts({
+              dataDir: options.dataDir,
+              kind: "item_item",
+              key,
+              files: [
+                { name: ITEM_TO_ITEM_FILE, sourcePath: itemToItem.files[ITEM_TO_ITEM_FILE]!.path },
+                { name: "evaluation.txt", sourcePath: itemToItem.files["evaluation.txt"]!.path },
+              ],
+            });
+            const model = storedFile(stored, ITEM_TO_ITEM_FILE);
+            const out = itemToItem.outputs;
+            return {
+              dir: stored.dir,
+              version: {
+                name: config.names.itemToItem,
+                artifactPath: model.path,
+                artifactDigest: model.sha256,
+                ...windowFields,
+                features: [...ITEM_TO_ITEM_FEATURES],
+                outputs: [...ITEM_TO_ITEM_OUTPUTS],
+                config: {
+                  method: out.method,
+                  methodReason: out.reason,
+                  itemCount: out.items,
+                  activeItems: out.activeItems,
+                  storedNeighbours: out.storedNeighbours,
+                  itemToItem: config.itemToItem,
+                  positives: config.positives,
+                  split: out.split,
+                  refit: out.split.validationInteractions > 0 ? { interactions: out.interactions, seconds: out.refitSeconds } : null,
+                  steps: { itemToItem: itemToItem.digest },
+                },
+                metrics: itemToItemMetricsJson(out),
+                notes: `cascade train: ${out.method === "ease" ? "EASE" : "item kNN"} over ${out.activeItems} items (${out.reason}) from ${out.interactions} interactions of ${out.users} users; shipped model refitted on all of them`,
               },
             };
           },
@@ -214,10 +278,10 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
           },
         })
       : null;
-  const registrations = [twoTowerVersion, rankerVersion].filter((r): r is RegistrationResult => r !== null);
+  const registrations = [twoTowerVersion, itemToItemVersion, rankerVersion].filter((r): r is RegistrationResult => r !== null);
   steps.push({
     step: "register",
-    digest: [twoTowerBuild, rankerBuild]
+    digest: [twoTowerBuild, itemToItemBuild, rankerBuild]
       .filter((d): d is string => d !== null)
       .map((d) => d.slice(0, 16))
       .join("+"),
@@ -251,9 +315,14 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
     plan,
     retrieval: twoTower?.outputs.report ?? null,
     ann: ann?.outputs ?? null,
+    itemToItem: itemToItem?.outputs.report ?? null,
     ranking: ranker ? rankingReport(ranker.outputs) : null,
     rankerNotes: ranker ? ranker.outputs.report.split("\n").slice(-2) : [],
   });
-  const files = { heldOutTwoTower: twoTower?.files[HELD_OUT_TWO_TOWER_FILE]?.path ?? null, trainingSet: trainingSet?.files[TRAINING_SET_FILE]?.path ?? null };
-  return { window, fingerprint, plan, steps, twoTower: twoTowerVersion, ranker: rankerVersion, promoted, report, totalSeconds: (performance.now() - started) / 1000, files, retrievalReport: twoTower?.outputs.report ?? null };
+  const files = {
+    heldOutTwoTower: twoTower?.files[HELD_OUT_TWO_TOWER_FILE]?.path ?? null,
+    heldOutItemToItem: itemToItem?.files[HELD_OUT_ITEM_TO_ITEM_FILE]?.path ?? null,
+    trainingSet: trainingSet?.files[TRAINING_SET_FILE]?.path ?? null,
+  };
+  return { window, fingerprint, plan, steps, twoTower: twoTowerVersion, itemToItem: itemToItemVersion, ranker: rankerVersion, promoted, report, totalSeconds: (performance.now() - started) / 1000, files, retrievalReport: twoTower?.outputs.report ?? null };
 }

@@ -1,11 +1,13 @@
 // The evaluation report of a training run: the retrieval table (two-tower beside popularity and
-// co-occurrence on the same time split), the ANN index line, and the ranking table (ranker beside
+// co-occurrence on the same time split), the ANN index line, the item-to-item table (same split),
+// and the ranking table (ranker beside
 // the logistic-regression baseline on the same validation rows); and the same numbers as the
 // metrics JSON stored with each model version, baselines under `baselines` (the console charts
 // every numeric leaf and lines the baselines up by the same paths).
 import { formatReportTable, type EvaluationReport } from "@cascade/core";
 import type { ClickMetrics } from "../../ranking/model/clickMetrics.ts";
-import type { AnnOutputs, RankerOutputs } from "./trainSteps.ts";
+import { ITEM_TO_ITEM_ROW } from "../../retrieval/itemToItemModel.ts";
+import type { AnnOutputs, ItemToItemOutputs, RankerOutputs } from "./trainSteps.ts";
 
 export type MetricsJson = { [key: string]: number | MetricsJson };
 
@@ -33,6 +35,22 @@ export function twoTowerMetricsJson(report: EvaluationReport, ann: AnnOutputs | 
   return {
     retrieval: reportRowMetrics(report, TWO_TOWER_ROW) ?? {},
     ...(ann ? { ann: finiteEntries([[`recall@${ann.k}`, ann.recall], ["exactMsPerQuery", ann.exactMsPerQuery], ["annMsPerQuery", ann.annMsPerQuery]]) } : {}),
+    baselines,
+  };
+}
+
+/** The item-to-item version's metrics: its own row (under `retrieval`, like the two-tower's), the others as baselines. */
+export function itemToItemMetricsJson(outputs: ItemToItemOutputs): MetricsJson {
+  const baselines: MetricsJson = {};
+  for (const row of outputs.report.rows) if (row.name !== ITEM_TO_ITEM_ROW) baselines[row.name] = { retrieval: reportRowMetrics(outputs.report, row.name)! };
+  return {
+    retrieval: reportRowMetrics(outputs.report, ITEM_TO_ITEM_ROW) ?? {},
+    fit: finiteEntries([
+      ["heldOutSeconds", outputs.fitSeconds],
+      ["refitSeconds", outputs.refitSeconds],
+      ["storedNeighbours", outputs.storedNeighbours],
+      ["activeItems", outputs.activeItems],
+    ]),
     baselines,
   };
 }
@@ -97,6 +115,7 @@ export type TrainReportParts = {
   plan: { model: string; trained: boolean; reason: string }[];
   retrieval: EvaluationReport | null;
   ann: AnnOutputs | null;
+  itemToItem?: EvaluationReport | null;
   ranking: EvaluationReport | null;
   rankerNotes: string[];
 };
@@ -106,6 +125,7 @@ export function formatTrainReport(parts: TrainReportParts): string {
   const lines = parts.plan.map((line) => `${line.model.padEnd(9)} ${line.trained ? "trained" : "skipped"}: ${line.reason}`);
   if (parts.retrieval) lines.push("", formatReportTable(parts.retrieval));
   if (parts.ann) lines.push("", annLine(parts.ann));
+  if (parts.itemToItem) lines.push("", formatReportTable(parts.itemToItem));
   if (parts.ranking) lines.push("", formatReportTable(parts.ranking), ...parts.rankerNotes);
   return lines.join("\n");
 }

@@ -3,16 +3,23 @@
 //   two-tower     retrieval data → two-tower training with per-epoch validation → time-split
 //                 evaluation against popularity and co-occurrence → two-tower.bin, item-vectors.bin
 //   ann-index     HNSW over the item vectors → index.hnsw, and its recall@100 against exact search
+//   item-to-item  EASE or item kNN (itemToItemModel.ts) fitted on the training side of the two-tower's
+//                 time split and evaluated on the validation side, then refitted on the whole
+//                 window → item-to-item.bin (+ held-out-item-to-item.bin for the promotion gate)
 //   ranker        multi-task ranker (+ logistic-regression baseline) from the training set → model.onnx
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describePositiveSpec, type EvaluationReport } from "@cascade/core";
+import { describePositiveSpec, evaluateRecommenders, fitCoOccurrence, fitPopularity, formatReportTable, type EvaluationReport, type NamedRecommender } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { ProgressReporter } from "../../cli/progress.ts";
 import { type RankerMetrics, trainRankerFromTrainingSet } from "../../ranking/model/rankerPipeline.ts";
 import type { ClickMetrics } from "../../ranking/model/clickMetrics.ts";
 import { annRecall, buildAnnIndex, exactTopK, queryAnnIndex, saveAnnIndex } from "../../retrieval/annIndex.ts";
-import { loadItemVectors, loadRetrievalData, loadTwoTowerModel, saveRetrievalArtifacts, trainRetrievalModel } from "../../retrieval/retrievalTraining.ts";
+import { chooseSplit, loadItemVectors, loadRetrievalData, loadTwoTowerModel, saveRetrievalArtifacts, trainRetrievalModel, type RetrievalData } from "../../retrieval/retrievalTraining.ts";
+import { splitByTime } from "../../retrieval/interactions.ts";
+import { ITEM_TO_ITEM_ARTIFACT, saveItemToItemModel } from "../../retrieval/itemToItemArtifacts.ts";
+import { chooseItemToItemMethod, fitItemToItem, fittedItemToItemRecommender, ITEM_TO_ITEM_ROW } from "../../retrieval/itemToItemModel.ts";
+import { toInteractionLog } from "./benchmarkProtocol.ts";
 import { ITEM_VECTORS_ARTIFACT, saveTwoTowerModel, TWO_TOWER_ARTIFACT } from "../../retrieval/retrievalArtifacts.ts";
 import { buildTrainingSet, type TrainingSetSummary } from "../trainingSet.ts";
 import { SampledNegativeExamples, type CatalogueItem } from "../sampledNegatives.ts";
@@ -159,19 +166,7 @@ export async function twoTowerStep(context: StepContext): Promise<StepResult<Two
   const { config, window, fingerprint, progress } = context;
   const digest = stepDigest("two-tower", { config: config.retrieval, positives: config.positives, seed: config.seed, window: windowJson(window), fingerprint });
   return runStep(context.workDir, "two-tower", digest, async (dir) => {
-    const [count] = await context.db.$queryRaw<{ count: bigint }[]>`
-      SELECT count(*) AS count FROM events
-      WHERE occurred_at >= ${window.from}::timestamptz AND occurred_at < ${window.to}::timestamptz AND type::text = ANY(${[...config.positives.eventTypes]}::text[])`;
-    progress.start("retrieval data: positive events", Number(count?.count ?? 0));
-    let read = 0;
-    const data = await loadRetrievalData(context.db, { from: window.from, to: window.to }, {
-      positives: config.positives,
-      onEvents: (total) => {
-        progress.increment(total - read);
-        read = total;
-      },
-    });
-    progress.stop();
+    const data = await readPositives(context);
     const r = config.retrieval;
     const result = await trainRetrievalModel(
       data,
@@ -210,6 +205,141 @@ export async function twoTowerStep(context: StepContext): Promise<StepResult<Two
       report: result.evaluation.report,
     };
   });
+}
+
+/** Reads the window's positives with a progress bar (the retrieval steps' shared input). */
+async function readPositives(context: StepContext): Promise<RetrievalData> {
+  const { config, window, progress } = context;
+  const [count] = await context.db.$queryRaw<{ count: bigint }[]>`
+    SELECT count(*) AS count FROM events
+    WHERE occurred_at >= ${window.from}::timestamptz AND occurred_at < ${window.to}::timestamptz AND type::text = ANY(${[...config.positives.eventTypes]}::text[])`;
+  progress.start("retrieval data: positive events", Number(count?.count ?? 0));
+  let read = 0;
+  const data = await loadRetrievalData(context.db, { from: window.from, to: window.to }, {
+    positives: config.positives,
+    onEvents: (total) => {
+      progress.increment(total - read);
+      read = total;
+    },
+  });
+  progress.stop();
+  return data;
+}
+
+// ───────────────────────────── item-to-item ─────────────────────────────
+
+export type ItemToItemOutputs = {
+  method: "ease" | "knn";
+  /** Why that method (item count against maxEaseItems, or the config's choice). */
+  reason: string;
+  items: number;
+  /** Items with at least one positive in the window (the ones the model relates). */
+  activeItems: number;
+  users: number;
+  interactions: number;
+  skippedEvents: number;
+  /** The two-tower's time split (same rule, same settings): the metrics describe the model fitted before it. */
+  split: { atMs: number; trainInteractions: number; validationInteractions: number; rule: "days" | "fraction" };
+  /** Neighbour entries stored by the shipped model, and the fit times (held-out, then on all interactions). */
+  storedNeighbours: number;
+  fitSeconds: number;
+  refitSeconds: number;
+  /** itemToItem beside popularity and co-occurrence on the split. */
+  report: EvaluationReport;
+};
+
+export const ITEM_TO_ITEM_FILE = ITEM_TO_ITEM_ARTIFACT.file;
+/** The model fitted on the training side of the split only (what the metrics describe; the promotion gate scores it). */
+export const HELD_OUT_ITEM_TO_ITEM_FILE = "held-out-item-to-item.bin";
+
+export async function itemToItemStep(context: StepContext): Promise<StepResult<ItemToItemOutputs>> {
+  const { config, window, fingerprint, progress } = context;
+  const r = config.retrieval;
+  const digest = stepDigest("item-to-item", {
+    config: config.itemToItem,
+    positives: config.positives,
+    split: { validationDays: r.validationDays, fallbackValidationFraction: r.fallbackValidationFraction },
+    evaluation: r.evaluation,
+    window: windowJson(window),
+    fingerprint,
+  });
+  return runStep(context.workDir, "item-to-item", digest, async (dir) => {
+    const data = await readPositives(context);
+    const interactions = data.interactions;
+    if (interactions.count < 2) throw new Error(`item-to-item: ${interactions.count} positive interactions in the window, need at least 2`);
+    const users = data.userIds.length;
+    const items = data.itemIds.length;
+    const options = { method: config.itemToItem.method, maxEaseItems: config.itemToItem.maxEaseItems, neighbours: config.itemToItem.neighbours, regularization: config.itemToItem.regularization };
+    const all = toInteractionLog(interactions, users, items);
+    const active = new Set(all.items).size;
+    const choice = chooseItemToItemMethod(active, options);
+
+    const split = chooseSplit(interactions, data.window.toMs, r.validationDays, r.fallbackValidationFraction);
+    const { train, validation } = splitByTime(interactions, split.atMs);
+    const trainLog = toInteractionLog(train, users, items);
+    progress.start(`item-to-item (${choice.method}): fit on the training side`, 1);
+    let began = performance.now();
+    const heldOut = fitItemToItem(trainLog, options);
+    const fitSeconds = (performance.now() - began) / 1000;
+    progress.increment();
+    progress.stop();
+
+    const evaluated = sampleValidationUsers(validation.user, users, r.evaluation.maxUsers);
+    const recommenders: NamedRecommender[] = [
+      { name: ITEM_TO_ITEM_ROW, fit: () => fittedItemToItemRecommender(heldOut) },
+      { name: "popularity", fit: fitPopularity },
+      { name: "coOccurrence", fit: (log) => fitCoOccurrence(log) },
+    ];
+    progress.start("item-to-item evaluation", recommenders.length);
+    const evaluation = evaluateRecommenders({
+      train: trainLog,
+      test: toInteractionLog(validation, users, items),
+      recommenders: recommenders.map((recommender) => ({ name: recommender.name, fit: (log) => (progress.increment(), recommender.fit(log)) })),
+      ks: r.evaluation.ks,
+      users: evaluated,
+      title: `item-to-item (${choice.method}), time split (${train.count} train / ${validation.count} validation interactions, ${evaluated.length} users)`,
+    });
+    progress.stop();
+
+    progress.start(`item-to-item (${choice.method}): refit on every interaction`, 1);
+    began = performance.now();
+    const shipped = validation.count > 0 ? fitItemToItem(all, options) : heldOut;
+    const refitSeconds = (performance.now() - began) / 1000;
+    progress.increment();
+    progress.stop();
+    await saveItemToItemModel(dir, shipped, data.itemIds);
+    // Same format under another name: runStep hashes the step directory's top-level files.
+    const scratch = join(dir, "held-out");
+    await mkdir(scratch);
+    const savedHeldOut = await saveItemToItemModel(scratch, heldOut, data.itemIds);
+    await rename(savedHeldOut.path, join(dir, HELD_OUT_ITEM_TO_ITEM_FILE));
+    await rm(scratch, { recursive: true });
+    await writeFile(join(dir, "evaluation.txt"), formatReportTable(evaluation.report) + "\n");
+    return {
+      method: choice.method,
+      reason: choice.reason,
+      items,
+      activeItems: active,
+      users,
+      interactions: interactions.count,
+      skippedEvents: data.skippedEvents,
+      split: { atMs: split.atMs, trainInteractions: train.count, validationInteractions: validation.count, rule: split.rule },
+      storedNeighbours: shipped.neighbours.length,
+      fitSeconds,
+      refitSeconds,
+      report: evaluation.report,
+    };
+  });
+}
+
+/** Users with a validation interaction, at most `maxUsers` of them, every n-th (as the two-tower's evaluation picks them). */
+function sampleValidationUsers(validationUsers: Int32Array, users: number, maxUsers: number): Int32Array {
+  const held = new Uint8Array(users);
+  for (let j = 0; j < validationUsers.length; j += 1) held[validationUsers[j]!] = 1;
+  const candidates: number[] = [];
+  for (let u = 0; u < users; u += 1) if (held[u] === 1) candidates.push(u);
+  const picks = Math.min(maxUsers, candidates.length);
+  return Int32Array.from({ length: picks }, (_, pick) => candidates[Math.floor((pick * candidates.length) / picks)]!);
 }
 
 // ───────────────────────────── ANN index ─────────────────────────────

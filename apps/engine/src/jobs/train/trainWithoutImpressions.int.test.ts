@@ -52,8 +52,12 @@ describe("cascade train on a ratings log without impressions", () => {
 
     expect(result.plan).toEqual([
       expect.objectContaining({ model: "two_tower", trained: true }),
+      expect.objectContaining({ model: "item_item", trained: true }),
       expect.objectContaining({ model: "ranker", trained: true, reason: expect.stringMatching(/sampled negatives.*no impressions/) }),
     ]);
+    // Item-to-item on the same positives and split as the two-tower; the shipped model saw every pair.
+    const itemToItem = result.itemToItem!.version;
+    expect(itemToItem.config).toMatchObject({ method: "ease", split: (result.twoTower!.version.config as { split: object }).split, refit: { interactions: distinctPairs } });
     expect(result.report).toMatch(/ranker\s+trained: ranker from sampled negatives/);
 
     const twoTower = result.twoTower!.version;
@@ -91,13 +95,17 @@ describe("cascade train on a ratings log without impressions", () => {
   it("honours --steps and the positive definition", async () => {
     const retrievalOnly = await runTrainPipeline(db, { config: parseTrainConfig({ ...TINY, positives: { eventTypes: ["rating"], minRating: 8 } }), dataDir, steps: "retrieval" });
     expect(retrievalOnly.ranker).toBeNull();
-    expect(retrievalOnly.plan[1]).toEqual({ model: "ranker", trained: false, reason: "--steps retrieval" });
-    expect(retrievalOnly.steps.map((step) => step.step)).toEqual(["two-tower", "ann-index", "register"]);
+    expect(retrievalOnly.plan[2]).toEqual({ model: "ranker", trained: false, reason: "--steps retrieval" });
+    expect(retrievalOnly.steps.map((step) => step.step)).toEqual(["two-tower", "ann-index", "item-to-item", "register"]);
     const split = (retrievalOnly.twoTower!.version.config as { split: { trainInteractions: number; validationInteractions: number } }).split;
     expect(split.trainInteractions + split.validationInteractions).toBe(pairsAtLeast4);
+    const itemSplit = (retrievalOnly.itemToItem!.version.config as { split: { trainInteractions: number; validationInteractions: number } }).split;
+    expect(itemSplit.trainInteractions + itemSplit.validationInteractions).toBe(pairsAtLeast4);
 
     const rankerOnly = await runTrainPipeline(db, { config: parseTrainConfig(TINY), dataDir, steps: "ranker" });
     expect(rankerOnly.twoTower).toBeNull();
+    expect(rankerOnly.itemToItem).toBeNull();
+    expect(rankerOnly.plan[1]).toEqual({ model: "item_item", trained: false, reason: "--steps ranker" });
     expect(rankerOnly.ranker).not.toBeNull();
   });
 
@@ -105,6 +113,6 @@ describe("cascade train on a ratings log without impressions", () => {
     const result = await runTrainPipeline(db, { config: parseTrainConfig({ ...TINY, rankerExamples: { source: "impressions" } }), dataDir });
     expect(result.ranker).toBeNull();
     expect(result.twoTower).not.toBeNull();
-    expect(result.plan[1]).toMatchObject({ model: "ranker", trained: false, reason: expect.stringMatching(/no impressions/) });
+    expect(result.plan[2]).toMatchObject({ model: "ranker", trained: false, reason: expect.stringMatching(/no impressions/) });
   });
 });

@@ -1,6 +1,6 @@
 // Test fixtures for model artifacts, built in the test (no committed binaries): ONNX rankers from a
 // tiny multi-task ranker, hand-made ONNX graphs with odd shapes, retrieval artifacts over random
-// unit vectors.
+// unit vectors, item-to-item weights given as lists.
 import { createRequire } from "node:module";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,6 +10,8 @@ import { registerModelVersion, type Database, type ModelKind, type ModelVersion 
 import { createMultiTaskRanker } from "../../ranking/model/multiTaskRanker.ts";
 import { exportRankerToOnnx } from "../../ranking/model/onnxExport.ts";
 import { buildAnnIndex, saveAnnIndex } from "../../retrieval/annIndex.ts";
+import { saveItemToItemModel } from "../../retrieval/itemToItemArtifacts.ts";
+import type { ItemToItemWeights } from "../../retrieval/itemToItemModel.ts";
 import { saveItemVectors, saveTwoTowerModel } from "../../retrieval/retrievalArtifacts.ts";
 import { computeItemVectors, createTwoTowerModel } from "../../retrieval/twoTowerModel.ts";
 import { storeTwoTowerArtifacts } from "../twoTowerArtifacts.ts";
@@ -139,6 +141,34 @@ export async function registerTwoTowerFixture(db: Database, dataDir: string, opt
       indexDigest: stored.indexDigest,
       config: stored.config,
     });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An item-to-item model from `neighbours` (item id → [neighbour id, weight] strongest first) saved
+ * as item-to-item.bin, stored and registered as an item_item candidate.
+ */
+export async function registerItemToItemFixture(db: Database, dataDir: string, options: { name: string; neighbours: Record<string, [string, number][]> }): Promise<ModelVersion> {
+  const itemIds = [...new Set([...Object.keys(options.neighbours), ...Object.values(options.neighbours).flatMap((list) => list.map(([id]) => id))])].sort();
+  const rowOf = new Map(itemIds.map((id, row) => [id, row]));
+  const offsets = new Int32Array(itemIds.length + 1);
+  const ids: number[] = [];
+  const weights: number[] = [];
+  itemIds.forEach((id, row) => {
+    for (const [neighbour, weight] of options.neighbours[id] ?? []) {
+      ids.push(rowOf.get(neighbour)!);
+      weights.push(weight);
+    }
+    offsets[row + 1] = ids.length;
+  });
+  const model: ItemToItemWeights = { method: "knn", items: itemIds.length, offsets, neighbours: Int32Array.from(ids), weights: Float32Array.from(weights) };
+  const scratch = await mkdtemp(join(tmpdir(), "cascade-item-to-item-"));
+  try {
+    const saved = await saveItemToItemModel(scratch, model, itemIds);
+    const stored = await storeArtifacts({ dataDir, kind: "item_item", files: [{ name: "item-to-item.bin", sourcePath: saved.path }] });
+    return registerModelVersion(db, { kind: "item_item", name: options.name, artifactPath: stored.files[0]!.path, artifactDigest: stored.files[0]!.sha256 });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -80,7 +80,7 @@ export function registerAdminModelRoutes(app: FastifyInstance, context: RouteCon
 
   const serving = (): ServingModels => {
     const status = context.deps.activeModels?.status();
-    return { retrieval: status?.retrieval ?? null, ranker: status?.ranker ?? null, ...(status?.lastError ? { lastError: status.lastError } : {}) };
+    return { retrieval: status?.retrieval ?? null, ranker: status?.ranker ?? null, itemToItem: status?.itemToItem ?? null, ...(status?.lastError ? { lastError: status.lastError } : {}) };
   };
   /** This engine follows the change at once rather than at the next NOTIFY/poll. */
   const reload = async () => {

@@ -92,12 +92,12 @@ async function probe(name: string, check: () => Promise<unknown>, log: FastifyBa
 
 function servingModels(context: RouteContext): HealthResponse["models"] {
   const status = context.deps.activeModels?.status();
-  return { retrieval: status?.retrieval ?? null, ranker: status?.ranker ?? null, ...(status?.lastError ? { lastError: status.lastError } : {}) };
+  return { retrieval: status?.retrieval ?? null, ranker: status?.ranker ?? null, itemToItem: status?.itemToItem ?? null, ...(status?.lastError ? { lastError: status.lastError } : {}) };
 }
 
 function modelHealth(context: RouteContext): HealthResponse["model"] {
   const status = context.deps.activeModels?.status();
-  const loaded = [status?.retrieval, status?.ranker].filter((model) => model != null);
+  const loaded = [status?.retrieval, status?.itemToItem, status?.ranker].filter((model) => model != null);
   if (loaded.length === 0) return { status: "down", active: null, detail: modelDetail(context) };
   const refused = status?.lastError ? `; refused ${status.lastError.slot} version ${status.lastError.version}: ${status.lastError.message}` : "";
   return {

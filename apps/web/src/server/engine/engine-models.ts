@@ -30,6 +30,7 @@ const healthModelsSchema = z.object({
     .object({
       retrieval: servedModelSchema.nullable().optional(),
       ranker: servedModelSchema.nullable().optional(),
+      itemToItem: servedModelSchema.nullable().optional(),
       lastError: z
         .union([
           z.string(),
@@ -50,6 +51,7 @@ export type EngineServedModels = {
   reportsModels: boolean;
   retrieval: ServedModel | null;
   ranker: ServedModel | null;
+  itemToItem: ServedModel | null;
   lastError: string | null;
   /** Null when this engine version does not report training. */
   training: EngineTraining | null;
@@ -67,6 +69,7 @@ export async function fetchEngineServedModels(): Promise<EngineResult<EngineServ
       reportsModels: models !== undefined,
       retrieval: models?.retrieval ?? null,
       ranker: models?.ranker ?? null,
+      itemToItem: models?.itemToItem ?? null,
       lastError: models?.lastError ?? null,
       training: result.data.training ?? null,
     },

@@ -1,20 +1,22 @@
 "use client";
-// One serving slot (retrieval or ranker) with every version that can fill it, and the slot's
+// One serving slot (retrieval, item-to-item or ranker) with every version that can fill it, and the slot's
 // roll-back action.
 import { Button, Card, EmptyState } from "@cascade/ui";
 import type { ModelSlot } from "@cascade/db";
 import type { ModelVersionRow } from "@/server/services/model-version.ts";
 import { ModelVersionTable } from "./model-version-table.tsx";
 
-export const SLOT_LABELS: Record<ModelSlot, string> = { retrieval: "Retrieval", ranker: "Ranker" };
+export const SLOT_LABELS: Record<ModelSlot, string> = { retrieval: "Retrieval", itemToItem: "Item-to-item", ranker: "Ranker" };
 
 const SLOT_DESCRIPTIONS: Record<ModelSlot, string> = {
   retrieval: "Two-tower embeddings and their HNSW index: which items become candidates.",
+  itemToItem: "EASE or item kNN weights between items: candidates from what the user already watched or bought.",
   ranker: "Multi-task rankers, trained here or registered as external ONNX models: how candidates are ordered.",
 };
 
 const EMPTY_DESCRIPTIONS: Record<ModelSlot, string> = {
   retrieval: "Train one with `cascade train`; it is registered as a candidate.",
+  itemToItem: "Train one with `cascade train` (it is trained with the retrieval steps); it is registered as a candidate.",
   ranker: "Train one with `cascade train`, or register an external ONNX ranker below.",
 };
 

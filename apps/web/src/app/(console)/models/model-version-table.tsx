@@ -10,6 +10,7 @@ export const KIND_LABELS: Record<ModelVersionRow["kind"], string> = {
   two_tower: "Two-tower",
   ranker: "Ranker",
   external_ranker: "External ranker",
+  item_item: "Item-to-item",
 };
 
 /** "ranker v3", "external ranker v1": how a version is named in buttons, toasts and charts. */

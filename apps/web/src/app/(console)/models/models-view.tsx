@@ -20,7 +20,7 @@ import { ToastProvider, useToast } from "./toasts.tsx";
 import { useCompareSelection } from "./use-compare-selection.ts";
 import styles from "./models.module.css";
 
-const SLOTS: readonly ModelSlot[] = ["ranker", "retrieval"];
+const SLOTS: readonly ModelSlot[] = ["ranker", "retrieval", "itemToItem"];
 /** While a promotion is not loaded yet, ask the engine often; otherwise now and then. */
 const PENDING_POLL_MS = 2_000;
 const IDLE_POLL_MS = 15_000;

@@ -110,7 +110,7 @@ export function ServingCard({ serving, rows }: ServingCardProps) {
       {serving && rows ? (
         <>
           <dl className={styles.serving}>
-            {(["retrieval", "ranker"] as const).map((slot) => (
+            {(["retrieval", "itemToItem", "ranker"] as const).map((slot) => (
               <SlotServing key={slot} slot={slot} active={activeOf(slot)} serving={serving} />
             ))}
           </dl>

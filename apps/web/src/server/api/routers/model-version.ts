@@ -31,6 +31,7 @@ const servingSchema = z.discriminatedUnion("reachable", [
     reportsModels: z.boolean(),
     retrieval: servedModelSchema.nullable(),
     ranker: servedModelSchema.nullable(),
+    itemToItem: servedModelSchema.nullable(),
     lastError: z.string().nullable(),
     training: engineTrainingSchema.nullable(),
     checkedAt: z.date(),
@@ -70,8 +71,8 @@ export const modelVersionRouter = createTRPCRouter({
       const checkedAt = new Date();
       const result = await fetchEngineServedModels();
       if (!result.ok) return { reachable: false as const, message: result.message, checkedAt };
-      const { status, reportsModels, retrieval, ranker, lastError, training } = result.data;
-      return { reachable: true as const, status, reportsModels, retrieval: served(retrieval), ranker: served(ranker), lastError, training, checkedAt };
+      const { status, reportsModels, retrieval, ranker, itemToItem, lastError, training } = result.data;
+      return { reachable: true as const, status, reportsModels, retrieval: served(retrieval), ranker: served(ranker), itemToItem: served(itemToItem), lastError, training, checkedAt };
     }),
 
   /** Input names an external ranker may declare (registry features + serving inputs). */

@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "ModelKind" ADD VALUE 'item_item';
+
