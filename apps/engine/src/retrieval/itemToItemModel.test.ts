@@ -4,7 +4,7 @@
 // scorer's contract (seeds count once, never returned, positive totals only, best first).
 import { binaryCosineNeighbours, createInteractionLog, fitEase, fitItemKnn, ItemMarker, type InteractionLog } from "@cascade/core";
 import { describe, expect, it } from "vitest";
-import { chooseItemToItemMethod, fitItemToItem, itemToItemRecommender, scoreItemToItem } from "./itemToItemModel.ts";
+import { backfilledWith, chooseItemToItemMethod, fitItemToItem, itemToItemRecommender, scoreItemToItem } from "./itemToItemModel.ts";
 
 /** Users who each like a few items of one of three overlapping item clusters, plus noise. */
 function clusteredLog(users: number, items: number, seed: number): InteractionLog {
@@ -165,5 +165,16 @@ describe("scoreItemToItem", () => {
     expect(scoreItemToItem(model, [3, 4, -1, 9], 10, none).ids).toHaveLength(0);
     scoreItemToItem(model, [0], 10, none);
     expect(Array.from(scoreItemToItem(model, [2], 10, none).scores)).toEqual([0.75]);
+  });
+});
+
+describe("backfilledWith", () => {
+  it("fills a short list with the fallback's items it does not already hold, up to k", () => {
+    const primary = { recommend: (_user: number, _history: Int32Array, k: number) => Int32Array.from([4, 2].slice(0, k)) };
+    const fallback = { recommend: (_user: number, _history: Int32Array, k: number) => Int32Array.from([2, 7, 1, 9, 3].slice(0, k)) };
+    const filled = backfilledWith(primary, fallback);
+    expect(Array.from(filled.recommend(0, new Int32Array(0), 4))).toEqual([4, 2, 7, 1]);
+    expect(Array.from(filled.recommend(0, new Int32Array(0), 2))).toEqual([4, 2]);
+    expect(Array.from(filled.recommend(0, new Int32Array(0), 9))).toEqual([4, 2, 7, 1, 9, 3]);
   });
 });

@@ -229,3 +229,24 @@ export function fittedItemToItemRecommender(model: ItemToItemWeights): Recommend
     },
   };
 }
+
+/**
+ * `primary`'s list, filled up to k with `fallback`'s items not already in it or the history — how
+ * the funnel serves a sparse source beside popularity/trending, and the rule core's co-occurrence
+ * baseline applies, so the rows of one evaluation table compare like with like.
+ */
+export function backfilledWith(primary: Recommender, fallback: Recommender): Recommender {
+  return {
+    recommend(user, history, k) {
+      const head = primary.recommend(user, history, k);
+      if (head.length >= k) return head;
+      const taken = new Set(head);
+      const out = Array.from(head);
+      for (const item of fallback.recommend(user, history, k + head.length)) {
+        if (out.length === k) break;
+        if (!taken.has(item)) out.push(item);
+      }
+      return Int32Array.from(out);
+    },
+  };
+}

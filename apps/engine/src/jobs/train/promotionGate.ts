@@ -9,13 +9,13 @@
 //              and would be scored in-sample); the active version through its own vocabulary.
 //   itemToItem recall@K on the same rows as retrieval: the candidate's held-out item-to-item model
 //              (fitted before the split) against the active one, ids mapped through each model's
-//              own item list.
+//              own item list, short lists filled with popular items for both (as in training).
 //   ranker     AUC of P(click) on the candidate's validation examples (its training set's rows
 //              after its validation cut; the ranker is never refitted), each model reading the
 //              feature columns it declares.
 // The active version may have been trained on part of that hold-out (an earlier run's window can
 // reach into it): that can only flatter it, so the gate errs towards keeping what is serving.
-import { evaluateRecommenders, type EvaluationReport, type NamedRecommender } from "@cascade/core";
+import { evaluateRecommenders, fitPopularity, type EvaluationReport, type NamedRecommender } from "@cascade/core";
 import type { Database, ModelVersion } from "@cascade/db";
 import { z } from "zod";
 import { assertDigest, readArtifact } from "../../models/artifactStore.ts";
@@ -24,7 +24,7 @@ import { loadOnnxRanker } from "../../ranking/model/onnxInference.ts";
 import { readTrainingSetFile } from "../../ranking/model/trainingSetFile.ts";
 import { splitByTime } from "../../retrieval/interactions.ts";
 import { loadItemToItemModel, type LoadedItemToItemModel } from "../../retrieval/itemToItemArtifacts.ts";
-import { fittedItemToItemRecommender } from "../../retrieval/itemToItemModel.ts";
+import { backfilledWith, fittedItemToItemRecommender } from "../../retrieval/itemToItemModel.ts";
 import { loadRetrievalData, loadTwoTowerModel } from "../../retrieval/retrievalTraining.ts";
 import { toInteractionLog } from "./benchmarkProtocol.ts";
 import { mappedTwoTowerRecommender } from "./evaluateVersion.ts";
@@ -132,7 +132,11 @@ export async function compareItemToItem(
   const evaluation = evaluateRecommenders({
     train: toInteractionLog(train, users, items),
     test: toInteractionLog(validation, users, items),
-    recommenders: [mappedItemToItemRecommender("candidate", heldOut, data.itemIds), mappedItemToItemRecommender("active", current, data.itemIds)],
+    recommenders: [mappedItemToItemRecommender("candidate", heldOut, data.itemIds), mappedItemToItemRecommender("active", current, data.itemIds)].map((recommender) => ({
+      name: recommender.name,
+      // The same popularity fill as the training run's evaluation (users without history get popular items from both).
+      fit: (log) => backfilledWith(recommender.fit(log), fitPopularity(log)),
+    })),
     ks: [k],
     title: "promotion gate: item-to-item",
   });

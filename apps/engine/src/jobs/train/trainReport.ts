@@ -51,6 +51,7 @@ export function itemToItemMetricsJson(outputs: ItemToItemOutputs): MetricsJson {
       ["storedNeighbours", outputs.storedNeighbours],
       ["activeItems", outputs.activeItems],
     ]),
+    evaluation: finiteEntries([["coldUsers", outputs.coldUsers]]),
     baselines,
   };
 }

@@ -18,7 +18,7 @@ import { annRecall, buildAnnIndex, exactTopK, queryAnnIndex, saveAnnIndex } from
 import { chooseSplit, loadItemVectors, loadRetrievalData, loadTwoTowerModel, saveRetrievalArtifacts, trainRetrievalModel, type RetrievalData } from "../../retrieval/retrievalTraining.ts";
 import { splitByTime } from "../../retrieval/interactions.ts";
 import { ITEM_TO_ITEM_ARTIFACT, saveItemToItemModel } from "../../retrieval/itemToItemArtifacts.ts";
-import { chooseItemToItemMethod, fitItemToItem, fittedItemToItemRecommender, ITEM_TO_ITEM_ROW } from "../../retrieval/itemToItemModel.ts";
+import { backfilledWith, chooseItemToItemMethod, fitItemToItem, fittedItemToItemRecommender, ITEM_TO_ITEM_ROW } from "../../retrieval/itemToItemModel.ts";
 import { toInteractionLog } from "./benchmarkProtocol.ts";
 import { ITEM_VECTORS_ARTIFACT, saveTwoTowerModel, TWO_TOWER_ARTIFACT } from "../../retrieval/retrievalArtifacts.ts";
 import { buildTrainingSet, type TrainingSetSummary } from "../trainingSet.ts";
@@ -236,6 +236,8 @@ export type ItemToItemOutputs = {
   /** Items with at least one positive in the window (the ones the model relates). */
   activeItems: number;
   users: number;
+  /** Evaluated users with no interaction before the split (item-to-item alone has nothing to offer them). */
+  coldUsers: number;
   interactions: number;
   skippedEvents: number;
   /** The two-tower's time split (same rule, same settings): the metrics describe the model fitted before it. */
@@ -285,8 +287,12 @@ export async function itemToItemStep(context: StepContext): Promise<StepResult<I
     progress.stop();
 
     const evaluated = sampleValidationUsers(validation.user, users, r.evaluation.maxUsers);
+    const withHistory = new Uint8Array(users);
+    for (let j = 0; j < train.count; j += 1) withHistory[train.user[j]!] = 1;
+    const coldUsers = evaluated.reduce((cold, user) => cold + (withHistory[user] === 1 ? 0 : 1), 0);
     const recommenders: NamedRecommender[] = [
-      { name: ITEM_TO_ITEM_ROW, fit: () => fittedItemToItemRecommender(heldOut) },
+      // Users without history before the split get nothing from item-to-item alone: popular items fill its list, as in serving.
+      { name: ITEM_TO_ITEM_ROW, fit: (log) => backfilledWith(fittedItemToItemRecommender(heldOut), fitPopularity(log)) },
       { name: "popularity", fit: fitPopularity },
       { name: "coOccurrence", fit: (log) => fitCoOccurrence(log) },
     ];
@@ -297,7 +303,7 @@ export async function itemToItemStep(context: StepContext): Promise<StepResult<I
       recommenders: recommenders.map((recommender) => ({ name: recommender.name, fit: (log) => (progress.increment(), recommender.fit(log)) })),
       ks: r.evaluation.ks,
       users: evaluated,
-      title: `item-to-item (${choice.method}), time split (${train.count} train / ${validation.count} validation interactions, ${evaluated.length} users)`,
+      title: `item-to-item (${choice.method}; popular items fill short lists), time split (${train.count} train / ${validation.count} validation interactions, ${evaluated.length} users, ${coldUsers} without history before the split)`,
     });
     progress.stop();
 
@@ -321,6 +327,7 @@ export async function itemToItemStep(context: StepContext): Promise<StepResult<I
       items,
       activeItems: active,
       users,
+      coldUsers,
       interactions: interactions.count,
       skippedEvents: data.skippedEvents,
       split: { atMs: split.atMs, trainInteractions: train.count, validationInteractions: validation.count, rule: split.rule },
