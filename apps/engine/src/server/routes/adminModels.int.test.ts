@@ -8,7 +8,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createEventDeduplicator, createEventStream } from "../../events/index.ts";
 import { ActiveModels } from "../../models/activeModels.ts";
-import { FIXTURE_FEATURES, rankerOnnx, registerRankerFixture } from "../../models/testing/modelFixtures.ts";
+import { FIXTURE_FEATURES, rankerOnnx, registerItemToItemFixture, registerRankerFixture } from "../../models/testing/modelFixtures.ts";
 import { PopularityRanking } from "../../recommend/popularityRanking.ts";
 import { createMemoryOnlineStore } from "../../stores/index.ts";
 import { buildApp } from "../app.ts";
@@ -154,6 +154,24 @@ describe("model admin API", () => {
     expect(body.restored.id).toBe(v1.id);
     expect(body.retired?.id).toBe(v2.id);
     expect(body.serving.ranker?.id).toBe(v1.id);
+  });
+
+  it("promotes and rolls back the itemToItem slot, which /v1/health and the model list report", async () => {
+    const v1 = await registerItemToItemFixture(db, dataDir, { name: "i2i one", neighbours: { a: [["b", 1]] } });
+    const v2 = await registerItemToItemFixture(db, dataDir, { name: "i2i two", neighbours: { a: [["c", 1]] } });
+    for (const id of [v1.id, v2.id]) expect((await app.inject({ method: "POST", url: `/v1/admin/models/${id}/promote`, headers: { authorization: admin } })).statusCode).toBe(200);
+    expect(activeModels.itemToItem()?.version.id).toBe(v2.id);
+    const health = healthResponse.parse((await app.inject({ method: "GET", url: "/v1/health" })).json());
+    expect(health.models.itemToItem).toMatchObject({ id: v2.id, kind: "item_item", version: 2, name: "i2i two" });
+    expect(health.models.retrieval).toBeNull();
+    const listed = listModelsResponse.parse((await app.inject({ method: "GET", url: "/v1/admin/models?slot=itemToItem", headers: { authorization: admin } })).json());
+    expect(listed.models.map((model) => [model.kind, model.version, model.status])).toEqual([
+      ["item_item", 2, "active"],
+      ["item_item", 1, "retired"],
+    ]);
+    const rolled = await app.inject({ method: "POST", url: "/v1/admin/models/rollback", headers: { authorization: admin }, payload: { slot: "itemToItem" } });
+    expect(rolled.statusCode).toBe(200);
+    expect(rollbackModelResponse.parse(rolled.json()).serving.itemToItem?.id).toBe(v1.id);
   });
 
   it("registers and promotes in one call", async () => {
