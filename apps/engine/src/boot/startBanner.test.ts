@@ -42,6 +42,16 @@ describe("start banner", () => {
       training: { ...base.training, state: "idle" },
     });
     expect(serving).toMatch(/models {3}two-tower v2 \(no ranker: ordered by retrieval rank\)/);
+    const withItemToItem = formatStartBanner({
+      ...base,
+      models: {
+        retrieval: null,
+        itemToItem: { id: "b", kind: "item_item", version: 1, name: "item-to-item", loadedAt: "2026-12-01T00:00:00Z" },
+        ranker: { id: "c", kind: "ranker", version: 3, name: "ranker", loadedAt: "2026-12-01T00:00:00Z" },
+        loadFailures: 0,
+      },
+    });
+    expect(withItemToItem).toMatch(/models {3}item-to-item v1, ranker v3\n/);
     expect(serving).toMatch(/features online features ready \(rebuilt from the event log\)/);
   });
 

@@ -49,7 +49,7 @@ export function formatStartBanner(info: StartBannerInfo): string {
 }
 
 function describeModels(models: ActiveModelsStatus | null, training: TrainingHealth): string {
-  const loaded = [models?.retrieval, models?.ranker].filter((model) => model != null).map((model) => `${model.name} v${model.version}`);
+  const loaded = [models?.retrieval, models?.itemToItem, models?.ranker].filter((model) => model != null).map((model) => `${model.name} v${model.version}`);
   if (loaded.length > 0) return `${loaded.join(", ")}${models?.ranker ? "" : " (no ranker: ordered by retrieval rank)"}`;
   if (training.state === "running") return "no models yet: training in the background (progress in health); popularity serves meanwhile";
   return "no models yet (popularity serves): `cascade train --promote` trains and activates them";
