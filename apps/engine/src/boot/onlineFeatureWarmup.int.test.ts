@@ -15,7 +15,8 @@ import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
 import { backfillOnlineFeatures } from "../jobs/backfillOnlineFeatures.ts";
 import { insertEvents, insertItems, type FixtureEvent } from "../jobs/testing/eventLogFixtures.ts";
 import { createMemoryOnlineStore, type MemoryOnlineStore, type StoredEntry } from "../stores/memoryOnlineStore.ts";
-import { OnlineFeatureWarmup, onlineStoreSnapshotFile } from "./onlineFeatureWarmup.ts";
+import { dataClock, fixedClock } from "../clock.ts";
+import { OnlineFeatureWarmup, onlineStoreSnapshotFile, snapshotClockTag } from "./onlineFeatureWarmup.ts";
 
 const RUN = `ow${Date.now().toString(36)}`;
 const HOUR = 3_600_000;
@@ -154,6 +155,26 @@ describe("online feature warm-up and snapshots (embedded mode)", () => {
     expect(await clicks(second.store, "u5")).toBe(2);
     expect(sorted(second.store)).toEqual(await rebuiltFromScratch());
     await second.store.close();
+  });
+
+  it("rebuilds when the snapshot was kept under another kind of clock", async () => {
+    await insertEvents(db, events(2, "u6"));
+    const first = await restart();
+    await first.features.stop();
+    await first.store.close();
+
+    // Same log, same definitions, but served as of a fixed instant now: a store whose keys were
+    // swept at wall time is not the store a fixed clock would hold.
+    const store = createMemoryOnlineStore({ now: clock });
+    const features = warmup(store, { clock: fixedClock(now) });
+    await features.loadSnapshot();
+    await features.warmUp();
+    expect(features.health()).toMatchObject({ status: "ready", source: "rebuild" });
+    expect(await clicks(store, "u6")).toBe(2);
+    await features.stop();
+    await store.close();
+    expect(snapshotClockTag(fixedClock(5))).toBe("fixed:5");
+    expect(snapshotClockTag(dataClock(1, 2))).toBe("data");
   });
 
   it("rebuilds when the log's row at the watermark is another event (the snapshot belongs to another database)", async () => {

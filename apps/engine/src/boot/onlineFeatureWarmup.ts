@@ -72,6 +72,11 @@ export function featureDefinitionsDigest(): string {
   return createHash("sha256").update(digests.join("\n")).digest("hex").slice(0, 16);
 }
 
+/** A fixed clock's instant matters (state swept at T1 is not state at T2); a data clock's anchor moves with the log, its mode is enough. */
+export function snapshotClockTag(clock: Clock): string {
+  return clock.spec.mode === "fixed" ? `fixed:${clock.spec.atMs}` : clock.spec.mode;
+}
+
 export function onlineStoreSnapshotFile(dataDir: string): string {
   return join(dataDir, "online-store", SNAPSHOT_FILE_NAME);
 }
@@ -81,7 +86,14 @@ export class OnlineFeatureWarmup {
   /** The replay's business time, as the writer wants it (a Date per page). */
   private readonly clock = () => new Date((this.options.clock ?? wallClock).nowMs());
   private readonly snapshotFile: string | null;
-  private readonly features = featureDefinitionsDigest();
+  /**
+   * What a snapshot must have been written under to be loaded: the feature definitions, and the
+   * kind of business clock. The in-process store sweeps expired keys at business time, so a store
+   * kept under the wall clock has lost every windowed and decayed key of a 1998 log that a data
+   * clock would serve (seen: a restart with CASCADE_CLOCK=data after a wall-clock run served
+   * all-zero features until the snapshot was deleted).
+   */
+  private readonly features: string;
   private status: OnlineFeaturesHealth["status"] = "warming";
   private source: OnlineFeaturesHealth["source"];
   private replayed = 0;
@@ -97,6 +109,7 @@ export class OnlineFeatureWarmup {
   private stopped = false;
 
   constructor(private readonly options: OnlineFeatureWarmupOptions) {
+    this.features = `${featureDefinitionsDigest()}@${snapshotClockTag(options.clock ?? wallClock)}`;
     this.now = options.now ?? Date.now;
     // A catch-up replays up to an interval (plus the settle time) of rows the consumer applied; the
     // ledger must still remember them, or they would count twice.

@@ -166,7 +166,7 @@ function readHeader(line: string, expectedFeatures: string): z.infer<typeof head
   const header = headerSchema.safeParse(raw);
   if (!header.success) throw new SnapshotUnusableError(`line 1: bad header (${header.error.issues[0]?.path.join(".")}: ${header.error.issues[0]?.message})`, "corrupt");
   if (header.data.features !== expectedFeatures) {
-    throw new SnapshotUnusableError(`written under other feature definitions (${header.data.features}, now ${expectedFeatures})`, "features");
+    throw new SnapshotUnusableError(`written under other feature definitions or another clock (${header.data.features}, now ${expectedFeatures})`, "features");
   }
   return header.data;
 }
