@@ -9,6 +9,9 @@
 //   itemKNN         item-based kNN (RecBole's ItemKNN: cosine, each candidate's top-100 neighbours)
 //   EASE            Steck's closed-form linear autoencoder (λ = 250, RecBole's default)
 //   coOccurrence    the engine's co-visitation source offline (history items' own neighbours)
+//   itemToItem      the item-to-item model `cascade train` ships with the config's itemToItem
+//                   settings (EASE truncated to each item's strongest weights, or item kNN above
+//                   maxEaseItems; itemToItemModel.ts), short lists filled with popular items
 //   fused sources (offline RRF)  two-tower, co-occurrence and popularity lists fused by weighted
 //                   reciprocal rank; the weights are chosen on the validation part (never on test)
 //                   from a small grid. NOT the served funnel: a caller can add a replay of it (or
@@ -34,6 +37,7 @@ import type { Database } from "@cascade/db";
 import type { ProgressReporter } from "../../cli/progress.ts";
 import type { Interactions } from "../../retrieval/interactions.ts";
 import { loadRetrievalData, type RetrievalData } from "../../retrieval/retrievalTraining.ts";
+import { backfilledWith, fitItemToItem, fittedItemToItemRecommender } from "../../retrieval/itemToItemModel.ts";
 import { topK } from "../../retrieval/topK.ts";
 import { computeItemVectors, computeUserVector, createTwoTowerModel, dotAll, retrievalDimensions, type TwoTowerModel } from "../../retrieval/twoTowerModel.ts";
 import { trainTwoTower, type EpochReport } from "../../retrieval/twoTowerTraining.ts";
@@ -153,6 +157,7 @@ export const BENCHMARK_ROWS = {
   itemKnn: "itemKNN",
   ease: "EASE",
   coOccurrence: "coOccurrence",
+  itemToItem: "itemToItem",
   fusedSources: "fused sources (offline RRF)",
 } as const;
 
@@ -313,6 +318,7 @@ export function runBenchmarkProtocol(data: RetrievalData, options: BenchmarkOpti
   else notes.push(`EASE left out: ${items} items exceed its dense-inverse limit of ${easeMaxItems}`);
   rows.push(
     timed(BENCHMARK_ROWS.coOccurrence, () => fitCoOccurrence(trainLog), timings),
+    timed(BENCHMARK_ROWS.itemToItem, () => backfilledWith(fittedItemToItemRecommender(fitItemToItem(trainLog, config.itemToItem)), fitPopularity(trainLog)), timings),
     timed(BENCHMARK_ROWS.fusedSources, () => funnel(funnelWeights), timings),
   );
   const context: BenchmarkContext = { data, parts, trainLog, twoTower: model };
