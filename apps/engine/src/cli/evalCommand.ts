@@ -25,7 +25,7 @@ import {
   type SplitFiles,
 } from "../jobs/train/benchmarkFiles.ts";
 import { loadBenchmarkData, runBenchmarkProtocol, DEFAULT_BENCHMARK_POSITIVES, type BenchmarkResult } from "../jobs/train/benchmarkProtocol.ts";
-import { evaluateRankerVersion, evaluateTwoTowerVersion, type VersionEvaluation } from "../jobs/train/evaluateVersion.ts";
+import { evaluateItemToItemVersion, evaluateRankerVersion, evaluateTwoTowerVersion, type VersionEvaluation } from "../jobs/train/evaluateVersion.ts";
 import type { DatabaseRunner } from "./commandOptions.ts";
 import { createProgressReporter, type ProgressReporter } from "./progress.ts";
 import { loadTrainConfig } from "./trainCommand.ts";
@@ -175,7 +175,7 @@ async function versionsToEvaluate(db: ReturnType<typeof createPrismaClient>, opt
   }
   const active = await getActiveModelVersions(db);
   // An active external ranker was trained elsewhere: nothing here knows its training window.
-  const versions = [active.retrieval, active.ranker].filter((version): version is ModelVersion => version !== null && version.kind !== "external_ranker");
+  const versions = [active.retrieval, active.itemToItem, active.ranker].filter((version): version is ModelVersion => version !== null && version.kind !== "external_ranker");
   if (versions.length === 0) throw new Error("no active model versions: pass --model <id>, or promote one (cascade train --promote, cascade models promote <id>)");
   return versions;
 }
@@ -197,9 +197,11 @@ export async function runEvalCommand(
       evaluations.push(
         version.kind === "two_tower"
           ? await evaluateTwoTowerVersion(db, version, { ks: config.retrieval.evaluation.ks, maxUsers: config.retrieval.evaluation.maxUsers, progress: io.progress })
-          : version.kind === "ranker"
-            ? await evaluateRankerVersion(db, version, { config, dataDir, workDir: options.outDir ?? join(dataDir, "train"), progress: io.progress })
-            : await Promise.reject(new Error(`model ${version.id} is an ${version.kind}: only versions trained by cascade train (two_tower, ranker) can be re-evaluated`)),
+          : version.kind === "item_item"
+            ? await evaluateItemToItemVersion(db, version, { ks: config.retrieval.evaluation.ks, maxUsers: config.retrieval.evaluation.maxUsers, progress: io.progress })
+            : version.kind === "ranker"
+              ? await evaluateRankerVersion(db, version, { config, dataDir, workDir: options.outDir ?? join(dataDir, "train"), progress: io.progress })
+              : await Promise.reject(new Error(`model ${version.id} is an ${version.kind}: only versions trained by cascade train (two_tower, item_item, ranker) can be re-evaluated`)),
       );
     }
     if (options.json) io.stdout.write(JSON.stringify(evaluations.map((e) => ({ id: e.version.id, kind: e.version.kind, testPeriod: e.testPeriod, ...reportJson(e.report) })), null, 2) + "\n");

@@ -6,9 +6,11 @@
 // data before the test period and scored on the same rows with the same metrics.
 //   two_tower: two-tower (ids mapped between the model's vocabulary and today's data; items new
 //              since training cannot be retrieved) vs popularity and co-occurrence
+//   item_item: the item-to-item model (ids mapped likewise; short lists filled with popular items,
+//              as in training) vs popularity and co-occurrence, on the positives it was trained on
 //   ranker:    the registered ONNX ranker vs a logistic regression fitted on the impressions
 //              before the test period, on a fresh point-in-time-correct training set
-import { evaluateRecommenders, fitCoOccurrence, fitPopularity, type EvaluationReport, type NamedRecommender } from "@cascade/core";
+import { evaluateRecommenders, fitCoOccurrence, fitPopularity, positiveSpecSchema, type EvaluationReport, type NamedRecommender } from "@cascade/core";
 import type { Database, ModelVersion } from "@cascade/db";
 import { z } from "zod";
 import { silentProgress, type ProgressReporter } from "../../cli/progress.ts";
@@ -19,6 +21,8 @@ import { predictLogisticRegression, trainLogisticRegression } from "../../rankin
 import { loadOnnxRanker } from "../../ranking/model/onnxInference.ts";
 import { readTrainingSetFile } from "../../ranking/model/trainingSetFile.ts";
 import { splitByTime } from "../../retrieval/interactions.ts";
+import { loadItemToItemModel, type LoadedItemToItemModel } from "../../retrieval/itemToItemArtifacts.ts";
+import { backfilledWith, fittedItemToItemRecommender, ITEM_TO_ITEM_ROW } from "../../retrieval/itemToItemModel.ts";
 import { loadRetrievalData, loadTwoTowerModel, type LoadedRetrievalModel, type RetrievalData } from "../../retrieval/retrievalTraining.ts";
 import { topK } from "../../retrieval/topK.ts";
 import { computeItemVectors, computeUserVector, dotAll, retrievalDimensions } from "../../retrieval/twoTowerModel.ts";
@@ -125,6 +129,86 @@ export async function evaluateTwoTowerVersion(
     ks: options.ks ?? [10, 100],
     users: sample,
     title: `${version.name} v${version.version} (${version.id}), time split at ${new Date(splitAtMs).toISOString()} (${rule === "after-window" ? "after its training window" : "its training run's validation period"}): ${train.count} train / ${validation.count} test interactions, ${picks} users`,
+  });
+  progress.stop();
+  return { version, report: evaluation.report, testPeriod: { from: new Date(splitAtMs).toISOString(), to: now.toISOString(), rule } };
+}
+
+/** A stored item-to-item model as a recommender over `itemIds` (data indices): items it never saw neither seed nor come back. */
+export function mappedItemToItemRecommender(name: string, loaded: LoadedItemToItemModel, itemIds: readonly string[]): NamedRecommender {
+  const rowOf = new Map(loaded.itemIds.map((id, row) => [id, row]));
+  const modelRow = Int32Array.from(itemIds, (id) => rowOf.get(id) ?? -1);
+  const dataIndex = new Int32Array(loaded.items).fill(-1);
+  modelRow.forEach((row, index) => {
+    if (row >= 0) dataIndex[row] = index;
+  });
+  return {
+    name,
+    fit: () => {
+      const inner = fittedItemToItemRecommender(loaded);
+      return {
+        recommend(user, history, k) {
+          const seeds = Int32Array.from(history, (item) => modelRow[item]!).filter((row) => row >= 0);
+          return inner
+            .recommend(user, seeds, k + seeds.length)
+            .map((row) => dataIndex[row]!)
+            .filter((index) => index >= 0)
+            .slice(0, k);
+        },
+      };
+    },
+  };
+}
+
+const itemToItemStored = z.object({ positives: positiveSpecSchema.optional(), split: z.object({ atMs: z.number() }).optional(), refit: z.object({ interactions: z.number() }).nullish() });
+
+export async function evaluateItemToItemVersion(
+  db: Database,
+  version: ModelVersion,
+  options: { ks?: number[]; maxUsers?: number; progress?: ProgressReporter } = {},
+): Promise<VersionEvaluation> {
+  const progress = options.progress ?? silentProgress;
+  const window = windowOf(version);
+  const loaded = await loadItemToItemModel(version.artifactPath);
+  if (loaded.sha256 !== version.artifactDigest) throw new Error(`model ${version.id}: ${version.artifactPath} does not match its registered digest`);
+  const stored = itemToItemStored.safeParse(version.config);
+  const now = await newestEventTime(db);
+  const data = await loadRetrievalData(db, { from: window.from, to: now }, stored.success && stored.data.positives ? { positives: stored.data.positives } : {});
+  let splitAtMs = window.to.getTime();
+  let rule: VersionEvaluation["testPeriod"]["rule"] = "after-window";
+  if (!data.interactions.timeMs.some((t) => t >= splitAtMs)) {
+    if (!stored.success || !stored.data.split) throw new Error(`model ${version.id}: no interactions after its training window and no stored validation split to fall back on`);
+    if (stored.data.refit) {
+      throw new Error(
+        `model ${version.id} was refitted on every interaction of its window, and nothing has happened since ${window.to.toISOString()}: there is no out-of-sample period to evaluate it on yet (its held-out metrics are stored with the version: cascade models list)`,
+      );
+    }
+    splitAtMs = stored.data.split.atMs;
+    rule = "training-validation";
+  }
+  const { train, validation } = splitByTime(data.interactions, splitAtMs);
+  const users = data.userIds.length;
+  const items = data.itemIds.length;
+  const held = new Uint8Array(users);
+  for (let j = 0; j < validation.count; j += 1) held[validation.user[j]!] = 1;
+  const candidates: number[] = [];
+  for (let u = 0; u < users; u += 1) if (held[u] === 1) candidates.push(u);
+  const picks = Math.min(options.maxUsers ?? 2_000, candidates.length);
+  const sample = Int32Array.from({ length: picks }, (_, pick) => candidates[Math.floor((pick * candidates.length) / picks)]!);
+  const mapped = mappedItemToItemRecommender(ITEM_TO_ITEM_ROW, loaded, data.itemIds);
+  const recommenders: NamedRecommender[] = [
+    { name: ITEM_TO_ITEM_ROW, fit: (log) => backfilledWith(mapped.fit(log), fitPopularity(log)) },
+    { name: "popularity", fit: fitPopularity },
+    { name: "coOccurrence", fit: (log) => fitCoOccurrence(log) },
+  ];
+  progress.start("item-to-item evaluation", recommenders.length);
+  const evaluation = evaluateRecommenders({
+    train: toInteractionLog(train, users, items),
+    test: toInteractionLog(validation, users, items),
+    recommenders: recommenders.map((r) => ({ name: r.name, fit: (log) => (progress.increment(), r.fit(log)) })),
+    ks: options.ks ?? [10, 100],
+    users: sample,
+    title: `${version.name} v${version.version} (${version.id}), time split at ${new Date(splitAtMs).toISOString()} (${rule === "after-window" ? "after its training window" : "its training run's validation period"}): ${train.count} train / ${validation.count} test interactions, ${picks} users; popular items fill short item-to-item lists`,
   });
   progress.stop();
   return { version, report: evaluation.report, testPeriod: { from: new Date(splitAtMs).toISOString(), to: now.toISOString(), rule } };

@@ -15,7 +15,7 @@
 //              feature columns it declares.
 // The active version may have been trained on part of that hold-out (an earlier run's window can
 // reach into it): that can only flatter it, so the gate errs towards keeping what is serving.
-import { evaluateRecommenders, fitPopularity, type EvaluationReport, type NamedRecommender } from "@cascade/core";
+import { evaluateRecommenders, fitPopularity, type EvaluationReport } from "@cascade/core";
 import type { Database, ModelVersion } from "@cascade/db";
 import { z } from "zod";
 import { assertDigest, readArtifact } from "../../models/artifactStore.ts";
@@ -23,11 +23,11 @@ import { clickMetrics } from "../../ranking/model/clickMetrics.ts";
 import { loadOnnxRanker } from "../../ranking/model/onnxInference.ts";
 import { readTrainingSetFile } from "../../ranking/model/trainingSetFile.ts";
 import { splitByTime } from "../../retrieval/interactions.ts";
-import { loadItemToItemModel, type LoadedItemToItemModel } from "../../retrieval/itemToItemArtifacts.ts";
-import { backfilledWith, fittedItemToItemRecommender } from "../../retrieval/itemToItemModel.ts";
+import { loadItemToItemModel } from "../../retrieval/itemToItemArtifacts.ts";
+import { backfilledWith } from "../../retrieval/itemToItemModel.ts";
 import { loadRetrievalData, loadTwoTowerModel } from "../../retrieval/retrievalTraining.ts";
 import { toInteractionLog } from "./benchmarkProtocol.ts";
-import { mappedTwoTowerRecommender } from "./evaluateVersion.ts";
+import { mappedItemToItemRecommender, mappedTwoTowerRecommender } from "./evaluateVersion.ts";
 import type { TrainConfig } from "./trainConfig.ts";
 
 export type GateComparison = { metric: string; candidate: number; active: number; rows: number };
@@ -88,32 +88,6 @@ export async function compareTwoTowers(
   const column = evaluation.report.columns.indexOf(`recall@${k}`);
   const value = (name: string) => evaluation.report.rows.find((row) => row.name === name)!.values[column]!;
   return { metric: `recall@${k}`, candidate: value("candidate"), active: value("active"), rows: validation.count };
-}
-
-/** A stored item-to-item model as a recommender over `itemIds` (data indices): unknown items neither seed nor come back. */
-function mappedItemToItemRecommender(name: string, loaded: LoadedItemToItemModel, itemIds: readonly string[]): NamedRecommender {
-  const rowOf = new Map(loaded.itemIds.map((id, row) => [id, row]));
-  const modelRow = Int32Array.from(itemIds, (id) => rowOf.get(id) ?? -1);
-  const dataIndex = new Int32Array(loaded.items).fill(-1);
-  modelRow.forEach((row, index) => {
-    if (row >= 0) dataIndex[row] = index;
-  });
-  return {
-    name,
-    fit: () => {
-      const inner = fittedItemToItemRecommender(loaded);
-      return {
-        recommend(user, history, k) {
-          const seeds = Int32Array.from(history, (item) => modelRow[item]!).filter((row) => row >= 0);
-          return inner
-            .recommend(user, seeds, k + seeds.length)
-            .map((row) => dataIndex[row]!)
-            .filter((index) => index >= 0)
-            .slice(0, k);
-        },
-      };
-    },
-  };
 }
 
 export async function compareItemToItem(

@@ -12,7 +12,8 @@ import { createPrismaClient, type Database } from "@cascade/db";
 import { createScratchDatabase, type ScratchDatabase } from "../../testing/scratchDatabase.ts";
 import { seedDemo } from "../../demo/loadDemo.ts";
 import { defaultModelLoaders } from "../../models/modelLoaders.ts";
-import { evaluateRankerVersion, evaluateTwoTowerVersion } from "./evaluateVersion.ts";
+import { DAY_MS } from "../../retrieval/twoTowerModel.ts";
+import { evaluateItemToItemVersion, evaluateRankerVersion, evaluateTwoTowerVersion } from "./evaluateVersion.ts";
 import { parseTrainConfig, type TrainConfigInput } from "./trainConfig.ts";
 import { runTrainPipeline, type TrainPipelineResult } from "./trainPipeline.ts";
 import { TRAINING_SET_FILE } from "./trainSteps.ts";
@@ -175,6 +176,15 @@ describe("runTrainPipeline", () => {
     const row = retrieval.report.rows.find((entry) => entry.name === "twoTower")!;
     for (const [column, value] of Object.entries(stored)) expect(row.values[retrieval.report.columns.indexOf(column)]).toBeCloseTo(value, 9);
     expect(retrieval.report.rows.map((entry) => entry.name)).toEqual(["twoTower", "popularity", "coOccurrence"]);
+
+    // Item-to-item: the shipped model is always refitted, so only a period after its window evaluates it.
+    await expect(evaluateItemToItemVersion(db, first.itemToItem!.version)).rejects.toThrow(/refitted on every interaction.*no out-of-sample period/);
+    const earlier = await runTrainPipeline(db, { config: parseTrainConfig({ ...TINY, window: { to: new Date(END - 4 * DAY_MS).toISOString() } }), dataDir, steps: "retrieval" });
+    const later = await evaluateItemToItemVersion(db, earlier.itemToItem!.version, { ks: [10, 100], maxUsers: 200 });
+    expect(later.testPeriod).toMatchObject({ rule: "after-window", from: earlier.window.to.toISOString() });
+    expect(later.report.rows.map((entry) => entry.name)).toEqual(["itemToItem", "popularity", "coOccurrence"]);
+    const recall100 = later.report.columns.indexOf("recall@100");
+    expect(later.report.rows[0]!.values[recall100]).toBeGreaterThan(0);
 
     const ranking = await evaluateRankerVersion(db, first.ranker!.version, { config, dataDir, workDir: join(dataDir, "train") });
     expect(ranking.report.rows.map((entry) => entry.name)).toEqual(["ranker", "logisticRegression"]);
