@@ -13,8 +13,11 @@ import { retrainAndGate } from "./retrainSchedule.ts";
 import { createRatingsDatabase, type ScratchRatingsDatabase } from "./testing/ratingsWorld.ts";
 import { parseTrainConfig, type TrainConfigInput } from "./trainConfig.ts";
 
+// These ratings have no impressions: the rankers learn from sampled negatives, which are only
+// promoted when the config allows it (rankerExamples.promote; the last test checks the default).
 const GOOD: TrainConfigInput = {
   seed: 5,
+  rankerExamples: { promote: true },
   retrieval: { model: { dimensions: 8 }, training: { epochs: 4, batchSize: 32 }, evaluation: { ks: [10], maxUsers: 100 } },
   ann: { recallQueries: 10, efConstruction: 32 },
   ranker: { epochs: 3, hiddenSizes: [8], batchSize: 64 },
@@ -106,6 +109,16 @@ describe("retrainAndGate", () => {
     expect(active.retrieval?.id).toBe(result.decisions[0]!.candidateId);
     expect(active.itemToItem?.id).toBe(result.decisions[1]!.candidateId);
     expect(active.ranker?.id).toBe(result.decisions[2]!.candidateId);
+  });
+});
+
+describe("retrainAndGate by default", () => {
+  it("keeps a ranker trained on sampled negatives as a candidate, saying why", async () => {
+    const before = await getActiveModelVersions(db);
+    const result = await retrain({ ...GOOD, seed: 11, rankerExamples: {} }, 0.99);
+    const ranker = result.decisions.find((decision) => decision.slot === "ranker")!;
+    expect(ranker).toMatchObject({ promoted: false, metric: null, reason: expect.stringMatching(/kept as a candidate: trained on sampled negatives .*MovieLens-100K/) });
+    expect((await getActiveModelVersions(db)).ranker?.id).toBe(before.ranker?.id);
   });
 });
 

@@ -4,7 +4,7 @@
 // candidate and the reason is stored with it (metrics.gate, notes) and in the audit log.
 import { getActiveModelVersions, promoteModelVersion, recordModelGateDecision, type Database, type ModelGateDecision, type ModelRegistryActor, type ModelVersion } from "@cascade/db";
 import type { ProgressReporter } from "../../cli/progress.ts";
-import { compareItemToItem, compareRankers, compareTwoTowers, passesGate, retrievalBelowPopularity, type GateComparison } from "./promotionGate.ts";
+import { compareItemToItem, compareRankers, compareTwoTowers, passesGate, retrievalBelowPopularity, SAMPLED_NEGATIVE_RANKER_NOT_PROMOTED, type GateComparison } from "./promotionGate.ts";
 import type { TrainConfig } from "./trainConfig.ts";
 import { runTrainPipeline, type TrainPipelineResult, type TrainSteps } from "./trainPipeline.ts";
 import type { RegistrationResult } from "./registerTrainedModels.ts";
@@ -64,8 +64,11 @@ export async function retrainAndGate(db: Database, options: RetrainOptions): Pro
       return;
     }
     const belowPopularity = slot === "retrieval" && train.retrievalReport ? retrievalBelowPopularity(train.retrievalReport) : null;
+    const sampledRanker = slot === "ranker" && train.rankerExamples === "sampledNegatives" && !config.rankerExamples.promote;
     if (belowPopularity) {
       decision = { ...base, metric: null, candidate: null, active: null, promoted: false, reason: `kept as a candidate: ${belowPopularity}` };
+    } else if (sampledRanker) {
+      decision = { ...base, metric: null, candidate: null, active: null, promoted: false, reason: `kept as a candidate: ${SAMPLED_NEGATIVE_RANKER_NOT_PROMOTED}` };
     } else if (!current) {
       decision = { ...base, metric: null, candidate: null, active: null, promoted: true, reason: `promoted by the scheduler: the ${slot} slot had no active version` };
     } else {

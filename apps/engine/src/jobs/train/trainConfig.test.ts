@@ -7,7 +7,7 @@ describe("parseTrainConfig", () => {
     // No length: the window is the whole log, on the data's own clock.
     expect(config.window.days).toBeUndefined();
     expect(config.positives).toEqual({ eventTypes: ["click", "like", "watch", "purchase", "rating"], minRating: null, minWeight: null });
-    expect(config.rankerExamples).toEqual({ source: "auto", negativesPerPositive: 4, popularShare: 0.5 });
+    expect(config.rankerExamples).toEqual({ source: "auto", negativesPerPositive: 4, popularShare: 0.5, promote: false });
     expect(config.retrieval.refitOnAllData).toBe(true);
     expect(config.retrieval.evaluation.ks).toEqual([10, 100]);
     expect(config.ranker.ipsWeighting).toEqual({ enabled: false, clip: 20 });

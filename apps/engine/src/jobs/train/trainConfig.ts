@@ -27,6 +27,12 @@ const rankerExamplesSchema = z
     negativesPerPositive: z.number().int().min(1).max(100).default(4),
     /** Share of negatives drawn by popularity (as of the positive's time); the rest uniformly from the catalogue. */
     popularShare: z.number().min(0).max(1).default(0.5),
+    /**
+     * Whether `--promote` and the scheduler may activate a ranker trained on sampled negatives.
+     * Off by default: such a ranker has no retrieval-score input yet and served worse than
+     * retrieval's own order on real data (promotionGate.ts, SAMPLED_NEGATIVE_RANKER_NOT_PROMOTED).
+     */
+    promote: z.boolean().default(false),
   })
   .strict();
 

@@ -15,7 +15,7 @@ import { fingerprintData, resolveDataWindow, type DataFingerprint, type DataWind
 import { stepDigest } from "./digest.ts";
 import { registerBuild, storedFile, type RegistrationResult } from "./registerTrainedModels.ts";
 import type { TrainConfig } from "./trainConfig.ts";
-import { retrievalBelowPopularity } from "./promotionGate.ts";
+import { retrievalBelowPopularity, SAMPLED_NEGATIVE_RANKER_NOT_PROMOTED } from "./promotionGate.ts";
 import { formatTrainReport, itemToItemMetricsJson, rankerMetricsJson, rankingReport, twoTowerMetricsJson } from "./trainReport.ts";
 import {
   ANN_INDEX_FILE,
@@ -34,6 +34,7 @@ import {
   TWO_TOWER_FILE,
   twoTowerStep,
   type StepContext,
+  type TrainingSetOutputs,
 } from "./trainSteps.ts";
 import type { StepResult } from "./stepCache.ts";
 
@@ -81,6 +82,8 @@ export type TrainPipelineResult = {
   totalSeconds: number;
   /** The two-tower's hold-out evaluation beside its baselines (null when retrieval was not trained). */
   retrievalReport: EvaluationReport | null;
+  /** Where the ranker's examples came from (null when no ranker was trained). */
+  rankerExamples: TrainingSetOutputs["examples"] | null;
   /** Step outputs a promotion gate re-scores: the held-out two-tower (with a refit), the held-out item-to-item model and the ranker's training set. */
   files: { heldOutTwoTower: string | null; heldOutItemToItem: string | null; trainingSet: string | null };
 };
@@ -297,11 +300,18 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
   const promoted: ModelVersion[] = [];
   if (options.promote) {
     const blocked = twoTower ? retrievalBelowPopularity(twoTower.outputs.report) : null;
+    const sampledRanker = trainingSet?.outputs.examples === "sampledNegatives" && !config.rankerExamples.promote;
     for (const registration of registrations) {
       if (blocked && registration === twoTowerVersion) {
         const reason = `not promoted: ${blocked} (serving from it would be worse than no retrieval model; cascade models promote ${registration.version.id} overrides)`;
         plan.push({ model: "two_tower", trained: true, reason });
         log(`two_tower v${registration.version.version} ${reason}`);
+        continue;
+      }
+      if (sampledRanker && registration === rankerVersion) {
+        const reason = `not promoted: ${SAMPLED_NEGATIVE_RANKER_NOT_PROMOTED} (cascade models promote ${registration.version.id} overrides)`;
+        plan.push({ model: "ranker", trained: true, reason });
+        log(`ranker v${registration.version.version} ${reason}`);
         continue;
       }
       const result = await promoteModelVersion(db, registration.version.id, options.actor ?? { type: "cli" });
@@ -324,5 +334,5 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
     heldOutItemToItem: itemToItem?.files[HELD_OUT_ITEM_TO_ITEM_FILE]?.path ?? null,
     trainingSet: trainingSet?.files[TRAINING_SET_FILE]?.path ?? null,
   };
-  return { window, fingerprint, plan, steps, twoTower: twoTowerVersion, itemToItem: itemToItemVersion, ranker: rankerVersion, promoted, report, totalSeconds: (performance.now() - started) / 1000, files, retrievalReport: twoTower?.outputs.report ?? null };
+  return { window, fingerprint, plan, steps, twoTower: twoTowerVersion, itemToItem: itemToItemVersion, ranker: rankerVersion, promoted, report, totalSeconds: (performance.now() - started) / 1000, files, retrievalReport: twoTower?.outputs.report ?? null, rankerExamples: trainingSet?.outputs.examples ?? null };
 }

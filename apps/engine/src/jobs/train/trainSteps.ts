@@ -49,7 +49,7 @@ export type TrainingSetOutputs = {
   summary: Omit<TrainingSetSummary, "out">;
   impressionsFrom: string;
   impressionsTo: string;
-  examples: RankerExamplePlan["kind"];
+  examples: "impressions" | "sampledNegatives";
   /** Sampled-negatives runs: positives used, positives skipped (unknown item, or nothing left to draw). */
   sampling: { positives: number; skipped: number; negativesPerPositive: number; popularShare: number } | null;
 };
