@@ -9,6 +9,14 @@ import { applyMigrations } from "./migrate.ts";
 import { migrationsDir, repoRoot } from "./paths.ts";
 
 const baseUrl = new URL(process.env.TEST_DATABASE_URL!);
+
+/**
+ * Objects only the migrations can define (Prisma's schema language has no partial indexes): they
+ * must exist in the migrated database, and are left out of the comparison with schema.prisma.
+ */
+const MIGRATION_ONLY_INDEXES: Record<string, RegExp> = {
+  events_user_consumption_idx: /ON public\.events USING btree \(user_id, type, occurred_at\) INCLUDE \(item_id, value\) WHERE/,
+};
 const scratch = ["cascade_drift_migrations", "cascade_drift_schema"] as const;
 
 function urlFor(database: string): string {
@@ -80,8 +88,11 @@ describe("migrations vs schema.prisma", () => {
     expect(sql).toMatch(/CREATE TABLE/);
     await withClient(fromSchema, (client) => client.query(sql));
 
-    const migrated = await describeCatalogue(fromMigrations);
+    const migrated = (await describeCatalogue(fromMigrations)) as { indexes: { indexname: string; indexdef: string }[] };
     const expected = await describeCatalogue(fromSchema);
-    expect(migrated).toEqual(expected);
+    for (const [name, definition] of Object.entries(MIGRATION_ONLY_INDEXES)) {
+      expect(migrated.indexes.find((index) => index.indexname === name)?.indexdef).toMatch(definition);
+    }
+    expect({ ...migrated, indexes: migrated.indexes.filter((index) => !(index.indexname in MIGRATION_ONLY_INDEXES)) }).toEqual(expected);
   });
 });
