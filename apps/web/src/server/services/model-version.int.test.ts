@@ -1,4 +1,4 @@
-import { createPrismaClient, type Database, registerModelVersion } from "@cascade/db";
+import { createPrismaClient, type Database, recordModelGateDecision, registerModelVersion } from "@cascade/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listDeclarableFeatures, listModelVersionRows, ModelChangeRefused, promoteVersion, rollbackSlot } from "./model-version.ts";
 
@@ -45,7 +45,17 @@ describe("model versions for the console", () => {
       features: ["f1", "f2"],
       metrics: { "ranking.auc": 0.71, "ranking.calibration.ece": 0.03 },
       baselines: [{ name: "logistic", metrics: { "ranking.auc": 0.66 } }],
+      gate: null,
     });
+  });
+
+  it("carries the scheduler's gate verdict, stored with the version by recordModelGateDecision", async () => {
+    const stored = await externalRanker("gated", { ranking: { auc: 0.6 } });
+    const decision = { slot: "ranker" as const, activeId: null, metric: "auc", candidate: 0.6, active: 0.7, margin: 0.01, promoted: false, reason: "kept as a candidate: auc 0.6000 vs active 0.7000" };
+    await recordModelGateDecision(db, stored.id, decision);
+    const row = (await listModelVersionRows(db)).rows.find((entry) => entry.id === stored.id);
+    expect(row?.gate).toEqual({ promoted: false, reason: decision.reason });
+    expect(row?.metrics).toMatchObject({ "gate.candidate": 0.6, "gate.active": 0.7 });
   });
 
   it("promotes, retires the previous version, and rolls back to it", async () => {

@@ -43,14 +43,20 @@ export const modelVersionRowSchema = z.object({
   metrics: metricValuesSchema,
   /** Baselines evaluated on the same split, stored with this version. */
   baselines: z.array(z.object({ name: z.string(), metrics: metricValuesSchema })),
+  /** The scheduler's promotion gate verdict on this version (`cascade schedule`), if it judged it. */
+  gate: z.object({ promoted: z.boolean(), reason: z.string() }).nullable(),
 });
 export type ModelVersionRow = z.infer<typeof modelVersionRowSchema>;
 
 export const modelVersionListSchema = z.object({ rows: z.array(modelVersionRowSchema) });
 export type ModelVersionList = z.infer<typeof modelVersionListSchema>;
 
+/** metrics.gate as recordModelGateDecision stores it; anything else is no verdict. */
+const storedGate = z.object({ gate: z.object({ promoted: z.boolean(), reason: z.string() }) });
+
 export function toModelVersionRow(row: ModelVersion): ModelVersionRow {
   const { metrics, baselines } = parseModelMetrics(row.metrics);
+  const gate = storedGate.safeParse(row.metrics);
   return {
     id: row.id,
     kind: row.kind,
@@ -70,6 +76,7 @@ export function toModelVersionRow(row: ModelVersion): ModelVersionRow {
     retiredAt: row.retiredAt,
     metrics,
     baselines,
+    gate: gate.success ? { promoted: gate.data.gate.promoted, reason: gate.data.gate.reason } : null,
   };
 }
 

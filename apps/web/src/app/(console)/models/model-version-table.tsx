@@ -116,7 +116,20 @@ export function ModelVersionTable({ label, rows, compared, onToggleCompare, canE
         </>
       ),
     },
-    { id: "status", header: "Status", nowrap: true, cell: (row) => <ModelStatusBadge status={row.status} /> },
+    {
+      id: "status",
+      header: "Status",
+      cell: (row) => (
+        <>
+          <ModelStatusBadge status={row.status} />
+          {row.gate ? (
+            <span className={styles.subtle} data-testid="model-gate">
+              scheduler: {row.gate.reason}
+            </span>
+          ) : null}
+        </>
+      ),
+    },
     {
       id: "dates",
       header: "Created · promoted",
