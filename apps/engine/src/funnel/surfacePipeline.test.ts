@@ -39,7 +39,7 @@ const queryHydrators = [consumedItems([])];
 describe("buildSurfacePipeline", () => {
   it("runs the home defaults end to end: filters, rules in order, exploration propensities, unknown sources reported", async () => {
     const { pipeline, missingSources } = buildSurfacePipeline("home", DEFAULT_SURFACE_CONFIGS.home, { sources, queryHydrators, scorers: [ranker] });
-    expect(missingSources).toEqual(["fresh"]);
+    expect(missingSources).toEqual(["itemToItem", "fresh"]);
     expect(pipeline.sources.map(({ source, quota }) => [source.id, source.budgetMs, quota])).toEqual([
       ["ann", 25, 300],
       ["trending", 15, 100],

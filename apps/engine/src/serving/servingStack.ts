@@ -18,6 +18,7 @@ import { createFreshItemsList, freshItemsSource, type FreshItem } from "../sourc
 import { coldStartSource } from "../sources/coldStartSource.ts";
 import { popularitySource } from "../sources/popularitySource.ts";
 import { createTrendingRanking, trendingSource } from "../sources/trendingSource.ts";
+import { itemToItemSource, type ItemToItemProvider } from "../sources/itemToItemSource.ts";
 import { twoTowerSource, type RetrievalProvider } from "../sources/twoTowerSource.ts";
 import type { ServingRanker } from "../models/servingModels.ts";
 import { ExpiringCache } from "./expiringCache.ts";
@@ -35,6 +36,8 @@ import { userHistoryHydrator } from "./userHistoryHydrator.ts";
 /** What serving needs from activeModels (models/activeModels.ts): one reference per request. */
 export type ServingModels = RetrievalProvider & {
   ranker(): { model: ServingRanker; version: { id: string } } | null;
+  /** Optional so test doubles without an item-to-item slot still fit; absent = no model. */
+  itemToItem?: ItemToItemProvider["itemToItem"];
   /** `lastError` names a slot whose active registry version failed to load (file missing, corrupt, …). */
   status?(): { lastError?: { slot: string; message: string } };
 };
@@ -125,6 +128,7 @@ export class ServingStack {
     const noModels: ServingModels = { retrieval: () => null, ranker: () => null };
     const all = [
       twoTowerSource(this.models ?? noModels),
+      itemToItemSource({ itemToItem: () => this.models?.itemToItem?.() ?? null }),
       trendingSource(this.trending),
       coVisitationSource(this.coVisitation),
       followGraphSource(this.sql, options.followsTtlMs !== undefined ? { creatorItemsTtlMs: options.followsTtlMs } : {}),

@@ -25,6 +25,7 @@ import { userHistoryHydrator } from "./userHistoryHydrator.ts";
 import { POPULARITY_SOURCE_ID } from "../recommend/popularityRecommender.ts";
 import { COLD_START_QUOTA, COLD_START_SOURCE_ID } from "../sources/coldStartSource.ts";
 import { ANN_SOURCE_ID } from "../sources/twoTowerSource.ts";
+import { ITEM_TO_ITEM_SOURCE_ID } from "../sources/itemToItemSource.ts";
 
 export const SUPPLIED_SOURCE_ID = "supplied";
 
@@ -95,6 +96,12 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
     if (refused?.slot === "retrieval") degrade(scope, ANN_SOURCE_ID, `no active retrieval model (${refused.message}): two-tower source skipped`);
     else scope.notes.push("no active retrieval model: two-tower source skipped");
   }
+  const itemToItemSkipped = !input.suppliedItemIds && !stack.models?.itemToItem?.() && config.sources.some((source) => source.enabled && source.id === ITEM_TO_ITEM_SOURCE_ID);
+  if (itemToItemSkipped) {
+    sources = new Map([...sources].filter(([id]) => id !== ITEM_TO_ITEM_SOURCE_ID));
+    if (refused?.slot === "itemToItem") degrade(scope, ITEM_TO_ITEM_SOURCE_ID, `no active item-to-item model (${refused.message}): item-to-item source skipped`);
+    else scope.notes.push("no active item-to-item model: item-to-item source skipped");
+  }
 
   // The lookups the safety filters depend on (item attributes, consumed items) get the longer safety
   // budget: past it their items are dropped, so waiting a little longer is worth more than a short page.
@@ -111,7 +118,7 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
     candidateHydrators: [itemAttributesHydrator(stack.itemAttributes, safetyMs), onlineFeatureHydrator(deps.store, scope, hydrationMs, stack.candidateCategories, stack.itemStates)],
     scorers,
   });
-  const unknownSources = missingSources.filter((id) => !(annSkipped && id === ANN_SOURCE_ID));
+  const unknownSources = missingSources.filter((id) => !(annSkipped && id === ANN_SOURCE_ID) && !(itemToItemSkipped && id === ITEM_TO_ITEM_SOURCE_ID));
   if (unknownSources.length > 0) degrade(scope, "sources", `unknown sources in the config: ${unknownSources.join(", ")}`);
   // Cold start backfill (sources/coldStartSource.ts) unless the config lists popularity itself.
   if (!input.suppliedItemIds && !config.sources.some((source) => source.enabled && source.id === POPULARITY_SOURCE_ID)) {

@@ -6,13 +6,15 @@ import { surfaceConfigSchema, type SurfaceConfig, type SurfaceConfigInput } from
 type DemoSurfaceId = (typeof DEMO_SURFACES)[number]["id"];
 
 /** Candidate source ids the engine's sources must use. */
-export const SOURCE_IDS = { ann: "ann", trending: "trending", covisitation: "covisitation", follows: "follows", fresh: "fresh" } as const;
+export const SOURCE_IDS = { ann: "ann", itemToItem: "itemToItem", trending: "trending", covisitation: "covisitation", follows: "follows", fresh: "fresh" } as const;
 
 const DEFAULT_BLEND = { click: 1, like: 2, watch_seconds: 0.01, hide: -5 };
 
 const homeInput: SurfaceConfigInput = {
   sources: [
     { id: SOURCE_IDS.ann, quota: 300, budgetMs: 25 },
+    // The user's consumed and recent items' neighbours in the trained item-to-item model (EASE / item kNN).
+    { id: SOURCE_IDS.itemToItem, quota: 200, budgetMs: 15 },
     { id: SOURCE_IDS.trending, quota: 100, budgetMs: 15 },
     { id: SOURCE_IDS.covisitation, quota: 100, budgetMs: 15 },
     { id: SOURCE_IDS.follows, quota: 100, budgetMs: 15 },
@@ -34,6 +36,7 @@ const relatedInput: SurfaceConfigInput = {
   sources: [
     { id: SOURCE_IDS.covisitation, quota: 200, budgetMs: 15 },
     { id: SOURCE_IDS.ann, quota: 200, budgetMs: 25 },
+    { id: SOURCE_IDS.itemToItem, quota: 100, budgetMs: 15 },
     { id: SOURCE_IDS.trending, quota: 50, budgetMs: 15 },
   ],
   maxCandidates: 400,

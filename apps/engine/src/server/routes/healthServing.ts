@@ -68,6 +68,8 @@ function sourceBlocker(id: string, models: ActiveModelsStatus | null, features: 
   switch (id) {
     case SOURCE_IDS.ann:
       return models?.retrieval ? null : { blocks: true, detail: "needs an active two-tower model" };
+    case SOURCE_IDS.itemToItem:
+      return models?.itemToItem ? null : { blocks: true, detail: "needs an active item-to-item model" };
     case SOURCE_IDS.covisitation:
       // It starts from the user's recent items, an online feature.
       return features.status === "ready" ? null : { blocks: false, detail: `online features ${features.status}: recent items incomplete` };

@@ -10,6 +10,7 @@ import styles from "./rules.module.css";
 const KNOWN_SOURCES = Object.values(SOURCE_IDS);
 const SOURCE_HINTS: Record<string, string> = {
   ann: "two-tower ANN (HNSW)",
+  itemToItem: "trained item-to-item model (EASE / item kNN) over the user's history",
   trending: "time-decayed trending counts",
   covisitation: "recently viewed / item-to-item",
   follows: "fresh items from followed creators",
