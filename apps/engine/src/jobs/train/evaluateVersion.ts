@@ -83,6 +83,30 @@ export function mappedTwoTowerRecommender(name: string, loaded: LoadedRetrievalM
   };
 }
 
+type StoredRetrievalSplit = { success: true; data: { split?: { atMs: number } | undefined; refit?: { interactions: number } | null | undefined } } | { success: false };
+
+/**
+ * The test period of a retrieval version: what happened after its training window; when nothing
+ * has, its training run's own validation period — unless the shipped model was refitted on that
+ * period too (then scoring it there would be in-sample, and it is refused).
+ */
+function retrievalTestPeriod(
+  version: ModelVersion,
+  window: { to: Date },
+  timesMs: Float64Array,
+  stored: StoredRetrievalSplit,
+): { splitAtMs: number; rule: VersionEvaluation["testPeriod"]["rule"] } {
+  const afterWindow = window.to.getTime();
+  if (timesMs.some((t) => t >= afterWindow)) return { splitAtMs: afterWindow, rule: "after-window" };
+  if (!stored.success || !stored.data.split) throw new Error(`model ${version.id}: no interactions after its training window and no stored validation split to fall back on`);
+  if (stored.data.refit) {
+    throw new Error(
+      `model ${version.id} was refitted on every interaction of its window, and nothing has happened since ${window.to.toISOString()}: there is no out-of-sample period to evaluate it on yet (its held-out metrics are stored with the version: cascade models list)`,
+    );
+  }
+  return { splitAtMs: stored.data.split.atMs, rule: "training-validation" };
+}
+
 export async function evaluateTwoTowerVersion(
   db: Database,
   version: ModelVersion,
@@ -94,21 +118,7 @@ export async function evaluateTwoTowerVersion(
   if (loaded.sha256 !== version.artifactDigest) throw new Error(`model ${version.id}: ${version.artifactPath} does not match its registered digest`);
   const now = await newestEventTime(db);
   const data = await loadRetrievalData(db, { from: window.from, to: now });
-  let splitAtMs = window.to.getTime();
-  let rule: VersionEvaluation["testPeriod"]["rule"] = "after-window";
-  const after = data.interactions.timeMs.filter((t) => t >= splitAtMs).length;
-  if (after === 0) {
-    const stored = storedSplit.safeParse(version.config);
-    if (!stored.success || !stored.data.split) throw new Error(`model ${version.id}: no interactions after its training window and no stored validation split to fall back on`);
-    // A refitted model was trained on its validation period too: scoring it there would be in-sample.
-    if (stored.data.refit) {
-      throw new Error(
-        `model ${version.id} was refitted on every interaction of its window, and nothing has happened since ${window.to.toISOString()}: there is no out-of-sample period to evaluate it on yet (its held-out metrics are stored with the version: cascade models list)`,
-      );
-    }
-    splitAtMs = stored.data.split.atMs;
-    rule = "training-validation";
-  }
+  const { splitAtMs, rule } = retrievalTestPeriod(version, window, data.interactions.timeMs, storedSplit.safeParse(version.config));
   const { train, validation } = splitByTime(data.interactions, splitAtMs);
   const users = data.userIds.length;
   const items = data.itemIds.length;
@@ -174,18 +184,7 @@ export async function evaluateItemToItemVersion(
   const stored = itemToItemStored.safeParse(version.config);
   const now = await newestEventTime(db);
   const data = await loadRetrievalData(db, { from: window.from, to: now }, stored.success && stored.data.positives ? { positives: stored.data.positives } : {});
-  let splitAtMs = window.to.getTime();
-  let rule: VersionEvaluation["testPeriod"]["rule"] = "after-window";
-  if (!data.interactions.timeMs.some((t) => t >= splitAtMs)) {
-    if (!stored.success || !stored.data.split) throw new Error(`model ${version.id}: no interactions after its training window and no stored validation split to fall back on`);
-    if (stored.data.refit) {
-      throw new Error(
-        `model ${version.id} was refitted on every interaction of its window, and nothing has happened since ${window.to.toISOString()}: there is no out-of-sample period to evaluate it on yet (its held-out metrics are stored with the version: cascade models list)`,
-      );
-    }
-    splitAtMs = stored.data.split.atMs;
-    rule = "training-validation";
-  }
+  const { splitAtMs, rule } = retrievalTestPeriod(version, window, data.interactions.timeMs, stored);
   const { train, validation } = splitByTime(data.interactions, splitAtMs);
   const users = data.userIds.length;
   const items = data.itemIds.length;

@@ -15,7 +15,7 @@
 //              feature columns it declares.
 // The active version may have been trained on part of that hold-out (an earlier run's window can
 // reach into it): that can only flatter it, so the gate errs towards keeping what is serving.
-import { evaluateRecommenders, fitPopularity, type EvaluationReport } from "@cascade/core";
+import { evaluateRecommenders, fitPopularity, type EvaluationReport, type NamedRecommender } from "@cascade/core";
 import type { Database, ModelVersion } from "@cascade/db";
 import { z } from "zod";
 import { assertDigest, readArtifact } from "../../models/artifactStore.ts";
@@ -25,7 +25,7 @@ import { readTrainingSetFile } from "../../ranking/model/trainingSetFile.ts";
 import { splitByTime } from "../../retrieval/interactions.ts";
 import { loadItemToItemModel } from "../../retrieval/itemToItemArtifacts.ts";
 import { backfilledWith } from "../../retrieval/itemToItemModel.ts";
-import { loadRetrievalData, loadTwoTowerModel } from "../../retrieval/retrievalTraining.ts";
+import { loadRetrievalData, loadTwoTowerModel, type RetrievalData } from "../../retrieval/retrievalTraining.ts";
 import { toInteractionLog } from "./benchmarkProtocol.ts";
 import { mappedItemToItemRecommender, mappedTwoTowerRecommender } from "./evaluateVersion.ts";
 import type { TrainConfig } from "./trainConfig.ts";
@@ -71,63 +71,66 @@ export function passesGate(comparison: Pick<GateComparison, "candidate" | "activ
 const twoTowerSplit = z.object({ split: z.object({ atMs: z.number() }) });
 const rankerSplit = z.object({ split: z.object({ validationFrom: z.string() }) });
 
-export async function compareTwoTowers(
+type HeldOutSplit = { data: RetrievalData; atMs: number };
+
+/**
+ * recall@K of two recommenders ("candidate" and "active") on the candidate's own time split: the
+ * positives of its window, history before the split, the interactions after it held out.
+ */
+async function compareOnHeldOutSplit(
   db: Database,
-  options: { candidate: ModelVersion; heldOutModelFile: string; active: ModelVersion; config: TrainConfig; k: number },
+  options: { candidate: ModelVersion; config: TrainConfig; k: number; what: string },
+  recommenders: (split: HeldOutSplit) => NamedRecommender[],
 ): Promise<GateComparison> {
-  const { candidate, active, config, k } = options;
-  const split = twoTowerSplit.safeParse(candidate.config);
-  if (!split.success || !candidate.trainingWindowStart || !candidate.trainingWindowEnd) throw new Error(`candidate ${candidate.id} has no stored time split`);
-  const [heldOut, current] = await Promise.all([loadTwoTowerModel(options.heldOutModelFile), loadTwoTowerModel(active.artifactPath)]);
-  if (current.sha256 !== active.artifactDigest) throw new Error(`active model ${active.id}: ${active.artifactPath} does not match its registered digest`);
-  const data = await loadRetrievalData(
-    db,
-    { from: candidate.trainingWindowStart, to: candidate.trainingWindowEnd },
-    { positives: config.positives },
-  );
-  const atMs = split.data.split.atMs;
+  const { candidate, config, k } = options;
+  const stored = twoTowerSplit.safeParse(candidate.config);
+  if (!stored.success || !candidate.trainingWindowStart || !candidate.trainingWindowEnd) throw new Error(`candidate ${candidate.id} has no stored time split`);
+  const data = await loadRetrievalData(db, { from: candidate.trainingWindowStart, to: candidate.trainingWindowEnd }, { positives: config.positives });
+  const atMs = stored.data.split.atMs;
   const { train, validation } = splitByTime(data.interactions, atMs);
   const users = data.userIds.length;
   const items = data.itemIds.length;
   const evaluation = evaluateRecommenders({
     train: toInteractionLog(train, users, items),
     test: toInteractionLog(validation, users, items),
-    recommenders: [mappedTwoTowerRecommender("candidate", heldOut, data, atMs), mappedTwoTowerRecommender("active", current, data, atMs)],
+    recommenders: recommenders({ data, atMs }),
     ks: [k],
-    title: "promotion gate: retrieval",
+    title: `promotion gate: ${options.what}`,
   });
   const column = evaluation.report.columns.indexOf(`recall@${k}`);
   const value = (name: string) => evaluation.report.rows.find((row) => row.name === name)!.values[column]!;
   return { metric: `recall@${k}`, candidate: value("candidate"), active: value("active"), rows: validation.count };
 }
 
+function assertActiveDigest(active: ModelVersion, loaded: { sha256: string }): void {
+  if (loaded.sha256 !== active.artifactDigest) throw new Error(`active model ${active.id}: ${active.artifactPath} does not match its registered digest`);
+}
+
+export async function compareTwoTowers(
+  db: Database,
+  options: { candidate: ModelVersion; heldOutModelFile: string; active: ModelVersion; config: TrainConfig; k: number },
+): Promise<GateComparison> {
+  const [heldOut, current] = await Promise.all([loadTwoTowerModel(options.heldOutModelFile), loadTwoTowerModel(options.active.artifactPath)]);
+  assertActiveDigest(options.active, current);
+  return compareOnHeldOutSplit(db, { ...options, what: "retrieval" }, ({ data, atMs }) => [
+    mappedTwoTowerRecommender("candidate", heldOut, data, atMs),
+    mappedTwoTowerRecommender("active", current, data, atMs),
+  ]);
+}
+
 export async function compareItemToItem(
   db: Database,
   options: { candidate: ModelVersion; heldOutModelFile: string; active: ModelVersion; config: TrainConfig; k: number },
 ): Promise<GateComparison> {
-  const { candidate, active, config, k } = options;
-  const split = twoTowerSplit.safeParse(candidate.config);
-  if (!split.success || !candidate.trainingWindowStart || !candidate.trainingWindowEnd) throw new Error(`candidate ${candidate.id} has no stored time split`);
-  const [heldOut, current] = await Promise.all([loadItemToItemModel(options.heldOutModelFile), loadItemToItemModel(active.artifactPath)]);
-  if (current.sha256 !== active.artifactDigest) throw new Error(`active model ${active.id}: ${active.artifactPath} does not match its registered digest`);
-  const data = await loadRetrievalData(db, { from: candidate.trainingWindowStart, to: candidate.trainingWindowEnd }, { positives: config.positives });
-  const { train, validation } = splitByTime(data.interactions, split.data.split.atMs);
-  const users = data.userIds.length;
-  const items = data.itemIds.length;
-  const evaluation = evaluateRecommenders({
-    train: toInteractionLog(train, users, items),
-    test: toInteractionLog(validation, users, items),
-    recommenders: [mappedItemToItemRecommender("candidate", heldOut, data.itemIds), mappedItemToItemRecommender("active", current, data.itemIds)].map((recommender) => ({
+  const [heldOut, current] = await Promise.all([loadItemToItemModel(options.heldOutModelFile), loadItemToItemModel(options.active.artifactPath)]);
+  assertActiveDigest(options.active, current);
+  return compareOnHeldOutSplit(db, { ...options, what: "item-to-item" }, ({ data }) =>
+    [mappedItemToItemRecommender("candidate", heldOut, data.itemIds), mappedItemToItemRecommender("active", current, data.itemIds)].map((recommender) => ({
       name: recommender.name,
       // The same popularity fill as the training run's evaluation (users without history get popular items from both).
       fit: (log) => backfilledWith(recommender.fit(log), fitPopularity(log)),
     })),
-    ks: [k],
-    title: "promotion gate: item-to-item",
-  });
-  const column = evaluation.report.columns.indexOf(`recall@${k}`);
-  const value = (name: string) => evaluation.report.rows.find((row) => row.name === name)!.values[column]!;
-  return { metric: `recall@${k}`, candidate: value("candidate"), active: value("active"), rows: validation.count };
+  );
 }
 
 export async function compareRankers(options: { candidate: ModelVersion; trainingSetFile: string; active: ModelVersion }): Promise<GateComparison> {
