@@ -10,7 +10,7 @@
 //              as in training) vs popularity and co-occurrence, on the positives it was trained on
 //   ranker:    the registered ONNX ranker vs a logistic regression fitted on the impressions
 //              before the test period, on a fresh point-in-time-correct training set
-import { evaluateRecommenders, fitCoOccurrence, fitPopularity, positiveSpecSchema, type EvaluationReport, type NamedRecommender } from "@cascade/core";
+import { evaluateRecommenders, fitCoOccurrence, fitPopularity, positiveSpecSchema, type EvaluationReport, type NamedRecommender, type PositiveSpec } from "@cascade/core";
 import type { Database, ModelVersion } from "@cascade/db";
 import { z } from "zod";
 import { silentProgress, type ProgressReporter } from "../../cli/progress.ts";
@@ -34,7 +34,7 @@ import { TRAINING_SET_FILE, planRankerExamples, trainingSetStep } from "./trainS
 
 export type VersionEvaluation = { version: ModelVersion; report: EvaluationReport; testPeriod: { from: string; to: string; rule: "after-window" | "training-validation" } };
 
-const storedSplit = z.object({ split: z.object({ atMs: z.number() }).optional(), refit: z.object({ interactions: z.number() }).nullish(), ranker: z.object({ ndcgK: z.number().optional(), ipsWeighting: z.object({ clip: z.number() }).optional() }).optional() });
+const storedSplit = z.object({ positives: positiveSpecSchema.optional(), split: z.object({ atMs: z.number() }).optional(), refit: z.object({ interactions: z.number() }).nullish(), ranker: z.object({ ndcgK: z.number().optional(), ipsWeighting: z.object({ clip: z.number() }).optional() }).optional() });
 const rankerSplit = z.object({ split: z.object({ validationFrom: z.string() }) });
 
 async function newestEventTime(db: Database): Promise<Date> {
@@ -107,6 +107,16 @@ function retrievalTestPeriod(
   return { splitAtMs: stored.data.split.atMs, rule: "training-validation" };
 }
 
+/**
+ * The positives of a retrieval version's window up to the newest event, read with the positive
+ * definition the version was trained with (a two-tower trained on ratings must be scored on them).
+ */
+async function retrievalDataSince(db: Database, window: { from: Date }, positives: PositiveSpec | undefined) {
+  const now = await newestEventTime(db);
+  const data = await loadRetrievalData(db, { from: window.from, to: now }, positives ? { positives } : {});
+  return { data, now };
+}
+
 export async function evaluateTwoTowerVersion(
   db: Database,
   version: ModelVersion,
@@ -116,9 +126,9 @@ export async function evaluateTwoTowerVersion(
   const window = windowOf(version);
   const loaded = await loadTwoTowerModel(version.artifactPath);
   if (loaded.sha256 !== version.artifactDigest) throw new Error(`model ${version.id}: ${version.artifactPath} does not match its registered digest`);
-  const now = await newestEventTime(db);
-  const data = await loadRetrievalData(db, { from: window.from, to: now });
-  const { splitAtMs, rule } = retrievalTestPeriod(version, window, data.interactions.timeMs, storedSplit.safeParse(version.config));
+  const stored = storedSplit.safeParse(version.config);
+  const { data, now } = await retrievalDataSince(db, window, stored.success ? stored.data.positives : undefined);
+  const { splitAtMs, rule } = retrievalTestPeriod(version, window, data.interactions.timeMs, stored);
   const { train, validation } = splitByTime(data.interactions, splitAtMs);
   const users = data.userIds.length;
   const items = data.itemIds.length;
@@ -170,8 +180,6 @@ export function mappedItemToItemRecommender(name: string, loaded: LoadedItemToIt
   };
 }
 
-const itemToItemStored = z.object({ positives: positiveSpecSchema.optional(), split: z.object({ atMs: z.number() }).optional(), refit: z.object({ interactions: z.number() }).nullish() });
-
 export async function evaluateItemToItemVersion(
   db: Database,
   version: ModelVersion,
@@ -181,9 +189,8 @@ export async function evaluateItemToItemVersion(
   const window = windowOf(version);
   const loaded = await loadItemToItemModel(version.artifactPath);
   if (loaded.sha256 !== version.artifactDigest) throw new Error(`model ${version.id}: ${version.artifactPath} does not match its registered digest`);
-  const stored = itemToItemStored.safeParse(version.config);
-  const now = await newestEventTime(db);
-  const data = await loadRetrievalData(db, { from: window.from, to: now }, stored.success && stored.data.positives ? { positives: stored.data.positives } : {});
+  const stored = storedSplit.safeParse(version.config);
+  const { data, now } = await retrievalDataSince(db, window, stored.success ? stored.data.positives : undefined);
   const { splitAtMs, rule } = retrievalTestPeriod(version, window, data.interactions.timeMs, stored);
   const { train, validation } = splitByTime(data.interactions, splitAtMs);
   const users = data.userIds.length;
