@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Prisma, registerModelVersion, type Database, type ModelKind, type ModelVersion, type RegisterModelVersionInput } from "@cascade/db";
-import { verifyArtifact, type StoredArtifacts } from "../../models/artifactStore.ts";
+import { storeArtifacts, verifyArtifact, type StoredArtifacts } from "../../models/artifactStore.ts";
 
 export type RegistrationResult = { version: ModelVersion; created: boolean };
 
@@ -72,6 +72,34 @@ export async function registerBuild(db: Database, input: RegisterBuildInput): Pr
     }
     throw error;
   }
+}
+
+/**
+ * registerBuild for a version whose artifacts are step output files: stores `files` (name →
+ * source path) and registers `describe(...)` with the file named `artifact` as the version's
+ * artifact (path and digest).
+ */
+export function registerStepFiles(
+  db: Database,
+  input: Omit<RegisterBuildInput, "store"> & {
+    files: Record<string, string>;
+    artifact: string;
+    describe: () => Omit<StoredBuild["version"], "artifactPath" | "artifactDigest">;
+  },
+): Promise<RegistrationResult> {
+  return registerBuild(db, {
+    ...input,
+    store: async (key) => {
+      const stored = await storeArtifacts({
+        dataDir: input.dataDir,
+        kind: input.kind,
+        key,
+        files: Object.entries(input.files).map(([name, sourcePath]) => ({ name, sourcePath })),
+      });
+      const main = storedFile(stored, input.artifact);
+      return { dir: stored.dir, version: { ...input.describe(), artifactPath: main.path, artifactDigest: main.sha256 } };
+    },
+  });
 }
 
 export function storedFile(stored: StoredArtifacts, name: string): { path: string; sha256: string; bytes: number } {

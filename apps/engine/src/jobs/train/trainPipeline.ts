@@ -9,11 +9,10 @@ import { promoteModelVersion, type Database, type ModelRegistryActor, type Model
 import { join } from "node:path";
 import { silentProgress, type ProgressReporter } from "../../cli/progress.ts";
 import { RANKER_OUTPUTS } from "../../ranking/model/multiTaskRanker.ts";
-import { storeArtifacts } from "../../models/artifactStore.ts";
 import { storeTwoTowerArtifacts } from "../../models/twoTowerArtifacts.ts";
 import { fingerprintData, resolveDataWindow, type DataFingerprint, type DataWindow } from "./dataWindow.ts";
 import { stepDigest } from "./digest.ts";
-import { registerBuild, storedFile, type RegistrationResult } from "./registerTrainedModels.ts";
+import { registerBuild, registerStepFiles, type RegistrationResult } from "./registerTrainedModels.ts";
 import type { TrainConfig } from "./trainConfig.ts";
 import { retrievalBelowPopularity, SAMPLED_NEGATIVE_RANKER_NOT_PROMOTED } from "./promotionGate.ts";
 import { formatTrainReport, itemToItemMetricsJson, rankerMetricsJson, rankingReport, twoTowerMetricsJson } from "./trainReport.ts";
@@ -190,46 +189,33 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
   const itemToItemBuild = itemToItem ? stepDigest("item-to-item-version", { itemToItem: itemToItem.digest, name: config.names.itemToItem }) : null;
   const itemToItemVersion =
     itemToItem && itemToItemBuild
-      ? await registerBuild(db, {
+      ? await registerStepFiles(db, {
           dataDir: options.dataDir,
           kind: "item_item",
           buildDigest: itemToItemBuild,
-          store: async (key) => {
-            const stored = await storeArtifacts({
-              dataDir: options.dataDir,
-              kind: "item_item",
-              key,
-              files: [
-                { name: ITEM_TO_ITEM_FILE, sourcePath: itemToItem.files[ITEM_TO_ITEM_FILE]!.path },
-                { name: "evaluation.txt", sourcePath: itemToItem.files["evaluation.txt"]!.path },
-              ],
-            });
-            const model = storedFile(stored, ITEM_TO_ITEM_FILE);
+          files: { [ITEM_TO_ITEM_FILE]: itemToItem.files[ITEM_TO_ITEM_FILE]!.path, "evaluation.txt": itemToItem.files["evaluation.txt"]!.path },
+          artifact: ITEM_TO_ITEM_FILE,
+          describe: () => {
             const out = itemToItem.outputs;
             return {
-              dir: stored.dir,
-              version: {
-                name: config.names.itemToItem,
-                artifactPath: model.path,
-                artifactDigest: model.sha256,
-                ...windowFields,
-                features: [...ITEM_TO_ITEM_FEATURES],
-                outputs: [...ITEM_TO_ITEM_OUTPUTS],
-                config: {
-                  method: out.method,
-                  methodReason: out.reason,
-                  itemCount: out.items,
-                  activeItems: out.activeItems,
-                  storedNeighbours: out.storedNeighbours,
-                  itemToItem: config.itemToItem,
-                  positives: config.positives,
-                  split: out.split,
-                  refit: out.split.validationInteractions > 0 ? { interactions: out.interactions, seconds: out.refitSeconds } : null,
-                  steps: { itemToItem: itemToItem.digest },
-                },
-                metrics: itemToItemMetricsJson(out),
-                notes: `cascade train: ${out.method === "ease" ? "EASE" : "item kNN"} over ${out.activeItems} items (${out.reason}) from ${out.interactions} interactions of ${out.users} users; shipped model refitted on all of them`,
+              name: config.names.itemToItem,
+              ...windowFields,
+              features: [...ITEM_TO_ITEM_FEATURES],
+              outputs: [...ITEM_TO_ITEM_OUTPUTS],
+              config: {
+                method: out.method,
+                methodReason: out.reason,
+                itemCount: out.items,
+                activeItems: out.activeItems,
+                storedNeighbours: out.storedNeighbours,
+                itemToItem: config.itemToItem,
+                positives: config.positives,
+                split: out.split,
+                refit: out.split.validationInteractions > 0 ? { interactions: out.interactions, seconds: out.refitSeconds } : null,
+                steps: { itemToItem: itemToItem.digest },
               },
+              metrics: itemToItemMetricsJson(out),
+              notes: `cascade train: ${out.method === "ease" ? "EASE" : "item kNN"} over ${out.activeItems} items (${out.reason}) from ${out.interactions} interactions of ${out.users} users; shipped model refitted on all of them`,
             };
           },
         })
@@ -238,45 +224,32 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
   const rankerBuild = ranker ? stepDigest("ranker-version", { ranker: ranker.digest, name: config.names.ranker }) : null;
   const rankerVersion =
     ranker && trainingSet && rankerBuild
-      ? await registerBuild(db, {
+      ? await registerStepFiles(db, {
           dataDir: options.dataDir,
           kind: "ranker",
           buildDigest: rankerBuild,
-          store: async (key) => {
-            const stored = await storeArtifacts({
-              dataDir: options.dataDir,
-              kind: "ranker",
-              key,
-              files: [
-                { name: RANKER_ONNX_FILE, sourcePath: ranker.files[RANKER_ONNX_FILE]!.path },
-                { name: "report.txt", sourcePath: ranker.files["report.txt"]!.path },
-              ],
-            });
-            const onnx = storedFile(stored, RANKER_ONNX_FILE);
+          files: { [RANKER_ONNX_FILE]: ranker.files[RANKER_ONNX_FILE]!.path, "report.txt": ranker.files["report.txt"]!.path },
+          artifact: RANKER_ONNX_FILE,
+          describe: () => {
             const sampled = trainingSet.outputs.examples === "sampledNegatives";
             return {
-              dir: stored.dir,
-              version: {
-                name: config.names.ranker,
-                artifactPath: onnx.path,
-                artifactDigest: onnx.sha256,
-                ...windowFields,
-                features: ranker.outputs.featureNames,
-                outputs: [...RANKER_OUTPUTS],
-                config: {
-                  seed: config.seed,
-                  ranker: config.ranker,
-                  trainingSet: { ...config.trainingSet, ...trainingSet.outputs },
-                  ...(sampled ? { rankerExamples: config.rankerExamples, positives: config.positives } : {}),
-                  split: ranker.outputs.split,
-                  ips: ranker.outputs.ips,
-                  steps: { trainingSet: trainingSet.digest, ranker: ranker.digest },
-                },
-                metrics: rankerMetricsJson(ranker.outputs),
-                notes: sampled
-                  ? `cascade train: ${ranker.outputs.split.trainRows} training / ${ranker.outputs.split.validationRows} validation examples (positives with sampled negatives; no impressions in the window)`
-                  : `cascade train: ${ranker.outputs.split.trainRows} training / ${ranker.outputs.split.validationRows} validation impressions`,
+              name: config.names.ranker,
+              ...windowFields,
+              features: ranker.outputs.featureNames,
+              outputs: [...RANKER_OUTPUTS],
+              config: {
+                seed: config.seed,
+                ranker: config.ranker,
+                trainingSet: { ...config.trainingSet, ...trainingSet.outputs },
+                ...(sampled ? { rankerExamples: config.rankerExamples, positives: config.positives } : {}),
+                split: ranker.outputs.split,
+                ips: ranker.outputs.ips,
+                steps: { trainingSet: trainingSet.digest, ranker: ranker.digest },
               },
+              metrics: rankerMetricsJson(ranker.outputs),
+              notes: sampled
+                ? `cascade train: ${ranker.outputs.split.trainRows} training / ${ranker.outputs.split.validationRows} validation examples (positives with sampled negatives; no impressions in the window)`
+                : `cascade train: ${ranker.outputs.split.trainRows} training / ${ranker.outputs.split.validationRows} validation impressions`,
             };
           },
         })
