@@ -6,7 +6,7 @@ import { defaultPositiveFor } from "./positiveSpec.ts";
 import { readCsvRecords, readSeparatedRecords, type FileRecord } from "./fileRecords.ts";
 import { silentProgress } from "../cli/progress.ts";
 import { detectMovieLensLayout, importMovieLens, isPositiveRating, ML100K_GENRES, movieToItem, ratingToEvents, movieLensUserToUser } from "./movieLens.ts";
-import { recordingSinks } from "./testing/recordingSinks.ts";
+import { collectRecords, recordingSinks } from "./testing/recordingSinks.ts";
 import { generateSyntheticMovieLens } from "./syntheticMovieLens.ts";
 
 let dir: string;
@@ -17,11 +17,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function collect(records: AsyncIterable<FileRecord>): Promise<FileRecord[]> {
-  const all: FileRecord[] = [];
-  for await (const record of records) all.push(record);
-  return all;
-}
+const collect = (records: AsyncIterable<FileRecord>) => collectRecords(records);
 
 const fieldsOf = (records: FileRecord[]) => records.map((record) => ("fields" in record ? record.fields : record.problem));
 const mapping = { idPrefix: "ml" };

@@ -8,7 +8,7 @@ import { defaultPositiveFor } from "./positiveSpec.ts";
 import { silentProgress } from "../cli/progress.ts";
 import type { FileRecord } from "./fileRecords.ts";
 import { findRecBoleFiles, importRecBole, readRecBoleHeader, readRecBoleRecords, recBoleInteractionColumns } from "./recBole.ts";
-import { recordingSinks } from "./testing/recordingSinks.ts";
+import { collectRecords, recordingSinks } from "./testing/recordingSinks.ts";
 
 let dir: string;
 beforeAll(async () => {
@@ -18,11 +18,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function collect(records: AsyncIterable<FileRecord>): Promise<FileRecord[]> {
-  const all: FileRecord[] = [];
-  for await (const record of records) all.push(record);
-  return all;
-}
+const collect = (records: AsyncIterable<FileRecord>) => collectRecords(records);
 
 const tsv = (rows: string[][]) => rows.map((row) => row.join("\t")).join("\n") + "\n";
 

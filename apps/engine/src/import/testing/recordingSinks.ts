@@ -66,3 +66,10 @@ export function recordingSinks(): RecordingSinks {
   };
   return { catalog, events, items, users, stored, placeholders };
 }
+
+/** Every record a reader yields (Array.fromAsync needs Node 22). */
+export async function collectRecords<T>(records: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const record of records) all.push(record);
+  return all;
+}
