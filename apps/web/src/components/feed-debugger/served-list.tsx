@@ -5,9 +5,18 @@ import type { ItemSummary } from "@/server/services/feed-preview.ts";
 import styles from "./feed-debugger.module.css";
 import { formatScore, ItemLabel } from "./item-label.tsx";
 
-export function ServedList({ trace, items, selected, onSelect }: { trace: FunnelTrace; items: Readonly<Record<string, ItemSummary>>; selected: string | null; onSelect: (itemId: string) => void }) {
+type ServedListProps = {
+  trace: FunnelTrace;
+  items: Readonly<Record<string, ItemSummary>>;
+  selected: string | null;
+  onSelect: (itemId: string) => void;
+  /** After "Final list", e.g. "as of 2026-11-20 17:43 UTC". */
+  caption?: string | undefined;
+};
+
+export function ServedList({ trace, items, selected, onSelect, caption }: ServedListProps) {
   return (
-    <Card title={`Final list (${trace.served.length})`} description="Click an item: why this item?">
+    <Card title={`Final list${caption ? ` ${caption}` : ""} (${trace.served.length})`} description="Click an item: why this item?">
       {trace.served.length === 0 ? (
         <p className={styles.muted}>Nothing was served.</p>
       ) : (

@@ -1,9 +1,11 @@
 // The feed debugger's data: the engine's admin feed preview (a user's page with the full funnel
-// trace and their recent history), optionally dry-running the surface's unpublished draft.
+// trace and their recent history), optionally dry-running the surface's unpublished draft and
+// optionally as of a past business time (`asOf`: the feed as it would have been served then).
 import "server-only";
 import { feedPreviewResponse, funnelTraceSchema } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import { z } from "zod";
+import type { FeedPreviewInput } from "../../lib/feed-debugger/feed-preview-input.ts";
 import { engineRequest } from "../engine/engine-client.ts";
 import { findDraftConfig, RuleSetChangeRefused } from "./rule-set.ts";
 
@@ -14,14 +16,7 @@ import { findDraftConfig, RuleSetChangeRefused } from "./rule-set.ts";
 export const feedPreviewSchema = feedPreviewResponse.extend({ trace: funnelTraceSchema.nullable() });
 export type FeedPreview = z.infer<typeof feedPreviewSchema>;
 
-export const feedPreviewInputSchema = z.object({
-  userId: z.string().trim().min(1, "Enter a user id").max(128),
-  surface: z.string().min(1).max(64),
-  count: z.number().int().min(1).max(100).default(20),
-  /** Dry-run the surface's saved draft instead of what is published. */
-  useDraft: z.boolean().default(false),
-});
-export type FeedPreviewInput = z.infer<typeof feedPreviewInputSchema>;
+export { feedPreviewInputSchema, type FeedPreviewInput } from "../../lib/feed-debugger/feed-preview-input.ts";
 
 const itemSummarySchema = z.object({ title: z.string(), category: z.string(), creatorId: z.string().nullable() });
 export type ItemSummary = z.infer<typeof itemSummarySchema>;
@@ -54,7 +49,14 @@ export async function previewFeed(db: Database, input: FeedPreviewInput): Promis
       method: "POST",
       path: "/v1/admin/feed-preview",
       authenticated: true,
-      body: { userId: input.userId, surface: input.surface, count: input.count, ...(ruleSetConfig === undefined ? {} : { ruleSetConfig }) },
+      body: {
+        userId: input.userId,
+        surface: input.surface,
+        count: input.count,
+        ...(ruleSetConfig === undefined ? {} : { ruleSetConfig }),
+        // The business time of this preview; without it the engine runs on its own clock.
+        ...(input.asOf === undefined ? {} : { asOf: input.asOf }),
+      },
     },
     feedPreviewSchema,
   );

@@ -1,6 +1,7 @@
 import { EmptyState, PageHeader } from "@cascade/ui";
 import type { Metadata } from "next";
 import { FeedDebugger, type FeedRequest } from "@/components/feed-debugger/feed-debugger.tsx";
+import { asOfSchema } from "@/lib/feed-debugger/as-of.ts";
 import { canDebugFeeds } from "@/lib/rules/rule-roles.ts";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";
 import { getServerCaller } from "@/trpc/server.tsx";
@@ -11,7 +12,10 @@ type FeedPageProps = { searchParams: Promise<Record<string, string | string[] | 
 
 const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
-/** A user's feed on a surface with the engine's full trace; ?user=&surface=&count=&draft=1 pre-fills and runs it. */
+/**
+ * A user's feed on a surface with the engine's full trace; ?user=&surface=&count=&draft=1 pre-fills
+ * and runs it, ?asOf=<ISO instant> runs it at that business time (beside now unless &compare=0).
+ */
 export default async function FeedDebuggerPage({ searchParams }: FeedPageProps) {
   const user = await requireCurrentUser();
   const header = (
@@ -33,17 +37,23 @@ export default async function FeedDebuggerPage({ searchParams }: FeedPageProps) 
   const userId = first(params.user)?.trim() ?? "";
   const surface = first(params.surface);
   const count = Number(first(params.count) ?? 20);
+  const asOfParam = first(params.asOf)?.trim() ?? "";
+  const asOf = asOfParam === "" ? null : asOfSchema.safeParse(asOfParam);
   const defaults: FeedRequest = {
     userId,
     surface: surfaces.some((entry) => entry.id === surface) ? surface! : (surfaces[0]?.id ?? "home"),
     count: Number.isInteger(count) && count >= 1 && count <= 100 ? count : 20,
     useDraft: first(params.draft) === "1",
+    asOf: asOf?.success ? asOf.data : null,
+    compare: first(params.compare) !== "0",
   };
-  const initial = userId ? defaults : null;
+  // A refused ?asOf= runs nothing: the feed now, shown as if it were T, would mislead.
+  const asOfProblem = asOf && !asOf.success ? (asOf.error.issues[0]?.message ?? "asOf (As of) is not a valid date and time") : null;
+  const initial = userId && asOfProblem === null ? defaults : null;
   return (
     <>
       {header}
-      <FeedDebugger initial={initial} defaults={defaults} surfaces={surfaces.map((entry) => ({ id: entry.id, name: entry.name, hasDraft: entry.hasDraft }))} />
+      <FeedDebugger initial={initial} defaults={defaults} asOfProblem={asOfProblem} surfaces={surfaces.map((entry) => ({ id: entry.id, name: entry.name, hasDraft: entry.hasDraft }))} />
     </>
   );
 }

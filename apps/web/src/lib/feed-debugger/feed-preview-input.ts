@@ -1,0 +1,15 @@
+// What the feed debugger asks for (the tRPC input of feedPreview.get). Kept apart from the service
+// (which is server-only) so the page, the form and unit tests validate with the same schema.
+import { z } from "zod";
+import { asOfSchema } from "./as-of.ts";
+
+export const feedPreviewInputSchema = z.object({
+  userId: z.string().trim().min(1, "Enter a user id").max(128),
+  surface: z.string().min(1).max(64),
+  count: z.number().int().min(1).max(100).default(20),
+  /** Dry-run the surface's saved draft instead of what is published. */
+  useDraft: z.boolean().default(false),
+  /** Business time of the preview ("the feed as it would have been served at T"); absent: the engine's clock. */
+  asOf: asOfSchema.optional(),
+});
+export type FeedPreviewInput = z.infer<typeof feedPreviewInputSchema>;
