@@ -3,7 +3,8 @@
 // `cascade_rules_changed` (payload: the surface id) in the same transaction, so engines reload only
 // what was committed. History is append-only: a roll back publishes a copy of an older version.
 import { RULES_CHANGED_CHANNEL, defaultSurfaceConfig, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
-import type { Database, Prisma, RuleSet, RuleSetStatus } from "@cascade/db";
+import type { Database } from "./client.ts";
+import type { Prisma, RuleSet, RuleSetStatus } from "./generated/prisma/client.ts";
 import { z } from "zod";
 
 
