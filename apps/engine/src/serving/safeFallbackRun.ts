@@ -34,13 +34,13 @@ export async function runSafeFallback(stack: ServingStack, input: SurfaceRunInpu
   const safetyMs = safetyBudgetOf(input.config);
   const config = {
     ...input.config,
-    sources: [{ id: POPULARITY_SOURCE_ID, enabled: true, quota: FALLBACK_CANDIDATES, budgetMs: Math.max(safetyMs, popularity.budgetMs) }],
+    sources: [{ id: POPULARITY_SOURCE_ID, enabled: true, quota: FALLBACK_CANDIDATES, budgetMs: Math.max(safetyMs, popularity.budgetMs), weight: 1 }],
     maxCandidates: FALLBACK_CANDIDATES,
     rules: input.config.rules.filter((rule) => rule.type === "diversity"),
     exploration: { policy: "none" as const },
   };
   const consumed = config.filters.consumed;
-  const scorers: Scorer[] = [retrievalPriorScorer(config.blend)];
+  const scorers: Scorer[] = [retrievalPriorScorer(config)];
   const { pipeline } = buildSurfacePipeline(input.surface, config, {
     sources: new Map([[POPULARITY_SOURCE_ID, popularity]]),
     queryHydrators: [

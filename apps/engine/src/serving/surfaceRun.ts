@@ -42,6 +42,8 @@ export type SurfaceRunInput = {
   detail: TraceDetail;
   /** Rerank: score exactly these candidates (in this order) instead of running the sources. */
   suppliedItemIds?: readonly string[];
+  /** false (a replay, replay/feedReplay.ts): no side effects — no metrics, served-feature log or impression log. Default true. */
+  record?: boolean;
 };
 
 export type SurfaceRun = {
@@ -80,13 +82,13 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
   if (input.suppliedItemIds) {
     const unique = [...new Set(input.suppliedItemIds)];
     sources = new Map([[SUPPLIED_SOURCE_ID, suppliedSource(unique)]]);
-    config = { ...config, sources: [{ id: SUPPLIED_SOURCE_ID, enabled: true, quota: unique.length, budgetMs: 1_000 }], maxCandidates: Math.max(config.maxCandidates, unique.length) };
+    config = { ...config, sources: [{ id: SUPPLIED_SOURCE_ID, enabled: true, quota: unique.length, budgetMs: 1_000, weight: 1 }], maxCandidates: Math.max(config.maxCandidates, unique.length) };
   }
   const hydrationMs = config.hydrationBudgetMs;
   // A slot with nothing promoted yet is the normal state before training (a note, not degraded);
   // a promoted version this engine failed to load (missing or corrupt file) is a degradation.
   const refused = stack.models?.status?.().lastError;
-  const scorers: Scorer[] = [retrievalPriorScorer(config.blend)];
+  const scorers: Scorer[] = [retrievalPriorScorer(config)];
   if (ranker) scorers.push(onnxRankerScorer(ranker.model, scope, config.scoringBudgetMs));
   else if (refused?.slot === "ranker") degrade(scope, "ranker", `no active ranker (${refused.message}): ranked by retrieval rank`);
   else scope.notes.push("no active ranker: ranked by retrieval rank");
@@ -131,7 +133,7 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
   let ranked: Candidate[] = [];
   pipeline.rules.push(rankedSnapshot((list) => (ranked = list)));
   const modelVersion = ranker?.version.id ?? null;
-  pipeline.sideEffects.push(...servingSideEffects(stack, scope, { modelVersion, ruleSetVersion: input.ruleSetVersion }));
+  if (input.record !== false) pipeline.sideEffects.push(...servingSideEffects(stack, scope, { modelVersion, ruleSetVersion: input.ruleSetVersion }));
 
   const result = await runFunnel(pipeline, funnelQueryOf(input), {
     detail: input.detail,

@@ -24,7 +24,20 @@ export const sourceConfigSchema = z.object({
   quota: z.number().int().min(1).max(5000),
   /** Past this the source is abandoned and the request continues without it. */
   budgetMs: z.number().int().min(1).max(2000),
+  /**
+   * How much a place in this source's list counts in the retrieval prior (the order used when no
+   * ranker is active): prior = Σ over the sources that found the item of weight / (fusion.k + 1 + rank).
+   * 0 keeps the source's items as candidates without letting it order them.
+   */
+  weight: z.number().min(0).max(1000).default(1),
 });
+
+/**
+ * The retrieval prior's rank fusion. `k` damps the head of every list (reciprocal-rank fusion; 0: the
+ * first place of a source is worth twice the second). `cascade tune-fusion` fits `k` and the
+ * sources' weights on held-out interactions by replaying the served funnel.
+ */
+export const fusionConfigSchema = z.object({ k: z.number().min(0).max(1000).default(0) });
 
 /**
  * Items the user consumed are never served on the surface; the engine reads them from the event log
@@ -161,6 +174,7 @@ export const surfaceConfigSchema = z
       consumed: DEFAULT_CONSUMED_FILTER,
       expressions: [],
     }),
+    fusion: fusionConfigSchema.default({ k: 0 }),
     /** score = Σ weight · prediction[action]; actions the ranker does not predict count as 0. */
     blend: z.record(z.string().regex(FIELD_NAME_PATTERN), z.number().min(-1000).max(1000)),
     /** Applied in this order. Put score-changing rules (freshness, boost) before reordering ones (diversity, mmr): a later score change re-sorts. */

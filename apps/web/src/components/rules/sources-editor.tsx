@@ -25,7 +25,7 @@ export function SourcesEditor({ config, onChange, issues, readOnly }: SectionPro
   return (
     <Card
       title="Candidate sources"
-      description="Sources run in parallel; each contributes at most its quota and is abandoned past its budget (the request continues without it)."
+      description="Sources run in parallel; each contributes at most its quota and is abandoned past its budget (the request continues without it). Without an active ranker, items are ordered by the weighted fusion of their source ranks: Σ weight / (k + 1 + rank)."
       actions={
         readOnly ? null : (
           <Button size="small" onClick={() => setSources([...config.sources, newSource(config.sources, KNOWN_SOURCES)])}>
@@ -56,6 +56,7 @@ export function SourcesEditor({ config, onChange, issues, readOnly }: SectionPro
             </label>
             <NumberField label="Quota" value={source.quota} step={1} min={1} issues={issues} path={`sources.${index}.quota`} disabled={readOnly} onChange={(quota) => update(index, { quota })} />
             <NumberField label="Budget (ms)" value={source.budgetMs} step={1} min={1} issues={issues} path={`sources.${index}.budgetMs`} disabled={readOnly} onChange={(budgetMs) => update(index, { budgetMs })} />
+            <NumberField label="Fusion weight" value={source.weight} step={0.1} min={0} issues={issues} path={`sources.${index}.weight`} disabled={readOnly} onChange={(weight) => update(index, { weight })} />
             {readOnly ? null : (
               <Button size="small" variant="ghost" aria-label={`Remove source ${source.id}`} onClick={() => setSources(config.sources.filter((_, i) => i !== index))}>
                 Remove

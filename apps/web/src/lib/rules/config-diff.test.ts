@@ -42,7 +42,7 @@ describe("diffConfigs", () => {
     const before = home();
     const after = home();
     after.sources = after.sources.filter((source) => source.id !== "fresh");
-    after.sources.push({ id: "editorial", enabled: true, quota: 10, budgetMs: 5 });
+    after.sources.push({ id: "editorial", enabled: true, quota: 10, budgetMs: 5, weight: 1 });
     const changes = diffConfigs(before as unknown as JsonValue, after as unknown as JsonValue);
     expect(changes.map((change) => [change.kind, change.path])).toEqual([
       ["removed", "sources[id=fresh]"],

@@ -90,7 +90,7 @@ export function newRule(type: RuleConfig["type"], existing: readonly RuleConfig[
 export function newSource(existing: readonly SourceConfig[], known: readonly string[]): SourceConfig {
   const taken = existing.map((source) => source.id);
   const id = known.find((candidate) => !taken.includes(candidate)) ?? uniqueId("source", taken);
-  return { id, enabled: true, quota: 100, budgetMs: 15 };
+  return { id, enabled: true, quota: 100, budgetMs: 15, weight: 1 };
 }
 
 /** A list typed one per line or comma-separated, trimmed, without blanks or repeats. */
