@@ -35,6 +35,22 @@ describe("ItemAttributeCache", () => {
     expect(asked).toHaveLength(2);
   });
 
+  it("preloads the newest items so that the first requests read nothing", async () => {
+    const asked: unknown[][] = [];
+    const sql: ServingSql = {
+      async rows<Row>(text: string, parameters: readonly unknown[]) {
+        asked.push([text.includes("LIMIT") ? "preload" : "by id", ...parameters]);
+        return [{ id: "a", category: "cat-a", creatorId: "c1", tags: ["t"], publishedAtMs: PUBLISHED_MS, available: false, attributes: {} }] as Row[];
+      },
+      close: async () => undefined,
+    };
+    const cache = new ItemAttributeCache(sql);
+    expect(await cache.preload(10)).toBe(1);
+    const found = await cache.attributesOf(["a"]);
+    expect(found.get("a")).toEqual({ category: "cat-a", creatorId: "c1", tags: ["t"], publishedAtMs: PUBLISHED_MS, available: false });
+    expect(asked).toEqual([["preload", 10]]);
+  });
+
   it("looks a candidate list up once for both hydrators", async () => {
     const { sql, asked } = fakeSql();
     const cache = new ItemAttributeCache(sql);

@@ -22,6 +22,10 @@ function numbersOf(attributes: unknown): Record<string, number> | undefined {
 
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
+// Publication time as epoch milliseconds (exact: the column keeps milliseconds), not a Date parsed
+// from text and then converted, for a few hundred rows per request.
+const COLUMNS = `id, category, creator_id AS "creatorId", tags, (extract(epoch FROM published_at) * 1000)::float8 AS "publishedAtMs", available, attributes`;
+
 /** Categories of one request's candidates, looked up from the candidate list itself (see attributesOfCandidates). */
 export type CandidateCategoryLookup = { categoriesOfCandidates(candidates: readonly Candidate[]): Promise<{ get(itemId: string): string | undefined }> };
 
@@ -122,21 +126,28 @@ export class ItemAttributeCache {
     return value;
   }
 
+  /**
+   * Reads up to `limit` items (newest first) into the cache, so the first requests after a start do
+   * not pay a cold catalogue read inside the safety budget (past it their items would be dropped).
+   */
+  async preload(limit: number): Promise<number> {
+    const at = this.now();
+    const rows = await this.sql.rows<Row>(`SELECT ${COLUMNS} FROM items ORDER BY published_at DESC LIMIT $1::int`, [limit]);
+    for (const row of rows) this.cache.set(row.id, { item: this.toAttributes(row), expiresAt: at + this.ttlMs });
+    return rows.length;
+  }
+
+  private toAttributes(row: Row): ItemAttributes {
+    const numbers = numbersOf(row.attributes);
+    const tags = row.tags.length === 0 ? NO_TAGS : row.tags;
+    const creatorId = row.creatorId === null ? null : this.intern(row.creatorId);
+    return { category: this.intern(row.category), creatorId, tags, publishedAtMs: row.publishedAtMs, available: row.available, ...(numbers ? { numbers } : {}) };
+  }
+
   private async read(missing: readonly string[], at: number): Promise<Map<string, ItemAttributes>> {
-    // Publication time as epoch milliseconds (exact: the column keeps milliseconds), not a Date
-    // parsed from text and then converted, for a few hundred rows per request.
-    const rows = await this.sql.rows<Row>(
-      `SELECT id, category, creator_id AS "creatorId", tags, (extract(epoch FROM published_at) * 1000)::float8 AS "publishedAtMs", available, attributes
-       FROM items WHERE id = ANY($1::text[])`,
-      [missing],
-    );
+    const rows = await this.sql.rows<Row>(`SELECT ${COLUMNS} FROM items WHERE id = ANY($1::text[])`, [missing]);
     const found = new Map<string, ItemAttributes>();
-    for (const row of rows) {
-      const numbers = numbersOf(row.attributes);
-      const tags = row.tags.length === 0 ? NO_TAGS : row.tags;
-      const creatorId = row.creatorId === null ? null : this.intern(row.creatorId);
-      found.set(row.id, { category: this.intern(row.category), creatorId, tags, publishedAtMs: row.publishedAtMs, available: row.available, ...(numbers ? { numbers } : {}) });
-    }
+    for (const row of rows) found.set(row.id, this.toAttributes(row));
     for (const itemId of missing) {
       const item = found.get(itemId) ?? null;
       this.cache.set(itemId, { item, expiresAt: at + this.ttlMs });

@@ -67,6 +67,13 @@ export type ServingOptions = {
 
 export type ServingDeps = EngineDeps & { serving?: ServingOptions };
 
+/** What the stack reads of the engine's deps (a replay builds one from a subset: replay/feedReplay.ts). */
+export type ServingStackDeps = Pick<EngineDeps, "db" | "store" | "logger"> &
+  Partial<Pick<EngineDeps, "clock" | "metrics" | "servedFeatureSampleRate">> & { activeModels?: ServingModels; serving?: ServingOptions };
+
+/** Items whose attributes are read into the cache at start (≈200 B each). */
+const ITEM_ATTRIBUTES_PRELOAD = 100_000;
+
 export class ServingStack {
   readonly rules: RuleSetRepository;
   readonly trending: PopularityRanking;
@@ -93,7 +100,7 @@ export class ServingStack {
   readonly clock: Clock;
 
   constructor(
-    readonly deps: ServingDeps,
+    readonly deps: ServingStackDeps,
     readonly popularity: PopularityRanking,
   ) {
     const { db, logger } = deps;
@@ -159,7 +166,7 @@ export class ServingStack {
     this.fresh.start();
     // Boot waits for the first load of every list, up to a bound: past it, serving starts and the
     // lists that are still loading report "unavailable" until they arrive.
-    const firstLoads = Promise.all([this.fresh.refresh(), this.coVisitation.refresh(), this.trending.currentSnapshot().catch(() => undefined)]);
+    const firstLoads = Promise.all([this.fresh.refresh(), this.coVisitation.refresh(), this.trending.currentSnapshot().catch(() => undefined), this.preloadItemAttributes()]);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.serving?.bootWaitMs ?? 5_000)));
     await Promise.all([this.rules.start(), Promise.race([Promise.all([firstLoads, this.warmRequestPath()]), bound])]);
@@ -184,7 +191,12 @@ export class ServingStack {
 
   /** Waits for the first load of every background list (tests, benchmarks). */
   async warm(): Promise<void> {
-    await Promise.all([this.trending.refresh().catch(() => undefined), this.fresh.refresh(), this.coVisitation.refresh(), this.rules.refresh()]);
+    await Promise.all([this.trending.refresh().catch(() => undefined), this.fresh.refresh(), this.coVisitation.refresh(), this.rules.refresh(), this.preloadItemAttributes()]);
+  }
+
+  /** The newest items' attributes into the cache (itemAttributeCache.ts preload); failures are ignored (requests read on demand). */
+  private async preloadItemAttributes(): Promise<void> {
+    await this.itemAttributes.preload(ITEM_ATTRIBUTES_PRELOAD).catch((error: unknown) => this.logger.warn({ err: error }, "item attributes preload failed; they are read on demand"));
   }
 
   async stop(): Promise<void> {
