@@ -6,6 +6,8 @@
 //
 //   node --import tsx apps/engine/bench/servedFunnelHttp.ts split <ml-100k dir> --seed 1 --out /tmp/served
 //       → /tmp/served/train/<name>.inter (+ .item/.user copied): import it with `cascade import movielens`,
+//         and /tmp/served/split/<name>.{train,valid,test}.inter for `cascade eval --protocol benchmark
+//         --split-dir /tmp/served/split --served` (the same split, replayed in process),
 //         train on it (`cascade train --promote`), start the engine with CASCADE_CLOCK=data
 //   node --import tsx apps/engine/bench/servedFunnelHttp.ts score /tmp/served --engine http://127.0.0.1:4000 --key <api key>
 //       → recall@10, NDCG@10, hit@10 over the test users, the share of degraded responses, latency,
@@ -58,6 +60,17 @@ async function split(dataDir: string, seed: number, out: string): Promise<void> 
   await mkdir(join(out, "train"), { recursive: true });
   await writeFile(join(out, "train", basename(file)), kept.join("\n") + "\n");
   for (const extension of [".item", ".user"]) await copyFile(join(dataDir, `${name}${extension}`), join(out, "train", `${name}${extension}`)).catch(() => undefined);
+  // The three parts as RecBole split files too, for `cascade eval --protocol benchmark --split-dir <out>/split --served`.
+  const keysOf = (part: typeof parts.train) => {
+    const keys = new Set<string>();
+    for (let j = 0; j < part.count; j += 1) keys.add(`${data.userIds[part.user[j]!]}\t${data.itemIds[part.item[j]!]}`);
+    return keys;
+  };
+  await mkdir(join(out, "split"), { recursive: true });
+  for (const [suffix, keys] of [["train", train], ["valid", keysOf(parts.validation)], ["test", keysOf(parts.test)]] as const) {
+    const partLines = [lines[0]!, ...lines.slice(1).filter((line) => keys.has(line.split("\t").slice(0, 2).join("\t")))];
+    await writeFile(join(out, "split", `${name}.${suffix}.inter`), partLines.join("\n") + "\n");
+  }
   const splitFile: SplitFile = { name, seed, validation: pairs(parts.validation), test: pairs(parts.test) };
   await writeFile(join(out, "split.json"), JSON.stringify(splitFile));
   process.stderr.write(`${name} seed ${seed}: ${parts.train.count} train (${kept.length - 1} lines written) / ${parts.validation.count} validation / ${parts.test.count} test pairs → ${out}\n`);

@@ -27,6 +27,7 @@ import {
 import { loadBenchmarkData, runBenchmarkProtocol, DEFAULT_BENCHMARK_POSITIVES, type BenchmarkResult } from "../jobs/train/benchmarkProtocol.ts";
 import { evaluateItemToItemVersion, evaluateRankerVersion, evaluateTwoTowerVersion, type VersionEvaluation } from "../jobs/train/evaluateVersion.ts";
 import type { DatabaseRunner } from "./commandOptions.ts";
+import { replayServedRows, type ServedRows } from "./servedRows.ts";
 import { createProgressReporter, type ProgressReporter } from "./progress.ts";
 import { loadTrainConfig } from "./trainCommand.ts";
 
@@ -48,6 +49,10 @@ export type EvalCommandOptions = {
   idPrefix?: string;
   outDir?: string;
   json?: boolean;
+  /** Benchmark on a supplied split: add the served funnel replayed for every test user (replay/feedReplay.ts). */
+  served?: boolean;
+  /** The surface the served rows replay (default home). */
+  surface?: string;
 };
 
 export type EvalCommandResult =
@@ -121,6 +126,8 @@ async function runBenchmarkEval(
   });
   io.progress.stop();
   let split;
+  // The (user, item) pairs the database holds, to check a served replay cannot see test items.
+  const dbPairs = { userIds: data.userIds, itemIds: data.itemIds, interactions: data.interactions };
   if (files) {
     const mapping = { idPrefix: options.idPrefix ?? "ml" };
     const supplied = mapSuppliedSplit(
@@ -132,7 +139,19 @@ async function runBenchmarkEval(
     data = supplied.data;
     split = supplied.parts;
   }
-  const benchmark = runBenchmarkProtocol(data, { config, seed: config.seed, positives: describePositiveSpec(positives), progress: io.progress, ...(split ? { split } : {}) });
+  let served: ServedRows | null = null;
+  if (options.served) {
+    if (!split) throw new Error("--served needs a supplied split (--split-dir or --train/--valid/--test) whose train part is what the database holds: the replay serves from the database, so a random split of it would serve from the test items");
+    served = await replayServedRows(db, { original: dbPairs, data, split, surface: options.surface ?? "home", k: 10 }, io.progress);
+  }
+  const benchmark = runBenchmarkProtocol(data, {
+    config,
+    seed: config.seed,
+    positives: describePositiveSpec(positives),
+    progress: io.progress,
+    ...(split ? { split } : {}),
+    ...(served ? { extraRecommenders: served.rows } : {}),
+  });
   const seconds = (performance.now() - started) / 1000;
 
   const createdAt = new Date();
@@ -145,6 +164,7 @@ async function runBenchmarkEval(
     createdAt: createdAt.toISOString(),
     // For reference only: the table's two-tower is trained here, not this version.
     activeRetrievalVersion: active.retrieval?.id ?? null,
+    served: served ? { surface: options.surface ?? "home", asOf: new Date(served.asOfMs).toISOString(), eventsReplayed: served.eventsReplayed, ...served.summary } : null,
     retrievalConfig: config.retrieval,
     seedOfTraining: config.seed,
   });
@@ -159,6 +179,7 @@ async function runBenchmarkEval(
         `seconds per row (fit + ranking every test user): ${benchmark.timings.map((t) => `${t.name} ${t.fitSeconds.toFixed(1)} + ${t.recommendSeconds.toFixed(1)}`).join(" · ")}`,
         `fused sources = reciprocal-rank fusion of the two-tower, co-occurrence and popularity lists (offline, not the served funnel), weights chosen on the validation split: ${JSON.stringify(benchmark.funnelWeights)}`,
         ...benchmark.notes,
+        ...(served ? [`served funnel = the engine's serving code replayed per test user as of ${new Date(served.asOfMs).toISOString()} (surface ${options.surface ?? "home"}, active models, features from ${served.eventsReplayed} events): ${served.summary.notes}`] : []),
         `positives: ${describePositiveSpec(positives)} (and click/like/watch/purchase events) · two-tower: ${benchmark.epochs.length} epochs, ${Math.round(benchmark.epochs.reduce((sum, epoch) => sum + epoch.interactionsPerCpuSecond, 0) / Math.max(1, benchmark.epochs.length))} interactions per CPU-second · total ${seconds.toFixed(1)} s (loadavg ${load})`,
         `results: ${resultsFile}`,
       ].join("\n") + "\n",
@@ -230,6 +251,8 @@ export function addEvalCommand(program: Command, withDatabase: DatabaseRunner, d
     .option("--test <file>", "benchmark supplied split: the test file")
     .option("--id-prefix <prefix>", 'how split ids map onto the catalogue, as the MovieLens importer maps them: <prefix>-user-<id>, <prefix>-movie-<id> ("" = unchanged)', "ml")
     .option("--out-dir <dir>", "where training sets built for evaluation are cached (default: $CASCADE_DATA_DIR/train)")
+    .option("--served", "benchmark on a supplied split: add rows for the served funnel, replayed through the engine's serving code for every test user (the database must hold the train part only)")
+    .option("--surface <id>", "with --served: the surface to replay", "home")
     .option("--json", "print JSON instead of tables")
     .action(async (options: EvalCommandOptions) => {
       await withDatabase((databaseUrl) => runEvalCommand(databaseUrl, dataDir(), options));

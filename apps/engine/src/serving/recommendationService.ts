@@ -16,11 +16,13 @@ import {
   type DegradedCause,
   type FeedPreviewRequest,
   type FeedPreviewResponse,
+  type FunnelTrace,
   type RecommendationsRequest,
   type RecommendationsResponse,
   type RecommendedItem,
   type RerankRequest,
   type RerankResponse,
+  type SurfaceConfig,
 } from "@cascade/core";
 import { hydrateAndLogServedFeatures } from "../features/servedFeatureLog.ts";
 import { engineMetricsFor } from "../server/metrics/engineMetricsFor.ts";
@@ -99,8 +101,8 @@ export class RecommendationService {
     if (failure !== undefined || causes.length > 0) {
       causes.push({ component: POPULARITY_FALLBACK_ID, reason: failure ? `the funnel failed (${failure}): served the popularity list through the surface's safety rules` : "the funnel served no item: served the popularity list through the surface's safety rules" });
     }
-    const metrics = engineMetricsFor(this.stack.deps);
-    metrics.countFallback({ surface: request.surface, component: POPULARITY_FALLBACK_ID, reason: failure !== undefined ? "error" : "unavailable" });
+    const metrics = input.record === false ? null : engineMetricsFor(this.stack.deps);
+    metrics?.countFallback({ surface: request.surface, component: POPULARITY_FALLBACK_ID, reason: failure !== undefined ? "error" : "unavailable" });
     let fallback: SurfaceRun | null = null;
     try {
       fallback = await runSafeFallback(this.stack, { ...input, requestId: run?.result.requestId ?? input.requestId });
@@ -110,7 +112,7 @@ export class RecommendationService {
       causes.push({ component: POPULARITY_FALLBACK_ID, reason: `no fallback list: ${String(error)}` });
     }
     const response = fallback ? this.firstPage(request, resolved, fallback, causes, options) : this.emptyPage(run?.result.requestId ?? input.requestId, request.surface, resolved, causes);
-    metrics.countRecommendationResponse({ surface: request.surface, degraded: response.degraded });
+    metrics?.countRecommendationResponse({ surface: request.surface, degraded: response.degraded });
     if (fallback && response.items.length > 0 && options.session) this.logServedFeatures(request, response, input.nowMs);
     if (run && fallback) fallback.result.trace = { ...fallback.result.trace, funnel: run.result.trace } as typeof fallback.result.trace;
     return { run: fallback ?? run, response };
@@ -312,6 +314,33 @@ export class RecommendationService {
       history,
       config: { source, ruleSetVersion: resolved.ruleSetVersion },
     };
+  }
+
+  /**
+   * The page a request would have been served at business time `nowMs` (replay/feedReplay.ts): the
+   * same path as `recommend` (funnel, safe fallback, first page under the surface's caps), with a
+   * full trace and nothing recorded — no page session, metrics, served-feature or impression log.
+   * `config` replaces the surface's published config (e.g. exploration switched off).
+   */
+  async replay(request: { userId: string; surface: string; count: number; nowMs: number; excludeItemIds: readonly string[]; config?: SurfaceConfig }): Promise<{ response: RecommendationsResponse; trace: FunnelTrace | null }> {
+    const published = this.stack.rules.configFor(request.surface);
+    const resolved: ResolvedSurfaceConfig = request.config ? { config: request.config, ruleSetVersion: null, ruleSetId: null } : published;
+    const input: SurfaceRunInput = {
+      requestId: randomUUID(),
+      userId: request.userId,
+      surface: request.surface,
+      count: request.count,
+      nowMs: request.nowMs,
+      context: {},
+      excludeItemIds: request.excludeItemIds,
+      config: resolved.config,
+      ruleSetVersion: resolved.ruleSetVersion,
+      detail: "full",
+      record: false,
+    };
+    const asRequest: RecommendationsRequest = { userId: request.userId, surface: request.surface, count: request.count, context: {}, excludeItemIds: [...request.excludeItemIds], cursor: null, debug: true };
+    const served = await this.serve(asRequest, resolved, input, { session: false });
+    return { response: served.response, trace: served.run ? served.run.result.trace : null };
   }
 
   /** The user's events up to business time `nowMs` (later ones had not happened "as of" it), newest first. */

@@ -74,6 +74,21 @@ export async function readItemMetadata(path: string): Promise<ItemMetadata> {
   return metadata;
 }
 
+/** The table's positive (user, item) pairs with ids mapped onto the catalogue, each pair once (held-out interactions for `cascade tune-fusion`). */
+export function positivePairs(table: InteractionTable, rule: PositiveSpec, mapping: IdMapping): { userId: string; itemId: string }[] {
+  const seen = new Set<string>();
+  const pairs: { userId: string; itemId: string }[] = [];
+  for (let row = 0; row < table.users.length; row += 1) {
+    if (!isPositiveRow(rule, table, row)) continue;
+    const pair = { userId: mapping.user(table.users[row]!), itemId: mapping.item(table.items[row]!) };
+    const key = `${pair.userId}\t${pair.itemId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    pairs.push(pair);
+  }
+  return pairs;
+}
+
 function isPositiveRow(rule: PositiveSpec, table: InteractionTable, row: number): boolean {
   if (rule.minRating === null) return true;
   const rating = table.ratings[row]!;

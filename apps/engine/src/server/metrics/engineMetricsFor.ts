@@ -4,9 +4,9 @@
 import type { EngineDeps } from "../../engineDeps.ts";
 import { createEngineMetrics, type EngineMetrics } from "./engineMetrics.ts";
 
-const created = new WeakMap<EngineDeps, EngineMetrics>();
+const created = new WeakMap<Pick<EngineDeps, "metrics">, EngineMetrics>();
 
-export function engineMetricsFor(deps: EngineDeps): EngineMetrics {
+export function engineMetricsFor(deps: Pick<EngineDeps, "metrics">): EngineMetrics {
   if (deps.metrics) return deps.metrics;
   let metrics = created.get(deps);
   if (!metrics) {

@@ -1,0 +1,182 @@
+// `cascade tune-fusion --holdout FILE [--surface home] [--positive any] [--id-prefix P] [--max-users N]
+//   [--publish | --draft] [--out FILE] [--json]`
+// Fits the surface's retrieval-prior fusion (per-source weights and k; serving/retrievalPriorScorer.ts)
+// on held-out interactions: positives that happened after what the database holds (e.g. a
+// benchmark's validation file, or the next days' log before importing it). Every held-out user's
+// feed is replayed through the engine's serving code as of the newest event (replay/feedReplay.ts,
+// active models, exploration off), the fusion is fitted on the candidates the funnel kept
+// (replay/fusionTuning.ts), and the tuned surface is replayed again to report served recall and
+// NDCG before and after. The tuned config is saved as the surface's draft (review it on the Rules
+// page, dry-run it in the feed debugger) or, with --publish, published as a new rule-set version.
+// Held-out pairs already in the event log are refused: models trained on them would be tuned on
+// what they saw.
+import { writeFile } from "node:fs/promises";
+import { Option, type Command } from "commander";
+import { ndcgAtK, parsePositiveSpec, recallAtK, type SurfaceConfig } from "@cascade/core";
+import { createPrismaClient, type Database } from "@cascade/db";
+import { publishRuleSet, saveDraft } from "@cascade/db/ruleSets";
+import pino from "pino";
+import { movieItemId, movieLensUserId } from "../import/movieLens.ts";
+import { positivePairs, readInteractionFile } from "../jobs/train/benchmarkFiles.ts";
+import { ActiveModels } from "../models/activeModels.ts";
+import { FeedReplay } from "../replay/feedReplay.ts";
+import { fitFusion, type FusionExample, type FusionFit } from "../replay/fusionTuning.ts";
+import type { DatabaseRunner } from "./commandOptions.ts";
+import { createProgressReporter, type ProgressReporter } from "./progress.ts";
+
+export type TuneFusionOptions = {
+  holdout: string;
+  surface: string;
+  positive: string;
+  idPrefix: string;
+  maxUsers: number;
+  publish?: boolean;
+  draft?: boolean;
+  out?: string;
+  json?: boolean;
+};
+
+/** Served quality of a config on the held-out users (pages of `cutoff`, exploration off). */
+export type ServedQuality = { recall: number; ndcg: number; users: number };
+
+export type TuneFusionResult = {
+  surface: string;
+  asOf: string;
+  users: number;
+  heldOutPairs: number;
+  fit: FusionFit;
+  before: ServedQuality;
+  after: ServedQuality;
+  config: SurfaceConfig;
+  /** "draft" / "published" (with the version) / "none" (--draft false and no --publish). */
+  saved: { as: "draft" | "published"; version: number };
+};
+
+const CUTOFF = 10;
+
+async function heldOutInEventLog(db: Database, pairs: readonly { userId: string; itemId: string }[]): Promise<number> {
+  const [row] = await db.$queryRaw<{ count: bigint }[]>`
+    SELECT count(*) AS count FROM (SELECT DISTINCT e.user_id, e.item_id FROM events e
+      JOIN unnest(${pairs.map((pair) => pair.userId)}::text[], ${pairs.map((pair) => pair.itemId)}::text[]) AS h(user_id, item_id)
+        ON e.user_id = h.user_id AND e.item_id = h.item_id) AS found`;
+  return Number(row?.count ?? 0n);
+}
+
+function withFusion(config: SurfaceConfig, fit: FusionFit): SurfaceConfig {
+  return { ...config, fusion: { k: fit.fusion.k }, sources: config.sources.map((source) => ({ ...source, weight: fit.fusion.weights[source.id] ?? source.weight })) };
+}
+
+async function servedQuality(replay: FeedReplay, surface: string, config: SurfaceConfig, heldOut: Map<string, Set<string>>, progress: ProgressReporter, label: string): Promise<{ quality: ServedQuality; examples: FusionExample[] }> {
+  const examples: FusionExample[] = [];
+  let recall = 0;
+  let ndcg = 0;
+  progress.start(label, heldOut.size);
+  try {
+    for (const [userId, items] of heldOut) {
+      const { response, trace } = await replay.feed({ userId, surface, count: CUTOFF, exploration: false, config });
+      const relevant = { size: items.size, has: (index: number) => items.has(response.items[index]?.itemId ?? "") };
+      const positions = response.items.map((_, index) => index);
+      recall += recallAtK(positions, relevant, CUTOFF);
+      ndcg += ndcgAtK(positions, relevant, CUTOFF);
+      const ranked = trace?.ranked ?? [];
+      const candidates = ranked.map((itemId) => ({ hits: (trace?.candidates?.[itemId]?.sources ?? []).map((hit) => ({ source: hit.id, rank: hit.rank })) }));
+      const hitIndices = new Set(ranked.flatMap((itemId, index) => (items.has(itemId) ? [index] : [])));
+      examples.push({ candidates, relevant: hitIndices, relevantTotal: items.size });
+      progress.increment();
+    }
+  } finally {
+    progress.stop();
+  }
+  const users = Math.max(1, heldOut.size);
+  return { quality: { recall: recall / users, ndcg: ndcg / users, users: heldOut.size }, examples };
+}
+
+export async function runTuneFusionCommand(databaseUrl: string, options: TuneFusionOptions, io: { stdout: NodeJS.WritableStream; progress: ProgressReporter } = { stdout: process.stdout, progress: createProgressReporter() }): Promise<TuneFusionResult> {
+  if (options.publish && options.draft) throw new Error("pass either --publish or --draft, not both");
+  const rule = parsePositiveSpec(options.positive);
+  const mapping = { idPrefix: options.idPrefix };
+  const pairs = positivePairs(await readInteractionFile(options.holdout), rule, { user: (id) => movieLensUserId(mapping, id), item: (id) => movieItemId(mapping, id) });
+  if (pairs.length === 0) throw new Error(`--holdout ${options.holdout}: no positive interactions (${options.positive})`);
+  const db = createPrismaClient(databaseUrl, { poolSize: 4 });
+  const logger = pino({ level: "warn" }, pino.destination(2));
+  const models = new ActiveModels({ db, logger, pollIntervalMs: 0 });
+  let replay: FeedReplay | null = null;
+  try {
+    const leaked = await heldOutInEventLog(db, pairs);
+    if (leaked > 0) throw new Error(`--holdout: ${leaked} of its (user, item) pairs are already in the event log; hold out interactions the database (and so the models) has not seen`);
+    const [newest] = await db.$queryRaw<{ at: Date | null }[]>`SELECT max(occurred_at) AS at FROM events`;
+    if (!newest?.at) throw new Error("the event log is empty: import data and train first");
+    const asOfMs = newest.at.getTime() + 1;
+
+    const heldOut = new Map<string, Set<string>>();
+    for (const pair of pairs) {
+      let items = heldOut.get(pair.userId);
+      if (!items) heldOut.set(pair.userId, (items = new Set()));
+      items.add(pair.itemId);
+    }
+    // The first users in id order (deterministic); a cap keeps a large hold-out's replay bounded.
+    const users = new Map([...heldOut].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, options.maxUsers));
+
+    await models.start();
+    replay = await FeedReplay.create({ db, logger }, { asOfMs, models, progress: io.progress });
+    const published = replay.configFor(options.surface);
+    const before = await servedQuality(replay, options.surface, published, users, io.progress, "replay with the current fusion");
+    const start = { k: published.fusion.k, weights: Object.fromEntries(published.sources.map((source) => [source.id, source.weight])) };
+    const fit = fitFusion(before.examples, start, { cutoff: CUTOFF });
+    const config = withFusion(published, fit);
+    const after = await servedQuality(replay, options.surface, config, users, io.progress, "replay with the tuned fusion");
+
+    const note = `cascade tune-fusion on ${users.size} held-out users (${options.holdout}): served NDCG@${CUTOFF} ${before.quality.ndcg.toFixed(4)} → ${after.quality.ndcg.toFixed(4)}, recall@${CUTOFF} ${before.quality.recall.toFixed(4)} → ${after.quality.recall.toFixed(4)}`;
+    await db.surface.upsert({ where: { id: options.surface }, create: { id: options.surface, name: options.surface, description: "created by cascade tune-fusion" }, update: {} });
+    const actor = { type: "cli", id: null };
+    const saved = options.publish
+      ? { as: "published" as const, version: (await publishRuleSet(db, { surfaceId: options.surface, config, note }, actor)).ruleSet.version }
+      : { as: "draft" as const, version: (await saveDraft(db, { surfaceId: options.surface, config, note }, actor)).version };
+    if (options.out) await writeFile(options.out, JSON.stringify(config, null, 2) + "\n");
+
+    const result: TuneFusionResult = { surface: options.surface, asOf: new Date(asOfMs).toISOString(), users: users.size, heldOutPairs: pairs.length, fit, before: before.quality, after: after.quality, config, saved };
+    if (options.json) io.stdout.write(JSON.stringify(result, null, 2) + "\n");
+    else {
+      const weights = (fusion: { k: number; weights: Record<string, number> }) => `k=${fusion.k} ${Object.entries(fusion.weights).map(([id, weight]) => `${id}=${weight}`).join(" ")}`;
+      io.stdout.write(
+        [
+          `surface ${options.surface}, as of ${result.asOf}: ${users.size} held-out users, ${pairs.length} held-out positives`,
+          `fusion before: ${weights(fit.start.fusion)} (candidate NDCG@${CUTOFF} ${fit.start.ndcg.toFixed(4)})`,
+          `fusion tuned:  ${weights(fit.fusion)} (candidate NDCG@${CUTOFF} ${fit.ndcg.toFixed(4)}, ${fit.trials} trials)`,
+          `served (replayed, rules applied, exploration off): recall@${CUTOFF} ${before.quality.recall.toFixed(4)} → ${after.quality.recall.toFixed(4)} · NDCG@${CUTOFF} ${before.quality.ndcg.toFixed(4)} → ${after.quality.ndcg.toFixed(4)} (on the tuning users themselves: a validation score, not a test score)`,
+          saved.as === "published" ? `published as rule set version ${saved.version} of ${options.surface}` : `saved as the draft (version ${saved.version}) of ${options.surface}: review it on the Rules page, then publish`,
+          ...(options.out ? [`config: ${options.out}`] : []),
+        ].join("\n") + "\n",
+      );
+    }
+    return result;
+  } finally {
+    await replay?.close();
+    await models.stop();
+    await db.$disconnect();
+  }
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error("--max-users must be a positive integer");
+  return parsed;
+}
+
+export function addTuneFusionCommand(program: Command, withDatabase: DatabaseRunner): void {
+  program
+    .command("tune-fusion")
+    .description("fit a surface's retrieval-prior fusion (per-source weights, k) on held-out interactions by replaying the served funnel; saves a draft (or --publish)")
+    .requiredOption("--holdout <file>", "held-out interactions the database has not seen (RecBole .inter, CSV/TSV with user/item columns)")
+    .option("--surface <id>", "the surface to tune", "home")
+    .option("--positive <rule>", 'which held-out rows count: "any" or e.g. "rating>=8" (0–10 scale)', "any")
+    .option("--id-prefix <prefix>", 'how the file\'s ids map onto the catalogue, as the MovieLens importer maps them ("" = unchanged)', "ml")
+    .option("--max-users <n>", "replay at most this many held-out users (the first in id order)", positiveInteger, 2_000)
+    .addOption(new Option("--publish", "publish the tuned config as a new rule-set version").conflicts("draft"))
+    .option("--draft", "save the tuned config as the surface's draft (the default)")
+    .option("--out <file>", "also write the tuned config to this JSON file")
+    .option("--json", "print JSON")
+    .action(async (options: TuneFusionOptions) => {
+      await withDatabase((databaseUrl) => runTuneFusionCommand(databaseUrl, options));
+    });
+}
