@@ -7,7 +7,7 @@ import {
   DEMO_CONSOLE_EMAIL,
   DEMO_CONSOLE_PASSWORD,
   DEMO_SURFACES,
-  defaultSurfaceConfig,
+  demoSurfaceConfig,
   hashApiKey,
   hashPassword,
   parseApiKeyPrefix,
@@ -51,8 +51,8 @@ export async function seedDemoControlPlane(db: Database): Promise<DemoControlPla
         surfaceId: surface.id,
         version: 1,
         status: "published",
-        // The surface's default SurfaceConfig: the same schema the console edits and the engine loads.
-        config: defaultSurfaceConfig(surface.id),
+        // The demo's SurfaceConfig (the built-in default plus a category cap): the same schema the console edits and the engine loads.
+        config: demoSurfaceConfig(surface.id),
         note: "demo default",
         authorId: adminId,
         publishedAt: new Date(),

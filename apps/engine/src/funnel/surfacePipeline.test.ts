@@ -1,4 +1,4 @@
-import { DEFAULT_SURFACE_CONFIGS, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
+import { DEFAULT_SURFACE_CONFIGS, DEMO_SURFACE_CONFIGS, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
 import { describe, expect, it } from "vitest";
 import type { CandidateSource, QueryHydrator, Scorer } from "./components.ts";
 import { runFunnel } from "./runFunnel.ts";
@@ -38,7 +38,7 @@ const queryHydrators = [consumedItems([])];
 
 describe("buildSurfacePipeline", () => {
   it("runs the home defaults end to end: filters, rules in order, exploration propensities, unknown sources reported", async () => {
-    const { pipeline, missingSources } = buildSurfacePipeline("home", DEFAULT_SURFACE_CONFIGS.home, { sources, queryHydrators, scorers: [ranker] });
+    const { pipeline, missingSources } = buildSurfacePipeline("home", DEMO_SURFACE_CONFIGS.home, { sources, queryHydrators, scorers: [ranker] });
     expect(missingSources).toEqual(["itemToItem", "fresh"]);
     expect(pipeline.sources.map(({ source, quota }) => [source.id, source.budgetMs, quota])).toEqual([
       ["ann", 25, 300],
@@ -58,7 +58,7 @@ describe("buildSurfacePipeline", () => {
     expect(ruleIds).toEqual(["freshness", "creatorDiversity+categoryDiversity"]);
     for (const item of result.page) expect(item.propensity).toBeGreaterThan(0);
     // Both published caps hold together on the served page, exploration slots included.
-    const caps = DEFAULT_SURFACE_CONFIGS.home.rules.flatMap((rule) => (rule.type === "diversity" ? [rule] : []));
+    const caps = DEMO_SURFACE_CONFIGS.home.rules.flatMap((rule) => (rule.type === "diversity" ? [rule] : []));
     expect(capViolations(result.page, caps)).toEqual([]);
     expect(result.page.filter((item) => item.slot === "ranked").some((item) => item.propensity < 1)).toBe(true); // ε > 0
   });

@@ -1,8 +1,8 @@
-import { DEFAULT_SURFACE_CONFIGS } from "@cascade/core";
+import { DEMO_SURFACE_CONFIGS } from "@cascade/core";
 import { describe, expect, it } from "vitest";
 import { diffConfigs, type JsonValue } from "./config-diff.ts";
 
-const home = () => structuredClone(DEFAULT_SURFACE_CONFIGS.home) as unknown as { [key: string]: JsonValue } & typeof DEFAULT_SURFACE_CONFIGS.home;
+const home = () => structuredClone(DEMO_SURFACE_CONFIGS.home) as unknown as { [key: string]: JsonValue } & typeof DEMO_SURFACE_CONFIGS.home;
 
 describe("diffConfigs", () => {
   it("finds nothing between equal configs", () => {
