@@ -13,13 +13,14 @@
 //       → recall@10, NDCG@10, hit@10 over the test users, the share of degraded responses, latency,
 //         and bench-results/served-funnel-<name>-seed<seed>.json
 //
-// Ids are mapped as the MovieLens importer maps them (`--id-prefix ml`: ml-user-<id>, ml-movie-<id>).
+// Ids are mapped as the MovieLens importer maps them (`--id-prefix ml`: ml-user-<id>, ml-movie-<id>),
+// or with `--id-style recbole` as `cascade import recbole` does (<prefix>-user-<id>, <prefix>-item-<id>).
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { ndcgAtK, hitRateAtK, parsePositiveSpec, recallAtK, type ItemSet } from "@cascade/core";
 import { repoRoot } from "@cascade/db";
-import { findInteractionFile, offlineBenchmarkData, readInteractionFile } from "../src/jobs/train/benchmarkFiles.ts";
+import { catalogIdMapping, findInteractionFile, offlineBenchmarkData, readInteractionFile } from "../src/jobs/train/benchmarkFiles.ts";
 import { splitForBenchmark } from "../src/jobs/train/benchmarkProtocol.ts";
 
 const { values, positionals } = parseArgs({
@@ -31,6 +32,7 @@ const { values, positionals } = parseArgs({
     key: { type: "string" },
     surface: { type: "string", default: "home" },
     "id-prefix": { type: "string", default: "ml" },
+    "id-style": { type: "string", default: "movielens" },
     concurrency: { type: "string", default: "4" },
     k: { type: "string", default: "10" },
   },
@@ -79,9 +81,9 @@ async function split(dataDir: string, seed: number, out: string): Promise<void> 
 async function score(dir: string): Promise<void> {
   if (!values.key) throw new Error(`--key is required (${usage})`);
   const splitFile = JSON.parse(await readFile(join(dir, "split.json"), "utf8")) as SplitFile;
-  const prefix = values["id-prefix"];
-  const userId = (raw: string) => (prefix === "" ? raw : `${prefix}-user-${raw}`);
-  const itemId = (raw: string) => (prefix === "" ? raw : `${prefix}-movie-${raw}`);
+  const style = values["id-style"];
+  if (style !== "movielens" && style !== "recbole") throw new Error("--id-style must be movielens or recbole");
+  const { user: userId, item: itemId } = catalogIdMapping(values["id-prefix"], style);
   const k = Number(values.k);
   const users = Object.keys(splitFile.test);
   const results: { user: string; recall: number; ndcg: number; hit: number; degraded: boolean; ms: number; causes: string[] }[] = [];

@@ -17,11 +17,12 @@ import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { describePositiveSpec, formatReportTable, parsePositiveSpec, type EvaluationReport, type PositiveSpec } from "@cascade/core";
 import { createPrismaClient, getActiveModelVersions, getModelVersion, type ModelVersion } from "@cascade/db";
-import { movieItemId, movieLensUserId } from "../import/movieLens.ts";
 import {
+  catalogIdMapping,
   findSplitFiles,
   mapSuppliedSplit,
   readInteractionFile,
+  type IdStyle,
   type SplitFiles,
 } from "../jobs/train/benchmarkFiles.ts";
 import { loadBenchmarkData, runBenchmarkProtocol, DEFAULT_BENCHMARK_POSITIVES, type BenchmarkResult } from "../jobs/train/benchmarkProtocol.ts";
@@ -47,6 +48,8 @@ export type EvalCommandOptions = {
   test?: string;
   /** How the split files' ids map onto the catalogue: the importer's prefix ("" = ids as they are). */
   idPrefix?: string;
+  /** Which importer named the ids (default movielens: P-movie-1; recbole: P-item-1). */
+  idStyle?: IdStyle;
   outDir?: string;
   json?: boolean;
   /** Benchmark on a supplied split: add the served funnel replayed for every test user (replay/feedReplay.ts). */
@@ -129,12 +132,11 @@ async function runBenchmarkEval(
   // The (user, item) pairs the database holds, to check a served replay cannot see test items.
   const dbPairs = { userIds: data.userIds, itemIds: data.itemIds, interactions: data.interactions };
   if (files) {
-    const mapping = { idPrefix: options.idPrefix ?? "ml" };
     const supplied = mapSuppliedSplit(
       data,
       { train: await readInteractionFile(files.train), validation: await readInteractionFile(files.validation), test: await readInteractionFile(files.test) },
       positives,
-      { user: (id) => movieLensUserId(mapping, id), item: (id) => movieItemId(mapping, id) },
+      catalogIdMapping(options.idPrefix ?? "ml", options.idStyle ?? "movielens"),
     );
     data = supplied.data;
     split = supplied.parts;
@@ -250,6 +252,7 @@ export function addEvalCommand(program: Command, withDatabase: DatabaseRunner, d
     .option("--valid <file>", "benchmark supplied split: the validation file")
     .option("--test <file>", "benchmark supplied split: the test file")
     .option("--id-prefix <prefix>", 'how split ids map onto the catalogue, as the MovieLens importer maps them: <prefix>-user-<id>, <prefix>-movie-<id> ("" = unchanged)', "ml")
+    .addOption(new Option("--id-style <style>", "which importer named the ids: movielens (<prefix>-movie-<id>) or recbole (<prefix>-item-<id>)").choices(["movielens", "recbole"]).default("movielens"))
     .option("--out-dir <dir>", "where training sets built for evaluation are cached (default: $CASCADE_DATA_DIR/train)")
     .option("--served", "benchmark on a supplied split: add rows for the served funnel, replayed through the engine's serving code for every test user (the database must hold the train part only)")
     .option("--surface <id>", "with --served: the surface to replay", "home")

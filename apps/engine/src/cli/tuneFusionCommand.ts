@@ -16,8 +16,7 @@ import { ndcgAtK, parsePositiveSpec, recallAtK, type SurfaceConfig } from "@casc
 import { createPrismaClient, type Database } from "@cascade/db";
 import { publishRuleSet, saveDraft } from "@cascade/db/ruleSets";
 import pino from "pino";
-import { movieItemId, movieLensUserId } from "../import/movieLens.ts";
-import { positivePairs, readInteractionFile } from "../jobs/train/benchmarkFiles.ts";
+import { catalogIdMapping, positivePairs, readInteractionFile, type IdStyle } from "../jobs/train/benchmarkFiles.ts";
 import { ActiveModels } from "../models/activeModels.ts";
 import { FeedReplay } from "../replay/feedReplay.ts";
 import { fitFusion, type FusionExample, type FusionFit } from "../replay/fusionTuning.ts";
@@ -29,6 +28,8 @@ export type TuneFusionOptions = {
   surface: string;
   positive: string;
   idPrefix: string;
+  /** Default movielens. */
+  idStyle?: IdStyle;
   maxUsers: number;
   publish?: boolean;
   draft?: boolean;
@@ -94,8 +95,7 @@ async function servedQuality(replay: FeedReplay, surface: string, config: Surfac
 export async function runTuneFusionCommand(databaseUrl: string, options: TuneFusionOptions, io: { stdout: NodeJS.WritableStream; progress: ProgressReporter } = { stdout: process.stdout, progress: createProgressReporter() }): Promise<TuneFusionResult> {
   if (options.publish && options.draft) throw new Error("pass either --publish or --draft, not both");
   const rule = parsePositiveSpec(options.positive);
-  const mapping = { idPrefix: options.idPrefix };
-  const pairs = positivePairs(await readInteractionFile(options.holdout), rule, { user: (id) => movieLensUserId(mapping, id), item: (id) => movieItemId(mapping, id) });
+  const pairs = positivePairs(await readInteractionFile(options.holdout), rule, catalogIdMapping(options.idPrefix, options.idStyle ?? "movielens"));
   if (pairs.length === 0) throw new Error(`--holdout ${options.holdout}: no positive interactions (${options.positive})`);
   const db = createPrismaClient(databaseUrl, { poolSize: 4 });
   const logger = pino({ level: "warn" }, pino.destination(2));
@@ -170,7 +170,8 @@ export function addTuneFusionCommand(program: Command, withDatabase: DatabaseRun
     .requiredOption("--holdout <file>", "held-out interactions the database has not seen (RecBole .inter, CSV/TSV with user/item columns)")
     .option("--surface <id>", "the surface to tune", "home")
     .option("--positive <rule>", 'which held-out rows count: "any" or e.g. "rating>=8" (0–10 scale)', "any")
-    .option("--id-prefix <prefix>", 'how the file\'s ids map onto the catalogue, as the MovieLens importer maps them ("" = unchanged)', "ml")
+    .option("--id-prefix <prefix>", 'how the file\'s ids map onto the catalogue: the importer\'s prefix ("" = unchanged)', "ml")
+    .addOption(new Option("--id-style <style>", "which importer named the ids: movielens (P-movie-1) or recbole (P-item-1)").choices(["movielens", "recbole"]).default("movielens"))
     .option("--max-users <n>", "replay at most this many held-out users (the first in id order)", positiveInteger, 2_000)
     .addOption(new Option("--publish", "publish the tuned config as a new rule-set version").conflicts("draft"))
     .option("--draft", "save the tuned config as the surface's draft (the default)")

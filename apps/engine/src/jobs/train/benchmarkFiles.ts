@@ -211,6 +211,14 @@ export function offlineBenchmarkData(tables: InteractionTable[], rule: PositiveS
 
 export type IdMapping = { user: (id: string) => string; item: (id: string) => string };
 
+/** How an importer named a file's ids: `cascade import movielens` (P-user-1, P-movie-1) or `cascade import recbole` / `interactions` (P-user-1, P-item-1). */
+export type IdStyle = "movielens" | "recbole";
+
+export function catalogIdMapping(prefix: string, style: IdStyle): IdMapping {
+  const item = style === "movielens" ? "movie" : "item";
+  return prefix === "" ? { user: (id) => id, item: (id) => id } : { user: (id) => `${prefix}-user-${id}`, item: (id) => `${prefix}-${item}-${id}` };
+}
+
 /**
  * A supplied split mapped onto the catalogue of `data` (loaded from the database): the split's
  * positives replace `data`'s interactions; a user the event log does not know is added (no
