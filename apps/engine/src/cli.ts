@@ -17,6 +17,7 @@ import { addTrainingSetCommand } from "./cli/trainingSetCommand.ts";
 import { addTrainCommand } from "./cli/trainCommand.ts";
 import { addEvalCommand } from "./cli/evalCommand.ts";
 import { addScheduleCommand } from "./cli/scheduleCommand.ts";
+import { addReplayCommand } from "./cli/replayCommand.ts";
 import { addTuneFusionCommand } from "./cli/tuneFusionCommand.ts";
 
 const program = new Command()
@@ -97,6 +98,7 @@ addTrainCommand(program, (work) => withDatabase((database) => work(database.url)
 addEvalCommand(program, (work) => withDatabase((database) => work(database.url)), () => env().CASCADE_DATA_DIR);
 addScheduleCommand(program, (work) => withDatabase((database) => work(database.url)), () => env().CASCADE_DATA_DIR);
 addTuneFusionCommand(program, (work) => withDatabase((database) => work(database.url)));
+addReplayCommand(program, (work) => withDatabase((database) => work(database.url)));
 
 const keys = program.command("keys").description("manage API keys");
 keys
