@@ -95,6 +95,9 @@ beforeAll(async () => {
     { eventId: "p-rate-before", type: "rating" as const, userId: PROBE, itemId: "m5", occurredAt: new Date(T1 - 2 * DAY), value: 8 },
     { eventId: "p-rate-after", type: "rating" as const, userId: PROBE, itemId: "m9", occurredAt: new Date(T1 + HOUR), value: 8 },
     { eventId: "p-click-after", type: "click" as const, userId: PROBE, itemId: "m17", occurredAt: new Date(T1 + 2 * HOUR), value: null },
+    // After T2: the probe buys m11 and hides m12 (exclusions that did not exist yet at T2).
+    { eventId: "p-purchase-later", type: "purchase" as const, userId: PROBE, itemId: "m11", occurredAt: new Date(T1 + 4 * HOUR), value: 10 },
+    { eventId: "p-hide-later", type: "hide" as const, userId: PROBE, itemId: "m12", occurredAt: new Date(T1 + 4 * HOUR), value: null },
     ...Array.from({ length: CROWD }, (_, n) => ({ eventId: `crowd-${n}`, type: "click" as const, userId: `crowd${n}`, itemId: LATE_ITEM, occurredAt: new Date(T1 + 90 * 60_000 + n * 1_000), value: null })),
   ];
   await db.event.createMany({ data: extra });
@@ -106,14 +109,29 @@ afterAll(async () => {
 });
 
 describe("FeedReplay as of T", () => {
+  it("does not exclude what the user bought or hid after T", async () => {
+    const config = configOf();
+    const atT2 = await FeedReplay.create({ db, logger }, { asOfMs: T2, models: null });
+    const later = await FeedReplay.create({ db, logger }, { asOfMs: T1 + 5 * HOUR, models: null });
+    try {
+      const then = (await atT2.feed({ userId: PROBE, surface: SURFACE, count: 10, config })).trace!;
+      expect(removedBy(then, "userExclusions")).toEqual([]);
+      expect(then.ranked).toEqual(expect.arrayContaining(["m11", "m12"]));
+      const after = (await later.feed({ userId: PROBE, surface: SURFACE, count: 10, config })).trace!;
+      expect(removedBy(after, "userExclusions").sort()).toEqual(["m11", "m12"]);
+    } finally {
+      await Promise.all([atT2.close(), later.close()]);
+    }
+  });
+
   it("knows only the events up to T: consumed and seen items, online features, trending lists", async () => {
     const config = configOf();
     const atT1 = await FeedReplay.create({ db, logger }, { asOfMs: T1, models: null });
     const atT2 = await FeedReplay.create({ db, logger }, { asOfMs: T2, models: null });
     try {
       // The online features were rebuilt from the events before T only.
-      expect(atT1.eventsReplayed).toBe(eventTimes.filter((at) => at < T1).length);
-      expect(atT2.eventsReplayed).toBe(eventTimes.filter((at) => at < T2).length);
+      expect(atT1.eventsReplayed).toBe(eventTimes.filter((at) => at <= T1).length);
+      expect(atT2.eventsReplayed).toBe(eventTimes.filter((at) => at <= T2).length);
 
       const before = await atT1.feed({ userId: PROBE, surface: SURFACE, count: 10, config });
       const after = await atT2.feed({ userId: PROBE, surface: SURFACE, count: 10, config });

@@ -77,7 +77,8 @@ export class FeedReplay {
     const clock = fixedClock(options.asOfMs);
     const store = createMemoryOnlineStore({ now: () => options.asOfMs });
     // A first fill of an empty private store: no ledger needed (idempotent: false).
-    const filled = await backfillOnlineFeatures(db, store, { to: asOf, now: () => asOf, idempotent: false, progress: options.progress ?? silentProgress });
+    // `to` is exclusive: an event at exactly T has happened at T (as the consumed filter counts it).
+    const filled = await backfillOnlineFeatures(db, store, { to: new Date(options.asOfMs + 1), now: () => asOf, idempotent: false, progress: options.progress ?? silentProgress });
     const popularity = new PopularityRanking(db, logger, { clock });
     const stack = new ServingStack(
       {

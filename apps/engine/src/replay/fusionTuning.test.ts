@@ -40,6 +40,11 @@ describe("fusion tuning", () => {
     const weightsOnly = fitFusion(examples(3), start, { kGrid: [0] });
     expect(weightsOnly.fusion.weights.good! / weightsOnly.fusion.weights.loud!).toBeGreaterThan(3.9);
     expect(weightsOnly.ndcg).toBeCloseTo(1 / Math.log2(3));
+    // A source the config does not list (the engine's cold-start backfill) is not tuned: it weighs 1, as when served.
+    const withUnlisted = examples(3).map((example) => ({ ...example, candidates: [{ hits: [{ source: "coldStart", rank: 0 }] }, ...example.candidates], relevant: new Set([3]) }));
+    const listedOnly = fitFusion(withUnlisted, start);
+    expect(Object.keys(listedOnly.fusion.weights).sort()).toEqual(["good", "loud"]);
+    expect(fusionNdcg(withUnlisted, listedOnly.fusion, 10)).toBeCloseTo(listedOnly.ndcg);
     // Already optimal: the fit keeps the start.
     expect(fitFusion(examples(3), fit.fusion).fusion).toEqual(fit.fusion);
   });

@@ -44,7 +44,9 @@ export function fusionNdcg(examples: readonly FusionExample[], fusion: Fusion, c
 
 export function fitFusion(examples: readonly FusionExample[], start: Fusion, options: { cutoff?: number; weightGrid?: readonly number[]; kGrid?: readonly number[]; passes?: number } = {}): FusionFit {
   const cutoff = options.cutoff ?? 10;
-  const sources = [...new Set([...Object.keys(start.weights), ...examples.flatMap((example) => example.candidates.flatMap((candidate) => candidate.hits.map((hit) => hit.source)))])].sort();
+  // Only the sources the config lists are tuned: the others (the engine's cold-start backfill) weigh
+  // 1 when serving, so they weigh 1 here too.
+  const sources = Object.keys(start.weights).sort();
   const startNdcg = fusionNdcg(examples, start, cutoff);
   let best = { fusion: start, ndcg: startNdcg };
   let trials = 1;

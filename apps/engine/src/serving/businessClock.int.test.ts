@@ -21,7 +21,7 @@ import { buildApp } from "../server/app.ts";
 import { buildCoVisitationTable } from "../sources/coVisitationTable.ts";
 import { createRedisOnlineStore } from "../stores/redisOnlineStore.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
-import { servingStackOf } from "./servingStack.ts";
+import { servingStackOf, type ServingOptions } from "./servingStack.ts";
 
 const HOUR_MS = 3_600_000;
 /** The newest event of the log. */
@@ -97,7 +97,7 @@ afterAll(async () => {
   await db.$disconnect();
 });
 
-async function engine(clock: Clock | undefined): Promise<FastifyInstance> {
+async function engine(clock: Clock | undefined, serving: ServingOptions = {}): Promise<FastifyInstance> {
   const app = await buildApp({
     db,
     store,
@@ -106,7 +106,7 @@ async function engine(clock: Clock | undefined): Promise<FastifyInstance> {
     eventStream: createMemoryEventStream(),
     eventDeduplicator: createMemoryEventDeduplicator(),
     bodyLimitBytes: 1024 * 1024,
-    serving: { rulesPollIntervalMs: 60_000, itemStateTtlMs: 0, followsTtlMs: 0, exclusionsTtlMs: 0 },
+    serving: { rulesPollIntervalMs: 60_000, itemStateTtlMs: 0, followsTtlMs: 0, exclusionsTtlMs: 0, ...serving },
     ...(clock ? { clock } : {}),
   });
   apps.push(app);
@@ -203,8 +203,7 @@ describe("feed preview as of T", () => {
     const fresh = preview.response.items.filter((entry) => entry.sources.some((hit) => hit.id === "fresh")).map((entry) => entry.itemId);
     expect(fresh.length).toBeGreaterThan(0);
     for (const id of fresh) expect(publishedAt(Number(id.slice(id.lastIndexOf("i") + 1)))).toBeLessThanOrEqual(Date.parse(asOf));
-    // The fan had done nothing yet: no history, no clicks in the window, no recent items. (Decayed
-    // sums are not point-in-time here: the online store keeps no history, see clock.ts.)
+    // The fan had done nothing yet: no history, no clicks in the window, no recent items.
     expect(preview.history).toEqual([]);
     const candidates = Object.values(trace.candidates ?? {});
     expect(candidates.length).toBeGreaterThan(0);
@@ -212,6 +211,39 @@ describe("feed preview as of T", () => {
       expect(candidate.features.user_clicks_24h).toBe(0);
       expect(candidate.features.user_recent_items_count).toBe(0);
     }
+    expect(preview.pointInTime?.mode).toBe("replay");
+  });
+
+  it("replays the items' counters as of T, where the live store holds what came later", async () => {
+    const app = await engine(dataClock(T0));
+    // At T0 − 3.5 h the viewers' clicks on i0 (T0 − 5 h) had happened, those on i4 (T0 − 3 h) had not.
+    const asOf = new Date(T0 - 3.5 * HOUR_MS).toISOString();
+    const preview = async (at?: string) => {
+      const response = await app.inject({ method: "POST", url: "/v1/admin/feed-preview", headers: { authorization: adminKey }, payload: { userId: user("fan"), surface, count: 10, ...(at ? { asOf: at } : {}) } });
+      expect(response.statusCode, response.body).toBe(200);
+      return feedPreviewResponse.parse(response.json());
+    };
+    const then = await preview(asOf);
+    expect(then.pointInTime?.mode).toBe("replay");
+    const thenCandidates = (then.trace as Trace).candidates ?? {};
+    // Decayed counters: three clicks, 1.5 h old at T.
+    expect(thenCandidates[item(0)]?.features.item_clicks_3d).toBeGreaterThan(2.9);
+    expect(thenCandidates[item(4)]?.features.item_clicks_3d).toBe(0);
+    const now = await preview();
+    expect(now.pointInTime).toBeUndefined();
+    expect((now.trace as Trace).candidates?.[item(4)]?.features.item_clicks_3d).toBeGreaterThan(2.9);
+  });
+
+  it("runs `asOf` on the live stack, and says so, when the log up to T is above the replay limit", async () => {
+    const app = await engine(dataClock(T0), { previewReplayMaxEvents: 0 });
+    const asOf = new Date(T0 - 3.5 * HOUR_MS).toISOString();
+    const response = await app.inject({ method: "POST", url: "/v1/admin/feed-preview", headers: { authorization: adminKey }, payload: { userId: user("fan"), surface, count: 10, asOf } });
+    expect(response.statusCode, response.body).toBe(200);
+    const preview = feedPreviewResponse.parse(response.json());
+    expect(preview.pointInTime).toEqual({ mode: "live", note: expect.stringContaining("exceed the preview's replay limit of 0") });
+    expect((preview.trace as Trace).nowMs).toBe(Date.parse(asOf));
+    // Live online state: i0's clicks of T0 − 5 h are there (as they were at T0 − 3.5 h too).
+    expect((preview.trace as Trace).candidates?.[item(0)]?.features.item_clicks_3d).toBeGreaterThan(0);
   });
 
   it("answers 400 naming asOf for a value that is not an instant", async () => {

@@ -33,6 +33,7 @@ import { PopularityRecommender } from "../recommend/popularityRecommender.ts";
 import { SESSION_PREFIX, SessionList, type SessionItem } from "./pageSessions.ts";
 import type { ResolvedSurfaceConfig } from "./ruleSetRepository.ts";
 import type { ServingStack } from "./servingStack.ts";
+import type { PointInTimePreviews } from "../replay/pointInTimePreviews.ts";
 import { POPULARITY_FALLBACK_ID, runSafeFallback } from "./safeFallbackRun.ts";
 import { pickUnderCaps, sessionCaps } from "./sessionPageCaps.ts";
 import { runSurface, safetyBudgetOf, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";
@@ -54,7 +55,11 @@ function toItem(item: { itemId: string; score: number; sources: RecommendedItem[
 export class RecommendationService {
   private readonly popularityFallback: PopularityRecommender;
 
-  constructor(private readonly stack: ServingStack) {
+  /** `pointInTime`: replays that serve the feed preview's `asOf` (replay/pointInTimePreviews.ts); without it the preview runs on the live stack at T. */
+  constructor(
+    private readonly stack: ServingStack,
+    private readonly pointInTime?: PointInTimePreviews,
+  ) {
     this.popularityFallback = new PopularityRecommender(stack.popularity, stack.db, stack.logger);
   }
 
@@ -300,20 +305,30 @@ export class RecommendationService {
       config: resolved.config,
       ruleSetVersion: resolved.ruleSetVersion,
       detail: "full",
+      record: false,
     };
-    const [served, history] = await Promise.all([
-      this.serve({ ...request, excludeItemIds: [], cursor: null, debug: true }, resolved, input, { session: false }),
-      this.recentHistory(request.userId, nowMs).catch((error: unknown) => {
-        this.stack.logger.warn({ err: error }, "feed preview: history unavailable");
-        return [];
-      }),
-    ]);
-    return {
-      response: served.response,
-      trace: served.run ? { ...served.run.result.trace, degradedBecause: served.run.scope.degradedBecause, notes: served.run.scope.notes } : null,
-      history,
-      config: { source, ruleSetVersion: resolved.ruleSetVersion },
-    };
+    const history = this.recentHistory(request.userId, nowMs).catch((error: unknown) => {
+      this.stack.logger.warn({ err: error }, "feed preview: history unavailable");
+      return [];
+    });
+    const config = { source, ruleSetVersion: resolved.ruleSetVersion };
+    if (request.asOf !== undefined && this.pointInTime) {
+      const lookup = await this.pointInTime.replayAt(nowMs);
+      if (lookup.replay) {
+        const replayed = await lookup.replay.feed({ userId: request.userId, surface: request.surface, count: request.count, config: resolved.config });
+        const note = `replayed at T: online features from the ${lookup.replay.eventsReplayed} events up to T, lists as of T, active models; time budgets not replayed`;
+        return { response: replayed.response, trace: replayed.trace, history: await history, config, pointInTime: { mode: "replay", note } };
+      }
+      const note = `the live stack at business time T (windows, seen items and history as of T; today's online features and lists): ${lookup.events} events up to T exceed the preview's replay limit of ${lookup.maxEvents} (cascade replay has none)`;
+      const served = await this.serve({ ...request, excludeItemIds: [], cursor: null, debug: true }, resolved, input, { session: false });
+      return { response: served.response, trace: this.traceOf(served.run), history: await history, config, pointInTime: { mode: "live", note } };
+    }
+    const served = await this.serve({ ...request, excludeItemIds: [], cursor: null, debug: true }, resolved, input, { session: false });
+    return { response: served.response, trace: this.traceOf(served.run), history: await history, config };
+  }
+
+  private traceOf(run: SurfaceRun | null): FeedPreviewResponse["trace"] {
+    return run ? { ...run.result.trace, degradedBecause: run.scope.degradedBecause, notes: run.scope.notes } : null;
   }
 
   /**

@@ -59,6 +59,8 @@ function brokenCatalogue(mode: "hang" | "fail", times = Number.POSITIVE_INFINITY
   let broken = 0;
   return (sql) => ({
     rows<Row>(text: string, values: readonly unknown[]) {
+      // The start-up preload of the catalogue (itemAttributeCache.ts) is broken too: nothing is cached.
+      if (text.includes("FROM items ORDER BY")) return Promise.reject(new Error("catalogue read failed"));
       if (text.includes("FROM items WHERE id = ANY") && broken < times) {
         broken += 1;
         return mode === "hang" ? new Promise<Row[]>(() => {}) : Promise.reject(new Error("catalogue read failed"));

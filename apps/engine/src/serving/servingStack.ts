@@ -61,6 +61,8 @@ export type ServingOptions = {
   exclusionsTtlMs?: number;
   /** Replaces the built-in sources by id (tests: a source that hangs). */
   sourceOverrides?: CandidateSource[];
+  /** Largest event log up to T that the feed preview's `asOf` replays (replay/pointInTimePreviews.ts); default 300k. */
+  previewReplayMaxEvents?: number;
   /** Wraps the request path's Postgres reads (tests: a catalogue lookup that fails or hangs). */
   wrapSql?: (sql: ServingSql) => ServingSql;
 };

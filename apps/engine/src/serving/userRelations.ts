@@ -75,18 +75,28 @@ export class UserRelationsReader {
     // Every parameter must appear in the statement (Postgres cannot type an unused one).
     const values: unknown[] = [userId];
     const columns: string[] = [];
+    const nowMs = this.clock.nowMs();
+    // Under a business clock other than the wall's (a replay, a fixed or data clock) later follows
+    // and hides had not happened yet; on the wall clock no bound, so a client's slightly fast clock
+    // cannot delay a hide.
+    const asOf = (column: string) => {
+      if (this.clock.mode === "wall") return "";
+      values.push(new Date(nowMs).toISOString());
+      return ` AND ${column} <= $${values.length}::timestamptz`;
+    };
     if (wantFollows) {
       values.push(this.maxCreators);
-      columns.push(`ARRAY(SELECT creator_id FROM follows WHERE user_id = $1 ORDER BY created_at DESC LIMIT $${values.length}::int) AS "follows"`);
+      const limit = values.length;
+      columns.push(`ARRAY(SELECT creator_id FROM follows WHERE user_id = $1${asOf("created_at")} ORDER BY created_at DESC LIMIT $${limit}::int) AS "follows"`);
     }
     if (wantExclusions) {
       // Typed as the enum array itself (not text[] cast to it: that coercion is not folded at plan
       // time, so the planner could neither estimate it nor use the partial consumption index).
       values.push(EXCLUDING_EVENT_TYPES);
-      columns.push(`ARRAY(SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND type = ANY($${values.length}::"EventType"[])) AS "exclusions"`);
+      const types = values.length;
+      columns.push(`ARRAY(SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND type = ANY($${types}::"EventType"[])${asOf("occurred_at")}) AS "exclusions"`);
     }
     const consumed = [...batch.consumed.values()];
-    const nowMs = this.clock.nowMs();
     consumed.forEach(({ spec }, index) => columns.push(`${consumedItemsColumn(spec, values, nowMs)} AS "consumed${index}"`));
     try {
       const [row] = await this.sql.rows<Record<string, string[] | undefined>>(`SELECT ${columns.join(", ")}`, values);

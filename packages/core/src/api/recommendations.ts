@@ -93,5 +93,11 @@ export const feedPreviewResponse = z.object({
   history: z.array(z.object({ itemId: z.string(), type: z.string(), occurredAt: z.string(), value: z.number().nullable() })),
   /** Which config ran: "draft", or the published version (null: built-in default). */
   config: z.object({ source: z.enum(["draft", "published", "default"]), ruleSetVersion: z.number().int().nullable() }),
+  /**
+   * With `asOf`: how T was honoured. "replay": the funnel replayed at T (features, lists and history
+   * as of T); "live": the live stack at business time T (windows and history as of T, but today's
+   * online features and lists), with the reason in `note`.
+   */
+  pointInTime: z.object({ mode: z.enum(["replay", "live"]), note: z.string() }).optional(),
 });
 export type FeedPreviewResponse = z.infer<typeof feedPreviewResponse>;

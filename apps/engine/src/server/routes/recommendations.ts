@@ -20,6 +20,7 @@
 import { recommendationsRequest } from "@cascade/core";
 import type { FastifyInstance } from "fastify";
 import { InvalidCursorError } from "../../recommend/cursor.ts";
+import { PointInTimePreviews } from "../../replay/pointInTimePreviews.ts";
 import { RecommendationService } from "../../serving/recommendationService.ts";
 import { rememberServingStack, ServingStack, type ServingDeps } from "../../serving/servingStack.ts";
 import { hasScope } from "../auth.ts";
@@ -29,11 +30,17 @@ import type { RouteContext } from "../routeContext.ts";
 
 /** Builds the serving stack (started with the app, stopped on close) and registers the route. */
 export function registerRecommendationRoutes(app: FastifyInstance, context: RouteContext): RecommendationService {
-  const stack = new ServingStack(context.deps as ServingDeps, context.ranking);
-  const service = new RecommendationService(stack);
+  const deps = context.deps as ServingDeps;
+  const stack = new ServingStack(deps, context.ranking);
+  const maxEvents = deps.serving?.previewReplayMaxEvents;
+  const previews = new PointInTimePreviews({ db: deps.db, logger: deps.logger, models: deps.activeModels ?? null }, maxEvents === undefined ? {} : { maxEvents });
+  const service = new RecommendationService(stack, previews);
   rememberServingStack(app, stack);
   app.addHook("onReady", async () => stack.start());
-  app.addHook("onClose", async () => stack.stop());
+  app.addHook("onClose", async () => {
+    await previews.close();
+    await stack.stop();
+  });
 
   app.post("/v1/recommendations", { onRequest: context.auth.requireScope("recommend") }, async (request) => {
     const body = parseRequestBody(recommendationsRequest, request.body);
