@@ -60,8 +60,24 @@ describe("UserRelationsReader", () => {
     expect(again).toBe(consumed);
     expect([...rated]).toEqual(["consumed1-item"]);
     expect(statements[0]!.text).toContain('::"EventType"[]');
-    expect(statements[0]!.text).toContain("e.occurred_at <= $4::timestamptz");
-    expect(statements[0]!.values).toEqual(["u1", 500, ["purchase", "rating", "watch"], asOf, 0.9, 20_000, ["rating"], asOf, 4, 20_000]);
+    // Under a business clock, follows made after it do not count yet either.
+    expect(statements[0]!.text).toContain("created_at <= $3::timestamptz ORDER BY created_at DESC LIMIT $2::int");
+    expect(statements[0]!.text).toContain("e.occurred_at <= $5::timestamptz");
+    expect(statements[0]!.values).toEqual(["u1", 500, asOf, ["purchase", "rating", "watch"], asOf, 0.9, 20_000, ["rating"], asOf, 4, 20_000]);
+  });
+
+  it("bounds follows and hidden items by time only under a business clock, not the wall's", async () => {
+    const asOf = "1998-04-22T12:00:00.000Z";
+    const live = fakeSql({ follows: [], exclusions: [] });
+    const wall = new UserRelationsReader(live.sql);
+    await Promise.all([wall.follows("u1"), wall.exclusions("u1")]);
+    expect(live.statements[0]!.text).not.toContain("timestamptz");
+    const replayed = fakeSql({ follows: [], exclusions: [] });
+    const fixed = new UserRelationsReader(replayed.sql, { clock: fixedClock(Date.parse(asOf)) });
+    await Promise.all([fixed.follows("u1"), fixed.exclusions("u1")]);
+    expect(replayed.statements[0]!.text).toContain("created_at <= $3::timestamptz");
+    expect(replayed.statements[0]!.text).toContain("occurred_at <= $5::timestamptz");
+    expect(replayed.statements[0]!.values).toEqual(["u1", 500, asOf, expect.any(Array), asOf]);
   });
 
   it("fails every read of the statement when it fails", async () => {
