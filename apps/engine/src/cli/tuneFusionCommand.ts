@@ -7,7 +7,8 @@
 // active models, exploration off), the fusion is fitted on the candidates the funnel kept
 // (replay/fusionTuning.ts), and the tuned surface is replayed again to report served recall and
 // NDCG before and after. The tuned config is saved as the surface's draft (review it on the Rules
-// page, dry-run it in the feed debugger) or, with --publish, published as a new rule-set version.
+// page, dry-run it in the feed debugger) or, with --publish, published as a new rule-set version —
+// only when it serves the held-out users better than the current one (else nothing is written).
 // Held-out pairs already in the event log are refused: models trained on them would be tuned on
 // what they saw.
 import { writeFile } from "node:fs/promises";
@@ -49,8 +50,8 @@ export type TuneFusionResult = {
   before: ServedQuality;
   after: ServedQuality;
   config: SurfaceConfig;
-  /** "draft" / "published" (with the version) / "none" (--draft false and no --publish). */
-  saved: { as: "draft" | "published"; version: number };
+  /** The draft or published version written, or "kept": the tuned fusion served no better, nothing was written. */
+  saved: { as: "draft" | "published"; version: number } | { as: "kept" };
 };
 
 const CUTOFF = 10;
@@ -127,11 +128,16 @@ export async function runTuneFusionCommand(databaseUrl: string, options: TuneFus
     const after = await servedQuality(replay, options.surface, config, users, io.progress, "replay with the tuned fusion");
 
     const note = `cascade tune-fusion on ${users.size} held-out users (${options.holdout}): served NDCG@${CUTOFF} ${before.quality.ndcg.toFixed(4)} → ${after.quality.ndcg.toFixed(4)}, recall@${CUTOFF} ${before.quality.recall.toFixed(4)} → ${after.quality.recall.toFixed(4)}`;
-    await db.surface.upsert({ where: { id: options.surface }, create: { id: options.surface, name: options.surface, description: "created by cascade tune-fusion" }, update: {} });
-    const actor = { type: "cli", id: null };
-    const saved = options.publish
-      ? { as: "published" as const, version: (await publishRuleSet(db, { surfaceId: options.surface, config, note }, actor)).ruleSet.version }
-      : { as: "draft" as const, version: (await saveDraft(db, { surfaceId: options.surface, config, note }, actor)).version };
+    // The fit ranks the filtered candidates; rules act afterwards. A fusion that serves no better
+    // once they have (the served NDCG, the number the fit aims at) is not saved.
+    let saved: TuneFusionResult["saved"] = { as: "kept" };
+    if (after.quality.ndcg > before.quality.ndcg) {
+      await db.surface.upsert({ where: { id: options.surface }, create: { id: options.surface, name: options.surface, description: "created by cascade tune-fusion" }, update: {} });
+      const actor = { type: "cli", id: null };
+      saved = options.publish
+        ? { as: "published", version: (await publishRuleSet(db, { surfaceId: options.surface, config, note }, actor)).ruleSet.version }
+        : { as: "draft", version: (await saveDraft(db, { surfaceId: options.surface, config, note }, actor)).version };
+    }
     if (options.out) await writeFile(options.out, JSON.stringify(config, null, 2) + "\n");
 
     const result: TuneFusionResult = { surface: options.surface, asOf: new Date(asOfMs).toISOString(), users: users.size, heldOutPairs: pairs.length, fit, before: before.quality, after: after.quality, config, saved };
@@ -144,7 +150,11 @@ export async function runTuneFusionCommand(databaseUrl: string, options: TuneFus
           `fusion before: ${weights(fit.start.fusion)} (candidate NDCG@${CUTOFF} ${fit.start.ndcg.toFixed(4)})`,
           `fusion tuned:  ${weights(fit.fusion)} (candidate NDCG@${CUTOFF} ${fit.ndcg.toFixed(4)}, ${fit.trials} trials)`,
           `served (replayed, rules applied, exploration off): recall@${CUTOFF} ${before.quality.recall.toFixed(4)} → ${after.quality.recall.toFixed(4)} · NDCG@${CUTOFF} ${before.quality.ndcg.toFixed(4)} → ${after.quality.ndcg.toFixed(4)} (on the tuning users themselves: a validation score, not a test score)`,
-          saved.as === "published" ? `published as rule set version ${saved.version} of ${options.surface}` : `saved as the draft (version ${saved.version}) of ${options.surface}: review it on the Rules page, then publish`,
+          saved.as === "published"
+            ? `published as rule set version ${saved.version} of ${options.surface}`
+            : saved.as === "draft"
+              ? `saved as the draft (version ${saved.version}) of ${options.surface}: review it on the Rules page, then publish`
+              : `kept the current fusion of ${options.surface}: the tuned one serves no better on the held-out users (nothing written)`,
           ...(options.out ? [`config: ${options.out}`] : []),
         ].join("\n") + "\n",
       );
