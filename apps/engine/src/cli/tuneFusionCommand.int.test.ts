@@ -14,6 +14,7 @@ import { surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import { publishRuleSet } from "@cascade/db/ruleSets";
 import { createRatingsDatabase, RATINGS_WORLD, type ScratchRatingsDatabase } from "../jobs/train/testing/ratingsWorld.ts";
+import { listSourcesConfig } from "../replay/testing/listSourcesConfig.ts";
 import { silentProgress } from "./progress.ts";
 import { runTuneFusionCommand, type TuneFusionOptions, type TuneFusionResult } from "./tuneFusionCommand.ts";
 
@@ -30,18 +31,8 @@ let holdout: string;
 let heldOutPairs: { user: string; item: string }[];
 let newestEventMs: number;
 
-const BASELINE: SurfaceConfig = surfaceConfigSchema.parse({
-  sources: [
-    { id: "trending", quota: 100, budgetMs: 15 },
-    { id: "covisitation", quota: 100, budgetMs: 15 },
-    { id: "fresh", quota: 100, budgetMs: 15 },
-  ],
-  filters: { seenWindowHours: 72 },
-  blend: { click: 1 },
-  // No rules and no exploration: the served page is the prefix of the fused order the tuner models.
-  rules: [],
-  exploration: { policy: "none" },
-});
+// No rules and no exploration: the served page is the prefix of the fused order the tuner models.
+const BASELINE: SurfaceConfig = listSourcesConfig();
 
 beforeAll(async () => {
   scratch = await createRatingsDatabase("helper8_tune_fusion");

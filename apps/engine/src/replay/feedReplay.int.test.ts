@@ -12,7 +12,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { surfaceConfigSchema, type FunnelTrace, type SurfaceConfig, type SurfaceConfigInput } from "@cascade/core";
+import type { FunnelTrace } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import { fixedClock } from "../clock.ts";
 import { createRatingsDatabase, type ScratchRatingsDatabase } from "../jobs/train/testing/ratingsWorld.ts";
@@ -21,6 +21,7 @@ import { RecommendationService } from "../serving/recommendationService.ts";
 import { ServingStack } from "../serving/servingStack.ts";
 import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";
 import { FeedReplay } from "./feedReplay.ts";
+import { listSourcesConfig } from "./testing/listSourcesConfig.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -46,21 +47,7 @@ const logger = pino(
   }),
 );
 
-/** Trending, co-visitation and fresh (which lists the whole small catalogue), no rules, no exploration. */
-function configOf(overrides: Partial<SurfaceConfigInput> = {}): SurfaceConfig {
-  return surfaceConfigSchema.parse({
-    sources: [
-      { id: "trending", quota: 100, budgetMs: 15 },
-      { id: "covisitation", quota: 100, budgetMs: 15 },
-      { id: "fresh", quota: 100, budgetMs: 15 },
-    ],
-    filters: { seenWindowHours: 72 },
-    blend: { click: 1 },
-    rules: [],
-    exploration: { policy: "none" },
-    ...overrides,
-  } satisfies SurfaceConfigInput);
-}
+const configOf = listSourcesConfig;
 
 const removedBy = (trace: FunnelTrace, id: string) => trace.stages.flatMap((stage) => stage.components).filter((component) => component.id === id).flatMap((component) => component.removed ?? []).map((entry) => entry.itemId);
 const hitOf = (trace: FunnelTrace, itemId: string, source: string) => trace.candidates?.[itemId]?.sources.find((hit) => hit.id === source);
