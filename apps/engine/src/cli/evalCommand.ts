@@ -1,7 +1,8 @@
 // `cascade eval [--model <id> | --active] [--protocol time|benchmark] [--config file.json] [--seed S] [--json]`
 //   --protocol time (default): re-evaluates registered versions on today's data (the test period is
 //     what happened after each version's training window; see jobs/train/evaluateVersion.ts) beside
-//     the baselines, and prints the tables.
+//     the baselines, and (without --model) the served funnel replayed as of the active models'
+//     window end and scored on what happened next (replay/servedFunnelAfterWindow.ts); prints the tables.
 //   --protocol benchmark [--positive any|rating>=T] [--split-dir DIR | --train F --valid F --test F]
 //     [--id-prefix P]: the published-benchmark protocol (RecBole "RO 8:1:1" full ranking; see
 //     jobs/train/benchmarkProtocol.ts) on the whole event log, or on a supplied split whose ids are
@@ -29,6 +30,9 @@ import { loadBenchmarkData, runBenchmarkProtocol, DEFAULT_BENCHMARK_POSITIVES, t
 import { evaluateItemToItemVersion, evaluateRankerVersion, evaluateTwoTowerVersion, type VersionEvaluation } from "../jobs/train/evaluateVersion.ts";
 import type { DatabaseRunner } from "./commandOptions.ts";
 import { replayServedRows, type ServedRows } from "./servedRows.ts";
+import { ActiveModels } from "../models/activeModels.ts";
+import { evaluateServedFunnelAfterWindow, type ServedFunnelEvaluation } from "../replay/servedFunnelAfterWindow.ts";
+import pino from "pino";
 import { createProgressReporter, type ProgressReporter } from "./progress.ts";
 import { loadTrainConfig } from "./trainCommand.ts";
 
@@ -59,7 +63,7 @@ export type EvalCommandOptions = {
 };
 
 export type EvalCommandResult =
-  | { protocol: "time"; evaluations: VersionEvaluation[] }
+  | { protocol: "time"; evaluations: VersionEvaluation[]; served?: ServedFunnelEvaluation }
   | { protocol: "benchmark"; benchmark: BenchmarkResult; seconds: number; resultsFile: string };
 
 function seedOption(value: string): number {
@@ -227,9 +231,26 @@ export async function runEvalCommand(
               : await Promise.reject(new Error(`model ${version.id} is an ${version.kind}: only versions trained by cascade train (two_tower, item_item, ranker) can be re-evaluated`)),
       );
     }
-    if (options.json) io.stdout.write(JSON.stringify(evaluations.map((e) => ({ id: e.version.id, kind: e.version.kind, testPeriod: e.testPeriod, ...reportJson(e.report) })), null, 2) + "\n");
-    else io.stdout.write(evaluations.map((e) => formatReportTable(e.report)).join("\n\n") + "\n");
-    return { protocol: "time", evaluations };
+    // The served funnel as a whole, replayed at the active models' window end (not for one --model).
+    let served: ServedFunnelEvaluation | null = null;
+    if (!options.model) {
+      const logger = pino({ level: "warn" }, pino.destination(2));
+      const models = new ActiveModels({ db, logger, pollIntervalMs: 0 });
+      await models.start();
+      try {
+        served = await evaluateServedFunnelAfterWindow({ db, logger }, versions, { models, surface: options.surface ?? "home", ks: config.retrieval.evaluation.ks, maxUsers: config.retrieval.evaluation.maxUsers, progress: io.progress });
+      } finally {
+        await models.stop();
+      }
+    }
+    if (options.json) {
+      const versionsJson = evaluations.map((e) => ({ id: e.version.id, kind: e.version.kind, testPeriod: e.testPeriod, ...reportJson(e.report) }));
+      io.stdout.write(JSON.stringify(served ? { versions: versionsJson, servedFunnel: "skipped" in served ? served : { testPeriod: served.testPeriod, users: served.users, degradedPages: served.degradedPages, ...reportJson(served.report) } } : versionsJson, null, 2) + "\n");
+    } else {
+      const servedText = served === null ? [] : ["skipped" in served ? `served funnel: not replayed — ${served.skipped}` : `${formatReportTable(served.report)}\n(${served.degradedPages} of ${served.users} replayed pages degraded)`];
+      io.stdout.write([...evaluations.map((e) => formatReportTable(e.report)), ...servedText].join("\n\n") + "\n");
+    }
+    return { protocol: "time", evaluations, ...(served ? { served } : {}) };
   } finally {
     await db.$disconnect();
   }
@@ -255,7 +276,7 @@ export function addEvalCommand(program: Command, withDatabase: DatabaseRunner, d
     .addOption(new Option("--id-style <style>", "which importer named the ids: movielens (<prefix>-movie-<id>) or recbole (<prefix>-item-<id>)").choices(["movielens", "recbole"]).default("movielens"))
     .option("--out-dir <dir>", "where training sets built for evaluation are cached (default: $CASCADE_DATA_DIR/train)")
     .option("--served", "benchmark on a supplied split: add rows for the served funnel, replayed through the engine's serving code for every test user (the database must hold the train part only)")
-    .option("--surface <id>", "with --served: the surface to replay", "home")
+    .option("--surface <id>", "the surface the served funnel is replayed on (--protocol time, and benchmark --served)", "home")
     .option("--json", "print JSON instead of tables")
     .action(async (options: EvalCommandOptions) => {
       await withDatabase((databaseUrl) => runEvalCommand(databaseUrl, dataDir(), options));

@@ -35,15 +35,22 @@ import { TRAINING_SET_FILE, planRankerExamples, trainingSetStep } from "./trainS
 export type VersionEvaluation = { version: ModelVersion; report: EvaluationReport; testPeriod: { from: string; to: string; rule: "after-window" | "training-validation" } };
 
 const storedSplit = z.object({ positives: positiveSpecSchema.optional(), split: z.object({ atMs: z.number() }).optional(), refit: z.object({ interactions: z.number() }).nullish(), ranker: z.object({ ndcgK: z.number().optional(), ipsWeighting: z.object({ clip: z.number() }).optional() }).optional() });
+
+/** The positive spec a retrieval version was trained with (undefined: the loader's default). */
+export function storedPositives(version: ModelVersion): PositiveSpec | undefined {
+  const stored = storedSplit.safeParse(version.config);
+  return stored.success ? stored.data.positives : undefined;
+}
+
 const rankerSplit = z.object({ split: z.object({ validationFrom: z.string() }) });
 
-async function newestEventTime(db: Database): Promise<Date> {
+export async function newestEventTime(db: Database): Promise<Date> {
   const [row] = await db.$queryRaw<{ newest: Date | null }[]>`SELECT max(occurred_at) AS newest FROM events`;
   if (!row?.newest) throw new Error("the event log is empty");
   return new Date(row.newest.getTime() + 1);
 }
 
-function windowOf(version: ModelVersion): { from: Date; to: Date } {
+export function windowOf(version: ModelVersion): { from: Date; to: Date } {
   if (!version.trainingWindowStart || !version.trainingWindowEnd) throw new Error(`model ${version.id} has no training window: it was not trained by cascade train`);
   return { from: version.trainingWindowStart, to: version.trainingWindowEnd };
 }
