@@ -61,6 +61,9 @@ async function expectComparison(page: Page, asOf: Date): Promise<void> {
 
   // The rest of the debugger is the as-of run: its business time, and no event after T in the history.
   await expect(page.getByTestId("business-time")).toHaveText(`as of ${label(asOf)}`);
+  // The tiny demo world's log up to T is small: the engine replayed the funnel at T.
+  await expect(page.getByTestId("point-in-time")).toHaveText("replayed at T");
+  await expect(page.getByTestId("point-in-time-note")).toContainText("online features from the");
   await expect(page.getByRole("heading", { name: new RegExp(`^Final list as of ${label(asOf)} \\(\\d+\\)$`) })).toBeVisible();
   const historyTimes = await page.getByTestId("user-history").locator("tbody tr td:first-child").allTextContents();
   expect(historyTimes.length).toBeGreaterThan(0);
@@ -73,6 +76,7 @@ test("the debugger shows a user's feed as of a past time beside the feed now, bo
   const preview = page.getByTestId("feed-preview");
   await expect(preview).toBeVisible({ timeout: ENGINE_TIMEOUT_MS });
   await expect(page.getByTestId("business-time")).toHaveText(/^business time /);
+  await expect(page.getByTestId("point-in-time")).toHaveCount(0);
   await expect(page.getByTestId("feed-comparison")).toHaveCount(0);
 
   // Two weeks back, on the minute: the middle of the demo world's 28 days.

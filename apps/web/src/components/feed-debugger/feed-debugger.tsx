@@ -216,9 +216,19 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
                 {request?.asOf ? "as of" : "business time"} {formatBusinessTime(businessMs)}
               </Badge>
             ) : null}
+            {result.preview.pointInTime ? (
+              <Badge tone={result.preview.pointInTime.mode === "replay" ? "accent" : "warning"} data-testid="point-in-time" title={result.preview.pointInTime.note}>
+                {result.preview.pointInTime.mode === "replay" ? "replayed at T" : "live stack at T"}
+              </Badge>
+            ) : null}
             {result.preview.response.degraded ? <Badge tone="warning">degraded</Badge> : null}
             <span className={styles.muted}>request {result.preview.response.requestId}</span>
           </div>
+          {result.preview.pointInTime ? (
+            <p className={styles.muted} data-testid="point-in-time-note">
+              {result.preview.pointInTime.note}
+            </p>
+          ) : null}
           {result.preview.trace === null ? (
             <p className={styles.error}>The funnel failed for this request and the engine served its popularity fallback, so there is no stage trace.</p>
           ) : null}
