@@ -10,7 +10,7 @@ import type { Database, ModelVersion } from "@cascade/db";
 import type { Logger } from "pino";
 import { silentProgress, type ProgressReporter } from "../cli/progress.ts";
 import { toInteractionLog } from "../jobs/train/benchmarkProtocol.ts";
-import { newestEventTime, storedPositives, windowOf } from "../jobs/train/evaluateVersion.ts";
+import { evenlySpacedTestUsers, newestEventTime, storedPositives, windowOf } from "../jobs/train/evaluateVersion.ts";
 import { splitByTime } from "../retrieval/interactions.ts";
 import { loadRetrievalData } from "../retrieval/retrievalTraining.ts";
 import type { ServingModels } from "../serving/servingStack.ts";
@@ -38,12 +38,8 @@ export async function evaluateServedFunnelAfterWindow(
 
   const users = data.userIds.length;
   const items = data.itemIds.length;
-  const held = new Uint8Array(users);
-  for (let j = 0; j < test.count; j += 1) held[test.user[j]!] = 1;
-  const candidates: number[] = [];
-  for (let u = 0; u < users; u += 1) if (held[u] === 1) candidates.push(u);
-  const picks = Math.min(options.maxUsers ?? 2_000, candidates.length);
-  const sample = Int32Array.from({ length: picks }, (_, pick) => candidates[Math.floor((pick * candidates.length) / picks)]!);
+  const sample = evenlySpacedTestUsers(test, users, options.maxUsers ?? 2_000);
+  const picks = sample.length;
 
   const ks = options.ks ?? [10, 100];
   const surface = options.surface ?? "home";

@@ -20,7 +20,7 @@ import { inversePropensityWeights } from "../../ranking/model/inversePropensityW
 import { predictLogisticRegression, trainLogisticRegression } from "../../ranking/model/logisticRegression.ts";
 import { loadOnnxRanker } from "../../ranking/model/onnxInference.ts";
 import { readTrainingSetFile } from "../../ranking/model/trainingSetFile.ts";
-import { splitByTime } from "../../retrieval/interactions.ts";
+import { splitByTime, type Interactions } from "../../retrieval/interactions.ts";
 import { loadItemToItemModel, type LoadedItemToItemModel } from "../../retrieval/itemToItemArtifacts.ts";
 import { backfilledWith, fittedItemToItemRecommender, ITEM_TO_ITEM_ROW } from "../../retrieval/itemToItemModel.ts";
 import { loadRetrievalData, loadTwoTowerModel, type LoadedRetrievalModel, type RetrievalData } from "../../retrieval/retrievalTraining.ts";
@@ -43,6 +43,16 @@ export function storedPositives(version: ModelVersion): PositiveSpec | undefined
 }
 
 const rankerSplit = z.object({ split: z.object({ validationFrom: z.string() }) });
+
+/** Up to `maxUsers` of the users with a test interaction, evenly spaced in index order (deterministic). */
+export function evenlySpacedTestUsers(test: Interactions, users: number, maxUsers: number): Int32Array {
+  const held = new Uint8Array(users);
+  for (let j = 0; j < test.count; j += 1) held[test.user[j]!] = 1;
+  const candidates: number[] = [];
+  for (let u = 0; u < users; u += 1) if (held[u] === 1) candidates.push(u);
+  const picks = Math.min(maxUsers, candidates.length);
+  return Int32Array.from({ length: picks }, (_, pick) => candidates[Math.floor((pick * candidates.length) / picks)]!);
+}
 
 export async function newestEventTime(db: Database): Promise<Date> {
   const [row] = await db.$queryRaw<{ newest: Date | null }[]>`SELECT max(occurred_at) AS newest FROM events`;
@@ -141,12 +151,8 @@ export async function evaluateTwoTowerVersion(
   const items = data.itemIds.length;
 
   const twoTower = mappedTwoTowerRecommender("twoTower", loaded, data, splitAtMs);
-  const candidates: number[] = [];
-  const held = new Uint8Array(users);
-  for (let j = 0; j < validation.count; j += 1) held[validation.user[j]!] = 1;
-  for (let u = 0; u < users; u += 1) if (held[u] === 1) candidates.push(u);
-  const picks = Math.min(options.maxUsers ?? 2_000, candidates.length);
-  const sample = Int32Array.from({ length: picks }, (_, pick) => candidates[Math.floor((pick * candidates.length) / picks)]!);
+  const sample = evenlySpacedTestUsers(validation, users, options.maxUsers ?? 2_000);
+  const picks = sample.length;
   const recommenders: NamedRecommender[] = [twoTower, { name: "popularity", fit: fitPopularity }, { name: "coOccurrence", fit: (log) => fitCoOccurrence(log) }];
   progress.start("retrieval evaluation", recommenders.length);
   const evaluation = evaluateRecommenders({
@@ -202,12 +208,8 @@ export async function evaluateItemToItemVersion(
   const { train, validation } = splitByTime(data.interactions, splitAtMs);
   const users = data.userIds.length;
   const items = data.itemIds.length;
-  const held = new Uint8Array(users);
-  for (let j = 0; j < validation.count; j += 1) held[validation.user[j]!] = 1;
-  const candidates: number[] = [];
-  for (let u = 0; u < users; u += 1) if (held[u] === 1) candidates.push(u);
-  const picks = Math.min(options.maxUsers ?? 2_000, candidates.length);
-  const sample = Int32Array.from({ length: picks }, (_, pick) => candidates[Math.floor((pick * candidates.length) / picks)]!);
+  const sample = evenlySpacedTestUsers(validation, users, options.maxUsers ?? 2_000);
+  const picks = sample.length;
   const mapped = mappedItemToItemRecommender(ITEM_TO_ITEM_ROW, loaded, data.itemIds);
   const recommenders: NamedRecommender[] = [
     { name: ITEM_TO_ITEM_ROW, fit: (log) => backfilledWith(mapped.fit(log), fitPopularity(log)) },
