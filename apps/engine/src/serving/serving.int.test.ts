@@ -426,6 +426,30 @@ describe("consumed items", () => {
   });
 });
 
+describe("follows under a slow relations read", () => {
+  it("waits for follows as long as for the exclusions they are read with, not the short quality budget", async () => {
+    // The one statement that reads follows, exclusions and consumed items takes 150 ms; the quality
+    // budget is 30 ms and the safety budget 1 s. The stage waits for the exclusions anyway.
+    const slow = await world.app({
+      serving: {
+        wrapSql: (sql) => ({
+          rows: async (text, values) => {
+            if (text.includes("FROM follows")) await new Promise((resolve) => setTimeout(resolve, 150));
+            return sql.rows(text, values);
+          },
+          close: () => sql.close(),
+        }),
+      },
+    });
+    const draft = { ...world.baseConfig, hydrationBudgetMs: 30, safetyBudgetMs: 1000 };
+    const response = await post(slow, "/v1/admin/feed-preview", { userId: world.user("viewer2"), surface: world.surface, count: 10, ruleSetConfig: draft }, adminKey);
+    expect(response.statusCode, response.body).toBe(200);
+    const preview = feedPreviewResponse.parse(response.json());
+    expect(preview.response.degradedCauses.map((cause) => cause.component)).not.toContain("follows");
+    expect(component(preview.trace as Trace, "hydrateQuery", "follows")?.status).toBe("ok");
+  });
+});
+
 describe("rule sets", () => {
   it("a published change (block a category) is served on the next request, without a restart", async () => {
     const before = await recommend(app, { userId: world.user("viewer2") });
