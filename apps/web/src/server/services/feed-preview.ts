@@ -32,6 +32,8 @@ export const feedPreviewResultSchema = z.discriminatedUnion("ok", [
 ]);
 export type FeedPreviewResult = z.infer<typeof feedPreviewResultSchema>;
 
+const AS_OF_TIMEOUT_MS = 60_000;
+
 /** Never throws for engine trouble: an unreachable engine or a refused request is a message. */
 export async function previewFeed(db: Database, input: FeedPreviewInput): Promise<FeedPreviewResult> {
   let ruleSetConfig: unknown;
@@ -57,6 +59,9 @@ export async function previewFeed(db: Database, input: FeedPreviewInput): Promis
         // The business time of this preview; without it the engine runs on its own clock.
         ...(input.asOf === undefined ? {} : { asOf: input.asOf }),
       },
+      // The first preview at a new T builds a replay of the log up to T (up to 300k events: ~10 s
+      // on the 2-core machine); later ones at the same T reuse it.
+      ...(input.asOf === undefined ? {} : { timeoutMs: AS_OF_TIMEOUT_MS }),
     },
     feedPreviewSchema,
   );
