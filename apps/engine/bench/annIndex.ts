@@ -21,7 +21,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot } from "@cascade/db";
 import { generateDemoEvents } from "../src/demo/eventStream.ts";
-import { createRandom } from "../src/demo/random.ts";
+import { createRandom } from "@cascade/core";
 import { DAY_MS, generateWorld } from "../src/demo/world.ts";
 import { resolveDemoConfig } from "../src/demo/worldConfig.ts";
 import { buildAnnIndex, exactTopK, loadAnnIndex, queryAnnIndex, saveAnnIndex, setSearchEf } from "../src/retrieval/annIndex.ts";

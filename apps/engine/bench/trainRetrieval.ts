@@ -25,7 +25,8 @@ import { generateWorld } from "../src/demo/world.ts";
 import { demoSizes, resolveDemoConfig, type DemoSize } from "../src/demo/worldConfig.ts";
 import { buildAnnIndex, exactTopK, queryAnnIndex, setSearchEf } from "../src/retrieval/annIndex.ts";
 import { buildUserHistories, splitByTime } from "../src/retrieval/interactions.ts";
-import { demoRetrievalData, trainRetrievalModel } from "../src/retrieval/retrievalTraining.ts";
+import { demoRetrievalData } from "../src/demo/demoRetrievalData.ts";
+import { trainRetrievalModel } from "../src/retrieval/retrievalTraining.ts";
 import { computeUserVector } from "../src/retrieval/twoTowerModel.ts";
 
 const { values } = parseArgs({

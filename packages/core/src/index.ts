@@ -11,3 +11,4 @@ export * from "./evaluation/index.ts";
 export * from "./rules/index.ts";
 export * from "./funnel/index.ts";
 export * from "./positives.ts";
+export * from "./random.ts";

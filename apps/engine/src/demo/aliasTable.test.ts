@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildAliasTable } from "./aliasTable.ts";
-import { createRandom } from "./random.ts";
+import { createRandom } from "@cascade/core";
 
 function frequencies(sample: () => number, size: number, draws: number): number[] {
   const counts = new Array<number>(size).fill(0);

@@ -1,7 +1,7 @@
 // Walker's alias method (Vose's variant): after O(n) setup, draws an index with probability
 // proportional to its weight in O(1). The simulator draws millions of popularity-weighted items,
 // so a binary search over a cumulative table (O(log n) each) would be the hot spot.
-import type { Random } from "./random.ts";
+import type { Random } from "@cascade/core";
 
 export type AliasTable = {
   readonly size: number;

@@ -1,6 +1,6 @@
 // Human-readable names for the demo catalogue, picked by hashing an entity's index (not from the
 // random stream), so rewording a title never shifts the random numbers and changes the world.
-import { mix32 } from "./random.ts";
+import { mix32 } from "@cascade/core";
 
 /** Broad genres; a world with K categories names them genre by genre (see categoryName). */
 export const CATEGORY_NAMES = [

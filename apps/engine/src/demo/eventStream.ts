@@ -6,7 +6,8 @@
 import { buildCatalogIndex } from "./catalogIndex.ts";
 import { createLoggingPolicy, type LoggingPolicy } from "./loggingPolicy.ts";
 import { MinHeap } from "./minHeap.ts";
-import { createRandom, deriveSeed, STREAM } from "./random.ts";
+import { createRandom, deriveSeed } from "@cascade/core";
+import { STREAM } from "./streams.ts";
 import { planTraffic, sessionsByDay, type TrafficPlan } from "./sessionSchedule.ts";
 import { simulateSession, type SimulatedEvent } from "./sessionSimulator.ts";
 import type { DemoWorld } from "./world.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { samplePlackettLuce } from "./loggingPolicy.ts";
-import { createRandom } from "./random.ts";
+import { createRandom } from "@cascade/core";
 
 describe("samplePlackettLuce", () => {
   const scores = [2, 1, 0, -1, 0.5];

@@ -5,7 +5,7 @@
 // learned model to do better. Formulas: groundTruth.ts ("Logging policy").
 import { lowerBound, type CatalogIndex } from "./catalogIndex.ts";
 import { affinity, followsCreatorAt } from "./groundTruth.ts";
-import type { Random } from "./random.ts";
+import type { Random } from "@cascade/core";
 import { dotRows } from "./vectors.ts";
 import { DAY_MS, sampleCategorical, type DemoWorld } from "./world.ts";
 

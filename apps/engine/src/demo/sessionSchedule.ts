@@ -4,7 +4,8 @@
 // that would silently go stale whenever the behaviour model changes.
 import { buildAliasTable } from "./aliasTable.ts";
 import type { LoggingPolicy } from "./loggingPolicy.ts";
-import { createRandom, deriveSeed, STREAM } from "./random.ts";
+import { createRandom, deriveSeed } from "@cascade/core";
+import { STREAM } from "./streams.ts";
 import { simulateSession, type ScheduledSession } from "./sessionSimulator.ts";
 import { DAY_MS, type DemoWorld } from "./world.ts";
 

@@ -15,7 +15,7 @@ import {
   watchedShare,
 } from "./groundTruth.ts";
 import type { DemoSurface, LoggingPolicy } from "./loggingPolicy.ts";
-import type { Random } from "./random.ts";
+import type { Random } from "@cascade/core";
 import type { DemoWorld } from "./world.ts";
 
 export type SimulatedEventType = "impression" | "click" | "like" | "share" | "watch" | "purchase" | "rating" | "hide" | "dislike";

@@ -1,7 +1,7 @@
 // Small dense-vector helpers over rows of a flat Float32Array (row r occupies [r*d, (r+1)*d)).
 // Flat typed arrays rather than number[][]: 1M item vectors stay one 64 MB allocation instead of
 // a million small arrays, and the dot products in the hot loop read contiguous memory.
-import type { Random } from "./random.ts";
+import type { Random } from "@cascade/core";
 
 export function dotRows(a: Float32Array, rowA: number, b: Float32Array, rowB: number, dimensions: number): number {
   const offsetA = rowA * dimensions;

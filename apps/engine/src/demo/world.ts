@@ -10,7 +10,8 @@
 // per item) about 310 MB.
 import { buildAliasTable } from "./aliasTable.ts";
 import { categoryName } from "./demoNames.ts";
-import { createRandom, deriveSeed, dirichlet, STREAM, type Random } from "./random.ts";
+import { createRandom, deriveSeed, dirichlet, type Random } from "@cascade/core";
+import { STREAM } from "./streams.ts";
 import { dotRows, normalizeInPlace, randomUnitVector, readRow, writeRow } from "./vectors.ts";
 import type { DemoConfig } from "./worldConfig.ts";
 

@@ -1,5 +1,5 @@
 // Beta(a, b) draws as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
-import type { Random } from "../demo/random.ts";
+import type { Random } from "@cascade/core";
 
 export function sampleBeta(random: Random, alpha: number, beta: number): number {
   const x = random.gamma(alpha);

@@ -20,8 +20,7 @@
 // list (cappedLayout.ts). Which items fit depends on the other slots' draws, so there is no closed
 // form: propensities are then estimated from `replays` replays of the whole policy on a separate
 // seeded stream, (hits + 1) / (R + 1) per served position (standard error ≤ 0.5/√R).
-import { createRandom, deriveSeed, type Random } from "../demo/random.ts";
-import type { ItemPredicate } from "@cascade/core";
+import { createRandom, deriveSeed, type ItemPredicate, type Random } from "@cascade/core";
 import type { Candidate, ServedCandidate } from "../funnel/candidate.ts";
 import type { Explorer } from "../funnel/components.ts";
 import type { RuleEffect } from "../funnel/trace.ts";

@@ -20,8 +20,7 @@
 // a slot where none fits goes back to the ranked list (cappedLayout.ts), which moves the later
 // ranked items. Every served position's propensity is then the replay estimate above, computed
 // over the whole layout (a ranked item keeps exactly 1 when no replay gives a slot back).
-import type { ItemPredicate } from "@cascade/core";
-import { createRandom, deriveSeed, type Random } from "../demo/random.ts";
+import { createRandom, deriveSeed, type ItemPredicate, type Random } from "@cascade/core";
 import type { Candidate, ServedCandidate } from "../funnel/candidate.ts";
 import type { Explorer } from "../funnel/components.ts";
 import { toFilterableItem } from "../funnel/filterableItem.ts";

@@ -22,7 +22,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { createRandom, deriveSeed, type Random } from "../demo/random.ts";
+import { createRandom, deriveSeed, type Random } from "@cascade/core";
 import type { MovieLensFormat } from "./movieLens.ts";
 
 /** The layouts the generator writes. */

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateDemoEvents } from "../demo/eventStream.ts";
-import { createRandom } from "../demo/random.ts";
+import { createRandom } from "@cascade/core";
 import { DAY_MS, generateWorld } from "../demo/world.ts";
 import { resolveDemoConfig } from "../demo/worldConfig.ts";
 import { annRecall, buildAnnIndex, exactTopK, loadAnnIndex, queryAnnIndex, saveAnnIndex } from "./annIndex.ts";

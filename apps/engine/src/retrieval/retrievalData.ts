@@ -1,7 +1,7 @@
 // What retrieval training reads: positive (user, item) interactions in time order plus the item
 // metadata (category, creator, tags, publication time) and the follow graph, with every id mapped
-// to a dense index. From Postgres (loadRetrievalData) or from the in-memory demo world
-// (demoRetrievalData, for benchmarks and tests), in the same shape.
+// to a dense index. From Postgres (loadRetrievalData); the in-memory demo world builds the same
+// shape with these columns (demo/demoRetrievalData.ts, for benchmarks and tests).
 //
 // Memory is bounded by what the model needs, never by the event log: events are read in keyset
 // pages of positive types only, and only the first event of each (user, item) pair is kept (a
@@ -9,8 +9,6 @@
 // per distinct pair, and the pair columns (≈ 16 B per pair + ~60 B per pair of Set overhead).
 import type { PositiveSpec } from "@cascade/core";
 import type { Database } from "@cascade/db";
-import { itemFormatTag } from "../demo/demoNames.ts";
-import type { DemoWorld } from "../demo/world.ts";
 import { POSITIVE_EVENT_TYPES, type Interactions } from "./interactions.ts";
 import type { ItemFeatures, UserFeatures } from "./twoTowerModel.ts";
 
@@ -43,7 +41,7 @@ export type LoadRetrievalDataOptions = {
 };
 
 /** A string → dense index dictionary that remembers insertion order. */
-class Dictionary {
+export class Dictionary {
   readonly ids: string[] = [];
   private readonly index = new Map<string, number>();
   constructor(initial: readonly string[] = []) {
@@ -64,7 +62,7 @@ class Dictionary {
 }
 
 /** Growable columns of first-seen (user, item, time) pairs. */
-class PairColumns {
+export class PairColumns {
   count = 0;
   private user = new Int32Array(1024);
   private item = new Int32Array(1024);
@@ -98,7 +96,7 @@ class PairColumns {
   }
 }
 
-function followsCsr(users: number, pairs: { user: number; creator: number }[]): UserFeatures {
+export function followsCsr(users: number, pairs: { user: number; creator: number }[]): UserFeatures {
   const followOffsets = new Int32Array(users + 1);
   for (const pair of pairs) followOffsets[pair.user + 1] = followOffsets[pair.user + 1]! + 1;
   for (let u = 0; u < users; u += 1) followOffsets[u + 1] = followOffsets[u + 1]! + followOffsets[u]!;
@@ -213,59 +211,5 @@ export async function loadRetrievalData(db: Database, window: RetrievalWindow, o
     follows: followsCsr(users.ids.length, followPairs),
     interactions: pairs.build(),
     skippedEvents,
-  };
-}
-
-/**
- * The same data built from the demo world and its event stream (no database): item i ↔ "demo
- * item i", user u ↔ "demo user u". Events after `toMs` are ignored; follows made before it count.
- */
-export function demoRetrievalData(
-  world: DemoWorld,
-  events: Iterable<{ type: string; user: number; item: number; timeMs: number }>,
-  options: { toMs?: number; positiveTypes?: readonly string[] } = {},
-): RetrievalData {
-  const toMs = options.toMs ?? world.windowEndMs + 1;
-  const wanted = new Set(options.positiveTypes ?? POSITIVE_EVENT_TYPES);
-  const pairs = new PairColumns();
-  for (const event of events) {
-    if (event.timeMs >= toMs) break;
-    if (wanted.has(event.type)) pairs.add(event.user, event.item, event.timeMs);
-  }
-  const itemCount = world.items.count;
-  const userCount = world.users.count;
-  // Tags as the demo loader writes them (demoRows.ts): the category name and a format tag.
-  const tags = new Dictionary();
-  const tagOffsets = new Int32Array(itemCount + 1);
-  const tagIds = new Int32Array(2 * itemCount);
-  for (let i = 0; i < itemCount; i += 1) {
-    tagIds[2 * i] = tags.add(world.categories.names[world.items.category[i]!]!);
-    tagIds[2 * i + 1] = tags.add(itemFormatTag(i));
-    tagOffsets[i + 1] = 2 * (i + 1);
-  }
-  const followPairs: { user: number; creator: number }[] = [];
-  const { followOffsets, followCreators, followedAtMs } = world.users;
-  for (let u = 0; u < userCount; u += 1) {
-    for (let f = followOffsets[u]!; f < followOffsets[u + 1]!; f += 1) {
-      if (followedAtMs[f]! < toMs) followPairs.push({ user: u, creator: followCreators[f]! + 1 });
-    }
-  }
-  return {
-    window: { fromMs: world.windowStartMs, toMs },
-    itemIds: Array.from({ length: itemCount }, (_, i) => `demo item ${i}`),
-    userIds: Array.from({ length: userCount }, (_, u) => `demo user ${u}`),
-    categoryNames: world.categories.names,
-    creatorIds: ["", ...Array.from({ length: world.creators.count }, (_, c) => `demo creator ${c}`)],
-    tagNames: tags.ids,
-    items: {
-      category: Int32Array.from(world.items.category),
-      creator: Int32Array.from(world.items.creator, (c) => c + 1),
-      tagOffsets,
-      tagIds,
-      publishedAtMs: Float64Array.from(world.items.publishedAtMs),
-    },
-    follows: followsCsr(userCount, followPairs),
-    interactions: pairs.build(),
-    skippedEvents: 0,
   };
 }

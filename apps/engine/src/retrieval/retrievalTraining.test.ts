@@ -9,7 +9,8 @@ import { generateDemoEvents } from "../demo/eventStream.ts";
 import { generateWorld } from "../demo/world.ts";
 import { resolveDemoConfig } from "../demo/worldConfig.ts";
 import { ArtifactError } from "./artifactFile.ts";
-import { demoRetrievalData, loadItemVectors, loadTwoTowerModel, saveRetrievalArtifacts, trainRetrievalModel } from "./retrievalTraining.ts";
+import { demoRetrievalData } from "../demo/demoRetrievalData.ts";
+import { loadItemVectors, loadTwoTowerModel, saveRetrievalArtifacts, trainRetrievalModel } from "./retrievalTraining.ts";
 
 const world = generateWorld(resolveDemoConfig("small", { endAtMs: Date.UTC(2025, 5, 1), events: 150_000 }));
 const data = demoRetrievalData(world, generateDemoEvents(world));

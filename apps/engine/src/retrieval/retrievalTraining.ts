@@ -1,5 +1,5 @@
 // The one entry point `cascade train` calls for retrieval: data (loadRetrievalData from Postgres,
-// or demoRetrievalData) → time split → two-tower training with per-epoch validation and progress
+// or demo/demoRetrievalData.ts) → time split → two-tower training with per-epoch validation and progress
 // → item vectors as of the end of the window → offline evaluation against popularity and
 // item-to-item co-occurrence on the same split → artifacts (saveRetrievalArtifacts).
 //
@@ -33,7 +33,7 @@ import { topK } from "./topK.ts";
 import { computeItemVectors, computeUserVector, createTwoTowerModel, DAY_MS, dotAll, retrievalDimensions, type TwoTowerConfig, type TwoTowerModel } from "./twoTowerModel.ts";
 import { trainTwoTower, type EpochReport, type TrainingProgress, type TrainingReport, type TwoTowerTrainingOptions } from "./twoTowerTraining.ts";
 
-export { loadRetrievalData, demoRetrievalData, type RetrievalData, type RetrievalWindow } from "./retrievalData.ts";
+export { loadRetrievalData, type RetrievalData, type RetrievalWindow } from "./retrievalData.ts";
 export { loadItemVectors, loadTwoTowerModel, type ItemVectors, type LoadedRetrievalModel } from "./retrievalArtifacts.ts";
 
 export type RetrievalTrainingConfig = {

@@ -25,7 +25,7 @@
 // time (the end of the training window) and should be rebuilt daily, like the index.
 // Everything is flat Float32Arrays, row r of a table at [r·d, (r+1)·d). Initialisation is
 // deterministic from the seed (demo/random.ts), one independent sub-stream per table.
-import { createRandom, deriveSeed } from "../demo/random.ts";
+import { createRandom, deriveSeed } from "@cascade/core";
 
 export const DAY_MS = 86_400_000;
 

@@ -4,7 +4,7 @@
 // Tests assert that it learns (loss falls, recall ≫ random and > popularity), is deterministic
 // by seed, and that each part (bias, logQ) can be switched off.
 import { describe, expect, it } from "vitest";
-import { createRandom } from "../demo/random.ts";
+import { createRandom } from "@cascade/core";
 import { itemCounts, recallAtK, splitByTime, type Interactions } from "./interactions.ts";
 import { computeItemVectors, createTwoTowerModel, retrievalDimensions, type TwoTowerModel } from "./twoTowerModel.ts";
 import { trainTwoTower, twoTowerRecall, type TrainingReport } from "./twoTowerTraining.ts";

@@ -41,7 +41,7 @@
 // data-parallel split needs a barrier per batch (two per ~3 ms step) for at most 2× on 2 cores
 // that the rest of the machine (engine, Postgres, Redis) also uses. Measured numbers:
 // bench/trainRetrieval.ts.
-import { createRandom, deriveSeed } from "../demo/random.ts";
+import { createRandom, deriveSeed } from "@cascade/core";
 import { buildUserHistories, itemCounts, recallAtK, type Interactions } from "./interactions.ts";
 import { accumulateRow, accumulateScalar, sparseAdamStep, sparseAdamTable, type AdamSettings, type SparseAdamTable } from "./sparseAdam.ts";
 import { ageBucket, computeItemVectors, computeUserVector, dotAll, itemTowerRaw, retrievalDimensions, userTowerRaw, type TwoTowerModel } from "./twoTowerModel.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRandom } from "../../demo/random.ts";
+import { createRandom } from "@cascade/core";
 import { sigmoid } from "./multiTaskRanker.ts";
 import { predictLogisticRegression, trainLogisticRegression } from "./logisticRegression.ts";
 

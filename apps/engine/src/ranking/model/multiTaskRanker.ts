@@ -10,7 +10,7 @@
 // float32 rounding: parameters are Float32Array, every intermediate that ONNX Runtime materialises
 // as a float32 tensor is rounded to float32 here too (Math.fround / Float32Array stores), and the
 // standardisation is applied as (x - mean) * invStd in that order, as the graph does.
-import { createRandom } from "../../demo/random.ts";
+import { createRandom } from "@cascade/core";
 
 /** Names of the model's outputs, in head order; also the ONNX output names. */
 export const RANKER_OUTPUTS = ["p_click", "p_like", "watch_seconds"] as const;

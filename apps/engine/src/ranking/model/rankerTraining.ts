@@ -10,7 +10,7 @@
 //
 // Feature standardisation (mean and 1/std of the training rows) is stored in the model and is part
 // of its forward pass, hence of the exported ONNX graph: callers always feed raw feature values.
-import { deriveSeed, createRandom } from "../../demo/random.ts";
+import { deriveSeed, createRandom } from "@cascade/core";
 import {
   createMultiTaskRanker,
   createForwardWorkspace,

@@ -4,7 +4,7 @@
 // click an examined item with probability r = σ(3·taste·style + 1.2·quality − 1.5) — an
 // interaction a linear model cannot represent. Rows come out as training-set records (the columns
 // `cascade training-set` writes), in time order.
-import { createRandom } from "../../demo/random.ts";
+import { createRandom } from "@cascade/core";
 import { sigmoid } from "./multiTaskRanker.ts";
 import type { TrainingSetRecord } from "./rankingExamples.ts";
 

@@ -1,7 +1,7 @@
 // Tiny generated datasets with known structure for the ranker's tests: each label is drawn from a
 // fixed function of the features, so a model that learns must beat chance by a wide margin, and
 // features on very different scales exercise the standardisation. Also the AUC used to judge it.
-import { createRandom } from "../../demo/random.ts";
+import { createRandom } from "@cascade/core";
 import { sigmoid } from "./multiTaskRanker.ts";
 import type { RankerDataset } from "./rankerTraining.ts";
 

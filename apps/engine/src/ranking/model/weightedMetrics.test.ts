@@ -1,6 +1,5 @@
-import { auc, logLoss } from "@cascade/core";
+import { auc, createRandom, logLoss } from "@cascade/core";
 import { describe, expect, it } from "vitest";
-import { createRandom } from "../../demo/random.ts";
 import { weightedAuc, weightedLogLoss } from "./weightedMetrics.ts";
 
 const random = createRandom(17);

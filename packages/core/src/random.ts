@@ -1,4 +1,5 @@
-// Seeded pseudo-random numbers for the demo world.
+// Seeded pseudo-random numbers: the demo world, exploration, training (shuffles, initialisation)
+// and synthetic data sets all draw from these streams.
 //
 // Hand-written rather than a dependency: the generator must be byte-for-byte stable for a given
 // seed for as long as the demo (and every evaluation that regenerates its ground truth) exists,
@@ -8,7 +9,7 @@
 // used. The transcendental functions used below (log, exp, cos, sqrt) come from V8's fdlibm
 // port, so a given Node major gives identical streams on every machine.
 
-/** A stream of uniform numbers plus the few distributions the demo needs. */
+/** A stream of uniform numbers plus the few distributions the engine and the demo need. */
 export type Random = {
   /** Uniform float in [0, 1). */
   next(): number;
@@ -51,18 +52,6 @@ export function deriveSeed(seed: number, ...path: number[]): number {
   }
   return h;
 }
-
-/** Labels of the independent sub-streams (numbers, so deriving a seed allocates nothing). */
-export const STREAM = {
-  categories: 1,
-  creators: 2,
-  items: 3,
-  users: 4,
-  follows: 5,
-  schedule: 6,
-  session: 7,
-  pilot: 8,
-} as const;
 
 export function createRandom(seed: number): Random {
   // xoshiro128** state from four splitmix32 outputs; all-zero state is impossible because the
