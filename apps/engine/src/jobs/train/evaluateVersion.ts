@@ -134,37 +134,49 @@ async function retrievalDataSince(db: Database, window: { from: Date }, positive
   return { data, now };
 }
 
-export async function evaluateTwoTowerVersion(
+type RetrievalEvaluationOptions = { ks?: number[]; maxUsers?: number; progress?: ProgressReporter };
+
+/**
+ * The time-protocol table of a retrieval version: its row (built by `modelRow` on today's data,
+ * as of the split) beside popularity and co-occurrence, on the users with a test interaction.
+ */
+async function evaluateRetrievalVersion(
   db: Database,
   version: ModelVersion,
-  options: { ks?: number[]; maxUsers?: number; progress?: ProgressReporter } = {},
+  options: RetrievalEvaluationOptions,
+  table: { label: string; titleSuffix: string; modelRow: (data: RetrievalData, splitAtMs: number) => NamedRecommender },
 ): Promise<VersionEvaluation> {
   const progress = options.progress ?? silentProgress;
   const window = windowOf(version);
-  const loaded = await loadTwoTowerModel(version.artifactPath);
-  if (loaded.sha256 !== version.artifactDigest) throw new Error(`model ${version.id}: ${version.artifactPath} does not match its registered digest`);
   const stored = storedSplit.safeParse(version.config);
   const { data, now } = await retrievalDataSince(db, window, stored.success ? stored.data.positives : undefined);
   const { splitAtMs, rule } = retrievalTestPeriod(version, window, data.interactions.timeMs, stored);
   const { train, validation } = splitByTime(data.interactions, splitAtMs);
   const users = data.userIds.length;
   const items = data.itemIds.length;
-
-  const twoTower = mappedTwoTowerRecommender("twoTower", loaded, data, splitAtMs);
   const sample = evenlySpacedTestUsers(validation, users, options.maxUsers ?? 2_000);
-  const picks = sample.length;
-  const recommenders: NamedRecommender[] = [twoTower, { name: "popularity", fit: fitPopularity }, { name: "coOccurrence", fit: (log) => fitCoOccurrence(log) }];
-  progress.start("retrieval evaluation", recommenders.length);
+  const recommenders: NamedRecommender[] = [table.modelRow(data, splitAtMs), { name: "popularity", fit: fitPopularity }, { name: "coOccurrence", fit: (log) => fitCoOccurrence(log) }];
+  progress.start(table.label, recommenders.length);
   const evaluation = evaluateRecommenders({
     train: toInteractionLog(train, users, items),
     test: toInteractionLog(validation, users, items),
     recommenders: recommenders.map((r) => ({ name: r.name, fit: (log) => (progress.increment(), r.fit(log)) })),
     ks: options.ks ?? [10, 100],
     users: sample,
-    title: `${version.name} v${version.version} (${version.id}), time split at ${new Date(splitAtMs).toISOString()} (${rule === "after-window" ? "after its training window" : "its training run's validation period"}): ${train.count} train / ${validation.count} test interactions, ${picks} users`,
+    title: `${version.name} v${version.version} (${version.id}), time split at ${new Date(splitAtMs).toISOString()} (${rule === "after-window" ? "after its training window" : "its training run's validation period"}): ${train.count} train / ${validation.count} test interactions, ${sample.length} users${table.titleSuffix}`,
   });
   progress.stop();
   return { version, report: evaluation.report, testPeriod: { from: new Date(splitAtMs).toISOString(), to: now.toISOString(), rule } };
+}
+
+export async function evaluateTwoTowerVersion(db: Database, version: ModelVersion, options: RetrievalEvaluationOptions = {}): Promise<VersionEvaluation> {
+  const loaded = await loadTwoTowerModel(version.artifactPath);
+  if (loaded.sha256 !== version.artifactDigest) throw new Error(`model ${version.id}: ${version.artifactPath} does not match its registered digest`);
+  return evaluateRetrievalVersion(db, version, options, {
+    label: "retrieval evaluation",
+    titleSuffix: "",
+    modelRow: (data, splitAtMs) => mappedTwoTowerRecommender("twoTower", loaded, data, splitAtMs),
+  });
 }
 
 /** A stored item-to-item model as a recommender over `itemIds` (data indices): items it never saw neither seed nor come back. */
@@ -193,40 +205,17 @@ export function mappedItemToItemRecommender(name: string, loaded: LoadedItemToIt
   };
 }
 
-export async function evaluateItemToItemVersion(
-  db: Database,
-  version: ModelVersion,
-  options: { ks?: number[]; maxUsers?: number; progress?: ProgressReporter } = {},
-): Promise<VersionEvaluation> {
-  const progress = options.progress ?? silentProgress;
-  const window = windowOf(version);
+export async function evaluateItemToItemVersion(db: Database, version: ModelVersion, options: RetrievalEvaluationOptions = {}): Promise<VersionEvaluation> {
   const loaded = await loadItemToItemModel(version.artifactPath);
   if (loaded.sha256 !== version.artifactDigest) throw new Error(`model ${version.id}: ${version.artifactPath} does not match its registered digest`);
-  const stored = storedSplit.safeParse(version.config);
-  const { data, now } = await retrievalDataSince(db, window, stored.success ? stored.data.positives : undefined);
-  const { splitAtMs, rule } = retrievalTestPeriod(version, window, data.interactions.timeMs, stored);
-  const { train, validation } = splitByTime(data.interactions, splitAtMs);
-  const users = data.userIds.length;
-  const items = data.itemIds.length;
-  const sample = evenlySpacedTestUsers(validation, users, options.maxUsers ?? 2_000);
-  const picks = sample.length;
-  const mapped = mappedItemToItemRecommender(ITEM_TO_ITEM_ROW, loaded, data.itemIds);
-  const recommenders: NamedRecommender[] = [
-    { name: ITEM_TO_ITEM_ROW, fit: (log) => backfilledWith(mapped.fit(log), fitPopularity(log)) },
-    { name: "popularity", fit: fitPopularity },
-    { name: "coOccurrence", fit: (log) => fitCoOccurrence(log) },
-  ];
-  progress.start("item-to-item evaluation", recommenders.length);
-  const evaluation = evaluateRecommenders({
-    train: toInteractionLog(train, users, items),
-    test: toInteractionLog(validation, users, items),
-    recommenders: recommenders.map((r) => ({ name: r.name, fit: (log) => (progress.increment(), r.fit(log)) })),
-    ks: options.ks ?? [10, 100],
-    users: sample,
-    title: `${version.name} v${version.version} (${version.id}), time split at ${new Date(splitAtMs).toISOString()} (${rule === "after-window" ? "after its training window" : "its training run's validation period"}): ${train.count} train / ${validation.count} test interactions, ${picks} users; popular items fill short item-to-item lists`,
+  return evaluateRetrievalVersion(db, version, options, {
+    label: "item-to-item evaluation",
+    titleSuffix: "; popular items fill short item-to-item lists",
+    modelRow: (data) => {
+      const mapped = mappedItemToItemRecommender(ITEM_TO_ITEM_ROW, loaded, data.itemIds);
+      return { name: ITEM_TO_ITEM_ROW, fit: (log) => backfilledWith(mapped.fit(log), fitPopularity(log)) };
+    },
   });
-  progress.stop();
-  return { version, report: evaluation.report, testPeriod: { from: new Date(splitAtMs).toISOString(), to: now.toISOString(), rule } };
 }
 
 export async function evaluateRankerVersion(
