@@ -8,9 +8,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
 import { createPrismaClient } from "@cascade/db";
-import pino from "pino";
-import { ActiveModels } from "../models/activeModels.ts";
-import { FeedReplay, type ReplayedFeed } from "../replay/feedReplay.ts";
+import { withActiveModelsReplay, type ReplayedFeed } from "../replay/feedReplay.ts";
 import { isoDate, type DatabaseRunner } from "./commandOptions.ts";
 import { createProgressReporter, type ProgressReporter } from "./progress.ts";
 
@@ -36,28 +34,17 @@ function describe(userId: string, feed: ReplayedFeed): string {
 
 export async function runReplayCommand(databaseUrl: string, options: ReplayCommandOptions, io: { stdout: NodeJS.WritableStream; progress: ProgressReporter } = { stdout: process.stdout, progress: createProgressReporter() }): Promise<Map<string, ReplayedFeed>> {
   const db = createPrismaClient(databaseUrl, { poolSize: 4 });
-  const logger = pino({ level: "warn" }, pino.destination(2));
-  const models = new ActiveModels({ db, logger, pollIntervalMs: 0 });
-  let replay: FeedReplay | null = null;
   try {
     const config = options.config ? await readConfig(options.config) : undefined;
-    let asOfMs = options.asOf?.getTime();
-    if (asOfMs === undefined) {
-      const [newest] = await db.$queryRaw<{ at: Date | null }[]>`SELECT max(occurred_at) AS at FROM events`;
-      if (!newest?.at) throw new Error("the event log is empty: pass --as-of, or import data first");
-      asOfMs = newest.at.getTime() + 1;
-    }
-    await models.start();
-    replay = await FeedReplay.create({ db, logger }, { asOfMs, models, progress: io.progress });
-    const feeds = new Map<string, ReplayedFeed>();
-    for (const userId of options.user) feeds.set(userId, await replay.feed({ userId, surface: options.surface, count: options.count, exploration: options.exploration, ...(config ? { config } : {}) }));
-    const asOf = new Date(asOfMs).toISOString();
-    if (options.json) io.stdout.write(JSON.stringify({ asOf, surface: options.surface, eventsReplayed: replay.eventsReplayed, feeds: Object.fromEntries([...feeds].map(([userId, feed]) => [userId, feed.response])) }, null, 2) + "\n");
-    else io.stdout.write([`surface ${options.surface} as of ${asOf} (features from ${replay.eventsReplayed} events)`, ...[...feeds].map(([userId, feed]) => describe(userId, feed))].join("\n") + "\n");
-    return feeds;
+    return await withActiveModelsReplay(db, { ...(options.asOf ? { asOfMs: options.asOf.getTime() } : {}), progress: io.progress }, async (replay) => {
+      const feeds = new Map<string, ReplayedFeed>();
+      for (const userId of options.user) feeds.set(userId, await replay.feed({ userId, surface: options.surface, count: options.count, exploration: options.exploration, ...(config ? { config } : {}) }));
+      const asOf = new Date(replay.asOfMs).toISOString();
+      if (options.json) io.stdout.write(JSON.stringify({ asOf, surface: options.surface, eventsReplayed: replay.eventsReplayed, feeds: Object.fromEntries([...feeds].map(([userId, feed]) => [userId, feed.response])) }, null, 2) + "\n");
+      else io.stdout.write([`surface ${options.surface} as of ${asOf} (features from ${replay.eventsReplayed} events)`, ...[...feeds].map(([userId, feed]) => describe(userId, feed))].join("\n") + "\n");
+      return feeds;
+    });
   } finally {
-    await replay?.close();
-    await models.stop();
     await db.$disconnect();
   }
 }

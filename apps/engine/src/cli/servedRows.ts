@@ -3,12 +3,10 @@
 // serve from); the replay runs as of its newest event with the registry's active models, for every
 // test user, once as served (exploration on) and once with exploration off.
 import type { Database } from "@cascade/db";
-import pino from "pino";
 import type { BenchmarkRecommender, BenchmarkSplitInteractions } from "../jobs/train/benchmarkProtocol.ts";
-import { ActiveModels } from "../models/activeModels.ts";
 import type { Interactions } from "../retrieval/interactions.ts";
-import { FeedReplay } from "../replay/feedReplay.ts";
-import { replayedRow, replayPages, type ReplayedPages } from "../replay/replayedBenchmarkRow.ts";
+import { withActiveModelsReplay } from "../replay/feedReplay.ts";
+import { replayedRow, replayTestUsers, type ReplayedPages } from "../replay/replayedPages.ts";
 import type { ProgressReporter } from "./progress.ts";
 
 export const SERVED_ROWS = { asServed: "served funnel (replay)", explorationOff: "served funnel (replay, exploration off)" } as const;
@@ -37,14 +35,7 @@ export async function replayServedRows(
   const leaked = [...pairKeys({ ...input.data, interactions: input.split.test })].filter((key) => held.has(key)).length;
   if (leaked > 0) throw new Error(`--served: the database holds ${leaked} of the test split's interactions, so the served funnel would recommend from them; import only the train part (e.g. bench/servedFunnelHttp.ts split) and train on it`);
 
-  const [row] = await db.$queryRaw<{ newest: Date | null }[]>`SELECT max(occurred_at) AS newest FROM events`;
-  if (!row?.newest) throw new Error("--served: the event log is empty");
-  const asOfMs = row.newest.getTime() + 1;
-  const logger = pino({ level: "warn" }, pino.destination(2));
-  const models = new ActiveModels({ db, logger, pollIntervalMs: 0 });
-  await models.start();
-  const replay = await FeedReplay.create({ db, logger }, { asOfMs, models, progress });
-  try {
+  return withActiveModelsReplay(db, { progress }, async (replay, models) => {
     const variants: [string, boolean][] = [
       [SERVED_ROWS.asServed, true],
       [SERVED_ROWS.explorationOff, false],
@@ -54,7 +45,7 @@ export async function replayServedRows(
     const replaySeconds: Record<string, number> = {};
     let users = 0;
     for (const [name, exploration] of variants) {
-      const replayed: ReplayedPages = await replayPages(replay, input.data, input.split, { surface: input.surface, count: input.k, exploration }, { progress, label: name });
+      const replayed: ReplayedPages = await replayTestUsers(replay, input.data, input.split, { surface: input.surface, count: input.k, exploration }, { progress, label: name });
       if (replayed.unknownItems > 0) throw new Error(`--served: the replay served ${replayed.unknownItems} items the benchmark's catalogue does not know`);
       rows.push(replayedRow(name, replayed));
       degradedPages[name] = replayed.degraded;
@@ -64,9 +55,6 @@ export async function replayServedRows(
     const status = models.status();
     const activeModels = { retrieval: status.retrieval?.id ?? null, itemToItem: status.itemToItem?.id ?? null, ranker: status.ranker?.id ?? null };
     const notes = `${users} users; degraded pages ${Object.values(degradedPages).join(" / ")}; replay ${Object.values(replaySeconds).map((s) => `${s.toFixed(1)} s`).join(" / ")}; models ${JSON.stringify(activeModels)}`;
-    return { rows, asOfMs, eventsReplayed: replay.eventsReplayed, summary: { users, degradedPages, replaySeconds, activeModels, notes } };
-  } finally {
-    await replay.close();
-    await models.stop();
-  }
+    return { rows, asOfMs: replay.asOfMs, eventsReplayed: replay.eventsReplayed, summary: { users, degradedPages, replaySeconds, activeModels, notes } };
+  });
 }

@@ -16,10 +16,8 @@ import { Option, type Command } from "commander";
 import { ndcgAtK, parsePositiveSpec, recallAtK, type SurfaceConfig } from "@cascade/core";
 import { createPrismaClient, type Database } from "@cascade/db";
 import { publishRuleSet, saveDraft } from "@cascade/db/ruleSets";
-import pino from "pino";
 import { catalogIdMapping, positivePairs, readInteractionFile, type IdStyle } from "../jobs/train/benchmarkFiles.ts";
-import { ActiveModels } from "../models/activeModels.ts";
-import { FeedReplay } from "../replay/feedReplay.ts";
+import { withActiveModelsReplay, type FeedReplay } from "../replay/feedReplay.ts";
 import { fitFusion, type FusionExample, type FusionFit } from "../replay/fusionTuning.ts";
 import type { DatabaseRunner } from "./commandOptions.ts";
 import { createProgressReporter, type ProgressReporter } from "./progress.ts";
@@ -99,16 +97,9 @@ export async function runTuneFusionCommand(databaseUrl: string, options: TuneFus
   const pairs = positivePairs(await readInteractionFile(options.holdout), rule, catalogIdMapping(options.idPrefix, options.idStyle ?? "movielens"));
   if (pairs.length === 0) throw new Error(`--holdout ${options.holdout}: no positive interactions (${options.positive})`);
   const db = createPrismaClient(databaseUrl, { poolSize: 4 });
-  const logger = pino({ level: "warn" }, pino.destination(2));
-  const models = new ActiveModels({ db, logger, pollIntervalMs: 0 });
-  let replay: FeedReplay | null = null;
   try {
     const leaked = await heldOutInEventLog(db, pairs);
     if (leaked > 0) throw new Error(`--holdout: ${leaked} of its (user, item) pairs are already in the event log; hold out interactions the database (and so the models) has not seen`);
-    const [newest] = await db.$queryRaw<{ at: Date | null }[]>`SELECT max(occurred_at) AS at FROM events`;
-    if (!newest?.at) throw new Error("the event log is empty: import data and train first");
-    const asOfMs = newest.at.getTime() + 1;
-
     const heldOut = new Map<string, Set<string>>();
     for (const pair of pairs) {
       let items = heldOut.get(pair.userId);
@@ -118,14 +109,15 @@ export async function runTuneFusionCommand(databaseUrl: string, options: TuneFus
     // The first users in id order (deterministic); a cap keeps a large hold-out's replay bounded.
     const users = new Map([...heldOut].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, options.maxUsers));
 
-    await models.start();
-    replay = await FeedReplay.create({ db, logger }, { asOfMs, models, progress: io.progress });
-    const published = replay.configFor(options.surface);
-    const before = await servedQuality(replay, options.surface, published, users, io.progress, "replay with the current fusion");
-    const start = { k: published.fusion.k, weights: Object.fromEntries(published.sources.map((source) => [source.id, source.weight])) };
-    const fit = fitFusion(before.examples, start, { cutoff: CUTOFF });
-    const config = withFusion(published, fit);
-    const after = await servedQuality(replay, options.surface, config, users, io.progress, "replay with the tuned fusion");
+    const { asOfMs, before, fit, config, after } = await withActiveModelsReplay(db, { progress: io.progress }, async (replay) => {
+      const published = replay.configFor(options.surface);
+      const current = await servedQuality(replay, options.surface, published, users, io.progress, "replay with the current fusion");
+      const start = { k: published.fusion.k, weights: Object.fromEntries(published.sources.map((source) => [source.id, source.weight])) };
+      const fitted = fitFusion(current.examples, start, { cutoff: CUTOFF });
+      const tuned = withFusion(published, fitted);
+      const tunedQuality = await servedQuality(replay, options.surface, tuned, users, io.progress, "replay with the tuned fusion");
+      return { asOfMs: replay.asOfMs, before: current, fit: fitted, config: tuned, after: tunedQuality };
+    });
 
     const note = `cascade tune-fusion on ${users.size} held-out users (${options.holdout}): served NDCG@${CUTOFF} ${before.quality.ndcg.toFixed(4)} → ${after.quality.ndcg.toFixed(4)}, recall@${CUTOFF} ${before.quality.recall.toFixed(4)} → ${after.quality.recall.toFixed(4)}`;
     // The fit ranks the filtered candidates; rules act afterwards. A fusion that serves no better
@@ -161,8 +153,6 @@ export async function runTuneFusionCommand(databaseUrl: string, options: TuneFus
     }
     return result;
   } finally {
-    await replay?.close();
-    await models.stop();
     await db.$disconnect();
   }
 }

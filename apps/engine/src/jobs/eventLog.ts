@@ -95,3 +95,10 @@ export async function* groupByTimestamp<E extends { occurredAt: number }>(pages:
   }
   if (current) yield current;
 }
+
+/** Just after the newest event (an exclusive end that includes it): "now" on the data's own clock. */
+export async function newestEventTime(db: Database): Promise<Date> {
+  const [row] = await db.$queryRaw<{ newest: Date | null }[]>`SELECT max(occurred_at) AS newest FROM events`;
+  if (!row?.newest) throw new Error("the event log is empty: import or seed data first");
+  return new Date(row.newest.getTime() + 1);
+}

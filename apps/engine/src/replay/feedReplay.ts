@@ -15,17 +15,18 @@
 //
 // One replay is built for one T and then answers for any number of users (eval replays every test
 // user as of the end of the training data); building it costs one pass over the log up to T.
-import type { SurfaceConfig } from "@cascade/core";
+import type { FunnelTrace, RecommendationsResponse, SurfaceConfig } from "@cascade/core";
 import type { Database } from "@cascade/db";
-import type { Logger } from "pino";
+import pino, { type Logger } from "pino";
 import { fixedClock } from "../clock.ts";
 import { silentProgress, type ProgressReporter } from "../cli/progress.ts";
 import { backfillOnlineFeatures } from "../jobs/backfillOnlineFeatures.ts";
+import { newestEventTime } from "../jobs/eventLog.ts";
+import { ActiveModels } from "../models/activeModels.ts";
 import { PopularityRanking } from "../recommend/popularityRanking.ts";
 import { RecommendationService } from "../serving/recommendationService.ts";
 import { ServingStack, type ServingModels } from "../serving/servingStack.ts";
 import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";
-import type { RecommendationsResponse, FunnelTrace } from "@cascade/core";
 
 export type FeedReplayOptions = {
   /** Business time T of every replayed page. */
@@ -109,5 +110,29 @@ export class FeedReplay {
 
   async close(): Promise<void> {
     await Promise.all([this.stack.stop(), this.popularity.stop()]);
+  }
+}
+
+/**
+ * For the CLI's offline commands: a replay with the registry's active models (loaded once, not
+ * followed), as of `asOfMs` (default: just after the newest event), closed after `work`. Warnings
+ * go to stderr, away from the command's output.
+ */
+export async function withActiveModelsReplay<T>(
+  db: Database,
+  options: { asOfMs?: number; progress?: ProgressReporter },
+  work: (replay: FeedReplay, models: ActiveModels) => Promise<T>,
+): Promise<T> {
+  const asOfMs = options.asOfMs ?? (await newestEventTime(db)).getTime();
+  const logger = pino({ level: "warn" }, pino.destination(2));
+  const models = new ActiveModels({ db, logger, pollIntervalMs: 0 });
+  let replay: FeedReplay | null = null;
+  try {
+    await models.start();
+    replay = await FeedReplay.create({ db, logger }, { asOfMs, models, ...(options.progress ? { progress: options.progress } : {}) });
+    return await work(replay, models);
+  } finally {
+    await replay?.close();
+    await models.stop();
   }
 }

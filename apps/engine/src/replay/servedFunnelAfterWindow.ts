@@ -8,13 +8,15 @@
 import { evaluateRecommenders, fitCoOccurrence, fitPopularity, type EvaluationReport, type NamedRecommender } from "@cascade/core";
 import type { Database, ModelVersion } from "@cascade/db";
 import type { Logger } from "pino";
-import { silentProgress, type ProgressReporter } from "../cli/progress.ts";
+import type { ProgressReporter } from "../cli/progress.ts";
 import { toInteractionLog } from "../jobs/train/benchmarkProtocol.ts";
-import { evenlySpacedTestUsers, newestEventTime, storedPositives, windowOf } from "../jobs/train/evaluateVersion.ts";
+import { newestEventTime } from "../jobs/eventLog.ts";
+import { evenlySpacedTestUsers, storedPositives, windowOf } from "../jobs/train/evaluateVersion.ts";
 import { splitByTime } from "../retrieval/interactions.ts";
 import { loadRetrievalData } from "../retrieval/retrievalTraining.ts";
 import type { ServingModels } from "../serving/servingStack.ts";
 import { FeedReplay } from "./feedReplay.ts";
+import { replayedRecommender, replayPages, type ReplayedPages } from "./replayedPages.ts";
 
 export const SERVED_FUNNEL_ROW = "served funnel (replay)";
 
@@ -43,30 +45,14 @@ export async function evaluateServedFunnelAfterWindow(
 
   const ks = options.ks ?? [10, 100];
   const surface = options.surface ?? "home";
-  const itemIndex = new Map(data.itemIds.map((id, index) => [id, index]));
-  const pages = new Map<number, Int32Array>();
-  let degradedPages = 0;
-  const progress = options.progress ?? silentProgress;
-  const replay = await FeedReplay.create(base, { asOfMs, models: options.models, progress });
+  const replay = await FeedReplay.create(base, { asOfMs, models: options.models, ...(options.progress ? { progress: options.progress } : {}) });
+  let replayed: ReplayedPages;
   try {
-    progress.start(`${SERVED_FUNNEL_ROW} as of ${new Date(asOfMs).toISOString()}`, picks);
-    for (const user of sample) {
-      const { response } = await replay.feed({ userId: data.userIds[user]!, surface, count: Math.min(200, Math.max(...ks)) });
-      if (response.degraded) degradedPages += 1;
-      pages.set(user, Int32Array.from(response.items.flatMap((item) => (itemIndex.has(item.itemId) ? [itemIndex.get(item.itemId)!] : []))));
-      progress.increment();
-    }
-    progress.stop();
+    replayed = await replayPages(replay, data, [...sample], { surface, count: Math.min(200, Math.max(...ks)) }, { concurrency: 1, label: `${SERVED_FUNNEL_ROW} as of ${new Date(asOfMs).toISOString()}`, ...(options.progress ? { progress: options.progress } : {}) });
   } finally {
     await replay.close();
   }
-  const served: NamedRecommender = {
-    name: SERVED_FUNNEL_ROW,
-    fit: () => ({ recommend: (user, history, k) => {
-      const seen = new Set(history);
-      return Int32Array.from([...(pages.get(user) ?? [])].filter((item) => !seen.has(item)).slice(0, k));
-    } }),
-  };
+  const served: NamedRecommender = { name: SERVED_FUNNEL_ROW, fit: () => replayedRecommender(replayed) };
   const evaluation = evaluateRecommenders({
     train: toInteractionLog(train, users, items),
     test: toInteractionLog(test, users, items),
@@ -75,5 +61,5 @@ export async function evaluateServedFunnelAfterWindow(
     users: sample,
     title: `served funnel, surface ${surface}, replayed as of ${new Date(asOfMs).toISOString()} (the active models' training window end) and scored on what happened next: ${train.count} earlier / ${test.count} later positives, ${picks} users`,
   });
-  return { report: evaluation.report, testPeriod: { from: new Date(asOfMs).toISOString(), to: now.toISOString() }, users: picks, degradedPages };
+  return { report: evaluation.report, testPeriod: { from: new Date(asOfMs).toISOString(), to: now.toISOString() }, users: picks, degradedPages: replayed.degraded };
 }

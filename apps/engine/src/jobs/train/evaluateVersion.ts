@@ -26,6 +26,7 @@ import { backfilledWith, fittedItemToItemRecommender, ITEM_TO_ITEM_ROW } from ".
 import { loadRetrievalData, loadTwoTowerModel, type LoadedRetrievalModel, type RetrievalData } from "../../retrieval/retrievalTraining.ts";
 import { topK } from "../../retrieval/topK.ts";
 import { computeItemVectors, computeUserVector, dotAll, retrievalDimensions } from "../../retrieval/twoTowerModel.ts";
+import { newestEventTime } from "../eventLog.ts";
 import { toInteractionLog } from "./benchmarkProtocol.ts";
 import { fingerprintData } from "./dataWindow.ts";
 import { stepDigest } from "./digest.ts";
@@ -52,12 +53,6 @@ export function evenlySpacedTestUsers(test: Interactions, users: number, maxUser
   for (let u = 0; u < users; u += 1) if (held[u] === 1) candidates.push(u);
   const picks = Math.min(maxUsers, candidates.length);
   return Int32Array.from({ length: picks }, (_, pick) => candidates[Math.floor((pick * candidates.length) / picks)]!);
-}
-
-export async function newestEventTime(db: Database): Promise<Date> {
-  const [row] = await db.$queryRaw<{ newest: Date | null }[]>`SELECT max(occurred_at) AS newest FROM events`;
-  if (!row?.newest) throw new Error("the event log is empty");
-  return new Date(row.newest.getTime() + 1);
 }
 
 export function windowOf(version: ModelVersion): { from: Date; to: Date } {
