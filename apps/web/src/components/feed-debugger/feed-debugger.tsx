@@ -63,8 +63,8 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
   const [request, setRequest] = useState<FeedRequest | null>(initial);
   const [selected, setSelected] = useState<string | null>(null);
   const comparing = request !== null && request.asOf !== null && request.compare;
-  const preview = useQuery(trpc.feedPreview.get.queryOptions(request ? previewInput(request, request.asOf) : IDLE_INPUT, { enabled: request !== null, staleTime: 0, gcTime: 0 }));
-  const nowPreview = useQuery(trpc.feedPreview.get.queryOptions(request ? previewInput(request, null) : IDLE_INPUT, { enabled: comparing, staleTime: 0, gcTime: 0 }));
+  const preview = useQuery(trpc.feed.preview.queryOptions(request ? previewInput(request, request.asOf) : IDLE_INPUT, { enabled: request !== null, staleTime: 0, gcTime: 0 }));
+  const nowPreview = useQuery(trpc.feed.preview.queryOptions(request ? previewInput(request, null) : IDLE_INPUT, { enabled: comparing, staleTime: 0, gcTime: 0 }));
 
   function submit() {
     const userId = form.userId.trim();

@@ -1,4 +1,4 @@
-// What the feed debugger asks for (the tRPC input of feedPreview.get). Kept apart from the service
+// What the feed debugger asks for (the tRPC input of feed.preview). Kept apart from the service
 // (which is server-only) so the page, the form and unit tests validate with the same schema.
 import { z } from "zod";
 import { asOfSchema } from "./as-of.ts";

@@ -5,7 +5,7 @@ import { DEFAULT_SURFACE_CONFIGS, funnelTraceSchema, surfaceConfigSchema, type F
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CandidateSource, QueryHydrator, Scorer } from "../../../../engine/src/funnel/components.ts";
 import { runFunnel } from "../../../../engine/src/funnel/runFunnel.ts";
-import { buildSurfacePipeline } from "../../../../engine/src/funnel/surfacePipeline.ts";
+import { buildSurfacePipeline } from "../../../../engine/src/serving/surfacePipeline.ts";
 import { HOUR_MS, NOW_MS, query } from "../../../../engine/src/funnel/testing/funnelFixtures.ts";
 import { candidatesBySource, explainForPeople, rankedRows, stageTimings, traceOrFallback } from "./trace-views.ts";
 

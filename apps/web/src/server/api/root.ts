@@ -1,33 +1,26 @@
-// The console's API: one router per noun.
-import { categoryRouter } from "./routers/category.ts";
-import { eventVolumeRouter } from "./routers/event-volume.ts";
+// The console's API: one router per domain noun, each with the verbs its pages need
+// (`ruleSet.list/get/saveDraft/publish/rollback`, `model.list/promote/rollback`, …).
+import { eventRouter } from "./routers/event.ts";
 import { featureRouter } from "./routers/feature.ts";
-import { feedPreviewRouter } from "./routers/feed-preview.ts";
-import { ingestRateRouter } from "./routers/ingest-rate.ts";
+import { feedRouter } from "./routers/feed.ts";
 import { itemRouter } from "./routers/item.ts";
-import { modelVersionRouter } from "./routers/model-version.ts";
+import { modelRouter } from "./routers/model.ts";
 import { overviewRouter } from "./routers/overview.ts";
-import { rejectedEventRouter } from "./routers/rejected-event.ts";
-import { rejectionReasonRouter } from "./routers/rejection-reason.ts";
 import { ruleSetRouter } from "./routers/rule-set.ts";
 import { sessionRouter } from "./routers/session.ts";
-import { skewReportRouter } from "./routers/skew-report.ts";
 import { createCallerFactory, createTRPCRouter } from "./trpc.ts";
 
 export const appRouter = createTRPCRouter({
+  /** Who is signed in (signing in and out are server actions). */
   session: sessionRouter,
+  /** The Overview page's counts (its charts read `event.volume` and `item.categories`). */
   overview: overviewRouter,
-  eventVolume: eventVolumeRouter,
-  category: categoryRouter,
   item: itemRouter,
   feature: featureRouter,
-  skewReport: skewReportRouter,
-  ingestRate: ingestRateRouter,
-  rejectedEvent: rejectedEventRouter,
-  rejectionReason: rejectionReasonRouter,
+  event: eventRouter,
   ruleSet: ruleSetRouter,
-  feedPreview: feedPreviewRouter,
-  modelVersion: modelVersionRouter,
+  model: modelRouter,
+  feed: feedRouter,
 });
 
 export type AppRouter = typeof appRouter;

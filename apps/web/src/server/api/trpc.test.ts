@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { SessionUser } from "../services/session.ts";
-import { createCallerFactory, createTRPCRouter, procedureForRoles, protectedProcedure, publicProcedure } from "./trpc.ts";
+import { createCallerFactory, createTRPCRouter, procedureFor, procedureForRoles, protectedProcedure, publicProcedure } from "./trpc.ts";
 
 const testRouter = createTRPCRouter({
   open: publicProcedure.input(z.void()).output(z.string()).query(() => "open"),
@@ -12,6 +12,10 @@ const testRouter = createTRPCRouter({
     .input(z.void())
     .output(z.string())
     .mutation(({ ctx }) => `published by ${ctx.user.role}`),
+  promoteModel: procedureFor("model.promote")
+    .input(z.void())
+    .output(z.string())
+    .mutation(({ ctx }) => `promoted by ${ctx.user.role}`),
 });
 const createCaller = createCallerFactory(testRouter);
 const db = {} as Database; // never touched by these procedures
@@ -46,5 +50,13 @@ describe("procedure builders", () => {
     expect(await errorCode(createCaller({ db, user: userWithRole("viewer") }).publishRules())).toBe("FORBIDDEN");
     expect(await errorCode(createCaller({ db, user: userWithRole("engineer") }).publishRules())).toBe("FORBIDDEN");
     expect(await errorCode(createCaller({ db, user: null }).publishRules())).toBe("UNAUTHORIZED");
+  });
+
+  it("action procedures take their roles from the permissions table and say who may", async () => {
+    expect(await createCaller({ db, user: userWithRole("data_scientist") }).promoteModel()).toBe("promoted by data_scientist");
+    const refused = await createCaller({ db, user: userWithRole("product_manager") }).promoteModel().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TRPCError);
+    expect((refused as TRPCError).code).toBe("FORBIDDEN");
+    expect((refused as TRPCError).message).toBe("This needs the admin, engineer or data scientist role.");
   });
 });

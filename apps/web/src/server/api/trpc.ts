@@ -4,6 +4,7 @@ import type { ConsoleRole, Database } from "@cascade/db";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
+import { type ConsoleAction, rolesFor, rolesSentence } from "../../lib/permissions.ts";
 import { findSessionUser, type SessionUser } from "../services/session.ts";
 
 export type TRPCContext = {
@@ -53,18 +54,19 @@ export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
 });
 
 /**
- * A protected procedure limited to some roles, e.g. `procedureForRoles(["admin", "engineer"])`
- * for publishing rules. Roles are not a ladder (a data scientist is not "more" than a product
- * manager), so each procedure lists who may call it.
+ * A protected procedure limited to some roles. Routers use `procedureFor(action)`, which takes the
+ * roles from the one permissions table (src/lib/permissions.ts) that pages read too.
  */
-export function procedureForRoles(allowed: readonly ConsoleRole[]) {
+export function procedureForRoles(allowed: readonly ConsoleRole[], message = `This needs one of these roles: ${allowed.join(", ")}.`) {
   return protectedProcedure.use(({ ctx, next }) => {
     if (!allowed.includes(ctx.user.role)) {
-      throw new TRPCError({
-        code: "FORBIDDEN",
-        message: `This needs one of these roles: ${allowed.join(", ")}.`,
-      });
+      throw new TRPCError({ code: "FORBIDDEN", message });
     }
     return next();
   });
+}
+
+/** A protected procedure for one action of the permissions table, e.g. `procedureFor("ruleSet.edit")`. */
+export function procedureFor(action: ConsoleAction) {
+  return procedureForRoles(rolesFor(action), `This needs ${rolesSentence(action)}.`);
 }

@@ -8,8 +8,8 @@ export const TOP_CATEGORY_COUNT = 10;
 
 export const loadOverview = cache(async () => (await getServerCaller()).overview.get());
 
-export const loadEventVolume = cache(async () => (await getServerCaller()).eventVolume.list());
+export const loadEventVolume = cache(async () => (await getServerCaller()).event.volume());
 
 export const loadTopCategories = cache(async () =>
-  (await getServerCaller()).category.list({ limit: TOP_CATEGORY_COUNT }),
+  (await getServerCaller()).item.categories({ limit: TOP_CATEGORY_COUNT }),
 );

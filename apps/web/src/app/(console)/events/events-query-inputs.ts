@@ -2,7 +2,7 @@ import type { EventsQuery } from "@/lib/event-range.ts";
 
 /** Dead letters shown at first, and added by each "Show more". */
 export const RECENT_REJECTIONS_STEP = 20;
-/** The most the table shows (rejectedEvent.list's limit); the grouped counts cover the rest. */
+/** The most the table shows (event.listRejected's limit); the grouped counts cover the rest. */
 export const RECENT_REJECTIONS_MAX = 200;
 
 /**

@@ -32,19 +32,19 @@ export function EventsView() {
           setMore({ href: eventsHref(query), limit: Math.min(RECENT_REJECTIONS_MAX, rejectionsLimit + RECENT_REJECTIONS_STEP) })
       : undefined;
   const inputs = eventsQueryInputs(query, rejectionsLimit);
-  const ingest = useQuery(trpc.ingestRate.get.queryOptions(inputs.ingestRate, { placeholderData: keepPreviousData }));
+  const ingest = useQuery(trpc.event.ingestRate.queryOptions(inputs.ingestRate, { placeholderData: keepPreviousData }));
   const reasons = useQuery(
-    trpc.rejectionReason.list.queryOptions(inputs.rejectionReasons, { placeholderData: keepPreviousData }),
+    trpc.event.rejectionReasons.queryOptions(inputs.rejectionReasons, { placeholderData: keepPreviousData }),
   );
   const rejections = useQuery(
-    trpc.rejectedEvent.list.queryOptions(inputs.rejectedEvents, { placeholderData: keepPreviousData }),
+    trpc.event.listRejected.queryOptions(inputs.rejectedEvents, { placeholderData: keepPreviousData }),
   );
   const refreshing = ingest.isFetching || reasons.isFetching || rejections.isFetching;
 
   function refresh() {
-    void queryClient.invalidateQueries({ queryKey: trpc.ingestRate.get.queryKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.rejectionReason.list.queryKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.rejectedEvent.list.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.event.ingestRate.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.event.rejectionReasons.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.event.listRejected.queryKey() });
   }
 
   const retryable = (title: string, refetch: () => unknown) => (

@@ -23,9 +23,9 @@ export default async function EventsPage({ searchParams }: EventsPageProps) {
   const inputs = eventsQueryInputs(query);
   const queryClient = getQueryClient();
   await Promise.all([
-    queryClient.prefetchQuery(trpc.ingestRate.get.queryOptions(inputs.ingestRate)),
-    queryClient.prefetchQuery(trpc.rejectionReason.list.queryOptions(inputs.rejectionReasons)),
-    queryClient.prefetchQuery(trpc.rejectedEvent.list.queryOptions(inputs.rejectedEvents)),
+    queryClient.prefetchQuery(trpc.event.ingestRate.queryOptions(inputs.ingestRate)),
+    queryClient.prefetchQuery(trpc.event.rejectionReasons.queryOptions(inputs.rejectionReasons)),
+    queryClient.prefetchQuery(trpc.event.listRejected.queryOptions(inputs.rejectedEvents)),
   ]);
 
   return (

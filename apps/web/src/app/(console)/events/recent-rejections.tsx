@@ -11,7 +11,7 @@ import styles from "./events.module.css";
 /** The full payload of one dead letter, fetched when its row is opened. */
 function PayloadDetail({ id }: { id: string }) {
   const trpc = useTRPC();
-  const detail = useQuery(trpc.rejectedEvent.get.queryOptions({ id }));
+  const detail = useQuery(trpc.event.getRejected.queryOptions({ id }));
   if (detail.data) return <pre className={styles.payloadFull}>{detail.data.payload}</pre>;
   if (detail.isError) return <p className={styles.muted}>The payload could not be loaded.</p>;
   return <Skeleton height={60} />;

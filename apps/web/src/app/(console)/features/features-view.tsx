@@ -16,7 +16,7 @@ export function FeaturesView() {
   const trpc = useTRPC();
   const { query, navigate } = useFeatureListQuery();
   const features = useQuery(trpc.feature.list.queryOptions(query, { placeholderData: keepPreviousData }));
-  const skewReport = useQuery(trpc.skewReport.get.queryOptions(LATEST_SKEW_REPORT_INPUT));
+  const skewReport = useQuery(trpc.feature.skewReport.queryOptions(LATEST_SKEW_REPORT_INPUT));
 
   return (
     <div className={styles.sections}>

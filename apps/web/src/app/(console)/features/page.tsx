@@ -25,7 +25,7 @@ export default async function FeaturesPage({ searchParams }: FeaturesPageProps) 
   const queryClient = getQueryClient();
   await Promise.all([
     queryClient.prefetchQuery(trpc.feature.list.queryOptions(query)),
-    queryClient.prefetchQuery(trpc.skewReport.get.queryOptions(LATEST_SKEW_REPORT_INPUT)),
+    queryClient.prefetchQuery(trpc.feature.skewReport.queryOptions(LATEST_SKEW_REPORT_INPUT)),
   ]);
 
   return (

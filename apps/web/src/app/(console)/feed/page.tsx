@@ -2,7 +2,7 @@ import { EmptyState, PageHeader } from "@cascade/ui";
 import type { Metadata } from "next";
 import { FeedDebugger, type FeedRequest } from "@/components/feed-debugger/feed-debugger.tsx";
 import { asOfSchema } from "@/lib/feed-debugger/as-of.ts";
-import { canDebugFeeds } from "@/lib/rules/rule-roles.ts";
+import { can } from "@/lib/permissions.ts";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";
 import { getServerCaller } from "@/trpc/server.tsx";
 
@@ -24,7 +24,7 @@ export default async function FeedDebuggerPage({ searchParams }: FeedPageProps) 
       description="Any user's feed, stage by stage: which source found each item, what the filters removed and why, the ranker's predictions, what each rule did, exploration propensities and time per stage."
     />
   );
-  if (!canDebugFeeds(user.role)) {
+  if (!can(user.role, "feed.preview")) {
     return (
       <>
         {header}

@@ -15,7 +15,7 @@ export function ItemsBrowser() {
   const trpc = useTRPC();
   const { query, navigate } = useItemListQuery();
   const items = useQuery(trpc.item.list.queryOptions(query, { placeholderData: keepPreviousData }));
-  const categories = useQuery(trpc.category.list.queryOptions(CATEGORY_FILTER_INPUT));
+  const categories = useQuery(trpc.item.categories.queryOptions(CATEGORY_FILTER_INPUT));
 
   const categoryNames = (categories.data?.categories.map((category) => category.name) ?? []).sort((a, b) =>
     a.localeCompare(b),

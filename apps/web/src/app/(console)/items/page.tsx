@@ -24,7 +24,7 @@ export default async function ItemsPage({ searchParams }: ItemsPageProps) {
   const queryClient = getQueryClient();
   await Promise.all([
     queryClient.prefetchQuery(trpc.item.list.queryOptions(query)),
-    queryClient.prefetchQuery(trpc.category.list.queryOptions(CATEGORY_FILTER_INPUT)),
+    queryClient.prefetchQuery(trpc.item.categories.queryOptions(CATEGORY_FILTER_INPUT)),
   ]);
 
   return (

@@ -3,6 +3,7 @@
 // roll-back action.
 import { Button, Card, EmptyState } from "@cascade/ui";
 import type { ModelSlot } from "@cascade/db";
+import { rolesSentence } from "@/lib/permissions.ts";
 import type { ModelVersionRow } from "@/server/services/model-version.ts";
 import { ModelVersionTable } from "./model-version-table.tsx";
 
@@ -25,16 +26,17 @@ export type ModelSlotCardProps = {
   rows: readonly ModelVersionRow[];
   compared: readonly string[];
   onToggleCompare: (id: string) => void;
-  canEdit: boolean;
+  canPromote: boolean;
+  canRollback: boolean;
   busy: boolean;
   onPromote: (row: ModelVersionRow) => void;
   onRollback: (slot: ModelSlot) => void;
 };
 
-export function ModelSlotCard({ slot, rows, compared, onToggleCompare, canEdit, busy, onPromote, onRollback }: ModelSlotCardProps) {
+export function ModelSlotCard({ slot, rows, compared, onToggleCompare, canPromote, canRollback, busy, onPromote, onRollback }: ModelSlotCardProps) {
   const hasRetired = rows.some((row) => row.status === "retired");
-  const rollbackHint = !canEdit
-    ? "Rolling back needs the admin, engineer or data scientist role."
+  const rollbackHint = !canRollback
+    ? `Rolling back needs ${rolesSentence("model.rollback")}.`
     : hasRetired
       ? "Re-activate the most recently retired version"
       : "No retired version to roll back to";
@@ -48,7 +50,7 @@ export function ModelSlotCard({ slot, rows, compared, onToggleCompare, canEdit, 
         <Button
           size="small"
           onClick={() => onRollback(slot)}
-          disabled={!canEdit || !hasRetired || busy}
+          disabled={!canRollback || !hasRetired || busy}
           title={rollbackHint}
           aria-label={`Roll back ${SLOT_LABELS[slot].toLowerCase()}`}
         >
@@ -61,7 +63,7 @@ export function ModelSlotCard({ slot, rows, compared, onToggleCompare, canEdit, 
         rows={rows}
         compared={compared}
         onToggleCompare={onToggleCompare}
-        canEdit={canEdit}
+        canPromote={canPromote}
         busy={busy}
         onPromote={onPromote}
         empty={<EmptyState title={`No ${SLOT_LABELS[slot].toLowerCase()} versions yet`} description={EMPTY_DESCRIPTIONS[slot]} />}

@@ -2,6 +2,7 @@
 import { Badge, Button, DataTable, type DataTableColumn } from "@cascade/ui";
 import type { ReactNode } from "react";
 import { formatUtcDate, formatUtcDateTime } from "@/lib/format-date.ts";
+import { rolesSentence } from "@/lib/permissions.ts";
 import type { ModelVersionRow } from "@/server/services/model-version.ts";
 import { ModelStatusBadge } from "./model-status-badge.tsx";
 import styles from "./models.module.css";
@@ -74,13 +75,13 @@ export type ModelVersionTableProps = {
   rows: readonly ModelVersionRow[];
   compared: readonly string[];
   onToggleCompare: (id: string) => void;
-  canEdit: boolean;
+  canPromote: boolean;
   onPromote: (row: ModelVersionRow) => void;
   busy: boolean;
   empty: ReactNode;
 };
 
-export function ModelVersionTable({ label, rows, compared, onToggleCompare, canEdit, onPromote, busy, empty }: ModelVersionTableProps) {
+export function ModelVersionTable({ label, rows, compared, onToggleCompare, canPromote, onPromote, busy, empty }: ModelVersionTableProps) {
   const columns: DataTableColumn<ModelVersionRow>[] = [
     {
       id: "compare",
@@ -163,8 +164,8 @@ export function ModelVersionTable({ label, rows, compared, onToggleCompare, canE
           <Button
             size="small"
             onClick={() => onPromote(row)}
-            disabled={!canEdit || busy}
-            title={canEdit ? undefined : "Promoting needs the admin, engineer or data scientist role."}
+            disabled={!canPromote || busy}
+            title={canPromote ? undefined : `Promoting needs ${rolesSentence("model.promote")}.`}
             aria-label={`Promote ${versionLabel(row)}`}
           >
             Promote

@@ -7,7 +7,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { SectionErrorBoundary } from "@/components/section-error-boundary.tsx";
 import { slotServingState } from "@/lib/model-serving.ts";
-import type { ModelServing } from "@/server/api/routers/model-version.ts";
+import type { ConsoleAction } from "@/lib/permissions.ts";
+import type { ModelServing } from "@/server/api/routers/model.ts";
 import type { ModelChange, ModelVersionRow } from "@/server/services/model-version.ts";
 import { useTRPC } from "@/trpc/react.tsx";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
@@ -35,11 +36,13 @@ function rollbackTarget(rows: readonly ModelVersionRow[], slot: ModelSlot): Mode
   return retired[0] ?? null;
 }
 
-function ModelsBody({ canEdit }: { canEdit: boolean }) {
+type Can = Record<ConsoleAction, boolean>;
+
+function ModelsBody({ can }: { can: Can }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const versions = useQuery(trpc.modelVersion.list.queryOptions());
+  const versions = useQuery(trpc.model.list.queryOptions());
   const rows = versions.data?.rows;
   const [pendingChange, setPendingChange] = useState<PendingChange>(null);
   const [changeError, setChangeError] = useState<string | null>(null);
@@ -56,7 +59,7 @@ function ModelsBody({ canEdit }: { canEdit: boolean }) {
       );
     });
   const serving = useQuery(
-    trpc.modelVersion.serving.queryOptions(undefined, {
+    trpc.model.serving.queryOptions(undefined, {
       refetchInterval: (query) => (anyPending(query.state.data) ? PENDING_POLL_MS : IDLE_POLL_MS),
     }),
   );
@@ -71,23 +74,23 @@ function ModelsBody({ canEdit }: { canEdit: boolean }) {
         ? `${versionLabel(change.retired)} is retired. Engines load the new version in the background.`
         : "Engines load it in the background.",
     });
-    void queryClient.invalidateQueries({ queryKey: trpc.modelVersion.list.queryKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.modelVersion.serving.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.model.list.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.model.serving.queryKey() });
   }
   function failed(title: string, error: { message: string }) {
     setChangeError(error.message);
     toast({ tone: "danger", title, message: error.message });
-    void queryClient.invalidateQueries({ queryKey: trpc.modelVersion.list.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.model.list.queryKey() });
   }
 
   const promote = useMutation(
-    trpc.modelVersion.promote.mutationOptions({
+    trpc.model.promote.mutationOptions({
       onSuccess: (change) => changed("Promoted", change),
       onError: (error) => failed("Promotion failed", error),
     }),
   );
   const rollback = useMutation(
-    trpc.modelVersion.rollback.mutationOptions({
+    trpc.model.rollback.mutationOptions({
       onSuccess: (change) => changed("Rolled back to", change),
       onError: (error) => failed("Roll back failed", error),
     }),
@@ -135,7 +138,8 @@ function ModelsBody({ canEdit }: { canEdit: boolean }) {
               rows={rows.filter((row) => row.slot === slot)}
               compared={selected}
               onToggleCompare={toggle}
-              canEdit={canEdit}
+              canPromote={can["model.promote"]}
+              canRollback={can["model.rollback"]}
               busy={busy}
               onPromote={(row) => ask({ type: "promote", row })}
               onRollback={(target) => ask({ type: "rollback", slot: target })}
@@ -157,7 +161,7 @@ function ModelsBody({ canEdit }: { canEdit: boolean }) {
         </SectionErrorBoundary>
       ) : null}
       <SectionErrorBoundary title="Register external ranker">
-        <RegisterExternalRankerForm canEdit={canEdit} />
+        <RegisterExternalRankerForm canEdit={can["model.register"]} />
       </SectionErrorBoundary>
       <ConfirmDialog
         open={pendingChange !== null}
@@ -174,10 +178,11 @@ function ModelsBody({ canEdit }: { canEdit: boolean }) {
   );
 }
 
-export function ModelsView({ canEdit }: { canEdit: boolean }) {
+/** `can`: what the signed-in role may do here (lib/permissions.ts); the procedures check it again. */
+export function ModelsView({ can }: { can: Can }) {
   return (
     <ToastProvider>
-      <ModelsBody canEdit={canEdit} />
+      <ModelsBody can={can} />
     </ToastProvider>
   );
 }

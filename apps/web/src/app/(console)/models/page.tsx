@@ -1,6 +1,6 @@
 import { PageHeader } from "@cascade/ui";
 import type { Metadata } from "next";
-import { canEditModels } from "@/lib/model-roles.ts";
+import { permissionsOf } from "@/lib/permissions.ts";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";
 import { getQueryClient, HydrateClient, trpc } from "@/trpc/server.tsx";
 import { ModelsView } from "./models-view.tsx";
@@ -14,7 +14,7 @@ export const metadata: Metadata = { title: "Models" };
  */
 export default async function ModelsPage() {
   const user = await requireCurrentUser();
-  await getQueryClient().prefetchQuery(trpc.modelVersion.list.queryOptions());
+  await getQueryClient().prefetchQuery(trpc.model.list.queryOptions());
 
   return (
     <>
@@ -23,7 +23,7 @@ export default async function ModelsPage() {
         description="Retrieval and ranking models in the registry: compare their offline metrics against the baselines, promote a candidate or roll back, and register rankers trained elsewhere. Times are UTC."
       />
       <HydrateClient>
-        <ModelsView canEdit={canEditModels(user.role)} />
+        <ModelsView can={permissionsOf(user.role)} />
       </HydrateClient>
     </>
   );

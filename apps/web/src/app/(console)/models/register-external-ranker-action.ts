@@ -2,7 +2,7 @@
 // Registers an external ONNX ranker: checks the form (and the feature names against the registry)
 // here, then hands the file, base64-encoded, to the engine's admin API, which loads the model and
 // checks its shapes. A refusal comes back as the engine's own message, next to the field it names.
-import { canEditModels } from "@/lib/model-roles.ts";
+import { can, rolesSentence } from "@/lib/permissions.ts";
 import { getCurrentUser } from "@/server/auth/current-user.ts";
 import { getDb } from "@/server/db.ts";
 import { fetchDeclarableFeatures, registerExternalRanker } from "@/server/engine/engine-models.ts";
@@ -35,7 +35,7 @@ function refused(message: string, fieldErrors: Partial<Record<ExternalRankerFiel
 export async function registerExternalRankerAction(_previous: RegisterExternalRankerState, form: FormData): Promise<RegisterExternalRankerState> {
   const user = await getCurrentUser();
   if (!user) return refused("Your session has ended. Sign in again to register a model.");
-  if (!canEditModels(user.role)) return refused("Registering models needs the admin, engineer or data scientist role.");
+  if (!can(user.role, "model.register")) return refused(`Registering models needs ${rolesSentence("model.register")}.`);
 
   const fileEntry = form.get("file");
   const file = fileEntry instanceof File ? fileEntry : null;

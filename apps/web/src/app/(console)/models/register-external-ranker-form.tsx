@@ -5,6 +5,7 @@
 import { Button, Card } from "@cascade/ui";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState, useTransition } from "react";
+import { rolesSentence } from "@/lib/permissions.ts";
 import { useTRPC } from "@/trpc/react.tsx";
 import { type ExternalRankerField, MAX_ONNX_BYTES, parseNameList, unknownFeatures } from "./external-ranker-form-input.ts";
 import { type RegisterExternalRankerState, registerExternalRankerAction } from "./register-external-ranker-action.ts";
@@ -29,7 +30,7 @@ export function RegisterExternalRankerForm({ canEdit }: { canEdit: boolean }) {
   const [pending, startTransition] = useTransition();
   const [features, setFeatures] = useState("");
   const [picked, setPicked] = useState("");
-  const registry = useQuery(trpc.modelVersion.declarableFeatures.queryOptions());
+  const registry = useQuery(trpc.model.declarableFeatures.queryOptions());
   const registryNames = registry.data?.features.map((feature) => feature.name) ?? [];
   const listed = parseNameList(features);
   const unknown = registry.data ? unknownFeatures(listed, new Set(registryNames)) : [];
@@ -54,7 +55,7 @@ export function RegisterExternalRankerForm({ canEdit }: { canEdit: boolean }) {
         });
         form.reset();
         setFeatures("");
-        await queryClient.invalidateQueries({ queryKey: trpc.modelVersion.list.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.model.list.queryKey() });
       } else if (next.status === "refused") {
         toast({ tone: "danger", title: "Registration refused", message: next.message });
       }
@@ -175,7 +176,7 @@ export function RegisterExternalRankerForm({ canEdit }: { canEdit: boolean }) {
           <Button type="submit" variant="primary" disabled={!canEdit || pending || unknown.length > 0} aria-busy={pending}>
             {pending ? "Registering…" : "Register"}
           </Button>
-          {!canEdit ? <span className={styles.subtle}>Registering needs the admin, engineer or data scientist role.</span> : null}
+          {!canEdit ? <span className={styles.subtle}>Registering needs {rolesSentence("model.register")}.</span> : null}
         </div>
       </form>
     </Card>

@@ -6,7 +6,7 @@ import type { ModelSlot } from "@cascade/db";
 import type { ReactNode } from "react";
 import { formatUtcDateTime } from "@/lib/format-date.ts";
 import { type ActiveModelRef, type ServedModelRef, slotServingState } from "@/lib/model-serving.ts";
-import type { ModelServing } from "@/server/api/routers/model-version.ts";
+import type { ModelServing } from "@/server/api/routers/model.ts";
 import type { ModelVersionRow } from "@/server/services/model-version.ts";
 import { SLOT_LABELS } from "./model-slot-card.tsx";
 import styles from "./models.module.css";

@@ -1,6 +1,6 @@
 import { PageHeader } from "@cascade/ui";
 import type { Metadata } from "next";
-import { canEditRules } from "@/lib/rules/rule-roles.ts";
+import { can } from "@/lib/permissions.ts";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";
 import { getQueryClient, HydrateClient, trpc } from "@/trpc/server.tsx";
 import { RulesView } from "./rules-view.tsx";
@@ -26,7 +26,7 @@ export default async function RulesPage({ searchParams }: RulesPageProps) {
         description="What each surface serves: sources and quotas, filters, blend weights, business rules and exploration. Changes are checked as you type; publishing creates a new version that engines load within seconds."
       />
       <HydrateClient>
-        <RulesView surfaceId={surfaceId} canEdit={canEditRules(user.role)} />
+        <RulesView surfaceId={surfaceId} canEdit={can(user.role, "ruleSet.edit")} />
       </HydrateClient>
     </>
   );

@@ -2,7 +2,6 @@
 // publishing NOTIFYs engines, which hot-reload the surface's config).
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { RULE_EDITOR_ROLES } from "../../../lib/rules/rule-roles.ts";
 import {
   discardDraft,
   getRuleSet,
@@ -18,7 +17,7 @@ import {
   saveDraft,
   surfaceRuleSetsSchema,
 } from "../../services/rule-set.ts";
-import { createTRPCRouter, procedureForRoles, protectedProcedure } from "../trpc.ts";
+import { createTRPCRouter, procedureFor, protectedProcedure } from "../trpc.ts";
 
 const surfaceIdInput = z.string().min(1).max(64);
 const noteInput = z.string().trim().max(500).default("");
@@ -36,7 +35,7 @@ async function refusalAsTRPCError<T>(change: Promise<T>): Promise<T> {
   }
 }
 
-const ruleEditorProcedure = procedureForRoles(RULE_EDITOR_ROLES);
+const ruleEditorProcedure = procedureFor("ruleSet.edit");
 const actorOf = (user: { id: string }) => ({ type: "console_user", id: user.id });
 
 export const ruleSetRouter = createTRPCRouter({

@@ -1,8 +1,7 @@
 // Model versions: the registry's list, what the engine currently serves, and promote / roll back
-// (editors only; the registry notifies engines, which hot-swap).
+// (model editors only, see lib/permissions.ts; the registry notifies engines, which hot-swap).
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { MODEL_EDITOR_ROLES } from "../../../lib/model-roles.ts";
 import { engineTrainingSchema, fetchDeclarableFeatures, fetchEngineServedModels } from "../../engine/engine-models.ts";
 import {
   declarableFeatureListSchema,
@@ -15,7 +14,7 @@ import {
   promoteVersion,
   rollbackSlot,
 } from "../../services/model-version.ts";
-import { createTRPCRouter, procedureForRoles, protectedProcedure } from "../trpc.ts";
+import { createTRPCRouter, procedureFor, protectedProcedure } from "../trpc.ts";
 
 const servedModelSchema = z.object({
   id: z.string(),
@@ -55,9 +54,7 @@ async function refusalAsBadRequest<T>(change: Promise<T>): Promise<T> {
   }
 }
 
-const modelEditorProcedure = procedureForRoles(MODEL_EDITOR_ROLES);
-
-export const modelVersionRouter = createTRPCRouter({
+export const modelRouter = createTRPCRouter({
   list: protectedProcedure
     .input(z.void())
     .output(modelVersionListSchema)
@@ -81,14 +78,14 @@ export const modelVersionRouter = createTRPCRouter({
     .output(declarableFeatureListSchema)
     .query(({ ctx }) => listDeclarableFeatures(ctx.db, fetchDeclarableFeatures)),
 
-  promote: modelEditorProcedure
+  promote: procedureFor("model.promote")
     .input(z.object({ id: z.string().min(1) }))
     .output(modelChangeSchema)
     .mutation(({ ctx, input }) =>
       refusalAsBadRequest(promoteVersion(ctx.db, input.id, { type: "console_user", id: ctx.user.id })),
     ),
 
-  rollback: modelEditorProcedure
+  rollback: procedureFor("model.rollback")
     .input(z.object({ slot: modelSlotSchema }))
     .output(modelChangeSchema)
     .mutation(({ ctx, input }) =>
