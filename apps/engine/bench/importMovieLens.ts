@@ -18,7 +18,7 @@ import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import { applyMigrations, ensureDatabase, migrationsDir, repoRoot } from "@cascade/db";
 import pg from "pg";
-import { silentProgress } from "../src/cli/progress.ts";
+import { silentProgress } from "../src/telemetry/progress.ts";
 import { readSeparatedRecords } from "../src/import/fileRecords.ts";
 import { openImportSinks } from "../src/import/importSinks.ts";
 import { importMovieLens } from "../src/import/movieLens.ts";

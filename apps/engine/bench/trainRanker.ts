@@ -27,7 +27,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { auc, createRandom, type EvaluationReport, formatReportTable, groupedNdcgAtK, pearsonCorrelation } from "@cascade/core";
 import { applyMigrations, createPrismaClient, ensureDatabase, migrationsDir, repoRoot } from "@cascade/db";
-import { createProgressReporter } from "../src/cli/progress.ts";
+import { createProgressReporter } from "../src/telemetry/progress.ts";
 import { parseDemoIndex } from "../src/demo/demoIds.ts";
 import { relevance } from "../src/demo/groundTruth.ts";
 import { seedDemo } from "../src/demo/loadDemo.ts";

@@ -19,7 +19,7 @@ import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot } from "@cascade/db";
-import { createProgressReporter } from "../src/cli/progress.ts";
+import { createProgressReporter } from "../src/telemetry/progress.ts";
 import { generateDemoEvents } from "../src/demo/eventStream.ts";
 import { generateWorld } from "../src/demo/world.ts";
 import { demoSizes, resolveDemoConfig, type DemoSize } from "../src/demo/worldConfig.ts";

@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createPrismaClient, repoRoot } from "@cascade/db";
-import { createProgressReporter } from "../src/cli/progress.ts";
+import { createProgressReporter } from "../src/telemetry/progress.ts";
 import { buildTrainingSet, DEFAULT_LABEL_WINDOW_MS } from "../src/jobs/trainingSet.ts";
 import { trainRankerFromTrainingSet } from "../src/ranking/model/rankerPipeline.ts";
 

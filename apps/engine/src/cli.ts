@@ -3,13 +3,13 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { apiKeyScope, generateApiKey } from "@cascade/core";
 import { createPrismaClient } from "@cascade/db";
-import { loadEngineEnv, type EngineEnv } from "./env.ts";
-import { ENGINE_VERSION } from "./version.ts";
+import { loadEngineEnv, type EngineEnv } from "./platform/env.ts";
+import { ENGINE_VERSION } from "./platform/version.ts";
 import { createLogger } from "./boot/logger.ts";
 import { migrateDatabase, resolveDatabase, type ResolvedDatabase } from "./boot/database.ts";
 import { startPlatform } from "./boot/start.ts";
 import { isDatabaseEmpty, seedDemo } from "./demo/loadDemo.ts";
-import { createProgressReporter } from "./cli/progress.ts";
+import { createProgressReporter } from "./telemetry/progress.ts";
 import { addSkewCommand } from "./cli/skewCommand.ts";
 import { addModelsCommand } from "./cli/modelsCommand.ts";
 import { addImportCommand } from "./cli/importCommand.ts";

@@ -4,12 +4,12 @@
 import type { OnlineFeaturesHealth, TrainingHealth } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "./platform/clock.ts";
 import type { EventDeduplicator } from "./events/eventDeduplicator.ts";
 import type { EventStream } from "./events/eventStream.ts";
 import type { ActiveModels } from "./models/activeModels.ts";
-import type { PopularityRanking } from "./recommend/popularityRanking.ts";
-import type { EngineMetrics } from "./server/metrics/engineMetrics.ts";
+import type { PopularityRanking } from "./sources/popularityRanking.ts";
+import type { EngineMetrics } from "./telemetry/engineMetrics.ts";
 import type { ServingOptions } from "./serving/servingStack.ts";
 import type { OnlineStore } from "./stores/onlineStore.ts";
 

@@ -3,7 +3,7 @@
 // (or anything else loaded at start) is in the database.
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
-import { describeClock, resolveClock, type Clock, type ClockSetting } from "../clock.ts";
+import { describeClock, resolveClock, type Clock, type ClockSetting } from "../platform/clock.ts";
 
 export async function resolveBusinessClock(setting: ClockSetting, db: Database, logger: Pick<Logger, "info" | "warn">): Promise<Clock> {
   let logEmpty = false;

@@ -1,7 +1,7 @@
 // Chooses the database: DATABASE_URL when set, else the embedded PostgreSQL; then migrates it.
 import { applyMigrations, ensureDatabase, migrationsDir } from "@cascade/db";
 import type { Logger } from "pino";
-import type { EngineEnv } from "../env.ts";
+import type { EngineEnv } from "../platform/env.ts";
 import { startEmbeddedPostgres } from "./embeddedPostgres.ts";
 
 export type ResolvedDatabase = { url: string; mode: "embedded" | "external"; stop(): Promise<void> };

@@ -15,7 +15,7 @@ import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
 import { backfillOnlineFeatures } from "../jobs/backfillOnlineFeatures.ts";
 import { insertEvents, insertItems, type FixtureEvent } from "../jobs/testing/eventLogFixtures.ts";
 import { createMemoryOnlineStore, type MemoryOnlineStore, type StoredEntry } from "../stores/memoryOnlineStore.ts";
-import { dataClock, fixedClock } from "../clock.ts";
+import { dataClock, fixedClock } from "../platform/clock.ts";
 import { OnlineFeatureWarmup, onlineStoreSnapshotFile, snapshotClockTag } from "./onlineFeatureWarmup.ts";
 
 const RUN = `ow${Date.now().toString(36)}`;

@@ -26,7 +26,7 @@ import { join } from "node:path";
 import type { OnlineFeaturesHealth } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
-import { wallClock, type Clock } from "../clock.ts";
+import { wallClock, type Clock } from "../platform/clock.ts";
 import { definitionDigest } from "../features/definitionDigest.ts";
 import type { ItemCategoryLookup } from "../features/itemCategories.ts";
 import { featureRegistry } from "../features/registry.ts";

@@ -3,8 +3,8 @@
 // snapshot) → engine HTTP → console. Ctrl-C (or SIGTERM) stops everything in reverse order,
 // including the embedded PostgreSQL.
 import { createPrismaClient } from "@cascade/db";
-import type { EngineEnv } from "../env.ts";
-import { ENGINE_VERSION } from "../version.ts";
+import type { EngineEnv } from "../platform/env.ts";
+import { ENGINE_VERSION } from "../platform/version.ts";
 import { buildApp } from "../server/app.ts";
 import { createMemoryOnlineStore, createOnlineStore } from "../stores/index.ts";
 import { createEventDeduplicator, createEventStream, startEventPipeline, startEventPipelineThread } from "../events/index.ts";
@@ -13,13 +13,13 @@ import { useItemCategoriesFrom } from "../features/itemCategories.ts";
 import { featureStatus } from "../features/featureStatus.ts";
 import { isDatabaseEmpty, seedDemo } from "../demo/loadDemo.ts";
 import { startDemoTraining, wantsDemoTraining } from "./demoTraining.ts";
-import { createProgressReporter } from "../cli/progress.ts";
+import { createProgressReporter } from "../telemetry/progress.ts";
 import { createLogger } from "./logger.ts";
 import { migrateDatabase, resolveDatabase } from "./database.ts";
 import { buildConsole, startConsole, type ConsoleProcess } from "./consoleProcess.ts";
 import { provisionConsoleApiKey } from "./consoleApiKey.ts";
 import { ActiveModels } from "../models/activeModels.ts";
-import { createEngineMetrics } from "../server/metrics/engineMetrics.ts";
+import { createEngineMetrics } from "../telemetry/engineMetrics.ts";
 import { OnlineFeatureWarmup } from "./onlineFeatureWarmup.ts";
 import { TrainingProgress } from "./trainingProgress.ts";
 import { findDemoCredentials } from "./demoCredentials.ts";

@@ -1,6 +1,6 @@
 import { DEMO_API_KEY, DEMO_CONSOLE_PASSWORD } from "@cascade/core";
 import { describe, expect, it } from "vitest";
-import { fixedClock, wallClock } from "../clock.ts";
+import { fixedClock, wallClock } from "../platform/clock.ts";
 import { formatStartBanner, type StartBannerInfo } from "./startBanner.ts";
 
 const base: StartBannerInfo = {

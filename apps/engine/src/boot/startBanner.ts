@@ -2,7 +2,7 @@
 // online features, background training) and, only when they work against this database, the demo
 // credentials (demoCredentials.ts).
 import type { OnlineFeaturesHealth, TrainingHealth } from "@cascade/core";
-import { describeClock, type Clock } from "../clock.ts";
+import { describeClock, type Clock } from "../platform/clock.ts";
 import type { ActiveModelsStatus } from "../models/activeModels.ts";
 import type { DemoCredentials } from "./demoCredentials.ts";
 

@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createProgressReporter } from "../cli/progress.ts";
+import { createProgressReporter } from "../telemetry/progress.ts";
 import { TrainingProgress } from "./trainingProgress.ts";
 
 /** The plain lines `cascade train` writes to a pipe, made by the real progress reporter. */

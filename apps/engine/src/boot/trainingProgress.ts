@@ -80,7 +80,7 @@ export class TrainingProgress {
   }
 }
 
-/** "45s", "3m07s" (cli/progress.ts's format) → seconds; "?" → null. */
+/** "45s", "3m07s" (telemetry/progress.ts's format) → seconds; "?" → null. */
 function parseEta(text: string): number | null {
   const match = /^(?:(\d+)m)?(\d+)s$/.exec(text);
   if (!match) return null;

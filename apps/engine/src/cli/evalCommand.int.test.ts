@@ -18,7 +18,7 @@ import { importMovieLens } from "../import/movieLens.ts";
 import { generateSyntheticMovieLens } from "../import/syntheticMovieLens.ts";
 import { BENCHMARK_ROWS } from "../jobs/train/benchmarkProtocol.ts";
 import { runEvalCommand, type EvalCommandOptions } from "./evalCommand.ts";
-import { silentProgress } from "./progress.ts";
+import { silentProgress } from "../telemetry/progress.ts";
 import { SERVED_ROWS } from "./servedRows.ts";
 
 let databaseUrl: string;

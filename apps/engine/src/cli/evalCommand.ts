@@ -33,7 +33,7 @@ import { replayServedRows, type ServedRows } from "./servedRows.ts";
 import { ActiveModels } from "../models/activeModels.ts";
 import { evaluateServedFunnelAfterWindow, type ServedFunnelEvaluation } from "../replay/servedFunnelAfterWindow.ts";
 import pino from "pino";
-import { createProgressReporter, type ProgressReporter } from "./progress.ts";
+import { createProgressReporter, type ProgressReporter } from "../telemetry/progress.ts";
 import { loadTrainConfig } from "./trainCommand.ts";
 
 export type EvalCommandOptions = {

@@ -20,7 +20,7 @@ import { findRecBoleFiles, importRecBole } from "../import/recBole.ts";
 import { eventTypes, type EventType } from "@cascade/core";
 import { generateSyntheticMovieLens } from "../import/syntheticMovieLens.ts";
 import { isoDate, positiveNumber, type DatabaseRunner } from "./commandOptions.ts";
-import { createProgressReporter, type ProgressReporter } from "./progress.ts";
+import { createProgressReporter, type ProgressReporter } from "../telemetry/progress.ts";
 
 type CommonOptions = { batchSize: number; showRejections: number; json?: boolean };
 

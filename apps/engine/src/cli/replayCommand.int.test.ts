@@ -8,7 +8,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRatingsDatabase, type ScratchRatingsDatabase } from "../jobs/train/testing/ratingsWorld.ts";
 import { listSourcesConfig } from "../replay/testing/listSourcesConfig.ts";
-import { silentProgress } from "./progress.ts";
+import { silentProgress } from "../telemetry/progress.ts";
 import { runReplayCommand, type ReplayCommandOptions } from "./replayCommand.ts";
 
 let scratch: ScratchRatingsDatabase;

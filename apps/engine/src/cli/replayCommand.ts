@@ -10,7 +10,7 @@ import { surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
 import { createPrismaClient } from "@cascade/db";
 import { withActiveModelsReplay, type ReplayedFeed } from "../replay/feedReplay.ts";
 import { isoDate, type DatabaseRunner } from "./commandOptions.ts";
-import { createProgressReporter, type ProgressReporter } from "./progress.ts";
+import { createProgressReporter, type ProgressReporter } from "../telemetry/progress.ts";
 
 export type ReplayCommandOptions = { user: string[]; asOf?: Date; surface: string; count: number; exploration: boolean; config?: string; json?: boolean };
 

@@ -8,7 +8,7 @@ import { retrainAndGate, runRetrainSchedule, type RetrainOptions, type RetrainRe
 import type { TrainSteps } from "../jobs/train/trainPipeline.ts";
 import type { TrainConfig } from "../jobs/train/trainConfig.ts";
 import { positiveNumber, type DatabaseRunner } from "./commandOptions.ts";
-import { createProgressReporter } from "./progress.ts";
+import { createProgressReporter } from "../telemetry/progress.ts";
 import { loadTrainConfig, positiveOption } from "./trainCommand.ts";
 
 export type ScheduleCommandOptions = {

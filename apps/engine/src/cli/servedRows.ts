@@ -7,7 +7,7 @@ import type { BenchmarkRecommender, BenchmarkSplitInteractions } from "../jobs/t
 import type { Interactions } from "../retrieval/interactions.ts";
 import { withActiveModelsReplay } from "../replay/feedReplay.ts";
 import { replayedRow, replayTestUsers, type ReplayedPages } from "../replay/replayedPages.ts";
-import type { ProgressReporter } from "./progress.ts";
+import type { ProgressReporter } from "../telemetry/progress.ts";
 
 export const SERVED_ROWS = { asServed: "served funnel (replay)", explorationOff: "served funnel (replay, exploration off)" } as const;
 

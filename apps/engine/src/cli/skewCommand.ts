@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { createPrismaClient } from "@cascade/db";
 import { computeSkewReport, DEFAULT_SKEW_THRESHOLD, type SkewReport } from "../jobs/skewReport.ts";
 import { isoDate, rate, type DatabaseRunner } from "./commandOptions.ts";
-import { createProgressReporter, type ProgressReporter } from "./progress.ts";
+import { createProgressReporter, type ProgressReporter } from "../telemetry/progress.ts";
 
 export type SkewCommandOptions = { from?: Date; to?: Date; threshold: number; json?: boolean };
 

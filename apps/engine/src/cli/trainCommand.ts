@@ -10,7 +10,7 @@ import { createPrismaClient } from "@cascade/db";
 import { parseTrainConfig, readTrainConfigFile, type TrainConfig } from "../jobs/train/trainConfig.ts";
 import { runTrainPipeline, type TrainPipelineResult, type TrainSteps } from "../jobs/train/trainPipeline.ts";
 import { isoDate, positiveNumber, type DatabaseRunner } from "./commandOptions.ts";
-import { createProgressReporter, type ProgressReporter } from "./progress.ts";
+import { createProgressReporter, type ProgressReporter } from "../telemetry/progress.ts";
 
 export type TrainCommandOptions = {
   config?: string;

@@ -6,7 +6,7 @@ import { createPrismaClient } from "@cascade/db";
 import { buildTrainingSet, DEFAULT_LABEL_WINDOW_MS, type TrainingSetSummary } from "../jobs/trainingSet.ts";
 import { tableFormats, type TableFormat } from "../jobs/tableWriters.ts";
 import { isoDate, positiveNumber, type DatabaseRunner } from "./commandOptions.ts";
-import { createProgressReporter, type ProgressReporter } from "./progress.ts";
+import { createProgressReporter, type ProgressReporter } from "../telemetry/progress.ts";
 
 export type TrainingSetCommandOptions = {
   from: Date;

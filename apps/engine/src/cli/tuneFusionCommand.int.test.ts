@@ -15,7 +15,7 @@ import type { Database } from "@cascade/db";
 import { publishRuleSet } from "@cascade/db/ruleSets";
 import { createRatingsDatabase, RATINGS_WORLD, type ScratchRatingsDatabase } from "../jobs/train/testing/ratingsWorld.ts";
 import { listSourcesConfig } from "../replay/testing/listSourcesConfig.ts";
-import { silentProgress } from "./progress.ts";
+import { silentProgress } from "../telemetry/progress.ts";
 import { runTuneFusionCommand, type TuneFusionOptions, type TuneFusionResult } from "./tuneFusionCommand.ts";
 
 const SURFACE = "home";

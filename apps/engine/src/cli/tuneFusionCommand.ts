@@ -20,7 +20,7 @@ import { catalogIdMapping, positivePairs, readInteractionFile, type IdStyle } fr
 import { withActiveModelsReplay, type FeedReplay } from "../replay/feedReplay.ts";
 import { fitFusion, type FusionExample, type FusionFit } from "../replay/fusionTuning.ts";
 import type { DatabaseRunner } from "./commandOptions.ts";
-import { createProgressReporter, type ProgressReporter } from "./progress.ts";
+import { createProgressReporter, type ProgressReporter } from "../telemetry/progress.ts";
 
 export type TuneFusionOptions = {
   holdout: string;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { applyMigrations, ensureDatabase, migrationsDir, repoRoot } from "@cascade/db";
-import { createProgressReporter } from "../cli/progress.ts";
+import { createProgressReporter } from "../telemetry/progress.ts";
 import { seedDemo } from "./loadDemo.ts";
 import { demoSizes, type DemoSize } from "./worldConfig.ts";
 

@@ -19,7 +19,7 @@
 // EXCLUSIVE locks on those tables: a seed is a setup step, not something to run under traffic.
 import pg from "pg";
 import { createPrismaClient } from "@cascade/db";
-import { silentProgress, type ProgressReporter } from "../cli/progress.ts";
+import { silentProgress, type ProgressReporter } from "../telemetry/progress.ts";
 import { copyRows } from "./bulkCopy.ts";
 import { buildCatalogIndex } from "./catalogIndex.ts";
 import { creatorsTable, demoEventsTable, followsTable, itemsTable, usersTable } from "./copyTables.ts";

@@ -12,7 +12,7 @@
 // hands every entry to one of them, and a dead replica's entries are reclaimed by the others.
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../platform/clock.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
 import { startConsumerRunner, type ConsumerHandler, type ConsumerRunner, type ConsumerRunnerOptions, type ConsumerStats } from "./consumerRunner.ts";
 import type { EventStream, GroupStatus } from "./eventStream.ts";

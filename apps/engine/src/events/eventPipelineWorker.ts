@@ -13,7 +13,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import pg from "pg";
 import { pino } from "pino";
-import { clockFromSpec } from "../clock.ts";
+import { clockFromSpec } from "../platform/clock.ts";
 import { useItemCategoriesFrom } from "../features/itemCategories.ts";
 import { createRedisOnlineStore } from "../stores/redisOnlineStore.ts";
 import { startEventPipeline } from "./eventPipeline.ts";

@@ -1,6 +1,6 @@
 import type { StreamEvent } from "@cascade/core";
 import { describe, expect, it } from "vitest";
-import { fixedClock } from "../clock.ts";
+import { fixedClock } from "../platform/clock.ts";
 import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";
 import { createFeatureConsumer } from "./featureConsumer.ts";
 import { FreshnessHistogram } from "./freshnessHistogram.ts";

@@ -1,7 +1,6 @@
 // Runs one component under its own time budget. On expiry the component's AbortSignal fires and
 // the runner moves on at once: a late result is dropped, never awaited, and a late failure is
-// swallowed. (recommend/timeBudget.ts races a promise without cancelling it; components here get
-// a signal so they can stop their own work too.)
+// swallowed. Components get an AbortSignal so they can stop their own work too.
 export type BudgetOutcome<T> = { status: "ok"; value: T; ms: number } | { status: "timeout"; ms: number } | { status: "error"; error: unknown; ms: number };
 
 export function runWithinBudget<T>(budgetMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<BudgetOutcome<T>> {

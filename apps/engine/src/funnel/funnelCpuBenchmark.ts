@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_SURFACE_CONFIGS, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
 import type { CandidateSource, QueryHydrator, Scorer } from "./components.ts";
 import { runFunnel, type FunnelPipeline } from "./runFunnel.ts";
-import { buildSurfacePipeline } from "./surfacePipeline.ts";
+import { buildSurfacePipeline } from "../serving/surfacePipeline.ts";
 import type { StageName } from "./trace.ts";
 
 const { values } = parseArgs({

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { diversityCaps } from "../rules/diversityCaps.ts";
 import { freshnessBoost } from "../rules/freshnessBoost.ts";
-import { seenFilter } from "../rules/seenFilter.ts";
+import { seenFilter } from "../filters/seenFilter.ts";
 import type { ItemAttributes, SourceCandidate } from "./candidate.ts";
 import type { CandidateSource, Filter, Rule, Scorer, SideEffect } from "./components.ts";
 import { explainItem } from "./explainItem.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPositiveFor } from "./positiveSpec.ts";
-import { silentProgress } from "../cli/progress.ts";
+import { silentProgress } from "../telemetry/progress.ts";
 import { importInteractionLog, type InteractionLogOptions } from "./interactionLog.ts";
 import { openImportSinks } from "./importSinks.ts";
 import { importMovieLens, ML100K_GENRES } from "./movieLens.ts";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentProgress } from "../cli/progress.ts";
+import { silentProgress } from "../telemetry/progress.ts";
 import { runFileImport } from "../cli/importCommand.ts";
 import { startTestEngine, type TestEngine } from "../server/testing/testEngine.ts";
 import { importMovieLens } from "./movieLens.ts";

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentProgress } from "../cli/progress.ts";
+import { silentProgress } from "../telemetry/progress.ts";
 import type { CatalogWriter } from "./catalogWriter.ts";
 import type { EventLogWriter } from "./eventLogWriter.ts";
 import { detectFileFormat, importFile } from "./importFile.ts";

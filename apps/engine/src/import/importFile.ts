@@ -2,7 +2,7 @@
 // streamed, with progress by bytes read (row counts are not known up front).
 import { stat } from "node:fs/promises";
 import { extname } from "node:path";
-import type { ProgressReporter } from "../cli/progress.ts";
+import type { ProgressReporter } from "../telemetry/progress.ts";
 import { csvRowToApiRow } from "./csvRowShapes.ts";
 import { readCsvRecords, readJsonlRecords, type FileRecord } from "./fileRecords.ts";
 import type { ImportEntity } from "./importEntities.ts";

@@ -2,7 +2,7 @@
 // catalogue first, events last. Each stage shows its own progress bar by bytes read (with ETA)
 // and adds its summary to the list the command prints.
 import { stat } from "node:fs/promises";
-import type { ProgressReporter } from "../cli/progress.ts";
+import type { ProgressReporter } from "../telemetry/progress.ts";
 import type { ImportSummary } from "./importRunner.ts";
 
 export type StageRunner = {

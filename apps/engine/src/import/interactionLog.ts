@@ -3,7 +3,7 @@
 // imported first (upserts); items the log names but the catalogue lacks are then created as
 // placeholders (category "unknown") before their events, in the same run.
 import { extname } from "node:path";
-import type { ProgressReporter } from "../cli/progress.ts";
+import type { ProgressReporter } from "../telemetry/progress.ts";
 import { mapRecords, readCsvRecords, readJsonlRecords, type FileRecord } from "./fileRecords.ts";
 import { importRows, type ImportOptions, type ImportSinks, type ImportSummary } from "./importRunner.ts";
 import { createStageRunner } from "./importStages.ts";

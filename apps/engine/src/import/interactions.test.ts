@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPositiveFor } from "./positiveSpec.ts";
-import { silentProgress } from "../cli/progress.ts";
+import { silentProgress } from "../telemetry/progress.ts";
 import { detectLogFormat, importInteractionLog } from "./interactionLog.ts";
 import { DEFAULT_SYNTHETIC_TIME, interactionColumnsProblem, interactionToEvent, itemRowToItem, parseTime, parseTypeMap, type InteractionMapping } from "./interactions.ts";
 import { recordingSinks } from "./testing/recordingSinks.ts";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPositiveFor } from "./positiveSpec.ts";
 import { readCsvRecords, readSeparatedRecords, type FileRecord } from "./fileRecords.ts";
-import { silentProgress } from "../cli/progress.ts";
+import { silentProgress } from "../telemetry/progress.ts";
 import { detectMovieLensLayout, importMovieLens, isPositiveRating, ML100K_GENRES, movieToItem, ratingToEvents, movieLensUserToUser } from "./movieLens.ts";
 import { collectRecords, recordingSinks } from "./testing/recordingSinks.ts";
 import { generateSyntheticMovieLens } from "./syntheticMovieLens.ts";

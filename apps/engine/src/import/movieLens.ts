@@ -35,7 +35,7 @@
 // read implicit feedback.
 import { access, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { ProgressReporter } from "../cli/progress.ts";
+import type { ProgressReporter } from "../telemetry/progress.ts";
 import { mapRecords, readCsvRecords, readSeparatedRecords, type FileRecord } from "./fileRecords.ts";
 import { importRows, type ImportOptions, type ImportSinks, type ImportSummary } from "./importRunner.ts";
 import { createStageRunner } from "./importStages.ts";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPositiveFor } from "./positiveSpec.ts";
-import { silentProgress } from "../cli/progress.ts";
+import { silentProgress } from "../telemetry/progress.ts";
 import type { FileRecord } from "./fileRecords.ts";
 import { findRecBoleFiles, importRecBole, readRecBoleHeader, readRecBoleRecords, recBoleInteractionColumns } from "./recBole.ts";
 import { collectRecords, recordingSinks } from "./testing/recordingSinks.ts";

@@ -16,7 +16,7 @@
 import { access, readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import type { EventType } from "@cascade/core";
-import type { ProgressReporter } from "../cli/progress.ts";
+import type { ProgressReporter } from "../telemetry/progress.ts";
 import { mapRecords, readLines, type FileRecord, type ReadOptions, type RowProblem } from "./fileRecords.ts";
 import { importRows, type ImportOptions, type ImportSinks, type ImportSummary } from "./importRunner.ts";
 import { createStageRunner } from "./importStages.ts";

@@ -12,7 +12,7 @@
 // not double count); pass idempotent: false for a first fill of an empty store to save the ledger's
 // memory (48 h of event ids per entity).
 import type { Database } from "@cascade/db";
-import { silentProgress, type ProgressReporter } from "../cli/progress.ts";
+import { silentProgress, type ProgressReporter } from "../telemetry/progress.ts";
 import { createItemCategoryCache, type ItemCategoryLookup } from "../features/itemCategories.ts";
 import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";

@@ -10,7 +10,7 @@
 // Merge order: before the event run stamped t is applied, every served row with served_at ≤ t is
 // recomputed, so its state holds exactly the events with occurred_at < served_at.
 import type { Database } from "@cascade/db";
-import { silentProgress, type ProgressReporter } from "../cli/progress.ts";
+import { silentProgress, type ProgressReporter } from "../telemetry/progress.ts";
 import { createItemCategoryCache, type ItemCategoryLookup } from "../features/itemCategories.ts";
 import { featureRegistry, type FeatureRegistry } from "../features/registry.ts";
 import { countEventLog, groupByTimestamp, readEventLog } from "./eventLog.ts";

@@ -21,7 +21,7 @@
 // Events are read up to to + W so the last examples get complete label windows (if the log ends
 // earlier, those examples are labelled with what exists).
 import type { Database } from "@cascade/db";
-import { silentProgress, type ProgressReporter } from "../cli/progress.ts";
+import { silentProgress, type ProgressReporter } from "../telemetry/progress.ts";
 import type { ItemCategoryLookup } from "../features/itemCategories.ts";
 import { featureRegistry, type FeatureRegistry } from "../features/registry.ts";
 import { countEventLog, groupByTimestamp, readEventLog, type LoggedEvent } from "./eventLog.ts";

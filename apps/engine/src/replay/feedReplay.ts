@@ -18,12 +18,12 @@
 import type { FunnelTrace, RecommendationsResponse, SurfaceConfig } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import pino, { type Logger } from "pino";
-import { fixedClock } from "../clock.ts";
-import { silentProgress, type ProgressReporter } from "../cli/progress.ts";
+import { fixedClock } from "../platform/clock.ts";
+import { silentProgress, type ProgressReporter } from "../telemetry/progress.ts";
 import { backfillOnlineFeatures } from "../jobs/backfillOnlineFeatures.ts";
 import { newestEventTime } from "../jobs/eventLog.ts";
 import { ActiveModels } from "../models/activeModels.ts";
-import { PopularityRanking } from "../recommend/popularityRanking.ts";
+import { PopularityRanking } from "../sources/popularityRanking.ts";
 import { RecommendationService } from "../serving/recommendationService.ts";
 import { ServingStack, type ServingModels } from "../serving/servingStack.ts";
 import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";

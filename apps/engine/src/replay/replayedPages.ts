@@ -7,7 +7,7 @@
 import type { Interactions } from "../retrieval/interactions.ts";
 import type { BenchmarkRecommender } from "../jobs/train/benchmarkProtocol.ts";
 import type { Recommender } from "@cascade/core";
-import type { ProgressReporter } from "../cli/progress.ts";
+import type { ProgressReporter } from "../telemetry/progress.ts";
 import type { FeedReplay, ReplayRequest } from "./feedReplay.ts";
 
 export type ReplayedPages = {

@@ -12,7 +12,7 @@ import { getActiveModelVersions } from "@cascade/db";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEvalCommand } from "../cli/evalCommand.ts";
-import { silentProgress } from "../cli/progress.ts";
+import { silentProgress } from "../telemetry/progress.ts";
 import { createRatingsDatabase, type ScratchRatingsDatabase } from "../jobs/train/testing/ratingsWorld.ts";
 import { parseTrainConfig, type TrainConfigInput } from "../jobs/train/trainConfig.ts";
 import { runTrainPipeline } from "../jobs/train/trainPipeline.ts";

@@ -8,7 +8,7 @@
 import { evaluateRecommenders, fitCoOccurrence, fitPopularity, type EvaluationReport, type NamedRecommender } from "@cascade/core";
 import type { Database, ModelVersion } from "@cascade/db";
 import type { Logger } from "pino";
-import type { ProgressReporter } from "../cli/progress.ts";
+import type { ProgressReporter } from "../telemetry/progress.ts";
 import { toInteractionLog } from "../jobs/train/benchmarkProtocol.ts";
 import { newestEventTime } from "../jobs/eventLog.ts";
 import { evenlySpacedTestUsers, storedPositives, windowOf } from "../jobs/train/evaluateVersion.ts";

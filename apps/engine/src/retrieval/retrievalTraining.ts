@@ -25,7 +25,7 @@ import {
   type Recommender,
   type RetrievalEvaluation,
 } from "@cascade/core";
-import type { ProgressReporter } from "../cli/progress.ts";
+import type { ProgressReporter } from "../telemetry/progress.ts";
 import { splitByTime, type Interactions } from "./interactions.ts";
 import type { RetrievalData } from "./retrievalData.ts";
 import { saveItemVectors, saveTwoTowerModel, withUserVector, type LoadedRetrievalModel, type SavedArtifact } from "./retrievalArtifacts.ts";

@@ -5,11 +5,10 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { EngineDeps } from "../engineDeps.ts";
-import { PopularityRanking } from "../recommend/popularityRanking.ts";
-import { PopularityRecommender } from "../recommend/popularityRecommender.ts";
+import { PopularityRanking } from "../sources/popularityRanking.ts";
 import { ApiKeyAuthenticator } from "./auth.ts";
 import { registerErrorHandling } from "./errors.ts";
-import { engineMetricsFor } from "./metrics/engineMetricsFor.ts";
+import { engineMetricsFor } from "../telemetry/engineMetricsFor.ts";
 import { registerMetricsRoutes } from "./metrics/metricsRoutes.ts";
 import { registerOpenApiRoutes } from "./openapi/openApiRoutes.ts";
 import type { RouteContext } from "./routeContext.ts";
@@ -51,7 +50,6 @@ export async function buildApp(deps: EngineDeps): Promise<FastifyInstance> {
     deps,
     auth,
     ranking,
-    recommender: new PopularityRecommender(ranking, deps.db, deps.logger),
     startedAt: performance.now(),
   };
 

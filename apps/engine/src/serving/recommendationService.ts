@@ -25,11 +25,10 @@ import {
   type SurfaceConfig,
 } from "@cascade/core";
 import { hydrateAndLogServedFeatures } from "../features/servedFeatureLog.ts";
-import { engineMetricsFor } from "../server/metrics/engineMetricsFor.ts";
+import { engineMetricsFor } from "../telemetry/engineMetricsFor.ts";
 import { diversityCapsOf, runWithinBudget, type Candidate, type ServedCandidate } from "../funnel/index.ts";
 import { arrangeUnderCaps } from "../rules/diversityCaps.ts";
-import { decodeCursor, encodeCursor, InvalidCursorError } from "../recommend/cursor.ts";
-import { PopularityRecommender } from "../recommend/popularityRecommender.ts";
+import { decodeCursor, encodeCursor, InvalidCursorError } from "./cursor.ts";
 import { SESSION_PREFIX, SessionList, type SessionItem } from "./pageSessions.ts";
 import type { ResolvedSurfaceConfig } from "./ruleSetRepository.ts";
 import type { ServingStack } from "./servingStack.ts";
@@ -53,15 +52,11 @@ function toItem(item: { itemId: string; score: number; sources: RecommendedItem[
 }
 
 export class RecommendationService {
-  private readonly popularityFallback: PopularityRecommender;
-
   /** `pointInTime`: replays that serve the feed preview's `asOf` (replay/pointInTimePreviews.ts); without it the preview runs on the live stack at T. */
   constructor(
     private readonly stack: ServingStack,
     private readonly pointInTime?: PointInTimePreviews,
-  ) {
-    this.popularityFallback = new PopularityRecommender(stack.popularity, stack.db, stack.logger);
-  }
+  ) {}
 
   /** Throws InvalidCursorError for a malformed or expired cursor. */
   async recommend(request: RecommendationsRequest): Promise<RecommendationsResponse> {
@@ -187,12 +182,11 @@ export class RecommendationService {
     };
   }
 
-  /** Later pages continue the first page's ranked list; popularity cursors go to the popularity recommender. */
+  /** Later pages continue the first page's ranked list (kept in a page session). */
   private async nextPage(request: RecommendationsRequest): Promise<RecommendationsResponse> {
     const cursor = decodeCursor(request.cursor!);
     if (!cursor) throw new InvalidCursorError("is not a cursor returned by this API");
-    if (!cursor.snapshotId.startsWith(SESSION_PREFIX)) return this.popularityFallback.recommend(request);
-    const session = this.stack.sessions.get(cursor.snapshotId);
+    const session = cursor.snapshotId.startsWith(SESSION_PREFIX) ? this.stack.sessions.get(cursor.snapshotId) : undefined;
     if (!session) throw new InvalidCursorError("has expired; request the first page again");
     if (session.userId !== request.userId || session.surface !== request.surface || cursor.offset > session.items.length) {
       throw new InvalidCursorError("belongs to another user or surface");

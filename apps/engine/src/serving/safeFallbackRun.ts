@@ -12,15 +12,15 @@
 // that leaves the page empty.
 import type { Scorer } from "../funnel/index.ts";
 import { buildSurfacePipeline, runFunnel } from "../funnel/index.ts";
-import { POPULARITY_SOURCE_ID } from "../recommend/popularityRecommender.ts";
-import { consumedItemsHydrator } from "./consumedItemsHydrator.ts";
-import { itemAttributesHydrator } from "./itemAttributesHydrator.ts";
+import { POPULARITY_SOURCE_ID } from "../sources/popularitySource.ts";
+import { consumedItemsHydrator } from "../hydrators/consumedItemsHydrator.ts";
+import { itemAttributesHydrator } from "../hydrators/itemAttributesHydrator.ts";
 import { createRequestScope } from "./requestScope.ts";
-import { retrievalPriorScorer } from "./retrievalPriorScorer.ts";
+import { retrievalPriorScorer } from "../ranking/retrievalPriorScorer.ts";
 import type { ServingStack } from "./servingStack.ts";
 import { funnelQueryOf, rankedSnapshot, safetyBudgetOf, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";
-import { userHistoryHydrator } from "./userHistoryHydrator.ts";
-import { userExclusionsFilter, userExclusionsHydrator } from "./userExclusions.ts";
+import { userHistoryHydrator } from "../hydrators/userHistoryHydrator.ts";
+import { userExclusionsFilter, userExclusionsHydrator } from "../hydrators/userExclusions.ts";
 
 export const POPULARITY_FALLBACK_ID = "popularityFallback";
 

@@ -8,9 +8,9 @@
 import type { FunnelResult, SideEffect } from "../funnel/index.ts";
 import { logServedFeatures } from "../features/servedFeatureLog.ts";
 import { featureRegistry } from "../features/registry.ts";
-import { engineMetricsFor } from "../server/metrics/engineMetricsFor.ts";
+import { engineMetricsFor } from "../telemetry/engineMetricsFor.ts";
 import { UNAVAILABLE_PREFIX } from "../sources/componentUnavailableError.ts";
-import { ONLINE_FEATURES_HYDRATOR_ID } from "./onlineFeatureHydrator.ts";
+import { ONLINE_FEATURES_HYDRATOR_ID } from "../hydrators/onlineFeatureHydrator.ts";
 import type { RequestScope } from "./requestScope.ts";
 import type { ServingStack } from "./servingStack.ts";
 

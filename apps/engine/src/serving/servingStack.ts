@@ -7,10 +7,10 @@
 // timers are infrastructure and stay on the wall clock.
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
-import { wallClock, type Clock } from "../clock.ts";
+import { wallClock, type Clock } from "../platform/clock.ts";
 import type { EngineDeps } from "../engineDeps.ts";
 import type { CandidateSource } from "../funnel/index.ts";
-import type { PopularityRanking } from "../recommend/popularityRanking.ts";
+import type { PopularityRanking } from "../sources/popularityRanking.ts";
 import { buildCoVisitationTable, type CoVisitationTable } from "../sources/coVisitationTable.ts";
 import { coVisitationSource } from "../sources/coVisitationSource.ts";
 import { followGraphSource } from "../sources/followGraphSource.ts";
@@ -21,17 +21,17 @@ import { createTrendingRanking, trendingSource } from "../sources/trendingSource
 import { itemToItemSource, type ItemToItemProvider } from "../sources/itemToItemSource.ts";
 import { twoTowerSource, type RetrievalProvider } from "../sources/twoTowerSource.ts";
 import type { ServingRanker } from "../models/servingModels.ts";
-import { ExpiringCache } from "./expiringCache.ts";
-import { ItemAttributeCache, type CandidateCategoryLookup } from "./itemAttributeCache.ts";
-import { ItemStateCache } from "./itemStateCache.ts";
+import { ExpiringCache } from "../caching/expiringCache.ts";
+import { ItemAttributeCache, type CandidateCategoryLookup } from "../caching/itemAttributeCache.ts";
+import { ItemStateCache } from "../caching/itemStateCache.ts";
 import { PageSessions } from "./pageSessions.ts";
-import { PeriodicSnapshot } from "./periodicSnapshot.ts";
-import { onlineFeatureHydrator } from "./onlineFeatureHydrator.ts";
+import { PeriodicSnapshot } from "../caching/periodicSnapshot.ts";
+import { onlineFeatureHydrator } from "../hydrators/onlineFeatureHydrator.ts";
 import { createRequestScope } from "./requestScope.ts";
 import { RuleSetRepository } from "./ruleSetRepository.ts";
-import { pooledServingSql, prismaServingSql, type ServingSql } from "./servingSql.ts";
-import { UserRelationsReader } from "./userRelations.ts";
-import { userHistoryHydrator } from "./userHistoryHydrator.ts";
+import { pooledServingSql, prismaServingSql, type ServingSql } from "../hydrators/servingSql.ts";
+import { UserRelationsReader } from "../hydrators/userRelations.ts";
+import { userHistoryHydrator } from "../hydrators/userHistoryHydrator.ts";
 
 /** What serving needs from activeModels (models/activeModels.ts): one reference per request. */
 export type ServingModels = RetrievalProvider & {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { query } from "../funnel/testing/funnelFixtures.ts";
-import { PeriodicSnapshot } from "../serving/periodicSnapshot.ts";
+import { PeriodicSnapshot } from "../caching/periodicSnapshot.ts";
 import { coVisitationSource, recentItemIds } from "./coVisitationSource.ts";
 import type { CoVisitationTable } from "./coVisitationTable.ts";
 

@@ -2,7 +2,7 @@
 // items (query hydrator `userHistory` supplies seenAtMs), each neighbour scored by the sum of its
 // similarity to each recent item weighted 1/(1 + recency rank). A pure in-memory lookup.
 import type { CandidateSource, SourceCandidate } from "../funnel/index.ts";
-import type { PeriodicSnapshot } from "../serving/periodicSnapshot.ts";
+import type { PeriodicSnapshot } from "../caching/periodicSnapshot.ts";
 import { ComponentUnavailableError } from "./componentUnavailableError.ts";
 import type { CoVisitationTable } from "./coVisitationTable.ts";
 

@@ -11,7 +11,7 @@
 // both. similarity(a, b) = users(a, b) / sqrt(users(a) · users(b)) (cosine over user sets); keep the
 // `neighbours` best per item.
 import type { Database } from "@cascade/db";
-import { wallClock, type Clock } from "../clock.ts";
+import { wallClock, type Clock } from "../platform/clock.ts";
 
 export type Neighbour = { itemId: string; score: number };
 export type CoVisitationTable = { builtAtMs: number; pairs: number; neighbours: ReadonlyMap<string, readonly Neighbour[]> };

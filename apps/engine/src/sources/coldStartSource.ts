@@ -3,7 +3,7 @@
 // brand-new user gets what is popular now besides what is trending and fresh. For everyone else
 // it returns nothing. Added by the engine to every surface that does not list "popularity" itself.
 import type { CandidateSource } from "../funnel/index.ts";
-import type { PopularityRanking } from "../recommend/popularityRanking.ts";
+import type { PopularityRanking } from "./popularityRanking.ts";
 import { rankingSource } from "./rankingSource.ts";
 
 export const COLD_START_SOURCE_ID = "coldStart";

@@ -4,8 +4,8 @@
 // default: a new item of a followed creator shows up within that); the creators it misses are read
 // in ONE indexed Postgres query on items(creator_id, published_at) — none when all are cached.
 import type { CandidateSource, SourceCandidate } from "../funnel/index.ts";
-import { ExpiringCache } from "../serving/expiringCache.ts";
-import type { ServingSql } from "../serving/servingSql.ts";
+import { ExpiringCache } from "../caching/expiringCache.ts";
+import type { ServingSql } from "../hydrators/servingSql.ts";
 
 export const FOLLOWS_SOURCE_ID = "follows";
 const HOUR_MS = 3_600_000;

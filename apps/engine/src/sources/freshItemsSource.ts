@@ -5,9 +5,9 @@
 // earlier (a feed preview as of T) skips what was not published yet.
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
-import { wallClock, type Clock } from "../clock.ts";
+import { wallClock, type Clock } from "../platform/clock.ts";
 import type { CandidateSource, SourceCandidate } from "../funnel/index.ts";
-import { PeriodicSnapshot } from "../serving/periodicSnapshot.ts";
+import { PeriodicSnapshot } from "../caching/periodicSnapshot.ts";
 import { ComponentUnavailableError } from "./componentUnavailableError.ts";
 
 export const FRESH_SOURCE_ID = "fresh";

@@ -1,7 +1,7 @@
 // A source reading the top of a cached ranking snapshot (PopularityRanking), shared by the
 // trending and popularity sources: no store or database call on the request path.
 import type { CandidateSource, SourceCandidate } from "../funnel/index.ts";
-import type { PopularityRanking } from "../recommend/popularityRanking.ts";
+import type { PopularityRanking } from "./popularityRanking.ts";
 import { ComponentUnavailableError } from "./componentUnavailableError.ts";
 
 export function rankingSource(id: string, ranking: PopularityRanking, budgetMs: number): CandidateSource {

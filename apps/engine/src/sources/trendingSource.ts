@@ -4,9 +4,9 @@
 // half-life) and read from memory per request, so the source costs no round trip.
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../platform/clock.ts";
 import type { CandidateSource } from "../funnel/index.ts";
-import { PopularityRanking } from "../recommend/popularityRanking.ts";
+import { PopularityRanking } from "./popularityRanking.ts";
 import { rankingSource } from "./rankingSource.ts";
 
 export const TRENDING_SOURCE_ID = "trending";

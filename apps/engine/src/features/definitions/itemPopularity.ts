@@ -1,7 +1,7 @@
 // Per item: decayed engagement (trending over hours, popularity over days) and decayed impression
 // and click counts with a smoothed CTR. Decayed rather than windowed so each item costs one small
 // hash per half-life on the request path, whatever the window (see counters/decayedSum.ts).
-import { ENGAGEMENT_WEIGHTS, engagementWeight, RATING_NEUTRAL, RATING_POINTS_PER_WEIGHT } from "../../recommend/popularityScore.ts";
+import { ENGAGEMENT_WEIGHTS, engagementWeight, RATING_NEUTRAL, RATING_POINTS_PER_WEIGHT } from "../../sources/popularityScore.ts";
 import { DecayedSum } from "../counters/decayedSum.ts";
 import { defineFeature, type FeatureDefinition } from "../featureDefinition.ts";
 

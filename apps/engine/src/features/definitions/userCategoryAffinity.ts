@@ -2,7 +2,7 @@
 // decayed sum (3-day half-life) of positive engagement, and as a share of all their engagement.
 // The item → category map comes from the catalogue (itemCategories.ts); the counter keeps one field
 // per category in the user's hash, so one read serves every candidate.
-import { engagementWeight } from "../../recommend/popularityScore.ts";
+import { engagementWeight } from "../../sources/popularityScore.ts";
 import { DecayedSum } from "../counters/decayedSum.ts";
 import { defineFeature, type FeatureDefinition } from "../featureDefinition.ts";
 

@@ -34,7 +34,7 @@ import {
 } from "@cascade/core";
 import { parsePositiveSpec, type PositiveSpec } from "@cascade/core";
 import type { Database } from "@cascade/db";
-import type { ProgressReporter } from "../../cli/progress.ts";
+import type { ProgressReporter } from "../../telemetry/progress.ts";
 import type { Interactions } from "../../retrieval/interactions.ts";
 import { loadRetrievalData, type RetrievalData } from "../../retrieval/retrievalTraining.ts";
 import { backfilledWith, fitItemToItem, fittedItemToItemRecommender } from "../../retrieval/itemToItemModel.ts";

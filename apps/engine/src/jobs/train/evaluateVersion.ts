@@ -13,7 +13,7 @@
 import { evaluateRecommenders, fitCoOccurrence, fitPopularity, positiveSpecSchema, type EvaluationReport, type NamedRecommender, type PositiveSpec } from "@cascade/core";
 import type { Database, ModelVersion } from "@cascade/db";
 import { z } from "zod";
-import { silentProgress, type ProgressReporter } from "../../cli/progress.ts";
+import { silentProgress, type ProgressReporter } from "../../telemetry/progress.ts";
 import { assertDigest, readArtifact } from "../../models/artifactStore.ts";
 import { clickMetrics, type ClickMetrics } from "../../ranking/model/clickMetrics.ts";
 import { inversePropensityWeights } from "../../ranking/model/inversePropensityWeights.ts";

@@ -3,7 +3,7 @@
 // promote it only if it is not worse by more than `margin`; otherwise it stays a registered
 // candidate and the reason is stored with it (metrics.gate, notes) and in the audit log.
 import { getActiveModelVersions, promoteModelVersion, recordModelGateDecision, type Database, type ModelGateDecision, type ModelRegistryActor, type ModelVersion } from "@cascade/db";
-import type { ProgressReporter } from "../../cli/progress.ts";
+import type { ProgressReporter } from "../../telemetry/progress.ts";
 import { compareItemToItem, compareRankers, compareTwoTowers, passesGate, retrievalBelowPopularity, SAMPLED_NEGATIVE_RANKER_NOT_PROMOTED, type GateComparison } from "./promotionGate.ts";
 import type { TrainConfig } from "./trainConfig.ts";
 import { runTrainPipeline, type TrainPipelineResult, type TrainSteps } from "./trainPipeline.ts";

@@ -7,7 +7,7 @@
 import type { EvaluationReport } from "@cascade/core";
 import { promoteModelVersion, type Database, type ModelRegistryActor, type ModelVersion } from "@cascade/db";
 import { join } from "node:path";
-import { silentProgress, type ProgressReporter } from "../../cli/progress.ts";
+import { silentProgress, type ProgressReporter } from "../../telemetry/progress.ts";
 import { RANKER_OUTPUTS } from "../../ranking/model/multiTaskRanker.ts";
 import { storeTwoTowerArtifacts } from "../../models/twoTowerArtifacts.ts";
 import { fingerprintData, resolveDataWindow, type DataFingerprint, type DataWindow } from "./dataWindow.ts";

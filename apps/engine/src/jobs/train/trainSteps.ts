@@ -11,7 +11,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describePositiveSpec, evaluateRecommenders, fitCoOccurrence, fitPopularity, formatReportTable, type EvaluationReport, type NamedRecommender } from "@cascade/core";
 import type { Database } from "@cascade/db";
-import type { ProgressReporter } from "../../cli/progress.ts";
+import type { ProgressReporter } from "../../telemetry/progress.ts";
 import { type RankerMetrics, trainRankerFromTrainingSet } from "../../ranking/model/rankerPipeline.ts";
 import type { ClickMetrics } from "../../ranking/model/clickMetrics.ts";
 import { annRecall, buildAnnIndex, exactTopK, queryAnnIndex, saveAnnIndex } from "../../retrieval/annIndex.ts";

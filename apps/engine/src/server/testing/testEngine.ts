@@ -11,7 +11,7 @@ import { startEventPipeline, type EventPipeline } from "../../events/eventPipeli
 import type { EventStream } from "../../events/eventStream.ts";
 import { createRedisEventDeduplicator } from "../../events/redisEventDeduplicator.ts";
 import { createRedisEventStream } from "../../events/redisEventStream.ts";
-import { PopularityRanking, type PopularityRankingOptions } from "../../recommend/popularityRanking.ts";
+import { PopularityRanking, type PopularityRankingOptions } from "../../sources/popularityRanking.ts";
 import { createRedisOnlineStore } from "../../stores/redisOnlineStore.ts";
 import type { OnlineStore } from "../../stores/onlineStore.ts";
 import { buildApp } from "../app.ts";

@@ -14,7 +14,7 @@ import { createMemoryEventStream } from "../../events/memoryEventStream.ts";
 import type { FeatureEvent } from "../../features/featureEvent.ts";
 import { fixedItemCategories } from "../../features/itemCategories.ts";
 import { applyEventsToOnlineStore } from "../../features/onlineFeatureWriter.ts";
-import { PopularityRanking } from "../../recommend/popularityRanking.ts";
+import { PopularityRanking } from "../../sources/popularityRanking.ts";
 import { buildApp } from "../../server/app.ts";
 import type { OnlineStore } from "../../stores/onlineStore.ts";
 import { createRedisOnlineStore } from "../../stores/redisOnlineStore.ts";

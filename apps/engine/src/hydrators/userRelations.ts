@@ -4,13 +4,15 @@
 // request: reads asked for in one tick for the same user go out as ONE statement (one round trip,
 // one statement for the server to plan) instead of two. A read asked for alone runs alone.
 //
-// The exclusions query is recommend/userExclusions.ts's (one query on the events' user index). The
+// The exclusions query reads the events' (user_id, occurred_at) index once per request. The
 // consumed items (a surface's `filters.consumed`) join the same statement: consumedItemsSql.ts.
-import type { ConsumedFilterConfig } from "@cascade/core";
-import { wallClock, type Clock } from "../clock.ts";
-import { EXCLUDING_EVENT_TYPES } from "../recommend/userExclusions.ts";
+import type { ConsumedFilterConfig, EventType } from "@cascade/core";
+import { wallClock, type Clock } from "../platform/clock.ts";
 import { consumedItemsColumn, consumedSpecKey } from "./consumedItemsSql.ts";
 import type { ServingSql } from "./servingSql.ts";
+
+/** Events after which an item is never shown to that user again. */
+export const EXCLUDING_EVENT_TYPES: readonly EventType[] = ["hide", "dislike", "purchase"];
 
 type Waiter<T> = { resolve(value: T): void; reject(error: unknown): void };
 type Pending = {

@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
-import { wallClock, type Clock } from "../clock.ts";
+import { wallClock, type Clock } from "../platform/clock.ts";
 import { DEFAULT_POPULARITY_SCORING, ENGAGEMENT_WEIGHTS, RATING_NEUTRAL, RATING_POINTS_PER_WEIGHT, type PopularityScoring } from "./popularityScore.ts";
 
 export type RankedItem = { readonly itemId: string; readonly score: number };

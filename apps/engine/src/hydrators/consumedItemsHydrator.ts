@@ -8,7 +8,7 @@
 import type { ConsumedFilterConfig } from "@cascade/core";
 import type { QueryHydrator } from "../funnel/index.ts";
 import { consumedSpecKey } from "./consumedItemsSql.ts";
-import type { ExpiringCache } from "./expiringCache.ts";
+import type { ExpiringCache } from "../caching/expiringCache.ts";
 import type { UserRelationsReader } from "./userRelations.ts";
 
 export const CONSUMED_ITEMS_HYDRATOR_ID = "consumedItems";

@@ -10,18 +10,18 @@ import { compileFilterExpression, surfaceFieldCatalog, type RuleConfig, type Sur
 import { epsilonGreedyExplorer } from "../exploration/epsilonGreedy.ts";
 import { thompsonExplorer } from "../exploration/thompsonSampling.ts";
 import { attributeBoost } from "../rules/attributeBoost.ts";
-import { availabilityFilter } from "../rules/availabilityFilter.ts";
-import { blockedFilter } from "../rules/blockedFilter.ts";
-import { consumedFilter } from "../rules/consumedFilter.ts";
+import { availabilityFilter } from "../filters/availabilityFilter.ts";
+import { blockedFilter } from "../filters/blockedFilter.ts";
+import { consumedFilter } from "../filters/consumedFilter.ts";
 import { diversityCaps } from "../rules/diversityCaps.ts";
 import type { DiversityCap } from "../rules/diversityWindows.ts";
-import { excludedItemsFilter } from "../rules/excludedItemsFilter.ts";
-import { expressionFilter } from "../rules/expressionFilter.ts";
+import { excludedItemsFilter } from "../filters/excludedItemsFilter.ts";
+import { expressionFilter } from "../filters/expressionFilter.ts";
 import { freshnessBoost } from "../rules/freshnessBoost.ts";
 import { mmrRerank } from "../rules/mmrRerank.ts";
-import { seenFilter } from "../rules/seenFilter.ts";
-import type { CandidateSource, Explorer, Filter, QueryHydrator, Rule, Scorer, SideEffect } from "./components.ts";
-import type { FunnelPipeline } from "./runFunnel.ts";
+import { seenFilter } from "../filters/seenFilter.ts";
+import type { CandidateSource, Explorer, Filter, QueryHydrator, Rule, Scorer, SideEffect } from "../funnel/components.ts";
+import type { FunnelPipeline } from "../funnel/runFunnel.ts";
 
 export type PipelineComponents = {
   /** Every source the engine can run, by id; config entries naming an unknown source are skipped (and returned in `missingSources`). */

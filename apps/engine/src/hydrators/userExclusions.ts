@@ -8,8 +8,8 @@
 // stream consumer (events/offlineLogConsumer.ts) on any replica, so a hide is already seconds from
 // reaching Postgres; 5 s more is bounded and needs no cross-replica messaging.
 import type { Filter, QueryHydrator } from "../funnel/index.ts";
-import type { ExpiringCache } from "./expiringCache.ts";
-import type { RequestScope } from "./requestScope.ts";
+import type { ExpiringCache } from "../caching/expiringCache.ts";
+import type { RequestScope } from "../serving/requestScope.ts";
 import type { UserRelationsReader } from "./userRelations.ts";
 
 export const EXCLUSIONS_UNAVAILABLE = "exclusions-unavailable";

@@ -2,7 +2,7 @@
 // cached batch (itemAttributeCache.ts). A candidate not in the catalogue keeps no attributes; the
 // `knownItems` filter (rerank) drops it.
 import type { Filter, Scorer, ScoreUpdate } from "../funnel/index.ts";
-import type { ItemAttributeCache } from "./itemAttributeCache.ts";
+import type { ItemAttributeCache } from "../caching/itemAttributeCache.ts";
 
 export function itemAttributesHydrator(cache: ItemAttributeCache, budgetMs: number): Scorer {
   return {

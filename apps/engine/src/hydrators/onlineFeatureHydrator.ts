@@ -20,9 +20,9 @@ import { createFeatureRegistry, featureRegistry } from "../features/registry.ts"
 import { defaultItemCategories, type ItemCategoryLookup } from "../features/itemCategories.ts";
 import type { Scorer, ScoreUpdate } from "../funnel/index.ts";
 import type { OnlineStore, SortedSetRead, StoreKey } from "../stores/onlineStore.ts";
-import type { CandidateCategoryLookup } from "./itemAttributeCache.ts";
-import { appendItemKeys, ItemStateCache, counterReadShape, itemStatesFrom } from "./itemStateCache.ts";
-import { countDefault, type RequestScope } from "./requestScope.ts";
+import type { CandidateCategoryLookup } from "../caching/itemAttributeCache.ts";
+import { appendItemKeys, ItemStateCache, counterReadShape, itemStatesFrom } from "../caching/itemStateCache.ts";
+import { countDefault, type RequestScope } from "../serving/requestScope.ts";
 
 export const ONLINE_FEATURES_HYDRATOR_ID = "onlineFeatures";
 

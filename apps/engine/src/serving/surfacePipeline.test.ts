@@ -1,10 +1,10 @@
 import { DEFAULT_SURFACE_CONFIGS, DEMO_SURFACE_CONFIGS, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
 import { describe, expect, it } from "vitest";
-import type { CandidateSource, QueryHydrator, Scorer } from "./components.ts";
-import { runFunnel } from "./runFunnel.ts";
+import type { CandidateSource, QueryHydrator, Scorer } from "../funnel/components.ts";
+import { runFunnel } from "../funnel/runFunnel.ts";
 import { capViolations } from "../rules/testing/capChecks.ts";
 import { buildSurfacePipeline } from "./surfacePipeline.ts";
-import { HOUR_MS, ids, NOW_MS, query } from "./testing/funnelFixtures.ts";
+import { HOUR_MS, ids, NOW_MS, query } from "../funnel/testing/funnelFixtures.ts";
 
 const CATEGORIES = ["news", "sports", "music"];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ServingSql } from "./servingSql.ts";
 import { DEFAULT_CONSUMED_FILTER } from "@cascade/core";
-import { fixedClock } from "../clock.ts";
+import { fixedClock } from "../platform/clock.ts";
 import { UserRelationsReader } from "./userRelations.ts";
 
 /** Answers every statement with one row holding the columns it selects; records the statements. */

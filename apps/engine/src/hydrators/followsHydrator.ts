@@ -3,7 +3,7 @@
 // follow-graph source. With a cache (the serving stack passes one, 30 s TTL) the query runs at most
 // once per user per TTL: a new follow shows up within that.
 import type { QueryHydrator } from "../funnel/index.ts";
-import type { ExpiringCache } from "./expiringCache.ts";
+import type { ExpiringCache } from "../caching/expiringCache.ts";
 import type { UserRelationsReader } from "./userRelations.ts";
 
 export const FOLLOWS_HYDRATOR_ID = "follows";
