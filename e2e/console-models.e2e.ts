@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { DEMO_API_KEY, DEMO_CONSOLE_EMAIL, DEMO_CONSOLE_PASSWORD } from "@cascade/core";
 import { expect, type Locator, type Page, test } from "@playwright/test";
 import pg from "pg";
-import { createMultiTaskRanker } from "../apps/engine/src/ranking/model/multiTaskRanker.ts";
-import { exportRankerToOnnx } from "../apps/engine/src/ranking/model/onnxExport.ts";
+import { createMultiTaskRanker } from "../apps/engine/src/ranking/multiTaskRanker.ts";
+import { exportRankerToOnnx } from "../apps/engine/src/training/ranker/onnxExport.ts";
 
 const databaseUrl = process.env.E2E_DATABASE_URL;
 const engineUrl = process.env.E2E_ENGINE_URL;

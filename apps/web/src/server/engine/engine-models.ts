@@ -1,8 +1,9 @@
 // What the engine serves (from its /v1/health) and the external-ranker registration of its admin
-// API, as typed calls over engine-client.ts.
+// API, as typed calls over engine-client.ts (which goes through @cascade/client).
 import "server-only";
+import type { RegisterExternalRankerInput } from "@cascade/client";
 import { z } from "zod";
-import { type EngineResult, engineRequest } from "./engine-client.ts";
+import { callEngine, callEngineAdmin, type EngineResult } from "./engine-client.ts";
 
 export const servedModelSchema = z.object({
   id: z.string(),
@@ -22,7 +23,8 @@ export const engineTrainingSchema = z.object({
 });
 export type EngineTraining = z.infer<typeof engineTrainingSchema>;
 
-// Lenient on purpose: the console must keep showing registry state whatever else health grows.
+// Lenient on purpose: the console must keep showing registry state whatever else health grows, so
+// it reads only these fields of the client's (unparsed) health answer.
 const healthModelsSchema = z.object({
   status: z.string().optional(),
   training: engineTrainingSchema.optional().catch(undefined),
@@ -58,60 +60,45 @@ export type EngineServedModels = {
 };
 
 export async function fetchEngineServedModels(): Promise<EngineResult<EngineServedModels>> {
-  const result = await engineRequest({ path: "/v1/health", acceptStatuses: [503], timeoutMs: 5_000 }, healthModelsSchema);
+  const result = await callEngine({ name: "GET /v1/health", timeoutMs: 5_000 }, (client, options) => client.health(options));
   if (!result.ok) return result;
-  const models = result.data.models;
+  const parsed = healthModelsSchema.safeParse(result.data);
+  if (!parsed.success) {
+    console.error("engine /v1/health answered with an unexpected body:", parsed.error.issues);
+    return { ok: false, status: null, code: "unexpected_response", field: null, message: "The engine answered /v1/health in a shape this console does not understand (is it a different version?)." };
+  }
+  const models = parsed.data.models;
   return {
     ok: true,
-    status: result.status,
     data: {
-      status: result.data.status ?? null,
+      status: parsed.data.status ?? null,
       reportsModels: models !== undefined,
       retrieval: models?.retrieval ?? null,
       ranker: models?.ranker ?? null,
       itemToItem: models?.itemToItem ?? null,
       lastError: models?.lastError ?? null,
-      training: result.data.training ?? null,
+      training: parsed.data.training ?? null,
     },
   };
 }
 
-export type ExternalRankerRegistration = {
-  name: string;
-  features: string[];
-  outputs: string[];
-  notes?: string;
-  onnxBase64: string;
-};
+export type RegisteredExternalRanker = { id: string; version: number };
 
-// The engine answers 201 with the registered version (bare or under `model`); only id/version are needed.
-const registeredVersionSchema = z.object({ id: z.string(), version: z.number().int().optional() });
-const registrationResponseSchema = z.union([
-  z.object({ model: registeredVersionSchema }).transform((body) => body.model),
-  registeredVersionSchema,
-  z.object({ modelVersion: registeredVersionSchema }).transform((body) => body.modelVersion),
-]);
-export type RegisteredExternalRanker = z.infer<typeof registeredVersionSchema>;
-
-export async function registerExternalRanker(input: ExternalRankerRegistration): Promise<EngineResult<RegisteredExternalRanker>> {
+export async function registerExternalRanker(input: RegisterExternalRankerInput, actor: string): Promise<EngineResult<RegisteredExternalRanker>> {
   // Validation loads the model in ONNX Runtime and runs it once; allow it time.
-  return engineRequest(
-    { method: "POST", path: "/v1/admin/models/external-rankers", body: input, authenticated: true, timeoutMs: 60_000 },
-    registrationResponseSchema,
+  const result = await callEngineAdmin({ name: "POST /v1/admin/models/external-rankers", timeoutMs: 60_000 }, (admin, options) =>
+    admin.registerExternalRanker(input, { ...options, actor }),
   );
+  return result.ok ? { ok: true, data: { id: result.data.model.id, version: result.data.model.version } } : result;
 }
 
 export type DeclarableFeature = { name: string; description: string };
-
-const listModelsSchema = z.object({
-  availableFeatures: z.array(z.object({ name: z.string(), description: z.string().default("") })),
-});
 
 /**
  * Names an external ranker may declare, as the engine that validates registrations sees them:
  * registry features plus the inputs the serving funnel supplies (position, retrieval_score).
  */
 export async function fetchDeclarableFeatures(): Promise<EngineResult<DeclarableFeature[]>> {
-  const result = await engineRequest({ path: "/v1/admin/models?status=active", authenticated: true, timeoutMs: 5_000 }, listModelsSchema);
-  return result.ok ? { ...result, data: result.data.availableFeatures } : result;
+  const result = await callEngineAdmin({ name: "GET /v1/admin/models", timeoutMs: 5_000 }, (admin, options) => admin.listModels({ status: "active" }, options));
+  return result.ok ? { ok: true, data: result.data.availableFeatures } : result;
 }

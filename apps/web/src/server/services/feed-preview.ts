@@ -2,11 +2,12 @@
 // trace and their recent history), optionally dry-running the surface's unpublished draft and
 // optionally as of a past business time (`asOf`: the feed as it would have been served then).
 import "server-only";
+import { CascadeApiError } from "@cascade/client";
 import { feedPreviewResponse, funnelTraceSchema } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import { z } from "zod";
 import type { FeedPreviewInput } from "../../lib/feed-debugger/feed-preview-input.ts";
-import { engineRequest } from "../engine/engine-client.ts";
+import { callEngineAdmin } from "../engine/engine-client.ts";
 import { findDraftConfig, RuleSetChangeRefused } from "./rule-set.ts";
 
 /**
@@ -46,25 +47,24 @@ export async function previewFeed(db: Database, input: FeedPreviewInput): Promis
     }
     if (ruleSetConfig === null) return { ok: false, message: `Surface "${input.surface}" has no saved draft to dry-run. Save one on the Rules page first.` };
   }
-  const result = await engineRequest(
-    {
-      method: "POST",
-      path: "/v1/admin/feed-preview",
-      authenticated: true,
-      body: {
-        userId: input.userId,
-        surface: input.surface,
-        count: input.count,
-        ...(ruleSetConfig === undefined ? {} : { ruleSetConfig }),
-        // The business time of this preview; without it the engine runs on its own clock.
-        ...(input.asOf === undefined ? {} : { asOf: input.asOf }),
-      },
-      // The first preview at a new T builds a replay of the log up to T (up to 300k events: ~10 s
-      // on the 2-core machine); later ones at the same T reuse it.
-      ...(input.asOf === undefined ? {} : { timeoutMs: AS_OF_TIMEOUT_MS }),
-    },
-    feedPreviewSchema,
-  );
+  const request = {
+    userId: input.userId,
+    surface: input.surface,
+    count: input.count,
+    ...(ruleSetConfig === undefined ? {} : { ruleSetConfig }),
+    // The business time of this preview; without it the engine runs on its own clock.
+    ...(input.asOf === undefined ? {} : { asOf: input.asOf }),
+  };
+  // The first preview at a new T builds a replay of the log up to T (up to 300k events: ~10 s on
+  // the 2-core machine); later ones at the same T reuse it.
+  const timeoutMs = input.asOf === undefined ? undefined : AS_OF_TIMEOUT_MS;
+  const result = await callEngineAdmin({ name: "POST /v1/admin/feed-preview", ...(timeoutMs ? { timeoutMs } : {}) }, async (admin, options) => {
+    const answer = await admin.feedPreview(request, options);
+    // The contract leaves the trace `unknown`; the debugger needs it parsed.
+    const parsed = feedPreviewSchema.safeParse(answer);
+    if (!parsed.success) throw new CascadeApiError({ status: 200, code: "invalid_response", message: "the feed preview's trace does not match the funnel trace schema", cause: parsed.error });
+    return parsed.data;
+  });
   if (!result.ok) {
     const missing = result.status === 404 && result.code !== "not_found";
     return { ok: false, message: missing ? "This engine has no feed-preview endpoint (POST /v1/admin/feed-preview); update the engine." : result.message };

@@ -77,10 +77,10 @@ export async function registerExternalRankerAction(_previous: RegisterExternalRa
     outputs: parsed.data.outputs,
     ...(parsed.data.notes ? { notes: parsed.data.notes } : {}),
     onnxBase64,
-  });
+  }, user.email);
   if (!result.ok) {
     const field = result.field ? (ENGINE_FIELD_TO_FORM[result.field] ?? null) : null;
     return refused(`The engine refused the model: ${result.message}`, field ? { [field]: result.message } : {});
   }
-  return { status: "registered", id: result.data.id, version: result.data.version ?? null, name: parsed.data.name, at: Date.now() };
+  return { status: "registered", id: result.data.id, version: result.data.version, name: parsed.data.name, at: Date.now() };
 }
