@@ -5,7 +5,7 @@
 // "Compare with now" the served lists at T and now sit side by side while everything else shows T.
 // The request lives in the URL (?user=&surface=&count=&draft=1&asOf=&compare=0), so a debugging
 // session can be shared.
-import { Badge, Button, Card, ErrorState, Skeleton } from "@cascade/ui";
+import { Badge, Button, Card, ErrorState, Select, Skeleton } from "@cascade/ui";
 import { useQuery } from "@tanstack/react-query";
 import { usePathname, useRouter } from "next/navigation";
 import { useState } from "react";
@@ -121,16 +121,12 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
             <span className={styles.label}>User id</span>
             <input className={styles.input} name="userId" value={form.userId} onChange={(event) => setForm({ ...form, userId: event.target.value })} placeholder="e.g. u-1" required />
           </label>
-          <label className={styles.field}>
-            <span className={styles.label}>Surface</span>
-            <select className={styles.select} value={form.surface} onChange={(event) => setForm({ ...form, surface: event.target.value })}>
-              {surfaces.map((surface) => (
-                <option key={surface.id} value={surface.id}>
-                  {surface.name} ({surface.id})
-                </option>
-              ))}
-            </select>
-          </label>
+          <Select
+            label="Surface"
+            value={form.surface}
+            onChange={(event) => setForm({ ...form, surface: event.target.value })}
+            options={surfaces.map((surface) => ({ value: surface.id, label: `${surface.name} (${surface.id})` }))}
+          />
           <label className={styles.field}>
             <span className={styles.label}>Items</span>
             <input

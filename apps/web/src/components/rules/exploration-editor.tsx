@@ -2,7 +2,7 @@
 // Exploration: none, ε-greedy or Thompson sampling slots. Every served slot's propensity is logged
 // with the impression, so off-policy evaluation stays possible.
 import type { ExplorationConfig, SurfaceConfig } from "@cascade/core";
-import { Card } from "@cascade/ui";
+import { Card, Select } from "@cascade/ui";
 import { useState } from "react";
 import type { IssueMap } from "@/lib/rules/config-editor.ts";
 import { ExpressionField } from "./expression-field.tsx";
@@ -75,14 +75,19 @@ export function ExplorationEditor({ config, onChange, issues, readOnly }: Sectio
   return (
     <Card title="Exploration" description="Some slots show fresh or uncertain items instead of the greedy pick. Each served slot carries its propensity.">
       <div className={styles.stack}>
-        <label className={styles.field} style={{ maxWidth: 280 }}>
-          <span className={styles.label}>Policy</span>
-          <select className={styles.select} value={exploration.policy} disabled={readOnly} onChange={(event) => set(switchPolicy(exploration, event.target.value as Policy))}>
-            <option value="none">None (greedy)</option>
-            <option value="epsilonGreedy">ε-greedy</option>
-            <option value="thompson">Thompson sampling</option>
-          </select>
-        </label>
+        <div style={{ maxWidth: 280 }}>
+          <Select
+            label="Policy"
+            value={exploration.policy}
+            disabled={readOnly}
+            onChange={(event) => set(switchPolicy(exploration, event.target.value as Policy))}
+            options={[
+              { value: "none", label: "None (greedy)" },
+              { value: "epsilonGreedy", label: "ε-greedy" },
+              { value: "thompson", label: "Thompson sampling" },
+            ]}
+          />
+        </div>
         {exploration.policy === "none" ? null : (
           <div className={styles.row}>
             {exploration.policy === "epsilonGreedy" ? (

@@ -2,7 +2,7 @@
 // One surface's rule set: the form editor (validated as you type with the shared SurfaceConfig
 // schema), save draft, publish with a diff against what is live, and the version history.
 import type { SurfaceConfig } from "@cascade/core";
-import { Badge, Button, buttonClassName, ErrorState, Skeleton } from "@cascade/ui";
+import { Badge, Button, buttonClassName, Dialog, ErrorState, Skeleton } from "@cascade/ui";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo, useState } from "react";
@@ -170,27 +170,33 @@ export function RuleSetEditor({ surfaceId, canEdit }: { surfaceId: string; canEd
         <p className={styles.muted}>Your role can read rules; product managers, engineers and admins can change them.</p>
       )}
 
-      {confirmingPublish ? (
-        <div className={styles.notice} role="dialog" aria-label="Confirm publish">
-          <p>
-            Publish this config as the next version of <strong>{surfaceId}</strong>?{published ? ` v${published.version} will be archived.` : ""} Engines reload it within seconds.
-          </p>
-          {changesVsPublished ? (
-            <>
-              <strong>Changes against live v{published?.version}:</strong>
-              <ConfigDiffView changes={changesVsPublished} emptyText="Same config as the live version." />
-            </>
-          ) : null}
-          <div className={styles.toolbar}>
+      <Dialog
+        open={confirmingPublish}
+        title="Confirm publish"
+        size="large"
+        busy={publish.isPending}
+        onClose={() => setConfirmingPublish(false)}
+        actions={
+          <>
+            <Button variant="ghost" onClick={() => setConfirmingPublish(false)} disabled={publish.isPending}>
+              Cancel
+            </Button>
             <Button variant="primary" disabled={busy || problems.length > 0} onClick={() => publish.mutate({ surfaceId, config, note })}>
               Confirm publish
             </Button>
-            <Button variant="ghost" onClick={() => setConfirmingPublish(false)}>
-              Cancel
-            </Button>
-          </div>
-        </div>
-      ) : null}
+          </>
+        }
+      >
+        <p>
+          Publish this config as the next version of <strong>{surfaceId}</strong>?{published ? ` v${published.version} will be archived.` : ""} Engines reload it within seconds.
+        </p>
+        {changesVsPublished ? (
+          <>
+            <strong>Changes against live v{published?.version}:</strong>
+            <ConfigDiffView changes={changesVsPublished} emptyText="Same config as the live version." />
+          </>
+        ) : null}
+      </Dialog>
 
       <SourcesEditor config={config} onChange={edit} issues={issues} readOnly={readOnly} />
       <FiltersEditor config={config} onChange={edit} issues={issues} readOnly={readOnly} />

@@ -2,7 +2,7 @@
 // Ordered business rules: freshness, boosts/buries by expression, diversity caps, MMR. They run in
 // this order; score-changing rules belong before reordering ones (a later score change re-sorts).
 import type { RuleConfig, SurfaceConfig } from "@cascade/core";
-import { Badge, Button, Card } from "@cascade/ui";
+import { Badge, Button, Card, Select } from "@cascade/ui";
 import { useState } from "react";
 import { type IssueMap, moveItem, newRule, RULE_TYPE_LABELS, RULE_TYPES } from "@/lib/rules/config-editor.ts";
 import { ExpressionField } from "./expression-field.tsx";
@@ -32,13 +32,16 @@ function RuleFields({ rule, index, update, config, issues, readOnly }: { rule: R
     case "diversity":
       return (
         <>
-          <label className={styles.field}>
-            <span className={styles.label}>Attribute</span>
-            <select className={styles.select} value={rule.attribute} disabled={readOnly} onChange={(event) => update({ ...rule, attribute: event.target.value as "category" | "creator" })}>
-              <option value="category">category</option>
-              <option value="creator">creator</option>
-            </select>
-          </label>
+          <Select
+            label="Attribute"
+            value={rule.attribute}
+            disabled={readOnly}
+            onChange={(event) => update({ ...rule, attribute: event.target.value as "category" | "creator" })}
+            options={[
+              { value: "category", label: "category" },
+              { value: "creator", label: "creator" },
+            ]}
+          />
           <NumberField label="Max per window" value={rule.maxPerWindow} step={1} min={1} issues={issues} path={at("maxPerWindow")} disabled={readOnly} onChange={(maxPerWindow) => update({ ...rule, maxPerWindow })} />
           <NumberField label="Window (k positions)" value={rule.window} step={1} min={1} issues={issues} path={at("window")} disabled={readOnly} onChange={(window) => update({ ...rule, window })} />
           <NumberField label="Depth" value={rule.depth} step={1} min={1} issues={issues} path={at("depth")} hint="leading positions arranged" disabled={readOnly} onChange={(depth) => update({ ...rule, depth })} />
@@ -64,13 +67,13 @@ export function RulesListEditor({ config, onChange, issues, readOnly }: SectionP
       actions={
         readOnly ? null : (
           <div className={styles.toolbar}>
-            <select className={styles.select} aria-label="Rule type to add" value={typeToAdd} onChange={(event) => setTypeToAdd(event.target.value as RuleConfig["type"])}>
-              {RULE_TYPES.map((type) => (
-                <option key={type} value={type}>
-                  {RULE_TYPE_LABELS[type]}
-                </option>
-              ))}
-            </select>
+            <Select
+              label="Rule type to add"
+              hideLabel
+              value={typeToAdd}
+              onChange={(event) => setTypeToAdd(event.target.value as RuleConfig["type"])}
+              options={RULE_TYPES.map((type) => ({ value: type, label: RULE_TYPE_LABELS[type] }))}
+            />
             <Button size="small" onClick={() => setRules([...config.rules, newRule(typeToAdd, config.rules)])}>
               Add rule
             </Button>

@@ -1,7 +1,7 @@
 "use client";
 // A surface's versions (append-only), a diff between any two, and roll back (= publish a copy of
 // an older version as a new version).
-import { Badge, type BadgeTone, Button, Card, ErrorState } from "@cascade/ui";
+import { Badge, type BadgeTone, Button, Card, Dialog, ErrorState, Select } from "@cascade/ui";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { diffConfigs, type JsonValue } from "@/lib/rules/config-diff.ts";
@@ -85,42 +85,56 @@ export function VersionHistory({ versions, canEdit, onChanged }: VersionHistoryP
             ))}
           </tbody>
         </table>
-        {confirming ? (
-          <div className={styles.notice} role="dialog" aria-label="Confirm roll back">
-            <p>
-              Publish a copy of {versionName(confirming)} as a new version? {published ? `${versionName(published)} will be archived.` : ""} Engines reload within seconds.
-            </p>
-            {published ? <VersionDiff fromId={published.id} toId={confirming.id} /> : null}
-            <div className={styles.toolbar}>
-              <Button variant="primary" disabled={rollback.isPending} onClick={() => rollback.mutate({ id: confirming.id })}>
-                Confirm roll back
-              </Button>
-              <Button variant="ghost" onClick={() => setConfirming(null)}>
+        <Dialog
+          open={confirming !== null}
+          title="Confirm roll back"
+          size="large"
+          busy={rollback.isPending}
+          onClose={() => setConfirming(null)}
+          actions={
+            <>
+              <Button variant="ghost" onClick={() => setConfirming(null)} disabled={rollback.isPending}>
                 Cancel
               </Button>
-            </div>
-            {rollback.error ? <p className={styles.issue}>{rollback.error.message}</p> : null}
-          </div>
-        ) : null}
+              <Button variant="primary" disabled={rollback.isPending || !confirming} onClick={() => confirming && rollback.mutate({ id: confirming.id })}>
+                Confirm roll back
+              </Button>
+            </>
+          }
+        >
+          {confirming ? (
+            <>
+              <p>
+                Publish a copy of {versionName(confirming)} as a new version? {published ? `${versionName(published)} will be archived.` : ""} Engines reload within seconds.
+              </p>
+              {published ? <VersionDiff fromId={published.id} toId={confirming.id} /> : null}
+              {rollback.error ? (
+                <p className={styles.issue} role="alert">
+                  {rollback.error.message}
+                </p>
+              ) : null}
+            </>
+          ) : null}
+        </Dialog>
         {versions.length >= 2 && effectiveTo ? (
           <div className={styles.stack}>
             <div className={styles.toolbar}>
               <strong>Compare</strong>
-              <select className={styles.select} aria-label="Compare from version" value={effectiveFrom?.id ?? ""} onChange={(event) => setFromId(event.target.value)}>
+              <Select label="Compare from version" hideLabel value={effectiveFrom?.id ?? ""} onChange={(event) => setFromId(event.target.value)}>
                 {versions.map((row) => (
                   <option key={row.id} value={row.id}>
                     {versionName(row)} ({row.status})
                   </option>
                 ))}
-              </select>
+              </Select>
               <span>→</span>
-              <select className={styles.select} aria-label="Compare to version" value={effectiveTo.id} onChange={(event) => setToId(event.target.value)}>
+              <Select label="Compare to version" hideLabel value={effectiveTo.id} onChange={(event) => setToId(event.target.value)}>
                 {versions.map((row) => (
                   <option key={row.id} value={row.id}>
                     {versionName(row)} ({row.status})
                   </option>
                 ))}
-              </select>
+              </Select>
             </div>
             {effectiveFrom ? <VersionDiff fromId={effectiveFrom.id} toId={effectiveTo.id} /> : <p className={styles.muted}>Pick a version to compare with.</p>}
           </div>

@@ -1,5 +1,5 @@
 "use client";
-import { Button, Card, EmptyState, formatInteger, SegmentedControl, Skeleton } from "@cascade/ui";
+import { Button, Card, EmptyState, FilterBar, formatInteger, SegmentedControl, Skeleton } from "@cascade/ui";
 import type { ReactNode } from "react";
 import {
   DEFAULT_FEATURE_LIST_QUERY,
@@ -70,7 +70,24 @@ export function FeatureRegistry({ query, navigate, data, busy, error }: FeatureR
       flush
       data-testid="feature-registry"
     >
-      <div className={styles.toolbar}>
+      <FilterBar
+        label="Feature filters"
+        summary={
+          data ? (
+            <p data-testid="features-shown" data-value={data.rows.length}>
+              {filtered ? (
+                <>
+                  <strong>{formatInteger(data.rows.length)}</strong> of {formatInteger(data.total)} features
+                </>
+              ) : (
+                <>
+                  <strong>{formatInteger(data.total)}</strong> features
+                </>
+              )}
+            </p>
+          ) : null
+        }
+      >
         <SegmentedControl
           label="Entity"
           options={entityOptions}
@@ -80,20 +97,7 @@ export function FeatureRegistry({ query, navigate, data, busy, error }: FeatureR
           data-testid="feature-entity-filter"
         />
         <FeatureSearch query={query} navigate={navigate} />
-        {data ? (
-          <p className={styles.total} data-testid="features-shown" data-value={data.rows.length}>
-            {filtered ? (
-              <>
-                <strong>{formatInteger(data.rows.length)}</strong> of {formatInteger(data.total)} features
-              </>
-            ) : (
-              <>
-                <strong>{formatInteger(data.total)}</strong> features
-              </>
-            )}
-          </p>
-        ) : null}
-      </div>
+      </FilterBar>
       {renderBody()}
     </Card>
   );

@@ -1,7 +1,7 @@
 "use client";
 // The name search. A real GET form, so it works before hydration; once hydrated, typing filters
 // as you go (debounced) and the URL follows.
-import { SearchIcon } from "@/components/search-icon.tsx";
+import { SearchField } from "@cascade/ui";
 import type { FeatureListQuery } from "@/lib/feature-list-query.ts";
 import { useUrlSearchDraft } from "@/lib/use-url-search-draft.ts";
 import type { HistoryMode } from "./use-feature-list-query.ts";
@@ -31,18 +31,7 @@ export function FeatureSearch({
       onSubmit={submit}
     >
       {query.entity !== "all" ? <input type="hidden" name="entity" value={query.entity} /> : null}
-      <SearchIcon className={styles.searchIcon} />
-      <input
-        className={styles.input}
-        type="search"
-        name="q"
-        value={draft}
-        onChange={(event) => setDraft(event.target.value)}
-        placeholder="Search by name"
-        aria-label="Search features"
-        autoComplete="off"
-        spellCheck={false}
-      />
+      <SearchField label="Search features" grow={false} name="q" value={draft} onChange={(event) => setDraft(event.target.value)} placeholder="Search by name" />
     </form>
   );
 }

@@ -86,14 +86,18 @@ export function ItemsBrowser() {
 
   return (
     <section className={styles.panel} aria-label="Catalogue">
-      <div className={styles.toolbarRow}>
-        <ItemFilters query={query} categories={categoryNames} navigate={navigate} />
-        {items.data ? (
-          <p className={styles.total} data-testid="items-total" data-value={items.data.total}>
-            <strong>{formatInteger(items.data.total)}</strong> {filtered ? "matching items" : "items"}
-          </p>
-        ) : null}
-      </div>
+      <ItemFilters
+        query={query}
+        categories={categoryNames}
+        navigate={navigate}
+        summary={
+          items.data ? (
+            <p data-testid="items-total" data-value={items.data.total}>
+              <strong>{formatInteger(items.data.total)}</strong> {filtered ? "matching items" : "items"}
+            </p>
+          ) : null
+        }
+      />
       {renderBody()}
     </section>
   );

@@ -6,7 +6,7 @@ export default function ItemsLoading() {
     <>
       <PageHeader title="Items" description="Loading the catalogue…" />
       <section className={styles.panel} aria-busy="true" aria-label="Loading items">
-        <div className={styles.toolbarRow}>
+        <div className={styles.loadingBar}>
           <Skeleton height={36} />
         </div>
         <div className={styles.skeletonRows}>

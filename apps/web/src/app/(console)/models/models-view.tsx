@@ -1,7 +1,7 @@
 "use client";
 // The Models page body: what the engine serves, the versions of each slot with promote / roll back,
 // offline metrics of the compared versions, and external-ranker registration.
-import { ErrorState, Skeleton } from "@cascade/ui";
+import { Button, Dialog, ErrorState, Skeleton, ToastProvider, useToast } from "@cascade/ui";
 import type { ModelSlot } from "@cascade/db";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -11,13 +11,11 @@ import type { ConsoleAction } from "@/lib/permissions.ts";
 import type { ModelServing } from "@/server/api/routers/model.ts";
 import type { ModelChange, ModelVersionRow } from "@/server/services/model-version.ts";
 import { useTRPC } from "@/trpc/react.tsx";
-import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { MetricsComparisonCard } from "./metrics-comparison-card.tsx";
 import { ModelSlotCard, SLOT_LABELS } from "./model-slot-card.tsx";
 import { versionLabel } from "./model-version-table.tsx";
 import { RegisterExternalRankerForm } from "./register-external-ranker-form.tsx";
 import { ServingCard } from "./serving-card.tsx";
-import { ToastProvider, useToast } from "./toasts.tsx";
 import { useCompareSelection } from "./use-compare-selection.ts";
 import styles from "./models.module.css";
 
@@ -163,17 +161,29 @@ function ModelsBody({ can }: { can: Can }) {
       <SectionErrorBoundary title="Register external ranker">
         <RegisterExternalRankerForm canEdit={can["model.register"]} />
       </SectionErrorBoundary>
-      <ConfirmDialog
+      <Dialog
         open={pendingChange !== null}
         title={dialogTitle}
-        confirmLabel={pendingChange?.type === "rollback" ? "Roll back" : "Promote"}
         busy={busy}
-        error={changeError}
-        onConfirm={confirm}
-        onCancel={() => setPendingChange(null)}
+        onClose={() => setPendingChange(null)}
+        actions={
+          <>
+            <Button onClick={() => setPendingChange(null)} disabled={busy}>
+              Cancel
+            </Button>
+            <Button variant="primary" onClick={confirm} disabled={busy} aria-busy={busy}>
+              {busy ? "Working…" : pendingChange?.type === "rollback" ? "Roll back" : "Promote"}
+            </Button>
+          </>
+        }
       >
         <p>{dialogBody}</p>
-      </ConfirmDialog>
+        {changeError ? (
+          <p className={styles.formError} role="alert">
+            {changeError}
+          </p>
+        ) : null}
+      </Dialog>
     </div>
   );
 }

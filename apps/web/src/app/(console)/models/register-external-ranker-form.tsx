@@ -2,14 +2,13 @@
 // Registers an ONNX ranker trained elsewhere. Feature names are checked against the registry as
 // they are typed; the engine then checks the file itself (it loads, its input width matches the
 // feature list, its outputs exist) and its refusal is shown here verbatim.
-import { Button, Card } from "@cascade/ui";
+import { Button, Card, Select, useToast } from "@cascade/ui";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState, useTransition } from "react";
 import { rolesSentence } from "@/lib/permissions.ts";
 import { useTRPC } from "@/trpc/react.tsx";
 import { type ExternalRankerField, MAX_ONNX_BYTES, parseNameList, unknownFeatures } from "./external-ranker-form-input.ts";
 import { type RegisterExternalRankerState, registerExternalRankerAction } from "./register-external-ranker-action.ts";
-import { useToast } from "./toasts.tsx";
 import styles from "./models.module.css";
 
 const INITIAL_STATE: RegisterExternalRankerState = { status: "idle" };
@@ -127,9 +126,10 @@ export function RegisterExternalRankerForm({ canEdit }: { canEdit: boolean }) {
             aria-describedby={describedBy("features", "external-ranker-features-hint")}
           />
           <div className={styles.picker}>
-            <select
-              aria-label="Registry feature to add"
-              className={styles.select}
+            <Select
+              label="Registry feature to add"
+              hideLabel
+              className={styles.pickerSelect}
               value={picked}
               onChange={(event) => setPicked(event.target.value)}
               disabled={!registry.data}
@@ -142,7 +142,7 @@ export function RegisterExternalRankerForm({ canEdit }: { canEdit: boolean }) {
                     {name}
                   </option>
                 ))}
-            </select>
+            </Select>
             <Button size="small" onClick={addPicked} disabled={!picked}>
               Add
             </Button>
