@@ -6,10 +6,12 @@
 // response object before serialization, so the route itself stays unaware of metrics). Model
 // versions are read from the serving models at each scrape, so they are never stale and the model
 // loader needs no metrics code.
-// Must be registered before the routes it should see (it only adds hooks and one route).
+// Must be registered before the routes it should see (it only adds hooks and one declared route).
 import type { IngestEventsResponse, ServingModels } from "@cascade/core";
 import type { FastifyInstance } from "fastify";
-import type { EngineMetrics } from "./engineMetrics.ts";
+import { z } from "zod";
+import { declareRoute } from "../routeDeclaration.ts";
+import type { EngineMetrics } from "../../telemetry/engineMetrics.ts";
 
 export const METRICS_PATH = "/metrics";
 const EVENTS_ROUTE = "/v1/events";
@@ -37,17 +39,33 @@ export function registerMetricsRoutes(app: FastifyInstance, metrics: EngineMetri
     return payload;
   });
 
-  app.get(METRICS_PATH, async (_request, reply) => {
-    const serving = options.servingModels?.();
-    if (serving !== undefined) {
-      for (const slot of ["retrieval", "ranker"] as const) {
-        const model = serving?.[slot] ?? null;
-        metrics.setServingModel(slot, model ? { kind: model.kind, version: String(model.version) } : null);
+  declareRoute(
+    app,
+    null,
+    {
+      method: "get",
+      path: METRICS_PATH,
+      operationId: "metrics",
+      tag: "operations",
+      summary: "Prometheus metrics (text exposition format)",
+      description:
+        "Request rate and latency per route, event ingestion outcomes, funnel stage/component latency, candidates per source, fallbacks, missing-feature defaults, model versions, process metrics.",
+      scope: null,
+      responses: { 200: { description: "Metrics in the Prometheus text format", schema: z.string(), mediaType: "text/plain" } },
+      errors: [],
+    },
+    async (_request, reply) => {
+      const serving = options.servingModels?.();
+      if (serving !== undefined) {
+        for (const slot of ["retrieval", "ranker"] as const) {
+          const model = serving?.[slot] ?? null;
+          metrics.setServingModel(slot, model ? { kind: model.kind, version: String(model.version) } : null);
+        }
       }
-    }
-    const { contentType, body } = await metrics.exposition();
-    return reply.header("content-type", contentType).header("cache-control", "no-store").send(body);
-  });
+      const { contentType, body } = await metrics.exposition();
+      return reply.header("content-type", contentType).header("cache-control", "no-store").send(body);
+    },
+  );
 }
 
 function isIngestResponse(payload: unknown): payload is IngestEventsResponse {

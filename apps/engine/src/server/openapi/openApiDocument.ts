@@ -1,18 +1,32 @@
-// Builds the OpenAPI 3.1 document from DOCUMENTED_ROUTES with @asteasolutions/zod-to-openapi
+// Builds the OpenAPI 3.1 document from the routes' declarations (server/routeDeclaration.ts: the
+// routes an app registered, in registration order) with @asteasolutions/zod-to-openapi
 // (zod 4 support since v8). Schemas are plain zod: we do not call `extendZodWithOpenApi`, which
 // would patch zod's prototypes for every package in the process. Request bodies are documented as
 // the contract's input (fields with defaults are optional), responses as its output.
 import { apiError } from "@cascade/core";
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
-import { DOCUMENTED_ROUTES, ERROR_STATUSES, type DocumentedRoute } from "./documentedRoutes.ts";
+import type { ErrorStatus, RouteDeclaration } from "../routeDeclaration.ts";
 
 export const BEARER_SCHEME = "apiKey";
 const ERROR_SCHEMA_NAME = "ApiError";
 
+/** Error statuses a route can answer, each with the codes it uses (see server/errors.ts). */
+export const ERROR_STATUSES: Record<ErrorStatus, string> = {
+  400: "Bad request: `validation_failed` (with `issues`, one per bad field as a dotted path), `invalid_json`, `bad_request`",
+  401: "`unauthorized`: the Authorization header is missing, malformed, or the key is unknown or revoked",
+  403: "`forbidden`: the API key lacks the scope this route needs",
+  404: "`not_found`: no such resource",
+  409: "Conflict with the current state (e.g. `no_previous_version` for a rollback with nothing to go back to)",
+  413: "`payload_too_large`: more than 1000 entries in a batch, or a body over the size limit",
+  415: "`unsupported_media_type`: send the body as application/json",
+  500: "`internal`: an unexpected failure; the details are logged under the x-request-id",
+  503: "`dependency_unavailable`: a backing service (database, online store) is unavailable; retry later",
+};
+
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31["generateDocument"]>;
 
-export function buildOpenApiDocument(options: { version: string; routes?: DocumentedRoute[] }): OpenApiDocument {
+export function buildOpenApiDocument(options: { version: string; routes: readonly RouteDeclaration[] }): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", BEARER_SCHEME, {
     type: "http",
@@ -24,7 +38,7 @@ export function buildOpenApiDocument(options: { version: string; routes?: Docume
   const { $schema: _dialect, ...errorSchema } = z.toJSONSchema(apiError, { target: "draft-2020-12", io: "output" });
   registry.registerComponent("schemas", ERROR_SCHEMA_NAME, errorSchema as object);
 
-  for (const route of options.routes ?? DOCUMENTED_ROUTES) registry.registerPath(toRouteConfig(route));
+  for (const route of options.routes) registry.registerPath(toRouteConfig(route));
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: "3.1.0",
@@ -37,7 +51,7 @@ export function buildOpenApiDocument(options: { version: string; routes?: Docume
   });
 }
 
-function toRouteConfig(route: DocumentedRoute): RouteConfig {
+function toRouteConfig(route: RouteDeclaration): RouteConfig {
   const responses: RouteConfig["responses"] = {};
   for (const [status, response] of Object.entries(route.responses)) {
     if (!response) continue;

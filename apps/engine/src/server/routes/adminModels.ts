@@ -19,8 +19,11 @@ import {
   modelKind,
   modelSlot,
   modelStatus,
+  promoteModelResponse,
   registerExternalRankerRequest,
+  registerExternalRankerResponse,
   rollbackModelRequest,
+  rollbackModelResponse,
   type ListModelsResponse,
   type ModelVersionView,
   type ServingModels,
@@ -32,7 +35,8 @@ import { featureRegistry } from "../../features/registry.ts";
 import { ExternalRankerError, SERVING_INPUTS } from "../../models/externalRanker.ts";
 import { registerExternalRanker } from "../../models/registerExternalRanker.ts";
 import { HttpError, validationFailed, issuesFromZod } from "../errors.ts";
-import { parseRequestBody } from "../requestBody.ts";
+import { parseInput } from "../../ingest/parseInput.ts";
+import { declareRoute } from "../routeDeclaration.ts";
 import type { RouteContext } from "../routeContext.ts";
 
 export const DEFAULT_MODEL_UPLOAD_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -76,7 +80,6 @@ export function declarableFeatures(): ListModelsResponse["availableFeatures"] {
 
 export function registerAdminModelRoutes(app: FastifyInstance, context: RouteContext): void {
   const { db } = context.deps;
-  const admin = { onRequest: context.auth.requireScope("admin") };
 
   const serving = (): ServingModels => {
     const status = context.deps.activeModels?.status();
@@ -88,32 +91,95 @@ export function registerAdminModelRoutes(app: FastifyInstance, context: RouteCon
     return serving();
   };
 
-  app.get("/v1/admin/models", admin, async (request) => {
-    const parsed = listQuery.safeParse(request.query);
-    if (!parsed.success) throw validationFailed(issuesFromZod(parsed.error));
-    const rows = await listModelVersions(db, parsed.data);
-    const body: ListModelsResponse = { models: rows.map(modelVersionView), serving: serving(), availableFeatures: declarableFeatures() };
-    return listModelsResponse.parse(body);
-  });
+  declareRoute(
+    app,
+    context.auth,
+    {
+      method: "get",
+      path: "/v1/admin/models",
+      operationId: "listModels",
+      tag: "admin",
+      summary: "Model versions (newest first), what this engine serves, and the features an external ranker may declare",
+      scope: "admin",
+      query: listQuery,
+      responses: { 200: { description: "The registry", schema: listModelsResponse } },
+      errors: [400, 401, 403, 503],
+    },
+    async (request) => {
+      const parsed = listQuery.safeParse(request.query);
+      if (!parsed.success) throw validationFailed(issuesFromZod(parsed.error));
+      const rows = await listModelVersions(db, parsed.data);
+      const body: ListModelsResponse = { models: rows.map(modelVersionView), serving: serving(), availableFeatures: declarableFeatures() };
+      return listModelsResponse.parse(body);
+    },
+  );
 
-  app.post("/v1/admin/models/:id/promote", admin, async (request) => {
-    const params = idParams.safeParse(request.params);
-    if (!params.success) throw validationFailed(issuesFromZod(params.error, ["id"]));
-    const result = await registryCall(() => promoteModelVersion(db, params.data.id, actorOf(request)));
-    return { promoted: modelVersionView(result.promoted), retired: result.retired ? modelVersionView(result.retired) : null, serving: await reload() };
-  });
+  declareRoute(
+    app,
+    context.auth,
+    {
+      method: "post",
+      path: "/v1/admin/models/{id}/promote",
+      operationId: "promoteModel",
+      tag: "admin",
+      summary: "Make a model version the active one of its slot",
+      description: "This engine reloads at once; others follow within seconds. An `x-cascade-actor` header is recorded in the audit log.",
+      scope: "admin",
+      params: idParams,
+      responses: { 200: { description: "Promoted; `serving` shows what this engine now serves", schema: promoteModelResponse } },
+      errors: [400, 401, 403, 404, 409, 503],
+    },
+    async (request) => {
+      const params = idParams.safeParse(request.params);
+      if (!params.success) throw validationFailed(issuesFromZod(params.error, ["id"]));
+      const result = await registryCall(() => promoteModelVersion(db, params.data.id, actorOf(request)));
+      return { promoted: modelVersionView(result.promoted), retired: result.retired ? modelVersionView(result.retired) : null, serving: await reload() };
+    },
+  );
 
-  app.post("/v1/admin/models/rollback", admin, async (request) => {
-    const { slot } = parseRequestBody(rollbackModelRequest, request.body);
-    const result = await registryCall(() => rollbackModelSlot(db, slot, actorOf(request)));
-    return { restored: modelVersionView(result.restored), retired: result.retired ? modelVersionView(result.retired) : null, serving: await reload() };
-  });
+  declareRoute(
+    app,
+    context.auth,
+    {
+      method: "post",
+      path: "/v1/admin/models/rollback",
+      operationId: "rollbackModel",
+      tag: "admin",
+      summary: "Re-activate the slot's most recently retired version",
+      scope: "admin",
+      body: { schema: rollbackModelRequest, sendable: false, example: { slot: "ranker" } },
+      responses: { 200: { description: "Rolled back", schema: rollbackModelResponse } },
+      errors: [400, 401, 403, 409, 415, 503],
+    },
+    async (request) => {
+      const { slot } = parseInput(rollbackModelRequest, request.body);
+      const result = await registryCall(() => rollbackModelSlot(db, slot, actorOf(request)));
+      return { restored: modelVersionView(result.restored), retired: result.retired ? modelVersionView(result.retired) : null, serving: await reload() };
+    },
+  );
 
-  app.post(
-    "/v1/admin/models/external-rankers",
-    { ...admin, bodyLimit: context.deps.modelUploadLimitBytes ?? DEFAULT_MODEL_UPLOAD_LIMIT_BYTES },
+  declareRoute(
+    app,
+    context.auth,
+    {
+      method: "post",
+      path: "/v1/admin/models/external-rankers",
+      operationId: "registerExternalRanker",
+      tag: "admin",
+      summary: "Register an externally trained ONNX ranker",
+      description:
+        "The ONNX file (base64) must take an [N, F] float input with the declared features in order and produce each declared output with one value per row; it is dry-run before it is stored. 400 names the field (`features`, `outputs`, `onnxBase64`, …) that breaks the contract.",
+      scope: "admin",
+      body: {
+        schema: registerExternalRankerRequest,
+        sendable: false,
+        example: { name: "partner-ranker", features: ["item_ctr_3d", "item_trending_6h", "context_hour_of_day"], outputs: ["p_click"], onnxBase64: "CAcSB3B5dG9yY2g=", promote: false },
+      },
+      responses: { 201: { description: "Stored (and promoted if asked)", schema: registerExternalRankerResponse } },
+      errors: [400, 401, 403, 413, 415, 503],
+    },
     async (request, reply) => {
-      const body = parseRequestBody(registerExternalRankerRequest, request.body);
+      const body = parseInput(registerExternalRankerRequest, request.body);
       const dataDir = context.deps.dataDir;
       if (!dataDir) throw new HttpError(503, "dependency_unavailable", "this engine has no data directory for model artifacts");
       const onnxBytes = Buffer.from(body.onnxBase64, "base64");
@@ -137,6 +203,7 @@ export function registerAdminModelRoutes(app: FastifyInstance, context: RouteCon
         throw error;
       }
     },
+    { bodyLimit: context.deps.modelUploadLimitBytes ?? DEFAULT_MODEL_UPLOAD_LIMIT_BYTES },
   );
 }
 

@@ -33,13 +33,20 @@
 // unique key drops it (counted by the offline-log consumer) and the rollups count only events the
 // log newly stored, so no number moves. The stream is at-least-once, and every consumer is
 // idempotent by event id.
-import { ingestEventsRequest } from "@cascade/core";
+import { eventInput, ingestEventsRequest, ingestEventsResponse, MAX_BATCH } from "@cascade/core";
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
 import { KnownItemCache } from "../../events/knownItemCache.ts";
-import { assertBatchSize } from "../batchLimits.ts";
+import { assertBatchSize } from "../../ingest/batchLimits.ts";
 import { issuesFromZod, validationFailed } from "../errors.ts";
-import { ingestEvents, type EventIngestionDeps } from "../eventIngestion.ts";
+import { ingestEvents, type EventIngestionDeps } from "../../ingest/eventIngestion.ts";
+import { declareRoute, JSON_BODY_ERRORS } from "../routeDeclaration.ts";
 import type { RouteContext } from "../routeContext.ts";
+
+/** The body as documented: the route checks the envelope first, then each event on its own. */
+const documentedRequest = z.object({
+  events: z.array(eventInput).min(1).max(MAX_BATCH),
+});
 
 export function registerEventRoutes(app: FastifyInstance, context: RouteContext): void {
   const { db, eventStream, eventDeduplicator, logger } = context.deps;
@@ -54,12 +61,38 @@ export function registerEventRoutes(app: FastifyInstance, context: RouteContext)
     logger,
   };
 
-  app.post("/v1/events", { onRequest: context.auth.requireScope("ingest") }, async (request) => {
-    const receivedAt = Date.now();
-    assertBatchSize(request.body, "events");
-    // Only the envelope is validated here; each event is judged by ingestEvents.
-    const envelope = ingestEventsRequest.safeParse(request.body);
-    if (!envelope.success) throw validationFailed(issuesFromZod(envelope.error));
-    return ingestEvents({ ...ingestion, logger: request.log }, envelope.data.events, receivedAt);
-  });
+  declareRoute(
+    app,
+    context.auth,
+    {
+      method: "post",
+      path: "/v1/events",
+      operationId: "sendEvents",
+      tag: "events",
+      summary: "Batch event ingestion",
+      description:
+        "The envelope (1–1000 events) is checked strictly; then each event is judged on its own and gets a result in request order: `accepted`, `duplicate` (same `eventId` seen before) or `rejected` with `field` and `reason`. Idempotent by `eventId`. 503 means nothing was accepted: retry the batch.",
+      scope: "ingest",
+      body: {
+        schema: documentedRequest,
+        sendable: true,
+        example: {
+          events: [
+            { eventId: "ev-1", type: "click", userId: "user-1", itemId: "item-42", timestamp: "2026-11-01T10:05:00Z", requestId: "3f1c2a9e", position: 0, surface: "home" },
+            { eventId: "ev-2", type: "watch", userId: "user-1", itemId: "item-42", timestamp: "2026-11-01T10:06:00Z", value: 312 },
+          ],
+        },
+      },
+      responses: { 200: { description: "One result per event", schema: ingestEventsResponse } },
+      errors: JSON_BODY_ERRORS,
+    },
+    async (request) => {
+      const receivedAt = Date.now();
+      assertBatchSize(request.body, "events");
+      // Only the envelope is validated here; each event is judged by ingestEvents.
+      const envelope = ingestEventsRequest.safeParse(request.body);
+      if (!envelope.success) throw validationFailed(issuesFromZod(envelope.error));
+      return ingestEvents({ ...ingestion, logger: request.log }, envelope.data.events, receivedAt);
+    },
+  );
 }

@@ -14,11 +14,29 @@
 // - Response `{upserted, created, updated}`: upserted = follows in the batch, created = new
 //   follows, updated = existing follows whose time changed plus follows removed. Re-sending a batch
 //   changes nothing the second time.
+import { upsertFollowsRequest, upsertResponse } from "@cascade/core";
 import type { FastifyInstance } from "fastify";
-import { parseFollowsBatch, upsertFollows } from "../catalogWrites.ts";
+import { parseFollowsBatch, upsertFollows } from "../../ingest/catalogWrites.ts";
+import { declareRoute, JSON_BODY_ERRORS } from "../routeDeclaration.ts";
 import type { RouteContext } from "../routeContext.ts";
 
 export function registerFollowRoutes(app: FastifyInstance, context: RouteContext): void {
   const { db } = context.deps;
-  app.put("/v1/follows", { onRequest: context.auth.requireScope("ingest") }, async (request) => upsertFollows(db, parseFollowsBatch(request.body)));
+  declareRoute(
+    app,
+    context.auth,
+    {
+      method: "put",
+      path: "/v1/follows",
+      operationId: "upsertFollows",
+      tag: "catalogue",
+      summary: "Batch upsert of user → creator follows (all or nothing)",
+      description: "`active: false` removes a follow. Every creator must exist (creators come from PUT /v1/items). Idempotent.",
+      scope: "ingest",
+      body: { schema: upsertFollowsRequest, sendable: true, example: { follows: [{ userId: "user-1", creatorId: "creator-7" }] } },
+      responses: { 200: { description: "Committed", schema: upsertResponse } },
+      errors: JSON_BODY_ERRORS,
+    },
+    async (request) => upsertFollows(db, parseFollowsBatch(request.body)),
+  );
 }

@@ -8,15 +8,16 @@
 // without lowering the overall status.
 // onlineFeatures: the start-up warm-up (snapshot load / replay of the event log); training: the
 // first start's background training; serving: per surface, the enabled sources and whether each
-// can serve, and the ranking (healthServing.ts). clock: the business-time mode and its now (clock.ts).
+// can serve, and the ranking (healthServing.ts). clock: the business-time mode and its now (platform/clock.ts).
 // Overall: "down" and HTTP 503 when the database is down (nothing works without it); "degraded"
 // (HTTP 200) when only the online store is down or the online features are still warming (or
 // their warm-up failed); "ok" otherwise. Each probe gives up after
 // PROBE_TIMEOUT_MS so the endpoint answers even when a dependency hangs; error details go to the
 // log, not to this unauthenticated response.
-import type { HealthResponse, OnlineFeaturesHealth, TrainingHealth } from "@cascade/core";
+import { healthResponse, type HealthResponse, type OnlineFeaturesHealth, type TrainingHealth } from "@cascade/core";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
-import { wallClock } from "../../clock.ts";
+import { wallClock } from "../../platform/clock.ts";
+import { declareRoute } from "../routeDeclaration.ts";
 import type { RouteContext } from "../routeContext.ts";
 import { createServingHealth } from "./healthServing.ts";
 
@@ -30,43 +31,62 @@ export function registerHealthRoutes(app: FastifyInstance, context: RouteContext
   const clock = context.deps.clock ?? wallClock;
   const servingHealth = createServingHealth(db);
 
-  app.get("/v1/health", async (request, reply) => {
-    const [database, onlineStore] = await Promise.all([
-      probe("database", () => db.$queryRaw`SELECT 1`, request.log),
-      probe("online store", () => store.ping(), request.log),
-    ]);
-    const onlineFeatures: OnlineFeaturesHealth = startup?.onlineFeatures() ?? {
-      status: "ready",
-      source: info.storeMode === "redis" ? "redis" : "live",
-      eventsReplayed: 0,
-      progress: 1,
-      snapshotAt: null,
-    };
-    const training: TrainingHealth = startup?.training() ?? IDLE_TRAINING;
-    // Without the database there are no configs to read: the section is empty, the status says why.
-    const serving = database.status === "down" ? { surfaces: [] } : await servingHealth(activeModels?.status() ?? null, onlineFeatures).catch((error: unknown) => {
-      request.log.warn({ err: error }, "health could not read the published surface configs");
-      return { surfaces: [] };
-    });
-    const status = database.status === "down" ? "down" : onlineStore.status === "down" || onlineFeatures.status !== "ready" ? "degraded" : "ok";
-    const body: HealthResponse = {
-      status,
-      version: info.version,
-      uptimeSeconds: Math.round((performance.now() - context.startedAt) / 1000),
-      database: { ...database, mode: info.databaseMode },
-      store: { ...onlineStore, mode: info.storeMode },
-      model: modelHealth(context),
-      models: servingModels(context),
-      onlineFeatures,
-      training,
-      serving,
-      clock: { mode: clock.mode, now: new Date(clock.nowMs()).toISOString() },
-    };
-    return reply
-      .status(status === "down" ? 503 : 200)
-      .header("cache-control", "no-store")
-      .send(body);
-  });
+  declareRoute(
+    app,
+    null,
+    {
+      method: "get",
+      path: "/v1/health",
+      operationId: "health",
+      tag: "operations",
+      summary: "Health of the engine and its dependencies",
+      description:
+        "For load balancers: 200 while the database answers (`degraded` when the online store is down or the online features are still warming up after a start), 503 when the database is down. Also reports the start-up replay of online features, the first start's background training, and per surface which enabled sources can serve and how candidates are ranked.",
+      scope: null,
+      responses: {
+        200: { description: "Up (status `ok` or `degraded`)", schema: healthResponse },
+        503: { description: "Down: the database does not answer", schema: healthResponse },
+      },
+      errors: [],
+    },
+    async (request, reply) => {
+      const [database, onlineStore] = await Promise.all([
+        probe("database", () => db.$queryRaw`SELECT 1`, request.log),
+        probe("online store", () => store.ping(), request.log),
+      ]);
+      const onlineFeatures: OnlineFeaturesHealth = startup?.onlineFeatures() ?? {
+        status: "ready",
+        source: info.storeMode === "redis" ? "redis" : "live",
+        eventsReplayed: 0,
+        progress: 1,
+        snapshotAt: null,
+      };
+      const training: TrainingHealth = startup?.training() ?? IDLE_TRAINING;
+      // Without the database there are no configs to read: the section is empty, the status says why.
+      const serving = database.status === "down" ? { surfaces: [] } : await servingHealth(activeModels?.status() ?? null, onlineFeatures).catch((error: unknown) => {
+        request.log.warn({ err: error }, "health could not read the published surface configs");
+        return { surfaces: [] };
+      });
+      const status = database.status === "down" ? "down" : onlineStore.status === "down" || onlineFeatures.status !== "ready" ? "degraded" : "ok";
+      const body: HealthResponse = {
+        status,
+        version: info.version,
+        uptimeSeconds: Math.round((performance.now() - context.startedAt) / 1000),
+        database: { ...database, mode: info.databaseMode },
+        store: { ...onlineStore, mode: info.storeMode },
+        model: modelHealth(context),
+        models: servingModels(context),
+        onlineFeatures,
+        training,
+        serving,
+        clock: { mode: clock.mode, now: new Date(clock.nowMs()).toISOString() },
+      };
+      return reply
+        .status(status === "down" ? 503 : 200)
+        .header("cache-control", "no-store")
+        .send(body);
+    },
+  );
 }
 
 async function probe(name: string, check: () => Promise<unknown>, log: FastifyBaseLogger): Promise<ProbeResult> {

@@ -11,11 +11,38 @@
 // - Response `{upserted, created, updated}`: upserted = items in the batch, created = new ids,
 //   updated = existing items whose stored fields changed. Re-sending an identical item rewrites
 //   nothing (it counts in upserted only), so retries are idempotent.
+import { upsertItemsRequest, upsertResponse } from "@cascade/core";
 import type { FastifyInstance } from "fastify";
-import { parseItemsBatch, upsertItems } from "../catalogWrites.ts";
+import { parseItemsBatch, upsertItems } from "../../ingest/catalogWrites.ts";
+import { declareRoute, JSON_BODY_ERRORS } from "../routeDeclaration.ts";
 import type { RouteContext } from "../routeContext.ts";
 
 export function registerItemRoutes(app: FastifyInstance, context: RouteContext): void {
   const { db } = context.deps;
-  app.put("/v1/items", { onRequest: context.auth.requireScope("ingest") }, async (request) => upsertItems(db, parseItemsBatch(request.body)));
+  declareRoute(
+    app,
+    context.auth,
+    {
+      method: "put",
+      path: "/v1/items",
+      operationId: "upsertItems",
+      tag: "catalogue",
+      summary: "Batch upsert of catalogue items (all or nothing)",
+      description:
+        "1–1000 items, ids unique in the batch. An upsert replaces the item: fields left out take their defaults. Unknown creators are created. Idempotent.",
+      scope: "ingest",
+      body: {
+        schema: upsertItemsRequest,
+        sendable: true,
+        example: {
+          items: [
+            { id: "item-42", title: "Ten-minute ramen", category: "cooking", creatorId: "creator-7", tags: ["quick"], publishedAt: "2026-11-01T10:00:00Z" },
+          ],
+        },
+      },
+      responses: { 200: { description: "Committed", schema: upsertResponse } },
+      errors: JSON_BODY_ERRORS,
+    },
+    async (request) => upsertItems(db, parseItemsBatch(request.body)),
+  );
 }

@@ -17,44 +17,47 @@
 //   left, ultimately the cached popularity list. Dependency failures never answer 5xx.
 // - `debug: true` adds `trace`: the full funnel trace (every stage and component, removed items
 //   with reasons, per-candidate features and scores).
-import { recommendationsRequest } from "@cascade/core";
+import { recommendationsRequest, recommendationsResponse } from "@cascade/core";
 import type { FastifyInstance } from "fastify";
-import { InvalidCursorError } from "../../recommend/cursor.ts";
-import { PointInTimePreviews } from "../../replay/pointInTimePreviews.ts";
-import { RecommendationService } from "../../serving/recommendationService.ts";
-import { rememberServingStack, ServingStack, type ServingDeps } from "../../serving/servingStack.ts";
+import { InvalidCursorError } from "../../serving/cursor.ts";
 import { hasScope } from "../auth.ts";
 import { forbidden, HttpError } from "../errors.ts";
-import { parseRequestBody } from "../requestBody.ts";
+import { parseInput } from "../../ingest/parseInput.ts";
+import { declareRoute } from "../routeDeclaration.ts";
 import type { RouteContext } from "../routeContext.ts";
 
-/** Builds the serving stack (started with the app, stopped on close) and registers the route. */
-export function registerRecommendationRoutes(app: FastifyInstance, context: RouteContext): RecommendationService {
-  const deps = context.deps as ServingDeps;
-  const stack = new ServingStack(deps, context.ranking);
-  const maxEvents = deps.serving?.previewReplayMaxEvents;
-  const previews = new PointInTimePreviews({ db: deps.db, logger: deps.logger, models: deps.activeModels ?? null }, maxEvents === undefined ? {} : { maxEvents });
-  const service = new RecommendationService(stack, previews);
-  rememberServingStack(app, stack);
-  app.addHook("onReady", async () => stack.start());
-  app.addHook("onClose", async () => {
-    await previews.close();
-    await stack.stop();
-  });
+export function registerRecommendationRoutes(app: FastifyInstance, context: RouteContext): void {
+  const service = context.recommendations;
 
-  app.post("/v1/recommendations", { onRequest: context.auth.requireScope("recommend") }, async (request) => {
-    const body = parseRequestBody(recommendationsRequest, request.body);
-    if (body.debug && !(request.apiKey && hasScope(request.apiKey, "admin"))) {
-      throw forbidden('debug traces need an API key with the "admin" scope');
-    }
-    try {
-      return await service.recommend(body);
-    } catch (error) {
-      if (error instanceof InvalidCursorError) {
-        throw new HttpError(400, "invalid_cursor", `cursor: ${error.message}`, [{ path: "cursor", message: error.message }]);
+  declareRoute(
+    app,
+    context.auth,
+    {
+      method: "post",
+      path: "/v1/recommendations",
+      operationId: "recommend",
+      tag: "recommendations",
+      summary: "A ranked feed for a user on a surface",
+      description:
+        "Unknown users get a cold-start list, never an error. `cursor` from a response fetches the next page without repeats (400 `invalid_cursor` when expired). `debug: true` needs the `admin` scope and adds the stage trace. `degraded: true` when a dependency failed and a fallback served; `degradedCauses` then names each cause (`{component, reason}`). Published rules hold on every path: an item whose attributes, or whose consumed/hidden status, cannot be read is not served.",
+      scope: "recommend",
+      body: { schema: recommendationsRequest, sendable: true, example: { userId: "user-1", surface: "home", count: 10, context: { device: "mobile" } } },
+      responses: { 200: { description: "The feed", schema: recommendationsResponse } },
+      errors: [400, 401, 403, 415, 503],
+    },
+    async (request) => {
+      const body = parseInput(recommendationsRequest, request.body);
+      if (body.debug && !(request.apiKey && hasScope(request.apiKey, "admin"))) {
+        throw forbidden('debug traces need an API key with the "admin" scope');
       }
-      throw error;
-    }
-  });
-  return service;
+      try {
+        return await service.recommend(body);
+      } catch (error) {
+        if (error instanceof InvalidCursorError) {
+          throw new HttpError(400, "invalid_cursor", `cursor: ${error.message}`, [{ path: "cursor", message: error.message }]);
+        }
+        throw error;
+      }
+    },
+  );
 }

@@ -10,11 +10,29 @@
 // - Response `{upserted, created, updated}`: upserted = users in the batch, created = new ids,
 //   updated = existing users whose attributes changed. Re-sending an identical user rewrites
 //   nothing, so retries are idempotent.
+import { upsertResponse, upsertUsersRequest } from "@cascade/core";
 import type { FastifyInstance } from "fastify";
-import { parseUsersBatch, upsertUsers } from "../catalogWrites.ts";
+import { parseUsersBatch, upsertUsers } from "../../ingest/catalogWrites.ts";
+import { declareRoute, JSON_BODY_ERRORS } from "../routeDeclaration.ts";
 import type { RouteContext } from "../routeContext.ts";
 
 export function registerUserRoutes(app: FastifyInstance, context: RouteContext): void {
   const { db } = context.deps;
-  app.put("/v1/users", { onRequest: context.auth.requireScope("ingest") }, async (request) => upsertUsers(db, parseUsersBatch(request.body)));
+  declareRoute(
+    app,
+    context.auth,
+    {
+      method: "put",
+      path: "/v1/users",
+      operationId: "upsertUsers",
+      tag: "catalogue",
+      summary: "Batch upsert of users (all or nothing)",
+      description: "Replaces each user's attributes. Users also come into existence through their events. Idempotent.",
+      scope: "ingest",
+      body: { schema: upsertUsersRequest, sendable: true, example: { users: [{ id: "user-1", attributes: { country: "NL", premium: true } }] } },
+      responses: { 200: { description: "Committed", schema: upsertResponse } },
+      errors: JSON_BODY_ERRORS,
+    },
+    async (request) => upsertUsers(db, parseUsersBatch(request.body)),
+  );
 }
