@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { comparisonRows, flattenNumericMetrics, isUnitIntervalRow, parseModelMetrics } from "./model-metrics.ts";
+import { chartableRows, comparisonRows, flattenNumericMetrics, isRateRow, isUnitIntervalRow, parseModelMetrics } from "./model-metrics.ts";
 
 describe("flattenNumericMetrics", () => {
   it("names nested numeric leaves by path and skips arrays, strings and non-finite numbers", () => {
@@ -68,5 +68,28 @@ describe("isUnitIntervalRow", () => {
     expect(isUnitIntervalRow({ metric: "users", values: [0.5, 240] })).toBe(false);
     expect(isUnitIntervalRow({ metric: "delta", values: [-0.1] })).toBe(false);
     expect(isUnitIntervalRow({ metric: "none", values: [null] })).toBe(false);
+  });
+});
+
+describe("isRateRow and chartableRows", () => {
+  it("keeps losses, errors, counts and durations off the rate axis even when they fall in [0, 1]", () => {
+    expect(isRateRow({ metric: "ranking.auc", values: [0.7, 0.65] })).toBe(true);
+    expect(isRateRow({ metric: "retrieval.ndcg@10", values: [0.3] })).toBe(true);
+    expect(isRateRow({ metric: "ctr", values: [0.04] })).toBe(true);
+    expect(isRateRow({ metric: "ranking.logLoss", values: [0.41, 0.52] })).toBe(false);
+    expect(isRateRow({ metric: "ranking.calibration.ece", values: [0.02] })).toBe(false);
+    expect(isRateRow({ metric: "latencyMs", values: [0.8] })).toBe(false);
+    expect(isRateRow({ metric: "eval.users", values: [1] })).toBe(false);
+  });
+
+  it("splits rows into rates and other metrics, dropping rows without any value", () => {
+    const { rates, others } = chartableRows([
+      { metric: "recall@100", values: [0.4, 0.1] },
+      { metric: "logLoss", values: [0.5, null] },
+      { metric: "users", values: [240, 240] },
+      { metric: "none", values: [null, null] },
+    ]);
+    expect(rates.map((row) => row.metric)).toEqual(["recall@100"]);
+    expect(others.map((row) => row.metric)).toEqual(["logLoss", "users"]);
   });
 });

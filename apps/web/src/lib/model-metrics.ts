@@ -87,3 +87,29 @@ export function isUnitIntervalRow(row: ComparisonRow): boolean {
   const present = row.values.filter((value): value is number => value !== null);
   return present.length > 0 && present.every((value) => value >= 0 && value <= 1);
 }
+
+/**
+ * Names of metrics that are not rates even when their values fall in [0, 1]: losses and errors
+ * (log loss 0.4, ECE 0.02), counts, sizes and durations. Matched on the last path segment.
+ */
+const NOT_A_RATE = /loss|error|rmse|mse|mae|ece|brier|entropy|perplexity|count|users|items|examples|rows|events|pairs|size|dim|epoch|steps|seconds|millis|ms$|latency|duration|time|bytes/i;
+
+/**
+ * Rates (recall, precision, NDCG, AUC, CTR, coverage…): every present value in [0, 1] and a name
+ * that is not a loss, count or duration. They share one 0–1 axis; everything else gets its own.
+ */
+export function isRateRow(row: ComparisonRow): boolean {
+  const name = row.metric.split(".").at(-1) ?? row.metric;
+  return isUnitIntervalRow(row) && !NOT_A_RATE.test(name);
+}
+
+/** The rows to chart: rates on one shared 0–1 axis, other metrics (with a value) each on its own axis. */
+export function chartableRows(rows: readonly ComparisonRow[]): { rates: ComparisonRow[]; others: ComparisonRow[] } {
+  const rates: ComparisonRow[] = [];
+  const others: ComparisonRow[] = [];
+  for (const row of rows) {
+    if (isRateRow(row)) rates.push(row);
+    else if (row.values.some((value) => value !== null)) others.push(row);
+  }
+  return { rates, others };
+}

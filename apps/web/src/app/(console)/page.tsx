@@ -3,12 +3,12 @@ import type { Metadata } from "next";
 import { Suspense } from "react";
 import { SectionErrorBoundary } from "@/components/section-error-boundary.tsx";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";
-import { EventMixCard } from "./_overview/event-mix-card.tsx";
-import { EventsPerDayCard } from "./_overview/events-per-day-card.tsx";
-import { CardSkeleton, StatsSkeleton } from "./_overview/overview-skeletons.tsx";
-import { OverviewStats } from "./_overview/overview-stats.tsx";
-import styles from "./_overview/overview.module.css";
-import { TopCategoriesCard } from "./_overview/top-categories-card.tsx";
+import { EventMixCard } from "./_components/event-mix-card.tsx";
+import { EventsPerDayCard } from "./_components/events-per-day-card.tsx";
+import { CardSkeleton, StatsSkeleton } from "./_components/overview-skeletons.tsx";
+import { OverviewStats } from "./_components/overview-stats.tsx";
+import styles from "./_components/overview.module.css";
+import { TopCategoriesCard } from "./_components/top-categories-card.tsx";
 
 export const metadata: Metadata = { title: "Overview" };
 

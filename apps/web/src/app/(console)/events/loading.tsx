@@ -1,5 +1,5 @@
 import { PageHeader, Skeleton } from "@cascade/ui";
-import styles from "./events.module.css";
+import styles from "./_components/events.module.css";
 
 export default function EventsLoading() {
   return (

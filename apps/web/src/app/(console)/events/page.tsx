@@ -2,8 +2,8 @@ import type { Metadata } from "next";
 import { parseEventsQuery } from "@/lib/event-range.ts";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";
 import { getQueryClient, HydrateClient, trpc } from "@/trpc/server.tsx";
-import { EventsView } from "./events-view.tsx";
-import { eventsQueryInputs } from "./events-query-inputs.ts";
+import { EventsView } from "./_components/events-view.tsx";
+import { eventsQueryInputs } from "@/lib/events-query-inputs.ts";
 
 export const metadata: Metadata = { title: "Events" };
 

@@ -1,5 +1,5 @@
 import { PageHeader, Skeleton } from "@cascade/ui";
-import styles from "./features.module.css";
+import styles from "./_components/features.module.css";
 
 export default function FeaturesLoading() {
   return (

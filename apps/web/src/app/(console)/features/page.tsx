@@ -3,8 +3,8 @@ import type { Metadata } from "next";
 import { parseFeatureListQuery } from "@/lib/feature-list-query.ts";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";
 import { getQueryClient, HydrateClient, trpc } from "@/trpc/server.tsx";
-import { FeaturesView } from "./features-view.tsx";
-import { LATEST_SKEW_REPORT_INPUT } from "./skew-report-input.ts";
+import { FeaturesView } from "./_components/features-view.tsx";
+import { LATEST_SKEW_REPORT_INPUT } from "@/lib/skew-report-input.ts";
 
 export const metadata: Metadata = { title: "Features" };
 

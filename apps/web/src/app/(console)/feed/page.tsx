@@ -1,6 +1,6 @@
 import { EmptyState, PageHeader } from "@cascade/ui";
 import type { Metadata } from "next";
-import { FeedDebugger, type FeedRequest } from "@/components/feed-debugger/feed-debugger.tsx";
+import { FeedDebugger, type FeedRequest } from "./_components/feed-debugger.tsx";
 import { asOfSchema } from "@/lib/feed-debugger/as-of.ts";
 import { can } from "@/lib/permissions.ts";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";

@@ -1,5 +1,5 @@
 import { PageHeader, Skeleton } from "@cascade/ui";
-import styles from "./items.module.css";
+import styles from "./_components/items.module.css";
 
 export default function ItemsLoading() {
   return (

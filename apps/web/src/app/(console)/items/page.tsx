@@ -3,8 +3,8 @@ import type { Metadata } from "next";
 import { parseItemListQuery } from "@/lib/item-list-query.ts";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";
 import { getQueryClient, HydrateClient, trpc } from "@/trpc/server.tsx";
-import { CATEGORY_FILTER_INPUT } from "./category-filter-input.ts";
-import { ItemsBrowser } from "./items-browser.tsx";
+import { CATEGORY_FILTER_INPUT } from "@/lib/category-filter-input.ts";
+import { ItemsBrowser } from "./_components/items-browser.tsx";
 
 export const metadata: Metadata = { title: "Items" };
 

@@ -1,5 +1,5 @@
 import { PageHeader, Skeleton } from "@cascade/ui";
-import styles from "./models.module.css";
+import styles from "./_components/models.module.css";
 
 export default function ModelsLoading() {
   return (

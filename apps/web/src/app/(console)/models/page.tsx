@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import { permissionsOf } from "@/lib/permissions.ts";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";
 import { getQueryClient, HydrateClient, trpc } from "@/trpc/server.tsx";
-import { ModelsView } from "./models-view.tsx";
+import { ModelsView } from "./_components/models-view.tsx";
 
 export const metadata: Metadata = { title: "Models" };
 

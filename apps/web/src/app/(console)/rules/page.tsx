@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import { can } from "@/lib/permissions.ts";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";
 import { getQueryClient, HydrateClient, trpc } from "@/trpc/server.tsx";
-import { RulesView } from "./rules-view.tsx";
+import { RulesView } from "./_components/rules-view.tsx";
 
 export const metadata: Metadata = { title: "Rules" };
 

@@ -3,7 +3,7 @@
 // as you go (debounced) and the URL follows.
 import { SearchField } from "@cascade/ui";
 import type { FeatureListQuery } from "@/lib/feature-list-query.ts";
-import { useUrlSearchDraft } from "@/lib/use-url-search-draft.ts";
+import { useUrlSearchDraft } from "@/components/use-url-search-draft.ts";
 import type { HistoryMode } from "./use-feature-list-query.ts";
 import styles from "./features.module.css";
 

@@ -9,7 +9,7 @@ import { EVENT_RANGE_LABELS, EVENT_RANGES, type EventRange, eventsHref } from "@
 import { formatUtcDateTimeSeconds } from "@/lib/format-date.ts";
 import { useTRPC } from "@/trpc/react.tsx";
 import { EventTypeCounts } from "./event-type-counts.tsx";
-import { eventsQueryInputs, RECENT_REJECTIONS_MAX, RECENT_REJECTIONS_STEP } from "./events-query-inputs.ts";
+import { eventsQueryInputs, RECENT_REJECTIONS_MAX, RECENT_REJECTIONS_STEP } from "@/lib/events-query-inputs.ts";
 import { IngestRateCard } from "./ingest-rate-card.tsx";
 import { IngestStats } from "./ingest-stats.tsx";
 import { RecentRejections } from "./recent-rejections.tsx";

@@ -5,7 +5,7 @@ import { Button, EmptyState, ErrorState, formatInteger, Pagination, pageCountFor
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { DEFAULT_ITEM_LIST_QUERY, ITEM_PAGE_SIZES, type ItemPageSize, itemListHref } from "@/lib/item-list-query.ts";
 import { useTRPC } from "@/trpc/react.tsx";
-import { CATEGORY_FILTER_INPUT } from "./category-filter-input.ts";
+import { CATEGORY_FILTER_INPUT } from "@/lib/category-filter-input.ts";
 import { ItemFilters } from "./item-filters.tsx";
 import { ItemTable } from "./item-table.tsx";
 import { useItemListQuery } from "./use-item-list-query.ts";

@@ -4,7 +4,7 @@
 import { FilterBar, SearchField, Select } from "@cascade/ui";
 import type { ReactNode } from "react";
 import type { ItemAvailability, ItemListQuery, ItemSort } from "@/lib/item-list-query.ts";
-import { useUrlSearchDraft } from "@/lib/use-url-search-draft.ts";
+import { useUrlSearchDraft } from "@/components/use-url-search-draft.ts";
 import type { HistoryMode } from "./use-item-list-query.ts";
 
 /** Wait this long after the last keystroke before searching (one query per pause, not per key). */

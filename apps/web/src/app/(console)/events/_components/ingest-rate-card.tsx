@@ -4,7 +4,7 @@ import { Card, EmptyState, LineChart, Skeleton } from "@cascade/ui";
 import type { ReactNode } from "react";
 import { EVENT_TYPE_COLORS, EVENT_TYPE_LABELS } from "@/lib/event-type-colors.ts";
 import type { IngestRate } from "@/server/services/ingest-rate.ts";
-import { formatBucketRange, formatBucketTick, perBucket } from "./ingest-format.ts";
+import { formatBucketRange, formatBucketTick, perBucket } from "@/lib/ingest-format.ts";
 import styles from "./events.module.css";
 
 /** Dead letters get a colour no event type uses. */

@@ -3,7 +3,7 @@
 import { EmptyState, SegmentedControl } from "@cascade/ui";
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { RuleSetEditor } from "@/components/rules/rule-set-editor.tsx";
+import { RuleSetEditor } from "./rule-set-editor.tsx";
 import { SectionErrorBoundary } from "@/components/section-error-boundary.tsx";
 import { useTRPC } from "@/trpc/react.tsx";
 

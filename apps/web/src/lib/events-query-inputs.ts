@@ -1,4 +1,4 @@
-import type { EventsQuery } from "@/lib/event-range.ts";
+import type { EventsQuery } from "./event-range.ts";
 
 /** Dead letters shown at first, and added by each "Show more". */
 export const RECENT_REJECTIONS_STEP = 20;

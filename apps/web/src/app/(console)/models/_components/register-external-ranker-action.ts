@@ -7,7 +7,7 @@ import { getCurrentUser } from "@/server/auth/current-user.ts";
 import { getDb } from "@/server/db.ts";
 import { fetchDeclarableFeatures, registerExternalRanker } from "@/server/engine/engine-models.ts";
 import { listDeclarableFeatures } from "@/server/services/model-version.ts";
-import { type ExternalRankerField, externalRankerFieldsSchema, onnxFileProblem, unknownFeatures } from "./external-ranker-form-input.ts";
+import { type ExternalRankerField, externalRankerFieldsSchema, onnxFileProblem, unknownFeatures } from "@/lib/external-ranker-form-input.ts";
 
 export type RegisterExternalRankerState =
   | { status: "idle" }

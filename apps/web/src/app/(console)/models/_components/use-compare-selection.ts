@@ -2,7 +2,7 @@
 import { useSearchParams } from "next/navigation";
 import { useCallback, useMemo } from "react";
 import type { ModelVersionRow } from "@/server/services/model-version.ts";
-import { COMPARE_PARAM, compareHref, defaultComparison, MAX_COMPARED, parseCompareParam } from "./compare-selection.ts";
+import { COMPARE_PARAM, compareHref, defaultComparison, MAX_COMPARED, parseCompareParam } from "@/lib/compare-selection.ts";
 
 /** The compared version ids (URL or default) and a toggle that rewrites the URL in place. */
 export function useCompareSelection(rows: readonly ModelVersionRow[] | undefined): {

@@ -8,7 +8,7 @@ import { useTRPC } from "@/trpc/react.tsx";
 import { FeatureRegistry } from "./feature-registry.tsx";
 import { FeatureStats } from "./feature-stats.tsx";
 import { SkewReportCard } from "./skew-report-card.tsx";
-import { LATEST_SKEW_REPORT_INPUT } from "./skew-report-input.ts";
+import { LATEST_SKEW_REPORT_INPUT } from "@/lib/skew-report-input.ts";
 import { useFeatureListQuery } from "./use-feature-list-query.ts";
 import styles from "./features.module.css";
 

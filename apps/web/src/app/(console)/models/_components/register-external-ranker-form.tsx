@@ -7,7 +7,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState, useTransition } from "react";
 import { rolesSentence } from "@/lib/permissions.ts";
 import { useTRPC } from "@/trpc/react.tsx";
-import { type ExternalRankerField, MAX_ONNX_BYTES, parseNameList, unknownFeatures } from "./external-ranker-form-input.ts";
+import { type ExternalRankerField, MAX_ONNX_BYTES, parseNameList, unknownFeatures } from "@/lib/external-ranker-form-input.ts";
 import { type RegisterExternalRankerState, registerExternalRankerAction } from "./register-external-ranker-action.ts";
 import styles from "./models.module.css";
 

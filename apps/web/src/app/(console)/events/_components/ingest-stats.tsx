@@ -1,7 +1,7 @@
 import { formatInteger, formatPercent, StatCard } from "@cascade/ui";
 import { EVENT_RANGE_LABELS } from "@/lib/event-range.ts";
 import type { IngestRate } from "@/server/services/ingest-rate.ts";
-import { formatBucketRange, formatRate, perBucket } from "./ingest-format.ts";
+import { formatBucketRange, formatRate, perBucket } from "@/lib/ingest-format.ts";
 import styles from "./events.module.css";
 
 /** Headline numbers for the range: volume, average and peak rate, rejections. */

@@ -3,6 +3,7 @@
 // against on its own split. Metric names come from the stored JSON (whatever the trainer wrote).
 import {
   Card,
+  ChartLegend,
   chartPalette,
   type ChartSeries,
   EmptyState,
@@ -14,9 +15,10 @@ import {
   TableHeaderCell,
   TableRow,
 } from "@cascade/ui";
-import { type ComparisonSeries, comparisonRows, isUnitIntervalRow } from "@/lib/model-metrics.ts";
+import { useState } from "react";
+import { chartableRows, type ComparisonSeries, comparisonRows } from "@/lib/model-metrics.ts";
 import type { ModelVersionRow } from "@/server/services/model-version.ts";
-import { MetricComparisonChart } from "./metric-comparison-chart.tsx";
+import { OtherMetricCharts, RateComparisonChart } from "./metric-comparison-chart.tsx";
 import { versionLabel } from "./model-version-table.tsx";
 import styles from "./models.module.css";
 
@@ -50,12 +52,21 @@ export function MetricsComparisonCard({ rows, selected }: { rows: readonly Model
         ? chartPalette[modelIndex++ % chartPalette.length]!
         : BASELINE_COLORS[baselineIndex++ % BASELINE_COLORS.length]!,
   }));
-  const chartRows = metricRows.filter(isUnitIntervalRow);
+  const { rates, others } = chartableRows(metricRows);
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
+  function toggle(key: string) {
+    setHidden((current) => {
+      const next = new Set(current);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+  }
 
   return (
     <Card
       title="Offline metrics"
-      description="Tick versions in the tables above to compare them. Baselines were evaluated on the same split as the version that stores them. The chart shows rates between 0 and 1; the table has every number."
+      description="Tick versions in the tables above to compare them. Baselines were evaluated on the same split as the version that stores them. Rates share one 0–1 axis; losses, counts and times each get their own. The table has every number."
       data-testid="metrics-comparison"
     >
       {series.length === 0 ? (
@@ -64,15 +75,15 @@ export function MetricsComparisonCard({ rows, selected }: { rows: readonly Model
         <EmptyState title="No offline metrics" description="The compared versions have no numeric metrics stored (external rankers bring none)." />
       ) : (
         <div className={styles.comparison}>
-          {chartRows.length > 0 ? (
-            <MetricComparisonChart rows={chartRows} series={chartSeries} />
-          ) : null}
+          {rates.length > 0 || others.length > 0 ? <ChartLegend series={chartSeries} hidden={hidden} onToggle={toggle} /> : null}
+          {rates.length > 0 ? <RateComparisonChart rows={rates} series={chartSeries} hidden={hidden} /> : null}
+          {others.length > 0 ? <OtherMetricCharts rows={others} series={chartSeries} hidden={hidden} /> : null}
           <Table aria-label="Offline metrics" data-testid="metrics-table">
             <TableHead>
               <TableRow>
                 <TableHeaderCell>Metric</TableHeaderCell>
                 {series.map((entry) => (
-                  <TableHeaderCell key={entry.key} align="right" data-series={entry.key}>
+                  <TableHeaderCell key={entry.key} align="right" data-series={entry.key} className={styles.seriesHeader}>
                     <span className={entry.kind === "baseline" ? styles.baselineHeader : undefined}>{entry.label}</span>
                   </TableHeaderCell>
                 ))}
