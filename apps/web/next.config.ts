@@ -8,7 +8,7 @@ const nextConfig: NextConfig = {
   // Workspace packages publish TypeScript source (their exports point at src/*.ts), so Next
   // compiles them with the app. Turbopack does this for workspaces anyway; listing them keeps
   // `next build --webpack` working too.
-  transpilePackages: ["@cascade/core", "@cascade/db", "@cascade/ui"],
+  transpilePackages: ["@cascade/client", "@cascade/core", "@cascade/db", "@cascade/ui"],
   // Loaded with Node's require at run time instead of bundled: the Prisma runtime lazy-imports
   // its WebAssembly query compiler, and pg has optional native bindings. (Next already treats
   // @prisma/client and pg this way; the adapter is listed so the three stay together.)

@@ -2,7 +2,7 @@ import { EmptyState, PageHeader } from "@cascade/ui";
 import type { Metadata } from "next";
 import { FeedDebugger, type FeedRequest } from "./_components/feed-debugger.tsx";
 import { asOfSchema } from "@/lib/feed-debugger/as-of.ts";
-import { can } from "@/lib/permissions.ts";
+import { can, rolesSentence } from "@/lib/permissions.ts";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";
 import { getServerCaller } from "@/trpc/server.tsx";
 
@@ -28,7 +28,7 @@ export default async function FeedDebuggerPage({ searchParams }: FeedPageProps) 
     return (
       <>
         {header}
-        <EmptyState title="Not available for your role" description="The debugger shows users' histories; ask an admin for an engineer, data scientist or product manager role." />
+        <EmptyState title="Not available for your role" description={`The debugger shows users' histories; it needs ${rolesSentence("feed.preview")}.`} />
       </>
     );
   }

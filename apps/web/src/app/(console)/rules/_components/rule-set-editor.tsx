@@ -6,6 +6,7 @@ import { Badge, Button, buttonClassName, Dialog, ErrorState, Skeleton } from "@c
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo, useState } from "react";
+import { rolesSentence } from "@/lib/permissions.ts";
 import { diffConfigs, type JsonValue } from "@/lib/rules/config-diff.ts";
 import { blockingProblems, type EditorStart, startingConfig, validateConfig } from "@/lib/rules/config-editor.ts";
 import type { RuleSetChange } from "@/server/services/rule-set.ts";
@@ -167,7 +168,7 @@ export function RuleSetEditor({ surfaceId, canEdit }: { surfaceId: string; canEd
           ) : null}
         </div>
       ) : (
-        <p className={styles.muted}>Your role can read rules; product managers, engineers and admins can change them.</p>
+        <p className={styles.muted}>Your role can read rules; changing them needs {rolesSentence("ruleSet.edit")}.</p>
       )}
 
       <Dialog
