@@ -25,9 +25,9 @@ import { createRandom } from "@cascade/core";
 import { DAY_MS, generateWorld } from "../src/demo/world.ts";
 import { resolveDemoConfig } from "../src/demo/worldConfig.ts";
 import { buildAnnIndex, exactTopK, loadAnnIndex, queryAnnIndex, saveAnnIndex, setSearchEf } from "../src/retrieval/annIndex.ts";
-import { buildUserHistories, positiveInteractions, splitByTime } from "../src/retrieval/interactions.ts";
+import { buildUserHistories, positiveInteractions, splitByTime } from "../src/training/retrieval/interactions.ts";
 import { computeItemVectors, computeUserVector, createTwoTowerModel } from "../src/retrieval/twoTowerModel.ts";
-import { trainTwoTower } from "../src/retrieval/twoTowerTraining.ts";
+import { trainTwoTower } from "../src/training/retrieval/twoTowerTraining.ts";
 import type { TopK } from "../src/retrieval/topK.ts";
 
 const { values } = parseArgs({

@@ -45,7 +45,7 @@ import { createRedisEventDeduplicator } from "../src/events/redisEventDeduplicat
 import { createRedisEventStream } from "../src/events/redisEventStream.ts";
 import { useItemCategoriesFrom } from "../src/features/itemCategories.ts";
 import { PopularityRanking } from "../src/sources/popularityRanking.ts";
-import { buildApp } from "../src/server/app.ts";
+import { buildEngineApp } from "../src/composition/engine.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import { startTypeScriptWorker } from "../src/platform/typescriptWorker.ts";
 import { ENGINE_VERSION } from "../src/platform/version.ts";
@@ -149,7 +149,7 @@ async function measure() {
           ...(values.features === "off" ? { writeFeatures: async () => undefined } : {}),
         });
   const ranking = new PopularityRanking(db, logger);
-  const app = await buildApp({
+  const { app } = await buildEngineApp({
     db,
     store,
     logger,

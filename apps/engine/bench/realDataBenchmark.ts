@@ -7,7 +7,7 @@
 // <name>.item for genres/years when present), MovieLens u.data / ratings.dat / ratings.csv, or a
 // CSV/TSV of user,item[,rating,timestamp] — with no database, then for each seed runs the same
 // runBenchmarkProtocol `cascade eval --protocol benchmark` runs (per-user random 80/10/10, train +
-// validation masked, full ranking; jobs/train/benchmarkProtocol.ts): the two-tower trained on the
+// validation masked, full ranking; training/pipeline/benchmarkProtocol.ts): the two-tower trained on the
 // 80% with the default (or --config) retrieval settings, popularity, item kNN, EASE, co-occurrence
 // and the fused sources. With --split-dir it evaluates that supplied split once instead.
 // Prints each seed's table, the mean ± standard deviation over seeds and the seconds per model,
@@ -25,9 +25,9 @@ import {
   readInteractionFile,
   readItemMetadata,
   type ItemMetadata,
-} from "../src/jobs/train/benchmarkFiles.ts";
-import { runBenchmarkProtocol, type BenchmarkResult } from "../src/jobs/train/benchmarkProtocol.ts";
-import { parseTrainConfig, readTrainConfigFile } from "../src/jobs/train/trainConfig.ts";
+} from "../src/training/pipeline/benchmarkFiles.ts";
+import { runBenchmarkProtocol, type BenchmarkResult } from "../src/training/pipeline/benchmarkProtocol.ts";
+import { parseTrainConfig, readTrainConfigFile } from "../src/training/pipeline/trainConfig.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

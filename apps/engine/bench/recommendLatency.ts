@@ -44,14 +44,14 @@ import type { FeatureEvent } from "../src/features/featureEvent.ts";
 import { applyEventsToOnlineStore } from "../src/features/onlineFeatureWriter.ts";
 import { featureRegistry } from "../src/features/registry.ts";
 import type { ServingRanker, ServingRetrieval } from "../src/models/servingModels.ts";
-import { RANKER_OUTPUTS, createMultiTaskRanker } from "../src/ranking/model/multiTaskRanker.ts";
-import { exportRankerToOnnx } from "../src/ranking/model/onnxExport.ts";
-import { loadOnnxRanker } from "../src/ranking/model/onnxInference.ts";
+import { RANKER_OUTPUTS, createMultiTaskRanker } from "../src/ranking/multiTaskRanker.ts";
+import { exportRankerToOnnx } from "../src/training/ranker/onnxExport.ts";
+import { loadOnnxRanker } from "../src/ranking/onnxInference.ts";
 import { PopularityRanking } from "../src/sources/popularityRanking.ts";
 import { buildAnnIndex } from "../src/retrieval/annIndex.ts";
-import { buildApp } from "../src/server/app.ts";
-import { engineMetricsFor } from "../src/telemetry/engineMetricsFor.ts";
-import { servingStackOf, type ServingDeps, type ServingModels } from "../src/serving/servingStack.ts";
+import { buildEngineApp } from "../src/composition/engine.ts";
+import type { EngineDeps } from "../src/server/engineDeps.ts";
+import type { ServingModels } from "../src/serving/servingStack.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
 import { seededRandom } from "@cascade/core";
@@ -70,7 +70,7 @@ const { values } = parseArgs({
     redis: { type: "string", default: "redis://127.0.0.1:6379/6" },
     port: { type: "string", default: "4871" },
     keep: { type: "boolean", default: false },
-    // "no": the engine's own loader (ranking/model/onnxInference.ts, single-threaded since
+    // "no": the engine's own loader (ranking/onnxInference.ts, single-threaded since
     // onnxSessionOptions.ts); "yes": a session built here that also turns spinning off explicitly.
     // "both": every rate with each.
     "ranker-single-thread": { type: "string", default: "no" },
@@ -310,7 +310,7 @@ try {
   };
   const popularity = new PopularityRanking(db, logger, { refreshIntervalMs: listsRefreshMs });
   await popularity.refresh();
-  const deps: ServingDeps = {
+  const deps: EngineDeps = {
     db,
     store,
     logger,
@@ -319,12 +319,12 @@ try {
     eventDeduplicator: createMemoryEventDeduplicator(),
     bodyLimitBytes: 1024 * 1024,
     popularityRanking: popularity,
-    activeModels: models as unknown as NonNullable<ServingDeps["activeModels"]>,
+    activeModels: models as unknown as NonNullable<EngineDeps["activeModels"]>,
     serving: { databaseUrl, bootWaitMs: 120_000, listsRefreshIntervalMs: listsRefreshMs },
   };
   startedAt = performance.now();
-  const app = await buildApp(deps);
-  await servingStackOf(app)!.warm();
+  const { app, engine } = await buildEngineApp(deps);
+  await engine.serving.warm();
   log(`engine ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s (trending, fresh, co-visitation loaded)`);
 
   // The floor: a route on the same HTTP server that does no work (outside Fastify's routing).
@@ -375,7 +375,7 @@ try {
     let cpuStart = process.cpuUsage();
     const bare = summarise(await runLoad({ ...base, path: "/bare", rate }), rate);
     const bareCpuMs = cpuPerRequestMs(process.cpuUsage(cpuStart), bare.requests);
-    const beforeExposition = (await engineMetricsFor(deps).exposition()).body;
+    const beforeExposition = (await engine.metrics.exposition()).body;
     const before = stageTotals(beforeExposition);
     const componentsBefore = stageTotals(beforeExposition, "component");
     const candidatesBefore = stageTotals(beforeExposition, "candidates");
@@ -399,7 +399,7 @@ try {
       gcPauseTotalMs: round2(gcPauses.reduce((sum, ms) => sum + ms, 0)),
       gcPauseMaxMs: round2(Math.max(0, ...gcPauses)),
     };
-    const afterExposition = (await engineMetricsFor(deps).exposition()).body;
+    const afterExposition = (await engine.metrics.exposition()).body;
     const meansOf = (previousTotals: Map<string, { sum: number; count: number }>, totals: Map<string, { sum: number; count: number }>, scale = 1000) => {
       const means: Record<string, number> = {};
       for (const [stage, total] of totals) {
@@ -424,7 +424,7 @@ try {
   }
   const under50 = runs.filter((run) => run.funnel.latencyMs.p99 < 50 && (run.funnel.statuses["200"] ?? 0) === run.funnel.requests).map((run) => run.rate);
   // Request-path caches after the runs (their memory is per hot item, not per catalogue item).
-  const stack = servingStackOf(app)!;
+  const stack = engine.serving;
   const memory = process.memoryUsage();
   const caches = { itemStates: stack.itemStates.size, follows: stack.follows.size, exclusions: stack.exclusions.size, heapUsedMiB: Math.round(memory.heapUsed / 2 ** 20), rssMiB: Math.round(memory.rss / 2 ** 20) };
   log(`caches after the runs: ${JSON.stringify(caches)}`);

@@ -20,8 +20,8 @@ import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { ndcgAtK, hitRateAtK, parsePositiveSpec, recallAtK, type ItemSet } from "@cascade/core";
 import { repoRoot } from "@cascade/db";
-import { catalogIdMapping, findInteractionFile, offlineBenchmarkData, readInteractionFile } from "../src/jobs/train/benchmarkFiles.ts";
-import { splitForBenchmark } from "../src/jobs/train/benchmarkProtocol.ts";
+import { catalogIdMapping, findInteractionFile, offlineBenchmarkData, readInteractionFile } from "../src/training/pipeline/benchmarkFiles.ts";
+import { splitForBenchmark } from "../src/training/pipeline/benchmarkProtocol.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -33,16 +33,16 @@ import { relevance } from "../src/demo/groundTruth.ts";
 import { seedDemo } from "../src/demo/loadDemo.ts";
 import { generateWorld, type DemoWorld } from "../src/demo/world.ts";
 import { demoSizes, resolveDemoConfig, type DemoSize } from "../src/demo/worldConfig.ts";
-import { buildTrainingSet } from "../src/jobs/trainingSet.ts";
-import { scoreBatch } from "../src/ranking/model/multiTaskRanker.ts";
-import { loadOnnxRanker } from "../src/ranking/model/onnxInference.ts";
-import { inversePropensityWeights } from "../src/ranking/model/inversePropensityWeights.ts";
-import { modelInput } from "../src/ranking/model/positionFeature.ts";
-import { trainRankerFromTrainingSet, type RankerPipelineResult } from "../src/ranking/model/rankerPipeline.ts";
-import { weightedAuc } from "../src/ranking/model/weightedMetrics.ts";
-import type { RankingExamples } from "../src/ranking/model/rankingExamples.ts";
-import type { ClickMetrics } from "../src/ranking/model/clickMetrics.ts";
-import { readTrainingSetFile } from "../src/ranking/model/trainingSetFile.ts";
+import { buildTrainingSet } from "../src/training/dataset/trainingSet.ts";
+import { scoreBatch } from "../src/ranking/multiTaskRanker.ts";
+import { loadOnnxRanker } from "../src/ranking/onnxInference.ts";
+import { inversePropensityWeights } from "../src/training/ranker/inversePropensityWeights.ts";
+import { modelInput } from "../src/ranking/positionFeature.ts";
+import { trainRankerFromTrainingSet, type RankerPipelineResult } from "../src/training/ranker/rankerPipeline.ts";
+import { weightedAuc } from "../src/training/ranker/weightedMetrics.ts";
+import type { RankingExamples } from "../src/training/ranker/rankingExamples.ts";
+import type { ClickMetrics } from "../src/training/ranker/clickMetrics.ts";
+import { readTrainingSetFile } from "../src/training/ranker/trainingSetFile.ts";
 
 const { values } = parseArgs({
   options: {

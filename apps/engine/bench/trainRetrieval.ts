@@ -24,9 +24,9 @@ import { generateDemoEvents } from "../src/demo/eventStream.ts";
 import { generateWorld } from "../src/demo/world.ts";
 import { demoSizes, resolveDemoConfig, type DemoSize } from "../src/demo/worldConfig.ts";
 import { buildAnnIndex, exactTopK, queryAnnIndex, setSearchEf } from "../src/retrieval/annIndex.ts";
-import { buildUserHistories, splitByTime } from "../src/retrieval/interactions.ts";
+import { buildUserHistories, splitByTime } from "../src/training/retrieval/interactions.ts";
 import { demoRetrievalData } from "../src/demo/demoRetrievalData.ts";
-import { trainRetrievalModel } from "../src/retrieval/retrievalTraining.ts";
+import { trainRetrievalModel } from "../src/training/retrieval/retrievalTraining.ts";
 import { computeUserVector } from "../src/retrieval/twoTowerModel.ts";
 
 const { values } = parseArgs({

@@ -14,8 +14,8 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createPrismaClient, repoRoot } from "@cascade/db";
 import { createProgressReporter } from "../src/telemetry/progress.ts";
-import { buildTrainingSet, DEFAULT_LABEL_WINDOW_MS } from "../src/jobs/trainingSet.ts";
-import { trainRankerFromTrainingSet } from "../src/ranking/model/rankerPipeline.ts";
+import { buildTrainingSet, DEFAULT_LABEL_WINDOW_MS } from "../src/training/dataset/trainingSet.ts";
+import { trainRankerFromTrainingSet } from "../src/training/ranker/rankerPipeline.ts";
 
 const { values } = parseArgs({
   options: {

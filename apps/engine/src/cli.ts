@@ -1,5 +1,5 @@
 // `cascade <command>`: the platform's command line. Each command validates the environment once
-// (env.ts) and, when DATABASE_URL is unset, uses the same embedded PostgreSQL as `cascade start`.
+// (platform/env.ts) and, when DATABASE_URL is unset, uses the same embedded PostgreSQL as `cascade start`.
 import { Command, InvalidArgumentError, Option } from "commander";
 import { apiKeyScope, generateApiKey } from "@cascade/core";
 import { createPrismaClient } from "@cascade/db";

@@ -1,4 +1,4 @@
-// CASCADE_CLOCK at start-up: the clock every business-time reader of this process gets (clock.ts).
+// CASCADE_CLOCK at start-up: the clock every business-time reader of this process gets (platform/clock.ts).
 // `data` anchors at the newest event in the log at this moment, so resolve it after the demo world
 // (or anything else loaded at start) is in the database.
 import type { Database } from "@cascade/db";

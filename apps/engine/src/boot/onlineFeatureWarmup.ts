@@ -60,7 +60,7 @@ export type OnlineFeatureWarmupOptions = {
   rebuildRedis: boolean;
   itemCategories?: ItemCategoryLookup;
   logger: Logger;
-  /** Business time the replay writes features at (clock.ts); default the wall clock. */
+  /** Business time the replay writes features at (platform/clock.ts); default the wall clock. */
   clock?: Clock;
   /** Wall clock: watermark ages and the settle time (rows' received_at is wall time). */
   now?: () => number;

@@ -5,7 +5,7 @@
 import { createPrismaClient } from "@cascade/db";
 import type { EngineEnv } from "../platform/env.ts";
 import { ENGINE_VERSION } from "../platform/version.ts";
-import { buildApp } from "../server/app.ts";
+import { buildEngineApp } from "../composition/engine.ts";
 import { createMemoryOnlineStore, createOnlineStore } from "../stores/index.ts";
 import { createEventDeduplicator, createEventStream, startEventPipeline, startEventPipelineThread } from "../events/index.ts";
 import { syncFeatureDefinitions } from "../features/featureSync.ts";
@@ -94,7 +94,7 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
 
     const db = createPrismaClient(database.url);
     stack.push({ name: "prisma", stop: () => db.$disconnect() });
-    // Business time (CASCADE_CLOCK, clock.ts), once the demo world is loaded: `data` anchors at the
+    // Business time (CASCADE_CLOCK, platform/clock.ts), once the demo world is loaded: `data` anchors at the
     // newest event. The in-process store expires keys on it too (with Redis, key TTLs run on wall time).
     const clock = await resolveBusinessClock(env.CASCADE_CLOCK, db, logger);
     const memoryStore = env.REDIS_URL ? null : createMemoryOnlineStore({ now: () => clock.nowMs() });
@@ -163,7 +163,7 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
     await activeModels.start();
     stack.push({ name: "active models", stop: () => activeModels.stop() });
 
-    const app = await buildApp({
+    const { app } = await buildEngineApp({
       db,
       store,
       logger,

@@ -5,7 +5,7 @@
 // sees when running `cascade train` in a pipe.
 import type { TrainingHealth } from "@cascade/core";
 
-/** The compute steps of jobs/train/trainPipeline.ts, in order (registering and promoting follow). */
+/** The compute steps of training/pipeline/trainPipeline.ts, in order (registering and promoting follow). */
 export const TRAINING_STEPS = ["training-set", "two-tower", "ann-index", "ranker"] as const;
 
 const STEP_LINE = /^train: ([a-z-]+): (?:done in|reused)\b/;

@@ -16,7 +16,7 @@ import { createScratchDatabase, type ScratchDatabase } from "../testing/scratchD
 import { openImportSinks } from "../import/importSinks.ts";
 import { importMovieLens } from "../import/movieLens.ts";
 import { generateSyntheticMovieLens } from "../import/syntheticMovieLens.ts";
-import { BENCHMARK_ROWS } from "../jobs/train/benchmarkProtocol.ts";
+import { BENCHMARK_ROWS } from "../training/pipeline/benchmarkProtocol.ts";
 import { runEvalCommand, type EvalCommandOptions } from "./evalCommand.ts";
 import { silentProgress } from "../telemetry/progress.ts";
 import { SERVED_ROWS } from "./servedRows.ts";

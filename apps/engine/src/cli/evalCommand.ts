@@ -1,11 +1,11 @@
 // `cascade eval [--model <id> | --active] [--protocol time|benchmark] [--config file.json] [--seed S] [--json]`
 //   --protocol time (default): re-evaluates registered versions on today's data (the test period is
-//     what happened after each version's training window; see jobs/train/evaluateVersion.ts) beside
+//     what happened after each version's training window; see training/pipeline/evaluateVersion.ts) beside
 //     the baselines, and (without --model) the served funnel replayed as of the active models'
 //     window end and scored on what happened next (replay/servedFunnelAfterWindow.ts); prints the tables.
 //   --protocol benchmark [--positive any|rating>=T] [--split-dir DIR | --train F --valid F --test F]
 //     [--id-prefix P]: the published-benchmark protocol (RecBole "RO 8:1:1" full ranking; see
-//     jobs/train/benchmarkProtocol.ts) on the whole event log, or on a supplied split whose ids are
+//     training/pipeline/benchmarkProtocol.ts) on the whole event log, or on a supplied split whose ids are
 //     mapped onto the imported catalogue: a two-tower trained on the 80% with the config's
 //     retrieval settings beside popularity, item kNN, EASE, co-occurrence and the fused sources.
 //     Registered versions are not used: their training data overlaps any random test split. The
@@ -25,9 +25,9 @@ import {
   readInteractionFile,
   type IdStyle,
   type SplitFiles,
-} from "../jobs/train/benchmarkFiles.ts";
-import { loadBenchmarkData, runBenchmarkProtocol, DEFAULT_BENCHMARK_POSITIVES, type BenchmarkResult } from "../jobs/train/benchmarkProtocol.ts";
-import { evaluateItemToItemVersion, evaluateRankerVersion, evaluateTwoTowerVersion, type VersionEvaluation } from "../jobs/train/evaluateVersion.ts";
+} from "../training/pipeline/benchmarkFiles.ts";
+import { loadBenchmarkData, runBenchmarkProtocol, DEFAULT_BENCHMARK_POSITIVES, type BenchmarkResult } from "../training/pipeline/benchmarkProtocol.ts";
+import { evaluateItemToItemVersion, evaluateRankerVersion, evaluateTwoTowerVersion, type VersionEvaluation } from "../training/pipeline/evaluateVersion.ts";
 import type { DatabaseRunner } from "./commandOptions.ts";
 import { replayServedRows, type ServedRows } from "./servedRows.ts";
 import { ActiveModels } from "../models/activeModels.ts";

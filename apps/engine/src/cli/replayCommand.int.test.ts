@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRatingsDatabase, type ScratchRatingsDatabase } from "../jobs/train/testing/ratingsWorld.ts";
+import { createRatingsDatabase, type ScratchRatingsDatabase } from "../training/pipeline/testing/ratingsWorld.ts";
 import { listSourcesConfig } from "../replay/testing/listSourcesConfig.ts";
 import { silentProgress } from "../telemetry/progress.ts";
 import { runReplayCommand, type ReplayCommandOptions } from "./replayCommand.ts";

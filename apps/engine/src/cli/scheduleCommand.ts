@@ -1,12 +1,12 @@
 // `cascade schedule [--every 24h] [--once] [--window-days N] [--margin 0.01] [--steps …] [--config FILE] [--positive SPEC] [--json]`:
 // retrains on a cadence over the recent window and promotes a candidate only when it does not
-// regress against the active version on the same hold-out (jobs/train/retrainSchedule.ts). Each
+// regress against the active version on the same hold-out (training/pipeline/retrainSchedule.ts). Each
 // decision is printed, stored with the candidate (metrics.gate) and written to the audit log.
 import type { Command } from "commander";
 import { createPrismaClient } from "@cascade/db";
-import { retrainAndGate, runRetrainSchedule, type RetrainOptions, type RetrainResult } from "../jobs/train/retrainSchedule.ts";
-import type { TrainSteps } from "../jobs/train/trainPipeline.ts";
-import type { TrainConfig } from "../jobs/train/trainConfig.ts";
+import { retrainAndGate, runRetrainSchedule, type RetrainOptions, type RetrainResult } from "../training/pipeline/retrainSchedule.ts";
+import type { TrainSteps } from "../training/pipeline/trainPipeline.ts";
+import type { TrainConfig } from "../training/pipeline/trainConfig.ts";
 import { positiveNumber, type DatabaseRunner } from "./commandOptions.ts";
 import { createProgressReporter } from "../telemetry/progress.ts";
 import { loadTrainConfig, positiveOption } from "./trainCommand.ts";

@@ -3,8 +3,8 @@
 // serve from); the replay runs as of its newest event with the registry's active models, for every
 // test user, once as served (exploration on) and once with exploration off.
 import type { Database } from "@cascade/db";
-import type { BenchmarkRecommender, BenchmarkSplitInteractions } from "../jobs/train/benchmarkProtocol.ts";
-import type { Interactions } from "../retrieval/interactions.ts";
+import type { BenchmarkRecommender, BenchmarkSplitInteractions } from "../training/pipeline/benchmarkProtocol.ts";
+import type { Interactions } from "../training/retrieval/interactions.ts";
 import { withActiveModelsReplay } from "../replay/feedReplay.ts";
 import { replayedRow, replayTestUsers, type ReplayedPages } from "../replay/replayedPages.ts";
 import type { ProgressReporter } from "../telemetry/progress.ts";

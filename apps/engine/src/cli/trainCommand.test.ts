@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTrainConfig } from "../jobs/train/trainConfig.ts";
+import { parseTrainConfig } from "../training/pipeline/trainConfig.ts";
 import { positiveOption, QUICK_WINDOW_DAYS, quickConfig } from "./trainCommand.ts";
 
 // The grammar itself is core's (positives.test.ts); this checks the option hands its errors to commander.

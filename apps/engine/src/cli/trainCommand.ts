@@ -1,14 +1,14 @@
 // `cascade train [--config file.json] [--window-days N | --from D --to D] [--steps retrieval|ranker|all]
 //   [--positive SPEC] [--seed S] [--promote] [--out-dir DIR] [--json]`:
 // plan → training set → two-tower → HNSW index → ranker → evaluation → artifacts → registered
-// versions (jobs/train/trainPipeline.ts). Progress and step lines go to stderr; the evaluation
+// versions (training/pipeline/trainPipeline.ts). Progress and step lines go to stderr; the evaluation
 // report, step timings and the registered versions to stdout (or one JSON document with --json).
 import { loadavg } from "node:os";
 import { InvalidArgumentError, type Command } from "commander";
 import { parsePositiveSpec } from "@cascade/core";
 import { createPrismaClient } from "@cascade/db";
-import { parseTrainConfig, readTrainConfigFile, type TrainConfig } from "../jobs/train/trainConfig.ts";
-import { runTrainPipeline, type TrainPipelineResult, type TrainSteps } from "../jobs/train/trainPipeline.ts";
+import { parseTrainConfig, readTrainConfigFile, type TrainConfig } from "../training/pipeline/trainConfig.ts";
+import { runTrainPipeline, type TrainPipelineResult, type TrainSteps } from "../training/pipeline/trainPipeline.ts";
 import { isoDate, positiveNumber, type DatabaseRunner } from "./commandOptions.ts";
 import { createProgressReporter, type ProgressReporter } from "../telemetry/progress.ts";
 

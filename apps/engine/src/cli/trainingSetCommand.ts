@@ -1,10 +1,10 @@
 // `cascade training-set --from <date> --to <date> --out <file> [--format csv|jsonl|parquet]`:
-// writes a point-in-time-correct training set (jobs/trainingSet.ts) with a progress bar on stderr
+// writes a point-in-time-correct training set (training/dataset/trainingSet.ts) with a progress bar on stderr
 // and a JSON summary on stdout.
 import { Option, type Command } from "commander";
 import { createPrismaClient } from "@cascade/db";
-import { buildTrainingSet, DEFAULT_LABEL_WINDOW_MS, type TrainingSetSummary } from "../jobs/trainingSet.ts";
-import { tableFormats, type TableFormat } from "../jobs/tableWriters.ts";
+import { buildTrainingSet, DEFAULT_LABEL_WINDOW_MS, type TrainingSetSummary } from "../training/dataset/trainingSet.ts";
+import { tableFormats, type TableFormat } from "../training/dataset/tableWriters.ts";
 import { isoDate, positiveNumber, type DatabaseRunner } from "./commandOptions.ts";
 import { createProgressReporter, type ProgressReporter } from "../telemetry/progress.ts";
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import { publishRuleSet } from "@cascade/db/ruleSets";
-import { createRatingsDatabase, RATINGS_WORLD, type ScratchRatingsDatabase } from "../jobs/train/testing/ratingsWorld.ts";
+import { createRatingsDatabase, RATINGS_WORLD, type ScratchRatingsDatabase } from "../training/pipeline/testing/ratingsWorld.ts";
 import { listSourcesConfig } from "../replay/testing/listSourcesConfig.ts";
 import { silentProgress } from "../telemetry/progress.ts";
 import { runTuneFusionCommand, type TuneFusionOptions, type TuneFusionResult } from "./tuneFusionCommand.ts";

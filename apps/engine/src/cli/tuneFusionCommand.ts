@@ -1,6 +1,6 @@
 // `cascade tune-fusion --holdout FILE [--surface home] [--positive any] [--id-prefix P] [--max-users N]
 //   [--publish | --draft] [--out FILE] [--json]`
-// Fits the surface's retrieval-prior fusion (per-source weights and k; serving/retrievalPriorScorer.ts)
+// Fits the surface's retrieval-prior fusion (per-source weights and k; ranking/retrievalPriorScorer.ts)
 // on held-out interactions: positives that happened after what the database holds (e.g. a
 // benchmark's validation file, or the next days' log before importing it). Every held-out user's
 // feed is replayed through the engine's serving code as of the newest event (replay/feedReplay.ts,
@@ -16,7 +16,7 @@ import { Option, type Command } from "commander";
 import { ndcgAtK, parsePositiveSpec, recallAtK, type SurfaceConfig } from "@cascade/core";
 import { createPrismaClient, type Database } from "@cascade/db";
 import { publishRuleSet, saveDraft } from "@cascade/db/ruleSets";
-import { catalogIdMapping, positivePairs, readInteractionFile, type IdStyle } from "../jobs/train/benchmarkFiles.ts";
+import { catalogIdMapping, positivePairs, readInteractionFile, type IdStyle } from "../training/pipeline/benchmarkFiles.ts";
 import { withActiveModelsReplay, type FeedReplay } from "../replay/feedReplay.ts";
 import { fitFusion, type FusionExample, type FusionFit } from "../replay/fusionTuning.ts";
 import type { DatabaseRunner } from "./commandOptions.ts";

@@ -2,7 +2,7 @@
 // event stream, with no database: for benchmarks and tests. Demo code depends on production code,
 // never the reverse.
 import { Dictionary, followsCsr, PairColumns, type RetrievalData } from "../retrieval/retrievalData.ts";
-import { POSITIVE_EVENT_TYPES } from "../retrieval/interactions.ts";
+import { POSITIVE_EVENT_TYPES } from "../training/retrieval/interactions.ts";
 import { itemFormatTag } from "./demoNames.ts";
 import type { DemoWorld } from "./world.ts";
 

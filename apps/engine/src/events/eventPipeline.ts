@@ -44,7 +44,7 @@ export type EventPipelineOptions = {
    * event id it saw in the period (≈ 2 × events/s × retention ids in all).
    */
   featureLedgerRetentionMs?: number;
-  /** Business time the online features are written at (clock.ts); default the wall clock. */
+  /** Business time the online features are written at (platform/clock.ts); default the wall clock. */
   featureClock?: Clock;
   /** Runner settings, for both groups (see consumerRunner.ts for defaults). */
   runners?: RunnerSettings;

@@ -2,7 +2,7 @@
 // (features/onlineFeatureWriter.ts, idempotent per event id, so redelivered batches change
 // nothing) and records, per event, the freshness lag: time from the engine accepting the event
 // (`receivedAt`) to its features being written. The writer's `now` is business time (`clock`,
-// clock.ts: which events are still inside a window or era); the lag is wall time (`now`).
+// platform/clock.ts: which events are still inside a window or era); the lag is wall time (`now`).
 import type { StreamEvent } from "@cascade/core";
 import { wallClock, type Clock } from "../platform/clock.ts";
 import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";

@@ -1,7 +1,7 @@
 import { eventInput, eventTypes } from "@cascade/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { findUnstorableStrings, timestampProblem } from "../server/storableValues.ts";
+import { findUnstorableStrings, timestampProblem } from "../postgres/storableValues.ts";
 import { plainEventCheck, plainEventCheckEnabled } from "./plainEventCheck.ts";
 
 /** What the careful path (zod + storability) accepts, without keys zod keeps as undefined. */

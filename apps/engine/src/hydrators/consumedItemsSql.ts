@@ -3,7 +3,7 @@
 // consuming types, newest first, bounded.
 //
 //   an event consumes its item when its type is listed, it happened by business time `nowMs`
-//   (clock.ts; later events do not exist yet "as of" it) and inside the window (if any), a rating
+//   (platform/clock.ts; later events do not exist yet "as of" it) and inside the window (if any), a rating
 //   is ≥ minRating (if set), and a watch lasted ≥ minWatchFraction × the item's durationSeconds
 //   attribute (if set; an item without a numeric duration then never counts as watched through).
 //

@@ -6,8 +6,8 @@
 // written.
 import { MAX_BATCH, type UpsertResponse } from "@cascade/core";
 import type { Database } from "@cascade/db";
-import { parseFollowsBatch, parseItemsBatch, parseUsersBatch, upsertFollows, upsertItems, upsertUsers } from "../server/catalogWrites.ts";
-import { HttpError, type ApiIssue } from "../server/errors.ts";
+import { parseFollowsBatch, parseItemsBatch, parseUsersBatch, upsertFollows, upsertItems, upsertUsers } from "../ingest/catalogWrites.ts";
+import { BatchTooLargeError, InvalidInputError, type InputIssue } from "../ingest/inputErrors.ts";
 import type { CatalogEntity } from "./importEntities.ts";
 
 export type CatalogWriteResult = {
@@ -40,9 +40,9 @@ export async function createCatalogWriter(db: Database): Promise<CatalogWriter> 
         const counts = await writeBatch[entity](db, { [entity]: pending.map((index) => rows[index]) });
         return { created: counts.created, updated: counts.updated, rejected };
       } catch (error) {
-        if (!(error instanceof HttpError)) throw error;
-        const refused = refusedRows(entity, error.statusCode === 400 ? (error.issues ?? []) : [], pending.length);
-        if (refused.size === 0) throw new Error(`${entity} batch refused (${error.statusCode} ${error.code}): ${error.message}`, { cause: error });
+        if (!(error instanceof InvalidInputError || error instanceof BatchTooLargeError)) throw error;
+        const refused = refusedRows(entity, error instanceof InvalidInputError ? error.issues : [], pending.length);
+        if (refused.size === 0) throw new Error(`${entity} batch refused (${error.name}): ${error.message}`, { cause: error });
         for (const [at, problem] of refused) rejected.push({ index: pending[at]!, ...problem });
         pending = pending.filter((_, at) => !refused.has(at));
       }
@@ -55,7 +55,7 @@ export async function createCatalogWriter(db: Database): Promise<CatalogWriter> 
 }
 
 /** The rows (by position in the batch sent) that the issues name, each with its first problem. */
-function refusedRows(entity: CatalogEntity, issues: readonly ApiIssue[], batchSize: number): Map<number, { field: string; reason: string }> {
+function refusedRows(entity: CatalogEntity, issues: readonly InputIssue[], batchSize: number): Map<number, { field: string; reason: string }> {
   const refused = new Map<number, { field: string; reason: string }>();
   const rowPath = new RegExp(`^${entity}\\.(\\d+)(?:\\.(.*))?$`);
   for (const issue of issues) {

@@ -18,7 +18,7 @@ import { writeDeadLetters, type Rejection } from "../events/deadLetters.ts";
 import { KnownItemCache } from "../events/knownItemCache.ts";
 import { writeToEventLog } from "../events/offlineLogConsumer.ts";
 import { toStreamEvent } from "../events/toStreamEvent.ts";
-import { screenEvents } from "../server/eventIngestion.ts";
+import { screenEvents } from "../ingest/eventIngestion.ts";
 
 /** How to create an item that an event names but the catalogue lacks (else the event is rejected). */
 export type MissingItemPolicy = {

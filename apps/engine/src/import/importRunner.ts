@@ -9,7 +9,7 @@
 // cores).
 import { MAX_BATCH } from "@cascade/core";
 import { issuesFromZod } from "../server/errors.ts";
-import { findUnstorableStrings, timestampProblem } from "../server/storableValues.ts";
+import { findUnstorableStrings, timestampProblem } from "../postgres/storableValues.ts";
 import type { CatalogWriter } from "./catalogWriter.ts";
 import type { EventLogWriter, MissingItemPolicy } from "./eventLogWriter.ts";
 import type { FileRecord } from "./fileRecords.ts";

@@ -6,7 +6,7 @@
 // - by log id (`afterEventId`): the rows appended after a watermark (up to `throughEventId`), in id
 //   order — what a snapshot of the store does not hold yet.
 // Either way the events go through `applyEventsToOnlineStore` with business time as `now` (the
-// caller's clock, clock.ts; the wall clock by default), so expired windows are skipped exactly as
+// caller's clock, platform/clock.ts; the wall clock by default), so expired windows are skipped exactly as
 // they would be live. Idempotent by default (the same
 // ledger as the consumer, so running it while the consumer also delivers some of the events does
 // not double count); pass idempotent: false for a first fill of an empty store to save the ledger's

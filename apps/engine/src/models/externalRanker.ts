@@ -10,7 +10,7 @@
 import * as ort from "onnxruntime-node";
 import { featureRegistry, type FeatureRegistry } from "../features/registry.ts";
 import type { ServingRanker } from "./servingModels.ts";
-import { RANKER_SESSION_OPTIONS } from "../ranking/model/onnxSessionOptions.ts";
+import { RANKER_SESSION_OPTIONS } from "../ranking/onnxSessionOptions.ts";
 
 /** Ranker inputs that are not registry features but that the serving funnel supplies per candidate. */
 export const SERVING_INPUTS: Readonly<Record<string, string>> = {

@@ -2,8 +2,8 @@
 // this engine (feature names it can supply, the input/output contract), load it. Every failure is
 // an error with a readable message; activeModels refuses the version and keeps the old one.
 import type { ModelVersion } from "@cascade/db";
-import { RANKER_OUTPUTS } from "../ranking/model/multiTaskRanker.ts";
-import { loadOnnxRanker } from "../ranking/model/onnxInference.ts";
+import { RANKER_OUTPUTS } from "../ranking/multiTaskRanker.ts";
+import { loadOnnxRanker } from "../ranking/onnxInference.ts";
 import { assertDigest, readArtifact } from "./artifactStore.ts";
 import { loadExternalRanker, unservableFeatures } from "./externalRanker.ts";
 import { IncompatibleArtifactError } from "./incompatibleArtifactError.ts";

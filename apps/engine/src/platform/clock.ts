@@ -63,7 +63,7 @@ export function clockFromSpec(spec: ClockSpec): Clock {
   }
 }
 
-/** CASCADE_CLOCK once validated (env.ts): `data` still needs the event log to find its anchor. */
+/** CASCADE_CLOCK once validated (platform/env.ts): `data` still needs the event log to find its anchor. */
 export type ClockSetting = { mode: "wall" } | { mode: "data" } | { mode: "fixed"; atMs: number };
 
 /**

@@ -9,7 +9,7 @@ const booleanFlag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((value) => value === "true" || value === "1" || value === "yes");
 
-/** `wall` | `data` | an ISO-8601 instant with a zone (a fixed "as of T"); see clock.ts. */
+/** `wall` | `data` | an ISO-8601 instant with a zone (a fixed "as of T"); see platform/clock.ts. */
 const clockSetting = z
   .string()
   .trim()
@@ -70,7 +70,7 @@ export const engineEnvSchema = z.object({
   /** Where the event stream's consumers run with Redis: a worker thread of their own (default) or the HTTP thread ("inline"). */
   CASCADE_EVENT_CONSUMERS: z.enum(["thread", "inline"]).default("thread"),
   /**
-   * Business time (clock.ts): "wall" (production), "data" (starts at the newest event in the log and
+   * Business time (platform/clock.ts): "wall" (production), "data" (starts at the newest event in the log and
    * advances in real time: serving an imported historical data set) or an ISO instant (fixed "as of T").
    */
   CASCADE_CLOCK: clockSetting,

@@ -3,7 +3,7 @@ import { featureRegistry } from "../features/registry.ts";
 import { candidate, query } from "../funnel/testing/funnelFixtures.ts";
 import type { ServingRanker } from "../models/servingModels.ts";
 import { actionOf, featureMatrix, onnxRankerScorer, REFERENCE_POSITION } from "./onnxRankerScorer.ts";
-import { createRequestScope } from "../serving/requestScope.ts";
+import { createRequestScope } from "../funnel/requestScope.ts";
 
 function recordingRanker(featureNames: string[]): ServingRanker & { seen: { features: Float32Array; rows: number }[] } {
   const seen: { features: Float32Array; rows: number }[] = [];

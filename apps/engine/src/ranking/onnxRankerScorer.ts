@@ -12,7 +12,7 @@ import { featureRegistry } from "../features/registry.ts";
 import type { Candidate, Scorer, ScoreUpdate } from "../funnel/index.ts";
 import type { ServingRanker } from "../models/servingModels.ts";
 import { ANN_SOURCE_ID } from "../sources/twoTowerSource.ts";
-import { countDefault, type RequestScope } from "../serving/requestScope.ts";
+import { countDefault, type RequestScope } from "../funnel/requestScope.ts";
 
 export const RANKER_SCORER_ID = "ranker";
 /** The slot every candidate is scored at (position-bias features are neutralised at serving). */

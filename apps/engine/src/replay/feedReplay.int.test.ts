@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunnelTrace } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import { fixedClock } from "../platform/clock.ts";
-import { createRatingsDatabase, type ScratchRatingsDatabase } from "../jobs/train/testing/ratingsWorld.ts";
+import { createRatingsDatabase, type ScratchRatingsDatabase } from "../training/pipeline/testing/ratingsWorld.ts";
 import { PopularityRanking } from "../sources/popularityRanking.ts";
 import { RecommendationService } from "../serving/recommendationService.ts";
 import { ServingStack } from "../serving/servingStack.ts";

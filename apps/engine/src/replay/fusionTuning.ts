@@ -1,4 +1,4 @@
-// Fitting the retrieval prior's fusion (serving/retrievalPriorScorer.ts: Σ weight / (k + 1 + rank)
+// Fitting the retrieval prior's fusion (ranking/retrievalPriorScorer.ts: Σ weight / (k + 1 + rank)
 // over the sources that found an item) on held-out interactions. The examples come from replays of
 // the served funnel (replay/feedReplay.ts): per user, the candidates that passed the surface's
 // filters with every source's rank, and the items the user went on to interact with. Changing the

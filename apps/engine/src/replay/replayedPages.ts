@@ -4,8 +4,8 @@
 // holds, with the user's validation items excluded as a client would exclude them. The pages are
 // computed first (the replay is asynchronous; the protocol's recommenders are not), then handed to
 // the protocol as a row that returns them, under the same masks as every other row.
-import type { Interactions } from "../retrieval/interactions.ts";
-import type { BenchmarkRecommender } from "../jobs/train/benchmarkProtocol.ts";
+import type { Interactions } from "../training/retrieval/interactions.ts";
+import type { BenchmarkRecommender } from "../training/pipeline/benchmarkProtocol.ts";
 import type { Recommender } from "@cascade/core";
 import type { ProgressReporter } from "../telemetry/progress.ts";
 import type { FeedReplay, ReplayRequest } from "./feedReplay.ts";

@@ -13,9 +13,9 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEvalCommand } from "../cli/evalCommand.ts";
 import { silentProgress } from "../telemetry/progress.ts";
-import { createRatingsDatabase, type ScratchRatingsDatabase } from "../jobs/train/testing/ratingsWorld.ts";
-import { parseTrainConfig, type TrainConfigInput } from "../jobs/train/trainConfig.ts";
-import { runTrainPipeline } from "../jobs/train/trainPipeline.ts";
+import { createRatingsDatabase, type ScratchRatingsDatabase } from "../training/pipeline/testing/ratingsWorld.ts";
+import { parseTrainConfig, type TrainConfigInput } from "../training/pipeline/trainConfig.ts";
+import { runTrainPipeline } from "../training/pipeline/trainPipeline.ts";
 import { ActiveModels } from "../models/activeModels.ts";
 import { evaluateServedFunnelAfterWindow, SERVED_FUNNEL_ROW } from "./servedFunnelAfterWindow.ts";
 

@@ -9,11 +9,11 @@ import { evaluateRecommenders, fitCoOccurrence, fitPopularity, type EvaluationRe
 import type { Database, ModelVersion } from "@cascade/db";
 import type { Logger } from "pino";
 import type { ProgressReporter } from "../telemetry/progress.ts";
-import { toInteractionLog } from "../jobs/train/benchmarkProtocol.ts";
+import { toInteractionLog } from "../training/pipeline/benchmarkProtocol.ts";
 import { newestEventTime } from "../jobs/eventLog.ts";
-import { evenlySpacedTestUsers, storedPositives, windowOf } from "../jobs/train/evaluateVersion.ts";
-import { splitByTime } from "../retrieval/interactions.ts";
-import { loadRetrievalData } from "../retrieval/retrievalTraining.ts";
+import { evenlySpacedTestUsers, storedPositives, windowOf } from "../training/pipeline/evaluateVersion.ts";
+import { splitByTime } from "../training/retrieval/interactions.ts";
+import { loadRetrievalData } from "../training/retrieval/retrievalTraining.ts";
 import type { ServingModels } from "../serving/servingStack.ts";
 import { FeedReplay } from "./feedReplay.ts";
 import { replayedRecommender, replayPages, type ReplayedPages } from "./replayedPages.ts";

@@ -8,9 +8,9 @@ import { createRandom } from "@cascade/core";
 import { DAY_MS, generateWorld } from "../demo/world.ts";
 import { resolveDemoConfig } from "../demo/worldConfig.ts";
 import { annRecall, buildAnnIndex, exactTopK, loadAnnIndex, queryAnnIndex, saveAnnIndex } from "./annIndex.ts";
-import { buildUserHistories, positiveInteractions, splitByTime } from "./interactions.ts";
+import { buildUserHistories, positiveInteractions, splitByTime } from "../training/retrieval/interactions.ts";
 import { computeItemVectors, computeUserVector, createTwoTowerModel } from "./twoTowerModel.ts";
-import { trainTwoTower } from "./twoTowerTraining.ts";
+import { trainTwoTower } from "../training/retrieval/twoTowerTraining.ts";
 import { topK } from "./topK.ts";
 
 /** Retrieval vectors: 32 model dimensions + the bias coordinate. */

@@ -9,7 +9,7 @@
 // per distinct pair, and the pair columns (≈ 16 B per pair + ~60 B per pair of Set overhead).
 import type { PositiveSpec } from "@cascade/core";
 import type { Database } from "@cascade/db";
-import { POSITIVE_EVENT_TYPES, type Interactions } from "./interactions.ts";
+import { POSITIVE_EVENT_TYPES, type Interactions } from "../training/retrieval/interactions.ts";
 import type { ItemFeatures, UserFeatures } from "./twoTowerModel.ts";
 
 export type RetrievalData = {

@@ -1,6 +1,7 @@
 import { Prisma } from "@cascade/db";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { BatchTooLargeError, IngestUnavailableError, InvalidInputError } from "../ingest/inputErrors.ts";
 import { OnlineStoreError } from "../stores/onlineStore.ts";
 import { dottedPath, HttpError, isDependencyFailure, toErrorResponse, validationFailed } from "./errors.ts";
 
@@ -33,6 +34,23 @@ describe("toErrorResponse", () => {
       issues: [{ path: "follows.2.creatorId", message: "unknown creator" }],
     });
     expect(toErrorResponse(new HttpError(403, "forbidden", "no")).statusCode).toBe(403);
+  });
+
+  it("maps ingestion's domain errors: invalid input 400 with every issue, too large 413, unavailable 503 without details", () => {
+    const issues = [
+      { path: "items.1.category", message: "Required" },
+      { path: "items.4.id", message: "too long" },
+    ];
+    const invalid = toErrorResponse(new InvalidInputError(issues));
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.body.error).toEqual({ code: "validation_failed", message: "items.1.category: Required (and 1 more problem)", issues });
+    const tooLarge = toErrorResponse(new BatchTooLargeError("users: at most 1000 per request, got 1001; split the batch"));
+    expect(tooLarge.statusCode).toBe(413);
+    expect(tooLarge.body.error.code).toBe("payload_too_large");
+    expect(tooLarge.body.error.message).toContain("split the batch");
+    const unavailable = toErrorResponse(new IngestUnavailableError("event stream is unavailable", { cause: new Error("secret internals") }));
+    expect(unavailable).toMatchObject({ statusCode: 503, logLevel: "warn", body: { error: { code: "dependency_unavailable" } } });
+    expect(JSON.stringify(unavailable.body)).not.toContain("secret");
   });
 
   it("turns zod errors into 400 validation_failed with dotted paths", () => {

@@ -7,9 +7,12 @@ import type { ApiError } from "@cascade/core";
 import { Prisma } from "@cascade/db";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ZodError } from "zod";
+import { BatchTooLargeError, describeIssues, dottedPath, IngestUnavailableError, InvalidInputError, issuesFromZod, type InputIssue } from "../ingest/inputErrors.ts";
 import { OnlineStoreError } from "../stores/onlineStore.ts";
 
-export type ApiIssue = { path: string; message: string };
+export type ApiIssue = InputIssue;
+// The routes build issues with the same helpers as ingestion.
+export { dottedPath, issuesFromZod };
 
 export class HttpError extends Error {
   override readonly name = "HttpError";
@@ -39,21 +42,6 @@ export function payloadTooLarge(message: string): HttpError {
   return new HttpError(413, "payload_too_large", message);
 }
 
-/** `["items", 3, "category"]` → `items.3.category`; the body itself → `body`. */
-export function dottedPath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? "body" : path.map(String).join(".");
-}
-
-export function issuesFromZod(error: ZodError, prefix: readonly PropertyKey[] = []): ApiIssue[] {
-  return error.issues.map((issue) => ({ path: dottedPath([...prefix, ...issue.path]), message: issue.message }));
-}
-
-function describeIssues(issues: ApiIssue[]): string {
-  const first = issues[0];
-  if (!first) return "the request is invalid";
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
-  return `${first.path}: ${first.message}${more}`;
-}
 
 export type ErrorResponse = { statusCode: number; body: ApiError; logLevel: "none" | "warn" | "error" };
 
@@ -69,6 +57,12 @@ const FASTIFY_BODY_ERRORS: Record<string, { statusCode: number; code: string; me
 export function toErrorResponse(error: unknown): ErrorResponse {
   if (error instanceof HttpError) {
     return respond(error.statusCode, error.code, error.message, error.issues);
+  }
+  // Ingestion's domain errors (ingest/inputErrors.ts), mapped here and nowhere else.
+  if (error instanceof InvalidInputError) return respond(400, "validation_failed", error.message, error.issues);
+  if (error instanceof BatchTooLargeError) return respond(413, "payload_too_large", error.message);
+  if (error instanceof IngestUnavailableError) {
+    return { ...respond(503, "dependency_unavailable", "a backing service is unavailable; retry later"), logLevel: "warn" };
   }
   if (error instanceof ZodError) {
     const issues = issuesFromZod(error);

@@ -1,12 +1,17 @@
-// What every route registrar receives from buildApp.
-import type { EngineDeps } from "../engineDeps.ts";
+// What every route registrar receives: the engine built by the composition root (composition/engine.ts).
+import type { RecommendationService } from "../serving/recommendationService.ts";
 import type { PopularityRanking } from "../sources/popularityRanking.ts";
+import type { EngineMetrics } from "../telemetry/engineMetrics.ts";
 import type { ApiKeyAuthenticator } from "./auth.ts";
+import type { EngineDeps } from "./engineDeps.ts";
 
 export type RouteContext = {
   deps: EngineDeps;
   auth: ApiKeyAuthenticator;
   ranking: PopularityRanking;
-  /** performance.now() when the app was built, for uptime. */
+  metrics: EngineMetrics;
+  /** Recommendations, reranking and feed previews over the serving stack. */
+  recommendations: RecommendationService;
+  /** performance.now() when the engine was built, for uptime. */
   startedAt: number;
 };

@@ -1,4 +1,4 @@
-// Business time on a historical log (clock.ts), on real Postgres and Redis: a small catalogue and
+// Business time on a historical log (platform/clock.ts), on real Postgres and Redis: a small catalogue and
 // event log from April 1998 (like MovieLens-100K), served by the same engine under a data clock
 // (business time = the newest event, advancing in real time) and under the wall clock. Under the
 // data clock the lists are "as of" 1998 and the decayed features and seen windows are alive; under
@@ -17,11 +17,11 @@ import { fixedItemCategories } from "../features/itemCategories.ts";
 import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
 import type { FunnelTrace } from "../funnel/index.ts";
 import { PopularityRanking } from "../sources/popularityRanking.ts";
-import { buildApp } from "../server/app.ts";
+import { buildEngineApp } from "../composition/engine.ts";
 import { buildCoVisitationTable } from "../sources/coVisitationTable.ts";
 import { createRedisOnlineStore } from "../stores/redisOnlineStore.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
-import { servingStackOf, type ServingOptions } from "./servingStack.ts";
+import type { ServingOptions } from "./servingStack.ts";
 
 const HOUR_MS = 3_600_000;
 /** The newest event of the log. */
@@ -98,7 +98,7 @@ afterAll(async () => {
 });
 
 async function engine(clock: Clock | undefined, serving: ServingOptions = {}): Promise<FastifyInstance> {
-  const app = await buildApp({
+  const { app, engine } = await buildEngineApp({
     db,
     store,
     logger,
@@ -110,7 +110,7 @@ async function engine(clock: Clock | undefined, serving: ServingOptions = {}): P
     ...(clock ? { clock } : {}),
   });
   apps.push(app);
-  await servingStackOf(app)!.warm();
+  await engine.serving.warm();
   return app;
 }
 

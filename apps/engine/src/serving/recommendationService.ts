@@ -25,8 +25,8 @@ import {
   type SurfaceConfig,
 } from "@cascade/core";
 import { hydrateAndLogServedFeatures } from "../features/servedFeatureLog.ts";
-import { engineMetricsFor } from "../telemetry/engineMetricsFor.ts";
-import { diversityCapsOf, runWithinBudget, type Candidate, type ServedCandidate } from "../funnel/index.ts";
+import { runWithinBudget, type Candidate, type ServedCandidate } from "../funnel/index.ts";
+import { diversityCapsOf } from "./surfacePipeline.ts";
 import { arrangeUnderCaps } from "../rules/diversityCaps.ts";
 import { decodeCursor, encodeCursor, InvalidCursorError } from "./cursor.ts";
 import { SESSION_PREFIX, SessionList, type SessionItem } from "./pageSessions.ts";
@@ -101,7 +101,7 @@ export class RecommendationService {
     if (failure !== undefined || causes.length > 0) {
       causes.push({ component: POPULARITY_FALLBACK_ID, reason: failure ? `the funnel failed (${failure}): served the popularity list through the surface's safety rules` : "the funnel served no item: served the popularity list through the surface's safety rules" });
     }
-    const metrics = input.record === false ? null : engineMetricsFor(this.stack.deps);
+    const metrics = input.record === false ? null : this.stack.metrics;
     metrics?.countFallback({ surface: request.surface, component: POPULARITY_FALLBACK_ID, reason: failure !== undefined ? "error" : "unavailable" });
     let fallback: SurfaceRun | null = null;
     try {

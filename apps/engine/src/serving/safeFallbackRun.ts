@@ -11,11 +11,12 @@
 // this path as on the full one; an item whose attributes cannot be read is never served, even if
 // that leaves the page empty.
 import type { Scorer } from "../funnel/index.ts";
-import { buildSurfacePipeline, runFunnel } from "../funnel/index.ts";
+import { runFunnel } from "../funnel/index.ts";
+import { buildSurfacePipeline } from "./surfacePipeline.ts";
 import { POPULARITY_SOURCE_ID } from "../sources/popularitySource.ts";
 import { consumedItemsHydrator } from "../hydrators/consumedItemsHydrator.ts";
 import { itemAttributesHydrator } from "../hydrators/itemAttributesHydrator.ts";
-import { createRequestScope } from "./requestScope.ts";
+import { createRequestScope } from "../funnel/requestScope.ts";
 import { retrievalPriorScorer } from "../ranking/retrievalPriorScorer.ts";
 import type { ServingStack } from "./servingStack.ts";
 import { funnelQueryOf, rankedSnapshot, safetyBudgetOf, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";

@@ -8,14 +8,13 @@
 import type { FunnelResult, SideEffect } from "../funnel/index.ts";
 import { logServedFeatures } from "../features/servedFeatureLog.ts";
 import { featureRegistry } from "../features/registry.ts";
-import { engineMetricsFor } from "../telemetry/engineMetricsFor.ts";
 import { UNAVAILABLE_PREFIX } from "../sources/componentUnavailableError.ts";
 import { ONLINE_FEATURES_HYDRATOR_ID } from "../hydrators/onlineFeatureHydrator.ts";
-import type { RequestScope } from "./requestScope.ts";
+import type { RequestScope } from "../funnel/requestScope.ts";
 import type { ServingStack } from "./servingStack.ts";
 
 export function recordFunnelMetrics(stack: ServingStack, scope: RequestScope, result: FunnelResult, degraded: boolean): void {
-  const metrics = engineMetricsFor(stack.deps);
+  const metrics = stack.metrics;
   const surface = result.trace.surface;
   for (const stage of result.trace.stages) {
     metrics.observeStage({ surface, stage: stage.stage }, stage.ms);

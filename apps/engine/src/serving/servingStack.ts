@@ -2,13 +2,12 @@
 // repository (hot reload), the background lists behind the in-memory sources (trending, fresh
 // items, co-visitation), the item attribute cache, page sessions, and the popularity ranking the
 // fallback chain ends with. start()/stop() follow the app's lifecycle.
-// Business time comes from one clock (deps.clock, clock.ts): every request's `nowMs` and the
+// Business time comes from one clock (deps.clock, platform/clock.ts): every request's `nowMs` and the
 // "as of" of the trending, fresh and co-visitation lists. Cache TTLs, page sessions and refresh
 // timers are infrastructure and stay on the wall clock.
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
 import { wallClock, type Clock } from "../platform/clock.ts";
-import type { EngineDeps } from "../engineDeps.ts";
 import type { CandidateSource } from "../funnel/index.ts";
 import type { PopularityRanking } from "../sources/popularityRanking.ts";
 import { buildCoVisitationTable, type CoVisitationTable } from "../sources/coVisitationTable.ts";
@@ -27,11 +26,13 @@ import { ItemStateCache } from "../caching/itemStateCache.ts";
 import { PageSessions } from "./pageSessions.ts";
 import { PeriodicSnapshot } from "../caching/periodicSnapshot.ts";
 import { onlineFeatureHydrator } from "../hydrators/onlineFeatureHydrator.ts";
-import { createRequestScope } from "./requestScope.ts";
+import { createRequestScope } from "../funnel/requestScope.ts";
 import { RuleSetRepository } from "./ruleSetRepository.ts";
 import { pooledServingSql, prismaServingSql, type ServingSql } from "../hydrators/servingSql.ts";
 import { UserRelationsReader } from "../hydrators/userRelations.ts";
 import { userHistoryHydrator } from "../hydrators/userHistoryHydrator.ts";
+import type { OnlineStore } from "../stores/onlineStore.ts";
+import { createEngineMetrics, type EngineMetrics } from "../telemetry/engineMetrics.ts";
 
 /** What serving needs from activeModels (models/activeModels.ts): one reference per request. */
 export type ServingModels = RetrievalProvider & {
@@ -67,11 +68,20 @@ export type ServingOptions = {
   wrapSql?: (sql: ServingSql) => ServingSql;
 };
 
-export type ServingDeps = EngineDeps & { serving?: ServingOptions };
-
 /** What the stack reads of the engine's deps (a replay builds one from a subset: replay/feedReplay.ts). */
-export type ServingStackDeps = Pick<EngineDeps, "db" | "store" | "logger"> &
-  Partial<Pick<EngineDeps, "clock" | "metrics" | "servedFeatureSampleRate">> & { activeModels?: ServingModels; serving?: ServingOptions };
+export type ServingStackDeps = {
+  db: Database;
+  store: OnlineStore;
+  logger: Logger;
+  /** Business time; omitted → the wall clock. */
+  clock?: Clock;
+  /** Where the funnel records; omitted → metrics of its own (a replay records nothing anyway). */
+  metrics?: EngineMetrics;
+  /** Share of requests whose served feature vectors are logged (skew checks); default 0. */
+  servedFeatureSampleRate?: number;
+  activeModels?: ServingModels;
+  serving?: ServingOptions;
+};
 
 /** Items whose attributes are read into the cache at start (≈200 B each). */
 const ITEM_ATTRIBUTES_PRELOAD = 100_000;
@@ -98,8 +108,10 @@ export class ServingStack {
   readonly sql: ServingSql;
   /** Follows and exclusions per user, both in one query when a request needs both. */
   readonly userRelations: UserRelationsReader;
-  /** Business time (clock.ts): requests' `nowMs` and the background lists' "as of". */
+  /** Business time (platform/clock.ts): requests' `nowMs` and the background lists' "as of". */
   readonly clock: Clock;
+  /** Where the funnel, its fallbacks and side effects record. */
+  readonly metrics: EngineMetrics;
 
   constructor(
     readonly deps: ServingStackDeps,
@@ -108,6 +120,7 @@ export class ServingStack {
     const { db, logger } = deps;
     const options = deps.serving ?? {};
     this.models = deps.activeModels ?? null;
+    this.metrics = deps.metrics ?? createEngineMetrics();
     const clock = (this.clock = deps.clock ?? wallClock);
     const sql = options.databaseUrl ? pooledServingSql({ databaseUrl: options.databaseUrl, logger }) : prismaServingSql(db);
     this.sql = options.wrapSql ? options.wrapSql(sql) : sql;
@@ -205,15 +218,4 @@ export class ServingStack {
     await Promise.all([this.rules.stop(), this.trending.stop(), this.fresh.stop(), this.coVisitation.stop()]);
     await this.sql.close();
   }
-}
-
-const stacks = new WeakMap<object, ServingStack>();
-
-/** Remembers the stack an app serves with (tests and benchmarks reach it through the app). */
-export function rememberServingStack(app: object, stack: ServingStack): void {
-  stacks.set(app, stack);
-}
-
-export function servingStackOf(app: object): ServingStack | undefined {
-  return stacks.get(app);
 }

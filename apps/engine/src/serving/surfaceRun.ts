@@ -10,13 +10,15 @@
 // Sources and the ranker never touch Redis; the served-feature log reuses the hydrated features.
 import type { DegradedCause, SurfaceConfig } from "@cascade/core";
 import type { Candidate, CandidateSource, FunnelQuery, FunnelResult, Rule, Scorer, TraceDetail } from "../funnel/index.ts";
-import { buildSurfacePipeline, runFunnel, seedFromRequestId } from "../funnel/index.ts";
+import { runFunnel } from "../funnel/index.ts";
+import { seedFromRequestId } from "../exploration/requestSeed.ts";
+import { buildSurfacePipeline } from "./surfacePipeline.ts";
 import { followsHydrator } from "../hydrators/followsHydrator.ts";
 import { itemAttributesHydrator, knownItemsFilter } from "../hydrators/itemAttributesHydrator.ts";
 import { onlineFeatureHydrator } from "../hydrators/onlineFeatureHydrator.ts";
 import { onnxRankerScorer } from "../ranking/onnxRankerScorer.ts";
 import { consumedItemsHydrator } from "../hydrators/consumedItemsHydrator.ts";
-import { createRequestScope, degrade, type RequestScope } from "./requestScope.ts";
+import { createRequestScope, degrade, type RequestScope } from "../funnel/requestScope.ts";
 import { retrievalPriorScorer } from "../ranking/retrievalPriorScorer.ts";
 import { servingSideEffects } from "./servingSideEffects.ts";
 import type { ServingStack } from "./servingStack.ts";

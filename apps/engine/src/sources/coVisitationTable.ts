@@ -6,7 +6,7 @@
 //
 // Definition: take each user's last `perUser` distinct interacted items (click, like, share,
 // watch, purchase, rating) within `windowDays` of the newest event at or before the clock's now
-// (business time, clock.ts: never the database's now(), which would empty the table of an imported
+// (business time, platform/clock.ts: never the database's now(), which would empty the table of an imported
 // historical log); two items co-occur when one user has
 // both. similarity(a, b) = users(a, b) / sqrt(users(a) · users(b)) (cosine over user sets); keep the
 // `neighbours` best per item.

@@ -1,7 +1,7 @@
 // Fresh items (cold start): the newest available items of the catalogue, whoever the user is.
 // The list is read from Postgres (items by published_at, indexed) in the background and served
 // from memory; score = 1 / (1 + age in hours) at request time. Both "as of" business time
-// (clock.ts): the list holds what was published by the clock's now, and a request whose now is
+// (platform/clock.ts): the list holds what was published by the clock's now, and a request whose now is
 // earlier (a feed preview as of T) skips what was not published yet.
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";

@@ -31,7 +31,7 @@ export type PopularityRankingOptions = PopularityScoring & {
   maxItems: number;
   refreshIntervalMs: number;
   snapshotRetentionMs: number;
-  /** Business time the ranking is computed "as of" (clock.ts); snapshot retention stays on the wall clock. */
+  /** Business time the ranking is computed "as of" (platform/clock.ts); snapshot retention stays on the wall clock. */
   clock: Clock;
 };
 

@@ -48,7 +48,7 @@ export type ScoredEvent = { type: EventType; value: number | null; occurredAt: D
 
 /**
  * Σ weight × decay over the events inside (reference − window, reference]. The reference is the
- * newest event time at or before business time (clock.ts), not the wall clock, so a quiet period or
+ * newest event time at or before business time (platform/clock.ts), not the wall clock, so a quiet period or
  * old demo data still produces a ranking instead of everything decaying to zero.
  */
 export function popularityScore(events: readonly ScoredEvent[], referenceTime: Date, scoring: PopularityScoring): number {

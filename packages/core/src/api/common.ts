@@ -34,5 +34,13 @@ export const apiError = z.object({
 });
 export type ApiError = z.infer<typeof apiError>;
 
+/** One problem with a request or an imported row, at a dotted path such as `items.3.category`. */
+export type InputIssue = { path: string; message: string };
+
+/** `["items", 3, "category"]` → `items.3.category`; the body itself → `body`. */
+export function dottedPath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? "body" : path.map(String).join(".");
+}
+
 export const apiKeyScope = z.enum(["ingest", "recommend", "admin"]);
 export type ApiKeyScope = z.infer<typeof apiKeyScope>;

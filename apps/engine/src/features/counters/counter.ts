@@ -4,7 +4,7 @@
 //
 // The same counter code runs in both paths:
 //   online  — onlineFeatureWriter applies `opsFor` to the OnlineStore (Redis or memory);
-//   offline — the replay (jobs/featureReplay.ts) applies `opsFor` to an in-process OnlineStore whose
+//   offline — the replay (training/dataset/featureReplay.ts) applies `opsFor` to an in-process OnlineStore whose
 //             clock is the replay time, and reads it back through the same reader.
 import type { NumericHash, ScoredMember } from "../../stores/onlineStore.ts";
 import type { FeatureEvent } from "../featureEvent.ts";

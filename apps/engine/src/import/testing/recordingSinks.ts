@@ -2,7 +2,7 @@
 // (catalogue contracts; `screenEvents` for events), remembered, and counted like the real writers
 // (an event id seen before is a duplicate; an item the catalogue lacks is rejected, or created from
 // the import's MissingItemPolicy).
-import { screenEvents } from "../../server/eventIngestion.ts";
+import { screenEvents } from "../../ingest/eventIngestion.ts";
 import type { CatalogWriter } from "../catalogWriter.ts";
 import type { EventLogWriter } from "../eventLogWriter.ts";
 import type { CatalogEntity } from "../importEntities.ts";

@@ -1,7 +1,7 @@
 // The hooks on a bare Fastify app (no services): route patterns as labels, ingestion outcomes.
 import Fastify from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { createEngineMetrics } from "./engineMetrics.ts";
+import { createEngineMetrics } from "../../telemetry/engineMetrics.ts";
 import { registerMetricsRoutes, type MetricsRouteOptions } from "./metricsRoutes.ts";
 
 const apps: ReturnType<typeof Fastify>[] = [];

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createEventDeduplicator, createEventStream } from "../../events/index.ts";
 import { ActiveModels } from "../../models/activeModels.ts";
 import { FIXTURE_FEATURES, rankerOnnx, registerItemToItemFixture, registerRankerFixture } from "../../models/testing/modelFixtures.ts";
-import { PopularityRanking } from "../../recommend/popularityRanking.ts";
+import { PopularityRanking } from "../../sources/popularityRanking.ts";
 import { createMemoryOnlineStore } from "../../stores/index.ts";
-import { buildApp } from "../app.ts";
+import { buildEngineApp } from "../../composition/engine.ts";
 
 const databaseUrl = process.env.TEST_DATABASE_URL!;
 const logger = pino({ level: "silent" });
@@ -35,7 +35,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "cascade-admin-models-"));
   activeModels = new ActiveModels({ db, logger, pollIntervalMs: 0 });
   await activeModels.start();
-  app = await buildApp({
+  ({ app } = await buildEngineApp({
     db,
     store: createMemoryOnlineStore(),
     logger,
@@ -47,7 +47,7 @@ beforeAll(async () => {
     activeModels,
     dataDir,
     modelUploadLimitBytes: 2 * 1024 * 1024,
-  });
+  }));
   admin = await createKey(["admin"]);
   ingestOnly = await createKey(["ingest", "recommend"]);
 });

@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventStream } from "../../events/eventStream.ts";
 import { claimKey } from "../../events/redisEventDeduplicator.ts";
-import { buildApp } from "../app.ts";
+import { buildEngineApp } from "../../composition/engine.ts";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
 
 let engine: TestEngine;
@@ -157,7 +157,7 @@ describe("POST /v1/events", () => {
     const flakyStream = new Proxy(engine.eventStream, {
       get: (target, property) => (property === "publish" ? flakyPublish : Reflect.get(target, property)),
     });
-    const app = await buildApp({
+    const { app } = await buildEngineApp({
       db: engine.db,
       store: engine.store,
       logger: pino({ level: "silent" }),

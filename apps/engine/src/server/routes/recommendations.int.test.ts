@@ -1,8 +1,7 @@
 import { recommendationsResponse, surfaceConfigSchema, type RecommendationsResponse } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunnelTrace } from "../../funnel/index.ts";
-import { popularityScore, DEFAULT_POPULARITY_SCORING, type ScoredEvent } from "../../recommend/popularityScore.ts";
-import { servingStackOf } from "../../serving/servingStack.ts";
+import { popularityScore, DEFAULT_POPULARITY_SCORING, type ScoredEvent } from "../../sources/popularityScore.ts";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
 
 let engine: TestEngine;
@@ -74,7 +73,7 @@ beforeAll(async () => {
     exploration: { policy: "none" },
   });
   await engine.db.ruleSet.create({ data: { surfaceId: popular, version: 1, status: "published", config: config as object, publishedAt: new Date() } });
-  await servingStackOf(engine.app)!.rules.refresh();
+  await engine.engine.serving.rules.refresh();
 });
 
 afterAll(async () => {
@@ -204,9 +203,9 @@ describe("POST /v1/recommendations", () => {
 
 describe("an app that owns its popularity ranking", () => {
   it("loads the ranking itself and stops its refresh timer on close", async () => {
-    const { buildApp } = await import("../app.ts");
+    const { buildEngineApp } = await import("../../composition/engine.ts");
     const { pino } = await import("pino");
-    const app = await buildApp({
+    const { app } = await buildEngineApp({
       db: engine.db,
       store: engine.store,
       logger: pino({ level: "silent" }),

@@ -2,7 +2,6 @@
 // response path, so the skew check has something to compare.
 import { DEFAULT_SURFACE_CONFIGS } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { servingStackOf } from "../../serving/servingStack.ts";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
 
 let engine: TestEngine;
@@ -32,7 +31,7 @@ beforeAll(async () => {
   await engine.db.surface.create({ data: { id: surface, name: surface } });
   const config = { ...DEFAULT_SURFACE_CONFIGS.home, hydrationBudgetMs: 2000, scoringBudgetMs: 2000 };
   await engine.db.ruleSet.create({ data: { surfaceId: surface, version: 1, status: "published", config, publishedAt: new Date() } });
-  await servingStackOf(engine.app)!.warm(); // rule set, trending, fresh items, co-visitation
+  await engine.engine.serving.warm(); // rule set, trending, fresh items, co-visitation
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { generateApiKey, type ApiKeyScope } from "@cascade/core";
 import { createPrismaClient, type Database } from "@cascade/db";
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
-import type { EngineDeps } from "../../engineDeps.ts";
+import type { EngineDeps } from "../engineDeps.ts";
 import type { EventDeduplicator } from "../../events/eventDeduplicator.ts";
 import { startEventPipeline, type EventPipeline } from "../../events/eventPipeline.ts";
 import type { EventStream } from "../../events/eventStream.ts";
@@ -14,10 +14,12 @@ import { createRedisEventStream } from "../../events/redisEventStream.ts";
 import { PopularityRanking, type PopularityRankingOptions } from "../../sources/popularityRanking.ts";
 import { createRedisOnlineStore } from "../../stores/redisOnlineStore.ts";
 import type { OnlineStore } from "../../stores/onlineStore.ts";
-import { buildApp } from "../app.ts";
+import { buildEngineApp, type Engine } from "../../composition/engine.ts";
 
 export type TestEngine = {
   app: FastifyInstance;
+  /** What the composition root built behind the app (the serving stack, metrics). */
+  engine: Engine;
   db: Database;
   store: OnlineStore;
   ranking: PopularityRanking;
@@ -61,11 +63,12 @@ export async function startTestEngine(
     servedFeatureSampleRate: options.servedFeatureSampleRate ?? 0,
     ...(options.startup ? { startup: options.startup } : {}),
   };
-  const app = await buildApp(deps);
+  const { app, engine } = await buildEngineApp(deps);
   const keyIds: string[] = [];
 
   return {
     app,
+    engine,
     db,
     store,
     ranking,

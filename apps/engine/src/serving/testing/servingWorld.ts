@@ -15,11 +15,12 @@ import type { FeatureEvent } from "../../features/featureEvent.ts";
 import { fixedItemCategories } from "../../features/itemCategories.ts";
 import { applyEventsToOnlineStore } from "../../features/onlineFeatureWriter.ts";
 import { PopularityRanking } from "../../sources/popularityRanking.ts";
-import { buildApp } from "../../server/app.ts";
+import { buildEngineApp } from "../../composition/engine.ts";
+import type { EngineDeps } from "../../server/engineDeps.ts";
 import type { OnlineStore } from "../../stores/onlineStore.ts";
 import { createRedisOnlineStore } from "../../stores/redisOnlineStore.ts";
 import { notifyRulesChanged } from "../ruleSetRepository.ts";
-import { servingStackOf, type ServingDeps, type ServingModels, type ServingOptions } from "../servingStack.ts";
+import type { ServingModels, ServingOptions } from "../servingStack.ts";
 
 export type ServingWorld = {
   run: string;
@@ -155,7 +156,7 @@ export async function createServingWorld(): Promise<ServingWorld> {
       return `Bearer ${key}`;
     },
     async app(options = {}) {
-      const deps: ServingDeps = {
+      const deps: EngineDeps = {
         db,
         store: options.store ?? store,
         logger,
@@ -167,9 +168,9 @@ export async function createServingWorld(): Promise<ServingWorld> {
         serving: { databaseUrl, rulesPollIntervalMs: 60_000, ...options.serving },
         ...(options.models ? { activeModels: withStatus(options.models) } : {}),
       };
-      const app = await buildApp(deps);
+      const { app, engine } = await buildEngineApp(deps);
       apps.push(app);
-      await servingStackOf(app)!.warm();
+      await engine.serving.warm();
       return app;
     },
     async close() {
