@@ -31,15 +31,6 @@ export default tseslint.config(
     },
   },
   {
-    // Demo code depends on production code, never the reverse: only the composition roots (the CLI
-    // and `cascade start`, which can load the demo world) and tests import from demo/.
-    files: ["apps/engine/src/**/*.ts"],
-    ignores: ["apps/engine/src/demo/**", "apps/engine/src/boot/**", "apps/engine/src/cli.ts", "apps/engine/src/**/*.test.ts", "apps/engine/src/**/testing/**"],
-    rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["**/demo/*"], message: "production engine code must not depend on the demo world (apps/engine/src/demo); move what it needs out of demo/" }] }],
-    },
-  },
-  {
     files: ["apps/web/**/*.{ts,tsx}", "packages/ui/**/*.{ts,tsx}"],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { "react-hooks": reactHooks, "@next/next": nextPlugin },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ItemAttributeCache } from "./itemAttributeCache.ts";
-import type { ServingSql } from "../hydrators/servingSql.ts";
+import type { ServingSql } from "../postgres/servingSql.ts";
 
 const PUBLISHED_MS = Date.UTC(2026, 0, 1);
 

@@ -5,7 +5,7 @@
 // removal still reaches every replica within ttlMs).
 import type { Candidate, ItemAttributes } from "../funnel/index.ts";
 import { GenerationalMap } from "./generationalMap.ts";
-import type { ServingSql } from "../hydrators/servingSql.ts";
+import type { ServingSql } from "../postgres/servingSql.ts";
 
 export type ItemAttributeCacheOptions = { maxEntries?: number; ttlMs?: number; now?: () => number };
 

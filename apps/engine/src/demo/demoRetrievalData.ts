@@ -1,7 +1,7 @@
-// The retrieval training data (retrieval/retrievalData.ts) built from the demo world and its
+// The retrieval training data (training/retrieval/retrievalData.ts) built from the demo world and its
 // event stream, with no database: for benchmarks and tests. Demo code depends on production code,
 // never the reverse.
-import { Dictionary, followsCsr, PairColumns, type RetrievalData } from "../retrieval/retrievalData.ts";
+import { Dictionary, followsCsr, PairColumns, type RetrievalData } from "../training/retrieval/retrievalData.ts";
 import { POSITIVE_EVENT_TYPES } from "../training/retrieval/interactions.ts";
 import { itemFormatTag } from "./demoNames.ts";
 import type { DemoWorld } from "./world.ts";

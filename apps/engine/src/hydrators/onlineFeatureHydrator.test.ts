@@ -7,7 +7,7 @@ import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";
 import type { BatchRead, OnlineStore } from "../stores/onlineStore.ts";
 import { ItemStateCache } from "../caching/itemStateCache.ts";
 import { onlineFeatureHydrator } from "./onlineFeatureHydrator.ts";
-import { createRequestScope } from "../funnel/requestScope.ts";
+import { createRequestScope } from "./requestScope.ts";
 import { userHistoryHydrator } from "./userHistoryHydrator.ts";
 
 const START = Date.UTC(2026, 0, 5, 8);

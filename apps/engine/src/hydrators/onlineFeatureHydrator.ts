@@ -22,7 +22,7 @@ import type { Scorer, ScoreUpdate } from "../funnel/index.ts";
 import type { OnlineStore, SortedSetRead, StoreKey } from "../stores/onlineStore.ts";
 import type { CandidateCategoryLookup } from "../caching/itemAttributeCache.ts";
 import { appendItemKeys, ItemStateCache, counterReadShape, itemStatesFrom } from "../caching/itemStateCache.ts";
-import { countDefault, type RequestScope } from "../funnel/requestScope.ts";
+import { countDefault, type RequestScope } from "./requestScope.ts";
 
 export const ONLINE_FEATURES_HYDRATOR_ID = "onlineFeatures";
 

@@ -9,7 +9,7 @@
 // reaching Postgres; 5 s more is bounded and needs no cross-replica messaging.
 import type { Filter, QueryHydrator } from "../funnel/index.ts";
 import type { ExpiringCache } from "../caching/expiringCache.ts";
-import type { RequestScope } from "../funnel/requestScope.ts";
+import type { RequestScope } from "./requestScope.ts";
 import type { UserRelationsReader } from "./userRelations.ts";
 
 export const EXCLUSIONS_UNAVAILABLE = "exclusions-unavailable";

@@ -8,7 +8,7 @@ import { entityKey } from "../features/featureKeys.ts";
 import { featureRegistry, type FeatureRegistry } from "../features/registry.ts";
 import type { QueryHydrator } from "../funnel/index.ts";
 import type { OnlineStore, SortedSetRead, StoreKey } from "../stores/onlineStore.ts";
-import type { RequestScope } from "../funnel/requestScope.ts";
+import type { RequestScope } from "./requestScope.ts";
 import { counterReadShape } from "../caching/itemStateCache.ts";
 
 export const USER_HISTORY_HYDRATOR_ID = "userHistory";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ServingSql } from "./servingSql.ts";
+import type { ServingSql } from "../postgres/servingSql.ts";
 import { DEFAULT_CONSUMED_FILTER } from "@cascade/core";
 import { fixedClock } from "../platform/clock.ts";
 import { UserRelationsReader } from "./userRelations.ts";

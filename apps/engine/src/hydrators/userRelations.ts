@@ -9,7 +9,7 @@
 import type { ConsumedFilterConfig, EventType } from "@cascade/core";
 import { wallClock, type Clock } from "../platform/clock.ts";
 import { consumedItemsColumn, consumedSpecKey } from "./consumedItemsSql.ts";
-import type { ServingSql } from "./servingSql.ts";
+import type { ServingSql } from "../postgres/servingSql.ts";
 
 /** Events after which an item is never shown to that user again. */
 export const EXCLUDING_EVENT_TYPES: readonly EventType[] = ["hide", "dislike", "purchase"];

@@ -1,5 +1,5 @@
 // Writes catalogue rows (items, users, follows) with the HTTP API's own validation and upserts
-// (server/catalogWrites.ts, which PUT /v1/items|users|follows are thin over): the upsert SQL, its
+// (ingest/catalogWrites.ts, which PUT /v1/items|users|follows are thin over): the upsert SQL, its
 // lock order, its "replace, don't merge" semantics and its created/updated counts then cannot
 // drift from the API. A batch the validation refuses (400) names its bad rows
 // (`items.<index>.<field>`); those rows are set aside as rejected and the rest of the batch is

@@ -1,5 +1,5 @@
 // Writes imported events the way the API and the offline-log consumer together would have:
-// - each event is judged by the API's own screen (server/eventIngestion.ts `screenEvents`: the
+// - each event is judged by the API's own screen (ingest/eventIngestion.ts `screenEvents`: the
 //   core `eventInput` contract, storable text, clock skew) and rejected if it names an unknown
 //   item; rejections go to the dead-letter table `rejected_events`, as the API's do;
 // - accepted events become the stream's `StreamEvent`s and are written by the offline-log

@@ -6,7 +6,7 @@ export const importEntities = ["items", "users", "follows", "events"] as const;
 export type ImportEntity = (typeof importEntities)[number];
 export type CatalogEntity = Exclude<ImportEntity, "events">;
 
-/** Per-row contracts of the catalogue entities (events are screened by server/eventIngestion.ts). */
+/** Per-row contracts of the catalogue entities (events are screened by ingest/eventIngestion.ts). */
 export const catalogRowContracts = { items: itemInput, users: userInput, follows: followInput } as const;
 
 /** The key that makes two rows of a file the same entity: a later row replaces an earlier one. */

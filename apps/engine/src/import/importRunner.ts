@@ -8,7 +8,7 @@
 // batches, one batch written while the next is read (PostgreSQL and the parser then use both
 // cores).
 import { MAX_BATCH } from "@cascade/core";
-import { issuesFromZod } from "../server/errors.ts";
+import { issuesFromZod } from "../ingest/inputErrors.ts";
 import { findUnstorableStrings, timestampProblem } from "../postgres/storableValues.ts";
 import type { CatalogWriter } from "./catalogWriter.ts";
 import type { EventLogWriter, MissingItemPolicy } from "./eventLogWriter.ts";

@@ -16,7 +16,7 @@ import { silentProgress, type ProgressReporter } from "../telemetry/progress.ts"
 import { createItemCategoryCache, type ItemCategoryLookup } from "../features/itemCategories.ts";
 import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
-import { countEventLog, readEventLog, type LoggedEvent } from "./eventLog.ts";
+import { countEventLog, readEventLog, type LoggedEvent } from "../training/dataset/eventLog.ts";
 
 export type BackfillOptions = {
   /** Default: the first event (long half-lives remember months). */

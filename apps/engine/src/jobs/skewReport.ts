@@ -13,7 +13,7 @@ import type { Database } from "@cascade/db";
 import { silentProgress, type ProgressReporter } from "../telemetry/progress.ts";
 import { createItemCategoryCache, type ItemCategoryLookup } from "../features/itemCategories.ts";
 import { featureRegistry, type FeatureRegistry } from "../features/registry.ts";
-import { countEventLog, groupByTimestamp, readEventLog } from "./eventLog.ts";
+import { countEventLog, groupByTimestamp, readEventLog } from "../training/dataset/eventLog.ts";
 import { FeatureReplay } from "../training/dataset/featureReplay.ts";
 import { ServedLogCursor, type ServedRow } from "./servedFeatureLogReader.ts";
 

@@ -20,7 +20,8 @@ import type { Logger } from "pino";
 import { ArtifactError } from "./artifactStore.ts";
 import { defaultModelLoaders, type ModelLoaders } from "./modelLoaders.ts";
 import { listenForModelChanges, type ModelChangeListener } from "./modelChangeListener.ts";
-import type { LoadedModel, ServingItemToItem, ServingRanker, ServingRetrieval } from "./servingModels.ts";
+import type { ServingRanker } from "../ranking/servingRanker.ts";
+import type { LoadedModel, ServingItemToItem, ServingRetrieval } from "./servingModels.ts";
 
 export type ActiveModelSummary = { id: string; kind: string; version: number; name: string; loadedAt: string };
 

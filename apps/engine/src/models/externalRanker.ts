@@ -9,7 +9,7 @@
 // Anything else is refused with an ExternalRankerError naming the problem.
 import * as ort from "onnxruntime-node";
 import { featureRegistry, type FeatureRegistry } from "../features/registry.ts";
-import type { ServingRanker } from "./servingModels.ts";
+import type { ServingRanker } from "../ranking/servingRanker.ts";
 import { RANKER_SESSION_OPTIONS } from "../ranking/onnxSessionOptions.ts";
 
 /** Ranker inputs that are not registry features but that the serving funnel supplies per candidate. */

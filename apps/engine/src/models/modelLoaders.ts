@@ -10,7 +10,8 @@ import { IncompatibleArtifactError } from "./incompatibleArtifactError.ts";
 import { loadPlainRetrieval } from "./plainRetrievalArtifacts.ts";
 import { isTwoTowerArtifactConfig, loadTwoTowerRetrieval } from "./twoTowerArtifacts.ts";
 import { loadItemToItemVersion } from "./itemToItemVersion.ts";
-import type { ServingItemToItem, ServingRanker, ServingRetrieval } from "./servingModels.ts";
+import type { ServingRanker } from "../ranking/servingRanker.ts";
+import type { ServingItemToItem, ServingRetrieval } from "./servingModels.ts";
 
 export type ModelLoaders = {
   retrieval(version: ModelVersion): Promise<ServingRetrieval>;

@@ -1,19 +1,8 @@
-// What the engine serves with once a model version is loaded. Both kinds of ranker (trained here,
-// or external ONNX) present the same face: raw feature rows in their declared column order, one
-// Float32Array per declared output out.
+// What the engine serves with once a model version is loaded: rankers (ranking/servingRanker.ts),
+// retrieval versions (vectors and their index) and item-to-item tables.
 import type { ModelVersion } from "@cascade/db";
 import type { AnnIndex } from "../retrieval/annIndex.ts";
 import type { LoadedItemToItemModel } from "../retrieval/itemToItemArtifacts.ts";
-
-export type ServingRanker = {
-  /** Input columns, in order (each row holds these values). */
-  readonly featureNames: readonly string[];
-  /** Output names; each output has one value per row. */
-  readonly outputs: readonly string[];
-  /** Scores `rows` × featureNames.length raw values (row-major) in one session run. */
-  score(features: Float32Array, rows: number): Promise<Record<string, Float32Array>>;
-  release(): Promise<void>;
-};
 
 /**
  * A loaded retrieval version: item vectors (row r ↔ itemIds[r]) and their HNSW index. `model`

@@ -7,8 +7,10 @@
 // fails at load time (and the previous model keeps serving) rather than on the first request.
 import * as ort from "onnxruntime-node";
 import { RANKER_OUTPUTS, type RankerScores } from "./multiTaskRanker.ts";
-import { ONNX_INPUT_NAME } from "../training/ranker/onnxExport.ts";
 import { RANKER_SESSION_OPTIONS } from "./onnxSessionOptions.ts";
+
+/** The name of the ranker's one input (a [candidates x features] float tensor); the exporter (training/ranker/onnxExport.ts) writes it. */
+export const ONNX_INPUT_NAME = "features";
 
 export type OnnxRanker = {
   /** Number of feature columns the model takes (F). */

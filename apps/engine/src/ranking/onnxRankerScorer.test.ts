@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { featureRegistry } from "../features/registry.ts";
 import { candidate, query } from "../funnel/testing/funnelFixtures.ts";
-import type { ServingRanker } from "../models/servingModels.ts";
+import type { ServingRanker } from "./servingRanker.ts";
 import { actionOf, featureMatrix, onnxRankerScorer, REFERENCE_POSITION } from "./onnxRankerScorer.ts";
-import { createRequestScope } from "../funnel/requestScope.ts";
+import { createRequestScope } from "../hydrators/requestScope.ts";
 
 function recordingRanker(featureNames: string[]): ServingRanker & { seen: { features: Float32Array; rows: number }[] } {
   const seen: { features: Float32Array; rows: number }[] = [];

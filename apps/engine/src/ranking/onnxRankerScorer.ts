@@ -10,9 +10,9 @@
 // (0 for serving inputs) and counted per feature.
 import { featureRegistry } from "../features/registry.ts";
 import type { Candidate, Scorer, ScoreUpdate } from "../funnel/index.ts";
-import type { ServingRanker } from "../models/servingModels.ts";
+import type { ServingRanker } from "./servingRanker.ts";
 import { ANN_SOURCE_ID } from "../sources/twoTowerSource.ts";
-import { countDefault, type RequestScope } from "../funnel/requestScope.ts";
+import { countDefault, type RequestScope } from "../hydrators/requestScope.ts";
 
 export const RANKER_SCORER_ID = "ranker";
 /** The slot every candidate is scored at (position-bias features are neutralised at serving). */

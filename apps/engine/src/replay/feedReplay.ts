@@ -21,7 +21,7 @@ import pino, { type Logger } from "pino";
 import { fixedClock } from "../platform/clock.ts";
 import { silentProgress, type ProgressReporter } from "../telemetry/progress.ts";
 import { backfillOnlineFeatures } from "../jobs/backfillOnlineFeatures.ts";
-import { newestEventTime } from "../jobs/eventLog.ts";
+import { newestEventTime } from "../training/dataset/eventLog.ts";
 import { ActiveModels } from "../models/activeModels.ts";
 import { PopularityRanking } from "../sources/popularityRanking.ts";
 import { RecommendationService } from "../serving/recommendationService.ts";

@@ -4,6 +4,7 @@
 // engine keeps the last few (a debugging session looks at many users at one T) and refuses to build
 // one above `maxEvents` (memory and time: ~30k events/s on the 2-core machine); the preview then
 // runs on the live stack at T and says so.
+import type { PointInTimeFeeds } from "../serving/pointInTimeFeeds.ts";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
 import type { ServingModels } from "../serving/servingStack.ts";
@@ -21,7 +22,7 @@ export type ReplayLookup = { replay: FeedReplay } | { replay: null; events: numb
 
 type Entry = { replay: Promise<FeedReplay>; lastUsedMs: number };
 
-export class PointInTimePreviews {
+export class PointInTimePreviews implements PointInTimeFeeds {
   private readonly entries = new Map<number, Entry>();
   private readonly maxEvents: number;
   private readonly maxReplays: number;

@@ -10,7 +10,7 @@ import type { Database, ModelVersion } from "@cascade/db";
 import type { Logger } from "pino";
 import type { ProgressReporter } from "../telemetry/progress.ts";
 import { toInteractionLog } from "../training/pipeline/benchmarkProtocol.ts";
-import { newestEventTime } from "../jobs/eventLog.ts";
+import { newestEventTime } from "../training/dataset/eventLog.ts";
 import { evenlySpacedTestUsers, storedPositives, windowOf } from "../training/pipeline/evaluateVersion.ts";
 import { splitByTime } from "../training/retrieval/interactions.ts";
 import { loadRetrievalData } from "../training/retrieval/retrievalTraining.ts";

@@ -10,7 +10,14 @@
 // session in a handful of flat arrays instead (scores and provenance in typed arrays) and builds
 // item objects only when a later page reads them.
 import type { SourceHit } from "../funnel/index.ts";
-import type { SessionCaps } from "./sessionPageCaps.ts";
+import type { DiversityCap } from "../rules/diversityWindows.ts";
+
+/** What a session keeps to continue under the caps: the caps it was arranged under and the served tails (sessionPageCaps.ts). */
+export type SessionCaps = {
+  caps: readonly DiversityCap[];
+  /** Cursor offset → the ids last served before it (at most the widest window − 1), oldest first. */
+  tails: Map<number, readonly string[]>;
+};
 
 export type SessionItem = { itemId: string; score: number; sources: SourceHit[] };
 

@@ -32,7 +32,7 @@ import { decodeCursor, encodeCursor, InvalidCursorError } from "./cursor.ts";
 import { SESSION_PREFIX, SessionList, type SessionItem } from "./pageSessions.ts";
 import type { ResolvedSurfaceConfig } from "./ruleSetRepository.ts";
 import type { ServingStack } from "./servingStack.ts";
-import type { PointInTimePreviews } from "../replay/pointInTimePreviews.ts";
+import type { PointInTimeFeeds } from "./pointInTimeFeeds.ts";
 import { POPULARITY_FALLBACK_ID, runSafeFallback } from "./safeFallbackRun.ts";
 import { pickUnderCaps, sessionCaps } from "./sessionPageCaps.ts";
 import { runSurface, safetyBudgetOf, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";
@@ -55,7 +55,7 @@ export class RecommendationService {
   /** `pointInTime`: replays that serve the feed preview's `asOf` (replay/pointInTimePreviews.ts); without it the preview runs on the live stack at T. */
   constructor(
     private readonly stack: ServingStack,
-    private readonly pointInTime?: PointInTimePreviews,
+    private readonly pointInTime?: PointInTimeFeeds,
   ) {}
 
   /** Throws InvalidCursorError for a malformed or expired cursor. */

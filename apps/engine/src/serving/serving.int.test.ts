@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CandidateSource, FunnelTrace } from "../funnel/index.ts";
 import { OnlineStoreError, type OnlineStore } from "../stores/onlineStore.ts";
-import type { ServingSql } from "../hydrators/servingSql.ts";
+import type { ServingSql } from "../postgres/servingSql.ts";
 import { fakeModels, fakeRanker, fakeRetrieval } from "./testing/fakeModels.ts";
 import { createServingWorld, type ServingWorld } from "./testing/servingWorld.ts";
 

@@ -10,7 +10,7 @@ import { logServedFeatures } from "../features/servedFeatureLog.ts";
 import { featureRegistry } from "../features/registry.ts";
 import { UNAVAILABLE_PREFIX } from "../sources/componentUnavailableError.ts";
 import { ONLINE_FEATURES_HYDRATOR_ID } from "../hydrators/onlineFeatureHydrator.ts";
-import type { RequestScope } from "../funnel/requestScope.ts";
+import type { RequestScope } from "../hydrators/requestScope.ts";
 import type { ServingStack } from "./servingStack.ts";
 
 export function recordFunnelMetrics(stack: ServingStack, scope: RequestScope, result: FunnelResult, degraded: boolean): void {

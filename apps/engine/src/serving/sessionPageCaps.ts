@@ -8,14 +8,9 @@
 // under a minute ago); if they cannot be read, no item can be checked and none is served.
 import type { Candidate, ItemAttributes } from "../funnel/index.ts";
 import { fitsAt, type DiversityCap } from "../rules/diversityWindows.ts";
-import type { SessionList } from "./pageSessions.ts";
+import type { SessionCaps, SessionList } from "./pageSessions.ts";
 
-/** What a session keeps to continue under the caps: the caps it was arranged under and the served tails. */
-export type SessionCaps = {
-  caps: readonly DiversityCap[];
-  /** Cursor offset → the ids last served before it (at most the widest window − 1), oldest first. */
-  tails: Map<number, readonly string[]>;
-};
+export type { SessionCaps };
 
 export function tailLength(caps: readonly DiversityCap[]): number {
   return Math.max(0, ...caps.map((cap) => cap.window - 1));

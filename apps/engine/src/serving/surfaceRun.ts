@@ -18,7 +18,7 @@ import { itemAttributesHydrator, knownItemsFilter } from "../hydrators/itemAttri
 import { onlineFeatureHydrator } from "../hydrators/onlineFeatureHydrator.ts";
 import { onnxRankerScorer } from "../ranking/onnxRankerScorer.ts";
 import { consumedItemsHydrator } from "../hydrators/consumedItemsHydrator.ts";
-import { createRequestScope, degrade, type RequestScope } from "../funnel/requestScope.ts";
+import { createRequestScope, degrade, type RequestScope } from "../hydrators/requestScope.ts";
 import { retrievalPriorScorer } from "../ranking/retrievalPriorScorer.ts";
 import { servingSideEffects } from "./servingSideEffects.ts";
 import type { ServingStack } from "./servingStack.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { query } from "../funnel/testing/funnelFixtures.ts";
-import type { ServingSql } from "../hydrators/servingSql.ts";
+import type { ServingSql } from "../postgres/servingSql.ts";
 import { followGraphSource } from "./followGraphSource.ts";
 
 const HOUR_MS = 3_600_000;

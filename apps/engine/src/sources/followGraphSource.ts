@@ -5,7 +5,7 @@
 // in ONE indexed Postgres query on items(creator_id, published_at) — none when all are cached.
 import type { CandidateSource, SourceCandidate } from "../funnel/index.ts";
 import { ExpiringCache } from "../caching/expiringCache.ts";
-import type { ServingSql } from "../hydrators/servingSql.ts";
+import type { ServingSql } from "../postgres/servingSql.ts";
 
 export const FOLLOWS_SOURCE_ID = "follows";
 const HOUR_MS = 3_600_000;

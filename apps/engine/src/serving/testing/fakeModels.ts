@@ -2,7 +2,8 @@
 // its inputs (so a test can check the ranker saw the hydrated features in its declared column
 // order), and a vector-only retrieval version with a real HNSW index.
 import { buildAnnIndex } from "../../retrieval/annIndex.ts";
-import type { ServingRanker, ServingRetrieval } from "../../models/servingModels.ts";
+import type { ServingRetrieval } from "../../models/servingModels.ts";
+import type { ServingRanker } from "../../ranking/servingRanker.ts";
 import type { ServingModels } from "../servingStack.ts";
 
 export const FAKE_RANKER_FEATURES = ["item_trending_6h", "retrieval_score", "position", "item_ctr_3d"] as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LoggedEvent } from "../../jobs/eventLog.ts";
+import type { LoggedEvent } from "./eventLog.ts";
 import { isPositiveEvent, SampledNegativeExamples, type SampledNegativesOptions } from "./sampledNegatives.ts";
 
 const DAY = 86_400_000;

@@ -20,7 +20,7 @@
 // logged impressions applies it. Positives carry propensity 1. The weights only go up to
 // 1 / (1 − s) (2 at the default), so no clipping is needed below s = 0.95.
 import { isPositive, mixSeed, seededRandom, type PositiveSpec } from "@cascade/core";
-import type { LoggedEvent } from "../../jobs/eventLog.ts";
+import type { LoggedEvent } from "./eventLog.ts";
 
 export type SampledNegativesOptions = {
   positives: PositiveSpec;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LoggedEvent } from "../../jobs/eventLog.ts";
+import type { LoggedEvent } from "./eventLog.ts";
 import { PendingExamples } from "./trainingLabels.ts";
 
 let nextId = 1n;

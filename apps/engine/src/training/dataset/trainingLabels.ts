@@ -7,7 +7,7 @@
 //   - when both the impression and the outcome carry a requestId, they must match (a click belongs
 //     to the slate it was served in); otherwise (user, item) within the window is enough.
 // Examples wait here only until their window closes, so memory holds W worth of impressions.
-import type { LoggedEvent } from "../../jobs/eventLog.ts";
+import type { LoggedEvent } from "./eventLog.ts";
 
 export const LABELS = ["click", "like", "share", "watch", "purchase", "negative"] as const;
 export type Label = (typeof LABELS)[number];

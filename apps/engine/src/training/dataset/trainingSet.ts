@@ -24,7 +24,7 @@ import type { Database } from "@cascade/db";
 import { silentProgress, type ProgressReporter } from "../../telemetry/progress.ts";
 import type { ItemCategoryLookup } from "../../features/itemCategories.ts";
 import { featureRegistry, type FeatureRegistry } from "../../features/registry.ts";
-import { countEventLog, groupByTimestamp, readEventLog, type LoggedEvent } from "../../jobs/eventLog.ts";
+import { countEventLog, groupByTimestamp, readEventLog, type LoggedEvent } from "./eventLog.ts";
 import { FeatureReplay } from "./featureReplay.ts";
 import { snapshotItemCategories } from "./itemCategorySnapshot.ts";
 import { openTableWriter, type ColumnSpec, type TableFormat } from "./tableWriters.ts";

@@ -26,7 +26,7 @@ import { backfilledWith, fittedItemToItemRecommender, ITEM_TO_ITEM_ROW } from ".
 import { loadRetrievalData, loadTwoTowerModel, type LoadedRetrievalModel, type RetrievalData } from "../retrieval/retrievalTraining.ts";
 import { topK } from "../../retrieval/topK.ts";
 import { computeItemVectors, computeUserVector, dotAll, retrievalDimensions } from "../../retrieval/twoTowerModel.ts";
-import { newestEventTime } from "../../jobs/eventLog.ts";
+import { newestEventTime } from "../dataset/eventLog.ts";
 import { toInteractionLog } from "./benchmarkProtocol.ts";
 import { fingerprintData } from "./dataWindow.ts";
 import { stepDigest } from "./digest.ts";

@@ -15,13 +15,13 @@
 // model's metadata so a loader can check that it is fed the columns it was trained on.
 import { createRequire } from "node:module";
 import type { onnx as OnnxProto } from "onnx-proto";
+import { ONNX_INPUT_NAME } from "../../ranking/onnxInference.ts";
 import { HEAD_CLICK, HEAD_COUNT, HEAD_LIKE, HEAD_WATCH, RANKER_OUTPUTS, type MultiTaskRanker } from "../../ranking/multiTaskRanker.ts";
 
 // onnx-proto is CommonJS (`module.exports = $root`), which Node's ESM loader cannot split into named
 // exports; load it through require and keep its types from the declaration file.
 const { onnx } = createRequire(import.meta.url)("onnx-proto") as { onnx: typeof OnnxProto };
 
-export const ONNX_INPUT_NAME = "features";
 export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
 /** Metadata key holding the JSON array of input feature names. */

@@ -27,13 +27,13 @@ import {
 } from "@cascade/core";
 import type { ProgressReporter } from "../../telemetry/progress.ts";
 import { splitByTime, type Interactions } from "./interactions.ts";
-import type { RetrievalData } from "../../retrieval/retrievalData.ts";
+import type { RetrievalData } from "./retrievalData.ts";
 import { saveItemVectors, saveTwoTowerModel, withUserVector, type LoadedRetrievalModel, type SavedArtifact } from "../../retrieval/retrievalArtifacts.ts";
 import { topK } from "../../retrieval/topK.ts";
 import { computeItemVectors, computeUserVector, createTwoTowerModel, DAY_MS, dotAll, retrievalDimensions, type TwoTowerConfig, type TwoTowerModel } from "../../retrieval/twoTowerModel.ts";
 import { trainTwoTower, type EpochReport, type TrainingProgress, type TrainingReport, type TwoTowerTrainingOptions } from "./twoTowerTraining.ts";
 
-export { loadRetrievalData, type RetrievalData, type RetrievalWindow } from "../../retrieval/retrievalData.ts";
+export { loadRetrievalData, type RetrievalData, type RetrievalWindow } from "./retrievalData.ts";
 export { loadItemVectors, loadTwoTowerModel, type ItemVectors, type LoadedRetrievalModel } from "../../retrieval/retrievalArtifacts.ts";
 
 export type RetrievalTrainingConfig = {

@@ -3,7 +3,7 @@
 // memory held is one page, whatever the log's size, and no transaction stays open between pages.
 import type { EventType } from "@cascade/core";
 import type { Database } from "@cascade/db";
-import type { FeatureEvent } from "../features/featureEvent.ts";
+import type { FeatureEvent } from "../../features/featureEvent.ts";
 
 export type LoggedEvent = FeatureEvent & {
   /** The log's row id: the tie-breaker for equal times. */

@@ -3,7 +3,7 @@
 // dense indices the model uses — read in pages smaller than the data so paging is exercised.
 import { createPrismaClient, type Database } from "@cascade/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertEvents, type FixtureEvent } from "../jobs/testing/eventLogFixtures.ts";
+import { insertEvents, type FixtureEvent } from "../../jobs/testing/eventLogFixtures.ts";
 import { loadRetrievalData, type RetrievalData } from "./retrievalData.ts";
 
 /** A period and an id prefix no other test file uses. */

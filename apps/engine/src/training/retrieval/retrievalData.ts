@@ -9,8 +9,8 @@
 // per distinct pair, and the pair columns (≈ 16 B per pair + ~60 B per pair of Set overhead).
 import type { PositiveSpec } from "@cascade/core";
 import type { Database } from "@cascade/db";
-import { POSITIVE_EVENT_TYPES, type Interactions } from "../training/retrieval/interactions.ts";
-import type { ItemFeatures, UserFeatures } from "./twoTowerModel.ts";
+import { POSITIVE_EVENT_TYPES, type Interactions } from "./interactions.ts";
+import type { ItemFeatures, UserFeatures } from "../../retrieval/twoTowerModel.ts";
 
 export type RetrievalData = {
   /** The training window: interactions with fromMs ≤ time < toMs (fromMs null = from the start). */
