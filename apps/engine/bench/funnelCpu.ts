@@ -53,7 +53,10 @@ const ranker: Scorer = {
 const sources = new Map(SOURCE_IDS.map((id, i) => [id, source(id, i)]));
 // The user's consumed items, as the engine's `consumedItems` hydrator reads them from the event log: a heavy user, 2,000 items.
 const consumedItemIds = new Set(Array.from({ length: 2_000 }, (_, n) => `item-${n * 7}`));
-const queryHydrators: QueryHydrator[] = [{ id: "consumedItems", budgetMs: 1000, hydrate: async () => ({ consumedItemIds }) }];
+const queryHydrators: QueryHydrator[] = [
+  { id: "consumedItems", budgetMs: 1000, hydrate: async () => ({ consumedItemIds }) },
+  { id: "userExclusions", budgetMs: 1000, hydrate: async () => ({ hiddenItemIds: new Set<string>() }) },
+];
 
 function floorConfig(config: SurfaceConfig): SurfaceConfig {
   return surfaceConfigSchema.parse({ ...config, filters: { seenWindowHours: 0, requireAvailable: false, consumed: null }, rules: [], exploration: { policy: "none" } });

@@ -5,6 +5,8 @@ export type QueryFacts = {
   seenAtMs?: ReadonlyMap<string, number>;
   userFeatures?: Readonly<Record<string, number>>;
   followedCreatorIds?: readonly string[];
+  /** Items the user hid, disliked or bought (read by the userExclusions filter; absent = could not be read). */
+  hiddenItemIds?: ReadonlySet<string>;
   /** Items the user consumed under the surface's `filters.consumed` (read by the consumed filter; absent = could not be read). */
   consumedItemIds?: ReadonlySet<string>;
 };

@@ -1,5 +1,5 @@
-// What the components of one request share besides the FunnelQuery: the user's exclusions (read by
-// a query hydrator, applied by a filter) and the tallies the metrics side effect records after the
+// What the components of one request share besides the FunnelQuery: the user's online-store state
+// (read once, used by two hydrators) and the tallies the metrics side effect records after the
 // response (declared defaults used per feature, ranker used or not).
 import type { DegradedCause } from "@cascade/core";
 import type { EntityState } from "../features/counters/counter.ts";
@@ -7,10 +7,6 @@ import type { EntityState } from "../features/counters/counter.ts";
 export type RequestScope = {
   /** The user's online-store state as read by the `userHistory` hydrator (reused by `onlineFeatures`: no second read). */
   userState?: EntityState;
-  /** Items the user hid, disliked or bought (never shown again). */
-  exclusions: Set<string>;
-  /** Set once `exclusions` was read; until then the exclusions filter fails closed. */
-  exclusionsRead?: boolean;
   /** feature name → how many candidate values fell back to the declared default. */
   defaultsUsed: Map<string, number>;
   /** Why the page is degraded besides component failures (an active model that failed to load, …); add with degrade(). */
@@ -22,7 +18,7 @@ export type RequestScope = {
 };
 
 export function createRequestScope(): RequestScope {
-  return { exclusions: new Set(), defaultsUsed: new Map(), degradedBecause: [], degradedCauses: [], notes: [] };
+  return { defaultsUsed: new Map(), degradedBecause: [], degradedCauses: [], notes: [] };
 }
 
 export function countDefault(scope: RequestScope, feature: string, count = 1): void {

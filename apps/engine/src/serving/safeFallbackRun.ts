@@ -21,7 +21,7 @@ import { retrievalPriorScorer } from "../ranking/retrievalPriorScorer.ts";
 import type { ServingStack } from "./servingStack.ts";
 import { funnelQueryOf, rankedSnapshot, safetyBudgetOf, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";
 import { userHistoryHydrator } from "../hydrators/userHistoryHydrator.ts";
-import { userExclusionsFilter, userExclusionsHydrator } from "../hydrators/userExclusions.ts";
+import { userExclusionsHydrator } from "../hydrators/userExclusions.ts";
 
 export const POPULARITY_FALLBACK_ID = "popularityFallback";
 
@@ -42,20 +42,19 @@ export async function runSafeFallback(stack: ServingStack, input: SurfaceRunInpu
   };
   const consumed = config.filters.consumed;
   const scorers: Scorer[] = [retrievalPriorScorer(config)];
+  let ranked: SurfaceRun["ranked"] = [];
   const { pipeline } = buildSurfacePipeline(input.surface, config, {
     sources: new Map([[POPULARITY_SOURCE_ID, popularity]]),
     queryHydrators: [
       // The seen filter's history (Redis): as in the funnel, without it nothing counts as seen.
       userHistoryHydrator(stack.deps.store, config.hydrationBudgetMs, undefined, scope),
-      userExclusionsHydrator(stack.userRelations, scope, safetyMs, stack.exclusions),
+      userExclusionsHydrator(stack.userRelations, safetyMs, stack.exclusions),
       ...(consumed ? [consumedItemsHydrator(stack.userRelations, consumed, safetyMs, stack.consumed)] : []),
     ],
     candidateHydrators: [itemAttributesHydrator(stack.itemAttributes, safetyMs)],
     scorers,
+    closingRules: [rankedSnapshot((list) => (ranked = list))],
   });
-  pipeline.filters.splice(1, 0, userExclusionsFilter(scope));
-  let ranked: SurfaceRun["ranked"] = [];
-  pipeline.rules.push(rankedSnapshot((list) => (ranked = list)));
   const result = await runFunnel(pipeline, funnelQueryOf(input), { detail: input.detail });
   const degradedCauses = [...result.degradedCauses, ...scope.degradedCauses];
   return { result, ranked, scope, modelVersion: null, degraded: degradedCauses.length > 0, degradedCauses };

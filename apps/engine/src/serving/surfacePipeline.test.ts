@@ -1,6 +1,6 @@
 import { DEFAULT_SURFACE_CONFIGS, DEMO_SURFACE_CONFIGS, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
 import { describe, expect, it } from "vitest";
-import type { CandidateSource, QueryHydrator, Scorer } from "../funnel/components.ts";
+import type { CandidateSource, Filter, QueryHydrator, Rule, Scorer } from "../funnel/components.ts";
 import { runFunnel } from "../funnel/runFunnel.ts";
 import { capViolations } from "../rules/testing/capChecks.ts";
 import { buildSurfacePipeline } from "./surfacePipeline.ts";
@@ -34,7 +34,11 @@ const sources = new Map(["ann", "trending", "covisitation", "follows"].map((id) 
 function consumedItems(itemIds: string[]): QueryHydrator {
   return { id: "consumedItems", budgetMs: 50, hydrate: async () => ({ consumedItemIds: new Set(itemIds) }) };
 }
-const queryHydrators = [consumedItems([])];
+/** The engine reads what the user hid, disliked or bought from the event log; here `itemIds`. */
+function hiddenItems(itemIds: string[]): QueryHydrator {
+  return { id: "userExclusions", budgetMs: 50, hydrate: async () => ({ hiddenItemIds: new Set(itemIds) }) };
+}
+const queryHydrators = [consumedItems([]), hiddenItems([])];
 
 describe("buildSurfacePipeline", () => {
   it("runs the home defaults end to end: filters, rules in order, exploration propensities, unknown sources reported", async () => {
@@ -52,7 +56,7 @@ describe("buildSurfacePipeline", () => {
     expect(ids(result.page)).not.toContain("ann-0");
     expect(ids(result.page).some((id) => id.endsWith("-2"))).toBe(false); // unavailable
     const filterIds = result.trace.stages.find((stage) => stage.stage === "filters")!.components.map((component) => component.id);
-    expect(filterIds).toEqual(["excluded", "consumed", "seen", "availability"]);
+    expect(filterIds).toEqual(["excluded", "userExclusions", "consumed", "seen", "availability"]);
     // The two diversity rules run as one joint constraint, after the other rules.
     const ruleIds = result.trace.stages.find((stage) => stage.stage === "rules")!.components.map((component) => component.id);
     expect(ruleIds).toEqual(["freshness", "creatorDiversity+categoryDiversity"]);
@@ -91,7 +95,7 @@ describe("buildSurfacePipeline", () => {
 
   it("filters what the user consumed without the client sending it, and fails closed when that cannot be read", async () => {
     const config = surfaceConfigSchema.parse({ ...DEFAULT_SURFACE_CONFIGS.home, exploration: { policy: "none" } });
-    const consumed = buildSurfacePipeline("home", config, { sources, queryHydrators: [consumedItems(["ann-0", "trending-1"])], scorers: [ranker] }).pipeline;
+    const consumed = buildSurfacePipeline("home", config, { sources, queryHydrators: [consumedItems(["ann-0", "trending-1"]), hiddenItems([])], scorers: [ranker] }).pipeline;
     const served = await runFunnel(consumed, query({ count: 20 }));
     expect(served.page).toHaveLength(20);
     expect(ids(served.page)).not.toContain("ann-0");
@@ -99,15 +103,43 @@ describe("buildSurfacePipeline", () => {
     expect(served.degraded).toBe(false);
 
     const unreadable: QueryHydrator = { id: "consumedItems", budgetMs: 20, hydrate: () => new Promise(() => {}) };
-    const failed = await runFunnel(buildSurfacePipeline("home", config, { sources, queryHydrators: [unreadable], scorers: [ranker] }).pipeline, query({ count: 20 }));
+    const failed = await runFunnel(buildSurfacePipeline("home", config, { sources, queryHydrators: [unreadable, hiddenItems([])], scorers: [ranker] }).pipeline, query({ count: 20 }));
     expect(failed.page).toEqual([]);
     expect(failed.degraded).toBe(true);
     expect(failed.degradedCauses.map((cause) => cause.component)).toEqual(["consumedItems", "consumed"]);
     expect(failed.degradedCauses[1]!.reason).toMatch(/consumed-items-unavailable/);
   });
 
+  it("filters what the user hid, disliked or bought, declared right after the request's exclusions, and fails closed when that cannot be read", async () => {
+    const config = surfaceConfigSchema.parse({ ...DEFAULT_SURFACE_CONFIGS.home, exploration: { policy: "none" } });
+    const hidden = buildSurfacePipeline("home", config, { sources, queryHydrators: [consumedItems([]), hiddenItems(["ann-0", "covisitation-3"])], scorers: [ranker] }).pipeline;
+    expect(hidden.filters.map((filter) => filter.id).slice(0, 2)).toEqual(["excluded", "userExclusions"]);
+    const served = await runFunnel(hidden, query({ count: 20 }));
+    expect(served.page).toHaveLength(20);
+    expect(ids(served.page)).not.toContain("ann-0");
+    expect(ids(served.page)).not.toContain("covisitation-3");
+    expect(served.degraded).toBe(false);
+
+    const unreadable: QueryHydrator = { id: "userExclusions", budgetMs: 20, hydrate: () => new Promise(() => {}) };
+    const failed = await runFunnel(buildSurfacePipeline("home", config, { sources, queryHydrators: [consumedItems([]), unreadable], scorers: [ranker] }).pipeline, query({ count: 20 }));
+    expect(failed.page).toEqual([]);
+    expect(failed.degradedCauses.map((cause) => cause.component)).toEqual(["userExclusions", "userExclusions"]);
+    expect(failed.degradedCauses[1]!.reason).toMatch(/exclusions-unavailable/);
+  });
+
+  it("takes the engine's own stages in the declaration: backfill sources after the config's, leading filters first, closing rules last", () => {
+    const config = surfaceConfigSchema.parse({ ...DEFAULT_SURFACE_CONFIGS.home, exploration: { policy: "none" } });
+    const backfill = catalogSource("coldStart", 10);
+    const onlyKnown: Filter = { id: "knownItems", apply: (_query, candidates) => ({ kept: [...candidates], removed: [] }) };
+    const snapshot: Rule = { id: "rankedSnapshot", apply: (_query, candidates) => ({ items: [...candidates], effects: [] }) };
+    const { pipeline } = buildSurfacePipeline("home", config, { sources, backfillSources: [{ source: backfill, quota: 7 }], leadingFilters: [onlyKnown], closingRules: [snapshot] });
+    expect(pipeline.sources.at(-1)).toEqual({ source: backfill, quota: 7 });
+    expect(pipeline.filters[0]!.id).toBe("knownItems");
+    expect(pipeline.rules.at(-1)!.id).toBe("rankedSnapshot");
+  });
+
   it("consumed: null in the config turns the filter off", () => {
     const config = surfaceConfigSchema.parse({ ...DEFAULT_SURFACE_CONFIGS.home, filters: { ...DEFAULT_SURFACE_CONFIGS.home.filters, consumed: null } });
-    expect(buildSurfacePipeline("home", config, { sources }).pipeline.filters.map((filter) => filter.id)).toEqual(["excluded", "seen", "availability"]);
+    expect(buildSurfacePipeline("home", config, { sources }).pipeline.filters.map((filter) => filter.id)).toEqual(["excluded", "userExclusions", "seen", "availability"]);
   });
 });

@@ -2,8 +2,8 @@
 // engine supplies the components that need infrastructure (sources, hydrators, the ranker, side
 // effects); everything the config describes (filters, rules, exploration) is built here.
 //
-// Filter order is fixed, cheapest first: request exclusions, consumed, seen, blocked,
-// availability, then the config's expressions in order. Rules run in the config's order, except
+// Filter order is fixed, cheapest first: request exclusions, the user's hides/dislikes/purchases,
+// consumed, seen, blocked, availability, then the config's expressions in order. Rules run in the config's order, except
 // the diversity rules: they are one constraint (diversityCaps.ts), applied jointly after every
 // other rule so that nothing reorders the list after them, and the explorer keeps them too.
 import { compileFilterExpression, surfaceFieldCatalog, type RuleConfig, type SurfaceConfig } from "@cascade/core";
@@ -20,16 +20,28 @@ import { expressionFilter } from "../filters/expressionFilter.ts";
 import { freshnessBoost } from "../rules/freshnessBoost.ts";
 import { mmrRerank } from "../rules/mmrRerank.ts";
 import { seenFilter } from "../filters/seenFilter.ts";
+import { userExclusionsFilter } from "../filters/userExclusionsFilter.ts";
 import type { CandidateSource, Explorer, Filter, QueryHydrator, Rule, Scorer, SideEffect } from "../funnel/components.ts";
 import type { FunnelPipeline } from "../funnel/runFunnel.ts";
 
+/**
+ * The components that need infrastructure, supplied by the serving assembly (surfaceRun.ts,
+ * safeFallbackRun.ts). With the config they declare every stage of a surface's pipeline; nothing
+ * is added to the pipeline after it is built.
+ */
 export type PipelineComponents = {
   /** Every source the engine can run, by id; config entries naming an unknown source are skipped (and returned in `missingSources`). */
   sources: ReadonlyMap<string, CandidateSource>;
+  /** Sources the engine runs after the config's (the cold-start backfill). */
+  backfillSources?: { source: CandidateSource; quota: number }[];
   queryHydrators?: QueryHydrator[];
   candidateHydrators?: Scorer[];
   /** Feature hydrators then the ranker, in order. */
   scorers?: Scorer[];
+  /** Filters that run before every configured one (rerank: only known items). */
+  leadingFilters?: Filter[];
+  /** Rules that run after every configured one, diversity caps included (the ranked-list snapshot). */
+  closingRules?: Rule[];
   sideEffects?: SideEffect[];
 };
 
@@ -79,7 +91,7 @@ function configuredComponents(config: SurfaceConfig): ConfiguredComponents {
   let built = configured.get(config);
   if (built) return built;
   const catalog = surfaceFieldCatalog(config);
-  const filters: Filter[] = [excludedItemsFilter()];
+  const filters: Filter[] = [excludedItemsFilter(), userExclusionsFilter()];
   if (config.filters.consumed) filters.push(consumedFilter());
   if (config.filters.seenWindowHours > 0) filters.push(seenFilter({ windowHours: config.filters.seenWindowHours }));
   const blocked = config.filters.blocked;
@@ -109,7 +121,8 @@ export function buildSurfacePipeline(surface: string, config: SurfaceConfig, com
     sources.push({ source: { id: source.id, budgetMs: entry.budgetMs, fetch: (query, limit, signal) => source.fetch(query, limit, signal) }, quota: entry.quota });
   }
 
-  // Fresh arrays: callers add their own components to a request's pipeline.
+  sources.push(...(components.backfillSources ?? []));
+
   const { filters, rules, explorer } = configuredComponents(config);
   const pipeline: FunnelPipeline = {
     surface,
@@ -117,10 +130,10 @@ export function buildSurfacePipeline(surface: string, config: SurfaceConfig, com
     sources,
     maxCandidates: config.maxCandidates,
     candidateHydrators: components.candidateHydrators ?? [],
-    filters: [...filters],
+    filters: [...(components.leadingFilters ?? []), ...filters],
     scorers: components.scorers ?? [],
     blend: config.blend,
-    rules: [...rules],
+    rules: [...rules, ...(components.closingRules ?? [])],
     sideEffects: components.sideEffects ?? [],
     ...(explorer ? { explorer } : {}),
   };

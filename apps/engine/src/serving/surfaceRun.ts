@@ -22,7 +22,7 @@ import { createRequestScope, degrade, type RequestScope } from "../hydrators/req
 import { retrievalPriorScorer } from "../ranking/retrievalPriorScorer.ts";
 import { servingSideEffects } from "./servingSideEffects.ts";
 import type { ServingStack } from "./servingStack.ts";
-import { userExclusionsFilter, userExclusionsHydrator } from "../hydrators/userExclusions.ts";
+import { userExclusionsHydrator } from "../hydrators/userExclusions.ts";
 import { userHistoryHydrator } from "../hydrators/userHistoryHydrator.ts";
 import { POPULARITY_SOURCE_ID } from "../sources/popularitySource.ts";
 import { COLD_START_QUOTA, COLD_START_SOURCE_ID } from "../sources/coldStartSource.ts";
@@ -111,8 +111,13 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
   // budget: past it their items are dropped, so waiting a little longer is worth more than a short page.
   const safetyMs = safetyBudgetOf(config);
   const consumed = config.filters.consumed;
+  // Cold start backfill (sources/coldStartSource.ts) unless the config lists popularity itself.
+  const coldStart = input.suppliedItemIds || config.sources.some((source) => source.enabled && source.id === POPULARITY_SOURCE_ID) ? undefined : stack.sources.get(COLD_START_SOURCE_ID);
+  let ranked: Candidate[] = [];
+  const modelVersion = ranker?.version.id ?? null;
   const { pipeline, missingSources } = buildSurfacePipeline(input.surface, config, {
     sources,
+    backfillSources: coldStart ? [{ source: coldStart, quota: Math.min(COLD_START_QUOTA, config.maxCandidates) }] : [],
     queryHydrators: [
       userHistoryHydrator(deps.store, hydrationMs, undefined, scope),
       // The safety budget, not the quality one: follows are read in the same statement as the
@@ -120,26 +125,17 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
       // giving up on follows sooner saved no time and dropped the follow source (MovieLens over
       // HTTP at concurrency 2: 6% of pages degraded by `follows` alone).
       followsHydrator(stack.userRelations, safetyMs, stack.follows),
-      userExclusionsHydrator(stack.userRelations, scope, safetyMs, stack.exclusions),
+      userExclusionsHydrator(stack.userRelations, safetyMs, stack.exclusions),
       ...(consumed ? [consumedItemsHydrator(stack.userRelations, consumed, safetyMs, stack.consumed)] : []),
     ],
     candidateHydrators: [itemAttributesHydrator(stack.itemAttributes, safetyMs), onlineFeatureHydrator(deps.store, scope, hydrationMs, stack.candidateCategories, stack.itemStates)],
     scorers,
+    leadingFilters: input.suppliedItemIds ? [knownItemsFilter()] : [],
+    closingRules: [rankedSnapshot((list) => (ranked = list))],
+    sideEffects: input.record === false ? [] : servingSideEffects(stack, scope, { modelVersion, ruleSetVersion: input.ruleSetVersion }),
   });
   const unknownSources = missingSources.filter((id) => !(annSkipped && id === ANN_SOURCE_ID) && !(itemToItemSkipped && id === ITEM_TO_ITEM_SOURCE_ID));
   if (unknownSources.length > 0) degrade(scope, "sources", `unknown sources in the config: ${unknownSources.join(", ")}`);
-  // Cold start backfill (sources/coldStartSource.ts) unless the config lists popularity itself.
-  if (!input.suppliedItemIds && !config.sources.some((source) => source.enabled && source.id === POPULARITY_SOURCE_ID)) {
-    const coldStart = stack.sources.get(COLD_START_SOURCE_ID);
-    if (coldStart) pipeline.sources.push({ source: coldStart, quota: Math.min(COLD_START_QUOTA, config.maxCandidates) });
-  }
-  // Right after the request's exclusions: what the user hid, disliked or bought.
-  pipeline.filters.splice(1, 0, userExclusionsFilter(scope));
-  if (input.suppliedItemIds) pipeline.filters.unshift(knownItemsFilter());
-  let ranked: Candidate[] = [];
-  pipeline.rules.push(rankedSnapshot((list) => (ranked = list)));
-  const modelVersion = ranker?.version.id ?? null;
-  if (input.record !== false) pipeline.sideEffects.push(...servingSideEffects(stack, scope, { modelVersion, ruleSetVersion: input.ruleSetVersion }));
 
   const result = await runFunnel(pipeline, funnelQueryOf(input), {
     detail: input.detail,
