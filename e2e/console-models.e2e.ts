@@ -181,3 +181,71 @@ test("feature names outside the registry are flagged before anything is sent", a
   await expect(form.getByTestId("external-ranker-features-error")).toHaveText("Not in the feature registry: not_a_registry_feature.");
   await expect(form.getByRole("button", { name: "Register" })).toBeDisabled();
 });
+
+test("offline metrics: rates share a 0–1 chart, other metrics get their own axes, and every baseline column is reachable at 1280px", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const baselineNames = ["popularity", "item-knn cooccurrence", "logistic regression", "recency"];
+  const metricsFor = (shift: number) => ({
+    ranking: { auc: 0.7 + shift, logLoss: 0.41, "ndcg@10": 0.31 + shift },
+    eval: { users: 240 },
+    latencyMs: 3.5,
+    baselines: Object.fromEntries(
+      baselineNames.map((name, index) => [name, { ranking: { auc: 0.55 + index * 0.02, logLoss: 0.6 - index * 0.01, "ndcg@10": 0.2 + index * 0.01 }, eval: { users: 240 } }]),
+    ),
+  });
+  // Two candidate rankers with four baselines each: ten columns, the width that used to hide baselines.
+  const inserted: { id: string; version: number }[] = [];
+  for (const [index, shift] of [0, 0.02].entries()) {
+    const { rows } = await db.query<{ id: string; version: number }>(
+      `INSERT INTO model_versions (id, kind, version, name, status, artifact_path, artifact_digest, metrics)
+       VALUES ($1, 'ranker', (SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE kind = 'ranker'), $2, 'candidate', 'e2e/none.onnx', 'sha256:e2e', $3::jsonb)
+       RETURNING id, version`,
+      [`e2e-metrics-${runId}-${index}`, `e2e metrics ${runId} ${index}`, JSON.stringify(metricsFor(shift))],
+    );
+    inserted.push(rows[0]!);
+  }
+  try {
+    await signInTo(page, `/models?compare=${inserted.map((row) => row.id).join(",")}`);
+    const card = page.getByTestId("metrics-comparison");
+
+    const rates = card.getByTestId("metrics-chart");
+    await expect(rates).toContainText("ranking.auc");
+    await expect(rates).toContainText("ranking.ndcg@10");
+    await expect(rates).not.toContainText("logLoss");
+    await expect(rates).not.toContainText("eval.users");
+    const others = card.getByTestId("metrics-chart-other");
+    for (const metric of ["ranking.logLoss", "eval.users", "latencyMs"]) await expect(others.locator(`[data-metric="${metric}"]`)).toHaveCount(1);
+    await expect(others.locator('[data-metric="ranking.auc"]')).toHaveCount(0);
+
+    // One ranker and its four baselines: the headers wrap and every column fits at 1280px.
+    await page.goto(`/models?compare=${inserted[0]!.id}`);
+    const table = card.getByTestId("metrics-table");
+    await expect(table.locator("th[data-series]")).toHaveCount(1 + baselineNames.length);
+    const overflow = () => table.evaluate((element) => element.parentElement!.scrollWidth - element.parentElement!.clientWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+
+    // Both (ten columns): the table scrolls inside the card, never past it, every baseline column
+    // can be scrolled to with its whole name, and the metric names stay pinned on the left.
+    await page.goto(`/models?compare=${inserted.map((row) => row.id).join(",")}`);
+    await expect(table.locator("th[data-series]")).toHaveCount(inserted.length * (1 + baselineNames.length));
+    const cardBox = (await card.boundingBox())!;
+    expect(cardBox.x + cardBox.width).toBeLessThanOrEqual(1280);
+    const metricName = table.locator('tr[data-metric="ranking.auc"] td').first();
+    for (const row of inserted) {
+      for (const name of baselineNames) {
+        const header = card.locator(`th[data-series="${row.id}:${name}"]`);
+        await expect(header).toHaveText(`${name} (baseline of ranker v${row.version})`);
+        await header.scrollIntoViewIfNeeded();
+        const box = (await header.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(cardBox.x);
+        expect(box.x + box.width).toBeLessThanOrEqual(cardBox.x + cardBox.width + 1);
+        const pinned = (await metricName.boundingBox())!;
+        expect(pinned.x).toBeGreaterThanOrEqual(cardBox.x);
+        expect(pinned.x + pinned.width).toBeLessThanOrEqual(box.x + 1);
+      }
+    }
+    await card.screenshot({ path: test.info().outputPath("metrics-comparison-1280.png") });
+  } finally {
+    await db.query("DELETE FROM model_versions WHERE id = ANY($1)", [inserted.map((row) => row.id)]);
+  }
+});

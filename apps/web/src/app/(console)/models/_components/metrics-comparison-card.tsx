@@ -81,7 +81,7 @@ export function MetricsComparisonCard({ rows, selected }: { rows: readonly Model
           <Table aria-label="Offline metrics" data-testid="metrics-table">
             <TableHead>
               <TableRow>
-                <TableHeaderCell>Metric</TableHeaderCell>
+                <TableHeaderCell className={styles.metricColumn}>Metric</TableHeaderCell>
                 {series.map((entry) => (
                   <TableHeaderCell key={entry.key} align="right" data-series={entry.key} className={styles.seriesHeader}>
                     <span className={entry.kind === "baseline" ? styles.baselineHeader : undefined}>{entry.label}</span>
@@ -92,7 +92,7 @@ export function MetricsComparisonCard({ rows, selected }: { rows: readonly Model
             <TableBody>
               {metricRows.map((row) => (
                 <TableRow key={row.metric} data-metric={row.metric}>
-                  <TableCell nowrap>
+                  <TableCell nowrap className={styles.metricColumn}>
                     <code className={styles.metricName}>{row.metric}</code>
                   </TableCell>
                   {row.values.map((value, index) => (
