@@ -39,10 +39,10 @@ import { applyMigrations, createPrismaClient, ensureDatabase, migrationsDir, rep
 import { Redis } from "ioredis";
 import pg from "pg";
 import { pino } from "pino";
-import { startEventPipeline, type EventPipeline, type EventPipelineStats } from "../src/events/eventPipeline.ts";
-import { startEventPipelineThread } from "../src/events/eventPipelineThread.ts";
-import { createRedisEventDeduplicator } from "../src/events/redisEventDeduplicator.ts";
-import { createRedisEventStream } from "../src/events/redisEventStream.ts";
+import { startEventPipeline, type EventPipeline, type EventPipelineStats } from "../src/events/consumers/eventPipeline.ts";
+import { startEventPipelineThread } from "../src/events/consumers/eventPipelineThread.ts";
+import { createRedisEventDeduplicator } from "../src/events/dedup/redisEventDeduplicator.ts";
+import { createRedisEventStream } from "../src/events/stream/redisEventStream.ts";
 import { useItemCategoriesFrom } from "../src/features/itemCategories.ts";
 import { PopularityRanking } from "../src/sources/popularityRanking.ts";
 import { buildEngineApp } from "../src/composition/engine.ts";

@@ -1,17 +1,17 @@
 // Picks the event stream and the deduplicator: Redis when a URL is configured (production: several
 // engine replicas share them), in-process otherwise (embedded mode: one engine process).
 import type { Logger } from "pino";
-import type { EventDeduplicator } from "./eventDeduplicator.ts";
-import type { EventStream } from "./eventStream.ts";
-import { createMemoryEventDeduplicator } from "./memoryEventDeduplicator.ts";
-import { createMemoryEventStream } from "./memoryEventStream.ts";
-import { createRedisEventDeduplicator } from "./redisEventDeduplicator.ts";
-import { createRedisEventStream } from "./redisEventStream.ts";
+import type { EventDeduplicator } from "./dedup/eventDeduplicator.ts";
+import type { EventStream } from "./stream/eventStream.ts";
+import { createMemoryEventDeduplicator } from "./dedup/memoryEventDeduplicator.ts";
+import { createMemoryEventStream } from "./stream/memoryEventStream.ts";
+import { createRedisEventDeduplicator } from "./dedup/redisEventDeduplicator.ts";
+import { createRedisEventStream } from "./stream/redisEventStream.ts";
 
-export * from "./eventStream.ts";
-export * from "./eventDeduplicator.ts";
-export { startEventPipeline, type EventPipeline, type EventPipelineOptions, type EventPipelineStats } from "./eventPipeline.ts";
-export { startEventPipelineThread } from "./eventPipelineThread.ts";
+export * from "./stream/eventStream.ts";
+export * from "./dedup/eventDeduplicator.ts";
+export { startEventPipeline, type EventPipeline, type EventPipelineOptions, type EventPipelineStats } from "./consumers/eventPipeline.ts";
+export { startEventPipelineThread } from "./consumers/eventPipelineThread.ts";
 
 type BackendOptions = { redisUrl?: string | undefined; logger?: Pick<Logger, "warn"> | undefined };
 

@@ -5,7 +5,7 @@
 // stays absent and the filter fails closed.
 // With a cache (the serving stack passes one, 5 s TTL) the query runs at most once per user per
 // TTL. A TTL rather than invalidation on write: the event log is written asynchronously by the
-// stream consumer (events/offlineLogConsumer.ts) on any replica, so a hide is already seconds from
+// stream consumer (events/consumers/offlineLogConsumer.ts) on any replica, so a hide is already seconds from
 // reaching Postgres; 5 s more is bounded and needs no cross-replica messaging.
 import type { QueryHydrator } from "../funnel/index.ts";
 import type { ExpiringCache } from "../caching/expiringCache.ts";

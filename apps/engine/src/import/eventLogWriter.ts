@@ -3,7 +3,7 @@
 //   core `eventInput` contract, storable text, clock skew) and rejected if it names an unknown
 //   item; rejections go to the dead-letter table `rejected_events`, as the API's do;
 // - accepted events become the stream's `StreamEvent`s and are written by the offline-log
-//   consumer's own statement (events/offlineLogConsumer.ts `writeToEventLog`): event log rows,
+//   consumer's own statement (events/consumers/offlineLogConsumer.ts `writeToEventLog`): event log rows,
 //   users created on first sight and the per-minute metric rollups, in one transaction. The event
 //   log's unique event id makes a re-run insert nothing and move no rollup.
 // - optionally (interaction logs, whose items may have no catalogue file), an event on an item not
@@ -14,10 +14,10 @@
 import { itemInput, type ItemInput, type StreamEvent } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type pg from "pg";
-import { writeDeadLetters, type Rejection } from "../events/deadLetters.ts";
-import { KnownItemCache } from "../events/knownItemCache.ts";
-import { writeToEventLog } from "../events/offlineLogConsumer.ts";
-import { toStreamEvent } from "../events/toStreamEvent.ts";
+import { writeDeadLetters, type Rejection } from "../events/consumers/deadLetters.ts";
+import { KnownItemCache } from "../ingest/knownItemCache.ts";
+import { writeToEventLog } from "../events/consumers/offlineLogConsumer.ts";
+import { toStreamEvent } from "../events/stream/toStreamEvent.ts";
 import { screenEvents } from "../ingest/eventIngestion.ts";
 
 /** How to create an item that an event names but the catalogue lacks (else the event is rejected). */

@@ -2,7 +2,7 @@
 // event-log writer (the offline-log consumer's statement, through a small pg pool of its own).
 import { createPrismaClient } from "@cascade/db";
 import type { Logger } from "pino";
-import { createEventLogPool } from "../events/offlineLogConsumer.ts";
+import { createEventLogPool } from "../events/consumers/offlineLogConsumer.ts";
 import { createCatalogWriter } from "./catalogWriter.ts";
 import { createEventLogWriter } from "./eventLogWriter.ts";
 import type { ImportSinks } from "./importRunner.ts";

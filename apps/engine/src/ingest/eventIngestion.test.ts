@@ -2,11 +2,11 @@ import type { StreamEvent } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import type { EventDeduplicator } from "../events/eventDeduplicator.ts";
-import type { EventStream } from "../events/eventStream.ts";
-import { KnownItemCache } from "../events/knownItemCache.ts";
-import { createMemoryEventDeduplicator } from "../events/memoryEventDeduplicator.ts";
-import { createMemoryEventStream } from "../events/memoryEventStream.ts";
+import type { EventDeduplicator } from "../events/dedup/eventDeduplicator.ts";
+import type { EventStream } from "../events/stream/eventStream.ts";
+import { KnownItemCache } from "./knownItemCache.ts";
+import { createMemoryEventDeduplicator } from "../events/dedup/memoryEventDeduplicator.ts";
+import { createMemoryEventStream } from "../events/stream/memoryEventStream.ts";
 import { ingestEvents, MAX_FUTURE_SKEW_MS, screenEvents, type EventIngestionDeps } from "./eventIngestion.ts";
 import { IngestUnavailableError } from "./inputErrors.ts";
 

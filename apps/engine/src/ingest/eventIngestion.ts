@@ -3,11 +3,11 @@
 //
 // The steps, per batch:
 // 1. screen (pure): contract, storability, clock skew — `screenEvents`, with a fast path for
-//    plainly valid events (events/plainEventCheck.ts);
-// 2. unknown items: one query for the item ids not already known to exist (events/knownItemCache.ts);
+//    plainly valid events (ingest/plainEventCheck.ts);
+// 2. unknown items: one query for the item ids not already known to exist (ingest/knownItemCache.ts);
 // 3. duplicates within the batch: the first occurrence of an event id wins;
 // 4. dead letters: rejected events are written to `rejected_events` (PostgreSQL);
-// 5. duplicate claim by event id (events/eventDeduplicator.ts: Redis SET NX, or in-process);
+// 5. duplicate claim by event id (events/dedup/eventDeduplicator.ts: Redis SET NX, or in-process);
 // 6. publish the claimed events to the event stream, and answer once the stream holds them.
 // If step 6 fails, the claims of step 5 are released — a client's retry must not be called a
 // duplicate of events that never made it — and the request fails with 503. Writing to the event
@@ -15,16 +15,16 @@
 import { eventInput, type EventInput, type EventResult, type IngestEventsResponse } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
-import { writeDeadLetters, type Rejection } from "../events/deadLetters.ts";
-import type { EventDeduplicator } from "../events/eventDeduplicator.ts";
-import type { EventStream } from "../events/eventStream.ts";
-import type { KnownItemCache } from "../events/knownItemCache.ts";
-import { plainEventCheck } from "../events/plainEventCheck.ts";
-import { toStreamEvent } from "../events/toStreamEvent.ts";
+import { writeDeadLetters, type Rejection } from "../events/consumers/deadLetters.ts";
+import type { EventDeduplicator } from "../events/dedup/eventDeduplicator.ts";
+import type { EventStream } from "../events/stream/eventStream.ts";
+import type { KnownItemCache } from "./knownItemCache.ts";
+import { plainEventCheck } from "./plainEventCheck.ts";
+import { toStreamEvent } from "../events/stream/toStreamEvent.ts";
 import { dottedPath, IngestUnavailableError } from "./inputErrors.ts";
 import { findUnstorableStrings, timestampProblem } from "../postgres/storableValues.ts";
 
-export type { Rejection } from "../events/deadLetters.ts";
+export type { Rejection } from "../events/consumers/deadLetters.ts";
 
 /** Client clocks drift; an event stamped further ahead than this is a bug (and would skew time decay). */
 export const MAX_FUTURE_SKEW_MS = 60 * 60_000;

@@ -5,8 +5,8 @@ import type { OnlineFeaturesHealth, TrainingHealth } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
 import type { Clock } from "../platform/clock.ts";
-import type { EventDeduplicator } from "../events/eventDeduplicator.ts";
-import type { EventStream } from "../events/eventStream.ts";
+import type { EventDeduplicator } from "../events/dedup/eventDeduplicator.ts";
+import type { EventStream } from "../events/stream/eventStream.ts";
 import type { ActiveModels } from "../models/activeModels.ts";
 import type { PopularityRanking } from "../sources/popularityRanking.ts";
 import type { EngineMetrics } from "../telemetry/engineMetrics.ts";
@@ -30,7 +30,7 @@ export type EngineDeps = {
   store: OnlineStore;
   logger: Logger;
   info: EngineInfo;
-  /** Where `POST /v1/events` publishes accepted events (its consumers run in events/eventPipeline.ts). */
+  /** Where `POST /v1/events` publishes accepted events (its consumers run in events/consumers/eventPipeline.ts). */
   eventStream: EventStream;
   /** First line of event idempotency: short-lived claims on event ids. */
   eventDeduplicator: EventDeduplicator;

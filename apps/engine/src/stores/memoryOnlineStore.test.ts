@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compareUtf8, createMemoryOnlineStore } from "./memoryOnlineStore.ts";
-import { describeOnlineStoreContract } from "./onlineStoreContract.ts";
+import { describeOnlineStoreContract } from "./testing/onlineStoreContract.ts";
 import { storeKey } from "./onlineStore.ts";
 
 describeOnlineStoreContract("memory", async () => createMemoryOnlineStore());

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { createOnlineStore } from "./index.ts";
-import { describeOnlineStoreContract } from "./onlineStoreContract.ts";
+import { describeOnlineStoreContract } from "./testing/onlineStoreContract.ts";
 import { OnlineStoreError, storeKey } from "./onlineStore.ts";
 import { createRedisOnlineStore } from "./redisOnlineStore.ts";
 

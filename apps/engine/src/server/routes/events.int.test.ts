@@ -1,8 +1,8 @@
 import { ingestEventsResponse } from "@cascade/core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EventStream } from "../../events/eventStream.ts";
-import { claimKey } from "../../events/redisEventDeduplicator.ts";
+import type { EventStream } from "../../events/stream/eventStream.ts";
+import { claimKey } from "../../events/dedup/redisEventDeduplicator.ts";
 import { buildEngineApp } from "../../composition/engine.ts";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
 

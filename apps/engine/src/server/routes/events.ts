@@ -36,7 +36,7 @@
 import { eventInput, ingestEventsRequest, ingestEventsResponse, MAX_BATCH } from "@cascade/core";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { KnownItemCache } from "../../events/knownItemCache.ts";
+import { KnownItemCache } from "../../ingest/knownItemCache.ts";
 import { assertBatchSize } from "../../ingest/batchLimits.ts";
 import { issuesFromZod, validationFailed } from "../errors.ts";
 import { ingestEvents, type EventIngestionDeps } from "../../ingest/eventIngestion.ts";

@@ -2,7 +2,7 @@
 // redisEventDeduplicator.int.test.ts. Ids are fresh per test (the Redis database is shared).
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventDeduplicatorError, type EventDeduplicator } from "./eventDeduplicator.ts";
+import { EventDeduplicatorError, type EventDeduplicator } from "../eventDeduplicator.ts";
 
 export function describeEventDeduplicatorContract(name: string, create: () => Promise<EventDeduplicator>): void {
   describe(`EventDeduplicator contract: ${name}`, () => {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { EventStreamError } from "./eventStream.ts";
-import { describeEventStreamContract, streamEvent } from "./eventStreamContract.ts";
+import { describeEventStreamContract, streamEvent } from "./testing/eventStreamContract.ts";
 import { createRedisEventStream } from "./redisEventStream.ts";
 
 const redisUrl = process.env.TEST_REDIS_URL!;

@@ -8,7 +8,7 @@
 import type { Database } from "@cascade/db";
 import type { DeadLetterBatch } from "./consumerRunner.ts";
 import type { SqlQueryable } from "./offlineLogConsumer.ts";
-import { findUnstorableStrings, toStorableJson } from "../postgres/storableValues.ts";
+import { findUnstorableStrings, toStorableJson } from "../../postgres/storableValues.ts";
 
 export type Rejection = { index: number; eventId: string | undefined; field: string; reason: string; payload: unknown };
 

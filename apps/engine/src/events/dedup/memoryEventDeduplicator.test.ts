@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeEventDeduplicatorContract } from "./eventDeduplicatorContract.ts";
+import { describeEventDeduplicatorContract } from "./testing/eventDeduplicatorContract.ts";
 import { createMemoryEventDeduplicator } from "./memoryEventDeduplicator.ts";
 
 describeEventDeduplicatorContract("memory", async () => createMemoryEventDeduplicator());

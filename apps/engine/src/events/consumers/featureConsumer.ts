@@ -4,9 +4,9 @@
 // (`receivedAt`) to its features being written. The writer's `now` is business time (`clock`,
 // platform/clock.ts: which events are still inside a window or era); the lag is wall time (`now`).
 import type { StreamEvent } from "@cascade/core";
-import { wallClock, type Clock } from "../platform/clock.ts";
-import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
-import type { OnlineStore } from "../stores/onlineStore.ts";
+import { wallClock, type Clock } from "../../platform/clock.ts";
+import { applyEventsToOnlineStore } from "../../features/onlineFeatureWriter.ts";
+import type { OnlineStore } from "../../stores/onlineStore.ts";
 import type { ConsumerHandler } from "./consumerRunner.ts";
 import type { FreshnessHistogram } from "./freshnessHistogram.ts";
 

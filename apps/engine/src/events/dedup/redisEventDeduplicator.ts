@@ -12,7 +12,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { DEFAULT_DEDUP_TTL_MS, EventDeduplicatorError, type EventDeduplicator } from "./eventDeduplicator.ts";
-import { closeRedis, connectRedis, errorMessage } from "../redis/redisConnection.ts";
+import { closeRedis, connectRedis, errorMessage } from "../../redis/redisConnection.ts";
 
 export type RedisEventDeduplicatorOptions = {
   url: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { OnlineStoreError } from "../stores/onlineStore.ts";
-import { EventStreamError } from "./eventStream.ts";
+import { OnlineStoreError } from "../../stores/onlineStore.ts";
+import { EventStreamError } from "../stream/eventStream.ts";
 import { isTransientFailure } from "./transientFailure.ts";
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { EventDeduplicatorError } from "./eventDeduplicator.ts";
-import { describeEventDeduplicatorContract } from "./eventDeduplicatorContract.ts";
+import { describeEventDeduplicatorContract } from "./testing/eventDeduplicatorContract.ts";
 import { claimKey, createRedisEventDeduplicator } from "./redisEventDeduplicator.ts";
 
 const redisUrl = process.env.TEST_REDIS_URL!;

@@ -3,7 +3,7 @@
 // Keys use a fresh entity per test: the Redis database is shared with other test files.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OnlineStoreError, storeKey, type OnlineStore, type StoreKey } from "./onlineStore.ts";
+import { OnlineStoreError, storeKey, type OnlineStore, type StoreKey } from "../onlineStore.ts";
 
 export function describeOnlineStoreContract(name: string, createStore: () => Promise<OnlineStore>): void {
   describe(`OnlineStore contract: ${name}`, () => {

@@ -13,12 +13,12 @@
 import { parentPort, workerData } from "node:worker_threads";
 import pg from "pg";
 import { pino } from "pino";
-import { clockFromSpec } from "../platform/clock.ts";
-import { useItemCategoriesFrom } from "../features/itemCategories.ts";
-import { createRedisOnlineStore } from "../stores/redisOnlineStore.ts";
+import { clockFromSpec } from "../../platform/clock.ts";
+import { useItemCategoriesFrom } from "../../features/itemCategories.ts";
+import { createRedisOnlineStore } from "../../stores/redisOnlineStore.ts";
 import { startEventPipeline } from "./eventPipeline.ts";
 import type { EventPipelineThreadRequest, EventPipelineThreadSettings } from "./eventPipelineThread.ts";
-import { createRedisEventStream } from "./redisEventStream.ts";
+import { createRedisEventStream } from "../stream/redisEventStream.ts";
 
 const settings = workerData as EventPipelineThreadSettings;
 const port = parentPort!;

@@ -3,8 +3,8 @@
 // Each test gets a fresh stream (on Redis: fresh keys), so tests never see each other's entries.
 import type { StreamEvent } from "@cascade/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventStreamError, type EventStream, type StreamEntry } from "./eventStream.ts";
-import { partitionOf } from "./streamPartition.ts";
+import { EventStreamError, type EventStream, type StreamEntry } from "../eventStream.ts";
+import { partitionOf } from "../streamPartition.ts";
 
 export type CreateStream = (options: { partitions: number }) => Promise<EventStream>;
 

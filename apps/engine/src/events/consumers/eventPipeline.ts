@@ -12,10 +12,10 @@
 // hands every entry to one of them, and a dead replica's entries are reclaimed by the others.
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import type { Clock } from "../platform/clock.ts";
-import type { OnlineStore } from "../stores/onlineStore.ts";
+import type { Clock } from "../../platform/clock.ts";
+import type { OnlineStore } from "../../stores/onlineStore.ts";
 import { startConsumerRunner, type ConsumerHandler, type ConsumerRunner, type ConsumerRunnerOptions, type ConsumerStats } from "./consumerRunner.ts";
-import type { EventStream, GroupStatus } from "./eventStream.ts";
+import type { EventStream, GroupStatus } from "../stream/eventStream.ts";
 import { createFeatureConsumer, type OnlineFeatureWriter } from "./featureConsumer.ts";
 import { FreshnessHistogram, type FreshnessSummary } from "./freshnessHistogram.ts";
 import { writeStreamDeadLetters } from "./deadLetters.ts";

@@ -44,7 +44,7 @@ import {
   type ReclaimOptions,
   type StreamEntry,
 } from "./eventStream.ts";
-import { closeRedis, connectRedis, errorMessage } from "../redis/redisConnection.ts";
+import { closeRedis, connectRedis, errorMessage } from "../../redis/redisConnection.ts";
 import { splitByPartition } from "./streamPartition.ts";
 
 export type RedisEventStreamOptions = {

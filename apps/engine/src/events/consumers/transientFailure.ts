@@ -3,8 +3,8 @@
 // dead letter). Getting this wrong one way stalls a partition forever behind a poison entry; the
 // other way dead-letters good events during an outage — so only recognisably data-independent
 // failures count as transient.
-import { OnlineStoreError } from "../stores/onlineStore.ts";
-import { EventStreamError } from "./eventStream.ts";
+import { OnlineStoreError } from "../../stores/onlineStore.ts";
+import { EventStreamError } from "../stream/eventStream.ts";
 
 /** Node socket errors. */
 const TRANSIENT_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);

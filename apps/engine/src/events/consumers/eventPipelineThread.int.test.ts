@@ -8,12 +8,12 @@ import { createPrismaClient, type Database } from "@cascade/db";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readOnlineFeatures } from "../features/onlineFeatureReader.ts";
-import type { OnlineStore } from "../stores/onlineStore.ts";
-import { createRedisOnlineStore } from "../stores/redisOnlineStore.ts";
-import type { EventStream } from "./eventStream.ts";
+import { readOnlineFeatures } from "../../features/onlineFeatureReader.ts";
+import type { OnlineStore } from "../../stores/onlineStore.ts";
+import { createRedisOnlineStore } from "../../stores/redisOnlineStore.ts";
+import type { EventStream } from "../stream/eventStream.ts";
 import { startEventPipelineThread, type EventPipelineThreadOptions } from "./eventPipelineThread.ts";
-import { createRedisEventStream } from "./redisEventStream.ts";
+import { createRedisEventStream } from "../stream/redisEventStream.ts";
 
 const logger = pino({ level: "silent" });
 const run = `t${randomUUID().slice(0, 8)}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeEventStreamContract, streamEvent } from "./eventStreamContract.ts";
+import { describeEventStreamContract, streamEvent } from "./testing/eventStreamContract.ts";
 import { createMemoryEventStream } from "./memoryEventStream.ts";
 
 describeEventStreamContract("memory", async ({ partitions }) => createMemoryEventStream({ partitions }));

@@ -1,7 +1,7 @@
 import type { StreamEvent } from "@cascade/core";
 import { describe, expect, it } from "vitest";
-import { fixedClock } from "../platform/clock.ts";
-import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";
+import { fixedClock } from "../../platform/clock.ts";
+import { createMemoryOnlineStore } from "../../stores/memoryOnlineStore.ts";
 import { createFeatureConsumer } from "./featureConsumer.ts";
 import { FreshnessHistogram } from "./freshnessHistogram.ts";
 

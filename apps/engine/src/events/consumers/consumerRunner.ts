@@ -20,7 +20,7 @@
 // ends within `blockMs`.
 import type { StreamEvent } from "@cascade/core";
 import type { Logger } from "pino";
-import type { EventStream, StreamEntry } from "./eventStream.ts";
+import type { EventStream, StreamEntry } from "../stream/eventStream.ts";
 import { isTransientFailure } from "./transientFailure.ts";
 
 /** One read's worth of entries; `events` (all entries' events, in order) is decoded on first access. */

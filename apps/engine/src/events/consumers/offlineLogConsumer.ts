@@ -32,7 +32,7 @@
 // HTTP app's client, ready to run in a process of its own.
 import type { StreamEvent } from "@cascade/core";
 import pg from "pg";
-import type { StreamEntry } from "./eventStream.ts";
+import type { StreamEntry } from "../stream/eventStream.ts";
 import type { Logger } from "pino";
 
 export type EventLogWrite = {

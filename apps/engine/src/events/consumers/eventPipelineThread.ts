@@ -12,11 +12,11 @@
 import { hostname } from "node:os";
 import type { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
-import { startTypeScriptWorker } from "../platform/typescriptWorker.ts";
+import { startTypeScriptWorker } from "../../platform/typescriptWorker.ts";
 import type { EventPipeline, EventPipelineOptions, EventPipelineStats } from "./eventPipeline.ts";
 import { pipelineGroupStatus, waitUntilDrained } from "./eventPipeline.ts";
-import type { EventStream } from "./eventStream.ts";
-import type { ClockSpec } from "../platform/clock.ts";
+import type { EventStream } from "../stream/eventStream.ts";
+import type { ClockSpec } from "../../platform/clock.ts";
 
 /** What the worker needs to build its own connections and pipeline (structured-cloned to it). */
 export type EventPipelineThreadSettings = {

@@ -1,11 +1,11 @@
 import type { StreamEvent } from "@cascade/core";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { OnlineStoreError } from "../stores/onlineStore.ts";
+import { OnlineStoreError } from "../../stores/onlineStore.ts";
 import { startConsumerRunner, type ConsumerHandler, type ConsumerRunner, type ConsumerRunnerOptions, type DeadLetterBatch } from "./consumerRunner.ts";
-import { streamEvent } from "./eventStreamContract.ts";
-import type { EventStream } from "./eventStream.ts";
-import { createMemoryEventStream } from "./memoryEventStream.ts";
+import { streamEvent } from "../stream/testing/eventStreamContract.ts";
+import type { EventStream } from "../stream/eventStream.ts";
+import { createMemoryEventStream } from "../stream/memoryEventStream.ts";
 
 const logger = pino({ level: "silent" });
 const runners: ConsumerRunner[] = [];
