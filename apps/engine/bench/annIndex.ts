@@ -28,7 +28,7 @@ import { buildAnnIndex, exactTopK, loadAnnIndex, queryAnnIndex, saveAnnIndex, se
 import { buildUserHistories, positiveInteractions, splitByTime } from "../src/training/retrieval/interactions.ts";
 import { computeItemVectors, computeUserVector, createTwoTowerModel } from "../src/retrieval/twoTowerModel.ts";
 import { trainTwoTower } from "../src/training/retrieval/twoTowerTraining.ts";
-import type { TopK } from "../src/retrieval/topK.ts";
+import type { ScoredTopK } from "@cascade/core";
 
 const { values } = parseArgs({
   options: {
@@ -147,7 +147,7 @@ await rm(directory, { recursive: true, force: true });
 
 // Exact answers once (timed), then HNSW at each ef against them.
 const scratch = new Float32Array(count);
-const exact: TopK[] = [];
+const exact: ScoredTopK[] = [];
 const exactStarted = performance.now();
 for (let q = 0; q < queriesRun; q += 1) exact.push(exactTopK(itemVectors, dimensions, queries.subarray(q * dimensions, (q + 1) * dimensions), k, scratch));
 const exactMs = (performance.now() - exactStarted) / queriesRun;
@@ -155,7 +155,7 @@ const exactMs = (performance.now() - exactStarted) / queriesRun;
 const found = new Uint8Array(count);
 const perEf = efs.map((ef) => {
   setSearchEf(index, ef);
-  const results: TopK[] = [];
+  const results: ScoredTopK[] = [];
   const started = performance.now();
   for (let q = 0; q < queriesRun; q += 1) results.push(queryAnnIndex(index, queries.subarray(q * dimensions, (q + 1) * dimensions), k));
   const hnswMs = (performance.now() - started) / queriesRun;

@@ -4,14 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateDemoEvents } from "../demo/eventStream.ts";
-import { createRandom } from "@cascade/core";
 import { DAY_MS, generateWorld } from "../demo/world.ts";
 import { resolveDemoConfig } from "../demo/worldConfig.ts";
 import { annRecall, buildAnnIndex, exactTopK, loadAnnIndex, queryAnnIndex, saveAnnIndex } from "./annIndex.ts";
 import { buildUserHistories, positiveInteractions, splitByTime } from "../training/retrieval/interactions.ts";
 import { computeItemVectors, computeUserVector, createTwoTowerModel } from "./twoTowerModel.ts";
 import { trainTwoTower } from "../training/retrieval/twoTowerTraining.ts";
-import { topK } from "./topK.ts";
 
 /** Retrieval vectors: 32 model dimensions + the bias coordinate. */
 const D = 33;
@@ -36,22 +34,6 @@ queryRows.forEach((row, q) => queries.set(row, q * D));
 
 const directory = await mkdtemp(join(tmpdir(), "cascade-ann-"));
 afterAll(() => rm(directory, { recursive: true, force: true }));
-
-describe("topK", () => {
-  it("returns the k best, best first, skipping -Infinity, ties by lower index", () => {
-    const top = topK(new Float32Array([0.5, 2, -Infinity, 2, 1, 0]), 3);
-    expect([...top.ids]).toEqual([1, 3, 4]);
-    expect([...top.scores]).toEqual([2, 2, 1]);
-    expect(topK(new Float32Array([-Infinity, 3]), 5).ids.length).toBe(1);
-  });
-
-  it("agrees with a full sort", () => {
-    const random = createRandom(3);
-    const scores = Float32Array.from({ length: 5_000 }, () => random.normal());
-    const sorted = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, 100);
-    expect([...topK(scores, 100).ids]).toEqual(sorted);
-  });
-});
 
 describe("annIndex", () => {
   const index = buildAnnIndex(itemVectors, D, { efSearch: 100 });

@@ -14,7 +14,7 @@
 // dimensions + 1 coordinates; callers always pass and get the original `dimensions`.
 import hnsw from "hnswlib-node";
 import { dotAll } from "./twoTowerModel.ts";
-import { topK, type TopK } from "./topK.ts";
+import { FINITE_SCORES, topKWithScores, type ScoredTopK } from "@cascade/core";
 
 export type AnnIndexOptions = {
   /** Graph degree M (links per node per layer). */
@@ -94,7 +94,7 @@ export async function loadAnnIndex(path: string, dimensions: number, efSearch = 
 }
 
 /** The approximate top K items for a query vector, best first (score = inner product). */
-export function queryAnnIndex(index: AnnIndex, query: ArrayLike<number>, k: number): TopK {
+export function queryAnnIndex(index: AnnIndex, query: ArrayLike<number>, k: number): ScoredTopK {
   const n = Math.min(k, index.count);
   if (index.efSearch < n) index.hnsw.setEf(n);
   const point: number[] = new Array<number>(index.dimensions + 1).fill(0);
@@ -109,8 +109,8 @@ export function queryAnnIndex(index: AnnIndex, query: ArrayLike<number>, k: numb
 }
 
 /** Exact top K by brute force (every inner product), best first. `scores` is reusable scratch. */
-export function exactTopK(vectors: Float32Array, dimensions: number, query: Float32Array, k: number, scores?: Float32Array): TopK {
-  return topK(dotAll(vectors, dimensions, query, scores), k);
+export function exactTopK(vectors: Float32Array, dimensions: number, query: Float32Array, k: number, scores?: Float32Array): ScoredTopK {
+  return topKWithScores(dotAll(vectors, dimensions, query, scores), k, undefined, FINITE_SCORES);
 }
 
 /**

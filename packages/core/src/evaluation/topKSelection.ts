@@ -15,6 +15,18 @@ export function topKByScore(
   return selectTopK(scores, null, k, exclude, minScore);
 }
 
+/** Skips `-Infinity` (how callers mark excluded items in a dense score array) and NaN, keeps every finite score. */
+export const FINITE_SCORES = -Number.MAX_VALUE;
+
+/** The k best ids with their scores, best first. */
+export type ScoredTopK = { ids: Int32Array; scores: Float32Array };
+
+/** topKByScore, returning each pick's score beside its id (retrieval answers, brute-force ANN checks). */
+export function topKWithScores(scores: ArrayLike<number>, k: number, exclude?: ItemSet, minScore = Number.NEGATIVE_INFINITY): ScoredTopK {
+  const ids = topKByScore(scores, k, exclude, minScore);
+  return { ids, scores: Float32Array.from(ids, (id) => scores[id]!) };
+}
+
 /**
  * Same, but only over `candidates` (distinct item indices into the dense `scores`): for sparse scoring, where
  * a query touches a few hundred items of a million-item catalogue.

@@ -17,8 +17,7 @@
 //                   from a small grid. NOT the served funnel: a caller can add a replay of it (or
 //                   any other model) through `extraRecommenders`, which see the same split, the
 //                   trained two-tower and the same masks.
-import {
-  createInteractionLog,
+import { createInteractionLog,
   benchmarkSplit,
   evaluateRecommenders,
   fitCoOccurrence,
@@ -30,15 +29,13 @@ import {
   type InteractionLog,
   type ItemKnnOptions,
   type NamedRecommender,
-  type Recommender,
-} from "@cascade/core";
+  type Recommender, FINITE_SCORES, topKByScore } from "@cascade/core";
 import { parsePositiveSpec, type PositiveSpec } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { ProgressReporter } from "../../telemetry/progress.ts";
 import type { Interactions } from "../retrieval/interactions.ts";
 import { loadRetrievalData, type RetrievalData } from "../retrieval/retrievalTraining.ts";
 import { backfilledWith, fitItemToItem, fittedItemToItemRecommender } from "../../retrieval/itemToItemModel.ts";
-import { topK } from "../../retrieval/topK.ts";
 import { computeItemVectors, computeUserVector, createTwoTowerModel, dotAll, retrievalDimensions, type TwoTowerModel } from "../../retrieval/twoTowerModel.ts";
 import { trainTwoTower, type EpochReport } from "../retrieval/twoTowerTraining.ts";
 import type { TrainConfig } from "./trainConfig.ts";
@@ -91,7 +88,7 @@ function twoTowerRecommender(model: TwoTowerModel, asOfMs: number): Recommender 
       computeUserVector(model, user, history, userVector);
       dotAll(itemVectors, width, userVector, scores);
       for (let h = 0; h < history.length; h += 1) scores[history[h]!] = -Infinity;
-      return topK(scores, k).ids;
+      return topKByScore(scores, k, undefined, FINITE_SCORES);
     },
   };
 }
@@ -136,7 +133,7 @@ export function fusionRecommender(sources: { recommender: Recommender; weight: n
           scores[item]! += weight / (60 + rank + 1);
         }
       }
-      const best = topK(scores, k).ids;
+      const best = topKByScore(scores, k, undefined, FINITE_SCORES);
       for (const item of touched) scores[item] = -Infinity;
       touched.length = 0;
       return best;

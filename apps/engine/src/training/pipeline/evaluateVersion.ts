@@ -10,7 +10,7 @@
 //              as in training) vs popularity and co-occurrence, on the positives it was trained on
 //   ranker:    the registered ONNX ranker vs a logistic regression fitted on the impressions
 //              before the test period, on a fresh point-in-time-correct training set
-import { evaluateRecommenders, fitCoOccurrence, fitPopularity, positiveSpecSchema, type EvaluationReport, type NamedRecommender, type PositiveSpec } from "@cascade/core";
+import { evaluateRecommenders, fitCoOccurrence, fitPopularity, positiveSpecSchema, type EvaluationReport, type NamedRecommender, type PositiveSpec, FINITE_SCORES, topKByScore } from "@cascade/core";
 import type { Database, ModelVersion } from "@cascade/db";
 import { z } from "zod";
 import { silentProgress, type ProgressReporter } from "../../telemetry/progress.ts";
@@ -24,7 +24,6 @@ import { splitByTime, type Interactions } from "../retrieval/interactions.ts";
 import { loadItemToItemModel, type LoadedItemToItemModel } from "../../retrieval/itemToItemArtifacts.ts";
 import { backfilledWith, fittedItemToItemRecommender, ITEM_TO_ITEM_ROW } from "../../retrieval/itemToItemModel.ts";
 import { loadRetrievalData, loadTwoTowerModel, type LoadedRetrievalModel, type RetrievalData } from "../retrieval/retrievalTraining.ts";
-import { topK } from "../../retrieval/topK.ts";
 import { computeItemVectors, computeUserVector, dotAll, retrievalDimensions } from "../../retrieval/twoTowerModel.ts";
 import { newestEventTime } from "../dataset/eventLog.ts";
 import { toInteractionLog } from "./benchmarkProtocol.ts";
@@ -88,7 +87,7 @@ export function mappedTwoTowerRecommender(name: string, loaded: LoadedRetrievalM
           dotAll(vectors, width, userVector, modelScores);
           for (let i = 0; i < items; i += 1) scores[i] = itemMap[i]! >= 0 ? modelScores[itemMap[i]!]! : -Infinity;
           for (const item of history) scores[item] = -Infinity;
-          return topK(scores, k).ids;
+          return topKByScore(scores, k, undefined, FINITE_SCORES);
         },
       };
     },

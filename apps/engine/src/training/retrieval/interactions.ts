@@ -1,6 +1,6 @@
 // Positive (user, item) interactions for retrieval training, as flat typed arrays in time order,
 // plus the time-ordered train/validation split and per-user histories (CSR) built from them.
-import { topK } from "../../retrieval/topK.ts";
+import { FINITE_SCORES, topKByScore } from "@cascade/core";
 
 /** Event types that count as "the user wanted this item". */
 export const POSITIVE_EVENT_TYPES: readonly string[] = ["click", "like", "watch", "purchase"];
@@ -137,9 +137,9 @@ export function recallAtK(train: Interactions, validation: Interactions, items: 
     for (let h = 0; h < past.length; h += 1) scores[past[h]!] = -Infinity;
     const targets = heldOut.items.subarray(heldOut.offsets[u]!, heldOut.offsets[u + 1]!);
     for (let t = 0; t < targets.length; t += 1) wanted[targets[t]!] = 1;
-    const top = topK(scores, k);
+    const top = topKByScore(scores, k, undefined, FINITE_SCORES);
     let hits = 0;
-    for (let r = 0; r < top.ids.length; r += 1) hits += wanted[top.ids[r]!]!;
+    for (let r = 0; r < top.length; r += 1) hits += wanted[top[r]!]!;
     for (let t = 0; t < targets.length; t += 1) wanted[targets[t]!] = 0;
     total += hits / targets.length;
     counted += 1;

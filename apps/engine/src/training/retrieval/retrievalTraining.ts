@@ -13,8 +13,7 @@
 // of the window (the validation period is the newest data: users first seen there would otherwise
 // be served without an embedding); without it, the held-out model ships. Item vectors are
 // computed as of the window's end (item age moves).
-import {
-  createInteractionLog,
+import { createInteractionLog,
   evaluateRecommenders,
   fitCoOccurrence,
   fitPopularity,
@@ -23,13 +22,11 @@ import {
   type InteractionLog,
   type NamedRecommender,
   type Recommender,
-  type RetrievalEvaluation,
-} from "@cascade/core";
+  type RetrievalEvaluation, FINITE_SCORES, topKByScore } from "@cascade/core";
 import type { ProgressReporter } from "../../telemetry/progress.ts";
 import { splitByTime, type Interactions } from "./interactions.ts";
 import type { RetrievalData } from "./retrievalData.ts";
 import { saveItemVectors, saveTwoTowerModel, withUserVector, type LoadedRetrievalModel, type SavedArtifact } from "../../retrieval/retrievalArtifacts.ts";
-import { topK } from "../../retrieval/topK.ts";
 import { computeItemVectors, computeUserVector, createTwoTowerModel, DAY_MS, dotAll, retrievalDimensions, type TwoTowerConfig, type TwoTowerModel } from "../../retrieval/twoTowerModel.ts";
 import { trainTwoTower, type EpochReport, type TrainingProgress, type TrainingReport, type TwoTowerTrainingOptions } from "./twoTowerTraining.ts";
 
@@ -208,7 +205,7 @@ function twoTowerRecommender(model: TwoTowerModel, asOfMs: number): NamedRecomme
             seen.add(history[h]!);
             scores[history[h]!] = -Infinity;
           }
-          return topK(scores, k).ids;
+          return topKByScore(scores, k, undefined, FINITE_SCORES);
         },
       };
     },
