@@ -3,9 +3,14 @@
 // fresh E2E database loaded with the tiny demo world (scripts/e2e-server.ts).
 import { defineConfig } from "@playwright/test";
 
+// Ports, database and Redis database come from the environment (today's values by default), so two
+// checkouts can run their suites side by side on one machine.
 const E2E_DATABASE_URL = process.env.E2E_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/cascade_e2e";
-const CONSOLE_URL = "http://127.0.0.1:3100";
-const ENGINE_URL = "http://127.0.0.1:4100";
+const E2E_REDIS_URL = process.env.E2E_REDIS_URL ?? "redis://127.0.0.1:6379/14";
+const CONSOLE_PORT = process.env.E2E_CONSOLE_PORT ?? "3100";
+const ENGINE_PORT = process.env.E2E_ENGINE_PORT ?? "4100";
+const CONSOLE_URL = `http://127.0.0.1:${CONSOLE_PORT}`;
+const ENGINE_URL = `http://127.0.0.1:${ENGINE_PORT}`;
 process.env.E2E_DATABASE_URL = E2E_DATABASE_URL;
 process.env.E2E_ENGINE_URL = ENGINE_URL;
 
@@ -55,9 +60,9 @@ export default defineConfig({
     env: {
       E2E_DATABASE_URL,
       DATABASE_URL: E2E_DATABASE_URL,
-      REDIS_URL: process.env.E2E_REDIS_URL ?? "redis://127.0.0.1:6379/14",
-      ENGINE_PORT: "4100",
-      CONSOLE_PORT: "3100",
+      REDIS_URL: E2E_REDIS_URL,
+      ENGINE_PORT,
+      CONSOLE_PORT,
       CASCADE_DEMO_SIZE: "tiny",
       // The model specs promote and roll back versions themselves; a background demo training
       // promoting its own versions mid-test would race them.

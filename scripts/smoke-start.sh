@@ -10,13 +10,15 @@ cd "$(dirname "$0")/.."
 data_dir="$(mktemp -d /tmp/cascade-smoke.XXXXXX)"
 chmod 755 "$data_dir"   # the embedded PostgreSQL runs as the postgres user when we are root
 log="$data_dir/start.log"
-engine=http://127.0.0.1:4290
+# Ports from the environment (these defaults), so two checkouts can run it side by side.
+engine_port="${SMOKE_ENGINE_PORT:-4290}" console_port="${SMOKE_CONSOLE_PORT:-3290}" pg_port="${SMOKE_PG_PORT:-54391}"
+engine="http://127.0.0.1:$engine_port"
 key="$(node --import tsx -e 'import("@cascade/core").then((core) => console.log(core.DEMO_API_KEY))')"
 
 start_cascade() {
   : >"$log"
-  env -u DATABASE_URL -u REDIS_URL CASCADE_DATA_DIR="$data_dir" ENGINE_PORT=4290 CONSOLE_PORT=3290 \
-    CASCADE_EMBEDDED_PG_PORT=54391 CASCADE_DEMO_SIZE="${SMOKE_DEMO_SIZE:-default}" LOG_LEVEL=info \
+  env -u DATABASE_URL -u REDIS_URL CASCADE_DATA_DIR="$data_dir" ENGINE_PORT="$engine_port" CONSOLE_PORT="$console_port" \
+    CASCADE_EMBEDDED_PG_PORT="$pg_port" CASCADE_DEMO_SIZE="${SMOKE_DEMO_SIZE:-default}" LOG_LEVEL=info \
     setsid npm start >"$log" 2>&1 &
   pid=$!
   local began=$SECONDS ready=""
@@ -58,7 +60,7 @@ recs="$(curl -fsS -X POST "$engine/v1/recommendations" -H "authorization: Bearer
 echo "recommendations: ${recs:0:300}…"
 [ "$(echo "$recs" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).items.length))')" = 5 ]
 
-curl -fsS -o /dev/null -w 'console /login: %{http_code}\n' http://127.0.0.1:3290/login
+curl -fsS -o /dev/null -w 'console /login: %{http_code}\n' "http://127.0.0.1:$console_port/login"
 stop_cascade
 
 echo "-- second start (reuses the data)"
