@@ -1,9 +1,13 @@
-// The request as the funnel sees it, plus what query hydrators learn about the user.
+// The request as the funnel sees it, plus what query hydrators learn about the user. Everything a
+// request's components share travels here (or in the trace), so components are built once.
+import type { EntityState } from "../stores/onlineStore.ts";
 
 export type QueryFacts = {
   /** When the user last saw or consumed each recent item (epoch ms); read by the seen filter. */
   seenAtMs?: ReadonlyMap<string, number>;
   userFeatures?: Readonly<Record<string, number>>;
+  /** The user's online-store state as the `userHistory` hydrator read it (the `onlineFeatures` hydrator reuses it: no second read). */
+  userState?: EntityState;
   followedCreatorIds?: readonly string[];
   /** Items the user hid, disliked or bought (read by the userExclusions filter; absent = could not be read). */
   hiddenItemIds?: ReadonlySet<string>;

@@ -45,7 +45,7 @@ describe("onlineFeatures hydrator (cached serving path)", () => {
     const scope = createRequestScope();
     const query = { requestId: "r", userId, surface: "home", count: 5, nowMs, context: {}, excludeItemIds: [], seed: 1 };
     const signal = new AbortController().signal;
-    const facts = await userHistoryHydrator(store, 1_000, undefined, scope).hydrate(query, signal);
+    const facts = await userHistoryHydrator(store, 1_000).hydrate(query, signal);
     const updates = await onlineFeatureHydrator(store, scope, 1_000, testItemCategories, cache).score({ ...query, ...facts }, itemIds.map(candidate), signal);
     return updates.map((update) => update.features);
   }

@@ -105,7 +105,7 @@ export function onlineFeatureHydrator(
       const categoryLookup = itemCategories ?? defaultItemCategories();
       const [categories, states] = await Promise.all([
         "categoriesOfCandidates" in categoryLookup ? categoryLookup.categoriesOfCandidates(candidates) : categoryLookup.categoriesOf(itemIds),
-        readStates(store, query.userId, scope.userState, itemIds, itemStates, atMs),
+        readStates(store, query.userId, query.userState, itemIds, itemStates, atMs),
       ]);
       // User features from the query hydrator; its declared defaults when it failed.
       const user: Record<string, number> = {};

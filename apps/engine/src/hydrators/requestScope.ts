@@ -1,12 +1,9 @@
-// What the components of one request share besides the FunnelQuery: the user's online-store state
-// (read once, used by two hydrators) and the tallies the metrics side effect records after the
-// response (declared defaults used per feature, ranker used or not).
+// What a request's serving assembly collects besides the funnel's trace: the tallies the metrics
+// side effect records after the response (declared defaults used per feature), and why the page is
+// degraded or served differently from its config (a model that failed to load, none trained yet).
 import type { DegradedCause } from "@cascade/core";
-import type { EntityState } from "../features/counters/counter.ts";
 
 export type RequestScope = {
-  /** The user's online-store state as read by the `userHistory` hydrator (reused by `onlineFeatures`: no second read). */
-  userState?: EntityState;
   /** feature name → how many candidate values fell back to the declared default. */
   defaultsUsed: Map<string, number>;
   /** Why the page is degraded besides component failures (an active model that failed to load, …); add with degrade(). */

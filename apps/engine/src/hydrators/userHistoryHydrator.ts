@@ -8,13 +8,12 @@ import { entityKey } from "../features/featureKeys.ts";
 import { featureRegistry, type FeatureRegistry } from "../features/registry.ts";
 import type { QueryHydrator } from "../funnel/index.ts";
 import type { OnlineStore, SortedSetRead, StoreKey } from "../stores/onlineStore.ts";
-import type { RequestScope } from "./requestScope.ts";
 import { counterReadShape } from "../caching/itemStateCache.ts";
 
 export const USER_HISTORY_HYDRATOR_ID = "userHistory";
 
-/** With `scope`, the state read is also left in scope.userState for the `onlineFeatures` hydrator. */
-export function userHistoryHydrator(store: OnlineStore, budgetMs: number, registry: FeatureRegistry = featureRegistry, scope?: RequestScope): QueryHydrator {
+/** The user's features, seen items and online-store state (`userState`, reused by the `onlineFeatures` hydrator). */
+export function userHistoryHydrator(store: OnlineStore, budgetMs: number, registry: FeatureRegistry = featureRegistry): QueryHydrator {
   const counters = registry.counters.user;
   const recent = counters.find((counter): counter is RecentItems => counter instanceof RecentItems);
   const userFeatures = registry.features.filter((feature) => feature.entity === "user");
@@ -31,7 +30,6 @@ export function userHistoryHydrator(store: OnlineStore, budgetMs: number, regist
         hashes: new Map(shape.hashNames.map((name, index) => [name, result.hashes[index]!])),
         sortedSets: new Map(shape.sortedSets.map(({ name }, index) => [name, result.sortedSets[index]!])),
       };
-      if (scope) scope.userState = state;
       const features: Record<string, number> = {};
       for (const feature of userFeatures) {
         const value = feature.compute({ atMs, userId: query.userId, itemId: "", itemCategory: null, user: state, item: { hashes: new Map(), sortedSets: new Map() } });
@@ -39,7 +37,7 @@ export function userHistoryHydrator(store: OnlineStore, budgetMs: number, regist
       }
       const seenAtMs = new Map<string, number>();
       for (const { member, score } of recent?.itemsAt(state, atMs) ?? []) seenAtMs.set(member, score);
-      return { userFeatures: features, seenAtMs };
+      return { userFeatures: features, seenAtMs, userState: state };
     },
   };
 }

@@ -47,7 +47,7 @@ export async function runSafeFallback(stack: ServingStack, input: SurfaceRunInpu
     sources: new Map([[POPULARITY_SOURCE_ID, popularity]]),
     queryHydrators: [
       // The seen filter's history (Redis): as in the funnel, without it nothing counts as seen.
-      userHistoryHydrator(stack.deps.store, config.hydrationBudgetMs, undefined, scope),
+      userHistoryHydrator(stack.deps.store, config.hydrationBudgetMs),
       userExclusionsHydrator(stack.userRelations, safetyMs, stack.exclusions),
       ...(consumed ? [consumedItemsHydrator(stack.userRelations, consumed, safetyMs, stack.consumed)] : []),
     ],

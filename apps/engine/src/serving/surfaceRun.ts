@@ -119,7 +119,7 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
     sources,
     backfillSources: coldStart ? [{ source: coldStart, quota: Math.min(COLD_START_QUOTA, config.maxCandidates) }] : [],
     queryHydrators: [
-      userHistoryHydrator(deps.store, hydrationMs, undefined, scope),
+      userHistoryHydrator(deps.store, hydrationMs),
       // The safety budget, not the quality one: follows are read in the same statement as the
       // user's exclusions (userRelations.ts), which the stage waits for up to safetyMs anyway;
       // giving up on follows sooner saved no time and dropped the follow source (MovieLens over

@@ -38,6 +38,12 @@ export type NumericHash = Record<string, number>;
 
 export type ScoredMember = { member: string; score: number };
 
+/** What was read for one entity, by key name (missing keys read as {} / []). */
+export type EntityState = {
+  hashes: ReadonlyMap<string, NumericHash>;
+  sortedSets: ReadonlyMap<string, readonly ScoredMember[]>;
+};
+
 /** Expiry, in milliseconds, (re)set after the write; omitted → an existing expiry is kept. */
 type WithTtl = { ttlMs?: number };
 

@@ -6,7 +6,7 @@
 //   online  — onlineFeatureWriter applies `opsFor` to the OnlineStore (Redis or memory);
 //   offline — the replay (training/dataset/featureReplay.ts) applies `opsFor` to an in-process OnlineStore whose
 //             clock is the replay time, and reads it back through the same reader.
-import type { NumericHash, ScoredMember } from "../../stores/onlineStore.ts";
+import type { EntityState, NumericHash, ScoredMember } from "../../stores/onlineStore.ts";
 import type { FeatureEvent } from "../featureEvent.ts";
 
 export type CounterEntity = "user" | "item";
@@ -66,11 +66,8 @@ export function hasOps(ops: RecordedOps): boolean {
 /** Key names a counter reads for one entity at one time (counters may hand out shared, memoised lists). */
 export type StateReads = { readonly hashes: readonly string[]; readonly sortedSets: readonly { readonly name: string; readonly limit: number }[] };
 
-/** What was read for one entity, by key name (missing keys read as {} / []). */
-export type EntityState = {
-  hashes: ReadonlyMap<string, NumericHash>;
-  sortedSets: ReadonlyMap<string, readonly ScoredMember[]>;
-};
+// An entity's state as the online store returns it; counters compute from it.
+export type { EntityState };
 
 export const EMPTY_STATE: EntityState = { hashes: new Map(), sortedSets: new Map() };
 
