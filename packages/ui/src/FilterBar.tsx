@@ -22,7 +22,7 @@ export function FilterBar({ children, summary, form, label, inset = true }: Filt
       {children}
     </form>
   ) : (
-    <div role="group" aria-label={label} className={styles.filters}>
+    <div role={label ? "group" : undefined} aria-label={label} className={styles.filters}>
       {children}
     </div>
   );
