@@ -6,7 +6,7 @@
 //   online  — onlineFeatureWriter applies `opsFor` to the OnlineStore (Redis or memory);
 //   offline — the replay (training/dataset/featureReplay.ts) applies `opsFor` to an in-process OnlineStore whose
 //             clock is the replay time, and reads it back through the same reader.
-import type { EntityState, NumericHash, ScoredMember } from "../../stores/onlineStore.ts";
+import type { EntityState } from "../../stores/onlineStore.ts";
 import type { FeatureEvent } from "../featureEvent.ts";
 
 export type CounterEntity = "user" | "item";
