@@ -38,8 +38,13 @@ beforeAll(async () => {
     ...DEFAULT_SURFACE_CONFIGS.home,
     filters: { ...DEFAULT_SURFACE_CONFIGS.home.filters, blocked: { itemIds: [], categories: ["news"], creators: [] } },
   });
-  // The user's history: one item seen an hour ago, nothing consumed (the engine's consumed filter needs to know that).
-  const seen: QueryHydrator = { id: "history", budgetMs: 50, hydrate: async () => ({ seenAtMs: new Map([["ann-1", NOW_MS - HOUR_MS]]), consumedItemIds: new Set<string>() }) };
+  // The user's history: one item seen an hour ago, nothing consumed or hidden (the engine's consumed
+  // and exclusions filters fail closed without knowing that).
+  const seen: QueryHydrator = {
+    id: "history",
+    budgetMs: 50,
+    hydrate: async () => ({ seenAtMs: new Map([["ann-1", NOW_MS - HOUR_MS]]), consumedItemIds: new Set<string>(), hiddenItemIds: new Set<string>() }),
+  };
   const { pipeline } = buildSurfacePipeline("home", config, {
     sources: new Map([["ann", source("ann", 30)], ["trending", source("trending", 12)]]),
     scorers: [ranker],
