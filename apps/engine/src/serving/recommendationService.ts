@@ -30,10 +30,13 @@ import { diversityCapsOf } from "./surfacePipeline.ts";
 import { arrangeUnderCaps } from "../rules/diversityCaps.ts";
 import { decodeCursor, encodeCursor, InvalidCursorError } from "./cursor.ts";
 import { SESSION_PREFIX, SessionList, type SessionItem } from "./pageSessions.ts";
-import type { ResolvedSurfaceConfig } from "./ruleSetRepository.ts";
+import type { ResolvedSurfaceConfig as PublishedSurfaceConfig } from "./ruleSetRepository.ts";
+
+/** The config a request is served with: a published rule set (or the built-in default), and the experiment variant it came from. */
+type ResolvedSurfaceConfig = PublishedSurfaceConfig & { variant: string | null };
 import type { ServingStack } from "./servingStack.ts";
 import type { PointInTimeFeeds } from "./pointInTimeFeeds.ts";
-import { POPULARITY_FALLBACK_ID, runSafeFallback } from "./safeFallbackRun.ts";
+import { FALLBACK_CHAIN } from "./safeFallbackRun.ts";
 import { pickUnderCaps, sessionCaps } from "./sessionPageCaps.ts";
 import { runSurface, safetyBudgetOf, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";
 
@@ -58,10 +61,18 @@ export class RecommendationService {
     private readonly pointInTime?: PointInTimeFeeds,
   ) {}
 
+  /**
+   * The config a user's request on a surface is served with. The one slot where an A/B experiment's
+   * variant will resolve it; today every request gets the surface's published rule set, no variant.
+   */
+  private configFor(surface: string, _userId: string): ResolvedSurfaceConfig {
+    return { ...this.stack.rules.configFor(surface), variant: null };
+  }
+
   /** Throws InvalidCursorError for a malformed or expired cursor. */
   async recommend(request: RecommendationsRequest): Promise<RecommendationsResponse> {
     if (request.cursor != null) return this.nextPage(request);
-    const resolved = this.stack.rules.configFor(request.surface);
+    const resolved = this.configFor(request.surface, request.userId);
     const input: SurfaceRunInput = {
       requestId: randomUUID(),
       userId: request.userId,
@@ -80,9 +91,9 @@ export class RecommendationService {
   }
 
   /**
-   * The funnel's first page, else the safe fallback's (safeFallbackRun.ts), else an empty page. The
-   * run returned is the one whose trace explains the page (debug); a fallback page's trace also
-   * keeps the funnel's under `funnel`.
+   * The funnel's first page, else the first fallback in FALLBACK_CHAIN that serves one, else an
+   * empty page. The run returned is the one whose trace explains the page (debug); a fallback
+   * page's trace also keeps the funnel's under `funnel`.
    */
   private async serve(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig, input: SurfaceRunInput, options = { session: true }): Promise<{ run: SurfaceRun | null; response: RecommendationsResponse }> {
     let run: SurfaceRun | null = null;
@@ -90,28 +101,39 @@ export class RecommendationService {
     try {
       run = await runSurface(this.stack, input);
     } catch (error) {
-      this.stack.logger.error({ err: error, requestId: input.requestId, surface: request.surface }, "funnel failed; serving the cached popularity list through the safety rules");
+      this.stack.logger.error({ err: error, requestId: input.requestId, surface: request.surface }, "funnel failed; trying the fallback chain");
       failure = String(error);
     }
     if (run && run.result.page.length > 0) return { run, response: this.firstPage(request, resolved, run, run.degradedCauses, options) };
 
     // A funnel that ran cleanly and found nothing (a new catalogue, a narrow surface) is not a
-    // degradation: the popularity list is then simply the answer.
+    // degradation: the fallback's list is then simply the answer.
     const causes: DegradedCause[] = [...(run?.degradedCauses ?? [])];
-    if (failure !== undefined || causes.length > 0) {
-      causes.push({ component: POPULARITY_FALLBACK_ID, reason: failure ? `the funnel failed (${failure}): served the popularity list through the surface's safety rules` : "the funnel served no item: served the popularity list through the surface's safety rules" });
-    }
     const metrics = input.record === false ? null : this.stack.metrics;
-    metrics?.countFallback({ surface: request.surface, component: POPULARITY_FALLBACK_ID, reason: failure !== undefined ? "error" : "unavailable" });
+    const requestId = run?.result.requestId ?? input.requestId;
+    let previous = { name: "funnel", failure, degraded: failure !== undefined || causes.length > 0 };
     let fallback: SurfaceRun | null = null;
-    try {
-      fallback = await runSafeFallback(this.stack, { ...input, requestId: run?.result.requestId ?? input.requestId });
-      causes.push(...fallback.degradedCauses);
-    } catch (error) {
-      this.stack.logger.warn({ err: error, surface: request.surface }, "no fallback list either; serving an empty page");
-      causes.push({ component: POPULARITY_FALLBACK_ID, reason: `no fallback list: ${String(error)}` });
+    for (const step of FALLBACK_CHAIN) {
+      if (previous.degraded) {
+        const served = `served ${step.description}`;
+        causes.push({ component: step.id, reason: previous.failure !== undefined ? `the ${previous.name} failed (${previous.failure}): ${served}` : `the ${previous.name} served no item: ${served}` });
+      }
+      metrics?.countFallback({ surface: request.surface, component: step.id, reason: previous.failure !== undefined ? "error" : "unavailable" });
+      try {
+        const stepRun = await step.run(this.stack, { ...input, requestId });
+        causes.push(...stepRun.degradedCauses);
+        if (stepRun.result.page.length > 0 || step === FALLBACK_CHAIN.at(-1)) {
+          fallback = stepRun;
+          break;
+        }
+        previous = { name: step.id, failure: undefined, degraded: true };
+      } catch (error) {
+        this.stack.logger.warn({ err: error, surface: request.surface, fallback: step.id }, "fallback failed");
+        causes.push({ component: step.id, reason: `no fallback list: ${String(error)}` });
+        previous = { name: step.id, failure: String(error), degraded: true };
+      }
     }
-    const response = fallback ? this.firstPage(request, resolved, fallback, causes, options) : this.emptyPage(run?.result.requestId ?? input.requestId, request.surface, resolved, causes);
+    const response = fallback ? this.firstPage(request, resolved, fallback, causes, options) : this.emptyPage(requestId, request.surface, resolved, causes);
     metrics?.countRecommendationResponse({ surface: request.surface, degraded: response.degraded });
     if (fallback && response.items.length > 0 && options.session) this.logServedFeatures(request, response, input.nowMs);
     if (run && fallback) fallback.result.trace = { ...fallback.result.trace, funnel: run.result.trace } as typeof fallback.result.trace;
@@ -119,7 +141,7 @@ export class RecommendationService {
   }
 
   private emptyPage(requestId: string, surface: string, resolved: ResolvedSurfaceConfig, causes: DegradedCause[]): RecommendationsResponse {
-    return { requestId, surface, items: [], cursor: null, modelVersion: null, ruleSetVersion: resolved.ruleSetVersion, variant: null, degraded: true, degradedCauses: causes };
+    return { requestId, surface, items: [], cursor: null, modelVersion: null, ruleSetVersion: resolved.ruleSetVersion, variant: resolved.variant, degraded: true, degradedCauses: causes };
   }
 
   /** The funnel's side effects did not run for a fallback page: log its served features here (sampled, not awaited). */
@@ -176,7 +198,7 @@ export class RecommendationService {
       cursor,
       modelVersion: run.modelVersion,
       ruleSetVersion: resolved.ruleSetVersion,
-      variant: null,
+      variant: resolved.variant,
       degraded: degradedCauses.length > 0,
       degradedCauses,
     };
@@ -192,7 +214,7 @@ export class RecommendationService {
       throw new InvalidCursorError("belongs to another user or surface");
     }
     const excluded = new Set(request.excludeItemIds);
-    const resolved = this.stack.rules.configFor(request.surface);
+    const resolved = this.configFor(request.surface, request.userId);
     let indexes: number[] = [];
     let offset = cursor.offset;
     const degradedCauses: DegradedCause[] = [];
@@ -221,18 +243,18 @@ export class RecommendationService {
       cursor: offset < session.items.length ? encodeCursor({ snapshotId: session.id, offset, served: cursor.served + picks.length }) : null,
       modelVersion: this.stack.models?.ranker()?.version.id ?? null,
       ruleSetVersion: resolved.ruleSetVersion,
-      variant: null,
+      variant: resolved.variant,
       degraded: degradedCauses.length > 0,
       degradedCauses,
     };
   }
 
   async rerank(request: RerankRequest): Promise<RerankResponse> {
-    const resolved = this.stack.rules.configFor(request.surface);
+    const resolved = this.configFor(request.surface, request.userId);
     const supplied = [...new Set(request.itemIds)];
     const count = request.count ?? Math.min(supplied.length, 200);
     const requestId = randomUUID();
-    const base = { requestId, surface: request.surface, ruleSetVersion: resolved.ruleSetVersion, variant: null };
+    const base = { requestId, surface: request.surface, ruleSetVersion: resolved.ruleSetVersion, variant: resolved.variant };
     let run: SurfaceRun | null = null;
     try {
       run = await runSurface(this.stack, {
@@ -277,14 +299,14 @@ export class RecommendationService {
    * co-visitation) stay those computed as of the engine's clock.
    */
   async preview(request: FeedPreviewRequest): Promise<FeedPreviewResponse> {
-    let resolved = this.stack.rules.configFor(request.surface);
+    let resolved = this.configFor(request.surface, request.userId);
     let source: FeedPreviewResponse["config"]["source"] = resolved.ruleSetVersion === null ? "default" : "published";
     if (request.ruleSetConfig !== undefined) {
       const parsed = surfaceConfigSchema.safeParse(request.ruleSetConfig);
       if (!parsed.success) {
         throw new InvalidDraftConfigError(parsed.error.issues.map((issue) => ({ path: ["ruleSetConfig", ...issue.path.map(String)].join("."), message: issue.message })));
       }
-      resolved = { config: parsed.data, ruleSetVersion: null, ruleSetId: null };
+      resolved = { config: parsed.data, ruleSetVersion: null, ruleSetId: null, variant: null };
       source = "draft";
     }
     const nowMs = request.asOf !== undefined ? Date.parse(request.asOf) : this.stack.clock.nowMs();
@@ -332,8 +354,8 @@ export class RecommendationService {
    * `config` replaces the surface's published config (e.g. exploration switched off).
    */
   async replay(request: { userId: string; surface: string; count: number; nowMs: number; excludeItemIds: readonly string[]; config?: SurfaceConfig }): Promise<{ response: RecommendationsResponse; trace: FunnelTrace | null }> {
-    const published = this.stack.rules.configFor(request.surface);
-    const resolved: ResolvedSurfaceConfig = request.config ? { config: request.config, ruleSetVersion: null, ruleSetId: null } : published;
+    const published = this.configFor(request.surface, request.userId);
+    const resolved: ResolvedSurfaceConfig = request.config ? { config: request.config, ruleSetVersion: null, ruleSetId: null, variant: null } : published;
     const input: SurfaceRunInput = {
       requestId: randomUUID(),
       userId: request.userId,

@@ -59,3 +59,21 @@ export async function runSafeFallback(stack: ServingStack, input: SurfaceRunInpu
   const degradedCauses = [...result.degradedCauses, ...scope.degradedCauses];
   return { result, ranked, scope, modelVersion: null, degraded: degradedCauses.length > 0, degradedCauses };
 }
+
+/** One step of a surface's fallback chain: what serves the first page when everything before it could not. */
+export type FallbackStep = {
+  id: string;
+  /** How the degraded cause names what was served instead ("served <description>"). */
+  description: string;
+  run(stack: ServingStack, input: SurfaceRunInput): Promise<SurfaceRun>;
+};
+
+/**
+ * What serves a surface's first page when the funnel fails or finds nothing, tried in order (as
+ * Gorse declares its fallback recommenders). Each step runs through the same funnel runner with
+ * its own trace, and counts in the fallback metrics; after the last, an empty page flagged
+ * degraded. Safety rules hold on every step.
+ */
+export const FALLBACK_CHAIN: readonly FallbackStep[] = [
+  { id: POPULARITY_FALLBACK_ID, description: "the popularity list through the surface's safety rules", run: runSafeFallback },
+];
