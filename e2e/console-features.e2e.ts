@@ -107,9 +107,7 @@ test.describe("features", () => {
                 ? "stale"
                 : "fresh";
         expect(row.freshness, definition.name).toBe(expectedFreshness);
-        expect(row.tone, definition.name).toBe(
-          expectedFreshness === "stale" || expectedFreshness === "never" ? "warning" : null,
-        );
+        expect(row.tone, definition.name).toBe(expectedFreshness === "stale" || expectedFreshness === "never" ? "warning" : null);
       }
     }).toPass();
 
@@ -118,9 +116,7 @@ test.describe("features", () => {
     await expect(stale).toContainText("Stale · 3 h");
     await expect(stale).toContainText("42%");
     await expect(featureTable(page).locator(`tr[data-row-key="${prefix}_never"]`)).toContainText("Never updated");
-    await expect(
-      featureTable(page).locator(`tr[data-row-key="${prefix}_fresh"] [data-column="freshness"]`),
-    ).toHaveText(/^[1-4] min ago$/);
+    await expect(featureTable(page).locator(`tr[data-row-key="${prefix}_fresh"] [data-column="freshness"]`)).toHaveText(/^[1-4] min ago$/);
     const total = Number((await db.query<{ count: string }>("SELECT count(*) FROM feature_definitions")).rows[0]!.count);
     await expect(page.getByTestId("stat-features").locator("[data-value]")).toHaveAttribute("data-value", String(total));
   });
@@ -130,9 +126,7 @@ test.describe("features", () => {
     const entityFilter = page.getByRole("radiogroup", { name: "Entity" });
     await entityFilter.getByRole("radio", { name: /^Item/ }).click();
     await expect(page).toHaveURL(/\/features\?entity=item$/);
-    const itemCount = Number(
-      (await db.query<{ count: string }>("SELECT count(*) FROM feature_definitions WHERE entity = 'item'")).rows[0]!.count,
-    );
+    const itemCount = Number((await db.query<{ count: string }>("SELECT count(*) FROM feature_definitions WHERE entity = 'item'")).rows[0]!.count);
     await expect(page.getByTestId("features-shown")).toHaveAttribute("data-value", String(itemCount));
     const items = await shownFeatures(page);
     expect(items).toHaveLength(itemCount);

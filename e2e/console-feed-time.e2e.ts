@@ -21,7 +21,8 @@ async function signInTo(page: Page, path: string): Promise<void> {
 
 const pad = (value: number) => String(value).padStart(2, "0");
 /** 2026-11-22T02:00:00Z → "2026-11-22T02:00" (the picker's value, read as UTC). */
-const pickerValue = (date: Date) => `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}T${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}`;
+const pickerValue = (date: Date) =>
+  `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}T${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}`;
 /** 2026-11-22T02:00:00Z → "2026-11-22 02:00 UTC" (how the console labels it). */
 const label = (date: Date) => `${pickerValue(date).replace("T", " ")} UTC`;
 
@@ -31,7 +32,11 @@ async function comparedRows(list: Locator): Promise<{ itemId: string; only: bool
   await expect(rows.first()).toBeVisible({ timeout: ENGINE_TIMEOUT_MS });
   const out: { itemId: string; only: boolean; marker: boolean }[] = [];
   for (const row of await rows.all()) {
-    out.push({ itemId: (await row.getAttribute("data-item-id"))!, only: (await row.getAttribute("data-only")) === "true", marker: (await row.getByTestId("only-marker").count()) === 1 });
+    out.push({
+      itemId: (await row.getAttribute("data-item-id"))!,
+      only: (await row.getAttribute("data-only")) === "true",
+      marker: (await row.getByTestId("only-marker").count()) === 1,
+    });
   }
   return out;
 }
@@ -54,8 +59,18 @@ async function expectComparison(page: Page, asOf: Date): Promise<void> {
   const now = await comparedRows(nowList);
   const beforeIds = new Set(before.map((row) => row.itemId));
   const nowIds = new Set(now.map((row) => row.itemId));
-  for (const row of before) expect({ itemId: row.itemId, only: row.only, marker: row.marker }).toEqual({ itemId: row.itemId, only: !nowIds.has(row.itemId), marker: !nowIds.has(row.itemId) });
-  for (const row of now) expect({ itemId: row.itemId, only: row.only, marker: row.marker }).toEqual({ itemId: row.itemId, only: !beforeIds.has(row.itemId), marker: !beforeIds.has(row.itemId) });
+  for (const row of before)
+    expect({ itemId: row.itemId, only: row.only, marker: row.marker }).toEqual({
+      itemId: row.itemId,
+      only: !nowIds.has(row.itemId),
+      marker: !nowIds.has(row.itemId),
+    });
+  for (const row of now)
+    expect({ itemId: row.itemId, only: row.only, marker: row.marker }).toEqual({
+      itemId: row.itemId,
+      only: !beforeIds.has(row.itemId),
+      marker: !beforeIds.has(row.itemId),
+    });
   const shared = before.filter((row) => nowIds.has(row.itemId)).length;
   await expect(comparison.getByTestId("comparison-summary")).toContainText(`${shared} of ${before.length} items as of T are also served now`);
 

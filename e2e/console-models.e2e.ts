@@ -30,9 +30,7 @@ test.describe.configure({ mode: "serial" });
 test.beforeAll(async () => {
   db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   // Four numeric features from the registry the engine synced at boot.
-  const { rows } = await db.query<{ name: string }>(
-    "SELECT name FROM feature_definitions WHERE value_type = 'number' ORDER BY name LIMIT 4",
-  );
+  const { rows } = await db.query<{ name: string }>("SELECT name FROM feature_definitions WHERE value_type = 'number' ORDER BY name LIMIT 4");
   features = rows.map((row) => row.name);
   expect(features).toHaveLength(4);
 
@@ -64,10 +62,7 @@ async function signInTo(page: Page, path: string): Promise<void> {
 type VersionRow = { id: string; kind: string; version: number; status: string; features: string[]; outputs: string[] };
 
 async function versionNamed(name: string): Promise<VersionRow | undefined> {
-  const { rows } = await db.query<VersionRow>(
-    "SELECT id, kind::text, version, status::text, features, outputs FROM model_versions WHERE name = $1",
-    [name],
-  );
+  const { rows } = await db.query<VersionRow>("SELECT id, kind::text, version, status::text, features, outputs FROM model_versions WHERE name = $1", [name]);
   return rows[0];
 }
 
@@ -105,7 +100,9 @@ async function register(page: Page, file: string, name: string): Promise<Version
 }
 
 async function promoteInUi(page: Page, row: VersionRow): Promise<void> {
-  await rankerRow(page, row.id).getByRole("button", { name: `Promote external ranker v${row.version}` }).click();
+  await rankerRow(page, row.id)
+    .getByRole("button", { name: `Promote external ranker v${row.version}` })
+    .click();
   const dialog = page.getByRole("dialog", { name: `Promote external ranker v${row.version}?` });
   await dialog.getByRole("button", { name: "Promote" }).click();
   await expect(dialog).toBeHidden();
@@ -190,7 +187,10 @@ test("offline metrics: rates share a 0–1 chart, other metrics get their own ax
     eval: { users: 240 },
     latencyMs: 3.5,
     baselines: Object.fromEntries(
-      baselineNames.map((name, index) => [name, { ranking: { auc: 0.55 + index * 0.02, logLoss: 0.6 - index * 0.01, "ndcg@10": 0.2 + index * 0.01 }, eval: { users: 240 } }]),
+      baselineNames.map((name, index) => [
+        name,
+        { ranking: { auc: 0.55 + index * 0.02, logLoss: 0.6 - index * 0.01, "ndcg@10": 0.2 + index * 0.01 }, eval: { users: 240 } },
+      ]),
     ),
   });
   // Two candidate rankers with four baselines each: ten columns, the width that used to hide baselines.

@@ -61,15 +61,22 @@ test("a published blocked category leaves the debugger's feed; rolling back lets
   await page.goto(FEED_PATH);
   await servedCategories(page);
   await expect
-    .poll(async () => {
-      await runFeedAgain(page);
-      return page.getByTestId("config-source").textContent();
-    }, { timeout: RELOAD_TIMEOUT_MS, intervals: [500, 1_000, 2_000] })
+    .poll(
+      async () => {
+        await runFeedAgain(page);
+        return page.getByTestId("config-source").textContent();
+      },
+      { timeout: RELOAD_TIMEOUT_MS, intervals: [500, 1_000, 2_000] },
+    )
     .toBe(`published rule set v${baseline}`);
   const before = await servedCategories(page);
   expect(before.length).toBeGreaterThan(0);
   const blocked = mostFrequent(before);
-  const blockedItem = (await page.getByTestId("served-item").filter({ has: page.getByTestId("served-category").getByText(blocked, { exact: true }) }).first().getAttribute("data-item-id"))!;
+  const blockedItem = (await page
+    .getByTestId("served-item")
+    .filter({ has: page.getByTestId("served-category").getByText(blocked, { exact: true }) })
+    .first()
+    .getAttribute("data-item-id"))!;
   // The stage chart and the user's history are drawn from the same answer.
   await expect(page.getByTestId("stage-timing-chart")).toBeVisible();
   await expect(page.getByTestId("user-history")).toBeVisible();
@@ -83,10 +90,13 @@ test("a published blocked category leaves the debugger's feed; rolling back lets
 
   await page.goto(FEED_PATH);
   await expect
-    .poll(async () => {
-      const categories = await runFeedAgain(page);
-      return categories.includes(blocked) || !(await page.getByTestId("config-source").textContent())?.includes(`v${blocking}`);
-    }, { timeout: RELOAD_TIMEOUT_MS, intervals: [500, 1_000, 2_000] })
+    .poll(
+      async () => {
+        const categories = await runFeedAgain(page);
+        return categories.includes(blocked) || !(await page.getByTestId("config-source").textContent())?.includes(`v${blocking}`);
+      },
+      { timeout: RELOAD_TIMEOUT_MS, intervals: [500, 1_000, 2_000] },
+    )
     .toBe(false);
   // "Why not item X?": the item that led the category before is now removed by the blocked filter.
   await page.getByLabel("Item id").fill(blockedItem);
@@ -96,15 +106,16 @@ test("a published blocked category leaves the debugger's feed; rolling back lets
   await expect(whyNot).toContainText(`blocked category "${blocked}"`);
 
   await page.goto("/rules?surface=home");
-  await page.getByTestId(`version-row-v${baseline}`).getByRole("button", { name: `Roll back to v${baseline}` }).click();
+  await page
+    .getByTestId(`version-row-v${baseline}`)
+    .getByRole("button", { name: `Roll back to v${baseline}` })
+    .click();
   await page.getByRole("dialog", { name: "Confirm roll back" }).getByRole("button", { name: "Confirm roll back" }).click();
   await expect(page.getByTestId("rules-message")).toContainText(/Rolled back: published v\d+/);
   await expect(page.getByLabel(/^Blocked categories/)).toHaveValue("");
 
   await page.goto(FEED_PATH);
-  await expect
-    .poll(async () => (await runFeedAgain(page)).includes(blocked), { timeout: RELOAD_TIMEOUT_MS, intervals: [500, 1_000, 2_000] })
-    .toBe(true);
+  await expect.poll(async () => (await runFeedAgain(page)).includes(blocked), { timeout: RELOAD_TIMEOUT_MS, intervals: [500, 1_000, 2_000] }).toBe(true);
 });
 
 test("an invalid filter expression shows the error with its column and disables Publish", async ({ page }) => {

@@ -61,18 +61,12 @@ test.describe("sign-in", () => {
   });
 
   test("the demo user signs in, lands on the overview and can sign out", async ({ page, context }) => {
-    const before = await db.query<{ last_login_at: Date | null }>(
-      "SELECT last_login_at FROM console_users WHERE email = $1",
-      [DEMO_CONSOLE_EMAIL],
-    );
+    const before = await db.query<{ last_login_at: Date | null }>("SELECT last_login_at FROM console_users WHERE email = $1", [DEMO_CONSOLE_EMAIL]);
     await signIn(page);
 
     await expect(page).toHaveURL(/\/$/);
     await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
-    const user = await db.query<{ name: string; last_login_at: Date }>(
-      "SELECT name, last_login_at FROM console_users WHERE email = $1",
-      [DEMO_CONSOLE_EMAIL],
-    );
+    const user = await db.query<{ name: string; last_login_at: Date }>("SELECT name, last_login_at FROM console_users WHERE email = $1", [DEMO_CONSOLE_EMAIL]);
     await expect(page.getByTestId("current-user")).toContainText(user.rows[0]!.name);
     await expect(page.getByTestId("current-user-role")).toHaveText("Admin");
     expect(user.rows[0]!.last_login_at.getTime()).toBeGreaterThan(before.rows[0]?.last_login_at?.getTime() ?? 0);
@@ -131,11 +125,7 @@ test.describe("overview", () => {
         users: String(await queryCount("SELECT count(*) FROM users")),
         creators: String(await queryCount("SELECT count(*) FROM creators")),
         events: String(await queryCount("SELECT count(*) FROM events")),
-        eventsLast24h: String(
-          await queryCount(
-            "SELECT count(*) FROM events WHERE occurred_at > (SELECT max(occurred_at) FROM events) - interval '24 hours'",
-          ),
-        ),
+        eventsLast24h: String(await queryCount("SELECT count(*) FROM events WHERE occurred_at > (SELECT max(occurred_at) FROM events) - interval '24 hours'")),
       };
       expect(shown).toEqual(expected);
     }).toPass();
@@ -152,9 +142,7 @@ test.describe("items", () => {
   test("pages forward and back through the catalogue", async ({ page }) => {
     const total = await queryCount("SELECT count(*) FROM items");
     expect(total, "the e2e world needs more than one page of items").toBeGreaterThan(25);
-    const { rows } = await db.query<{ id: string }>(
-      "SELECT id FROM items ORDER BY published_at DESC, id DESC LIMIT 25 OFFSET 25",
-    );
+    const { rows } = await db.query<{ id: string }>("SELECT id FROM items ORDER BY published_at DESC, id DESC LIMIT 25 OFFSET 25");
     const secondPageInDb = rows.map((row) => row.id);
 
     await signIn(page, "/login?next=%2Fitems");
@@ -165,18 +153,14 @@ test.describe("items", () => {
 
     await page.getByRole("link", { name: "Next page" }).click();
     await expect(page).toHaveURL(/\/items\?page=2$/);
-    await expect(page.getByTestId("pagination-summary")).toHaveText(
-      `Showing 26–50 of ${total.toLocaleString("en-US")} items`,
-    );
+    await expect(page.getByTestId("pagination-summary")).toHaveText(`Showing 26–50 of ${total.toLocaleString("en-US")} items`);
     const secondPage = await visibleItemIds(page);
     expect(secondPage).toEqual(secondPageInDb);
     expect(secondPage.filter((id) => firstPage.includes(id))).toEqual([]);
 
     await page.getByRole("link", { name: "Previous page" }).click();
     await expect(page).toHaveURL(/\/items$/);
-    await expect(page.getByTestId("pagination-summary")).toHaveText(
-      `Showing 1–25 of ${total.toLocaleString("en-US")} items`,
-    );
+    await expect(page.getByTestId("pagination-summary")).toHaveText(`Showing 1–25 of ${total.toLocaleString("en-US")} items`);
     expect(await visibleItemIds(page)).toEqual(firstPage);
 
     // The page is in the URL: opening it directly shows the same rows.
@@ -186,9 +170,7 @@ test.describe("items", () => {
 
   test("a search narrows the table to matching rows", async ({ page }) => {
     // The least common category: a term that matches some items but not all of them.
-    const { rows } = await db.query<{ category: string }>(
-      "SELECT category FROM items GROUP BY category ORDER BY count(*), category LIMIT 1",
-    );
+    const { rows } = await db.query<{ category: string }>("SELECT category FROM items GROUP BY category ORDER BY count(*), category LIMIT 1");
     const term = rows[0]!.category.toUpperCase(); // upper case: search ignores case
     const pattern = `%${rows[0]!.category}%`;
     const matching = await queryCount(

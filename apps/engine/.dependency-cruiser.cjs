@@ -18,7 +18,9 @@ const folderPattern = (folders) => `^src/(${folders.join("|")})/`;
 
 const layerRules = LAYERS.slice(0, -1).map((folders, index) => ({
   name: `layer-${folders[0]}`,
-  comment: `${folders.join(", ")} may not import a higher layer (${LAYERS.slice(index + 1).flat().join(", ")})`,
+  comment: `${folders.join(", ")} may not import a higher layer (${LAYERS.slice(index + 1)
+    .flat()
+    .join(", ")})`,
   severity: "error",
   from: { path: folderPattern(folders), pathNot: TEST_CODE },
   to: { path: [folderPattern(LAYERS.slice(index + 1).flat()), "^src/cli\\.ts$", "^bench/"] },
@@ -26,7 +28,13 @@ const layerRules = LAYERS.slice(0, -1).map((folders, index) => ({
 
 const config = {
   forbidden: [
-    { name: "no-circular", comment: "modules must not import each other in a circle", severity: "error", from: { path: "^(src|bench)/" }, to: { circular: true } },
+    {
+      name: "no-circular",
+      comment: "modules must not import each other in a circle",
+      severity: "error",
+      from: { path: "^(src|bench)/" },
+      to: { circular: true },
+    },
     ...layerRules,
     {
       name: "no-test-code-in-production",
@@ -56,7 +64,11 @@ const config = {
     exclude: { path: "node_modules" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"], extensions: [".ts", ".tsx", ".js", ".mjs", ".cjs"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".tsx", ".js", ".mjs", ".cjs"],
+    },
   },
 };
 

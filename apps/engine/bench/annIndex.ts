@@ -82,9 +82,18 @@ function trainedVectors(): VectorSet {
   const interactions = positiveInteractions(generateDemoEvents(world));
   const generationSeconds = seconds(started);
   const { train, validation } = splitByTime(interactions, world.windowEndMs - 4 * DAY_MS);
-  log(`world: ${world.items.count} items, ${world.users.count} users, ${interactions.count} positive pairs (${train.count} train) in ${generationSeconds.toFixed(1)} s`);
+  log(
+    `world: ${world.items.count} items, ${world.users.count} users, ${interactions.count} positive pairs (${train.count} train) in ${generationSeconds.toFixed(1)} s`,
+  );
   const model = createTwoTowerModel(
-    { users: world.users.count, items: world.items.count, categories: world.categories.count, creators: world.creators.count, dimensions: dimensions - 1, seed },
+    {
+      users: world.users.count,
+      items: world.items.count,
+      categories: world.categories.count,
+      creators: world.creators.count,
+      dimensions: dimensions - 1,
+      seed,
+    },
     { category: world.items.category, creator: world.items.creator },
   );
   const report = trainTwoTower(model, train, validation, {
@@ -93,7 +102,9 @@ function trainedVectors(): VectorSet {
     maxValidationUsers: 500,
     validationAsOfMs: world.windowEndMs - 4 * DAY_MS,
     onEpoch: (epoch) =>
-      log(`epoch ${epoch.epoch}: loss ${epoch.loss.toFixed(3)}, recall@100 ${epoch.validationRecall.toFixed(3)}, ${Math.round(epoch.interactionsPerSecond)} interactions/s`),
+      log(
+        `epoch ${epoch.epoch}: loss ${epoch.loss.toFixed(3)}, recall@100 ${epoch.validationRecall.toFixed(3)}, ${Math.round(epoch.interactionsPerSecond)} interactions/s`,
+      ),
   });
   const histories = buildUserHistories(train, world.users.count);
   const queries = new Float32Array(queryCount * dimensions);
@@ -117,9 +128,7 @@ function trainedVectors(): VectorSet {
 }
 
 const source: VectorSet =
-  values.vectors === "trained"
-    ? trainedVectors()
-    : { itemVectors: randomVectors(items, seed), queries: randomVectors(queryCount, seed + 1) };
+  values.vectors === "trained" ? trainedVectors() : { itemVectors: randomVectors(items, seed), queries: randomVectors(queryCount, seed + 1) };
 const { itemVectors, queries } = source;
 const count = itemVectors.length / dimensions;
 const queriesRun = queries.length / dimensions;
@@ -191,7 +200,9 @@ const results = {
 
 console.log(`${values.vectors} vectors: ${count} × ${dimensions}, ${queriesRun} queries, K = ${k}`);
 if (source.training) console.log(`training: ${JSON.stringify(source.training)}`);
-console.log(`build ${buildSeconds.toFixed(1)} s, index file ${(indexBytes / 1e6).toFixed(1)} MB (save ${saveSeconds.toFixed(2)} s, load ${loadSeconds.toFixed(2)} s)`);
+console.log(
+  `build ${buildSeconds.toFixed(1)} s, index file ${(indexBytes / 1e6).toFixed(1)} MB (save ${saveSeconds.toFixed(2)} s, load ${loadSeconds.toFixed(2)} s)`,
+);
 console.log(`exact brute force: ${exactMs.toFixed(2)} ms/query`);
 console.log("ef\trecall@K\tHNSW ms/query\tspeed-up");
 for (const row of perEf) console.log(`${row.ef}\t${row.recall.toFixed(4)}\t\t${row.hnswMsPerQuery.toFixed(3)}\t\t${row.speedUp.toFixed(1)}×`);

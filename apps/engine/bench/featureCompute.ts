@@ -100,7 +100,15 @@ async function stateOf(store: OnlineStore, entity: "user" | "item", id: string, 
   };
 }
 
-type LoopResult = { requests: number; featureValues: number; nsPerFeatureValue: number; bytesPerFeatureValue: number; gcCount: number; gcMs: number; gcShareOfWall: number };
+type LoopResult = {
+  requests: number;
+  featureValues: number;
+  nsPerFeatureValue: number;
+  bytesPerFeatureValue: number;
+  gcCount: number;
+  gcMs: number;
+  gcShareOfWall: number;
+};
 
 /** Runs `step` (one request of `valuesPerStep` feature values) for SECONDS, sampling heap growth in chunks. */
 async function measure(valuesPerStep: number, step: (index: number) => unknown): Promise<LoopResult> {
@@ -150,7 +158,7 @@ async function measure(valuesPerStep: number, step: (index: number) => unknown):
     bytesPerFeatureValue: grownSteps > 0 ? Math.round((grownBytes / (grownSteps * valuesPerStep)) * 10) / 10 : 0,
     gcCount,
     gcMs: Math.round(gcMs),
-    gcShareOfWall: Math.round((gcMs * 1e6 / elapsedNs) * 1000) / 1000,
+    gcShareOfWall: Math.round(((gcMs * 1e6) / elapsedNs) * 1000) / 1000,
   };
 }
 
@@ -172,7 +180,14 @@ async function main(): Promise<void> {
 
   // compute: every feature per candidate on states read once (the replay's reader loop).
   const computeLoop = (selected: typeof features) => (request: number) => {
-    const input = { atMs: atMs0 + request * 7, userId: userIds[request % userIds.length]!, itemId: "", itemCategory: null as string | null, user: userStates[request % userIds.length]!, item: itemStates[0]! };
+    const input = {
+      atMs: atMs0 + request * 7,
+      userId: userIds[request % userIds.length]!,
+      itemId: "",
+      itemCategory: null as string | null,
+      user: userStates[request % userIds.length]!,
+      item: itemStates[0]!,
+    };
     let total = 0;
     for (let candidate = 0; candidate < CANDIDATES; candidate += 1) {
       input.itemId = candidateIds[candidate]!;
@@ -189,7 +204,11 @@ async function main(): Promise<void> {
   const perCandidate = await measure(CANDIDATES * perCandidateFeatures.length, computeLoop(perCandidateFeatures));
   // read: the public reader end to end (store batch read included).
   const read = await measure(valuesPerRequest, (request) =>
-    readOnlineFeatures(store, { userId: userIds[request % userIds.length]!, itemIds: candidateIds, at: new Date(atMs0 + request * 7) }, { itemCategories: categories }),
+    readOnlineFeatures(
+      store,
+      { userId: userIds[request % userIds.length]!, itemIds: candidateIds, at: new Date(atMs0 + request * 7) },
+      { itemCategories: categories },
+    ),
   );
   await store.close();
   // write: the online writer, batches of 500 events (ledger and freshness on, as the consumer runs

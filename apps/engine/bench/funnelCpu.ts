@@ -38,7 +38,13 @@ function source(id: string, offset: number): CandidateSource {
       itemId: `item-${n}`,
       score: 1 - i / perSource,
       embedding,
-      item: { category: CATEGORIES[n % CATEGORIES.length]!, creatorId: `creator-${n % 40}`, tags: [], publishedAtMs: nowMs - (n % 200) * 3_600_000, available: n % 50 !== 0 },
+      item: {
+        category: CATEGORIES[n % CATEGORIES.length]!,
+        creatorId: `creator-${n % 40}`,
+        tags: [],
+        publishedAtMs: nowMs - (n % 200) * 3_600_000,
+        available: n % 50 !== 0,
+      },
     };
   });
   return { id, budgetMs: 1000, fetch: async (_query, limit) => items.slice(0, limit) };
@@ -48,7 +54,11 @@ const ranker: Scorer = {
   id: "ranker",
   budgetMs: 1000,
   writes: ["scores.click", "scores.like"],
-  score: async (_query, candidates) => candidates.map((candidate, i) => ({ scores: { click: ((i * 7919) % 1000) / 1000, like: ((i * 104729) % 1000) / 5000 }, features: { item_impressions_3d: i % 300, item_clicks_3d: i % 17 } })),
+  score: async (_query, candidates) =>
+    candidates.map((candidate, i) => ({
+      scores: { click: ((i * 7919) % 1000) / 1000, like: ((i * 104729) % 1000) / 5000 },
+      features: { item_impressions_3d: i % 300, item_clicks_3d: i % 17 },
+    })),
 };
 const sources = new Map(SOURCE_IDS.map((id, i) => [id, source(id, i)]));
 // The user's consumed items, as the engine's `consumedItems` hydrator reads them from the event log: a heavy user, 2,000 items.
@@ -59,7 +69,12 @@ const queryHydrators: QueryHydrator[] = [
 ];
 
 function floorConfig(config: SurfaceConfig): SurfaceConfig {
-  return surfaceConfigSchema.parse({ ...config, filters: { seenWindowHours: 0, requireAvailable: false, consumed: null }, rules: [], exploration: { policy: "none" } });
+  return surfaceConfigSchema.parse({
+    ...config,
+    filters: { seenWindowHours: 0, requireAvailable: false, consumed: null },
+    rules: [],
+    exploration: { policy: "none" },
+  });
 }
 
 async function measure(pipeline: FunnelPipeline) {
@@ -75,7 +90,12 @@ async function measure(pipeline: FunnelPipeline) {
   }
   const meanMs = (performance.now() - startedAt) / requests;
   fullTraceBytes = JSON.stringify((await runFunnel(pipeline, request(0), { detail: "full" })).trace).length;
-  return { meanMs: round(meanMs), stagesMs: Object.fromEntries([...stageTotals].map(([stage, total]) => [stage, round(total / requests)])), traceBytes, fullTraceBytes };
+  return {
+    meanMs: round(meanMs),
+    stagesMs: Object.fromEntries([...stageTotals].map(([stage, total]) => [stage, round(total / requests)])),
+    traceBytes,
+    fullTraceBytes,
+  };
 }
 
 function request(i: number) {
@@ -89,10 +109,16 @@ for (const surface of ["home", "related"] as const) {
   const full = await measure(buildSurfacePipeline(surface, config, { sources, queryHydrators, scorers: [ranker] }).pipeline);
   const floor = await measure(buildSurfacePipeline(surface, floorConfig(config), { sources, scorers: [ranker] }).pipeline);
   report[surface] = { full, floor, ratio: round(full.meanMs / floor.meanMs) };
-  console.log(`${surface}: ${full.meanMs} ms/request (floor without filters/rules/exploration ${floor.meanMs} ms, ×${round(full.meanMs / floor.meanMs)}); stages ${JSON.stringify(full.stagesMs)}; trace ${full.traceBytes} B summary, ${full.fullTraceBytes} B full`);
+  console.log(
+    `${surface}: ${full.meanMs} ms/request (floor without filters/rules/exploration ${floor.meanMs} ms, ×${round(full.meanMs / floor.meanMs)}); stages ${JSON.stringify(full.stagesMs)}; trace ${full.traceBytes} B summary, ${full.fullTraceBytes} B full`,
+  );
 }
 report.loadavgAfter = loadavg();
-console.log(`loadavg ${loadavg().map((value) => value.toFixed(2)).join(" ")}`);
+console.log(
+  `loadavg ${loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ")}`,
+);
 const out = resolve(values.out);
 await mkdir(dirname(out), { recursive: true });
 await writeFile(out, JSON.stringify(report, null, 2));

@@ -245,7 +245,14 @@ async function drive(engine: { url: string; authorization: string; db: Database;
       // Other work on the machine during the window (1-minute load average): the figures are only as clean as this.
       loadAverage: { atStart: loadAverageAtStart, atEnd: loadAverageAtEnd },
     },
-    settings: { ...settings, features: values.features, consumers: values.consumers, shape: values.shape, redis: values.redis, streamEntriesPerRequest: `≤ ${settings.partitions} (one per partition hit)` },
+    settings: {
+      ...settings,
+      features: values.features,
+      consumers: values.consumers,
+      shape: values.shape,
+      redis: values.redis,
+      streamEntriesPerRequest: `≤ ${settings.partitions} (one per partition hit)`,
+    },
     http: {
       windowSeconds,
       requests: inWindow.length,
@@ -286,12 +293,15 @@ async function drive(engine: { url: string; authorization: string; db: Database;
           .sort((a, b) => b[1] - a[1]),
       ),
     },
-    postgresBackends: postgresAtStart === null || postgresAtEnd === null ? null : {
-      what: "CPU of the PostgreSQL backends connected to the benchmark's database (event log, rollups, catalogue), from /proc",
-      cpuSeconds: postgresAtEnd - postgresAtStart,
-      coresUsed: (postgresAtEnd - postgresAtStart) / windowSeconds,
-      microsecondsPerAcceptedEvent: acceptedInWindow > 0 ? ((postgresAtEnd - postgresAtStart) * 1e6) / acceptedInWindow : null,
-    },
+    postgresBackends:
+      postgresAtStart === null || postgresAtEnd === null
+        ? null
+        : {
+            what: "CPU of the PostgreSQL backends connected to the benchmark's database (event log, rollups, catalogue), from /proc",
+            cpuSeconds: postgresAtEnd - postgresAtStart,
+            coresUsed: (postgresAtEnd - postgresAtStart) / windowSeconds,
+            microsecondsPerAcceptedEvent: acceptedInWindow > 0 ? ((postgresAtEnd - postgresAtStart) * 1e6) / acceptedInWindow : null,
+          },
     targets: { acceptedEventsPerSecond: 20_000, freshnessP99Ms: 1_000 },
   };
 }

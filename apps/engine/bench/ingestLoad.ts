@@ -35,8 +35,17 @@ async function lane(): Promise<void> {
         body,
       });
       const text = await response.text();
-      const counts = response.ok ? (JSON.parse(text) as { accepted: number; duplicates: number; rejected: number }) : { accepted: 0, duplicates: 0, rejected: 0 };
-      report = { at: Date.now(), status: response.status, accepted: counts.accepted, duplicates: counts.duplicates, rejected: counts.rejected, latencyMs: performance.now() - sentAt };
+      const counts = response.ok
+        ? (JSON.parse(text) as { accepted: number; duplicates: number; rejected: number })
+        : { accepted: 0, duplicates: 0, rejected: 0 };
+      report = {
+        at: Date.now(),
+        status: response.status,
+        accepted: counts.accepted,
+        duplicates: counts.duplicates,
+        rejected: counts.rejected,
+        latencyMs: performance.now() - sentAt,
+      };
     } catch {
       report = { at: Date.now(), status: 0, accepted: 0, duplicates: 0, rejected: 0, latencyMs: performance.now() - sentAt };
     }

@@ -38,7 +38,6 @@ const batchSize = Number(values.batch);
 const users = Number(values.users);
 const items = Number(values.items);
 
-
 function events(count: number, prefix: string): FeatureEvent[] {
   const now = Date.now();
   return Array.from({ length: count }, (_, n) => {
@@ -96,7 +95,10 @@ try {
     );
   }
   await mkdir(dirname(values.out), { recursive: true });
-  await writeFile(values.out, JSON.stringify({ measuredAt: new Date().toISOString(), settings: { totalEvents, batchSize, users, items }, phases }, null, 2) + "\n");
+  await writeFile(
+    values.out,
+    JSON.stringify({ measuredAt: new Date().toISOString(), settings: { totalEvents, batchSize, users, items }, phases }, null, 2) + "\n",
+  );
 } finally {
   await store.close();
   await redis.flushdb();

@@ -42,7 +42,8 @@ const { values, positionals } = parseArgs({
 });
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const target = positionals[0];
-if (!target && !values["split-dir"]) throw new Error("usage: realDataBenchmark.ts <data dir or interaction file> [--seeds 1,2,3] [--positive any|rating>=T] [--split-dir DIR]");
+if (!target && !values["split-dir"])
+  throw new Error("usage: realDataBenchmark.ts <data dir or interaction file> [--seeds 1,2,3] [--positive any|rating>=T] [--split-dir DIR]");
 const seeds = values.seeds.split(",").map((part) => {
   const seed = Number(part);
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seeds: "${part}" is not a non-negative integer`);
@@ -71,7 +72,12 @@ if (values["split-dir"]) {
   dataName = values.name ?? basename(resolve(values["split-dir"]));
   source = values["split-dir"];
   log(`${dataName}: supplied split ${parts.map((part) => part.count).join(" / ")} positives, ${data.userIds.length} users × ${data.itemIds.length} items`);
-  const result = runBenchmarkProtocol(data, { config, seed: config.seed, split: { train: parts[0]!, validation: parts[1]!, test: parts[2]! }, positives: describePositiveSpec(positives) });
+  const result = runBenchmarkProtocol(data, {
+    config,
+    seed: config.seed,
+    split: { train: parts[0]!, validation: parts[1]!, test: parts[2]! },
+    positives: describePositiveSpec(positives),
+  });
   runs.push({ seed: null, result });
   process.stdout.write(`${formatReportTable(result.report)}\n\n`);
 } else {
@@ -82,13 +88,17 @@ if (values["split-dir"]) {
   const { data } = offlineBenchmarkData([table], positives, await itemMetadataNear(file));
   dataName = values.name ?? basename(isFile ? dirname(resolve(file)) : resolve(target!));
   source = file;
-  log(`${dataName}: ${table.users.length} rows → ${data.interactions.count} positives (${values.positive}), ${data.userIds.length} users × ${data.itemIds.length} items, read in ${((performance.now() - readStarted) / 1000).toFixed(1)} s`);
+  log(
+    `${dataName}: ${table.users.length} rows → ${data.interactions.count} positives (${values.positive}), ${data.userIds.length} users × ${data.itemIds.length} items, read in ${((performance.now() - readStarted) / 1000).toFixed(1)} s`,
+  );
   for (const seed of seeds) {
     log(`seed ${seed}…`);
     const result = runBenchmarkProtocol(data, { config, seed, positives: describePositiveSpec(positives) });
     runs.push({ seed, result });
     process.stdout.write(`${formatReportTable(result.report)}\n`);
-    process.stdout.write(`seconds (fit + ranking): ${result.timings.map((t) => `${t.name} ${t.fitSeconds.toFixed(1)} + ${t.recommendSeconds.toFixed(1)}`).join(" · ")}\n\n`);
+    process.stdout.write(
+      `seconds (fit + ranking): ${result.timings.map((t) => `${t.name} ${t.fitSeconds.toFixed(1)} + ${t.recommendSeconds.toFixed(1)}`).join(" · ")}\n\n`,
+    );
   }
 }
 
@@ -115,8 +125,13 @@ process.stdout.write(
   [
     `${dataName}: mean ± sd over ${runs.length} run(s) (${runs.map((run) => (run.seed === null ? "supplied split" : `seed ${run.seed}`)).join(", ")})`,
     `${"model".padEnd(width)}  ${headline.map((h) => h.padStart(17)).join("")}  fit s  rank s`,
-    ...summary.map((row) => `${row.name.padEnd(width)}  ${headline.map((h) => cell((row as unknown as Record<string, { mean: number; sd: number }>)[h])).join("")}  ${row.fitSeconds.toFixed(1).padStart(5)}  ${row.recommendSeconds.toFixed(1).padStart(6)}`),
-    `total ${((performance.now() - started) / 1000).toFixed(1)} s · ${cpus().length} cores · loadavg ${loadavg().map((v) => v.toFixed(2)).join(" ")}`,
+    ...summary.map(
+      (row) =>
+        `${row.name.padEnd(width)}  ${headline.map((h) => cell((row as unknown as Record<string, { mean: number; sd: number }>)[h])).join("")}  ${row.fitSeconds.toFixed(1).padStart(5)}  ${row.recommendSeconds.toFixed(1).padStart(6)}`,
+    ),
+    `total ${((performance.now() - started) / 1000).toFixed(1)} s · ${cpus().length} cores · loadavg ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(" ")}`,
   ].join("\n") + "\n",
 );
 

@@ -92,7 +92,12 @@ const durationMs = Number(values.seconds) * 1000;
 const port = Number(values.port);
 const CATEGORIES = 50;
 const logger = pino({ level: "warn" });
-const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}  (loadavg ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
+const log = (message: string) =>
+  console.log(
+    `[${new Date().toISOString().slice(11, 19)}] ${message}  (loadavg ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")})`,
+  );
 
 const databaseName = `cascade_recommend_bench_${process.pid}`;
 const databaseUrl = `${values.server}/${databaseName}`;
@@ -136,7 +141,9 @@ async function loadOnlineStore(store: Awaited<ReturnType<typeof createRedisOnlin
     `SELECT event_id, type::text AS type, user_id, item_id, (extract(epoch FROM occurred_at) * 1000)::float8 AS at FROM events ORDER BY occurred_at DESC LIMIT ${onlineEvents}`,
   );
   await client.end();
-  const events: FeatureEvent[] = rows.rows.reverse().map((row) => ({ eventId: row.event_id, type: row.type, userId: row.user_id, itemId: row.item_id, occurredAt: Number(row.at) }));
+  const events: FeatureEvent[] = rows.rows
+    .reverse()
+    .map((row) => ({ eventId: row.event_id, type: row.type, userId: row.user_id, itemId: row.item_id, occurredAt: Number(row.at) }));
   for (let start = 0; start < events.length; start += 1000) await applyEventsToOnlineStore(store, events.slice(start, start + 1000));
 }
 
@@ -179,7 +186,12 @@ async function buildRanker(singleThread: boolean): Promise<ServingRanker> {
   const bytes = exportRankerToOnnx(model);
   const [click, like, watch] = RANKER_OUTPUTS;
   if (singleThread) {
-    const single = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential", extra: { session: { intra_op: { allow_spinning: "0" } } } });
+    const single = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      extra: { session: { intra_op: { allow_spinning: "0" } } },
+    });
     return {
       featureNames,
       outputs: [...RANKER_OUTPUTS],
@@ -211,7 +223,11 @@ async function profiled<T>(name: string, body: () => Promise<T>): Promise<T> {
   await session.post("Profiler.enable");
   await session.post("Profiler.start");
   // Every allocation sampled (1 in 64 KiB), also those collected since: where the GC's work comes from.
-  await session.post("HeapProfiler.startSampling", { samplingInterval: 65_536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await session.post("HeapProfiler.startSampling", {
+    samplingInterval: 65_536,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   try {
     return await body();
   } finally {
@@ -347,7 +363,14 @@ try {
 
   const { key, prefix, hashedKey } = generateApiKey();
   await db.apiKey.create({ data: { name: "bench", prefix, hashedKey, scopes: ["recommend"] } });
-  const base = { origin: `http://127.0.0.1:${port}`, authorization: `Bearer ${key}`, durationMs, concurrency: 64, users: userCount, count: Number(values.count) };
+  const base = {
+    origin: `http://127.0.0.1:${port}`,
+    authorization: `Bearer ${key}`,
+    durationMs,
+    concurrency: 64,
+    users: userCount,
+    count: Number(values.count),
+  };
 
   // Warm-up (JIT, connection pools, caches), not reported.
   await runLoad({ ...base, path: "/v1/recommendations", rate: 20, durationMs: 3_000 });
@@ -367,81 +390,106 @@ try {
     eventLoop: { delayP99Ms: number; delayMaxMs: number; gcPauses: number; gcPauseTotalMs: number; gcPauseMaxMs: number };
   }[] = [];
   for (const [modeIndex, singleThread] of rankerModes.entries()) {
-  ranker = rankers[modeIndex]!;
-  log(`ranker: ${singleThread ? "onnxruntime, 1 thread, spinning off explicitly" : "onnxruntime, the engine's loader"}`);
-  for (const rate of rates) {
-    // CPU time of this process (engine + the load generator's worker) per request: unlike latency,
-    // it hardly depends on what else the machine runs. The bare run's figure is the HTTP + load floor.
-    const cpuPerRequestMs = (cpu: NodeJS.CpuUsage, requests: number) => Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, requests)) * 100) / 100;
-    let cpuStart = process.cpuUsage();
-    const bare = summarise(await runLoad({ ...base, path: "/bare", rate }), rate);
-    const bareCpuMs = cpuPerRequestMs(process.cpuUsage(cpuStart), bare.requests);
-    const beforeExposition = (await engine.metrics.exposition()).body;
-    const before = stageTotals(beforeExposition);
-    const componentsBefore = stageTotals(beforeExposition, "component");
-    const candidatesBefore = stageTotals(beforeExposition, "candidates");
-    const load = loadavg();
-    // Stalls of the engine thread (a long synchronous stretch, a GC pause) show up here as delay.
-    const delay = monitorEventLoopDelay({ resolution: 5 });
-    const gcPauses: number[] = [];
-    const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((entry) => entry.duration)));
-    gcObserver.observe({ entryTypes: ["gc"] });
-    delay.enable();
-    cpuStart = process.cpuUsage();
-    const funnel = summarise(await profiled(`funnel-${rate}`, () => runLoad({ ...base, path: "/v1/recommendations", rate })), rate);
-    const funnelCpuMs = cpuPerRequestMs(process.cpuUsage(cpuStart), funnel.requests);
-    delay.disable();
-    gcObserver.disconnect();
-    const round2 = (ms: number) => Math.round(ms * 100) / 100;
-    const eventLoop = {
-      delayP99Ms: round2(delay.percentile(99) / 1e6),
-      delayMaxMs: round2(delay.max / 1e6),
-      gcPauses: gcPauses.length,
-      gcPauseTotalMs: round2(gcPauses.reduce((sum, ms) => sum + ms, 0)),
-      gcPauseMaxMs: round2(Math.max(0, ...gcPauses)),
-    };
-    const afterExposition = (await engine.metrics.exposition()).body;
-    const meansOf = (previousTotals: Map<string, { sum: number; count: number }>, totals: Map<string, { sum: number; count: number }>, scale = 1000) => {
-      const means: Record<string, number> = {};
-      for (const [stage, total] of totals) {
-        const previous = previousTotals.get(stage) ?? { sum: 0, count: 0 };
-        const count = total.count - previous.count;
-        if (count > 0) means[stage] = Math.round(((total.sum - previous.sum) / count) * scale * 100) / 100;
-      }
-      return means;
-    };
-    const stagesMeanMs = meansOf(before, stageTotals(afterExposition));
-    const componentsMeanMs = meansOf(componentsBefore, stageTotals(afterExposition, "component"));
-    // Candidates per source and request: a source that quietly returns nothing would make the funnel look cheap.
-    const candidatesMean = meansOf(candidatesBefore, stageTotals(afterExposition, "candidates"), 1);
-    const fallbacksBefore = fallbackTotals(beforeExposition);
-    const fallbacks: Record<string, number> = {};
-    for (const [key, total] of fallbackTotals(afterExposition)) if (total > (fallbacksBefore.get(key) ?? 0)) fallbacks[key] = total - (fallbacksBefore.get(key) ?? 0);
-    runs.push({ rate, rankerSingleThread: singleThread, funnel, bare, cpuMsPerRequest: { funnel: funnelCpuMs, bare: bareCpuMs }, stagesMeanMs, componentsMeanMs, candidatesMean, fallbacks, loadavgAtStart: load.map((l) => Math.round(l * 100) / 100), eventLoop });
-    log(
-      `rate ${rate}/s: funnel p50 ${funnel.latencyMs.p50} p95 ${funnel.latencyMs.p95} p99 ${funnel.latencyMs.p99} ms, ${funnel.throughputPerSecond}/s, degraded ${funnel.degradedShare}; bare p50 ${bare.latencyMs.p50} p99 ${bare.latencyMs.p99} ms; CPU/request funnel ${funnelCpuMs} ms, bare ${bareCpuMs} ms; event loop ${JSON.stringify(eventLoop)}; stages ${JSON.stringify(stagesMeanMs)}\n    components ${JSON.stringify(componentsMeanMs)}\n    candidates per source ${JSON.stringify(candidatesMean)}; fallbacks ${JSON.stringify(fallbacks)}`,
-    );
-  }
+    ranker = rankers[modeIndex]!;
+    log(`ranker: ${singleThread ? "onnxruntime, 1 thread, spinning off explicitly" : "onnxruntime, the engine's loader"}`);
+    for (const rate of rates) {
+      // CPU time of this process (engine + the load generator's worker) per request: unlike latency,
+      // it hardly depends on what else the machine runs. The bare run's figure is the HTTP + load floor.
+      const cpuPerRequestMs = (cpu: NodeJS.CpuUsage, requests: number) => Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, requests)) * 100) / 100;
+      let cpuStart = process.cpuUsage();
+      const bare = summarise(await runLoad({ ...base, path: "/bare", rate }), rate);
+      const bareCpuMs = cpuPerRequestMs(process.cpuUsage(cpuStart), bare.requests);
+      const beforeExposition = (await engine.metrics.exposition()).body;
+      const before = stageTotals(beforeExposition);
+      const componentsBefore = stageTotals(beforeExposition, "component");
+      const candidatesBefore = stageTotals(beforeExposition, "candidates");
+      const load = loadavg();
+      // Stalls of the engine thread (a long synchronous stretch, a GC pause) show up here as delay.
+      const delay = monitorEventLoopDelay({ resolution: 5 });
+      const gcPauses: number[] = [];
+      const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((entry) => entry.duration)));
+      gcObserver.observe({ entryTypes: ["gc"] });
+      delay.enable();
+      cpuStart = process.cpuUsage();
+      const funnel = summarise(await profiled(`funnel-${rate}`, () => runLoad({ ...base, path: "/v1/recommendations", rate })), rate);
+      const funnelCpuMs = cpuPerRequestMs(process.cpuUsage(cpuStart), funnel.requests);
+      delay.disable();
+      gcObserver.disconnect();
+      const round2 = (ms: number) => Math.round(ms * 100) / 100;
+      const eventLoop = {
+        delayP99Ms: round2(delay.percentile(99) / 1e6),
+        delayMaxMs: round2(delay.max / 1e6),
+        gcPauses: gcPauses.length,
+        gcPauseTotalMs: round2(gcPauses.reduce((sum, ms) => sum + ms, 0)),
+        gcPauseMaxMs: round2(Math.max(0, ...gcPauses)),
+      };
+      const afterExposition = (await engine.metrics.exposition()).body;
+      const meansOf = (previousTotals: Map<string, { sum: number; count: number }>, totals: Map<string, { sum: number; count: number }>, scale = 1000) => {
+        const means: Record<string, number> = {};
+        for (const [stage, total] of totals) {
+          const previous = previousTotals.get(stage) ?? { sum: 0, count: 0 };
+          const count = total.count - previous.count;
+          if (count > 0) means[stage] = Math.round(((total.sum - previous.sum) / count) * scale * 100) / 100;
+        }
+        return means;
+      };
+      const stagesMeanMs = meansOf(before, stageTotals(afterExposition));
+      const componentsMeanMs = meansOf(componentsBefore, stageTotals(afterExposition, "component"));
+      // Candidates per source and request: a source that quietly returns nothing would make the funnel look cheap.
+      const candidatesMean = meansOf(candidatesBefore, stageTotals(afterExposition, "candidates"), 1);
+      const fallbacksBefore = fallbackTotals(beforeExposition);
+      const fallbacks: Record<string, number> = {};
+      for (const [key, total] of fallbackTotals(afterExposition))
+        if (total > (fallbacksBefore.get(key) ?? 0)) fallbacks[key] = total - (fallbacksBefore.get(key) ?? 0);
+      runs.push({
+        rate,
+        rankerSingleThread: singleThread,
+        funnel,
+        bare,
+        cpuMsPerRequest: { funnel: funnelCpuMs, bare: bareCpuMs },
+        stagesMeanMs,
+        componentsMeanMs,
+        candidatesMean,
+        fallbacks,
+        loadavgAtStart: load.map((l) => Math.round(l * 100) / 100),
+        eventLoop,
+      });
+      log(
+        `rate ${rate}/s: funnel p50 ${funnel.latencyMs.p50} p95 ${funnel.latencyMs.p95} p99 ${funnel.latencyMs.p99} ms, ${funnel.throughputPerSecond}/s, degraded ${funnel.degradedShare}; bare p50 ${bare.latencyMs.p50} p99 ${bare.latencyMs.p99} ms; CPU/request funnel ${funnelCpuMs} ms, bare ${bareCpuMs} ms; event loop ${JSON.stringify(eventLoop)}; stages ${JSON.stringify(stagesMeanMs)}\n    components ${JSON.stringify(componentsMeanMs)}\n    candidates per source ${JSON.stringify(candidatesMean)}; fallbacks ${JSON.stringify(fallbacks)}`,
+      );
+    }
   }
   const under50 = runs.filter((run) => run.funnel.latencyMs.p99 < 50 && (run.funnel.statuses["200"] ?? 0) === run.funnel.requests).map((run) => run.rate);
   // Request-path caches after the runs (their memory is per hot item, not per catalogue item).
   const stack = engine.serving;
   const memory = process.memoryUsage();
-  const caches = { itemStates: stack.itemStates.size, follows: stack.follows.size, exclusions: stack.exclusions.size, heapUsedMiB: Math.round(memory.heapUsed / 2 ** 20), rssMiB: Math.round(memory.rss / 2 ** 20) };
+  const caches = {
+    itemStates: stack.itemStates.size,
+    follows: stack.follows.size,
+    exclusions: stack.exclusions.size,
+    heapUsedMiB: Math.round(memory.heapUsed / 2 ** 20),
+    rssMiB: Math.round(memory.rss / 2 ** 20),
+  };
   log(`caches after the runs: ${JSON.stringify(caches)}`);
   const result = {
     caches,
     measuredAt: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), loadavgAtEnd: loadavg() },
     catalogue: { items: itemCount, users: userCount, events: eventCount, onlineEvents, dims, seedSeconds: Math.round(seedMs / 100) / 10 },
-    index: { buildSeconds: Math.round(buildMs / 100) / 10, vectorsPlusIndexMiB: Math.round(bytes / 2 ** 20), miBPerMillionItems: Math.round((bytes / 2 ** 20 / itemCount) * 1e6) },
+    index: {
+      buildSeconds: Math.round(buildMs / 100) / 10,
+      vectorsPlusIndexMiB: Math.round(bytes / 2 ** 20),
+      miBPerMillionItems: Math.round((bytes / 2 ** 20 / itemCount) * 1e6),
+    },
     surface: "home (DEFAULT_SURFACE_CONFIGS)",
     ranker: "rankerSingleThread per run: false = onnxruntime's default session (as served today); true = 1 thread, no spinning",
     runs,
     highestRateWithP99Under50ms: under50.length > 0 ? Math.max(...under50) : null,
     highestRateWithP99Under50msByRanker: Object.fromEntries(
       rankerModes.map((singleThread) => {
-        const ok = runs.filter((run) => run.rankerSingleThread === singleThread && run.funnel.latencyMs.p99 < 50 && (run.funnel.statuses["200"] ?? 0) === run.funnel.requests);
+        const ok = runs.filter(
+          (run) => run.rankerSingleThread === singleThread && run.funnel.latencyMs.p99 < 50 && (run.funnel.statuses["200"] ?? 0) === run.funnel.requests,
+        );
         return [singleThread ? "singleThread" : "default", ok.length > 0 ? Math.max(...ok.map((run) => run.rate)) : null];
       }),
     ),

@@ -8,7 +8,24 @@ const run = promisify(execFile);
 export type XaddCeiling = { command: string; requestsPerSecond: number | null; output: string };
 
 export async function measureXaddCeiling(options: { host: string; port: number; db: number; requests?: number }): Promise<XaddCeiling> {
-  const args = ["-h", options.host, "-p", String(options.port), "--dbnum", String(options.db), "-q", "-n", String(options.requests ?? 200_000), "-P", "16", "XADD", "cascade:bench", "*", "f", "v"];
+  const args = [
+    "-h",
+    options.host,
+    "-p",
+    String(options.port),
+    "--dbnum",
+    String(options.db),
+    "-q",
+    "-n",
+    String(options.requests ?? 200_000),
+    "-P",
+    "16",
+    "XADD",
+    "cascade:bench",
+    "*",
+    "f",
+    "v",
+  ];
   const command = `redis-benchmark ${args.join(" ")}`;
   try {
     const { stdout } = await run("redis-benchmark", args, { timeout: 120_000 });

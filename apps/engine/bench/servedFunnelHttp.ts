@@ -61,7 +61,8 @@ async function split(dataDir: string, seed: number, out: string): Promise<void> 
   const name = basename(file).replace(/\.inter$/, "");
   await mkdir(join(out, "train"), { recursive: true });
   await writeFile(join(out, "train", basename(file)), kept.join("\n") + "\n");
-  for (const extension of [".item", ".user"]) await copyFile(join(dataDir, `${name}${extension}`), join(out, "train", `${name}${extension}`)).catch(() => undefined);
+  for (const extension of [".item", ".user"])
+    await copyFile(join(dataDir, `${name}${extension}`), join(out, "train", `${name}${extension}`)).catch(() => undefined);
   // The three parts as RecBole split files too, for `cascade eval --protocol benchmark --split-dir <out>/split --served`.
   const keysOf = (part: typeof parts.train) => {
     const keys = new Set<string>();
@@ -69,13 +70,19 @@ async function split(dataDir: string, seed: number, out: string): Promise<void> 
     return keys;
   };
   await mkdir(join(out, "split"), { recursive: true });
-  for (const [suffix, keys] of [["train", train], ["valid", keysOf(parts.validation)], ["test", keysOf(parts.test)]] as const) {
+  for (const [suffix, keys] of [
+    ["train", train],
+    ["valid", keysOf(parts.validation)],
+    ["test", keysOf(parts.test)],
+  ] as const) {
     const partLines = [lines[0]!, ...lines.slice(1).filter((line) => keys.has(line.split("\t").slice(0, 2).join("\t")))];
     await writeFile(join(out, "split", `${name}.${suffix}.inter`), partLines.join("\n") + "\n");
   }
   const splitFile: SplitFile = { name, seed, validation: pairs(parts.validation), test: pairs(parts.test) };
   await writeFile(join(out, "split.json"), JSON.stringify(splitFile));
-  process.stderr.write(`${name} seed ${seed}: ${parts.train.count} train (${kept.length - 1} lines written) / ${parts.validation.count} validation / ${parts.test.count} test pairs → ${out}\n`);
+  process.stderr.write(
+    `${name} seed ${seed}: ${parts.train.count} train (${kept.length - 1} lines written) / ${parts.validation.count} validation / ${parts.test.count} test pairs → ${out}\n`,
+  );
 }
 
 async function score(dir: string): Promise<void> {

@@ -65,7 +65,10 @@ if (Number.isNaN(endAtMs)) throw new Error(`--end-at ${values["end-at"]} is not 
 const epochs = Number(values.epochs);
 const clip = Number(values.clip);
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ");
 
 const demoConfig = resolveDemoConfig(size, { seed, endAtMs });
 const world = generateWorld(demoConfig);
@@ -92,15 +95,22 @@ type VariantResult = { name: string; result: RankerPipelineResult; loadavg: stri
 const results: VariantResult[] = [];
 for (const variant of VARIANTS) {
   log(`training: ${variant.name} (loadavg ${load()})`);
-  const result = await trainRankerFromTrainingSet(examples, {
-    epochs,
-    batchSize: Number(values["batch-size"]),
-    ipsWeighting: { enabled: variant.ips, clip },
-    positionBias: { enabled: variant.position, referencePosition: 0 },
-    seed,
-  }, {
-    onEpoch: (epoch) => log(`  epoch ${epoch.epoch}/${epoch.epochs}: train loss ${epoch.trainLoss.total.toFixed(4)}, validation loss ${epoch.validationLoss.total.toFixed(4)}, click auc ${epoch.validationClickAuc.toFixed(4)}, ${Math.round(epoch.rowsPerSecond)} rows/s`),
-  });
+  const result = await trainRankerFromTrainingSet(
+    examples,
+    {
+      epochs,
+      batchSize: Number(values["batch-size"]),
+      ipsWeighting: { enabled: variant.ips, clip },
+      positionBias: { enabled: variant.position, referencePosition: 0 },
+      seed,
+    },
+    {
+      onEpoch: (epoch) =>
+        log(
+          `  epoch ${epoch.epoch}/${epoch.epochs}: train loss ${epoch.trainLoss.total.toFixed(4)}, validation loss ${epoch.validationLoss.total.toFixed(4)}, click auc ${epoch.validationClickAuc.toFixed(4)}, ${Math.round(epoch.rowsPerSecond)} rows/s`,
+        ),
+    },
+  );
   results.push({ name: variant.name, result, loadavg: load(), onnxMaxDifference: await onnxMaxDifference(result) });
 }
 
@@ -109,7 +119,10 @@ const validationRows = results[0]!.result.validation.rows;
 const truth = trueRelevance(world, results[0]!.result.examples, validationRows);
 const groups = Int32Array.from(validationRows, (row) => examples.requestGroup[row]!);
 const clicks = Float64Array.from(validationRows, (row) => examples.click[row]!);
-const ips = inversePropensityWeights(Float64Array.from(validationRows, (row) => examples.propensity[row]!), clip).weights;
+const ips = inversePropensityWeights(
+  Float64Array.from(validationRows, (row) => examples.propensity[row]!),
+  clip,
+).weights;
 
 type TruthRow = { name: string; auc: number; ipsAuc: number; truthNdcg: number; truthCorrelation: number; truthMae: number; truthIpsMae: number };
 const truthRow = (name: string, scores: ArrayLike<number>, probabilities: boolean): TruthRow => ({
@@ -124,7 +137,11 @@ const truthRow = (name: string, scores: ArrayLike<number>, probabilities: boolea
 const truthRows: TruthRow[] = [
   ...results.map(({ name, result }) => truthRow(`ranker, ${name}`, result.validation.scores.pClick, true)),
   ...results.map(({ name, result }) => truthRow(`logistic regression, ${name}`, result.validation.baselineClick!, true)),
-  truthRow("logging policy order", Float64Array.from(validationRows, (row) => -examples.position[row]!), false),
+  truthRow(
+    "logging policy order",
+    Float64Array.from(validationRows, (row) => -examples.position[row]!),
+    false,
+  ),
   truthRow("oracle (true relevance)", truth, true),
 ];
 
@@ -138,7 +155,9 @@ const metricsTable: EvaluationReport = {
     metricsRow(`ranker, ${name}`, result.metrics.click, Math.round(result.training.rowsPerSecond)),
     ...(result.metrics.clickAtLoggedPosition ? [metricsRow(`ranker, ${name} (logged position)`, result.metrics.clickAtLoggedPosition, Number.NaN)] : []),
     metricsRow(`logistic regression, ${name}`, result.baseline!.metrics, Number.NaN),
-    ...(result.baseline!.clickAtLoggedPosition ? [metricsRow(`logistic regression, ${name} (logged position)`, result.baseline!.clickAtLoggedPosition, Number.NaN)] : []),
+    ...(result.baseline!.clickAtLoggedPosition
+      ? [metricsRow(`logistic regression, ${name} (logged position)`, result.baseline!.clickAtLoggedPosition, Number.NaN)]
+      : []),
   ]),
 };
 const debiasTable: EvaluationReport = {
@@ -147,16 +166,23 @@ const debiasTable: EvaluationReport = {
   rows: truthRows.map((row) => ({ name: row.name, values: [row.auc, row.ipsAuc, row.truthNdcg, row.truthCorrelation, row.truthMae, row.truthIpsMae] })),
 };
 // Is the ranker's AUC above the baseline's by more than noise? Paired bootstrap over requests.
-const aucDifferences = results.map(({ name, result }) => ({ name, ...pairedAucDifference(result.validation.scores.pClick, result.validation.baselineClick!, 200) }));
+const aucDifferences = results.map(({ name, result }) => ({
+  name,
+  ...pairedAucDifference(result.validation.scores.pClick, result.validation.baselineClick!, 200),
+}));
 console.log(formatReportTable(metricsTable, 4));
 for (const difference of aucDifferences) {
-  console.log(`ranker − logistic regression AUC, ${difference.name}: ${difference.mean >= 0 ? "+" : ""}${difference.mean.toFixed(4)} (95% CI ${difference.low.toFixed(4)} … ${difference.high.toFixed(4)}, paired bootstrap over requests)`);
+  console.log(
+    `ranker − logistic regression AUC, ${difference.name}: ${difference.mean >= 0 ? "+" : ""}${difference.mean.toFixed(4)} (95% CI ${difference.low.toFixed(4)} … ${difference.high.toFixed(4)}, paired bootstrap over requests)`,
+  );
 }
 console.log();
 console.log(formatReportTable(debiasTable, 4));
 console.log();
 for (const { name, result, onnxMaxDifference: difference } of results) {
-  console.log(`${name}: like auc ${result.metrics.like.auc.toFixed(4)}, watch mean predicted ${result.metrics.watch.meanPredicted.toFixed(1)} s vs observed ${result.metrics.watch.meanObserved.toFixed(1)} s (r ${result.metrics.watch.correlation.toFixed(3)}), ${Math.round(result.training.rowsPerSecond)} training rows/s (loadavg ${results.find((r) => r.name === name)!.loadavg}), ONNX vs TypeScript max |Δ| ${difference.toExponential(2)}`);
+  console.log(
+    `${name}: like auc ${result.metrics.like.auc.toFixed(4)}, watch mean predicted ${result.metrics.watch.meanPredicted.toFixed(1)} s vs observed ${result.metrics.watch.meanObserved.toFixed(1)} s (r ${result.metrics.watch.correlation.toFixed(3)}), ${Math.round(result.training.rowsPerSecond)} training rows/s (loadavg ${results.find((r) => r.name === name)!.loadavg}), ONNX vs TypeScript max |Δ| ${difference.toExponential(2)}`,
+  );
 }
 
 const output = {
@@ -175,7 +201,14 @@ const output = {
     loadavg: loadAverage,
     epochs: result.training.epochs,
     metrics: result.metrics,
-    baseline: result.baseline ? { metrics: result.baseline.metrics, clickAtLoggedPosition: result.baseline.clickAtLoggedPosition, iterations: result.baseline.model.iterations, seconds: result.baseline.seconds } : null,
+    baseline: result.baseline
+      ? {
+          metrics: result.baseline.metrics,
+          clickAtLoggedPosition: result.baseline.clickAtLoggedPosition,
+          iterations: result.baseline.model.iterations,
+          seconds: result.baseline.seconds,
+        }
+      : null,
     onnxMaxDifference: difference,
   })),
   aucDifferences,
@@ -258,12 +291,20 @@ function pairedAucDifference(a: ArrayLike<number>, b: ArrayLike<number>, resampl
     const sample: number[] = [];
     for (let s = 0; s < slates.length; s += 1) sample.push(...slates[random.int(slates.length)]!);
     const labels = sample.map((i) => clicks[i]!);
-    differences.push(auc(sample.map((i) => a[i]!), labels) - auc(sample.map((i) => b[i]!), labels));
+    differences.push(
+      auc(
+        sample.map((i) => a[i]!),
+        labels,
+      ) -
+        auc(
+          sample.map((i) => b[i]!),
+          labels,
+        ),
+    );
   }
   differences.sort((x, y) => x - y);
   return { mean: auc(a, clicks) - auc(b, clicks), low: differences[Math.floor(0.025 * resamples)]!, high: differences[Math.ceil(0.975 * resamples) - 1]! };
 }
-
 
 function meanAbsoluteError(predicted: ArrayLike<number>, actual: ArrayLike<number>, weights: ArrayLike<number> | null): number {
   let sum = 0;

@@ -58,7 +58,9 @@ const config = resolveDemoConfig(values.size as DemoSize, { events: values.event
 const world = generateWorld(config);
 const data = demoRetrievalData(world, generateDemoEvents(world));
 const generationSeconds = (performance.now() - generationStarted) / 1000;
-log(`demo world ${config.size}: ${world.items.count} items, ${world.users.count} users, ${config.events} events → ${data.interactions.count} positive pairs (${generationSeconds.toFixed(1)} s)`);
+log(
+  `demo world ${config.size}: ${world.items.count} items, ${world.users.count} users, ${config.events} events → ${data.interactions.count} positive pairs (${generationSeconds.toFixed(1)} s)`,
+);
 
 const result = await trainRetrievalModel(
   data,
@@ -141,21 +143,24 @@ if (values.ann === "yes") {
   const exact = Array.from({ length: queryCount }, (_, q) => exactTopK(vectors, width, queries.subarray(q * width, (q + 1) * width), 100, scratch));
   const exactMs = (performance.now() - exactStarted) / queryCount;
   const found = new Uint8Array(count);
-  const search = values.ef.split(",").map(Number).map((ef): AnnRow => {
-    setSearchEf(index, ef);
-    const started = performance.now();
-    const approximate = Array.from({ length: queryCount }, (_, q) => queryAnnIndex(index, queries.subarray(q * width, (q + 1) * width), 100));
-    const hnswMs = (performance.now() - started) / queryCount;
-    let recall = 0;
-    approximate.forEach((top, q) => {
-      for (const id of top.ids) found[id] = 1;
-      let hits = 0;
-      for (const id of exact[q]!.ids) hits += found[id]!;
-      for (const id of top.ids) found[id] = 0;
-      recall += hits / exact[q]!.ids.length;
+  const search = values.ef
+    .split(",")
+    .map(Number)
+    .map((ef): AnnRow => {
+      setSearchEf(index, ef);
+      const started = performance.now();
+      const approximate = Array.from({ length: queryCount }, (_, q) => queryAnnIndex(index, queries.subarray(q * width, (q + 1) * width), 100));
+      const hnswMs = (performance.now() - started) / queryCount;
+      let recall = 0;
+      approximate.forEach((top, q) => {
+        for (const id of top.ids) found[id] = 1;
+        let hits = 0;
+        for (const id of exact[q]!.ids) hits += found[id]!;
+        for (const id of top.ids) found[id] = 0;
+        recall += hits / exact[q]!.ids.length;
+      });
+      return { ef, recall: recall / queryCount, hnswMsPerQuery: hnswMs, exactMsPerQuery: exactMs, speedUp: exactMs / hnswMs };
     });
-    return { ef, recall: recall / queryCount, hnswMsPerQuery: hnswMs, exactMsPerQuery: exactMs, speedUp: exactMs / hnswMs };
-  });
   ann = { items: count, dimensions: width, queries: queryCount, buildSeconds, m: Number(values.m), efConstruction: Number(values["ef-construction"]), search };
   console.log(`HNSW over ${count} trained item vectors (${width} dims), build ${buildSeconds.toFixed(1)} s; exact brute force ${exactMs.toFixed(2)} ms/query`);
   console.log("ef\trecall@100\tHNSW ms/query\tspeed-up");
@@ -166,7 +171,14 @@ const results = {
   benchmark: "train-retrieval",
   at: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAtStart, loadAtEnd: load() },
-  world: { size: config.size, items: world.items.count, users: world.users.count, events: config.events, positivePairs: data.interactions.count, generationSeconds },
+  world: {
+    size: config.size,
+    items: world.items.count,
+    users: world.users.count,
+    events: config.events,
+    positivePairs: data.interactions.count,
+    generationSeconds,
+  },
   split: result.split,
   quality,
   report: result.evaluation.report,

@@ -66,7 +66,9 @@ try {
         eventsPerCpuSecond: eventsRead / step.cpuSeconds,
         loadavg: step.loadavg,
       };
-      log(`training set: ${eventsRead} events → ${examples} examples in ${step.wallSeconds.toFixed(1)} s wall / ${step.cpuSeconds.toFixed(1)} s CPU (${Math.round(eventsRead / step.cpuSeconds)} events per CPU second) · loadavg ${step.loadavg.join(" ")}`);
+      log(
+        `training set: ${eventsRead} events → ${examples} examples in ${step.wallSeconds.toFixed(1)} s wall / ${step.cpuSeconds.toFixed(1)} s CPU (${Math.round(eventsRead / step.cpuSeconds)} events per CPU second) · loadavg ${step.loadavg.join(" ")}`,
+      );
     } finally {
       await db.$disconnect();
     }

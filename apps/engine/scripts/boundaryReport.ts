@@ -41,7 +41,11 @@ const isTestCode = (path: string) => /\.test\.ts$|\/testing\//.test(path);
 
 const { values } = parseArgs({ options: { json: { type: "string" } } });
 const bin = join(engineDir, "..", "..", "node_modules", ".bin", "depcruise");
-const output = execFileSync(bin, ["src", "bench", "--config", ".dependency-cruiser.cjs", "--output-type", "json"], { cwd: engineDir, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+const output = execFileSync(bin, ["src", "bench", "--config", ".dependency-cruiser.cjs", "--output-type", "json"], {
+  cwd: engineDir,
+  encoding: "utf8",
+  maxBuffer: 256 * 1024 * 1024,
+});
 const result = JSON.parse(output) as CruiseResult;
 
 const edges = new Map<string, string[]>(); // "a → b" → example imports

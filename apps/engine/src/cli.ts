@@ -20,11 +20,7 @@ import { addScheduleCommand } from "./cli/scheduleCommand.ts";
 import { addReplayCommand } from "./cli/replayCommand.ts";
 import { addTuneFusionCommand } from "./cli/tuneFusionCommand.ts";
 
-const program = new Command()
-  .name("cascade")
-  .description("Cascade recommendation platform")
-  .version(ENGINE_VERSION)
-  .showHelpAfterError();
+const program = new Command().name("cascade").description("Cascade recommendation platform").version(ENGINE_VERSION).showHelpAfterError();
 
 function env(): EngineEnv {
   return loadEngineEnv();
@@ -92,11 +88,27 @@ program
 
 addTrainingSetCommand(program, (work) => withDatabase((database) => work(database.url)));
 addSkewCommand(program, (work) => withDatabase((database) => work(database.url)));
-addModelsCommand(program, (work) => withDatabase((database) => work(database.url)), () => env().CASCADE_DATA_DIR);
+addModelsCommand(
+  program,
+  (work) => withDatabase((database) => work(database.url)),
+  () => env().CASCADE_DATA_DIR,
+);
 addImportCommand(program, (work) => withDatabase((database) => work(database.url)));
-addTrainCommand(program, (work) => withDatabase((database) => work(database.url)), () => env().CASCADE_DATA_DIR);
-addEvalCommand(program, (work) => withDatabase((database) => work(database.url)), () => env().CASCADE_DATA_DIR);
-addScheduleCommand(program, (work) => withDatabase((database) => work(database.url)), () => env().CASCADE_DATA_DIR);
+addTrainCommand(
+  program,
+  (work) => withDatabase((database) => work(database.url)),
+  () => env().CASCADE_DATA_DIR,
+);
+addEvalCommand(
+  program,
+  (work) => withDatabase((database) => work(database.url)),
+  () => env().CASCADE_DATA_DIR,
+);
+addScheduleCommand(
+  program,
+  (work) => withDatabase((database) => work(database.url)),
+  () => env().CASCADE_DATA_DIR,
+);
 addTuneFusionCommand(program, (work) => withDatabase((database) => work(database.url)));
 addReplayCommand(program, (work) => withDatabase((database) => work(database.url)));
 
@@ -131,7 +143,13 @@ keys
       try {
         const rows = await db.apiKey.findMany({ orderBy: { createdAt: "asc" } });
         console.table(
-          rows.map((row) => ({ prefix: row.prefix, name: row.name, scopes: row.scopes.join(","), revoked: row.revokedAt !== null, lastUsed: row.lastUsedAt?.toISOString() ?? "" })),
+          rows.map((row) => ({
+            prefix: row.prefix,
+            name: row.name,
+            scopes: row.scopes.join(","),
+            revoked: row.revokedAt !== null,
+            lastUsed: row.lastUsedAt?.toISOString() ?? "",
+          })),
         );
       } finally {
         await db.$disconnect();

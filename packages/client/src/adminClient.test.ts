@@ -56,19 +56,29 @@ describe("createCascadeAdminClient", () => {
     const { fetch, seen } = scriptedFetch([json(200, listed)]);
     await expect(admin(fetch).listModels({ slot: "ranker", status: "active" })).resolves.toEqual(listed);
     expect(seen).toEqual([
-      { url: "http://engine.test/v1/admin/models?slot=ranker&status=active", method: "GET", headers: expect.objectContaining({ authorization: "Bearer csk_admin_secret" }), body: undefined },
+      {
+        url: "http://engine.test/v1/admin/models?slot=ranker&status=active",
+        method: "GET",
+        headers: expect.objectContaining({ authorization: "Bearer csk_admin_secret" }),
+        body: undefined,
+      },
     ]);
   });
 
   it("refuses an answer that does not match the contract as invalid_response", async () => {
     const { fetch } = scriptedFetch([json(200, { models: [{ id: "mv_1" }], serving, availableFeatures: [] })]);
-    const failure = await admin(fetch).listModels().catch((error: unknown) => error);
+    const failure = await admin(fetch)
+      .listModels()
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(CascadeApiError);
     expect(failure).toMatchObject({ status: 200, code: "invalid_response" });
   });
 
   it("promotes and rolls back with the actor header, sending each once even on 503", async () => {
-    const { fetch, seen } = scriptedFetch([json(200, { promoted: version, retired: null, serving }), json(503, { error: { code: "dependency_unavailable", message: "database down" } })]);
+    const { fetch, seen } = scriptedFetch([
+      json(200, { promoted: version, retired: null, serving }),
+      json(503, { error: { code: "dependency_unavailable", message: "database down" } }),
+    ]);
     const client = admin(fetch);
     await expect(client.promoteModel("mv 2", { actor: "ada@example.com" })).resolves.toMatchObject({ promoted: { id: "mv_2" }, retired: null });
     await expect(client.rollbackModel("ranker", { actor: "ada@example.com" })).rejects.toMatchObject({ status: 503, code: "dependency_unavailable" });
@@ -79,8 +89,14 @@ describe("createCascadeAdminClient", () => {
   });
 
   it("registers an external ranker and names the offending field of a refusal", async () => {
-    const refusal = { error: { code: "validation_failed", message: "features: unknown feature nope", issues: [{ path: "features", message: "unknown feature nope" }] } };
-    const registered = { model: version, validation: { inputName: "input", featureCount: 1, outputs: [{ name: "p_click", shape: ["N", 1] }], dryRunSample: { p_click: 0.4 } }, promoted: false };
+    const refusal = {
+      error: { code: "validation_failed", message: "features: unknown feature nope", issues: [{ path: "features", message: "unknown feature nope" }] },
+    };
+    const registered = {
+      model: version,
+      validation: { inputName: "input", featureCount: 1, outputs: [{ name: "p_click", shape: ["N", 1] }], dryRunSample: { p_click: 0.4 } },
+      promoted: false,
+    };
     const { fetch, seen } = scriptedFetch([json(400, refusal), json(201, registered)]);
     const client = admin(fetch);
     const body = { name: "partner ranker", features: ["nope"], outputs: ["p_click"], onnxBase64: "AAAA" };
@@ -110,6 +126,10 @@ describe("createCascadeAdminClient", () => {
     const answer = await admin(fetch).feedPreview({ userId: "u1", surface: "home", count: 5, asOf: "2026-12-01T00:00:00.000Z" });
     expect(answer.trace).toEqual({ stages: ["anything"] });
     expect(answer.config.source).toBe("draft");
-    expect(seen[0]).toMatchObject({ method: "POST", url: "http://engine.test/v1/admin/feed-preview", body: { userId: "u1", surface: "home", count: 5, asOf: "2026-12-01T00:00:00.000Z" } });
+    expect(seen[0]).toMatchObject({
+      method: "POST",
+      url: "http://engine.test/v1/admin/feed-preview",
+      body: { userId: "u1", surface: "home", count: 5, asOf: "2026-12-01T00:00:00.000Z" },
+    });
   });
 });

@@ -6,13 +6,7 @@
 // an engine of another version fails loudly (`invalid_response`) instead of half-rendering. Only
 // the GET is retried; promote, roll back and register change the registry, and a feed preview at a
 // new `asOf` builds a replay, so each of those is sent once.
-import {
-  feedPreviewResponse,
-  listModelsResponse,
-  promoteModelResponse,
-  registerExternalRankerResponse,
-  rollbackModelResponse,
-} from "@cascade/core";
+import { feedPreviewResponse, listModelsResponse, promoteModelResponse, registerExternalRankerResponse, rollbackModelResponse } from "@cascade/core";
 import type {
   FeedPreviewResponse,
   feedPreviewRequest,
@@ -77,7 +71,14 @@ export function createCascadeAdminClient(options: CascadeAdminClientOptions): Ca
       ),
     rollbackModel: (slot, callOptions) =>
       send(
-        { method: "POST", path: "/v1/admin/models/rollback", body: { slot }, idempotent: false, headers: actorHeader(callOptions), parse: (body) => rollbackModelResponse.parse(body) },
+        {
+          method: "POST",
+          path: "/v1/admin/models/rollback",
+          body: { slot },
+          idempotent: false,
+          headers: actorHeader(callOptions),
+          parse: (body) => rollbackModelResponse.parse(body),
+        },
         callOptions,
       ),
     registerExternalRanker: (request, callOptions) =>

@@ -52,8 +52,7 @@ function parseErrorBody(text: string): { code: string; message: string; issues: 
   if (typeof error !== "object" || error === null || typeof error.code !== "string" || typeof error.message !== "string") return null;
   const issues = Array.isArray(error.issues)
     ? error.issues.filter(
-        (issue): issue is CascadeApiIssue =>
-          typeof issue === "object" && issue !== null && typeof issue.path === "string" && typeof issue.message === "string",
+        (issue): issue is CascadeApiIssue => typeof issue === "object" && issue !== null && typeof issue.path === "string" && typeof issue.message === "string",
       )
     : [];
   return { code: error.code, message: error.message, issues };

@@ -28,8 +28,10 @@ function waitOrAbort(answer: Response | Promise<Response>, signal: AbortSignal |
   });
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => () =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  () =>
+    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 const never = () => new Promise<Response>(() => {});
 
 function client(fetchImpl: typeof fetch, options: Partial<CascadeClientOptions> = {}) {
@@ -56,22 +58,34 @@ describe("createCascadeClient", () => {
   it("turns an error body into a CascadeApiError naming the field, without retrying a 4xx", async () => {
     const body = { error: { code: "validation_failed", message: "items.0.category: required", issues: [{ path: "items.0.category", message: "required" }] } };
     const { fetch, seen } = scriptedFetch([json(400, body, { "x-request-id": "req-9" })]);
-    const failure = await client(fetch).upsertItems([]).catch((error: unknown) => error);
+    const failure = await client(fetch)
+      .upsertItems([])
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(CascadeApiError);
-    expect(failure).toMatchObject({ status: 400, code: "validation_failed", field: "items.0.category", requestId: "req-9", message: "items.0.category: required" });
+    expect(failure).toMatchObject({
+      status: 400,
+      code: "validation_failed",
+      field: "items.0.category",
+      requestId: "req-9",
+      message: "items.0.category: required",
+    });
     expect(seen).toHaveLength(1);
   });
 
   it("keeps a non-JSON error body as an http_<status> code", async () => {
     const { fetch } = scriptedFetch([() => new Response("Bad Gateway", { status: 502 })]);
-    const failure = await client(fetch, { retries: 0 }).upsertUsers([{ id: "u1" }]).catch((error: unknown) => error);
+    const failure = await client(fetch, { retries: 0 })
+      .upsertUsers([{ id: "u1" }])
+      .catch((error: unknown) => error);
     expect(failure).toMatchObject({ status: 502, code: "http_502", field: null });
   });
 
   it("retries idempotent calls on 503 until an answer comes", async () => {
     const unavailable = json(503, { error: { code: "dependency_unavailable", message: "retry later" } });
     const { fetch, seen } = scriptedFetch([unavailable, unavailable, json(200, { accepted: 0, duplicates: 0, rejected: 0, results: [] })]);
-    await expect(client(fetch).sendEvents([{ eventId: "e1", type: "click", userId: "u", itemId: "i", timestamp: "2026-01-01T00:00:00Z" }])).resolves.toMatchObject({ accepted: 0 });
+    await expect(
+      client(fetch).sendEvents([{ eventId: "e1", type: "click", userId: "u", itemId: "i", timestamp: "2026-01-01T00:00:00Z" }]),
+    ).resolves.toMatchObject({ accepted: 0 });
     expect(seen).toHaveLength(3);
   });
 

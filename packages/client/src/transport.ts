@@ -63,7 +63,12 @@ export function createTransport(options: TransportOptions): Send {
       // The caller's own abort is theirs to handle: rethrow it unchanged.
       if (callOptions.signal?.aborted) throw callOptions.signal.reason;
       if (timeout.aborted) {
-        throw new CascadeApiError({ status: 0, code: "timeout", message: `no answer from ${call.method} ${call.path} within ${callOptions.timeoutMs ?? timeoutMs} ms`, cause: error });
+        throw new CascadeApiError({
+          status: 0,
+          code: "timeout",
+          message: `no answer from ${call.method} ${call.path} within ${callOptions.timeoutMs ?? timeoutMs} ms`,
+          cause: error,
+        });
       }
       throw new CascadeApiError({ status: 0, code: "network_error", message: `${call.method} ${call.path} failed: ${(error as Error).message}`, cause: error });
     }

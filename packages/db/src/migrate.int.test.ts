@@ -30,9 +30,7 @@ describe("migration runner", () => {
   });
 
   it("created the core tables", async () => {
-    const tables = await client.query<{ table_name: string }>(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
-    );
+    const tables = await client.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`);
     const names = tables.rows.map((row) => row.table_name);
     for (const table of ["items", "users", "events", "rule_sets", "model_versions", "api_keys", "audit_log"]) {
       expect(names).toContain(table);

@@ -159,7 +159,12 @@ export type ModelGateDecision = {
  * Stores a gate decision with the candidate (under `metrics.gate`, so the console's comparison
  * shows it) and writes an audit row `model.gate`, in one transaction.
  */
-export async function recordModelGateDecision(db: Database, id: string, decision: ModelGateDecision, actor: ModelRegistryActor = { type: "system" }): Promise<ModelVersion> {
+export async function recordModelGateDecision(
+  db: Database,
+  id: string,
+  decision: ModelGateDecision,
+  actor: ModelRegistryActor = { type: "system" },
+): Promise<ModelVersion> {
   return db.$transaction(async (tx) => {
     const target = await tx.modelVersion.findUnique({ where: { id } });
     if (!target) throw new ModelRegistryError("not_found", `model version ${id} does not exist`);
@@ -172,14 +177,21 @@ export async function recordModelGateDecision(db: Database, id: string, decision
       },
     });
     await tx.auditLog.create({
-      data: { actorType: actor.type, actorId: actor.id ?? null, action: "model.gate", entityType: "model_version", entityId: id, before: { candidate: auditSummary(target) }, after: decision },
+      data: {
+        actorType: actor.type,
+        actorId: actor.id ?? null,
+        action: "model.gate",
+        entityType: "model_version",
+        entityId: id,
+        before: { candidate: auditSummary(target) },
+        after: decision,
+      },
     });
     return updated;
   });
 }
 
-const auditSummary = (row: ModelVersion | null) =>
-  row ? { id: row.id, kind: row.kind, version: row.version, name: row.name, status: row.status } : null;
+const auditSummary = (row: ModelVersion | null) => (row ? { id: row.id, kind: row.kind, version: row.version, name: row.name, status: row.status } : null);
 
 /**
  * Makes `id` the active version of its slot; the previously active version of the slot becomes

@@ -7,7 +7,6 @@ import type { Database } from "./client.ts";
 import type { Prisma, RuleSet, RuleSetStatus } from "./generated/prisma/client.ts";
 import { z } from "zod";
 
-
 export type RuleSetActor = { type: string; id: string | null };
 
 type Transaction = Parameters<Parameters<Database["$transaction"]>[0]>[0];
@@ -162,7 +161,8 @@ async function highestVersion(tx: Transaction, surfaceId: string, except?: strin
 }
 
 const toJson = (config: SurfaceConfig) => config as unknown as Prisma.InputJsonValue;
-const auditSummary = (row: { id: string; version: number; status: RuleSetStatus } | null) => (row ? { id: row.id, version: row.version, status: row.status } : null);
+const auditSummary = (row: { id: string; version: number; status: RuleSetStatus } | null) =>
+  row ? { id: row.id, version: row.version, status: row.status } : null;
 
 /** Creates or replaces the surface's one draft (validated; drafts are work in progress, not history). */
 export async function saveDraft(db: Database, input: { surfaceId: string; config: unknown; note: string }, actor: RuleSetActor): Promise<RuleSetVersion> {
@@ -174,7 +174,14 @@ export async function saveDraft(db: Database, input: { surfaceId: string; config
     const row = draft
       ? await tx.ruleSet.update({ where: { id: draft.id }, data: { config: toJson(config), note: input.note, authorId: actor.id }, include: withAuthor })
       : await tx.ruleSet.create({
-          data: { surfaceId: input.surfaceId, version: (await highestVersion(tx, input.surfaceId)) + 1, status: "draft", config: toJson(config), note: input.note, authorId: actor.id },
+          data: {
+            surfaceId: input.surfaceId,
+            version: (await highestVersion(tx, input.surfaceId)) + 1,
+            status: "draft",
+            config: toJson(config),
+            note: input.note,
+            authorId: actor.id,
+          },
           include: withAuthor,
         });
     return versionOf(row);

@@ -58,9 +58,7 @@ async function describeCatalogue(database: string): Promise<unknown> {
          FROM pg_constraint WHERE connamespace = 'public'::regnamespace
           AND conrelid::regclass::text <> '_prisma_migrations' ORDER BY 1, 2`,
     );
-    const enums = await client.query(
-      `SELECT t.typname, e.enumlabel FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid ORDER BY t.typname, e.enumsortorder`,
-    );
+    const enums = await client.query(`SELECT t.typname, e.enumlabel FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid ORDER BY t.typname, e.enumsortorder`);
     return { columns: columns.rows, indexes: indexes.rows, constraints: constraints.rows, enums: enums.rows };
   });
 }
@@ -80,7 +78,15 @@ describe("migrations vs schema.prisma", () => {
 
     const sql = execFileSync(
       process.execPath,
-      [join(repoRoot, "scripts/prisma-offline.mjs"), "migrate", "diff", "--from-empty", "--to-schema-datamodel", join(repoRoot, "prisma/schema.prisma"), "--script"],
+      [
+        join(repoRoot, "scripts/prisma-offline.mjs"),
+        "migrate",
+        "diff",
+        "--from-empty",
+        "--to-schema-datamodel",
+        join(repoRoot, "prisma/schema.prisma"),
+        "--script",
+      ],
       { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
     )
       .toString()

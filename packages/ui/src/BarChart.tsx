@@ -25,16 +25,7 @@ export type BarChartProps = {
 
 const axisTick = { fontSize: 12, fill: "#475467" };
 
-export function BarChart({
-  data,
-  categoryKey,
-  series,
-  label,
-  stacked = false,
-  rowHeight = 30,
-  formatValue = formatCompact,
-  ...rest
-}: BarChartProps) {
+export function BarChart({ data, categoryKey, series, label, stacked = false, rowHeight = 30, formatValue = formatCompact, ...rest }: BarChartProps) {
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
   const height = Math.max(120, data.length * rowHeight + 32);
   const visible = series.filter((entry) => !hidden.has(entry.key));

@@ -22,11 +22,5 @@ export type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
 };
 
 export function Button({ variant, size, className, type = "button", ...rest }: ButtonProps) {
-  return (
-    <button
-      type={type}
-      className={[buttonClassName(variant, size), className].filter(Boolean).join(" ")}
-      {...rest}
-    />
-  );
+  return <button type={type} className={[buttonClassName(variant, size), className].filter(Boolean).join(" ")} {...rest} />;
 }

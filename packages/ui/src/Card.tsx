@@ -17,11 +17,7 @@ export type CardProps = {
 /** A titled panel: the unit every console page is made of. */
 export function Card({ title, description, actions, flush = false, className, children, ...rest }: CardProps) {
   return (
-    <section
-      className={[styles.card, className].filter(Boolean).join(" ")}
-      aria-label={typeof title === "string" ? title : undefined}
-      {...rest}
-    >
+    <section className={[styles.card, className].filter(Boolean).join(" ")} aria-label={typeof title === "string" ? title : undefined} {...rest}>
       {title || actions ? (
         <header className={styles.header}>
           <div>

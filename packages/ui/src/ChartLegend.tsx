@@ -16,12 +16,7 @@ export function ChartLegend({ series, hidden, onToggle }: ChartLegendProps) {
     <ul className={styles.legend} aria-label="Series">
       {series.map((entry) => (
         <li key={entry.key}>
-          <button
-            type="button"
-            className={styles.toggle}
-            aria-pressed={!hidden.has(entry.key)}
-            onClick={() => onToggle(entry.key)}
-          >
+          <button type="button" className={styles.toggle} aria-pressed={!hidden.has(entry.key)} onClick={() => onToggle(entry.key)}>
             <span className={styles.swatch} style={{ background: entry.color }} aria-hidden="true" />
             {entry.label}
           </button>

@@ -1,13 +1,5 @@
 import type { ReactNode } from "react";
-import {
-  type CellAlign,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableHeaderCell,
-  TableRow,
-} from "./Table.tsx";
+import { type CellAlign, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from "./Table.tsx";
 import styles from "./DataTable.module.css";
 
 export type DataTableColumn<Row> = {
@@ -39,16 +31,7 @@ export type DataTableProps<Row> = {
 };
 
 /** A column-definition driven table for lists of records. */
-export function DataTable<Row>({
-  columns,
-  rows,
-  rowKey,
-  label,
-  busy = false,
-  empty,
-  rowTone,
-  ...rest
-}: DataTableProps<Row>) {
+export function DataTable<Row>({ columns, rows, rowKey, label, busy = false, empty, rowTone, ...rest }: DataTableProps<Row>) {
   return (
     <div className={busy ? `${styles.wrapper} ${styles.busy}` : styles.wrapper}>
       {busy ? <div className={styles.progress} role="progressbar" aria-label="Loading" /> : null}
@@ -71,12 +54,7 @@ export function DataTable<Row>({
           {rows.map((row) => {
             const tone = rowTone?.(row);
             return (
-              <TableRow
-                key={rowKey(row)}
-                data-row-key={rowKey(row)}
-                data-tone={tone}
-                className={tone ? styles[tone] : undefined}
-              >
+              <TableRow key={rowKey(row)} data-row-key={rowKey(row)} data-tone={tone} className={tone ? styles[tone] : undefined}>
                 {columns.map((column) => (
                   <TableCell key={column.id} align={column.align} nowrap={column.nowrap} data-column={column.id}>
                     {column.cell(row)}

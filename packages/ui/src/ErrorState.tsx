@@ -11,12 +11,7 @@ export type ErrorStateProps = {
 };
 
 /** Shown in place of content whose query failed, with a way to try again. */
-export function ErrorState({
-  title = "Something went wrong",
-  message = "The data could not be loaded.",
-  onRetry,
-  retryLabel = "Try again",
-}: ErrorStateProps) {
+export function ErrorState({ title = "Something went wrong", message = "The data could not be loaded.", onRetry, retryLabel = "Try again" }: ErrorStateProps) {
   return (
     <div className={`${styles.empty} ${styles.error}`} role="alert">
       <span className={styles.icon} aria-hidden="true">

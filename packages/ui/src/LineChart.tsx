@@ -58,12 +58,7 @@ export function LineChart({
     <figure style={{ margin: 0, width: "100%" }} data-testid={rest["data-testid"]}>
       <ChartLegend series={series} hidden={hidden} onToggle={toggle} />
       <div style={{ width: "100%", height }} role="img" aria-label={label}>
-        <RechartsLineChart
-          responsive
-          data={data as ChartDatum[]}
-          style={{ width: "100%", height }}
-          margin={{ top: 8, right: 16, bottom: 0, left: 0 }}
-        >
+        <RechartsLineChart responsive data={data as ChartDatum[]} style={{ width: "100%", height }} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#eaecf0" vertical={false} />
           <XAxis
             dataKey={xKey}

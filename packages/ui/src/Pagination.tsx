@@ -26,16 +26,7 @@ function isPlainLeftClick(event: MouseEvent): boolean {
   return event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
 }
 
-export function Pagination({
-  page,
-  pageSize,
-  total,
-  hrefForPage,
-  onNavigate,
-  pageSizeOptions,
-  onPageSizeChange,
-  noun = "rows",
-}: PaginationProps) {
+export function Pagination({ page, pageSize, total, hrefForPage, onNavigate, pageSizeOptions, onPageSizeChange, noun = "rows" }: PaginationProps) {
   const pageCount = pageCountFor(total, pageSize);
   const first = (page - 1) * pageSize + 1;
   const last = Math.min(total, page * pageSize);
@@ -79,8 +70,7 @@ export function Pagination({
           </>
         ) : (
           <>
-            Showing <strong>{formatInteger(first)}</strong>–<strong>{formatInteger(last)}</strong> of{" "}
-            <strong>{formatInteger(total)}</strong> {noun}
+            Showing <strong>{formatInteger(first)}</strong>–<strong>{formatInteger(last)}</strong> of <strong>{formatInteger(total)}</strong> {noun}
           </>
         )}
       </p>
@@ -88,11 +78,7 @@ export function Pagination({
         {pageSizeOptions && onPageSizeChange ? (
           <label className={styles.pageSize}>
             Rows per page
-            <select
-              className={styles.select}
-              value={pageSize}
-              onChange={(event) => onPageSizeChange(Number(event.target.value))}
-            >
+            <select className={styles.select} value={pageSize} onChange={(event) => onPageSizeChange(Number(event.target.value))}>
               {pageSizeOptions.map((option) => (
                 <option key={option} value={option}>
                   {option}

@@ -27,14 +27,7 @@ function isPlainLeftClick(event: MouseEvent): boolean {
 }
 
 /** One choice out of a few (a time range, an entity), shown as joined buttons. */
-export function SegmentedControl<Value extends string>({
-  label,
-  options,
-  value,
-  hrefFor,
-  onChange,
-  ...rest
-}: SegmentedControlProps<Value>) {
+export function SegmentedControl<Value extends string>({ label, options, value, hrefFor, onChange, ...rest }: SegmentedControlProps<Value>) {
   return (
     <div className={styles.group} role="radiogroup" aria-label={label} data-testid={rest["data-testid"]}>
       {options.map((option) => {

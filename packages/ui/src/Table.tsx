@@ -26,20 +26,13 @@ export function TableRow({ className, ...rest }: HTMLAttributes<HTMLTableRowElem
 export type TableHeaderCellProps = ThHTMLAttributes<HTMLTableCellElement> & { align?: CellAlign };
 
 export function TableHeaderCell({ align = "left", className, scope = "col", ...rest }: TableHeaderCellProps) {
-  return (
-    <th scope={scope} className={classes(styles.headerCell, align === "right" && styles.alignRight, className)} {...rest} />
-  );
+  return <th scope={scope} className={classes(styles.headerCell, align === "right" && styles.alignRight, className)} {...rest} />;
 }
 
 export type TableCellProps = TdHTMLAttributes<HTMLTableCellElement> & { align?: CellAlign; nowrap?: boolean };
 
 export function TableCell({ align = "left", nowrap = false, className, ...rest }: TableCellProps) {
-  return (
-    <td
-      className={classes(styles.cell, align === "right" && styles.alignRight, nowrap && styles.nowrap, className)}
-      {...rest}
-    />
-  );
+  return <td className={classes(styles.cell, align === "right" && styles.alignRight, nowrap && styles.nowrap, className)} {...rest} />;
 }
 
 export function TableHead({ children }: { children: ReactNode }) {

@@ -23,14 +23,4 @@ export { Select, type SelectOption, type SelectProps } from "./Select.tsx";
 export { Skeleton, type SkeletonProps } from "./Skeleton.tsx";
 export { StatCard, type StatCardProps } from "./StatCard.tsx";
 export { ToastProvider, useToast, type ToastMessage, type ToastTone } from "./Toast.tsx";
-export {
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableHeaderCell,
-  TableRow,
-  type CellAlign,
-  type TableCellProps,
-  type TableHeaderCellProps,
-} from "./Table.tsx";
+export { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow, type CellAlign, type TableCellProps, type TableHeaderCellProps } from "./Table.tsx";

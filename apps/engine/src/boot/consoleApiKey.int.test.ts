@@ -28,6 +28,10 @@ describe("console API key", () => {
     expect((await db.apiKey.findUnique({ where: { id: untouched.id } }))?.revokedAt).toBeNull();
     await db.apiKey.delete({ where: { id: untouched.id } });
     const audit = await db.auditLog.findMany({ where: { entityId: { in: [first.prefix, second.prefix] } }, orderBy: { id: "asc" } });
-    expect(audit.map((row) => `${row.action} ${row.entityId}`)).toEqual([`api_key.create ${first.prefix}`, `api_key.revoke ${first.prefix}`, `api_key.create ${second.prefix}`]);
+    expect(audit.map((row) => `${row.action} ${row.entityId}`)).toEqual([
+      `api_key.create ${first.prefix}`,
+      `api_key.revoke ${first.prefix}`,
+      `api_key.create ${second.prefix}`,
+    ]);
   });
 });

@@ -17,11 +17,25 @@ export async function provisionConsoleApiKey(db: Database): Promise<{ key: strin
     if (previous.length > 0) {
       await tx.apiKey.updateMany({ where: { name: CONSOLE_API_KEY_NAME, revokedAt: null }, data: { revokedAt: new Date() } });
       await tx.auditLog.createMany({
-        data: previous.map((row) => ({ actorType: "system", action: "api_key.revoke", entityType: "api_key", entityId: row.prefix, after: { reason: "console key rotated at start" } })),
+        data: previous.map((row) => ({
+          actorType: "system",
+          action: "api_key.revoke",
+          entityType: "api_key",
+          entityId: row.prefix,
+          after: { reason: "console key rotated at start" },
+        })),
       });
     }
     await tx.apiKey.create({ data: { name: CONSOLE_API_KEY_NAME, prefix, hashedKey, scopes: ["admin"] } });
-    await tx.auditLog.create({ data: { actorType: "system", action: "api_key.create", entityType: "api_key", entityId: prefix, after: { name: CONSOLE_API_KEY_NAME, scopes: ["admin"] } } });
+    await tx.auditLog.create({
+      data: {
+        actorType: "system",
+        action: "api_key.create",
+        entityType: "api_key",
+        entityId: prefix,
+        after: { name: CONSOLE_API_KEY_NAME, scopes: ["admin"] },
+      },
+    });
   });
   return { key, prefix };
 }

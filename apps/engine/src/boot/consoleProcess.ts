@@ -40,7 +40,14 @@ export async function startConsole(options: {
   const child = spawn(process.execPath, [nextBin, "start", "--port", String(options.port), "--hostname", options.host], {
     cwd: webDir,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...quietToolEnv, NODE_ENV: "production", DATABASE_URL: options.databaseUrl, ENGINE_URL: options.engineUrl, ENGINE_API_KEY: options.engineApiKey },
+    env: {
+      ...process.env,
+      ...quietToolEnv,
+      NODE_ENV: "production",
+      DATABASE_URL: options.databaseUrl,
+      ENGINE_URL: options.engineUrl,
+      ENGINE_API_KEY: options.engineApiKey,
+    },
   });
   const url = `http://${options.host}:${options.port}`;
   await new Promise<void>((resolvePromise, reject) => {

@@ -41,7 +41,10 @@ export function startDemoTraining(options: { databaseUrl: string; dataDir: strin
     env: { ...process.env, DATABASE_URL: options.databaseUrl, CASCADE_DATA_DIR: options.dataDir, LOG_LEVEL: "warn" },
   });
   progress.started();
-  logger.info({ pid: child.pid }, "training the first demo models in the background (cascade train --quick --promote); recommendations improve when they are promoted");
+  logger.info(
+    { pid: child.pid },
+    "training the first demo models in the background (cascade train --quick --promote); recommendations improve when they are promoted",
+  );
   let output = "";
   // --json: one document on stdout at the end, with the step timings logged below.
   let summary = "";

@@ -17,11 +17,7 @@ const EMBEDDED_USER = "postgres";
 const EMBEDDED_PASSWORD = "cascade-embedded";
 const DATABASE_NAME = "cascade";
 
-export async function startEmbeddedPostgres(options: {
-  dataDir: string;
-  port: number;
-  logger: Logger;
-}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: { dataDir: string; port: number; logger: Logger }): Promise<EmbeddedDatabase> {
   const clusterDir = join(options.dataDir, "postgres");
   const isRoot = userInfo().uid === 0;
   mkdirSync(options.dataDir, { recursive: true });

@@ -72,7 +72,11 @@ describe("online feature warm-up and snapshots (embedded mode)", () => {
   }
 
   async function clicks(store: MemoryOnlineStore, user: string): Promise<number | undefined> {
-    const [vector] = await readOnlineFeatures(store, { userId: `${RUN}-${user}`, itemIds: [`${RUN}-item0`], at: new Date(now) }, { itemCategories: itemCategories() });
+    const [vector] = await readOnlineFeatures(
+      store,
+      { userId: `${RUN}-${user}`, itemIds: [`${RUN}-item0`], at: new Date(now) },
+      { itemCategories: itemCategories() },
+    );
     return vector!.features.user_clicks_5m;
   }
 

@@ -141,9 +141,13 @@ export class OnlineFeatureWarmup {
       const watermark = BigInt(metadata.watermark);
       const ageMs = this.now() - metadata.watermarkAt;
       if (ageMs > this.options.ledgerRetentionMs - LEDGER_SAFETY_MS) {
-        throw new SnapshotUnusableError(`its watermark is ${Math.round(ageMs / 60_000)} min old, beyond the feature ledger's retention: replaying would double count`, "too old");
+        throw new SnapshotUnusableError(
+          `its watermark is ${Math.round(ageMs / 60_000)} min old, beyond the feature ledger's retention: replaying would double count`,
+          "too old",
+        );
       }
-      if (watermark > through) throw new SnapshotUnusableError(`its watermark (row ${watermark}) is past the event log's end (row ${through}): another database?`, "other log");
+      if (watermark > through)
+        throw new SnapshotUnusableError(`its watermark (row ${watermark}) is past the event log's end (row ${through}): another database?`, "other log");
       if (watermark > 0n && (await eventIdAt(db, watermark)) !== metadata.watermarkEventId) {
         throw new SnapshotUnusableError(`the event log's row ${watermark} is not the event it recorded: another database?`, "other log");
       }
@@ -151,7 +155,10 @@ export class OnlineFeatureWarmup {
       this.source = "snapshot";
       this.snapshotAt = metadata.takenAt;
       this.replayRange = { after: watermark, through, at: this.replayRange.at };
-      logger.info({ keys: entries.length, watermark: metadata.watermark, takenAt: new Date(metadata.takenAt).toISOString(), seconds: secondsSince(began) }, "online features: snapshot loaded");
+      logger.info(
+        { keys: entries.length, watermark: metadata.watermark, takenAt: new Date(metadata.takenAt).toISOString(), seconds: secondsSince(began) },
+        "online features: snapshot loaded",
+      );
     } catch (error) {
       if (!(error instanceof SnapshotUnusableError)) throw error;
       const log = error.reason === "missing" ? logger.info.bind(logger) : logger.warn.bind(logger);
@@ -176,12 +183,27 @@ export class OnlineFeatureWarmup {
       let result;
       if (this.source === "snapshot" && this.replayRange) {
         logger.info({ afterRow: String(this.replayRange.after) }, "online features: replaying the events after the snapshot (background)");
-        result = await backfillOnlineFeatures(db, store, { afterEventId: this.replayRange.after, throughEventId: this.replayRange.through, pageSize: REPLAY_PAGE_SIZE, onPage, now: this.clock, ...categories });
+        result = await backfillOnlineFeatures(db, store, {
+          afterEventId: this.replayRange.after,
+          throughEventId: this.replayRange.through,
+          pageSize: REPLAY_PAGE_SIZE,
+          onPage,
+          now: this.clock,
+          ...categories,
+        });
       } else if (this.replayRange) {
         // An empty in-process store and the rows up to `through` only (the stream brings the later
         // ones): no ledger needed, which keeps the store (and its snapshots) free of ~2 ids per event.
         logger.info("online features: rebuilding from the whole event log (background)");
-        result = await backfillOnlineFeatures(db, store, { afterEventId: 0n, throughEventId: this.replayRange.through, idempotent: false, pageSize: REPLAY_PAGE_SIZE, onPage, now: this.clock, ...categories });
+        result = await backfillOnlineFeatures(db, store, {
+          afterEventId: 0n,
+          throughEventId: this.replayRange.through,
+          idempotent: false,
+          pageSize: REPLAY_PAGE_SIZE,
+          onPage,
+          now: this.clock,
+          ...categories,
+        });
       } else {
         // Redis after a demo seed: the log by time, idempotently (Redis may hold part of it already).
         logger.info("online features: rebuilding from the whole event log (background)");
@@ -209,7 +231,11 @@ export class OnlineFeatureWarmup {
       eventsReplayed: this.replayed,
       progress: Math.round(progress * 1000) / 1000,
       snapshotAt: this.snapshotAt === null ? null : new Date(this.snapshotAt).toISOString(),
-      ...(this.failure ? { detail: this.failure } : this.status === "warming" ? { detail: "replaying the event log: features and recent items are incomplete until ready" } : {}),
+      ...(this.failure
+        ? { detail: this.failure }
+        : this.status === "warming"
+          ? { detail: "replaying the event log: features and recent items are incomplete until ready" }
+          : {}),
     };
   }
 
@@ -247,13 +273,25 @@ export class OnlineFeatureWarmup {
         const head = await settledEventLogHead(db, new Date(settledAt));
         if (head.id > this.watermark.id) {
           const categories = this.options.itemCategories ? { itemCategories: this.options.itemCategories } : {};
-          caughtUp = await backfillOnlineFeatures(db, store, { afterEventId: this.watermark.id, throughEventId: head.id, pageSize: REPLAY_PAGE_SIZE, now: this.clock, ...categories });
+          caughtUp = await backfillOnlineFeatures(db, store, {
+            afterEventId: this.watermark.id,
+            throughEventId: head.id,
+            pageSize: REPLAY_PAGE_SIZE,
+            now: this.clock,
+            ...categories,
+          });
           this.watermark = { id: head.id, eventId: head.eventId, at: settledAt };
         }
       }
       const takenAt = this.now();
       const { id, eventId, at } = this.watermark;
-      const written = await writeOnlineStoreSnapshot(this.snapshotFile, memoryStore, { takenAt, watermark: String(id), watermarkEventId: eventId, watermarkAt: at, features: this.features });
+      const written = await writeOnlineStoreSnapshot(this.snapshotFile, memoryStore, {
+        takenAt,
+        watermark: String(id),
+        watermarkEventId: eventId,
+        watermarkAt: at,
+        features: this.features,
+      });
       this.snapshotAt = takenAt;
       logger.info(
         { ...written, watermark: String(id), caughtUp: caughtUp.events, alreadyApplied: caughtUp.duplicates, seconds: secondsSince(began) },

@@ -126,7 +126,9 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
     const trainingProgress = new TrainingProgress();
     // Freshness and sampled coverage per feature, persisted for the console's Features page.
     const measureFeatures = () =>
-      featureStatus(db, store, { persist: true, now: new Date(clock.nowMs()) }).catch((error: unknown) => logger.warn({ err: error }, "feature status measurement failed"));
+      featureStatus(db, store, { persist: true, now: new Date(clock.nowMs()) }).catch((error: unknown) =>
+        logger.warn({ err: error }, "feature status measurement failed"),
+      );
     const featureStatusTimer = setInterval(() => void measureFeatures(), FEATURE_STATUS_INTERVAL_MS);
     featureStatusTimer.unref();
     stack.push({ name: "feature status", stop: async () => clearInterval(featureStatusTimer) });

@@ -29,7 +29,9 @@ export function formatStartBanner(info: StartBannerInfo): string {
     `    storage  PostgreSQL ${info.databaseMode}, online store ${info.storeMode}`,
     `    models   ${describeModels(info.models, info.training)}`,
     `    features ${describeFeatures(info.onlineFeatures)}`,
-    ...(info.clock && info.clock.mode !== "wall" ? [`    clock    ${describeClock(info.clock)}: served as of this time, not the wall clock (CASCADE_CLOCK)`] : []),
+    ...(info.clock && info.clock.mode !== "wall"
+      ? [`    clock    ${describeClock(info.clock)}: served as of this time, not the wall clock (CASCADE_CLOCK)`]
+      : []),
     "",
   ];
   const { apiKey, consoleLogin } = info.demo;

@@ -9,7 +9,9 @@ function progressLines(run: (reporter: ReturnType<typeof createProgressReporter>
   let now = 0;
   const reporter = createProgressReporter({ stream: stream as unknown as NodeJS.WriteStream, intervalMs: 1_000, now: () => now });
   run(reporter, (ms) => (now += ms));
-  return String(stream.read() ?? "").trimEnd().split("\n");
+  return String(stream.read() ?? "")
+    .trimEnd()
+    .split("\n");
 }
 
 describe("training progress from the train child's stderr", () => {
@@ -37,7 +39,8 @@ describe("training progress from the train child's stderr", () => {
       reporter.start("HNSW index", 10);
       reporter.increment(10);
       reporter.stop();
-    })) progress.line(line);
+    }))
+      progress.line(line);
     expect(progress.health().progress).toBe(0.725);
     progress.line("train: ann-index: done in 1.0 s");
     progress.line("train: ranker: done in 20.5 s");

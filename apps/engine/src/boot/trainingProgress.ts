@@ -66,7 +66,12 @@ export class TrainingProgress {
     const running = this.state === "running";
     const doneSteps = TRAINING_STEPS.filter((step) => this.stepsDone.has(step)).length;
     // Registering and promoting follow the last compute step: 1 only once the child succeeded.
-    const progress = this.state === "done" ? 1 : this.state === "idle" ? null : Math.min(0.99, (doneSteps + (running ? (this.stage?.fraction ?? 0) : 0)) / TRAINING_STEPS.length);
+    const progress =
+      this.state === "done"
+        ? 1
+        : this.state === "idle"
+          ? null
+          : Math.min(0.99, (doneSteps + (running ? (this.stage?.fraction ?? 0) : 0)) / TRAINING_STEPS.length);
     const step = this.state === "idle" ? null : this.state === "done" ? "done" : `${this.currentStep()}${this.stage ? ` — ${this.stage.label}` : ""}`;
     return {
       state: this.state,

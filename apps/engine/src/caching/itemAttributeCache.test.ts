@@ -13,7 +13,10 @@ function fakeSql(options: { fail?: boolean } = {}) {
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (options.fail) throw new Error("connection refused");
       const known = (ids as string[]).filter((id) => id === "a" || id === "b");
-      return known.map((id) => ({ id, category: `cat-${id}`, creatorId: null, tags: [], publishedAtMs: PUBLISHED_MS, available: true, attributes: { price: 3, label: "x" } }) as Row);
+      return known.map(
+        (id) =>
+          ({ id, category: `cat-${id}`, creatorId: null, tags: [], publishedAtMs: PUBLISHED_MS, available: true, attributes: { price: 3, label: "x" } }) as Row,
+      );
     },
     close: async () => undefined,
   };
@@ -55,7 +58,10 @@ describe("ItemAttributeCache", () => {
     const { sql, asked } = fakeSql();
     const cache = new ItemAttributeCache(sql);
     const candidates = [candidate("a"), candidate("b")];
-    const [attributes, categories] = await Promise.all([cache.attributesOfCandidates(candidates), cache.candidateCategories().categoriesOfCandidates(candidates)]);
+    const [attributes, categories] = await Promise.all([
+      cache.attributesOfCandidates(candidates),
+      cache.candidateCategories().categoriesOfCandidates(candidates),
+    ]);
     expect(asked).toHaveLength(1);
     expect(attributes.get("b")?.category).toBe("cat-b");
     expect(categories.get("a")).toBe("cat-a");

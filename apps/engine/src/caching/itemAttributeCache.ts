@@ -141,7 +141,14 @@ export class ItemAttributeCache {
     const numbers = numbersOf(row.attributes);
     const tags = row.tags.length === 0 ? NO_TAGS : row.tags;
     const creatorId = row.creatorId === null ? null : this.intern(row.creatorId);
-    return { category: this.intern(row.category), creatorId, tags, publishedAtMs: row.publishedAtMs, available: row.available, ...(numbers ? { numbers } : {}) };
+    return {
+      category: this.intern(row.category),
+      creatorId,
+      tags,
+      publishedAtMs: row.publishedAtMs,
+      available: row.available,
+      ...(numbers ? { numbers } : {}),
+    };
   }
 
   private async read(missing: readonly string[], at: number): Promise<Map<string, ItemAttributes>> {

@@ -48,8 +48,15 @@ describe("ExpiringCache", () => {
       calls.push(missing);
       return new Map(missing.filter((key) => key !== "none").map((key) => [key, [`${key}-item`]]));
     };
-    expect([...(await cache.getMany(["a", "none"], loadMissing, []))]).toEqual([["a", ["a-item"]], ["none", []]]);
-    expect([...(await cache.getMany(["a", "b", "none"], loadMissing, []))]).toEqual([["a", ["a-item"]], ["none", []], ["b", ["b-item"]]]);
+    expect([...(await cache.getMany(["a", "none"], loadMissing, []))]).toEqual([
+      ["a", ["a-item"]],
+      ["none", []],
+    ]);
+    expect([...(await cache.getMany(["a", "b", "none"], loadMissing, []))]).toEqual([
+      ["a", ["a-item"]],
+      ["none", []],
+      ["b", ["b-item"]],
+    ]);
     expect(calls).toEqual([["a", "none"], ["b"]]);
   });
 });

@@ -93,10 +93,20 @@ describe("cascade eval --protocol benchmark", () => {
 
   it("evaluates a supplied split in MovieLens ids, mapped through the importer's prefix", async () => {
     const rows = ratingLines.map((line) => line.split("::"));
-    const csv = (pick: (index: number) => boolean) => ["user,item,rating,timestamp", ...rows.filter((_, index) => pick(index)).map((r) => r.join(","))].join("\n");
-    await writeFile(join(dir, "train.csv"), csv((index) => index % 10 >= 2));
-    await writeFile(join(dir, "valid.csv"), csv((index) => index % 10 === 1));
-    await writeFile(join(dir, "test.csv"), csv((index) => index % 10 === 0));
+    const csv = (pick: (index: number) => boolean) =>
+      ["user,item,rating,timestamp", ...rows.filter((_, index) => pick(index)).map((r) => r.join(","))].join("\n");
+    await writeFile(
+      join(dir, "train.csv"),
+      csv((index) => index % 10 >= 2),
+    );
+    await writeFile(
+      join(dir, "valid.csv"),
+      csv((index) => index % 10 === 1),
+    );
+    await writeFile(
+      join(dir, "test.csv"),
+      csv((index) => index % 10 === 0),
+    );
     const { result } = await evaluate({ train: join(dir, "train.csv"), valid: join(dir, "valid.csv"), test: join(dir, "test.csv") });
     expect(result.benchmark.split).toMatchObject({ kind: "supplied", seed: null, test: rows.filter((_, index) => index % 10 === 0).length });
     await writeFile(join(dir, "test.csv"), "user,item\n1,999999\n");
@@ -137,7 +147,9 @@ describe("cascade eval --protocol benchmark --served", () => {
 
   it("is refused when the database holds the test split's pairs", async () => {
     // The first database holds every rating, the test part's included.
-    await expect(evaluate({ served: true, ...splitFiles })).rejects.toThrow(`--served: the database holds ${parts.test.length} of the test split's interactions`);
+    await expect(evaluate({ served: true, ...splitFiles })).rejects.toThrow(
+      `--served: the database holds ${parts.test.length} of the test split's interactions`,
+    );
   });
 
   it("adds the served funnel's rows, replayed as of the train part's end, on a database holding the train part only", async () => {

@@ -18,14 +18,7 @@ import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { describePositiveSpec, formatReportTable, parsePositiveSpec, type EvaluationReport, type PositiveSpec } from "@cascade/core";
 import { createPrismaClient, getActiveModelVersions, getModelVersion, type ModelVersion } from "@cascade/db";
-import {
-  catalogIdMapping,
-  findSplitFiles,
-  mapSuppliedSplit,
-  readInteractionFile,
-  type IdStyle,
-  type SplitFiles,
-} from "../training/pipeline/benchmarkFiles.ts";
+import { catalogIdMapping, findSplitFiles, mapSuppliedSplit, readInteractionFile, type IdStyle, type SplitFiles } from "../training/pipeline/benchmarkFiles.ts";
 import { loadBenchmarkData, runBenchmarkProtocol, DEFAULT_BENCHMARK_POSITIVES, type BenchmarkResult } from "../training/pipeline/benchmarkProtocol.ts";
 import { evaluateItemToItemVersion, evaluateRankerVersion, evaluateTwoTowerVersion, type VersionEvaluation } from "../training/pipeline/evaluateVersion.ts";
 import type { DatabaseRunner } from "./commandOptions.ts";
@@ -75,7 +68,10 @@ function seedOption(value: string): number {
 function reportJson(report: EvaluationReport) {
   return {
     title: report.title,
-    rows: report.rows.map((row) => ({ name: row.name, ...Object.fromEntries(report.columns.map((column, j) => [column, Number.isFinite(row.values[j]!) ? row.values[j] : null])) })),
+    rows: report.rows.map((row) => ({
+      name: row.name,
+      ...Object.fromEntries(report.columns.map((column, j) => [column, Number.isFinite(row.values[j]!) ? row.values[j] : null])),
+    })),
   };
 }
 
@@ -105,7 +101,12 @@ function benchmarkJson(benchmark: BenchmarkResult, extra: Record<string, unknown
     split: benchmark.split,
     timings: benchmark.timings,
     fusedSourcesWeights: benchmark.funnelWeights,
-    twoTowerEpochs: benchmark.epochs.map((epoch) => ({ epoch: epoch.epoch, loss: epoch.loss, validationRecall: Number.isFinite(epoch.validationRecall) ? epoch.validationRecall : null, seconds: epoch.seconds })),
+    twoTowerEpochs: benchmark.epochs.map((epoch) => ({
+      epoch: epoch.epoch,
+      loss: epoch.loss,
+      validationRecall: Number.isFinite(epoch.validationRecall) ? epoch.validationRecall : null,
+      seconds: epoch.seconds,
+    })),
     notes: benchmark.notes,
     ...extra,
   };
@@ -147,7 +148,10 @@ async function runBenchmarkEval(
   }
   let served: ServedRows | null = null;
   if (options.served) {
-    if (!split) throw new Error("--served needs a supplied split (--split-dir or --train/--valid/--test) whose train part is what the database holds: the replay serves from the database, so a random split of it would serve from the test items");
+    if (!split)
+      throw new Error(
+        "--served needs a supplied split (--split-dir or --train/--valid/--test) whose train part is what the database holds: the replay serves from the database, so a random split of it would serve from the test items",
+      );
     served = await replayServedRows(db, { original: dbPairs, data, split, surface: options.surface ?? "home", k: 10 }, io.progress);
   }
   const benchmark = runBenchmarkProtocol(data, {
@@ -170,7 +174,9 @@ async function runBenchmarkEval(
     createdAt: createdAt.toISOString(),
     // For reference only: the table's two-tower is trained here, not this version.
     activeRetrievalVersion: active.retrieval?.id ?? null,
-    served: served ? { surface: options.surface ?? "home", asOf: new Date(served.asOfMs).toISOString(), eventsReplayed: served.eventsReplayed, ...served.summary } : null,
+    served: served
+      ? { surface: options.surface ?? "home", asOf: new Date(served.asOfMs).toISOString(), eventsReplayed: served.eventsReplayed, ...served.summary }
+      : null,
     retrievalConfig: config.retrieval,
     seedOfTraining: config.seed,
   });
@@ -178,14 +184,20 @@ async function runBenchmarkEval(
   await writeFile(resultsFile, JSON.stringify(json, null, 2) + "\n");
   if (options.json) io.stdout.write(JSON.stringify({ ...json, resultsFile }, null, 2) + "\n");
   else {
-    const load = loadavg().map((value) => value.toFixed(2)).join(" ");
+    const load = loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" ");
     io.stdout.write(
       [
         formatReportTable(benchmark.report),
         `seconds per row (fit + ranking every test user): ${benchmark.timings.map((t) => `${t.name} ${t.fitSeconds.toFixed(1)} + ${t.recommendSeconds.toFixed(1)}`).join(" · ")}`,
         `fused sources = reciprocal-rank fusion of the two-tower, co-occurrence and popularity lists (offline, not the served funnel), weights chosen on the validation split: ${JSON.stringify(benchmark.funnelWeights)}`,
         ...benchmark.notes,
-        ...(served ? [`served funnel = the engine's serving code replayed per test user as of ${new Date(served.asOfMs).toISOString()} (surface ${options.surface ?? "home"}, active models, features from ${served.eventsReplayed} events): ${served.summary.notes}`] : []),
+        ...(served
+          ? [
+              `served funnel = the engine's serving code replayed per test user as of ${new Date(served.asOfMs).toISOString()} (surface ${options.surface ?? "home"}, active models, features from ${served.eventsReplayed} events): ${served.summary.notes}`,
+            ]
+          : []),
         `positives: ${describePositiveSpec(positives)} (and click/like/watch/purchase events) · two-tower: ${benchmark.epochs.length} epochs, ${Math.round(benchmark.epochs.reduce((sum, epoch) => sum + epoch.interactionsPerCpuSecond, 0) / Math.max(1, benchmark.epochs.length))} interactions per CPU-second · total ${seconds.toFixed(1)} s (loadavg ${load})`,
         `results: ${resultsFile}`,
       ].join("\n") + "\n",
@@ -202,8 +214,11 @@ async function versionsToEvaluate(db: ReturnType<typeof createPrismaClient>, opt
   }
   const active = await getActiveModelVersions(db);
   // An active external ranker was trained elsewhere: nothing here knows its training window.
-  const versions = [active.retrieval, active.itemToItem, active.ranker].filter((version): version is ModelVersion => version !== null && version.kind !== "external_ranker");
-  if (versions.length === 0) throw new Error("no active model versions: pass --model <id>, or promote one (cascade train --promote, cascade models promote <id>)");
+  const versions = [active.retrieval, active.itemToItem, active.ranker].filter(
+    (version): version is ModelVersion => version !== null && version.kind !== "external_ranker",
+  );
+  if (versions.length === 0)
+    throw new Error("no active model versions: pass --model <id>, or promote one (cascade train --promote, cascade models promote <id>)");
   return versions;
 }
 
@@ -214,7 +229,10 @@ export async function runEvalCommand(
   io: { stdout: NodeJS.WritableStream; progress: ProgressReporter } = { stdout: process.stdout, progress: createProgressReporter() },
 ): Promise<EvalCommandResult> {
   if (options.model && options.active) throw new Error("pass either --model <id> or --active, not both");
-  const config = await loadTrainConfig({ ...(options.config ? { config: options.config } : {}), ...(options.seed === undefined ? {} : { seed: options.seed }) });
+  const config = await loadTrainConfig({
+    ...(options.config ? { config: options.config } : {}),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  });
   const db = createPrismaClient(databaseUrl, { poolSize: 2 });
   try {
     if (options.protocol === "benchmark") return await runBenchmarkEval(db, dataDir, options, config, io);
@@ -223,12 +241,24 @@ export async function runEvalCommand(
     for (const version of versions) {
       evaluations.push(
         version.kind === "two_tower"
-          ? await evaluateTwoTowerVersion(db, version, { ks: config.retrieval.evaluation.ks, maxUsers: config.retrieval.evaluation.maxUsers, progress: io.progress })
+          ? await evaluateTwoTowerVersion(db, version, {
+              ks: config.retrieval.evaluation.ks,
+              maxUsers: config.retrieval.evaluation.maxUsers,
+              progress: io.progress,
+            })
           : version.kind === "item_item"
-            ? await evaluateItemToItemVersion(db, version, { ks: config.retrieval.evaluation.ks, maxUsers: config.retrieval.evaluation.maxUsers, progress: io.progress })
+            ? await evaluateItemToItemVersion(db, version, {
+                ks: config.retrieval.evaluation.ks,
+                maxUsers: config.retrieval.evaluation.maxUsers,
+                progress: io.progress,
+              })
             : version.kind === "ranker"
               ? await evaluateRankerVersion(db, version, { config, dataDir, workDir: options.outDir ?? join(dataDir, "train"), progress: io.progress })
-              : await Promise.reject(new Error(`model ${version.id} is an ${version.kind}: only versions trained by cascade train (two_tower, item_item, ranker) can be re-evaluated`)),
+              : await Promise.reject(
+                  new Error(
+                    `model ${version.id} is an ${version.kind}: only versions trained by cascade train (two_tower, item_item, ranker) can be re-evaluated`,
+                  ),
+                ),
       );
     }
     // The served funnel as a whole, replayed at the active models' window end (not for one --model).
@@ -238,16 +268,43 @@ export async function runEvalCommand(
       const models = new ActiveModels({ db, logger, pollIntervalMs: 0 });
       await models.start();
       try {
-        served = await evaluateServedFunnelAfterWindow({ db, logger }, versions, { models, surface: options.surface ?? "home", ks: config.retrieval.evaluation.ks, maxUsers: config.retrieval.evaluation.maxUsers, progress: io.progress });
+        served = await evaluateServedFunnelAfterWindow({ db, logger }, versions, {
+          models,
+          surface: options.surface ?? "home",
+          ks: config.retrieval.evaluation.ks,
+          maxUsers: config.retrieval.evaluation.maxUsers,
+          progress: io.progress,
+        });
       } finally {
         await models.stop();
       }
     }
     if (options.json) {
       const versionsJson = evaluations.map((e) => ({ id: e.version.id, kind: e.version.kind, testPeriod: e.testPeriod, ...reportJson(e.report) }));
-      io.stdout.write(JSON.stringify(served ? { versions: versionsJson, servedFunnel: "skipped" in served ? served : { testPeriod: served.testPeriod, users: served.users, degradedPages: served.degradedPages, ...reportJson(served.report) } } : versionsJson, null, 2) + "\n");
+      io.stdout.write(
+        JSON.stringify(
+          served
+            ? {
+                versions: versionsJson,
+                servedFunnel:
+                  "skipped" in served
+                    ? served
+                    : { testPeriod: served.testPeriod, users: served.users, degradedPages: served.degradedPages, ...reportJson(served.report) },
+              }
+            : versionsJson,
+          null,
+          2,
+        ) + "\n",
+      );
     } else {
-      const servedText = served === null ? [] : ["skipped" in served ? `served funnel: not replayed — ${served.skipped}` : `${formatReportTable(served.report)}\n(${served.degradedPages} of ${served.users} replayed pages degraded)`];
+      const servedText =
+        served === null
+          ? []
+          : [
+              "skipped" in served
+                ? `served funnel: not replayed — ${served.skipped}`
+                : `${formatReportTable(served.report)}\n(${served.degradedPages} of ${served.users} replayed pages degraded)`,
+            ];
       io.stdout.write([...evaluations.map((e) => formatReportTable(e.report)), ...servedText].join("\n\n") + "\n");
     }
     return { protocol: "time", evaluations, ...(served ? { served } : {}) };
@@ -260,22 +317,42 @@ export async function runEvalCommand(
 export function addEvalCommand(program: Command, withDatabase: DatabaseRunner, dataDir: () => string): void {
   program
     .command("eval")
-    .description("offline evaluation beside popularity / co-occurrence / logistic-regression baselines: a registered version on today's data, or the published-benchmark protocol")
+    .description(
+      "offline evaluation beside popularity / co-occurrence / logistic-regression baselines: a registered version on today's data, or the published-benchmark protocol",
+    )
     .option("--model <id>", "the model version to evaluate (default with --protocol time: the active versions)")
     .option("--active", "evaluate the active retrieval and ranker versions")
-    .addOption(new Option("--protocol <protocol>", "time: time-based split; benchmark: per-user random 80/10/10, full ranking, @10").choices(["time", "benchmark"]).default("time"))
+    .addOption(
+      new Option("--protocol <protocol>", "time: time-based split; benchmark: per-user random 80/10/10, full ranking, @10")
+        .choices(["time", "benchmark"])
+        .default("time"),
+    )
     .option("--config <file>", "JSON training config (retrieval settings of the benchmark's two-tower, evaluation cut-offs)")
     .option("--seed <n>", "seed of the benchmark split and training (overrides the config's)", seedOption)
-    .option("--positive <rule>", 'benchmark positives: "any" (default: every rating, as the published tables) or e.g. "rating>=8" (the 0–10 scale: MovieLens 4 stars)')
+    .option(
+      "--positive <rule>",
+      'benchmark positives: "any" (default: every rating, as the published tables) or e.g. "rating>=8" (the 0–10 scale: MovieLens 4 stars)',
+    )
     .option("--positive-rating <value>", "benchmark: shorthand for --positive any with ratings ≥ value (0–10 scale: MovieLens stars × 2)", Number)
     .option("--split-dir <dir>", "benchmark on a supplied split: <name>.train.inter/.valid.inter/.test.inter (RecBole) or train/valid/test .csv/.tsv")
     .option("--train <file>", "benchmark supplied split: the train file (with --valid and --test)")
     .option("--valid <file>", "benchmark supplied split: the validation file")
     .option("--test <file>", "benchmark supplied split: the test file")
-    .option("--id-prefix <prefix>", 'how split ids map onto the catalogue, as the MovieLens importer maps them: <prefix>-user-<id>, <prefix>-movie-<id> ("" = unchanged)', "ml")
-    .addOption(new Option("--id-style <style>", "which importer named the ids: movielens (<prefix>-movie-<id>) or recbole (<prefix>-item-<id>)").choices(["movielens", "recbole"]).default("movielens"))
+    .option(
+      "--id-prefix <prefix>",
+      'how split ids map onto the catalogue, as the MovieLens importer maps them: <prefix>-user-<id>, <prefix>-movie-<id> ("" = unchanged)',
+      "ml",
+    )
+    .addOption(
+      new Option("--id-style <style>", "which importer named the ids: movielens (<prefix>-movie-<id>) or recbole (<prefix>-item-<id>)")
+        .choices(["movielens", "recbole"])
+        .default("movielens"),
+    )
     .option("--out-dir <dir>", "where training sets built for evaluation are cached (default: $CASCADE_DATA_DIR/train)")
-    .option("--served", "benchmark on a supplied split: add rows for the served funnel, replayed through the engine's serving code for every test user (the database must hold the train part only)")
+    .option(
+      "--served",
+      "benchmark on a supplied split: add rows for the served funnel, replayed through the engine's serving code for every test user (the database must hold the train part only)",
+    )
     .option("--surface <id>", "the surface the served funnel is replayed on (--protocol time, and benchmark --served)", "home")
     .option("--json", "print JSON instead of tables")
     .action(async (options: EvalCommandOptions) => {

@@ -50,8 +50,33 @@ async function cascadeImport(...args: string[]): Promise<string> {
 describe("cascade import interactions", () => {
   it("maps columns from the options, prints the default positive and exits 2 on rejected rows", async () => {
     const log = join(dir, "events.csv");
-    await writeFile(log, ["who,what,kind,when,amount", "a,x1,view,2024-01-01T00:00:00Z,", "a,x1,transaction,2024-01-01T00:01:00Z,12.5", "b,x2,teleport,2024-01-02T00:00:00Z,"].join("\n"));
-    const args = ["interactions", log, "--user", "who", "--item", "what", "--time", "when", "--type", "kind", "--type-map", "view=click,transaction=purchase", "--weight", "amount", "--id-prefix", run];
+    await writeFile(
+      log,
+      [
+        "who,what,kind,when,amount",
+        "a,x1,view,2024-01-01T00:00:00Z,",
+        "a,x1,transaction,2024-01-01T00:01:00Z,12.5",
+        "b,x2,teleport,2024-01-02T00:00:00Z,",
+      ].join("\n"),
+    );
+    const args = [
+      "interactions",
+      log,
+      "--user",
+      "who",
+      "--item",
+      "what",
+      "--time",
+      "when",
+      "--type",
+      "kind",
+      "--type-map",
+      "view=click,transaction=purchase",
+      "--weight",
+      "amount",
+      "--id-prefix",
+      run,
+    ];
     const printed = await cascadeImport(...args, "--show-rejections", "5");
     expect(printed).toContain("positive by default: click,like,share,watch,purchase,weight>=1");
     expect(printed).toMatch(/events from .*events\.csv: read 3, imported 2, duplicate 0, rejected 1, items created for their events 1/);
@@ -72,9 +97,15 @@ describe("cascade import interactions", () => {
   it("refuses contradictory or incomplete mappings before reading anything", async () => {
     const log = join(dir, "any.csv");
     await writeFile(log, "u,i\n1,2\n");
-    await expect(cascadeImport("interactions", log, "--user", "u", "--item", "i", "--type", "t", "--event-type", "like")).rejects.toThrow(/either --type .* or --event-type/);
-    await expect(cascadeImport("interactions", log, "--user", "u", "--item", "i", "--event-type", "watch")).rejects.toThrow(/events of type watch need a value/);
-    await expect(cascadeImport("interactions", log, "--user", "u", "--item", "i", "--type", "t", "--type-map", "view=look")).rejects.toThrow(/"look" is not an event type/);
+    await expect(cascadeImport("interactions", log, "--user", "u", "--item", "i", "--type", "t", "--event-type", "like")).rejects.toThrow(
+      /either --type .* or --event-type/,
+    );
+    await expect(cascadeImport("interactions", log, "--user", "u", "--item", "i", "--event-type", "watch")).rejects.toThrow(
+      /events of type watch need a value/,
+    );
+    await expect(cascadeImport("interactions", log, "--user", "u", "--item", "i", "--type", "t", "--type-map", "view=look")).rejects.toThrow(
+      /"look" is not an event type/,
+    );
     await expect(cascadeImport("interactions", log, "--item", "i")).rejects.toThrow(/--user/);
   });
 });

@@ -74,7 +74,12 @@ export async function runFileImport(
 ): Promise<ImportSummary> {
   const open = await openImportSinks(databaseUrl, pino({ level: "warn" }, pino.destination(2)));
   try {
-    return await importFile(entity, file, open.sinks, { format: options.format, eventBatchSize: options.batchSize, maxReportedRejections: options.showRejections, progress });
+    return await importFile(entity, file, open.sinks, {
+      format: options.format,
+      eventBatchSize: options.batchSize,
+      maxReportedRejections: options.showRejections,
+      progress,
+    });
   } finally {
     await open.close();
   }
@@ -82,7 +87,8 @@ export async function runFileImport(
 
 export function formatImportSummary(summary: ImportSummary): string {
   const counts = [`read ${summary.read}`, `imported ${summary.imported}`];
-  if (summary.created !== undefined) counts.push(`(created ${summary.created}, changed ${summary.updated}, unchanged ${summary.imported - summary.created - (summary.updated ?? 0)})`);
+  if (summary.created !== undefined)
+    counts.push(`(created ${summary.created}, changed ${summary.updated}, unchanged ${summary.imported - summary.created - (summary.updated ?? 0)})`);
   counts.push(`duplicate ${summary.duplicates}`, `rejected ${summary.rejected}`);
   if (summary.itemsCreated) counts.push(`items created for their events ${summary.itemsCreated}`);
   const rate = summary.seconds > 0 ? ` — ${Math.round(summary.read / summary.seconds)} rows/s` : "";
@@ -159,7 +165,9 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
   withCommonOptions(
     command
       .command("movielens <dir>")
-      .description("import MovieLens ratings, movies and users: ML-100K (u.data/u.item/u.user), ML-1M (ratings.dat/movies.dat/users.dat), ML-latest (ratings.csv/movies.csv) or RecBole atomic files")
+      .description(
+        "import MovieLens ratings, movies and users: ML-100K (u.data/u.item/u.user), ML-1M (ratings.dat/movies.dat/users.dat), ML-latest (ratings.csv/movies.csv) or RecBole atomic files",
+      )
       .option("--id-prefix <prefix>", 'prefix of item and user ids (ml → ml-movie-1, ml-user-1; "" keeps the numeric ids)', idPrefix, "ml")
       .option("--likes-from <stars>", "also write a like event for each rating of at least this many stars", Number),
   ).action(async (dir: string, options: CommonOptions & { idPrefix: string; likesFrom?: number }) => {
@@ -191,7 +199,17 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
   ).action(
     async (
       path: string,
-      options: CommonOptions & { idPrefix?: string; eventType?: EventType; userField: string; itemField: string; ratingField?: string; weightField?: string; timeField?: string; defaultTime?: Date; ratingMax: number },
+      options: CommonOptions & {
+        idPrefix?: string;
+        eventType?: EventType;
+        userField: string;
+        itemField: string;
+        ratingField?: string;
+        weightField?: string;
+        timeField?: string;
+        defaultTime?: Date;
+        ratingMax: number;
+      },
     ) => {
       const result = await withImportSinks(withDatabase, async (sinks) => {
         const prefix = options.idPrefix ?? (await findRecBoleFiles(path)).name;
@@ -219,7 +237,11 @@ export function addImportCommand(program: Command, withDatabase: DatabaseRunner)
       .requiredOption("--user <column>", "user id column")
       .requiredOption("--item <column>", "item id column")
       .option("--time <column>", "time column (without one: --default-time + one second per line)")
-      .addOption(new Option("--time-format <format>", "how the time column is written (auto: numbers are unix seconds, else ISO-8601)").choices(timeFormats).default("auto"))
+      .addOption(
+        new Option("--time-format <format>", "how the time column is written (auto: numbers are unix seconds, else ISO-8601)")
+          .choices(timeFormats)
+          .default("auto"),
+      )
       .option("--type <column>", "event type column (click, like, watch, purchase, rating…)")
       .option("--type-map <pairs>", "rename the log's event types, e.g. view=click,addtocart=like,transaction=purchase", typeMap)
       .addOption(eventTypeOption("event type of every row (default: rating with --rating, else click)"))

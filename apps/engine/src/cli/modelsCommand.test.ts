@@ -29,7 +29,14 @@ const version = (overrides: Partial<ModelVersion>): ModelVersion => ({
 describe("formatModelTable", () => {
   it("prints one aligned row per version with slot, status and numeric metrics", () => {
     const text = formatModelTable([
-      version({ id: "cm-2", kind: "two_tower", name: "towers", status: "active", promotedAt: new Date("2026-11-21T08:30:00Z"), metrics: { "recall@100": 0.41234, note: "x", ndcg: 0.2 } }),
+      version({
+        id: "cm-2",
+        kind: "two_tower",
+        name: "towers",
+        status: "active",
+        promotedAt: new Date("2026-11-21T08:30:00Z"),
+        metrics: { "recall@100": 0.41234, note: "x", ndcg: 0.2 },
+      }),
       version({ id: "cm-1", kind: "external_ranker", name: "partner" }),
     ]);
     const lines = text.trimEnd().split("\n");

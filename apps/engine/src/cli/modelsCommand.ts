@@ -37,7 +37,11 @@ export function formatModelTable(rows: readonly ModelVersion[]): string {
     metricSummary(row.metrics),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...table.map((cells) => cells[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((width) => "─".repeat(width))), ...table.map(line)].join("\n") + "\n";
 }
 
@@ -65,7 +69,10 @@ function slotArgument(value: string): ModelSlot {
 }
 
 function nameList(value: string): string[] {
-  const names = value.split(",").map((name) => name.trim()).filter(Boolean);
+  const names = value
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError("must be a comma-separated list of names");
   return names;
 }
@@ -142,10 +149,14 @@ export function addModelsCommand(program: Command, withDatabase: DatabaseRunner,
             promote: options.promote,
             actor: CLI_ACTOR,
           });
-          const sample = Object.entries(result.validation.dryRunSample).map(([name, value]) => `${name}=${value.toPrecision(4)}`).join(" ");
+          const sample = Object.entries(result.validation.dryRunSample)
+            .map(([name, value]) => `${name}=${value.toPrecision(4)}`)
+            .join(" ");
           process.stdout.write(
             `registered ${describe(result.version)} — input "${result.validation.inputName}" [N, ${result.validation.featureCount}], dry run ok (${sample})\n` +
-              (result.promotion ? `promoted: it is now the active ranker${result.promotion.retired ? ` (retired ${describe(result.promotion.retired)})` : ""}\n` : `promote it with: cascade models promote ${result.version.id}\n`),
+              (result.promotion
+                ? `promoted: it is now the active ranker${result.promotion.retired ? ` (retired ${describe(result.promotion.retired)})` : ""}\n`
+                : `promote it with: cascade models promote ${result.version.id}\n`),
           );
         } catch (error) {
           if (error instanceof ExternalRankerError) throw new Error(`refused: ${error.message}`);

@@ -35,7 +35,11 @@ async function replay(options: Partial<ReplayCommandOptions>) {
       done();
     },
   });
-  const feeds = await runReplayCommand(scratch.url, { user: ["u1", "u2"], surface: "home", count: 5, exploration: false, config: configFile, ...options }, { stdout, progress: silentProgress });
+  const feeds = await runReplayCommand(
+    scratch.url,
+    { user: ["u1", "u2"], surface: "home", count: 5, exploration: false, config: configFile, ...options },
+    { stdout, progress: silentProgress },
+  );
   return { feeds, out };
 }
 
@@ -65,7 +69,11 @@ describe("cascade replay", () => {
     expect(printed.eventsReplayed).toBe(times.filter((at) => at <= asOf.getTime()).length);
     // An item u1 rated after T is not consumed yet at T: the consumed filter removes only earlier ones.
     const trace = feeds.get("u1")!.trace!;
-    const consumed = trace.stages.flatMap((stage) => stage.components).filter((component) => component.id === "consumed").flatMap((component) => component.removed ?? []).map((entry) => entry.itemId);
+    const consumed = trace.stages
+      .flatMap((stage) => stage.components)
+      .filter((component) => component.id === "consumed")
+      .flatMap((component) => component.removed ?? [])
+      .map((entry) => entry.itemId);
     const ratedBefore = new Set(scratch.rows.filter((row) => row.user === "u1" && row.atMs <= asOf.getTime()).map((row) => `m${row.item}`));
     expect(consumed.length).toBeGreaterThan(0);
     for (const itemId of consumed) expect(ratedBefore.has(itemId)).toBe(true);

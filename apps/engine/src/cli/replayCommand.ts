@@ -25,23 +25,53 @@ function describe(userId: string, feed: ReplayedFeed): string {
   const explored = new Set((feed.trace?.served ?? []).filter((served) => served.slot === "explore").map((served) => served.itemId));
   for (const item of feed.response.items) {
     const sources = item.sources.map((hit) => `${hit.id}#${hit.rank}`).join(" ");
-    const policy = explored.has(item.itemId) ? `  explored, propensity ${item.propensity.toFixed(3)}` : item.propensity < 1 ? `  propensity ${item.propensity.toFixed(3)}` : "";
+    const policy = explored.has(item.itemId)
+      ? `  explored, propensity ${item.propensity.toFixed(3)}`
+      : item.propensity < 1
+        ? `  propensity ${item.propensity.toFixed(3)}`
+        : "";
     lines.push(`  ${String(item.position + 1).padStart(2)}. ${item.itemId.padEnd(28)} ${item.score.toFixed(4)}  ${sources}${policy}`);
   }
   for (const cause of feed.response.degradedCauses ?? []) lines.push(`  degraded: ${cause.component}: ${cause.reason}`);
   return lines.join("\n");
 }
 
-export async function runReplayCommand(databaseUrl: string, options: ReplayCommandOptions, io: { stdout: NodeJS.WritableStream; progress: ProgressReporter } = { stdout: process.stdout, progress: createProgressReporter() }): Promise<Map<string, ReplayedFeed>> {
+export async function runReplayCommand(
+  databaseUrl: string,
+  options: ReplayCommandOptions,
+  io: { stdout: NodeJS.WritableStream; progress: ProgressReporter } = { stdout: process.stdout, progress: createProgressReporter() },
+): Promise<Map<string, ReplayedFeed>> {
   const db = createPrismaClient(databaseUrl, { poolSize: 4 });
   try {
     const config = options.config ? await readConfig(options.config) : undefined;
     return await withActiveModelsReplay(db, { ...(options.asOf ? { asOfMs: options.asOf.getTime() } : {}), progress: io.progress }, async (replay) => {
       const feeds = new Map<string, ReplayedFeed>();
-      for (const userId of options.user) feeds.set(userId, await replay.feed({ userId, surface: options.surface, count: options.count, exploration: options.exploration, ...(config ? { config } : {}) }));
+      for (const userId of options.user)
+        feeds.set(
+          userId,
+          await replay.feed({ userId, surface: options.surface, count: options.count, exploration: options.exploration, ...(config ? { config } : {}) }),
+        );
       const asOf = new Date(replay.asOfMs).toISOString();
-      if (options.json) io.stdout.write(JSON.stringify({ asOf, surface: options.surface, eventsReplayed: replay.eventsReplayed, feeds: Object.fromEntries([...feeds].map(([userId, feed]) => [userId, feed.response])) }, null, 2) + "\n");
-      else io.stdout.write([`surface ${options.surface} as of ${asOf} (features from ${replay.eventsReplayed} events)`, ...[...feeds].map(([userId, feed]) => describe(userId, feed))].join("\n") + "\n");
+      if (options.json)
+        io.stdout.write(
+          JSON.stringify(
+            {
+              asOf,
+              surface: options.surface,
+              eventsReplayed: replay.eventsReplayed,
+              feeds: Object.fromEntries([...feeds].map(([userId, feed]) => [userId, feed.response])),
+            },
+            null,
+            2,
+          ) + "\n",
+        );
+      else
+        io.stdout.write(
+          [
+            `surface ${options.surface} as of ${asOf} (features from ${replay.eventsReplayed} events)`,
+            ...[...feeds].map(([userId, feed]) => describe(userId, feed)),
+          ].join("\n") + "\n",
+        );
       return feeds;
     });
   } finally {

@@ -41,11 +41,19 @@ function marginOption(value: string): number {
 
 export function formatDecisions(result: RetrainResult): string {
   const lines = result.train.plan.map((line) => `${line.model}: ${line.trained ? "trained" : "skipped"} — ${line.reason}`);
-  for (const decision of result.decisions) lines.push(`${decision.slot}: candidate v${decision.candidateVersion} (${decision.candidateId}) ${decision.promoted ? "PROMOTED" : "not promoted"} — ${decision.reason}`);
+  for (const decision of result.decisions)
+    lines.push(
+      `${decision.slot}: candidate v${decision.candidateVersion} (${decision.candidateId}) ${decision.promoted ? "PROMOTED" : "not promoted"} — ${decision.reason}`,
+    );
   return lines.join("\n");
 }
 
-export async function runScheduleCommand(databaseUrl: string, dataDir: string, options: ScheduleCommandOptions, io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runScheduleCommand(
+  databaseUrl: string,
+  dataDir: string,
+  options: ScheduleCommandOptions,
+  io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const config = await loadTrainConfig(options);
   const db = createPrismaClient(databaseUrl, { poolSize: 2 });
   const retrain: RetrainOptions = {
@@ -61,7 +69,10 @@ export async function runScheduleCommand(databaseUrl: string, dataDir: string, o
   const report = (result: RetrainResult | Error) => {
     if (result instanceof Error) io.stderr.write(`schedule: retraining failed: ${result.message}\n`);
     else if (options.json) io.stdout.write(JSON.stringify({ window: result.train.window, plan: result.train.plan, decisions: result.decisions }) + "\n");
-    else io.stdout.write(`${new Date().toISOString()} retraining on ${result.train.window.from.toISOString()} → ${result.train.window.to.toISOString()}\n${formatDecisions(result)}\n`);
+    else
+      io.stdout.write(
+        `${new Date().toISOString()} retraining on ${result.train.window.from.toISOString()} → ${result.train.window.to.toISOString()}\n${formatDecisions(result)}\n`,
+      );
   };
   try {
     if (options.once) {
@@ -93,10 +104,15 @@ export function addScheduleCommand(program: Command, withDatabase: DatabaseRunne
     .option("--once", "run one retraining and exit")
     .option("--window-days <n>", "train on the last N days before the newest event (default: the config's window)", positiveNumber)
     .option("--margin <share>", "largest tolerated relative regression of the gate metric (recall@K, AUC)", marginOption, 0.01)
-    .option("--steps <steps>", "retrieval, ranker or all", (value: string) => {
-      if (value === "retrieval" || value === "ranker" || value === "all") return value;
-      throw new Error(`--steps must be retrieval, ranker or all (got "${value}")`);
-    }, "all")
+    .option(
+      "--steps <steps>",
+      "retrieval, ranker or all",
+      (value: string) => {
+        if (value === "retrieval" || value === "ranker" || value === "all") return value;
+        throw new Error(`--steps must be retrieval, ranker or all (got "${value}")`);
+      },
+      "all",
+    )
     .option("--config <file>", "JSON training config (as for cascade train)")
     .option("--positive <types>", "what counts as a positive (as for cascade train)", positiveOption)
     .option("--json", "one JSON line per run")

@@ -17,7 +17,13 @@ export type ServedRows = {
   rows: BenchmarkRecommender[];
   asOfMs: number;
   eventsReplayed: number;
-  summary: { users: number; degradedPages: Record<string, number>; replaySeconds: Record<string, number>; activeModels: Record<string, string | null>; notes: string };
+  summary: {
+    users: number;
+    degradedPages: Record<string, number>;
+    replaySeconds: Record<string, number>;
+    activeModels: Record<string, string | null>;
+    notes: string;
+  };
 };
 
 function pairKeys(source: IdsAndInteractions, part: Interactions = source.interactions): Set<string> {
@@ -28,12 +34,21 @@ function pairKeys(source: IdsAndInteractions, part: Interactions = source.intera
 
 export async function replayServedRows(
   db: Database,
-  input: { original: IdsAndInteractions; data: { userIds: readonly string[]; itemIds: readonly string[] }; split: BenchmarkSplitInteractions; surface: string; k: number },
+  input: {
+    original: IdsAndInteractions;
+    data: { userIds: readonly string[]; itemIds: readonly string[] };
+    split: BenchmarkSplitInteractions;
+    surface: string;
+    k: number;
+  },
   progress: ProgressReporter,
 ): Promise<ServedRows> {
   const held = pairKeys(input.original);
   const leaked = [...pairKeys({ ...input.data, interactions: input.split.test })].filter((key) => held.has(key)).length;
-  if (leaked > 0) throw new Error(`--served: the database holds ${leaked} of the test split's interactions, so the served funnel would recommend from them; import only the train part (e.g. bench/servedFunnelHttp.ts split) and train on it`);
+  if (leaked > 0)
+    throw new Error(
+      `--served: the database holds ${leaked} of the test split's interactions, so the served funnel would recommend from them; import only the train part (e.g. bench/servedFunnelHttp.ts split) and train on it`,
+    );
 
   return withActiveModelsReplay(db, { progress }, async (replay, models) => {
     const variants: [string, boolean][] = [
@@ -45,7 +60,13 @@ export async function replayServedRows(
     const replaySeconds: Record<string, number> = {};
     let users = 0;
     for (const [name, exploration] of variants) {
-      const replayed: ReplayedPages = await replayTestUsers(replay, input.data, input.split, { surface: input.surface, count: input.k, exploration }, { progress, label: name });
+      const replayed: ReplayedPages = await replayTestUsers(
+        replay,
+        input.data,
+        input.split,
+        { surface: input.surface, count: input.k, exploration },
+        { progress, label: name },
+      );
       if (replayed.unknownItems > 0) throw new Error(`--served: the replay served ${replayed.unknownItems} items the benchmark's catalogue does not know`);
       rows.push(replayedRow(name, replayed));
       degradedPages[name] = replayed.degraded;
@@ -54,7 +75,9 @@ export async function replayServedRows(
     }
     const status = models.status();
     const activeModels = { retrieval: status.retrieval?.id ?? null, itemToItem: status.itemToItem?.id ?? null, ranker: status.ranker?.id ?? null };
-    const notes = `${users} users; degraded pages ${Object.values(degradedPages).join(" / ")}; replay ${Object.values(replaySeconds).map((s) => `${s.toFixed(1)} s`).join(" / ")}; models ${JSON.stringify(activeModels)}`;
+    const notes = `${users} users; degraded pages ${Object.values(degradedPages).join(" / ")}; replay ${Object.values(replaySeconds)
+      .map((s) => `${s.toFixed(1)} s`)
+      .join(" / ")}; models ${JSON.stringify(activeModels)}`;
     return { rows, asOfMs: replay.asOfMs, eventsReplayed: replay.eventsReplayed, summary: { users, degradedPages, replaySeconds, activeModels, notes } };
   });
 }

@@ -34,9 +34,20 @@ export function formatSkewReport(report: SkewReport): string {
   const header = ["feature", "compared", "mismatch rate", "mean |Δ|", "max |Δ|", ""];
   const rows = Object.entries(report.features)
     .sort(([a, x], [b, y]) => y.mismatchRate - x.mismatchRate || (a < b ? -1 : 1))
-    .map(([name, skew]) => [name, String(skew.compared), `${(100 * skew.mismatchRate).toFixed(2)} %`, formatNumber(skew.meanAbsDiff), formatNumber(skew.maxAbsDiff), skew.flagged ? "SKEW" : "ok"]);
+    .map(([name, skew]) => [
+      name,
+      String(skew.compared),
+      `${(100 * skew.mismatchRate).toFixed(2)} %`,
+      formatNumber(skew.meanAbsDiff),
+      formatNumber(skew.maxAbsDiff),
+      skew.flagged ? "SKEW" : "ok",
+    ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join("  ")
+      .trimEnd();
   const lines = [
     `skew report ${report.id ?? "(not stored)"}: ${report.windowStart.toISOString()} → ${report.windowEnd.toISOString()}, ${report.sampleSize} served rows, threshold ${(100 * report.threshold).toFixed(2)} %`,
     "",

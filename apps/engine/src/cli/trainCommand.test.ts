@@ -9,7 +9,9 @@ describe("--positive", () => {
   });
 
   it("reports a bad value as an invalid argument naming the term", () => {
-    expect(() => positiveOption("klick")).toThrow(expect.objectContaining({ code: "commander.invalidArgument", message: expect.stringMatching(/"klick" not understood/) }));
+    expect(() => positiveOption("klick")).toThrow(
+      expect.objectContaining({ code: "commander.invalidArgument", message: expect.stringMatching(/"klick" not understood/) }),
+    );
   });
 });
 

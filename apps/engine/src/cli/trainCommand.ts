@@ -70,11 +70,23 @@ function stepsOption(value: string): TrainSteps {
 }
 
 export function formatStepTimings(result: TrainPipelineResult): string {
-  const rows = result.steps.map((step) => [step.step, step.reused ? "reused" : "ran", step.seconds.toFixed(1), step.computeSeconds.toFixed(1), step.digest.slice(0, 16)]);
+  const rows = result.steps.map((step) => [
+    step.step,
+    step.reused ? "reused" : "ran",
+    step.seconds.toFixed(1),
+    step.computeSeconds.toFixed(1),
+    step.digest.slice(0, 16),
+  ]);
   const header = ["step", "", "seconds", "computed in", "digest"];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column >= 2 && column <= 3 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join("  ").trimEnd();
-  const load = loadavg().map((value) => value.toFixed(2)).join(" ");
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column >= 2 && column <= 3 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join("  ")
+      .trimEnd();
+  const load = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ");
   return [line(header), ...rows.map(line), `total ${result.totalSeconds.toFixed(1)} s (loadavg ${load})`].join("\n");
 }
 
@@ -93,7 +105,9 @@ export function formatTrainSummary(result: TrainPipelineResult): string {
     version("two_tower", result.twoTower),
     version("item_item", result.itemToItem),
     version("ranker   ", result.ranker),
-    ...(result.promoted.length > 0 ? [`promoted: ${result.promoted.map((v) => `${v.kind} v${v.version}`).join(", ")}`] : ["not promoted (pass --promote, or `cascade models promote <id>`)"]),
+    ...(result.promoted.length > 0
+      ? [`promoted: ${result.promoted.map((v) => `${v.kind} v${v.version}`).join(", ")}`]
+      : ["not promoted (pass --promote, or `cascade models promote <id>`)"]),
   ].join("\n");
 }
 
@@ -101,7 +115,11 @@ export async function runTrainCommand(
   databaseUrl: string,
   dataDir: string,
   options: TrainCommandOptions,
-  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; progress: ProgressReporter } = { stdout: process.stdout, stderr: process.stderr, progress: createProgressReporter() },
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; progress: ProgressReporter } = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    progress: createProgressReporter(),
+  },
 ): Promise<TrainPipelineResult> {
   if (options.windowDays !== undefined && (options.from || options.to)) throw new Error("--window-days cannot be combined with --from/--to");
   if (options.from && options.to && !(options.from < options.to)) throw new Error("--from must be before --to");
@@ -112,7 +130,11 @@ export async function runTrainCommand(
       config,
       dataDir,
       ...(options.outDir ? { workDir: options.outDir } : {}),
-      window: { ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}), ...(options.windowDays ? { days: options.windowDays } : {}) },
+      window: {
+        ...(options.from ? { from: options.from } : {}),
+        ...(options.to ? { to: options.to } : {}),
+        ...(options.windowDays ? { days: options.windowDays } : {}),
+      },
       steps: options.steps ?? "all",
       promote: options.promote ?? false,
       actor: { type: "cli", id: process.env.USER ?? null },
@@ -127,9 +149,24 @@ export async function runTrainCommand(
             plan: result.plan,
             steps: result.steps,
             totalSeconds: result.totalSeconds,
-            twoTower: result.twoTower && { id: result.twoTower.version.id, version: result.twoTower.version.version, created: result.twoTower.created, metrics: result.twoTower.version.metrics },
-            itemToItem: result.itemToItem && { id: result.itemToItem.version.id, version: result.itemToItem.version.version, created: result.itemToItem.created, metrics: result.itemToItem.version.metrics },
-            ranker: result.ranker && { id: result.ranker.version.id, version: result.ranker.version.version, created: result.ranker.created, metrics: result.ranker.version.metrics },
+            twoTower: result.twoTower && {
+              id: result.twoTower.version.id,
+              version: result.twoTower.version.version,
+              created: result.twoTower.created,
+              metrics: result.twoTower.version.metrics,
+            },
+            itemToItem: result.itemToItem && {
+              id: result.itemToItem.version.id,
+              version: result.itemToItem.version.version,
+              created: result.itemToItem.created,
+              metrics: result.itemToItem.version.metrics,
+            },
+            ranker: result.ranker && {
+              id: result.ranker.version.id,
+              version: result.ranker.version.version,
+              created: result.ranker.created,
+              metrics: result.ranker.version.metrics,
+            },
             promoted: result.promoted.map((v) => v.id),
           },
           null,
@@ -147,11 +184,17 @@ export async function runTrainCommand(
 export function addTrainCommand(program: Command, withDatabase: DatabaseRunner, dataDir: () => string): void {
   program
     .command("train")
-    .description("train two-tower retrieval + HNSW index, the item-to-item model and the ranker, evaluate against baselines, register the versions (re-runs reuse finished steps)")
+    .description(
+      "train two-tower retrieval + HNSW index, the item-to-item model and the ranker, evaluate against baselines, register the versions (re-runs reuse finished steps)",
+    )
     .option("--config <file>", "JSON training config (see README: Models → training config)")
     .option("--window-days <n>", "train on the last N days before the newest event (default: the config's window.days, else the whole log)", positiveNumber)
     .option("--steps <steps>", "what to train: retrieval (two-tower + HNSW, item-to-item), ranker, or all", stepsOption, "all")
-    .option("--positive <types>", "what counts as a positive, e.g. rating | rating>=8 (0–10 scale: MovieLens 4 stars) | click,like,purchase | weight>=2 (default: the config's positives: click, like, watch, purchase, any rating)", positiveOption)
+    .option(
+      "--positive <types>",
+      "what counts as a positive, e.g. rating | rating>=8 (0–10 scale: MovieLens 4 stars) | click,like,purchase | weight>=2 (default: the config's positives: click, like, watch, purchase, any rating)",
+      positiveOption,
+    )
     .option("--from <date>", "window start (ISO-8601, inclusive)", isoDate)
     .option("--to <date>", "window end (ISO-8601, exclusive; default just after the newest event)", isoDate)
     .option("--seed <n>", "seed of every trainer (overrides the config's)", seedOption)

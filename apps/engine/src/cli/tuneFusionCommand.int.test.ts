@@ -39,7 +39,13 @@ beforeAll(async () => {
   db = scratch.db;
   const newestRating = Math.max(...scratch.rows.map((row) => row.atMs));
   const clicks = TARGETS.flatMap((itemId, t) =>
-    Array.from({ length: CROWD }, (_, n) => ({ eventId: `crowd-${t}-${n}`, type: "click" as const, userId: `crowd${n}`, itemId, occurredAt: new Date(newestRating + HOUR + (t * CROWD + n) * 60_000) })),
+    Array.from({ length: CROWD }, (_, n) => ({
+      eventId: `crowd-${t}-${n}`,
+      type: "click" as const,
+      userId: `crowd${n}`,
+      itemId,
+      occurredAt: new Date(newestRating + HOUR + (t * CROWD + n) * 60_000),
+    })),
   );
   await db.event.createMany({ data: clicks });
   newestEventMs = Math.max(...clicks.map((click) => click.occurredAt.getTime()));
@@ -66,11 +72,16 @@ async function tune(options: Partial<TuneFusionOptions> = {}): Promise<{ result:
       done();
     },
   });
-  const result = await runTuneFusionCommand(scratch.url, { holdout, surface: SURFACE, positive: "any", idPrefix: "", maxUsers: 2_000, ...options }, { stdout, progress: silentProgress });
+  const result = await runTuneFusionCommand(
+    scratch.url,
+    { holdout, surface: SURFACE, positive: "any", idPrefix: "", maxUsers: 2_000, ...options },
+    { stdout, progress: silentProgress },
+  );
   return { result, out };
 }
 
-const ruleSets = () => db.ruleSet.findMany({ where: { surfaceId: SURFACE }, orderBy: { version: "asc" }, select: { version: true, status: true, config: true } });
+const ruleSets = () =>
+  db.ruleSet.findMany({ where: { surfaceId: SURFACE }, orderBy: { version: "asc" }, select: { version: true, status: true, config: true } });
 const weightsOf = (config: SurfaceConfig) => Object.fromEntries(config.sources.map((source) => [source.id, source.weight]));
 
 describe("cascade tune-fusion", () => {

@@ -63,10 +63,21 @@ async function heldOutInEventLog(db: Database, pairs: readonly { userId: string;
 }
 
 function withFusion(config: SurfaceConfig, fit: FusionFit): SurfaceConfig {
-  return { ...config, fusion: { k: fit.fusion.k }, sources: config.sources.map((source) => ({ ...source, weight: fit.fusion.weights[source.id] ?? source.weight })) };
+  return {
+    ...config,
+    fusion: { k: fit.fusion.k },
+    sources: config.sources.map((source) => ({ ...source, weight: fit.fusion.weights[source.id] ?? source.weight })),
+  };
 }
 
-async function servedQuality(replay: FeedReplay, surface: string, config: SurfaceConfig, heldOut: Map<string, Set<string>>, progress: ProgressReporter, label: string): Promise<{ quality: ServedQuality; examples: FusionExample[] }> {
+async function servedQuality(
+  replay: FeedReplay,
+  surface: string,
+  config: SurfaceConfig,
+  heldOut: Map<string, Set<string>>,
+  progress: ProgressReporter,
+  label: string,
+): Promise<{ quality: ServedQuality; examples: FusionExample[] }> {
   const examples: FusionExample[] = [];
   let recall = 0;
   let ndcg = 0;
@@ -91,7 +102,11 @@ async function servedQuality(replay: FeedReplay, surface: string, config: Surfac
   return { quality: { recall: recall / users, ndcg: ndcg / users, users: heldOut.size }, examples };
 }
 
-export async function runTuneFusionCommand(databaseUrl: string, options: TuneFusionOptions, io: { stdout: NodeJS.WritableStream; progress: ProgressReporter } = { stdout: process.stdout, progress: createProgressReporter() }): Promise<TuneFusionResult> {
+export async function runTuneFusionCommand(
+  databaseUrl: string,
+  options: TuneFusionOptions,
+  io: { stdout: NodeJS.WritableStream; progress: ProgressReporter } = { stdout: process.stdout, progress: createProgressReporter() },
+): Promise<TuneFusionResult> {
   if (options.publish && options.draft) throw new Error("pass either --publish or --draft, not both");
   const rule = parsePositiveSpec(options.positive);
   const pairs = positivePairs(await readInteractionFile(options.holdout), rule, catalogIdMapping(options.idPrefix, options.idStyle ?? "movielens"));
@@ -99,7 +114,10 @@ export async function runTuneFusionCommand(databaseUrl: string, options: TuneFus
   const db = createPrismaClient(databaseUrl, { poolSize: 4 });
   try {
     const leaked = await heldOutInEventLog(db, pairs);
-    if (leaked > 0) throw new Error(`--holdout: ${leaked} of its (user, item) pairs are already in the event log; hold out interactions the database (and so the models) has not seen`);
+    if (leaked > 0)
+      throw new Error(
+        `--holdout: ${leaked} of its (user, item) pairs are already in the event log; hold out interactions the database (and so the models) has not seen`,
+      );
     const heldOut = new Map<string, Set<string>>();
     for (const pair of pairs) {
       let items = heldOut.get(pair.userId);
@@ -124,7 +142,11 @@ export async function runTuneFusionCommand(databaseUrl: string, options: TuneFus
     // once they have (the served NDCG, the number the fit aims at) is not saved.
     let saved: TuneFusionResult["saved"] = { as: "kept" };
     if (after.quality.ndcg > before.quality.ndcg) {
-      await db.surface.upsert({ where: { id: options.surface }, create: { id: options.surface, name: options.surface, description: "created by cascade tune-fusion" }, update: {} });
+      await db.surface.upsert({
+        where: { id: options.surface },
+        create: { id: options.surface, name: options.surface, description: "created by cascade tune-fusion" },
+        update: {},
+      });
       const actor = { type: "cli", id: null };
       saved = options.publish
         ? { as: "published", version: (await publishRuleSet(db, { surfaceId: options.surface, config, note }, actor)).ruleSet.version }
@@ -132,10 +154,23 @@ export async function runTuneFusionCommand(databaseUrl: string, options: TuneFus
     }
     if (options.out) await writeFile(options.out, JSON.stringify(config, null, 2) + "\n");
 
-    const result: TuneFusionResult = { surface: options.surface, asOf: new Date(asOfMs).toISOString(), users: users.size, heldOutPairs: pairs.length, fit, before: before.quality, after: after.quality, config, saved };
+    const result: TuneFusionResult = {
+      surface: options.surface,
+      asOf: new Date(asOfMs).toISOString(),
+      users: users.size,
+      heldOutPairs: pairs.length,
+      fit,
+      before: before.quality,
+      after: after.quality,
+      config,
+      saved,
+    };
     if (options.json) io.stdout.write(JSON.stringify(result, null, 2) + "\n");
     else {
-      const weights = (fusion: { k: number; weights: Record<string, number> }) => `k=${fusion.k} ${Object.entries(fusion.weights).map(([id, weight]) => `${id}=${weight}`).join(" ")}`;
+      const weights = (fusion: { k: number; weights: Record<string, number> }) =>
+        `k=${fusion.k} ${Object.entries(fusion.weights)
+          .map(([id, weight]) => `${id}=${weight}`)
+          .join(" ")}`;
       io.stdout.write(
         [
           `surface ${options.surface}, as of ${result.asOf}: ${users.size} held-out users, ${pairs.length} held-out positives`,
@@ -166,12 +201,18 @@ function positiveInteger(value: string): number {
 export function addTuneFusionCommand(program: Command, withDatabase: DatabaseRunner): void {
   program
     .command("tune-fusion")
-    .description("fit a surface's retrieval-prior fusion (per-source weights, k) on held-out interactions by replaying the served funnel; saves a draft (or --publish)")
+    .description(
+      "fit a surface's retrieval-prior fusion (per-source weights, k) on held-out interactions by replaying the served funnel; saves a draft (or --publish)",
+    )
     .requiredOption("--holdout <file>", "held-out interactions the database has not seen (RecBole .inter, CSV/TSV with user/item columns)")
     .option("--surface <id>", "the surface to tune", "home")
     .option("--positive <rule>", 'which held-out rows count: "any" or e.g. "rating>=8" (0–10 scale)', "any")
-    .option("--id-prefix <prefix>", 'how the file\'s ids map onto the catalogue: the importer\'s prefix ("" = unchanged)', "ml")
-    .addOption(new Option("--id-style <style>", "which importer named the ids: movielens (P-movie-1) or recbole (P-item-1)").choices(["movielens", "recbole"]).default("movielens"))
+    .option("--id-prefix <prefix>", "how the file's ids map onto the catalogue: the importer's prefix (\"\" = unchanged)", "ml")
+    .addOption(
+      new Option("--id-style <style>", "which importer named the ids: movielens (P-movie-1) or recbole (P-item-1)")
+        .choices(["movielens", "recbole"])
+        .default("movielens"),
+    )
     .option("--max-users <n>", "replay at most this many held-out users (the first in id order)", positiveInteger, 2_000)
     .addOption(new Option("--publish", "publish the tuned config as a new rule-set version").conflicts("draft"))
     .option("--draft", "save the tuned config as the surface's draft (the default)")

@@ -35,7 +35,10 @@ export function buildEngine(deps: EngineDeps): Engine {
   const popularity = deps.popularityRanking ?? new PopularityRanking(deps.db, deps.logger, deps.clock ? { clock: deps.clock } : {});
   const serving = new ServingStack({ ...deps, metrics }, popularity);
   const maxEvents = deps.serving?.previewReplayMaxEvents;
-  const previews = new PointInTimePreviews({ db: deps.db, logger: deps.logger, models: deps.activeModels ?? null }, maxEvents === undefined ? {} : { maxEvents });
+  const previews = new PointInTimePreviews(
+    { db: deps.db, logger: deps.logger, models: deps.activeModels ?? null },
+    maxEvents === undefined ? {} : { maxEvents },
+  );
   const recommendations = new RecommendationService(serving, previews);
   const context: RouteContext = { deps, auth, ranking: popularity, metrics, recommendations, startedAt: performance.now() };
   return {

@@ -4,13 +4,45 @@ import { mix32 } from "@cascade/core";
 
 /** Broad genres; a world with K categories names them genre by genre (see categoryName). */
 export const CATEGORY_NAMES = [
-  "music", "comedy", "gaming", "cooking", "travel", "fitness", "tech", "science", "fashion", "beauty",
-  "diy", "pets", "sports", "news", "education", "finance", "art", "film", "books", "parenting",
+  "music",
+  "comedy",
+  "gaming",
+  "cooking",
+  "travel",
+  "fitness",
+  "tech",
+  "science",
+  "fashion",
+  "beauty",
+  "diy",
+  "pets",
+  "sports",
+  "news",
+  "education",
+  "finance",
+  "art",
+  "film",
+  "books",
+  "parenting",
 ] as const;
 
 const ADJECTIVES = [
-  "Quick", "Ultimate", "Honest", "Cozy", "Wild", "Tiny", "Epic", "Calm", "Bold", "Simple",
-  "Hidden", "Daily", "Late-night", "Weekend", "Classic", "Fresh",
+  "Quick",
+  "Ultimate",
+  "Honest",
+  "Cozy",
+  "Wild",
+  "Tiny",
+  "Epic",
+  "Calm",
+  "Bold",
+  "Simple",
+  "Hidden",
+  "Daily",
+  "Late-night",
+  "Weekend",
+  "Classic",
+  "Fresh",
 ];
 const FORMATS = ["guide", "review", "session", "story", "challenge", "deep dive", "tour", "recap", "tips", "live"];
 const CREATOR_FIRST = ["Nova", "Pixel", "Maple", "Orbit", "Echo", "Lumen", "Atlas", "Juniper", "Cobalt", "Velvet", "Saffron", "Harbor"];

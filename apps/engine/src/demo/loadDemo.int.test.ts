@@ -61,7 +61,9 @@ describe("seedDemo (tiny)", () => {
 
   it("restores the indexes and foreign keys it set aside for the bulk load", async () => {
     const foreignKeys = await db.query<{ conname: string }>(`SELECT conname FROM pg_constraint WHERE contype = 'f' ORDER BY conname`);
-    expect(foreignKeys.rows.map((row) => row.conname)).toEqual(expect.arrayContaining(["follows_creator_id_fkey", "follows_user_id_fkey", "items_creator_id_fkey"]));
+    expect(foreignKeys.rows.map((row) => row.conname)).toEqual(
+      expect.arrayContaining(["follows_creator_id_fkey", "follows_user_id_fkey", "items_creator_id_fkey"]),
+    );
     expect(await count(`SELECT count(*) AS n FROM pg_indexes WHERE tablename IN ('items', 'follows')`)).toBe(7);
     const indexes = await db.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname`);
     expect(indexes.rows.map((row) => row.indexname)).toEqual([

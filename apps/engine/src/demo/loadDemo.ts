@@ -184,9 +184,7 @@ export async function seedDemo(options: SeedDemoOptions): Promise<DemoSummary> {
 }
 
 async function catalogueIsEmpty(client: pg.ClientBase): Promise<boolean> {
-  const result = await client.query<{ empty: boolean }>(
-    `SELECT NOT EXISTS (SELECT 1 FROM "items") AND NOT EXISTS (SELECT 1 FROM "users") AS empty`,
-  );
+  const result = await client.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM "items") AND NOT EXISTS (SELECT 1 FROM "users") AS empty`);
   return result.rows[0]?.empty ?? false;
 }
 

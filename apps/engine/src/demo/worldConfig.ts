@@ -61,9 +61,7 @@ const demoConfigSchema = z.object({
  */
 export function resolveDemoConfig(size: DemoSize | DemoConfig, overrides: DemoOverrides = {}, nowMs = Date.now()): DemoConfig {
   const base: DemoConfig =
-    typeof size === "string"
-      ? { size, ...DEMO_SIZE_PRESETS[size], seed: DEFAULT_DEMO_SEED, endAtMs: Math.floor(nowMs / HOUR_MS) * HOUR_MS }
-      : size;
+    typeof size === "string" ? { size, ...DEMO_SIZE_PRESETS[size], seed: DEFAULT_DEMO_SEED, endAtMs: Math.floor(nowMs / HOUR_MS) * HOUR_MS } : size;
   const merged: DemoConfig = { ...base };
   for (const [key, value] of Object.entries(overrides) as [keyof DemoOverrides, number | undefined][]) {
     if (value !== undefined) merged[key] = value;

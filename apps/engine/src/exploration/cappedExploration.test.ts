@@ -25,7 +25,8 @@ function rankedUnderCaps(specs: { category: string; creator: string | null }[]):
 
 const explorers: Record<string, (replays: number) => Explorer> = {
   epsilonGreedy: (replays) => epsilonGreedyExplorer({ epsilon: 0.5, slots: [1, 3, 4], poolSize: 8, caps, replays }),
-  thompson: (replays) => thompsonExplorer({ slots: [1, 3, 4], poolSize: 8, prior: { alpha: 1, beta: 5 }, impressionsField: "imps", clicksField: "clicks", replays, caps }),
+  thompson: (replays) =>
+    thompsonExplorer({ slots: [1, 3, 4], poolSize: 8, prior: { alpha: 1, beta: 5 }, impressionsField: "imps", clicksField: "clicks", replays, caps }),
 };
 
 // A pool full of one creator and category, and a page whose neighbours share them: many slots have no fitting item.
@@ -40,7 +41,10 @@ describe.each(Object.entries(explorers))("%s under diversity caps", (_name, expl
     const explorer = explorerOf(100);
     fc.assert(
       fc.property(
-        fc.array(fc.record({ category: fc.constantFrom("a", "b", "c", "d", "e"), creator: fc.option(fc.constantFrom("p", "q", "r", "s", "t", "u"), { nil: null }) }), { minLength: 4, maxLength: 30 }),
+        fc.array(
+          fc.record({ category: fc.constantFrom("a", "b", "c", "d", "e"), creator: fc.option(fc.constantFrom("p", "q", "r", "s", "t", "u"), { nil: null }) }),
+          { minLength: 4, maxLength: 30 },
+        ),
         fc.integer({ min: 0, max: 2 ** 31 }),
         fc.integer({ min: 2, max: 10 }),
         (specs, seed, count) => {

@@ -16,7 +16,14 @@ export type PageSlot = { pool: number } | { rank: number };
 /** Chooses the pool index for `slot` among those `fits` accepts (unused and keeping the caps), or −1 when none does. */
 export type PoolPick = (slot: number, fits: (poolIndex: number) => boolean) => number;
 
-export function layOutPage(exploit: readonly Candidate[], pool: readonly Candidate[], pageLength: number, caps: readonly DiversityCap[], exploring: readonly number[], pick: PoolPick): PageSlot[] {
+export function layOutPage(
+  exploit: readonly Candidate[],
+  pool: readonly Candidate[],
+  pageLength: number,
+  caps: readonly DiversityCap[],
+  exploring: readonly number[],
+  pick: PoolPick,
+): PageSlot[] {
   let active = exploring.filter((slot) => slot < pageLength);
   for (;;) {
     const activeSet = new Set(active);

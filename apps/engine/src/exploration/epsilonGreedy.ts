@@ -59,7 +59,15 @@ export function exploitedPropensity(rank: number, position: number, slots: reado
 }
 
 /** One draw of the capped policy: which slots explore, then a uniform fitting pool item for each. */
-function cappedLayout(random: Random, epsilon: number, slots: readonly number[], exploit: readonly Candidate[], pool: readonly Candidate[], pageLength: number, caps: readonly DiversityCap[]): PageSlot[] {
+function cappedLayout(
+  random: Random,
+  epsilon: number,
+  slots: readonly number[],
+  exploit: readonly Candidate[],
+  pool: readonly Candidate[],
+  pageLength: number,
+  caps: readonly DiversityCap[],
+): PageSlot[] {
   const exploring = slots.filter(() => random.next() < epsilon);
   return layOutPage(exploit, pool, pageLength, caps, exploring, (_slot, fits) => {
     // Uniform over the fitting items: draw among the untried ones until one fits.
@@ -82,13 +90,20 @@ export function epsilonGreedyExplorer(options: EpsilonGreedyOptions): Explorer {
     id,
     select(query, ranked, count) {
       const pageLength = Math.min(count, ranked.length);
-      const { pool, exploit } = splitExplorationPool(ranked, pageLength, { size: options.poolSize, ...(options.poolWhen ? { when: options.poolWhen } : {}) }, query.nowMs);
+      const { pool, exploit } = splitExplorationPool(
+        ranked,
+        pageLength,
+        { size: options.poolSize, ...(options.poolWhen ? { when: options.poolWhen } : {}) },
+        query.nowMs,
+      );
       const slots = usableSlots(options.slots, pageLength, pool.length);
       const random = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.served));
       if (caps.length > 0) {
         const served = cappedLayout(random, options.epsilon, slots, exploit, pool, pageLength, caps);
         const replayRandom = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.replays));
-        const propensities = replayedPropensities(served, options.replays ?? 500, () => cappedLayout(replayRandom, options.epsilon, slots, exploit, pool, pageLength, caps));
+        const propensities = replayedPropensities(served, options.replays ?? 500, () =>
+          cappedLayout(replayRandom, options.epsilon, slots, exploit, pool, pageLength, caps),
+        );
         const page: ServedCandidate[] = [];
         const effects: RuleEffect[] = [];
         served.forEach((slot, position) => {

@@ -11,7 +11,12 @@ import { toFilterableItem } from "../funnel/filterableItem.ts";
 
 export type PoolOptions = { size: number; when?: ItemPredicate };
 
-export function splitExplorationPool(ranked: readonly Candidate[], from: number, options: PoolOptions, nowMs: number): { pool: Candidate[]; exploit: Candidate[] } {
+export function splitExplorationPool(
+  ranked: readonly Candidate[],
+  from: number,
+  options: PoolOptions,
+  nowMs: number,
+): { pool: Candidate[]; exploit: Candidate[] } {
   const pool: Candidate[] = [];
   const inPool = new Set<Candidate>();
   for (let i = Math.max(0, from); i < ranked.length && pool.length < options.size; i++) {

@@ -49,7 +49,14 @@ function drawAll(random: Random, alphas: Float64Array, betas: Float64Array, into
 }
 
 /** One draw of the policy: θ for every pool item, then each slot takes the best-θ fitting item. */
-function layoutFromDraws(draws: Float64Array, slots: readonly number[], exploit: readonly Candidate[], pool: readonly Candidate[], pageLength: number, caps: readonly DiversityCap[]): PageSlot[] {
+function layoutFromDraws(
+  draws: Float64Array,
+  slots: readonly number[],
+  exploit: readonly Candidate[],
+  pool: readonly Candidate[],
+  pageLength: number,
+  caps: readonly DiversityCap[],
+): PageSlot[] {
   return layOutPage(exploit, pool, pageLength, caps, slots, (_slot, fits) => {
     let best = -1;
     for (let index = 0; index < pool.length; index++) if ((best < 0 || draws[index]! > draws[best]!) && fits(index)) best = index;
@@ -57,7 +64,11 @@ function layoutFromDraws(draws: Float64Array, slots: readonly number[], exploit:
   });
 }
 
-export function posteriorOf(candidate: Candidate, nowMs: number, options: Pick<ThompsonOptions, "prior" | "impressionsField" | "clicksField">): { alpha: number; beta: number } {
+export function posteriorOf(
+  candidate: Candidate,
+  nowMs: number,
+  options: Pick<ThompsonOptions, "prior" | "impressionsField" | "clicksField">,
+): { alpha: number; beta: number } {
   const numbers = toFilterableItem(candidate, nowMs).numbers;
   const impressions = Math.max(0, numbers[options.impressionsField] ?? 0);
   const clicks = Math.min(impressions, Math.max(0, numbers[options.clicksField] ?? 0));
@@ -74,7 +85,12 @@ export function thompsonExplorer(options: ThompsonOptions): Explorer {
       // Under caps the pool starts after the page, as for ε-greedy: a slot given back then takes a
       // ranked item from the prefix the diversity rule arranged, so the ranked part keeps the caps.
       const inPage = caps.length > 0 ? 0 : options.slots.filter((slot) => slot < pageLength).length;
-      const { pool, exploit } = splitExplorationPool(ranked, pageLength - inPage, { size: options.poolSize, ...(options.poolWhen ? { when: options.poolWhen } : {}) }, query.nowMs);
+      const { pool, exploit } = splitExplorationPool(
+        ranked,
+        pageLength - inPage,
+        { size: options.poolSize, ...(options.poolWhen ? { when: options.poolWhen } : {}) },
+        query.nowMs,
+      );
       const slots = usableSlots(options.slots, pageLength, pool.length);
 
       const alphas = new Float64Array(pool.length);
@@ -102,7 +118,13 @@ export function thompsonExplorer(options: ThompsonOptions): Explorer {
           const chosen = pool[slot.pool]!;
           page.push({ ...chosen, position, propensity, slot: "explore" });
           const mean = alphas[slot.pool]! / (alphas[slot.pool]! + betas[slot.pool]!);
-          effects.push({ itemId: chosen.itemId, kind: "explored", to: position, propensity, reason: `θ=${servedDraws[slot.pool]!.toFixed(4)} (posterior mean ${mean.toFixed(4)})` });
+          effects.push({
+            itemId: chosen.itemId,
+            kind: "explored",
+            to: position,
+            propensity,
+            reason: `θ=${servedDraws[slot.pool]!.toFixed(4)} (posterior mean ${mean.toFixed(4)})`,
+          });
         } else page.push({ ...exploit[slot.rank]!, position, propensity, slot: "ranked" });
       });
       return { page, effects };

@@ -69,7 +69,13 @@ export async function featureStatus(db: Database, store: OnlineStore, options: F
       const defaulted = new Set(vector.defaulted);
       for (const feature of registry.features) {
         const counts =
-          feature.entity === "user_item" ? items.length > 0 : feature.entity === "user" ? itemIndex === 0 : feature.entity === "item" ? userIndex === 0 && items.length > 0 : false;
+          feature.entity === "user_item"
+            ? items.length > 0
+            : feature.entity === "user"
+              ? itemIndex === 0
+              : feature.entity === "item"
+                ? userIndex === 0 && items.length > 0
+                : false;
         if (counts) observe(feature.name, !defaulted.has(feature.name));
       }
     }

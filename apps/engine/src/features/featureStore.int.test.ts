@@ -25,7 +25,13 @@ describe("feature store on Redis and PostgreSQL", () => {
   beforeAll(async () => {
     db = createPrismaClient(process.env.TEST_DATABASE_URL!);
     store = await createRedisOnlineStore({ url: process.env.TEST_REDIS_URL! });
-    await db.item.createMany({ data: [{ id: `${PREFIX}a`, category: "music", publishedAt: new Date(0) }, { id: `${PREFIX}b`, category: "sports", publishedAt: new Date(0) }], skipDuplicates: true });
+    await db.item.createMany({
+      data: [
+        { id: `${PREFIX}a`, category: "music", publishedAt: new Date(0) },
+        { id: `${PREFIX}b`, category: "sports", publishedAt: new Date(0) },
+      ],
+      skipDuplicates: true,
+    });
     await db.user.createMany({ data: [{ id: `${PREFIX}u1` }, { id: `${PREFIX}u2` }], skipDuplicates: true });
   });
 
@@ -47,8 +53,18 @@ describe("feature store on Redis and PostgreSQL", () => {
     expect(first).toEqual({ updates: 6, duplicates: 0 });
     expect(second).toEqual({ updates: 6, duplicates: 6 });
 
-    const [music, sports] = await readOnlineFeatures(store, { userId: `${PREFIX}u1`, itemIds: [`${PREFIX}a`, `${PREFIX}b`], at: new Date(now) }, { itemCategories: categories });
-    expect(music!.features).toMatchObject({ user_clicks_5m: 1, user_impressions_5m: 1, user_watch_seconds_5m: 40, user_item_recently_interacted: 1, user_category_affinity_share: 1 });
+    const [music, sports] = await readOnlineFeatures(
+      store,
+      { userId: `${PREFIX}u1`, itemIds: [`${PREFIX}a`, `${PREFIX}b`], at: new Date(now) },
+      { itemCategories: categories },
+    );
+    expect(music!.features).toMatchObject({
+      user_clicks_5m: 1,
+      user_impressions_5m: 1,
+      user_watch_seconds_5m: 40,
+      user_item_recently_interacted: 1,
+      user_category_affinity_share: 1,
+    });
     expect(music!.features.item_clicks_3d).toBeCloseTo(2 ** (-4_000 / (3 * 86_400_000)), 9);
     expect(sports!.features).toMatchObject({ user_category_affinity: 0, user_item_recently_interacted: 0, item_clicks_3d: 0 });
     expect(sports!.defaulted).toContain("item_clicks_3d");
@@ -70,7 +86,11 @@ describe("feature store on Redis and PostgreSQL", () => {
       const again = await backfillOnlineFeatures(db, store, { from, to: new Date(now), now: () => new Date(now) });
       expect(first).toEqual({ events: 2, duplicates: 0 });
       expect(again).toEqual({ events: 2, duplicates: 4 });
-      const [vector] = await readOnlineFeatures(store, { userId: `${PREFIX}u2`, itemIds: [`${PREFIX}a`], at: new Date(now) }, { itemCategories: createItemCategoryCache(db) });
+      const [vector] = await readOnlineFeatures(
+        store,
+        { userId: `${PREFIX}u2`, itemIds: [`${PREFIX}a`], at: new Date(now) },
+        { itemCategories: createItemCategoryCache(db) },
+      );
       expect(vector!.features).toMatchObject({ user_likes_5m: 2, user_recent_items_count: 2 });
       // Two equal likes 10 s apart, one per category: the older one has decayed a little more.
       expect(vector!.features.user_category_affinity_share).toBeCloseTo(1 / (1 + 2 ** (-10_000 / (3 * 86_400_000))), 12);
@@ -87,7 +107,13 @@ describe("feature store on Redis and PostgreSQL", () => {
     const rows = await db.featureDefinition.findMany();
     expect(rows.map((row) => row.name).sort()).toEqual([...featureRegistry.names].sort());
     const ctr = rows.find((row) => row.name === "item_ctr_3d")!;
-    expect(ctr).toMatchObject({ entity: "item", valueType: "number", window: "half-life 3d", defaultValue: 0.05, definitionDigest: definitionDigest(featureRegistry.get("item_ctr_3d")!) });
+    expect(ctr).toMatchObject({
+      entity: "item",
+      valueType: "number",
+      window: "half-life 3d",
+      defaultValue: 0.05,
+      definitionDigest: definitionDigest(featureRegistry.get("item_ctr_3d")!),
+    });
 
     // A changed definition gets a new digest; a feature gone from the code leaves the table.
     const changed = featureRegistry.features.map((feature) => (feature.name === "item_ctr_3d" ? defineFeature({ ...feature, default: 0.1 }) : feature));

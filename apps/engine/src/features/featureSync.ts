@@ -10,7 +10,9 @@ export type FeatureSyncResult = { created: string[]; changed: string[]; unchange
 
 export async function syncFeatureDefinitions(db: Database, registry: FeatureRegistry = featureRegistry): Promise<FeatureSyncResult> {
   return db.$transaction(async (tx) => {
-    const existing = new Map((await tx.featureDefinition.findMany({ select: { name: true, definitionDigest: true } })).map((row) => [row.name, row.definitionDigest]));
+    const existing = new Map(
+      (await tx.featureDefinition.findMany({ select: { name: true, definitionDigest: true } })).map((row) => [row.name, row.definitionDigest]),
+    );
     const result: FeatureSyncResult = { created: [], changed: [], unchanged: 0, removed: [] };
     for (const feature of registry.features) {
       const digest = definitionDigest(feature);

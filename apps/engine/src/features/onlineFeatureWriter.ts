@@ -194,7 +194,10 @@ export async function applyEventsToOnlineStore(
         single.push({ update, planner: one });
       }
     }
-    const singleOutcomes: UpdateOutcome[] = await store.applyUpdates(single.map((entry) => entry.update), { validated: true });
+    const singleOutcomes: UpdateOutcome[] = await store.applyUpdates(
+      single.map((entry) => entry.update),
+      { validated: true },
+    );
     singleOutcomes.forEach((outcome, index) => {
       if (outcome === "applied") single[index]!.planner.touchedCounters(appliedCounters);
       else duplicates += 1;

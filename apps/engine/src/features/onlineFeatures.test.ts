@@ -111,10 +111,19 @@ describe("online features", () => {
   it("computes the user × category and recent-item features from the user's history", async () => {
     const store = createMemoryOnlineStore({ now: () => START });
     const click = (eventId: string, itemId: string, occurredAt: number) => ({ eventId, type: "click" as const, userId: "u", itemId, occurredAt });
-    await applyEventsToOnlineStore(store, [click("e1", "item-a", START), click("e2", "item-c", START + 10), click("e3", "item-b", START + 20)], new Date(START + 20), {
-      itemCategories: testItemCategories,
-    });
-    const vectors = await readOnlineFeatures(store, { userId: "u", itemIds: ["item-a", "item-c", "item-d"], at: new Date(START + 30) }, { itemCategories: testItemCategories });
+    await applyEventsToOnlineStore(
+      store,
+      [click("e1", "item-a", START), click("e2", "item-c", START + 10), click("e3", "item-b", START + 20)],
+      new Date(START + 20),
+      {
+        itemCategories: testItemCategories,
+      },
+    );
+    const vectors = await readOnlineFeatures(
+      store,
+      { userId: "u", itemIds: ["item-a", "item-c", "item-d"], at: new Date(START + 30) },
+      { itemCategories: testItemCategories },
+    );
     const [music, sports, news] = vectors.map((vector) => vector.features);
     expect(music!.user_category_affinity).toBeCloseTo(2, 6);
     expect(music!.user_category_affinity_share).toBeCloseTo(2 / 3, 6);
@@ -131,10 +140,21 @@ describe("online features", () => {
 
   it("counts a rated item as consumed, and a good rating (0–10 scale) as engagement", async () => {
     const store = createMemoryOnlineStore({ now: () => START });
-    const rating = (eventId: string, itemId: string, value: number, occurredAt: number) => ({ eventId, type: "rating" as const, userId: "r", itemId, value, occurredAt });
+    const rating = (eventId: string, itemId: string, value: number, occurredAt: number) => ({
+      eventId,
+      type: "rating" as const,
+      userId: "r",
+      itemId,
+      value,
+      occurredAt,
+    });
     // MovieLens 5 stars and 1 star, imported on the 0–10 scale.
-    await applyEventsToOnlineStore(store, [rating("r1", "item-a", 10, START), rating("r2", "item-c", 2, START + 10)], new Date(START + 10), { itemCategories: testItemCategories });
-    const [music, sports] = (await readOnlineFeatures(store, { userId: "r", itemIds: ["item-a", "item-c"], at: new Date(START + 20) }, { itemCategories: testItemCategories })).map((v) => v.features);
+    await applyEventsToOnlineStore(store, [rating("r1", "item-a", 10, START), rating("r2", "item-c", 2, START + 10)], new Date(START + 10), {
+      itemCategories: testItemCategories,
+    });
+    const [music, sports] = (
+      await readOnlineFeatures(store, { userId: "r", itemIds: ["item-a", "item-c"], at: new Date(START + 20) }, { itemCategories: testItemCategories })
+    ).map((v) => v.features);
     expect(music!.user_recent_items_count).toBe(2);
     expect(music!.user_item_recently_interacted).toBe(1);
     expect(sports!.user_item_recently_interacted).toBe(1);

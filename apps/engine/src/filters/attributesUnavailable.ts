@@ -12,7 +12,10 @@ export function attributesUnavailableNote(count: number): string {
 }
 
 /** Splits candidates by a per-item rule; items without attributes are removed with ATTRIBUTES_UNAVAILABLE. */
-export function filterWithKnownAttributes(candidates: readonly Candidate[], reasonToRemove: (candidate: Candidate & { item: NonNullable<Candidate["item"]> }) => string | null): FilterOutcome {
+export function filterWithKnownAttributes(
+  candidates: readonly Candidate[],
+  reasonToRemove: (candidate: Candidate & { item: NonNullable<Candidate["item"]> }) => string | null,
+): FilterOutcome {
   const kept: Candidate[] = [];
   const removed: FilterOutcome["removed"] = [];
   let unknown = 0;

@@ -26,7 +26,10 @@ describe("blockedFilter", () => {
   });
 
   it("blocking item ids alone needs no attributes: unhydrated items are checked by id", () => {
-    const result = blockedFilter({ itemIds: ["f"], categories: [], creators: [] }).apply(query(), [candidate("e", { hydrated: false }), candidate("f", { hydrated: false })]);
+    const result = blockedFilter({ itemIds: ["f"], categories: [], creators: [] }).apply(query(), [
+      candidate("e", { hydrated: false }),
+      candidate("f", { hydrated: false }),
+    ]);
     expect(ids(result.kept)).toEqual(["e"]);
     expect(result.degraded).toBeUndefined();
   });

@@ -16,7 +16,9 @@ export function consumedFilter(id = "consumed"): Filter {
         return {
           kept: [],
           removed: candidates.map((candidate) => ({ itemId: candidate.itemId, reason: CONSUMED_UNAVAILABLE })),
-          ...(candidates.length > 0 ? { degraded: `the user's consumed items could not be read: ${candidates.length} candidates removed (${CONSUMED_UNAVAILABLE})` } : {}),
+          ...(candidates.length > 0
+            ? { degraded: `the user's consumed items could not be read: ${candidates.length} candidates removed (${CONSUMED_UNAVAILABLE})` }
+            : {}),
         };
       }
       const kept = [];

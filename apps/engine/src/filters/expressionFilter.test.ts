@@ -5,7 +5,11 @@ import { expressionFilter } from "./expressionFilter.ts";
 
 describe("expressionFilter", () => {
   it("keeps items for which the expression holds, reading attributes, age, numeric attributes and features", () => {
-    const filter = expressionFilter("cheapFresh", 'category in ("news", "sports") and age_hours < 48 and price >= 10 and item_ctr_3d > 0.01', itemFieldCatalog());
+    const filter = expressionFilter(
+      "cheapFresh",
+      'category in ("news", "sports") and age_hours < 48 and price >= 10 and item_ctr_3d > 0.01',
+      itemFieldCatalog(),
+    );
     const items = [
       candidate("ok", { category: "news", ageHours: 5, numbers: { price: 12 }, features: { item_ctr_3d: 0.02 } }),
       candidate("old", { category: "news", ageHours: 50, numbers: { price: 12 }, features: { item_ctr_3d: 0.02 } }),
@@ -19,7 +23,10 @@ describe("expressionFilter", () => {
   });
 
   it("fails closed on an item whose attributes are unknown, even when the expression would pass it", () => {
-    const result = expressionFilter("notSpam", 'not creator == "spammer"', itemFieldCatalog()).apply(query(), [candidate("known"), candidate("unknown", { hydrated: false })]);
+    const result = expressionFilter("notSpam", 'not creator == "spammer"', itemFieldCatalog()).apply(query(), [
+      candidate("known"),
+      candidate("unknown", { hydrated: false }),
+    ]);
     expect(ids(result.kept)).toEqual(["known"]);
     expect(result.removed).toEqual([{ itemId: "unknown", reason: "attributes-unavailable" }]);
     expect(result.degraded).toBeDefined();

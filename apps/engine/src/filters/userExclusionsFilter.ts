@@ -16,7 +16,11 @@ export function userExclusionsFilter(): Filter {
         return {
           kept: [],
           removed: candidates.map((candidate) => ({ itemId: candidate.itemId, reason: EXCLUSIONS_UNAVAILABLE })),
-          ...(candidates.length > 0 ? { degraded: `the user's hidden, disliked and bought items could not be read: ${candidates.length} candidates removed (${EXCLUSIONS_UNAVAILABLE})` } : {}),
+          ...(candidates.length > 0
+            ? {
+                degraded: `the user's hidden, disliked and bought items could not be read: ${candidates.length} candidates removed (${EXCLUSIONS_UNAVAILABLE})`,
+              }
+            : {}),
         };
       }
       const kept = [];

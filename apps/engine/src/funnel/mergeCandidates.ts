@@ -32,7 +32,14 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
       if (!entry) {
         // Provenance starts as a one-element literal: most items have one source, and an array
         // grown from [] by push reserves room for 17 (×500 candidates per request).
-        entry = { itemId: found.itemId, hits: [hit], bestRank: Number.POSITIVE_INFINITY, bestSourceIndex: sourceIndex, lastSourceIndex: sourceIndex, firstSeen: seen++ };
+        entry = {
+          itemId: found.itemId,
+          hits: [hit],
+          bestRank: Number.POSITIVE_INFINITY,
+          bestSourceIndex: sourceIndex,
+          lastSourceIndex: sourceIndex,
+          firstSeen: seen++,
+        };
         entries.set(found.itemId, entry);
       } else {
         if (entry.lastSourceIndex === sourceIndex) return; // a source listing an item twice keeps its best rank

@@ -8,7 +8,13 @@ import { explainItem } from "./explainItem.ts";
 import { runFunnel, type FunnelPipeline } from "./runFunnel.ts";
 import { HOUR_MS, ids, NOW_MS, query } from "./testing/funnelFixtures.ts";
 
-const attributes = (category: string, ageHours = 1): ItemAttributes => ({ category, creatorId: null, tags: [], publishedAtMs: NOW_MS - ageHours * HOUR_MS, available: true });
+const attributes = (category: string, ageHours = 1): ItemAttributes => ({
+  category,
+  creatorId: null,
+  tags: [],
+  publishedAtMs: NOW_MS - ageHours * HOUR_MS,
+  available: true,
+});
 
 function staticSource(id: string, itemIds: string[], budgetMs = 50): CandidateSource {
   return { id, budgetMs, fetch: async () => itemIds.map((itemId, rank): SourceCandidate => ({ itemId, score: 1 - rank / 100, item: attributes("c") })) };
@@ -26,7 +32,19 @@ function tableRanker(clicks: Record<string, number>): Scorer {
 }
 
 function pipeline(overrides: Partial<FunnelPipeline>): FunnelPipeline {
-  return { surface: "home", queryHydrators: [], sources: [], maxCandidates: 100, candidateHydrators: [], filters: [], scorers: [], blend: { click: 1 }, rules: [], sideEffects: [], ...overrides };
+  return {
+    surface: "home",
+    queryHydrators: [],
+    sources: [],
+    maxCandidates: 100,
+    candidateHydrators: [],
+    filters: [],
+    scorers: [],
+    blend: { click: 1 },
+    rules: [],
+    sideEffects: [],
+    ...overrides,
+  };
 }
 
 describe("runFunnel", () => {
@@ -44,7 +62,15 @@ describe("runFunnel", () => {
         return new Promise((resolve) => (finishLate = resolve));
       },
     };
-    const running = runFunnel(pipeline({ sources: [{ source: slow, quota: 10 }, { source: staticSource("fast", ["a", "b"]), quota: 10 }] }), query());
+    const running = runFunnel(
+      pipeline({
+        sources: [
+          { source: slow, quota: 10 },
+          { source: staticSource("fast", ["a", "b"]), quota: 10 },
+        ],
+      }),
+      query(),
+    );
     await vi.advanceTimersByTimeAsync(30);
     const result = await running;
     finishLate([{ itemId: "late" }]);
@@ -72,7 +98,13 @@ describe("runFunnel", () => {
         throw new Error("rule bug");
       },
     };
-    const failingFeatures: Scorer = { id: "features", budgetMs: 20, writes: ["features.f"], defaults: { features: { f: -1 } }, score: () => Promise.reject(new Error("redis down")) };
+    const failingFeatures: Scorer = {
+      id: "features",
+      budgetMs: 20,
+      writes: ["features.f"],
+      defaults: { features: { f: -1 } },
+      score: () => Promise.reject(new Error("redis down")),
+    };
     const wrongLength: Scorer = { id: "short", budgetMs: 20, writes: ["scores.like"], defaults: { scores: { like: 0.5 } }, score: async () => [] };
     const result = await runFunnel(
       pipeline({
@@ -94,7 +126,9 @@ describe("runFunnel", () => {
     expect(result.page.map((item) => item.propensity)).toEqual([1, 1, 1]);
     expect(result.page[0]!.features.f).toBe(-1);
     expect(result.page[0]!.scores).toEqual({ click: 0.9, like: 0.5, blend: 1.4 });
-    const statuses = Object.fromEntries(result.trace.stages.flatMap((stage) => stage.components.map((component) => [component.id, [component.status, component.error]])));
+    const statuses = Object.fromEntries(
+      result.trace.stages.flatMap((stage) => stage.components.map((component) => [component.id, [component.status, component.error]])),
+    );
     expect(statuses).toMatchObject({
       brokenFilter: ["error", "filter bug"],
       features: ["error", "redis down"],
@@ -118,7 +152,15 @@ describe("runFunnel", () => {
     const closed = await runFunnel(pipeline({ sources: [{ source: staticSource("s", ["a", "b"]), quota: 10 }], filters: [brokenSafety] }), query());
     expect(closed.page).toEqual([]);
     const filters = closed.trace.stages.find((stage) => stage.stage === "filters")!.components[0]!;
-    expect(filters).toMatchObject({ id: "availability", status: "error", out: 0, removed: [{ itemId: "a", reason: "safety filter failed" }, { itemId: "b", reason: "safety filter failed" }] });
+    expect(filters).toMatchObject({
+      id: "availability",
+      status: "error",
+      out: 0,
+      removed: [
+        { itemId: "a", reason: "safety filter failed" },
+        { itemId: "b", reason: "safety filter failed" },
+      ],
+    });
     expect(closed.degradedCauses).toEqual([{ component: "availability", reason: "failed: filter bug" }]);
 
     const brokenCaps: Rule = {
@@ -133,7 +175,14 @@ describe("runFunnel", () => {
     expect(capped.degradedCauses).toEqual([{ component: "diversity", reason: "failed: rule bug" }]);
 
     // A filter that removed items it could not check says so: degraded, with its reason.
-    const unchecked: Filter = { id: "blocked", apply: (_query, candidates) => ({ kept: candidates.slice(1), removed: [{ itemId: candidates[0]!.itemId, reason: "attributes-unavailable" }], degraded: "1 unchecked" }) };
+    const unchecked: Filter = {
+      id: "blocked",
+      apply: (_query, candidates) => ({
+        kept: candidates.slice(1),
+        removed: [{ itemId: candidates[0]!.itemId, reason: "attributes-unavailable" }],
+        degraded: "1 unchecked",
+      }),
+    };
     const partial = await runFunnel(pipeline({ sources: [{ source: staticSource("s", ["a", "b"]), quota: 10 }], filters: [unchecked] }), query());
     expect(ids(partial.page)).toEqual(["b"]);
     expect(partial.degraded).toBe(true);
@@ -155,7 +204,14 @@ describe("runFunnel", () => {
   it("merges query hydrators' facts; a failing hydrator is recorded and its facts are simply missing", async () => {
     const history = { id: "history", budgetMs: 20, hydrate: async () => ({ seenAtMs: new Map([["a", NOW_MS]]) }) };
     const broken = { id: "follows", budgetMs: 20, hydrate: () => Promise.reject(new Error("db down")) };
-    const result = await runFunnel(pipeline({ queryHydrators: [history, broken], sources: [{ source: staticSource("s", ["a", "b"]), quota: 10 }], filters: [seenFilter({ windowHours: 1 })] }), query());
+    const result = await runFunnel(
+      pipeline({
+        queryHydrators: [history, broken],
+        sources: [{ source: staticSource("s", ["a", "b"]), quota: 10 }],
+        filters: [seenFilter({ windowHours: 1 })],
+      }),
+      query(),
+    );
     expect(ids(result.page)).toEqual(["b"]);
     expect(result.trace.stages[0]!.components).toMatchObject([
       { id: "history", status: "ok", writes: ["seenAtMs"] },
@@ -165,7 +221,13 @@ describe("runFunnel", () => {
 
   it("a scorer that overruns keeps its defaults and cannot write late", async () => {
     let finish: (value: { scores: Record<string, number> }[]) => void = () => undefined;
-    const slowRanker: Scorer = { id: "ranker", budgetMs: 10, writes: ["scores.click"], defaults: { scores: { click: 0 } }, score: () => new Promise((resolve) => (finish = resolve)) };
+    const slowRanker: Scorer = {
+      id: "ranker",
+      budgetMs: 10,
+      writes: ["scores.click"],
+      defaults: { scores: { click: 0 } },
+      score: () => new Promise((resolve) => (finish = resolve)),
+    };
     const running = runFunnel(pipeline({ sources: [{ source: staticSource("s", ["a", "b"]), quota: 10 }], scorers: [slowRanker] }), query());
     await vi.advanceTimersByTimeAsync(10);
     const result = await running;

@@ -52,19 +52,33 @@ class StageClock {
     return this.degradedCauses.length > 0;
   }
 
-  async run<T>(stage: StageName, countIn: number, body: (components: ComponentTrace[]) => Promise<{ value: T; out: number }> | { value: T; out: number }): Promise<T> {
+  async run<T>(
+    stage: StageName,
+    countIn: number,
+    body: (components: ComponentTrace[]) => Promise<{ value: T; out: number }> | { value: T; out: number },
+  ): Promise<T> {
     const startedAt = performance.now();
     const components: ComponentTrace[] = [];
     const { value, out } = await body(components);
     for (const component of components) {
-      if (component.status !== "ok") this.degradedCauses.push({ component: component.id, reason: component.status === "timeout" ? `timed out: ${component.error}` : `failed: ${component.error}` });
+      if (component.status !== "ok")
+        this.degradedCauses.push({
+          component: component.id,
+          reason: component.status === "timeout" ? `timed out: ${component.error}` : `failed: ${component.error}`,
+        });
     }
     this.stages.push({ stage, ms: roundMs(performance.now() - startedAt), in: countIn, out, components });
     return value;
   }
 }
 
-function failed(id: string, outcome: { status: "timeout" | "error"; ms: number; error?: unknown }, budgetMs: number | null, countIn: number, out: number): ComponentTrace {
+function failed(
+  id: string,
+  outcome: { status: "timeout" | "error"; ms: number; error?: unknown },
+  budgetMs: number | null,
+  countIn: number,
+  out: number,
+): ComponentTrace {
   return {
     id,
     status: outcome.status,
@@ -96,7 +110,14 @@ function merged(target: Record<string, number>, update: Record<string, number>, 
   return adoptable ? update : { ...update };
 }
 
-async function runScorers(stage: "hydrateCandidates" | "score", scorers: Scorer[], query: FunnelQuery, candidates: Candidate[], clock: StageClock, concurrent: boolean) {
+async function runScorers(
+  stage: "hydrateCandidates" | "score",
+  scorers: Scorer[],
+  query: FunnelQuery,
+  candidates: Candidate[],
+  clock: StageClock,
+  concurrent: boolean,
+) {
   await clock.run(stage, candidates.length, async (components) => {
     const runOne = async (scorer: Scorer) => {
       const outcome = await runWithinBudget(scorer.budgetMs, (signal) => scorer.score(query, candidates, signal));
@@ -112,7 +133,9 @@ async function runScorers(stage: "hydrateCandidates" | "score", scorers: Scorer[
         return;
       }
       const problem =
-        outcome.status === "ok" ? { status: "error" as const, ms: outcome.ms, error: new Error(`returned ${outcome.value.length} updates for ${candidates.length} candidates`) } : outcome;
+        outcome.status === "ok"
+          ? { status: "error" as const, ms: outcome.ms, error: new Error(`returned ${outcome.value.length} updates for ${candidates.length} candidates`) }
+          : outcome;
       for (const candidate of candidates) {
         Object.assign(candidate.features, scorer.defaults?.features);
         Object.assign(candidate.scores, scorer.defaults?.scores);
@@ -131,7 +154,9 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
   let query = request;
 
   query = await clock.run("hydrateQuery", 0, async (components) => {
-    const outcomes = await Promise.all(pipeline.queryHydrators.map((hydrator) => runWithinBudget(hydrator.budgetMs, (signal) => hydrator.hydrate(request, signal))));
+    const outcomes = await Promise.all(
+      pipeline.queryHydrators.map((hydrator) => runWithinBudget(hydrator.budgetMs, (signal) => hydrator.hydrate(request, signal))),
+    );
     let hydrated: FunnelQuery = request;
     outcomes.forEach((outcome, index) => {
       const hydrator = pipeline.queryHydrators[index]!;
@@ -144,7 +169,9 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
   });
 
   const sourceOutputs = await clock.run("sources", 0, async (components) => {
-    const outcomes = await Promise.all(pipeline.sources.map(({ source, quota }) => runWithinBudget(source.budgetMs, (signal) => source.fetch(query, quota, signal))));
+    const outcomes = await Promise.all(
+      pipeline.sources.map(({ source, quota }) => runWithinBudget(source.budgetMs, (signal) => source.fetch(query, quota, signal))),
+    );
     const outputs: SourceOutput[] = [];
     outcomes.forEach((outcome, index) => {
       const { source, quota } = pipeline.sources[index]!;
@@ -171,11 +198,21 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
     for (const filter of pipeline.filters) {
       const result = timedSync(() => filter.apply(query, current));
       if ("value" in result) {
-        components.push({ id: filter.id, status: "ok", ms: roundMs(result.ms), in: current.length, out: result.value.kept.length, removed: result.value.removed });
+        components.push({
+          id: filter.id,
+          status: "ok",
+          ms: roundMs(result.ms),
+          in: current.length,
+          out: result.value.kept.length,
+          removed: result.value.removed,
+        });
         if (result.value.degraded) clock.degradedCauses.push({ component: filter.id, reason: result.value.degraded });
         current = result.value.kept;
       } else if (filter.failClosed) {
-        components.push({ ...failed(filter.id, { status: "error", ms: result.ms, error: result.error }, null, current.length, 0), removed: current.map((candidate) => ({ itemId: candidate.itemId, reason: "safety filter failed" })) });
+        components.push({
+          ...failed(filter.id, { status: "error", ms: result.ms, error: result.error }, null, current.length, 0),
+          removed: current.map((candidate) => ({ itemId: candidate.itemId, reason: "safety filter failed" })),
+        });
         current = [];
       } else components.push(failed(filter.id, { status: "error", ms: result.ms, error: result.error }, null, current.length, current.length));
     }
@@ -206,7 +243,9 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
         const trace: ComponentTrace = { id: rule.id, status: "ok", ms: roundMs(result.ms), in: current.length, out: result.value.items.length };
         // Items a rule dropped (diversity caps that no longer fit anywhere) are listed at every
         // detail, like a filter's: rerank returns them in `removed`, and "why not X" needs them.
-        const removed = result.value.effects.filter((effect) => effect.kind === "removed").map((effect) => ({ itemId: effect.itemId, reason: effect.reason ?? "removed by rule" }));
+        const removed = result.value.effects
+          .filter((effect) => effect.kind === "removed")
+          .map((effect) => ({ itemId: effect.itemId, reason: effect.reason ?? "removed by rule" }));
         if (removed.length > 0) trace.removed = removed;
         if (full) {
           const { effects, omitted } = ruleEffects(result.value.effects, current, result.value.items, horizon);
@@ -224,7 +263,8 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
   });
 
   const page = await clock.run("exploration", ranked.length, (components) => {
-    const greedy = (): ServedCandidate[] => ranked.slice(0, query.count).map((candidate, position) => ({ ...candidate, position, propensity: 1, slot: "ranked" }));
+    const greedy = (): ServedCandidate[] =>
+      ranked.slice(0, query.count).map((candidate, position) => ({ ...candidate, position, propensity: 1, slot: "ranked" }));
     const explorer = pipeline.explorer;
     if (!explorer) return { value: greedy(), out: Math.min(query.count, ranked.length) };
     const result = timedSync(() => explorer.select(query, ranked, query.count));

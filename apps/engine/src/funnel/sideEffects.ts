@@ -5,7 +5,12 @@ import type { SideEffect } from "./components.ts";
 import type { FunnelQuery } from "./query.ts";
 import type { FunnelResult } from "./trace.ts";
 
-export function fireSideEffects(sideEffects: readonly SideEffect[], query: FunnelQuery, result: FunnelResult, onError?: (sideEffectId: string, error: unknown) => void): void {
+export function fireSideEffects(
+  sideEffects: readonly SideEffect[],
+  query: FunnelQuery,
+  result: FunnelResult,
+  onError?: (sideEffectId: string, error: unknown) => void,
+): void {
   for (const sideEffect of sideEffects) {
     void Promise.resolve()
       .then(() => sideEffect.run(query, result))

@@ -10,7 +10,12 @@ import { roundMs, type CandidateTrace, type FunnelTrace, type RuleEffect, type S
  * shifts everything after it by one, and a freshness boost touches every candidate, while only
  * the top of a 500-item list matters for a 20-item page. `omitted` counts what was left out.
  */
-export function ruleEffects(own: readonly RuleEffect[], before: readonly Candidate[], after: readonly Candidate[], horizon: number): { effects: RuleEffect[]; omitted: number } {
+export function ruleEffects(
+  own: readonly RuleEffect[],
+  before: readonly Candidate[],
+  after: readonly Candidate[],
+  horizon: number,
+): { effects: RuleEffect[]; omitted: number } {
   const beforeIndex = new Map(before.map((candidate, index) => [candidate.itemId, index]));
   const afterIndex = new Map(after.map((candidate, index) => [candidate.itemId, index]));
   const effects: RuleEffect[] = [];
@@ -85,7 +90,8 @@ export function buildTrace(input: {
   if (full) {
     trace.ranked = input.ranked.map((candidate) => candidate.itemId);
     const candidates: Record<string, CandidateTrace> = {};
-    for (const candidate of input.ranked) candidates[candidate.itemId] = { sources: candidate.sources, scores: rounded(candidate.scores), features: rounded(candidate.features) };
+    for (const candidate of input.ranked)
+      candidates[candidate.itemId] = { sources: candidate.sources, scores: rounded(candidate.scores), features: rounded(candidate.features) };
     trace.candidates = candidates;
   }
   return trace;

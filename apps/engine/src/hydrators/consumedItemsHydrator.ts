@@ -13,13 +13,20 @@ import type { UserRelationsReader } from "./userRelations.ts";
 
 export const CONSUMED_ITEMS_HYDRATOR_ID = "consumedItems";
 
-export function consumedItemsHydrator(relations: UserRelationsReader, spec: ConsumedFilterConfig, budgetMs: number, cache?: ExpiringCache<Set<string>>): QueryHydrator {
+export function consumedItemsHydrator(
+  relations: UserRelationsReader,
+  spec: ConsumedFilterConfig,
+  budgetMs: number,
+  cache?: ExpiringCache<Set<string>>,
+): QueryHydrator {
   const key = consumedSpecKey(spec);
   return {
     id: CONSUMED_ITEMS_HYDRATOR_ID,
     budgetMs,
     async hydrate(query) {
-      const consumedItemIds = cache ? await cache.get(`${query.userId}\n${key}`, () => relations.consumed(query.userId, spec)) : await relations.consumed(query.userId, spec);
+      const consumedItemIds = cache
+        ? await cache.get(`${query.userId}\n${key}`, () => relations.consumed(query.userId, spec))
+        : await relations.consumed(query.userId, spec);
       return { consumedItemIds };
     },
   };

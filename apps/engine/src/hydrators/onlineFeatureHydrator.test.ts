@@ -53,7 +53,11 @@ describe("onlineFeatures hydrator (cached serving path)", () => {
   it("serves exactly the registry's feature values, from cache or not, as time moves on", async () => {
     const { inner, store } = await setUp();
     const cache = new ItemStateCache({ ttlMs: 60_000 });
-    for (const [userId, nowMs] of [["user-1", lastMs + 1], ["user-2", lastMs + 3_600_000], ["user-3", lastMs + 7_200_000]] as const) {
+    for (const [userId, nowMs] of [
+      ["user-1", lastMs + 1],
+      ["user-2", lastMs + 3_600_000],
+      ["user-3", lastMs + 7_200_000],
+    ] as const) {
       const served = await hydrate(store, cache, userId, nowMs);
       const expected = await readOnlineFeatures(inner, { userId, itemIds, at: new Date(nowMs) }, { itemCategories: testItemCategories });
       expect(served).toEqual(expected.map((vector) => vector.features));

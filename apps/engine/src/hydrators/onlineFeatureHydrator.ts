@@ -123,7 +123,10 @@ export function onlineFeatureHydrator(
       // that way into a hash-table ("dictionary") object, and cloning one cost ~8× more per
       // candidate (CPU and garbage) than cloning a plain fast object.
       const features = perCandidateRegistry.features;
-      const template: Record<string, number> = Object.fromEntries([...features.map((feature): [string, number] => [feature.name, feature.default]), ...Object.entries(user)]);
+      const template: Record<string, number> = Object.fromEntries([
+        ...features.map((feature): [string, number] => [feature.name, feature.default]),
+        ...Object.entries(user),
+      ]);
       const input = { atMs, userId: query.userId, itemId: "", itemCategory: null as string | null, user: states.user, item: EMPTY_ITEM_STATE };
       // Defaults tallied per feature here and added to the scope once (not a map update per value).
       const defaulted = new Int32Array(features.length);
@@ -135,7 +138,8 @@ export function onlineFeatureHydrator(
         for (let index = 0; index < features.length; index += 1) {
           const feature = features[index]!;
           const value = feature.compute(input);
-          if (value === null || !Number.isFinite(value)) defaulted[index]! += 1; // keeps the template's declared default
+          if (value === null || !Number.isFinite(value))
+            defaulted[index]! += 1; // keeps the template's declared default
           else values[feature.name] = value;
         }
         return { features: values };

@@ -32,7 +32,14 @@ export function userHistoryHydrator(store: OnlineStore, budgetMs: number, regist
       };
       const features: Record<string, number> = {};
       for (const feature of userFeatures) {
-        const value = feature.compute({ atMs, userId: query.userId, itemId: "", itemCategory: null, user: state, item: { hashes: new Map(), sortedSets: new Map() } });
+        const value = feature.compute({
+          atMs,
+          userId: query.userId,
+          itemId: "",
+          itemCategory: null,
+          user: state,
+          item: { hashes: new Map(), sortedSets: new Map() },
+        });
         features[feature.name] = value === null || !Number.isFinite(value) ? feature.default : value;
       }
       const seenAtMs = new Map<string, number>();

@@ -38,7 +38,10 @@ describe("UserRelationsReader", () => {
     const reader = new UserRelationsReader(sql);
     expect([...(await reader.exclusions("u1"))]).toEqual(["i9"]);
     expect(await reader.follows("u2")).toEqual(["c1"]);
-    expect(statements.map((statement) => statement.values)).toEqual([["u1", ["hide", "dislike", "purchase"]], ["u2", 500]]);
+    expect(statements.map((statement) => statement.values)).toEqual([
+      ["u1", ["hide", "dislike", "purchase"]],
+      ["u2", 500],
+    ]);
     expect(statements[0]!.text).not.toContain("follows");
   });
 

@@ -96,7 +96,9 @@ export class UserRelationsReader {
       // time, so the planner could neither estimate it nor use the partial consumption index).
       values.push(EXCLUDING_EVENT_TYPES);
       const types = values.length;
-      columns.push(`ARRAY(SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND type = ANY($${types}::"EventType"[])${asOf("occurred_at")}) AS "exclusions"`);
+      columns.push(
+        `ARRAY(SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND type = ANY($${types}::"EventType"[])${asOf("occurred_at")}) AS "exclusions"`,
+      );
     }
     const consumed = [...batch.consumed.values()];
     consumed.forEach(({ spec }, index) => columns.push(`${consumedItemsColumn(spec, values, nowMs)} AS "consumed${index}"`));

@@ -24,7 +24,11 @@ export function csvRowToApiRow(entity: ImportEntity, cells: Record<string, unkno
     if (NUMBER_FIELDS.has(name)) row[name] = toNumber(text);
     else if (BOOLEAN_FIELDS.has(name)) row[name] = toBoolean(text);
     else if (JSON_FIELDS.has(name)) row[name] = toJson(text);
-    else if (name === "tags" && entity === "items") row[name] = text.split("|").map((tag) => tag.trim()).filter((tag) => tag !== "");
+    else if (name === "tags" && entity === "items")
+      row[name] = text
+        .split("|")
+        .map((tag) => tag.trim())
+        .filter((tag) => tag !== "");
     else row[name] = raw;
   }
   return row;

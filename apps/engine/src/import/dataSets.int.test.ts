@@ -49,7 +49,10 @@ async function writeMl100kShaped(at: string): Promise<{ ratings: number; stars: 
     return `${id}|Movie ${id} (19${60 + id})|01-Jan-19${60 + id}||http://example.org/${id}|${genres.join("|")}`;
   });
   await writeFile(join(at, "u.item"), Buffer.from(movies.join("\n") + "\n", "latin1"));
-  await writeFile(join(at, "u.user"), Array.from({ length: 12 }, (_, index) => `${index + 1}|${20 + index}|${index % 2 ? "F" : "M"}|writer|0000${index}`).join("\n") + "\n");
+  await writeFile(
+    join(at, "u.user"),
+    Array.from({ length: 12 }, (_, index) => `${index + 1}|${20 + index}|${index % 2 ? "F" : "M"}|writer|0000${index}`).join("\n") + "\n",
+  );
   const lines: string[] = [];
   let stars = 0;
   for (let user = 1; user <= 12; user += 1) {
@@ -82,11 +85,19 @@ describe("ML-100K layout", () => {
     ]);
     expect(first.summaries[2]).toMatchObject({ itemsCreated: 1, rejections: [{ line: 123, field: "value" }] });
 
-    const stored = await sql.query<{ n: string; stars: number }>("SELECT count(*) AS n, sum(value) AS stars FROM events WHERE user_id LIKE $1 AND type = 'rating'", [`${prefix}-user-%`]);
+    const stored = await sql.query<{ n: string; stars: number }>(
+      "SELECT count(*) AS n, sum(value) AS stars FROM events WHERE user_id LIKE $1 AND type = 'rating'",
+      [`${prefix}-user-%`],
+    );
     expect(Number(stored.rows[0]!.n)).toBe(written.ratings);
     expect(stored.rows[0]!.stars).toBeCloseTo(written.stars * 2, 6); // stars on the API's 0–10 scale
     const movie = await sql.query("SELECT title, category, tags, published_at FROM items WHERE id = $1", [`${prefix}-movie-1`]);
-    expect(movie.rows[0]).toEqual({ title: "Movie 1 (1961)", category: ML100K_GENRES[2], tags: [ML100K_GENRES[2], ML100K_GENRES[8]], published_at: new Date("1961-01-01T00:00:00Z") });
+    expect(movie.rows[0]).toEqual({
+      title: "Movie 1 (1961)",
+      category: ML100K_GENRES[2],
+      tags: [ML100K_GENRES[2], ML100K_GENRES[8]],
+      published_at: new Date("1961-01-01T00:00:00Z"),
+    });
     expect((await sql.query("SELECT category, tags FROM items WHERE id = $1", [`${prefix}-movie-30`])).rows[0]).toEqual({ category: "unknown", tags: [] });
     const placeholder = await sql.query("SELECT category, published_at, attributes FROM items WHERE id = $1", [`${prefix}-movie-31`]);
     expect(placeholder.rows[0]).toEqual({ category: "unknown", published_at: new Date(880999999_000), attributes: { source: "movielens", placeholder: true } });
@@ -109,7 +120,9 @@ describe("generic interaction log", () => {
   it("keeps play counts, takes genres from the items file, creates unlisted items without touching existing ones, and re-imports nothing", async () => {
     const prefix = `${run}b`;
     // An item the catalogue already holds (with real metadata) that the log names but the items file does not.
-    await withSinks((sinks) => sinks.catalog!.write("items", [{ id: `${prefix}-item-known`, title: "Known", category: "jazz", publishedAt: "2001-01-01T00:00:00Z" }]));
+    await withSinks((sinks) =>
+      sinks.catalog!.write("items", [{ id: `${prefix}-item-known`, title: "Known", category: "jazz", publishedAt: "2001-01-01T00:00:00Z" }]),
+    );
     const log = join(dir, "plays.csv");
     await writeFile(
       log,
@@ -138,10 +151,20 @@ describe("generic interaction log", () => {
     const first = await load();
     expect(first.positive).toEqual(defaultPositiveFor("weights"));
     expect(first.summaries[0]).toMatchObject({ entity: "items", imported: 2, created: 2 });
-    expect(first.summaries[1]).toMatchObject({ entity: "events", read: 7, imported: 5, duplicates: 1, rejected: 1, itemsCreated: 1, rejections: [{ line: 7, field: "plays" }] });
+    expect(first.summaries[1]).toMatchObject({
+      entity: "events",
+      read: 7,
+      imported: 5,
+      duplicates: 1,
+      rejected: 1,
+      itemsCreated: 1,
+      rejections: [{ line: 7, field: "plays" }],
+    });
 
     const rows = await sql.query("SELECT user_id, item_id, type, value, context FROM events WHERE user_id LIKE $1 ORDER BY occurred_at", [`${prefix}-user-%`]);
-    expect(rows.rows.map((row) => [row.user_id.replace(`${prefix}-user-`, ""), row.item_id.replace(`${prefix}-item-`, ""), row.type, row.value, row.context.weight])).toEqual([
+    expect(
+      rows.rows.map((row) => [row.user_id.replace(`${prefix}-user-`, ""), row.item_id.replace(`${prefix}-item-`, ""), row.type, row.value, row.context.weight]),
+    ).toEqual([
       ["alice", "radiohead", "click", null, 42],
       ["alice", "bjork", "click", null, 3],
       ["bob", "radiohead", "click", null, 1],

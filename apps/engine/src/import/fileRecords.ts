@@ -123,7 +123,12 @@ export async function* readJsonlRecords(path: string, options: ReadOptions = {})
  * Lines of fields separated by `separator` (MovieLens 1M's `::`), named by `columns`. The last
  * column takes the rest of the line, and a line with too few fields is a row problem.
  */
-export async function* readSeparatedRecords(path: string, separator: string, columns: readonly string[], options: ReadOptions = {}): AsyncGenerator<FileRecord> {
+export async function* readSeparatedRecords(
+  path: string,
+  separator: string,
+  columns: readonly string[],
+  options: ReadOptions = {},
+): AsyncGenerator<FileRecord> {
   for await (const { line, text } of readLines(path, options)) {
     const parts = text.split(separator);
     if (parts.length < columns.length) {

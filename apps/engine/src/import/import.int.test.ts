@@ -67,7 +67,10 @@ describe("CSV and JSONL files", () => {
     files.users = join(dir, "users.jsonl");
     await writeFile(files.users, [`{"id":"${run}-u1","attributes":{"country":"fr"}}`, `{"id":"${run}-u2"}`, `{"id":"${run} bad"}`].join("\n"));
     files.follows = join(dir, "follows.csv");
-    await writeFile(files.follows, ["userId,creatorId,at", `${run}-u1,${run}-c1,2026-01-05T00:00:00Z`, `${run}-u3,${run}-nobody,`, `${run}-u2,${run}-c1,`].join("\n"));
+    await writeFile(
+      files.follows,
+      ["userId,creatorId,at", `${run}-u1,${run}-c1,2026-01-05T00:00:00Z`, `${run}-u3,${run}-nobody,`, `${run}-u2,${run}-c1,`].join("\n"),
+    );
     files.events = join(dir, "events.csv");
     const minute = (m: number) => `2026-01-10T10:0${m}:00Z`;
     await writeFile(
@@ -182,12 +185,22 @@ describe("imported events and API events leave the same state", () => {
           context: { experiment: "exp", variant: index % 2 === 0 ? "a" : "b" },
         };
       });
-    const viaApi = await engine.app.inject({ method: "POST", url: "/v1/events", headers: { authorization: catalogue.authorization }, payload: { events: eventsFor("api") } });
+    const viaApi = await engine.app.inject({
+      method: "POST",
+      url: "/v1/events",
+      headers: { authorization: catalogue.authorization },
+      payload: { events: eventsFor("api") },
+    });
     expect(viaApi.json()).toMatchObject({ accepted: 40 });
     await engine.settleEvents();
 
     const file = join(dir, "same.jsonl");
-    await writeFile(file, eventsFor("file").map((event) => JSON.stringify(event)).join("\n"));
+    await writeFile(
+      file,
+      eventsFor("file")
+        .map((event) => JSON.stringify(event))
+        .join("\n"),
+    );
     const imported = await runFileImport(databaseUrl(), "events", file, { batchSize: 7, showRejections: 5 }, silentProgress);
     expect(imported).toMatchObject({ imported: 40, rejected: 0 });
 
@@ -222,14 +235,20 @@ describe("synthetic MovieLens round trip", () => {
       const first = await load();
       expect(first.layout.format).toBe(format);
       const ratingsFile = generated.files.at(-1)!;
-      const lines = (await readFile(ratingsFile, "latin1")).trim().split("\n").slice(format === "ml-latest" ? 1 : 0);
+      const lines = (await readFile(ratingsFile, "latin1"))
+        .trim()
+        .split("\n")
+        .slice(format === "ml-latest" ? 1 : 0);
       const starsInFile = lines.reduce((sum, line) => sum + Number(line.split(format === "ml-latest" ? "," : "::")[2]), 0);
       const eventSummary = first.summaries.at(-1)!;
       expect(eventSummary).toMatchObject({ entity: "events", read: lines.length, imported: lines.length, rejected: 0 });
       expect(first.summaries[0]).toMatchObject({ entity: "items", imported: 60, rejected: 0 });
       expect(first.summaries.length).toBe(format === "ml-1m" ? 3 : 2);
 
-      const stored = await sql.query<{ n: string; stars: number }>("SELECT count(*) AS n, sum(value) AS stars FROM events WHERE item_id LIKE $1 AND type = 'rating'", [`${prefix}-movie-%`]);
+      const stored = await sql.query<{ n: string; stars: number }>(
+        "SELECT count(*) AS n, sum(value) AS stars FROM events WHERE item_id LIKE $1 AND type = 'rating'",
+        [`${prefix}-movie-%`],
+      );
       expect(Number(stored.rows[0]!.n)).toBe(lines.length);
       expect(stored.rows[0]!.stars).toBeCloseTo(starsInFile * 2, 6); // stars on the API's 0–10 scale
       expect(await count("SELECT count(*) AS n FROM users WHERE id LIKE $1", [`${prefix}-user-%`])).toBe(40);

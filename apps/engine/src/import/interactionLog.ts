@@ -7,7 +7,15 @@ import type { ProgressReporter } from "../telemetry/progress.ts";
 import { mapRecords, readCsvRecords, readJsonlRecords, type FileRecord } from "./fileRecords.ts";
 import { importRows, type ImportOptions, type ImportSinks, type ImportSummary } from "./importRunner.ts";
 import { createStageRunner } from "./importStages.ts";
-import { DEFAULT_SYNTHETIC_TIME, interactionColumnsProblem, interactionToEvent, itemRowToItem, placeholderItem, type InteractionColumns, type ItemColumns } from "./interactions.ts";
+import {
+  DEFAULT_SYNTHETIC_TIME,
+  interactionColumnsProblem,
+  interactionToEvent,
+  itemRowToItem,
+  placeholderItem,
+  type InteractionColumns,
+  type ItemColumns,
+} from "./interactions.ts";
 import type { PositiveSpec } from "@cascade/core";
 import { defaultPositiveFor } from "./positiveSpec.ts";
 
@@ -52,15 +60,32 @@ export async function importInteractionLog(path: string, sinks: ImportSinks, opt
   const stages = createStageRunner(options.progress);
   if (itemsFile && itemsFormat) {
     await stages.run("items", itemsFile.path, (onBytes) =>
-      importRows("items", itemsFile.path, mapRecords(readLogRecords(itemsFile.path, itemsFormat, onBytes), (fields) => itemRowToItem(options.idPrefix, itemsFile.columns, fields)), sinks, options),
+      importRows(
+        "items",
+        itemsFile.path,
+        mapRecords(readLogRecords(itemsFile.path, itemsFormat, onBytes), (fields) => itemRowToItem(options.idPrefix, itemsFile.columns, fields)),
+        sinks,
+        options,
+      ),
     );
   }
-  const mapping = { columns: options.columns, idPrefix: options.idPrefix, defaultTime: options.defaultTime ?? DEFAULT_SYNTHETIC_TIME, ...(options.ratingMax ? { ratingMax: options.ratingMax } : {}) };
+  const mapping = {
+    columns: options.columns,
+    idPrefix: options.idPrefix,
+    defaultTime: options.defaultTime ?? DEFAULT_SYNTHETIC_TIME,
+    ...(options.ratingMax ? { ratingMax: options.ratingMax } : {}),
+  };
   await stages.run("interactions", path, (onBytes) =>
-    importRows("events", path, mapRecords(readLogRecords(path, format, onBytes), (fields, line) => interactionToEvent(mapping, fields, line)), sinks, {
-      ...options,
-      missingItems: { placeholder: (itemId, firstSeenAt) => placeholderItem(itemId, firstSeenAt, "import") },
-    }),
+    importRows(
+      "events",
+      path,
+      mapRecords(readLogRecords(path, format, onBytes), (fields, line) => interactionToEvent(mapping, fields, line)),
+      sinks,
+      {
+        ...options,
+        missingItems: { placeholder: (itemId, firstSeenAt) => placeholderItem(itemId, firstSeenAt, "import") },
+      },
+    ),
   );
   const { columns } = options;
   const positive = defaultPositiveFor(columns.weight ? "weights" : columns.rating ? "ratings" : "events");

@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPositiveFor } from "./positiveSpec.ts";
 import { silentProgress } from "../telemetry/progress.ts";
 import { detectLogFormat, importInteractionLog } from "./interactionLog.ts";
-import { DEFAULT_SYNTHETIC_TIME, interactionColumnsProblem, interactionToEvent, itemRowToItem, parseTime, parseTypeMap, type InteractionMapping } from "./interactions.ts";
+import {
+  DEFAULT_SYNTHETIC_TIME,
+  interactionColumnsProblem,
+  interactionToEvent,
+  itemRowToItem,
+  parseTime,
+  parseTypeMap,
+  type InteractionMapping,
+} from "./interactions.ts";
 import { recordingSinks } from "./testing/recordingSinks.ts";
 
 let dir: string;
@@ -63,16 +71,28 @@ describe("one row → one event", () => {
 
   it("makes rating events from a rating column and takes the value of watch/purchase from the weight", () => {
     // Ratings are rescaled to the API's 0–10 (top of the log's scale: 5 by default).
-    expect(one(interactionToEvent(mapping({ rating: "stars" }), { user: "u", item: "i", ts: "1", stars: "4.5" }, 2))).toMatchObject({ type: "rating", value: 9 });
-    expect(one(interactionToEvent({ ...mapping({ rating: "stars" }), ratingMax: 10 }, { user: "u", item: "i", ts: "1", stars: "4.5" }, 2))).toMatchObject({ type: "rating", value: 4.5 });
-    expect(interactionToEvent(mapping({ rating: "stars" }), { user: "u", item: "i", ts: "1", stars: "7" }, 2)).toEqual({ field: "stars", reason: expect.stringMatching(/above the scale's top 5.*--rating-max/) });
+    expect(one(interactionToEvent(mapping({ rating: "stars" }), { user: "u", item: "i", ts: "1", stars: "4.5" }, 2))).toMatchObject({
+      type: "rating",
+      value: 9,
+    });
+    expect(one(interactionToEvent({ ...mapping({ rating: "stars" }), ratingMax: 10 }, { user: "u", item: "i", ts: "1", stars: "4.5" }, 2))).toMatchObject({
+      type: "rating",
+      value: 4.5,
+    });
+    expect(interactionToEvent(mapping({ rating: "stars" }), { user: "u", item: "i", ts: "1", stars: "7" }, 2)).toEqual({
+      field: "stars",
+      reason: expect.stringMatching(/above the scale's top 5.*--rating-max/),
+    });
     expect(one(interactionToEvent(mapping({ eventType: "watch", weight: "secs" }), { user: "u", item: "i", ts: "1", secs: "90" }, 2))).toMatchObject({
       type: "watch",
       value: 90,
       context: { weight: 90 },
     });
     const typed = mapping({ type: "action", weight: "amount" });
-    expect(one(interactionToEvent(typed, { user: "u", item: "i", ts: "1", action: "Purchase", amount: "12.5" }, 2))).toMatchObject({ type: "purchase", value: 12.5 });
+    expect(one(interactionToEvent(typed, { user: "u", item: "i", ts: "1", action: "Purchase", amount: "12.5" }, 2))).toMatchObject({
+      type: "purchase",
+      value: 12.5,
+    });
     expect(one(interactionToEvent(typed, { user: "u", item: "i", ts: "1", action: "like", amount: "1" }, 2))).not.toHaveProperty("value");
   });
 
@@ -80,11 +100,20 @@ describe("one row → one event", () => {
     const typeMap = parseTypeMap("View=click, addtocart=like,transaction=purchase");
     expect(Object.fromEntries(typeMap)).toEqual({ view: "click", addtocart: "like", transaction: "purchase" });
     const retail = mapping({ type: "event", weight: "amount", typeMap });
-    expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "VIEW", amount: "1" }, 2))).toMatchObject({ type: "click", eventId: expect.stringMatching(/^lf:click:/) });
-    expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "transaction", amount: "9.5" }, 2))).toMatchObject({ type: "purchase", value: 9.5 });
+    expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "VIEW", amount: "1" }, 2))).toMatchObject({
+      type: "click",
+      eventId: expect.stringMatching(/^lf:click:/),
+    });
+    expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "transaction", amount: "9.5" }, 2))).toMatchObject({
+      type: "purchase",
+      value: 9.5,
+    });
     expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "share", amount: "1" }, 2))).toMatchObject({ type: "share" });
     // Only the map's own entries rename: an object's inherited names are not event types.
-    expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "constructor", amount: "1" }, 2))).toMatchObject({ type: "constructor", eventId: expect.stringMatching(/^lf:event:/) });
+    expect(one(interactionToEvent(retail, { user: "u", item: "i", ts: "1", event: "constructor", amount: "1" }, 2))).toMatchObject({
+      type: "constructor",
+      eventId: expect.stringMatching(/^lf:event:/),
+    });
     expect(() => parseTypeMap("view=look")).toThrow(/"look" is not an event type/);
     expect(() => parseTypeMap("view")).toThrow(/logType=eventType/);
   });
@@ -100,11 +129,20 @@ describe("one row → one event", () => {
   it("names the column of a missing or unreadable cell", () => {
     expect(interactionToEvent(mapping({}), { user: "", item: "i", ts: "1" }, 2)).toEqual({ field: "user", reason: "user id is missing" });
     expect(interactionToEvent(mapping({}), { user: "u", item: "i", ts: "" }, 2)).toEqual({ field: "ts", reason: "time is missing" });
-    expect(interactionToEvent(mapping({ weight: "plays" }), { user: "u", item: "i", ts: "1", plays: "many" }, 2)).toEqual({ field: "plays", reason: 'weight "many" is not a number' });
+    expect(interactionToEvent(mapping({ weight: "plays" }), { user: "u", item: "i", ts: "1", plays: "many" }, 2)).toEqual({
+      field: "plays",
+      reason: 'weight "many" is not a number',
+    });
     // An empty weight is no weight, unless the type needs it as its value.
     expect(one(interactionToEvent(mapping({ weight: "plays" }), { user: "u", item: "i", ts: "1", plays: "" }, 2))).not.toHaveProperty("context");
-    expect(interactionToEvent(mapping({ eventType: "purchase", weight: "paid" }), { user: "u", item: "i", ts: "1", paid: "" }, 2)).toEqual({ field: "paid", reason: "purchase value is missing" });
-    expect(interactionToEvent(mapping({ type: "kind" }), { user: "u", item: "i", ts: "1", kind: " " }, 2)).toEqual({ field: "kind", reason: "event type is missing" });
+    expect(interactionToEvent(mapping({ eventType: "purchase", weight: "paid" }), { user: "u", item: "i", ts: "1", paid: "" }, 2)).toEqual({
+      field: "paid",
+      reason: "purchase value is missing",
+    });
+    expect(interactionToEvent(mapping({ type: "kind" }), { user: "u", item: "i", ts: "1", kind: " " }, 2)).toEqual({
+      field: "kind",
+      reason: "event type is missing",
+    });
   });
 
   it("refuses a mapping that would reject every row", () => {
@@ -116,7 +154,14 @@ describe("one row → one event", () => {
   it("maps items-file rows: category from its column or the first genre, genres → tags", () => {
     const columns = { id: "movie", title: "name", genres: "genres", genreSeparator: "|" };
     expect(itemRowToItem("lf", columns, { movie: "7", name: "Heat", genres: "Action|Crime| |Action" })).toEqual([
-      { id: "lf-item-7", title: "Heat", category: "Action", tags: ["Action", "Crime"], publishedAt: "1970-01-01T00:00:00.000Z", attributes: { source: "import" } },
+      {
+        id: "lf-item-7",
+        title: "Heat",
+        category: "Action",
+        tags: ["Action", "Crime"],
+        publishedAt: "1970-01-01T00:00:00.000Z",
+        attributes: { source: "import" },
+      },
     ]);
     expect(itemRowToItem("lf", { ...columns, category: "kind" }, { movie: "8", kind: "film", genres: "" })).toMatchObject([{ category: "film", tags: [] }]);
     expect(itemRowToItem("lf", columns, { movie: "9" })).toMatchObject([{ category: "unknown" }]);
@@ -170,7 +215,10 @@ describe("whole logs", () => {
     const log = join(dir, "ratings.csv");
     await writeFile(log, ["userId,movieId,rating,timestamp", "1,10,4.5,1112486027", "1,11,3,1112486030", "2,12,11,1112486031", "2,10,2,1112486032"].join("\n"));
     const items = join(dir, "movies.jsonl");
-    await writeFile(items, [JSON.stringify({ movieId: 10, title: "Heat", genres: "Action|Crime" }), "{oops", JSON.stringify({ movieId: 11, title: "Up", genres: "" })].join("\n"));
+    await writeFile(
+      items,
+      [JSON.stringify({ movieId: 10, title: "Heat", genres: "Action|Crime" }), "{oops", JSON.stringify({ movieId: 11, title: "Up", genres: "" })].join("\n"),
+    );
     const sinks = recordingSinks();
     const result = await importInteractionLog(log, sinks, {
       columns: { user: "userId", item: "movieId", rating: "rating", time: "timestamp", timeFormat: "unix-s" },

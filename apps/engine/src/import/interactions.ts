@@ -78,7 +78,10 @@ export function fixedEventType(columns: InteractionColumns): EventType {
 /** `view=click,addtocart=like` → a type map; an error naming a target that is not an event type. */
 export function parseTypeMap(text: string): Map<string, EventType> {
   const map = new Map<string, EventType>();
-  for (const pair of text.split(",").map((part) => part.trim()).filter((part) => part !== "")) {
+  for (const pair of text
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "")) {
     const [from, to, extra] = pair.split("=").map((side) => side.trim());
     if (!from || !to || extra !== undefined) throw new Error(`"${pair}" is not written as logType=eventType`);
     const target = eventType.safeParse(to);
@@ -227,10 +230,25 @@ export function itemRowToItem(idPrefix: string, columns: ItemColumns, fields: Re
 }
 
 export function splitGenres(text: string, separator: string): string[] {
-  return [...new Set(text.split(separator).map((genre) => genre.trim()).filter((genre) => genre !== "" && genre.toLowerCase() !== "unknown" && genre !== "(no genres listed)"))];
+  return [
+    ...new Set(
+      text
+        .split(separator)
+        .map((genre) => genre.trim())
+        .filter((genre) => genre !== "" && genre.toLowerCase() !== "unknown" && genre !== "(no genres listed)"),
+    ),
+  ];
 }
 
 /** The item created for an event whose item the catalogue lacks (eventLogWriter's MissingItemPolicy). */
 export function placeholderItem(itemId: string, firstSeenAt: Date, source: string) {
-  return { id: itemId, title: "", category: "unknown", tags: [], publishedAt: firstSeenAt.toISOString(), available: true, attributes: { source, placeholder: true } };
+  return {
+    id: itemId,
+    title: "",
+    category: "unknown",
+    tags: [],
+    publishedAt: firstSeenAt.toISOString(),
+    available: true,
+    attributes: { source, placeholder: true },
+  };
 }

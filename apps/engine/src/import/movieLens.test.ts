@@ -25,11 +25,23 @@ const mapping = { idPrefix: "ml" };
 describe("ML-1M (.dat, :: separated, ISO-8859-1)", () => {
   it("reads movies with genres, non-ASCII titles and titles containing colons", async () => {
     const path = join(dir, "movies.dat");
-    await writeFile(path, Buffer.from("1::Toy Story (1995)::Animation|Children's|Comedy\n2::Amélie: Le Fabuleux Destin (2001)::Comedy|Romance\n\n3::Untitled::(no genres listed)\n", "latin1"));
+    await writeFile(
+      path,
+      Buffer.from(
+        "1::Toy Story (1995)::Animation|Children's|Comedy\n2::Amélie: Le Fabuleux Destin (2001)::Comedy|Romance\n\n3::Untitled::(no genres listed)\n",
+        "latin1",
+      ),
+    );
     const records = await collect(readSeparatedRecords(path, "::", ["movieId", "title", "genres"], { encoding: "latin1" }));
     expect(records.map((record) => record.line)).toEqual([1, 2, 4]);
     const items = fieldsOf(records).map((fields) => movieToItem(mapping, fields as Record<string, unknown>));
-    expect(items[0]).toMatchObject({ id: "ml-movie-1", title: "Toy Story (1995)", category: "Animation", tags: ["Animation", "Children's", "Comedy"], publishedAt: "1995-01-01T00:00:00.000Z" });
+    expect(items[0]).toMatchObject({
+      id: "ml-movie-1",
+      title: "Toy Story (1995)",
+      category: "Animation",
+      tags: ["Animation", "Children's", "Comedy"],
+      publishedAt: "1995-01-01T00:00:00.000Z",
+    });
     expect(items[1]).toMatchObject({ title: "Amélie: Le Fabuleux Destin (2001)", category: "Comedy" });
     expect(items[2]).toMatchObject({ category: "unknown", tags: [], publishedAt: "1970-01-01T00:00:00.000Z" });
   });
@@ -41,7 +53,14 @@ describe("ML-1M (.dat, :: separated, ISO-8859-1)", () => {
     expect(records[1]).toMatchObject({ line: 2, problem: { field: "row" } });
     const events = ratingToEvents(mapping, (records[0] as { fields: Record<string, unknown> }).fields);
     expect(events).toEqual([
-      { eventId: "ml:rating:1:1193:978300760", type: "rating", value: 10, userId: "ml-user-1", itemId: "ml-movie-1193", timestamp: new Date(978300760_000).toISOString() },
+      {
+        eventId: "ml:rating:1:1193:978300760",
+        type: "rating",
+        value: 10,
+        userId: "ml-user-1",
+        itemId: "ml-movie-1193",
+        timestamp: new Date(978300760_000).toISOString(),
+      },
     ]);
     expect(ratingToEvents(mapping, { userId: "1", movieId: "1193", rating: "5", timestamp: "978300760" })[0]!.eventId).toBe(events[0]!.eventId);
   });
@@ -57,7 +76,10 @@ describe("ML-1M (.dat, :: separated, ISO-8859-1)", () => {
 describe("ML-latest (.csv with header, quoted titles)", () => {
   it("reads quoted titles with commas and doubled quotes", async () => {
     const path = join(dir, "movies.csv");
-    await writeFile(path, 'movieId,title,genres\n11,"American President, The (1995)",Comedy|Drama|Romance\n12,"""Great Performances"" Cats (1998)",Musical\n13,Heat (1995),Action|Crime|Thriller\n');
+    await writeFile(
+      path,
+      'movieId,title,genres\n11,"American President, The (1995)",Comedy|Drama|Romance\n12,"""Great Performances"" Cats (1998)",Musical\n13,Heat (1995),Action|Crime|Thriller\n',
+    );
     const items = fieldsOf(await collect(readCsvRecords(path))).map((fields) => movieToItem(mapping, fields as Record<string, unknown>));
     expect(items.map((item) => item.title)).toEqual(["American President, The (1995)", '"Great Performances" Cats (1998)', "Heat (1995)"]);
     expect(items[0]).toMatchObject({ category: "Comedy", tags: ["Comedy", "Drama", "Romance"], attributes: { year: 1995, movieId: "11" } });
@@ -141,7 +163,12 @@ describe("ML-100K and its RecBole copy", () => {
     const result = await importMovieLens(at, sinks, { progress: silentProgress });
     expect(result.layout).toMatchObject({ format: "ml-100k", users: join(at, "u.user") });
     expect(result.positive).toEqual(defaultPositiveFor("recbole"));
-    expect(sinks.items.get("ml-movie-1")).toMatchObject({ title: "Toy Story (1995)", category: "Animation", tags: ["Animation", "Children's", "Comedy"], publishedAt: "1995-01-01T00:00:00.000Z" });
+    expect(sinks.items.get("ml-movie-1")).toMatchObject({
+      title: "Toy Story (1995)",
+      category: "Animation",
+      tags: ["Animation", "Children's", "Comedy"],
+      publishedAt: "1995-01-01T00:00:00.000Z",
+    });
     expect(sinks.items.get("ml-movie-543")).toMatchObject({ title: "Misérables, Les (1995)", category: "Drama", tags: ["Drama", "Musical"] });
     // The "unknown" genre flag is no genre at all.
     expect(sinks.items.get("ml-movie-267")).toMatchObject({ category: "unknown", tags: [], publishedAt: "1970-01-01T00:00:00.000Z" });
@@ -177,14 +204,18 @@ describe("ML-100K and its RecBole copy", () => {
     const at = join(dir, "not-ml");
     await mkdir(at, { recursive: true });
     await writeFile(join(at, "lfm.inter"), "user_id:token\tartist_id:token\tweight:float\n1\ta\t3\n");
-    await expect(importMovieLens(at, recordingSinks(), { progress: silentProgress })).rejects.toThrow(/lacks the MovieLens field\(s\) item_id, rating, timestamp.*cascade import recbole/);
+    await expect(importMovieLens(at, recordingSinks(), { progress: silentProgress })).rejects.toThrow(
+      /lacks the MovieLens field\(s\) item_id, rating, timestamp.*cascade import recbole/,
+    );
   });
 });
 
 describe("layout detection", () => {
   it("prefers ratings.dat, falls back to ratings.csv, and names what it looked for", async () => {
     const empty = await mkdtemp(join(dir, "empty-"));
-    await expect(detectMovieLensLayout(empty)).rejects.toThrow(/u\.data \+ u\.item \(ML-100K\), ratings\.dat \+ movies\.dat \(ML-1M\), ratings\.csv \+ movies\.csv \(ML-latest\) or <name>\.inter/);
+    await expect(detectMovieLensLayout(empty)).rejects.toThrow(
+      /u\.data \+ u\.item \(ML-100K\), ratings\.dat \+ movies\.dat \(ML-1M\), ratings\.csv \+ movies\.csv \(ML-latest\) or <name>\.inter/,
+    );
     const partial = await mkdtemp(join(dir, "partial-"));
     await writeFile(join(partial, "u.data"), "1\t1\t5\t1\n");
     await expect(detectMovieLensLayout(partial)).rejects.toThrow(/has u\.data but no u\.item/);
@@ -216,7 +247,10 @@ describe("synthetic MovieLens", () => {
 
   it("has power-law popularity, ≥ 20 ratings per user and no repeated user–movie pair", async () => {
     const generated = await generateSyntheticMovieLens({ users: 200, items: 1_000, ratings: 12_000, seed: 3, dir: join(dir, "d"), format: "ml-1m" });
-    const ratings = fieldsOf(await collect(readSeparatedRecords(generated.files[2]!, "::", ["userId", "movieId", "rating", "timestamp"]))) as Record<string, string>[];
+    const ratings = fieldsOf(await collect(readSeparatedRecords(generated.files[2]!, "::", ["userId", "movieId", "rating", "timestamp"]))) as Record<
+      string,
+      string
+    >[];
     expect(Math.abs(ratings.length - 12_000)).toBeLessThan(600);
     const perUser = new Map<string, number>();
     const perMovie = new Map<string, number>();

@@ -87,7 +87,11 @@ export type MovieLensMapping = {
 
 export const DEFAULT_MOVIELENS_MAPPING: MovieLensMapping = { idPrefix: "ml" };
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Which MovieLens layout `dir` holds; an error naming the files looked for when none. */
 export async function detectMovieLensLayout(dir: string): Promise<MovieLensLayout> {
@@ -161,7 +165,12 @@ export function movieLensUserToUser(mapping: MovieLensMapping, fields: Record<st
   const numberOrText = (value: unknown) => (value !== undefined && value !== "" && Number.isFinite(Number(value)) ? Number(value) : String(value ?? ""));
   return {
     id: movieLensUserId(mapping, String(fields.userId ?? "").trim()),
-    attributes: { gender: String(fields.gender ?? ""), age: numberOrText(fields.age), occupation: numberOrText(fields.occupation), zip: String(fields.zip ?? "") },
+    attributes: {
+      gender: String(fields.gender ?? ""),
+      age: numberOrText(fields.age),
+      occupation: numberOrText(fields.occupation),
+      zip: String(fields.zip ?? ""),
+    },
   };
 }
 
@@ -205,11 +214,18 @@ function fromRecBole(fields: Record<string, unknown>, names: Record<string, stri
   return renamed;
 }
 
-async function recBoleRecords(path: string, names: Record<string, string>, onBytes: (bytes: number) => void, convert?: (fields: Record<string, unknown>) => Record<string, unknown>) {
+async function recBoleRecords(
+  path: string,
+  names: Record<string, string>,
+  onBytes: (bytes: number) => void,
+  convert?: (fields: Record<string, unknown>) => Record<string, unknown>,
+) {
   const header = await readRecBoleHeader(path);
   const missing = Object.values(names).filter((name) => !header.some((field: RecBoleField) => field.name === name));
   if (missing.length > 0) {
-    throw new Error(`${path} lacks the MovieLens field(s) ${missing.join(", ")} (has ${header.map((field) => field.name).join(", ")}); use \`cascade import recbole\` for other data sets`);
+    throw new Error(
+      `${path} lacks the MovieLens field(s) ${missing.join(", ")} (has ${header.map((field) => field.name).join(", ")}); use \`cascade import recbole\` for other data sets`,
+    );
   }
   return mapRecords(readRecBoleRecords(path, header, { onBytes }), (fields) => [convert ? convert(fromRecBole(fields, names)) : fromRecBole(fields, names)]);
 }
@@ -234,7 +250,9 @@ async function movieRecords(layout: MovieLensLayout, movies: string, onBytes: (b
       const genres = await recBoleGenreField(movies);
       return recBoleRecords(movies, { movieId: "item_id", title: "movie_title", releaseYear: "release_year", genres }, onBytes, (fields) => ({
         ...fields,
-        genres: String(fields.genres ?? "").split(" ").join("|"),
+        genres: String(fields.genres ?? "")
+          .split(" ")
+          .join("|"),
       }));
     }
   }
@@ -279,20 +297,38 @@ export async function importMovieLens(
   const movies = layout.movies;
   if (movies) {
     await stages.run("movies", movies, async (onBytes) =>
-      importRows("items", movies, mapRecords(await movieRecords(layout, movies, onBytes), (fields) => [movieToItem(mapping, fields)]), sinks, options),
+      importRows(
+        "items",
+        movies,
+        mapRecords(await movieRecords(layout, movies, onBytes), (fields) => [movieToItem(mapping, fields)]),
+        sinks,
+        options,
+      ),
     );
   }
   const users = layout.users;
   if (users) {
     await stages.run("users", users, async (onBytes) =>
-      importRows("users", users, mapRecords(await userRecords(layout, users, onBytes), (fields) => [movieLensUserToUser(mapping, fields)]), sinks, options),
+      importRows(
+        "users",
+        users,
+        mapRecords(await userRecords(layout, users, onBytes), (fields) => [movieLensUserToUser(mapping, fields)]),
+        sinks,
+        options,
+      ),
     );
   }
   await stages.run("ratings", layout.ratings, async (onBytes) =>
-    importRows("events", layout.ratings, mapRecords(await ratingRecords(layout, onBytes), (fields) => ratingToEvents(mapping, fields)), sinks, {
-      ...options,
-      missingItems: { placeholder: (itemId, firstSeenAt) => placeholderItem(itemId, firstSeenAt, "movielens") },
-    }),
+    importRows(
+      "events",
+      layout.ratings,
+      mapRecords(await ratingRecords(layout, onBytes), (fields) => ratingToEvents(mapping, fields)),
+      sinks,
+      {
+        ...options,
+        missingItems: { placeholder: (itemId, firstSeenAt) => placeholderItem(itemId, firstSeenAt, "movielens") },
+      },
+    ),
   );
   return { layout, positive: defaultPositiveFor("movielens"), summaries: stages.summaries };
 }

@@ -32,7 +32,13 @@ async function dataSet(name: string, files: Record<string, string[][]>): Promise
 describe("files", () => {
   it("reads the field:type header and reports rows with the wrong field count by line", async () => {
     const at = await dataSet("tiny", {
-      inter: [["user_id:token", "item_id:token", "rating:float", "timestamp:float"], ["1", "2", "3", "881250949"], ["1", "2"], [], ["2", "3", "4", "881250950", "extra"]],
+      inter: [
+        ["user_id:token", "item_id:token", "rating:float", "timestamp:float"],
+        ["1", "2", "3", "881250949"],
+        ["1", "2"],
+        [],
+        ["2", "3", "4", "881250950", "extra"],
+      ],
     });
     const path = join(at, "tiny.inter");
     const header = await readRecBoleHeader(path);
@@ -75,7 +81,9 @@ describe("files", () => {
       { name: "artist_id", type: "token" },
       { name: "weight", type: "float" },
     ] as const;
-    expect(() => recBoleInteractionColumns("x.inter", [...header], {})).toThrow(/x\.inter has no field item_id \(fields: user_id, artist_id, weight\); name it with --item-field/);
+    expect(() => recBoleInteractionColumns("x.inter", [...header], {})).toThrow(
+      /x\.inter has no field item_id \(fields: user_id, artist_id, weight\); name it with --item-field/,
+    );
     expect(recBoleInteractionColumns("x.inter", [...header], { item: "artist_id", weight: "weight" })).toEqual({
       user: "user_id",
       item: "artist_id",

@@ -39,7 +39,11 @@ export type RecBoleField = { name: string; type: RecBoleFieldType };
 
 export type RecBoleFiles = { name: string; inter: string; item?: string; user?: string };
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** The data set at `path`: a `.inter` file, or a directory holding exactly one. */
 export async function findRecBoleFiles(path: string): Promise<RecBoleFiles> {
@@ -138,7 +142,12 @@ export function recBoleItemFields(header: readonly RecBoleField[]): { title?: st
 const text = (value: unknown) => (value === undefined || value === null ? "" : String(value).trim());
 
 /** A `.item` row → an item row of `PUT /v1/items`. */
-export function recBoleItemToItem(idPrefix: string, itemField: string, header: readonly RecBoleField[], fields: Record<string, unknown>): Record<string, unknown>[] | RowProblem {
+export function recBoleItemToItem(
+  idPrefix: string,
+  itemField: string,
+  header: readonly RecBoleField[],
+  fields: Record<string, unknown>,
+): Record<string, unknown>[] | RowProblem {
   const id = text(fields[itemField]);
   if (id === "") return { field: itemField, reason: "item id is missing" };
   const known = recBoleItemFields(header);
@@ -163,7 +172,12 @@ export function recBoleItemToItem(idPrefix: string, itemField: string, header: r
 }
 
 /** A `.user` row → a user row of `PUT /v1/users` (the other fields as attributes). */
-export function recBoleUserToUser(idPrefix: string, userField: string, header: readonly RecBoleField[], fields: Record<string, unknown>): Record<string, unknown>[] | RowProblem {
+export function recBoleUserToUser(
+  idPrefix: string,
+  userField: string,
+  header: readonly RecBoleField[],
+  fields: Record<string, unknown>,
+): Record<string, unknown>[] | RowProblem {
   const id = text(fields[userField]);
   if (id === "") return { field: userField, reason: "user id is missing" };
   const attributes: Record<string, string | number> = {};
@@ -201,7 +215,13 @@ export async function importRecBole(path: string, sinks: ImportSinks, options: R
     const header = await readRecBoleHeader(item);
     const itemField = header.some((field) => field.name === columns.item) ? columns.item : header[0]!.name;
     await stages.run("items", item, (onBytes) =>
-      importRows("items", item, mapRecords(readRecBoleRecords(item, header, { onBytes }), (fields) => recBoleItemToItem(idPrefix, itemField, header, fields)), sinks, options),
+      importRows(
+        "items",
+        item,
+        mapRecords(readRecBoleRecords(item, header, { onBytes }), (fields) => recBoleItemToItem(idPrefix, itemField, header, fields)),
+        sinks,
+        options,
+      ),
     );
   }
   const user = files.user;
@@ -209,10 +229,21 @@ export async function importRecBole(path: string, sinks: ImportSinks, options: R
     const header = await readRecBoleHeader(user);
     const userField = header.some((field) => field.name === columns.user) ? columns.user : header[0]!.name;
     await stages.run("users", user, (onBytes) =>
-      importRows("users", user, mapRecords(readRecBoleRecords(user, header, { onBytes }), (fields) => recBoleUserToUser(idPrefix, userField, header, fields)), sinks, options),
+      importRows(
+        "users",
+        user,
+        mapRecords(readRecBoleRecords(user, header, { onBytes }), (fields) => recBoleUserToUser(idPrefix, userField, header, fields)),
+        sinks,
+        options,
+      ),
     );
   }
-  const mapping = { columns, idPrefix, defaultTime: options.defaultTime ?? DEFAULT_SYNTHETIC_TIME, ...(options.ratingMax ? { ratingMax: options.ratingMax } : {}) };
+  const mapping = {
+    columns,
+    idPrefix,
+    defaultTime: options.defaultTime ?? DEFAULT_SYNTHETIC_TIME,
+    ...(options.ratingMax ? { ratingMax: options.ratingMax } : {}),
+  };
   await stages.run("interactions", files.inter, (onBytes) =>
     importRows(
       "events",

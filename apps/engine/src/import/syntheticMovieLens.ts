@@ -29,8 +29,24 @@ import type { MovieLensFormat } from "./movieLens.ts";
 export type SyntheticMovieLensFormat = Extract<MovieLensFormat, "ml-1m" | "ml-latest">;
 
 export const MOVIELENS_GENRES = [
-  "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
-  "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+  "Action",
+  "Adventure",
+  "Animation",
+  "Children's",
+  "Comedy",
+  "Crime",
+  "Documentary",
+  "Drama",
+  "Fantasy",
+  "Film-Noir",
+  "Horror",
+  "Musical",
+  "Mystery",
+  "Romance",
+  "Sci-Fi",
+  "Thriller",
+  "War",
+  "Western",
 ] as const;
 
 export type SyntheticMovieLensOptions = {
@@ -155,7 +171,9 @@ export async function generateSyntheticMovieLens(options: SyntheticMovieLensOpti
       });
       rows.sort((a, b) => a.timestamp - b.timestamp || a.item - b.item);
       for (const row of rows) {
-        yield mlLatest ? `${user + 1},${row.item + 1},${row.stars.toFixed(1)},${row.timestamp}` : `${user + 1}::${row.item + 1}::${row.stars}::${row.timestamp}`;
+        yield mlLatest
+          ? `${user + 1},${row.item + 1},${row.stars.toFixed(1)},${row.timestamp}`
+          : `${user + 1}::${row.item + 1}::${row.stars}::${row.timestamp}`;
       }
       written += rows.length;
       options.onRatings?.(written);

@@ -126,7 +126,11 @@ describe("ingestEvents", () => {
 
   it("refuses as unavailable when claiming fails, and publishes nothing", async () => {
     const { deps, stream, deduplicator } = await setUp();
-    const failing: EventDeduplicator = { claim: async () => Promise.reject(new Error("redis down")), release: (ids) => deduplicator.release(ids), close: async () => undefined };
+    const failing: EventDeduplicator = {
+      claim: async () => Promise.reject(new Error("redis down")),
+      release: (ids) => deduplicator.release(ids),
+      close: async () => undefined,
+    };
     await expect(ingestEvents({ ...deps, deduplicator: failing }, [click()])).rejects.toBeInstanceOf(IngestUnavailableError);
     expect(await published(stream)).toEqual([]);
   });

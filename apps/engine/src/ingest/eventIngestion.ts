@@ -154,7 +154,10 @@ async function releaseClaims(deps: EventIngestionDeps, eventIds: readonly string
       return;
     } catch (error) {
       if (attempt === 3) {
-        deps.logger.error({ err: error, eventIds }, "could not release event id claims after a failed publish: retries of these events will be reported as duplicates until the claims expire");
+        deps.logger.error(
+          { err: error, eventIds },
+          "could not release event id claims after a failed publish: retries of these events will be reported as duplicates until the claims expire",
+        );
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));

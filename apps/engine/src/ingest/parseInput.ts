@@ -5,11 +5,7 @@ import type { z } from "zod";
 import { InvalidInputError, issuesFromZod, type InputIssue } from "./inputErrors.ts";
 import { findUnstorableStrings } from "../postgres/storableValues.ts";
 
-export function parseInput<Schema extends z.ZodType>(
-  schema: Schema,
-  body: unknown,
-  moreChecks?: (data: z.output<Schema>) => InputIssue[],
-): z.output<Schema> {
+export function parseInput<Schema extends z.ZodType>(schema: Schema, body: unknown, moreChecks?: (data: z.output<Schema>) => InputIssue[]): z.output<Schema> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new InvalidInputError(issuesFromZod(parsed.error));
   const issues = [...findUnstorableStrings(parsed.data), ...(moreChecks?.(parsed.data) ?? [])];

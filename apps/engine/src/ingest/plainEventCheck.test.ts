@@ -13,14 +13,8 @@ function carefulAccepts(payload: unknown): Record<string, unknown> | null {
 }
 
 const nearBoundaryString = (maxLength: number, alphabet: fc.Arbitrary<string>) =>
-  fc.oneof(
-    fc.string({ unit: alphabet, minLength: 0, maxLength: 4 }),
-    fc.string({ unit: alphabet, minLength: maxLength - 1, maxLength: maxLength + 1 }),
-  );
-const idCharacters = fc.oneof(
-  fc.constantFrom(..."Aa09._:@-".split("")),
-  fc.constantFrom(" ", "{", "/", "é", "\u0000", "\uD800", "\uDC00", "😀"),
-);
+  fc.oneof(fc.string({ unit: alphabet, minLength: 0, maxLength: 4 }), fc.string({ unit: alphabet, minLength: maxLength - 1, maxLength: maxLength + 1 }));
+const idCharacters = fc.oneof(fc.constantFrom(..."Aa09._:@-".split("")), fc.constantFrom(" ", "{", "/", "é", "\u0000", "\uD800", "\uDC00", "😀"));
 const anyCharacters = fc.oneof(fc.constantFrom(..."ab. {}".split("")), fc.constantFrom("\u0000", "\uD800", "\uDFFF", "😀", "\uD83D"));
 const timestamps = fc.oneof(
   fc.date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T00:00:00Z"), noInvalidDate: true }).map((date) => date.toISOString()),
@@ -47,7 +41,7 @@ const numbers = fc.oneof(
 const odd = fc.constantFrom(null, "3", true, [], {});
 
 /** Mostly-valid values first, so that a good share of payloads pass and the property has teeth. */
-const mostly = <T,>(valid: fc.Arbitrary<T>, other: fc.Arbitrary<unknown>) => fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: other, weight: 1 });
+const mostly = <T>(valid: fc.Arbitrary<T>, other: fc.Arbitrary<unknown>) => fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: other, weight: 1 });
 const validId = fc.stringMatching(/^[A-Za-z0-9._:@-]{1,20}$/);
 
 const payloads = fc.record(
@@ -63,8 +57,13 @@ const payloads = fc.record(
     surface: mostly(fc.stringMatching(/^[a-z0-9_-]{1,10}$/), fc.oneof(nearBoundaryString(64, fc.constantFrom(..."az09_-A ".split(""))), odd)),
     propensity: mostly(fc.double({ min: 0.01, max: 1, noNaN: true }), fc.oneof(numbers, odd)),
     context: mostly(
-      fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 8 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean()), { maxKeys: 3 }),
-      fc.oneof(fc.dictionary(nearBoundaryString(64, anyCharacters), fc.oneof(nearBoundaryString(256, anyCharacters), numbers, fc.boolean(), odd), { maxKeys: 4 }), odd),
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 8 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean()), {
+        maxKeys: 3,
+      }),
+      fc.oneof(
+        fc.dictionary(nearBoundaryString(64, anyCharacters), fc.oneof(nearBoundaryString(256, anyCharacters), numbers, fc.boolean(), odd), { maxKeys: 4 }),
+        odd,
+      ),
     ),
     extra: fc.anything(),
   },
@@ -104,7 +103,10 @@ describe("plainEventCheck", () => {
 
   it("leaves odd-but-valid events to the careful path", () => {
     const base = { eventId: "e-1", type: "click", userId: "u", itemId: "i", timestamp: "2026-03-01T12:00:00Z" };
-    for (const payload of [{ ...base, eventId: "emoji 😀" }, { ...base, context: { note: "😀" } }]) {
+    for (const payload of [
+      { ...base, eventId: "emoji 😀" },
+      { ...base, context: { note: "😀" } },
+    ]) {
       expect(plainEventCheck(payload)).toBeNull();
     }
     // …which accepts them: only speed differs.

@@ -42,7 +42,17 @@ describe("computeSkewReport", () => {
     if (due.length > 0) await applyEventsToOnlineStore(store, due, new Date(at), { itemCategories: categories });
     for (const userId of users) {
       requests += 1;
-      await hydrateAndLogServedFeatures({ db, store, userId, itemIds: items, requestId: `${PREFIX}req-${requests}`, surface: "home", at: new Date(at), sampleRate: 1, itemCategories: categories });
+      await hydrateAndLogServedFeatures({
+        db,
+        store,
+        userId,
+        itemIds: items,
+        requestId: `${PREFIX}req-${requests}`,
+        surface: "home",
+        at: new Date(at),
+        sampleRate: 1,
+        itemCategories: categories,
+      });
     }
   }
 

@@ -64,7 +64,10 @@ export async function computeSkewReport(db: Database, options: SkewReportOptions
   const absTolerance = options.absTolerance ?? 1e-6;
   const relTolerance = options.relTolerance ?? 1e-6;
   const progress = options.progress ?? silentProgress;
-  const replay = new FeatureReplay({ itemCategories: options.itemCategories ?? createItemCategoryCache(db, { ttlMs: Number.MAX_SAFE_INTEGER, maxEntries: 2_000_000 }), registry });
+  const replay = new FeatureReplay({
+    itemCategories: options.itemCategories ?? createItemCategoryCache(db, { ttlMs: Number.MAX_SAFE_INTEGER, maxEntries: 2_000_000 }),
+    registry,
+  });
   const served = new ServedLogCursor(db, { from: options.from, to: options.to });
 
   const tallies = new Map(registry.names.map((name) => [name, { compared: 0, mismatches: 0, sumAbsDiff: 0, maxAbsDiff: 0 }]));
@@ -77,7 +80,11 @@ export async function computeSkewReport(db: Database, options: SkewReportOptions
       if (!first || first.servedAtMs > limitMs) return;
       // One read per (request, user, time): the rows of a slate are consecutive.
       const slate: ServedRow[] = [];
-      for (let row = await served.peek(); row && row.servedAtMs === first.servedAtMs && row.requestId === first.requestId && row.userId === first.userId; row = await served.peek()) {
+      for (
+        let row = await served.peek();
+        row && row.servedAtMs === first.servedAtMs && row.requestId === first.requestId && row.userId === first.userId;
+        row = await served.peek()
+      ) {
         slate.push((await served.next())!);
       }
       const offline = await replay.read(

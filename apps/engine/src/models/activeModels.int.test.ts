@@ -7,7 +7,14 @@ import { createPrismaClient, promoteModelVersion, rollbackModelSlot, type Databa
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ActiveModels } from "./activeModels.ts";
-import { FIXTURE_FEATURES, rankerOnnx, registerItemToItemFixture, registerRankerFixture, registerRetrievalFixture, registerTwoTowerFixture } from "./testing/modelFixtures.ts";
+import {
+  FIXTURE_FEATURES,
+  rankerOnnx,
+  registerItemToItemFixture,
+  registerRankerFixture,
+  registerRetrievalFixture,
+  registerTwoTowerFixture,
+} from "./testing/modelFixtures.ts";
 import type { LoadedRetrievalModel } from "../retrieval/retrievalArtifacts.ts";
 
 const databaseUrl = process.env.TEST_DATABASE_URL!;
@@ -124,7 +131,11 @@ describe("active models", () => {
 
     const cases = [
       { name: "wrong-count", features: FIXTURE_FEATURES.slice(0, 3), expected: /takes 4 features, expected 3/ },
-      { name: "unknown", features: ["item_ctr_3d", "item_popularity_3d", "user_category_affinity", "user_shoe_size"], expected: /does not compute: user_shoe_size/ },
+      {
+        name: "unknown",
+        features: ["item_ctr_3d", "item_popularity_3d", "user_category_affinity", "user_shoe_size"],
+        expected: /does not compute: user_shoe_size/,
+      },
     ];
     for (const testCase of cases) {
       const bad = await registerRankerFixture(db, dataDir, { name: testCase.name, bytes: rankerOnnx(), features: testCase.features });
@@ -193,7 +204,16 @@ describe("active models", () => {
   });
 
   it("loads item-to-item versions into their own slot, hot-swaps them and refuses a corrupt file", async () => {
-    const v1 = await registerItemToItemFixture(db, dataDir, { name: "i2i-1", neighbours: { a: [["b", 0.5], ["c", 0.25]], b: [["a", 0.5]] } });
+    const v1 = await registerItemToItemFixture(db, dataDir, {
+      name: "i2i-1",
+      neighbours: {
+        a: [
+          ["b", 0.5],
+          ["c", 0.25],
+        ],
+        b: [["a", 0.5]],
+      },
+    });
     const v2 = await registerItemToItemFixture(db, dataDir, { name: "i2i-2", neighbours: { a: [["c", 0.9]], c: [["a", 0.9]] } });
     const v3 = await registerItemToItemFixture(db, dataDir, { name: "i2i-3", neighbours: { a: [["d", 1]] } });
     await promoteModelVersion(db, v1.id);
@@ -213,7 +233,10 @@ describe("active models", () => {
     const active = models;
     await eventually(() => active.itemToItem()?.version.id === v2.id, "swapped to v2");
     expect(first.model.itemIds).toEqual(["a", "b", "c"]);
-    expect(changes).toEqual([["itemToItem", v1.id], ["itemToItem", v2.id]]);
+    expect(changes).toEqual([
+      ["itemToItem", v1.id],
+      ["itemToItem", v2.id],
+    ]);
 
     // A flipped byte: the digest no longer matches; v2 keeps serving.
     const bytes = await readFile(v3.artifactPath);
@@ -222,7 +245,11 @@ describe("active models", () => {
     await promoteModelVersion(db, v3.id);
     await models.refresh();
     expect(models.itemToItem()?.version.id).toBe(v2.id);
-    expect(models.status().lastError).toMatchObject({ slot: "itemToItem", modelId: v3.id, message: "an artifact file is corrupt (sha256 differs from the registry)" });
+    expect(models.status().lastError).toMatchObject({
+      slot: "itemToItem",
+      modelId: v3.id,
+      message: "an artifact file is corrupt (sha256 differs from the registry)",
+    });
 
     // Not an item-to-item file at all: refused with the reader's reason, no directories in it.
     await writeFile(v3.artifactPath, "not an artifact");
@@ -251,7 +278,9 @@ describe("active models", () => {
     models = new ActiveModels({ db, logger, databaseUrl, pollIntervalMs: 0, listenReconnectDelayMs: 20 });
     await models.start();
     const listeners = () =>
-      db.$queryRaw<Array<{ pid: number }>>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN cascade_model_changed' AND pid <> pg_backend_pid()`;
+      db.$queryRaw<
+        Array<{ pid: number }>
+      >`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN cascade_model_changed' AND pid <> pg_backend_pid()`;
     let before: Array<{ pid: number }> = [];
     for (let attempt = 0; attempt < 200 && before.length === 0; attempt += 1) {
       before = await listeners();

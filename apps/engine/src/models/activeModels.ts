@@ -249,7 +249,11 @@ export class ActiveModels {
 
 function describeLoadFailure(error: unknown): string {
   if (error instanceof ArtifactError) {
-    return error.reason === "missing" ? "an artifact file is missing" : error.reason === "digest_mismatch" ? "an artifact file is corrupt (sha256 differs from the registry)" : "the artifact is invalid";
+    return error.reason === "missing"
+      ? "an artifact file is missing"
+      : error.reason === "digest_mismatch"
+        ? "an artifact file is corrupt (sha256 differs from the registry)"
+        : "the artifact is invalid";
   }
   const message = error instanceof Error ? error.message : String(error);
   // keep file names, drop the directories they live in

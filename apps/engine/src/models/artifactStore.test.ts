@@ -39,12 +39,22 @@ describe("artifact store", () => {
     const a = await storeArtifacts({ dataDir, kind: "ranker", files: [{ name: "model.onnx", bytes: new Uint8Array([1]) }] });
     const b = await storeArtifacts({ dataDir, kind: "ranker", files: [{ name: "model.onnx", bytes: new Uint8Array([1]) }] });
     expect(a.key).not.toBe(b.key);
-    await expect(storeArtifacts({ dataDir, kind: "ranker", key: a.key, files: [{ name: "model.onnx", bytes: new Uint8Array([2]) }] })).rejects.toThrow(/already exists/);
+    await expect(storeArtifacts({ dataDir, kind: "ranker", key: a.key, files: [{ name: "model.onnx", bytes: new Uint8Array([2]) }] })).rejects.toThrow(
+      /already exists/,
+    );
   });
 
   it("leaves nothing behind when a file cannot be read", async () => {
     await expect(
-      storeArtifacts({ dataDir, kind: "ranker", key: "broken", files: [{ name: "a.bin", bytes: "x" }, { name: "b.bin", sourcePath: join(dataDir, "missing") }] }),
+      storeArtifacts({
+        dataDir,
+        kind: "ranker",
+        key: "broken",
+        files: [
+          { name: "a.bin", bytes: "x" },
+          { name: "b.bin", sourcePath: join(dataDir, "missing") },
+        ],
+      }),
     ).rejects.toThrow();
     expect(await readdir(join(modelsDir(dataDir), "ranker"))).toEqual([]);
   });

@@ -44,7 +44,8 @@ export function modelsDir(dataDir: string): string {
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 function checkName(what: string, name: string): void {
-  if (!SAFE_NAME.test(name) || name.includes("..")) throw new ArtifactError("invalid_name", `${what} "${name}" must be a plain file name (letters, digits, . _ -)`);
+  if (!SAFE_NAME.test(name) || name.includes(".."))
+    throw new ArtifactError("invalid_name", `${what} "${name}" must be a plain file name (letters, digits, . _ -)`);
 }
 
 /** Writes `files` as one new artifact directory, atomically; returns where and their digests. */

@@ -75,7 +75,9 @@ describe("validateExternalRanker", () => {
   });
 
   it("refuses duplicate or empty declarations", async () => {
-    expect((await refusal(validateExternalRanker(rankerOnnx(), { features: ["item_ctr_3d", "item_ctr_3d"], outputs: ["p_click"] }))).message).toMatch(/declared twice/);
+    expect((await refusal(validateExternalRanker(rankerOnnx(), { features: ["item_ctr_3d", "item_ctr_3d"], outputs: ["p_click"] }))).message).toMatch(
+      /declared twice/,
+    );
     expect((await refusal(validateExternalRanker(rankerOnnx(), { features: good.features, outputs: [] }))).field).toBe("outputs");
   });
 });

@@ -23,14 +23,7 @@ const DRY_BATCH_ROWS = 3;
 
 export type ExternalRankerSpec = { features: readonly string[]; outputs: readonly string[] };
 
-export type ExternalRankerProblem =
-  | "bad_declaration"
-  | "does_not_load"
-  | "bad_input"
-  | "missing_output"
-  | "bad_output"
-  | "unknown_feature"
-  | "dry_run_failed";
+export type ExternalRankerProblem = "bad_declaration" | "does_not_load" | "bad_input" | "missing_output" | "bad_output" | "unknown_feature" | "dry_run_failed";
 
 export class ExternalRankerError extends Error {
   constructor(
@@ -81,7 +74,10 @@ export async function loadExternalRanker(onnxBytes: Uint8Array, spec: ExternalRa
 function checkDeclaration(spec: ExternalRankerSpec, registry: FeatureRegistry): void {
   if (spec.features.length === 0) throw new ExternalRankerError("bad_declaration", "features", "features: declare at least one input feature");
   if (spec.outputs.length === 0) throw new ExternalRankerError("bad_declaration", "outputs", "outputs: declare at least one output");
-  for (const [field, names] of [["features", spec.features], ["outputs", spec.outputs]] as const) {
+  for (const [field, names] of [
+    ["features", spec.features],
+    ["outputs", spec.outputs],
+  ] as const) {
     const bad = names.find((name) => !NAME.test(name));
     if (bad !== undefined) throw new ExternalRankerError("bad_declaration", field, `${field}: "${bad}" is not a valid name`);
     const duplicate = names.find((name, index) => names.indexOf(name) !== index);
@@ -117,17 +113,34 @@ const isDynamic = (dim: number | string | undefined) => typeof dim === "string" 
 
 async function inspectSession(session: ort.InferenceSession, spec: ExternalRankerSpec): Promise<ExternalRankerReport> {
   if (session.inputMetadata.length !== 1) {
-    throw new ExternalRankerError("bad_input", "onnx", `onnx: the model must have exactly one input (a float32 [N, ${spec.features.length}] tensor), it has ${session.inputMetadata.length}: [${session.inputNames.join(", ")}]`);
+    throw new ExternalRankerError(
+      "bad_input",
+      "onnx",
+      `onnx: the model must have exactly one input (a float32 [N, ${spec.features.length}] tensor), it has ${session.inputMetadata.length}: [${session.inputNames.join(", ")}]`,
+    );
   }
   const input = session.inputMetadata[0]!;
   const want = `float32 [N, ${spec.features.length}]`;
   if (!input.isTensor || input.type !== "float32") {
-    throw new ExternalRankerError("bad_input", "onnx", `onnx: input "${input.name}" must be a ${want} tensor, it is ${input.isTensor ? input.type : "not a tensor"}`);
+    throw new ExternalRankerError(
+      "bad_input",
+      "onnx",
+      `onnx: input "${input.name}" must be a ${want} tensor, it is ${input.isTensor ? input.type : "not a tensor"}`,
+    );
   }
   const shape = input.shape;
-  if (shape.length !== 2) throw new ExternalRankerError("bad_input", "onnx", `onnx: input "${input.name}" must have shape [N, ${spec.features.length}], it has [${shape.join(", ")}]`);
+  if (shape.length !== 2)
+    throw new ExternalRankerError(
+      "bad_input",
+      "onnx",
+      `onnx: input "${input.name}" must have shape [N, ${spec.features.length}], it has [${shape.join(", ")}]`,
+    );
   if (!isDynamic(shape[0])) {
-    throw new ExternalRankerError("bad_input", "onnx", `onnx: input "${input.name}" has a fixed batch size ${shape[0]}; export it with a dynamic first dimension so a whole candidate batch fits in one call`);
+    throw new ExternalRankerError(
+      "bad_input",
+      "onnx",
+      `onnx: input "${input.name}" has a fixed batch size ${shape[0]}; export it with a dynamic first dimension so a whole candidate batch fits in one call`,
+    );
   }
   if (shape[1] !== spec.features.length) {
     throw new ExternalRankerError(
@@ -139,12 +152,27 @@ async function inspectSession(session: ort.InferenceSession, spec: ExternalRanke
   const outputs: ExternalRankerReport["outputs"] = [];
   for (const name of spec.outputs) {
     const metadata = session.outputMetadata.find((output) => output.name === name);
-    if (!metadata) throw new ExternalRankerError("missing_output", "outputs", `outputs: the model has no output "${name}" (it has ${session.outputNames.map((n) => `"${n}"`).join(", ")})`);
+    if (!metadata)
+      throw new ExternalRankerError(
+        "missing_output",
+        "outputs",
+        `outputs: the model has no output "${name}" (it has ${session.outputNames.map((n) => `"${n}"`).join(", ")})`,
+      );
     if (!metadata.isTensor || metadata.type !== "float32") {
-      throw new ExternalRankerError("bad_output", "outputs", `outputs: "${name}" must be a float32 tensor, it is ${metadata.isTensor ? metadata.type : "not a tensor"}`);
+      throw new ExternalRankerError(
+        "bad_output",
+        "outputs",
+        `outputs: "${name}" must be a float32 tensor, it is ${metadata.isTensor ? metadata.type : "not a tensor"}`,
+      );
     }
-    const perRow = metadata.shape.length === 0 || (metadata.shape.length === 1) || (metadata.shape.length === 2 && (metadata.shape[1] === 1 || isDynamic(metadata.shape[1])));
-    if (!perRow) throw new ExternalRankerError("bad_output", "outputs", `outputs: "${name}" must have one value per row ([N] or [N, 1]), it has shape [${metadata.shape.join(", ")}]`);
+    const perRow =
+      metadata.shape.length === 0 || metadata.shape.length === 1 || (metadata.shape.length === 2 && (metadata.shape[1] === 1 || isDynamic(metadata.shape[1])));
+    if (!perRow)
+      throw new ExternalRankerError(
+        "bad_output",
+        "outputs",
+        `outputs: "${name}" must have one value per row ([N] or [N, 1]), it has shape [${metadata.shape.join(", ")}]`,
+      );
     outputs.push({ name, shape: metadata.shape });
   }
   const dryRunSample = await dryRun(session, input.name, spec);
@@ -163,13 +191,20 @@ async function dryRun(session: ort.InferenceSession, inputName: string, spec: Ex
   for (const name of spec.outputs) {
     const values = results[name]!;
     const bad = values.findIndex((value) => !Number.isFinite(value));
-    if (bad >= 0) throw new ExternalRankerError("dry_run_failed", "outputs", `outputs: "${name}" returned a non-finite value (${values[bad]}) for an all-zero row`);
+    if (bad >= 0)
+      throw new ExternalRankerError("dry_run_failed", "outputs", `outputs: "${name}" returned a non-finite value (${values[bad]}) for an all-zero row`);
     sample[name] = values[0]!;
   }
   return sample;
 }
 
-async function runSession(session: ort.InferenceSession, inputName: string, spec: ExternalRankerSpec, features: Float32Array, rows: number): Promise<Record<string, Float32Array>> {
+async function runSession(
+  session: ort.InferenceSession,
+  inputName: string,
+  spec: ExternalRankerSpec,
+  features: Float32Array,
+  rows: number,
+): Promise<Record<string, Float32Array>> {
   const columns = spec.features.length;
   if (features.length !== rows * columns) throw new Error(`expected ${rows} × ${columns} = ${rows * columns} feature values, got ${features.length}`);
   const results = await session.run({ [inputName]: new ort.Tensor("float32", features, [rows, columns]) }, [...spec.outputs]);

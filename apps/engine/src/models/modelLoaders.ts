@@ -20,7 +20,8 @@ export type ModelLoaders = {
 };
 
 export async function loadRankerVersion(version: ModelVersion): Promise<ServingRanker> {
-  if (version.kind === "two_tower" || version.kind === "item_item") throw new IncompatibleArtifactError(`model ${version.id} is a retrieval model (${version.kind}), not a ranker`);
+  if (version.kind === "two_tower" || version.kind === "item_item")
+    throw new IncompatibleArtifactError(`model ${version.id} is a retrieval model (${version.kind}), not a ranker`);
   if (version.features.length === 0) throw new IncompatibleArtifactError(`model ${version.id} declares no input features`);
   const unknown = unservableFeatures(version.features);
   if (unknown.length > 0) throw new IncompatibleArtifactError(`model ${version.id} needs features this engine does not compute: ${unknown.join(", ")}`);

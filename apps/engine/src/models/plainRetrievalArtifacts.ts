@@ -36,7 +36,14 @@ export async function storePlainRetrieval(input: {
   /** path of an index written by saveAnnIndex */
   indexFile: string;
   key?: string;
-}): Promise<{ stored: StoredArtifacts; artifactPath: string; artifactDigest: string; indexPath: string; indexDigest: string; config: RetrievalArtifactConfig }> {
+}): Promise<{
+  stored: StoredArtifacts;
+  artifactPath: string;
+  artifactDigest: string;
+  indexPath: string;
+  indexDigest: string;
+  config: RetrievalArtifactConfig;
+}> {
   if (input.vectors.length !== input.itemIds.length * input.dimensions) {
     throw new IncompatibleArtifactError(`${input.vectors.length} vector values are not ${input.itemIds.length} items × ${input.dimensions} dimensions`);
   }
@@ -65,7 +72,8 @@ export async function storePlainRetrieval(input: {
 /** Verifies and loads a retrieval version stored by storePlainRetrieval. */
 export async function loadPlainRetrieval(version: ModelVersion): Promise<ServingRetrieval> {
   const parsed = retrievalArtifactConfig.safeParse(version.config);
-  if (!parsed.success) throw new IncompatibleArtifactError(`model ${version.id}: config lacks the retrieval artifact fields (${parsed.error.issues[0]?.message ?? "invalid"})`);
+  if (!parsed.success)
+    throw new IncompatibleArtifactError(`model ${version.id}: config lacks the retrieval artifact fields (${parsed.error.issues[0]?.message ?? "invalid"})`);
   const config = parsed.data;
   if (!version.indexPath || !version.indexDigest) throw new IncompatibleArtifactError(`model ${version.id}: a retrieval version needs an index artifact`);
   await verifyArtifact(version.indexPath, version.indexDigest);
@@ -75,7 +83,9 @@ export async function loadPlainRetrieval(version: ModelVersion): Promise<Serving
   assertDigest(config.itemIdsPath, idsFile, config.itemIdsDigest);
   const itemIds = z.array(z.string()).parse(JSON.parse(idsFile.toString("utf8")));
   if (vectorFile.byteLength !== config.itemCount * config.dimensions * 4 || itemIds.length !== config.itemCount) {
-    throw new IncompatibleArtifactError(`model ${version.id}: ${vectorFile.byteLength} vector bytes and ${itemIds.length} ids do not match ${config.itemCount} items × ${config.dimensions} dimensions`);
+    throw new IncompatibleArtifactError(
+      `model ${version.id}: ${vectorFile.byteLength} vector bytes and ${itemIds.length} ids do not match ${config.itemCount} items × ${config.dimensions} dimensions`,
+    );
   }
   // Copy into an aligned buffer: readFile's Buffer may sit at an offset not divisible by 4.
   const vectors = new Float32Array(config.itemCount * config.dimensions);
@@ -86,6 +96,7 @@ export async function loadPlainRetrieval(version: ModelVersion): Promise<Serving
   } catch (error) {
     throw new IncompatibleArtifactError(`model ${version.id}: the HNSW index does not load (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (index.count !== config.itemCount) throw new IncompatibleArtifactError(`model ${version.id}: the index holds ${index.count} items, the vectors ${config.itemCount}`);
+  if (index.count !== config.itemCount)
+    throw new IncompatibleArtifactError(`model ${version.id}: the index holds ${index.count} items, the vectors ${config.itemCount}`);
   return { dimensions: config.dimensions, itemIds, vectors, index };
 }

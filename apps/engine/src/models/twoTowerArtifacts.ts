@@ -38,7 +38,13 @@ export type StoredTwoTowerArtifacts = {
  * Copies two-tower.bin, item-vectors.bin and an index file (saveAnnIndex) into a new artifact
  * directory; the result's fields go straight into registerModelVersion (kind two_tower).
  */
-export async function storeTwoTowerArtifacts(input: { dataDir: string; modelFile: string; itemVectorsFile: string; indexFile: string; key?: string }): Promise<StoredTwoTowerArtifacts> {
+export async function storeTwoTowerArtifacts(input: {
+  dataDir: string;
+  modelFile: string;
+  itemVectorsFile: string;
+  indexFile: string;
+  key?: string;
+}): Promise<StoredTwoTowerArtifacts> {
   const stored = await storeArtifacts({
     dataDir: input.dataDir,
     kind: "two_tower",
@@ -68,7 +74,9 @@ export async function loadTwoTowerRetrieval(version: ModelVersion): Promise<Serv
   const vectors = await readChecked(config.itemVectorsPath, config.itemVectorsDigest, loadItemVectors);
   await verifyArtifact(version.indexPath, version.indexDigest);
   if (model.itemIds.length !== vectors.itemIds.length || model.itemIds.some((id, row) => id !== vectors.itemIds[row])) {
-    throw new IncompatibleArtifactError(`model ${version.id}: the item vectors (${vectors.itemIds.length} items) are not those of the model (${model.itemIds.length} items)`);
+    throw new IncompatibleArtifactError(
+      `model ${version.id}: the item vectors (${vectors.itemIds.length} items) are not those of the model (${model.itemIds.length} items)`,
+    );
   }
   let index: AnnIndex;
   try {
@@ -76,7 +84,8 @@ export async function loadTwoTowerRetrieval(version: ModelVersion): Promise<Serv
   } catch (error) {
     throw new IncompatibleArtifactError(`model ${version.id}: the HNSW index does not load (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (index.count !== vectors.itemIds.length) throw new IncompatibleArtifactError(`model ${version.id}: the index holds ${index.count} items, the vectors ${vectors.itemIds.length}`);
+  if (index.count !== vectors.itemIds.length)
+    throw new IncompatibleArtifactError(`model ${version.id}: the index holds ${index.count} items, the vectors ${vectors.itemIds.length}`);
   return { dimensions: vectors.dimensions, itemIds: vectors.itemIds, vectors: vectors.vectors, index, model };
 }
 
@@ -87,7 +96,9 @@ export async function readChecked<T extends { sha256: string }>(path: string, ex
     contents = await read(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new ArtifactError("missing", `artifact ${path} does not exist`);
-    throw new IncompatibleArtifactError(`${basename(path)} is not a valid artifact: ${error instanceof Error ? error.message.replace(path, basename(path)) : String(error)}`);
+    throw new IncompatibleArtifactError(
+      `${basename(path)} is not a valid artifact: ${error instanceof Error ? error.message.replace(path, basename(path)) : String(error)}`,
+    );
   }
   if (contents.sha256 !== expectedSha256.toLowerCase()) {
     throw new ArtifactError("digest_mismatch", `artifact ${path} is corrupt: sha256 ${contents.sha256} differs from the registered ${expectedSha256}`);

@@ -5,9 +5,7 @@ import { repoRoot } from "@cascade/db";
 import { z } from "zod";
 import type { ClockSetting } from "./clock.ts";
 
-const booleanFlag = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((value) => value === "true" || value === "1" || value === "yes");
+const booleanFlag = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((value) => value === "true" || value === "1" || value === "yes");
 
 /** `wall` | `data` | an ISO-8601 instant with a zone (a fixed "as of T"); see platform/clock.ts. */
 const clockSetting = z
@@ -48,19 +46,37 @@ export const engineEnvSchema = z.object({
   /** Share of recommendation requests whose served feature vectors are logged for skew checks. */
   CASCADE_SERVED_FEATURE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.05),
   /** Largest accepted request body, bytes. */
-  CASCADE_BODY_LIMIT: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+  CASCADE_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(5 * 1024 * 1024),
   /** Largest accepted upload of an external ONNX ranker (base64 JSON body), bytes. */
-  CASCADE_MODEL_UPLOAD_LIMIT: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  CASCADE_MODEL_UPLOAD_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
   /** How often the engine re-reads the registry's active model versions, besides LISTEN/NOTIFY; 0 = never. */
   CASCADE_MODEL_POLL_MS: z.coerce.number().int().min(0).default(10_000),
   /** Event stream partitions (consumers per group per replica). Change only with a drained stream: entries on dropped partitions would be stranded. */
   CASCADE_EVENT_PARTITIONS: z.coerce.number().int().min(1).max(256).default(4),
   /** How long an accepted event id is remembered to answer `duplicate` at the API, ms (1 s … 7 days). */
-  CASCADE_EVENT_DEDUP_TTL_MS: z.coerce.number().int().min(1_000).max(7 * 86_400_000).default(10 * 60_000),
+  CASCADE_EVENT_DEDUP_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(7 * 86_400_000)
+    .default(10 * 60_000),
   /** Deliveries after which a stream entry a consumer keeps failing on (not an outage) goes to the dead letters. */
   CASCADE_CONSUMER_MAX_DELIVERIES: z.coerce.number().int().min(2).max(1_000).default(5),
   /** How long the online feature writer's per-entity ledgers remember applied event ids, ms (1 min … 7 days): redeliveries later than this count again. */
-  CASCADE_FEATURE_LEDGER_RETENTION_MS: z.coerce.number().int().min(60_000).max(7 * 86_400_000).default(48 * 3_600_000),
+  CASCADE_FEATURE_LEDGER_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .max(7 * 86_400_000)
+    .default(48 * 3_600_000),
   /**
    * Embedded mode: how often the in-process online store is snapshotted to CASCADE_DATA_DIR/online-store
    * (also at shutdown), so a restart replays only the events after the snapshot; 0 = no snapshots

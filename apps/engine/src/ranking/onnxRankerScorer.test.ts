@@ -28,7 +28,10 @@ describe("onnxRankerScorer", () => {
   it("builds rows in the declared column order, with serving inputs and counted declared defaults", () => {
     const scope = createRequestScope();
     const withAnn = candidate("a", { features: { item_ctr_3d: 0.2 } });
-    withAnn.sources = [{ id: "trending", rank: 0 }, { id: "ann", rank: 3, score: 0.8 }];
+    withAnn.sources = [
+      { id: "trending", rank: 0 },
+      { id: "ann", rank: 3, score: 0.8 },
+    ];
     const plain = candidate("b", { features: { item_ctr_3d: Number.NaN } });
     const matrix = featureMatrix({ featureNames: ["item_ctr_3d", "retrieval_score", "position"] }, [withAnn, plain], scope);
     const ctrDefault = featureRegistry.get("item_ctr_3d")!.default;

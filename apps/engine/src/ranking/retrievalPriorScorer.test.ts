@@ -17,7 +17,13 @@ describe("retrievalPriorScorer", () => {
   it("sums weight / (k + 1 + rank) over the sources that found an item, and the blend reproduces it", async () => {
     const blend = { click: 1, like: 3, hide: -5 };
     const config = { blend, sources: [source("trending", 1), source("fresh", 2)], fusion: { k: 0 } };
-    const candidates = await scored(config, [[{ id: "trending", rank: 4 }, { id: "fresh", rank: 1 }], [{ id: "trending", rank: 0 }]]);
+    const candidates = await scored(config, [
+      [
+        { id: "trending", rank: 4 },
+        { id: "fresh", rank: 1 },
+      ],
+      [{ id: "trending", rank: 0 }],
+    ]);
     expect(candidates[0]!.score).toBeCloseTo(1 / 5 + 2 / 2);
     expect(candidates[1]!.score).toBeCloseTo(1);
     expect(candidates[0]!.scores.hide).toBeUndefined();
@@ -34,7 +40,10 @@ describe("retrievalPriorScorer", () => {
   });
 
   it("gives a source weighted 0 no say, and a source the config does not list weight 1", async () => {
-    const candidates = await scored({ blend: { click: 1 }, sources: [source("fresh", 0)], fusion: { k: 0 } }, [[{ id: "fresh", rank: 0 }], [{ id: "coldStart", rank: 1 }]]);
+    const candidates = await scored({ blend: { click: 1 }, sources: [source("fresh", 0)], fusion: { k: 0 } }, [
+      [{ id: "fresh", rank: 0 }],
+      [{ id: "coldStart", rank: 1 }],
+    ]);
     expect(candidates[0]!.score).toBe(0);
     expect(candidates[1]!.score).toBeCloseTo(1 / 2);
   });

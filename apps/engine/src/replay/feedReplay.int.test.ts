@@ -49,7 +49,12 @@ const logger = pino(
 
 const configOf = listSourcesConfig;
 
-const removedBy = (trace: FunnelTrace, id: string) => trace.stages.flatMap((stage) => stage.components).filter((component) => component.id === id).flatMap((component) => component.removed ?? []).map((entry) => entry.itemId);
+const removedBy = (trace: FunnelTrace, id: string) =>
+  trace.stages
+    .flatMap((stage) => stage.components)
+    .filter((component) => component.id === id)
+    .flatMap((component) => component.removed ?? [])
+    .map((entry) => entry.itemId);
 const hitOf = (trace: FunnelTrace, itemId: string, source: string) => trace.candidates?.[itemId]?.sources.find((hit) => hit.id === source);
 /** A user feature as the trace's candidates carry it (the same value on every candidate). */
 function userFeature(trace: FunnelTrace, name: string): number {
@@ -62,7 +67,9 @@ async function tableCounts(url: string): Promise<Record<string, number>> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const tables = await client.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`);
+    const tables = await client.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
+    );
     const counts: Record<string, number> = {};
     for (const { name } of tables.rows) counts[name] = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${name}"`)).rows[0]!.n);
     return counts;
@@ -85,7 +92,14 @@ beforeAll(async () => {
     // After T2: the probe buys m11 and hides m12 (exclusions that did not exist yet at T2).
     { eventId: "p-purchase-later", type: "purchase" as const, userId: PROBE, itemId: "m11", occurredAt: new Date(T1 + 4 * HOUR), value: 10 },
     { eventId: "p-hide-later", type: "hide" as const, userId: PROBE, itemId: "m12", occurredAt: new Date(T1 + 4 * HOUR), value: null },
-    ...Array.from({ length: CROWD }, (_, n) => ({ eventId: `crowd-${n}`, type: "click" as const, userId: `crowd${n}`, itemId: LATE_ITEM, occurredAt: new Date(T1 + 90 * 60_000 + n * 1_000), value: null })),
+    ...Array.from({ length: CROWD }, (_, n) => ({
+      eventId: `crowd-${n}`,
+      type: "click" as const,
+      userId: `crowd${n}`,
+      itemId: LATE_ITEM,
+      occurredAt: new Date(T1 + 90 * 60_000 + n * 1_000),
+      value: null,
+    })),
   ];
   await db.event.createMany({ data: extra });
   eventTimes = [...scratch.rows.map((row) => row.atMs), ...extra.map((event) => event.occurredAt.getTime())];
@@ -185,7 +199,15 @@ describe("FeedReplay as of T", () => {
     const stack = new ServingStack({ db, logger, store, clock, servedFeatureSampleRate: 1 }, popularity);
     try {
       await Promise.all([stack.warm(), popularity.refresh()]);
-      const live = await new RecommendationService(stack).recommend({ userId: "nobody", surface: SURFACE, count: 5, context: {}, excludeItemIds: [], cursor: null, debug: false });
+      const live = await new RecommendationService(stack).recommend({
+        userId: "nobody",
+        surface: SURFACE,
+        count: 5,
+        context: {},
+        excludeItemIds: [],
+        cursor: null,
+        debug: false,
+      });
       expect(live.items).toHaveLength(5);
       expect(live.cursor).not.toBeNull();
       let logged = 0;

@@ -79,7 +79,12 @@ export class FeedReplay {
     const store = createMemoryOnlineStore({ now: () => options.asOfMs });
     // A first fill of an empty private store: no ledger needed (idempotent: false).
     // `to` is exclusive: an event at exactly T has happened at T (as the consumed filter counts it).
-    const filled = await backfillOnlineFeatures(db, store, { to: new Date(options.asOfMs + 1), now: () => asOf, idempotent: false, progress: options.progress ?? silentProgress });
+    const filled = await backfillOnlineFeatures(db, store, {
+      to: new Date(options.asOfMs + 1),
+      now: () => asOf,
+      idempotent: false,
+      progress: options.progress ?? silentProgress,
+    });
     const popularity = new PopularityRanking(db, logger, { clock });
     const stack = new ServingStack(
       {
@@ -105,7 +110,14 @@ export class FeedReplay {
   async feed(request: ReplayRequest): Promise<ReplayedFeed> {
     let config = replayBudgets(request.config ?? this.configFor(request.surface));
     if (request.exploration === false) config = { ...config, exploration: { policy: "none" } };
-    return this.service.replay({ userId: request.userId, surface: request.surface, count: request.count, nowMs: this.asOfMs, excludeItemIds: request.excludeItemIds ?? [], config });
+    return this.service.replay({
+      userId: request.userId,
+      surface: request.surface,
+      count: request.count,
+      nowMs: this.asOfMs,
+      excludeItemIds: request.excludeItemIds ?? [],
+      config,
+    });
   }
 
   async close(): Promise<void> {

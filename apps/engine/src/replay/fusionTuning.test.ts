@@ -10,7 +10,12 @@ function examples(users: number): FusionExample[] {
     candidates: [
       { hits: [{ source: "loud", rank: 0 }] },
       { hits: [{ source: "loud", rank: 1 }] },
-      { hits: [{ source: "good", rank: 3 }, { source: "loud", rank: 40 }] },
+      {
+        hits: [
+          { source: "good", rank: 3 },
+          { source: "loud", rank: 40 },
+        ],
+      },
       { hits: [{ source: "good", rank: 0 }] },
     ],
     relevant: new Set([2]),
@@ -41,7 +46,11 @@ describe("fusion tuning", () => {
     expect(weightsOnly.fusion.weights.good! / weightsOnly.fusion.weights.loud!).toBeGreaterThan(3.9);
     expect(weightsOnly.ndcg).toBeCloseTo(1 / Math.log2(3));
     // A source the config does not list (the engine's cold-start backfill) is not tuned: it weighs 1, as when served.
-    const withUnlisted = examples(3).map((example) => ({ ...example, candidates: [{ hits: [{ source: "coldStart", rank: 0 }] }, ...example.candidates], relevant: new Set([3]) }));
+    const withUnlisted = examples(3).map((example) => ({
+      ...example,
+      candidates: [{ hits: [{ source: "coldStart", rank: 0 }] }, ...example.candidates],
+      relevant: new Set([3]),
+    }));
     const listedOnly = fitFusion(withUnlisted, start);
     expect(Object.keys(listedOnly.fusion.weights).sort()).toEqual(["good", "loud"]);
     expect(fusionNdcg(withUnlisted, listedOnly.fusion, 10)).toBeCloseTo(listedOnly.ndcg);

@@ -42,7 +42,11 @@ export function fusionNdcg(examples: readonly FusionExample[], fusion: Fusion, c
   return total / examples.length;
 }
 
-export function fitFusion(examples: readonly FusionExample[], start: Fusion, options: { cutoff?: number; weightGrid?: readonly number[]; kGrid?: readonly number[]; passes?: number } = {}): FusionFit {
+export function fitFusion(
+  examples: readonly FusionExample[],
+  start: Fusion,
+  options: { cutoff?: number; weightGrid?: readonly number[]; kGrid?: readonly number[]; passes?: number } = {},
+): FusionFit {
   const cutoff = options.cutoff ?? 10;
   // Only the sources the config lists are tuned: the others (the engine's cold-start backfill) weigh
   // 1 when serving, so they weigh 1 here too.

@@ -20,7 +20,8 @@ import { replayedRecommender, replayPages, type ReplayedPages } from "./replayed
 
 export const SERVED_FUNNEL_ROW = "served funnel (replay)";
 
-export type ServedFunnelEvaluation = { report: EvaluationReport; testPeriod: { from: string; to: string }; users: number; degradedPages: number } | { skipped: string };
+export type ServedFunnelEvaluation =
+  { report: EvaluationReport; testPeriod: { from: string; to: string }; users: number; degradedPages: number } | { skipped: string };
 
 export async function evaluateServedFunnelAfterWindow(
   base: { db: Database; logger: Logger },
@@ -36,7 +37,8 @@ export async function evaluateServedFunnelAfterWindow(
   const positives = storedPositives(retrieval[0]!);
   const data = await loadRetrievalData(base.db, { from, to: now }, positives ? { positives } : {});
   const { train, validation: test } = splitByTime(data.interactions, asOfMs);
-  if (test.count === 0) return { skipped: `nothing has happened since the models' training window ended (${new Date(asOfMs).toISOString()}): no out-of-sample period to replay` };
+  if (test.count === 0)
+    return { skipped: `nothing has happened since the models' training window ended (${new Date(asOfMs).toISOString()}): no out-of-sample period to replay` };
 
   const users = data.userIds.length;
   const items = data.itemIds.length;
@@ -48,7 +50,13 @@ export async function evaluateServedFunnelAfterWindow(
   const replay = await FeedReplay.create(base, { asOfMs, models: options.models, ...(options.progress ? { progress: options.progress } : {}) });
   let replayed: ReplayedPages;
   try {
-    replayed = await replayPages(replay, data, [...sample], { surface, count: Math.min(200, Math.max(...ks)) }, { concurrency: 1, label: `${SERVED_FUNNEL_ROW} as of ${new Date(asOfMs).toISOString()}`, ...(options.progress ? { progress: options.progress } : {}) });
+    replayed = await replayPages(
+      replay,
+      data,
+      [...sample],
+      { surface, count: Math.min(200, Math.max(...ks)) },
+      { concurrency: 1, label: `${SERVED_FUNNEL_ROW} as of ${new Date(asOfMs).toISOString()}`, ...(options.progress ? { progress: options.progress } : {}) },
+    );
   } finally {
     await replay.close();
   }
@@ -61,5 +69,10 @@ export async function evaluateServedFunnelAfterWindow(
     users: sample,
     title: `served funnel, surface ${surface}, replayed as of ${new Date(asOfMs).toISOString()} (the active models' training window end) and scored on what happened next: ${train.count} earlier / ${test.count} later positives, ${picks} users`,
   });
-  return { report: evaluation.report, testPeriod: { from: new Date(asOfMs).toISOString(), to: now.toISOString() }, users: picks, degradedPages: replayed.degraded };
+  return {
+    report: evaluation.report,
+    testPeriod: { from: new Date(asOfMs).toISOString(), to: now.toISOString() },
+    users: picks,
+    degradedPages: replayed.degraded,
+  };
 }

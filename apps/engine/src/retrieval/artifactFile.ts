@@ -108,7 +108,13 @@ export async function readArtifactFile(path: string, expect: { kind: string; max
     // Copy into a fresh, aligned buffer: the file buffer may be pooled or misaligned.
     const bytes = file.buffer.slice(file.byteOffset + start, file.byteOffset + end);
     arrays[name] =
-      spec.dtype === "float32" ? new Float32Array(bytes) : spec.dtype === "float64" ? new Float64Array(bytes) : spec.dtype === "int32" ? new Int32Array(bytes) : new Uint8Array(bytes);
+      spec.dtype === "float32"
+        ? new Float32Array(bytes)
+        : spec.dtype === "float64"
+          ? new Float64Array(bytes)
+          : spec.dtype === "int32"
+            ? new Int32Array(bytes)
+            : new Uint8Array(bytes);
   }
   return { kind: header.kind, version: header.version, meta: header.meta, arrays, sha256: createHash("sha256").update(file).digest("hex") };
 }

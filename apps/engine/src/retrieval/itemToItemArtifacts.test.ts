@@ -46,8 +46,14 @@ describe("item-to-item artifact", () => {
   });
 
   it("refuses a malformed CSR", async () => {
-    const write = (name: string, arrays: Record<string, Int32Array | Float32Array>, meta: Record<string, unknown> = { method: "ease", itemIds: ["a", "b", "c"] }) =>
-      writeArtifactFile(join(directory, name), { kind: ITEM_TO_ITEM_ARTIFACT.kind, version: 1, meta, arrays }).then(() => loadItemToItemModel(join(directory, name)));
+    const write = (
+      name: string,
+      arrays: Record<string, Int32Array | Float32Array>,
+      meta: Record<string, unknown> = { method: "ease", itemIds: ["a", "b", "c"] },
+    ) =>
+      writeArtifactFile(join(directory, name), { kind: ITEM_TO_ITEM_ARTIFACT.kind, version: 1, meta, arrays }).then(() =>
+        loadItemToItemModel(join(directory, name)),
+      );
     const { offsets, neighbours, weights } = model;
     await expect(write("row.bin", { offsets, neighbours: Int32Array.from([2, 1, 3]), weights })).rejects.toThrow(/neighbour 2 is row 3, outside \[0, 3\)/);
     await expect(write("offsets.bin", { offsets: Int32Array.from([0, 2, 1, 3]), neighbours, weights })).rejects.toThrow(/offsets decrease at item 1/);

@@ -38,9 +38,11 @@ export async function loadItemToItemModel(path: string): Promise<LoadedItemToIte
   if (!Array.isArray(itemIds) || !itemIds.every((id) => typeof id === "string")) fail("meta.itemIds is not a list of strings");
   const ids = itemIds as string[];
   const { offsets, neighbours, weights } = file.arrays;
-  if (!(offsets instanceof Int32Array) || offsets.length !== ids.length + 1) fail(`offsets must be ${ids.length + 1} int32 values (items + 1), found ${offsets?.length ?? "none"}`);
+  if (!(offsets instanceof Int32Array) || offsets.length !== ids.length + 1)
+    fail(`offsets must be ${ids.length + 1} int32 values (items + 1), found ${offsets?.length ?? "none"}`);
   if (!(neighbours instanceof Int32Array)) fail("neighbours must be int32");
-  if (!(weights instanceof Float32Array) || weights.length !== neighbours!.length) fail(`weights must be float32, one per neighbour (${neighbours!.length}), found ${weights?.length ?? "none"}`);
+  if (!(weights instanceof Float32Array) || weights.length !== neighbours!.length)
+    fail(`weights must be float32, one per neighbour (${neighbours!.length}), found ${weights?.length ?? "none"}`);
   const o = offsets as Int32Array;
   const n = neighbours as Int32Array;
   const w = weights as Float32Array;

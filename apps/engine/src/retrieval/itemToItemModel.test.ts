@@ -9,7 +9,7 @@ import { backfilledWith, chooseItemToItemMethod, fitItemToItem, itemToItemRecomm
 /** Users who each like a few items of one of three overlapping item clusters, plus noise. */
 function clusteredLog(users: number, items: number, seed: number): InteractionLog {
   let state = seed;
-  const random = () => ((state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+  const random = () => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
   const rows = { users: [] as number[], items: [] as number[], timestamps: [] as number[] };
   const clusterSize = Math.ceil(items / 3);
   for (let u = 0; u < users; u++) {
@@ -69,7 +69,9 @@ describe("fitItemToItem (EASE)", () => {
     for (let j = 0; j < log.numItems; j++) {
       const kept = Math.min(2, all.offsets[j + 1]! - all.offsets[j]!);
       expect(two.offsets[j + 1]! - two.offsets[j]!).toBe(kept);
-      expect(Array.from(two.neighbours.subarray(two.offsets[j]!, two.offsets[j + 1]!))).toEqual(Array.from(all.neighbours.subarray(all.offsets[j]!, all.offsets[j]! + kept)));
+      expect(Array.from(two.neighbours.subarray(two.offsets[j]!, two.offsets[j + 1]!))).toEqual(
+        Array.from(all.neighbours.subarray(all.offsets[j]!, all.offsets[j]! + kept)),
+      );
     }
   });
 });
@@ -80,7 +82,9 @@ describe("fitItemToItem (method choice and kNN fallback)", () => {
     expect(chooseItemToItemMethod(4_001).method).toBe("knn");
     expect(fitItemToItem(log, { maxEaseItems: log.numItems }).method).toBe("ease");
     expect(fitItemToItem(log, { maxEaseItems: log.numItems - 1 }).method).toBe("knn");
-    expect(() => fitItemToItem(log, { method: "ease", maxEaseItems: 10 })).toThrow(/method is ease but the catalogue has 30 items, over itemToItem.maxEaseItems 10/);
+    expect(() => fitItemToItem(log, { method: "ease", maxEaseItems: 10 })).toThrow(
+      /method is ease but the catalogue has 30 items, over itemToItem.maxEaseItems 10/,
+    );
     expect(() => fitItemToItem(log, { neighbours: 0 })).toThrow(/neighbours must be a positive integer/);
   });
 
@@ -117,7 +121,10 @@ describe("fitItemToItem (method choice and kNN fallback)", () => {
 describe("fitItemToItem (items without positives)", () => {
   it("fits on the items that have positives, chooses the method on their count, and keeps the log's indices", () => {
     // The same log with every item index tripled, in a catalogue three times the size: two thirds never occur.
-    const spread = createInteractionLog({ users: log.users, items: Int32Array.from(log.items, (item) => item * 3), timestamps: log.timestamps }, { numUsers: log.numUsers, numItems: log.numItems * 3 });
+    const spread = createInteractionLog(
+      { users: log.users, items: Int32Array.from(log.items, (item) => item * 3), timestamps: log.timestamps },
+      { numUsers: log.numUsers, numItems: log.numItems * 3 },
+    );
     const dense = fitItemToItem(log, { method: "ease", neighbours: 5 });
     const sparse = fitItemToItem(spread, { maxEaseItems: log.numItems, neighbours: 5 });
     expect(sparse.method).toBe("ease");
@@ -127,7 +134,9 @@ describe("fitItemToItem (items without positives)", () => {
       if (i % 3 !== 0) expect(row).toEqual([]);
       else {
         expect(row).toEqual(Array.from(dense.neighbours.subarray(dense.offsets[i / 3]!, dense.offsets[i / 3 + 1]!), (j) => j * 3));
-        expect(sparse.weights.subarray(sparse.offsets[i]!, sparse.offsets[i + 1]!)).toEqual(dense.weights.subarray(dense.offsets[i / 3]!, dense.offsets[i / 3 + 1]!));
+        expect(sparse.weights.subarray(sparse.offsets[i]!, sparse.offsets[i + 1]!)).toEqual(
+          dense.weights.subarray(dense.offsets[i / 3]!, dense.offsets[i / 3 + 1]!),
+        );
       }
     }
   });

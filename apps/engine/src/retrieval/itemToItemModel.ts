@@ -16,7 +16,17 @@
 // Why here and not in core: core's fitEase/fitItemKnn are evaluation baselines over dense indices;
 // this is a trained, stored, served model (artifact in itemToItemArtifacts.ts), like the
 // two-tower beside it. The maths is core's; only the truncation and the sparse scoring are new.
-import { binaryCosineNeighbours, fitEase, ItemMarker, topKAmong, type InteractionLog, type ItemNeighbours, type ItemSet, type NamedRecommender, type Recommender } from "@cascade/core";
+import {
+  binaryCosineNeighbours,
+  fitEase,
+  ItemMarker,
+  topKAmong,
+  type InteractionLog,
+  type ItemNeighbours,
+  type ItemSet,
+  type NamedRecommender,
+  type Recommender,
+} from "@cascade/core";
 
 export type ItemToItemMethod = "auto" | "ease" | "knn";
 
@@ -47,13 +57,19 @@ export function chooseItemToItemMethod(items: number, options: ItemToItemOptions
   const method = options.method ?? ITEM_TO_ITEM_DEFAULTS.method;
   const maxEaseItems = options.maxEaseItems ?? ITEM_TO_ITEM_DEFAULTS.maxEaseItems;
   if (method === "ease") {
-    if (items > maxEaseItems) throw new Error(`itemToItem.method is ease but the catalogue has ${items} items, over itemToItem.maxEaseItems ${maxEaseItems}: raise maxEaseItems (EASE needs ${((8 * items * items) / 2 ** 30).toFixed(1)} GiB) or use knn`);
+    if (items > maxEaseItems)
+      throw new Error(
+        `itemToItem.method is ease but the catalogue has ${items} items, over itemToItem.maxEaseItems ${maxEaseItems}: raise maxEaseItems (EASE needs ${((8 * items * items) / 2 ** 30).toFixed(1)} GiB) or use knn`,
+      );
     return { method: "ease", reason: "itemToItem.method is ease" };
   }
   if (method === "knn") return { method: "knn", reason: "itemToItem.method is knn" };
   return items <= maxEaseItems
     ? { method: "ease", reason: `${items} items ≤ maxEaseItems ${maxEaseItems}` }
-    : { method: "knn", reason: `${items} items > maxEaseItems ${maxEaseItems}: EASE's dense inverse would need ${((8 * items * items) / 2 ** 30).toFixed(1)} GiB` };
+    : {
+        method: "knn",
+        reason: `${items} items > maxEaseItems ${maxEaseItems}: EASE's dense inverse would need ${((8 * items * items) / 2 ** 30).toFixed(1)} GiB`,
+      };
 }
 
 /**
@@ -71,7 +87,11 @@ export function fitItemToItem(train: InteractionLog, options: ItemToItemOptions 
   const fitted =
     method === "knn"
       ? transposeNeighbours(binaryCosineNeighbours(compact.log, { neighbours }), n, neighbours)
-      : truncateDenseRows(fitEase(compact.log, { regularization: options.regularization ?? ITEM_TO_ITEM_DEFAULTS.regularization, maxItems: Number.POSITIVE_INFINITY }).weights, n, neighbours);
+      : truncateDenseRows(
+          fitEase(compact.log, { regularization: options.regularization ?? ITEM_TO_ITEM_DEFAULTS.regularization, maxItems: Number.POSITIVE_INFINITY }).weights,
+          n,
+          neighbours,
+        );
   return expandItems(fitted, compact.itemOf, train.numItems);
 }
 
@@ -207,7 +227,12 @@ export function scoreItemToItem(
 export type ItemToItemScratch = { scores: Float64Array; touched: Int32Array; counted: ItemMarker; isTouched: ItemMarker };
 
 export function itemToItemScratch(model: Pick<ItemToItemWeights, "items">): ItemToItemScratch {
-  return { scores: new Float64Array(model.items), touched: new Int32Array(model.items), counted: new ItemMarker(model.items), isTouched: new ItemMarker(model.items) };
+  return {
+    scores: new Float64Array(model.items),
+    touched: new Int32Array(model.items),
+    counted: new ItemMarker(model.items),
+    isTouched: new ItemMarker(model.items),
+  };
 }
 
 export const ITEM_TO_ITEM_ROW = "itemToItem";

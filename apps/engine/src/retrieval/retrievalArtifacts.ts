@@ -97,10 +97,13 @@ export async function loadTwoTowerModel(path: string): Promise<LoadedRetrievalMo
     userFollowOffsets: config.users + 1,
   };
   for (const [name, length] of Object.entries(expectedLength)) {
-    if (file.arrays[name]?.length !== length) throw new ArtifactError(`${path}: array ${name} has ${file.arrays[name]?.length ?? "no"} values, the config needs ${length}`);
+    if (file.arrays[name]?.length !== length)
+      throw new ArtifactError(`${path}: array ${name} has ${file.arrays[name]?.length ?? "no"} values, the config needs ${length}`);
   }
   if (vocabulary.userIds.length !== config.users || vocabulary.itemIds.length !== config.items) {
-    throw new ArtifactError(`${path}: ${vocabulary.userIds.length} user ids / ${vocabulary.itemIds.length} item ids for a model of ${config.users} users / ${config.items} items`);
+    throw new ArtifactError(
+      `${path}: ${vocabulary.userIds.length} user ids / ${vocabulary.itemIds.length} item ids for a model of ${config.users} users / ${config.items} items`,
+    );
   }
   const typed = <T extends ArtifactArray>(name: string, type: new (length: number) => T): T => {
     const array = file.arrays[name];
@@ -140,7 +143,8 @@ export async function loadItemVectors(path: string): Promise<ItemVectors & { sha
   const itemIds = stringList(file.meta, "itemIds", path);
   const dimensions = file.meta.dimensions;
   const asOfMs = file.meta.asOfMs;
-  if (typeof dimensions !== "number" || !Number.isInteger(dimensions) || dimensions <= 0) throw new ArtifactError(`${path}: meta.dimensions is not a positive integer`);
+  if (typeof dimensions !== "number" || !Number.isInteger(dimensions) || dimensions <= 0)
+    throw new ArtifactError(`${path}: meta.dimensions is not a positive integer`);
   if (typeof asOfMs !== "number") throw new ArtifactError(`${path}: meta.asOfMs is not a number`);
   const vectors = file.arrays.vectors;
   if (!(vectors instanceof Float32Array) || vectors.length !== itemIds.length * dimensions) {

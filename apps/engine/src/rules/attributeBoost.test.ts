@@ -3,7 +3,11 @@ import { candidate, ids, query } from "../funnel/testing/funnelFixtures.ts";
 import { attributeBoost } from "./attributeBoost.ts";
 
 describe("attributeBoost", () => {
-  const items = () => [candidate("a", { score: 3, category: "news" }), candidate("b", { score: 2, category: "sports" }), candidate("c", { score: 1, category: "sports", tags: ["promo"] })];
+  const items = () => [
+    candidate("a", { score: 3, category: "news" }),
+    candidate("b", { score: 2, category: "sports" }),
+    candidate("c", { score: 1, category: "sports", tags: ["promo"] }),
+  ];
 
   it("boosts the matching items and re-sorts", () => {
     const result = attributeBoost({ id: "promo", when: 'tags has "promo"', delta: 5 }).apply(query(), items());

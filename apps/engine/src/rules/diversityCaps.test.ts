@@ -6,7 +6,13 @@ import { diversityCaps } from "./diversityCaps.ts";
 import { fitsAt, type DiversityCap } from "./diversityWindows.ts";
 import { capViolations } from "./testing/capChecks.ts";
 
-const cap = (overrides: Partial<DiversityCap> & Pick<DiversityCap, "attribute">): DiversityCap => ({ id: `${overrides.attribute}Diversity`, maxPerWindow: 1, window: 3, depth: 100, ...overrides });
+const cap = (overrides: Partial<DiversityCap> & Pick<DiversityCap, "attribute">): DiversityCap => ({
+  id: `${overrides.attribute}Diversity`,
+  maxPerWindow: 1,
+  window: 3,
+  depth: 100,
+  ...overrides,
+});
 
 describe("diversityCaps", () => {
   it("spreads a category out: at most 1 per window of 3, order kept within the category", () => {
@@ -44,14 +50,24 @@ describe("diversityCaps", () => {
       candidate("z1", { creator: "z", category: "b" }),
       candidate("w1", { creator: "w", category: "c" }),
     ];
-    const caps = [cap({ id: "creatorDiversity", attribute: "creator", maxPerWindow: 1, window: 2 }), cap({ id: "categoryDiversity", attribute: "category", maxPerWindow: 1, window: 2 })];
+    const caps = [
+      cap({ id: "creatorDiversity", attribute: "creator", maxPerWindow: 1, window: 2 }),
+      cap({ id: "categoryDiversity", attribute: "category", maxPerWindow: 1, window: 2 }),
+    ];
     const result = diversityCaps(caps).apply(query(), items);
     expect(capViolations(result.items, caps)).toEqual([]);
     expect(ids(result.items)).toEqual(["x1", "z1", "y1", "x2", "w1", "x3"]);
   });
 
   it("never caps items without a creator, never places items with unknown attributes inside the depth, leaves positions past depth alone", () => {
-    const items = [candidate("a1", { creator: "a" }), candidate("a2", { creator: "a" }), candidate("u", { hydrated: false }), candidate("x", { creator: null }), candidate("y", { creator: null }), candidate("a3", { creator: "a" })];
+    const items = [
+      candidate("a1", { creator: "a" }),
+      candidate("a2", { creator: "a" }),
+      candidate("u", { hydrated: false }),
+      candidate("x", { creator: null }),
+      candidate("y", { creator: null }),
+      candidate("a3", { creator: "a" }),
+    ];
     const result = diversityCaps([cap({ attribute: "creator", window: 2, depth: 3 })]).apply(query(), items);
     expect(ids(result.items)).toEqual(["a1", "x", "a2", "u", "y", "a3"]);
   });
@@ -69,7 +85,10 @@ describe("diversityCaps", () => {
   it("property: caps on category AND creator never broken; output is the input's order-respecting arrangement, shortened only when nothing fits", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ category: fc.constantFrom("a", "b", "c", "d"), creator: fc.option(fc.constantFrom("p", "q", "r", "s", "t"), { nil: null }) }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.record({ category: fc.constantFrom("a", "b", "c", "d"), creator: fc.option(fc.constantFrom("p", "q", "r", "s", "t"), { nil: null }) }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
         fc.integer({ min: 1, max: 2 }),
         fc.integer({ min: 2, max: 5 }),
         fc.integer({ min: 1, max: 2 }),
@@ -89,7 +108,14 @@ describe("diversityCaps", () => {
           // Removed only when no removed item fits at the end of the list.
           for (const itemId of removed) {
             const layout: (Candidate | undefined)[] = [...result.items, undefined];
-            expect(fitsAt(layout, result.items.length, items.find((item) => item.itemId === itemId)!, caps)).toBe(false);
+            expect(
+              fitsAt(
+                layout,
+                result.items.length,
+                items.find((item) => item.itemId === itemId)!,
+                caps,
+              ),
+            ).toBe(false);
           }
           // Greedy: each placed item is the best remaining one that fits there.
           const remaining = [...items];

@@ -42,7 +42,11 @@ class WindowCounts {
  * The greedy pass: arranges `candidates` to follow `placed` (items already on the page, fixed) so
  * that every cap holds over the whole list. Returns the arranged candidates (without `placed`).
  */
-export function arrangeUnderCaps(caps: readonly DiversityCap[], candidates: readonly Candidate[], placed: readonly Candidate[] = []): { items: Candidate[]; effects: RuleEffect[] } {
+export function arrangeUnderCaps(
+  caps: readonly DiversityCap[],
+  candidates: readonly Candidate[],
+  placed: readonly Candidate[] = [],
+): { items: Candidate[]; effects: RuleEffect[] } {
   const depth = Math.max(0, ...caps.map((cap) => cap.depth));
   const windows = caps.map((cap) => new WindowCounts(cap));
   const list: Candidate[] = [];
@@ -58,7 +62,11 @@ export function arrangeUnderCaps(caps: readonly DiversityCap[], candidates: read
     if (pick < 0) {
       const rules = caps.map(describeCap).join("; ");
       for (const candidate of remaining) {
-        effects.push({ itemId: candidate.itemId, kind: "removed", reason: candidate.item ? `no position left where it keeps the caps (${rules})` : "attributes-unavailable: the caps cannot be checked" });
+        effects.push({
+          itemId: candidate.itemId,
+          kind: "removed",
+          reason: candidate.item ? `no position left where it keeps the caps (${rules})` : "attributes-unavailable: the caps cannot be checked",
+        });
       }
       return { items: list.slice(placed.length), effects };
     }

@@ -18,7 +18,11 @@ describe("freshness boost", () => {
   });
 
   it("adds the delta to the score, records it under the rule id, and re-sorts", () => {
-    const items = [candidate("old", { score: 1, ageHours: 100 }), candidate("fresh", { score: 0.9, ageHours: 0 }), candidate("unknown", { score: 0.5, hydrated: false })];
+    const items = [
+      candidate("old", { score: 1, ageHours: 100 }),
+      candidate("fresh", { score: 0.9, ageHours: 0 }),
+      candidate("unknown", { score: 0.5, hydrated: false }),
+    ];
     const rule = freshnessBoost({ id: "fresh", halfLifeHours: 10, weight: 0.2 });
     const result = rule.apply(query(), items);
     expect(ids(result.items)).toEqual(["fresh", "old", "unknown"]);

@@ -13,6 +13,7 @@ export function freshnessDelta(ageInHours: number, halfLifeHours: number, weight
 export function freshnessBoost(options: { id: string; halfLifeHours: number; weight: number }): Rule {
   return {
     id: options.id,
-    apply: (query, candidates) => applyScoreDeltas(options.id, candidates, (candidate) => freshnessDelta(ageHours(candidate, query.nowMs), options.halfLifeHours, options.weight)),
+    apply: (query, candidates) =>
+      applyScoreDeltas(options.id, candidates, (candidate) => freshnessDelta(ageHours(candidate, query.nowMs), options.halfLifeHours, options.weight)),
   };
 }

@@ -91,7 +91,11 @@ describe("toErrorResponse", () => {
   });
 
   it("answers 500 internal for anything else, leaking nothing", () => {
-    for (const error of [new TypeError("cannot read properties of undefined (reading 'secret')"), prismaKnownError("P2010", { kind: "postgres", originalCode: "42703" }), "a string"]) {
+    for (const error of [
+      new TypeError("cannot read properties of undefined (reading 'secret')"),
+      prismaKnownError("P2010", { kind: "postgres", originalCode: "42703" }),
+      "a string",
+    ]) {
       const response = toErrorResponse(error);
       expect(response).toEqual({ statusCode: 500, body: { error: { code: "internal", message: "internal error" } }, logLevel: "error" });
     }

@@ -7,7 +7,15 @@ import type { ApiError } from "@cascade/core";
 import { Prisma } from "@cascade/db";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ZodError } from "zod";
-import { BatchTooLargeError, describeIssues, dottedPath, IngestUnavailableError, InvalidInputError, issuesFromZod, type InputIssue } from "../ingest/inputErrors.ts";
+import {
+  BatchTooLargeError,
+  describeIssues,
+  dottedPath,
+  IngestUnavailableError,
+  InvalidInputError,
+  issuesFromZod,
+  type InputIssue,
+} from "../ingest/inputErrors.ts";
 import { OnlineStoreError } from "../stores/onlineStore.ts";
 
 export type ApiIssue = InputIssue;
@@ -41,7 +49,6 @@ export function forbidden(message: string): HttpError {
 export function payloadTooLarge(message: string): HttpError {
   return new HttpError(413, "payload_too_large", message);
 }
-
 
 export type ErrorResponse = { statusCode: number; body: ApiError; logLevel: "none" | "warn" | "error" };
 

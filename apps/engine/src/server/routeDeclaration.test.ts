@@ -68,13 +68,19 @@ describe("declareRoute", () => {
     const app = collectingApp();
     const auth = fakeAuth();
     let handled = 0;
-    declareRoute(app, auth, declaration({ method: "post", path: "/v1/private", operationId: "private", scope: "ingest" }), async () => ({ handled: ++handled }));
+    declareRoute(app, auth, declaration({ method: "post", path: "/v1/private", operationId: "private", scope: "ingest" }), async () => ({
+      handled: ++handled,
+    }));
     declareRoute(app, auth, publicRoute({ path: "/v1/public", operationId: "public" }), async () => ({ public: true }));
     await app.ready();
     expect(auth.asked).toEqual(["ingest"]);
 
     const refused = await app.inject({ method: "POST", url: "/v1/private", payload: {} });
-    expect({ status: refused.statusCode, code: refused.json<{ error: { code: string } }>().error.code, handled }).toEqual({ status: 401, code: "unauthorized", handled: 0 });
+    expect({ status: refused.statusCode, code: refused.json<{ error: { code: string } }>().error.code, handled }).toEqual({
+      status: 401,
+      code: "unauthorized",
+      handled: 0,
+    });
     const wrongScope = await app.inject({ method: "POST", url: "/v1/private", headers: { authorization: "Bearer admin" }, payload: {} });
     expect(wrongScope.statusCode).toBe(401);
     const allowed = await app.inject({ method: "POST", url: "/v1/private", headers: { authorization: "Bearer ingest" }, payload: {} });

@@ -62,10 +62,28 @@ declare module "fastify" {
 }
 
 /** Registers a route needing no API key. */
-export function declareRoute(app: FastifyInstance, auth: null, declaration: RouteDeclaration & { scope: null }, handler: RouteHandlerMethod, options?: RouteRuntimeOptions): void;
+export function declareRoute(
+  app: FastifyInstance,
+  auth: null,
+  declaration: RouteDeclaration & { scope: null },
+  handler: RouteHandlerMethod,
+  options?: RouteRuntimeOptions,
+): void;
 /** Registers a route; a non-null `scope` is enforced by `auth` before the body is read. */
-export function declareRoute(app: FastifyInstance, auth: ScopeGuard, declaration: RouteDeclaration, handler: RouteHandlerMethod, options?: RouteRuntimeOptions): void;
-export function declareRoute(app: FastifyInstance, auth: ScopeGuard | null, declaration: RouteDeclaration, handler: RouteHandlerMethod, options: RouteRuntimeOptions = {}): void {
+export function declareRoute(
+  app: FastifyInstance,
+  auth: ScopeGuard,
+  declaration: RouteDeclaration,
+  handler: RouteHandlerMethod,
+  options?: RouteRuntimeOptions,
+): void;
+export function declareRoute(
+  app: FastifyInstance,
+  auth: ScopeGuard | null,
+  declaration: RouteDeclaration,
+  handler: RouteHandlerMethod,
+  options: RouteRuntimeOptions = {},
+): void {
   const { scope } = declaration;
   if (scope !== null && auth === null) throw new Error(`${declaration.operationId}: scope "${scope}" needs an authenticator`);
   app.route({

@@ -61,9 +61,19 @@ beforeAll(async () => {
   add("fan", "click", 0, 2);
   add("fan", "click", 1, 1);
   add("v1", "click", 2, 0);
-  await db.event.createMany({ data: events.map((event) => ({ eventId: event.eventId, type: event.type, userId: event.userId, itemId: event.itemId, occurredAt: new Date(event.occurredAt) })) });
+  await db.event.createMany({
+    data: events.map((event) => ({
+      eventId: event.eventId,
+      type: event.type,
+      userId: event.userId,
+      itemId: event.itemId,
+      occurredAt: new Date(event.occurredAt),
+    })),
+  });
   // The feature writer on business time (as the stream consumer and the start-up replay are under CASCADE_CLOCK=data).
-  await applyEventsToOnlineStore(store, events, new Date(T0), { itemCategories: fixedItemCategories(new Map(Array.from({ length: 6 }, (_, n) => [item(n), category]))) });
+  await applyEventsToOnlineStore(store, events, new Date(T0), {
+    itemCategories: fixedItemCategories(new Map(Array.from({ length: 6 }, (_, n) => [item(n), category]))),
+  });
 
   await db.surface.create({ data: { id: surface, name: surface } });
   const config: SurfaceConfigInput = {
@@ -80,7 +90,9 @@ beforeAll(async () => {
     rules: [],
     exploration: { policy: "none" },
   };
-  await db.ruleSet.create({ data: { surfaceId: surface, version: 1, status: "published", config: surfaceConfigSchema.parse(config) as object, publishedAt: new Date() } });
+  await db.ruleSet.create({
+    data: { surfaceId: surface, version: 1, status: "published", config: surfaceConfigSchema.parse(config) as object, publishedAt: new Date() },
+  });
   const { key, prefix, hashedKey } = generateApiKey();
   await db.apiKey.create({ data: { name: `${run} admin`, prefix, hashedKey, scopes: ["admin", "recommend"] } });
   adminKey = `Bearer ${key}`;
@@ -115,14 +127,23 @@ async function engine(clock: Clock | undefined, serving: ServingOptions = {}): P
 }
 
 async function recommend(app: FastifyInstance, userId: string) {
-  const response = await app.inject({ method: "POST", url: "/v1/recommendations", headers: { authorization: adminKey }, payload: { userId, surface, count: 10, debug: true } });
+  const response = await app.inject({
+    method: "POST",
+    url: "/v1/recommendations",
+    headers: { authorization: adminKey },
+    payload: { userId, surface, count: 10, debug: true },
+  });
   expect(response.statusCode, response.body).toBe(200);
   const body = recommendationsResponse.parse(response.json());
   return { body, trace: body.trace as Trace };
 }
 
 const sourcesOf = (items: { sources: { id: string }[] }[]) => new Set(items.flatMap((entry) => entry.sources.map((hit) => hit.id)));
-const removedBy = (trace: Trace, id: string) => trace.stages.flatMap((stage) => stage.components).find((component) => component.id === id)?.removed?.map((entry) => entry.itemId) ?? [];
+const removedBy = (trace: Trace, id: string) =>
+  trace.stages
+    .flatMap((stage) => stage.components)
+    .find((component) => component.id === id)
+    ?.removed?.map((entry) => entry.itemId) ?? [];
 
 describe("a 1998 event log served under a data clock", () => {
   it("serves trending, co-visitation, fresh and popular items with live decayed features and seen windows", async () => {
@@ -194,7 +215,12 @@ describe("feed preview as of T", () => {
   it("runs one request at `asOf`: windowed features, fresh items and history as of then", async () => {
     const app = await engine(dataClock(T0));
     const asOf = new Date(T0 - 30 * HOUR_MS).toISOString();
-    const response = await app.inject({ method: "POST", url: "/v1/admin/feed-preview", headers: { authorization: adminKey }, payload: { userId: user("fan"), surface, count: 10, asOf } });
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/admin/feed-preview",
+      headers: { authorization: adminKey },
+      payload: { userId: user("fan"), surface, count: 10, asOf },
+    });
     expect(response.statusCode, response.body).toBe(200);
     const preview = feedPreviewResponse.parse(response.json());
     const trace = preview.trace as Trace;
@@ -219,7 +245,12 @@ describe("feed preview as of T", () => {
     // At T0 − 3.5 h the viewers' clicks on i0 (T0 − 5 h) had happened, those on i4 (T0 − 3 h) had not.
     const asOf = new Date(T0 - 3.5 * HOUR_MS).toISOString();
     const preview = async (at?: string) => {
-      const response = await app.inject({ method: "POST", url: "/v1/admin/feed-preview", headers: { authorization: adminKey }, payload: { userId: user("fan"), surface, count: 10, ...(at ? { asOf: at } : {}) } });
+      const response = await app.inject({
+        method: "POST",
+        url: "/v1/admin/feed-preview",
+        headers: { authorization: adminKey },
+        payload: { userId: user("fan"), surface, count: 10, ...(at ? { asOf: at } : {}) },
+      });
       expect(response.statusCode, response.body).toBe(200);
       return feedPreviewResponse.parse(response.json());
     };
@@ -237,7 +268,12 @@ describe("feed preview as of T", () => {
   it("runs `asOf` on the live stack, and says so, when the log up to T is above the replay limit", async () => {
     const app = await engine(dataClock(T0), { previewReplayMaxEvents: 0 });
     const asOf = new Date(T0 - 3.5 * HOUR_MS).toISOString();
-    const response = await app.inject({ method: "POST", url: "/v1/admin/feed-preview", headers: { authorization: adminKey }, payload: { userId: user("fan"), surface, count: 10, asOf } });
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/admin/feed-preview",
+      headers: { authorization: adminKey },
+      payload: { userId: user("fan"), surface, count: 10, asOf },
+    });
     expect(response.statusCode, response.body).toBe(200);
     const preview = feedPreviewResponse.parse(response.json());
     expect(preview.pointInTime).toEqual({ mode: "live", note: expect.stringContaining("exceed the preview's replay limit of 0") });
@@ -248,7 +284,12 @@ describe("feed preview as of T", () => {
 
   it("answers 400 naming asOf for a value that is not an instant", async () => {
     const app = await engine(dataClock(T0));
-    const response = await app.inject({ method: "POST", url: "/v1/admin/feed-preview", headers: { authorization: adminKey }, payload: { userId: user("fan"), surface, asOf: "last tuesday" } });
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/admin/feed-preview",
+      headers: { authorization: adminKey },
+      payload: { userId: user("fan"), surface, asOf: "last tuesday" },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.issues).toEqual([expect.objectContaining({ path: "asOf" })]);
   });

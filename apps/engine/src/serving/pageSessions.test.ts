@@ -16,7 +16,14 @@ describe("PageSessions", () => {
 describe("SessionList", () => {
   it("gives back each item's id, score and provenance as stored, scoreless hits without a score", () => {
     const items = [
-      { itemId: "a", score: 0.75, sources: [{ id: "ann", rank: 3, score: 0.912345678 }, { id: "trending", rank: 0 }] },
+      {
+        itemId: "a",
+        score: 0.75,
+        sources: [
+          { id: "ann", rank: 3, score: 0.912345678 },
+          { id: "trending", rank: 0 },
+        ],
+      },
       { itemId: "b", score: -1.5, sources: [] },
       { itemId: "c", score: 0, sources: [{ id: "trending", rank: 70_000, score: 0 }] },
     ];

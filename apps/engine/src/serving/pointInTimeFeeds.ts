@@ -7,7 +7,12 @@ import type { FunnelTrace } from "../funnel/index.ts";
 export type PointInTimeFeed = {
   /** Events folded into the replay's online features (the preview's note says how many). */
   readonly eventsReplayed: number;
-  feed(request: { userId: string; surface: string; count: number; config?: SurfaceConfig }): Promise<{ response: RecommendationsResponse; trace: FunnelTrace | null }>;
+  feed(request: {
+    userId: string;
+    surface: string;
+    count: number;
+    config?: SurfaceConfig;
+  }): Promise<{ response: RecommendationsResponse; trace: FunnelTrace | null }>;
 };
 
 /** A replay at T, or why none (the event log up to T exceeds what a preview may replay). */

@@ -95,7 +95,12 @@ export class RecommendationService {
    * empty page. The run returned is the one whose trace explains the page (debug); a fallback
    * page's trace also keeps the funnel's under `funnel`.
    */
-  private async serve(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig, input: SurfaceRunInput, options = { session: true }): Promise<{ run: SurfaceRun | null; response: RecommendationsResponse }> {
+  private async serve(
+    request: RecommendationsRequest,
+    resolved: ResolvedSurfaceConfig,
+    input: SurfaceRunInput,
+    options = { session: true },
+  ): Promise<{ run: SurfaceRun | null; response: RecommendationsResponse }> {
     let run: SurfaceRun | null = null;
     let failure: string | undefined;
     try {
@@ -116,7 +121,11 @@ export class RecommendationService {
     for (const step of FALLBACK_CHAIN) {
       if (previous.degraded) {
         const served = `served ${step.description}`;
-        causes.push({ component: step.id, reason: previous.failure !== undefined ? `the ${previous.name} failed (${previous.failure}): ${served}` : `the ${previous.name} served no item: ${served}` });
+        causes.push({
+          component: step.id,
+          reason:
+            previous.failure !== undefined ? `the ${previous.name} failed (${previous.failure}): ${served}` : `the ${previous.name} served no item: ${served}`,
+        });
       }
       metrics?.countFallback({ surface: request.surface, component: step.id, reason: previous.failure !== undefined ? "error" : "unavailable" });
       try {
@@ -141,7 +150,17 @@ export class RecommendationService {
   }
 
   private emptyPage(requestId: string, surface: string, resolved: ResolvedSurfaceConfig, causes: DegradedCause[]): RecommendationsResponse {
-    return { requestId, surface, items: [], cursor: null, modelVersion: null, ruleSetVersion: resolved.ruleSetVersion, variant: resolved.variant, degraded: true, degradedCauses: causes };
+    return {
+      requestId,
+      surface,
+      items: [],
+      cursor: null,
+      modelVersion: null,
+      ruleSetVersion: resolved.ruleSetVersion,
+      variant: resolved.variant,
+      degraded: true,
+      degradedCauses: causes,
+    };
   }
 
   /** The funnel's side effects did not run for a fallback page: log its served features here (sampled, not awaited). */
@@ -162,7 +181,13 @@ export class RecommendationService {
   }
 
   /** `session: false` (feed preview): no cursor, nothing kept for later pages, no served-feature log. */
-  private firstPage(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig, run: SurfaceRun, degradedCauses: DegradedCause[], options: { session: boolean }): RecommendationsResponse {
+  private firstPage(
+    request: RecommendationsRequest,
+    resolved: ResolvedSurfaceConfig,
+    run: SurfaceRun,
+    degradedCauses: DegradedCause[],
+    options: { session: boolean },
+  ): RecommendationsResponse {
     const page = run.result.page;
     const served = new Set(page.map((item) => item.itemId));
     // Candidates are stored as they are (SessionList copies their itemId, score and sources).
@@ -187,7 +212,15 @@ export class RecommendationService {
         surface: request.surface,
         userId: request.userId,
         items,
-        ...(caps.length > 0 ? { caps: sessionCaps(caps, page.length, page.map((item) => item.itemId)) } : {}),
+        ...(caps.length > 0
+          ? {
+              caps: sessionCaps(
+                caps,
+                page.length,
+                page.map((item) => item.itemId),
+              ),
+            }
+          : {}),
       });
       cursor = encodeCursor({ snapshotId: sessionId, offset: page.length, served: page.length });
     }
@@ -221,7 +254,15 @@ export class RecommendationService {
     if (session.caps) {
       const safetyMs = safetyBudgetOf(resolved.config);
       const outcome = await runWithinBudget(safetyMs, () =>
-        pickUnderCaps({ items: session.items, offset, served: cursor.served, count: request.count, excluded, caps: session.caps!, attributesOf: (ids) => this.stack.itemAttributes.attributesOf(ids) }),
+        pickUnderCaps({
+          items: session.items,
+          offset,
+          served: cursor.served,
+          count: request.count,
+          excluded,
+          caps: session.caps!,
+          attributesOf: (ids) => this.stack.itemAttributes.attributesOf(ids),
+        }),
       );
       if (outcome.status === "ok") ({ indexes, nextOffset: offset } = outcome.value);
       else {
@@ -275,7 +316,14 @@ export class RecommendationService {
     }
     if (!run) {
       // Nothing verified the candidates (the safety filters did not run): none is served.
-      return { ...base, items: [], modelVersion: null, degraded: true, degradedCauses: [{ component: "rerank", reason: "the funnel failed: no candidate could be checked against the surface's rules" }], removed: [] };
+      return {
+        ...base,
+        items: [],
+        modelVersion: null,
+        degraded: true,
+        degradedCauses: [{ component: "rerank", reason: "the funnel failed: no candidate could be checked against the surface's rules" }],
+        removed: [],
+      };
     }
     const removed = run.result.trace.stages
       .filter((stage) => stage.stage === "filters" || stage.stage === "merge" || stage.stage === "rules")
@@ -304,7 +352,9 @@ export class RecommendationService {
     if (request.ruleSetConfig !== undefined) {
       const parsed = surfaceConfigSchema.safeParse(request.ruleSetConfig);
       if (!parsed.success) {
-        throw new InvalidDraftConfigError(parsed.error.issues.map((issue) => ({ path: ["ruleSetConfig", ...issue.path.map(String)].join("."), message: issue.message })));
+        throw new InvalidDraftConfigError(
+          parsed.error.issues.map((issue) => ({ path: ["ruleSetConfig", ...issue.path.map(String)].join("."), message: issue.message })),
+        );
       }
       resolved = { config: parsed.data, ruleSetVersion: null, ruleSetId: null, variant: null };
       source = "draft";
@@ -353,7 +403,14 @@ export class RecommendationService {
    * full trace and nothing recorded — no page session, metrics, served-feature or impression log.
    * `config` replaces the surface's published config (e.g. exploration switched off).
    */
-  async replay(request: { userId: string; surface: string; count: number; nowMs: number; excludeItemIds: readonly string[]; config?: SurfaceConfig }): Promise<{ response: RecommendationsResponse; trace: FunnelTrace | null }> {
+  async replay(request: {
+    userId: string;
+    surface: string;
+    count: number;
+    nowMs: number;
+    excludeItemIds: readonly string[];
+    config?: SurfaceConfig;
+  }): Promise<{ response: RecommendationsResponse; trace: FunnelTrace | null }> {
     const published = this.configFor(request.surface, request.userId);
     const resolved: ResolvedSurfaceConfig = request.config ? { config: request.config, ruleSetVersion: null, ruleSetId: null, variant: null } : published;
     const input: SurfaceRunInput = {
@@ -369,7 +426,15 @@ export class RecommendationService {
       detail: "full",
       record: false,
     };
-    const asRequest: RecommendationsRequest = { userId: request.userId, surface: request.surface, count: request.count, context: {}, excludeItemIds: [...request.excludeItemIds], cursor: null, debug: true };
+    const asRequest: RecommendationsRequest = {
+      userId: request.userId,
+      surface: request.surface,
+      count: request.count,
+      context: {},
+      excludeItemIds: [...request.excludeItemIds],
+      cursor: null,
+      debug: true,
+    };
     const served = await this.serve(asRequest, resolved, input, { session: false });
     return { response: served.response, trace: served.run ? served.run.result.trace : null };
   }
@@ -379,6 +444,11 @@ export class RecommendationService {
     const rows = await this.stack.db.$queryRaw<{ itemId: string; type: string; occurredAt: Date; value: number | null }[]>`
       SELECT item_id AS "itemId", type::text AS type, occurred_at AS "occurredAt", value
       FROM events WHERE user_id = ${userId} AND occurred_at <= ${new Date(nowMs)}::timestamptz ORDER BY occurred_at DESC LIMIT ${limit}::int`;
-    return rows.map((row) => ({ itemId: row.itemId, type: row.type, occurredAt: row.occurredAt.toISOString(), value: row.value === null ? null : Number(row.value) }));
+    return rows.map((row) => ({
+      itemId: row.itemId,
+      type: row.type,
+      occurredAt: row.occurredAt.toISOString(),
+      value: row.value === null ? null : Number(row.value),
+    }));
   }
 }

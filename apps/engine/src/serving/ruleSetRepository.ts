@@ -12,7 +12,6 @@ import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
 import { listenOnChannel, type ChannelListener } from "../postgres/channelListener.ts";
 
-
 export type ResolvedSurfaceConfig = {
   config: SurfaceConfig;
   /** The published RuleSet's version; null for the built-in default. */

@@ -150,7 +150,17 @@ describe("POST /v1/recommendations through the funnel", () => {
     const traced = await recommend(app, { userId: world.user("fan"), debug: true }, adminKey);
     const trace = traced.trace as Trace;
     expect(trace.detail).toBe("full");
-    expect(trace.stages.map((stage) => stage.stage)).toEqual(["hydrateQuery", "sources", "merge", "hydrateCandidates", "filters", "score", "blend", "rules", "exploration"]);
+    expect(trace.stages.map((stage) => stage.stage)).toEqual([
+      "hydrateQuery",
+      "sources",
+      "merge",
+      "hydrateCandidates",
+      "filters",
+      "score",
+      "blend",
+      "rules",
+      "exploration",
+    ]);
     const seen = component(trace, "filters", "seen")!;
     expect(seen.removed!.map((entry) => entry.itemId)).toEqual(expect.arrayContaining([world.item("i0"), world.item("i1")]));
     const first = trace.candidates![traced.items[0]!.itemId]!;
@@ -266,7 +276,9 @@ describe("degradation: never a 5xx for a dependency failure", () => {
     expect(component(response.trace as Trace, "sources", "trending")).toMatchObject({ status: "timeout" });
     // The cause is in the response itself, not only in the debug trace.
     expect(response.degradedCauses).toEqual([{ component: "trending", reason: "timed out: exceeded its 200 ms budget" }]);
-    expect((await recommend(slow, { userId: world.user("fan") })).degradedCauses).toEqual([{ component: "trending", reason: "timed out: exceeded its 200 ms budget" }]);
+    expect((await recommend(slow, { userId: world.user("fan") })).degradedCauses).toEqual([
+      { component: "trending", reason: "timed out: exceeded its 200 ms budget" },
+    ]);
   });
 
   it("when every source fails, the cached popularity list is served", async () => {
@@ -321,8 +333,16 @@ describe("published rules hold when the attribute lookup or the user's history c
 
   it("blocked categories fail closed on their own (availability off): nothing from the blocked category, unknown items dropped", async () => {
     const failing = await world.app({ serving: { wrapSql: brokenCatalogue("fail") } });
-    const draft = { ...world.baseConfig, filters: { ...world.baseConfig.filters, requireAvailable: false, expressions: [], blocked: { itemIds: [], categories: [world.categoryA], creators: [] } } };
-    const response = await post(failing, "/v1/admin/feed-preview", { userId: world.user("viewer2"), surface: world.surface, count: 50, ruleSetConfig: draft }, adminKey);
+    const draft = {
+      ...world.baseConfig,
+      filters: { ...world.baseConfig.filters, requireAvailable: false, expressions: [], blocked: { itemIds: [], categories: [world.categoryA], creators: [] } },
+    };
+    const response = await post(
+      failing,
+      "/v1/admin/feed-preview",
+      { userId: world.user("viewer2"), surface: world.surface, count: 50, ruleSetConfig: draft },
+      adminKey,
+    );
     expect(response.statusCode, response.body).toBe(200);
     const preview = feedPreviewResponse.parse(response.json());
     expect(preview.response.items).toEqual([]);
@@ -345,8 +365,14 @@ describe("diversity caps across pages", () => {
       exploration: { policy: "epsilonGreedy", epsilon: 0.5, slots: [1], pool: { size: 5 } },
     };
     const version = await world.publish(capped, surface);
-    const creatorOf = new Map((await world.db.item.findMany({ where: { id: { in: [...world.itemCategory.keys()] } } })).map((item) => [item.id, item.creatorId]));
-    for (let attempt = 0; attempt < 100 && (await recommend(app, { userId: world.user("viewer2"), surface, count: 2 })).ruleSetVersion !== version; attempt += 1) {
+    const creatorOf = new Map(
+      (await world.db.item.findMany({ where: { id: { in: [...world.itemCategory.keys()] } } })).map((item) => [item.id, item.creatorId]),
+    );
+    for (
+      let attempt = 0;
+      attempt < 100 && (await recommend(app, { userId: world.user("viewer2"), surface, count: 2 })).ruleSetVersion !== version;
+      attempt += 1
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     for (const user of ["viewer1", "viewer2", "viewer3", "follower"]) {
@@ -382,14 +408,23 @@ describe("consumed items", () => {
       ["watch", "i6", 30], // 30 %: not consumed
     ] as const;
     await world.db.event.createMany({
-      data: consumed.map(([type, name, value], k) => ({ eventId: `${world.run}-consumed-${k}`, type, userId: consumer, itemId: world.item(name), occurredAt: at, value })),
+      data: consumed.map(([type, name, value], k) => ({
+        eventId: `${world.run}-consumed-${k}`,
+        type,
+        userId: consumer,
+        itemId: world.item(name),
+        occurredAt: at,
+        value,
+      })),
     });
     const response = await recommend(app, { userId: consumer, debug: true }, adminKey);
     expect(response.degraded).toBe(false);
     for (const name of ["i2", "i4", "i5"]) expect(ids(response)).not.toContain(world.item(name));
     expect(ids(response)).toContain(world.item("i6"));
     // A purchase is also one of the items never shown again (hidden, disliked, bought), which runs first.
-    expect(component(response.trace as Trace, "filters", "userExclusions")!.removed).toEqual([{ itemId: world.item("i2"), reason: "the user hid, disliked or bought it" }]);
+    expect(component(response.trace as Trace, "filters", "userExclusions")!.removed).toEqual([
+      { itemId: world.item("i2"), reason: "the user hid, disliked or bought it" },
+    ]);
     const removed = component(response.trace as Trace, "filters", "consumed")!.removed!;
     expect(removed.map((entry) => [entry.itemId, entry.reason]).sort()).toEqual([
       [world.item("i4"), "consumed by the user"],
@@ -412,7 +447,10 @@ describe("consumed items", () => {
   it("when the user's history cannot be read within the safety budget, nothing unchecked is served", async () => {
     const hanging = await world.app({
       serving: {
-        wrapSql: (sql) => ({ rows: (text, values) => (text.includes("FROM events") ? new Promise(() => {}) : sql.rows(text, values)), close: () => sql.close() }),
+        wrapSql: (sql) => ({
+          rows: (text, values) => (text.includes("FROM events") ? new Promise(() => {}) : sql.rows(text, values)),
+          close: () => sql.close(),
+        }),
       },
     });
     const response = await recommend(hanging, { userId: world.user("viewer3") });
@@ -442,7 +480,12 @@ describe("follows under a slow relations read", () => {
       },
     });
     const draft = { ...world.baseConfig, hydrationBudgetMs: 30, safetyBudgetMs: 1000 };
-    const response = await post(slow, "/v1/admin/feed-preview", { userId: world.user("viewer2"), surface: world.surface, count: 10, ruleSetConfig: draft }, adminKey);
+    const response = await post(
+      slow,
+      "/v1/admin/feed-preview",
+      { userId: world.user("viewer2"), surface: world.surface, count: 10, ruleSetConfig: draft },
+      adminKey,
+    );
     expect(response.statusCode, response.body).toBe(200);
     const preview = feedPreviewResponse.parse(response.json());
     expect(preview.response.degradedCauses.map((cause) => cause.component)).not.toContain("follows");
@@ -454,7 +497,10 @@ describe("rule sets", () => {
   it("a published change (block a category) is served on the next request, without a restart", async () => {
     const before = await recommend(app, { userId: world.user("viewer2") });
     expect(before.items.some((item) => world.itemCategory.get(item.itemId) === world.categoryA)).toBe(true);
-    const blocked: SurfaceConfigInput = { ...world.baseConfig, filters: { ...world.baseConfig.filters, blocked: { itemIds: [], categories: [world.categoryA], creators: [] } } };
+    const blocked: SurfaceConfigInput = {
+      ...world.baseConfig,
+      filters: { ...world.baseConfig.filters, blocked: { itemIds: [], categories: [world.categoryA], creators: [] } },
+    };
     const version = await world.publish(blocked);
     // LISTEN/NOTIFY delivers within milliseconds; allow for a loaded machine.
     let after = await recommend(app, { userId: world.user("viewer2") });

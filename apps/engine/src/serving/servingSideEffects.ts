@@ -31,13 +31,20 @@ export function recordFunnelMetrics(stack: ServingStack, scope: RequestScope, re
     }
   }
   // Components that did not fail but failed closed (a safety filter removing items it could not check: its inputs were unavailable).
-  const failed = new Set(result.trace.stages.flatMap((stage) => stage.components.filter((component) => component.status !== "ok").map((component) => component.id)));
-  for (const cause of result.degradedCauses) if (!failed.has(cause.component)) metrics.countFallback({ surface, component: cause.component, reason: "unavailable" });
+  const failed = new Set(
+    result.trace.stages.flatMap((stage) => stage.components.filter((component) => component.status !== "ok").map((component) => component.id)),
+  );
+  for (const cause of result.degradedCauses)
+    if (!failed.has(cause.component)) metrics.countFallback({ surface, component: cause.component, reason: "unavailable" });
   for (const [feature, count] of scope.defaultsUsed) metrics.countMissingFeatureDefaults({ surface, feature }, count);
   metrics.countRecommendationResponse({ surface, degraded });
 }
 
-export function servingSideEffects(stack: ServingStack, scope: RequestScope, stamp: { modelVersion: string | null; ruleSetVersion: number | null }): SideEffect[] {
+export function servingSideEffects(
+  stack: ServingStack,
+  scope: RequestScope,
+  stamp: { modelVersion: string | null; ruleSetVersion: number | null },
+): SideEffect[] {
   const { deps } = stack;
   return [
     {

@@ -181,7 +181,12 @@ export class ServingStack {
     this.fresh.start();
     // Boot waits for the first load of every list, up to a bound: past it, serving starts and the
     // lists that are still loading report "unavailable" until they arrive.
-    const firstLoads = Promise.all([this.fresh.refresh(), this.coVisitation.refresh(), this.trending.currentSnapshot().catch(() => undefined), this.preloadItemAttributes()]);
+    const firstLoads = Promise.all([
+      this.fresh.refresh(),
+      this.coVisitation.refresh(),
+      this.trending.currentSnapshot().catch(() => undefined),
+      this.preloadItemAttributes(),
+    ]);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.serving?.bootWaitMs ?? 5_000)));
     await Promise.all([this.rules.start(), Promise.race([Promise.all([firstLoads, this.warmRequestPath()]), bound])]);
@@ -193,12 +198,25 @@ export class ServingStack {
    * first real request does not pay for it inside a 30 ms hydration budget. Failures are ignored.
    */
   private async warmRequestPath(): Promise<void> {
-    const query = { requestId: "warm-up", userId: "warm-up", surface: "warm-up", count: 1, nowMs: this.clock.nowMs(), context: {}, excludeItemIds: [], seed: 1 };
+    const query = {
+      requestId: "warm-up",
+      userId: "warm-up",
+      surface: "warm-up",
+      count: 1,
+      nowMs: this.clock.nowMs(),
+      context: {},
+      excludeItemIds: [],
+      seed: 1,
+    };
     const scope = createRequestScope();
     const controller = new AbortController();
     try {
       const facts = await userHistoryHydrator(this.deps.store, 5_000).hydrate(query, controller.signal);
-      await onlineFeatureHydrator(this.deps.store, scope, 5_000).score({ ...query, ...facts }, [{ itemId: "warm-up", sources: [], features: {}, scores: {}, score: 0 }], controller.signal);
+      await onlineFeatureHydrator(this.deps.store, scope, 5_000).score(
+        { ...query, ...facts },
+        [{ itemId: "warm-up", sources: [], features: {}, scores: {}, score: 0 }],
+        controller.signal,
+      );
     } catch {
       // The store may be down at boot; requests fail open on their own.
     }
@@ -206,12 +224,20 @@ export class ServingStack {
 
   /** Waits for the first load of every background list (tests, benchmarks). */
   async warm(): Promise<void> {
-    await Promise.all([this.trending.refresh().catch(() => undefined), this.fresh.refresh(), this.coVisitation.refresh(), this.rules.refresh(), this.preloadItemAttributes()]);
+    await Promise.all([
+      this.trending.refresh().catch(() => undefined),
+      this.fresh.refresh(),
+      this.coVisitation.refresh(),
+      this.rules.refresh(),
+      this.preloadItemAttributes(),
+    ]);
   }
 
   /** The newest items' attributes into the cache (itemAttributeCache.ts preload); failures are ignored (requests read on demand). */
   private async preloadItemAttributes(): Promise<void> {
-    await this.itemAttributes.preload(ITEM_ATTRIBUTES_PRELOAD).catch((error: unknown) => this.logger.warn({ err: error }, "item attributes preload failed; they are read on demand"));
+    await this.itemAttributes
+      .preload(ITEM_ATTRIBUTES_PRELOAD)
+      .catch((error: unknown) => this.logger.warn({ err: error }, "item attributes preload failed; they are read on demand"));
   }
 
   async stop(): Promise<void> {

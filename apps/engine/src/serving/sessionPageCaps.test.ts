@@ -41,7 +41,9 @@ describe("later pages under the diversity caps", () => {
 
   it("throws when the attributes cannot be read (the caller serves nothing unchecked)", async () => {
     const caps = sessionCaps([creatorCap], 2, ["a1", "b1"]);
-    await expect(pickUnderCaps({ items, offset: 2, served: 2, count: 3, excluded: new Set(), caps, attributesOf: () => Promise.reject(new Error("db down")) })).rejects.toThrow("db down");
+    await expect(
+      pickUnderCaps({ items, offset: 2, served: 2, count: 3, excluded: new Set(), caps, attributesOf: () => Promise.reject(new Error("db down")) }),
+    ).rejects.toThrow("db down");
   });
 
   it("an item whose attributes are unknown is passed over", async () => {

@@ -38,11 +38,20 @@ export async function pickUnderCaps(input: {
 }): Promise<CappedPage> {
   const { items, offset, served, count, excluded, caps } = input;
   // The tail the previous page left; a cursor from before tails were kept falls back to the list before it.
-  const tail = caps.tails.get(offset) ?? Array.from({ length: Math.min(offset, tailLength(caps.caps)) }, (_, i) => items.itemIdAt(offset - Math.min(offset, tailLength(caps.caps)) + i));
+  const tail =
+    caps.tails.get(offset) ??
+    Array.from({ length: Math.min(offset, tailLength(caps.caps)) }, (_, i) => items.itemIdAt(offset - Math.min(offset, tailLength(caps.caps)) + i));
   const scanned: string[] = [];
   for (let index = offset; index < items.length; index++) scanned.push(items.itemIdAt(index));
   const attributes = await input.attributesOf([...tail, ...scanned]);
-  const asCandidate = (itemId: string): Candidate => ({ itemId, sources: [], features: {}, scores: {}, score: 0, ...(attributes.has(itemId) ? { item: attributes.get(itemId)! } : {}) });
+  const asCandidate = (itemId: string): Candidate => ({
+    itemId,
+    sources: [],
+    features: {},
+    scores: {},
+    score: 0,
+    ...(attributes.has(itemId) ? { item: attributes.get(itemId)! } : {}),
+  });
 
   // Absolute positions: the tail ends just before `served`.
   const layout: (Candidate | undefined)[] = new Array<Candidate | undefined>(served + count).fill(undefined);

@@ -70,7 +70,11 @@ describe("buildSurfacePipeline", () => {
   it("a published rule change (blocked category, expression filter) changes the feed", async () => {
     const changed: SurfaceConfig = surfaceConfigSchema.parse({
       ...DEFAULT_SURFACE_CONFIGS.home,
-      filters: { ...DEFAULT_SURFACE_CONFIGS.home.filters, blocked: { itemIds: [], categories: ["news"], creators: [] }, expressions: [{ id: "recent", keep: "age_hours < 30" }] },
+      filters: {
+        ...DEFAULT_SURFACE_CONFIGS.home.filters,
+        blocked: { itemIds: [], categories: ["news"], creators: [] },
+        expressions: [{ id: "recent", keep: "age_hours < 30" }],
+      },
       exploration: { policy: "none" },
     });
     const { pipeline } = buildSurfacePipeline("home", changed, { sources, queryHydrators, scorers: [ranker] });
@@ -95,7 +99,11 @@ describe("buildSurfacePipeline", () => {
 
   it("filters what the user consumed without the client sending it, and fails closed when that cannot be read", async () => {
     const config = surfaceConfigSchema.parse({ ...DEFAULT_SURFACE_CONFIGS.home, exploration: { policy: "none" } });
-    const consumed = buildSurfacePipeline("home", config, { sources, queryHydrators: [consumedItems(["ann-0", "trending-1"]), hiddenItems([])], scorers: [ranker] }).pipeline;
+    const consumed = buildSurfacePipeline("home", config, {
+      sources,
+      queryHydrators: [consumedItems(["ann-0", "trending-1"]), hiddenItems([])],
+      scorers: [ranker],
+    }).pipeline;
     const served = await runFunnel(consumed, query({ count: 20 }));
     expect(served.page).toHaveLength(20);
     expect(ids(served.page)).not.toContain("ann-0");
@@ -103,7 +111,10 @@ describe("buildSurfacePipeline", () => {
     expect(served.degraded).toBe(false);
 
     const unreadable: QueryHydrator = { id: "consumedItems", budgetMs: 20, hydrate: () => new Promise(() => {}) };
-    const failed = await runFunnel(buildSurfacePipeline("home", config, { sources, queryHydrators: [unreadable, hiddenItems([])], scorers: [ranker] }).pipeline, query({ count: 20 }));
+    const failed = await runFunnel(
+      buildSurfacePipeline("home", config, { sources, queryHydrators: [unreadable, hiddenItems([])], scorers: [ranker] }).pipeline,
+      query({ count: 20 }),
+    );
     expect(failed.page).toEqual([]);
     expect(failed.degraded).toBe(true);
     expect(failed.degradedCauses.map((cause) => cause.component)).toEqual(["consumedItems", "consumed"]);
@@ -112,7 +123,11 @@ describe("buildSurfacePipeline", () => {
 
   it("filters what the user hid, disliked or bought, declared right after the request's exclusions, and fails closed when that cannot be read", async () => {
     const config = surfaceConfigSchema.parse({ ...DEFAULT_SURFACE_CONFIGS.home, exploration: { policy: "none" } });
-    const hidden = buildSurfacePipeline("home", config, { sources, queryHydrators: [consumedItems([]), hiddenItems(["ann-0", "covisitation-3"])], scorers: [ranker] }).pipeline;
+    const hidden = buildSurfacePipeline("home", config, {
+      sources,
+      queryHydrators: [consumedItems([]), hiddenItems(["ann-0", "covisitation-3"])],
+      scorers: [ranker],
+    }).pipeline;
     expect(hidden.filters.map((filter) => filter.id).slice(0, 2)).toEqual(["excluded", "userExclusions"]);
     const served = await runFunnel(hidden, query({ count: 20 }));
     expect(served.page).toHaveLength(20);
@@ -121,7 +136,10 @@ describe("buildSurfacePipeline", () => {
     expect(served.degraded).toBe(false);
 
     const unreadable: QueryHydrator = { id: "userExclusions", budgetMs: 20, hydrate: () => new Promise(() => {}) };
-    const failed = await runFunnel(buildSurfacePipeline("home", config, { sources, queryHydrators: [consumedItems([]), unreadable], scorers: [ranker] }).pipeline, query({ count: 20 }));
+    const failed = await runFunnel(
+      buildSurfacePipeline("home", config, { sources, queryHydrators: [consumedItems([]), unreadable], scorers: [ranker] }).pipeline,
+      query({ count: 20 }),
+    );
     expect(failed.page).toEqual([]);
     expect(failed.degradedCauses.map((cause) => cause.component)).toEqual(["userExclusions", "userExclusions"]);
     expect(failed.degradedCauses[1]!.reason).toMatch(/exclusions-unavailable/);
@@ -132,7 +150,12 @@ describe("buildSurfacePipeline", () => {
     const backfill = catalogSource("coldStart", 10);
     const onlyKnown: Filter = { id: "knownItems", apply: (_query, candidates) => ({ kept: [...candidates], removed: [] }) };
     const snapshot: Rule = { id: "rankedSnapshot", apply: (_query, candidates) => ({ items: [...candidates], effects: [] }) };
-    const { pipeline } = buildSurfacePipeline("home", config, { sources, backfillSources: [{ source: backfill, quota: 7 }], leadingFilters: [onlyKnown], closingRules: [snapshot] });
+    const { pipeline } = buildSurfacePipeline("home", config, {
+      sources,
+      backfillSources: [{ source: backfill, quota: 7 }],
+      leadingFilters: [onlyKnown],
+      closingRules: [snapshot],
+    });
     expect(pipeline.sources.at(-1)).toEqual({ source: backfill, quota: 7 });
     expect(pipeline.filters[0]!.id).toBe("knownItems");
     expect(pipeline.rules.at(-1)!.id).toBe("rankedSnapshot");
@@ -140,6 +163,11 @@ describe("buildSurfacePipeline", () => {
 
   it("consumed: null in the config turns the filter off", () => {
     const config = surfaceConfigSchema.parse({ ...DEFAULT_SURFACE_CONFIGS.home, filters: { ...DEFAULT_SURFACE_CONFIGS.home.filters, consumed: null } });
-    expect(buildSurfacePipeline("home", config, { sources }).pipeline.filters.map((filter) => filter.id)).toEqual(["excluded", "userExclusions", "seen", "availability"]);
+    expect(buildSurfacePipeline("home", config, { sources }).pipeline.filters.map((filter) => filter.id)).toEqual([
+      "excluded",
+      "userExclusions",
+      "seen",
+      "availability",
+    ]);
   });
 });

@@ -59,7 +59,9 @@ function buildRule(rule: OrderingRuleConfig, catalog: ReturnType<typeof surfaceF
 }
 
 export function diversityCapsOf(config: SurfaceConfig): DiversityCap[] {
-  return config.rules.flatMap((rule) => (rule.type === "diversity" ? [{ id: rule.id, attribute: rule.attribute, maxPerWindow: rule.maxPerWindow, window: rule.window, depth: rule.depth }] : []));
+  return config.rules.flatMap((rule) =>
+    rule.type === "diversity" ? [{ id: rule.id, attribute: rule.attribute, maxPerWindow: rule.maxPerWindow, window: rule.window, depth: rule.depth }] : [],
+  );
 }
 
 function buildExplorer(config: SurfaceConfig, catalog: ReturnType<typeof surfaceFieldCatalog>, caps: DiversityCap[]): Explorer | undefined {
@@ -67,7 +69,13 @@ function buildExplorer(config: SurfaceConfig, catalog: ReturnType<typeof surface
   if (exploration.policy === "none") return undefined;
   const poolWhen = exploration.pool.when === undefined ? undefined : compileFilterExpression(exploration.pool.when, catalog).test;
   const pool = { poolSize: exploration.pool.size, caps, ...(poolWhen ? { poolWhen } : {}) };
-  if (exploration.policy === "epsilonGreedy") return epsilonGreedyExplorer({ epsilon: exploration.epsilon, slots: exploration.slots, ...(exploration.propensityReplays !== undefined ? { replays: exploration.propensityReplays } : {}), ...pool });
+  if (exploration.policy === "epsilonGreedy")
+    return epsilonGreedyExplorer({
+      epsilon: exploration.epsilon,
+      slots: exploration.slots,
+      ...(exploration.propensityReplays !== undefined ? { replays: exploration.propensityReplays } : {}),
+      ...pool,
+    });
   return thompsonExplorer({
     slots: exploration.slots,
     ...pool,
@@ -107,7 +115,11 @@ function configuredComponents(config: SurfaceConfig): ConfiguredComponents {
 }
 
 /** `config` must already be parsed by surfaceConfigSchema. */
-export function buildSurfacePipeline(surface: string, config: SurfaceConfig, components: PipelineComponents): { pipeline: FunnelPipeline; missingSources: string[] } {
+export function buildSurfacePipeline(
+  surface: string,
+  config: SurfaceConfig,
+  components: PipelineComponents,
+): { pipeline: FunnelPipeline; missingSources: string[] } {
   const missingSources: string[] = [];
   const sources: FunnelPipeline["sources"] = [];
   for (const entry of config.sources) {
@@ -118,7 +130,10 @@ export function buildSurfacePipeline(surface: string, config: SurfaceConfig, com
       continue;
     }
     // The config's budget wins over the component's own default.
-    sources.push({ source: { id: source.id, budgetMs: entry.budgetMs, fetch: (query, limit, signal) => source.fetch(query, limit, signal) }, quota: entry.quota });
+    sources.push({
+      source: { id: source.id, budgetMs: entry.budgetMs, fetch: (query, limit, signal) => source.fetch(query, limit, signal) },
+      quota: entry.quota,
+    });
   }
 
   sources.push(...(components.backfillSources ?? []));

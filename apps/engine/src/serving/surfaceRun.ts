@@ -84,7 +84,11 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
   if (input.suppliedItemIds) {
     const unique = [...new Set(input.suppliedItemIds)];
     sources = new Map([[SUPPLIED_SOURCE_ID, suppliedSource(unique)]]);
-    config = { ...config, sources: [{ id: SUPPLIED_SOURCE_ID, enabled: true, quota: unique.length, budgetMs: 1_000, weight: 1 }], maxCandidates: Math.max(config.maxCandidates, unique.length) };
+    config = {
+      ...config,
+      sources: [{ id: SUPPLIED_SOURCE_ID, enabled: true, quota: unique.length, budgetMs: 1_000, weight: 1 }],
+      maxCandidates: Math.max(config.maxCandidates, unique.length),
+    };
   }
   const hydrationMs = config.hydrationBudgetMs;
   // A slot with nothing promoted yet is the normal state before training (a note, not degraded);
@@ -100,10 +104,12 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
     if (refused?.slot === "retrieval") degrade(scope, ANN_SOURCE_ID, `no active retrieval model (${refused.message}): two-tower source skipped`);
     else scope.notes.push("no active retrieval model: two-tower source skipped");
   }
-  const itemToItemSkipped = !input.suppliedItemIds && !stack.models?.itemToItem?.() && config.sources.some((source) => source.enabled && source.id === ITEM_TO_ITEM_SOURCE_ID);
+  const itemToItemSkipped =
+    !input.suppliedItemIds && !stack.models?.itemToItem?.() && config.sources.some((source) => source.enabled && source.id === ITEM_TO_ITEM_SOURCE_ID);
   if (itemToItemSkipped) {
     sources = new Map([...sources].filter(([id]) => id !== ITEM_TO_ITEM_SOURCE_ID));
-    if (refused?.slot === "itemToItem") degrade(scope, ITEM_TO_ITEM_SOURCE_ID, `no active item-to-item model (${refused.message}): item-to-item source skipped`);
+    if (refused?.slot === "itemToItem")
+      degrade(scope, ITEM_TO_ITEM_SOURCE_ID, `no active item-to-item model (${refused.message}): item-to-item source skipped`);
     else scope.notes.push("no active item-to-item model: item-to-item source skipped");
   }
 
@@ -112,7 +118,10 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
   const safetyMs = safetyBudgetOf(config);
   const consumed = config.filters.consumed;
   // Cold start backfill (sources/coldStartSource.ts) unless the config lists popularity itself.
-  const coldStart = input.suppliedItemIds || config.sources.some((source) => source.enabled && source.id === POPULARITY_SOURCE_ID) ? undefined : stack.sources.get(COLD_START_SOURCE_ID);
+  const coldStart =
+    input.suppliedItemIds || config.sources.some((source) => source.enabled && source.id === POPULARITY_SOURCE_ID)
+      ? undefined
+      : stack.sources.get(COLD_START_SOURCE_ID);
   let ranked: Candidate[] = [];
   const modelVersion = ranker?.version.id ?? null;
   const { pipeline, missingSources } = buildSurfacePipeline(input.surface, config, {
@@ -128,7 +137,10 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
       userExclusionsHydrator(stack.userRelations, safetyMs, stack.exclusions),
       ...(consumed ? [consumedItemsHydrator(stack.userRelations, consumed, safetyMs, stack.consumed)] : []),
     ],
-    candidateHydrators: [itemAttributesHydrator(stack.itemAttributes, safetyMs), onlineFeatureHydrator(deps.store, scope, hydrationMs, stack.candidateCategories, stack.itemStates)],
+    candidateHydrators: [
+      itemAttributesHydrator(stack.itemAttributes, safetyMs),
+      onlineFeatureHydrator(deps.store, scope, hydrationMs, stack.candidateCategories, stack.itemStates),
+    ],
     scorers,
     leadingFilters: input.suppliedItemIds ? [knownItemsFilter()] : [],
     closingRules: [rankedSnapshot((list) => (ranked = list))],

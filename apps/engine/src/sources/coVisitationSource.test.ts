@@ -19,13 +19,37 @@ function tableOf(neighbours: Record<string, [string, number][]>): PeriodicSnapsh
 describe("coVisitationSource", () => {
   it("orders the user's items newest first, ignoring anything at or after the request time", () => {
     const q = query();
-    expect(recentItemIds(new Map([["old", q.nowMs - 10], ["new", q.nowMs - 1], ["future", q.nowMs]]), q.nowMs)).toEqual(["new", "old"]);
+    expect(
+      recentItemIds(
+        new Map([
+          ["old", q.nowMs - 10],
+          ["new", q.nowMs - 1],
+          ["future", q.nowMs],
+        ]),
+        q.nowMs,
+      ),
+    ).toEqual(["new", "old"]);
   });
 
   it("sums neighbour similarity weighted by the recency rank of the seed, skipping the seeds", async () => {
-    const table = tableOf({ new: [["x", 0.5], ["old", 0.9], ["y", 0.2]], old: [["y", 0.6], ["x", 0.1]] });
+    const table = tableOf({
+      new: [
+        ["x", 0.5],
+        ["old", 0.9],
+        ["y", 0.2],
+      ],
+      old: [
+        ["y", 0.6],
+        ["x", 0.1],
+      ],
+    });
     await table.refresh();
-    const q = query({ seenAtMs: new Map([["old", 1], ["new", 2]]) });
+    const q = query({
+      seenAtMs: new Map([
+        ["old", 1],
+        ["new", 2],
+      ]),
+    });
     const found = await coVisitationSource(table).fetch(q, 10, signal);
     // x: 0.5/1 + 0.1/2 = 0.55; y: 0.2/1 + 0.6/2 = 0.5
     expect(found.map((hit) => hit.itemId)).toEqual(["x", "y"]);

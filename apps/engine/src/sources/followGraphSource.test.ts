@@ -11,7 +11,9 @@ function fakeDb(itemsByCreator: Record<string, { id: string; ageHours: number }[
   const db = {
     rows: async (_text: string, [creators]: readonly unknown[]) => {
       asked.push([...(creators as string[])]);
-      return (creators as string[]).flatMap((creatorId) => (itemsByCreator[creatorId] ?? []).map((item) => ({ creatorId, id: item.id, publishedAt: new Date(nowMs - item.ageHours * HOUR_MS) })));
+      return (creators as string[]).flatMap((creatorId) =>
+        (itemsByCreator[creatorId] ?? []).map((item) => ({ creatorId, id: item.id, publishedAt: new Date(nowMs - item.ageHours * HOUR_MS) })),
+      );
     },
     close: async () => undefined,
   } as unknown as ServingSql;
@@ -20,7 +22,13 @@ function fakeDb(itemsByCreator: Record<string, { id: string; ageHours: number }[
 
 describe("followGraphSource", () => {
   const base = query();
-  const items = { c1: [{ id: "c1-new", ageHours: 1 }, { id: "c1-old", ageHours: 30 }], c2: [{ id: "c2-mid", ageHours: 5 }] };
+  const items = {
+    c1: [
+      { id: "c1-new", ageHours: 1 },
+      { id: "c1-old", ageHours: 30 },
+    ],
+    c2: [{ id: "c2-mid", ageHours: 5 }],
+  };
 
   it("merges the followed creators' newest items newest first, up to the limit", async () => {
     const { db } = fakeDb(items, base.nowMs);

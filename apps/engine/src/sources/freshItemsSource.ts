@@ -15,7 +15,11 @@ const HOUR_MS = 3_600_000;
 
 export type FreshItem = { itemId: string; publishedAtMs: number };
 
-export function createFreshItemsList(db: Database, logger: Pick<Logger, "warn">, options: { size?: number; refreshIntervalMs?: number; clock?: Clock } = {}): PeriodicSnapshot<FreshItem[]> {
+export function createFreshItemsList(
+  db: Database,
+  logger: Pick<Logger, "warn">,
+  options: { size?: number; refreshIntervalMs?: number; clock?: Clock } = {},
+): PeriodicSnapshot<FreshItem[]> {
   const size = options.size ?? 1_000;
   const clock = options.clock ?? wallClock;
   return new PeriodicSnapshot<FreshItem[]>({

@@ -23,8 +23,16 @@ function servingModel(neighbours: Record<string, [string, number][]>): ServingIt
 }
 
 const model = servingModel({
-  watched: [["x", 0.5], ["bought", 0.4], ["y", 0.125]],
-  bought: [["y", 0.25], ["watched", 0.5], ["z", -0.75]],
+  watched: [
+    ["x", 0.5],
+    ["bought", 0.4],
+    ["y", 0.125],
+  ],
+  bought: [
+    ["y", 0.25],
+    ["watched", 0.5],
+    ["z", -0.75],
+  ],
   x: [["z", 1]],
 });
 const provider = { itemToItem: () => ({ model, version: { id: "v1" } }) };
@@ -32,7 +40,17 @@ const provider = { itemToItem: () => ({ model, version: { id: "v1" } }) };
 describe("itemToItemSource", () => {
   it("seeds from the recent items (newest first, before the request time) and then the consumed items", () => {
     const q = query();
-    expect(seedItemIds({ nowMs: q.nowMs, seenAtMs: new Map([["old", q.nowMs - 10], ["new", q.nowMs - 1], ["future", q.nowMs]]), consumedItemIds: new Set(["old", "bought"]) })).toEqual(["new", "old", "bought"]);
+    expect(
+      seedItemIds({
+        nowMs: q.nowMs,
+        seenAtMs: new Map([
+          ["old", q.nowMs - 10],
+          ["new", q.nowMs - 1],
+          ["future", q.nowMs],
+        ]),
+        consumedItemIds: new Set(["old", "bought"]),
+      }),
+    ).toEqual(["new", "old", "bought"]);
     expect(seedItemIds({ nowMs: q.nowMs })).toEqual([]);
   });
 
@@ -55,7 +73,12 @@ describe("itemToItemSource", () => {
   });
 
   it("keeps at most maxSeeds seeds, the newest first", async () => {
-    const q = query({ seenAtMs: new Map([["watched", 2], ["x", 1]]) });
+    const q = query({
+      seenAtMs: new Map([
+        ["watched", 2],
+        ["x", 1],
+      ]),
+    });
     // Only "watched" seeds: x comes back as its neighbour, z (x's) does not.
     expect((await itemToItemSource(provider, { maxSeeds: 1 }).fetch(q, 10, signal)).map((hit) => hit.itemId)).toEqual(["x", "bought", "y"]);
     expect((await itemToItemSource(provider).fetch(q, 10, signal)).map((hit) => hit.itemId)).toEqual(["z", "bought", "y"]);

@@ -12,7 +12,11 @@ import { rankingSource } from "./rankingSource.ts";
 export const TRENDING_SOURCE_ID = "trending";
 const HOUR_MS = 3_600_000;
 
-export function createTrendingRanking(db: Database, logger: Pick<Logger, "warn" | "debug">, options: { refreshIntervalMs?: number; clock?: Clock } = {}): PopularityRanking {
+export function createTrendingRanking(
+  db: Database,
+  logger: Pick<Logger, "warn" | "debug">,
+  options: { refreshIntervalMs?: number; clock?: Clock } = {},
+): PopularityRanking {
   return new PopularityRanking(db, logger, {
     halfLifeMs: 6 * HOUR_MS,
     windowMs: 3 * 24 * HOUR_MS,

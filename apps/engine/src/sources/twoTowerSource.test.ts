@@ -17,7 +17,10 @@ describe("twoTowerSource", () => {
   });
 
   it("uses the model's user tower when the version has one", () => {
-    const withTower: ServingRetrieval = { ...retrieval, model: { userVector: (_user: string, recent: readonly string[]) => Float32Array.from(recent.length === 2 ? [0, 1] : [1, 0]) } };
+    const withTower: ServingRetrieval = {
+      ...retrieval,
+      model: { userVector: (_user: string, recent: readonly string[]) => Float32Array.from(recent.length === 2 ? [0, 1] : [1, 0]) },
+    };
     expect([...embedUser(withTower, "u", ["a", "c"])!]).toEqual([0, 1]);
   });
 

@@ -233,7 +233,7 @@ export function encodeEntityUpdate(update: EntityUpdate, keyIndex: (key: StoreKe
     out[head + 4] = count;
   }
   const maxes = update.sortedSetMaxes ?? NO_MAXES;
-  for (let first = 0; first < maxes.length; ) {
+  for (let first = 0; first < maxes.length;) {
     const { key, keep, ttlMs } = maxes[first]!;
     // The run of writes to the same set with the same keep and expiry: one "Z" op.
     let end = first + 1;

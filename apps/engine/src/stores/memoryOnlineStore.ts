@@ -40,9 +40,7 @@ export type MemoryOnlineStoreOptions = {
 
 /** One key of the store as plain data, for snapshots (stores/onlineStoreSnapshot.ts). */
 export type StoredEntry = { key: string; expiresAt: number | null } & (
-  | { kind: "hash"; fields: [string, number][] }
-  | { kind: "sortedSet"; scores: [string, number][] }
-  | { kind: "list"; values: string[] }
+  { kind: "hash"; fields: [string, number][] } | { kind: "sortedSet"; scores: [string, number][] } | { kind: "list"; values: string[] }
 );
 
 /** The in-process store, plus what persisting it needs. */
@@ -408,9 +406,7 @@ function wrongType(key: string, actual: EntryKind, wanted: EntryKind): OnlineSto
 
 /** Redis order: ascending score, equal scores by member bytes (memcmp of UTF-8). */
 function ascendingMembers(set: EntryOf<"sortedSet">): ScoredMember[] {
-  return [...set.scores]
-    .map(([member, score]) => ({ member, score }))
-    .sort((a, b) => a.score - b.score || compareUtf8(a.member, b.member));
+  return [...set.scores].map(([member, score]) => ({ member, score })).sort((a, b) => a.score - b.score || compareUtf8(a.member, b.member));
 }
 
 /** Code-point order equals UTF-8 byte order (plain `<` compares UTF-16 units, which differs for astral characters). */

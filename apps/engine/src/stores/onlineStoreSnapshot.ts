@@ -71,7 +71,11 @@ export class SnapshotUnusableError extends Error {
  * the event loop), then compresses and writes it atomically. Returns the entry count, the file's
  * size in bytes and how long the capture held the event loop.
  */
-export async function writeOnlineStoreSnapshot(file: string, store: MemoryOnlineStore, metadata: SnapshotMetadata): Promise<{ entries: number; bytes: number; captureMs: number }> {
+export async function writeOnlineStoreSnapshot(
+  file: string,
+  store: MemoryOnlineStore,
+  metadata: SnapshotMetadata,
+): Promise<{ entries: number; bytes: number; captureMs: number }> {
   const captureBegan = performance.now();
   const body: string[] = [];
   for (const entry of store.exportEntries()) body.push(encodeEntry(entry));
@@ -149,7 +153,16 @@ export async function readOnlineStoreSnapshot(file: string, expectedFeatures: st
   if (!header) throw new SnapshotUnusableError("empty snapshot file", "corrupt");
   if (!trailer) throw new SnapshotUnusableError(`truncated: ${entries.length} of ${header.entries} entries and no trailer`, "corrupt");
   if (trailer.sha256 !== digest.digest("hex")) throw new SnapshotUnusableError("digest mismatch: the file was altered or damaged", "corrupt");
-  return { metadata: { takenAt: header.takenAt, watermark: header.watermark, watermarkEventId: header.watermarkEventId, watermarkAt: header.watermarkAt, features: header.features }, entries };
+  return {
+    metadata: {
+      takenAt: header.takenAt,
+      watermark: header.watermark,
+      watermarkEventId: header.watermarkEventId,
+      watermarkAt: header.watermarkAt,
+      features: header.features,
+    },
+    entries,
+  };
 }
 
 function readHeader(line: string, expectedFeatures: string): z.infer<typeof headerSchema> {
@@ -164,7 +177,8 @@ function readHeader(line: string, expectedFeatures: string): z.infer<typeof head
     throw new SnapshotUnusableError(`format version ${version}, this engine reads version ${SNAPSHOT_VERSION}`, "version");
   }
   const header = headerSchema.safeParse(raw);
-  if (!header.success) throw new SnapshotUnusableError(`line 1: bad header (${header.error.issues[0]?.path.join(".")}: ${header.error.issues[0]?.message})`, "corrupt");
+  if (!header.success)
+    throw new SnapshotUnusableError(`line 1: bad header (${header.error.issues[0]?.path.join(".")}: ${header.error.issues[0]?.message})`, "corrupt");
   if (header.data.features !== expectedFeatures) {
     throw new SnapshotUnusableError(`written under other feature definitions or another clock (${header.data.features}, now ${expectedFeatures})`, "features");
   }

@@ -309,7 +309,6 @@ class RedisOnlineStore implements OnlineStore {
     return { hashes, sortedSets };
   }
 
-
   async expire(key: StoreKey, ttlMs: number): Promise<boolean> {
     assertTtl(ttlMs);
     const [reply] = await this.pipeline((pipeline) => pipeline.pexpire(namespaced(key), ttlMs));

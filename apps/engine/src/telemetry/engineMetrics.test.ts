@@ -19,9 +19,7 @@ describe("createEngineMetrics", () => {
     expect(sample(body, stage)).toBe(1);
     expect(sample(body, 'cascade_funnel_stage_duration_seconds_count{surface="home",stage="retrieval"}')).toBe(2);
     expect(sample(body, 'cascade_funnel_stage_duration_seconds_sum{surface="home",stage="retrieval"}')).toBeCloseTo(0.043, 9);
-    expect(
-      sample(body, 'cascade_funnel_component_duration_seconds_bucket{le="0.0005",surface="home",stage="retrieval",component="two_tower"}'),
-    ).toBe(1);
+    expect(sample(body, 'cascade_funnel_component_duration_seconds_bucket{le="0.0005",surface="home",stage="retrieval",component="two_tower"}')).toBe(1);
   });
 
   it("counts candidates per source, fallbacks, degraded responses and missing-feature defaults", async () => {

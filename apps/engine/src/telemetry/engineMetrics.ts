@@ -7,9 +7,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { BoundedLabelValues } from "./boundedLabels.ts";
 
-export const LATENCY_BUCKETS_SECONDS = [
-  0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5,
-];
+export const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5];
 /** Candidates one source returned for one request: from none up to a large retrieval. */
 export const CANDIDATE_COUNT_BUCKETS = [0, 1, 5, 10, 25, 50, 100, 200, 500, 1000, 2500];
 /** Distinct values kept per free-form label (surface, source, component, feature…). */

@@ -77,9 +77,7 @@ function createLineProgress(stream: NodeJS.WritableStream, intervalMs: number, n
     const seconds = Math.max(0.001, (now() - stage.startedAt) / 1_000);
     const rate = stage.value / seconds;
     const percent = stage.total > 0 ? Math.min(100, (100 * stage.value) / stage.total) : 100;
-    const tail = final
-      ? `done in ${seconds.toFixed(1)} s`
-      : `ETA ${rate > 0 ? formatSeconds(Math.max(0, stage.total - stage.value) / rate) : "?"}`;
+    const tail = final ? `done in ${seconds.toFixed(1)} s` : `ETA ${rate > 0 ? formatSeconds(Math.max(0, stage.total - stage.value) / rate) : "?"}`;
     stream.write(`${stage.label}: ${stage.value}/${stage.total} (${percent.toFixed(0)}%) ${formatCount(rate)}/s ${tail}\n`);
   };
   const reporter: ProgressReporter = {

@@ -8,7 +8,14 @@ export const MAX_COMPARED = 6;
 
 export function parseCompareParam(value: string | null | undefined): string[] | null {
   if (value === null || value === undefined) return null;
-  return [...new Set(value.split(",").map((id) => id.trim()).filter(Boolean))].slice(0, MAX_COMPARED);
+  return [
+    ...new Set(
+      value
+        .split(",")
+        .map((id) => id.trim())
+        .filter(Boolean),
+    ),
+  ].slice(0, MAX_COMPARED);
 }
 
 export function compareHref(ids: readonly string[], current: URLSearchParams): string {

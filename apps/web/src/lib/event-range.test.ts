@@ -33,7 +33,11 @@ describe("resolveEventWindow", () => {
   });
 
   it("gives fixed ranges span/bucket + 1 buckets, the last one partial", () => {
-    for (const [range, count] of [["1h", 61], ["24h", 97], ["7d", 169]] as const) {
+    for (const [range, count] of [
+      ["1h", 61],
+      ["24h", 97],
+      ["7d", 169],
+    ] as const) {
       const window = resolveEventWindow(range, now);
       expect(bucketStarts(window.from!.getTime(), now.getTime(), window.bucketMs)).toHaveLength(count);
     }

@@ -20,17 +20,7 @@ const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
 /** Bucket sizes the chart may use, finest first; each divides the next (re-bucketing is exact). */
-export const BUCKET_SIZES_MS = [
-  MINUTE_MS,
-  5 * MINUTE_MS,
-  15 * MINUTE_MS,
-  HOUR_MS,
-  6 * HOUR_MS,
-  DAY_MS,
-  7 * DAY_MS,
-  28 * DAY_MS,
-  364 * DAY_MS,
-] as const;
+export const BUCKET_SIZES_MS = [MINUTE_MS, 5 * MINUTE_MS, 15 * MINUTE_MS, HOUR_MS, 6 * HOUR_MS, DAY_MS, 7 * DAY_MS, 28 * DAY_MS, 364 * DAY_MS] as const;
 
 /**
  * Buckets start at multiples of their size counted from this instant, in SQL

@@ -37,9 +37,7 @@ const nameListSchema = (what: string) =>
 export const externalRankerFieldsSchema = z.object({
   name: z.string().trim().min(1, "Give the model a name.").max(100, "Keep the name to 100 characters."),
   features: nameListSchema("input feature"),
-  outputs: nameListSchema("output").pipe(
-    z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/, "Output names are identifiers like p_click.")),
-  ),
+  outputs: nameListSchema("output").pipe(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/, "Output names are identifiers like p_click."))),
   notes: z.string().trim().max(2000, "Keep the notes under 2000 characters."),
 });
 export type ExternalRankerFields = z.infer<typeof externalRankerFieldsSchema>;

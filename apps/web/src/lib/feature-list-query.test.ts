@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_FEATURE_LIST_QUERY,
-  featureListHref,
-  featureListQuerySchema,
-  parseFeatureListQuery,
-} from "./feature-list-query.ts";
+import { DEFAULT_FEATURE_LIST_QUERY, featureListHref, featureListQuerySchema, parseFeatureListQuery } from "./feature-list-query.ts";
 
 function parse(search: string) {
   const params = new URLSearchParams(search);

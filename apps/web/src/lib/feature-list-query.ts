@@ -13,10 +13,7 @@ export const FEATURE_ENTITY_LABELS: Record<FeatureEntity, string> = {
 
 export const FEATURE_ENTITIES = Object.keys(FEATURE_ENTITY_LABELS) as FeatureEntity[];
 
-export const FEATURE_ENTITY_FILTERS = ["all", "user", "item", "user_item", "context"] as const satisfies readonly (
-  | FeatureEntity
-  | "all"
-)[];
+export const FEATURE_ENTITY_FILTERS = ["all", "user", "item", "user_item", "context"] as const satisfies readonly (FeatureEntity | "all")[];
 export type FeatureEntityFilter = (typeof FEATURE_ENTITY_FILTERS)[number];
 
 export const MAX_FEATURE_SEARCH_LENGTH = 100;

@@ -1,13 +1,7 @@
 // Formatting shared by the Events page's sections: rates and bucket times.
 import { formatDecimal, formatInteger } from "@cascade/ui";
 import { bucketLabel } from "./event-range.ts";
-import {
-  formatIsoDayLong,
-  formatIsoDayShort,
-  formatUtcDateTime,
-  formatUtcDayTime,
-  formatUtcTime,
-} from "./format-date.ts";
+import { formatIsoDayLong, formatIsoDayShort, formatUtcDateTime, formatUtcDayTime, formatUtcTime } from "./format-date.ts";
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_ITEM_LIST_QUERY,
-  itemListHref,
-  itemListQuerySchema,
-  itemListQueryToSearchParams,
-  parseItemListQuery,
-} from "./item-list-query.ts";
+import { DEFAULT_ITEM_LIST_QUERY, itemListHref, itemListQuerySchema, itemListQueryToSearchParams, parseItemListQuery } from "./item-list-query.ts";
 
 function parse(search: string) {
   const params = new URLSearchParams(search);

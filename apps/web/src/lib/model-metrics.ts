@@ -92,7 +92,8 @@ export function isUnitIntervalRow(row: ComparisonRow): boolean {
  * Names of metrics that are not rates even when their values fall in [0, 1]: losses and errors
  * (log loss 0.4, ECE 0.02), counts, sizes and durations. Matched on the last path segment.
  */
-const NOT_A_RATE = /loss|error|rmse|mse|mae|ece|brier|entropy|perplexity|count|users|items|examples|rows|events|pairs|size|dim|epoch|steps|seconds|millis|ms$|latency|duration|time|bytes/i;
+const NOT_A_RATE =
+  /loss|error|rmse|mse|mae|ece|brier|entropy|perplexity|count|users|items|examples|rows|events|pairs|size|dim|epoch|steps|seconds|millis|ms$|latency|duration|time|bytes/i;
 
 /**
  * Rates (recall, precision, NDCG, AUC, CTR, coverage…): every present value in [0, 1] and a name

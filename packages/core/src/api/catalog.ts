@@ -39,10 +39,18 @@ function uniqueBy<T>(key: (row: T) => string, what: string) {
 }
 
 export const upsertItemsRequest = z.object({
-  items: z.array(itemInput).min(1).max(MAX_BATCH).superRefine(uniqueBy((item) => item.id, "item id")),
+  items: z
+    .array(itemInput)
+    .min(1)
+    .max(MAX_BATCH)
+    .superRefine(uniqueBy((item) => item.id, "item id")),
 });
 export const upsertUsersRequest = z.object({
-  users: z.array(userInput).min(1).max(MAX_BATCH).superRefine(uniqueBy((user) => user.id, "user id")),
+  users: z
+    .array(userInput)
+    .min(1)
+    .max(MAX_BATCH)
+    .superRefine(uniqueBy((user) => user.id, "user id")),
 });
 export const upsertFollowsRequest = z.object({
   follows: z

@@ -85,7 +85,10 @@ export const registerExternalRankerRequest = z.object({
   outputs: z.array(declaredName).min(1, "declare at least one output").max(32),
   notes: z.string().max(2000).optional(),
   /** the .onnx file, base64 */
-  onnxBase64: z.string().min(1, "must not be empty").regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64"),
+  onnxBase64: z
+    .string()
+    .min(1, "must not be empty")
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64"),
   /** make it the active ranker right away */
   promote: z.boolean().optional(),
 });

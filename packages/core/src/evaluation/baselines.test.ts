@@ -7,7 +7,18 @@ import { fitPopularity } from "./popularityRecommender.ts";
 // Users per item: 0→3, 1→3, 2→1, 3→1, 4→4. Co-occurrence (binary cosine):
 // sim(0,1) = 2/√9, sim(0,2) = sim(0,3) = sim(1,2) = 1/√3, everything with 4 = 0.
 const pairs: [number, number][] = [
-  [0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [2, 0], [2, 3], [3, 1], [4, 4], [5, 4], [6, 4], [7, 4],
+  [0, 0],
+  [0, 1],
+  [0, 2],
+  [1, 0],
+  [1, 1],
+  [2, 0],
+  [2, 3],
+  [3, 1],
+  [4, 4],
+  [5, 4],
+  [6, 4],
+  [7, 4],
 ];
 const train = createInteractionLog({
   users: pairs.map(([u]) => u),

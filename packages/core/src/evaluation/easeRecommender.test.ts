@@ -4,12 +4,22 @@ import { createInteractionLog } from "./interactionLog.ts";
 
 // 4 users × 5 items (binary X); user 3 repeats item 4, which must count once.
 const rows: [number, number][] = [
-  [0, 0], [0, 1], [0, 2],
-  [1, 1], [1, 2],
-  [2, 0], [2, 3], [2, 4],
-  [3, 2], [3, 4], [3, 4],
+  [0, 0],
+  [0, 1],
+  [0, 2],
+  [1, 1],
+  [1, 2],
+  [2, 0],
+  [2, 3],
+  [2, 4],
+  [3, 2],
+  [3, 4],
+  [3, 4],
 ];
-const train = createInteractionLog({ users: rows.map(([u]) => u), items: rows.map(([, i]) => i), timestamps: rows.map((_, t) => t) }, { numUsers: 4, numItems: 5 });
+const train = createInteractionLog(
+  { users: rows.map(([u]) => u), items: rows.map(([, i]) => i), timestamps: rows.map((_, t) => t) },
+  { numUsers: 4, numItems: 5 },
+);
 const n = 5;
 
 /** G = XᵀX + λI from the distinct pairs, computed the obvious way. */

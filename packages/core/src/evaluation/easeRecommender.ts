@@ -29,7 +29,9 @@ export function fitEase(train: InteractionLog, options: EaseOptions = {}): EaseM
   const n = train.numItems;
   if (!(lambda > 0)) throw new Error(`fitEase: regularization must be > 0, got ${lambda}`);
   if (n > maxItems) {
-    throw new Error(`fitEase: ${n} items exceed maxItems ${maxItems} (EASE inverts a dense ${n}×${n} matrix: ${((8 * n * n) / 2 ** 30).toFixed(1)} GiB); raise maxItems or leave EASE out`);
+    throw new Error(
+      `fitEase: ${n} items exceed maxItems ${maxItems} (EASE inverts a dense ${n}×${n} matrix: ${((8 * n * n) / 2 ** 30).toFixed(1)} GiB); raise maxItems or leave EASE out`,
+    );
   }
 
   // Gram matrix G = XᵀX (lower triangle is enough for the inverse): co-counts of distinct items per user.

@@ -6,13 +6,21 @@ import { fitPopularity } from "./popularityRecommender.ts";
 import { formatReportTable } from "./reportTable.ts";
 
 const pairs: [number, number][] = [
-  [0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [2, 0], [2, 3], [3, 1], [4, 4], [5, 4], [6, 4], [7, 4],
+  [0, 0],
+  [0, 1],
+  [0, 2],
+  [1, 0],
+  [1, 1],
+  [2, 0],
+  [2, 3],
+  [3, 1],
+  [4, 4],
+  [5, 4],
+  [6, 4],
+  [7, 4],
 ];
 const counts = { numUsers: 8, numItems: 5 };
-const train = createInteractionLog(
-  { users: pairs.map(([u]) => u), items: pairs.map(([, i]) => i), timestamps: pairs.map((_, t) => t) },
-  counts,
-);
+const train = createInteractionLog({ users: pairs.map(([u]) => u), items: pairs.map(([, i]) => i), timestamps: pairs.map((_, t) => t) }, counts);
 // Held out: u3 goes on to item 0; u1 re-consumes item 1 (already in train, so it is not relevant).
 const test = createInteractionLog({ users: [3, 1], items: [0, 1], timestamps: [20, 21] }, counts);
 
@@ -22,7 +30,8 @@ describe("evaluateRecommenders with masked (validation) items", () => {
   const validation = createInteractionLog({ users: [1], items: [4], timestamps: [30] }, counts);
   const heldOut = createInteractionLog({ users: [1, 1], items: [2, 3], timestamps: [31, 32] }, counts);
   const run = (masked?: typeof validation) =>
-    evaluateRecommenders({ train, test: heldOut, ks: [1, 2], recommenders: [{ name: "popularity", fit: fitPopularity }], ...(masked ? { masked } : {}) }).metrics[0]!.metrics;
+    evaluateRecommenders({ train, test: heldOut, ks: [1, 2], recommenders: [{ name: "popularity", fit: fitPopularity }], ...(masked ? { masked } : {}) })
+      .metrics[0]!.metrics;
 
   it("without masking, the validation item takes the first slot", () => {
     const m = run();

@@ -64,7 +64,11 @@ function retrievalValues(m: RetrievalMetrics): number[] {
 export function evaluateRecommenders(input: RetrievalEvaluationInput): RetrievalEvaluation {
   const { train, test } = input;
   const { masked } = input;
-  if (train.numItems !== test.numItems || train.numUsers !== test.numUsers || (masked && (masked.numItems !== train.numItems || masked.numUsers !== train.numUsers))) {
+  if (
+    train.numItems !== test.numItems ||
+    train.numUsers !== test.numUsers ||
+    (masked && (masked.numItems !== train.numItems || masked.numUsers !== train.numUsers))
+  ) {
     throw new Error("evaluateRecommenders: train, test and masked must share user and item id spaces");
   }
   const ks = input.ks ?? [10, 100];

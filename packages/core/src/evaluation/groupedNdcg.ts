@@ -14,12 +14,7 @@ export interface GroupedNdcg {
  * a scorer that cannot tell items apart must not be credited with the ideal order.
  * Groups need not be contiguous; one index sort over all rows, O(n log n).
  */
-export function groupedNdcgAtK(
-  groups: ArrayLike<number>,
-  scores: ArrayLike<number>,
-  relevance: ArrayLike<number>,
-  k: number,
-): GroupedNdcg {
+export function groupedNdcgAtK(groups: ArrayLike<number>, scores: ArrayLike<number>, relevance: ArrayLike<number>, k: number): GroupedNdcg {
   const n = groups.length;
   if (scores.length !== n || relevance.length !== n) {
     throw new Error(`groupedNdcgAtK: ${n} groups, ${scores.length} scores, ${relevance.length} labels`);

@@ -22,10 +22,7 @@ function maxPlusOne(values: Int32Array): number {
 }
 
 /** Validates and copies columns into typed arrays; counts default to the largest id + 1. */
-export function createInteractionLog(
-  columns: InteractionColumns,
-  counts: { numUsers?: number; numItems?: number } = {},
-): InteractionLog {
+export function createInteractionLog(columns: InteractionColumns, counts: { numUsers?: number; numItems?: number } = {}): InteractionLog {
   const n = columns.users.length;
   if (columns.items.length !== n || columns.timestamps.length !== n) {
     throw new Error(`interaction columns differ in length: ${n}, ${columns.items.length}, ${columns.timestamps.length}`);

@@ -3,7 +3,10 @@ import { parseInteractionTable } from "./interactionTable.ts";
 
 describe("parseInteractionTable", () => {
   it("reads a RecBole atomic file by its header, whatever the column order", () => {
-    const table = parseInteractionTable("item_id:token\tuser_id:token\ttimestamp:float\trating:float\n242\t196\t881250949\t3\n302\t186\t891717742\t4.5\n", "ml.inter");
+    const table = parseInteractionTable(
+      "item_id:token\tuser_id:token\ttimestamp:float\trating:float\n242\t196\t881250949\t3\n302\t186\t891717742\t4.5\n",
+      "ml.inter",
+    );
     expect(table.users).toEqual(["196", "186"]);
     expect(table.items).toEqual(["242", "302"]);
     expect([...table.ratings]).toEqual([3, 4.5]);

@@ -27,7 +27,11 @@ function delimiterOf(line: string): string | RegExp {
 
 /** Header cell → role, by name: RecBole's `user_id:token`, MovieLens's `userId`, plain `user`, … */
 function roleOf(cell: string): keyof Columns | null {
-  const name = cell.split(":")[0]!.trim().toLowerCase().replace(/[^a-z]/g, "");
+  const name = cell
+    .split(":")[0]!
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z]/g, "");
   if (name === "user" || name === "userid") return "user";
   if (name === "item" || name === "itemid" || name === "movie" || name === "movieid") return "item";
   if (name === "rating" || name === "score" || name === "value") return "rating";

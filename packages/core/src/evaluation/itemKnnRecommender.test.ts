@@ -9,7 +9,19 @@ const logOf = (pairs: [number, number][], numUsers: number, numItems: number) =>
 
 // Items B = 0, C = 1, A = 2. u0, u1: A B · u2: A C · u3: C.
 // sim(A, B) = 2/√(3·2), sim(A, C) = 1/√(3·2), sim(B, C) = 0.
-const toy = logOf([[0, 2], [0, 0], [1, 2], [1, 0], [2, 2], [2, 1], [3, 1]], 4, 3);
+const toy = logOf(
+  [
+    [0, 2],
+    [0, 0],
+    [1, 2],
+    [1, 0],
+    [2, 2],
+    [2, 1],
+    [3, 1],
+  ],
+  4,
+  3,
+);
 
 /** Reference: full cosine matrix from user sets, each column's top k, score = Σ_history W[j][i]. */
 function referenceScores(pairs: [number, number][], numItems: number, k: number, shrink: number, history: number[]): number[] {
@@ -23,7 +35,10 @@ function referenceScores(pairs: [number, number][], numItems: number, k: number,
   const scores = new Array<number>(numItems).fill(0);
   const distinct = [...new Set(history)];
   for (let i = 0; i < numItems; i++) {
-    const neighbours = [...Array(numItems).keys()].filter((j) => j !== i && sim(i, j) > 0).sort((a, b) => sim(i, b) - sim(i, a) || a - b).slice(0, k);
+    const neighbours = [...Array(numItems).keys()]
+      .filter((j) => j !== i && sim(i, j) > 0)
+      .sort((a, b) => sim(i, b) - sim(i, a) || a - b)
+      .slice(0, k);
     for (const j of distinct) if (neighbours.includes(j)) scores[i]! += sim(j, i);
   }
   return scores;
@@ -57,7 +72,10 @@ describe("fitItemKnn", () => {
   });
 
   it("ranks like the reference definition on random data", () => {
-    const pairsArbitrary = fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 11 })), { selector: ([u, i]) => u * 100 + i, maxLength: 60 });
+    const pairsArbitrary = fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 11 })), {
+      selector: ([u, i]) => u * 100 + i,
+      maxLength: 60,
+    });
     fc.assert(
       fc.property(pairsArbitrary, fc.integer({ min: 1, max: 5 }), fc.constantFrom(0, 2), (pairs, k, shrink) => {
         const model = fitItemKnn(logOf(pairs, 10, 12), { neighbours: k, shrink });

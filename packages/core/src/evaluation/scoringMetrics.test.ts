@@ -60,7 +60,13 @@ describe("auc", () => {
           const labels = scores.map(() => (coins.next().value ? 1 : 0));
           labels[0] = 1;
           labels[1] = 0;
-          expect(auc(scores, labels) + auc(scores.map((s) => -s), labels)).toBeCloseTo(1, 12);
+          expect(
+            auc(scores, labels) +
+              auc(
+                scores.map((s) => -s),
+                labels,
+              ),
+          ).toBeCloseTo(1, 12);
         },
       ),
     );
@@ -117,7 +123,12 @@ describe("grouped NDCG@K", () => {
         (rows, k) => {
           const groups = rows.map(([g]) => g);
           const labels = rows.map(([, y]) => y);
-          const random = groupedNdcgAtK(groups, rows.map(([, , s]) => s), labels, k);
+          const random = groupedNdcgAtK(
+            groups,
+            rows.map(([, , s]) => s),
+            labels,
+            k,
+          );
           const perfect = groupedNdcgAtK(groups, labels, labels, k);
           if (random.groups > 0) {
             expect(random.ndcg).toBeLessThanOrEqual(1 + 1e-12);

@@ -9,10 +9,7 @@ const rowsArbitrary = fc.array(
   { maxLength: 80 },
 );
 const toLog = (rows: { user: number; item: number; t: number }[]) =>
-  createInteractionLog(
-    { users: rows.map((r) => r.user), items: rows.map((r) => r.item), timestamps: rows.map((r) => r.t) },
-    { numUsers: 7, numItems: 21 },
-  );
+  createInteractionLog({ users: rows.map((r) => r.user), items: rows.map((r) => r.item), timestamps: rows.map((r) => r.t) }, { numUsers: 7, numItems: 21 });
 
 describe("time split", () => {
   it("never leaks an event at or after the cutoff into train, and loses no row", () => {

@@ -2,14 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { catalogueCoverageAtK, noveltyAtK } from "./catalogueMetrics.ts";
 import { RetrievalAccumulator } from "./retrievalEvaluation.ts";
-import {
-  gradedNdcgAtK,
-  hitRateAtK,
-  ndcgAtK,
-  precisionAtK,
-  recallAtK,
-  reciprocalRank,
-} from "./topKMetrics.ts";
+import { gradedNdcgAtK, hitRateAtK, ndcgAtK, precisionAtK, recallAtK, reciprocalRank } from "./topKMetrics.ts";
 
 const list = [1, 2, 3, 4, 5];
 const relevant = new Set([2, 5, 9]);
@@ -98,17 +91,13 @@ describe("top-K metric properties", () => {
   });
   it("a perfect ranking has NDCG = 1 (binary and graded)", () => {
     fc.assert(
-      fc.property(
-        fc.uniqueArray(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 15 }),
-        fc.integer({ min: 1, max: 20 }),
-        (relevant, k) => {
-          const others = [100, 101, 102];
-          expect(ndcgAtK([...relevant, ...others], new Set(relevant), k)).toBeCloseTo(1, 12);
-          // Graded: grade by position, list sorted by grade descending.
-          const grades = new Map(relevant.map((item, i) => [item, relevant.length - i]));
-          expect(gradedNdcgAtK([...relevant, ...others], grades, k)).toBeCloseTo(1, 12);
-        },
-      ),
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 15 }), fc.integer({ min: 1, max: 20 }), (relevant, k) => {
+        const others = [100, 101, 102];
+        expect(ndcgAtK([...relevant, ...others], new Set(relevant), k)).toBeCloseTo(1, 12);
+        // Graded: grade by position, list sorted by grade descending.
+        const grades = new Map(relevant.map((item, i) => [item, relevant.length - i]));
+        expect(gradedNdcgAtK([...relevant, ...others], grades, k)).toBeCloseTo(1, 12);
+      }),
     );
   });
   it("the streaming accumulator agrees with the per-list functions", () => {
@@ -118,16 +107,30 @@ describe("top-K metric properties", () => {
         const accumulator = new RetrievalAccumulator([5, 2], 31, counts);
         for (const u of users) accumulator.add(u.recommended, new Set(u.relevant));
         const result = accumulator.result();
-        const mean = (f: (u: (typeof users)[number]) => number) =>
-          users.reduce((s, u) => s + f(u), 0) / users.length;
+        const mean = (f: (u: (typeof users)[number]) => number) => users.reduce((s, u) => s + f(u), 0) / users.length;
         expect(result.users).toBe(users.length);
-        expect(result.mrr).toBeCloseTo(mean((u) => reciprocalRank(u.recommended, new Set(u.relevant), 5)), 12);
+        expect(result.mrr).toBeCloseTo(
+          mean((u) => reciprocalRank(u.recommended, new Set(u.relevant), 5)),
+          12,
+        );
         for (const at of result.atK) {
           const k = at.k;
-          expect(at.recall).toBeCloseTo(mean((u) => recallAtK(u.recommended, new Set(u.relevant), k)), 12);
-          expect(at.precision).toBeCloseTo(mean((u) => precisionAtK(u.recommended, new Set(u.relevant), k)), 12);
-          expect(at.ndcg).toBeCloseTo(mean((u) => ndcgAtK(u.recommended, new Set(u.relevant), k)), 12);
-          expect(at.hitRate).toBeCloseTo(mean((u) => hitRateAtK(u.recommended, new Set(u.relevant), k)), 12);
+          expect(at.recall).toBeCloseTo(
+            mean((u) => recallAtK(u.recommended, new Set(u.relevant), k)),
+            12,
+          );
+          expect(at.precision).toBeCloseTo(
+            mean((u) => precisionAtK(u.recommended, new Set(u.relevant), k)),
+            12,
+          );
+          expect(at.ndcg).toBeCloseTo(
+            mean((u) => ndcgAtK(u.recommended, new Set(u.relevant), k)),
+            12,
+          );
+          expect(at.hitRate).toBeCloseTo(
+            mean((u) => hitRateAtK(u.recommended, new Set(u.relevant), k)),
+            12,
+          );
           const lists = users.map((u) => u.recommended);
           expect(at.coverage).toBeCloseTo(catalogueCoverageAtK(lists, 31, k), 12);
           expect(at.novelty).toBeCloseTo(noveltyAtK(lists, counts, k), 12);

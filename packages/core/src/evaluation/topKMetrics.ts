@@ -58,11 +58,7 @@ export function gradedGain(relevance: number): number {
  * Graded NDCG@k: `grades` maps item → relevance grade (e.g. a rating); items absent score 0.
  * The ideal ordering sorts the grades, which allocates one array of |grades| — fine per user.
  */
-export function gradedNdcgAtK(
-  recommended: ArrayLike<number>,
-  grades: ReadonlyMap<number, number>,
-  k: number,
-): number {
+export function gradedNdcgAtK(recommended: ArrayLike<number>, grades: ReadonlyMap<number, number>, k: number): number {
   const n = Math.min(k, recommended.length);
   let dcg = 0;
   for (let i = 0; i < n; i++) {

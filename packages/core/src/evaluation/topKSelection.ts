@@ -6,12 +6,7 @@ import type { ItemSet } from "./itemSet.ts";
  * instead of sorting the whole catalogue per user. Ties go to the lower item index, so results
  * are deterministic.
  */
-export function topKByScore(
-  scores: ArrayLike<number>,
-  k: number,
-  exclude?: ItemSet,
-  minScore = Number.NEGATIVE_INFINITY,
-): Int32Array {
+export function topKByScore(scores: ArrayLike<number>, k: number, exclude?: ItemSet, minScore = Number.NEGATIVE_INFINITY): Int32Array {
   return selectTopK(scores, null, k, exclude, minScore);
 }
 
@@ -41,13 +36,7 @@ export function topKAmong(
   return selectTopK(scores, candidates, k, exclude, minScore);
 }
 
-function selectTopK(
-  scores: ArrayLike<number>,
-  candidates: ArrayLike<number> | null,
-  k: number,
-  exclude: ItemSet | undefined,
-  minScore: number,
-): Int32Array {
+function selectTopK(scores: ArrayLike<number>, candidates: ArrayLike<number> | null, k: number, exclude: ItemSet | undefined, minScore: number): Int32Array {
   if (!(k > 0)) return new Int32Array(0);
   const heapItems = new Int32Array(k);
   const heapScores = new Float64Array(k);

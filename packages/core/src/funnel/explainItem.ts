@@ -25,7 +25,8 @@ export function explainItem(trace: FunnelTrace, itemId: string): ItemExplanation
       const removed = component.removed?.find((item) => item.itemId === itemId);
       if (removed) return { itemId, status: "removed", stage: stage.stage, componentId: component.id, reason: removed.reason, effects };
       const droppedByRule = component.effects?.find((effect) => effect.itemId === itemId && effect.kind === "removed");
-      if (droppedByRule) return { itemId, status: "removed", stage: stage.stage, componentId: component.id, reason: droppedByRule.reason ?? "removed by rule", effects };
+      if (droppedByRule)
+        return { itemId, status: "removed", stage: stage.stage, componentId: component.id, reason: droppedByRule.reason ?? "removed by rule", effects };
     }
   }
   if (trace.ranked) {

@@ -10,7 +10,14 @@ import { surfaceConfigSchema, type SurfaceConfig, type SurfaceConfigInput } from
 type DemoSurfaceId = (typeof DEMO_SURFACES)[number]["id"];
 
 /** Candidate source ids the engine's sources must use. */
-export const SOURCE_IDS = { ann: "ann", itemToItem: "itemToItem", trending: "trending", covisitation: "covisitation", follows: "follows", fresh: "fresh" } as const;
+export const SOURCE_IDS = {
+  ann: "ann",
+  itemToItem: "itemToItem",
+  trending: "trending",
+  covisitation: "covisitation",
+  follows: "follows",
+  fresh: "fresh",
+} as const;
 
 const DEFAULT_BLEND = { click: 1, like: 2, watch_seconds: 0.01, hide: -5 };
 

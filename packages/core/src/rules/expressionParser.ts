@@ -143,7 +143,8 @@ class Parser {
       this.position++;
       const inner = this.nested(() => this.parseOr());
       const close = this.peek();
-      if (close.kind !== "punctuation" || close.text !== ")") this.fail(close, `expected ")" to close the "(" at column ${token.span.start + 1}, found ${describe(close)}`);
+      if (close.kind !== "punctuation" || close.text !== ")")
+        this.fail(close, `expected ")" to close the "(" at column ${token.span.start + 1}, found ${describe(close)}`);
       this.position++;
       return inner;
     }
@@ -197,7 +198,8 @@ class Parser {
   private parseLiteral(): LiteralNode {
     const token = this.next();
     if (token.kind === "string" || token.kind === "number") return { kind: "literal", value: token.value!, span: token.span };
-    if (token.kind === "keyword" && (token.text === "true" || token.text === "false")) return { kind: "literal", value: token.text === "true", span: token.span };
+    if (token.kind === "keyword" && (token.text === "true" || token.text === "false"))
+      return { kind: "literal", value: token.text === "true", span: token.span };
     return this.fail(token, `expected a value (string, number, true or false), found ${describe(token)}`);
   }
 
@@ -238,7 +240,9 @@ function describe(token: Token): string {
 /** Parses `source` into a syntax tree; throws FilterExpressionError with the position of the first syntax error. */
 export function parseExpression(source: string): ExpressionNode {
   if (source.length > EXPRESSION_LIMITS.maxLength) {
-    throw new FilterExpressionError([problemAt(source, { start: EXPRESSION_LIMITS.maxLength, end: source.length }, `longer than ${EXPRESSION_LIMITS.maxLength} characters`)]);
+    throw new FilterExpressionError([
+      problemAt(source, { start: EXPRESSION_LIMITS.maxLength, end: source.length }, `longer than ${EXPRESSION_LIMITS.maxLength} characters`),
+    ]);
   }
   if (source.trim() === "") throw new FilterExpressionError([problemAt(source, { start: 0, end: source.length }, "the expression is empty")]);
   return new Parser(source, tokenize(source)).parseWhole();

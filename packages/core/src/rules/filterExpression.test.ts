@@ -116,7 +116,12 @@ const words = fc.constantFrom("news", "sports", "music", "a", "b");
 const { tree } = fc.letrec<{ tree: Tree }>((recurse) => ({
   tree: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
-    fc.record({ kind: fc.constant("cmp" as const), field: fc.constantFrom("age_hours" as const, "price" as const), op: fc.constantFrom("==" as const, "!=" as const, "<" as const, "<=" as const, ">" as const, ">=" as const), value: fc.integer({ min: -5, max: 60 }) }),
+    fc.record({
+      kind: fc.constant("cmp" as const),
+      field: fc.constantFrom("age_hours" as const, "price" as const),
+      op: fc.constantFrom("==" as const, "!=" as const, "<" as const, "<=" as const, ">" as const, ">=" as const),
+      value: fc.integer({ min: -5, max: 60 }),
+    }),
     fc.record({ kind: fc.constant("in" as const), values: fc.array(words, { minLength: 1, maxLength: 3 }) }),
     fc.record({ kind: fc.constant("has" as const), tag: words }),
     fc.constant({ kind: "available" as const }),
@@ -153,7 +158,14 @@ function reference(node: Tree, subject: FilterableItem): boolean {
       return !reference(node.operand, subject);
     case "cmp": {
       const actual = node.field === "price" ? (subject.numbers.price ?? Number.NaN) : subject.ageHours;
-      const operations = { "==": actual === node.value, "!=": actual !== node.value, "<": actual < node.value, "<=": actual <= node.value, ">": actual > node.value, ">=": actual >= node.value };
+      const operations = {
+        "==": actual === node.value,
+        "!=": actual !== node.value,
+        "<": actual < node.value,
+        "<=": actual <= node.value,
+        ">": actual > node.value,
+        ">=": actual >= node.value,
+      };
       return operations[node.op];
     }
     case "in":
@@ -189,17 +201,20 @@ describe("filter expressions: properties", () => {
   it("arbitrary text never throws from check, and every problem points inside the text", () => {
     const alphabet = fc.constantFrom(..."ab_ (),\"'=<>!0123456789.-".split(""), "and ", "or ", "not ", "in ", "has ", "price", "category", "tags");
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 30 }).map((parts) => parts.join("")), (source) => {
-        const checked = checkFilterExpression(source, catalog);
-        if (!checked.ok) {
-          expect(checked.problems.length).toBeGreaterThan(0);
-          for (const problem of checked.problems) {
-            expect(problem.start).toBeGreaterThanOrEqual(0);
-            expect(problem.end).toBeLessThanOrEqual(source.length);
-            expect(problem.start).toBeLessThanOrEqual(problem.end);
+      fc.property(
+        fc.array(alphabet, { maxLength: 30 }).map((parts) => parts.join("")),
+        (source) => {
+          const checked = checkFilterExpression(source, catalog);
+          if (!checked.ok) {
+            expect(checked.problems.length).toBeGreaterThan(0);
+            for (const problem of checked.problems) {
+              expect(problem.start).toBeGreaterThanOrEqual(0);
+              expect(problem.end).toBeLessThanOrEqual(source.length);
+              expect(problem.start).toBeLessThanOrEqual(problem.end);
+            }
           }
-        }
-      }),
+        },
+      ),
       { seed: 7, numRuns: 1000 },
     );
   });

@@ -27,16 +27,24 @@ describe("SurfaceConfig", () => {
   });
 
   it("filters consumed items by default (purchases, any rating, watches to 90 %, no time limit), configurable per surface", () => {
-    expect(surfaceConfigSchema.parse(minimal).filters.consumed).toEqual({ eventTypes: ["purchase", "rating", "watch"], minRating: null, minWatchFraction: 0.9, windowHours: null });
+    expect(surfaceConfigSchema.parse(minimal).filters.consumed).toEqual({
+      eventTypes: ["purchase", "rating", "watch"],
+      minRating: null,
+      minWatchFraction: 0.9,
+      windowHours: null,
+    });
     expect(surfaceConfigSchema.parse(minimal).safetyBudgetMs).toBe(250);
-    const custom = surfaceConfigSchema.parse({ ...minimal, filters: { consumed: { eventTypes: ["purchase", "like"], windowHours: 24 * 30 } } }).filters.consumed;
+    const custom = surfaceConfigSchema.parse({ ...minimal, filters: { consumed: { eventTypes: ["purchase", "like"], windowHours: 24 * 30 } } }).filters
+      .consumed;
     expect(custom).toEqual({ eventTypes: ["purchase", "like"], minRating: null, minWatchFraction: 0.9, windowHours: 720 });
     expect(surfaceConfigSchema.parse({ ...minimal, filters: { consumed: null } }).filters.consumed).toBeNull();
   });
 
   it("refuses impressions as consumption, repeated types and a watch fraction outside (0, 1], naming the field", () => {
     expect(issues({ ...minimal, filters: { consumed: { eventTypes: ["impression"] } } })[0]!.path).toBe("filters.consumed.eventTypes.0");
-    expect(issues({ ...minimal, filters: { consumed: { eventTypes: ["watch", "watch"] } } })).toEqual([{ path: "filters.consumed.eventTypes", message: "event types must be distinct" }]);
+    expect(issues({ ...minimal, filters: { consumed: { eventTypes: ["watch", "watch"] } } })).toEqual([
+      { path: "filters.consumed.eventTypes", message: "event types must be distinct" },
+    ]);
     expect(issues({ ...minimal, filters: { consumed: { minWatchFraction: 1.5 } } })[0]!.path).toBe("filters.consumed.minWatchFraction");
     expect(issues({ ...minimal, filters: { consumed: { minWatchFraction: 0 } } })[0]!.path).toBe("filters.consumed.minWatchFraction");
   });
@@ -54,7 +62,9 @@ describe("SurfaceConfig", () => {
 
   it("refuses duplicate ids, slots past the page and non-numeric Thompson count fields", () => {
     expect(issues({ ...minimal, sources: [minimal.sources[0], minimal.sources[0]] })[0]!.path).toBe("sources.1.id");
-    expect(issues({ ...minimal, page: { maxCount: 5 }, exploration: { policy: "epsilonGreedy", epsilon: 0.1, slots: [7] } })[0]!.path).toBe("exploration.slots");
+    expect(issues({ ...minimal, page: { maxCount: 5 }, exploration: { policy: "epsilonGreedy", epsilon: 0.1, slots: [7] } })[0]!.path).toBe(
+      "exploration.slots",
+    );
     expect(issues({ ...minimal, exploration: { policy: "thompson", slots: [1], clicksField: "category" } })[0]!.path).toBe("exploration.clicksField");
   });
 

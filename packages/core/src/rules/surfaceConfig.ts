@@ -57,14 +57,28 @@ export const consumedFilterSchema = z.object({
   /** Only watches of at least this fraction of the item's duration consume (null: any watch). */
   minWatchFraction: z.number().gt(0).max(1).nullable().default(0.9),
   /** Only events within this many hours consume (null: no time limit). */
-  windowHours: z.number().positive().max(24 * 365 * 20).nullable().default(null),
+  windowHours: z
+    .number()
+    .positive()
+    .max(24 * 365 * 20)
+    .nullable()
+    .default(null),
 });
 export type ConsumedFilterConfig = z.output<typeof consumedFilterSchema>;
-export const DEFAULT_CONSUMED_FILTER: ConsumedFilterConfig = { eventTypes: ["purchase", "rating", "watch"], minRating: null, minWatchFraction: 0.9, windowHours: null };
+export const DEFAULT_CONSUMED_FILTER: ConsumedFilterConfig = {
+  eventTypes: ["purchase", "rating", "watch"],
+  minRating: null,
+  minWatchFraction: 0.9,
+  windowHours: null,
+};
 
 export const filtersConfigSchema = z.object({
   /** Drop items the user saw or consumed within the window. 0 disables. */
-  seenWindowHours: z.number().min(0).max(24 * 365).default(72),
+  seenWindowHours: z
+    .number()
+    .min(0)
+    .max(24 * 365)
+    .default(72),
   blocked: z
     .object({
       itemIds: z.array(z.string().min(1).max(128)).max(10_000).default([]),
@@ -77,14 +91,20 @@ export const filtersConfigSchema = z.object({
   /** Drop items the user consumed (see consumedFilterSchema); `null` disables. */
   consumed: consumedFilterSchema.nullable().default(DEFAULT_CONSUMED_FILTER),
   /** Keep only items for which each expression is true (applied in order, after the cheaper filters). */
-  expressions: z.array(z.object({ id: componentId, keep: expressionText })).max(20).default([]),
+  expressions: z
+    .array(z.object({ id: componentId, keep: expressionText }))
+    .max(20)
+    .default([]),
 });
 
 const freshnessRule = z.object({
   type: z.literal("freshness"),
   id: componentId,
   /** Added score = weight · 0.5^(age_hours / halfLifeHours). */
-  halfLifeHours: z.number().positive().max(24 * 365),
+  halfLifeHours: z
+    .number()
+    .positive()
+    .max(24 * 365),
   weight: z.number().min(-100).max(100),
 });
 const boostRule = z.object({
@@ -205,8 +225,14 @@ export const surfaceConfigSchema = z
         seen.add(id);
       });
     };
-    unique(config.sources.map((source) => source.id), "sources");
-    unique(config.rules.map((rule) => rule.id), "rules");
+    unique(
+      config.sources.map((source) => source.id),
+      "sources",
+    );
+    unique(
+      config.rules.map((rule) => rule.id),
+      "rules",
+    );
     config.filters.expressions.forEach((filter, index) => checkExpressionAt(filter.keep, ["filters", "expressions", index, "keep"]));
     config.rules.forEach((rule, index) => {
       if (rule.type === "boost") checkExpressionAt(rule.when, ["rules", index, "when"]);
@@ -214,14 +240,17 @@ export const surfaceConfigSchema = z
     if (config.exploration.policy !== "none") {
       checkExpressionAt(config.exploration.pool.when, ["exploration", "pool", "when"]);
       const tooFar = config.exploration.slots.find((slot) => slot >= config.page.maxCount);
-      if (tooFar !== undefined) context.addIssue({ code: "custom", path: ["exploration", "slots"], message: `slot ${tooFar} is beyond page.maxCount ${config.page.maxCount}` });
+      if (tooFar !== undefined)
+        context.addIssue({ code: "custom", path: ["exploration", "slots"], message: `slot ${tooFar} is beyond page.maxCount ${config.page.maxCount}` });
       if (config.exploration.policy === "thompson") {
         for (const key of ["impressionsField", "clicksField"] as const) {
-          if (catalog[config.exploration[key]] !== "number") context.addIssue({ code: "custom", path: ["exploration", key], message: `"${config.exploration[key]}" is not a numeric item field` });
+          if (catalog[config.exploration[key]] !== "number")
+            context.addIssue({ code: "custom", path: ["exploration", key], message: `"${config.exploration[key]}" is not a numeric item field` });
         }
       }
     }
-    if (config.page.defaultCount > config.page.maxCount) context.addIssue({ code: "custom", path: ["page", "defaultCount"], message: "must not exceed page.maxCount" });
+    if (config.page.defaultCount > config.page.maxCount)
+      context.addIssue({ code: "custom", path: ["page", "defaultCount"], message: "must not exceed page.maxCount" });
   });
 
 /** The config as stored (defaults filled in). */

@@ -20,7 +20,18 @@ async function setUp(): Promise<EventStream> {
 }
 
 function start(stream: EventStream, handler: ConsumerHandler, consumer = "c", options: Partial<ConsumerRunnerOptions> = {}): ConsumerRunner {
-  const runner = startConsumerRunner({ stream, group: "g", consumer, partition: 0, handler, logger, blockMs: 10, backoffInitialMs: 1, backoffMaxMs: 5, ...options });
+  const runner = startConsumerRunner({
+    stream,
+    group: "g",
+    consumer,
+    partition: 0,
+    handler,
+    logger,
+    blockMs: 10,
+    backoffInitialMs: 1,
+    backoffMaxMs: 5,
+    ...options,
+  });
   runners.push(runner);
   return runner;
 }

@@ -152,12 +152,23 @@ export function startConsumerRunner(options: ConsumerRunnerOptions): ConsumerRun
   }
 
   /** A poison entry: each event alone; the ones that still fail are dead-lettered; then the entry is acknowledged. */
-  async function quarantine(entry: StreamEntry, deliveries: number, error: unknown, deadLetter: NonNullable<ConsumerRunnerOptions["deadLetter"]>): Promise<void> {
+  async function quarantine(
+    entry: StreamEntry,
+    deliveries: number,
+    error: unknown,
+    deadLetter: NonNullable<ConsumerRunnerOptions["deadLetter"]>,
+  ): Promise<void> {
     let events: readonly StreamEvent[];
     try {
       events = entry.events;
     } catch (decodeError) {
-      await deadLetter({ group, entry, deliveries, failed: [{ event: null, reason: `undecodable stream entry: ${messageOf(decodeError)}` }], ...(entry.json === undefined ? {} : { json: entry.json }) });
+      await deadLetter({
+        group,
+        entry,
+        deliveries,
+        failed: [{ event: null, reason: `undecodable stream entry: ${messageOf(decodeError)}` }],
+        ...(entry.json === undefined ? {} : { json: entry.json }),
+      });
       return;
     }
     const failed: DeadLetterBatch["failed"] = [];
@@ -171,7 +182,8 @@ export function startConsumerRunner(options: ConsumerRunnerOptions): ConsumerRun
       }
     }
     // Only the whole entry failed (each event alone went through): record why, with no event.
-    if (failed.length === 0) failed.push({ event: null, reason: `the entry failed ${deliveries} times as a whole, every event succeeded alone: ${messageOf(error)}` });
+    if (failed.length === 0)
+      failed.push({ event: null, reason: `the entry failed ${deliveries} times as a whole, every event succeeded alone: ${messageOf(error)}` });
     await deadLetter({ group, entry, deliveries, failed });
     stats.quarantinedEntries += 1;
     stats.deadLetteredEvents += failed.filter((item) => item.event !== null).length;
@@ -204,7 +216,10 @@ export function startConsumerRunner(options: ConsumerRunnerOptions): ConsumerRun
             if (deliveries >= settings.maxDeliveries) {
               await quarantine(entries[0]!, deliveries, error, options.deadLetter);
               await stream.ack(group, entries);
-              logger.error({ err: error, group, partition, consumer, entry: entries[0]!.id, deliveries }, "event consumer: poison stream entry quarantined (its failing events are in the dead letters)");
+              logger.error(
+                { err: error, group, partition, consumer, entry: entries[0]!.id, deliveries },
+                "event consumer: poison stream entry quarantined (its failing events are in the dead letters)",
+              );
               stats.consecutiveFailures = 0;
               continue;
             }
@@ -214,7 +229,10 @@ export function startConsumerRunner(options: ConsumerRunnerOptions): ConsumerRun
         }
         const delay = Math.min(settings.backoffMaxMs, settings.backoffInitialMs * 2 ** (stats.consecutiveFailures - 1));
         const log = stats.consecutiveFailures === 1 || stats.consecutiveFailures % 10 === 0 ? logger.error.bind(logger) : logger.warn.bind(logger);
-        log({ err: error, group, partition, consumer, consecutiveFailures: stats.consecutiveFailures, retryInMs: delay }, "event consumer failed; its batch stays pending and will be retried");
+        log(
+          { err: error, group, partition, consumer, consecutiveFailures: stats.consecutiveFailures, retryInMs: delay },
+          "event consumer failed; its batch stays pending and will be retried",
+        );
         if (!stopping) await sleep(delay);
       }
     }

@@ -42,7 +42,9 @@ export async function writeStreamDeadLetters(db: SqlQueryable, dead: DeadLetterB
       dead.failed.map(({ event }) => storableEventId(event?.eventId)),
       dead.failed.map(() => field),
       dead.failed.map(({ reason }) => `${prefix}: ${reason}`.slice(0, 2_000)),
-      dead.failed.map(({ event }) => JSON.stringify(toStorableJson(event ?? { streamEntry: `${dead.entry.partition}/${dead.entry.id}`, json: dead.json ?? null }))),
+      dead.failed.map(({ event }) =>
+        JSON.stringify(toStorableJson(event ?? { streamEntry: `${dead.entry.partition}/${dead.entry.id}`, json: dead.json ?? null })),
+      ),
     ],
   );
 }

@@ -85,7 +85,17 @@ function expectedRollups(events: readonly StreamEvent[]): Map<string, RollupNumb
   for (const event of events) {
     const minute = new Date(Math.floor(event.occurredAt / 60_000) * 60_000).toISOString();
     const key = `${event.context?.experiment ?? ""}/${event.context?.variant ?? ""}/${minute}`;
-    const row = rollups.get(key) ?? { impressions: 0, clicks: 0, likes: 0, shares: 0, hides: 0, purchases: 0, purchaseValue: 0, watchSeconds: 0, users: new Set<string>() };
+    const row = rollups.get(key) ?? {
+      impressions: 0,
+      clicks: 0,
+      likes: 0,
+      shares: 0,
+      hides: 0,
+      purchases: 0,
+      purchaseValue: 0,
+      watchSeconds: 0,
+      users: new Set<string>(),
+    };
     rollups.set(key, row);
     row.users.add(event.userId);
     if (event.type === "impression") row.impressions += 1;
@@ -230,7 +240,12 @@ describe("event pipeline with a poison entry", () => {
       await pipeline.stop();
       await poisonStream.close();
     }
-    expect([...new Set(written)].sort()).toEqual(events.map((event) => event.eventId).filter((id) => id !== poisonId).sort());
+    expect([...new Set(written)].sort()).toEqual(
+      events
+        .map((event) => event.eventId)
+        .filter((id) => id !== poisonId)
+        .sort(),
+    );
     const rows = await db.rejectedEvent.findMany({ where: { eventId: { in: events.map((event) => event.eventId) } } });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ eventId: poisonId, field: "consumer:online-features" });

@@ -25,7 +25,10 @@ export const OFFLINE_LOG_GROUP = "offline-log";
 export const ONLINE_FEATURES_GROUP = "online-features";
 export const EVENT_PIPELINE_GROUPS = [OFFLINE_LOG_GROUP, ONLINE_FEATURES_GROUP] as const;
 
-type RunnerSettings = Pick<ConsumerRunnerOptions, "batchEntries" | "blockMs" | "reclaimIdleMs" | "reclaimEveryMs" | "backoffInitialMs" | "backoffMaxMs" | "maxDeliveries">;
+type RunnerSettings = Pick<
+  ConsumerRunnerOptions,
+  "batchEntries" | "blockMs" | "reclaimIdleMs" | "reclaimEveryMs" | "backoffInitialMs" | "backoffMaxMs" | "maxDeliveries"
+>;
 
 export type EventPipelineOptions = {
   stream: EventStream;

@@ -28,8 +28,15 @@ const logger = pino({ level: settings.logLevel, base: { thread: "event-pipeline"
 async function main(): Promise<void> {
   const categoriesPool = new pg.Pool({ connectionString: settings.databaseUrl, max: 1 });
   categoriesPool.on("error", (error) => logger.warn({ err: error }, "item categories: idle database connection failed"));
-  useItemCategoriesFrom(async (ids) => (await categoriesPool.query<{ id: string; category: string }>("SELECT id, category FROM items WHERE id = ANY($1::text[])", [ids])).rows);
-  const stream = await createRedisEventStream({ url: settings.redisUrl, partitions: settings.partitions, logger, ...(settings.streamName ? { name: settings.streamName } : {}) });
+  useItemCategoriesFrom(
+    async (ids) => (await categoriesPool.query<{ id: string; category: string }>("SELECT id, category FROM items WHERE id = ANY($1::text[])", [ids])).rows,
+  );
+  const stream = await createRedisEventStream({
+    url: settings.redisUrl,
+    partitions: settings.partitions,
+    logger,
+    ...(settings.streamName ? { name: settings.streamName } : {}),
+  });
   const store = await createRedisOnlineStore({ url: settings.redisUrl, logger });
   const pipeline = await startEventPipeline({
     stream,

@@ -28,7 +28,8 @@ export type FeatureConsumerOptions = {
 export function createFeatureConsumer(options: FeatureConsumerOptions): ConsumerHandler {
   const { ledgerRetentionMs } = options;
   const write: OnlineFeatureWriter =
-    options.write ?? (ledgerRetentionMs === undefined ? applyEventsToOnlineStore : (store, events, now) => applyEventsToOnlineStore(store, events, now, { ledgerRetentionMs }));
+    options.write ??
+    (ledgerRetentionMs === undefined ? applyEventsToOnlineStore : (store, events, now) => applyEventsToOnlineStore(store, events, now, { ledgerRetentionMs }));
   const now = options.now ?? Date.now;
   const clock = options.clock ?? wallClock;
   return async ({ events }) => {

@@ -19,7 +19,7 @@ describe("isTransientFailure", () => {
 
   it("treats data problems as not transient: script errors, bad values, programming errors", () => {
     expect(isTransientFailure(new OnlineStoreError("Redis command failed: ERR user_script:1: WRONGTYPE"))).toBe(false);
-    expect(isTransientFailure(withCode('invalid input syntax for type json', "22P02"))).toBe(false);
+    expect(isTransientFailure(withCode("invalid input syntax for type json", "22P02"))).toBe(false);
     expect(isTransientFailure(withCode("null value in column violates not-null constraint", "23502"))).toBe(false);
     expect(isTransientFailure(new TypeError("cannot read properties of undefined"))).toBe(false);
     expect(isTransientFailure(new RangeError("hash increments must be finite numbers, got NaN"))).toBe(false);

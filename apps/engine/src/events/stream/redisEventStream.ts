@@ -194,7 +194,16 @@ class RedisEventStream implements EventStream {
     do {
       let reply: unknown;
       try {
-        reply = await this.client.call("XAUTOCLAIM", key, group, consumer, Math.max(0, Math.round(options.minIdleMs)), cursor, "COUNT", options.count - claimed.length);
+        reply = await this.client.call(
+          "XAUTOCLAIM",
+          key,
+          group,
+          consumer,
+          Math.max(0, Math.round(options.minIdleMs)),
+          cursor,
+          "COUNT",
+          options.count - claimed.length,
+        );
       } catch (error) {
         throw this.failure(error);
       }
@@ -294,7 +303,9 @@ class RedisEventStream implements EventStream {
 
   /** Fallback when Redis cannot tell a group's lag: count the entries after its last-delivered id. */
   private async countAfter(partition: number, lastDeliveredId: string): Promise<number> {
-    const [reply] = await this.pipeline(this.client, (pipeline) => pipeline.xrange(this.keys[partition]!, `(${lastDeliveredId}`, "+", "COUNT", LAG_COUNT_LIMIT));
+    const [reply] = await this.pipeline(this.client, (pipeline) =>
+      pipeline.xrange(this.keys[partition]!, `(${lastDeliveredId}`, "+", "COUNT", LAG_COUNT_LIMIT),
+    );
     return (reply as unknown[]).length;
   }
 
@@ -305,7 +316,13 @@ class RedisEventStream implements EventStream {
       // No per-command timeout (a blocked read legitimately waits); ioredis instead times a
       // blocking command out at its BLOCK time plus a grace period, should Redis never answer.
       // The offline queue lets the first read wait for this connection to come up.
-      connection = this.client.duplicate({ commandTimeout: undefined, blockingTimeout: 30_000, blockingTimeoutGrace: 2_000, enableOfflineQueue: true, lazyConnect: false });
+      connection = this.client.duplicate({
+        commandTimeout: undefined,
+        blockingTimeout: 30_000,
+        blockingTimeoutGrace: 2_000,
+        enableOfflineQueue: true,
+        lazyConnect: false,
+      });
       connection.on("error", () => undefined);
       this.blockingClients.set(key, connection);
     }

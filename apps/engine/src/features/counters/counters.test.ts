@@ -50,7 +50,13 @@ describe("WindowedCount", () => {
   });
 
   it("reads a known zero when the entity has other activity in the window, null when it has none", () => {
-    const impressions = new WindowedCount({ id: "impressions_5m", entity: "user", bucketMs: MINUTE, windowMs: 5 * MINUTE, amount: (e) => (e.type === "impression" ? 1 : 0) });
+    const impressions = new WindowedCount({
+      id: "impressions_5m",
+      entity: "user",
+      bucketMs: MINUTE,
+      windowMs: 5 * MINUTE,
+      amount: (e) => (e.type === "impression" ? 1 : 0),
+    });
     const state = stateAfter(impressions, [event("impression", t0)], t0);
     expect(clicks5m.valueAt(state, t0 + 1)).toBe(0);
     expect(clicks5m.valueAt({ hashes: new Map(), sortedSets: new Map() }, t0)).toBeNull();
@@ -66,9 +72,19 @@ describe("WindowedCount", () => {
   });
 
   it("gives the same sums and key names whatever read times came before (per-bucket memo)", () => {
-    const options = { id: "clicks_5m", entity: "user" as const, bucketMs: MINUTE, windowMs: 5 * MINUTE, amount: (e: FeatureEvent) => (e.type === "click" ? 1 : 0) };
+    const options = {
+      id: "clicks_5m",
+      entity: "user" as const,
+      bucketMs: MINUTE,
+      windowMs: 5 * MINUTE,
+      amount: (e: FeatureEvent) => (e.type === "click" ? 1 : 0),
+    };
     const shared = new WindowedCount(options);
-    const state = stateAfter(shared, [0, 1, 3, 6, 9].map((minutes) => event("click", t0 + minutes * MINUTE)), t0);
+    const state = stateAfter(
+      shared,
+      [0, 1, 3, 6, 9].map((minutes) => event("click", t0 + minutes * MINUTE)),
+      t0,
+    );
     // Jumps forward, back and within a bucket: each answer must equal a fresh counter's.
     for (const minutes of [2, 2.5, 9, 4, 4.2, 11, 0, 14, 3]) {
       const at = t0 + minutes * MINUTE;
@@ -86,7 +102,12 @@ describe("WindowedCount", () => {
 
 describe("DecayedSum", () => {
   const halfLife = 6 * HOUR;
-  const trend = new DecayedSum({ id: "trend", entity: "item", halfLifeMs: halfLife, contributions: (e) => [{ subKey: "", amount: e.type === "click" ? 1 : 0 }] });
+  const trend = new DecayedSum({
+    id: "trend",
+    entity: "item",
+    halfLifeMs: halfLife,
+    contributions: (e) => [{ subKey: "", amount: e.type === "click" ? 1 : 0 }],
+  });
 
   it("halves each event's weight every half-life", () => {
     const t = 10_000 * HOUR;
@@ -100,8 +121,16 @@ describe("DecayedSum", () => {
     const times = [3 * era - 5 * HOUR, 3 * era - 1, 3 * era, 3 * era + 7 * HOUR];
     const at = 3 * era + 9 * HOUR;
     const expected = times.reduce((sum, time) => sum + 2 ** (-(at - time) / halfLife), 0);
-    const forward = stateAfter(trend, times.map((time) => event("click", time)), times[0]!);
-    const backward = stateAfter(trend, [...times].reverse().map((time) => event("click", time)), times[0]!);
+    const forward = stateAfter(
+      trend,
+      times.map((time) => event("click", time)),
+      times[0]!,
+    );
+    const backward = stateAfter(
+      trend,
+      [...times].reverse().map((time) => event("click", time)),
+      times[0]!,
+    );
     expect(trend.valueAt(forward, at)).toBeCloseTo(expected, 12);
     expect(trend.valueAt(backward, at)).toBeCloseTo(expected, 12);
   });
@@ -114,7 +143,12 @@ describe("DecayedSum", () => {
   });
 
   it("keeps one value per sub-key", () => {
-    const affinity = new DecayedSum({ id: "aff", entity: "user", halfLifeMs: halfLife, contributions: (_e, facts) => [{ subKey: "", amount: 1 }, ...(facts.itemCategory ? [{ subKey: facts.itemCategory, amount: 1 }] : [])] });
+    const affinity = new DecayedSum({
+      id: "aff",
+      entity: "user",
+      halfLifeMs: halfLife,
+      contributions: (_e, facts) => [{ subKey: "", amount: 1 }, ...(facts.itemCategory ? [{ subKey: facts.itemCategory, amount: 1 }] : [])],
+    });
     const t = 100 * HOUR;
     const state = stateAfter(affinity, [event("click", t)], t, "music");
     expect(affinity.valueAt(state, t, "music")).toBeCloseTo(1, 12);
@@ -127,13 +161,33 @@ describe("DecayedSum read memo", () => {
   it("gives bit-identical values whatever reads (times, eras, sub-keys) came before", () => {
     const halfLife = HOUR;
     const era = ERA_HALF_LIVES * halfLife;
-    const options = { id: "aff", entity: "user" as const, halfLifeMs: halfLife, contributions: (_e: FeatureEvent, facts: { itemCategory: string | null }) => [{ subKey: "", amount: 1 }, ...(facts.itemCategory ? [{ subKey: facts.itemCategory, amount: 2 }] : [])] };
+    const options = {
+      id: "aff",
+      entity: "user" as const,
+      halfLifeMs: halfLife,
+      contributions: (_e: FeatureEvent, facts: { itemCategory: string | null }) => [
+        { subKey: "", amount: 1 },
+        ...(facts.itemCategory ? [{ subKey: facts.itemCategory, amount: 2 }] : []),
+      ],
+    };
     const shared = new DecayedSum(options);
     const times = [4 * era - 3 * HOUR, 4 * era + 2 * HOUR, 5 * era - 1];
-    const music = stateAfter(shared, times.map((time) => event("click", time)), times[0]!, "music");
+    const music = stateAfter(
+      shared,
+      times.map((time) => event("click", time)),
+      times[0]!,
+      "music",
+    );
     const reads: [number, string][] = [
-      [5 * era - 1, ""], [5 * era - 1, "music"], [4 * era + 5 * HOUR, "music"], [4 * era + 5 * HOUR, ""], [5 * era + 3, "sports"],
-      [6 * era - 1, "music"], [4 * era - HOUR, ""], [5 * era + 3, "music"], [5 * era + 3, ""],
+      [5 * era - 1, ""],
+      [5 * era - 1, "music"],
+      [4 * era + 5 * HOUR, "music"],
+      [4 * era + 5 * HOUR, ""],
+      [5 * era + 3, "sports"],
+      [6 * era - 1, "music"],
+      [4 * era - HOUR, ""],
+      [5 * era + 3, "music"],
+      [5 * era + 3, ""],
     ];
     for (const [at, subKey] of reads) {
       expect(Object.is(shared.valueAt(music, at, subKey), new DecayedSum(options).valueAt(music, at, subKey))).toBe(true);
@@ -145,7 +199,11 @@ describe("RecentItems", () => {
   const recent = new RecentItems({ id: "recent", keep: 2, retentionMs: 24 * HOUR, includes: (e) => e.type === "click" });
 
   it("keeps the newest distinct items and sees only what happened before the read time", () => {
-    const state = stateAfter(recent, [event("click", 10, "a"), event("click", 20, "b"), event("impression", 25, "z"), event("click", 30, "a"), event("click", 40, "c")], 0);
+    const state = stateAfter(
+      recent,
+      [event("click", 10, "a"), event("click", 20, "b"), event("impression", 25, "z"), event("click", 30, "a"), event("click", 40, "c")],
+      0,
+    );
     expect(recent.itemsAt(state, 100)).toEqual([
       { member: "c", score: 40 },
       { member: "a", score: 30 },
@@ -156,7 +214,11 @@ describe("RecentItems", () => {
 
   it("counts, finds and tests membership exactly as the filtered list does, at every read time", () => {
     const wide = new RecentItems({ id: "recent", keep: 5, retentionMs: 24 * HOUR, includes: (e) => e.type === "click" });
-    const state = stateAfter(wide, [event("click", 10, "a"), event("click", 20, "b"), event("click", 30, "a"), event("click", 40, "c"), event("click", 55, "d")], 0);
+    const state = stateAfter(
+      wide,
+      [event("click", 10, "a"), event("click", 20, "b"), event("click", 30, "a"), event("click", 40, "c"), event("click", 55, "d")],
+      0,
+    );
     for (let at = 0; at <= 70; at += 5) {
       const items = wide.itemsAt(state, at);
       expect(wide.countAt(state, at)).toBe(items?.length ?? 0);

@@ -70,7 +70,13 @@ export class DecayedSum implements Counter {
     this.hashName = `d${options.halfLifeMs / 1000}`;
     this.stateReads = { hashes: [this.hashName], sortedSets: [] };
     this.contributions = options.contributions;
-    this.spec = { kind: "decayedSum", halfLifeMs: options.halfLifeMs, eraHalfLives: ERA_HALF_LIVES, contributions: options.contributions.toString(), ...options.parameters };
+    this.spec = {
+      kind: "decayedSum",
+      halfLifeMs: options.halfLifeMs,
+      eraHalfLives: ERA_HALF_LIVES,
+      contributions: options.contributions.toString(),
+      ...options.parameters,
+    };
   }
 
   opsFor(event: FeatureEvent, facts: EventFacts, nowMs: number, ops: EntityOps): void {

@@ -36,7 +36,11 @@ export class WindowedCount implements Counter {
   private readonly amount: (event: FeatureEvent) => number;
   private lastBucket = Number.NaN;
   private lastKeyName = "";
-  private window: { newest: number; keyNames: readonly string[]; reads: StateReads } = { newest: Number.NaN, keyNames: [], reads: { hashes: [], sortedSets: [] } };
+  private window: { newest: number; keyNames: readonly string[]; reads: StateReads } = {
+    newest: Number.NaN,
+    keyNames: [],
+    reads: { hashes: [], sortedSets: [] },
+  };
 
   constructor(options: WindowedCountOptions) {
     const { bucketMs, windowMs } = options;

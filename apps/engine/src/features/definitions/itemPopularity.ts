@@ -51,7 +51,8 @@ export const itemPopularityFeatures: readonly FeatureDefinition[] = [
     type: "number",
     window: "half-life 6h",
     default: 0,
-    description: "Engagement with the item (click 1, like 2, share/watch 3, purchase 5, dislike −3, hide −5, rating by value), each event halving in weight every 6 hours.",
+    description:
+      "Engagement with the item (click 1, like 2, share/watch 3, purchase 5, dislike −3, hide −5, rating by value), each event halving in weight every 6 hours.",
     counters: [trending],
     compute: ({ item, atMs }) => trending.valueAt(item, atMs),
   }),

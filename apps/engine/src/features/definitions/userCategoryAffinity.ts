@@ -32,7 +32,8 @@ export const userCategoryAffinityFeatures: readonly FeatureDefinition[] = [
     type: "number",
     window: "half-life 3d",
     default: 0,
-    description: "The user's positive engagement (click 1, like 2, share/watch 3, purchase 5, good ratings) with items of the candidate's category, halving every 3 days.",
+    description:
+      "The user's positive engagement (click 1, like 2, share/watch 3, purchase 5, good ratings) with items of the candidate's category, halving every 3 days.",
     counters: [affinity],
     compute: ({ user, atMs, itemCategory }) => {
       if (itemCategory === null || affinity.valueAt(user, atMs) === null) return null;

@@ -32,7 +32,14 @@ export function testEventHistory(options: { startMs: number; count: number; seed
     if (random() < 0.5) {
       const type = outcomes[Math.floor(random() * outcomes.length)]!;
       const value = type === "watch" ? Math.round(random() * 300) : type === "rating" ? Math.round(random() * 10) : type === "purchase" ? 20 : undefined;
-      events.push({ eventId: `ev-${index}-o`, type, userId, itemId, occurredAt: time + Math.floor(random() * 5_000), ...(value === undefined ? {} : { value }) });
+      events.push({
+        eventId: `ev-${index}-o`,
+        type,
+        userId,
+        itemId,
+        occurredAt: time + Math.floor(random() * 5_000),
+        ...(value === undefined ? {} : { value }),
+      });
     }
   }
   return events.sort((a, b) => a.occurredAt - b.occurredAt || (a.eventId < b.eventId ? -1 : 1));

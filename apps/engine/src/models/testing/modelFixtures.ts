@@ -33,7 +33,10 @@ export function rankerOnnx(featureNames: readonly string[] = FIXTURE_FEATURES, s
  */
 export function matmulOnnx(options: { batch: number | "N"; inputs: number; outputs: number; outputName?: string }): Uint8Array {
   const dim = (value: number | string) => (typeof value === "string" ? { dimParam: value } : { dimValue: value });
-  const info = (name: string, shape: Array<number | string>) => ({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: shape.map(dim) } } } });
+  const info = (name: string, shape: Array<number | string>) => ({
+    name,
+    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: shape.map(dim) } } },
+  });
   const weights = new Float32Array(options.inputs * options.outputs).fill(0.5);
   const outputName = options.outputName ?? "y";
   const model = onnx.ModelProto.create({
@@ -55,7 +58,14 @@ export function matmulOnnx(options: { batch: number | "N"; inputs: number; outpu
 export async function registerRankerFixture(
   db: Database,
   dataDir: string,
-  options: { kind?: Extract<ModelKind, "ranker" | "external_ranker">; name: string; bytes: Uint8Array; features?: readonly string[]; outputs?: readonly string[]; digest?: string },
+  options: {
+    kind?: Extract<ModelKind, "ranker" | "external_ranker">;
+    name: string;
+    bytes: Uint8Array;
+    features?: readonly string[];
+    outputs?: readonly string[];
+    digest?: string;
+  },
 ): Promise<ModelVersion> {
   const kind = options.kind ?? "ranker";
   const stored = await storeArtifacts({ dataDir, kind, files: [{ name: "model.onnx", bytes: options.bytes }] });
@@ -70,7 +80,11 @@ export async function registerRankerFixture(
 }
 
 /** Random unit vectors + HNSW index, stored and registered as a two_tower candidate. */
-export async function registerRetrievalFixture(db: Database, dataDir: string, options: { name: string; items: number; dimensions: number; seed: number }): Promise<ModelVersion> {
+export async function registerRetrievalFixture(
+  db: Database,
+  dataDir: string,
+  options: { name: string; items: number; dimensions: number; seed: number },
+): Promise<ModelVersion> {
   let state = options.seed >>> 0;
   const next = () => {
     state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
@@ -150,7 +164,11 @@ export async function registerTwoTowerFixture(db: Database, dataDir: string, opt
  * An item-to-item model from `neighbours` (item id → [neighbour id, weight] strongest first) saved
  * as item-to-item.bin, stored and registered as an item_item candidate.
  */
-export async function registerItemToItemFixture(db: Database, dataDir: string, options: { name: string; neighbours: Record<string, [string, number][]> }): Promise<ModelVersion> {
+export async function registerItemToItemFixture(
+  db: Database,
+  dataDir: string,
+  options: { name: string; neighbours: Record<string, [string, number][]> },
+): Promise<ModelVersion> {
   const itemIds = [...new Set([...Object.keys(options.neighbours), ...Object.values(options.neighbours).flatMap((list) => list.map(([id]) => id))])].sort();
   const rowOf = new Map(itemIds.map((id, row) => [id, row]));
   const offsets = new Int32Array(itemIds.length + 1);

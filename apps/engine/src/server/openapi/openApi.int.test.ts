@@ -104,7 +104,8 @@ describe("GET /v1/openapi.json", () => {
   it("has example requests the app accepts (in order: items before the follows and events naming them)", async () => {
     const { authorization } = await engine.createApiKey(["admin"]);
     // The examples' ids, made unique to this file so other test files never see them.
-    const isolate = (example: unknown) => JSON.parse(JSON.stringify(example).replace(/"(item-42|creator-7|user-1|ev-1|ev-2)"/g, `"${engine.run}-$1"`)) as object;
+    const isolate = (example: unknown) =>
+      JSON.parse(JSON.stringify(example).replace(/"(item-42|creator-7|user-1|ev-1|ev-2)"/g, `"${engine.run}-$1"`)) as object;
     const sendable = routes.filter((route) => route.body?.sendable);
     expect(sendable.map((route) => route.path)).toEqual(["/v1/items", "/v1/users", "/v1/follows", "/v1/events", "/v1/recommendations"]);
     for (const route of sendable) {
@@ -114,7 +115,11 @@ describe("GET /v1/openapi.json", () => {
         headers: { authorization },
         payload: isolate(route.body!.example),
       });
-      expect({ route: route.path, status: response.statusCode, body: response.statusCode === 200 ? null : response.json() }).toEqual({ route: route.path, status: 200, body: null });
+      expect({ route: route.path, status: response.statusCode, body: response.statusCode === 200 ? null : response.json() }).toEqual({
+        route: route.path,
+        status: 200,
+        body: null,
+      });
       if (route.path === "/v1/events") expect(response.json()).toMatchObject({ accepted: 2, rejected: 0 });
     }
   });

@@ -58,7 +58,10 @@ describe("the OpenAPI document", () => {
     expect(create?.security).toEqual([{ [BEARER_SCHEME]: [] }]);
     expect(create?.["x-required-scope"]).toBe("ingest");
     expect(Object.keys(create?.responses ?? {}).sort()).toEqual(["201", "400", "401", "403", "409", "500"]);
-    expect(create?.responses?.["409"]).toEqual({ description: ERROR_STATUSES[409], content: { "application/json": { schema: { $ref: "#/components/schemas/ApiError" } } } });
+    expect(create?.responses?.["409"]).toEqual({
+      description: ERROR_STATUSES[409],
+      content: { "application/json": { schema: { $ref: "#/components/schemas/ApiError" } } },
+    });
     expect(document.components?.schemas?.ApiError).toMatchObject({ type: "object", required: ["error"] });
   });
 

@@ -1,7 +1,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateApiKey, healthResponse, listModelsResponse, promoteModelResponse, registerExternalRankerResponse, rollbackModelResponse, type ApiKeyScope } from "@cascade/core";
+import {
+  generateApiKey,
+  healthResponse,
+  listModelsResponse,
+  promoteModelResponse,
+  registerExternalRankerResponse,
+  rollbackModelResponse,
+  type ApiKeyScope,
+} from "@cascade/core";
 import { createPrismaClient, type Database } from "@cascade/db";
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
@@ -86,15 +94,27 @@ describe("model admin API", () => {
     const created = await app.inject({ method: "POST", url: "/v1/admin/models/external-rankers", headers: { authorization: admin }, payload: body });
     expect(created.statusCode).toBe(201);
     const registered = registerExternalRankerResponse.parse(created.json());
-    expect(registered.model).toMatchObject({ kind: "external_ranker", version: 1, status: "candidate", features: [...FIXTURE_FEATURES], outputs: ["p_click", "p_like"] });
+    expect(registered.model).toMatchObject({
+      kind: "external_ranker",
+      version: 1,
+      status: "candidate",
+      features: [...FIXTURE_FEATURES],
+      outputs: ["p_click", "p_like"],
+    });
     expect(registered.promoted).toBe(false);
 
-    const listed = listModelsResponse.parse((await app.inject({ method: "GET", url: "/v1/admin/models?slot=ranker", headers: { authorization: admin } })).json());
+    const listed = listModelsResponse.parse(
+      (await app.inject({ method: "GET", url: "/v1/admin/models?slot=ranker", headers: { authorization: admin } })).json(),
+    );
     expect(listed.models.map((model) => model.id)).toEqual([registered.model.id]);
     expect(listed.availableFeatures.map((feature) => feature.name)).toEqual(expect.arrayContaining(["item_ctr_3d", "position", "retrieval_score"]));
     expect(listed.serving.ranker).toBeNull();
 
-    const promoted = await app.inject({ method: "POST", url: `/v1/admin/models/${registered.model.id}/promote`, headers: { authorization: admin, "x-cascade-actor": "ops@example.com" } });
+    const promoted = await app.inject({
+      method: "POST",
+      url: `/v1/admin/models/${registered.model.id}/promote`,
+      headers: { authorization: admin, "x-cascade-actor": "ops@example.com" },
+    });
     expect(promoted.statusCode).toBe(200);
     const promotion = promoteModelResponse.parse(promoted.json());
     expect(promotion.serving.ranker?.id).toBe(registered.model.id);
@@ -109,14 +129,27 @@ describe("model admin API", () => {
   it("refuses invalid uploads with 400 naming the field, and stores nothing", async () => {
     const cases: Array<{ body: Record<string, unknown>; path: string; message: RegExp }> = [
       { body: registerBody({ onnxBase64: Buffer.from("garbage garbage").toString("base64") }), path: "onnxBase64", message: /not a loadable ONNX model/ },
-      { body: registerBody({ features: ["item_ctr_3d", "user_shoe_size", "context_hour_of_day", "item_popularity_3d"] }), path: "features", message: /unknown feature "user_shoe_size"/ },
-      { body: registerBody({ features: FIXTURE_FEATURES.slice(0, 3) }), path: "features", message: /3 declared, but the model's input "features" takes 4 columns/ },
+      {
+        body: registerBody({ features: ["item_ctr_3d", "user_shoe_size", "context_hour_of_day", "item_popularity_3d"] }),
+        path: "features",
+        message: /unknown feature "user_shoe_size"/,
+      },
+      {
+        body: registerBody({ features: FIXTURE_FEATURES.slice(0, 3) }),
+        path: "features",
+        message: /3 declared, but the model's input "features" takes 4 columns/,
+      },
       { body: registerBody({ outputs: ["p_share"] }), path: "outputs", message: /no output "p_share"/ },
       { body: registerBody({ name: "" }), path: "name", message: /empty/ },
       { body: registerBody({ onnxBase64: "not base64!" }), path: "onnxBase64", message: /base64/ },
     ];
     for (const testCase of cases) {
-      const response = await app.inject({ method: "POST", url: "/v1/admin/models/external-rankers", headers: { authorization: admin }, payload: testCase.body });
+      const response = await app.inject({
+        method: "POST",
+        url: "/v1/admin/models/external-rankers",
+        headers: { authorization: admin },
+        payload: testCase.body,
+      });
       expect(response.statusCode, JSON.stringify(testCase.body).slice(0, 80)).toBe(400);
       const issue = (response.json() as { error: { issues: Array<{ path: string; message: string }> } }).error.issues[0]!;
       expect(issue.path).toBe(testCase.path);
@@ -159,12 +192,15 @@ describe("model admin API", () => {
   it("promotes and rolls back the itemToItem slot, which /v1/health and the model list report", async () => {
     const v1 = await registerItemToItemFixture(db, dataDir, { name: "i2i one", neighbours: { a: [["b", 1]] } });
     const v2 = await registerItemToItemFixture(db, dataDir, { name: "i2i two", neighbours: { a: [["c", 1]] } });
-    for (const id of [v1.id, v2.id]) expect((await app.inject({ method: "POST", url: `/v1/admin/models/${id}/promote`, headers: { authorization: admin } })).statusCode).toBe(200);
+    for (const id of [v1.id, v2.id])
+      expect((await app.inject({ method: "POST", url: `/v1/admin/models/${id}/promote`, headers: { authorization: admin } })).statusCode).toBe(200);
     expect(activeModels.itemToItem()?.version.id).toBe(v2.id);
     const health = healthResponse.parse((await app.inject({ method: "GET", url: "/v1/health" })).json());
     expect(health.models.itemToItem).toMatchObject({ id: v2.id, kind: "item_item", version: 2, name: "i2i two" });
     expect(health.models.retrieval).toBeNull();
-    const listed = listModelsResponse.parse((await app.inject({ method: "GET", url: "/v1/admin/models?slot=itemToItem", headers: { authorization: admin } })).json());
+    const listed = listModelsResponse.parse(
+      (await app.inject({ method: "GET", url: "/v1/admin/models?slot=itemToItem", headers: { authorization: admin } })).json(),
+    );
     expect(listed.models.map((model) => [model.kind, model.version, model.status])).toEqual([
       ["item_item", 2, "active"],
       ["item_item", 1, "retired"],
@@ -175,7 +211,12 @@ describe("model admin API", () => {
   });
 
   it("registers and promotes in one call", async () => {
-    const created = await app.inject({ method: "POST", url: "/v1/admin/models/external-rankers", headers: { authorization: admin }, payload: registerBody({ promote: true }) });
+    const created = await app.inject({
+      method: "POST",
+      url: "/v1/admin/models/external-rankers",
+      headers: { authorization: admin },
+      payload: registerBody({ promote: true }),
+    });
     expect(created.statusCode).toBe(201);
     const body = registerExternalRankerResponse.parse(created.json());
     expect(body.promoted).toBe(true);

@@ -83,7 +83,12 @@ export function registerAdminModelRoutes(app: FastifyInstance, context: RouteCon
 
   const serving = (): ServingModels => {
     const status = context.deps.activeModels?.status();
-    return { retrieval: status?.retrieval ?? null, ranker: status?.ranker ?? null, itemToItem: status?.itemToItem ?? null, ...(status?.lastError ? { lastError: status.lastError } : {}) };
+    return {
+      retrieval: status?.retrieval ?? null,
+      ranker: status?.ranker ?? null,
+      itemToItem: status?.itemToItem ?? null,
+      ...(status?.lastError ? { lastError: status.lastError } : {}),
+    };
   };
   /** This engine follows the change at once rather than at the next NOTIFY/poll. */
   const reload = async () => {
@@ -173,7 +178,13 @@ export function registerAdminModelRoutes(app: FastifyInstance, context: RouteCon
       body: {
         schema: registerExternalRankerRequest,
         sendable: false,
-        example: { name: "partner-ranker", features: ["item_ctr_3d", "item_trending_6h", "context_hour_of_day"], outputs: ["p_click"], onnxBase64: "CAcSB3B5dG9yY2g=", promote: false },
+        example: {
+          name: "partner-ranker",
+          features: ["item_ctr_3d", "item_trending_6h", "context_hour_of_day"],
+          outputs: ["p_click"],
+          onnxBase64: "CAcSB3B5dG9yY2g=",
+          promote: false,
+        },
       },
       responses: { 201: { description: "Stored (and promoted if asked)", schema: registerExternalRankerResponse } },
       errors: [400, 401, 403, 413, 415, 503],

@@ -92,7 +92,9 @@ describe("POST /v1/events", () => {
     expect(ingestEventsResponse.parse((await postEvents(batch)).json()).accepted).toBe(2);
     await engine.settleEvents();
     const rollupBefore = await engine.db.metricRollup.findMany({ where: { surface } });
-    expect(rollupBefore.map(({ clicks, impressions, distinctUsers }) => ({ clicks, impressions, distinctUsers }))).toEqual([{ clicks: 1, impressions: 1, distinctUsers: 1 }]);
+    expect(rollupBefore.map(({ clicks, impressions, distinctUsers }) => ({ clicks, impressions, distinctUsers }))).toEqual([
+      { clicks: 1, impressions: 1, distinctUsers: 1 },
+    ]);
 
     // The claims expire (simulated): the API accepts the events again…
     await engine.eventDeduplicator.release(batch.map((event) => event.eventId));
@@ -144,7 +146,16 @@ describe("POST /v1/events", () => {
         distinctUsers: 3,
         updatedAt: expect.any(Date),
       },
-      { surface, experimentKey: "ranker", variantKey: "b", bucketStart: new Date("2026-02-01T10:16:00Z"), ...zero, shares: 1, distinctUsers: 1, updatedAt: expect.any(Date) },
+      {
+        surface,
+        experimentKey: "ranker",
+        variantKey: "b",
+        bucketStart: new Date("2026-02-01T10:16:00Z"),
+        ...zero,
+        shares: 1,
+        distinctUsers: 1,
+        updatedAt: expect.any(Date),
+      },
     ]);
   });
 

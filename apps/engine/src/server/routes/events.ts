@@ -78,7 +78,16 @@ export function registerEventRoutes(app: FastifyInstance, context: RouteContext)
         sendable: true,
         example: {
           events: [
-            { eventId: "ev-1", type: "click", userId: "user-1", itemId: "item-42", timestamp: "2026-11-01T10:05:00Z", requestId: "3f1c2a9e", position: 0, surface: "home" },
+            {
+              eventId: "ev-1",
+              type: "click",
+              userId: "user-1",
+              itemId: "item-42",
+              timestamp: "2026-11-01T10:05:00Z",
+              requestId: "3f1c2a9e",
+              position: 0,
+              surface: "home",
+            },
             { eventId: "ev-2", type: "watch", userId: "user-1", itemId: "item-42", timestamp: "2026-11-01T10:06:00Z", value: 312 },
           ],
         },

@@ -50,7 +50,14 @@ describe("while the online features warm up", () => {
     engine = await startTestEngine({
       startup: {
         onlineFeatures: () => warming,
-        training: () => ({ state: "running", step: "ranker — ranker epoch 2/4", progress: 0.8, stepEtaSeconds: 30, startedAt: "2026-12-01T00:00:00.000Z", finishedAt: null }),
+        training: () => ({
+          state: "running",
+          step: "ranker — ranker epoch 2/4",
+          progress: 0.8,
+          stepEtaSeconds: 30,
+          startedAt: "2026-12-01T00:00:00.000Z",
+          finishedAt: null,
+        }),
       },
     });
   });
@@ -67,7 +74,10 @@ describe("while the online features warm up", () => {
     expect(body.onlineFeatures).toEqual(warming);
     expect(body.training).toMatchObject({ state: "running", progress: 0.8, stepEtaSeconds: 30 });
     const home = body.serving.surfaces.find((surface) => surface.surfaceId === "home")!;
-    expect(home.sources.find((source) => source.id === "covisitation")).toMatchObject({ serving: true, detail: "online features warming: recent items incomplete" });
+    expect(home.sources.find((source) => source.id === "covisitation")).toMatchObject({
+      serving: true,
+      detail: "online features warming: recent items incomplete",
+    });
   });
 });
 

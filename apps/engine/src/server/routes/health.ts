@@ -63,10 +63,13 @@ export function registerHealthRoutes(app: FastifyInstance, context: RouteContext
       };
       const training: TrainingHealth = startup?.training() ?? IDLE_TRAINING;
       // Without the database there are no configs to read: the section is empty, the status says why.
-      const serving = database.status === "down" ? { surfaces: [] } : await servingHealth(activeModels?.status() ?? null, onlineFeatures).catch((error: unknown) => {
-        request.log.warn({ err: error }, "health could not read the published surface configs");
-        return { surfaces: [] };
-      });
+      const serving =
+        database.status === "down"
+          ? { surfaces: [] }
+          : await servingHealth(activeModels?.status() ?? null, onlineFeatures).catch((error: unknown) => {
+              request.log.warn({ err: error }, "health could not read the published surface configs");
+              return { surfaces: [] };
+            });
       const status = database.status === "down" ? "down" : onlineStore.status === "down" || onlineFeatures.status !== "ready" ? "degraded" : "ok";
       const body: HealthResponse = {
         status,
@@ -112,7 +115,12 @@ async function probe(name: string, check: () => Promise<unknown>, log: FastifyBa
 
 function servingModels(context: RouteContext): HealthResponse["models"] {
   const status = context.deps.activeModels?.status();
-  return { retrieval: status?.retrieval ?? null, ranker: status?.ranker ?? null, itemToItem: status?.itemToItem ?? null, ...(status?.lastError ? { lastError: status.lastError } : {}) };
+  return {
+    retrieval: status?.retrieval ?? null,
+    ranker: status?.ranker ?? null,
+    itemToItem: status?.itemToItem ?? null,
+    ...(status?.lastError ? { lastError: status.lastError } : {}),
+  };
 }
 
 function modelHealth(context: RouteContext): HealthResponse["model"] {

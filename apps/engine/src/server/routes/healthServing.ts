@@ -60,7 +60,12 @@ function describeSurface(surface: SurfaceConfigView, models: ActiveModelsStatus 
     return { id, enabled, serving: true, ...(blocker ? { detail: blocker.detail } : {}) };
   });
   const ranker = models?.ranker;
-  return { surfaceId: surface.surfaceId, config: surface.label, sources, ranking: ranker ? `${ranker.name} v${ranker.version}` : "ordered by retrieval rank (no active ranker)" };
+  return {
+    surfaceId: surface.surfaceId,
+    config: surface.label,
+    sources,
+    ranking: ranker ? `${ranker.name} v${ranker.version}` : "ordered by retrieval rank (no active ranker)",
+  };
 }
 
 /** Why a source cannot serve (blocks) or serves less than usual (does not block); null when fine. */

@@ -147,7 +147,10 @@ describe("POST /v1/recommendations", () => {
       cursor = response.cursor;
     }
     expect(new Set(seen).size).toBe(seen.length);
-    const expected = snapshot.items.map((entry) => entry.itemId).filter((id) => id !== item("hidden")).slice(0, seen.length);
+    const expected = snapshot.items
+      .map((entry) => entry.itemId)
+      .filter((id) => id !== item("hidden"))
+      .slice(0, seen.length);
     expect(seen).toEqual(expected);
   });
 

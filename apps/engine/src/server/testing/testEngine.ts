@@ -38,7 +38,13 @@ export type TestEngine = {
 };
 
 export async function startTestEngine(
-  options: { bodyLimitBytes?: number; ranking?: Partial<PopularityRankingOptions>; databaseUrl?: string; servedFeatureSampleRate?: number; startup?: EngineDeps["startup"] } = {},
+  options: {
+    bodyLimitBytes?: number;
+    ranking?: Partial<PopularityRankingOptions>;
+    databaseUrl?: string;
+    servedFeatureSampleRate?: number;
+    startup?: EngineDeps["startup"];
+  } = {},
 ): Promise<TestEngine> {
   const databaseUrl = options.databaseUrl ?? process.env.TEST_DATABASE_URL!;
   const db = createPrismaClient(databaseUrl);

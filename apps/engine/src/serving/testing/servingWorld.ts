@@ -48,7 +48,11 @@ const HOUR_MS = 3_600_000;
 
 /** The serving face of activeModels plus the status() that health and /metrics read. */
 function withStatus(models: ServingModels): ActiveModels {
-  const stub = { retrieval: () => models.retrieval(), ranker: () => models.ranker(), status: () => ({ retrieval: null, ranker: null, loadFailures: 0, ...models.status?.() }) };
+  const stub = {
+    retrieval: () => models.retrieval(),
+    ranker: () => models.ranker(),
+    status: () => ({ retrieval: null, ranker: null, loadFailures: 0, ...models.status?.() }),
+  };
   return stub as unknown as ActiveModels;
 }
 
@@ -67,7 +71,12 @@ export async function createServingWorld(): Promise<ServingWorld> {
   // Catalogue: i0..i9, even → category A, odd → B; creators c0 (i0..i4) and c1 (i5..i9); i9 unavailable.
   const names = Array.from({ length: 10 }, (_, n) => `i${n}`);
   const itemCategory = new Map(names.map((name, n) => [item(name), n % 2 === 0 ? categoryA : categoryB]));
-  await db.creator.createMany({ data: [{ id: `${run}-c0`, name: "c0" }, { id: `${run}-c1`, name: "c1" }] });
+  await db.creator.createMany({
+    data: [
+      { id: `${run}-c0`, name: "c0" },
+      { id: `${run}-c1`, name: "c1" },
+    ],
+  });
   await db.item.createMany({
     data: names.map((name, n) => ({
       id: item(name),
@@ -96,7 +105,13 @@ export async function createServingWorld(): Promise<ServingWorld> {
   add("fan", "click", "i1", 0.4);
   add("picky", "hide", "i3", 0.3);
   await db.event.createMany({
-    data: events.map((event) => ({ eventId: event.eventId, type: event.type, userId: event.userId, itemId: event.itemId, occurredAt: new Date(event.occurredAt) })),
+    data: events.map((event) => ({
+      eventId: event.eventId,
+      type: event.type,
+      userId: event.userId,
+      itemId: event.itemId,
+      occurredAt: new Date(event.occurredAt),
+    })),
   });
   await applyEventsToOnlineStore(store, events, new Date(now), { itemCategories: fixedItemCategories(itemCategory) });
 

@@ -65,7 +65,12 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
 
       it("rejects non-finite numbers before writing anything", async () => {
         const a = freshKey();
-        await expect(store.writeHashes([{ key: a, values: { ok: 1 } }, { key: a, values: { bad: Number.NaN } }])).rejects.toThrow(RangeError);
+        await expect(
+          store.writeHashes([
+            { key: a, values: { ok: 1 } },
+            { key: a, values: { bad: Number.NaN } },
+          ]),
+        ).rejects.toThrow(RangeError);
         await expect(store.incrementHashes([{ key: a, increments: { bad: Number.POSITIVE_INFINITY } }])).rejects.toThrow(RangeError);
         expect(await store.readHashes([a])).toEqual([{}]);
       });
@@ -277,7 +282,16 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
         });
         // The same event id on two entities is two ledger entries; repeats on one entity are duplicates.
         expect(
-          await store.applyUpdates([update(a, "e1", 1), update(b, "e1", 10), update(a, "e2", 2), {}, update(b, "e1", 10), update(a, "e1", 1), update(b, "e3", 30), update(a, "e4", 4)]),
+          await store.applyUpdates([
+            update(a, "e1", 1),
+            update(b, "e1", 10),
+            update(a, "e2", 2),
+            {},
+            update(b, "e1", 10),
+            update(a, "e1", 1),
+            update(b, "e3", 30),
+            update(a, "e4", 4),
+          ]),
         ).toEqual(["applied", "applied", "applied", "applied", "duplicate", "duplicate", "applied", "applied"]);
         expect(await store.applyUpdates([update(b, "e3", 30), update(a, "e5", 5), update(a, "e2", 2)])).toEqual(["duplicate", "applied", "duplicate"]);
         // Each applied update first deleted `reset`, then added 1: the last applied one leaves 1.
@@ -368,7 +382,9 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
         const key = freshEntity();
         await store.writeHashes([{ key: key("decay"), values: { "x|1": 5, "x|2": 6 } }]);
         const increment = (field: string, by: number) => ({
-          hashIncrements: [{ key: key("decay"), increments: { [field]: by }, ttlMs: 60_000, expireWhen: "created" as const, clearWhenCreated: { [field]: ["x|1", "x|0"] } }],
+          hashIncrements: [
+            { key: key("decay"), increments: { [field]: by }, ttlMs: 60_000, expireWhen: "created" as const, clearWhenCreated: { [field]: ["x|1", "x|0"] } },
+          ],
         });
         // "x|2" exists: no clearing, no expiry.
         await store.applyUpdates([increment("x|2", 1)]);
@@ -383,7 +399,9 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
       it("adds whole and fractional amounts to the same field exactly, in any order, and detects creation by either", async () => {
         const key = freshEntity();
         const increment = (field: string, by: number) => ({
-          hashIncrements: [{ key: key("counts"), increments: { [field]: by }, ttlMs: 60_000, expireWhen: "created" as const, clearWhenCreated: { [field]: ["stale"] } }],
+          hashIncrements: [
+            { key: key("counts"), increments: { [field]: by }, ttlMs: 60_000, expireWhen: "created" as const, clearWhenCreated: { [field]: ["stale"] } },
+          ],
         });
         await store.writeHashes([{ key: key("counts"), values: { stale: 1 } }]);
         // Created by a whole amount: clears "stale"; then a fraction, then whole amounts on a fractional value.
@@ -416,7 +434,12 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
         await expect(
           store.applyUpdates([
             { hashIncrements: [{ key: a("counts"), increments: { n: 1 } }] },
-            { hashIncrements: [{ key: a("counts"), increments: { n: 1 } }, { key: b("counts"), increments: { n: 1 } }] },
+            {
+              hashIncrements: [
+                { key: a("counts"), increments: { n: 1 } },
+                { key: b("counts"), increments: { n: 1 } },
+              ],
+            },
           ]),
         ).rejects.toThrow(TypeError);
         await expect(store.applyUpdates([{ hashIncrements: [{ key: a("counts"), increments: { n: Number.NaN } }] }])).rejects.toThrow(RangeError);

@@ -49,7 +49,9 @@ describe("offline replay vs online store", () => {
           for (const name of featureRegistry.names) {
             const a = vector.features[name]!;
             const b = recomputed[index]!.features[name]!;
-            expect(Math.abs(a - b), `${name} for ${userId}/${vector.itemId} at ${new Date(at).toISOString()}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a)));
+            expect(Math.abs(a - b), `${name} for ${userId}/${vector.itemId} at ${new Date(at).toISOString()}: ${a} vs ${b}`).toBeLessThanOrEqual(
+              1e-9 * Math.max(1, Math.abs(a)),
+            );
             compared += 1;
           }
           expect(vector.defaulted).toEqual(recomputed[index]!.defaulted);

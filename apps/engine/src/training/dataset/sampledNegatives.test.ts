@@ -7,10 +7,28 @@ let nextId = 0n;
 
 function event(userId: string, itemId: string, type: LoggedEvent["type"], occurredAt: number, value: number | null = null): LoggedEvent {
   nextId += 1n;
-  return { id: nextId, eventId: `e${nextId}`, type, userId, itemId, occurredAt, value, weight: null, requestId: null, position: null, surface: null, propensity: null } as LoggedEvent;
+  return {
+    id: nextId,
+    eventId: `e${nextId}`,
+    type,
+    userId,
+    itemId,
+    occurredAt,
+    value,
+    weight: null,
+    requestId: null,
+    position: null,
+    surface: null,
+    propensity: null,
+  } as LoggedEvent;
 }
 
-const OPTIONS: SampledNegativesOptions = { positives: { eventTypes: ["click", "rating"], minRating: null, minWeight: null }, negativesPerPositive: 4, popularShare: 0.5, seed: 1 };
+const OPTIONS: SampledNegativesOptions = {
+  positives: { eventTypes: ["click", "rating"], minRating: null, minWeight: null },
+  negativesPerPositive: 4,
+  popularShare: 0.5,
+  seed: 1,
+};
 const catalogue = (n: number, publishedAtMs = 0) => Array.from({ length: n }, (_, i) => ({ id: `i${i}`, publishedAtMs }));
 
 describe("isPositiveEvent", () => {
@@ -63,7 +81,11 @@ describe("SampledNegativeExamples", () => {
     // No positives yet: the popular share has nothing to draw from, so every draw is uniform over i0..i4.
     const drawn = new Set<string>();
     for (let t = 0; t < 40; t += 1) {
-      for (const row of sampler.examplesAt([event(`u${t}`, "i0", "click", DAY)], DAY).get(`u${t}`)!.slice(1)) drawn.add(row.itemId);
+      for (const row of sampler
+        .examplesAt([event(`u${t}`, "i0", "click", DAY)], DAY)
+        .get(`u${t}`)!
+        .slice(1))
+        drawn.add(row.itemId);
     }
     expect([...drawn].every((id) => id.startsWith("i"))).toBe(true);
     // One positive on i3: from now on a popular draw can only be i3 (or fail and be skipped).
@@ -88,7 +110,10 @@ describe("SampledNegativeExamples", () => {
   it("is reproducible by seed", () => {
     const draw = (seed: number) => {
       const sampler = new SampledNegativeExamples(catalogue(50), { ...OPTIONS, seed });
-      return sampler.examplesAt([event("u", "i0", "click", DAY)], DAY).get("u")!.map((row) => row.itemId);
+      return sampler
+        .examplesAt([event("u", "i0", "click", DAY)], DAY)
+        .get("u")!
+        .map((row) => row.itemId);
     };
     expect(draw(3)).toEqual(draw(3));
     expect(draw(3)).not.toEqual(draw(4));

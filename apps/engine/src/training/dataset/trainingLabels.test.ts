@@ -5,7 +5,20 @@ import { PendingExamples } from "./trainingLabels.ts";
 let nextId = 1n;
 function logged(type: LoggedEvent["type"], occurredAt: number, extra: Partial<LoggedEvent> = {}): LoggedEvent {
   const id = nextId++;
-  return { id, eventId: `e${id}`, type, userId: "u", itemId: "i", occurredAt, requestId: null, position: null, surface: null, propensity: null, weight: null, ...extra };
+  return {
+    id,
+    eventId: `e${id}`,
+    type,
+    userId: "u",
+    itemId: "i",
+    occurredAt,
+    requestId: null,
+    position: null,
+    surface: null,
+    propensity: null,
+    weight: null,
+    ...extra,
+  };
 }
 
 describe("PendingExamples", () => {

@@ -92,7 +92,15 @@ describe("buildTrainingSet", () => {
     expect(rows[1]).toMatchObject({ position: "", propensity: "" });
     // Labels: click at exactly t, like and watch 1 ms after, watch at t + W − 1; not the purchase
     // or share at t + W (the share also belongs to another request).
-    expect(example).toMatchObject({ label_click: "1", label_like: "1", label_watch: "1", label_share: "0", label_purchase: "0", label_negative: "0", watch_seconds: "42.5" });
+    expect(example).toMatchObject({
+      label_click: "1",
+      label_like: "1",
+      label_watch: "1",
+      label_share: "0",
+      label_purchase: "0",
+      label_negative: "0",
+      watch_seconds: "42.5",
+    });
     // Features: only the five events before t. The click on ts-b at t − 1 ms is in, the clicks at t
     // are not.
     expect(Number(example.user_clicks_5m)).toBe(1);
@@ -132,8 +140,24 @@ describe("buildTrainingSet", () => {
   it("writes the same table whatever the event log's page size (runs of one time span pages)", async () => {
     const paged = join(dir, "paged.csv");
     const whole = join(dir, "whole.csv");
-    const small = await buildTrainingSet(db, { from: new Date(T), to: new Date(T + 2 * W + 1), out: paged, format: "csv", labelWindowMs: W, warmupFrom: new Date(START), pageSize: 2 });
-    const large = await buildTrainingSet(db, { from: new Date(T), to: new Date(T + 2 * W + 1), out: whole, format: "csv", labelWindowMs: W, warmupFrom: new Date(START), pageSize: 10_000 });
+    const small = await buildTrainingSet(db, {
+      from: new Date(T),
+      to: new Date(T + 2 * W + 1),
+      out: paged,
+      format: "csv",
+      labelWindowMs: W,
+      warmupFrom: new Date(START),
+      pageSize: 2,
+    });
+    const large = await buildTrainingSet(db, {
+      from: new Date(T),
+      to: new Date(T + 2 * W + 1),
+      out: whole,
+      format: "csv",
+      labelWindowMs: W,
+      warmupFrom: new Date(START),
+      pageSize: 10_000,
+    });
     expect(small.eventsRead).toBe(large.eventsRead);
     expect(small.eventsRead).toBeGreaterThan(4);
     expect(readFileSync(paged, "utf8")).toBe(readFileSync(whole, "utf8"));
@@ -158,7 +182,10 @@ describe("buildTrainingSet", () => {
 
     const jsonlPath = join(dir, "full.jsonl");
     await build(jsonlPath, "jsonl");
-    const lines = readFileSync(jsonlPath, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = readFileSync(jsonlPath, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(csv.length);
     expect(lines[0]).toMatchObject({ item_id: "ts-a", label_click: 1, watch_seconds: 42.5, impression_at: new Date(T).toISOString() });
   });

@@ -163,7 +163,12 @@ async function addExamples(replay: FeatureReplay, pending: PendingExamples, even
  * The sampled examples of the positives stamped `atMs` (features read before this run is applied,
  * one read per user). A positive's labels say what the event was; its negatives are all zero.
  */
-async function sampledExamples(replay: FeatureReplay, sampler: SampledNegativeExamples, events: readonly LoggedEvent[], atMs: number): Promise<PendingExample[]> {
+async function sampledExamples(
+  replay: FeatureReplay,
+  sampler: SampledNegativeExamples,
+  events: readonly LoggedEvent[],
+  atMs: number,
+): Promise<PendingExample[]> {
   const out: PendingExample[] = [];
   for (const [userId, rows] of sampler.examplesAt(events, atMs)) {
     const vectors = await replay.read(
@@ -188,7 +193,15 @@ function sampledExample(row: SampledExample, features: Record<string, number>): 
   }
   const { event } = row;
   return {
-    impression: { ...event, type: "impression", itemId: row.itemId, requestId: `sampled:${event.eventId}`, position: null, surface: null, propensity: row.propensity },
+    impression: {
+      ...event,
+      type: "impression",
+      itemId: row.itemId,
+      requestId: `sampled:${event.eventId}`,
+      position: null,
+      surface: null,
+      propensity: row.propensity,
+    },
     features,
     labels,
     watchSeconds,

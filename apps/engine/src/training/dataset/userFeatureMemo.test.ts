@@ -42,7 +42,11 @@ describe("withMemoizedUserFeatures", () => {
     });
     const registry = withMemoizedUserFeatures(createFeatureRegistry([counting("user"), counting("item")]));
     const store = createMemoryOnlineStore({ now: () => START });
-    const vectors = await readOnlineFeatures(store, { userId: "u", itemIds: ["a", "b", "c"], at: new Date(START) }, { itemCategories: testItemCategories, registry });
+    const vectors = await readOnlineFeatures(
+      store,
+      { userId: "u", itemIds: ["a", "b", "c"], at: new Date(START) },
+      { itemCategories: testItemCategories, registry },
+    );
     expect(calls).toEqual({ user: 1, item: 3 });
     expect(vectors.map((vector) => vector.features.user_probe)).toEqual([1, 1, 1]);
     await readOnlineFeatures(store, { userId: "u", itemIds: ["a"], at: new Date(START) }, { itemCategories: testItemCategories, registry });

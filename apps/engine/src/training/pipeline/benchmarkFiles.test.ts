@@ -25,7 +25,11 @@ describe("offlineBenchmarkData", () => {
   });
 
   it("applies a rating threshold and reads genres and years as the importer maps them", () => {
-    const { data } = offlineBenchmarkData([inter], parsePositiveSpec("rating>=8"), new Map([["i1", { genres: ["Drama", "War"], publishedAtMs: Date.UTC(1995, 0, 1) }]]));
+    const { data } = offlineBenchmarkData(
+      [inter],
+      parsePositiveSpec("rating>=8"),
+      new Map([["i1", { genres: ["Drama", "War"], publishedAtMs: Date.UTC(1995, 0, 1) }]]),
+    );
     expect(data.interactions.count).toBe(2); // u1·i1 (5) and u2·i1 (4); u1·i2 (2) is not a positive
     expect(data.itemIds).toEqual(["i1"]);
     expect(data.categoryNames[data.items.category[0]!]).toBe("Drama");
@@ -45,7 +49,11 @@ describe("mapSuppliedSplit", () => {
   it("maps ids onto the catalogue, adds unknown users and keeps each part", () => {
     const { data: mapped, parts } = mapSuppliedSplit(
       data,
-      { train: table(`${header}1\t1\t4\t5\n9\t2\t4\t6\n`, "s.train.inter"), validation: table(`${header}1\t2\t4\t7\n`, "s.valid.inter"), test: table(`${header}1\t3\t4\t8\n`, "s.test.inter") },
+      {
+        train: table(`${header}1\t1\t4\t5\n9\t2\t4\t6\n`, "s.train.inter"),
+        validation: table(`${header}1\t2\t4\t7\n`, "s.valid.inter"),
+        test: table(`${header}1\t3\t4\t8\n`, "s.test.inter"),
+      },
       ANY,
       mapping,
     );
@@ -59,7 +67,12 @@ describe("mapSuppliedSplit", () => {
 
   it("names the file and line of an item the catalogue does not have", () => {
     expect(() =>
-      mapSuppliedSplit(data, { train: table(`${header}1\t1\t4\t5\n`), validation: table(`${header}1\t2\t4\t5\n`), test: table(`${header}1\t77\t4\t5\n`, "s.test.inter") }, ANY, mapping),
+      mapSuppliedSplit(
+        data,
+        { train: table(`${header}1\t1\t4\t5\n`), validation: table(`${header}1\t2\t4\t5\n`), test: table(`${header}1\t77\t4\t5\n`, "s.test.inter") },
+        ANY,
+        mapping,
+      ),
     ).toThrow("s.test.inter line 2: item 77 (catalogue id ml-movie-77) is not in the catalogue");
   });
 });
@@ -68,7 +81,11 @@ describe("findSplitFiles", () => {
   it("finds RecBole's benchmark files and complains about a missing part", async () => {
     const dir = await mkdtemp(join(tmpdir(), "split-"));
     for (const part of ["train", "valid", "test"]) await writeFile(join(dir, `ml-100k.${part}.inter`), header);
-    expect(await findSplitFiles(dir)).toEqual({ train: join(dir, "ml-100k.train.inter"), validation: join(dir, "ml-100k.valid.inter"), test: join(dir, "ml-100k.test.inter") });
+    expect(await findSplitFiles(dir)).toEqual({
+      train: join(dir, "ml-100k.train.inter"),
+      validation: join(dir, "ml-100k.valid.inter"),
+      test: join(dir, "ml-100k.test.inter"),
+    });
     const partial = await mkdtemp(join(tmpdir(), "split-"));
     await writeFile(join(partial, "train.csv"), "user,item\n");
     await expect(findSplitFiles(partial)).rejects.toThrow(/expected one validation file .* found none/);

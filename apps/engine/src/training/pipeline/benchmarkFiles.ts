@@ -41,7 +41,10 @@ export async function findSplitFiles(dir: string): Promise<SplitFiles> {
   const names = await readdir(dir);
   const one = (part: string, pattern: RegExp): string => {
     const found = names.filter((name) => pattern.test(name));
-    if (found.length !== 1) throw new Error(`${dir}: expected one ${part} file (<name>.${part === "validation" ? "valid" : part}.inter or ${part}.csv/.tsv), found ${found.length === 0 ? "none" : found.join(", ")}`);
+    if (found.length !== 1)
+      throw new Error(
+        `${dir}: expected one ${part} file (<name>.${part === "validation" ? "valid" : part}.inter or ${part}.csv/.tsv), found ${found.length === 0 ? "none" : found.join(", ")}`,
+      );
     return join(dir, found[0]!);
   };
   return {
@@ -92,7 +95,8 @@ export function positivePairs(table: InteractionTable, rule: PositiveSpec, mappi
 function isPositiveRow(rule: PositiveSpec, table: InteractionTable, row: number): boolean {
   if (rule.minRating === null) return true;
   const rating = table.ratings[row]!;
-  if (Number.isNaN(rating)) throw new Error(`${table.source} line ${table.lines[row]}: no rating, but positives are ratings ≥ ${rule.minRating} (pass --positive any)`);
+  if (Number.isNaN(rating))
+    throw new Error(`${table.source} line ${table.lines[row]}: no rating, but positives are ratings ≥ ${rule.minRating} (pass --positive any)`);
   return (rating * 10) / FILE_RATING_MAX >= rule.minRating;
 }
 
@@ -176,7 +180,12 @@ function windowOf(interactions: Interactions): RetrievalData["window"] {
 export function offlineBenchmarkData(tables: InteractionTable[], rule: PositiveSpec, items?: ItemMetadata): { data: RetrievalData; parts: Interactions[] } {
   const users = new Index();
   const itemIndex = new Index();
-  const parts = toInteractions(tables, rule, (id) => users.add(id), (id) => itemIndex.add(id));
+  const parts = toInteractions(
+    tables,
+    rule,
+    (id) => users.add(id),
+    (id) => itemIndex.add(id),
+  );
   const interactions = mergeByTime(parts);
   const categories = new Index(["unknown"]);
   const tags = new Index();
@@ -240,7 +249,10 @@ export function mapSuppliedSplit(
     (id, table, row) => {
       const mapped = mapping.item(id);
       const index = items.get(mapped);
-      if (index === undefined) throw new Error(`${table.source} line ${table.lines[row]}: item ${id} (catalogue id ${mapped}) is not in the catalogue — import the data set first, or fix --id-prefix`);
+      if (index === undefined)
+        throw new Error(
+          `${table.source} line ${table.lines[row]}: item ${id} (catalogue id ${mapped}) is not in the catalogue — import the data set first, or fix --id-prefix`,
+        );
       return index;
     },
   ) as [Interactions, Interactions, Interactions];

@@ -83,10 +83,41 @@ describe("fusionRecommender", () => {
   it("fuses ranks by weight and ignores sources with weight 0", () => {
     const a = fixed([1, 2, 3]);
     const b = fixed([3, 4, 1]);
-    expect(Array.from(fusionRecommender([{ recommender: a, weight: 1 }, { recommender: b, weight: 0 }], 10, 3).recommend(0, new Int32Array(0), 3))).toEqual([1, 2, 3]);
+    expect(
+      Array.from(
+        fusionRecommender(
+          [
+            { recommender: a, weight: 1 },
+            { recommender: b, weight: 0 },
+          ],
+          10,
+          3,
+        ).recommend(0, new Int32Array(0), 3),
+      ),
+    ).toEqual([1, 2, 3]);
     // 1 and 3 are in both lists and beat 2 and 4; with b weighted up, 3 (b's first) wins.
-    expect(Array.from(fusionRecommender([{ recommender: a, weight: 1 }, { recommender: b, weight: 1 }], 10, 3).recommend(0, new Int32Array(0), 2)).sort()).toEqual([1, 3]);
-    expect(fusionRecommender([{ recommender: a, weight: 1 }, { recommender: b, weight: 3 }], 10, 3).recommend(0, new Int32Array(0), 1)[0]).toBe(3);
+    expect(
+      Array.from(
+        fusionRecommender(
+          [
+            { recommender: a, weight: 1 },
+            { recommender: b, weight: 1 },
+          ],
+          10,
+          3,
+        ).recommend(0, new Int32Array(0), 2),
+      ).sort(),
+    ).toEqual([1, 3]);
+    expect(
+      fusionRecommender(
+        [
+          { recommender: a, weight: 1 },
+          { recommender: b, weight: 3 },
+        ],
+        10,
+        3,
+      ).recommend(0, new Int32Array(0), 1)[0],
+    ).toBe(3);
   });
 
   it("forgets the previous user's scores", () => {

@@ -17,7 +17,8 @@
 //                   from a small grid. NOT the served funnel: a caller can add a replay of it (or
 //                   any other model) through `extraRecommenders`, which see the same split, the
 //                   trained two-tower and the same masks.
-import { createInteractionLog,
+import {
+  createInteractionLog,
   benchmarkSplit,
   evaluateRecommenders,
   fitCoOccurrence,
@@ -29,7 +30,10 @@ import { createInteractionLog,
   type InteractionLog,
   type ItemKnnOptions,
   type NamedRecommender,
-  type Recommender, FINITE_SCORES, topKByScore } from "@cascade/core";
+  type Recommender,
+  FINITE_SCORES,
+  topKByScore,
+} from "@cascade/core";
 import { parsePositiveSpec, type PositiveSpec } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { ProgressReporter } from "../../telemetry/progress.ts";
@@ -71,11 +75,7 @@ export async function loadBenchmarkData(db: Database, options: { positives?: Pos
   const positives = options.positives ?? DEFAULT_BENCHMARK_POSITIVES;
   const [row] = await db.$queryRaw<{ newest: Date | null }[]>`SELECT max(occurred_at) AS newest FROM events`;
   if (!row?.newest) throw new Error("the event log is empty: import data first (cascade import movielens <dir>)");
-  return loadRetrievalData(
-    db,
-    { to: new Date(row.newest.getTime() + 1) },
-    { positives, ...(options.onEvents ? { onEvents: options.onEvents } : {}) },
-  );
+  return loadRetrievalData(db, { to: new Date(row.newest.getTime() + 1) }, { positives, ...(options.onEvents ? { onEvents: options.onEvents } : {}) });
 }
 
 function twoTowerRecommender(model: TwoTowerModel, asOfMs: number): Recommender {
@@ -233,10 +233,19 @@ export function runBenchmarkProtocol(data: RetrievalData, options: BenchmarkOpti
   const ks = options.ks ?? [10];
   const depth = options.funnelDepth ?? 200;
   const parts = options.split ?? splitForBenchmark(data.interactions, users, items, seed);
-  if (parts.train.count === 0 || parts.test.count === 0) throw new Error(`benchmark protocol: ${data.interactions.count} positives are too few to split 80/10/10`);
+  if (parts.train.count === 0 || parts.test.count === 0)
+    throw new Error(`benchmark protocol: ${data.interactions.count} positives are too few to split 80/10/10`);
 
   const model = createTwoTowerModel(
-    { users, items, categories: Math.max(1, data.categoryNames.length), creators: Math.max(1, data.creatorIds.length), tags: data.tagNames.length, seed, ...config.retrieval.model },
+    {
+      users,
+      items,
+      categories: Math.max(1, data.categoryNames.length),
+      creators: Math.max(1, data.creatorIds.length),
+      tags: data.tagNames.length,
+      seed,
+      ...config.retrieval.model,
+    },
     data.items,
     data.follows,
   );
@@ -315,7 +324,11 @@ export function runBenchmarkProtocol(data: RetrievalData, options: BenchmarkOpti
   else notes.push(`EASE left out: ${items} items exceed its dense-inverse limit of ${easeMaxItems}`);
   rows.push(
     timed(BENCHMARK_ROWS.coOccurrence, () => fitCoOccurrence(trainLog), timings),
-    timed(BENCHMARK_ROWS.itemToItem, () => backfilledWith(fittedItemToItemRecommender(fitItemToItem(trainLog, config.itemToItem)), fitPopularity(trainLog)), timings),
+    timed(
+      BENCHMARK_ROWS.itemToItem,
+      () => backfilledWith(fittedItemToItemRecommender(fitItemToItem(trainLog, config.itemToItem)), fitPopularity(trainLog)),
+      timings,
+    ),
     timed(BENCHMARK_ROWS.fusedSources, () => funnel(funnelWeights), timings),
   );
   const context: BenchmarkContext = { data, parts, trainLog, twoTower: model };
@@ -345,7 +358,15 @@ export function runBenchmarkProtocol(data: RetrievalData, options: BenchmarkOpti
     report: test.report,
     validationReport: validation.report,
     funnelWeights,
-    split: { kind: options.split ? "supplied" : "random", seed: options.split ? null : seed, train: parts.train.count, validation: parts.validation.count, test: parts.test.count, users, items },
+    split: {
+      kind: options.split ? "supplied" : "random",
+      seed: options.split ? null : seed,
+      train: parts.train.count,
+      validation: parts.validation.count,
+      test: parts.test.count,
+      users,
+      items,
+    },
     epochs: training.epochs,
     trainingSeconds,
     timings,

@@ -22,13 +22,18 @@ export class EmptyDataError extends Error {
   override readonly name = "EmptyDataError";
 }
 
-export async function resolveDataWindow(db: Database, config: TrainConfig["window"], overrides: { from?: Date; to?: Date; days?: number } = {}): Promise<DataWindow> {
+export async function resolveDataWindow(
+  db: Database,
+  config: TrainConfig["window"],
+  overrides: { from?: Date; to?: Date; days?: number } = {},
+): Promise<DataWindow> {
   const days = overrides.days ?? (overrides.from || config.from ? undefined : config.days);
   let to = overrides.to ?? (config.to ? new Date(config.to) : undefined);
   let oldest: Date | null = null;
   if (!to || (days === undefined && !overrides.from && !config.from)) {
     const [row] = await db.$queryRaw<{ newest: Date | null; oldest: Date | null }[]>`SELECT max(occurred_at) AS newest, min(occurred_at) AS oldest FROM events`;
-    if (!row?.newest || !row.oldest) throw new EmptyDataError("the event log is empty: import or seed data before training (cascade seed --demo, cascade import …)");
+    if (!row?.newest || !row.oldest)
+      throw new EmptyDataError("the event log is empty: import or seed data before training (cascade seed --demo, cascade import …)");
     to ??= new Date(row.newest.getTime() + 1);
     oldest = row.oldest;
   }

@@ -23,5 +23,7 @@ export function canonicalJson(value: unknown): string {
 
 /** SHA-256 (hex) of the canonical JSON of `{ step, pipelineVersion, ...inputs }`. */
 export function stepDigest(step: string, inputs: Record<string, unknown>): string {
-  return createHash("sha256").update(canonicalJson({ step, pipelineVersion: PIPELINE_VERSION, ...inputs })).digest("hex");
+  return createHash("sha256")
+    .update(canonicalJson({ step, pipelineVersion: PIPELINE_VERSION, ...inputs }))
+    .digest("hex");
 }

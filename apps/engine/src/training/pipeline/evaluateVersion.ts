@@ -10,7 +10,17 @@
 //              as in training) vs popularity and co-occurrence, on the positives it was trained on
 //   ranker:    the registered ONNX ranker vs a logistic regression fitted on the impressions
 //              before the test period, on a fresh point-in-time-correct training set
-import { evaluateRecommenders, fitCoOccurrence, fitPopularity, positiveSpecSchema, type EvaluationReport, type NamedRecommender, type PositiveSpec, FINITE_SCORES, topKByScore } from "@cascade/core";
+import {
+  evaluateRecommenders,
+  fitCoOccurrence,
+  fitPopularity,
+  positiveSpecSchema,
+  type EvaluationReport,
+  type NamedRecommender,
+  type PositiveSpec,
+  FINITE_SCORES,
+  topKByScore,
+} from "@cascade/core";
 import type { Database, ModelVersion } from "@cascade/db";
 import { z } from "zod";
 import { silentProgress, type ProgressReporter } from "../../telemetry/progress.ts";
@@ -32,9 +42,18 @@ import { stepDigest } from "./digest.ts";
 import type { TrainConfig } from "./trainConfig.ts";
 import { TRAINING_SET_FILE, planRankerExamples, trainingSetStep } from "./trainSteps.ts";
 
-export type VersionEvaluation = { version: ModelVersion; report: EvaluationReport; testPeriod: { from: string; to: string; rule: "after-window" | "training-validation" } };
+export type VersionEvaluation = {
+  version: ModelVersion;
+  report: EvaluationReport;
+  testPeriod: { from: string; to: string; rule: "after-window" | "training-validation" };
+};
 
-const storedSplit = z.object({ positives: positiveSpecSchema.optional(), split: z.object({ atMs: z.number() }).optional(), refit: z.object({ interactions: z.number() }).nullish(), ranker: z.object({ ndcgK: z.number().optional(), ipsWeighting: z.object({ clip: z.number() }).optional() }).optional() });
+const storedSplit = z.object({
+  positives: positiveSpecSchema.optional(),
+  split: z.object({ atMs: z.number() }).optional(),
+  refit: z.object({ interactions: z.number() }).nullish(),
+  ranker: z.object({ ndcgK: z.number().optional(), ipsWeighting: z.object({ clip: z.number() }).optional() }).optional(),
+});
 
 /** The positive spec a retrieval version was trained with (undefined: the loader's default). */
 export function storedPositives(version: ModelVersion): PositiveSpec | undefined {
@@ -55,7 +74,8 @@ export function evenlySpacedTestUsers(test: Interactions, users: number, maxUser
 }
 
 export function windowOf(version: ModelVersion): { from: Date; to: Date } {
-  if (!version.trainingWindowStart || !version.trainingWindowEnd) throw new Error(`model ${version.id} has no training window: it was not trained by cascade train`);
+  if (!version.trainingWindowStart || !version.trainingWindowEnd)
+    throw new Error(`model ${version.id} has no training window: it was not trained by cascade train`);
   return { from: version.trainingWindowStart, to: version.trainingWindowEnd };
 }
 
@@ -64,7 +84,12 @@ export function windowOf(version: ModelVersion): { from: Date; to: Date } {
  * model's vocabulary (users and items it never saw get no embedding of their own; unseen items
  * cannot be retrieved), item vectors as of `asOfMs`, the user's history excluded.
  */
-export function mappedTwoTowerRecommender(name: string, loaded: LoadedRetrievalModel, data: Pick<RetrievalData, "userIds" | "itemIds">, asOfMs: number): NamedRecommender {
+export function mappedTwoTowerRecommender(
+  name: string,
+  loaded: LoadedRetrievalModel,
+  data: Pick<RetrievalData, "userIds" | "itemIds">,
+  asOfMs: number,
+): NamedRecommender {
   const items = data.itemIds.length;
   const modelUser = new Map(loaded.userIds.map((id, index) => [id, index]));
   const modelItem = new Map(loaded.itemIds.map((id, index) => [id, index]));
@@ -94,7 +119,8 @@ export function mappedTwoTowerRecommender(name: string, loaded: LoadedRetrievalM
   };
 }
 
-type StoredRetrievalSplit = { success: true; data: { split?: { atMs: number } | undefined; refit?: { interactions: number } | null | undefined } } | { success: false };
+type StoredRetrievalSplit =
+  { success: true; data: { split?: { atMs: number } | undefined; refit?: { interactions: number } | null | undefined } } | { success: false };
 
 /**
  * The test period of a retrieval version: what happened after its training window; when nothing
@@ -109,7 +135,8 @@ function retrievalTestPeriod(
 ): { splitAtMs: number; rule: VersionEvaluation["testPeriod"]["rule"] } {
   const afterWindow = window.to.getTime();
   if (timesMs.some((t) => t >= afterWindow)) return { splitAtMs: afterWindow, rule: "after-window" };
-  if (!stored.success || !stored.data.split) throw new Error(`model ${version.id}: no interactions after its training window and no stored validation split to fall back on`);
+  if (!stored.success || !stored.data.split)
+    throw new Error(`model ${version.id}: no interactions after its training window and no stored validation split to fall back on`);
   if (stored.data.refit) {
     throw new Error(
       `model ${version.id} was refitted on every interaction of its window, and nothing has happened since ${window.to.toISOString()}: there is no out-of-sample period to evaluate it on yet (its held-out metrics are stored with the version: cascade models list)`,
@@ -149,7 +176,11 @@ async function evaluateRetrievalVersion(
   const users = data.userIds.length;
   const items = data.itemIds.length;
   const sample = evenlySpacedTestUsers(validation, users, options.maxUsers ?? 2_000);
-  const recommenders: NamedRecommender[] = [table.modelRow(data, splitAtMs), { name: "popularity", fit: fitPopularity }, { name: "coOccurrence", fit: (log) => fitCoOccurrence(log) }];
+  const recommenders: NamedRecommender[] = [
+    table.modelRow(data, splitAtMs),
+    { name: "popularity", fit: fitPopularity },
+    { name: "coOccurrence", fit: (log) => fitCoOccurrence(log) },
+  ];
   progress.start(table.label, recommenders.length);
   const evaluation = evaluateRecommenders({
     train: toInteractionLog(train, users, items),
@@ -247,11 +278,19 @@ export async function evaluateRankerVersion(
     if (at >= splitAtMs) testRows.push(row);
     else if (at < splitAtMs - gapMs) trainRows.push(row);
   }
-  if (trainRows.length === 0 || testRows.length === 0) throw new Error(`model ${version.id}: ${trainRows.length} impressions before and ${testRows.length} after ${new Date(splitAtMs).toISOString()}: cannot evaluate`);
+  if (trainRows.length === 0 || testRows.length === 0)
+    throw new Error(
+      `model ${version.id}: ${trainRows.length} impressions before and ${testRows.length} after ${new Date(splitAtMs).toISOString()}: cannot evaluate`,
+    );
   const gather = (rows: number[]) => {
     const features = new Float32Array(rows.length * F);
     rows.forEach((row, i) => features.set(examples.features.subarray(row * F, (row + 1) * F), i * F));
-    return { features, click: Float32Array.from(rows, (row) => examples.click[row]!), groups: Int32Array.from(rows, (row) => examples.requestGroup[row]!), propensity: Float64Array.from(rows, (row) => examples.propensity[row]!) };
+    return {
+      features,
+      click: Float32Array.from(rows, (row) => examples.click[row]!),
+      groups: Int32Array.from(rows, (row) => examples.requestGroup[row]!),
+      propensity: Float64Array.from(rows, (row) => examples.propensity[row]!),
+    };
   };
   const trainPart = gather(trainRows);
   const testPart = gather(testRows);
@@ -267,8 +306,11 @@ export async function evaluateRankerVersion(
   const stored = storedSplit.safeParse(version.config);
   const k = (stored.success ? stored.data.ranker?.ndcgK : undefined) ?? 10;
   const hasPropensity = testPart.propensity.some((p) => p > 0);
-  const ipsWeights = hasPropensity ? inversePropensityWeights(testPart.propensity, (stored.success ? stored.data.ranker?.ipsWeighting?.clip : undefined) ?? 20).weights : null;
-  const metrics = (scores: ArrayLike<number>): ClickMetrics => clickMetrics({ scores, labels: testPart.click, groups: testPart.groups, ipsWeights, k, calibrationBins: 10 });
+  const ipsWeights = hasPropensity
+    ? inversePropensityWeights(testPart.propensity, (stored.success ? stored.data.ranker?.ipsWeighting?.clip : undefined) ?? 20).weights
+    : null;
+  const metrics = (scores: ArrayLike<number>): ClickMetrics =>
+    clickMetrics({ scores, labels: testPart.click, groups: testPart.groups, ipsWeights, k, calibrationBins: 10 });
   const values = (m: ClickMetrics) => [m.rows, m.auc, m.logLoss, m.ece, m.ndcgAtK, m.ipsAuc ?? Number.NaN, m.ipsLogLoss ?? Number.NaN];
   return {
     version,

@@ -51,7 +51,9 @@ export const SAMPLED_NEGATIVE_RANKER_NOT_PROMOTED =
  * still activate it.
  */
 export function retrievalBelowPopularity(report: EvaluationReport, twoTowerRow = "twoTower"): string | null {
-  const recallColumns = report.columns.map((column, index) => ({ column, index, k: Number(/^recall@(\d+)$/.exec(column)?.[1]) })).filter((c) => Number.isFinite(c.k));
+  const recallColumns = report.columns
+    .map((column, index) => ({ column, index, k: Number(/^recall@(\d+)$/.exec(column)?.[1]) }))
+    .filter((c) => Number.isFinite(c.k));
   if (recallColumns.length === 0) return null;
   const deepest = recallColumns.reduce((a, b) => (b.k > a.k ? b : a));
   const value = (name: string) => report.rows.find((row) => row.name === name)?.values[deepest.index];

@@ -77,8 +77,18 @@ describe("retrainAndGate", () => {
     const result = await retrain(CRIPPLED, 0);
     const [retrieval, itemToItem, ranker] = result.decisions;
     // A two-tower that does not even beat popularity on its hold-out is never promoted.
-    expect(retrieval).toMatchObject({ slot: "retrieval", promoted: false, metric: null, reason: expect.stringMatching(/kept as a candidate: recall@10 .* does not beat popularity/) });
-    expect(itemToItem).toMatchObject({ slot: "itemToItem", metric: "recall@10", promoted: false, reason: expect.stringMatching(/kept as a candidate: recall@10 .* regresses/) });
+    expect(retrieval).toMatchObject({
+      slot: "retrieval",
+      promoted: false,
+      metric: null,
+      reason: expect.stringMatching(/kept as a candidate: recall@10 .* does not beat popularity/),
+    });
+    expect(itemToItem).toMatchObject({
+      slot: "itemToItem",
+      metric: "recall@10",
+      promoted: false,
+      reason: expect.stringMatching(/kept as a candidate: recall@10 .* regresses/),
+    });
     expect(itemToItem!.candidate).toBeLessThan(itemToItem!.active!);
     expect(ranker!.metric).toBe("auc");
     expect(ranker!.candidate).toBeLessThan(ranker!.active!);
@@ -117,7 +127,11 @@ describe("retrainAndGate by default", () => {
     const before = await getActiveModelVersions(db);
     const result = await retrain({ ...GOOD, seed: 11, rankerExamples: {} }, 0.99);
     const ranker = result.decisions.find((decision) => decision.slot === "ranker")!;
-    expect(ranker).toMatchObject({ promoted: false, metric: null, reason: expect.stringMatching(/kept as a candidate: trained on sampled negatives .*MovieLens-100K/) });
+    expect(ranker).toMatchObject({
+      promoted: false,
+      metric: null,
+      reason: expect.stringMatching(/kept as a candidate: trained on sampled negatives .*MovieLens-100K/),
+    });
     expect((await getActiveModelVersions(db)).ranker?.id).toBe(before.ranker?.id);
   });
 });

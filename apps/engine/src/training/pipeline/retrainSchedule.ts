@@ -2,9 +2,25 @@
 // compare each with the active version of its slot on the same hold-out (promotionGate.ts), and
 // promote it only if it is not worse by more than `margin`; otherwise it stays a registered
 // candidate and the reason is stored with it (metrics.gate, notes) and in the audit log.
-import { getActiveModelVersions, promoteModelVersion, recordModelGateDecision, type Database, type ModelGateDecision, type ModelRegistryActor, type ModelVersion } from "@cascade/db";
+import {
+  getActiveModelVersions,
+  promoteModelVersion,
+  recordModelGateDecision,
+  type Database,
+  type ModelGateDecision,
+  type ModelRegistryActor,
+  type ModelVersion,
+} from "@cascade/db";
 import type { ProgressReporter } from "../../telemetry/progress.ts";
-import { compareItemToItem, compareRankers, compareTwoTowers, passesGate, retrievalBelowPopularity, SAMPLED_NEGATIVE_RANKER_NOT_PROMOTED, type GateComparison } from "./promotionGate.ts";
+import {
+  compareItemToItem,
+  compareRankers,
+  compareTwoTowers,
+  passesGate,
+  retrievalBelowPopularity,
+  SAMPLED_NEGATIVE_RANKER_NOT_PROMOTED,
+  type GateComparison,
+} from "./promotionGate.ts";
 import type { TrainConfig } from "./trainConfig.ts";
 import { runTrainPipeline, type TrainPipelineResult, type TrainSteps } from "./trainPipeline.ts";
 import type { RegistrationResult } from "./registerTrainedModels.ts";
@@ -31,7 +47,8 @@ export type RetrainOptions = {
 
 export type RetrainResult = { train: TrainPipelineResult; decisions: (ModelGateDecision & { candidateId: string; candidateVersion: number })[] };
 
-const describe = (comparison: GateComparison) => `${comparison.metric} ${comparison.candidate.toFixed(4)} vs active ${comparison.active.toFixed(4)} on ${comparison.rows} held-out rows`;
+const describe = (comparison: GateComparison) =>
+  `${comparison.metric} ${comparison.candidate.toFixed(4)} vs active ${comparison.active.toFixed(4)} on ${comparison.rows} held-out rows`;
 
 export async function retrainAndGate(db: Database, options: RetrainOptions): Promise<RetrainResult> {
   const { config, policy } = options;
@@ -52,14 +69,27 @@ export async function retrainAndGate(db: Database, options: RetrainOptions): Pro
   const k = policy.retrievalK ?? Math.min(...config.retrieval.evaluation.ks);
   const decisions: RetrainResult["decisions"] = [];
 
-  const decide = async (slot: "retrieval" | "itemToItem" | "ranker", registration: RegistrationResult, compare: (current: ModelVersion) => Promise<GateComparison>) => {
+  const decide = async (
+    slot: "retrieval" | "itemToItem" | "ranker",
+    registration: RegistrationResult,
+    compare: (current: ModelVersion) => Promise<GateComparison>,
+  ) => {
     const candidate = registration.version;
     const current = active[slot];
     const base = { slot, activeId: current?.id ?? null, margin: policy.margin };
     let decision: ModelGateDecision;
     if (!registration.created) {
       // Same build (same data, same config) as a version already registered: nothing new to judge.
-      decisions.push({ ...base, metric: null, candidate: null, active: null, promoted: false, reason: `data and config unchanged since v${candidate.version} (${candidate.status})`, candidateId: candidate.id, candidateVersion: candidate.version });
+      decisions.push({
+        ...base,
+        metric: null,
+        candidate: null,
+        active: null,
+        promoted: false,
+        reason: `data and config unchanged since v${candidate.version} (${candidate.status})`,
+        candidateId: candidate.id,
+        candidateVersion: candidate.version,
+      });
       log(`${slot}: v${candidate.version} unchanged, nothing to promote`);
       return;
     }
@@ -68,9 +98,23 @@ export async function retrainAndGate(db: Database, options: RetrainOptions): Pro
     if (belowPopularity) {
       decision = { ...base, metric: null, candidate: null, active: null, promoted: false, reason: `kept as a candidate: ${belowPopularity}` };
     } else if (sampledRanker) {
-      decision = { ...base, metric: null, candidate: null, active: null, promoted: false, reason: `kept as a candidate: ${SAMPLED_NEGATIVE_RANKER_NOT_PROMOTED}` };
+      decision = {
+        ...base,
+        metric: null,
+        candidate: null,
+        active: null,
+        promoted: false,
+        reason: `kept as a candidate: ${SAMPLED_NEGATIVE_RANKER_NOT_PROMOTED}`,
+      };
     } else if (!current) {
-      decision = { ...base, metric: null, candidate: null, active: null, promoted: true, reason: `promoted by the scheduler: the ${slot} slot had no active version` };
+      decision = {
+        ...base,
+        metric: null,
+        candidate: null,
+        active: null,
+        promoted: true,
+        reason: `promoted by the scheduler: the ${slot} slot had no active version`,
+      };
     } else {
       try {
         const comparison = await compare(current);
@@ -86,7 +130,14 @@ export async function retrainAndGate(db: Database, options: RetrainOptions): Pro
             : `kept as a candidate: ${describe(comparison)} (v${current.version}) regresses by more than the ${(policy.margin * 100).toFixed(1)}% margin`,
         };
       } catch (error) {
-        decision = { ...base, metric: null, candidate: null, active: null, promoted: false, reason: `kept as a candidate: could not compare with active v${current.version}: ${(error as Error).message}` };
+        decision = {
+          ...base,
+          metric: null,
+          candidate: null,
+          active: null,
+          promoted: false,
+          reason: `kept as a candidate: could not compare with active v${current.version}: ${(error as Error).message}`,
+        };
       }
     }
     await recordModelGateDecision(db, candidate.id, decision, actor);
@@ -97,11 +148,15 @@ export async function retrainAndGate(db: Database, options: RetrainOptions): Pro
 
   if (train.twoTower) {
     const heldOutModelFile = train.files.heldOutTwoTower ?? train.twoTower.version.artifactPath;
-    await decide("retrieval", train.twoTower, (current) => compareTwoTowers(db, { candidate: train.twoTower!.version, heldOutModelFile, active: current, config, k }));
+    await decide("retrieval", train.twoTower, (current) =>
+      compareTwoTowers(db, { candidate: train.twoTower!.version, heldOutModelFile, active: current, config, k }),
+    );
   }
   if (train.itemToItem) {
     const heldOutModelFile = train.files.heldOutItemToItem ?? train.itemToItem.version.artifactPath;
-    await decide("itemToItem", train.itemToItem, (current) => compareItemToItem(db, { candidate: train.itemToItem!.version, heldOutModelFile, active: current, config, k }));
+    await decide("itemToItem", train.itemToItem, (current) =>
+      compareItemToItem(db, { candidate: train.itemToItem!.version, heldOutModelFile, active: current, config, k }),
+    );
   }
   if (train.ranker) {
     const trainingSetFile = train.files.trainingSet;

@@ -13,7 +13,9 @@ const isoInstant = z.iso.datetime({ offset: true }).or(z.iso.date());
 
 // Core's positive spec (positives.ts); by default click, like, watch, purchase and every rating (the
 // published MovieLens/RecBole protocol: rating a movie means having watched it).
-const positivesSchema = positiveSpecSchema.extend({ eventTypes: positiveSpecSchema.shape.eventTypes.default(["click", "like", "watch", "purchase", "rating"]) });
+const positivesSchema = positiveSpecSchema.extend({
+  eventTypes: positiveSpecSchema.shape.eventTypes.default(["click", "like", "watch", "purchase", "rating"]),
+});
 
 const rankerExamplesSchema = z
   .object({
@@ -126,7 +128,11 @@ export const trainConfigSchema = z
     trainingSet: z
       .object({
         /** How long after an impression a click/like/watch still counts. */
-        labelWindowMinutes: z.number().positive().max(7 * 24 * 60).default(30),
+        labelWindowMinutes: z
+          .number()
+          .positive()
+          .max(7 * 24 * 60)
+          .default(30),
         /** Start the feature replay this many days before the window instead of at the first event. */
         warmupDays: z.number().positive().optional(),
       })

@@ -53,7 +53,14 @@ afterAll(async () => {
 
 describe("runTrainPipeline", () => {
   it("runs every step and registers two_tower, item_item and ranker candidates with the training window", () => {
-    expect(stepsReused(first)).toEqual({ "training-set": false, "two-tower": false, "ann-index": false, "item-to-item": false, ranker: false, register: false });
+    expect(stepsReused(first)).toEqual({
+      "training-set": false,
+      "two-tower": false,
+      "ann-index": false,
+      "item-to-item": false,
+      ranker: false,
+      register: false,
+    });
     expect(first.twoTower!.created).toBe(true);
     expect(first.itemToItem!.created).toBe(true);
     expect(first.ranker!.created).toBe(true);
@@ -93,7 +100,11 @@ describe("runTrainPipeline", () => {
     // Item-to-item: EASE (500 items), evaluated on the two-tower's split (same validation rows and users).
     const itemToItem = first.itemToItem!.version;
     const itemMetrics = itemToItem.metrics as Record<string, Record<string, Record<string, number>>>;
-    expect(itemToItem.config).toMatchObject({ method: "ease", itemCount: 500, split: { atMs: (first.twoTower!.version.config as { split: { atMs: number } }).split.atMs } });
+    expect(itemToItem.config).toMatchObject({
+      method: "ease",
+      itemCount: 500,
+      split: { atMs: (first.twoTower!.version.config as { split: { atMs: number } }).split.atMs },
+    });
     expect(itemMetrics.retrieval!.users).toBe(retrieval.retrieval!.users);
     expect(itemMetrics.retrieval!["recall@100"]).toBeGreaterThan(0);
     expect(itemMetrics.baselines!.popularity).toEqual(retrieval.baselines!.popularity);
@@ -166,7 +177,10 @@ describe("runTrainPipeline", () => {
     await expect(evaluateTwoTowerVersion(db, first.twoTower!.version, {})).rejects.toThrow(/refitted on every interaction.*no out-of-sample period/);
     const heldOut = await run({ ...TINY, retrieval: { ...TINY.retrieval, refitOnAllData: false } });
     expect((heldOut.twoTower!.version.config as { refit: unknown }).refit).toBeNull();
-    const retrieval = await evaluateTwoTowerVersion(db, heldOut.twoTower!.version, { ks: config.retrieval.evaluation.ks, maxUsers: config.retrieval.evaluation.maxUsers });
+    const retrieval = await evaluateTwoTowerVersion(db, heldOut.twoTower!.version, {
+      ks: config.retrieval.evaluation.ks,
+      maxUsers: config.retrieval.evaluation.maxUsers,
+    });
     // No events after the window: the test period is the run's own validation period, so the
     // re-evaluation must reproduce the stored metrics (ids mapped back through the vocabulary).
     expect(retrieval.testPeriod.rule).toBe("training-validation");
@@ -179,7 +193,11 @@ describe("runTrainPipeline", () => {
 
     // Item-to-item: the shipped model is always refitted, so only a period after its window evaluates it.
     await expect(evaluateItemToItemVersion(db, first.itemToItem!.version)).rejects.toThrow(/refitted on every interaction.*no out-of-sample period/);
-    const earlier = await runTrainPipeline(db, { config: parseTrainConfig({ ...TINY, window: { to: new Date(END - 4 * DAY_MS).toISOString() } }), dataDir, steps: "retrieval" });
+    const earlier = await runTrainPipeline(db, {
+      config: parseTrainConfig({ ...TINY, window: { to: new Date(END - 4 * DAY_MS).toISOString() } }),
+      dataDir,
+      steps: "retrieval",
+    });
     const later = await evaluateItemToItemVersion(db, earlier.itemToItem!.version, { ks: [10, 100], maxUsers: 200 });
     expect(later.testPeriod).toMatchObject({ rule: "after-window", from: earlier.window.to.toISOString() });
     expect(later.report.rows.map((entry) => entry.name)).toEqual(["itemToItem", "popularity", "coOccurrence"]);

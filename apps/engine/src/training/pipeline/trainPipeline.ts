@@ -38,7 +38,16 @@ import {
 import type { StepResult } from "./stepCache.ts";
 
 /** What the two-tower version declares it reads (its towers' inputs) and produces. */
-export const TWO_TOWER_FEATURES = ["user_id", "recent_items", "followed_creators", "item_id", "item_category", "item_creator", "item_tags", "item_age"] as const;
+export const TWO_TOWER_FEATURES = [
+  "user_id",
+  "recent_items",
+  "followed_creators",
+  "item_id",
+  "item_category",
+  "item_creator",
+  "item_tags",
+  "item_age",
+] as const;
 export const TWO_TOWER_OUTPUTS = ["user_vector", "item_vector"] as const;
 /** The item-to-item version reads the user's history and scores items from it. */
 export const ITEM_TO_ITEM_FEATURES = ["recent_items", "consumed_items"] as const;
@@ -95,7 +104,9 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
   const selected = options.steps ?? "all";
   const window = await resolveDataWindow(db, config.window, options.window);
   const fingerprint = await fingerprintData(db, new Date(window.to.getTime() + config.trainingSet.labelWindowMinutes * 60_000));
-  log(`window ${window.from.toISOString()} → ${window.to.toISOString()} · ${fingerprint.events.count} events, ${fingerprint.items.count} items, ${fingerprint.follows.count} follows`);
+  log(
+    `window ${window.from.toISOString()} → ${window.to.toISOString()} · ${fingerprint.events.count} events, ${fingerprint.items.count} items, ${fingerprint.follows.count} follows`,
+  );
   const context: StepContext = { db, config, window, fingerprint, workDir: options.workDir ?? join(options.dataDir, "train"), progress };
 
   const plan: TrainPlanLine[] = [];
@@ -103,28 +114,51 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
   const wantRanker = selected !== "retrieval";
   plan.push(
     wantRetrieval
-      ? { model: "two_tower", trained: true, reason: `retrieval on positives (${positivesLabel(config.positives)})${config.retrieval.refitOnAllData ? ", validated on the newest interactions, then refitted on all of them" : ""}` }
+      ? {
+          model: "two_tower",
+          trained: true,
+          reason: `retrieval on positives (${positivesLabel(config.positives)})${config.retrieval.refitOnAllData ? ", validated on the newest interactions, then refitted on all of them" : ""}`,
+        }
       : { model: "two_tower", trained: false, reason: "--steps ranker" },
   );
   const wantItemToItem = wantRetrieval && config.itemToItem.enabled;
   const itemToItemMethod =
-    config.itemToItem.method === "auto" ? `EASE up to ${config.itemToItem.maxEaseItems} items with positives, item kNN above` : config.itemToItem.method === "ease" ? "EASE" : "item kNN";
+    config.itemToItem.method === "auto"
+      ? `EASE up to ${config.itemToItem.maxEaseItems} items with positives, item kNN above`
+      : config.itemToItem.method === "ease"
+        ? "EASE"
+        : "item kNN";
   plan.push(
     wantItemToItem
-      ? { model: "item_item", trained: true, reason: `item-to-item (${itemToItemMethod}) on positives (${positivesLabel(config.positives)}), validated on the two-tower's time split, then refitted on all of them` }
+      ? {
+          model: "item_item",
+          trained: true,
+          reason: `item-to-item (${itemToItemMethod}) on positives (${positivesLabel(config.positives)}), validated on the two-tower's time split, then refitted on all of them`,
+        }
       : { model: "item_item", trained: false, reason: wantRetrieval ? "itemToItem.enabled is false" : "--steps ranker" },
   );
   const examples = wantRanker ? await planRankerExamples(context) : null;
   if (!wantRanker) plan.push({ model: "ranker", trained: false, reason: "--steps retrieval" });
   else if (examples!.kind === "none") plan.push({ model: "ranker", trained: false, reason: examples!.reason });
-  else plan.push({ model: "ranker", trained: true, reason: `ranker from ${examples!.kind === "impressions" ? "logged impressions" : "sampled negatives"}: ${examples!.reason}` });
+  else
+    plan.push({
+      model: "ranker",
+      trained: true,
+      reason: `ranker from ${examples!.kind === "impressions" ? "logged impressions" : "sampled negatives"}: ${examples!.reason}`,
+    });
   for (const line of plan) log(`${line.model}: ${line.trained ? "training" : "skipped"} — ${line.reason}`);
 
   const steps: StepTiming[] = [];
   const timed = async <T>(run: () => Promise<StepResult<T>>): Promise<StepResult<T>> => {
     const begin = performance.now();
     const result = await run();
-    const timing = { step: result.step, digest: result.digest, reused: result.reused, seconds: (performance.now() - begin) / 1000, computeSeconds: result.seconds };
+    const timing = {
+      step: result.step,
+      digest: result.digest,
+      reused: result.reused,
+      seconds: (performance.now() - begin) / 1000,
+      computeSeconds: result.seconds,
+    };
     steps.push(timing);
     log(`${timing.step}: ${timing.reused ? `reused ${result.dir} (verified in ${timing.seconds.toFixed(1)} s)` : `done in ${timing.seconds.toFixed(1)} s`}`);
     return result;
@@ -290,7 +324,9 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
       const result = await promoteModelVersion(db, registration.version.id, options.actor ?? { type: "cli" });
       registration.version = result.promoted;
       promoted.push(result.promoted);
-      log(`promoted ${result.promoted.kind} v${result.promoted.version} (${result.promoted.id})${result.retired ? `, retired v${result.retired.version}` : ""}`);
+      log(
+        `promoted ${result.promoted.kind} v${result.promoted.version} (${result.promoted.id})${result.retired ? `, retired v${result.retired.version}` : ""}`,
+      );
     }
   }
 
@@ -307,5 +343,19 @@ export async function runTrainPipeline(db: Database, options: TrainPipelineOptio
     heldOutItemToItem: itemToItem?.files[HELD_OUT_ITEM_TO_ITEM_FILE]?.path ?? null,
     trainingSet: trainingSet?.files[TRAINING_SET_FILE]?.path ?? null,
   };
-  return { window, fingerprint, plan, steps, twoTower: twoTowerVersion, itemToItem: itemToItemVersion, ranker: rankerVersion, promoted, report, totalSeconds: (performance.now() - started) / 1000, files, retrievalReport: twoTower?.outputs.report ?? null, rankerExamples: trainingSet?.outputs.examples ?? null };
+  return {
+    window,
+    fingerprint,
+    plan,
+    steps,
+    twoTower: twoTowerVersion,
+    itemToItem: itemToItemVersion,
+    ranker: rankerVersion,
+    promoted,
+    report,
+    totalSeconds: (performance.now() - started) / 1000,
+    files,
+    retrievalReport: twoTower?.outputs.report ?? null,
+    rankerExamples: trainingSet?.outputs.examples ?? null,
+  };
 }

@@ -34,7 +34,15 @@ export function twoTowerMetricsJson(report: EvaluationReport, ann: AnnOutputs | 
   }
   return {
     retrieval: reportRowMetrics(report, TWO_TOWER_ROW) ?? {},
-    ...(ann ? { ann: finiteEntries([[`recall@${ann.k}`, ann.recall], ["exactMsPerQuery", ann.exactMsPerQuery], ["annMsPerQuery", ann.annMsPerQuery]]) } : {}),
+    ...(ann
+      ? {
+          ann: finiteEntries([
+            [`recall@${ann.k}`, ann.recall],
+            ["exactMsPerQuery", ann.exactMsPerQuery],
+            ["annMsPerQuery", ann.annMsPerQuery],
+          ]),
+        }
+      : {}),
     baselines,
   };
 }
@@ -99,7 +107,8 @@ export function rankingReport(ranker: RankerOutputs): EvaluationReport {
   const rows = [{ name: "ranker", values: values(ranker.metrics.click) }];
   if (ranker.baseline) rows.push({ name: LOGISTIC_REGRESSION_BASELINE, values: values(ranker.baseline.metrics) });
   if (ranker.metrics.clickAtLoggedPosition) rows.push({ name: "ranker @ logged position", values: values(ranker.metrics.clickAtLoggedPosition) });
-  if (ranker.baseline?.clickAtLoggedPosition) rows.push({ name: `${LOGISTIC_REGRESSION_BASELINE} @ logged position`, values: values(ranker.baseline.clickAtLoggedPosition) });
+  if (ranker.baseline?.clickAtLoggedPosition)
+    rows.push({ name: `${LOGISTIC_REGRESSION_BASELINE} @ logged position`, values: values(ranker.baseline.clickAtLoggedPosition) });
   return {
     title: `ranking, time split: P(click) on ${ranker.split.validationRows} validation impressions from ${ranker.split.validationFrom} (trained on ${ranker.split.trainRows})`,
     columns: ["rows", "auc", "logLoss", "ece", `ndcg@${k}`, "ipsAuc", "ipsLogLoss"],

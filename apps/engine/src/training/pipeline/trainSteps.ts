@@ -9,13 +9,29 @@
 //   ranker        multi-task ranker (+ logistic-regression baseline) from the training set → model.onnx
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describePositiveSpec, evaluateRecommenders, fitCoOccurrence, fitPopularity, formatReportTable, type EvaluationReport, type NamedRecommender } from "@cascade/core";
+import {
+  describePositiveSpec,
+  evaluateRecommenders,
+  fitCoOccurrence,
+  fitPopularity,
+  formatReportTable,
+  type EvaluationReport,
+  type NamedRecommender,
+} from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { ProgressReporter } from "../../telemetry/progress.ts";
 import { type RankerMetrics, trainRankerFromTrainingSet } from "../ranker/rankerPipeline.ts";
 import type { ClickMetrics } from "../ranker/clickMetrics.ts";
 import { annRecall, buildAnnIndex, exactTopK, queryAnnIndex, saveAnnIndex } from "../../retrieval/annIndex.ts";
-import { chooseSplit, loadItemVectors, loadRetrievalData, loadTwoTowerModel, saveRetrievalArtifacts, trainRetrievalModel, type RetrievalData } from "../retrieval/retrievalTraining.ts";
+import {
+  chooseSplit,
+  loadItemVectors,
+  loadRetrievalData,
+  loadTwoTowerModel,
+  saveRetrievalArtifacts,
+  trainRetrievalModel,
+  type RetrievalData,
+} from "../retrieval/retrievalTraining.ts";
 import { splitByTime } from "../retrieval/interactions.ts";
 import { ITEM_TO_ITEM_ARTIFACT, saveItemToItemModel } from "../../retrieval/itemToItemArtifacts.ts";
 import { backfilledWith, chooseItemToItemMethod, fitItemToItem, fittedItemToItemRecommender, ITEM_TO_ITEM_ROW } from "../../retrieval/itemToItemModel.ts";
@@ -83,7 +99,10 @@ export function positivesLabel(positives: TrainConfig["positives"]): string {
  * Impressions in [from, to − label window): every example gets its whole label window. Or, for a
  * window without impressions, positives with sampled negatives (training/dataset/sampledNegatives.ts).
  */
-export async function trainingSetStep(context: StepContext, plan: RankerExamplePlan & { kind: "impressions" | "sampledNegatives" }): Promise<StepResult<TrainingSetOutputs>> {
+export async function trainingSetStep(
+  context: StepContext,
+  plan: RankerExamplePlan & { kind: "impressions" | "sampledNegatives" },
+): Promise<StepResult<TrainingSetOutputs>> {
   const { config, window, fingerprint } = context;
   const sampled = plan.kind === "sampledNegatives";
   const digest = stepDigest("training-set", {
@@ -128,7 +147,12 @@ export async function trainingSetStep(context: StepContext, plan: RankerExampleP
       impressionsTo: to.toISOString(),
       examples: plan.kind,
       sampling: sampler
-        ? { positives: sampler.positives, skipped: sampler.skipped, negativesPerPositive: config.rankerExamples.negativesPerPositive, popularShare: config.rankerExamples.popularShare }
+        ? {
+            positives: sampler.positives,
+            skipped: sampler.skipped,
+            negativesPerPositive: config.rankerExamples.negativesPerPositive,
+            popularShare: config.rankerExamples.popularShare,
+          }
         : null,
     };
   });
@@ -200,7 +224,12 @@ export async function twoTowerStep(context: StepContext): Promise<StepResult<Two
       dimensions: result.dimensions,
       split: result.split,
       refit: result.refit,
-      epochs: result.training.epochs.map((epoch) => ({ epoch: epoch.epoch, loss: epoch.loss, validationRecall: epoch.validationRecall, seconds: epoch.seconds })),
+      epochs: result.training.epochs.map((epoch) => ({
+        epoch: epoch.epoch,
+        loss: epoch.loss,
+        validationRecall: epoch.validationRecall,
+        seconds: epoch.seconds,
+      })),
       interactionsPerSecond: result.training.interactionsPerSecond,
       report: result.evaluation.report,
     };
@@ -215,13 +244,17 @@ async function readPositives(context: StepContext): Promise<RetrievalData> {
     WHERE occurred_at >= ${window.from}::timestamptz AND occurred_at < ${window.to}::timestamptz AND type::text = ANY(${[...config.positives.eventTypes]}::text[])`;
   progress.start("retrieval data: positive events", Number(count?.count ?? 0));
   let read = 0;
-  const data = await loadRetrievalData(context.db, { from: window.from, to: window.to }, {
-    positives: config.positives,
-    onEvents: (total) => {
-      progress.increment(total - read);
-      read = total;
+  const data = await loadRetrievalData(
+    context.db,
+    { from: window.from, to: window.to },
+    {
+      positives: config.positives,
+      onEvents: (total) => {
+        progress.increment(total - read);
+        read = total;
+      },
     },
-  });
+  );
   progress.stop();
   return data;
 }
@@ -271,7 +304,12 @@ export async function itemToItemStep(context: StepContext): Promise<StepResult<I
     if (interactions.count < 2) throw new Error(`item-to-item: ${interactions.count} positive interactions in the window, need at least 2`);
     const users = data.userIds.length;
     const items = data.itemIds.length;
-    const options = { method: config.itemToItem.method, maxEaseItems: config.itemToItem.maxEaseItems, neighbours: config.itemToItem.neighbours, regularization: config.itemToItem.regularization };
+    const options = {
+      method: config.itemToItem.method,
+      maxEaseItems: config.itemToItem.maxEaseItems,
+      neighbours: config.itemToItem.neighbours,
+      regularization: config.itemToItem.regularization,
+    };
     const all = toInteractionLog(interactions, users, items);
     const active = new Set(all.items).size;
     const choice = chooseItemToItemMethod(active, options);
@@ -351,7 +389,16 @@ function sampleValidationUsers(validationUsers: Int32Array, users: number, maxUs
 
 // ───────────────────────────── ANN index ─────────────────────────────
 
-export type AnnOutputs = { items: number; dimensions: number; k: number; queries: number; recall: number; exactMsPerQuery: number; annMsPerQuery: number; buildSeconds: number };
+export type AnnOutputs = {
+  items: number;
+  dimensions: number;
+  k: number;
+  queries: number;
+  recall: number;
+  exactMsPerQuery: number;
+  annMsPerQuery: number;
+  buildSeconds: number;
+};
 
 export const ANN_INDEX_FILE = "index.hnsw";
 
@@ -426,7 +473,9 @@ export async function rankerStep(context: StepContext, trainingSet: StepResult<T
   const sampled = trainingSet.outputs.examples === "sampledNegatives";
   const rankerConfig = {
     ...config.ranker,
-    ...(sampled ? { ipsWeighting: { enabled: true, clip: Math.max(config.ranker.ipsWeighting.clip, 1 / Math.max(0.05, 1 - config.rankerExamples.popularShare)) } } : {}),
+    ...(sampled
+      ? { ipsWeighting: { enabled: true, clip: Math.max(config.ranker.ipsWeighting.clip, 1 / Math.max(0.05, 1 - config.rankerExamples.popularShare)) } }
+      : {}),
     seed: config.seed,
     modelName,
   };
@@ -460,13 +509,22 @@ export async function rankerStep(context: StepContext, trainingSet: StepResult<T
       ips: result.ips,
       training: {
         initialLoss: result.training.initialLoss,
-        epochs: result.training.epochs.map((epoch) => ({ epoch: epoch.epoch, validationClickAuc: epoch.validationClickAuc, rowsPerSecond: epoch.rowsPerSecond })),
+        epochs: result.training.epochs.map((epoch) => ({
+          epoch: epoch.epoch,
+          validationClickAuc: epoch.validationClickAuc,
+          rowsPerSecond: epoch.rowsPerSecond,
+        })),
         seconds: result.training.seconds,
         rowsPerSecond: result.training.rowsPerSecond,
       },
       metrics: result.metrics,
       baseline: result.baseline
-        ? { name: result.baseline.name, metrics: result.baseline.metrics, clickAtLoggedPosition: result.baseline.clickAtLoggedPosition, seconds: result.baseline.seconds }
+        ? {
+            name: result.baseline.name,
+            metrics: result.baseline.metrics,
+            clickAtLoggedPosition: result.baseline.clickAtLoggedPosition,
+            seconds: result.baseline.seconds,
+          }
         : null,
       report: result.report,
     };

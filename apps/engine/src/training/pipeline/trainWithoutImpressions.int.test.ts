@@ -57,7 +57,11 @@ describe("cascade train on a ratings log without impressions", () => {
     ]);
     // Item-to-item on the same positives and split as the two-tower; the shipped model saw every pair.
     const itemToItem = result.itemToItem!.version;
-    expect(itemToItem.config).toMatchObject({ method: "ease", split: (result.twoTower!.version.config as { split: object }).split, refit: { interactions: distinctPairs } });
+    expect(itemToItem.config).toMatchObject({
+      method: "ease",
+      split: (result.twoTower!.version.config as { split: object }).split,
+      refit: { interactions: distinctPairs },
+    });
     expect(result.report).toMatch(/ranker\s+trained: ranker from sampled negatives/);
 
     const twoTower = result.twoTower!.version;
@@ -66,7 +70,10 @@ describe("cascade train on a ratings log without impressions", () => {
     // The shipped model saw everything, the late users included.
     expect(config.refit).toMatchObject({ interactions: distinctPairs, users: RATINGS_WORLD.users });
 
-    const rankerConfig = result.ranker!.version.config as { trainingSet: { examples: string; sampling: { positives: number; negativesPerPositive: number } }; ips: unknown };
+    const rankerConfig = result.ranker!.version.config as {
+      trainingSet: { examples: string; sampling: { positives: number; negativesPerPositive: number } };
+      ips: unknown;
+    };
     expect(rankerConfig.trainingSet.examples).toBe("sampledNegatives");
     expect(rankerConfig.trainingSet.sampling).toMatchObject({ positives: distinctPairs, negativesPerPositive: 4 });
     expect(rankerConfig.ips).not.toBeNull();
@@ -74,7 +81,9 @@ describe("cascade train on a ratings log without impressions", () => {
     // The training set: one positive and four negatives per positive pair, features as of the rating.
     const step = result.steps.find((s) => s.step === "training-set")!;
     expect(step.reused).toBe(false);
-    const set = await readTrainingSetFile(join(stepDir(join(dataDir, "train"), "training-set", step.digest), TRAINING_SET_FILE), { featureNames: result.ranker!.version.features });
+    const set = await readTrainingSetFile(join(stepDir(join(dataDir, "train"), "training-set", step.digest), TRAINING_SET_FILE), {
+      featureNames: result.ranker!.version.features,
+    });
     expect(set.rows).toBe(distinctPairs * 5);
     let clicks = 0;
     let weighted = 0;
@@ -93,7 +102,11 @@ describe("cascade train on a ratings log without impressions", () => {
   });
 
   it("honours --steps and the positive definition", async () => {
-    const retrievalOnly = await runTrainPipeline(db, { config: parseTrainConfig({ ...TINY, positives: { eventTypes: ["rating"], minRating: 8 } }), dataDir, steps: "retrieval" });
+    const retrievalOnly = await runTrainPipeline(db, {
+      config: parseTrainConfig({ ...TINY, positives: { eventTypes: ["rating"], minRating: 8 } }),
+      dataDir,
+      steps: "retrieval",
+    });
     expect(retrievalOnly.ranker).toBeNull();
     expect(retrievalOnly.plan[2]).toEqual({ model: "ranker", trained: false, reason: "--steps retrieval" });
     expect(retrievalOnly.steps.map((step) => step.step)).toEqual(["two-tower", "ann-index", "item-to-item", "register"]);

@@ -79,7 +79,8 @@ describe("trainRankerFromTrainingSet", async () => {
     }
     // The trained model did use the position: lower slots get lower click probabilities.
     const atSlot = (slot: number) =>
-      scoreBatch(positionAware.trainedModel, modelInput(examples.features, 4, rows, { values: examples.position, reference: slot, fixed: true }), rows.length).pClick;
+      scoreBatch(positionAware.trainedModel, modelInput(examples.features, 4, rows, { values: examples.position, reference: slot, fixed: true }), rows.length)
+        .pClick;
     const mean = (values: Float32Array) => values.reduce((sum, value) => sum + value, 0) / values.length;
     expect(mean(atSlot(5))).toBeLessThan(0.7 * mean(atSlot(0)));
     // Served at the top slot (examined with certainty), its P(click) is closer to the true
@@ -100,7 +101,15 @@ describe("trainRankerFromTrainingSet", async () => {
   });
 
   it("matches the mean watch time on the training rows", () => {
-    const predicted = scoreBatch(plain.trainedModel, modelInput(examples.features, 4, Int32Array.from({ length: examples.rows }, (_, i) => i)), examples.rows).watchSeconds;
+    const predicted = scoreBatch(
+      plain.trainedModel,
+      modelInput(
+        examples.features,
+        4,
+        Int32Array.from({ length: examples.rows }, (_, i) => i),
+      ),
+      examples.rows,
+    ).watchSeconds;
     const observed = examples.watchSeconds;
     const mean = (values: Float32Array) => values.reduce((sum, value) => sum + value, 0) / values.length;
     // Training rows are 80% of these; the means agree to a few percent.

@@ -72,7 +72,13 @@ export type RankerPipelineResult = {
   ips: Omit<InversePropensityWeights, "weights"> | null;
   training: { initialLoss: RankerLoss; epochs: RankerEpochSummary[]; seconds: number; rowsPerSecond: number };
   metrics: RankerMetrics;
-  baseline: { name: "logistic regression"; model: LogisticRegression; metrics: ClickMetrics; clickAtLoggedPosition: ClickMetrics | null; seconds: number } | null;
+  baseline: {
+    name: "logistic regression";
+    model: LogisticRegression;
+    metrics: ClickMetrics;
+    clickAtLoggedPosition: ClickMetrics | null;
+    seconds: number;
+  } | null;
   /** The validation rows (indices into `examples`) and the served model's scores for them. */
   validation: { rows: Int32Array; scores: RankerScores; baselineClick: Float64Array | null };
   examples: RankingExamples;
@@ -93,7 +99,10 @@ export async function trainRankerFromTrainingSet(
   callbacks.onPhase?.("read");
   const examples =
     typeof source === "string"
-      ? await readTrainingSetFile(source, { ...(config.featureNames ? { featureNames: config.featureNames } : {}), onRows: (done) => callbacks.onProgress?.({ phase: "read", done, total: null }) })
+      ? await readTrainingSetFile(source, {
+          ...(config.featureNames ? { featureNames: config.featureNames } : {}),
+          onRows: (done) => callbacks.onProgress?.({ phase: "read", done, total: null }),
+        })
       : isRankingExamples(source)
         ? config.featureNames
           ? selectFeatures(source, config.featureNames)
@@ -258,7 +267,15 @@ function matchMeanWatchSeconds(model: MultiTaskRanker, data: RankerDataset): voi
   if (sumPredicted > 0 && sumObserved > 0) model.watchScale = Math.fround((model.watchScale * sumObserved) / sumPredicted);
 }
 
-type TimeSplit = { train: Int32Array; validation: Int32Array; gapRows: number; cutoffMs: number; trainFromMs: number; trainToMs: number; validationToMs: number };
+type TimeSplit = {
+  train: Int32Array;
+  validation: Int32Array;
+  gapRows: number;
+  cutoffMs: number;
+  trainFromMs: number;
+  trainToMs: number;
+  validationToMs: number;
+};
 
 /**
  * Rows at or after the time below which (1 − fraction) of the rows fall are validation; rows
@@ -283,7 +300,15 @@ function timeSplit(examples: RankingExamples, fraction: number, gapMs: number): 
   if (train.length === 0 || validation.length === 0) {
     throw new Error(`training set too short to split by time: ${train.length} training and ${validation.length} validation rows (gap ${gapMs} ms)`);
   }
-  return { train: Int32Array.from(train), validation: Int32Array.from(validation), gapRows, cutoffMs, trainFromMs: sorted[0]!, trainToMs, validationToMs: sorted[sorted.length - 1]! };
+  return {
+    train: Int32Array.from(train),
+    validation: Int32Array.from(validation),
+    gapRows,
+    cutoffMs,
+    trainFromMs: sorted[0]!,
+    trainToMs,
+    validationToMs: sorted[sorted.length - 1]!,
+  };
 }
 
 function datasetOf(examples: RankingExamples, rows: Int32Array, features: Float32Array): RankerDataset {

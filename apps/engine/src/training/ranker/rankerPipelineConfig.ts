@@ -25,15 +25,15 @@ export const rankerPipelineConfigSchema = z.object({
    * Training rows must end this long before the validation set starts: a label window (30 min by
    * default) that would reach into the validation period could carry its outcomes into training.
    */
-  splitGapMs: z.number().int().min(0).default(30 * 60_000),
+  splitGapMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(30 * 60_000),
   /** Weight each training example by clipped 1/propensity, normalised to mean 1. */
-  ipsWeighting: z
-    .object({ enabled: z.boolean().default(false), clip: z.number().min(1).max(1e6).default(20) })
-    .prefault({}),
+  ipsWeighting: z.object({ enabled: z.boolean().default(false), clip: z.number().min(1).max(1e6).default(20) }).prefault({}),
   /** Logged position as a training-time feature, fixed to `referencePosition` in the served model. */
-  positionBias: z
-    .object({ enabled: z.boolean().default(false), referencePosition: z.number().int().min(0).max(1000).default(0) })
-    .prefault({}),
+  positionBias: z.object({ enabled: z.boolean().default(false), referencePosition: z.number().int().min(0).max(1000).default(0) }).prefault({}),
   /** Train the logistic-regression baseline on the same split and report it beside the ranker. */
   baseline: z.boolean().default(true),
   ndcgK: z.number().int().positive().max(1000).default(10),

@@ -27,7 +27,6 @@ function allParameters(model: MultiTaskRanker): number[] {
   return [...model.hidden, model.head].flatMap((layer) => [...layer.weights, ...layer.bias]);
 }
 
-
 describe("trainMultiTaskRanker", () => {
   const result = trainMultiTaskRanker(train, config);
 

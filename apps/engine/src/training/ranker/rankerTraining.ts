@@ -129,11 +129,7 @@ export function trainMultiTaskRanker(data: RankerDataset, config: RankerTraining
 }
 
 /** Weighted mean loss of `model` on `data` (no update); the same loss training minimises. */
-export function evaluateRankerLoss(
-  model: MultiTaskRanker,
-  data: RankerDataset,
-  options: { watchLossWeight?: number; huberDelta?: number } = {},
-): RankerLoss {
+export function evaluateRankerLoss(model: MultiTaskRanker, data: RankerDataset, options: { watchLossWeight?: number; huberDelta?: number } = {}): RankerLoss {
   return evaluateRanker(model, data, options, false).loss;
 }
 
@@ -155,7 +151,9 @@ function evaluateRanker(model: MultiTaskRanker, data: RankerDataset, options: { 
   validateDataset(data, model.featureNames.length);
   const lossOptions = { watchLossWeight: options.watchLossWeight ?? 1, huberDelta: options.huberDelta ?? 1 };
   const featureCount = model.featureNames.length;
-  const scores: RankerScores | null = withScores ? { pClick: new Float32Array(data.rows), pLike: new Float32Array(data.rows), watchSeconds: new Float32Array(data.rows) } : null;
+  const scores: RankerScores | null = withScores
+    ? { pClick: new Float32Array(data.rows), pLike: new Float32Array(data.rows), watchSeconds: new Float32Array(data.rows) }
+    : null;
   const workspace = createForwardWorkspace(model, Math.min(data.rows, SCORING_CHUNK_ROWS));
   const sum = { total: 0, click: 0, like: 0, watch: 0 };
   let weight = 0;

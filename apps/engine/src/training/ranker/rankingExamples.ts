@@ -88,7 +88,8 @@ export class RankingExamplesBuilder {
     for (let k = 0; k < F; k += 1) {
       const raw = feature(k);
       const value = numberOf(raw);
-      if (value === null || !Number.isFinite(value)) throw new Error(`${where}: feature ${this.featureNames[k]!} is ${JSON.stringify(raw ?? null)}, expected a finite number`);
+      if (value === null || !Number.isFinite(value))
+        throw new Error(`${where}: feature ${this.featureNames[k]!} is ${JSON.stringify(raw ?? null)}, expected a finite number`);
       this.features[row * F + k] = value;
     }
     const userId = stringOf(cell("user_id"));

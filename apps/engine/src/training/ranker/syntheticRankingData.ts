@@ -41,7 +41,7 @@ export function areaUnderRoc(scores: ArrayLike<number>, labels: ArrayLike<number
   const order = Array.from({ length: scores.length }, (_, index) => index).sort((a, b) => scores[a]! - scores[b]!);
   let positives = 0;
   let rankSum = 0;
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start;
     while (end + 1 < order.length && scores[order[end + 1]!] === scores[order[start]!]) end += 1;
     const averageRank = (start + end) / 2 + 1;

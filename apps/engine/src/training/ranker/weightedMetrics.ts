@@ -17,7 +17,7 @@ export function weightedAuc(scores: ArrayLike<number>, labels: ArrayLike<number>
   let negativeBelow = 0;
   let numerator = 0;
   let positiveTotal = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start;
     let positive = 0;
     let negative = 0;

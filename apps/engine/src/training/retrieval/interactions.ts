@@ -120,7 +120,15 @@ export type RecallOptions = {
  * the validation window) found in the top K of a full ranking that excludes the items they
  * already interacted with in training. The standard "full ranking" protocol, no sampled negatives.
  */
-export function recallAtK(train: Interactions, validation: Interactions, items: number, users: number, k: number, score: UserScorer, options: RecallOptions = {}): number {
+export function recallAtK(
+  train: Interactions,
+  validation: Interactions,
+  items: number,
+  users: number,
+  k: number,
+  score: UserScorer,
+  options: RecallOptions = {},
+): number {
   const history = buildUserHistories(train, users);
   const heldOut = buildUserHistories(validation, users);
   const evaluated: number[] = [];

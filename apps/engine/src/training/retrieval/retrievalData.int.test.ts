@@ -37,7 +37,12 @@ describe("loadRetrievalData", () => {
   beforeAll(async () => {
     db = createPrismaClient(process.env.TEST_DATABASE_URL!);
     await cleanUp(db);
-    await db.creator.createMany({ data: [{ id: "rt-c1", name: "one" }, { id: "rt-c2", name: "two" }] });
+    await db.creator.createMany({
+      data: [
+        { id: "rt-c1", name: "one" },
+        { id: "rt-c2", name: "two" },
+      ],
+    });
     await db.item.createMany({
       data: [
         { id: "rt-a", category: "rt-music", creatorId: "rt-c1", tags: ["rt-live", "rt-jazz"], publishedAt: new Date(T - 86_400_000) },
@@ -88,7 +93,8 @@ describe("loadRetrievalData", () => {
     expect(data.creatorIds[data.items.creator[a]!]).toBe("rt-c1");
     expect(data.items.creator[b]).toBe(0);
     expect(data.creatorIds[0]).toBe("");
-    const tagsOf = (item: number) => Array.from(data.items.tagIds.subarray(data.items.tagOffsets[item]!, data.items.tagOffsets[item + 1]!), (tag) => data.tagNames[tag]);
+    const tagsOf = (item: number) =>
+      Array.from(data.items.tagIds.subarray(data.items.tagOffsets[item]!, data.items.tagOffsets[item + 1]!), (tag) => data.tagNames[tag]);
     expect(tagsOf(a)).toEqual(["rt-live", "rt-jazz"]);
     expect(tagsOf(b)).toEqual([]);
     expect(tagsOf(c)).toEqual(["rt-jazz"]);

@@ -13,7 +13,8 @@
 // of the window (the validation period is the newest data: users first seen there would otherwise
 // be served without an embedding); without it, the held-out model ships. Item vectors are
 // computed as of the window's end (item age moves).
-import { createInteractionLog,
+import {
+  createInteractionLog,
   evaluateRecommenders,
   fitCoOccurrence,
   fitPopularity,
@@ -22,12 +23,24 @@ import { createInteractionLog,
   type InteractionLog,
   type NamedRecommender,
   type Recommender,
-  type RetrievalEvaluation, FINITE_SCORES, topKByScore } from "@cascade/core";
+  type RetrievalEvaluation,
+  FINITE_SCORES,
+  topKByScore,
+} from "@cascade/core";
 import type { ProgressReporter } from "../../telemetry/progress.ts";
 import { splitByTime, type Interactions } from "./interactions.ts";
 import type { RetrievalData } from "./retrievalData.ts";
 import { saveItemVectors, saveTwoTowerModel, withUserVector, type LoadedRetrievalModel, type SavedArtifact } from "../../retrieval/retrievalArtifacts.ts";
-import { computeItemVectors, computeUserVector, createTwoTowerModel, DAY_MS, dotAll, retrievalDimensions, type TwoTowerConfig, type TwoTowerModel } from "../../retrieval/twoTowerModel.ts";
+import {
+  computeItemVectors,
+  computeUserVector,
+  createTwoTowerModel,
+  DAY_MS,
+  dotAll,
+  retrievalDimensions,
+  type TwoTowerConfig,
+  type TwoTowerModel,
+} from "../../retrieval/twoTowerModel.ts";
 import { trainTwoTower, type EpochReport, type TrainingProgress, type TrainingReport, type TwoTowerTrainingOptions } from "./twoTowerTraining.ts";
 
 export { loadRetrievalData, type RetrievalData, type RetrievalWindow } from "./retrievalData.ts";
@@ -147,13 +160,19 @@ export async function trainRetrievalModel(
   let refit: RetrievalTrainingResult["refit"] = null;
   if (config.refitOnAllData && validation.count > 0) {
     const begin = performance.now();
-    shipped = fit(interactions, { count: 0, user: new Int32Array(0), item: new Int32Array(0), timeMs: new Float64Array(0) }, asOfMs, "two-tower (all data)").fitted;
+    shipped = fit(
+      interactions,
+      { count: 0, user: new Int32Array(0), item: new Int32Array(0), timeMs: new Float64Array(0) },
+      asOfMs,
+      "two-tower (all data)",
+    ).fitted;
     const seen = new Uint8Array(data.userIds.length);
     let users = 0;
-    for (let j = 0; j < interactions.count; j += 1) if (seen[interactions.user[j]!] === 0) {
-      seen[interactions.user[j]!] = 1;
-      users += 1;
-    }
+    for (let j = 0; j < interactions.count; j += 1)
+      if (seen[interactions.user[j]!] === 0) {
+        seen[interactions.user[j]!] = 1;
+        users += 1;
+      }
     refit = { interactions: interactions.count, users, seconds: (performance.now() - begin) / 1000 };
   }
   return {
@@ -172,7 +191,12 @@ export async function trainRetrievalModel(
 }
 
 /** The time split (see the top of this file); exported so the item-to-item step validates on the same one. */
-export function chooseSplit(interactions: Interactions, toMs: number, validationDays: number, fallbackFraction: number): { atMs: number; rule: "days" | "fraction" } {
+export function chooseSplit(
+  interactions: Interactions,
+  toMs: number,
+  validationDays: number,
+  fallbackFraction: number,
+): { atMs: number; rule: "days" | "fraction" } {
   const byDays = toMs - validationDays * DAY_MS;
   let before = 0;
   while (before < interactions.count && interactions.timeMs[before]! < byDays) before += 1;
@@ -258,8 +282,19 @@ export type SavedRetrievalArtifacts = { model: SavedArtifact; itemVectors: Saved
 
 /** Writes two-tower.bin and item-vectors.bin into `directory` (which must exist). */
 export async function saveRetrievalArtifacts(directory: string, result: RetrievalTrainingResult): Promise<SavedRetrievalArtifacts> {
-  const vocabulary = { userIds: result.userIds, itemIds: result.itemIds, categoryNames: result.categoryNames, creatorIds: result.creatorIds, tagNames: result.tagNames };
+  const vocabulary = {
+    userIds: result.userIds,
+    itemIds: result.itemIds,
+    categoryNames: result.categoryNames,
+    creatorIds: result.creatorIds,
+    tagNames: result.tagNames,
+  };
   const model = await saveTwoTowerModel(directory, result.model, vocabulary);
-  const itemVectors = await saveItemVectors(directory, { itemIds: result.itemIds, dimensions: result.dimensions, asOfMs: result.asOfMs, vectors: result.itemVectors });
+  const itemVectors = await saveItemVectors(directory, {
+    itemIds: result.itemIds,
+    dimensions: result.dimensions,
+    asOfMs: result.asOfMs,
+    vectors: result.itemVectors,
+  });
   return { model, itemVectors };
 }

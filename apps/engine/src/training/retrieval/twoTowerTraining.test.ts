@@ -117,7 +117,11 @@ describe("two-tower training", () => {
       let squared = 0;
       for (let c = 0; c < width - 1; c += 1) squared += vectors[item * width + c]! ** 2;
       expect(Math.sqrt(squared)).toBeCloseTo(1, 5);
-      const bias = trained.model.itemBias[item]! + trained.model.categoryBias[0]! + trained.model.creatorBias[0]! + trained.model.ageBias[trained.model.config.ageBuckets - 1]!;
+      const bias =
+        trained.model.itemBias[item]! +
+        trained.model.categoryBias[0]! +
+        trained.model.creatorBias[0]! +
+        trained.model.ageBias[trained.model.config.ageBuckets - 1]!;
       expect(vectors[item * width + width - 1]!).toBeCloseTo(trained.model.config.temperature * bias, 5);
     }
   });

@@ -44,7 +44,16 @@
 import { createRandom, deriveSeed } from "@cascade/core";
 import { buildUserHistories, itemCounts, recallAtK, type Interactions } from "./interactions.ts";
 import { accumulateRow, accumulateScalar, sparseAdamStep, sparseAdamTable, type AdamSettings, type SparseAdamTable } from "./sparseAdam.ts";
-import { ageBucket, computeItemVectors, computeUserVector, dotAll, itemTowerRaw, retrievalDimensions, userTowerRaw, type TwoTowerModel } from "../../retrieval/twoTowerModel.ts";
+import {
+  ageBucket,
+  computeItemVectors,
+  computeUserVector,
+  dotAll,
+  itemTowerRaw,
+  retrievalDimensions,
+  userTowerRaw,
+  type TwoTowerModel,
+} from "../../retrieval/twoTowerModel.ts";
 
 export type TwoTowerTrainingOptions = {
   epochs: number;
@@ -284,7 +293,9 @@ export function trainTwoTower(
       epoch,
       loss: lossSum / batches,
       validationRecall:
-        validation.count > 0 ? twoTowerRecall(model, train, validation, o.validationK, { maxUsers: o.maxValidationUsers, asOfMs: validationAsOfMs }) : Number.NaN,
+        validation.count > 0
+          ? twoTowerRecall(model, train, validation, o.validationK, { maxUsers: o.maxValidationUsers, asOfMs: validationAsOfMs })
+          : Number.NaN,
       seconds,
       cpuSeconds,
       interactionsPerSecond: examples / seconds,

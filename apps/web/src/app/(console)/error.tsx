@@ -8,11 +8,7 @@ export default function ConsoleError({ error, retry }: { error: unknown; retry: 
     <Card>
       <ErrorState
         title="This page could not be shown"
-        message={
-          digest
-            ? `Something failed on the server (reference ${digest} in the console's log).`
-            : "Something failed while rendering this page."
-        }
+        message={digest ? `Something failed on the server (reference ${digest} in the console's log).` : "Something failed while rendering this page."}
         onRetry={retry}
       />
     </Card>

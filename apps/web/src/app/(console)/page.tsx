@@ -21,10 +21,7 @@ export default async function OverviewPage() {
   await requireCurrentUser();
   return (
     <>
-      <PageHeader
-        title="Overview"
-        description="The catalogue and the event log at a glance. Days and times are UTC."
-      />
+      <PageHeader title="Overview" description="The catalogue and the event log at a glance. Days and times are UTC." />
       <div className={styles.sections}>
         <SectionErrorBoundary title="Counts">
           <Suspense fallback={<StatsSkeleton />}>

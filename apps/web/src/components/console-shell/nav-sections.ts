@@ -1,19 +1,8 @@
 // The console's sections in sidebar order. Sections whose pages do not exist yet are listed as
 // "coming soon" so people see where the console is going, without links to empty pages.
-export type NavIcon =
-  | "overview"
-  | "items"
-  | "debugger"
-  | "rules"
-  | "experiments"
-  | "models"
-  | "features"
-  | "events"
-  | "keys";
+export type NavIcon = "overview" | "items" | "debugger" | "rules" | "experiments" | "models" | "features" | "events" | "keys";
 
-export type NavSection =
-  | { label: string; icon: NavIcon; status: "ready"; href: string }
-  | { label: string; icon: NavIcon; status: "soon" };
+export type NavSection = { label: string; icon: NavIcon; status: "ready"; href: string } | { label: string; icon: NavIcon; status: "soon" };
 
 export const NAV_SECTIONS: readonly NavSection[] = [
   { label: "Overview", icon: "overview", status: "ready", href: "/" },

@@ -14,11 +14,7 @@ export function SidebarNav() {
         {NAV_SECTIONS.map((section) => (
           <li key={section.label}>
             {section.status === "ready" ? (
-              <Link
-                href={section.href}
-                className={styles.navLink}
-                aria-current={isActiveSection(section.href, pathname) ? "page" : undefined}
-              >
+              <Link href={section.href} className={styles.navLink} aria-current={isActiveSection(section.href, pathname) ? "page" : undefined}>
                 <NavIcon name={section.icon} />
                 {section.label}
               </Link>

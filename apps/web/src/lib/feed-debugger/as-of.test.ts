@@ -40,7 +40,13 @@ describe("compareFeeds", () => {
   });
 
   it("keeps each list in served order whatever order it arrives in", () => {
-    const comparison = compareFeeds([{ itemId: "y", position: 1 }, { itemId: "x", position: 0 }], []);
+    const comparison = compareFeeds(
+      [
+        { itemId: "y", position: 1 },
+        { itemId: "x", position: 0 },
+      ],
+      [],
+    );
     expect(comparison.asOf.map((row) => row.itemId)).toEqual(["x", "y"]);
     expect(comparison.shared).toBe(0);
   });

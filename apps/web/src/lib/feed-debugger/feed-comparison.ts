@@ -7,7 +7,9 @@ type Served = { itemId: string; position: number };
 
 function rows(list: readonly Served[], other: readonly Served[]): ComparedRow[] {
   const positions = new Map(other.map((item) => [item.itemId, item.position]));
-  return [...list].sort((a, b) => a.position - b.position).map((item) => ({ itemId: item.itemId, position: item.position, otherPosition: positions.get(item.itemId) ?? null }));
+  return [...list]
+    .sort((a, b) => a.position - b.position)
+    .map((item) => ({ itemId: item.itemId, position: item.position, otherPosition: positions.get(item.itemId) ?? null }));
 }
 
 export function compareFeeds(asOf: readonly Served[], now: readonly Served[]): FeedComparison {

@@ -46,7 +46,10 @@ beforeAll(async () => {
     hydrate: async () => ({ seenAtMs: new Map([["ann-1", NOW_MS - HOUR_MS]]), consumedItemIds: new Set<string>(), hiddenItemIds: new Set<string>() }),
   };
   const { pipeline } = buildSurfacePipeline("home", config, {
-    sources: new Map([["ann", source("ann", 30)], ["trending", source("trending", 12)]]),
+    sources: new Map([
+      ["ann", source("ann", 30)],
+      ["trending", source("trending", 12)],
+    ]),
     scorers: [ranker],
     queryHydrators: [seen],
   });
@@ -102,7 +105,11 @@ describe("feed debugger trace views", () => {
 
 describe("traceOrFallback", () => {
   it("keeps the engine's trace, or builds a summary from the served items when the funnel failed", () => {
-    const response = { requestId: "r-1", surface: "home", items: [{ itemId: "x", position: 0, score: 2, sources: [{ id: "popularity", rank: 0 }], propensity: 1 }] };
+    const response = {
+      requestId: "r-1",
+      surface: "home",
+      items: [{ itemId: "x", position: 0, score: 2, sources: [{ id: "popularity", rank: 0 }], propensity: 1 }],
+    };
     expect(traceOrFallback(trace, response)).toBe(trace);
     const fallback = traceOrFallback(null, response);
     expect(fallback).toMatchObject({ detail: "summary", degraded: true, stages: [], served: [{ itemId: "x", slot: "ranked", scores: {} }] });

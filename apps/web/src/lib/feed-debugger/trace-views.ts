@@ -86,7 +86,11 @@ export function estimatedScore(scores: Record<string, number>, ruleIds: Readonly
 
 /** Score keys that are rule deltas (written by a rule component) rather than predictions. */
 export function ruleComponentIds(trace: FunnelTrace): Set<string> {
-  return new Set(trace.stages.filter((stage) => stage.stage === "rules" || stage.stage === "exploration").flatMap((stage) => stage.components.map((component) => component.id)));
+  return new Set(
+    trace.stages
+      .filter((stage) => stage.stage === "rules" || stage.stage === "exploration")
+      .flatMap((stage) => stage.components.map((component) => component.id)),
+  );
 }
 
 export function describeEffect(effect: ItemEffect): string {
@@ -106,8 +110,13 @@ export function explainForPeople(trace: FunnelTrace, itemId: string): Explanatio
   switch (explanation.status) {
     case "served": {
       const { served } = explanation;
-      const found = served.sources.map((hit) => `${hit.id} (#${hit.rank + 1}${hit.score !== undefined ? `, score ${hit.score.toPrecision(3)}` : ""})`).join(", ");
-      const slot = served.slot === "explore" ? `an exploration slot (propensity ${served.propensity.toPrecision(3)})` : `a ranked slot (propensity ${served.propensity.toPrecision(3)})`;
+      const found = served.sources
+        .map((hit) => `${hit.id} (#${hit.rank + 1}${hit.score !== undefined ? `, score ${hit.score.toPrecision(3)}` : ""})`)
+        .join(", ");
+      const slot =
+        served.slot === "explore"
+          ? `an exploration slot (propensity ${served.propensity.toPrecision(3)})`
+          : `a ranked slot (propensity ${served.propensity.toPrecision(3)})`;
       return {
         explanation,
         headline: `Served at position ${served.position + 1} in ${slot}, final score ${served.score.toPrecision(4)}.`,
@@ -115,7 +124,11 @@ export function explainForPeople(trace: FunnelTrace, itemId: string): Explanatio
       };
     }
     case "removed":
-      return { explanation, headline: `Removed at the ${STAGE_LABELS[explanation.stage]} stage by ${explanation.componentId}: ${explanation.reason}.`, details };
+      return {
+        explanation,
+        headline: `Removed at the ${STAGE_LABELS[explanation.stage]} stage by ${explanation.componentId}: ${explanation.reason}.`,
+        details,
+      };
     case "belowPage":
       return {
         explanation,
@@ -125,7 +138,11 @@ export function explainForPeople(trace: FunnelTrace, itemId: string): Explanatio
     case "notRetrieved":
       return { explanation, headline: "No candidate source returned it, so it never entered the funnel.", details };
     case "notServed":
-      return { explanation, headline: "Not served. This trace is a summary, so it cannot tell whether it was never retrieved or ranked below the page.", details };
+      return {
+        explanation,
+        headline: "Not served. This trace is a summary, so it cannot tell whether it was never retrieved or ranked below the page.",
+        details,
+      };
   }
 }
 

@@ -26,7 +26,10 @@ function diffArrays(before: JsonValue[], after: JsonValue[], path: string, out: 
   const beforeIds = before.map(idOf);
   const afterIds = after.map(idOf);
   const keyedById =
-    beforeIds.every((id) => id !== null) && afterIds.every((id) => id !== null) && new Set(beforeIds).size === before.length && new Set(afterIds).size === after.length;
+    beforeIds.every((id) => id !== null) &&
+    afterIds.every((id) => id !== null) &&
+    new Set(beforeIds).size === before.length &&
+    new Set(afterIds).size === after.length;
   if (!keyedById) {
     const length = Math.max(before.length, after.length);
     for (let index = 0; index < length; index++) {

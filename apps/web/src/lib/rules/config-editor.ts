@@ -45,7 +45,10 @@ type StoredVersion = { version: number; config: unknown; configValid: boolean } 
 /** The editor opens the draft if there is one, else the published version, else the surface's default. */
 export function startingConfig(surfaceId: string, draft: StoredVersion, published: StoredVersion): EditorStart {
   const skipped: string[] = [];
-  for (const [from, stored] of [["draft", draft], ["published", published]] as const) {
+  for (const [from, stored] of [
+    ["draft", draft],
+    ["published", published],
+  ] as const) {
     if (!stored) continue;
     const parsed = surfaceConfigSchema.safeParse(stored.config);
     if (parsed.success) return { config: parsed.data, from, version: stored.version, warning: skipped.length ? skipped.join(" ") : null };
@@ -95,7 +98,14 @@ export function newSource(existing: readonly SourceConfig[], known: readonly str
 
 /** A list typed one per line or comma-separated, trimmed, without blanks or repeats. */
 export function parseList(text: string): string[] {
-  return [...new Set(text.split(/[\n,]/).map((entry) => entry.trim()).filter((entry) => entry !== ""))];
+  return [
+    ...new Set(
+      text
+        .split(/[\n,]/)
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ""),
+    ),
+  ];
 }
 
 export function moveItem<T>(list: readonly T[], from: number, to: number): T[] {

@@ -6,8 +6,14 @@ import type { SessionUser } from "../services/session.ts";
 import { createCallerFactory, createTRPCRouter, procedureFor, procedureForRoles, protectedProcedure, publicProcedure } from "./trpc.ts";
 
 const testRouter = createTRPCRouter({
-  open: publicProcedure.input(z.void()).output(z.string()).query(() => "open"),
-  signedIn: protectedProcedure.input(z.void()).output(z.string()).query(({ ctx }) => ctx.user.name),
+  open: publicProcedure
+    .input(z.void())
+    .output(z.string())
+    .query(() => "open"),
+  signedIn: protectedProcedure
+    .input(z.void())
+    .output(z.string())
+    .query(({ ctx }) => ctx.user.name),
   publishRules: procedureForRoles(["admin", "product_manager"])
     .input(z.void())
     .output(z.string())
@@ -44,9 +50,7 @@ describe("procedure builders", () => {
   });
 
   it("role procedures admit the listed roles only", async () => {
-    expect(await createCaller({ db, user: userWithRole("product_manager") }).publishRules()).toBe(
-      "published by product_manager",
-    );
+    expect(await createCaller({ db, user: userWithRole("product_manager") }).publishRules()).toBe("published by product_manager");
     expect(await errorCode(createCaller({ db, user: userWithRole("viewer") }).publishRules())).toBe("FORBIDDEN");
     expect(await errorCode(createCaller({ db, user: userWithRole("engineer") }).publishRules())).toBe("FORBIDDEN");
     expect(await errorCode(createCaller({ db, user: null }).publishRules())).toBe("UNAUTHORIZED");
@@ -54,7 +58,9 @@ describe("procedure builders", () => {
 
   it("action procedures take their roles from the permissions table and say who may", async () => {
     expect(await createCaller({ db, user: userWithRole("data_scientist") }).promoteModel()).toBe("promoted by data_scientist");
-    const refused = await createCaller({ db, user: userWithRole("product_manager") }).promoteModel().catch((error: unknown) => error);
+    const refused = await createCaller({ db, user: userWithRole("product_manager") })
+      .promoteModel()
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TRPCError);
     expect((refused as TRPCError).code).toBe("FORBIDDEN");
     expect((refused as TRPCError).message).toBe("This needs the admin, engineer or data scientist role.");

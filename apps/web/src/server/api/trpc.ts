@@ -25,8 +25,7 @@ const t = initTRPC.context<TRPCContext>().create({
   errorFormatter({ shape, error }) {
     // Unexpected failures (database down, bugs) are logged on the server by the route handler;
     // the browser gets a plain sentence instead of driver messages that may name hosts or SQL.
-    const message =
-      error.code === "INTERNAL_SERVER_ERROR" ? "The console could not complete this request." : shape.message;
+    const message = error.code === "INTERNAL_SERVER_ERROR" ? "The console could not complete this request." : shape.message;
     return {
       ...shape,
       message,

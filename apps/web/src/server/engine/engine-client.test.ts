@@ -34,7 +34,13 @@ describe("callEngineAdmin", () => {
     answer(json(200, { models: [], serving: { retrieval: null, ranker: null }, availableFeatures: [{ name: "position", description: "" }] }));
     const result = await callEngineAdmin({ name: "GET /v1/admin/models" }, (admin, options) => admin.listModels({ status: "active" }, options));
     expect(result).toMatchObject({ ok: true, data: { availableFeatures: [{ name: "position" }] } });
-    expect(seen).toEqual([{ url: "http://engine.test:4000/v1/admin/models?status=active", headers: expect.objectContaining({ authorization: "Bearer csk_console" }), cache: "no-store" }]);
+    expect(seen).toEqual([
+      {
+        url: "http://engine.test:4000/v1/admin/models?status=active",
+        headers: expect.objectContaining({ authorization: "Bearer csk_console" }),
+        cache: "no-store",
+      },
+    ]);
   });
 
   it("refuses to call without ENGINE_API_KEY", async () => {
@@ -46,7 +52,11 @@ describe("callEngineAdmin", () => {
   });
 
   it("passes the engine's 4xx message through with its code and field, and explains a refused key", async () => {
-    answer(json(400, { error: { code: "validation_failed", message: "features: unknown feature nope", issues: [{ path: "features", message: "unknown feature nope" }] } }));
+    answer(
+      json(400, {
+        error: { code: "validation_failed", message: "features: unknown feature nope", issues: [{ path: "features", message: "unknown feature nope" }] },
+      }),
+    );
     const refused = await callEngineAdmin({ name: "POST /v1/admin/models/external-rankers" }, (admin) =>
       admin.registerExternalRanker({ name: "r", features: ["nope"], outputs: ["p"], onnxBase64: "AAAA" }),
     );
@@ -68,12 +78,21 @@ describe("callEngine", () => {
   it("turns a refused connection into 'not reachable' and never retries", async () => {
     answer(() => Promise.reject(new TypeError("fetch failed")));
     const result = await callEngine({ name: "GET /v1/health" }, (client, options) => client.health(options));
-    expect(result).toMatchObject({ ok: false, status: null, code: "unreachable", message: "The engine at http://engine.test:4000 is not reachable. Check that it is running (cascade start)." });
+    expect(result).toMatchObject({
+      ok: false,
+      status: null,
+      code: "unreachable",
+      message: "The engine at http://engine.test:4000 is not reachable. Check that it is running (cascade start).",
+    });
     expect(seen).toHaveLength(1);
   });
 
   it("turns a timeout into 'did not answer within' the call's budget", async () => {
-    vi.stubGlobal("fetch", (_input: unknown, init?: RequestInit) => new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason))));
+    vi.stubGlobal(
+      "fetch",
+      (_input: unknown, init?: RequestInit) =>
+        new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason))),
+    );
     const result = await callEngine({ name: "GET /v1/health", timeoutMs: 20 }, (client, options) => client.health(options));
     expect(result).toMatchObject({ ok: false, status: null, code: "timeout", message: "The engine at http://engine.test:4000 did not answer within 0 s." });
   });

@@ -44,10 +44,7 @@ export function callEngine<T>(call: EngineCall, run: (client: CascadeClient, opt
 }
 
 /** One call to the engine's admin API with the console's key; never throws. */
-export function callEngineAdmin<T>(
-  call: EngineCall,
-  run: (admin: CascadeAdminClient, options: { timeoutMs: number }) => Promise<T>,
-): Promise<EngineResult<T>> {
+export function callEngineAdmin<T>(call: EngineCall, run: (admin: CascadeAdminClient, options: { timeoutMs: number }) => Promise<T>): Promise<EngineResult<T>> {
   const { ENGINE_API_KEY } = serverEnv();
   if (!ENGINE_API_KEY) {
     return Promise.resolve(
@@ -81,7 +78,11 @@ function describeClientError(call: EngineCall, error: CascadeApiError): EngineFa
   }
   if (error.code === "invalid_response") {
     console.error(`engine ${call.name} answered with an unexpected body:`, error.cause ?? error);
-    return failure(error.status, "unexpected_response", `The engine answered ${call.name} in a shape this console does not understand (is it a different version?).`);
+    return failure(
+      error.status,
+      "unexpected_response",
+      `The engine answered ${call.name} in a shape this console does not understand (is it a different version?).`,
+    );
   }
   // The client keeps a body that is not an engine error as `http_<status>` with the text as message.
   const body = error.code.startsWith("http_") ? null : { error: { code: error.code, message: error.message, issues: error.issues } };

@@ -36,9 +36,9 @@ const healthModelsSchema = z.object({
       lastError: z
         .union([
           z.string(),
-          z.object({ slot: z.string().optional(), version: z.number().optional(), message: z.string() }).transform(
-            (error) => `${error.slot ?? "model"}${error.version !== undefined ? ` v${error.version}` : ""}: ${error.message}`,
-          ),
+          z
+            .object({ slot: z.string().optional(), version: z.number().optional(), message: z.string() })
+            .transform((error) => `${error.slot ?? "model"}${error.version !== undefined ? ` v${error.version}` : ""}: ${error.message}`),
         ])
         .nullable()
         .optional(),
@@ -65,7 +65,13 @@ export async function fetchEngineServedModels(): Promise<EngineResult<EngineServ
   const parsed = healthModelsSchema.safeParse(result.data);
   if (!parsed.success) {
     console.error("engine /v1/health answered with an unexpected body:", parsed.error.issues);
-    return { ok: false, status: null, code: "unexpected_response", field: null, message: "The engine answered /v1/health in a shape this console does not understand (is it a different version?)." };
+    return {
+      ok: false,
+      status: null,
+      code: "unexpected_response",
+      field: null,
+      message: "The engine answered /v1/health in a shape this console does not understand (is it a different version?).",
+    };
   }
   const models = parsed.data.models;
   return {

@@ -86,7 +86,9 @@ async function expectServedEqualsScan(): Promise<void> {
 async function copyEvents(rows: ReturnType<typeof eventsFor>): Promise<void> {
   const client = await pool.connect();
   try {
-    const lines = rows.map((row) => [row.eventId, row.type, row.userId, row.itemId, row.occurredAt.toISOString(), row.receivedAt.toISOString()].join("\t") + "\n");
+    const lines = rows.map(
+      (row) => [row.eventId, row.type, row.userId, row.itemId, row.occurredAt.toISOString(), row.receivedAt.toISOString()].join("\t") + "\n",
+    );
     const copy = client.query(copyFrom(`COPY events (event_id, type, user_id, item_id, occurred_at, received_at) FROM STDIN`));
     await pipeline(Readable.from([lines.join("")]), copy);
   } finally {
@@ -155,10 +157,12 @@ describe("event_counts behind the console's event counts", () => {
       second.release();
     }
     expect(
+      await scalar(`SELECT events AS value FROM event_counts WHERE occurred_day = '2230-05-16' AND received_hour = '2230-05-16T03:00:00Z' AND type = 'share'`),
+    ).toBe(
       await scalar(
-        `SELECT events AS value FROM event_counts WHERE occurred_day = '2230-05-16' AND received_hour = '2230-05-16T03:00:00Z' AND type = 'share'`,
+        `SELECT count(*) AS value FROM events WHERE type = 'share' AND received_at >= '2230-05-16T03:00:00Z' AND received_at < '2230-05-16T04:00:00Z' AND (occurred_at AT TIME ZONE 'UTC')::date = '2230-05-16'`,
       ),
-    ).toBe(await scalar(`SELECT count(*) AS value FROM events WHERE type = 'share' AND received_at >= '2230-05-16T03:00:00Z' AND received_at < '2230-05-16T04:00:00Z' AND (occurred_at AT TIME ZONE 'UTC')::date = '2230-05-16'`));
+    );
     await expectServedEqualsScan();
   });
 

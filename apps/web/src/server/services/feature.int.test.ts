@@ -27,7 +27,10 @@ beforeAll(async () => {
       definition("hour_of_day", "context", { coverage: 1 }),
     ],
   });
-  for (const [offsetMinutes, flagged] of [[-60, false], [0, true]] as const) {
+  for (const [offsetMinutes, flagged] of [
+    [-60, false],
+    [0, true],
+  ] as const) {
     const report = await db.skewReport.create({
       data: {
         createdAt: new Date(now.getTime() + offsetMinutes * MINUTE),

@@ -93,9 +93,7 @@ export async function listFeatures(db: Database, query: FeatureListQuery, now = 
   const byEntity = Object.fromEntries(FEATURE_ENTITIES.map((entity) => [entity, 0])) as Record<FeatureEntity, number>;
   for (const row of all) byEntity[row.entity] += 1;
   const search = query.q.toLowerCase();
-  const rows = all.filter(
-    (row) => (query.entity === "all" || row.entity === query.entity) && row.name.toLowerCase().includes(search),
-  );
+  const rows = all.filter((row) => (query.entity === "all" || row.entity === query.entity) && row.name.toLowerCase().includes(search));
   return {
     asOf: now,
     staleAfterMs: FEATURE_STALE_AFTER_MS,

@@ -62,7 +62,13 @@ export async function previewFeed(db: Database, input: FeedPreviewInput): Promis
     const answer = await admin.feedPreview(request, options);
     // The contract leaves the trace `unknown`; the debugger needs it parsed.
     const parsed = feedPreviewSchema.safeParse(answer);
-    if (!parsed.success) throw new CascadeApiError({ status: 200, code: "invalid_response", message: "the feed preview's trace does not match the funnel trace schema", cause: parsed.error });
+    if (!parsed.success)
+      throw new CascadeApiError({
+        status: 200,
+        code: "invalid_response",
+        message: "the feed preview's trace does not match the funnel trace schema",
+        cause: parsed.error,
+      });
     return parsed.data;
   });
   if (!result.ok) {

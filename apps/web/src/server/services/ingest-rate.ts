@@ -149,10 +149,7 @@ export async function getIngestRate(db: Database, input: IngestRateInput, now = 
   const rows = await countByBucket(db, window.from, window.to, bucketMs);
 
   const buckets = new Map(
-    bucketStarts(chartFromMs, window.to.getTime(), bucketMs).map((start) => [
-      start,
-      { start: new Date(start), counts: zeroCounts(), total: 0, rejected: 0 },
-    ]),
+    bucketStarts(chartFromMs, window.to.getTime(), bucketMs).map((start) => [start, { start: new Date(start), counts: zeroCounts(), total: 0, rejected: 0 }]),
   );
   const totals = zeroCounts();
   let total = 0;

@@ -51,7 +51,8 @@ export function itemWhere(query: Pick<ItemListQuery, "q" | "category" | "availab
   if (query.availability !== "all") where.available = query.availability === "available";
   if (query.q) {
     const contains = { contains: escapeLikePattern(query.q), mode: "insensitive" as const };
-    const byCreatorName: Prisma.ItemWhereInput = creatorsByName === "many" ? { creator: { is: { name: contains } } } : { creatorId: { in: [...creatorsByName] } };
+    const byCreatorName: Prisma.ItemWhereInput =
+      creatorsByName === "many" ? { creator: { is: { name: contains } } } : { creatorId: { in: [...creatorsByName] } };
     where.OR = [{ id: contains }, { title: contains }, { category: contains }, { creatorId: contains }, byCreatorName];
   }
   return where;

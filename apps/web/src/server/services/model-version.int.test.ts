@@ -51,7 +51,16 @@ describe("model versions for the console", () => {
 
   it("carries the scheduler's gate verdict, stored with the version by recordModelGateDecision", async () => {
     const stored = await externalRanker("gated", { ranking: { auc: 0.6 } });
-    const decision = { slot: "ranker" as const, activeId: null, metric: "auc", candidate: 0.6, active: 0.7, margin: 0.01, promoted: false, reason: "kept as a candidate: auc 0.6000 vs active 0.7000" };
+    const decision = {
+      slot: "ranker" as const,
+      activeId: null,
+      metric: "auc",
+      candidate: 0.6,
+      active: 0.7,
+      margin: 0.01,
+      promoted: false,
+      reason: "kept as a candidate: auc 0.6000 vs active 0.7000",
+    };
     await recordModelGateDecision(db, stored.id, decision);
     const row = (await listModelVersionRows(db)).rows.find((entry) => entry.id === stored.id);
     expect(row?.gate).toEqual({ promoted: false, reason: decision.reason });

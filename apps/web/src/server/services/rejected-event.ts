@@ -3,12 +3,7 @@
 // groups them by (field, reason). Both read the received_at index, bounded by the page's range.
 import type { Database } from "@cascade/db";
 import { z } from "zod";
-import {
-  DEFAULT_EVENT_RANGE,
-  eventRangeSchema,
-  MAX_REJECTION_FILTER_LENGTH,
-  resolveEventWindow,
-} from "../../lib/event-range.ts";
+import { DEFAULT_EVENT_RANGE, eventRangeSchema, MAX_REJECTION_FILTER_LENGTH, resolveEventWindow } from "../../lib/event-range.ts";
 
 /** The payload preview's length in characters; the full payload is one click away. */
 export const PAYLOAD_PREVIEW_LENGTH = 160;
@@ -65,11 +60,7 @@ type RejectedEventSqlRow = {
   payload_length: number;
 };
 
-export async function listRejectedEvents(
-  db: Database,
-  input: RejectedEventListInput,
-  now = new Date(),
-): Promise<RejectedEventList> {
+export async function listRejectedEvents(db: Database, input: RejectedEventListInput, now = new Date()): Promise<RejectedEventList> {
   const window = resolveEventWindow(input.range, now);
   const from = window.from?.toISOString() ?? "-infinity";
   const to = window.to.toISOString();

@@ -32,11 +32,7 @@ export type RejectionReasonList = z.infer<typeof rejectionReasonListSchema>;
 
 type ReasonSqlRow = { field: string; reason: string; count: bigint; last_seen_at: Date; total_reasons: bigint; total: bigint };
 
-export async function listRejectionReasons(
-  db: Database,
-  input: RejectionReasonListInput,
-  now = new Date(),
-): Promise<RejectionReasonList> {
+export async function listRejectionReasons(db: Database, input: RejectionReasonListInput, now = new Date()): Promise<RejectionReasonList> {
   const window = resolveEventWindow(input.range, now);
   const rows = await db.$queryRaw<ReasonSqlRow[]>`
     SELECT field, reason, count(*) AS count, max(received_at) AS last_seen_at,

@@ -22,11 +22,15 @@ let listener: pg.Client;
 const notices: string[] = [];
 
 const blocking = (category: string) =>
-  surfaceConfigSchema.parse({ ...DEFAULT_SURFACE_CONFIGS.home, filters: { ...DEFAULT_SURFACE_CONFIGS.home.filters, blocked: { itemIds: [], categories: [category], creators: [] } } });
+  surfaceConfigSchema.parse({
+    ...DEFAULT_SURFACE_CONFIGS.home,
+    filters: { ...DEFAULT_SURFACE_CONFIGS.home.filters, blocked: { itemIds: [], categories: [category], creators: [] } },
+  });
 
 async function noticesFor(expected: number): Promise<string[]> {
   // NOTIFY is delivered after commit; wait for the listener's connection to catch up.
-  for (let attempt = 0; attempt < 100 && notices.filter((notice) => notice === surfaceId).length < expected; attempt++) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (let attempt = 0; attempt < 100 && notices.filter((notice) => notice === surfaceId).length < expected; attempt++)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   return notices.filter((notice) => notice === surfaceId);
 }
 
@@ -55,9 +59,9 @@ describe("rule sets", () => {
     expect(second.id).toBe(first.id);
     expect(second.status).toBe("draft");
     expect((await findDraftConfig(db, surfaceId))?.filters.blocked.categories).toEqual(["news"]);
-    await expect(saveDraft(db, { surfaceId, config: { ...DEFAULT_SURFACE_CONFIGS.home, filters: { expressions: [{ id: "x", keep: "age_hours <" }] } }, note: "" }, actor)).rejects.toThrow(
-      /config\.filters\.expressions\.0\.keep: column \d+/,
-    );
+    await expect(
+      saveDraft(db, { surfaceId, config: { ...DEFAULT_SURFACE_CONFIGS.home, filters: { expressions: [{ id: "x", keep: "age_hours <" }] } }, note: "" }, actor),
+    ).rejects.toThrow(/config\.filters\.expressions\.0\.keep: column \d+/);
     expect(await noticesFor(0)).toEqual([]);
   });
 
@@ -77,7 +81,11 @@ describe("rule sets", () => {
     expect(await noticesFor(2)).toEqual([surfaceId, surfaceId]);
     const audit = await db.auditLog.findMany({ where: { entityType: "rule_set", entityId: v2.ruleSet.id } });
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ action: "rule_set.publish", before: { published: { version: 1 } }, after: { published: { version: 2 }, note: "block sports" } });
+    expect(audit[0]).toMatchObject({
+      action: "rule_set.publish",
+      before: { published: { version: 1 } },
+      after: { published: { version: 2 }, note: "block sports" },
+    });
   });
 
   it("rolls back by publishing a copy of an older version; history stays append-only", async () => {
@@ -115,7 +123,9 @@ describe("rule sets", () => {
   });
 
   it("refuses unknown surfaces and drafts as roll back targets", async () => {
-    await expect(publishRuleSet(db, { surfaceId: `${surfaceId}-missing`, config: DEFAULT_SURFACE_CONFIGS.home, note: "" }, actor)).rejects.toBeInstanceOf(RuleSetChangeRefused);
+    await expect(publishRuleSet(db, { surfaceId: `${surfaceId}-missing`, config: DEFAULT_SURFACE_CONFIGS.home, note: "" }, actor)).rejects.toBeInstanceOf(
+      RuleSetChangeRefused,
+    );
     const draft = await saveDraft(db, { surfaceId, config: DEFAULT_SURFACE_CONFIGS.home, note: "" }, actor);
     await expect(rollbackToRuleSet(db, { ruleSetId: draft.id }, actor)).rejects.toThrow(/not a published or archived version/);
   });

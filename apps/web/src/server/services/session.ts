@@ -19,9 +19,7 @@ export const credentialsSchema = z.object({
 });
 export type Credentials = z.infer<typeof credentialsSchema>;
 
-export type SignInResult =
-  | { ok: true; token: string; expiresAt: Date; user: SessionUser }
-  | { ok: false; reason: "invalid_credentials" };
+export type SignInResult = { ok: true; token: string; expiresAt: Date; user: SessionUser } | { ok: false; reason: "invalid_credentials" };
 
 // Checked against when the email is unknown, so that a wrong email costs the same scrypt time
 // as a wrong password and response times do not reveal which accounts exist.

@@ -27,11 +27,7 @@ describe("parseSkewFeatures", () => {
   });
 
   it("falls back to the threshold when an entry does not say whether it is flagged", () => {
-    const { features } = parseSkewFeatures(
-      { high: { compared: 10, mismatchRate: 0.5, meanAbsDiff: 1, maxAbsDiff: 2 }, low: entry(0.001) },
-      0.01,
-      null,
-    );
+    const { features } = parseSkewFeatures({ high: { compared: 10, mismatchRate: 0.5, meanAbsDiff: 1, maxAbsDiff: 2 }, low: entry(0.001) }, 0.01, null);
     expect(features[0]).toEqual({
       name: "high",
       compared: 10,

@@ -81,17 +81,13 @@ export function parseSkewFeatures(
       registered: registeredNames ? registeredNames.has(name) : null,
     });
   }
-  features.sort(
-    (a, b) => Number(b.flagged) - Number(a.flagged) || b.mismatchRate - a.mismatchRate || a.name.localeCompare(b.name),
-  );
+  features.sort((a, b) => Number(b.flagged) - Number(a.flagged) || b.mismatchRate - a.mismatchRate || a.name.localeCompare(b.name));
   return { features, unreadable: unreadable.sort() };
 }
 
 export async function getSkewReport(db: Database, input: SkewReportGetInput): Promise<SkewReportView | null> {
   const [report, reportCount, definitions] = await Promise.all([
-    input.id
-      ? db.skewReport.findUnique({ where: { id: input.id } })
-      : db.skewReport.findFirst({ orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
+    input.id ? db.skewReport.findUnique({ where: { id: input.id } }) : db.skewReport.findFirst({ orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
     db.skewReport.count(),
     db.featureDefinition.findMany({ select: { name: true } }),
   ]);

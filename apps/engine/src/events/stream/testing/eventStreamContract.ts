@@ -68,7 +68,15 @@ export function describeEventStreamContract(name: string, createStream: CreateSt
     it("carries events unchanged, optional fields included", async () => {
       const stream = await open();
       await stream.ensureGroup("g");
-      const full = streamEvent({ type: "watch", value: 12.5, requestId: "r-1", position: 3, surface: "home", propensity: 0.25, context: { device: "ios", ab: 2, beta: true } });
+      const full = streamEvent({
+        type: "watch",
+        value: 12.5,
+        requestId: "r-1",
+        position: 3,
+        surface: "home",
+        propensity: 0.25,
+        context: { device: "ios", ab: 2, beta: true },
+      });
       const bare = streamEvent({ type: "impression" });
       await stream.publish([full, bare]);
       const [entry] = await stream.read("g", "c", { partition: 0, count: 10, from: "new" });

@@ -41,10 +41,22 @@ export async function createRatingsDatabase(name: string): Promise<ScratchRating
   await client.connect();
   try {
     for (let i = 0; i < RATINGS_WORLD.items; i += 1) {
-      await client.query(`INSERT INTO items (id, title, category, tags, published_at) VALUES ($1, $2, $3, $4, $5)`, [`m${i}`, `Movie ${i}`, `genre-${i % 4}`, [`genre-${i % 4}`], new Date(Date.UTC(1990 + (i % 7), 0, 1))]);
+      await client.query(`INSERT INTO items (id, title, category, tags, published_at) VALUES ($1, $2, $3, $4, $5)`, [
+        `m${i}`,
+        `Movie ${i}`,
+        `genre-${i % 4}`,
+        [`genre-${i % 4}`],
+        new Date(Date.UTC(1990 + (i % 7), 0, 1)),
+      ]);
     }
     for (const [index, row] of rows.entries()) {
-      await client.query(`INSERT INTO events (event_id, type, user_id, item_id, occurred_at, value) VALUES ($1, 'rating', $2, $3, $4, $5)`, [`r${index}`, row.user, `m${row.item}`, new Date(row.atMs), row.stars * 2]);
+      await client.query(`INSERT INTO events (event_id, type, user_id, item_id, occurred_at, value) VALUES ($1, 'rating', $2, $3, $4, $5)`, [
+        `r${index}`,
+        row.user,
+        `m${row.item}`,
+        new Date(row.atMs),
+        row.stars * 2,
+      ]);
     }
   } finally {
     await client.end();

@@ -1,15 +1,4 @@
-import {
-  Card,
-  EmptyState,
-  formatInteger,
-  formatPercent,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableHeaderCell,
-  TableRow,
-} from "@cascade/ui";
+import { Card, EmptyState, formatInteger, formatPercent, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from "@cascade/ui";
 import { EVENT_TYPE_COLORS, EVENT_TYPE_LABELS } from "@/lib/event-type-colors.ts";
 import { loadEventVolume } from "./overview-data.ts";
 import styles from "./overview.module.css";
@@ -47,10 +36,7 @@ export async function EventMixCard() {
                   <TableCell align="right">{formatInteger(count)}</TableCell>
                   <TableCell align="right" nowrap>
                     <span className={styles.shareBar} aria-hidden>
-                      <span
-                        className={styles.shareFill}
-                        style={{ width: `${Math.max(share * 100, 1)}%`, background: EVENT_TYPE_COLORS[type] }}
-                      />
+                      <span className={styles.shareFill} style={{ width: `${Math.max(share * 100, 1)}%`, background: EVENT_TYPE_COLORS[type] }} />
                     </span>
                     {formatPercent(share)}
                   </TableCell>

@@ -10,6 +10,4 @@ export const loadOverview = cache(async () => (await getServerCaller()).overview
 
 export const loadEventVolume = cache(async () => (await getServerCaller()).event.volume());
 
-export const loadTopCategories = cache(async () =>
-  (await getServerCaller()).item.categories({ limit: TOP_CATEGORY_COUNT }),
-);
+export const loadTopCategories = cache(async () => (await getServerCaller()).item.categories({ limit: TOP_CATEGORY_COUNT }));

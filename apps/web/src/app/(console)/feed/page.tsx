@@ -53,7 +53,12 @@ export default async function FeedDebuggerPage({ searchParams }: FeedPageProps) 
   return (
     <>
       {header}
-      <FeedDebugger initial={initial} defaults={defaults} asOfProblem={asOfProblem} surfaces={surfaces.map((entry) => ({ id: entry.id, name: entry.name, hasDraft: entry.hasDraft }))} />
+      <FeedDebugger
+        initial={initial}
+        defaults={defaults}
+        asOfProblem={asOfProblem}
+        surfaces={surfaces.map((entry) => ({ id: entry.id, name: entry.name, hasDraft: entry.hasDraft }))}
+      />
     </>
   );
 }

@@ -29,10 +29,7 @@ export default async function ItemsPage({ searchParams }: ItemsPageProps) {
 
   return (
     <>
-      <PageHeader
-        title="Items"
-        description="Everything in the catalogue. Search matches id, title, category and creator, ignoring case."
-      />
+      <PageHeader title="Items" description="Everything in the catalogue. Search matches id, title, category and creator, ignoring case." />
       <HydrateClient>
         <ItemsBrowser />
       </HydrateClient>

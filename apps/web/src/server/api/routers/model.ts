@@ -69,7 +69,17 @@ export const modelRouter = createTRPCRouter({
       const result = await fetchEngineServedModels();
       if (!result.ok) return { reachable: false as const, message: result.message, checkedAt };
       const { status, reportsModels, retrieval, ranker, itemToItem, lastError, training } = result.data;
-      return { reachable: true as const, status, reportsModels, retrieval: served(retrieval), ranker: served(ranker), itemToItem: served(itemToItem), lastError, training, checkedAt };
+      return {
+        reachable: true as const,
+        status,
+        reportsModels,
+        retrieval: served(retrieval),
+        ranker: served(ranker),
+        itemToItem: served(itemToItem),
+        lastError,
+        training,
+        checkedAt,
+      };
     }),
 
   /** Input names an external ranker may declare (registry features + serving inputs). */
@@ -81,14 +91,10 @@ export const modelRouter = createTRPCRouter({
   promote: procedureFor("model.promote")
     .input(z.object({ id: z.string().min(1) }))
     .output(modelChangeSchema)
-    .mutation(({ ctx, input }) =>
-      refusalAsBadRequest(promoteVersion(ctx.db, input.id, { type: "console_user", id: ctx.user.id })),
-    ),
+    .mutation(({ ctx, input }) => refusalAsBadRequest(promoteVersion(ctx.db, input.id, { type: "console_user", id: ctx.user.id }))),
 
   rollback: procedureFor("model.rollback")
     .input(z.object({ slot: modelSlotSchema }))
     .output(modelChangeSchema)
-    .mutation(({ ctx, input }) =>
-      refusalAsBadRequest(rollbackSlot(ctx.db, input.slot, { type: "console_user", id: ctx.user.id })),
-    ),
+    .mutation(({ ctx, input }) => refusalAsBadRequest(rollbackSlot(ctx.db, input.slot, { type: "console_user", id: ctx.user.id }))),
 });

@@ -8,9 +8,17 @@ import type { SessionUser } from "../../services/session.ts";
 import { createCallerFactory } from "../trpc.ts";
 import { ruleSetRouter } from "./rule-set.ts";
 
-const untouchable = new Proxy({}, { get: (_target, name) => { throw new Error(`database touched (${String(name)})`); } }) as Database;
+const untouchable = new Proxy(
+  {},
+  {
+    get: (_target, name) => {
+      throw new Error(`database touched (${String(name)})`);
+    },
+  },
+) as Database;
 const createCaller = createCallerFactory(ruleSetRouter);
-const caller = (role: SessionUser["role"] | null) => createCaller({ db: untouchable, user: role ? { id: "u1", email: "u1@example.test", name: "Una", role } : null });
+const caller = (role: SessionUser["role"] | null) =>
+  createCaller({ db: untouchable, user: role ? { id: "u1", email: "u1@example.test", name: "Una", role } : null });
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {

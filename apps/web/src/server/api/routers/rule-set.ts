@@ -58,7 +58,9 @@ export const ruleSetRouter = createTRPCRouter({
   saveDraft: ruleEditorProcedure
     .input(z.object({ surfaceId: surfaceIdInput, config: configInput, note: noteInput }))
     .output(ruleSetVersionSchema)
-    .mutation(({ ctx, input }) => refusalAsTRPCError(saveDraft(ctx.db, { surfaceId: input.surfaceId, config: input.config, note: input.note }, actorOf(ctx.user)))),
+    .mutation(({ ctx, input }) =>
+      refusalAsTRPCError(saveDraft(ctx.db, { surfaceId: input.surfaceId, config: input.config, note: input.note }, actorOf(ctx.user))),
+    ),
 
   discardDraft: ruleEditorProcedure
     .input(z.object({ surfaceId: surfaceIdInput }))

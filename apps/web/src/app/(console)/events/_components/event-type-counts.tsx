@@ -1,18 +1,6 @@
 "use client";
 import type { EventType } from "@cascade/db";
-import {
-  Card,
-  formatInteger,
-  formatPercent,
-  Meter,
-  Skeleton,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableHeaderCell,
-  TableRow,
-} from "@cascade/ui";
+import { Card, formatInteger, formatPercent, Meter, Skeleton, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from "@cascade/ui";
 import type { ReactNode } from "react";
 import { EVENT_RANGE_LABELS } from "@/lib/event-range.ts";
 import { EVENT_TYPE_COLORS, EVENT_TYPE_LABELS } from "@/lib/event-type-colors.ts";
@@ -31,21 +19,11 @@ export type EventTypeCountsProps = {
  */
 export function EventTypeCounts({ data, busy, error }: EventTypeCountsProps) {
   if (!data) {
-    return (
-      <Card title="Counts by type">
-        {error ?? <Skeleton height={300} />}
-      </Card>
-    );
+    return <Card title="Counts by type">{error ?? <Skeleton height={300} />}</Card>;
   }
-  const types = (Object.keys(data.totals) as EventType[]).sort(
-    (a, b) => data.totals[b] - data.totals[a] || a.localeCompare(b),
-  );
+  const types = (Object.keys(data.totals) as EventType[]).sort((a, b) => data.totals[b] - data.totals[a] || a.localeCompare(b));
   return (
-    <Card
-      title="Counts by type"
-      description={`${EVENT_RANGE_LABELS[data.range]}: events received per type.`}
-      flush
-    >
+    <Card title="Counts by type" description={`${EVENT_RANGE_LABELS[data.range]}: events received per type.`} flush>
       <div
         className={busy ? styles.busy : undefined}
         data-testid="event-type-counts"

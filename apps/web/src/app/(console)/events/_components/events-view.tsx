@@ -28,17 +28,12 @@ export function EventsView() {
   const rejectionsLimit = more.href === eventsHref(query) ? more.limit : RECENT_REJECTIONS_STEP;
   const showMoreRejections =
     rejectionsLimit < RECENT_REJECTIONS_MAX
-      ? () =>
-          setMore({ href: eventsHref(query), limit: Math.min(RECENT_REJECTIONS_MAX, rejectionsLimit + RECENT_REJECTIONS_STEP) })
+      ? () => setMore({ href: eventsHref(query), limit: Math.min(RECENT_REJECTIONS_MAX, rejectionsLimit + RECENT_REJECTIONS_STEP) })
       : undefined;
   const inputs = eventsQueryInputs(query, rejectionsLimit);
   const ingest = useQuery(trpc.event.ingestRate.queryOptions(inputs.ingestRate, { placeholderData: keepPreviousData }));
-  const reasons = useQuery(
-    trpc.event.rejectionReasons.queryOptions(inputs.rejectionReasons, { placeholderData: keepPreviousData }),
-  );
-  const rejections = useQuery(
-    trpc.event.listRejected.queryOptions(inputs.rejectedEvents, { placeholderData: keepPreviousData }),
-  );
+  const reasons = useQuery(trpc.event.rejectionReasons.queryOptions(inputs.rejectionReasons, { placeholderData: keepPreviousData }));
+  const rejections = useQuery(trpc.event.listRejected.queryOptions(inputs.rejectedEvents, { placeholderData: keepPreviousData }));
   const refreshing = ingest.isFetching || reasons.isFetching || rejections.isFetching;
 
   function refresh() {

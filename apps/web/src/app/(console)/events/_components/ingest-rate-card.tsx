@@ -27,9 +27,7 @@ export function IngestRateCard({ data, busy, error }: IngestRateCardProps) {
     );
   }
 
-  const types = (Object.keys(data.totals) as EventType[])
-    .filter((type) => data.totals[type] > 0)
-    .sort((a, b) => data.totals[b] - data.totals[a]);
+  const types = (Object.keys(data.totals) as EventType[]).filter((type) => data.totals[type] > 0).sort((a, b) => data.totals[b] - data.totals[a]);
   const byStart = new Map(data.buckets.map((bucket) => [bucket.start.toISOString(), bucket]));
   const rows = data.buckets.map((bucket) => ({
     start: bucket.start.toISOString(),

@@ -9,19 +9,11 @@ export function IngestStats({ data }: { data: IngestRate }) {
   const firstBucket = data.buckets[0];
   const windowStartMs = data.from?.getTime() ?? firstBucket?.start.getTime() ?? data.to.getTime();
   const durationMs = data.to.getTime() - windowStartMs;
-  const peak = data.buckets.reduce<IngestRate["buckets"][number] | undefined>(
-    (best, bucket) => (bucket.total > (best?.total ?? 0) ? bucket : best),
-    undefined,
-  );
+  const peak = data.buckets.reduce<IngestRate["buckets"][number] | undefined>((best, bucket) => (bucket.total > (best?.total ?? 0) ? bucket : best), undefined);
   const deliveries = data.total + data.rejected;
   return (
     <div className={styles.stats}>
-      <StatCard
-        label="Events received"
-        value={data.total}
-        hint={EVENT_RANGE_LABELS[data.range]}
-        data-testid="stat-events-received"
-      />
+      <StatCard label="Events received" value={data.total} hint={EVENT_RANGE_LABELS[data.range]} data-testid="stat-events-received" />
       <StatCard
         label="Average rate"
         value={formatRate(data.total, durationMs)}

@@ -1,16 +1,5 @@
 "use client";
-import {
-  Card,
-  EmptyState,
-  formatInteger,
-  Skeleton,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableHeaderCell,
-  TableRow,
-} from "@cascade/ui";
+import { Card, EmptyState, formatInteger, Skeleton, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from "@cascade/ui";
 import type { MouseEvent, ReactNode } from "react";
 import { EVENT_RANGE_LABELS, type EventsQuery, eventsHref } from "@/lib/event-range.ts";
 import { formatUtcDateTime } from "@/lib/format-date.ts";
@@ -41,18 +30,10 @@ export function RejectionReasons({ data, busy, query, navigate, error }: Rejecti
   return (
     <Card title="Rejections by reason" description={description} flush>
       {data.reasons.length === 0 ? (
-        <EmptyState
-          title="No rejections in this range"
-          description="Every event the engine received in this range passed validation."
-        />
+        <EmptyState title="No rejections in this range" description="Every event the engine received in this range passed validation." />
       ) : (
         <div className={busy ? styles.busy : undefined}>
-          <Table
-            aria-label="Rejections by reason"
-            data-testid="rejection-reasons"
-            data-from={data.from?.toISOString() ?? ""}
-            data-to={data.to.toISOString()}
-          >
+          <Table aria-label="Rejections by reason" data-testid="rejection-reasons" data-from={data.from?.toISOString() ?? ""} data-to={data.to.toISOString()}>
             <TableHead>
               <TableRow>
                 <TableHeaderCell>Field</TableHeaderCell>
@@ -64,9 +45,7 @@ export function RejectionReasons({ data, busy, query, navigate, error }: Rejecti
             <TableBody>
               {data.reasons.map((reason) => {
                 const selected = query.field === reason.field && query.reason === reason.reason;
-                const target: EventsQuery = selected
-                  ? { ...query, field: "", reason: "" }
-                  : { ...query, field: reason.field, reason: reason.reason };
+                const target: EventsQuery = selected ? { ...query, field: "", reason: "" } : { ...query, field: reason.field, reason: reason.reason };
                 return (
                   <TableRow
                     key={`${reason.field}\u0000${reason.reason}`}

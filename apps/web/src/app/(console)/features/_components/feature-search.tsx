@@ -9,29 +9,20 @@ import styles from "./features.module.css";
 
 const SEARCH_DEBOUNCE_MS = 250;
 
-export function FeatureSearch({
-  query,
-  navigate,
-}: {
-  query: FeatureListQuery;
-  navigate: (next: FeatureListQuery, mode?: HistoryMode) => void;
-}) {
-  const { draft, setDraft, submit } = useUrlSearchDraft(
-    query.q,
-    (search, mode) => navigate({ ...query, q: search }, mode),
-    SEARCH_DEBOUNCE_MS,
-  );
+export function FeatureSearch({ query, navigate }: { query: FeatureListQuery; navigate: (next: FeatureListQuery, mode?: HistoryMode) => void }) {
+  const { draft, setDraft, submit } = useUrlSearchDraft(query.q, (search, mode) => navigate({ ...query, q: search }, mode), SEARCH_DEBOUNCE_MS);
 
   return (
-    <form
-      role="search"
-      method="get"
-      action="/features"
-      className={styles.search}
-      onSubmit={submit}
-    >
+    <form role="search" method="get" action="/features" className={styles.search} onSubmit={submit}>
       {query.entity !== "all" ? <input type="hidden" name="entity" value={query.entity} /> : null}
-      <SearchField label="Search features" grow={false} name="q" value={draft} onChange={(event) => setDraft(event.target.value)} placeholder="Search by name" />
+      <SearchField
+        label="Search features"
+        grow={false}
+        name="q"
+        value={draft}
+        onChange={(event) => setDraft(event.target.value)}
+        placeholder="Search by name"
+      />
     </form>
   );
 }

@@ -57,11 +57,7 @@ export function FeatureStats({
       <StatCard
         label="Median coverage"
         value={medianCoverage === null ? "—" : formatPercent(medianCoverage)}
-        hint={
-          measured.length > 0
-            ? `Over ${formatInteger(measured.length)} measured features shown`
-            : "Not measured yet"
-        }
+        hint={measured.length > 0 ? `Over ${formatInteger(measured.length)} measured features shown` : "Not measured yet"}
         data-testid="stat-features-coverage"
       />
       <StatCard label="Train/serve skew" value={skewValue} hint={skewHint} data-testid="stat-features-skew" />

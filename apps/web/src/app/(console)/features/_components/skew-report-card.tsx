@@ -1,16 +1,5 @@
 "use client";
-import {
-  Badge,
-  Card,
-  DataTable,
-  type DataTableColumn,
-  EmptyState,
-  formatDecimal,
-  formatInteger,
-  formatPercent,
-  Meter,
-  Skeleton,
-} from "@cascade/ui";
+import { Badge, Card, DataTable, type DataTableColumn, EmptyState, formatDecimal, formatInteger, formatPercent, Meter, Skeleton } from "@cascade/ui";
 import type { ReactNode } from "react";
 import { formatUtcDateTime } from "@/lib/format-date.ts";
 import type { SkewFeature, SkewReportView } from "@/server/services/skew-report.ts";
@@ -30,9 +19,7 @@ const columns: DataTableColumn<SkewFeature>[] = [
       <span className={styles.skewName}>
         <code className={styles.featureName}>{feature.name}</code>
         {feature.registered === false ? (
-          <Badge title="Served and compared, but no longer in feature_definitions (renamed or removed).">
-            Not in registry
-          </Badge>
+          <Badge title="Served and compared, but no longer in feature_definitions (renamed or removed).">Not in registry</Badge>
         ) : null}
       </span>
     ),
@@ -49,8 +36,7 @@ const columns: DataTableColumn<SkewFeature>[] = [
     header: "Mismatches",
     align: "right",
     nowrap: true,
-    cell: (feature) =>
-      feature.mismatches === null ? <span className={styles.muted}>—</span> : formatInteger(feature.mismatches),
+    cell: (feature) => (feature.mismatches === null ? <span className={styles.muted}>—</span> : formatInteger(feature.mismatches)),
   },
   {
     id: "mismatchRate",
@@ -172,10 +158,9 @@ export function SkewReportCard({ report, loading, error }: SkewReportCardProps) 
           title="No skew report yet"
           description={
             <>
-              Run <code>cascade skew</code> (optionally <code>--from</code>, <code>--to</code>,{" "}
-              <code>--threshold 0.01</code>) to compare the feature vectors logged in <code>served_feature_log</code>{" "}
-              with their offline recomputation. The report is stored and shown here; the command exits non-zero
-              when a feature is flagged, so a scheduler can alert on it.
+              Run <code>cascade skew</code> (optionally <code>--from</code>, <code>--to</code>, <code>--threshold 0.01</code>) to compare the feature vectors
+              logged in <code>served_feature_log</code> with their offline recomputation. The report is stored and shown here; the command exits non-zero when a
+              feature is flagged, so a scheduler can alert on it.
             </>
           }
         />
@@ -188,11 +173,7 @@ export function SkewReportCard({ report, loading, error }: SkewReportCardProps) 
       description={description}
       flush
       data-testid="skew-report"
-      actions={
-        report.reportCount > 1 ? (
-          <span className={styles.muted}>Latest of {formatInteger(report.reportCount)} reports</span>
-        ) : null
-      }
+      actions={report.reportCount > 1 ? <span className={styles.muted}>Latest of {formatInteger(report.reportCount)} reports</span> : null}
     >
       <ReportSummary report={report} />
       {report.sampleSize === 0 ? (
@@ -212,9 +193,7 @@ export function SkewReportCard({ report, loading, error }: SkewReportCardProps) 
         />
       )}
       {report.unreadableFeatures.length > 0 ? (
-        <p className={styles.footnote}>
-          Entries not shown because they are not per-feature results: {report.unreadableFeatures.join(", ")}.
-        </p>
+        <p className={styles.footnote}>Entries not shown because they are not per-feature results: {report.unreadableFeatures.join(", ")}.</p>
       ) : null}
     </Card>
   );

@@ -10,7 +10,8 @@ import { ItemLabel } from "./item-label.tsx";
 type Served = readonly { itemId: string; position: number }[];
 
 /** The "now" run: still asking, failed, or served (businessMs null: no trace, so the engine's clock is all we know). */
-export type NowRun = { state: "loading" } | { state: "failed"; message: string; onRetry: () => void } | { state: "served"; businessMs: number | null; served: Served };
+export type NowRun =
+  { state: "loading" } | { state: "failed"; message: string; onRetry: () => void } | { state: "served"; businessMs: number | null; served: Served };
 
 type FeedComparisonProps = {
   asOfMs: number;
@@ -33,7 +34,8 @@ export function FeedComparison({ asOfMs, asOfServed, now, items, selected, onSel
     >
       {comparison ? (
         <p className={`${styles.muted} ${styles.comparisonSummary}`} data-testid="comparison-summary">
-          {comparison.shared} of {asOfServed.length} items as of T are also served now; {asOfServed.length - comparison.shared} only as of T, {now.state === "served" ? now.served.length - comparison.shared : 0} only now.
+          {comparison.shared} of {asOfServed.length} items as of T are also served now; {asOfServed.length - comparison.shared} only as of T,{" "}
+          {now.state === "served" ? now.served.length - comparison.shared : 0} only now.
         </p>
       ) : null}
       <div className={styles.twoColumns}>
@@ -94,11 +96,21 @@ type ComparedListProps = {
 
 function ComparedList({ kind, label, businessMs, rows, compared, onlyHere, otherLabel, items, selected, onSelect }: ComparedListProps) {
   return (
-    <section className={styles.comparedList} aria-label={label} data-testid="compared-list" data-list={kind} data-business-time={businessMs === null ? undefined : new Date(businessMs).toISOString()}>
+    <section
+      className={styles.comparedList}
+      aria-label={label}
+      data-testid="compared-list"
+      data-list={kind}
+      data-business-time={businessMs === null ? undefined : new Date(businessMs).toISOString()}
+    >
       <h3 className={styles.listHeading} data-testid="compared-list-label">
         {label}
       </h3>
-      {businessMs === null ? <p className={styles.muted}>The funnel failed and the engine served its fallback, so its business time is not in the answer: the engine&apos;s clock.</p> : null}
+      {businessMs === null ? (
+        <p className={styles.muted}>
+          The funnel failed and the engine served its fallback, so its business time is not in the answer: the engine&apos;s clock.
+        </p>
+      ) : null}
       {rows.length === 0 ? (
         <p className={styles.muted}>Nothing was served.</p>
       ) : (

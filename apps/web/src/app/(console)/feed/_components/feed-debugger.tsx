@@ -63,8 +63,12 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
   const [request, setRequest] = useState<FeedRequest | null>(initial);
   const [selected, setSelected] = useState<string | null>(null);
   const comparing = request !== null && request.asOf !== null && request.compare;
-  const preview = useQuery(trpc.feed.preview.queryOptions(request ? previewInput(request, request.asOf) : IDLE_INPUT, { enabled: request !== null, staleTime: 0, gcTime: 0 }));
-  const nowPreview = useQuery(trpc.feed.preview.queryOptions(request ? previewInput(request, null) : IDLE_INPUT, { enabled: comparing, staleTime: 0, gcTime: 0 }));
+  const preview = useQuery(
+    trpc.feed.preview.queryOptions(request ? previewInput(request, request.asOf) : IDLE_INPUT, { enabled: request !== null, staleTime: 0, gcTime: 0 }),
+  );
+  const nowPreview = useQuery(
+    trpc.feed.preview.queryOptions(request ? previewInput(request, null) : IDLE_INPUT, { enabled: comparing, staleTime: 0, gcTime: 0 }),
+  );
 
   function submit() {
     const userId = form.userId.trim();
@@ -76,7 +80,14 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
       return;
     }
     setAsOfError(null);
-    const next: FeedRequest = { userId, surface: form.surface, count: form.count, useDraft: form.useDraft, asOf: parsedAsOf?.data ?? null, compare: form.compare };
+    const next: FeedRequest = {
+      userId,
+      surface: form.surface,
+      count: form.count,
+      useDraft: form.useDraft,
+      asOf: parsedAsOf?.data ?? null,
+      compare: form.compare,
+    };
     setSelected(null);
     const params = new URLSearchParams({ user: next.userId, surface: next.surface, count: String(next.count) });
     if (next.useDraft) params.set("draft", "1");
@@ -119,7 +130,14 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
         >
           <label className={styles.field}>
             <span className={styles.label}>User id</span>
-            <input className={styles.input} name="userId" value={form.userId} onChange={(event) => setForm({ ...form, userId: event.target.value })} placeholder="e.g. u-1" required />
+            <input
+              className={styles.input}
+              name="userId"
+              value={form.userId}
+              onChange={(event) => setForm({ ...form, userId: event.target.value })}
+              placeholder="e.g. u-1"
+              required
+            />
           </label>
           <Select
             label="Surface"
@@ -169,7 +187,12 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
             </Button>
           ) : null}
           <label className={styles.checkboxLabel}>
-            <input type="checkbox" checked={form.compare && form.asOfInput !== ""} disabled={form.asOfInput === ""} onChange={(event) => setForm({ ...form, compare: event.target.checked })} />
+            <input
+              type="checkbox"
+              checked={form.compare && form.asOfInput !== ""}
+              disabled={form.asOfInput === ""}
+              onChange={(event) => setForm({ ...form, compare: event.target.checked })}
+            />
             Compare with now
           </label>
           <label className={styles.checkboxLabel}>
@@ -213,7 +236,11 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
               </Badge>
             ) : null}
             {result.preview.pointInTime ? (
-              <Badge tone={result.preview.pointInTime.mode === "replay" ? "accent" : "warning"} data-testid="point-in-time" title={result.preview.pointInTime.note}>
+              <Badge
+                tone={result.preview.pointInTime.mode === "replay" ? "accent" : "warning"}
+                data-testid="point-in-time"
+                title={result.preview.pointInTime.note}
+              >
                 {result.preview.pointInTime.mode === "replay" ? "replayed at T" : "live stack at T"}
               </Badge>
             ) : null}
@@ -230,13 +257,27 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
           ) : null}
           {requestedAsOfMs !== null && result.preview.trace !== null && result.preview.trace.nowMs !== requestedAsOfMs ? (
             <p className={styles.error} data-testid="as-of-ignored">
-              Asked for {formatBusinessTime(requestedAsOfMs)} but the engine ran at {formatBusinessTime(result.preview.trace.nowMs)}: it may predate feed previews as of a time.
+              Asked for {formatBusinessTime(requestedAsOfMs)} but the engine ran at {formatBusinessTime(result.preview.trace.nowMs)}: it may predate feed
+              previews as of a time.
             </p>
           ) : null}
           {comparing && requestedAsOfMs !== null ? (
-            <FeedComparison asOfMs={businessMs ?? requestedAsOfMs} asOfServed={result.preview.response.items} now={nowRun} items={items} selected={selected} onSelect={setSelected} />
+            <FeedComparison
+              asOfMs={businessMs ?? requestedAsOfMs}
+              asOfServed={result.preview.response.items}
+              now={nowRun}
+              items={items}
+              selected={selected}
+              onSelect={setSelected}
+            />
           ) : null}
-          <ServedList trace={trace} items={items} selected={selected} onSelect={setSelected} caption={requestedAsOfMs !== null && businessMs !== null ? `as of ${formatBusinessTime(businessMs)}` : undefined} />
+          <ServedList
+            trace={trace}
+            items={items}
+            selected={selected}
+            onSelect={setSelected}
+            caption={requestedAsOfMs !== null && businessMs !== null ? `as of ${formatBusinessTime(businessMs)}` : undefined}
+          />
           <WhyPanel trace={trace} items={items} selected={selected} />
           <div className={styles.twoColumns}>
             <HistoryCard history={result.preview.history} items={result.items} />

@@ -26,7 +26,12 @@ function Expandable<T>({ rows, render, label }: { rows: readonly T[]; render: (r
         {shown.map(render)}
       </ul>
       {rows.length > PREVIEW_ROWS ? (
-        <button type="button" className={styles.muted} style={{ background: "none", border: 0, padding: 0, cursor: "pointer", textDecoration: "underline" }} onClick={() => setAll(!all)}>
+        <button
+          type="button"
+          className={styles.muted}
+          style={{ background: "none", border: 0, padding: 0, cursor: "pointer", textDecoration: "underline" }}
+          onClick={() => setAll(!all)}
+        >
           {all ? "show fewer" : `show all ${rows.length} ${label}`}
         </button>
       ) : null}
@@ -34,9 +39,21 @@ function Expandable<T>({ rows, render, label }: { rows: readonly T[]; render: (r
   );
 }
 
-function ComponentDetail({ component, items, onSelect }: { component: ComponentTrace; items: Readonly<Record<string, ItemSummary>>; onSelect: (itemId: string) => void }) {
+function ComponentDetail({
+  component,
+  items,
+  onSelect,
+}: {
+  component: ComponentTrace;
+  items: Readonly<Record<string, ItemSummary>>;
+  onSelect: (itemId: string) => void;
+}) {
   const itemButton = (itemId: string) => (
-    <button type="button" onClick={() => onSelect(itemId)} style={{ background: "none", border: 0, padding: 0, cursor: "pointer", color: "var(--cx-color-accent-text)" }}>
+    <button
+      type="button"
+      onClick={() => onSelect(itemId)}
+      style={{ background: "none", border: 0, padding: 0, cursor: "pointer", color: "var(--cx-color-accent-text)" }}
+    >
       {itemId}
     </button>
   );
@@ -85,7 +102,15 @@ function ComponentDetail({ component, items, onSelect }: { component: ComponentT
   );
 }
 
-export function FunnelStages({ trace, items, onSelect }: { trace: FunnelTrace; items: Readonly<Record<string, ItemSummary>>; onSelect: (itemId: string) => void }) {
+export function FunnelStages({
+  trace,
+  items,
+  onSelect,
+}: {
+  trace: FunnelTrace;
+  items: Readonly<Record<string, ItemSummary>>;
+  onSelect: (itemId: string) => void;
+}) {
   return (
     <Card title="Funnel, stage by stage" description="Click an item id to see why it was (not) served.">
       <div className={styles.stack} data-testid="funnel-stages">

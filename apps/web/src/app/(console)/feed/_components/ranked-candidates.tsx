@@ -11,7 +11,17 @@ import { formatScore, ItemLabel } from "./item-label.tsx";
 
 const PAGE = 50;
 
-export function RankedCandidates({ trace, items, selected, onSelect }: { trace: FunnelTrace; items: Readonly<Record<string, ItemSummary>>; selected: string | null; onSelect: (itemId: string) => void }) {
+export function RankedCandidates({
+  trace,
+  items,
+  selected,
+  onSelect,
+}: {
+  trace: FunnelTrace;
+  items: Readonly<Record<string, ItemSummary>>;
+  selected: string | null;
+  onSelect: (itemId: string) => void;
+}) {
   const [shown, setShown] = useState(PAGE);
   const rows = rankedRows(trace);
   const ruleIds = ruleComponentIds(trace);
@@ -19,7 +29,10 @@ export function RankedCandidates({ trace, items, selected, onSelect }: { trace: 
   const predictionKeys = keys.filter((key) => key !== "blend" && !ruleIds.has(key)).sort();
   const ruleKeys = keys.filter((key) => ruleIds.has(key));
   return (
-    <Card title="Ranked candidates" description="Per-action predictions, the blended score, each rule's delta and the final score, in final order. Click a row for its features.">
+    <Card
+      title="Ranked candidates"
+      description="Per-action predictions, the blended score, each rule's delta and the final score, in final order. Click a row for its features."
+    >
       <div className={styles.scroll} style={{ maxHeight: 560 }}>
         <table className={styles.table} data-testid="ranked-candidates">
           <thead>
@@ -50,7 +63,13 @@ export function RankedCandidates({ trace, items, selected, onSelect }: { trace: 
                   <ItemLabel itemId={row.itemId} items={items} />
                 </td>
                 <td>{items[row.itemId]?.category ?? "—"}</td>
-                <td>{row.servedPosition !== null ? <Badge tone={row.slot === "explore" ? "accent" : "success"}>{`#${row.servedPosition + 1}${row.slot === "explore" ? " explore" : ""}`}</Badge> : null}</td>
+                <td>
+                  {row.servedPosition !== null ? (
+                    <Badge
+                      tone={row.slot === "explore" ? "accent" : "success"}
+                    >{`#${row.servedPosition + 1}${row.slot === "explore" ? " explore" : ""}`}</Badge>
+                  ) : null}
+                </td>
                 {predictionKeys.map((key) => (
                   <td key={key} className={styles.numeric}>
                     {formatScore(row.scores[key])}

@@ -9,7 +9,15 @@ import type { ItemSummary } from "@/server/services/feed-preview.ts";
 import styles from "./feed-debugger.module.css";
 import { formatScore, ItemLabel } from "./item-label.tsx";
 
-export function SourcesCard({ trace, items, onSelect }: { trace: FunnelTrace; items: Readonly<Record<string, ItemSummary>>; onSelect: (itemId: string) => void }) {
+export function SourcesCard({
+  trace,
+  items,
+  onSelect,
+}: {
+  trace: FunnelTrace;
+  items: Readonly<Record<string, ItemSummary>>;
+  onSelect: (itemId: string) => void;
+}) {
   const bySource = candidatesBySource(trace);
   const sourceStage = trace.stages.find((stage) => stage.stage === "sources");
   const ids = sourceStage?.components.map((component) => component.id) ?? [...bySource.keys()];
@@ -30,13 +38,16 @@ export function SourcesCard({ trace, items, onSelect }: { trace: FunnelTrace; it
               style={id === selected ? { borderColor: "var(--cx-color-accent)", background: "var(--cx-color-accent-soft)" } : undefined}
               onClick={() => setSelected(id)}
             >
-              {id} <span className={styles.muted}>{component ? `${component.out} returned` : ""}</span> {component && component.status !== "ok" ? <Badge tone="warning">{component.status}</Badge> : null}
+              {id} <span className={styles.muted}>{component ? `${component.out} returned` : ""}</span>{" "}
+              {component && component.status !== "ok" ? <Badge tone="warning">{component.status}</Badge> : null}
             </button>
           );
         })}
       </div>
       {rows.length === 0 ? (
-        <p className={styles.muted}>{trace.detail === "full" ? "None of this source's candidates reached scoring." : "This trace is a summary: only served items are known."}</p>
+        <p className={styles.muted}>
+          {trace.detail === "full" ? "None of this source's candidates reached scoring." : "This trace is a summary: only served items are known."}
+        </p>
       ) : (
         <div className={styles.scroll}>
           <table className={styles.table} data-testid="source-candidates">

@@ -6,7 +6,10 @@ import { stageTimings } from "@/lib/feed-debugger/trace-views.ts";
 
 export function StageTimingChart({ trace }: { trace: FunnelTrace }) {
   return (
-    <Card title="Time per stage" description={`Total ${trace.totalMs.toFixed(2)} ms on the engine${trace.degraded ? " — degraded: a component timed out or failed" : ""}.`}>
+    <Card
+      title="Time per stage"
+      description={`Total ${trace.totalMs.toFixed(2)} ms on the engine${trace.degraded ? " — degraded: a component timed out or failed" : ""}.`}
+    >
       <BarChart
         data={stageTimings(trace)}
         categoryKey="stage"

@@ -19,15 +19,9 @@ export type ItemFiltersProps = {
 };
 
 export function ItemFilters({ query, categories, navigate, summary }: ItemFiltersProps) {
-  const { draft, setDraft, submit } = useUrlSearchDraft(
-    query.q,
-    (search, mode) => navigate({ ...query, q: search, page: 1 }, mode),
-    SEARCH_DEBOUNCE_MS,
-  );
+  const { draft, setDraft, submit } = useUrlSearchDraft(query.q, (search, mode) => navigate({ ...query, q: search, page: 1 }, mode), SEARCH_DEBOUNCE_MS);
 
-  const categoryOptions = query.category && !categories.includes(query.category)
-    ? [query.category, ...categories]
-    : categories;
+  const categoryOptions = query.category && !categories.includes(query.category) ? [query.category, ...categories] : categories;
 
   return (
     <FilterBar form={{ method: "get", action: "/items", onSubmit: submit }} summary={summary}>

@@ -19,8 +19,7 @@ const columns: DataTableColumn<ItemRow>[] = [
     id: "title",
     header: "Title",
     width: "26%",
-    cell: (item) =>
-      item.title ? <span className={styles.title}>{item.title}</span> : <span className={styles.untitled}>Untitled</span>,
+    cell: (item) => (item.title ? <span className={styles.title}>{item.title}</span> : <span className={styles.untitled}>Untitled</span>),
   },
   {
     id: "category",
@@ -96,15 +95,5 @@ export type ItemTableProps = {
 };
 
 export function ItemTable({ rows, busy, empty }: ItemTableProps) {
-  return (
-    <DataTable
-      label="Items"
-      columns={columns}
-      rows={rows}
-      rowKey={(item) => item.id}
-      busy={busy}
-      empty={empty}
-      data-testid="items-table"
-    />
-  );
+  return <DataTable label="Items" columns={columns} rows={rows} rowKey={(item) => item.id} busy={busy} empty={empty} data-testid="items-table" />;
 }

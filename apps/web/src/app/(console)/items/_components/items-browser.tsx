@@ -17,9 +17,7 @@ export function ItemsBrowser() {
   const items = useQuery(trpc.item.list.queryOptions(query, { placeholderData: keepPreviousData }));
   const categories = useQuery(trpc.item.categories.queryOptions(CATEGORY_FILTER_INPUT));
 
-  const categoryNames = (categories.data?.categories.map((category) => category.name) ?? []).sort((a, b) =>
-    a.localeCompare(b),
-  );
+  const categoryNames = (categories.data?.categories.map((category) => category.name) ?? []).sort((a, b) => a.localeCompare(b));
   const filtered = query.q !== "" || query.category !== "" || query.availability !== "all";
   const clearFilters = () => navigate({ ...DEFAULT_ITEM_LIST_QUERY, pageSize: query.pageSize });
 

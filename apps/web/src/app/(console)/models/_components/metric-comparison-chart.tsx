@@ -66,7 +66,14 @@ export function RateComparisonChart({ rows, series, hidden }: ChartProps) {
   return (
     <figure className={styles.metricFigure} data-testid="metrics-chart" data-scale="rate">
       <figcaption className={styles.metricCaption}>Rates (0–1)</figcaption>
-      <Bars rows={rows} series={series} hidden={hidden} rate label="Rate metrics of the compared versions and their baselines, on a 0 to 1 axis" categoryWidth={150} />
+      <Bars
+        rows={rows}
+        series={series}
+        hidden={hidden}
+        rate
+        label="Rate metrics of the compared versions and their baselines, on a 0 to 1 axis"
+        categoryWidth={150}
+      />
     </figure>
   );
 }
@@ -80,7 +87,14 @@ export function OtherMetricCharts({ rows, series, hidden }: ChartProps) {
         {rows.map((row) => (
           <div key={row.metric} className={styles.smallMultiple} data-metric={row.metric}>
             <code className={styles.metricName}>{row.metric}</code>
-            <Bars rows={[{ ...row, metric: "" }]} series={series} hidden={hidden} rate={false} label={`${row.metric} of the compared versions and their baselines`} categoryWidth={0} />
+            <Bars
+              rows={[{ ...row, metric: "" }]}
+              series={series}
+              hidden={hidden}
+              rate={false}
+              label={`${row.metric} of the compared versions and their baselines`}
+              categoryWidth={0}
+            />
           </div>
         ))}
       </div>

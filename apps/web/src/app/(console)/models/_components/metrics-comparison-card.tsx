@@ -47,10 +47,7 @@ export function MetricsComparisonCard({ rows, selected }: { rows: readonly Model
   const chartSeries: ChartSeries[] = series.map((entry) => ({
     key: entry.key,
     label: entry.label,
-    color:
-      entry.kind === "model"
-        ? chartPalette[modelIndex++ % chartPalette.length]!
-        : BASELINE_COLORS[baselineIndex++ % BASELINE_COLORS.length]!,
+    color: entry.kind === "model" ? chartPalette[modelIndex++ % chartPalette.length]! : BASELINE_COLORS[baselineIndex++ % BASELINE_COLORS.length]!,
   }));
   const { rates, others } = chartableRows(metricRows);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());

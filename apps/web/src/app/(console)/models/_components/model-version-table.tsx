@@ -173,14 +173,5 @@ export function ModelVersionTable({ label, rows, compared, onToggleCompare, canP
         ),
     },
   ];
-  return (
-    <DataTable
-      label={label}
-      columns={columns}
-      rows={rows}
-      rowKey={(row) => row.id}
-      empty={empty}
-      data-testid="model-versions-table"
-    />
-  );
+  return <DataTable label={label} columns={columns} rows={rows} rowKey={(row) => row.id} empty={empty} data-testid="model-versions-table" />;
 }

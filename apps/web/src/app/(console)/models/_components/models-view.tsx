@@ -52,9 +52,7 @@ function ModelsBody({ can }: { can: Can }) {
     SLOTS.some((slot) => {
       const active = rows.find((row) => row.slot === slot && row.status === "active");
       if (!active || !servingData.reachable) return false;
-      return (
-        slotServingState(active, { reachable: true, reportsModels: servingData.reportsModels, served: servingData[slot] }).state === "pending"
-      );
+      return slotServingState(active, { reachable: true, reportsModels: servingData.reportsModels, served: servingData[slot] }).state === "pending";
     });
   const serving = useQuery(
     trpc.model.serving.queryOptions(undefined, {

@@ -71,13 +71,16 @@ export async function registerExternalRankerAction(_previous: RegisterExternalRa
   }
 
   const onnxBase64 = Buffer.from(await file.arrayBuffer()).toString("base64");
-  const result = await registerExternalRanker({
-    name: parsed.data.name,
-    features: parsed.data.features,
-    outputs: parsed.data.outputs,
-    ...(parsed.data.notes ? { notes: parsed.data.notes } : {}),
-    onnxBase64,
-  }, user.email);
+  const result = await registerExternalRanker(
+    {
+      name: parsed.data.name,
+      features: parsed.data.features,
+      outputs: parsed.data.outputs,
+      ...(parsed.data.notes ? { notes: parsed.data.notes } : {}),
+      onnxBase64,
+    },
+    user.email,
+  );
   if (!result.ok) {
     const field = result.field ? (ENGINE_FIELD_TO_FORM[result.field] ?? null) : null;
     return refused(`The engine refused the model: ${result.message}`, field ? { [field]: result.message } : {});

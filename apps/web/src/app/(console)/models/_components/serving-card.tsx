@@ -49,9 +49,7 @@ function SlotServing({ slot, active, serving }: { slot: ModelSlot; active: Model
           <Badge tone="warning" dot>
             Promoted v{state.active.version}, not loaded yet
           </Badge>
-          <span className={styles.subtle}>
-            {state.served ? `engine still serves ${servedName(state.served)}` : "engine serves no model in this slot yet"}
-          </span>
+          <span className={styles.subtle}>{state.served ? `engine still serves ${servedName(state.served)}` : "engine serves no model in this slot yet"}</span>
         </>
       );
       break;
@@ -64,7 +62,12 @@ function SlotServing({ slot, active, serving }: { slot: ModelSlot; active: Model
       break;
   }
   return (
-    <div className={styles.servingSlot} data-testid={`serving-${slot}`} data-state={state.state} data-served-id={serving.reachable ? (serving[slot]?.id ?? "") : ""}>
+    <div
+      className={styles.servingSlot}
+      data-testid={`serving-${slot}`}
+      data-state={state.state}
+      data-served-id={serving.reachable ? (serving[slot]?.id ?? "") : ""}
+    >
       <dt>{SLOT_LABELS[slot]}</dt>
       <dd>{body}</dd>
     </div>

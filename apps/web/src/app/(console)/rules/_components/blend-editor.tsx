@@ -19,7 +19,21 @@ export function BlendEditor({ config, onChange, issues, readOnly }: SectionProps
       description="The ranking score is Σ weight · P(action); actions the ranker does not predict count as 0. Negative weights push down (hide)."
       actions={
         readOnly ? null : (
-          <Button size="small" onClick={() => setEntries([...entries, [uniqueId("action", entries.map(([name]) => name)), 1]])}>
+          <Button
+            size="small"
+            onClick={() =>
+              setEntries([
+                ...entries,
+                [
+                  uniqueId(
+                    "action",
+                    entries.map(([name]) => name),
+                  ),
+                  1,
+                ],
+              ])
+            }
+          >
             Add action
           </Button>
         )
@@ -38,7 +52,14 @@ export function BlendEditor({ config, onChange, issues, readOnly }: SectionProps
                 onChange={(event) => setEntries(entries.map((entry, i) => (i === index ? [event.target.value, entry[1]] : entry)))}
               />
             </label>
-            <NumberField label="Weight" value={weight} issues={issues} path={`blend.${action}`} disabled={readOnly} onChange={(next) => setEntries(entries.map((entry, i) => (i === index ? [entry[0], next] : entry)))} />
+            <NumberField
+              label="Weight"
+              value={weight}
+              issues={issues}
+              path={`blend.${action}`}
+              disabled={readOnly}
+              onChange={(next) => setEntries(entries.map((entry, i) => (i === index ? [entry[0], next] : entry)))}
+            />
             {readOnly ? null : (
               <Button size="small" variant="ghost" aria-label={`Remove action ${action}`} onClick={() => setEntries(entries.filter((_, i) => i !== index))}>
                 Remove

@@ -26,7 +26,15 @@ function switchPolicy(current: ExplorationConfig, policy: Policy): ExplorationCo
     case "thompson":
       return current.policy === "thompson"
         ? current
-        : { policy, slots, pool, prior: { alpha: 1, beta: 20 }, impressionsField: "item_impressions_3d", clicksField: "item_clicks_3d", propensityReplays: 500 };
+        : {
+            policy,
+            slots,
+            pool,
+            prior: { alpha: 1, beta: 20 },
+            impressionsField: "item_impressions_3d",
+            clicksField: "item_clicks_3d",
+            propensityReplays: 500,
+          };
   }
 }
 
@@ -91,10 +99,30 @@ export function ExplorationEditor({ config, onChange, issues, readOnly }: Sectio
         {exploration.policy === "none" ? null : (
           <div className={styles.row}>
             {exploration.policy === "epsilonGreedy" ? (
-              <NumberField label="ε" value={exploration.epsilon} step={0.01} min={0} max={1} issues={issues} path="exploration.epsilon" hint="chance each slot explores" disabled={readOnly} onChange={(epsilon) => set({ ...exploration, epsilon })} />
+              <NumberField
+                label="ε"
+                value={exploration.epsilon}
+                step={0.01}
+                min={0}
+                max={1}
+                issues={issues}
+                path="exploration.epsilon"
+                hint="chance each slot explores"
+                disabled={readOnly}
+                onChange={(epsilon) => set({ ...exploration, epsilon })}
+              />
             ) : null}
             <SlotsField slots={exploration.slots} issues={issues} disabled={readOnly} onChange={(slots) => set({ ...exploration, slots })} />
-            <NumberField label="Pool size" value={exploration.pool.size} step={1} min={1} issues={issues} path="exploration.pool.size" disabled={readOnly} onChange={(size) => set({ ...exploration, pool: { ...exploration.pool, size } })} />
+            <NumberField
+              label="Pool size"
+              value={exploration.pool.size}
+              step={1}
+              min={1}
+              issues={issues}
+              path="exploration.pool.size"
+              disabled={readOnly}
+              onChange={(size) => set({ ...exploration, pool: { ...exploration.pool, size } })}
+            />
             <ExpressionField
               label="Pool: items where (optional)"
               optional
@@ -109,19 +137,54 @@ export function ExplorationEditor({ config, onChange, issues, readOnly }: Sectio
             />
             {exploration.policy === "thompson" ? (
               <>
-                <NumberField label="Prior α" value={exploration.prior.alpha} min={0} issues={issues} path="exploration.prior.alpha" disabled={readOnly} onChange={(alpha) => set({ ...exploration, prior: { ...exploration.prior, alpha } })} />
-                <NumberField label="Prior β" value={exploration.prior.beta} min={0} issues={issues} path="exploration.prior.beta" disabled={readOnly} onChange={(beta) => set({ ...exploration, prior: { ...exploration.prior, beta } })} />
+                <NumberField
+                  label="Prior α"
+                  value={exploration.prior.alpha}
+                  min={0}
+                  issues={issues}
+                  path="exploration.prior.alpha"
+                  disabled={readOnly}
+                  onChange={(alpha) => set({ ...exploration, prior: { ...exploration.prior, alpha } })}
+                />
+                <NumberField
+                  label="Prior β"
+                  value={exploration.prior.beta}
+                  min={0}
+                  issues={issues}
+                  path="exploration.prior.beta"
+                  disabled={readOnly}
+                  onChange={(beta) => set({ ...exploration, prior: { ...exploration.prior, beta } })}
+                />
                 <label className={styles.field}>
                   <span className={styles.label}>Impressions field</span>
-                  <input className={`${styles.input} ${styles.mono}`} value={exploration.impressionsField} disabled={readOnly} onChange={(event) => set({ ...exploration, impressionsField: event.target.value })} />
+                  <input
+                    className={`${styles.input} ${styles.mono}`}
+                    value={exploration.impressionsField}
+                    disabled={readOnly}
+                    onChange={(event) => set({ ...exploration, impressionsField: event.target.value })}
+                  />
                   <FieldIssues issues={issues} path="exploration.impressionsField" />
                 </label>
                 <label className={styles.field}>
                   <span className={styles.label}>Clicks field</span>
-                  <input className={`${styles.input} ${styles.mono}`} value={exploration.clicksField} disabled={readOnly} onChange={(event) => set({ ...exploration, clicksField: event.target.value })} />
+                  <input
+                    className={`${styles.input} ${styles.mono}`}
+                    value={exploration.clicksField}
+                    disabled={readOnly}
+                    onChange={(event) => set({ ...exploration, clicksField: event.target.value })}
+                  />
                   <FieldIssues issues={issues} path="exploration.clicksField" />
                 </label>
-                <NumberField label="Propensity replays" value={exploration.propensityReplays} step={100} min={100} issues={issues} path="exploration.propensityReplays" disabled={readOnly} onChange={(propensityReplays) => set({ ...exploration, propensityReplays })} />
+                <NumberField
+                  label="Propensity replays"
+                  value={exploration.propensityReplays}
+                  step={100}
+                  min={100}
+                  issues={issues}
+                  path="exploration.propensityReplays"
+                  disabled={readOnly}
+                  onChange={(propensityReplays) => set({ ...exploration, propensityReplays })}
+                />
               </>
             ) : null}
           </div>

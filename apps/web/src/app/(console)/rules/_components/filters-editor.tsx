@@ -33,14 +33,40 @@ export function FiltersEditor({ config, onChange, issues, readOnly }: SectionPro
             onChange={(seenWindowHours) => set({ seenWindowHours })}
           />
           <label className={styles.checkboxLabel}>
-            <input type="checkbox" checked={filters.requireAvailable} disabled={readOnly} onChange={(event) => set({ requireAvailable: event.target.checked })} />
+            <input
+              type="checkbox"
+              checked={filters.requireAvailable}
+              disabled={readOnly}
+              onChange={(event) => set({ requireAvailable: event.target.checked })}
+            />
             Drop unavailable items
           </label>
         </div>
         <div className={styles.grid}>
-          <ListField label="Blocked categories" values={filters.blocked.categories} issues={issues} path="filters.blocked.categories" disabled={readOnly} onChange={(categories) => setBlocked({ categories })} />
-          <ListField label="Blocked creators" values={filters.blocked.creators} issues={issues} path="filters.blocked.creators" disabled={readOnly} onChange={(creators) => setBlocked({ creators })} />
-          <ListField label="Blocked items" values={filters.blocked.itemIds} issues={issues} path="filters.blocked.itemIds" disabled={readOnly} onChange={(itemIds) => setBlocked({ itemIds })} />
+          <ListField
+            label="Blocked categories"
+            values={filters.blocked.categories}
+            issues={issues}
+            path="filters.blocked.categories"
+            disabled={readOnly}
+            onChange={(categories) => setBlocked({ categories })}
+          />
+          <ListField
+            label="Blocked creators"
+            values={filters.blocked.creators}
+            issues={issues}
+            path="filters.blocked.creators"
+            disabled={readOnly}
+            onChange={(creators) => setBlocked({ creators })}
+          />
+          <ListField
+            label="Blocked items"
+            values={filters.blocked.itemIds}
+            issues={issues}
+            path="filters.blocked.itemIds"
+            disabled={readOnly}
+            onChange={(itemIds) => setBlocked({ itemIds })}
+          />
         </div>
         <div className={styles.rows}>
           <div className={styles.rowHeader}>
@@ -48,13 +74,26 @@ export function FiltersEditor({ config, onChange, issues, readOnly }: SectionPro
             {readOnly ? null : (
               <Button
                 size="small"
-                onClick={() => setExpressions([...filters.expressions, { id: uniqueId("expression", filters.expressions.map((entry) => entry.id)), keep: "available" }])}
+                onClick={() =>
+                  setExpressions([
+                    ...filters.expressions,
+                    {
+                      id: uniqueId(
+                        "expression",
+                        filters.expressions.map((entry) => entry.id),
+                      ),
+                      keep: "available",
+                    },
+                  ])
+                }
               >
                 Add expression filter
               </Button>
             )}
           </div>
-          {filters.expressions.length === 0 ? <span className={styles.muted}>No expression filters: every item that passes the filters above is kept.</span> : null}
+          {filters.expressions.length === 0 ? (
+            <span className={styles.muted}>No expression filters: every item that passes the filters above is kept.</span>
+          ) : null}
           {filters.expressions.map((expression, index) => (
             <div className={styles.row} key={index} data-testid={`expression-filter-${index}`}>
               <label className={styles.field}>
@@ -78,10 +117,21 @@ export function FiltersEditor({ config, onChange, issues, readOnly }: SectionPro
               />
               {readOnly ? null : (
                 <>
-                  <Button size="small" variant="ghost" aria-label="Move up" disabled={index === 0} onClick={() => setExpressions(moveItem(filters.expressions, index, index - 1))}>
+                  <Button
+                    size="small"
+                    variant="ghost"
+                    aria-label="Move up"
+                    disabled={index === 0}
+                    onClick={() => setExpressions(moveItem(filters.expressions, index, index - 1))}
+                  >
                     ↑
                   </Button>
-                  <Button size="small" variant="ghost" aria-label={`Remove expression ${expression.id}`} onClick={() => setExpressions(filters.expressions.filter((_, i) => i !== index))}>
+                  <Button
+                    size="small"
+                    variant="ghost"
+                    aria-label={`Remove expression ${expression.id}`}
+                    onClick={() => setExpressions(filters.expressions.filter((_, i) => i !== index))}
+                  >
                     Remove
                   </Button>
                 </>

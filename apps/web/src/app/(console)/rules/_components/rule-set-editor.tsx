@@ -48,7 +48,10 @@ export function RuleSetEditor({ surfaceId, canEdit }: { surfaceId: string; canEd
   const problems = useMemo(() => (config ? blockingProblems(config) : []), [config]);
   const issues = useMemo(() => (config ? validateConfig(config).issues : new Map()), [config]);
   const publishedConfig = state.data?.published?.configValid ? (state.data.published.config as JsonValue) : null;
-  const changesVsPublished = useMemo(() => (config && publishedConfig ? diffConfigs(publishedConfig, config as unknown as JsonValue) : null), [config, publishedConfig]);
+  const changesVsPublished = useMemo(
+    () => (config && publishedConfig ? diffConfigs(publishedConfig, config as unknown as JsonValue) : null),
+    [config, publishedConfig],
+  );
 
   function refresh() {
     return Promise.all([
@@ -103,11 +106,16 @@ export function RuleSetEditor({ surfaceId, canEdit }: { surfaceId: string; canEd
     <div className={styles.stack} data-testid="rule-set-editor">
       <div className={styles.toolbar}>
         <span>
-          Editing {loaded.start.from === "default" ? "the built-in default" : `${loaded.start.from} ${loaded.start.from === "draft" ? "" : `v${loaded.start.version}`}`}
+          Editing{" "}
+          {loaded.start.from === "default" ? "the built-in default" : `${loaded.start.from} ${loaded.start.from === "draft" ? "" : `v${loaded.start.version}`}`}
           {dirty ? " (unsaved changes)" : ""}
         </span>
         <Badge tone={published ? (published.configValid ? "success" : "warning") : "neutral"} data-testid="live-version">
-          {!published ? "live: built-in default" : published.configValid ? `live: v${published.version}` : `v${published.version} is invalid: engines serve the built-in default`}
+          {!published
+            ? "live: built-in default"
+            : published.configValid
+              ? `live: v${published.version}`
+              : `v${published.version} is invalid: engines serve the built-in default`}
         </Badge>
         {draft ? <Badge tone="warning">draft saved</Badge> : null}
         <span className={styles.grow} />
@@ -189,7 +197,8 @@ export function RuleSetEditor({ surfaceId, canEdit }: { surfaceId: string; canEd
         }
       >
         <p>
-          Publish this config as the next version of <strong>{surfaceId}</strong>?{published ? ` v${published.version} will be archived.` : ""} Engines reload it within seconds.
+          Publish this config as the next version of <strong>{surfaceId}</strong>?{published ? ` v${published.version} will be archived.` : ""} Engines reload
+          it within seconds.
         </p>
         {changesVsPublished ? (
           <>

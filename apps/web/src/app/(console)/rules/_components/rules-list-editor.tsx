@@ -12,21 +12,66 @@ import styles from "./rules.module.css";
 
 type SectionProps = { config: SurfaceConfig; onChange: (next: SurfaceConfig) => void; issues: IssueMap; readOnly: boolean };
 
-function RuleFields({ rule, index, update, config, issues, readOnly }: { rule: RuleConfig; index: number; update: (rule: RuleConfig) => void; config: SurfaceConfig; issues: IssueMap; readOnly: boolean }) {
+function RuleFields({
+  rule,
+  index,
+  update,
+  config,
+  issues,
+  readOnly,
+}: {
+  rule: RuleConfig;
+  index: number;
+  update: (rule: RuleConfig) => void;
+  config: SurfaceConfig;
+  issues: IssueMap;
+  readOnly: boolean;
+}) {
   const at = (field: string) => `rules.${index}.${field}`;
   switch (rule.type) {
     case "freshness":
       return (
         <>
-          <NumberField label="Half-life (hours)" value={rule.halfLifeHours} min={0} issues={issues} path={at("halfLifeHours")} disabled={readOnly} onChange={(halfLifeHours) => update({ ...rule, halfLifeHours })} />
-          <NumberField label="Weight" value={rule.weight} issues={issues} path={at("weight")} hint="adds weight · 0.5^(age / half-life)" disabled={readOnly} onChange={(weight) => update({ ...rule, weight })} />
+          <NumberField
+            label="Half-life (hours)"
+            value={rule.halfLifeHours}
+            min={0}
+            issues={issues}
+            path={at("halfLifeHours")}
+            disabled={readOnly}
+            onChange={(halfLifeHours) => update({ ...rule, halfLifeHours })}
+          />
+          <NumberField
+            label="Weight"
+            value={rule.weight}
+            issues={issues}
+            path={at("weight")}
+            hint="adds weight · 0.5^(age / half-life)"
+            disabled={readOnly}
+            onChange={(weight) => update({ ...rule, weight })}
+          />
         </>
       );
     case "boost":
       return (
         <>
-          <ExpressionField label="When" value={rule.when} config={config} disabled={readOnly} hint='e.g. category == "news" or tags has "editorial"' onChange={(when) => update({ ...rule, when })} />
-          <NumberField label="Score delta" value={rule.delta} issues={issues} path={at("delta")} hint="negative buries" disabled={readOnly} onChange={(delta) => update({ ...rule, delta })} />
+          <ExpressionField
+            label="When"
+            value={rule.when}
+            config={config}
+            disabled={readOnly}
+            hint='e.g. category == "news" or tags has "editorial"'
+            onChange={(when) => update({ ...rule, when })}
+          />
+          <NumberField
+            label="Score delta"
+            value={rule.delta}
+            issues={issues}
+            path={at("delta")}
+            hint="negative buries"
+            disabled={readOnly}
+            onChange={(delta) => update({ ...rule, delta })}
+          />
         </>
       );
     case "diversity":
@@ -42,16 +87,64 @@ function RuleFields({ rule, index, update, config, issues, readOnly }: { rule: R
               { value: "creator", label: "creator" },
             ]}
           />
-          <NumberField label="Max per window" value={rule.maxPerWindow} step={1} min={1} issues={issues} path={at("maxPerWindow")} disabled={readOnly} onChange={(maxPerWindow) => update({ ...rule, maxPerWindow })} />
-          <NumberField label="Window (k positions)" value={rule.window} step={1} min={1} issues={issues} path={at("window")} disabled={readOnly} onChange={(window) => update({ ...rule, window })} />
-          <NumberField label="Depth" value={rule.depth} step={1} min={1} issues={issues} path={at("depth")} hint="leading positions arranged" disabled={readOnly} onChange={(depth) => update({ ...rule, depth })} />
+          <NumberField
+            label="Max per window"
+            value={rule.maxPerWindow}
+            step={1}
+            min={1}
+            issues={issues}
+            path={at("maxPerWindow")}
+            disabled={readOnly}
+            onChange={(maxPerWindow) => update({ ...rule, maxPerWindow })}
+          />
+          <NumberField
+            label="Window (k positions)"
+            value={rule.window}
+            step={1}
+            min={1}
+            issues={issues}
+            path={at("window")}
+            disabled={readOnly}
+            onChange={(window) => update({ ...rule, window })}
+          />
+          <NumberField
+            label="Depth"
+            value={rule.depth}
+            step={1}
+            min={1}
+            issues={issues}
+            path={at("depth")}
+            hint="leading positions arranged"
+            disabled={readOnly}
+            onChange={(depth) => update({ ...rule, depth })}
+          />
         </>
       );
     case "mmr":
       return (
         <>
-          <NumberField label="λ (relevance vs novelty)" value={rule.lambda} step={0.05} min={0} max={1} issues={issues} path={at("lambda")} hint="1 = pure relevance, 0 = pure novelty" disabled={readOnly} onChange={(lambda) => update({ ...rule, lambda })} />
-          <NumberField label="Depth" value={rule.depth} step={1} min={1} issues={issues} path={at("depth")} disabled={readOnly} onChange={(depth) => update({ ...rule, depth })} />
+          <NumberField
+            label="λ (relevance vs novelty)"
+            value={rule.lambda}
+            step={0.05}
+            min={0}
+            max={1}
+            issues={issues}
+            path={at("lambda")}
+            hint="1 = pure relevance, 0 = pure novelty"
+            disabled={readOnly}
+            onChange={(lambda) => update({ ...rule, lambda })}
+          />
+          <NumberField
+            label="Depth"
+            value={rule.depth}
+            step={1}
+            min={1}
+            issues={issues}
+            path={at("depth")}
+            disabled={readOnly}
+            onChange={(depth) => update({ ...rule, depth })}
+          />
         </>
       );
   }
@@ -91,13 +184,30 @@ export function RulesListEditor({ config, onChange, issues, readOnly }: SectionP
               <span className={styles.grow} />
               {readOnly ? null : (
                 <>
-                  <Button size="small" variant="ghost" aria-label={`Move ${rule.id} up`} disabled={index === 0} onClick={() => setRules(moveItem(config.rules, index, index - 1))}>
+                  <Button
+                    size="small"
+                    variant="ghost"
+                    aria-label={`Move ${rule.id} up`}
+                    disabled={index === 0}
+                    onClick={() => setRules(moveItem(config.rules, index, index - 1))}
+                  >
                     ↑
                   </Button>
-                  <Button size="small" variant="ghost" aria-label={`Move ${rule.id} down`} disabled={index === config.rules.length - 1} onClick={() => setRules(moveItem(config.rules, index, index + 1))}>
+                  <Button
+                    size="small"
+                    variant="ghost"
+                    aria-label={`Move ${rule.id} down`}
+                    disabled={index === config.rules.length - 1}
+                    onClick={() => setRules(moveItem(config.rules, index, index + 1))}
+                  >
                     ↓
                   </Button>
-                  <Button size="small" variant="ghost" aria-label={`Remove rule ${rule.id}`} onClick={() => setRules(config.rules.filter((_, i) => i !== index))}>
+                  <Button
+                    size="small"
+                    variant="ghost"
+                    aria-label={`Remove rule ${rule.id}`}
+                    onClick={() => setRules(config.rules.filter((_, i) => i !== index))}
+                  >
                     Remove
                   </Button>
                 </>
@@ -114,7 +224,14 @@ export function RulesListEditor({ config, onChange, issues, readOnly }: SectionP
               />
               <FieldIssues issues={issues} path={`rules.${index}.id`} />
             </label>
-            <RuleFields rule={rule} index={index} config={config} issues={issues} readOnly={readOnly} update={(next) => setRules(config.rules.map((entry, i) => (i === index ? next : entry)))} />
+            <RuleFields
+              rule={rule}
+              index={index}
+              config={config}
+              issues={issues}
+              readOnly={readOnly}
+              update={(next) => setRules(config.rules.map((entry, i) => (i === index ? next : entry)))}
+            />
           </div>
         ))}
       </div>

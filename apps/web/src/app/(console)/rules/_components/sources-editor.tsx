@@ -21,7 +21,8 @@ type SectionProps = { config: SurfaceConfig; onChange: (next: SurfaceConfig) => 
 
 export function SourcesEditor({ config, onChange, issues, readOnly }: SectionProps) {
   const setSources = (sources: SourceConfig[]) => onChange({ ...config, sources });
-  const update = (index: number, patch: Partial<SourceConfig>) => setSources(config.sources.map((source, i) => (i === index ? { ...source, ...patch } : source)));
+  const update = (index: number, patch: Partial<SourceConfig>) =>
+    setSources(config.sources.map((source, i) => (i === index ? { ...source, ...patch } : source)));
   return (
     <Card
       title="Candidate sources"
@@ -54,11 +55,43 @@ export function SourcesEditor({ config, onChange, issues, readOnly }: SectionPro
               <input type="checkbox" checked={source.enabled} disabled={readOnly} onChange={(event) => update(index, { enabled: event.target.checked })} />
               Enabled
             </label>
-            <NumberField label="Quota" value={source.quota} step={1} min={1} issues={issues} path={`sources.${index}.quota`} disabled={readOnly} onChange={(quota) => update(index, { quota })} />
-            <NumberField label="Budget (ms)" value={source.budgetMs} step={1} min={1} issues={issues} path={`sources.${index}.budgetMs`} disabled={readOnly} onChange={(budgetMs) => update(index, { budgetMs })} />
-            <NumberField label="Fusion weight" value={source.weight} step={0.1} min={0} issues={issues} path={`sources.${index}.weight`} disabled={readOnly} onChange={(weight) => update(index, { weight })} />
+            <NumberField
+              label="Quota"
+              value={source.quota}
+              step={1}
+              min={1}
+              issues={issues}
+              path={`sources.${index}.quota`}
+              disabled={readOnly}
+              onChange={(quota) => update(index, { quota })}
+            />
+            <NumberField
+              label="Budget (ms)"
+              value={source.budgetMs}
+              step={1}
+              min={1}
+              issues={issues}
+              path={`sources.${index}.budgetMs`}
+              disabled={readOnly}
+              onChange={(budgetMs) => update(index, { budgetMs })}
+            />
+            <NumberField
+              label="Fusion weight"
+              value={source.weight}
+              step={0.1}
+              min={0}
+              issues={issues}
+              path={`sources.${index}.weight`}
+              disabled={readOnly}
+              onChange={(weight) => update(index, { weight })}
+            />
             {readOnly ? null : (
-              <Button size="small" variant="ghost" aria-label={`Remove source ${source.id}`} onClick={() => setSources(config.sources.filter((_, i) => i !== index))}>
+              <Button
+                size="small"
+                variant="ghost"
+                aria-label={`Remove source ${source.id}`}
+                onClick={() => setSources(config.sources.filter((_, i) => i !== index))}
+              >
                 Remove
               </Button>
             )}

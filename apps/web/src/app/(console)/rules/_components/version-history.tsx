@@ -27,7 +27,9 @@ function VersionDiff({ fromId, toId }: { fromId: string; toId: string }) {
   const to = useQuery(trpc.ruleSet.get.queryOptions({ id: toId }));
   if (from.error || to.error) return <ErrorState message={(from.error ?? to.error)!.message} />;
   if (!from.data || !to.data) return <p className={styles.muted}>Loading the two versions…</p>;
-  return <ConfigDiffView changes={diffConfigs(from.data.config as JsonValue, to.data.config as JsonValue)} emptyText="The two versions have the same config." />;
+  return (
+    <ConfigDiffView changes={diffConfigs(from.data.config as JsonValue, to.data.config as JsonValue)} emptyText="The two versions have the same config." />
+  );
 }
 
 export function VersionHistory({ versions, canEdit, onChanged }: VersionHistoryProps) {
@@ -48,10 +50,15 @@ export function VersionHistory({ versions, canEdit, onChanged }: VersionHistoryP
   );
 
   const effectiveTo = versions.find((row) => row.id === toId) ?? published ?? versions[0];
-  const effectiveFrom = versions.find((row) => row.id === fromId) ?? versions.find((row) => row.id !== effectiveTo?.id && row.status !== "draft" && row.version < (effectiveTo?.version ?? 0));
+  const effectiveFrom =
+    versions.find((row) => row.id === fromId) ??
+    versions.find((row) => row.id !== effectiveTo?.id && row.status !== "draft" && row.version < (effectiveTo?.version ?? 0));
 
   return (
-    <Card title="Version history" description="Every publish and roll back adds a version; nothing is rewritten. Roll back publishes a copy of the chosen version.">
+    <Card
+      title="Version history"
+      description="Every publish and roll back adds a version; nothing is rewritten. Roll back publishes a copy of the chosen version."
+    >
       <div className={styles.stack}>
         <table className={styles.table} data-testid="version-history">
           <thead>
@@ -105,7 +112,8 @@ export function VersionHistory({ versions, canEdit, onChanged }: VersionHistoryP
           {confirming ? (
             <>
               <p>
-                Publish a copy of {versionName(confirming)} as a new version? {published ? `${versionName(published)} will be archived.` : ""} Engines reload within seconds.
+                Publish a copy of {versionName(confirming)} as a new version? {published ? `${versionName(published)} will be archived.` : ""} Engines reload
+                within seconds.
               </p>
               {published ? <VersionDiff fromId={published.id} toId={confirming.id} /> : null}
               {rollback.error ? (

@@ -12,8 +12,7 @@ function handler(request: NextRequest) {
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
-    createContext: () =>
-      createTRPCContext({ db: getDb(), sessionToken: request.cookies.get(SESSION_COOKIE_NAME)?.value }),
+    createContext: () => createTRPCContext({ db: getDb(), sessionToken: request.cookies.get(SESSION_COOKIE_NAME)?.value }),
     onError({ path, error }) {
       if (error.code === "INTERNAL_SERVER_ERROR") {
         console.error(`tRPC ${path ?? "<no path>"} failed:`, error.cause ?? error);
