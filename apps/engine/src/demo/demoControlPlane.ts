@@ -13,6 +13,7 @@ import {
   parseApiKeyPrefix,
 } from "@cascade/core";
 import type { ConsoleRole, Database } from "@cascade/db";
+import { publishRuleSet } from "@cascade/db/ruleSets";
 
 /** Console accounts of the demo; all share DEMO_CONSOLE_PASSWORD. */
 export const DEMO_CONSOLE_USERS: readonly { email: string; name: string; role: ConsoleRole }[] = [
@@ -44,21 +45,13 @@ export async function seedDemoControlPlane(db: Database): Promise<DemoControlPla
       create: { id: surface.id, name: surface.name, description: surface.description },
       update: { name: surface.name, description: surface.description },
     });
-    // Never overwrite an existing version 1: someone may have edited and published after it.
-    await db.ruleSet.upsert({
-      where: { surfaceId_version: { surfaceId: surface.id, version: 1 } },
-      create: {
-        surfaceId: surface.id,
-        version: 1,
-        status: "published",
-        // The demo's SurfaceConfig (the built-in default plus a category cap): the same schema the console edits and the engine loads.
-        config: demoSurfaceConfig(surface.id),
-        note: "demo default",
-        authorId: adminId,
-        publishedAt: new Date(),
-      },
-      update: {},
-    });
+    // Published through the rule-set lifecycle (packages/db/ruleSets.ts: validated, audited,
+    // engines notified), once: a surface that already has versions keeps them, since someone may
+    // have edited and published after the demo's. The demo's SurfaceConfig is the built-in default
+    // plus a category cap, the same schema the console edits and the engine loads.
+    if ((await db.ruleSet.count({ where: { surfaceId: surface.id } })) === 0) {
+      await publishRuleSet(db, { surfaceId: surface.id, config: demoSurfaceConfig(surface.id), note: "demo default" }, { type: "console_user", id: adminId });
+    }
   }
 
   const prefix = parseApiKeyPrefix(DEMO_API_KEY);
