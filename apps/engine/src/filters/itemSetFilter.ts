@@ -1,0 +1,46 @@
+// The shape shared by the filters that drop a set of item ids: the request's exclusions, and the
+// per-user sets a query hydrator reads into the query (hidden, consumed). Those per-user filters
+// fail closed: when the set could not be read, no candidate can be shown not to be in it, so all
+// are removed and the page is marked degraded (the fallback list then faces the same check).
+import type { Candidate, Filter, FilterOutcome, FunnelQuery } from "../funnel/index.ts";
+
+/** Keeps the candidates not in `items`; the others are removed with `reason`. */
+export function removeItemsIn(candidates: readonly Candidate[], items: ReadonlySet<string>, reason: string): FilterOutcome {
+  const kept = [];
+  const removed = [];
+  for (const candidate of candidates) {
+    if (items.has(candidate.itemId)) removed.push({ itemId: candidate.itemId, reason });
+    else kept.push(candidate);
+  }
+  return { kept, removed };
+}
+
+export type UserItemSetFilterOptions = {
+  id: string;
+  /** The set as the query hydrator left it in the query; undefined when it could not be read. */
+  itemsOf(query: FunnelQuery): ReadonlySet<string> | undefined;
+  /** Why an item in the set is removed ("consumed by the user"). */
+  removedReason: string;
+  /** What could not be read, for the degraded cause ("the user's consumed items"). */
+  unreadable: string;
+  /** The removal reason when the set is missing (a stable code: "consumed-items-unavailable"). */
+  unavailableCode: string;
+};
+
+export function userItemSetFilter(options: UserItemSetFilterOptions): Filter {
+  return {
+    id: options.id,
+    failClosed: true,
+    apply(query, candidates) {
+      const items = options.itemsOf(query);
+      if (items) return removeItemsIn(candidates, items, options.removedReason);
+      return {
+        kept: [],
+        removed: candidates.map((candidate) => ({ itemId: candidate.itemId, reason: options.unavailableCode })),
+        ...(candidates.length > 0
+          ? { degraded: `${options.unreadable} could not be read: ${candidates.length} candidates removed (${options.unavailableCode})` }
+          : {}),
+      };
+    },
+  };
+}
