@@ -12,3 +12,5 @@ export * from "./rules/index.ts";
 export * from "./funnel/index.ts";
 export * from "./positives.ts";
 export * from "./random.ts";
+export * from "./experiments/assignment/index.ts";
+export * from "./experiments/config/index.ts";

@@ -1,0 +1,2 @@
+export * from "./murmurHash3.ts";
+export * from "./assignment.ts";

@@ -1,0 +1,2 @@
+export * from "./variantOverrides.ts";
+export * from "./experimentConfig.ts";
