@@ -14,3 +14,4 @@ export * from "./positives.ts";
 export * from "./random.ts";
 export * from "./experiments/assignment/index.ts";
 export * from "./experiments/config/index.ts";
+export * from "./experiments/statistics/index.ts";
