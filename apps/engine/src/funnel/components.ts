@@ -66,8 +66,12 @@ export type Scorer = {
   freshFeatureObjects?: boolean;
   /** The same for the `scores` objects of its updates. */
   freshScoreObjects?: boolean;
-  score(query: FunnelQuery, candidates: readonly Candidate[], signal: AbortSignal): Promise<ScoreUpdate[]>;
+  /** `count` adds to a named tally that the trace keeps under this component (`counts`). */
+  score(query: FunnelQuery, candidates: readonly Candidate[], signal: AbortSignal, count: TallyCounter): Promise<ScoreUpdate[]>;
 };
+
+/** Adds `by` (default 1) to the tally `name` of the component being run; reports after its budget ran out are dropped. */
+export type TallyCounter = (name: string, by?: number) => void;
 
 export type RuleOutcome = { items: Candidate[]; effects: RuleEffect[] };
 export type Rule = {

@@ -12,6 +12,7 @@ export type {
   Scorer,
   ScoreUpdate,
   SideEffect,
+  TallyCounter,
 } from "./components.ts";
 export type { ComponentTrace, FunnelResult, FunnelTrace, RuleEffect, ServedItemTrace, StageName, StageTrace, TraceDetail } from "./trace.ts";
 export { runFunnel, type FunnelPipeline, type RunOptions } from "./runFunnel.ts";

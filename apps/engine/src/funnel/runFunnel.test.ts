@@ -237,6 +237,44 @@ describe("runFunnel", () => {
     expect(ids(result.page)).toEqual(["a", "b"]); // merge order survives equal scores
   });
 
+  it("keeps the tallies a scorer reports in its trace entry; a scorer that overran cannot add to them late", async () => {
+    const counting: Scorer = {
+      id: "features",
+      budgetMs: 50,
+      writes: ["features.x"],
+      score: async (_query, candidates, _signal, count) => {
+        count("defaults.x", candidates.length);
+        count("defaults.x");
+        count("cache.misses", 2);
+        return candidates.map(() => ({ features: { x: 0 } }));
+      },
+    };
+    let lateCount: ((name: string, by?: number) => void) | undefined;
+    const slow: Scorer = {
+      id: "slow",
+      budgetMs: 10,
+      writes: [],
+      score: (_query, _candidates, _signal, count) => {
+        count("before.timeout");
+        lateCount = count;
+        return new Promise(() => {});
+      },
+    };
+    const running = runFunnel(
+      pipeline({ sources: [{ source: staticSource("s", ["a", "b"]), quota: 10 }], candidateHydrators: [counting], scorers: [slow] }),
+      query(),
+    );
+    await vi.advanceTimersByTimeAsync(10);
+    const result = await running;
+    lateCount!("after.timeout", 5);
+    const components = result.trace.stages.flatMap((stage) => stage.components);
+    expect(components.find((component) => component.id === "features")!.counts).toEqual({ "defaults.x": 3, "cache.misses": 2 });
+    const slowTrace = components.find((component) => component.id === "slow")!;
+    expect(slowTrace.status).toBe("timeout");
+    expect(slowTrace.counts).toEqual({ "before.timeout": 1 });
+    expect(components.find((component) => component.id === "s")!.counts).toBeUndefined();
+  });
+
   it("side effects run after the result, and their failures reach only the error callback", async () => {
     const seen: string[] = [];
     const errors: string[] = [];

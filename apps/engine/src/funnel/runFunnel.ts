@@ -120,7 +120,15 @@ async function runScorers(
 ) {
   await clock.run(stage, candidates.length, async (components) => {
     const runOne = async (scorer: Scorer) => {
-      const outcome = await runWithinBudget(scorer.budgetMs, (signal) => scorer.score(query, candidates, signal));
+      let counts: Record<string, number> | undefined;
+      let open = true;
+      const count = (name: string, by = 1) => {
+        if (!open) return;
+        counts ??= {};
+        counts[name] = (counts[name] ?? 0) + by;
+      };
+      const outcome = await runWithinBudget(scorer.budgetMs, (signal) => scorer.score(query, candidates, signal, count));
+      open = false;
       if (outcome.status === "ok" && outcome.value.length === candidates.length) {
         outcome.value.forEach((update, index) => {
           const candidate = candidates[index]!;
@@ -129,7 +137,15 @@ async function runScorers(
           if (update.item) candidate.item = update.item;
           if (update.embedding) candidate.embedding = update.embedding;
         });
-        components.push({ id: scorer.id, status: "ok", ms: roundMs(outcome.ms), in: candidates.length, out: candidates.length, writes: scorer.writes });
+        components.push({
+          id: scorer.id,
+          status: "ok",
+          ms: roundMs(outcome.ms),
+          in: candidates.length,
+          out: candidates.length,
+          writes: scorer.writes,
+          ...(counts ? { counts } : {}),
+        });
         return;
       }
       const problem =
@@ -140,7 +156,11 @@ async function runScorers(
         Object.assign(candidate.features, scorer.defaults?.features);
         Object.assign(candidate.scores, scorer.defaults?.scores);
       }
-      components.push({ ...failed(scorer.id, problem, scorer.budgetMs, candidates.length, candidates.length), writes: scorer.writes });
+      components.push({
+        ...failed(scorer.id, problem, scorer.budgetMs, candidates.length, candidates.length),
+        writes: scorer.writes,
+        ...(counts ? { counts } : {}),
+      });
     };
     if (concurrent) await Promise.all(scorers.map(runOne));
     else for (const scorer of scorers) await runOne(scorer);

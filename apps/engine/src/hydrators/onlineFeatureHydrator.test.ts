@@ -7,7 +7,6 @@ import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";
 import type { BatchRead, OnlineStore } from "../stores/onlineStore.ts";
 import { ItemStateCache } from "../caching/itemStateCache.ts";
 import { onlineFeatureHydrator } from "./onlineFeatureHydrator.ts";
-import { createRequestScope } from "./requestScope.ts";
 import { userHistoryHydrator } from "./userHistoryHydrator.ts";
 
 const START = Date.UTC(2026, 0, 5, 8);
@@ -42,11 +41,15 @@ describe("onlineFeatures hydrator (cached serving path)", () => {
   }
 
   async function hydrate(store: OnlineStore, cache: ItemStateCache, userId: string, nowMs: number) {
-    const scope = createRequestScope();
     const query = { requestId: "r", userId, surface: "home", count: 5, nowMs, context: {}, excludeItemIds: [], seed: 1 };
     const signal = new AbortController().signal;
     const facts = await userHistoryHydrator(store, 1_000).hydrate(query, signal);
-    const updates = await onlineFeatureHydrator(store, scope, 1_000, testItemCategories, cache).score({ ...query, ...facts }, itemIds.map(candidate), signal);
+    const updates = await onlineFeatureHydrator(store, 1_000, testItemCategories, cache).score(
+      { ...query, ...facts },
+      itemIds.map(candidate),
+      signal,
+      () => {},
+    );
     return updates.map((update) => update.features);
   }
 

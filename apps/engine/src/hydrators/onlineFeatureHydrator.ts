@@ -12,7 +12,7 @@
 //     the candidates missing from it are read, in ONE store round trip (none when all are cached).
 // Never one round trip per item. User-entity features come from the query (computed once by
 // `userHistory` with the same definitions). Values without data are the declared defaults; how
-// many are counted per feature in the request scope (recorded as metrics after the response).
+// many are counted per feature into the component's trace tallies (recorded as metrics after the response).
 // Runs before the filters so filter expressions and exploration can read item features.
 import { EMPTY_STATE, type EntityState } from "../features/counters/counter.ts";
 import { entityKey } from "../features/featureKeys.ts";
@@ -22,7 +22,7 @@ import type { Scorer, ScoreUpdate } from "../funnel/index.ts";
 import type { OnlineStore, SortedSetRead, StoreKey } from "../stores/onlineStore.ts";
 import type { CandidateCategoryLookup } from "../caching/itemAttributeCache.ts";
 import { appendItemKeys, ItemStateCache, counterReadShape, itemStatesFrom } from "../caching/itemStateCache.ts";
-import { countDefault, type RequestScope } from "./requestScope.ts";
+import { defaultsTally } from "../features/defaultsTally.ts";
 
 export const ONLINE_FEATURES_HYDRATOR_ID = "onlineFeatures";
 
@@ -86,7 +86,6 @@ async function readStates(
 
 export function onlineFeatureHydrator(
   store: OnlineStore,
-  scope: RequestScope,
   budgetMs: number,
   itemCategories?: ItemCategoryLookup | CandidateCategoryLookup,
   itemStates: ItemStateCache = new ItemStateCache({ ttlMs: 0 }),
@@ -97,7 +96,7 @@ export function onlineFeatureHydrator(
     writes: featureRegistry.names.map((name) => `features.${name}`),
     defaults: { features: declaredDefaults() },
     freshFeatureObjects: true,
-    async score(query, candidates): Promise<ScoreUpdate[]> {
+    async score(query, candidates, _signal, count): Promise<ScoreUpdate[]> {
       if (candidates.length === 0) return [];
       const atMs = query.nowMs;
       const itemIds = [...new Set(candidates.map((candidate) => candidate.itemId))];
@@ -111,7 +110,7 @@ export function onlineFeatureHydrator(
       const user: Record<string, number> = {};
       for (const feature of userFeatures) {
         const value = query.userFeatures?.[feature.name];
-        if (value === undefined) countDefault(scope, feature.name, candidates.length);
+        if (value === undefined) count(defaultsTally(feature.name), candidates.length);
         user[feature.name] = value ?? feature.default;
       }
       // The registry's compute functions, per candidate, with computeFeatureVector's rule (null or
@@ -128,7 +127,7 @@ export function onlineFeatureHydrator(
         ...Object.entries(user),
       ]);
       const input = { atMs, userId: query.userId, itemId: "", itemCategory: null as string | null, user: states.user, item: EMPTY_ITEM_STATE };
-      // Defaults tallied per feature here and added to the scope once (not a map update per value).
+      // Defaults tallied per feature here and reported once (not a map update per value).
       const defaulted = new Int32Array(features.length);
       const updates = candidates.map((candidate) => {
         input.itemId = candidate.itemId;
@@ -144,8 +143,8 @@ export function onlineFeatureHydrator(
         }
         return { features: values };
       });
-      defaulted.forEach((count, index) => {
-        if (count > 0) countDefault(scope, features[index]!.name, count);
+      defaulted.forEach((times, index) => {
+        if (times > 0) count(defaultsTally(features[index]!.name), times);
       });
       return updates;
     },

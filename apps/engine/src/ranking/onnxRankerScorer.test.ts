@@ -3,7 +3,6 @@ import { featureRegistry } from "../features/registry.ts";
 import { candidate, query } from "../funnel/testing/funnelFixtures.ts";
 import type { ServingRanker } from "./servingRanker.ts";
 import { actionOf, featureMatrix, onnxRankerScorer, REFERENCE_POSITION } from "./onnxRankerScorer.ts";
-import { createRequestScope } from "../hydrators/requestScope.ts";
 
 function recordingRanker(featureNames: string[]): ServingRanker & { seen: { features: Float32Array; rows: number }[] } {
   const seen: { features: Float32Array; rows: number }[] = [];
@@ -26,24 +25,25 @@ describe("onnxRankerScorer", () => {
   });
 
   it("builds rows in the declared column order, with serving inputs and counted declared defaults", () => {
-    const scope = createRequestScope();
+    const tallies: Record<string, number> = {};
     const withAnn = candidate("a", { features: { item_ctr_3d: 0.2 } });
     withAnn.sources = [
       { id: "trending", rank: 0 },
       { id: "ann", rank: 3, score: 0.8 },
     ];
     const plain = candidate("b", { features: { item_ctr_3d: Number.NaN } });
-    const matrix = featureMatrix({ featureNames: ["item_ctr_3d", "retrieval_score", "position"] }, [withAnn, plain], scope);
+    const matrix = featureMatrix({ featureNames: ["item_ctr_3d", "retrieval_score", "position"] }, [withAnn, plain], (name, by = 1) => {
+      tallies[name] = (tallies[name] ?? 0) + by;
+    });
     const ctrDefault = featureRegistry.get("item_ctr_3d")!.default;
     expect([...matrix]).toEqual([Math.fround(0.2), Math.fround(0.8), REFERENCE_POSITION, Math.fround(ctrDefault), 0, REFERENCE_POSITION]);
-    expect(Object.fromEntries(scope.defaultsUsed)).toEqual({ item_ctr_3d: 1 });
+    expect(tallies).toEqual({ "defaults.item_ctr_3d": 1 });
   });
 
   it("runs the model once over the whole batch and writes one update per candidate, in order", async () => {
     const ranker = recordingRanker(["item_ctr_3d"]);
-    const scope = createRequestScope();
     const candidates = ["a", "b", "c"].map((id) => candidate(id, { features: { item_ctr_3d: 0.1 } }));
-    const updates = await onnxRankerScorer(ranker, scope, 50).score(query(), candidates, new AbortController().signal);
+    const updates = await onnxRankerScorer(ranker, 50).score(query(), candidates, new AbortController().signal, () => {});
     expect(ranker.seen.map((call) => call.rows)).toEqual([3]);
     expect(updates.map((update) => update.scores)).toEqual([0, 1, 2].map((row) => ({ click: Math.fround(row / 10), watch_seconds: 30 })));
   });

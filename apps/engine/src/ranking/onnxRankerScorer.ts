@@ -9,10 +9,10 @@
 // same slot). A value that is missing or not finite is replaced by the feature's declared default
 // (0 for serving inputs) and counted per feature.
 import { featureRegistry } from "../features/registry.ts";
-import type { Candidate, Scorer, ScoreUpdate } from "../funnel/index.ts";
+import { defaultsTally } from "../features/defaultsTally.ts";
+import type { Candidate, Scorer, ScoreUpdate, TallyCounter } from "../funnel/index.ts";
 import type { ServingRanker } from "./servingRanker.ts";
 import { ANN_SOURCE_ID } from "../sources/twoTowerSource.ts";
-import { countDefault, type RequestScope } from "../hydrators/requestScope.ts";
 
 export const RANKER_SCORER_ID = "ranker";
 /** The slot every candidate is scored at (position-bias features are neutralised at serving). */
@@ -29,8 +29,8 @@ function servingInput(name: string, candidate: Candidate): number | undefined {
   return candidate.features[name];
 }
 
-/** Row-major rows × featureNames, with defaults for missing values (counted into `scope`). */
-export function featureMatrix(ranker: Pick<ServingRanker, "featureNames">, candidates: readonly Candidate[], scope: RequestScope): Float32Array {
+/** Row-major rows × featureNames, with defaults for missing values (counted per column into `count`). */
+export function featureMatrix(ranker: Pick<ServingRanker, "featureNames">, candidates: readonly Candidate[], count: TallyCounter): Float32Array {
   const names = ranker.featureNames;
   const width = names.length;
   const matrix = new Float32Array(candidates.length * width);
@@ -38,6 +38,7 @@ export function featureMatrix(ranker: Pick<ServingRanker, "featureNames">, candi
   // Column kinds resolved once per request, not per cell (500 rows × ~20 columns).
   const positionColumns = names.map((name) => name === "position");
   const retrievalColumns = names.map((name) => name === "retrieval_score");
+  const defaulted = new Int32Array(width);
   for (let row = 0; row < candidates.length; row += 1) {
     const candidate = candidates[row]!;
     const features = candidate.features;
@@ -50,22 +51,25 @@ export function featureMatrix(ranker: Pick<ServingRanker, "featureNames">, candi
       else value = features[name];
       if (value === undefined || !Number.isFinite(value)) {
         matrix[row * width + column] = defaults[column]!;
-        countDefault(scope, name);
+        defaulted[column]! += 1;
       } else matrix[row * width + column] = value;
     }
   }
+  defaulted.forEach((times, column) => {
+    if (times > 0) count(defaultsTally(names[column]!), times);
+  });
   return matrix;
 }
 
-export function onnxRankerScorer(ranker: ServingRanker, scope: RequestScope, budgetMs: number): Scorer {
+export function onnxRankerScorer(ranker: ServingRanker, budgetMs: number): Scorer {
   return {
     id: RANKER_SCORER_ID,
     budgetMs,
     writes: ranker.outputs.map((output) => `scores.${actionOf(output)}`),
     freshScoreObjects: true,
-    async score(_query, candidates): Promise<ScoreUpdate[]> {
+    async score(_query, candidates, _signal, count): Promise<ScoreUpdate[]> {
       if (candidates.length === 0) return [];
-      const outputs = await ranker.score(featureMatrix(ranker, candidates, scope), candidates.length);
+      const outputs = await ranker.score(featureMatrix(ranker, candidates, count), candidates.length);
       return candidates.map((_, row) => {
         const scores: Record<string, number> = {};
         for (const output of ranker.outputs) {

@@ -7,7 +7,7 @@ const source = (id: string, weight: number) => ({ id, enabled: true, quota: 10, 
 
 async function scored(config: Parameters<typeof retrievalPriorScorer>[0], sources: { id: string; rank: number }[][]) {
   const candidates = sources.map((hits, index) => ({ ...candidate(`item-${index}`), sources: hits }));
-  const updates = await retrievalPriorScorer(config).score(query(), candidates, new AbortController().signal);
+  const updates = await retrievalPriorScorer(config).score(query(), candidates, new AbortController().signal, () => {});
   updates.forEach((update, index) => Object.assign(candidates[index]!.scores, update.scores));
   blendScores(candidates, config.blend);
   return candidates;

@@ -1,11 +1,9 @@
-// What a request's serving assembly collects besides the funnel's trace: the tallies the metrics
-// side effect records after the response (declared defaults used per feature), and why the page is
-// degraded or served differently from its config (a model that failed to load, none trained yet).
+// What a request's serving assembly notes besides the funnel's trace: why the page is degraded or
+// served differently from its config (a model that failed to load, none trained yet). Components
+// never see it: what they learn travels in the query, what they count in the trace (`counts`).
 import type { DegradedCause } from "@cascade/core";
 
 export type RequestScope = {
-  /** feature name → how many candidate values fell back to the declared default. */
-  defaultsUsed: Map<string, number>;
   /** Why the page is degraded besides component failures (an active model that failed to load, …); add with degrade(). */
   degradedBecause: string[];
   /** The same, with the component each is about (for the response's `degradedCauses`). */
@@ -15,11 +13,7 @@ export type RequestScope = {
 };
 
 export function createRequestScope(): RequestScope {
-  return { defaultsUsed: new Map(), degradedBecause: [], degradedCauses: [], notes: [] };
-}
-
-export function countDefault(scope: RequestScope, feature: string, count = 1): void {
-  scope.defaultsUsed.set(feature, (scope.defaultsUsed.get(feature) ?? 0) + count);
+  return { degradedBecause: [], degradedCauses: [], notes: [] };
 }
 
 /** Records that the page is degraded because of `component`. */

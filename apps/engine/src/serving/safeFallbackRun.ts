@@ -16,7 +16,7 @@ import { buildSurfacePipeline } from "./surfacePipeline.ts";
 import { POPULARITY_SOURCE_ID } from "../sources/popularitySource.ts";
 import { consumedItemsHydrator } from "../hydrators/consumedItemsHydrator.ts";
 import { itemAttributesHydrator } from "../hydrators/itemAttributesHydrator.ts";
-import { createRequestScope } from "../hydrators/requestScope.ts";
+import { createRequestScope } from "./requestScope.ts";
 import { retrievalPriorScorer } from "../ranking/retrievalPriorScorer.ts";
 import type { ServingStack } from "./servingStack.ts";
 import { funnelQueryOf, rankedSnapshot, safetyBudgetOf, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";

@@ -7,19 +7,25 @@
 //                   (clients send impression events with the requestId; this is the server's copy).
 import type { FunnelResult, SideEffect } from "../funnel/index.ts";
 import { logServedFeatures } from "../features/servedFeatureLog.ts";
+import { featureOfDefaultsTally } from "../features/defaultsTally.ts";
 import { featureRegistry } from "../features/registry.ts";
 import { UNAVAILABLE_PREFIX } from "../sources/componentUnavailableError.ts";
 import { ONLINE_FEATURES_HYDRATOR_ID } from "../hydrators/onlineFeatureHydrator.ts";
-import type { RequestScope } from "../hydrators/requestScope.ts";
+import type { RequestScope } from "./requestScope.ts";
 import type { ServingStack } from "./servingStack.ts";
 
-export function recordFunnelMetrics(stack: ServingStack, scope: RequestScope, result: FunnelResult, degraded: boolean): void {
+export function recordFunnelMetrics(stack: ServingStack, result: FunnelResult, degraded: boolean): void {
   const metrics = stack.metrics;
   const surface = result.trace.surface;
   for (const stage of result.trace.stages) {
     metrics.observeStage({ surface, stage: stage.stage }, stage.ms);
     for (const component of stage.components) {
       metrics.observeComponent({ surface, stage: stage.stage, component: component.id }, component.ms);
+      // Declared defaults the component reported using, per feature (its trace tallies).
+      for (const [name, count] of Object.entries(component.counts ?? {})) {
+        const feature = featureOfDefaultsTally(name);
+        if (feature !== null) metrics.countMissingFeatureDefaults({ surface, feature }, count);
+      }
       if (stage.stage === "sources" && component.status === "ok") metrics.observeCandidates({ surface, source: component.id }, component.out);
       if (component.status !== "ok") {
         const reason = component.status === "timeout" ? "timeout" : component.error?.startsWith(UNAVAILABLE_PREFIX) ? "unavailable" : "error";
@@ -36,7 +42,6 @@ export function recordFunnelMetrics(stack: ServingStack, scope: RequestScope, re
   );
   for (const cause of result.degradedCauses)
     if (!failed.has(cause.component)) metrics.countFallback({ surface, component: cause.component, reason: "unavailable" });
-  for (const [feature, count] of scope.defaultsUsed) metrics.countMissingFeatureDefaults({ surface, feature }, count);
   metrics.countRecommendationResponse({ surface, degraded });
 }
 
@@ -49,7 +54,7 @@ export function servingSideEffects(
   return [
     {
       id: "metrics",
-      run: async (_query, result) => recordFunnelMetrics(stack, scope, result, result.degraded || scope.degradedCauses.length > 0),
+      run: async (_query, result) => recordFunnelMetrics(stack, result, result.degraded || scope.degradedCauses.length > 0),
     },
     {
       id: "servedFeatures",

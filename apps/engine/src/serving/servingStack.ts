@@ -26,7 +26,6 @@ import { ItemStateCache } from "../caching/itemStateCache.ts";
 import { PageSessions } from "./pageSessions.ts";
 import { PeriodicSnapshot } from "../caching/periodicSnapshot.ts";
 import { onlineFeatureHydrator } from "../hydrators/onlineFeatureHydrator.ts";
-import { createRequestScope } from "../hydrators/requestScope.ts";
 import { RuleSetRepository } from "./ruleSetRepository.ts";
 import { pooledServingSql, prismaServingSql, type ServingSql } from "../postgres/servingSql.ts";
 import { UserRelationsReader } from "../hydrators/userRelations.ts";
@@ -208,14 +207,14 @@ export class ServingStack {
       excludeItemIds: [],
       seed: 1,
     };
-    const scope = createRequestScope();
     const controller = new AbortController();
     try {
       const facts = await userHistoryHydrator(this.deps.store, 5_000).hydrate(query, controller.signal);
-      await onlineFeatureHydrator(this.deps.store, scope, 5_000).score(
+      await onlineFeatureHydrator(this.deps.store, 5_000).score(
         { ...query, ...facts },
         [{ itemId: "warm-up", sources: [], features: {}, scores: {}, score: 0 }],
         controller.signal,
+        () => {},
       );
     } catch {
       // The store may be down at boot; requests fail open on their own.

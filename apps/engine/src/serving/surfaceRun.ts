@@ -18,7 +18,7 @@ import { itemAttributesHydrator, knownItemsFilter } from "../hydrators/itemAttri
 import { onlineFeatureHydrator } from "../hydrators/onlineFeatureHydrator.ts";
 import { onnxRankerScorer } from "../ranking/onnxRankerScorer.ts";
 import { consumedItemsHydrator } from "../hydrators/consumedItemsHydrator.ts";
-import { createRequestScope, degrade, type RequestScope } from "../hydrators/requestScope.ts";
+import { createRequestScope, degrade, type RequestScope } from "./requestScope.ts";
 import { retrievalPriorScorer } from "../ranking/retrievalPriorScorer.ts";
 import { servingSideEffects } from "./servingSideEffects.ts";
 import type { ServingStack } from "./servingStack.ts";
@@ -95,7 +95,7 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
   // a promoted version this engine failed to load (missing or corrupt file) is a degradation.
   const refused = stack.models?.status?.().lastError;
   const scorers: Scorer[] = [retrievalPriorScorer(config)];
-  if (ranker) scorers.push(onnxRankerScorer(ranker.model, scope, config.scoringBudgetMs));
+  if (ranker) scorers.push(onnxRankerScorer(ranker.model, config.scoringBudgetMs));
   else if (refused?.slot === "ranker") degrade(scope, "ranker", `no active ranker (${refused.message}): ranked by retrieval rank`);
   else scope.notes.push("no active ranker: ranked by retrieval rank");
   const annSkipped = !input.suppliedItemIds && !stack.models?.retrieval() && config.sources.some((source) => source.enabled && source.id === ANN_SOURCE_ID);
@@ -139,7 +139,7 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
     ],
     candidateHydrators: [
       itemAttributesHydrator(stack.itemAttributes, safetyMs),
-      onlineFeatureHydrator(deps.store, scope, hydrationMs, stack.candidateCategories, stack.itemStates),
+      onlineFeatureHydrator(deps.store, hydrationMs, stack.candidateCategories, stack.itemStates),
     ],
     scorers,
     leadingFilters: input.suppliedItemIds ? [knownItemsFilter()] : [],

@@ -36,6 +36,8 @@ export type ComponentTrace = {
   effects?: RuleEffect[];
   /** Effects left out of `effects` because they only touched positions past the trace horizon (max(50, 2 × count)). */
   effectsOmitted?: number;
+  /** Tallies the component reported while it ran, by name (e.g. `defaults.<feature>`: candidate values that fell back to the declared default). */
+  counts?: Record<string, number>;
 };
 
 export const STAGE_NAMES = ["hydrateQuery", "sources", "merge", "filters", "hydrateCandidates", "score", "blend", "rules", "exploration"] as const;
