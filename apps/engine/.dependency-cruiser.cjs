@@ -5,7 +5,7 @@
 const LAYERS = [
   ["platform", "telemetry", "postgres", "redis", "stores"], // process, clock, metrics, storage clients
   ["funnel"], // the funnel core: component contracts, runner, trace
-  ["caching", "features", "sources", "filters", "hydrators", "ranking", "rules", "exploration", "retrieval", "models", "events"], // components
+  ["caching", "features", "sources", "filters", "hydrators", "ranking", "rules", "exploration", "retrieval", "models", "events", "experiments"], // components
   ["ingest", "import", "jobs", "training"], // intake and offline work
   ["serving", "replay"], // assembly of the funnel (live and point-in-time)
   ["server"], // HTTP

@@ -114,6 +114,7 @@ describe("createCascadeAdminClient", () => {
         cursor: null,
         modelVersion: null,
         ruleSetVersion: null,
+        experiment: null,
         variant: null,
         degraded: false,
         degradedCauses: [],

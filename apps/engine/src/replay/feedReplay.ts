@@ -94,7 +94,7 @@ export class FeedReplay {
         clock,
         ...(options.models ? { activeModels: options.models } : {}),
         // Caches never expire mid-replay (nothing changes "as of" T); the lists are loaded once below.
-        serving: { listsRefreshIntervalMs: 24 * 3_600_000, coVisitationRefreshIntervalMs: 24 * 3_600_000 },
+        serving: { listsRefreshIntervalMs: 24 * 3_600_000, coVisitationRefreshIntervalMs: 24 * 3_600_000, experiments: false },
       },
       popularity,
     );

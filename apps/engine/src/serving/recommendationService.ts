@@ -32,10 +32,11 @@ import { decodeCursor, encodeCursor, InvalidCursorError } from "./cursor.ts";
 import { SESSION_PREFIX, SessionList, type SessionItem } from "./pageSessions.ts";
 import type { ResolvedSurfaceConfig as PublishedSurfaceConfig } from "./ruleSetRepository.ts";
 
-/** The config a request is served with: a published rule set (or the built-in default), and the experiment variant it came from. */
-type ResolvedSurfaceConfig = PublishedSurfaceConfig & { variant: string | null };
+/** The config a request is served with: a published rule set (or the built-in default), or an experiment variant built on it. */
+type ResolvedSurfaceConfig = PublishedSurfaceConfig & { experiment: string | null; variant: string | null; served?: ServedVariant };
 import type { ServingStack } from "./servingStack.ts";
 import type { PointInTimeFeeds } from "./pointInTimeFeeds.ts";
+import type { ServedVariant } from "../experiments/runningExperiments.ts";
 import { FALLBACK_CHAIN } from "./safeFallbackRun.ts";
 import { pickUnderCaps, sessionCaps } from "./sessionPageCaps.ts";
 import { runSurface, safetyBudgetOf, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";
@@ -62,11 +63,19 @@ export class RecommendationService {
   ) {}
 
   /**
-   * The config a user's request on a surface is served with. The one slot where an A/B experiment's
-   * variant will resolve it; today every request gets the surface's published rule set, no variant.
+   * The config a user's request on a surface is served with: the variant of the running experiment
+   * the user is assigned to (experiments/runningExperiments.ts), else the surface's published rule set.
    */
-  private configFor(surface: string, _userId: string): ResolvedSurfaceConfig {
-    return { ...this.stack.rules.configFor(surface), variant: null };
+  private configFor(surface: string, userId: string): ResolvedSurfaceConfig {
+    const published = this.stack.rules.configFor(surface);
+    const served = this.stack.experiments?.resolve(surface, userId, published.config) ?? null;
+    if (!served) return { ...published, experiment: null, variant: null };
+    return { ...published, config: served.config, experiment: served.experiment, variant: served.variant, served };
+  }
+
+  /** The unit's first exposure to its variant (first pages and reranks actually served; not previews or replays). */
+  private recordExposure(resolved: ResolvedSurfaceConfig, userId: string, nowMs: number): void {
+    if (resolved.served) this.stack.exposures.record(resolved.served, userId, nowMs);
   }
 
   /** Throws InvalidCursorError for a malformed or expired cursor. */
@@ -86,6 +95,7 @@ export class RecommendationService {
       detail: request.debug ? "full" : "summary",
     };
     const { run, response } = await this.serve(request, resolved, input);
+    if (response.items.length > 0) this.recordExposure(resolved, request.userId, input.nowMs);
     if (request.debug && run) response.trace = { ...run.result.trace, degradedBecause: run.scope.degradedBecause, notes: run.scope.notes };
     return response;
   }
@@ -157,6 +167,7 @@ export class RecommendationService {
       cursor: null,
       modelVersion: null,
       ruleSetVersion: resolved.ruleSetVersion,
+      experiment: resolved.experiment,
       variant: resolved.variant,
       degraded: true,
       degradedCauses: causes,
@@ -231,6 +242,7 @@ export class RecommendationService {
       cursor,
       modelVersion: run.modelVersion,
       ruleSetVersion: resolved.ruleSetVersion,
+      experiment: resolved.experiment,
       variant: resolved.variant,
       degraded: degradedCauses.length > 0,
       degradedCauses,
@@ -284,6 +296,7 @@ export class RecommendationService {
       cursor: offset < session.items.length ? encodeCursor({ snapshotId: session.id, offset, served: cursor.served + picks.length }) : null,
       modelVersion: this.stack.models?.ranker()?.version.id ?? null,
       ruleSetVersion: resolved.ruleSetVersion,
+      experiment: resolved.experiment,
       variant: resolved.variant,
       degraded: degradedCauses.length > 0,
       degradedCauses,
@@ -295,7 +308,7 @@ export class RecommendationService {
     const supplied = [...new Set(request.itemIds)];
     const count = request.count ?? Math.min(supplied.length, 200);
     const requestId = randomUUID();
-    const base = { requestId, surface: request.surface, ruleSetVersion: resolved.ruleSetVersion, variant: resolved.variant };
+    const base = { requestId, surface: request.surface, ruleSetVersion: resolved.ruleSetVersion, experiment: resolved.experiment, variant: resolved.variant };
     let run: SurfaceRun | null = null;
     try {
       run = await runSurface(this.stack, {
@@ -336,6 +349,7 @@ export class RecommendationService {
       degradedCauses: run.degradedCauses,
       removed,
     };
+    if (response.items.length > 0) this.recordExposure(resolved, request.userId, this.stack.clock.nowMs());
     if (request.debug) response.trace = { ...run.result.trace, degradedBecause: run.scope.degradedBecause, notes: run.scope.notes };
     return response;
   }
@@ -356,7 +370,7 @@ export class RecommendationService {
           parsed.error.issues.map((issue) => ({ path: ["ruleSetConfig", ...issue.path.map(String)].join("."), message: issue.message })),
         );
       }
-      resolved = { config: parsed.data, ruleSetVersion: null, ruleSetId: null, variant: null };
+      resolved = { config: parsed.data, ruleSetVersion: null, ruleSetId: null, experiment: null, variant: null };
       source = "draft";
     }
     const nowMs = request.asOf !== undefined ? Date.parse(request.asOf) : this.stack.clock.nowMs();
@@ -412,7 +426,9 @@ export class RecommendationService {
     config?: SurfaceConfig;
   }): Promise<{ response: RecommendationsResponse; trace: FunnelTrace | null }> {
     const published = this.configFor(request.surface, request.userId);
-    const resolved: ResolvedSurfaceConfig = request.config ? { config: request.config, ruleSetVersion: null, ruleSetId: null, variant: null } : published;
+    const resolved: ResolvedSurfaceConfig = request.config
+      ? { config: request.config, ruleSetVersion: null, ruleSetId: null, experiment: null, variant: null }
+      : published;
     const input: SurfaceRunInput = {
       requestId: randomUUID(),
       userId: request.userId,

@@ -32,6 +32,8 @@ import { UserRelationsReader } from "../hydrators/userRelations.ts";
 import { userHistoryHydrator } from "../hydrators/userHistoryHydrator.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
 import { createEngineMetrics, type EngineMetrics } from "../telemetry/engineMetrics.ts";
+import { ExposureLog } from "../experiments/exposureLog.ts";
+import { RunningExperiments } from "../experiments/runningExperiments.ts";
 
 /** What serving needs from activeModels (models/activeModels.ts): one reference per request. */
 export type ServingModels = RetrievalProvider & {
@@ -63,6 +65,10 @@ export type ServingOptions = {
   sourceOverrides?: CandidateSource[];
   /** Largest event log up to T that the feed preview's `asOf` replays (replay/pointInTimePreviews.ts); default 300k. */
   previewReplayMaxEvents?: number;
+  /** Serve running A/B experiments (default true; replays serve the published configs only). */
+  experiments?: boolean;
+  /** How often the running experiments are re-read, ms (default 10 s; 0: only at start). */
+  experimentsRefreshIntervalMs?: number;
   /** Wraps the request path's Postgres reads (tests: a catalogue lookup that fails or hangs). */
   wrapSql?: (sql: ServingSql) => ServingSql;
 };
@@ -111,6 +117,10 @@ export class ServingStack {
   readonly clock: Clock;
   /** Where the funnel, its fallbacks and side effects record. */
   readonly metrics: EngineMetrics;
+  /** Running A/B experiments per surface (null when this stack serves published configs only). */
+  readonly experiments: RunningExperiments | null;
+  /** First exposures of units to variants. */
+  readonly exposures: ExposureLog;
 
   constructor(
     readonly deps: ServingStackDeps,
@@ -120,6 +130,15 @@ export class ServingStack {
     const options = deps.serving ?? {};
     this.models = deps.activeModels ?? null;
     this.metrics = deps.metrics ?? createEngineMetrics();
+    this.experiments =
+      options.experiments === false
+        ? null
+        : new RunningExperiments({
+            db,
+            logger,
+            ...(options.experimentsRefreshIntervalMs !== undefined ? { refreshIntervalMs: options.experimentsRefreshIntervalMs } : {}),
+          });
+    this.exposures = new ExposureLog(db, logger);
     const clock = (this.clock = deps.clock ?? wallClock);
     const sql = options.databaseUrl ? pooledServingSql({ databaseUrl: options.databaseUrl, logger }) : prismaServingSql(db);
     this.sql = options.wrapSql ? options.wrapSql(sql) : sql;
@@ -188,7 +207,7 @@ export class ServingStack {
     ]);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.serving?.bootWaitMs ?? 5_000)));
-    await Promise.all([this.rules.start(), Promise.race([Promise.all([firstLoads, this.warmRequestPath()]), bound])]);
+    await Promise.all([this.rules.start(), this.experiments?.start(), Promise.race([Promise.all([firstLoads, this.warmRequestPath()]), bound])]);
     clearTimeout(timer);
   }
 
@@ -240,7 +259,8 @@ export class ServingStack {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.rules.stop(), this.trending.stop(), this.fresh.stop(), this.coVisitation.stop()]);
+    await this.exposures.flush();
+    await Promise.all([this.rules.stop(), this.experiments?.stop(), this.trending.stop(), this.fresh.stop(), this.coVisitation.stop()]);
     await this.sql.close();
   }
 }

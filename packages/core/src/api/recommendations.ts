@@ -42,7 +42,9 @@ export const recommendationsResponse = z.object({
   modelVersion: z.string().nullable(),
   /** Version of the surface's published rule set (null: the built-in default config). */
   ruleSetVersion: z.number().int().nullable(),
-  /** Experiment variant (null until experiments exist). */
+  /** Key of the running A/B experiment this response was served under (null: none). */
+  experiment: z.string().nullable(),
+  /** Key of the experiment's variant that served it (null: the surface's published config). */
   variant: z.string().nullable(),
   /** True when a dependency failed and the list came from what was left (or the cached popularity list). */
   degraded: z.boolean(),
