@@ -105,6 +105,55 @@ describe("createCascadeAdminClient", () => {
     expect(seen[1]).toMatchObject({ method: "POST", url: "http://engine.test/v1/admin/models/external-rankers", body: { ...body, features: ["position"] } });
   });
 
+  it("runs the experiment lifecycle: create, start, ship, each sent once with the actor and checked against its contract", async () => {
+    const view = (status: string) => ({
+      id: "exp1",
+      key: "shorter",
+      name: "shorter",
+      hypothesis: "",
+      surface: "home",
+      status,
+      seed: "s1",
+      coverage: 1,
+      primaryMetric: "ctr",
+      createdAt: "2026-12-06T00:00:00.000Z",
+      startedAt: status === "draft" ? null : "2026-12-06T01:00:00.000Z",
+      stoppedAt: null,
+      variants: [
+        { id: "v1", key: "control", name: "control", weight: 0.5, isControl: true, overrides: {} },
+        { id: "v2", key: "treatment", name: "treatment", weight: 0.5, isControl: false, overrides: { maxCandidates: 50 } },
+      ],
+    });
+    const { fetch, seen } = scriptedFetch([
+      json(201, view("draft")),
+      json(200, view("running")),
+      json(200, { experiment: view("stopped"), ruleSetVersion: 4 }),
+      json(200, { experiments: "not a list" }),
+    ]);
+    const client = admin(fetch);
+    const experiment = {
+      key: "shorter",
+      surface: "home",
+      seed: "s1",
+      variants: [
+        { key: "control", weight: 0.5 },
+        { key: "treatment", weight: 0.5, overrides: { maxCandidates: 50 } },
+      ],
+    };
+    expect((await client.createExperiment(experiment, { actor: "ana@example.com" })).status).toBe("draft");
+    expect((await client.startExperiment("exp1", { actor: "ana@example.com" })).status).toBe("running");
+    expect((await client.shipVariant("exp1", "treatment")).ruleSetVersion).toBe(4);
+    await expect(client.listExperiments({ surface: "home" })).rejects.toMatchObject({ code: "invalid_response" });
+    expect(seen.map((call) => [call.method, call.url])).toEqual([
+      ["POST", "http://engine.test/v1/admin/experiments"],
+      ["POST", "http://engine.test/v1/admin/experiments/exp1/start"],
+      ["POST", "http://engine.test/v1/admin/experiments/exp1/ship"],
+      ["GET", "http://engine.test/v1/admin/experiments?surface=home"],
+    ]);
+    expect(seen[0]).toMatchObject({ body: experiment, headers: expect.objectContaining({ "x-cascade-actor": "ana@example.com" }) });
+    expect(seen[2]!.body).toEqual({ variant: "treatment" });
+  });
+
   it("asks for a feed preview and keeps the trace as the engine sent it", async () => {
     const preview = {
       response: {

@@ -1,13 +1,24 @@
 // The engine's admin API (`/v1/admin/…`, a key with scope `admin`), as the Cascade console uses it:
-// the model registry (list, promote, roll back, register an external ONNX ranker) and the feed
-// preview behind the feed debugger. Server-side only: an admin key must never reach a browser.
+// the model registry (list, promote, roll back, register an external ONNX ranker), A/B experiments
+// (list, create, start, stop, ship) and the feed preview behind the feed debugger. Server-side only: an admin key must never reach a browser.
 //
 // Unlike the public calls, every answer is checked against its zod contract from @cascade/core, so
 // an engine of another version fails loudly (`invalid_response`) instead of half-rendering. Only
 // the GET is retried; promote, roll back and register change the registry, and a feed preview at a
 // new `asOf` builds a replay, so each of those is sent once.
-import { feedPreviewResponse, listModelsResponse, promoteModelResponse, registerExternalRankerResponse, rollbackModelResponse } from "@cascade/core";
+import {
+  experimentView,
+  feedPreviewResponse,
+  listExperimentsResponse,
+  listModelsResponse,
+  promoteModelResponse,
+  registerExternalRankerResponse,
+  rollbackModelResponse,
+  shipVariantResponse,
+} from "@cascade/core";
 import type {
+  ExperimentConfigInput,
+  ExperimentView,
   FeedPreviewResponse,
   feedPreviewRequest,
   ListModelsResponse,
@@ -24,6 +35,7 @@ import { type CallOptions, createTransport, type TransportOptions } from "./tran
 
 export type CascadeAdminClientOptions = TransportOptions & { apiKey: string };
 
+export type ListExperimentsQuery = { surface?: string; status?: ExperimentView["status"] };
 export type ListModelsQuery = { slot?: ModelSlotName; kind?: ModelKindName; status?: ModelStatusName };
 export type RegisterExternalRankerInput = z.input<typeof registerExternalRankerRequest>;
 export type FeedPreviewInput = z.input<typeof feedPreviewRequest>;
@@ -38,6 +50,13 @@ export type CascadeAdminClient = {
   rollbackModel(slot: ModelSlotName, options?: AdminCallOptions): Promise<RollbackModelResponse>;
   /** The engine loads the model and runs it once before answering (allow it time: `timeoutMs`). */
   registerExternalRanker(request: RegisterExternalRankerInput, options?: AdminCallOptions): Promise<RegisterExternalRankerResponse>;
+  listExperiments(query?: ListExperimentsQuery, options?: CallOptions): Promise<{ experiments: ExperimentView[] }>;
+  /** A draft; 400 names each field the engine refuses (weights, surface, overrides). */
+  createExperiment(experiment: ExperimentConfigInput, options?: AdminCallOptions): Promise<ExperimentView>;
+  startExperiment(id: string, options?: AdminCallOptions): Promise<ExperimentView>;
+  stopExperiment(id: string, options?: AdminCallOptions): Promise<ExperimentView>;
+  /** Publishes the variant's config as the surface's new rule set and stops the experiment. */
+  shipVariant(id: string, variant: string, options?: AdminCallOptions): Promise<{ experiment: ExperimentView; ruleSetVersion: number }>;
   /** A user's page with the full funnel trace (`trace` is left `unknown` by the contract). */
   feedPreview(request: FeedPreviewInput, options?: CallOptions): Promise<FeedPreviewResponse>;
 };
@@ -46,7 +65,7 @@ function actorHeader(options: AdminCallOptions | undefined): Record<string, stri
   return options?.actor ? { "x-cascade-actor": options.actor } : undefined;
 }
 
-function queryString(query: ListModelsQuery): string {
+function queryString(query: Record<string, string | undefined>): string {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, value);
   const text = params.toString();
@@ -93,7 +112,48 @@ export function createCascadeAdminClient(options: CascadeAdminClientOptions): Ca
         },
         callOptions,
       ),
+    listExperiments: (query = {}, callOptions) =>
+      send(
+        { method: "GET", path: `/v1/admin/experiments${queryString(query)}`, idempotent: true, parse: (body) => listExperimentsResponse.parse(body) },
+        callOptions,
+      ),
+    createExperiment: (experiment, callOptions) =>
+      send(
+        {
+          method: "POST",
+          path: "/v1/admin/experiments",
+          body: experiment,
+          idempotent: false,
+          headers: actorHeader(callOptions),
+          parse: (body) => experimentView.parse(body),
+        },
+        callOptions,
+      ),
+    startExperiment: (id, callOptions) => send(experimentTransition(id, "start", callOptions), callOptions),
+    stopExperiment: (id, callOptions) => send(experimentTransition(id, "stop", callOptions), callOptions),
+    shipVariant: (id, variant, callOptions) =>
+      send(
+        {
+          method: "POST",
+          path: `/v1/admin/experiments/${encodeURIComponent(id)}/ship`,
+          body: { variant },
+          idempotent: false,
+          headers: actorHeader(callOptions),
+          parse: (body) => shipVariantResponse.parse(body),
+        },
+        callOptions,
+      ),
     feedPreview: (request, callOptions) =>
       send({ method: "POST", path: "/v1/admin/feed-preview", body: request, idempotent: false, parse: (body) => feedPreviewResponse.parse(body) }, callOptions),
+  };
+}
+
+function experimentTransition(id: string, verb: "start" | "stop", options: AdminCallOptions | undefined) {
+  return {
+    method: "POST" as const,
+    path: `/v1/admin/experiments/${encodeURIComponent(id)}/${verb}`,
+    idempotent: false,
+    headers: actorHeader(options),
+    parse: (body: unknown) => experimentView.parse(body),
   };
 }

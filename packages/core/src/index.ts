@@ -5,6 +5,7 @@ export * from "./api/streamEvent.ts";
 export * from "./api/recommendations.ts";
 export * from "./api/health.ts";
 export * from "./api/models.ts";
+export * from "./api/experiments.ts";
 export * from "./demo.ts";
 export * from "./credentials.ts";
 export * from "./evaluation/index.ts";

@@ -146,6 +146,13 @@ export async function findDraftConfig(db: Database, surfaceId: string): Promise<
 }
 
 // One writer per surface at a time: version numbers and "one published version" stay consistent.
+/** What a surface serves now: its published config if it validates, else the built-in default (as the engine does). */
+export async function surfaceConfigOf(db: Database, surfaceId: string): Promise<SurfaceConfig> {
+  const published = await db.ruleSet.findFirst({ where: { surfaceId, status: "published" }, orderBy: { version: "desc" } });
+  const parsed = published ? surfaceConfigSchema.safeParse(published.config) : null;
+  return parsed?.success ? parsed.data : defaultSurfaceConfig(surfaceId);
+}
+
 async function lockSurface(tx: Transaction, surfaceId: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`cascade_rule_set:${surfaceId}`}))`;
 }

@@ -73,6 +73,11 @@ export class RecommendationService {
     return { ...published, config: served.config, experiment: served.experiment, variant: served.variant, served };
   }
 
+  /** Re-reads the running experiments now (after a lifecycle change through this engine's admin API). */
+  async refreshExperiments(): Promise<void> {
+    await this.stack.experiments?.refresh();
+  }
+
   /** The unit's first exposure to its variant (first pages and reranks actually served; not previews or replays). */
   private recordExposure(resolved: ResolvedSurfaceConfig, userId: string, nowMs: number): void {
     if (resolved.served) this.stack.exposures.record(resolved.served, userId, nowMs);

@@ -49,7 +49,7 @@ export async function startTestEngine(
   const databaseUrl = options.databaseUrl ?? process.env.TEST_DATABASE_URL!;
   const db = createPrismaClient(databaseUrl);
   const store = await createRedisOnlineStore({ url: process.env.TEST_REDIS_URL! });
-  const logger = pino({ level: "silent" });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const run = `t${randomUUID().slice(0, 8)}`;
   // A stream of this engine's own (the Redis database is shared by every test file).
   const eventStream = await createRedisEventStream({ url: process.env.TEST_REDIS_URL!, name: `events-${run}` });
