@@ -1,7 +1,7 @@
 // A/B experiments served end to end over HTTP: a running experiment's variants resolve each user's
 // config, responses name the experiment and variant, the assignment is core's (what a client
 // hashing the same way computes), and each user's first exposure is written once.
-import { assignVariant, recommendationsResponse, surfaceConfigSchema } from "@cascade/core";
+import { assignVariant, recommendationsResponse } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../server/testing/testEngine.ts";
 
@@ -41,8 +41,7 @@ beforeAll(async () => {
   await engine.ranking.refresh();
 
   surface = `${engine.run}-exp`;
-  await engine.db.surface.create({ data: { id: surface, name: surface } });
-  const config = surfaceConfigSchema.parse({
+  await engine.publishSurface(surface, {
     sources: [{ id: "popularity", quota: 5000, budgetMs: 1000 }],
     maxCandidates: 5000,
     hydrationBudgetMs: 2000,
@@ -51,7 +50,6 @@ beforeAll(async () => {
     blend: { click: 1 },
     exploration: { policy: "none" },
   });
-  await engine.db.ruleSet.create({ data: { surfaceId: surface, version: 1, status: "published", config: config as object, publishedAt: new Date() } });
   const experiment = await engine.db.experiment.create({
     data: {
       key: `${engine.run}-short-lists`,
@@ -88,7 +86,6 @@ beforeAll(async () => {
       },
     },
   });
-  await engine.engine.serving.rules.refresh();
   await engine.engine.serving.experiments!.refresh();
 });
 

@@ -14,15 +14,12 @@ beforeAll(async () => {
   ({ authorization: admin } = await engine.createApiKey(["admin"]));
   ({ authorization: recommend } = await engine.createApiKey(["recommend"]));
   surface = `${engine.run}-ab`;
-  await engine.db.surface.create({ data: { id: surface, name: surface } });
-  const config = surfaceConfigSchema.parse({
+  await engine.publishSurface(surface, {
     sources: [{ id: "popularity", quota: 500, budgetMs: 1000 }],
     maxCandidates: 500,
     blend: { click: 1 },
     exploration: { policy: "none" },
   });
-  await engine.db.ruleSet.create({ data: { surfaceId: surface, version: 1, status: "published", config: config as object, publishedAt: new Date() } });
-  await engine.engine.serving.rules.refresh();
 });
 
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import { recommendationsResponse, surfaceConfigSchema, type RecommendationsResponse } from "@cascade/core";
+import { recommendationsResponse, type RecommendationsResponse } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunnelTrace } from "../../funnel/index.ts";
 import { popularityScore, DEFAULT_POPULARITY_SCORING, type ScoredEvent } from "../../sources/popularityScore.ts";
@@ -61,8 +61,7 @@ beforeAll(async () => {
   await engine.ranking.refresh();
 
   popular = `${engine.run}-popular`;
-  await engine.db.surface.create({ data: { id: popular, name: popular } });
-  const config = surfaceConfigSchema.parse({
+  await engine.publishSurface(popular, {
     sources: [{ id: "popularity", quota: 5000, budgetMs: 1000 }],
     maxCandidates: 5000,
     // Generous budgets: this file checks ranking semantics, not latency on a loaded test machine.
@@ -72,8 +71,6 @@ beforeAll(async () => {
     blend: { click: 1 },
     exploration: { policy: "none" },
   });
-  await engine.db.ruleSet.create({ data: { surfaceId: popular, version: 1, status: "published", config: config as object, publishedAt: new Date() } });
-  await engine.engine.serving.rules.refresh();
 });
 
 afterAll(async () => {

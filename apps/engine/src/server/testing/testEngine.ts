@@ -1,7 +1,7 @@
 // Test support for *.int.test.ts: the real app on the integration database and Redis, plus API
 // keys. Test files share the database, so everything here is namespaced by a per-file run id.
 import { randomUUID } from "node:crypto";
-import { generateApiKey, type ApiKeyScope } from "@cascade/core";
+import { generateApiKey, surfaceConfigSchema, type ApiKeyScope, type SurfaceConfigInput } from "@cascade/core";
 import { createPrismaClient, type Database } from "@cascade/db";
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
@@ -34,6 +34,11 @@ export type TestEngine = {
   run: string;
   /** Creates an API key row and returns the `Authorization` header value. */
   createApiKey(scopes: ApiKeyScope[], options?: { revoked?: boolean }): Promise<{ authorization: string; keyId: string }>;
+  /**
+   * A surface `id` whose published rule set (version 1) is `config` (parsed by surfaceConfigSchema),
+   * loaded by the engine before this returns. The caller deletes the surface (its rule sets cascade).
+   */
+  publishSurface(id: string, config: SurfaceConfigInput): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -92,6 +97,12 @@ export async function startTestEngine(
       });
       keyIds.push(row.id);
       return { authorization: `Bearer ${key}`, keyId: row.id };
+    },
+    async publishSurface(id, config) {
+      await db.surface.create({ data: { id, name: id } });
+      const parsed = surfaceConfigSchema.parse(config);
+      await db.ruleSet.create({ data: { surfaceId: id, version: 1, status: "published", config: parsed as object, publishedAt: new Date() } });
+      await engine.serving.rules.refresh();
     },
     async close() {
       await app.close();
