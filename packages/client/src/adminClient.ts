@@ -7,6 +7,7 @@
 // the GET is retried; promote, roll back and register change the registry, and a feed preview at a
 // new `asOf` builds a replay, so each of those is sent once.
 import {
+  experimentResultsResponse,
   experimentView,
   feedPreviewResponse,
   listExperimentsResponse,
@@ -18,6 +19,7 @@ import {
 } from "@cascade/core";
 import type {
   ExperimentConfigInput,
+  ExperimentResultsResponse,
   ExperimentView,
   FeedPreviewResponse,
   feedPreviewRequest,
@@ -57,6 +59,8 @@ export type CascadeAdminClient = {
   stopExperiment(id: string, options?: AdminCallOptions): Promise<ExperimentView>;
   /** Publishes the variant's config as the surface's new rule set and stops the experiment. */
   shipVariant(id: string, variant: string, options?: AdminCallOptions): Promise<{ experiment: ExperimentView; ruleSetVersion: number }>;
+  /** Per-variant metrics, lifts against the control (CIs, p-values) and the sample-ratio check, computed from stored exposures and events. */
+  experimentResults(id: string, options?: CallOptions): Promise<ExperimentResultsResponse>;
   /** A user's page with the full funnel trace (`trace` is left `unknown` by the contract). */
   feedPreview(request: FeedPreviewInput, options?: CallOptions): Promise<FeedPreviewResponse>;
 };
@@ -140,6 +144,16 @@ export function createCascadeAdminClient(options: CascadeAdminClientOptions): Ca
           idempotent: false,
           headers: actorHeader(callOptions),
           parse: (body) => shipVariantResponse.parse(body),
+        },
+        callOptions,
+      ),
+    experimentResults: (id, callOptions) =>
+      send(
+        {
+          method: "GET",
+          path: `/v1/admin/experiments/${encodeURIComponent(id)}/results`,
+          idempotent: true,
+          parse: (body) => experimentResultsResponse.parse(body),
         },
         callOptions,
       ),

@@ -7,6 +7,7 @@ import { registerErrorHandling } from "./errors.ts";
 import { registerMetricsRoutes } from "./metrics/metricsRoutes.ts";
 import { registerOpenApiRoutes } from "./openapi/openApiRoutes.ts";
 import type { RouteContext } from "./routeContext.ts";
+import { registerAdminExperimentResultsRoutes } from "./routes/adminExperimentResults.ts";
 import { registerAdminExperimentRoutes } from "./routes/adminExperiments.ts";
 import { registerAdminModelRoutes } from "./routes/adminModels.ts";
 import { registerEventRoutes } from "./routes/events.ts";
@@ -53,6 +54,7 @@ export async function buildApp(context: RouteContext): Promise<FastifyInstance> 
   registerFeedPreviewRoutes(app, context, context.recommendations);
   registerAdminModelRoutes(app, context);
   registerAdminExperimentRoutes(app, context);
+  registerAdminExperimentResultsRoutes(app, context);
 
   return app;
 }

@@ -40,3 +40,67 @@ export const shipVariantResponse = z.object({
   /** The surface's new rule-set version, holding the shipped variant's config. */
   ruleSetVersion: z.number().int(),
 });
+
+/** The metrics an experiment's results report, per variant (per exposed user, from first exposure). */
+export const experimentResultMetric = z.enum(["impressions", "ctr", "clicks", "likes", "watchSeconds", "purchases", "revenue", "negativeFeedback"]);
+export type ExperimentResultMetric = z.infer<typeof experimentResultMetric>;
+
+const liftInterval = z.object({ estimate: z.number(), lower: z.number(), upper: z.number() });
+
+export const experimentResultsResponse = z.object({
+  experimentId: z.string(),
+  key: z.string(),
+  status: experimentStatus,
+  /** Events counted from each unit's first exposure up to `to` (the stop time, or null: up to now). */
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  /** Two-sided significance level of every interval and test. */
+  alpha: z.number(),
+  /** More exposed units than the analysis reads; the results cover the first ones (by unit id). */
+  truncated: z.boolean(),
+  variants: z.array(
+    z.object({
+      key: z.string(),
+      isControl: z.boolean(),
+      weight: z.number(),
+      /** Exposed units (users). */
+      exposures: z.number().int(),
+      /** Per metric: the per-user mean (ctr: Σclicks / Σimpressions) and the total (ctr: null). */
+      metrics: z.array(z.object({ metric: experimentResultMetric, mean: z.number().nullable(), total: z.number().nullable() })),
+    }),
+  ),
+  /** Each non-control variant against the control, per metric. */
+  comparisons: z.array(
+    z.object({
+      variant: z.string(),
+      control: z.string(),
+      metrics: z.array(
+        z.object({
+          metric: experimentResultMetric,
+          /** welch: per-user values; delta: ratio metric with users as the unit. */
+          method: z.enum(["welch", "delta"]),
+          /** null when not computable (fewer than 2 units in an arm, or no denominator); `reason` says why. */
+          absoluteLift: liftInterval.nullable(),
+          /** null also when the control's value is 0. */
+          relativeLift: liftInterval.nullable(),
+          pValue: z.number().nullable(),
+          /** Holm–Bonferroni across this variant's computable metrics. */
+          adjustedPValue: z.number().nullable(),
+          reason: z.string().nullable(),
+        }),
+      ),
+    }),
+  ),
+  /** Sample-ratio mismatch: exposures per variant against the configured weights (chi-square); null with no exposures. */
+  sampleRatio: z
+    .object({
+      observed: z.array(z.number().int()),
+      expected: z.array(z.number()),
+      chiSquare: z.number(),
+      pValue: z.number(),
+      threshold: z.number(),
+      flagged: z.boolean(),
+    })
+    .nullable(),
+});
+export type ExperimentResultsResponse = z.infer<typeof experimentResultsResponse>;
