@@ -2,7 +2,7 @@
 // (exposures written by the engine), their events posted afterwards (the event log), then
 // GET /v1/admin/experiments/{id}/results: exposures per variant, metric totals equal to what was
 // posted, the variant that truly clicks more wins with a positive lift, no sample-ratio mismatch.
-import { experimentResultsResponse, experimentView, recommendationsResponse, surfaceConfigSchema, type ExperimentResultsResponse } from "@cascade/core";
+import { experimentResultsResponse, experimentView, recommendationsResponse, type ExperimentResultsResponse } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
 
@@ -38,8 +38,7 @@ beforeAll(async () => {
   await engine.settleEvents();
   await engine.ranking.refresh();
   surface = `${engine.run}-ab`;
-  await engine.db.surface.create({ data: { id: surface, name: surface } });
-  const config = surfaceConfigSchema.parse({
+  await engine.publishSurface(surface, {
     sources: [{ id: "popularity", quota: 5000, budgetMs: 1000 }],
     maxCandidates: 5000,
     hydrationBudgetMs: 2000,
@@ -48,8 +47,6 @@ beforeAll(async () => {
     blend: { click: 1 },
     exploration: { policy: "none" },
   });
-  await engine.db.ruleSet.create({ data: { surfaceId: surface, version: 1, status: "published", config: config as object, publishedAt: new Date() } });
-  await engine.engine.serving.rules.refresh();
 });
 
 afterAll(async () => {
