@@ -6,7 +6,6 @@ import { filterWithKnownAttributes } from "./attributesUnavailable.ts";
 export function availabilityFilter(id = "availability"): Filter {
   return {
     id,
-    failClosed: true,
     apply(_query, candidates) {
       return filterWithKnownAttributes(candidates, (candidate) => (candidate.item.available ? null : "unavailable"));
     },

@@ -13,7 +13,6 @@ export function blockedFilter(blocked: BlockList, id = "blocked"): Filter {
   const needsAttributes = categories.size + creators.size > 0;
   return {
     id,
-    failClosed: true,
     apply(_query, candidates) {
       const notBlockedById = [];
       const removed = [];

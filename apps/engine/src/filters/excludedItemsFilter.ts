@@ -5,7 +5,6 @@ import { removeItemsIn } from "./itemSetFilter.ts";
 export function excludedItemsFilter(id = "excluded"): Filter {
   return {
     id,
-    failClosed: true,
     apply(query, candidates) {
       if (query.excludeItemIds.length === 0) return { kept: [...candidates], removed: [] };
       return removeItemsIn(candidates, new Set(query.excludeItemIds), "excluded by the request");

@@ -11,7 +11,6 @@ export function expressionFilter(id: string, expression: string, catalog?: Field
   const reason = `fails "${expression}"`;
   return {
     id,
-    failClosed: true,
     apply(query, candidates) {
       return filterWithKnownAttributes(candidates, (candidate) => (compiled.test(toFilterableItem(candidate, query.nowMs)) ? null : reason));
     },

@@ -1,7 +1,8 @@
 // The shape shared by the filters that drop a set of item ids: the request's exclusions, and the
-// per-user sets a query hydrator reads into the query (hidden, consumed). Those per-user filters
-// fail closed: when the set could not be read, no candidate can be shown not to be in it, so all
-// are removed and the page is marked degraded (the fallback list then faces the same check).
+// per-user sets a query hydrator reads into the query (hidden, consumed). When such a set could not
+// be read, no candidate can be shown not to be in it, so all are removed and the page is marked
+// degraded (the fallback list then faces the same check); a filter that throws fails closed too
+// (serving/failurePolicy.ts).
 import type { Candidate, Filter, FilterOutcome, FunnelQuery } from "../funnel/index.ts";
 
 /** Keeps the candidates not in `items`; the others are removed with `reason`. */
@@ -30,7 +31,6 @@ export type UserItemSetFilterOptions = {
 export function userItemSetFilter(options: UserItemSetFilterOptions): Filter {
   return {
     id: options.id,
-    failClosed: true,
     apply(query, candidates) {
       const items = options.itemsOf(query);
       if (items) return removeItemsIn(candidates, items, options.removedReason);

@@ -80,7 +80,6 @@ export function arrangeUnderCaps(
 export function diversityCaps(caps: readonly DiversityCap[], id = caps.map((cap) => cap.id).join("+")): Rule {
   return {
     id,
-    failClosed: true,
     apply(_query, candidates) {
       return arrangeUnderCaps(caps, candidates);
     },

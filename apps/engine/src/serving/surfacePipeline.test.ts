@@ -161,6 +161,47 @@ describe("buildSurfacePipeline", () => {
     expect(pipeline.rules.at(-1)!.id).toBe("rankedSnapshot");
   });
 
+  it("declares each component's failure policy by id: safety filters, expressions and the caps fail closed, the rest open", async () => {
+    const config = surfaceConfigSchema.parse({
+      ...DEMO_SURFACE_CONFIGS.home,
+      filters: {
+        ...DEMO_SURFACE_CONFIGS.home.filters,
+        blocked: { itemIds: ["x"], categories: [], creators: [] },
+        expressions: [{ id: "recent", keep: "age_hours < 1000" }],
+      },
+    });
+    const known: Filter = { id: "knownItems", apply: (_query, candidates) => ({ kept: [...candidates], removed: [] }) };
+    const { pipeline } = buildSurfacePipeline("home", config, { sources, queryHydrators, leadingFilters: [known] });
+    expect(Object.fromEntries(pipeline.filters.map((filter) => [filter.id, filter.failClosed]))).toEqual({
+      knownItems: true,
+      excluded: true,
+      userExclusions: true,
+      consumed: true,
+      seen: false,
+      blocked: true,
+      availability: true,
+      "expression:recent": true,
+    });
+    expect(Object.fromEntries(pipeline.rules.map((rule) => [rule.id, rule.failClosed]))).toEqual({
+      freshness: false,
+      "creatorDiversity+categoryDiversity": true,
+    });
+    // Applied, not just declared: an availability filter that throws removes every candidate.
+    const throwing = pipeline.filters.map((filter) =>
+      filter.id === "availability"
+        ? {
+            ...filter,
+            apply: () => {
+              throw new Error("boom");
+            },
+          }
+        : filter,
+    );
+    const result = await runFunnel({ ...pipeline, filters: throwing }, query({ count: 10 }));
+    expect(result.page).toEqual([]);
+    expect(result.degradedCauses.map((cause) => cause.component)).toContain("availability");
+  });
+
   it("consumed: null in the config turns the filter off", () => {
     const config = surfaceConfigSchema.parse({ ...DEFAULT_SURFACE_CONFIGS.home, filters: { ...DEFAULT_SURFACE_CONFIGS.home.filters, consumed: null } });
     expect(buildSurfacePipeline("home", config, { sources }).pipeline.filters.map((filter) => filter.id)).toEqual([

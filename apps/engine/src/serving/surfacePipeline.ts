@@ -23,6 +23,7 @@ import { seenFilter } from "../filters/seenFilter.ts";
 import { userExclusionsFilter } from "../filters/userExclusionsFilter.ts";
 import type { CandidateSource, Explorer, Filter, QueryHydrator, Rule, Scorer, SideEffect } from "../funnel/components.ts";
 import type { FunnelPipeline } from "../funnel/runFunnel.ts";
+import { filterFailurePolicy, ruleFailurePolicy } from "./failurePolicy.ts";
 
 /**
  * The components that need infrastructure, supplied by the serving assembly (surfaceRun.ts,
@@ -108,10 +109,20 @@ function configuredComponents(config: SurfaceConfig): ConfiguredComponents {
   for (const expression of config.filters.expressions) filters.push(expressionFilter(`expression:${expression.id}`, expression.keep, catalog));
   const caps = diversityCapsOf(config);
   const rules = config.rules.flatMap((rule) => (rule.type === "diversity" ? [] : [buildRule(rule, catalog)]));
-  if (caps.length > 0) rules.push(diversityCaps(caps));
-  built = { filters, rules, explorer: buildExplorer(config, catalog, caps) };
+  const capsRule = caps.length > 0 ? diversityCaps(caps) : null;
+  if (capsRule) rules.push(capsRule);
+  built = {
+    filters: filters.map(withFilterPolicy),
+    rules: rules.map((rule) => ({ ...rule, failClosed: ruleFailurePolicy(rule.id, capsRule?.id ?? null) === "closed" })),
+    explorer: buildExplorer(config, catalog, caps),
+  };
   configured.set(config, built);
   return built;
+}
+
+/** The filter as declared, with its failure policy (failurePolicy.ts) applied. */
+function withFilterPolicy(filter: Filter): Filter {
+  return { ...filter, failClosed: filterFailurePolicy(filter.id) === "closed" };
 }
 
 /** `config` must already be parsed by surfaceConfigSchema. */
@@ -145,7 +156,7 @@ export function buildSurfacePipeline(
     sources,
     maxCandidates: config.maxCandidates,
     candidateHydrators: components.candidateHydrators ?? [],
-    filters: [...(components.leadingFilters ?? []), ...filters],
+    filters: [...(components.leadingFilters ?? []).map(withFilterPolicy), ...filters],
     scorers: components.scorers ?? [],
     blend: config.blend,
     rules: [...rules, ...(components.closingRules ?? [])],
