@@ -55,7 +55,7 @@ import type { EngineDeps } from "../src/server/engineDeps.ts";
 import type { ServingModels } from "../src/serving/servingStack.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
-import { seededRandom } from "@cascade/core";
+import { createRandom } from "@cascade/core";
 
 const { values } = parseArgs({
   options: {
@@ -148,8 +148,8 @@ async function loadOnlineStore(store: Awaited<ReturnType<typeof createRedisOnlin
 }
 
 function buildRetrieval(): { retrieval: ServingRetrieval; buildMs: number; bytes: number } {
-  const next = seededRandom(42);
-  const gaussian = () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
+  const random = createRandom(42);
+  const gaussian = () => random.normal();
   const centroids = Array.from({ length: CATEGORIES }, () => Array.from({ length: dims }, gaussian));
   const vectors = new Float32Array(itemCount * dims);
   for (let item = 0; item < itemCount; item += 1) {

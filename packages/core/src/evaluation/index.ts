@@ -3,7 +3,6 @@ export * from "./itemSet.ts";
 export * from "./interactionLog.ts";
 export * from "./idEncoder.ts";
 export * from "./userHistories.ts";
-export * from "./seededRandom.ts";
 export * from "./topKMetrics.ts";
 export * from "./catalogueMetrics.ts";
 export * from "./retrievalEvaluation.ts";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "./seededRandom.ts";
+import { createRandom } from "../random.ts";
 import { invertSymmetricPositiveDefinite } from "./symmetricInverse.ts";
 
 function randomSpd(n: number, seed: number): Float64Array {
-  const random = seededRandom(seed);
-  const m = Float64Array.from({ length: n * n }, () => random() * 2 - 1);
+  const random = createRandom(seed);
+  const m = Float64Array.from({ length: n * n }, () => random.next() * 2 - 1);
   const a = new Float64Array(n * n);
   // MᵀM + I is symmetric positive definite.
   for (let i = 0; i < n; i++) {

@@ -19,7 +19,7 @@
 // the ranker trains with inverse-propensity weighting on, so the same code path that de-biases
 // logged impressions applies it. Positives carry propensity 1. The weights only go up to
 // 1 / (1 − s) (2 at the default), so no clipping is needed below s = 0.95.
-import { isPositive, mixSeed, seededRandom, type PositiveSpec } from "@cascade/core";
+import { createRandom, deriveSeed, isPositive, type PositiveSpec, type Random } from "@cascade/core";
 import type { LoggedEvent } from "./eventLog.ts";
 
 export type SampledNegativesOptions = {
@@ -81,7 +81,7 @@ export class SampledNegativeExamples {
   private readonly publishedAt: Float64Array;
   private readonly popularity: CountSampler;
   private readonly userPositives = new Map<string, Set<number>>();
-  private readonly random: () => number;
+  private readonly random: Random;
   examples = 0;
   positives = 0;
   /** Positives with no catalogue item or no item left to draw (skipped). */
@@ -96,7 +96,7 @@ export class SampledNegativeExamples {
     this.byPublication = Int32Array.from(order);
     this.publishedAt = Float64Array.from(order, (i) => items[i]!.publishedAtMs);
     this.popularity = new CountSampler(items.length);
-    this.random = seededRandom(mixSeed(options.seed, 0x5a3e));
+    this.random = createRandom(deriveSeed(options.seed, 0x5a3e));
   }
 
   /** The examples for the positives among `events` (all stamped `atMs`), grouped by user; call before `observe`. */
@@ -166,8 +166,10 @@ export class SampledNegativeExamples {
   private drawNegative(positive: number, known: Set<number> | undefined, published: number): number {
     if (published === 0) return -1;
     for (let attempt = 0; attempt < 32; attempt += 1) {
-      const popular = this.popularity.total > 0 && this.random() < this.options.popularShare;
-      const candidate = popular ? this.popularity.find(this.random() * this.popularity.total) : this.byPublication[Math.floor(this.random() * published)]!;
+      const popular = this.popularity.total > 0 && this.random.next() < this.options.popularShare;
+      const candidate = popular
+        ? this.popularity.find(this.random.next() * this.popularity.total)
+        : this.byPublication[Math.floor(this.random.next() * published)]!;
       if (candidate !== positive && !known?.has(candidate)) return candidate;
     }
     return -1;
