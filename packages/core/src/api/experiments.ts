@@ -86,6 +86,12 @@ export const experimentResultsResponse = z.object({
           pValue: z.number().nullable(),
           /** Holm–Bonferroni across this variant's computable metrics. */
           adjustedPValue: z.number().nullable(),
+          /**
+           * Always-valid p-value (mSPRT, normal mixing prior with τ = 10% of the control's mean): unlike
+           * `pValue` it may be checked after every look and acted on at once. welch metrics only; null
+           * when not computable (no variance yet, or a control mean of 0).
+           */
+          sequentialPValue: z.number().nullable(),
           reason: z.string().nullable(),
         }),
       ),

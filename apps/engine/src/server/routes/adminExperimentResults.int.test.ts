@@ -169,6 +169,10 @@ describe("GET /v1/admin/experiments/{id}/results", () => {
       expect(lift(name).adjustedPValue!).toBeGreaterThanOrEqual(lift(name).pValue!);
       expect(lift(name).adjustedPValue!).toBeLessThan(0.05);
     }
+    // The always-valid (mSPRT) p-value is decisive at ~3x the clicks, and says nothing where nothing differs.
+    expect(lift("clicks").sequentialPValue!).toBeLessThan(0.05);
+    expect(lift("impressions").sequentialPValue).toBeNull(); // equal per user: no variance
+    expect(lift("ctr").sequentialPValue).toBeNull(); // ratio metrics: not yet
     // Impressions and watch time are equal per user in both arms: no lift.
     expect(lift("impressions").absoluteLift!.estimate).toBe(0);
     expect(lift("impressions").pValue).toBe(1);

@@ -12,9 +12,12 @@
 import {
   experimentResultsResponse,
   holmBonferroni,
+  lookFromSummaries,
+  msprtStep,
   ratioMetricTest,
   sampleRatioMismatch,
   summarizePairs,
+  summarizeSample,
   welchTTestFromSamples,
   type ExperimentResultMetric,
   type ExperimentResultsResponse,
@@ -71,7 +74,20 @@ function lifts(comparison: LiftComparison): Pick<Comparison, "absoluteLift" | "r
 }
 
 function notComputable(metric: ExperimentResultMetric, method: Comparison["method"], reason: string): Comparison {
-  return { metric, method, absoluteLift: null, relativeLift: null, pValue: null, adjustedPValue: null, reason };
+  return { metric, method, absoluteLift: null, relativeLift: null, pValue: null, adjustedPValue: null, sequentialPValue: null, reason };
+}
+
+/**
+ * The mSPRT p-value at the current look (one look: the minimum over looks is this one, so it stays
+ * valid whenever it is read). τ, the effect size the test is tuned to, is 10% of the control's mean.
+ */
+function alwaysValidPValue(control: readonly number[], treatment: readonly number[]): number | null {
+  const controlSummary = summarizeSample(control, "control");
+  const treatmentSummary = summarizeSample(treatment, "treatment");
+  const look = lookFromSummaries(controlSummary, treatmentSummary);
+  const tau = 0.1 * Math.abs(controlSummary.mean);
+  if (!(look.variance > 0) || !(tau > 0)) return null;
+  return msprtStep(null, look, { alpha: ALPHA, mixingVariance: tau * tau }).pValue;
 }
 
 function compare(control: VariantOutcomes, treatment: VariantOutcomes): Comparison[] {
@@ -87,7 +103,7 @@ function compare(control: VariantOutcomes, treatment: VariantOutcomes): Comparis
       summarizePairs(treatment.perUser.clicks, treatment.perUser.impressions, "treatment"),
       { alpha: ALPHA },
     );
-    results.push({ metric: "ctr", method: "delta", ...lifts(test), adjustedPValue: null, reason: null });
+    results.push({ metric: "ctr", method: "delta", ...lifts(test), adjustedPValue: null, sequentialPValue: null, reason: null });
   }
 
   for (const metric of perUserMetrics) {
@@ -98,6 +114,7 @@ function compare(control: VariantOutcomes, treatment: VariantOutcomes): Comparis
         method: "welch",
         ...lifts(welchTTestFromSamples(control.perUser[metric], treatment.perUser[metric], { alpha: ALPHA })),
         adjustedPValue: null,
+        sequentialPValue: alwaysValidPValue(control.perUser[metric], treatment.perUser[metric]),
         reason: null,
       });
   }
