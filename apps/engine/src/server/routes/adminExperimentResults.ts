@@ -24,14 +24,13 @@ import {
   type LiftComparison,
 } from "@cascade/core";
 import { experimentOutcomes, type OutcomeMetric, type VariantOutcomes } from "@cascade/db/experimentResults";
-import { ExperimentChangeRefused, getExperiment, type ExperimentWithVariants } from "@cascade/db/experiments";
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import { z } from "zod";
-import { HttpError, issuesFromZod, validationFailed } from "../errors.ts";
+import { getExperiment, type ExperimentWithVariants } from "@cascade/db/experiments";
+import type { FastifyInstance } from "fastify";
 import type { RouteContext } from "../routeContext.ts";
 import { declareRoute } from "../routeDeclaration.ts";
+import { lifecycle } from "./adminExperiments.ts";
+import { idParams, parsedId } from "./adminRequest.ts";
 
-const idParams = z.object({ id: z.string().min(1).max(64) });
 const ALPHA = 0.05;
 const SRM_THRESHOLD = 0.001;
 
@@ -47,12 +46,6 @@ const perUserMetrics: readonly (ExperimentResultMetric & OutcomeMetric)[] = [
 ];
 
 type Comparison = ExperimentResultsResponse["comparisons"][number]["metrics"][number];
-
-function parsedId(request: FastifyRequest): string {
-  const params = idParams.safeParse(request.params);
-  if (!params.success) throw validationFailed(issuesFromZod(params.error, ["id"]));
-  return params.data.id;
-}
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
@@ -157,13 +150,7 @@ function sampleRatio(experiment: ExperimentWithVariants, observed: number[]): Ex
 
 export async function experimentResults(context: RouteContext, id: string): Promise<ExperimentResultsResponse> {
   const { db } = context.deps;
-  let experiment: ExperimentWithVariants;
-  try {
-    experiment = await getExperiment(db, id);
-  } catch (error) {
-    if (error instanceof ExperimentChangeRefused && error.reason === "not_found") throw new HttpError(404, "not_found", error.message);
-    throw error;
-  }
+  const experiment: ExperimentWithVariants = await lifecycle(() => getExperiment(db, id));
   const stored = await experimentOutcomes(db, { id: experiment.id, stoppedAt: experiment.stoppedAt });
   const byVariant = new Map(stored.variants.map((variant) => [variant.variantId, variant]));
   const outcomes = experiment.variants.map((variant) => byVariant.get(variant.id) ?? emptyOutcomes(variant.id));

@@ -30,18 +30,17 @@ import {
   shipVariant,
   startExperiment,
   stopExperiment,
-  type ExperimentActor,
   type ExperimentWithVariants,
 } from "@cascade/db/experiments";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { parseInput } from "../../ingest/parseInput.ts";
 import { HttpError, issuesFromZod, validationFailed } from "../errors.ts";
 import type { RouteContext } from "../routeContext.ts";
 import { declareRoute } from "../routeDeclaration.ts";
+import { actorOf, idParams, parsedId } from "./adminRequest.ts";
 
 const listQuery = z.object({ surface: z.string().min(1).max(64).optional(), status: experimentStatus.optional() });
-const idParams = z.object({ id: z.string().min(1).max(64) });
 
 export function experimentViewOf(row: ExperimentWithVariants): ExperimentView {
   const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -69,15 +68,8 @@ export function experimentViewOf(row: ExperimentWithVariants): ExperimentView {
   };
 }
 
-function actorOf(request: FastifyRequest): ExperimentActor {
-  const header = request.headers["x-cascade-actor"];
-  const named = typeof header === "string" && header.length > 0 && header.length <= 128 ? header : null;
-  if (named) return { type: "console_user", id: named };
-  return { type: "api_key", id: request.apiKey?.name ?? null };
-}
-
-/** The lifecycle's refusals as HTTP answers. */
-async function lifecycle<T>(work: () => Promise<T>): Promise<T> {
+/** The experiment lifecycle's refusals as HTTP answers (the results route shares it). */
+export async function lifecycle<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -86,12 +78,6 @@ async function lifecycle<T>(work: () => Promise<T>): Promise<T> {
     if (error.reason === "conflict") throw new HttpError(409, "conflict", error.message, error.issues.length > 0 ? error.issues : undefined);
     throw validationFailed(error.issues.length > 0 ? error.issues : [{ path: "body", message: error.message }]);
   }
-}
-
-function parsedId(request: FastifyRequest): string {
-  const params = idParams.safeParse(request.params);
-  if (!params.success) throw validationFailed(issuesFromZod(params.error, ["id"]));
-  return params.data.id;
 }
 
 export function registerAdminExperimentRoutes(app: FastifyInstance, context: RouteContext): void {

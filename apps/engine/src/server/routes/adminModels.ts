@@ -28,8 +28,8 @@ import {
   type ModelVersionView,
   type ServingModels,
 } from "@cascade/core";
-import { ModelRegistryError, listModelVersions, promoteModelVersion, rollbackModelSlot, type ModelRegistryActor, type ModelVersion } from "@cascade/db";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import { ModelRegistryError, listModelVersions, promoteModelVersion, rollbackModelSlot, type ModelVersion } from "@cascade/db";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { featureRegistry } from "../../features/registry.ts";
 import { ExternalRankerError, SERVING_INPUTS } from "../../models/externalRanker.ts";
@@ -37,12 +37,12 @@ import { registerExternalRanker } from "../../models/registerExternalRanker.ts";
 import { HttpError, validationFailed, issuesFromZod } from "../errors.ts";
 import { parseInput } from "../../ingest/parseInput.ts";
 import { declareRoute } from "../routeDeclaration.ts";
+import { actorOf, idParams } from "./adminRequest.ts";
 import type { RouteContext } from "../routeContext.ts";
 
 export const DEFAULT_MODEL_UPLOAD_LIMIT_BYTES = 64 * 1024 * 1024;
 
 const listQuery = z.object({ slot: modelSlot.optional(), kind: modelKind.optional(), status: modelStatus.optional() });
-const idParams = z.object({ id: z.string().min(1).max(64) });
 
 export function modelVersionView(row: ModelVersion): ModelVersionView {
   const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -216,13 +216,6 @@ export function registerAdminModelRoutes(app: FastifyInstance, context: RouteCon
     },
     { bodyLimit: context.deps.modelUploadLimitBytes ?? DEFAULT_MODEL_UPLOAD_LIMIT_BYTES },
   );
-}
-
-function actorOf(request: FastifyRequest): ModelRegistryActor {
-  const header = request.headers["x-cascade-actor"];
-  const named = typeof header === "string" && header.length > 0 && header.length <= 128 ? header : null;
-  if (named) return { type: "console_user", id: named };
-  return { type: "api_key", id: request.apiKey?.name ?? null };
 }
 
 async function registryCall<T>(call: () => Promise<T>): Promise<T> {
