@@ -115,13 +115,21 @@ describe("createCascadeAdminClient", () => {
       status,
       seed: "s1",
       coverage: 1,
+      rampUp: [],
+      effectiveCoverage: 1,
+      unit: "userId",
+      layer: null,
+      forced: {},
       primaryMetric: "ctr",
+      guardrails: [],
+      phase: 1,
+      phaseStartedAt: status === "draft" ? null : "2026-12-06T01:00:00.000Z",
       createdAt: "2026-12-06T00:00:00.000Z",
       startedAt: status === "draft" ? null : "2026-12-06T01:00:00.000Z",
       stoppedAt: null,
       variants: [
-        { id: "v1", key: "control", name: "control", weight: 0.5, isControl: true, overrides: {} },
-        { id: "v2", key: "treatment", name: "treatment", weight: 0.5, isControl: false, overrides: { maxCandidates: 50 } },
+        { id: "v1", key: "control", name: "control", weight: 0.5, isControl: true, overrides: {}, stoppedAt: null, stopReason: null },
+        { id: "v2", key: "treatment", name: "treatment", weight: 0.5, isControl: false, overrides: { maxCandidates: 50 }, stoppedAt: null, stopReason: null },
       ],
     });
     const { fetch, seen } = scriptedFetch([

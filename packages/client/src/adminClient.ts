@@ -20,6 +20,7 @@ import {
 import type {
   ExperimentConfigInput,
   ExperimentResultsResponse,
+  ExperimentUpdateInput,
   ExperimentView,
   FeedPreviewResponse,
   feedPreviewRequest,
@@ -57,10 +58,14 @@ export type CascadeAdminClient = {
   createExperiment(experiment: ExperimentConfigInput, options?: AdminCallOptions): Promise<ExperimentView>;
   startExperiment(id: string, options?: AdminCallOptions): Promise<ExperimentView>;
   stopExperiment(id: string, options?: AdminCallOptions): Promise<ExperimentView>;
+  /** Edits an experiment (any field but the key); a running one refuses biasing changes (409) unless `newPhase: true`. */
+  updateExperiment(id: string, update: ExperimentUpdateInput, options?: AdminCallOptions): Promise<ExperimentView>;
+  /** Stops one variant of a running experiment (its units get the control's config), with the reason for the audit log. */
+  stopVariant(id: string, variant: string, reason: string, options?: AdminCallOptions): Promise<ExperimentView>;
   /** Publishes the variant's config as the surface's new rule set and stops the experiment. */
   shipVariant(id: string, variant: string, options?: AdminCallOptions): Promise<{ experiment: ExperimentView; ruleSetVersion: number }>;
   /** Per-variant metrics, lifts against the control (CIs, p-values) and the sample-ratio check, computed from stored exposures and events. */
-  experimentResults(id: string, options?: CallOptions): Promise<ExperimentResultsResponse>;
+  experimentResults(id: string, options?: CallOptions & { cuped?: boolean }): Promise<ExperimentResultsResponse>;
   /** A user's page with the full funnel trace (`trace` is left `unknown` by the contract). */
   feedPreview(request: FeedPreviewInput, options?: CallOptions): Promise<FeedPreviewResponse>;
 };
@@ -135,6 +140,30 @@ export function createCascadeAdminClient(options: CascadeAdminClientOptions): Ca
       ),
     startExperiment: (id, callOptions) => send(experimentTransition(id, "start", callOptions), callOptions),
     stopExperiment: (id, callOptions) => send(experimentTransition(id, "stop", callOptions), callOptions),
+    updateExperiment: (id, update, callOptions) =>
+      send(
+        {
+          method: "PATCH",
+          path: `/v1/admin/experiments/${encodeURIComponent(id)}`,
+          body: update,
+          idempotent: false,
+          headers: actorHeader(callOptions),
+          parse: (body) => experimentView.parse(body),
+        },
+        callOptions,
+      ),
+    stopVariant: (id, variant, reason, callOptions) =>
+      send(
+        {
+          method: "POST",
+          path: `/v1/admin/experiments/${encodeURIComponent(id)}/variants/${encodeURIComponent(variant)}/stop`,
+          body: { reason },
+          idempotent: false,
+          headers: actorHeader(callOptions),
+          parse: (body) => experimentView.parse(body),
+        },
+        callOptions,
+      ),
     shipVariant: (id, variant, callOptions) =>
       send(
         {
@@ -151,7 +180,7 @@ export function createCascadeAdminClient(options: CascadeAdminClientOptions): Ca
       send(
         {
           method: "GET",
-          path: `/v1/admin/experiments/${encodeURIComponent(id)}/results`,
+          path: `/v1/admin/experiments/${encodeURIComponent(id)}/results${callOptions?.cuped === false ? "?cuped=false" : ""}`,
           idempotent: true,
           parse: (body) => experimentResultsResponse.parse(body),
         },

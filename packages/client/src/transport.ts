@@ -19,7 +19,7 @@ export type TransportOptions = {
 export type CallOptions = { signal?: AbortSignal; timeoutMs?: number };
 
 export type Call<T> = {
-  method: "GET" | "POST" | "PUT";
+  method: "GET" | "POST" | "PUT" | "PATCH";
   path: string;
   body?: unknown;
   idempotent: boolean;

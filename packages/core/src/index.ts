@@ -16,3 +16,4 @@ export * from "./random.ts";
 export * from "./experiments/assignment/index.ts";
 export * from "./experiments/config/index.ts";
 export * from "./experiments/statistics/index.ts";
+export * from "./experiments/metrics.ts";

@@ -8,7 +8,17 @@
 // stored and hashed in key order (rows have no order column), so a client assigning with core's
 // `assignVariant` lists them sorted by key. Layers, forced variants, a unit other than the user id
 // and guardrails have no columns yet and are refused rather than silently dropped.
-import { experimentConfigSchema, safeApplyVariantOverrides, type ExperimentConfigInput, type SurfaceConfig } from "@cascade/core";
+import {
+  experimentConfigSchema,
+  guardrailSchema,
+  rampStepSchema,
+  safeApplyVariantOverrides,
+  type ExperimentConfigInput,
+  type Guardrail,
+  type RampStep,
+  type SurfaceConfig,
+} from "@cascade/core";
+import { z } from "zod";
 import type { Database } from "./client.ts";
 import type { Experiment, ExperimentStatus, ExperimentVariant } from "./generated/prisma/client.ts";
 import { publishRuleSet, surfaceConfigOf, type RuleSetActor } from "./ruleSets.ts";
@@ -29,6 +39,17 @@ export class ExperimentChangeRefused extends Error {
 }
 
 export type ExperimentWithVariants = Experiment & { variants: ExperimentVariant[] };
+
+/** The stored guardrails (validated on write; a row that no longer parses reads as none). */
+export function guardrailsOf(experiment: Pick<Experiment, "guardrails">): Guardrail[] {
+  const parsed = z.array(guardrailSchema).safeParse(experiment.guardrails);
+  return parsed.success ? parsed.data : [];
+}
+
+export function rampUpOf(experiment: Pick<Experiment, "rampUp">): RampStep[] {
+  const parsed = z.array(rampStepSchema).safeParse(experiment.rampUp);
+  return parsed.success ? parsed.data : [];
+}
 
 const withVariants = { variants: { orderBy: { key: "asc" } } } as const;
 

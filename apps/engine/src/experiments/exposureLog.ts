@@ -1,4 +1,4 @@
-// One exposure row per unit per experiment (the first page the unit was served under a variant):
+// One exposure row per unit per experiment phase (the first page the unit was served under a variant):
 // what the analysis counts from. Written after the response, never awaited by it; an insert that
 // meets the (experiment, unit) key does nothing, so replicas and retries cannot double-count. The
 // units already written are remembered (bounded) so a returning unit costs no query.
@@ -16,15 +16,15 @@ export class ExposureLog {
     private readonly maxRemembered = 200_000,
   ) {}
 
-  record(served: Pick<ServedVariant, "experimentId" | "variantId">, unitId: string, atMs: number): void {
-    const key = `${served.experimentId}\u0000${unitId}`;
+  record(served: Pick<ServedVariant, "experimentId" | "variantId" | "phase">, unitId: string, userId: string, atMs: number): void {
+    const key = `${served.experimentId}\u0000${served.phase}\u0000${unitId}`;
     if (this.written.has(key)) return;
     if (this.written.size >= this.maxRemembered) this.written.clear();
     this.written.add(key);
     const write = this.db.$executeRaw`
-      INSERT INTO exposures (experiment_id, variant_id, unit_id, exposed_at)
-      VALUES (${served.experimentId}, ${served.variantId}, ${unitId}, ${new Date(atMs)})
-      ON CONFLICT (experiment_id, unit_id) DO NOTHING`.then(
+      INSERT INTO exposures (experiment_id, phase, variant_id, unit_id, user_id, exposed_at)
+      VALUES (${served.experimentId}, ${served.phase}, ${served.variantId}, ${unitId}, ${userId}, ${new Date(atMs)})
+      ON CONFLICT (experiment_id, phase, unit_id) DO NOTHING`.then(
       () => undefined,
       (error: unknown) => {
         this.written.delete(key); // a later request retries

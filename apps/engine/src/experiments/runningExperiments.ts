@@ -24,6 +24,7 @@ import type { Logger } from "pino";
 
 export type ServedVariant = {
   experimentId: string;
+  phase: number;
   experiment: string;
   variantId: string;
   variant: string;
@@ -31,7 +32,7 @@ export type ServedVariant = {
 };
 
 type LoadedVariant = { id: string; key: string; overrides: unknown };
-type LoadedExperiment = { id: string; key: string; spec: ExperimentAssignmentSpec; variants: Map<string, LoadedVariant> };
+type LoadedExperiment = { id: string; key: string; phase: number; spec: ExperimentAssignmentSpec; variants: Map<string, LoadedVariant> };
 
 export type SkippedExperiment = { experiment: string; reason: string };
 
@@ -92,7 +93,13 @@ export class RunningExperiments {
         skipped.push({ experiment: row.key, reason });
         continue;
       }
-      const loaded: LoadedExperiment = { id: row.id, key: row.key, spec, variants: new Map(row.variants.map((variant) => [variant.key, variant])) };
+      const loaded: LoadedExperiment = {
+        id: row.id,
+        key: row.key,
+        phase: row.phase,
+        spec,
+        variants: new Map(row.variants.map((variant) => [variant.key, variant])),
+      };
       bySurface.set(row.surfaceId, [...(bySurface.get(row.surfaceId) ?? []), loaded]);
     }
     for (const entry of skipped) {
@@ -111,7 +118,7 @@ export class RunningExperiments {
       const config = this.variantConfig(base, experiment, variant);
       // A variant whose overrides do not apply to today's published config serves no one (logged once per config).
       if (!config) return null;
-      return { experimentId: experiment.id, experiment: experiment.key, variantId: variant.id, variant: variant.key, config };
+      return { experimentId: experiment.id, phase: experiment.phase, experiment: experiment.key, variantId: variant.id, variant: variant.key, config };
     }
     return null;
   }

@@ -80,7 +80,7 @@ export class RecommendationService {
 
   /** The unit's first exposure to its variant (first pages and reranks actually served; not previews or replays). */
   private recordExposure(resolved: ResolvedSurfaceConfig, userId: string, nowMs: number): void {
-    if (resolved.served) this.stack.exposures.record(resolved.served, userId, nowMs);
+    if (resolved.served) this.stack.exposures.record(resolved.served, userId, userId, nowMs);
   }
 
   /** Throws InvalidCursorError for a malformed or expired cursor. */

@@ -84,6 +84,8 @@ export const feedPreviewRequest = z.object({
   ruleSetConfig: z.unknown().optional(),
   /** Business time of this preview only ("the feed as it would have been served at T"); default: the engine's clock. */
   asOf: isoTimestamp.optional(),
+  /** Preview under an experiment's variant (its overrides on the published config), whatever the user is assigned. */
+  variant: z.strictObject({ experiment: z.string().min(1).max(64), variant: z.string().min(1).max(64) }).optional(),
 });
 export type FeedPreviewRequest = z.infer<typeof feedPreviewRequest>;
 
@@ -94,7 +96,7 @@ export const feedPreviewResponse = z.object({
   /** The user's most recent events, newest first. */
   history: z.array(z.object({ itemId: z.string(), type: z.string(), occurredAt: z.string(), value: z.number().nullable() })),
   /** Which config ran: "draft", or the published version (null: built-in default). */
-  config: z.object({ source: z.enum(["draft", "published", "default"]), ruleSetVersion: z.number().int().nullable() }),
+  config: z.object({ source: z.enum(["draft", "published", "default", "variant"]), ruleSetVersion: z.number().int().nullable() }),
   /**
    * With `asOf`: how T was honoured. "replay": the funnel replayed at T (features, lists and history
    * as of T); "live": the live stack at business time T (windows and history as of T, but today's

@@ -148,10 +148,10 @@ describe("GET /v1/admin/experiments/{id}/results", () => {
       expect(variant(key).exposures).toBe(servedPer(key));
       expect(metric(key, "impressions").total).toBe(expected[key].impressions);
       expect(metric(key, "clicks").total).toBe(expected[key].clicks);
-      expect(metric(key, "watchSeconds").total).toBe(expected[key].watchSeconds);
+      expect(metric(key, "watch_seconds").total).toBe(expected[key].watchSeconds);
       expect(metric(key, "revenue").total).toBeCloseTo(expected[key].revenue, 6);
-      expect(metric(key, "ctr").mean).toBeCloseTo(expected[key].clicks / expected[key].impressions, 9);
-      expect(metric(key, "clicks").mean).toBeCloseTo(expected[key].clicks / servedPer(key), 9);
+      expect(metric(key, "ctr").value).toBeCloseTo(expected[key].clicks / expected[key].impressions, 9);
+      expect(metric(key, "clicks").value).toBeCloseTo(expected[key].clicks / servedPer(key), 9);
     }
     expect(variant("control").isControl).toBe(true);
 

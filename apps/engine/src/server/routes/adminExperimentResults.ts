@@ -35,14 +35,14 @@ const ALPHA = 0.05;
 const SRM_THRESHOLD = 0.001;
 
 /** Per-user metrics compared with Welch's t-test (CTR is the ratio metric, by the delta method). */
-const perUserMetrics: readonly (ExperimentResultMetric & OutcomeMetric)[] = [
-  "impressions",
-  "clicks",
-  "likes",
-  "watchSeconds",
-  "purchases",
-  "revenue",
-  "negativeFeedback",
+const perUserMetrics: readonly { metric: ExperimentResultMetric; outcome: OutcomeMetric }[] = [
+  { metric: "impressions", outcome: "impressions" },
+  { metric: "clicks", outcome: "clicks" },
+  { metric: "likes", outcome: "likes" },
+  { metric: "watch_seconds", outcome: "watchSeconds" },
+  { metric: "purchases", outcome: "purchases" },
+  { metric: "revenue", outcome: "revenue" },
+  { metric: "negative_feedback", outcome: "negativeFeedback" },
 ];
 
 type Comparison = ExperimentResultsResponse["comparisons"][number]["metrics"][number];
@@ -67,7 +67,18 @@ function lifts(comparison: LiftComparison): Pick<Comparison, "absoluteLift" | "r
 }
 
 function notComputable(metric: ExperimentResultMetric, method: Comparison["method"], reason: string): Comparison {
-  return { metric, method, absoluteLift: null, relativeLift: null, pValue: null, adjustedPValue: null, sequentialPValue: null, reason };
+  return {
+    metric,
+    method,
+    absoluteLift: null,
+    relativeLift: null,
+    pValue: null,
+    adjustedPValue: null,
+    sequentialPValue: null,
+    cupedApplied: false,
+    varianceReduction: null,
+    reason,
+  };
 }
 
 /**
@@ -96,18 +107,29 @@ function compare(control: VariantOutcomes, treatment: VariantOutcomes): Comparis
       summarizePairs(treatment.perUser.clicks, treatment.perUser.impressions, "treatment"),
       { alpha: ALPHA },
     );
-    results.push({ metric: "ctr", method: "delta", ...lifts(test), adjustedPValue: null, sequentialPValue: null, reason: null });
+    results.push({
+      metric: "ctr",
+      method: "delta",
+      ...lifts(test),
+      adjustedPValue: null,
+      sequentialPValue: null,
+      cupedApplied: false,
+      varianceReduction: null,
+      reason: null,
+    });
   }
 
-  for (const metric of perUserMetrics) {
+  for (const { metric, outcome } of perUserMetrics) {
     if (tooFew) results.push(notComputable(metric, "welch", tooFew));
     else
       results.push({
         metric,
         method: "welch",
-        ...lifts(welchTTestFromSamples(control.perUser[metric], treatment.perUser[metric], { alpha: ALPHA })),
+        ...lifts(welchTTestFromSamples(control.perUser[outcome], treatment.perUser[outcome], { alpha: ALPHA })),
         adjustedPValue: null,
-        sequentialPValue: alwaysValidPValue(control.perUser[metric], treatment.perUser[metric]),
+        sequentialPValue: alwaysValidPValue(control.perUser[outcome], treatment.perUser[outcome]),
+        cupedApplied: false,
+        varianceReduction: null,
         reason: null,
       });
   }
@@ -121,10 +143,10 @@ function metricsOf(outcomes: VariantOutcomes): ExperimentResultsResponse["varian
   const { perUser, units } = outcomes;
   const impressions = sum(perUser.impressions);
   return [
-    { metric: "ctr", mean: impressions > 0 ? sum(perUser.clicks) / impressions : null, total: null },
-    ...perUserMetrics.map((metric) => {
-      const total = sum(perUser[metric]);
-      return { metric, mean: units > 0 ? total / units : null, total };
+    { metric: "ctr", value: impressions > 0 ? sum(perUser.clicks) / impressions : null, total: null },
+    ...perUserMetrics.map(({ metric, outcome }) => {
+      const total = sum(perUser[outcome]);
+      return { metric, value: units > 0 ? total / units : null, total };
     }),
   ];
 }
@@ -164,12 +186,16 @@ export async function experimentResults(context: RouteContext, id: string): Prom
     experimentId: experiment.id,
     key: experiment.key,
     status: experiment.status,
+    phase: experiment.phase,
     from: experiment.startedAt ? experiment.startedAt.toISOString() : null,
     to: experiment.stoppedAt ? experiment.stoppedAt.toISOString() : null,
     alpha: ALPHA,
     truncated: stored.truncated,
+    cuped: false,
     variants: experiment.variants.map((variant, index) => ({
       key: variant.key,
+      stoppedAt: variant.stoppedAt ? variant.stoppedAt.toISOString() : null,
+      stopReason: variant.stopReason,
       isControl: index === controlIndex,
       weight: variant.weight,
       exposures: outcomes[index]!.units,
@@ -182,6 +208,9 @@ export async function experimentResults(context: RouteContext, id: string): Prom
       experiment,
       outcomes.map((variant) => variant.units),
     ),
+    guardrails: [],
+    timeline: [],
+    sourceShare: [],
   };
 }
 

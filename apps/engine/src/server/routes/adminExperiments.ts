@@ -14,6 +14,7 @@
 // overrides that do not apply, what is not stored yet); 404 `not_found`; 409 `conflict` for a
 // transition from the wrong status. An `x-cascade-actor` header is recorded in the audit log.
 import {
+  effectiveCoverage,
   experimentConfigSchema,
   experimentStatus,
   experimentView,
@@ -24,6 +25,8 @@ import {
 } from "@cascade/core";
 import {
   createExperiment,
+  guardrailsOf,
+  rampUpOf,
   ExperimentChangeRefused,
   getExperiment,
   listExperiments,
@@ -53,7 +56,18 @@ export function experimentViewOf(row: ExperimentWithVariants): ExperimentView {
     status: row.status,
     seed: row.salt,
     coverage: row.trafficFraction,
+    rampUp: rampUpOf(row),
+    effectiveCoverage:
+      row.status === "running"
+        ? effectiveCoverage(rampUpOf(row), row.trafficFraction, Date.now() - (row.phaseStartedAt ?? row.startedAt ?? new Date()).getTime())
+        : row.trafficFraction,
+    unit: row.unit,
+    layer: row.layerKey !== null && row.layerStart !== null && row.layerEnd !== null ? { key: row.layerKey, start: row.layerStart, end: row.layerEnd } : null,
+    forced: row.forced as Record<string, string>,
     primaryMetric: row.primaryMetric,
+    guardrails: guardrailsOf(row),
+    phase: row.phase,
+    phaseStartedAt: iso(row.phaseStartedAt),
     createdAt: row.createdAt.toISOString(),
     startedAt: iso(row.startedAt),
     stoppedAt: iso(row.stoppedAt),
@@ -64,6 +78,8 @@ export function experimentViewOf(row: ExperimentWithVariants): ExperimentView {
       weight: variant.weight,
       isControl: variant.isControl,
       overrides: variant.overrides,
+      stoppedAt: iso(variant.stoppedAt),
+      stopReason: variant.stopReason,
     })),
   };
 }

@@ -4,6 +4,8 @@ import { assignVariant } from "../assignment/assignment.ts";
 import {
   checkExperimentReferences,
   controlVariant,
+  effectiveCoverage,
+  experimentUpdateSchema,
   experimentAssignmentSpec,
   experimentConfigSchema,
   type ExperimentConfig,
@@ -145,5 +147,55 @@ describe("checkExperimentReferences", () => {
     expect(checkExperimentReferences(withOverrides({ exploration: { policy: "epsilonGreedy", epsilon: 0.1, slots: [150] } }), context)).toEqual([
       { path: ["variants", 1, "config", "exploration", "slots"], message: "slot 150 is beyond page.maxCount 100" },
     ]);
+  });
+});
+
+describe("ramp-up and updates", () => {
+  it("refuses a ramp that lowers coverage, goes back in time or exceeds the target, naming the step", () => {
+    const ramp = (rampUp: unknown) => ({ ...valid, coverage: 0.5, rampUp });
+    expect(
+      experimentConfigSchema.safeParse(
+        ramp([
+          { untilHours: 24, coverage: 0.05 },
+          { untilHours: 72, coverage: 0.25 },
+        ]),
+      ).success,
+    ).toBe(true);
+    expect(
+      issues(
+        ramp([
+          { untilHours: 24, coverage: 0.25 },
+          { untilHours: 72, coverage: 0.05 },
+        ]),
+      )[0]?.path,
+    ).toBe("rampUp.1.coverage");
+    expect(
+      issues(
+        ramp([
+          { untilHours: 24, coverage: 0.05 },
+          { untilHours: 24, coverage: 0.1 },
+        ]),
+      )[0]?.path,
+    ).toBe("rampUp.1.untilHours");
+    expect(issues(ramp([{ untilHours: 24, coverage: 0.9 }]))[0]).toEqual({ path: "rampUp.0.coverage", message: "above the experiment's coverage 0.5" });
+  });
+
+  it("serves the first ramp step not yet over, then the target coverage", () => {
+    const rampUp = [
+      { untilHours: 24, coverage: 0.05 },
+      { untilHours: 72, coverage: 0.25 },
+    ];
+    const hours = (h: number) => h * 3_600_000;
+    expect(effectiveCoverage(rampUp, 1, 0)).toBe(0.05);
+    expect(effectiveCoverage(rampUp, 1, hours(23.9))).toBe(0.05);
+    expect(effectiveCoverage(rampUp, 1, hours(24))).toBe(0.25);
+    expect(effectiveCoverage(rampUp, 1, hours(72))).toBe(1);
+    expect(effectiveCoverage([], 0.4, hours(1))).toBe(0.4);
+  });
+
+  it("validates a partial update and defaults newPhase to false", () => {
+    expect(experimentUpdateSchema.parse({ coverage: 0.8 })).toEqual({ coverage: 0.8, newPhase: false });
+    const refused = experimentUpdateSchema.safeParse({ key: "renamed" });
+    expect(refused.success).toBe(false);
   });
 });

@@ -56,6 +56,19 @@ export const guardrailSchema = z.strictObject({
   thresholdKind: z.enum(["relative", "absolute"]).default("relative"),
 });
 
+/**
+ * A ramp-up step: until `untilHours` after the experiment (or its current phase) starts, only
+ * `coverage` of the units enter. Raising coverage never moves an assigned unit, so a ramp is safe.
+ */
+export const rampStepSchema = z.strictObject({
+  untilHours: z
+    .number()
+    .gt(0, "must be greater than 0")
+    .max(24 * 365),
+  coverage: z.number().gt(0, "must be greater than 0").max(1),
+});
+export type RampStep = z.output<typeof rampStepSchema>;
+
 export const experimentConfigSchema = z
   .strictObject({
     key,
@@ -67,6 +80,8 @@ export const experimentConfigSchema = z
     seed: z.string().min(1).max(128),
     /** Share of eligible units in the experiment (Experiment.trafficFraction). */
     coverage: z.number().gt(0, "must be greater than 0").max(1).default(1),
+    /** Lower coverages for the first hours (ascending `untilHours`, non-decreasing coverage, at most `coverage`). */
+    rampUp: z.array(rampStepSchema).max(10).default([]),
     layer: layerSlotSchema.nullable().default(null),
     variants: z.array(experimentVariantSchema).min(2, "needs at least 2 variants").max(20),
     /** QA allow-list: unit id → variant key. */
@@ -87,6 +102,15 @@ export const experimentConfigSchema = z
     for (const [unitId, variantKey] of Object.entries(experiment.forced)) {
       if (!keys.has(variantKey)) context.addIssue({ code: "custom", path: ["forced", unitId], message: `"${variantKey}" is not a variant of this experiment` });
     }
+    experiment.rampUp.forEach((step, index) => {
+      const previous = experiment.rampUp[index - 1];
+      if (previous && step.untilHours <= previous.untilHours)
+        context.addIssue({ code: "custom", path: ["rampUp", index, "untilHours"], message: "steps must be in ascending untilHours" });
+      if (previous && step.coverage < previous.coverage)
+        context.addIssue({ code: "custom", path: ["rampUp", index, "coverage"], message: "a ramp never lowers coverage (it would drop assigned units)" });
+      if (step.coverage > experiment.coverage)
+        context.addIssue({ code: "custom", path: ["rampUp", index, "coverage"], message: `above the experiment's coverage ${experiment.coverage}` });
+    });
     const metrics = new Set<string>();
     experiment.guardrails.forEach((guardrail, index) => {
       if (metrics.has(guardrail.metric))
@@ -99,6 +123,35 @@ export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
 export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
 export type ExperimentVariantConfig = z.output<typeof experimentVariantSchema>;
 export type Guardrail = z.output<typeof guardrailSchema>;
+
+/** The coverage in effect `elapsedMs` after the experiment (phase) started: the first ramp step not yet over, else `coverage`. */
+export function effectiveCoverage(rampUp: readonly RampStep[], coverage: number, elapsedMs: number): number {
+  const hours = Math.max(0, elapsedMs) / 3_600_000;
+  return rampUp.find((step) => hours < step.untilHours)?.coverage ?? coverage;
+}
+
+/**
+ * What may change on an existing experiment (PATCH): any field but the key. On a running experiment
+ * a change that would bias it (core's biasingChanges: weights re-shuffled, seed, unit, variants,
+ * coverage lowered, layer moved) is refused unless `newPhase` is set, which starts a new phase:
+ * exposures and results count afresh from then.
+ */
+export const experimentUpdateSchema = z.strictObject({
+  name: z.string().max(200).optional(),
+  hypothesis: z.string().max(5000).optional(),
+  unit: experimentUnit.optional(),
+  seed: z.string().min(1).max(128).optional(),
+  coverage: z.number().gt(0, "must be greater than 0").max(1).optional(),
+  rampUp: z.array(rampStepSchema).max(10).optional(),
+  layer: layerSlotSchema.nullable().optional(),
+  variants: z.array(experimentVariantSchema).min(2, "needs at least 2 variants").max(20).optional(),
+  forced: z.record(entityId, key).optional(),
+  primaryMetric: metricId.optional(),
+  guardrails: z.array(guardrailSchema).max(20).optional(),
+  newPhase: z.boolean().default(false),
+});
+export type ExperimentUpdate = z.output<typeof experimentUpdateSchema>;
+export type ExperimentUpdateInput = z.input<typeof experimentUpdateSchema>;
 
 /** What assignment needs of a (validated) experiment config. */
 export function experimentAssignmentSpec(experiment: ExperimentConfig): ExperimentAssignmentSpec & { unit: string } {
