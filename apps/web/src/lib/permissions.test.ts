@@ -17,6 +17,12 @@ describe("console permissions", () => {
     expect(permissionsOf("data_scientist")["feed.preview"]).toBe(true);
   });
 
+  it("lets only data scientists and admins change experiments; everyone else reads them", () => {
+    for (const role of ["admin", "data_scientist"] as const) expect(can(role, "experiment.edit") && can(role, "experiment.run")).toBe(true);
+    for (const role of ["viewer", "product_manager", "engineer"] as const) expect(can(role, "experiment.edit") || can(role, "experiment.run")).toBe(false);
+    expect(rolesSentence("experiment.run")).toBe("the admin or data scientist role");
+  });
+
   it("names the allowed roles in a sentence", () => {
     expect(rolesSentence("model.register")).toBe("the admin, engineer or data scientist role");
   });

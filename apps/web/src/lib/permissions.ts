@@ -7,6 +7,7 @@ import { ROLE_LABELS } from "./role-labels.ts";
 
 const RULE_EDITORS = ["admin", "engineer", "product_manager"] as const satisfies readonly ConsoleRole[];
 const MODEL_EDITORS = ["admin", "engineer", "data_scientist"] as const satisfies readonly ConsoleRole[];
+const EXPERIMENTERS = ["admin", "data_scientist"] as const satisfies readonly ConsoleRole[];
 
 /**
  * - Rule sets: product managers own rules, engineers and admins own production; data scientists
@@ -14,6 +15,10 @@ const MODEL_EDITORS = ["admin", "engineer", "data_scientist"] as const satisfies
  * - Models: data scientists own models, engineers and admins own production; product managers and
  *   viewers read the page only.
  * - Feed debugger: it shows a user's history, so viewers may not open it.
+ * - Experiments: data scientists design and run them (create, edit, start, stop, stop a variant,
+ *   ship the winner) and admins may too. Everyone else reads the list and the results: shipping
+ *   publishes a rule-set version, but it is the end of a data scientist's test, so product
+ *   managers and engineers (who own rules and production) see it happen rather than trigger it.
  */
 export const PERMISSIONS = {
   "ruleSet.edit": RULE_EDITORS,
@@ -21,6 +26,10 @@ export const PERMISSIONS = {
   "model.rollback": MODEL_EDITORS,
   "model.register": MODEL_EDITORS,
   "feed.preview": ["admin", "engineer", "product_manager", "data_scientist"],
+  /** Create a draft, edit a draft or a running experiment (including starting a new phase). */
+  "experiment.edit": EXPERIMENTERS,
+  /** Start, stop, stop one variant, ship a variant. */
+  "experiment.run": EXPERIMENTERS,
 } as const satisfies Record<string, readonly ConsoleRole[]>;
 
 export type ConsoleAction = keyof typeof PERMISSIONS;

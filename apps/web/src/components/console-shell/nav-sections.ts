@@ -9,7 +9,7 @@ export const NAV_SECTIONS: readonly NavSection[] = [
   { label: "Items", icon: "items", status: "ready", href: "/items" },
   { label: "Feed debugger", icon: "debugger", status: "ready", href: "/feed" },
   { label: "Rules", icon: "rules", status: "ready", href: "/rules" },
-  { label: "Experiments", icon: "experiments", status: "soon" },
+  { label: "Experiments", icon: "experiments", status: "ready", href: "/experiments" },
   { label: "Models", icon: "models", status: "ready", href: "/models" },
   { label: "Features", icon: "features", status: "ready", href: "/features" },
   { label: "Events", icon: "events", status: "ready", href: "/events" },

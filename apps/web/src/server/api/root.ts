@@ -1,6 +1,7 @@
 // The console's API: one router per domain noun, each with the verbs its pages need
-// (`ruleSet.list/get/saveDraft/publish/rollback`, `model.list/promote/rollback`, …).
+// (`ruleSet.list/get/saveDraft/publish/rollback`, `model.list/promote/rollback`, `experiment.list/get/results/create/update/start/stop/stopVariant/ship`, …).
 import { eventRouter } from "./routers/event.ts";
+import { experimentRouter } from "./routers/experiment.ts";
 import { featureRouter } from "./routers/feature.ts";
 import { feedRouter } from "./routers/feed.ts";
 import { itemRouter } from "./routers/item.ts";
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   ruleSet: ruleSetRouter,
   model: modelRouter,
   feed: feedRouter,
+  experiment: experimentRouter,
 });
 
 export type AppRouter = typeof appRouter;

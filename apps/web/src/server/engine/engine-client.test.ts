@@ -60,7 +60,14 @@ describe("callEngineAdmin", () => {
     const refused = await callEngineAdmin({ name: "POST /v1/admin/models/external-rankers" }, (admin) =>
       admin.registerExternalRanker({ name: "r", features: ["nope"], outputs: ["p"], onnxBase64: "AAAA" }),
     );
-    expect(refused).toEqual({ ok: false, status: 400, code: "validation_failed", message: "features: unknown feature nope", field: "features" });
+    expect(refused).toEqual({
+      ok: false,
+      status: 400,
+      code: "validation_failed",
+      message: "features: unknown feature nope",
+      field: "features",
+      issues: [{ path: "features", message: "unknown feature nope" }],
+    });
 
     answer(json(401, { error: { code: "unauthorized", message: "unknown key" } }));
     const unauthorized = await callEngineAdmin({ name: "GET /v1/admin/models" }, (admin) => admin.listModels());

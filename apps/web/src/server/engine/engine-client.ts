@@ -20,6 +20,8 @@ export type EngineFailure = {
   message: string;
   /** The request field the engine blamed, when it named one. */
   field: string | null;
+  /** Every field the engine blamed (dotted paths such as `variants.1.weight`), for forms that show issues next to fields. */
+  issues: { path: string; message: string }[];
 };
 export type EngineResult<T> = { ok: true; data: T } | EngineFailure;
 
@@ -86,9 +88,9 @@ function describeClientError(call: EngineCall, error: CascadeApiError): EngineFa
   }
   // The client keeps a body that is not an engine error as `http_<status>` with the text as message.
   const body = error.code.startsWith("http_") ? null : { error: { code: error.code, message: error.message, issues: error.issues } };
-  return failure(error.status, ...describeEngineError(error.status, body));
+  return { ...failure(error.status, ...describeEngineError(error.status, body)), issues: error.issues };
 }
 
 function failure(status: number | null, code: string | null, message: string, field: string | null = null): EngineFailure {
-  return { ok: false, status, code, message, field };
+  return { ok: false, status, code, message, field, issues: [] };
 }

@@ -70,6 +70,7 @@ export async function fetchEngineServedModels(): Promise<EngineResult<EngineServ
       status: null,
       code: "unexpected_response",
       field: null,
+      issues: [],
       message: "The engine answered /v1/health in a shape this console does not understand (is it a different version?).",
     };
   }
