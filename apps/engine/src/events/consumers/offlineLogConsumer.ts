@@ -8,6 +8,10 @@
 //   facts            the rollup dimensions of the *newly inserted* events only
 //   new_rollup_users INSERT INTO metric_rollup_users … ON CONFLICT DO NOTHING RETURNING …
 //   rollups          INSERT INTO metric_rollups … ON CONFLICT DO UPDATE SET n = n + excluded.n
+//   exposed          the newly inserted events joined to the experiment exposures they count for
+//   unit_days        INSERT INTO experiment_unit_days … ON CONFLICT DO UPDATE (adds)
+//   variant_items    INSERT INTO experiment_variant_items … ON CONFLICT DO NOTHING
+//   source_clicks    INSERT INTO experiment_source_clicks … ON CONFLICT DO UPDATE (adds)
 //
 // Why that makes the sinks exactly-once under at-least-once delivery: an event's row and its
 // contribution to the rollups commit together or not at all, and a redelivered event is not in
@@ -21,9 +25,22 @@
 // shares, hides (hide and dislike), purchases, purchase value (sum of purchase values), watch
 // seconds (sum of watch values), distinct users. Ratings count in no measure.
 //
+// Experiment rollups (what experiment results read, @cascade/db/experimentResults): an event counts
+// for every exposure of its user (exposures.user_id) in the experiment's current phase when it
+// occurred at or after the exposure and not after the experiment's (or the unit's variant's) stop.
+// Per (experiment, phase, unit, UTC day of occurredAt): impressions, clicks, likes, watch seconds,
+// purchases, revenue (purchase values), negative feedback (hide + dislike); an event of any type
+// makes the unit-day row exist (retention reads "any activity" from it). Per variant: the distinct
+// items impressed (catalogue coverage) and clicks by the event's `context.source` ("" if absent).
+// An event consumed before its user's exposure row was committed is not counted here;
+// rebuildExperimentRollups (@cascade/db/experimentResults) recomputes an experiment's rollups
+// from the logs with the same rules.
+//
 // Concurrency: consumers of several partitions (and replicas) write at once. Each statement writes
 // its rows in key order, table after table in a fixed order, so two statements lock shared rows
-// (users, rollup minutes) in the same order and wait for each other instead of deadlocking. A
+// (users, rollup minutes, experiment rollups: users, events, metric_rollup_users, metric_rollups,
+// experiment_unit_days, experiment_variant_items, experiment_source_clicks — the order the final
+// SELECT pulls them in) in the same order and wait for each other instead of deadlocking. A
 // failure (deadlock, connection loss) fails the batch, which is then redelivered.
 //
 // It talks to PostgreSQL through a small pg pool of its own rather than Prisma: at 10k+ events/s
@@ -105,7 +122,7 @@ const EVENT_LOG_SQL = `
              value, request_id, position, surface, propensity, context
       FROM input ORDER BY event_id
       ON CONFLICT (event_id) DO NOTHING
-      RETURNING type, user_id, occurred_at, value, surface, context
+      RETURNING type, user_id, item_id, occurred_at, value, surface, context
     ),
     facts AS (
       SELECT coalesce(surface, '') AS surface,
@@ -155,8 +172,57 @@ const EVENT_LOG_SQL = `
         distinct_users = rollup.distinct_users + excluded.distinct_users,
         updated_at = excluded.updated_at
       RETURNING 1
+    ),
+    exposed AS (
+      SELECT x.experiment_id, x.phase, x.unit_id, x.variant_id, (i.occurred_at AT TIME ZONE 'UTC')::date AS day,
+             i.type, i.value, i.item_id, coalesce(i.context->>'source', '') AS source
+      FROM inserted i
+      JOIN exposures x ON x.user_id = i.user_id AND i.occurred_at >= x.exposed_at
+      JOIN experiments ex ON ex.id = x.experiment_id AND ex.phase = x.phase
+      JOIN experiment_variants v ON v.id = x.variant_id
+      WHERE (ex.stopped_at IS NULL OR i.occurred_at <= ex.stopped_at)
+        AND (v.stopped_at IS NULL OR i.occurred_at <= v.stopped_at)
+    ),
+    unit_days AS (
+      INSERT INTO experiment_unit_days AS unit_day (experiment_id, phase, unit_id, day, variant_id, impressions, clicks, likes, watch_seconds,
+                                                    purchases, revenue, negative_feedback)
+      SELECT experiment_id, phase, unit_id, day, variant_id,
+             count(*) FILTER (WHERE type = 'impression'),
+             count(*) FILTER (WHERE type = 'click'),
+             count(*) FILTER (WHERE type = 'like'),
+             coalesce(sum(value) FILTER (WHERE type = 'watch'), 0),
+             count(*) FILTER (WHERE type = 'purchase'),
+             coalesce(sum(value) FILTER (WHERE type = 'purchase'), 0),
+             count(*) FILTER (WHERE type IN ('hide', 'dislike'))
+      FROM exposed
+      GROUP BY 1, 2, 3, 4, 5
+      ORDER BY 1, 2, 3, 4
+      ON CONFLICT (experiment_id, phase, unit_id, day) DO UPDATE SET
+        impressions = unit_day.impressions + excluded.impressions,
+        clicks = unit_day.clicks + excluded.clicks,
+        likes = unit_day.likes + excluded.likes,
+        watch_seconds = unit_day.watch_seconds + excluded.watch_seconds,
+        purchases = unit_day.purchases + excluded.purchases,
+        revenue = unit_day.revenue + excluded.revenue,
+        negative_feedback = unit_day.negative_feedback + excluded.negative_feedback
+      RETURNING 1
+    ),
+    variant_items AS (
+      INSERT INTO experiment_variant_items (experiment_id, phase, variant_id, item_id)
+      SELECT DISTINCT experiment_id, phase, variant_id, item_id FROM exposed WHERE type = 'impression' ORDER BY 1, 2, 3, 4
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    ),
+    source_clicks AS (
+      INSERT INTO experiment_source_clicks AS source_click (experiment_id, phase, variant_id, source, clicks)
+      SELECT experiment_id, phase, variant_id, source, count(*) FROM exposed WHERE type = 'click' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+      ON CONFLICT (experiment_id, phase, variant_id, source) DO UPDATE SET clicks = source_click.clicks + excluded.clicks
+      RETURNING 1
     )
     SELECT (SELECT count(*) FROM input)::int AS received,
            (SELECT count(*) FROM inserted)::int AS inserted,
            (SELECT count(*) FROM new_users)::int AS new_users,
-           (SELECT count(*) FROM rollups)::int AS rollups`;
+           (SELECT count(*) FROM rollups)::int AS rollups,
+           (SELECT count(*) FROM unit_days)::int AS unit_days,
+           (SELECT count(*) FROM variant_items)::int AS variant_items,
+           (SELECT count(*) FROM source_clicks)::int AS source_clicks`;
