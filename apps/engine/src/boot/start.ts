@@ -177,7 +177,10 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
       metrics,
       activeModels,
       startup: { onlineFeatures: () => onlineFeatures.health(), training: () => trainingProgress.health() },
-      serving: { databaseUrl: database.url },
+      serving: {
+        databaseUrl: database.url,
+        experimentHoldout: env.CASCADE_EXPERIMENT_HOLDOUT > 0 ? { seed: env.CASCADE_EXPERIMENT_HOLDOUT_SEED, fraction: env.CASCADE_EXPERIMENT_HOLDOUT } : null,
+      },
       clock,
       dataDir: env.CASCADE_DATA_DIR,
       modelUploadLimitBytes: env.CASCADE_MODEL_UPLOAD_LIMIT,

@@ -4,16 +4,25 @@
 // and any client hashing the same way agree); this module only maps stored rows onto it and builds
 // each variant's SurfaceConfig from the surface's published one, once per published config.
 //
-// Served today: variants that override the surface config (rules, sources, quotas, fusion, blend,
-// exploration, candidate count). Variants that pin model versions or a rule-set version need the
-// serving stack to hold several models or configs at once; an experiment with such a variant is not
-// served (logged, and listed in `skipped`), never served half-applied.
-// Variant order, which fixes each variant's hash range, is the variant key's (rows have no order).
-// Until layers are stored, a unit in two running experiments of one surface is served the one
-// started first.
+// Per request: the unit (the user id, or a request context value for `context.<key>` units; a
+// request without it is in no experiment), the coverage in effect now (ramp-up), the layer slice,
+// forced QA units and the global holdout (engine setting, the same on every replica) all go through
+// core's assignVariant. Forced units are served their variant but not logged as exposures (QA, not
+// analysis). A stopped variant (a guardrail or a person stopped it) serves nobody: its units get the
+// published config and no experiment. A unit in several running experiments of a surface (different
+// layers, or none) is served the one started first.
+//
+// Variants that pin model versions or a rule-set version need the serving stack to hold several
+// models or configs at once; an experiment with such a variant is not served (logged, and listed in
+// `skipped`), never served half-applied. Variant order, which fixes each variant's hash range, is
+// the variant key's (rows have no order).
 import {
   assignmentSpecProblems,
   assignVariant,
+  effectiveCoverage,
+  rampStepSchema,
+  type HoldoutSpec,
+  type RampStep,
   safeApplyVariantOverrides,
   variantOverridesSchema,
   type ExperimentAssignmentSpec,
@@ -21,6 +30,7 @@ import {
 } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
+import { z } from "zod";
 
 export type ServedVariant = {
   experimentId: string;
@@ -29,10 +39,27 @@ export type ServedVariant = {
   variantId: string;
   variant: string;
   config: SurfaceConfig;
+  /** The unit hashed (the user id or the context value). */
+  unitId: string;
+  /** A forced QA unit: served, but not an exposure. */
+  forced: boolean;
 };
 
-type LoadedVariant = { id: string; key: string; overrides: unknown };
-type LoadedExperiment = { id: string; key: string; phase: number; spec: ExperimentAssignmentSpec; variants: Map<string, LoadedVariant> };
+/** Who is asking: the user, and the request context a `context.<key>` unit reads. */
+export type ExperimentUnitSource = { userId: string; context?: Readonly<Record<string, string | number | boolean>> };
+
+type LoadedVariant = { id: string; key: string; overrides: unknown; stopped: boolean };
+type LoadedExperiment = {
+  id: string;
+  key: string;
+  phase: number;
+  unit: string;
+  /** The phase's start (ms), from which the ramp-up runs. */
+  phaseStartMs: number;
+  rampUp: RampStep[];
+  spec: ExperimentAssignmentSpec;
+  variants: Map<string, LoadedVariant>;
+};
 
 export type SkippedExperiment = { experiment: string; reason: string };
 
@@ -41,6 +68,8 @@ export type RunningExperimentsOptions = {
   logger: Pick<Logger, "warn" | "error">;
   /** How often the running set is re-read (ms); default 10 s. 0: only by refresh(). */
   refreshIntervalMs?: number;
+  /** The global holdout: this share of units is in no experiment (the same on every replica). */
+  holdout?: HoldoutSpec | null;
 };
 
 export class RunningExperiments {
@@ -82,23 +111,34 @@ export class RunningExperiments {
     const bySurface = new Map<string, LoadedExperiment[]>();
     const skipped: SkippedExperiment[] = [];
     for (const row of rows) {
+      const layer =
+        row.layerKey !== null && row.layerStart !== null && row.layerEnd !== null ? { key: row.layerKey, start: row.layerStart, end: row.layerEnd } : null;
+      const forced = z.record(z.string(), z.string()).safeParse(row.forced);
+      const rampUp = z.array(rampStepSchema).safeParse(row.rampUp);
       const spec: ExperimentAssignmentSpec = {
         key: row.key,
         seed: row.salt,
         coverage: row.trafficFraction,
         variants: row.variants.map((variant) => ({ key: variant.key, weight: variant.weight })),
+        layer,
+        forced: forced.success ? forced.data : {},
       };
-      const reason = unservableReason(spec, row.variants);
-      if (reason) {
-        skipped.push({ experiment: row.key, reason });
+      const reason = !forced.success ? "forced units do not parse" : !rampUp.success ? "the ramp-up does not parse" : unservableReason(spec, row.variants);
+      if (reason || !rampUp.success) {
+        skipped.push({ experiment: row.key, reason: reason ?? "the ramp-up does not parse" });
         continue;
       }
       const loaded: LoadedExperiment = {
         id: row.id,
         key: row.key,
         phase: row.phase,
+        unit: row.unit,
+        phaseStartMs: (row.phaseStartedAt ?? row.startedAt ?? row.createdAt).getTime(),
+        rampUp: rampUp.data,
         spec,
-        variants: new Map(row.variants.map((variant) => [variant.key, variant])),
+        variants: new Map(
+          row.variants.map((variant) => [variant.key, { id: variant.id, key: variant.key, overrides: variant.overrides, stopped: variant.stoppedAt !== null }]),
+        ),
       };
       bySurface.set(row.surfaceId, [...(bySurface.get(row.surfaceId) ?? []), loaded]);
     }
@@ -109,18 +149,56 @@ export class RunningExperiments {
     this.skippedNow = skipped;
   }
 
-  /** The variant `unitId` is served on `surface`, built on `base` (the surface's published config); null when in no served experiment. */
-  resolve(surface: string, unitId: string, base: SurfaceConfig): ServedVariant | null {
+  /**
+   * The variant the asking unit is served on `surface` at `nowMs`, built on `base` (the surface's
+   * published config); null when in no served experiment.
+   */
+  resolve(surface: string, who: ExperimentUnitSource, base: SurfaceConfig, nowMs: number): ServedVariant | null {
     for (const experiment of this.bySurface.get(surface) ?? []) {
-      const { variant: key } = assignVariant({ experiment: experiment.spec, unitId });
-      if (key === null) continue;
-      const variant = experiment.variants.get(key)!;
+      const unitId = unitOf(experiment.unit, who);
+      if (unitId === null) continue;
+      const coverage = effectiveCoverage(experiment.rampUp, experiment.spec.coverage, nowMs - experiment.phaseStartMs);
+      const spec = coverage === experiment.spec.coverage ? experiment.spec : { ...experiment.spec, coverage };
+      const assignment = assignVariant({ experiment: spec, unitId, holdout: this.options.holdout ?? null });
+      // In the holdout: in no experiment at all.
+      if (assignment.reason === "holdout") return null;
+      if (assignment.variant === null) continue;
+      const variant = experiment.variants.get(assignment.variant)!;
+      if (variant.stopped) return null;
       const config = this.variantConfig(base, experiment, variant);
       // A variant whose overrides do not apply to today's published config serves no one (logged once per config).
       if (!config) return null;
-      return { experimentId: experiment.id, phase: experiment.phase, experiment: experiment.key, variantId: variant.id, variant: variant.key, config };
+      return {
+        experimentId: experiment.id,
+        phase: experiment.phase,
+        experiment: experiment.key,
+        variantId: variant.id,
+        variant: variant.key,
+        config,
+        unitId,
+        forced: assignment.reason === "forced",
+      };
     }
     return null;
+  }
+
+  /** A named variant of a running experiment on `surface`, whoever asks (the feed debugger's preview); null when there is none. */
+  variantFor(surface: string, experimentKey: string, variantKey: string, base: SurfaceConfig): ServedVariant | null {
+    const experiment = (this.bySurface.get(surface) ?? []).find((candidate) => candidate.key === experimentKey);
+    const variant = experiment?.variants.get(variantKey);
+    if (!experiment || !variant) return null;
+    const config = this.variantConfig(base, experiment, variant);
+    if (!config) return null;
+    return {
+      experimentId: experiment.id,
+      phase: experiment.phase,
+      experiment: experiment.key,
+      variantId: variant.id,
+      variant: variant.key,
+      config,
+      unitId: "",
+      forced: true,
+    };
   }
 
   private variantConfig(base: SurfaceConfig, experiment: LoadedExperiment, variant: LoadedVariant): SurfaceConfig | null {
@@ -139,7 +217,14 @@ export class RunningExperiments {
   }
 }
 
-function unservableReason(spec: ExperimentAssignmentSpec, variants: readonly LoadedVariant[]): string | null {
+function unitOf(unit: string, who: ExperimentUnitSource): string | null {
+  if (unit === "userId") return who.userId;
+  const value = who.context?.[unit.slice("context.".length)];
+  if (value === undefined || value === "") return null;
+  return String(value);
+}
+
+function unservableReason(spec: ExperimentAssignmentSpec, variants: readonly { key: string; overrides: unknown }[]): string | null {
   const problems = assignmentSpecProblems(spec);
   if (problems.length > 0) return problems.join("; ");
   for (const variant of variants) {

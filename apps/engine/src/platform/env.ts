@@ -90,6 +90,10 @@ export const engineEnvSchema = z.object({
    * advances in real time: serving an imported historical data set) or an ISO instant (fixed "as of T").
    */
   CASCADE_CLOCK: clockSetting,
+  /** Global experiment holdout: this share of users (0 … 0.5) is in no experiment. Set the same on every replica. */
+  CASCADE_EXPERIMENT_HOLDOUT: z.coerce.number().min(0).max(0.5).default(0),
+  /** The holdout's hash seed; changing it (or raising the share) moves users out of running experiments. */
+  CASCADE_EXPERIMENT_HOLDOUT_SEED: z.string().min(1).max(128).default("global-holdout-1"),
 });
 
 export type EngineEnv = z.infer<typeof engineEnvSchema>;

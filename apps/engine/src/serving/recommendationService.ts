@@ -66,9 +66,9 @@ export class RecommendationService {
    * The config a user's request on a surface is served with: the variant of the running experiment
    * the user is assigned to (experiments/runningExperiments.ts), else the surface's published rule set.
    */
-  private configFor(surface: string, userId: string): ResolvedSurfaceConfig {
+  private configFor(surface: string, userId: string, context: RecommendationsRequest["context"] = {}): ResolvedSurfaceConfig {
     const published = this.stack.rules.configFor(surface);
-    const served = this.stack.experiments?.resolve(surface, userId, published.config) ?? null;
+    const served = this.stack.experiments?.resolve(surface, { userId, context }, published.config, this.stack.clock.nowMs()) ?? null;
     if (!served) return { ...published, experiment: null, variant: null };
     return { ...published, config: served.config, experiment: served.experiment, variant: served.variant, served };
   }
@@ -80,13 +80,13 @@ export class RecommendationService {
 
   /** The unit's first exposure to its variant (first pages and reranks actually served; not previews or replays). */
   private recordExposure(resolved: ResolvedSurfaceConfig, userId: string, nowMs: number): void {
-    if (resolved.served) this.stack.exposures.record(resolved.served, userId, userId, nowMs);
+    if (resolved.served && !resolved.served.forced) this.stack.exposures.record(resolved.served, resolved.served.unitId, userId, nowMs);
   }
 
   /** Throws InvalidCursorError for a malformed or expired cursor. */
   async recommend(request: RecommendationsRequest): Promise<RecommendationsResponse> {
     if (request.cursor != null) return this.nextPage(request);
-    const resolved = this.configFor(request.surface, request.userId);
+    const resolved = this.configFor(request.surface, request.userId, request.context);
     const input: SurfaceRunInput = {
       requestId: randomUUID(),
       userId: request.userId,
@@ -264,7 +264,7 @@ export class RecommendationService {
       throw new InvalidCursorError("belongs to another user or surface");
     }
     const excluded = new Set(request.excludeItemIds);
-    const resolved = this.configFor(request.surface, request.userId);
+    const resolved = this.configFor(request.surface, request.userId, request.context);
     let indexes: number[] = [];
     let offset = cursor.offset;
     const degradedCauses: DegradedCause[] = [];
@@ -309,7 +309,7 @@ export class RecommendationService {
   }
 
   async rerank(request: RerankRequest): Promise<RerankResponse> {
-    const resolved = this.configFor(request.surface, request.userId);
+    const resolved = this.configFor(request.surface, request.userId, request.context);
     const supplied = [...new Set(request.itemIds)];
     const count = request.count ?? Math.min(supplied.length, 200);
     const requestId = randomUUID();
@@ -366,7 +366,7 @@ export class RecommendationService {
    * co-visitation) stay those computed as of the engine's clock.
    */
   async preview(request: FeedPreviewRequest): Promise<FeedPreviewResponse> {
-    let resolved = this.configFor(request.surface, request.userId);
+    let resolved = this.configFor(request.surface, request.userId, request.context);
     let source: FeedPreviewResponse["config"]["source"] = resolved.ruleSetVersion === null ? "default" : "published";
     if (request.ruleSetConfig !== undefined) {
       const parsed = surfaceConfigSchema.safeParse(request.ruleSetConfig);
@@ -377,6 +377,19 @@ export class RecommendationService {
       }
       resolved = { config: parsed.data, ruleSetVersion: null, ruleSetId: null, experiment: null, variant: null };
       source = "draft";
+    }
+    if (request.variant !== undefined) {
+      const { experiment, variant } = request.variant;
+      if (request.ruleSetConfig !== undefined)
+        throw new InvalidDraftConfigError([{ path: "variant", message: "preview a draft config or a variant, not both" }]);
+      const published = this.stack.rules.configFor(request.surface);
+      const served = this.stack.experiments?.variantFor(request.surface, experiment, variant, published.config);
+      if (!served)
+        throw new InvalidDraftConfigError([
+          { path: "variant", message: `no running experiment "${experiment}" with a servable variant "${variant}" on surface "${request.surface}"` },
+        ]);
+      resolved = { ...published, config: served.config, experiment: served.experiment, variant: served.variant };
+      source = "variant";
     }
     const nowMs = request.asOf !== undefined ? Date.parse(request.asOf) : this.stack.clock.nowMs();
     const input: SurfaceRunInput = {

@@ -69,6 +69,8 @@ export type ServingOptions = {
   experiments?: boolean;
   /** How often the running experiments are re-read, ms (default 10 s; 0: only at start). */
   experimentsRefreshIntervalMs?: number;
+  /** The global holdout: this share of units (by its own seeded hash) is in no experiment; set the same on every replica. */
+  experimentHoldout?: { seed: string; fraction: number } | null;
   /** Wraps the request path's Postgres reads (tests: a catalogue lookup that fails or hangs). */
   wrapSql?: (sql: ServingSql) => ServingSql;
 };
@@ -137,6 +139,7 @@ export class ServingStack {
             db,
             logger,
             ...(options.experimentsRefreshIntervalMs !== undefined ? { refreshIntervalMs: options.experimentsRefreshIntervalMs } : {}),
+            holdout: options.experimentHoldout ?? null,
           });
     this.exposures = new ExposureLog(db, logger);
     const clock = (this.clock = deps.clock ?? wallClock);

@@ -56,14 +56,14 @@ describe("experiments admin API", () => {
     expect(weights.statusCode).toBe(400);
     expect(weights.json().error.issues.map((issue: { path: string }) => issue.path)).toContain("variants");
 
-    const unknown = await post("/v1/admin/experiments", experiment({ surface: `${engine.run}-nowhere`, forced: { u1: "control" } }));
+    const unknown = await post("/v1/admin/experiments", experiment({ surface: `${engine.run}-nowhere`, guardrails: [{ metric: "nope", direction: "lowerIsBetter", threshold: 0.1 }] }));
     expect(unknown.statusCode).toBe(400);
     expect(
       unknown
         .json()
         .error.issues.map((issue: { path: string }) => issue.path)
         .sort(),
-    ).toEqual(["forced", "surface"]);
+    ).toEqual(["guardrails.0.metric", "surface"]);
 
     const overrides = await post(
       "/v1/admin/experiments",

@@ -7,6 +7,9 @@
 //   GET  /v1/admin/experiments/{id}
 //   POST /v1/admin/experiments/{id}/start       draft → running
 //   POST /v1/admin/experiments/{id}/stop        running → stopped
+//   PATCH /v1/admin/experiments/{id}            core's experimentUpdateSchema; a running experiment
+//                                               refuses biasing changes (409) unless newPhase: true
+//   POST /v1/admin/experiments/{id}/variants/{variant}/stop   {reason} → the variant serves no one
 //   POST /v1/admin/experiments/{id}/ship        {variant} → the variant's config published as a new
 //                                               rule-set version; the experiment stops
 //
@@ -17,6 +20,8 @@ import {
   effectiveCoverage,
   experimentConfigSchema,
   experimentStatus,
+  experimentUpdateSchema,
+  stopVariantRequest,
   experimentView,
   listExperimentsResponse,
   shipVariantRequest,
@@ -33,6 +38,8 @@ import {
   shipVariant,
   startExperiment,
   stopExperiment,
+  stopVariant,
+  updateExperiment,
   type ExperimentWithVariants,
 } from "@cascade/db/experiments";
 import type { FastifyInstance } from "fastify";
@@ -131,7 +138,7 @@ export function registerAdminExperimentRoutes(app: FastifyInstance, context: Rou
       operationId: "createExperiment",
       summary: "Create a draft experiment: variants as overrides of the surface's config",
       description:
-        "Validated whole: weights summing to 1, unique variant keys, a known surface, overrides that apply to the surface's published config. Variants are hashed in key order (core's assignVariant). Layers, forced variants, non-user units, guardrails and variants pinning model or rule-set versions are refused until they are stored and served.",
+        "Validated whole: weights summing to 1, unique variant keys, a known surface, overrides that apply to the surface's published config, metrics from the catalogue, a layer slice free among draft and running experiments. Variants are hashed in key order (core's assignVariant). Variants pinning model or rule-set versions are refused until serving can hold them side by side.",
       body: {
         schema: experimentConfigSchema,
         sendable: false,
@@ -170,6 +177,57 @@ export function registerAdminExperimentRoutes(app: FastifyInstance, context: Rou
       errors: [400, 401, 403, 404, 503],
     },
     async (request) => experimentViewOf(await lifecycle(() => getExperiment(db, parsedId(request)))),
+  );
+
+  declareRoute(
+    app,
+    context.auth,
+    {
+      ...base,
+      method: "patch",
+      path: "/v1/admin/experiments/{id}",
+      operationId: "updateExperiment",
+      summary: "Edit an experiment: anything on a draft; on a running one only what keeps assigned units and treatments, unless newPhase",
+      description:
+        "A running experiment refuses (409, naming each field) changes that would bias it: seed, unit, variants or weights, lowering coverage, moving the layer, or a variant's overrides. With `newPhase: true` they start a new phase: exposures and results count afresh. Raising coverage, the ramp-up, forced QA users, guardrails and the primary metric change freely. Audited.",
+      params: idParams,
+      body: { schema: experimentUpdateSchema, sendable: false, example: { coverage: 0.5 } },
+      responses: { 200: { description: "The experiment after the change", schema: experimentView } },
+      errors: [400, 401, 403, 404, 409, 415, 503],
+    },
+    async (request) => {
+      const id = parsedId(request);
+      const body = parseInput(experimentUpdateSchema, request.body);
+      const changed = await lifecycle(() => updateExperiment(db, id, body, actorOf(request)));
+      await context.recommendations.refreshExperiments();
+      return experimentViewOf(changed);
+    },
+  );
+
+  const variantParams = idParams.extend({ variant: z.string().min(1).max(64) });
+  declareRoute(
+    app,
+    context.auth,
+    {
+      ...base,
+      method: "post",
+      path: "/v1/admin/experiments/{id}/variants/{variant}/stop",
+      operationId: "stopVariant",
+      summary: "Stop one variant of a running experiment: its units are served the control's config from then",
+      description: "The reason is kept on the variant and in the audit log. When no treatment is left running the experiment stops.",
+      params: variantParams,
+      body: { schema: stopVariantRequest, sendable: false, example: { reason: "latency p99 regressed 40% (guardrail 10%)" } },
+      responses: { 200: { description: "The experiment after the change", schema: experimentView } },
+      errors: [400, 401, 403, 404, 409, 415, 503],
+    },
+    async (request) => {
+      const params = variantParams.safeParse(request.params);
+      if (!params.success) throw validationFailed(issuesFromZod(params.error));
+      const { reason } = parseInput(stopVariantRequest, request.body);
+      const changed = await lifecycle(() => stopVariant(db, params.data.id, params.data.variant, reason, actorOf(request)));
+      await context.recommendations.refreshExperiments();
+      return experimentViewOf(changed);
+    },
   );
 
   const transitions = [
