@@ -5,6 +5,7 @@
 // previews. The HTTP app (server/app.ts) only registers routes over it. `npm start`, the tests and
 // the benchmarks all build through here; they differ only in the deps and overrides they pass.
 import type { FastifyInstance } from "fastify";
+import { GuardrailWatcher } from "../experiments/guardrailWatcher.ts";
 import { PointInTimePreviews } from "../replay/pointInTimePreviews.ts";
 import { buildApp } from "../server/app.ts";
 import { ApiKeyAuthenticator } from "../server/auth.ts";
@@ -21,6 +22,8 @@ export type Engine = {
   readonly metrics: EngineMetrics;
   /** The funnel's long-lived parts (tests and benchmarks warm or refresh them directly). */
   readonly serving: ServingStack;
+  /** Stops experiment variants whose guardrails regress (null when this engine serves no experiments). */
+  readonly guardrails: GuardrailWatcher | null;
   /** Starts the background work: the popularity list (when the engine owns it) and the serving stack's lists and rule-set reloads. */
   start(): Promise<void>;
   /** Stops what start() started and releases the engine's own connections (not the deps'). */
@@ -40,16 +43,28 @@ export function buildEngine(deps: EngineDeps): Engine {
     maxEvents === undefined ? {} : { maxEvents },
   );
   const recommendations = new RecommendationService(serving, previews);
+  const guardrails = serving.experiments
+    ? new GuardrailWatcher({
+        db: deps.db,
+        logger: deps.logger,
+        clock: serving.clock,
+        ...(deps.serving?.guardrailCheckIntervalMs !== undefined ? { intervalMs: deps.serving.guardrailCheckIntervalMs } : {}),
+        onStopped: () => recommendations.refreshExperiments(),
+      })
+    : null;
   const context: RouteContext = { deps, auth, ranking: popularity, metrics, recommendations, startedAt: performance.now() };
   return {
     context,
     metrics,
     serving,
+    guardrails,
     async start() {
       if (ownsPopularity) popularity.start();
       await serving.start();
+      guardrails?.start();
     },
     async stop() {
+      await guardrails?.stop();
       await previews.close();
       await serving.stop();
       if (ownsPopularity) await popularity.stop();

@@ -69,6 +69,8 @@ export type ServingOptions = {
   experiments?: boolean;
   /** How often the running experiments are re-read, ms (default 10 s; 0: only at start). */
   experimentsRefreshIntervalMs?: number;
+  /** How often guardrails are checked, ms (default 60 s; 0: only when asked — tests). */
+  guardrailCheckIntervalMs?: number;
   /** The global holdout: this share of units (by its own seeded hash) is in no experiment; set the same on every replica. */
   experimentHoldout?: { seed: string; fraction: number } | null;
   /** Wraps the request path's Postgres reads (tests: a catalogue lookup that fails or hangs). */

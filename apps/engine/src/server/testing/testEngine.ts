@@ -72,6 +72,8 @@ export async function startTestEngine(
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     popularityRanking: ranking,
     servedFeatureSampleRate: options.servedFeatureSampleRate ?? 0,
+    // Guardrails are checked when a test asks (engine.guardrails.check()): a timer would act on other files' experiments.
+    serving: { guardrailCheckIntervalMs: 0 },
     ...(options.startup ? { startup: options.startup } : {}),
   };
   const { app, engine } = await buildEngineApp(deps);
