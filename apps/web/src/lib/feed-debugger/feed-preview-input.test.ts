@@ -1,7 +1,7 @@
 // The feed debugger's input: `asOf` is optional, must name a real instant with a zone, may not be
 // more than a minute in the future, and is normalised for the engine; refusals name the field.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { feedPreviewInputSchema } from "./feed-preview-input.ts";
+import { feedPreviewInputSchema, parseVariantParam } from "./feed-preview-input.ts";
 
 const NOW = Date.parse("2026-12-06T02:30:00.000Z");
 const base = { userId: "user-00003", surface: "home" };
@@ -45,5 +45,15 @@ describe("feedPreviewInputSchema asOf", () => {
     const { path, message } = refusal("2026-12-06T02:31:01Z");
     expect(path).toEqual(["asOf"]);
     expect(message).toBe("asOf (As of) is in the future (2026-12-06 02:31:01 UTC); pick a time up to now");
+  });
+});
+
+describe("the variant parameter", () => {
+  it("reads ?variant=<experiment key>:<variant key> and passes it on", () => {
+    expect(parseVariantParam("bigger-pool:treatment")).toEqual({ experiment: "bigger-pool", variant: "treatment" });
+    expect(parseVariantParam("no-colon")).toBeNull();
+    expect(parseVariantParam("a:b:c")).toBeNull();
+    expect(parseVariantParam(undefined)).toBeNull();
+    expect(feedPreviewInputSchema.parse({ ...base, variant: { experiment: "e", variant: "v" } }).variant).toEqual({ experiment: "e", variant: "v" });
   });
 });

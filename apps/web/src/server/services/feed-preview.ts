@@ -1,6 +1,7 @@
 // The feed debugger's data: the engine's admin feed preview (a user's page with the full funnel
-// trace and their recent history), optionally dry-running the surface's unpublished draft and
-// optionally as of a past business time (`asOf`: the feed as it would have been served then).
+// trace and their recent history), optionally dry-running the surface's unpublished draft or a
+// running experiment's variant, and optionally as of a past business time (`asOf`: the feed as it
+// would have been served then).
 import "server-only";
 import { CascadeApiError } from "@cascade/client";
 import { feedPreviewResponse, funnelTraceSchema } from "@cascade/core";
@@ -54,6 +55,8 @@ export async function previewFeed(db: Database, input: FeedPreviewInput): Promis
     ...(ruleSetConfig === undefined ? {} : { ruleSetConfig }),
     // The business time of this preview; without it the engine runs on its own clock.
     ...(input.asOf === undefined ? {} : { asOf: input.asOf }),
+    // The variant's overrides on the published config (the engine answers config.source "variant").
+    ...(input.variant === undefined ? {} : { variant: input.variant }),
   };
   // The first preview at a new T builds a replay of the log up to T (up to 300k events: ~10 s on
   // the 2-core machine); later ones at the same T reuse it.

@@ -2,6 +2,7 @@ import { EmptyState, PageHeader } from "@cascade/ui";
 import type { Metadata } from "next";
 import { FeedDebugger, type FeedRequest } from "./_components/feed-debugger.tsx";
 import { asOfSchema } from "@/lib/feed-debugger/as-of.ts";
+import { parseVariantParam } from "@/lib/feed-debugger/feed-preview-input.ts";
 import { can, rolesSentence } from "@/lib/permissions.ts";
 import { requireCurrentUser } from "@/server/auth/current-user.ts";
 import { getServerCaller } from "@/trpc/server.tsx";
@@ -14,7 +15,8 @@ const first = (value: string | string[] | undefined) => (Array.isArray(value) ? 
 
 /**
  * A user's feed on a surface with the engine's full trace; ?user=&surface=&count=&draft=1 pre-fills
- * and runs it, ?asOf=<ISO instant> runs it at that business time (beside now unless &compare=0).
+ * and runs it, ?asOf=<ISO instant> runs it at that business time (beside now unless &compare=0),
+ * ?variant=<experiment key>:<variant key> under a running experiment's variant.
  */
 export default async function FeedDebuggerPage({ searchParams }: FeedPageProps) {
   const user = await requireCurrentUser();
@@ -46,6 +48,7 @@ export default async function FeedDebuggerPage({ searchParams }: FeedPageProps) 
     useDraft: first(params.draft) === "1",
     asOf: asOf?.success ? asOf.data : null,
     compare: first(params.compare) !== "0",
+    variant: parseVariantParam(first(params.variant)),
   };
   // A refused ?asOf= runs nothing: the feed now, shown as if it were T, would mislead.
   const asOfProblem = asOf && !asOf.success ? (asOf.error.issues[0]?.message ?? "asOf (As of) is not a valid date and time") : null;

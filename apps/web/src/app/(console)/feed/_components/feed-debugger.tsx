@@ -32,6 +32,8 @@ export type FeedRequest = {
   asOf: string | null;
   /** With an as-of time: also run the feed now and show both served lists side by side. */
   compare: boolean;
+  /** Preview under this variant of a running experiment (by experiment key); null: what the user is served. */
+  variant: { experiment: string; variant: string } | null;
 };
 
 /** The form holds the picker's text (a datetime-local value in UTC) until it is submitted and validated. */
@@ -50,8 +52,17 @@ type FeedDebuggerProps = {
 const IDLE_INPUT: FeedPreviewInput = { userId: "-", surface: "-", count: 1, useDraft: false };
 
 function previewInput(request: FeedRequest, asOf: string | null): FeedPreviewInput {
-  return { userId: request.userId, surface: request.surface, count: request.count, useDraft: request.useDraft, ...(asOf === null ? {} : { asOf }) };
+  return {
+    userId: request.userId,
+    surface: request.surface,
+    count: request.count,
+    useDraft: request.useDraft,
+    ...(asOf === null ? {} : { asOf }),
+    ...(request.variant ? { variant: request.variant } : {}),
+  };
 }
+
+const variantValue = (variant: FeedRequest["variant"]) => (variant ? `${variant.experiment}:${variant.variant}` : "");
 
 export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }: FeedDebuggerProps) {
   const trpc = useTRPC();
@@ -66,6 +77,16 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
   const preview = useQuery(
     trpc.feed.preview.queryOptions(request ? previewInput(request, request.asOf) : IDLE_INPUT, { enabled: request !== null, staleTime: 0, gcTime: 0 }),
   );
+  // The variant picker offers the running experiments on the chosen surface.
+  const running = useQuery(trpc.experiment.list.queryOptions({ surface: form.surface, status: "running" }));
+  const variantOptions = running.data?.ok
+    ? running.data.experiments.flatMap((experiment) =>
+        experiment.variants.map((variant) => ({
+          value: `${experiment.key}:${variant.key}`,
+          label: `${experiment.name || experiment.key}: ${variant.key}${variant.isControl ? " (control)" : ""}`,
+        })),
+      )
+    : [];
   const nowPreview = useQuery(
     trpc.feed.preview.queryOptions(request ? previewInput(request, null) : IDLE_INPUT, { enabled: comparing, staleTime: 0, gcTime: 0 }),
   );
@@ -87,10 +108,12 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
       useDraft: form.useDraft,
       asOf: parsedAsOf?.data ?? null,
       compare: form.compare,
+      variant: form.variant,
     };
     setSelected(null);
     const params = new URLSearchParams({ user: next.userId, surface: next.surface, count: String(next.count) });
     if (next.useDraft) params.set("draft", "1");
+    if (next.variant) params.set("variant", variantValue(next.variant));
     if (next.asOf !== null) {
       params.set("asOf", next.asOf);
       if (!next.compare) params.set("compare", "0");
@@ -142,7 +165,7 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
           <Select
             label="Surface"
             value={form.surface}
-            onChange={(event) => setForm({ ...form, surface: event.target.value })}
+            onChange={(event) => setForm({ ...form, surface: event.target.value, variant: null })}
             options={surfaces.map((surface) => ({ value: surface.id, label: `${surface.name} (${surface.id})` }))}
           />
           <label className={styles.field}>
@@ -196,9 +219,29 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
             Compare with now
           </label>
           <label className={styles.checkboxLabel}>
-            <input type="checkbox" checked={form.useDraft} onChange={(event) => setForm({ ...form, useDraft: event.target.checked })} />
+            <input
+              type="checkbox"
+              checked={form.useDraft}
+              onChange={(event) => setForm({ ...form, useDraft: event.target.checked, ...(event.target.checked ? { variant: null } : {}) })}
+            />
             Dry-run the saved draft rule set
           </label>
+          <Select
+            label="Experiment variant"
+            value={variantValue(form.variant)}
+            onChange={(event) => {
+              const [experiment, variant] = event.target.value.split(":");
+              setForm({ ...form, variant: experiment && variant ? { experiment, variant } : null, ...(experiment && variant ? { useDraft: false } : {}) });
+            }}
+            options={[
+              { value: "", label: variantOptions.length === 0 ? "No running experiment on this surface" : "As assigned (no override)" },
+              ...variantOptions,
+              // A variant named in the URL stays selectable even when the list has not loaded (or it stopped since).
+              ...(form.variant && !variantOptions.some((option) => option.value === variantValue(form.variant))
+                ? [{ value: variantValue(form.variant), label: `${form.variant.experiment}: ${form.variant.variant}` }]
+                : []),
+            ]}
+          />
           <Button type="submit" variant="primary" disabled={fetching}>
             {request ? "Run again" : "Show feed"}
           </Button>
@@ -222,12 +265,17 @@ export function FeedDebugger({ initial, defaults, surfaces, asOfProblem = null }
       ) : (
         <div className={styles.stack} data-testid="feed-preview" data-request-id={result.preview.response.requestId}>
           <div className={styles.form}>
-            <Badge tone={result.preview.config.source === "draft" ? "warning" : "neutral"} data-testid="config-source">
+            <Badge
+              tone={result.preview.config.source === "draft" || result.preview.config.source === "variant" ? "warning" : "neutral"}
+              data-testid="config-source"
+            >
               {result.preview.config.source === "draft"
                 ? "draft rule set (dry run)"
-                : result.preview.config.source === "published"
-                  ? `published rule set v${result.preview.config.ruleSetVersion}`
-                  : "built-in default rule set"}
+                : result.preview.config.source === "variant"
+                  ? `variant ${request?.variant?.variant ?? result.preview.response.variant ?? ""} of ${request?.variant?.experiment ?? result.preview.response.experiment ?? "an experiment"}`
+                  : result.preview.config.source === "published"
+                    ? `published rule set v${result.preview.config.ruleSetVersion}`
+                    : "built-in default rule set"}
             </Badge>
             <Badge>model {result.preview.response.modelVersion ?? "none"}</Badge>
             {businessMs !== null ? (
