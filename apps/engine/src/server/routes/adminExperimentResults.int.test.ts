@@ -2,7 +2,7 @@
 // (exposures written by the engine), their events posted afterwards (the event log), then
 // GET /v1/admin/experiments/{id}/results: exposures per variant, metric totals equal to what was
 // posted, the variant that truly clicks more wins with a positive lift, no sample-ratio mismatch.
-import { experimentResultsResponse, experimentView, recommendationsResponse, type ExperimentResultsResponse } from "@cascade/core";
+import { EXPERIMENT_METRIC_IDS, experimentResultsResponse, experimentView, recommendationsResponse, type ExperimentResultsResponse } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
 
@@ -172,7 +172,7 @@ describe("GET /v1/admin/experiments/{id}/results", () => {
     // The always-valid (mSPRT) p-value is decisive at ~3x the clicks, and says nothing where nothing differs.
     expect(lift("clicks").sequentialPValue!).toBeLessThan(0.05);
     expect(lift("impressions").sequentialPValue).toBeNull(); // equal per user: no variance
-    expect(lift("ctr").sequentialPValue).toBeNull(); // ratio metrics: not yet
+    expect(lift("ctr").sequentialPValue!).toBeLessThan(0.05); // the ratio's delta-method variance
     // Impressions and watch time are equal per user in both arms: no lift.
     expect(lift("impressions").absoluteLift!.estimate).toBe(0);
     expect(lift("impressions").pValue).toBe(1);
@@ -180,6 +180,33 @@ describe("GET /v1/admin/experiments/{id}/results", () => {
 
     expect(results.sampleRatio).toMatchObject({ observed: [servedPer("control"), servedPer("treatment")], expected: [30, 30], flagged: false });
     expect(results.sampleRatio!.pValue).toBeGreaterThan(0.001);
+
+    // Every catalogue metric is reported, per variant and per comparison.
+    expect(variant("treatment").metrics.map((entry) => entry.metric)).toEqual(EXPERIMENT_METRIC_IDS);
+    expect(comparison!.metrics.map((entry) => entry.metric)).toEqual(EXPERIMENT_METRIC_IDS);
+    expect(metric("treatment", "catalog_coverage").value).toBe(1); // the one item impressed
+    // The clicks' events name no candidate source: all of them under "".
+    expect(results.sourceShare).toEqual([
+      { variant: "control", sources: [{ source: "", clicks: expected.control.clicks, share: 1 }] },
+      { variant: "treatment", sources: [{ source: "", clicks: expected.treatment.clicks, share: 1 }] },
+    ]);
+    // Today is on the timeline, with every exposure so far.
+    const today = results.timeline.at(-1)!;
+    expect(today.day).toBe(new Date().toISOString().slice(0, 10));
+    expect(today.variants.map((entry) => entry.exposures)).toEqual([servedPer("control"), servedPer("treatment")]);
+    expect(today.variants[1]!.metrics.clicks).toBeCloseTo(expected.treatment.clicks / servedPer("treatment"), 9);
+    // ?cuped=false: no comparison is CUPED-adjusted.
+    const plain = experimentResultsResponse.parse(
+      (await engine.app.inject({ method: "GET", url: `/v1/admin/experiments/${experiment.id}/results?cuped=false`, headers: { authorization: admin } })).json(),
+    );
+    expect(plain.cuped).toBe(false);
+    expect(plain.comparisons[0]!.metrics.every((entry) => !entry.cupedApplied)).toBe(true);
+    const invalid = await engine.app.inject({
+      method: "GET",
+      url: `/v1/admin/experiments/${experiment.id}/results?cuped=maybe`,
+      headers: { authorization: admin },
+    });
+    expect(invalid.statusCode).toBe(400);
 
     // Reproducible: the same stored data gives the same answer.
     expect((await getResults(experiment.id)).json()).toEqual(response.json());
