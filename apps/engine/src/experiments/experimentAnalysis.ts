@@ -19,10 +19,11 @@
 // guardrail states (below), a daily timeline and the share of clicks by candidate source.
 //
 // Guardrails: per configured guardrail and non-control variant, "regressed" when the lift (relative
-// or absolute, as configured) is beyond the threshold in the bad direction and — for tested metrics —
-// the sequential p-value is below alpha (so acting on it at any look is safe); quantile and count
-// metrics have no test, so they need at least MIN_UNTESTED_SAMPLE requests (quantiles) or exposed
-// units (counts) per arm instead; "insufficient_data" when the lift or the test is not computable.
+// or absolute, as configured) is beyond the threshold in the bad direction and — for tested
+// metrics — the guardrail's own sequential p-value (mSPRT with τ = the threshold, in the metric's
+// units) is below alpha, so acting on it at any look is safe; quantile and count metrics have no
+// test, so they need at least MIN_UNTESTED_SAMPLE requests (quantiles) or exposed units (counts) per
+// arm instead; "insufficient_data" when the lift or the test is not computable; else "ok".
 import {
   EXPERIMENT_METRICS,
   cupedTest,
@@ -125,15 +126,19 @@ function ctrPairs(outcomes: VariantOutcomes): PairedSummary {
   });
 }
 
+/** A tested comparison's look: the estimated difference (treatment - control), its variance and the control's value. */
+type Look = { difference: number; variance: number; control: number };
+
+/** The looks behind the tested comparisons, for the guardrails' own sequential tests. */
+const looks = new WeakMap<Comparison, Look>();
+
 /**
- * The mSPRT always-valid p-value at this look (difference D and its variance V), with the mixing
- * prior τ = 10% of the control's value. null when V or τ is 0 (no evidence to weigh, or a control
- * at 0 giving no scale).
+ * The mSPRT always-valid p-value at this look with the normal mixing prior's scale τ (the effect
+ * size the test is most sensitive to). null when V or τ is 0 (no evidence to weigh, or no scale).
  */
-function sequentialPValue(difference: number, variance: number, controlValue: number): number | null {
-  const tau = 0.1 * Math.abs(controlValue);
-  if (!(variance > 0) || !(tau > 0) || !Number.isFinite(difference)) return null;
-  return msprtStep(null, { difference, variance }, { alpha: ALPHA, mixingVariance: tau * tau }).pValue;
+function sequentialPValue(look: Look, tau: number): number | null {
+  if (!(look.variance > 0) || !(tau > 0) || !Number.isFinite(look.difference)) return null;
+  return msprtStep(null, { difference: look.difference, variance: look.variance }, { alpha: ALPHA, mixingVariance: tau * tau }).pValue;
 }
 
 function interval(estimate: { estimate: number; lower: number; upper: number }) {
@@ -144,21 +149,24 @@ function tested(
   metric: string,
   method: Comparison["method"],
   test: LiftComparison,
-  sequential: number | null,
+  look: Look,
   cuped: { applied: boolean; reduction: number | null },
 ): Comparison {
-  return {
+  const comparison: Comparison = {
     metric,
     method,
     absoluteLift: interval(test.absoluteLift),
     relativeLift: test.relativeLift ? interval(test.relativeLift) : null,
     pValue: test.pValue,
     adjustedPValue: null,
-    sequentialPValue: sequential,
+    // The comparisons' prior: τ = 10% of the control's value.
+    sequentialPValue: sequentialPValue(look, 0.1 * Math.abs(look.control)),
     cupedApplied: cuped.applied,
     varianceReduction: cuped.reduction,
     reason: null,
   };
+  looks.set(comparison, look);
+  return comparison;
 }
 
 function notComputable(metric: string, method: Comparison["method"], reason: string): Comparison {
@@ -205,7 +213,7 @@ function proportionComparison(
   const controlRate = control.conversions / control.users;
   const treatmentRate = treatment.conversions / treatment.users;
   const variance = (controlRate * (1 - controlRate)) / control.users + (treatmentRate * (1 - treatmentRate)) / treatment.users;
-  return tested(metric, "proportion", test, sequentialPValue(treatmentRate - controlRate, variance, controlRate), { applied: false, reduction: null });
+  return tested(metric, "proportion", test, { difference: treatmentRate - controlRate, variance, control: controlRate }, { applied: false, reduction: null });
 }
 
 type CupedContext = { enabled: boolean; thetas: Partial<Record<PerUserMetricId, number>> };
@@ -218,16 +226,22 @@ function perUserComparison(metric: PerUserMetricId, control: VariantOutcomes, tr
   if (cuped.enabled && withCovariate && theta !== undefined) {
     const test = cupedTest(controlPairs, treatmentPairs, { alpha: ALPHA, theta });
     const variance = test.control.standardError ** 2 + test.treatment.standardError ** 2;
-    return tested(metric, "welch", test, sequentialPValue(test.absoluteLift.estimate, variance, controlPairs.meanY), {
-      applied: true,
-      reduction: test.varianceReduction,
-    });
+    return tested(
+      metric,
+      "welch",
+      test,
+      { difference: test.absoluteLift.estimate, variance, control: controlPairs.meanY },
+      {
+        applied: true,
+        reduction: test.varianceReduction,
+      },
+    );
   }
   const controlSample = { n: controlPairs.n, mean: controlPairs.meanY, variance: controlPairs.varianceY };
   const treatmentSample = { n: treatmentPairs.n, mean: treatmentPairs.meanY, variance: treatmentPairs.varianceY };
   const test = welchTTest(controlSample, treatmentSample, { alpha: ALPHA });
   const variance = controlSample.variance / controlSample.n + treatmentSample.variance / treatmentSample.n;
-  return tested(metric, "welch", test, sequentialPValue(test.absoluteLift.estimate, variance, controlSample.mean), { applied: false, reduction: null });
+  return tested(metric, "welch", test, { difference: test.absoluteLift.estimate, variance, control: controlSample.mean }, { applied: false, reduction: null });
 }
 
 function ctrComparison(control: VariantOutcomes, treatment: VariantOutcomes): Comparison {
@@ -238,10 +252,16 @@ function ctrComparison(control: VariantOutcomes, treatment: VariantOutcomes): Co
   const controlRatio = ratioEstimate(controlPairs, "control");
   const treatmentRatio = ratioEstimate(treatmentPairs, "treatment");
   const variance = controlRatio.varianceOfRatio + treatmentRatio.varianceOfRatio;
-  return tested("ctr", "delta", test, sequentialPValue(treatmentRatio.ratio - controlRatio.ratio, variance, controlRatio.ratio), {
-    applied: false,
-    reduction: null,
-  });
+  return tested(
+    "ctr",
+    "delta",
+    test,
+    { difference: treatmentRatio.ratio - controlRatio.ratio, variance, control: controlRatio.ratio },
+    {
+      applied: false,
+      reduction: null,
+    },
+  );
 }
 
 const quantileOf = (metric: string) => (metric === "latency_p50" ? 0.5 : 0.99);
@@ -334,7 +354,12 @@ function guardrailState(
     return { state: "insufficient_data", lift: null, sequentialPValue: null, detail: `${guardrail.metric} is not a metric the analysis computes.` };
   const relative = guardrail.thresholdKind === "relative";
   const lift = (relative ? comparison.relativeLift : comparison.absoluteLift)?.estimate ?? null;
-  const sequential = comparison.sequentialPValue;
+  // The guardrail's own sequential test, tuned to its threshold: τ = the threshold in the metric's
+  // units (relative thresholds scaled by the control's value). A prior tuned to 10% of the control
+  // would be nearly blind to the effects a guardrail watches on rare events (error rates).
+  const look = looks.get(comparison);
+  const tau = look ? (relative ? guardrail.threshold * Math.abs(look.control) : guardrail.threshold) : 0;
+  const sequential = look ? sequentialPValue(look, tau) : null;
   if (lift === null)
     return {
       state: "insufficient_data",
