@@ -57,22 +57,74 @@ function TextField({
   step?: string;
 }) {
   const id = useId();
+  const described = [hint ? `${id}-hint` : null, issues.length > 0 ? `${id}-issues` : null].filter(Boolean).join(" ");
   return (
-    <label className={styles.field}>
-      <span className={styles.label}>{label}</span>
+    <div className={styles.field}>
+      <label className={styles.label} htmlFor={id}>
+        {label}
+      </label>
       <input
+        id={id}
         className={styles.input}
         type={type}
         step={step}
         value={value}
         disabled={disabled}
         aria-invalid={issues.length > 0}
-        aria-describedby={issues.length > 0 ? id : undefined}
+        aria-describedby={described || undefined}
         onChange={(event) => onChange(event.target.value)}
       />
-      {hint ? <span className={styles.hint}>{hint}</span> : null}
-      <FieldIssues issues={issues} id={id} />
-    </label>
+      {hint ? (
+        <span className={styles.hint} id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+      <FieldIssues issues={issues} id={`${id}-issues`} />
+    </div>
+  );
+}
+
+function TextAreaField({
+  label,
+  value,
+  onChange,
+  issues,
+  hint,
+  code = false,
+  placeholder,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  issues: readonly FieldIssue[];
+  hint?: ReactNode;
+  code?: boolean;
+  placeholder?: string;
+}) {
+  const id = useId();
+  const described = [hint ? `${id}-hint` : null, issues.length > 0 ? `${id}-issues` : null].filter(Boolean).join(" ");
+  return (
+    <div className={styles.field}>
+      <label className={styles.label} htmlFor={id}>
+        {label}
+      </label>
+      <textarea
+        id={id}
+        className={code ? `${styles.textarea} ${styles.code}` : styles.textarea}
+        spellCheck={!code}
+        placeholder={placeholder}
+        value={value}
+        aria-invalid={issues.length > 0}
+        aria-describedby={described || undefined}
+        onChange={(event) => onChange(event.target.value)}
+      />
+      {hint ? (
+        <span className={styles.hint} id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+      <FieldIssues issues={issues} id={`${id}-issues`} />
+    </div>
   );
 }
 
@@ -280,11 +332,7 @@ export function ExperimentWizard({ surfaces, experiment }: WizardProps) {
           />
         </div>
         <FieldIssues issues={at("surface")} />
-        <label className={styles.field}>
-          <span className={styles.label}>Hypothesis</span>
-          <textarea className={styles.textarea} value={form.hypothesis} onChange={(event) => update({ hypothesis: event.target.value })} />
-          <FieldIssues issues={at("hypothesis")} />
-        </label>
+        <TextAreaField label="Hypothesis" value={form.hypothesis} onChange={(hypothesis) => update({ hypothesis })} issues={at("hypothesis")} />
       </Card>
 
       <Card
@@ -356,17 +404,13 @@ export function ExperimentWizard({ surfaces, experiment }: WizardProps) {
                   />
                 </label>
               </div>
-              <label className={styles.field}>
-                <span className={styles.label}>Overrides (JSON)</span>
-                <textarea
-                  className={`${styles.textarea} ${styles.code}`}
-                  spellCheck={false}
-                  value={variant.overridesText}
-                  aria-invalid={at(`variants.${index}.overrides`, true).length > 0}
-                  onChange={(event) => updateVariant(index, { overridesText: event.target.value })}
-                />
-                <FieldIssues issues={[...at(`variants.${index}.overrides`, true), ...at(`variants.${index}.config`, true)]} />
-              </label>
+              <TextAreaField
+                label="Overrides (JSON)"
+                code
+                value={variant.overridesText}
+                onChange={(overridesText) => updateVariant(index, { overridesText })}
+                issues={[...at(`variants.${index}.overrides`, true), ...at(`variants.${index}.config`, true)]}
+              />
               {published ? <ConfigDiff published={published} overridesText={variant.overridesText} /> : editor.isPending ? <Skeleton height={40} /> : null}
               {form.variants.length > 2 ? (
                 <div>
@@ -463,19 +507,15 @@ export function ExperimentWizard({ surfaces, experiment }: WizardProps) {
             </div>
           ) : null}
           <FieldIssues issues={at("layer")} />
-          <label className={styles.field}>
-            <span className={styles.label}>Forced QA users</span>
-            <textarea
-              className={`${styles.textarea} ${styles.code}`}
-              style={{ minHeight: 64 }}
-              placeholder={"user-00001 = treatment"}
-              value={form.forcedText}
-              aria-invalid={at("forced", true).length > 0}
-              onChange={(event) => update({ forcedText: event.target.value })}
-            />
-            <span className={styles.hint}>One &quot;unit id = variant key&quot; per line.</span>
-            <FieldIssues issues={at("forced", true)} />
-          </label>
+          <TextAreaField
+            label="Forced QA users"
+            code
+            placeholder="user-00001 = treatment"
+            value={form.forcedText}
+            onChange={(forcedText) => update({ forcedText })}
+            issues={at("forced", true)}
+            hint={'One "unit id = variant key" per line.'}
+          />
         </div>
       </Card>
 
