@@ -1,10 +1,14 @@
 // One exposure row per unit per experiment phase (the first page the unit was served under a variant):
 // what the analysis counts from. Written after the response, never awaited by it; an insert that
 // meets the (experiment, unit) key does nothing, so replicas and retries cannot double-count. The
-// units already written are remembered (bounded) so a returning unit costs no query.
+// units already written are remembered (bounded) so a returning unit costs no query. Each row carries
+// the user's pre-period: their per-metric totals in the 14 days before exposure (CUPED's covariate).
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
 import type { ServedVariant } from "./runningExperiments.ts";
+
+/** Days of history before exposure summed into exposures.pre_period. */
+export const PRE_PERIOD_DAYS = 14;
 
 export class ExposureLog {
   private readonly written = new Set<string>();
@@ -21,9 +25,24 @@ export class ExposureLog {
     if (this.written.has(key)) return;
     if (this.written.size >= this.maxRemembered) this.written.clear();
     this.written.add(key);
+    const at = new Date(atMs);
+    // The user's per-metric totals in the PRE_PERIOD_DAYS before exposure (CUPED's covariate, keyed
+    // like the catalogue's per-user metrics), read in the same statement from the events table by
+    // its (user_id, occurred_at) index; skipped when the unit is already stored (another replica).
     const write = this.db.$executeRaw`
-      INSERT INTO exposures (experiment_id, phase, variant_id, unit_id, user_id, exposed_at)
-      VALUES (${served.experimentId}, ${served.phase}, ${served.variantId}, ${unitId}, ${userId}, ${new Date(atMs)})
+      INSERT INTO exposures (experiment_id, phase, variant_id, unit_id, user_id, exposed_at, pre_period)
+      SELECT ${served.experimentId}, ${served.phase}, ${served.variantId}, ${unitId}, ${userId}, ${at},
+             jsonb_build_object(
+               'impressions', count(*) FILTER (WHERE type = 'impression'),
+               'clicks', count(*) FILTER (WHERE type = 'click'),
+               'likes', count(*) FILTER (WHERE type = 'like'),
+               'watch_seconds', coalesce(sum(value) FILTER (WHERE type = 'watch'), 0),
+               'purchases', count(*) FILTER (WHERE type = 'purchase'),
+               'revenue', coalesce(sum(value) FILTER (WHERE type = 'purchase'), 0),
+               'negative_feedback', count(*) FILTER (WHERE type IN ('hide', 'dislike')))
+      FROM events
+      WHERE user_id = ${userId} AND occurred_at >= ${at}::timestamptz - make_interval(days => ${PRE_PERIOD_DAYS}) AND occurred_at < ${at}
+        AND NOT EXISTS (SELECT 1 FROM exposures WHERE experiment_id = ${served.experimentId} AND phase = ${served.phase} AND unit_id = ${unitId})
       ON CONFLICT (experiment_id, phase, unit_id) DO NOTHING`.then(
       () => undefined,
       (error: unknown) => {
