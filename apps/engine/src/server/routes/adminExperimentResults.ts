@@ -31,9 +31,10 @@ export function registerAdminExperimentResultsRoutes(app: FastifyInstance, conte
       method: "get",
       path: "/v1/admin/experiments/{id}/results",
       operationId: "getExperimentResults",
-      summary: "An experiment's results: per-variant metrics, lifts against the control with CIs and p-values, the sample-ratio check",
+      summary:
+        "An experiment's results for its current phase: every catalogue metric per variant, lifts against the control with CIs and p-values, guardrail states, the sample-ratio check",
       description:
-        "Computed on request from the exposure log and the event log (each user's events from their first exposure, up to the stop if stopped): reproducible from stored data. CTR by the delta method (users as the unit), per-user metrics by Welch's t-test, Holm-adjusted p-values across the metrics, sample-ratio mismatch by chi-square (flagged below p = 0.001).",
+        "Computed on request from stored data only: the exposure log, the per-unit-day rollups the event-log consumer writes with each event (from each unit's exposure up to the experiment's or the variant's stop), the per-variant serving minutes. Per-user metrics by Welch's t-test, CUPED-adjusted with each user's 14-day pre-exposure value unless ?cuped=false; CTR by the delta method (units as the unit); retention and error/degraded rates by two-proportion z-tests; latency quantiles and catalogue coverage by lift only. Holm-adjusted and always-valid (mSPRT) p-values, sample-ratio mismatch by chi-square (flagged below p = 0.001), guardrail states, a daily timeline and the share of clicks by source.",
       params: idParams,
       query: resultsQuery,
       responses: { 200: { description: "The results", schema: experimentResultsResponse } },
