@@ -7,7 +7,8 @@
 // unit, layer (key/start/end), forced, primaryMetric, guardrails, phase, variants (key, name,
 // weight, isControl, overrides, stoppedAt/stopReason). Variants are stored and hashed in key order
 // (rows have no order column), so a client assigning with core's `assignVariant` lists them sorted
-// by key.
+// by key. Variants may pin model versions (served beside the active ones) and a rule-set version of
+// the surface (the base their overrides apply to); both are checked to exist when saved.
 //
 // Bias guards: layers stay mutually exclusive (a slice overlapping a draft or running experiment of
 // the same layer is refused at save and at start). A running experiment refuses a change that would
@@ -25,6 +26,8 @@ import {
   layerOverlaps,
   rampStepSchema,
   safeApplyVariantOverrides,
+  surfaceConfigSchema,
+  variantOverridesSchema,
   type ExperimentConfig,
   type ExperimentConfigInput,
   type ExperimentUpdateInput,
@@ -159,12 +162,22 @@ async function worldIssues(db: Database, config: ExperimentConfig, self: string 
   const surface = await db.surface.findUnique({ where: { id: config.surface } });
   if (!surface) issues.push({ path: "surface", message: `unknown surface "${config.surface}"` });
   else {
-    config.variants.forEach((variant, index) => {
-      if (variant.overrides.models) issues.push({ path: `variants.${index}.overrides.models`, message: "pinning model versions is not served yet" });
-      if (variant.overrides.ruleSetVersion !== undefined)
-        issues.push({ path: `variants.${index}.overrides.ruleSetVersion`, message: "pinning a rule-set version is not served yet" });
-    });
-    const references = checkExperimentReferences(config, { surfaceConfig: await surfaceConfigOf(db, config.surface) });
+    // Only what a variant names is read: the rule set versions and model versions it pins.
+    const pinnedVersions = [
+      ...new Set(config.variants.flatMap((variant) => (variant.overrides.ruleSetVersion === undefined ? [] : [variant.overrides.ruleSetVersion]))),
+    ];
+    const pinnedModels = [...new Set(config.variants.flatMap((variant) => Object.values(variant.overrides.models ?? {})))];
+    const ruleSets = pinnedVersions.length > 0 ? await db.ruleSet.findMany({ where: { surfaceId: config.surface, version: { in: pinnedVersions } } }) : [];
+    const ruleSetConfigs = new Map<number, SurfaceConfig>();
+    for (const row of ruleSets) {
+      const parsed = surfaceConfigSchema.safeParse(row.config);
+      if (parsed.success) ruleSetConfigs.set(row.version, parsed.data);
+    }
+    const modelVersions =
+      pinnedModels.length > 0
+        ? await db.modelVersion.findMany({ where: { id: { in: pinnedModels }, status: { not: "retired" } }, select: { id: true, kind: true } })
+        : [];
+    const references = checkExperimentReferences(config, { surfaceConfig: await surfaceConfigOf(db, config.surface), ruleSetConfigs, modelVersions });
     for (const issue of references) issues.push({ path: issue.path.join("."), message: issue.message });
   }
   const known = new Set<string>(EXPERIMENT_METRIC_IDS);
@@ -336,8 +349,23 @@ export async function shipVariant(
   if (experiment.status === "draft") throw new ExperimentChangeRefused("conflict", "a draft experiment has no results to ship; start it first");
   const variant = experiment.variants.find((candidate) => candidate.key === variantKey);
   if (!variant) throw new ExperimentChangeRefused("invalid", `no variant "${variantKey}"`, [{ path: "variant", message: `no variant "${variantKey}"` }]);
-  const base: SurfaceConfig = await surfaceConfigOf(db, experiment.surfaceId);
-  const applied = safeApplyVariantOverrides(base, variant.overrides);
+  const overrides = variantOverridesSchema.safeParse(variant.overrides);
+  if (!overrides.success) throw new ExperimentChangeRefused("conflict", "the variant's stored overrides no longer validate", issuesOf(overrides.error));
+  // Model versions are the registry's, shared by every surface: shipping a config cannot carry them.
+  if (overrides.data.models)
+    throw new ExperimentChangeRefused(
+      "conflict",
+      `variant "${variantKey}" pins model versions: promote them in the model registry (which changes every surface), then ship a variant without models`,
+      [{ path: "variant", message: "pins model versions" }],
+    );
+  let base: SurfaceConfig = await surfaceConfigOf(db, experiment.surfaceId);
+  if (overrides.data.ruleSetVersion !== undefined) {
+    const pinned = await db.ruleSet.findUnique({ where: { surfaceId_version: { surfaceId: experiment.surfaceId, version: overrides.data.ruleSetVersion } } });
+    const parsed = pinned ? surfaceConfigSchema.safeParse(pinned.config) : null;
+    if (!parsed?.success) throw new ExperimentChangeRefused("conflict", `rule set version ${overrides.data.ruleSetVersion} is gone or no longer validates`);
+    base = parsed.data;
+  }
+  const applied = safeApplyVariantOverrides(base, overrides.data);
   if (!applied.ok) {
     throw new ExperimentChangeRefused(
       "conflict",

@@ -1,6 +1,6 @@
 // The experiment lifecycle beyond create/start/ship, over HTTP and against real PostgreSQL:
 // edits that would bias a running experiment are refused or start a new phase; a stopped variant
-// serves nobody; layers stay mutually exclusive; and what RunningExperiments serves per request
+// serves nobody; layers stay mutually exclusive; variants pin model and rule set versions; and what RunningExperiments serves per request
 // (ramp-up by the clock, context units, forced QA units, the global holdout) is core's assignment.
 import {
   assignVariant,
@@ -11,9 +11,13 @@ import {
   type ExperimentAssignmentSpec,
   type ExperimentView,
 } from "@cascade/core";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../server/testing/testEngine.ts";
+import { rankerOnnx, registerRankerFixture } from "../models/testing/modelFixtures.ts";
 import { RunningExperiments } from "./runningExperiments.ts";
 
 let engine: TestEngine;
@@ -362,5 +366,83 @@ describe("what RunningExperiments serves per request", () => {
     }
     expect(held).toBeGreaterThan(60);
     expect(held).toBeLessThan(120);
+  });
+});
+
+describe("variants that pin a model version or a rule set version", () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "cascade-pinned-"));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("serves a treatment with its pinned ranker beside the active one, refuses unknown versions, lets go when stopped", async () => {
+    const pinned = await registerRankerFixture(engine.db, dataDir, { name: `${engine.run}-pinned`, bytes: rankerOnnx(undefined, 11) });
+    const unknown = await call("POST", "/v1/admin/experiments", {
+      key: `${engine.run}-unknown-model`,
+      surface,
+      seed: "u",
+      variants: [
+        { key: "control", weight: 0.5 },
+        { key: "treatment", weight: 0.5, overrides: { models: { ranker: "no-such-model" } } },
+      ],
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(issuePaths(unknown.json())).toEqual(["variants.1.overrides.models.ranker"]);
+
+    const experiment = await created({
+      variants: [
+        { key: "control", weight: 0.5, isControl: true },
+        { key: "treatment", weight: 0.5, overrides: { models: { ranker: pinned.id } } },
+      ],
+    });
+    expect((await call("POST", `/v1/admin/experiments/${experiment.id}/start`)).statusCode).toBe(200);
+    expect(engine.engine.serving.pinnedModels!.ranker(pinned.id)?.version.id).toBe(pinned.id);
+    const spec = { key: experiment.key, seed: experiment.seed, coverage: 1, variants: experiment.variants.map(({ key, weight }) => ({ key, weight })) };
+    const userIn = (variant: string) =>
+      Array.from({ length: 200 }, (_, n) => `m${n}`).find((userId) => assignVariant({ experiment: spec, unitId: userId }).variant === variant)!;
+    const treated = await served(userIn("treatment"));
+    expect(treated).toMatchObject({ variant: "treatment", modelVersion: pinned.id });
+    const control = await served(userIn("control"));
+    expect(control.variant).toBe("control");
+    expect(control.modelVersion).not.toBe(pinned.id);
+
+    // Shipping cannot carry a model version (the registry's, shared by every surface).
+    const ship = await call("POST", `/v1/admin/experiments/${experiment.id}/ship`, { variant: "treatment" });
+    expect(ship.statusCode).toBe(409);
+    expect(ship.json().error.message).toContain("promote them in the model registry");
+
+    await call("POST", `/v1/admin/experiments/${experiment.id}/stop`);
+    expect(engine.engine.serving.pinnedModels!.ranker(pinned.id)).toBeNull();
+  });
+
+  it("applies a variant's overrides to the rule set version it pins, and ships onto that version", async () => {
+    // Version 2 of the surface, never published: a variant may try it.
+    const published = await engine.db.ruleSet.findFirstOrThrow({ where: { surfaceId: surface, status: "published" } });
+    const nextVersion = (await engine.db.ruleSet.count({ where: { surfaceId: surface } })) + 1;
+    await engine.db.ruleSet.create({
+      data: { surfaceId: surface, version: nextVersion, status: "draft", config: { ...(published.config as object), maxCandidates: 1 } },
+    });
+    const experiment = await created({
+      variants: [
+        { key: "control", weight: 0.5, isControl: true },
+        { key: "pinned", weight: 0.5, overrides: { ruleSetVersion: nextVersion, blend: { like: 2 } } },
+      ],
+    });
+    await call("POST", `/v1/admin/experiments/${experiment.id}/start`);
+    const spec = { key: experiment.key, seed: experiment.seed, coverage: 1, variants: experiment.variants.map(({ key, weight }) => ({ key, weight })) };
+    const userIn = (variant: string) =>
+      Array.from({ length: 200 }, (_, n) => `r${n}`).find((userId) => assignVariant({ experiment: spec, unitId: userId }).variant === variant)!;
+    const pinnedPage = await served(userIn("pinned"));
+    expect(pinnedPage.variant).toBe("pinned");
+    expect(pinnedPage.items).toHaveLength(1); // version 2's one candidate
+    expect((await served(userIn("control"))).items.length).toBeGreaterThan(1);
+
+    const shipped = await call("POST", `/v1/admin/experiments/${experiment.id}/ship`, { variant: "pinned" });
+    expect(shipped.statusCode, shipped.body).toBe(200);
+    const latest = await engine.db.ruleSet.findFirstOrThrow({ where: { surfaceId: surface, status: "published" } });
+    expect(latest.config).toMatchObject({ maxCandidates: 1, blend: { like: 2 } });
   });
 });

@@ -69,7 +69,7 @@ beforeAll(async () => {
     },
   });
   experimentId = experiment.id;
-  // Pins a model version: not servable side by side yet, so not served (and said so).
+  // Pins a model version that does not exist: not served (and said so), never half-applied.
   await engine.db.experiment.create({
     data: {
       key: `${engine.run}-pinned-model`,
@@ -134,7 +134,7 @@ describe("A/B experiments in serving", () => {
     expect(seen.get("control")).toBeGreaterThan(8);
     expect(seen.get("treatment")).toBeGreaterThan(8);
     expect(engine.engine.serving.experiments!.skipped).toEqual([
-      { experiment: `${engine.run}-pinned-model`, reason: expect.stringContaining("pins model versions") },
+      { experiment: `${engine.run}-pinned-model`, reason: expect.stringContaining('pinned ranker "cm_ranker_v2" is not loaded (unknown model version') },
     ]);
   });
 

@@ -12,8 +12,10 @@
 // published config and no experiment. A unit in several running experiments of a surface (different
 // layers, or none) is served the one started first.
 //
-// Variants that pin model versions or a rule-set version need the serving stack to hold several
-// models or configs at once; an experiment with such a variant is not served (logged, and listed in
+// A variant may pin model versions (retrieval, ranker): PinnedModels loads them beside the active
+// ones and the request runs with them. A variant may pin a rule-set version of its surface: its
+// overrides apply to that version's config instead of the published one. When a pinned model fails
+// to load, or a pinned version does not exist, the experiment is not served (logged, and listed in
 // `skipped`), never served half-applied. Variant order, which fixes each variant's hash range, is
 // the variant key's (rows have no order).
 import {
@@ -21,6 +23,8 @@ import {
   assignVariant,
   effectiveCoverage,
   rampStepSchema,
+  surfaceConfigSchema,
+  type VariantOverrides,
   type HoldoutSpec,
   type RampStep,
   safeApplyVariantOverrides,
@@ -31,6 +35,12 @@ import {
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
 import { z } from "zod";
+import type { PinnedModels } from "../models/pinnedModels.ts";
+import type { ServingRanker } from "../ranking/servingRanker.ts";
+import type { LoadedModel, ServingRetrieval } from "../models/servingModels.ts";
+
+/** The model versions a variant serves instead of the active ones. */
+export type VariantModels = { ranker?: LoadedModel<ServingRanker>; retrieval?: LoadedModel<ServingRetrieval> };
 
 export type ServedVariant = {
   experimentId: string;
@@ -43,12 +53,21 @@ export type ServedVariant = {
   unitId: string;
   /** A forced QA unit: served, but not an exposure. */
   forced: boolean;
+  /** Pinned model versions (absent: the active ones). */
+  models?: VariantModels;
 };
 
 /** Who is asking: the user, and the request context a `context.<key>` unit reads. */
 export type ExperimentUnitSource = { userId: string; context?: Readonly<Record<string, string | number | boolean>> };
 
-type LoadedVariant = { id: string; key: string; overrides: unknown; stopped: boolean };
+type LoadedVariant = {
+  id: string;
+  key: string;
+  overrides: VariantOverrides;
+  stopped: boolean;
+  /** The pinned rule-set version's config, the base of this variant's overrides (absent: the published one). */
+  baseConfig?: SurfaceConfig;
+};
 type LoadedExperiment = {
   id: string;
   key: string;
@@ -70,6 +89,8 @@ export type RunningExperimentsOptions = {
   refreshIntervalMs?: number;
   /** The global holdout: this share of units is in no experiment (the same on every replica). */
   holdout?: HoldoutSpec | null;
+  /** Holds variants' pinned model versions; without it experiments pinning models are not served. */
+  pinned?: PinnedModels | null;
 };
 
 export class RunningExperiments {
@@ -110,6 +131,7 @@ export class RunningExperiments {
     });
     const bySurface = new Map<string, LoadedExperiment[]>();
     const skipped: SkippedExperiment[] = [];
+    const candidates: { surfaceId: string; experiment: LoadedExperiment }[] = [];
     for (const row of rows) {
       const layer =
         row.layerKey !== null && row.layerStart !== null && row.layerEnd !== null ? { key: row.layerKey, start: row.layerStart, end: row.layerEnd } : null;
@@ -123,30 +145,89 @@ export class RunningExperiments {
         layer,
         forced: forced.success ? forced.data : {},
       };
-      const reason = !forced.success ? "forced units do not parse" : !rampUp.success ? "the ramp-up does not parse" : unservableReason(spec, row.variants);
-      if (reason || !rampUp.success) {
+      const parsed = parseVariants(spec, row.variants);
+      const reason = !forced.success ? "forced units do not parse" : !rampUp.success ? "the ramp-up does not parse" : parsed.reason;
+      if (reason || !rampUp.success || !parsed.variants) {
         skipped.push({ experiment: row.key, reason: reason ?? "the ramp-up does not parse" });
         continue;
       }
-      const loaded: LoadedExperiment = {
-        id: row.id,
-        key: row.key,
-        phase: row.phase,
-        unit: row.unit,
-        phaseStartMs: (row.phaseStartedAt ?? row.startedAt ?? row.createdAt).getTime(),
-        rampUp: rampUp.data,
-        spec,
-        variants: new Map(
-          row.variants.map((variant) => [variant.key, { id: variant.id, key: variant.key, overrides: variant.overrides, stopped: variant.stoppedAt !== null }]),
-        ),
-      };
-      bySurface.set(row.surfaceId, [...(bySurface.get(row.surfaceId) ?? []), loaded]);
+      const variants = new Map<string, LoadedVariant>();
+      for (const variant of row.variants) {
+        variants.set(variant.key, { id: variant.id, key: variant.key, overrides: parsed.variants.get(variant.key)!, stopped: variant.stoppedAt !== null });
+      }
+      candidates.push({
+        surfaceId: row.surfaceId,
+        experiment: {
+          id: row.id,
+          key: row.key,
+          phase: row.phase,
+          unit: row.unit,
+          phaseStartMs: (row.phaseStartedAt ?? row.startedAt ?? row.createdAt).getTime(),
+          rampUp: rampUp.data,
+          spec,
+          variants,
+        },
+      });
+    }
+
+    // Pinned model versions: held while a running variant wants them.
+    const wanted = { ranker: new Set<string>(), retrieval: new Set<string>() };
+    for (const { experiment } of candidates)
+      for (const variant of experiment.variants.values()) {
+        if (variant.overrides.models?.ranker) wanted.ranker.add(variant.overrides.models.ranker);
+        if (variant.overrides.models?.retrieval) wanted.retrieval.add(variant.overrides.models.retrieval);
+      }
+    await this.options.pinned?.sync(wanted);
+
+    for (const { surfaceId, experiment } of candidates) {
+      const reason = await this.pinsUnservable(surfaceId, experiment);
+      if (reason) skipped.push({ experiment: experiment.key, reason });
+      else bySurface.set(surfaceId, [...(bySurface.get(surfaceId) ?? []), experiment]);
     }
     for (const entry of skipped) {
       if (!this.skippedNow.some((previous) => previous.experiment === entry.experiment)) this.options.logger.warn(entry, "running experiment not served");
     }
     this.bySurface = bySurface;
     this.skippedNow = skipped;
+  }
+
+  /** Why an experiment's pins cannot be served (null: they can); sets each variant's pinned base config. */
+  private async pinsUnservable(surfaceId: string, experiment: LoadedExperiment): Promise<string | null> {
+    for (const variant of experiment.variants.values()) {
+      const { models, ruleSetVersion } = variant.overrides;
+      for (const slot of ["ranker", "retrieval"] as const) {
+        const id = models?.[slot];
+        if (id === undefined) continue;
+        const pinned = this.options.pinned;
+        if (!pinned) return `variant ${variant.key} pins model versions, which this engine does not hold side by side`;
+        if (!(slot === "ranker" ? pinned.ranker(id) : pinned.retrieval(id)))
+          return `variant ${variant.key}: pinned ${slot} "${id}" is not loaded (${pinned.failure(id) ?? "not loaded yet"})`;
+      }
+      if (ruleSetVersion !== undefined) {
+        const row = await this.options.db.ruleSet.findUnique({ where: { surfaceId_version: { surfaceId, version: ruleSetVersion } } });
+        const config = row ? surfaceConfigSchema.safeParse(row.config) : null;
+        if (!config?.success) return `variant ${variant.key}: surface "${surfaceId}" has no servable rule set version ${ruleSetVersion}`;
+        variant.baseConfig = config.data;
+      }
+    }
+    return null;
+  }
+
+  private modelsOf(variant: LoadedVariant): VariantModels | null | undefined {
+    const pins = variant.overrides.models;
+    if (!pins) return undefined;
+    const models: VariantModels = {};
+    if (pins.ranker) {
+      const ranker = this.options.pinned?.ranker(pins.ranker);
+      if (!ranker) return null;
+      models.ranker = ranker;
+    }
+    if (pins.retrieval) {
+      const retrieval = this.options.pinned?.retrieval(pins.retrieval);
+      if (!retrieval) return null;
+      models.retrieval = retrieval;
+    }
+    return models;
   }
 
   /**
@@ -165,10 +246,14 @@ export class RunningExperiments {
       if (assignment.variant === null) continue;
       const variant = experiment.variants.get(assignment.variant)!;
       if (variant.stopped) return null;
-      const config = this.variantConfig(base, experiment, variant);
+      const config = this.variantConfig(variant.baseConfig ?? base, experiment, variant);
       // A variant whose overrides do not apply to today's published config serves no one (logged once per config).
       if (!config) return null;
+      const models = this.modelsOf(variant);
+      // A pinned version let go since the last refresh: the published config until the next one.
+      if (models === null) return null;
       return {
+        ...(models ? { models } : {}),
         experimentId: experiment.id,
         phase: experiment.phase,
         experiment: experiment.key,
@@ -187,9 +272,11 @@ export class RunningExperiments {
     const experiment = (this.bySurface.get(surface) ?? []).find((candidate) => candidate.key === experimentKey);
     const variant = experiment?.variants.get(variantKey);
     if (!experiment || !variant) return null;
-    const config = this.variantConfig(base, experiment, variant);
-    if (!config) return null;
+    const config = this.variantConfig(variant.baseConfig ?? base, experiment, variant);
+    const models = this.modelsOf(variant);
+    if (!config || models === null) return null;
     return {
+      ...(models ? { models } : {}),
       experimentId: experiment.id,
       phase: experiment.phase,
       experiment: experiment.key,
@@ -224,15 +311,20 @@ function unitOf(unit: string, who: ExperimentUnitSource): string | null {
   return String(value);
 }
 
-function unservableReason(spec: ExperimentAssignmentSpec, variants: readonly { key: string; overrides: unknown }[]): string | null {
+function parseVariants(
+  spec: ExperimentAssignmentSpec,
+  variants: readonly { key: string; overrides: unknown }[],
+): { reason: string | null; variants?: Map<string, VariantOverrides> } {
   const problems = assignmentSpecProblems(spec);
-  if (problems.length > 0) return problems.join("; ");
+  if (problems.length > 0) return { reason: problems.join("; ") };
+  const parsedVariants = new Map<string, VariantOverrides>();
   for (const variant of variants) {
     const parsed = variantOverridesSchema.safeParse(variant.overrides);
     if (!parsed.success)
-      return `variant ${variant.key}: overrides do not validate (${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")})`;
-    if (parsed.data.models) return `variant ${variant.key} pins model versions, which serving cannot hold side by side yet`;
-    if (parsed.data.ruleSetVersion !== undefined) return `variant ${variant.key} pins a rule-set version, which serving cannot hold side by side yet`;
+      return {
+        reason: `variant ${variant.key}: overrides do not validate (${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")})`,
+      };
+    parsedVariants.set(variant.key, parsed.data);
   }
-  return null;
+  return { reason: null, variants: parsedVariants };
 }

@@ -22,6 +22,7 @@ import { defaultModelLoaders, type ModelLoaders } from "./modelLoaders.ts";
 import { listenForModelChanges, type ModelChangeListener } from "./modelChangeListener.ts";
 import type { ServingRanker } from "../ranking/servingRanker.ts";
 import type { LoadedModel, ServingItemToItem, ServingRetrieval } from "./servingModels.ts";
+import { DeferredReleases, trackRanker, type TrackedRanker } from "./trackedRanker.ts";
 
 export type ActiveModelSummary = { id: string; kind: string; version: number; name: string; loadedAt: string };
 
@@ -67,11 +68,12 @@ export class ActiveModels {
   private pollTimer: NodeJS.Timeout | null = null;
   private listener: ModelChangeListener | null = null;
   /** swapped-out rankers waiting for their grace period and in-flight calls before release */
-  private readonly pendingReleases = new Set<{ release: Promise<void>; endGrace: () => void }>();
+  private readonly releases: DeferredReleases;
   private stopped = false;
 
   constructor(private readonly options: ActiveModelsOptions) {
     this.loaders = { ...defaultModelLoaders, ...options.loaders };
+    this.releases = new DeferredReleases(options.logger, options.releaseGraceMs ?? 30_000);
   }
 
   /** The ranker to use for one request (hold on to it for the whole request), or null. */
@@ -148,9 +150,7 @@ export class ActiveModels {
     this.loaded.itemToItem = null;
     if (ranker) await ranker.model.drainAndRelease();
     // Shutting down: no new request will pick these up, so only in-flight calls are waited for.
-    const pending = [...this.pendingReleases];
-    for (const entry of pending) entry.endGrace();
-    await Promise.all(pending.map((entry) => entry.release));
+    await this.releases.releaseAllNow();
   }
 
   private async syncWithRegistry(): Promise<void> {
@@ -229,25 +229,12 @@ export class ActiveModels {
   }
 
   private releaseLater(ranker: TrackedRanker): void {
-    const graceMs = this.options.releaseGraceMs ?? 30_000;
-    let endGrace = () => {};
-    const release = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, graceMs);
-      timer.unref();
-      endGrace = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    })
-      .then(() => ranker.drainAndRelease())
-      .catch((error: unknown) => this.options.logger.warn({ err: error }, "releasing a swapped-out ranker failed"))
-      .finally(() => this.pendingReleases.delete(entry));
-    const entry = { release, endGrace };
-    this.pendingReleases.add(entry);
+    this.releases.releaseLater(ranker);
   }
 }
 
-function describeLoadFailure(error: unknown): string {
+/** A load failure as one line without server paths (health, logs, skipped experiments). */
+export function describeLoadFailure(error: unknown): string {
   if (error instanceof ArtifactError) {
     return error.reason === "missing"
       ? "an artifact file is missing"
@@ -264,34 +251,4 @@ function summary(loaded: LoadedModel<unknown> | null): ActiveModelSummary | null
   if (!loaded) return null;
   const { id, kind, version, name } = loaded.version;
   return { id, kind, version, name, loadedAt: loaded.loadedAt.toISOString() };
-}
-
-type TrackedRanker = ServingRanker & { drainAndRelease(): Promise<void> };
-
-/** Counts in-flight `score` calls so the session is released only when none is running. */
-function trackRanker(inner: ServingRanker): TrackedRanker {
-  let inFlight = 0;
-  let released = false;
-  const idleWaiters: Array<() => void> = [];
-  return {
-    featureNames: inner.featureNames,
-    outputs: inner.outputs,
-    async score(features, rows) {
-      if (released) throw new Error("this ranker version was swapped out and released; take the current one from activeModels.ranker()");
-      inFlight += 1;
-      try {
-        return await inner.score(features, rows);
-      } finally {
-        inFlight -= 1;
-        if (inFlight === 0) idleWaiters.splice(0).forEach((wake) => wake());
-      }
-    },
-    release: () => inner.release(),
-    async drainAndRelease() {
-      if (released) return;
-      if (inFlight > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
-      released = true;
-      await inner.release();
-    },
-  };
 }

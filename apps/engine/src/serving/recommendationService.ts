@@ -34,9 +34,14 @@ import type { ResolvedSurfaceConfig as PublishedSurfaceConfig } from "./ruleSetR
 
 /** The config a request is served with: a published rule set (or the built-in default), or an experiment variant built on it. */
 type ResolvedSurfaceConfig = PublishedSurfaceConfig & { experiment: string | null; variant: string | null; served?: ServedVariant };
+
+/** The variant's pinned model versions for the surface run, if it pins any. */
+function modelsOf(resolved: ResolvedSurfaceConfig): { models?: VariantModels } {
+  return resolved.served?.models ? { models: resolved.served.models } : {};
+}
 import type { ServingStack } from "./servingStack.ts";
 import type { PointInTimeFeeds } from "./pointInTimeFeeds.ts";
-import type { ServedVariant } from "../experiments/runningExperiments.ts";
+import type { ServedVariant, VariantModels } from "../experiments/runningExperiments.ts";
 import { FALLBACK_CHAIN } from "./safeFallbackRun.ts";
 import { pickUnderCaps, sessionCaps } from "./sessionPageCaps.ts";
 import { runSurface, safetyBudgetOf, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";
@@ -96,6 +101,7 @@ export class RecommendationService {
       context: request.context,
       excludeItemIds: request.excludeItemIds,
       config: resolved.config,
+      ...modelsOf(resolved),
       ruleSetVersion: resolved.ruleSetVersion,
       detail: request.debug ? "full" : "summary",
     };
@@ -299,7 +305,7 @@ export class RecommendationService {
       surface: request.surface,
       items: picks,
       cursor: offset < session.items.length ? encodeCursor({ snapshotId: session.id, offset, served: cursor.served + picks.length }) : null,
-      modelVersion: this.stack.models?.ranker()?.version.id ?? null,
+      modelVersion: (resolved.served?.models?.ranker ?? this.stack.models?.ranker())?.version.id ?? null,
       ruleSetVersion: resolved.ruleSetVersion,
       experiment: resolved.experiment,
       variant: resolved.variant,
@@ -325,6 +331,8 @@ export class RecommendationService {
         context: request.context,
         excludeItemIds: [],
         config: resolved.config,
+        ...modelsOf(resolved),
+        ...modelsOf(resolved),
         ruleSetVersion: resolved.ruleSetVersion,
         detail: request.debug ? "full" : "summary",
         suppliedItemIds: supplied,
@@ -388,7 +396,7 @@ export class RecommendationService {
         throw new InvalidDraftConfigError([
           { path: "variant", message: `no running experiment "${experiment}" with a servable variant "${variant}" on surface "${request.surface}"` },
         ]);
-      resolved = { ...published, config: served.config, experiment: served.experiment, variant: served.variant };
+      resolved = { ...published, config: served.config, experiment: served.experiment, variant: served.variant, served };
       source = "variant";
     }
     const nowMs = request.asOf !== undefined ? Date.parse(request.asOf) : this.stack.clock.nowMs();
@@ -401,6 +409,7 @@ export class RecommendationService {
       context: request.context,
       excludeItemIds: [],
       config: resolved.config,
+      ...modelsOf(resolved),
       ruleSetVersion: resolved.ruleSetVersion,
       detail: "full",
       record: false,
@@ -456,6 +465,7 @@ export class RecommendationService {
       context: {},
       excludeItemIds: request.excludeItemIds,
       config: resolved.config,
+      ...modelsOf(resolved),
       ruleSetVersion: resolved.ruleSetVersion,
       detail: "full",
       record: false,

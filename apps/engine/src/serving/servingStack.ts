@@ -34,6 +34,7 @@ import type { OnlineStore } from "../stores/onlineStore.ts";
 import { createEngineMetrics, type EngineMetrics } from "../telemetry/engineMetrics.ts";
 import { ExposureLog } from "../experiments/exposureLog.ts";
 import { RunningExperiments } from "../experiments/runningExperiments.ts";
+import { PinnedModels } from "../models/pinnedModels.ts";
 
 /** What serving needs from activeModels (models/activeModels.ts): one reference per request. */
 export type ServingModels = RetrievalProvider & {
@@ -125,6 +126,8 @@ export class ServingStack {
   readonly experiments: RunningExperiments | null;
   /** First exposures of units to variants. */
   readonly exposures: ExposureLog;
+  /** Model versions that running variants pin, beside the active ones. */
+  readonly pinnedModels: PinnedModels | null;
 
   constructor(
     readonly deps: ServingStackDeps,
@@ -134,12 +137,14 @@ export class ServingStack {
     const options = deps.serving ?? {};
     this.models = deps.activeModels ?? null;
     this.metrics = deps.metrics ?? createEngineMetrics();
+    this.pinnedModels = options.experiments === false ? null : new PinnedModels({ db, logger });
     this.experiments =
       options.experiments === false
         ? null
         : new RunningExperiments({
             db,
             logger,
+            pinned: this.pinnedModels,
             ...(options.experimentsRefreshIntervalMs !== undefined ? { refreshIntervalMs: options.experimentsRefreshIntervalMs } : {}),
             holdout: options.experimentHoldout ?? null,
           });
@@ -266,6 +271,7 @@ export class ServingStack {
   async stop(): Promise<void> {
     await this.exposures.flush();
     await Promise.all([this.rules.stop(), this.experiments?.stop(), this.trending.stop(), this.fresh.stop(), this.coVisitation.stop()]);
+    await this.pinnedModels?.close();
     await this.sql.close();
   }
 }

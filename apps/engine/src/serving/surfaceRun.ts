@@ -26,7 +26,8 @@ import { userExclusionsHydrator } from "../hydrators/userExclusions.ts";
 import { userHistoryHydrator } from "../hydrators/userHistoryHydrator.ts";
 import { POPULARITY_SOURCE_ID } from "../sources/popularitySource.ts";
 import { COLD_START_QUOTA, COLD_START_SOURCE_ID } from "../sources/coldStartSource.ts";
-import { ANN_SOURCE_ID } from "../sources/twoTowerSource.ts";
+import { ANN_SOURCE_ID, twoTowerSource } from "../sources/twoTowerSource.ts";
+import type { VariantModels } from "../experiments/runningExperiments.ts";
 import { ITEM_TO_ITEM_SOURCE_ID } from "../sources/itemToItemSource.ts";
 
 export const SUPPLIED_SOURCE_ID = "supplied";
@@ -44,6 +45,8 @@ export type SurfaceRunInput = {
   detail: TraceDetail;
   /** Rerank: score exactly these candidates (in this order) instead of running the sources. */
   suppliedItemIds?: readonly string[];
+  /** Model versions an experiment variant pins, instead of the active ones. */
+  models?: VariantModels;
   /** false (a replay, replay/feedReplay.ts): no side effects — no metrics, served-feature log or impression log. Default true. */
   record?: boolean;
 };
@@ -78,9 +81,14 @@ export function rankedSnapshot(capture: (ranked: Candidate[]) => void): Rule {
 export async function runSurface(stack: ServingStack, input: SurfaceRunInput): Promise<SurfaceRun> {
   const { deps } = stack;
   const scope = createRequestScope();
-  const ranker = stack.models?.ranker() ?? null;
+  const ranker = input.models?.ranker ?? stack.models?.ranker() ?? null;
   let config = input.config;
   let sources = stack.sources;
+  const pinnedRetrieval = input.models?.retrieval;
+  if (pinnedRetrieval) {
+    // The variant's retrieval version answers the ANN source for this request only.
+    sources = new Map([...sources, [ANN_SOURCE_ID, twoTowerSource({ retrieval: () => pinnedRetrieval })]]);
+  }
   if (input.suppliedItemIds) {
     const unique = [...new Set(input.suppliedItemIds)];
     sources = new Map([[SUPPLIED_SOURCE_ID, suppliedSource(unique)]]);
@@ -98,7 +106,8 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
   if (ranker) scorers.push(onnxRankerScorer(ranker.model, config.scoringBudgetMs));
   else if (refused?.slot === "ranker") degrade(scope, "ranker", `no active ranker (${refused.message}): ranked by retrieval rank`);
   else scope.notes.push("no active ranker: ranked by retrieval rank");
-  const annSkipped = !input.suppliedItemIds && !stack.models?.retrieval() && config.sources.some((source) => source.enabled && source.id === ANN_SOURCE_ID);
+  const annSkipped =
+    !input.suppliedItemIds && !pinnedRetrieval && !stack.models?.retrieval() && config.sources.some((source) => source.enabled && source.id === ANN_SOURCE_ID);
   if (annSkipped) {
     sources = new Map([...sources].filter(([id]) => id !== ANN_SOURCE_ID));
     if (refused?.slot === "retrieval") degrade(scope, ANN_SOURCE_ID, `no active retrieval model (${refused.message}): two-tower source skipped`);
