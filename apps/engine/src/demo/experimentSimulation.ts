@@ -116,6 +116,10 @@ export type ExperimentSimulationResult = {
   trueSign: number;
   requests: number;
   degradedResponses: number;
+  /** Why responses were degraded ("component: reason" → responses). */
+  degradedCauses: Record<string, number>;
+  /** Users served outside the experiment (held out), left out of the simulation. */
+  usersOutside: number;
   /** Served items that are not demo items (no ground truth; impressions only). */
   unknownItems: number;
   eventsSent: number;
@@ -128,13 +132,8 @@ const EVENT_BATCH = 500;
 
 export async function runExperimentSimulation(options: ExperimentSimulationOptions): Promise<ExperimentSimulationResult> {
   const startedAt = performance.now();
-  const { world, engine } = options;
-  const now = options.nowMs ?? Date.now;
-  const requestsPerUser = options.requestsPerUser ?? 3;
-  const pageSize = options.pageSize ?? 10;
-  const alpha = options.alpha ?? 0.05;
+  const { engine } = options;
   const [control, treatment] = options.arms;
-
   const created = await expectStatus(
     engine.call({
       method: "POST",
@@ -158,9 +157,31 @@ export async function runExperimentSimulation(options: ExperimentSimulationOptio
   const experiment = experimentView.parse(created);
   await expectStatus(engine.call({ method: "POST", url: `/v1/admin/experiments/${experiment.id}/start` }), 200, "start the experiment");
 
+  const stop = () => expectStatus(engine.call({ method: "POST", url: `/v1/admin/experiments/${experiment.id}/stop` }), 200, "stop the experiment");
+  try {
+    return await simulateRunning(options, experiment.id, stop, startedAt);
+  } catch (error) {
+    await stop().catch(() => undefined); // never leave a failed run's experiment serving
+    throw error;
+  }
+}
+
+async function simulateRunning(
+  options: ExperimentSimulationOptions,
+  experimentId: string,
+  stop: () => Promise<unknown>,
+  startedAt: number,
+): Promise<ExperimentSimulationResult> {
+  const { world, engine } = options;
+  const now = options.nowMs ?? Date.now;
+  const requestsPerUser = options.requestsPerUser ?? 3;
+  const pageSize = options.pageSize ?? 10;
+  const alpha = options.alpha ?? 0.05;
+  const [control, treatment] = options.arms;
   const participants = pickUsers(world.users.count, Math.min(options.users, world.users.count), deriveSeed(options.seed, 1));
   const tally = new Map<string, { users: number; impressions: number; expectedClicks: number }>();
-  const counters = { requests: 0, degraded: 0, unknownItems: 0, eventsSent: 0, eventsRejected: 0, impressions: 0 };
+  const counters = { requests: 0, degraded: 0, unknownItems: 0, eventsSent: 0, eventsRejected: 0, impressions: 0, outside: 0 };
+  const degradedCauses: Record<string, number> = {};
   const pending: object[] = [];
   let flushing: Promise<void> = Promise.resolve();
 
@@ -192,7 +213,17 @@ export async function runExperimentSimulation(options: ExperimentSimulationOptio
       );
       counters.requests += 1;
       if (served.degraded) counters.degraded += 1;
-      if (served.experiment !== options.key || !served.variant) throw new Error(`${id} was served outside the experiment (experiment ${served.experiment})`);
+      for (const cause of served.degradedCauses) {
+        const name = `${cause.component}: ${cause.reason}`;
+        degradedCauses[name] = (degradedCauses[name] ?? 0) + 1;
+      }
+      if (served.experiment === null) {
+        // Held out (a global holdout, coverage below 1): not in the experiment, nothing to simulate.
+        counters.outside += 1;
+        return;
+      }
+      if (served.experiment !== options.key || !served.variant)
+        throw new Error(`${id} was served under experiment ${served.experiment}, not ${options.key}: is another experiment running on ${options.surface}?`);
       if (variant !== null && served.variant !== variant) throw new Error(`${id} moved from ${variant} to ${served.variant}`);
       variant = served.variant;
       // After the response: the exposure is stamped when the request was served, every event after it.
@@ -227,14 +258,13 @@ export async function runExperimentSimulation(options: ExperimentSimulationOptio
   const settleStartedAt = performance.now();
   await engine.settle?.();
   const usersServed = [...tally.values()].reduce((sum, arm) => sum + arm.users, 0);
-  const results = await waitForResults(engine, experiment.id, {
+  const results = await waitForResults(engine, experimentId, {
     exposures: usersServed,
     impressions: counters.impressions,
     timeoutMs: options.settleTimeoutMs ?? 120_000,
   });
   const settleSeconds = (performance.now() - settleStartedAt) / 1_000;
-  if (options.stopAfter ?? true)
-    await expectStatus(engine.call({ method: "POST", url: `/v1/admin/experiments/${experiment.id}/stop` }), 200, "stop the experiment");
+  if (options.stopAfter ?? true) await stop();
 
   const arms = [control.key, treatment.key].map((key): ArmSummary => {
     const truth = tally.get(key) ?? { users: 0, impressions: 0, expectedClicks: 0 };
@@ -275,7 +305,7 @@ export async function runExperimentSimulation(options: ExperimentSimulationOptio
   const trueDifference = arms[1]!.trueCtr - arms[0]!.trueCtr;
   return {
     key: options.key,
-    experimentId: experiment.id,
+    experimentId,
     seed: options.seed,
     control: control.key,
     treatment: treatment.key,
@@ -293,6 +323,8 @@ export async function runExperimentSimulation(options: ExperimentSimulationOptio
     trueSign: Math.sign(trueDifference),
     requests: counters.requests,
     degradedResponses: counters.degraded,
+    degradedCauses,
+    usersOutside: counters.outside,
     unknownItems: counters.unknownItems,
     eventsSent: counters.eventsSent,
     eventsRejected: counters.eventsRejected,
