@@ -249,6 +249,32 @@ describe("editing an experiment", () => {
     expect(audit[2]!.after).toMatchObject({ variant: "short", reason: "clicks per user fell 30%" });
   });
 
+  it("counts every request served under a variant (pages and reranks, not forced QA units) in that variant's serving minutes", async () => {
+    const experiment = await created({ forced: { "qa-user": "treatment" } });
+    await call("POST", `/v1/admin/experiments/${experiment.id}/start`);
+    const users = Array.from({ length: 12 }, (_, n) => `minute-${n}`);
+    const perVariant = new Map<string, number>();
+    for (const userId of users) {
+      const page = await served(userId);
+      perVariant.set(page.variant!, (perVariant.get(page.variant!) ?? 0) + 1);
+      const reranked = await call("POST", "/v1/rerank", { surface, userId, itemIds: page.items.map((item) => item.itemId).concat(["x"]) }, recommend);
+      expect(reranked.statusCode).toBe(200);
+      perVariant.set(page.variant!, perVariant.get(page.variant!)! + 1);
+    }
+    await served("qa-user");
+    await engine.engine.serving.servingMinutes.flush();
+    const rows = await engine.db.experimentServingMinute.findMany({ where: { experimentId: experiment.id } });
+    const byVariant = new Map<string, number>();
+    for (const row of rows) {
+      const key = experiment.variants.find((variant) => variant.id === row.variantId)!.key;
+      byVariant.set(key, (byVariant.get(key) ?? 0) + row.requests);
+      expect(row.latencyCounts.reduce((sum, count) => sum + count, 0)).toBe(row.requests);
+      expect(row.errors).toBe(0);
+    }
+    expect(Object.fromEntries(byVariant)).toEqual(Object.fromEntries(perVariant));
+    await call("POST", `/v1/admin/experiments/${experiment.id}/stop`);
+  });
+
   it("previews a user's feed under any variant of a running experiment, and refuses an unknown one naming `variant`", async () => {
     const experiment = await created({
       variants: [

@@ -90,8 +90,30 @@ export class RecommendationService {
 
   /** Throws InvalidCursorError for a malformed or expired cursor. */
   async recommend(request: RecommendationsRequest): Promise<RecommendationsResponse> {
-    if (request.cursor != null) return this.nextPage(request);
     const resolved = this.configFor(request.surface, request.userId, request.context);
+    return this.countedForVariant(resolved, () => (request.cursor != null ? this.nextPage(request, resolved) : this.servedFirstPage(request, resolved)));
+  }
+
+  /**
+   * Runs one request served under an experiment variant and counts it in that variant's serving
+   * minutes (latency, degraded, failed): the variant's latency and error guardrails. A refused
+   * cursor is the client's error, not the variant's.
+   */
+  private async countedForVariant<T extends { degraded: boolean }>(resolved: ResolvedSurfaceConfig, work: () => Promise<T>): Promise<T> {
+    const served = resolved.served && !resolved.served.forced ? resolved.served : null;
+    if (!served) return work();
+    const began = performance.now();
+    try {
+      const response = await work();
+      this.stack.servingMinutes.record(served, performance.now() - began, response.degraded ? "degraded" : "ok");
+      return response;
+    } catch (error) {
+      if (!(error instanceof InvalidCursorError)) this.stack.servingMinutes.record(served, performance.now() - began, "error");
+      throw error;
+    }
+  }
+
+  private async servedFirstPage(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig): Promise<RecommendationsResponse> {
     const input: SurfaceRunInput = {
       requestId: randomUUID(),
       userId: request.userId,
@@ -261,7 +283,7 @@ export class RecommendationService {
   }
 
   /** Later pages continue the first page's ranked list (kept in a page session). */
-  private async nextPage(request: RecommendationsRequest): Promise<RecommendationsResponse> {
+  private async nextPage(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig): Promise<RecommendationsResponse> {
     const cursor = decodeCursor(request.cursor!);
     if (!cursor) throw new InvalidCursorError("is not a cursor returned by this API");
     const session = cursor.snapshotId.startsWith(SESSION_PREFIX) ? this.stack.sessions.get(cursor.snapshotId) : undefined;
@@ -270,7 +292,6 @@ export class RecommendationService {
       throw new InvalidCursorError("belongs to another user or surface");
     }
     const excluded = new Set(request.excludeItemIds);
-    const resolved = this.configFor(request.surface, request.userId, request.context);
     let indexes: number[] = [];
     let offset = cursor.offset;
     const degradedCauses: DegradedCause[] = [];
@@ -316,6 +337,10 @@ export class RecommendationService {
 
   async rerank(request: RerankRequest): Promise<RerankResponse> {
     const resolved = this.configFor(request.surface, request.userId, request.context);
+    return this.countedForVariant(resolved, () => this.rerankResolved(request, resolved));
+  }
+
+  private async rerankResolved(request: RerankRequest, resolved: ResolvedSurfaceConfig): Promise<RerankResponse> {
     const supplied = [...new Set(request.itemIds)];
     const count = request.count ?? Math.min(supplied.length, 200);
     const requestId = randomUUID();

@@ -33,6 +33,7 @@ import { userHistoryHydrator } from "../hydrators/userHistoryHydrator.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
 import { createEngineMetrics, type EngineMetrics } from "../telemetry/engineMetrics.ts";
 import { ExposureLog } from "../experiments/exposureLog.ts";
+import { ServingMinutes } from "../experiments/servingMinutes.ts";
 import { RunningExperiments } from "../experiments/runningExperiments.ts";
 import { PinnedModels } from "../models/pinnedModels.ts";
 
@@ -126,6 +127,8 @@ export class ServingStack {
   readonly experiments: RunningExperiments | null;
   /** First exposures of units to variants. */
   readonly exposures: ExposureLog;
+  /** Per variant and minute: requests, degraded, failed, latency histogram (the serving guardrails). */
+  readonly servingMinutes: ServingMinutes;
   /** Model versions that running variants pin, beside the active ones. */
   readonly pinnedModels: PinnedModels | null;
 
@@ -149,6 +152,7 @@ export class ServingStack {
             holdout: options.experimentHoldout ?? null,
           });
     this.exposures = new ExposureLog(db, logger);
+    this.servingMinutes = new ServingMinutes(db, logger);
     const clock = (this.clock = deps.clock ?? wallClock);
     const sql = options.databaseUrl ? pooledServingSql({ databaseUrl: options.databaseUrl, logger }) : prismaServingSql(db);
     this.sql = options.wrapSql ? options.wrapSql(sql) : sql;
@@ -270,6 +274,7 @@ export class ServingStack {
 
   async stop(): Promise<void> {
     await this.exposures.flush();
+    await this.servingMinutes.stop();
     await Promise.all([this.rules.stop(), this.experiments?.stop(), this.trending.stop(), this.fresh.stop(), this.coVisitation.stop()]);
     await this.pinnedModels?.close();
     await this.sql.close();
