@@ -191,3 +191,26 @@ describe("createCascadeAdminClient", () => {
     });
   });
 });
+
+describe("client-side assignment", () => {
+  it("is the engine's: a spec built from an experiment view assigns as the engine does, stably", async () => {
+    const { assignVariant } = await import("./index.ts");
+    const spec = {
+      key: "shorter",
+      seed: "s1",
+      coverage: 0.5,
+      variants: [
+        { key: "control", weight: 0.5 },
+        { key: "treatment", weight: 0.5 },
+      ],
+    };
+    const assigned = Array.from({ length: 400 }, (_, n) => assignVariant({ experiment: spec, unitId: `u${n}` }).variant);
+    expect(assigned).toEqual(Array.from({ length: 400 }, (_, n) => assignVariant({ experiment: spec, unitId: `u${n}` }).variant));
+    const inExperiment = assigned.filter((variant) => variant !== null).length;
+    expect(inExperiment).toBeGreaterThan(150);
+    expect(inExperiment).toBeLessThan(250);
+    // Pinned by the golden file in core: the same function, not a copy.
+    const { assignVariant: coreAssign } = await import("@cascade/core");
+    expect(assignVariant).toBe(coreAssign);
+  });
+});
