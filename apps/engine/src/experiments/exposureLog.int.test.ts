@@ -1,4 +1,4 @@
-// The exposure log on real PostgreSQL: one row per unit and phase, carrying the user's per-metric
+// The exposure log on real PostgreSQL: one row per unit and phase (and one per unit and UTC day), carrying the user's per-metric
 // totals over the 14 days before exposure (CUPED's covariate) read from the event log in the same
 // statement; a second replica recording the same unit changes nothing.
 import { randomUUID } from "node:crypto";
@@ -93,5 +93,20 @@ describe("ExposureLog", () => {
         pre: { impressions: 3, clicks: 2, likes: 1, watch_seconds: 40, purchases: 2, revenue: 7.5, negative_feedback: 2 },
       },
     ]);
+  });
+
+  it("logs each unit once per UTC day it is served, however many pages and replicas", async () => {
+    const arm = { experimentId: run, phase: 2, variantId: `${run}-a` };
+    const unit = `${run}-daily`;
+    const first = new ExposureLog(db, pino({ level: "silent" }));
+    const second = new ExposureLog(db, pino({ level: "silent" }));
+    for (const at of [AT, AT + 60_000, AT + 3_600_000]) first.record(arm, unit, unit, at);
+    second.record(arm, unit, unit, AT + 120_000); // another replica, same day
+    first.record(arm, unit, unit, AT + DAY); // the next day
+    first.record(arm, unit, unit, AT + 3 * DAY);
+    await Promise.all([first.flush(), second.flush()]);
+    const days = await db.experimentExposureDay.findMany({ where: { experimentId: run, unitId: unit }, orderBy: { day: "asc" } });
+    expect(days.map((row) => row.day.toISOString().slice(0, 10))).toEqual(["2026-11-20", "2026-11-21", "2026-11-23"]);
+    expect(await db.exposure.count({ where: { experimentId: run, unitId: unit } })).toBe(1);
   });
 });

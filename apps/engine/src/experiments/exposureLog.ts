@@ -1,8 +1,10 @@
 // One exposure row per unit per experiment phase (the first page the unit was served under a variant):
-// what the analysis counts from. Written after the response, never awaited by it; an insert that
-// meets the (experiment, unit) key does nothing, so replicas and retries cannot double-count. The
-// units already written are remembered (bounded) so a returning unit costs no query. Each row carries
-// the user's pre-period: their per-metric totals in the 14 days before exposure (CUPED's covariate).
+// what the analysis counts from; and one row per unit, phase and UTC day it was served at all
+// (experiment_exposure_days: daily exposed units). Written after the response, never awaited by it,
+// in one statement; inserts that meet their keys do nothing, so replicas and retries cannot
+// double-count. The (unit, day) pairs already written are remembered (bounded) so a returning unit
+// costs one query a day. Each exposure row carries the user's pre-period: their per-metric totals in
+// the 14 days before exposure (CUPED's covariate).
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
 import type { ServedVariant } from "./runningExperiments.ts";
@@ -21,7 +23,8 @@ export class ExposureLog {
   ) {}
 
   record(served: Pick<ServedVariant, "experimentId" | "variantId" | "phase">, unitId: string, userId: string, atMs: number): void {
-    const key = `${served.experimentId}\u0000${served.phase}\u0000${unitId}`;
+    const day = new Date(atMs).toISOString().slice(0, 10);
+    const key = `${served.experimentId}\u0000${served.phase}\u0000${unitId}\u0000${day}`;
     if (this.written.has(key)) return;
     if (this.written.size >= this.maxRemembered) this.written.clear();
     this.written.add(key);
@@ -30,6 +33,11 @@ export class ExposureLog {
     // like the catalogue's per-user metrics), read in the same statement from the events table by
     // its (user_id, occurred_at) index; skipped when the unit is already stored (another replica).
     const write = this.db.$executeRaw`
+      WITH exposure_day AS (
+        INSERT INTO experiment_exposure_days (experiment_id, phase, unit_id, day, variant_id)
+        VALUES (${served.experimentId}, ${served.phase}, ${unitId}, ${day}::date, ${served.variantId})
+        ON CONFLICT DO NOTHING
+      )
       INSERT INTO exposures (experiment_id, phase, variant_id, unit_id, user_id, exposed_at, pre_period)
       SELECT ${served.experimentId}, ${served.phase}, ${served.variantId}, ${unitId}, ${userId}, ${at},
              jsonb_build_object(
