@@ -1,15 +1,18 @@
-// The simulated experiment at a small size, end to end over HTTP on a real engine: the tiny demo
-// world in a scratch database, an experiment created and started through the admin API, the
+// The simulated experiment at a small size, end to end over HTTP on a real engine: the small demo
+// world (1,000 users, 2,000 items) in a scratch database, an experiment created and started through the admin API, the
 // world's users served by the engine and responding as the ground truth says, their events
 // consumed, the results API read. A treatment that serves only the non-personalised source
 // (trending) is truly worse by the ground truth, and the results must say so with the right sign;
 // an A/A run (identical arms) must declare no winner and flag no sample-ratio mismatch.
 //
-// Deterministic by seed as far as the engine is: one page per user (no seen-filter timing), no
-// exploration, behaviour drawn from per-user seeded streams. The effect is large (the treatment's
-// true CTR is about a third of the control's), so the A/B assertion holds with a wide margin; the
-// A/A assertion at α = 0.05 is the real check that the pipeline adds no spurious difference (a
-// bias in assignment, exposure or event attribution would show as a tiny p-value or an SRM flag).
+// Seeded: the users taking part, their split (the experiment's hash seed) and their behaviour (per-user
+// streams); one page per user (no seen-filter timing), no exploration. Not bit-for-bit reproducible:
+// the demo world's window ends at the current hour and the engine's trending list decays on the wall
+// clock, so what is served drifts from hour to hour. Hence the sizes: the effect is large (the
+// treatment's true CTR is about half the control's) and 500 users per arm detect it with a wide margin;
+// the A/A verdict is taken at α = 0.01, so by design it fails one hour in a hundred, while a bias in
+// assignment, exposure or event attribution would show as a tiny p-value or an SRM flag every time.
+// The false-positive rate at α = 0.05 over many seeds is what `npm run bench:experiment` measures.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SurfaceConfigInput } from "@cascade/core";
 import { createScratchDatabase, type ScratchDatabase } from "../testing/scratchDatabase.ts";
@@ -45,8 +48,8 @@ const config: SurfaceConfigInput = {
 
 beforeAll(async () => {
   scratch = await createScratchDatabase("cascade_experiment_sim");
-  const summary = await seedDemo({ databaseUrl: scratch.url, size: "tiny", seed: SEED });
-  world = generateWorld(resolveDemoConfig("tiny", { seed: SEED, endAtMs: Date.parse(summary.windowEnd) }));
+  const summary = await seedDemo({ databaseUrl: scratch.url, size: "small", seed: SEED });
+  world = generateWorld(resolveDemoConfig("small", { seed: SEED, endAtMs: Date.parse(summary.windowEnd) }));
   engine = await startTestEngine({ databaseUrl: scratch.url });
   const { authorization } = await engine.createApiKey(["admin"]);
   surface = `${engine.run}-sim`;
@@ -68,9 +71,10 @@ afterAll(async () => {
   await scratch?.drop();
 });
 
-const base = { surface: "", users: 200, requestsPerUser: 1, pageSize: 20, concurrency: 4, settleTimeoutMs: 60_000 };
+const USERS = 1_000;
+const base = { surface: "", users: USERS, requestsPerUser: 1, pageSize: 20, concurrency: 4, settleTimeoutMs: 60_000 };
 
-describe("a simulated experiment on the tiny demo world", () => {
+describe("a simulated experiment on the small demo world", () => {
   it("detects the truly worse arm with the right sign", async () => {
     const result = await runExperimentSimulation({
       ...base,
@@ -84,7 +88,7 @@ describe("a simulated experiment on the tiny demo world", () => {
     });
     const [control, treatment] = result.arms;
     // Every user was served, exposed once, and every impression reached the results.
-    expect(control!.usersServed + treatment!.usersServed).toBe(200);
+    expect(control!.usersServed + treatment!.usersServed).toBe(USERS);
     expect(control!.exposures).toBe(control!.usersServed);
     expect(treatment!.exposures).toBe(treatment!.usersServed);
     expect(result.eventsRejected).toBe(0);
@@ -112,13 +116,12 @@ describe("a simulated experiment on the tiny demo world", () => {
       seed: SEED + 2,
       arms: [{ key: "a" }, { key: "b" }],
       expectedWinner: null,
+      alpha: 0.01,
     });
     const [a, b] = result.arms;
-    expect(a!.exposures + b!.exposures).toBe(200);
+    expect(a!.exposures + b!.exposures).toBe(USERS);
     expect(result.eventsRejected).toBe(0);
-    expect(result.ctr.pValue!).toBeGreaterThan(0.05);
-    expect(result.ctr.absolute!.lower).toBeLessThan(0);
-    expect(result.ctr.absolute!.upper).toBeGreaterThan(0);
+    expect(result.ctr.pValue!).toBeGreaterThan(0.01);
     expect(result.declaredWinner).toBeNull();
     expect(result.correct).toBe(true);
     expect(result.sampleRatio!.flagged).toBe(false);
