@@ -282,3 +282,59 @@ test("a viewer reads experiments but the server refuses their mutations", async 
   await expect(page.getByRole("button", { name: "Start experiment" })).toHaveCount(0);
   await expect(page.getByText("Only data scientists and admins run experiments.")).toBeVisible();
 });
+
+test("a biasing edit of a running experiment is refused until saved as a new phase; a stopped variant shows its reason", async ({ page }) => {
+  test.setTimeout(120_000);
+  const key = `${KEY}-phase`;
+  const created = await fetch(new URL("/v1/admin/experiments", engineUrl), {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({
+      key,
+      surface: "home",
+      seed: key,
+      variants: [
+        { key: "control", weight: 0.4, isControl: true },
+        { key: "fewer", weight: 0.3, overrides: { maxCandidates: 200 } },
+        { key: "more", weight: 0.3, overrides: { maxCandidates: 800 } },
+      ],
+    }),
+  });
+  expect(created.status).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  expect((await fetch(new URL(`/v1/admin/experiments/${id}/start`, engineUrl), { method: "POST", headers: auth, body: "{}" })).status).toBe(200);
+
+  await signInTo(page, `/experiments/${id}/edit`, "Edit experiment");
+  // Re-weighting moves assigned users between variants: the engine refuses it on a running experiment.
+  await page.getByTestId("variant-0").getByLabel("Weight").fill("0.5");
+  await page.getByTestId("variant-1").getByLabel("Weight").fill("0.2");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  const refusal = page.getByTestId("wizard-refusal");
+  await expect(refusal).toContainText("The engine refused this change to the running experiment");
+  const { rows: before } = await db.query<{ phase: number }>("SELECT phase FROM experiments WHERE id = $1", [id]);
+  expect(before[0]!.phase).toBe(1);
+
+  await refusal.getByRole("button", { name: "Save as new phase" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Experiment" })).toBeVisible();
+  await expect(page.getByTestId("experiment-facts")).toContainText("phase 2");
+  const { rows: after } = await db.query<{ phase: number; weights: number[] }>(
+    "SELECT e.phase, array_agg(v.weight ORDER BY v.key) AS weights FROM experiments e JOIN experiment_variants v ON v.experiment_id = e.id WHERE e.id = $1 GROUP BY e.phase",
+    [id],
+  );
+  // Variants in key order: control, fewer, more.
+  expect(after[0]).toEqual({ phase: 2, weights: [0.5, 0.2, 0.3] });
+
+  await page.getByRole("button", { name: "Stop variant fewer" }).click();
+  const dialog = page.getByRole("dialog", { name: "Stop variant fewer?" });
+  await expect(dialog.getByRole("button", { name: "Stop variant" })).toBeDisabled();
+  await dialog.getByLabel("Reason").fill("e2e: fewer candidates hurt the feed");
+  await dialog.getByRole("button", { name: "Stop variant" }).click();
+  await expect(page.getByTestId("variant-stopped-fewer")).toContainText("e2e: fewer candidates hurt the feed");
+  await expect(page.getByTestId("stopped-variants")).toContainText("fewer was stopped");
+  await expect(page.getByTestId("experiment-detail")).toHaveAttribute("data-status", "running");
+  const { rows: stopped } = await db.query<{ stop_reason: string | null }>(
+    "SELECT stop_reason FROM experiment_variants WHERE experiment_id = $1 AND key = 'fewer'",
+    [id],
+  );
+  expect(stopped[0]!.stop_reason).toBe("e2e: fewer candidates hurt the feed");
+});
