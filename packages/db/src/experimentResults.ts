@@ -43,17 +43,28 @@ export const DEFAULT_MAX_UNITS = 1_000_000;
 
 export type ExperimentPhase = { id: string; phase: number; stoppedAt: Date | null };
 
+export type OutcomeOptions = {
+  /** At most this many units (in unit order); default DEFAULT_MAX_UNITS. */
+  maxUnits?: number;
+  /** The analysis end for a running experiment (retention windows must end before it). */
+  now?: Date;
+  /**
+   * Only units exposed up to this time, their events through its UTC day, retention windows ending
+   * before it: the control as it stood when a treatment stopped, to compare like with like.
+   */
+  until?: Date;
+  /** Only this variant's units. */
+  variantId?: string;
+};
+
 type OutcomeRow = Record<string, number | string>;
 
 /** Per variant of the experiment's current phase: the sufficient statistics of its exposed units. */
-export async function experimentOutcomes(
-  db: Database,
-  experiment: ExperimentPhase,
-  options: { maxUnits?: number; now?: Date } = {},
-): Promise<ExperimentOutcomes> {
+export async function experimentOutcomes(db: Database, experiment: ExperimentPhase, options: OutcomeOptions = {}): Promise<ExperimentOutcomes> {
   const maxUnits = options.maxUnits ?? DEFAULT_MAX_UNITS;
   const now = options.now ?? new Date();
-  const end = experiment.stoppedAt && experiment.stoppedAt < now ? experiment.stoppedAt : now;
+  let end = experiment.stoppedAt && experiment.stoppedAt < now ? experiment.stoppedAt : now;
+  if (options.until && options.until < end) end = options.until;
   const activity = perUserMetricIds.map((metric) => `sum(d.${metric})::float8 AS ${metric}`).join(", ");
   const perUnit = perUserMetricIds
     .map((metric) => `coalesce(a.${metric}, 0) AS y_${metric}, coalesce((u.pre_period->>'${metric}')::float8, 0) AS x_${metric}`)
@@ -72,7 +83,8 @@ export async function experimentOutcomes(
              (least(coalesce(v.stopped_at, 'infinity'::timestamptz), $3::timestamptz) AT TIME ZONE 'UTC')::date AS end_day
       FROM exposures x
       JOIN experiment_variants v ON v.id = x.variant_id
-      WHERE x.experiment_id = $1 AND x.phase = $2
+      WHERE x.experiment_id = $1 AND x.phase = $2 AND x.exposed_at <= coalesce($5::timestamptz, 'infinity'::timestamptz)
+        AND ($6::text IS NULL OR x.variant_id = $6::text)
       ORDER BY x.unit_id
       LIMIT $4
     ),
@@ -82,6 +94,7 @@ export async function experimentOutcomes(
              bool_or(d.day BETWEEN u.exposed_day + 1 AND u.exposed_day + 7) AS d7
       FROM units u
       JOIN experiment_unit_days d ON d.experiment_id = $1 AND d.phase = $2 AND d.unit_id = u.unit_id
+       AND d.day <= (coalesce($5::timestamptz, 'infinity'::timestamptz) AT TIME ZONE 'UTC')::date
       GROUP BY u.unit_id
     ),
     per_unit AS (
@@ -102,9 +115,16 @@ export async function experimentOutcomes(
     experiment.phase,
     end,
     maxUnits,
+    options.until ?? null,
+    options.variantId ?? null,
   );
   const [beyond] = await db.$queryRaw<{ more: boolean }[]>`
-    SELECT EXISTS (SELECT 1 FROM exposures WHERE experiment_id = ${experiment.id} AND phase = ${experiment.phase} ORDER BY unit_id OFFSET ${maxUnits}) AS more`;
+    SELECT EXISTS (
+      SELECT 1 FROM exposures
+      WHERE experiment_id = ${experiment.id} AND phase = ${experiment.phase}
+        AND exposed_at <= coalesce(${options.until ?? null}::timestamptz, 'infinity'::timestamptz)
+        AND (${options.variantId ?? null}::text IS NULL OR variant_id = ${options.variantId ?? null}::text)
+      ORDER BY unit_id OFFSET ${maxUnits}) AS more`;
 
   const number = (row: OutcomeRow, key: string) => Number(row[key] ?? 0);
   return {
@@ -132,6 +152,15 @@ export async function experimentOutcomes(
       },
     })),
   };
+}
+
+/** Units exposed per variant in the phase up to `until` (all when null). */
+export async function experimentExposureCounts(db: Database, experiment: ExperimentPhase, until: Date | null): Promise<Map<string, number>> {
+  const rows = await db.$queryRaw<{ variant_id: string; units: number }[]>`
+    SELECT variant_id, count(*)::int AS units FROM exposures
+    WHERE experiment_id = ${experiment.id} AND phase = ${experiment.phase} AND exposed_at <= coalesce(${until}::timestamptz, 'infinity'::timestamptz)
+    GROUP BY variant_id`;
+  return new Map(rows.map((row) => [row.variant_id, row.units]));
 }
 
 /** Distinct items impressed per variant in the phase (catalogue coverage). */

@@ -370,5 +370,23 @@ describe("analyzeExperiment on little data", () => {
     expect(state("no_such_metric").state).toBe("insufficient_data");
     expect(["ok", "insufficient_data"]).toContain(state("clicks").state); // 6 units per arm: never regressed
     expect(results.timeline.map((day) => day.day)).toEqual([isoDay(D0), isoDay(D0 + DAY)]);
+
+    // The sample-ratio check counts units exposed before b stopped (b takes no new units after it).
+    const before = (variant: "a" | "b") => units.filter((unit) => unit.variant === variant && unit.exposedAt <= stop).length;
+    expect(before("a")).toBeLessThan(6);
+    expect(results.sampleRatio!.observed).toEqual([before("a"), before("b")]);
+
+    // b is compared with the control as it stood at b's stop: its units exposed by then, their days through the stop's.
+    const plain = await analyzeExperiment(db, await getExperiment(db, id), { nowMs: D0 + 3 * DAY, cuped: false });
+    const clicks = (unit: Unit, lastDay = Infinity) => unit.days.filter((day) => day.day <= lastDay).reduce((sum, day) => sum + day.clicks, 0);
+    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+    const treatment = mean(units.filter((unit) => unit.variant === "b").map((unit) => clicks(unit)));
+    const controlAtStop = mean(units.filter((unit) => unit.variant === "a" && unit.exposedAt <= stop).map((unit) => clicks(unit, Date.parse(isoDay(stop)))));
+    const controlNow = mean(units.filter((unit) => unit.variant === "a").map((unit) => clicks(unit)));
+    expect(controlAtStop).not.toBeCloseTo(controlNow, 6);
+    const lift = plain.comparisons[0]!.metrics.find((entry) => entry.metric === "clicks")!;
+    expect(lift.absoluteLift!.estimate).toBeCloseTo(treatment - controlAtStop, 12);
+    // The control's own row still reports all its units.
+    expect(plain.variants[0]!.exposures).toBe(6);
   });
 });

@@ -46,6 +46,7 @@ import type { Database } from "@cascade/db";
 import {
   experimentCoverage,
   experimentDailyTotals,
+  experimentExposureCounts,
   experimentOutcomes,
   experimentServingDays,
   experimentSourceClicks,
@@ -414,9 +415,9 @@ function guardrails(
   experiment: ExperimentWithVariants,
   controlIndex: number,
   data: VariantData[],
+  baselines: VariantData[],
   comparisons: ExperimentResultsResponse["comparisons"],
 ): ExperimentResultsResponse["guardrails"] {
-  const control = data[controlIndex]!;
   return guardrailsOf(experiment).map((guardrail) => {
     const kind = experimentMetric(guardrail.metric)?.kind;
     const sampleOf = (variant: VariantData) => (kind === "quantile" ? variant.serving.requests : variant.outcomes.units);
@@ -428,7 +429,7 @@ function guardrails(
       variants: experiment.variants.flatMap((variant, index) => {
         if (index === controlIndex) return [];
         const comparison = comparisons.find((row) => row.variant === variant.key)?.metrics.find((row) => row.metric === guardrail.metric);
-        const sample = { control: sampleOf(control), treatment: sampleOf(data[index]!), what: kind === "quantile" ? "requests" : "exposed units" };
+        const sample = { control: sampleOf(baselines[index]!), treatment: sampleOf(data[index]!), what: kind === "quantile" ? "requests" : "exposed units" };
         return [{ variant: variant.key, ...guardrailState(guardrail, comparison, sample) }];
       }),
     };
@@ -550,9 +551,39 @@ export async function analyzeExperiment(db: Database, experiment: ExperimentWith
     for (const metric of perUserMetricIds) thetas[metric] = cupedTheta(armsWithUnits.map((variant) => pairsOf(variant.outcomes, metric)));
   const cuped: CupedContext = { enabled: cupedEnabled, thetas };
 
-  const comparisons = experiment.variants.flatMap((variant, index) =>
-    index === controlIndex ? [] : [{ variant: variant.key, control: control.key, metrics: compare(data[controlIndex]!, data[index]!, cuped) }],
+  // A stopped treatment is compared with the control as it stood at the stop: the control's units
+  // exposed by then, their events through the stop's UTC day (the treatment's own rollups end at
+  // the stop), serving through that day. Catalogue coverage has no day and is not cut.
+  const baselines: VariantData[] = await Promise.all(
+    experiment.variants.map(async (variant, index) => {
+      const controlData = data[controlIndex]!;
+      if (index === controlIndex || !variant.stoppedAt) return controlData;
+      const stoppedAt = variant.stoppedAt;
+      const until = await experimentOutcomes(db, phase, {
+        now: new Date(nowMs),
+        until: stoppedAt,
+        variantId: control.id,
+        ...(options.maxUnits !== undefined ? { maxUnits: options.maxUnits } : {}),
+      });
+      const serving = emptyServing();
+      const lastDay = isoDay(stoppedAt.getTime());
+      for (const row of servingDays) if (row.variantId === control.id && row.day <= lastDay) addServing(serving, row.totals);
+      return { outcomes: until.variants[0] ?? emptyOutcomes(control.id), coverage: controlData.coverage, serving };
+    }),
   );
+
+  const comparisons = experiment.variants.flatMap((variant, index) =>
+    index === controlIndex ? [] : [{ variant: variant.key, control: control.key, metrics: compare(baselines[index]!, data[index]!, cuped) }],
+  );
+
+  // The sample-ratio check counts units exposed before the first treatment stopped: from then on a
+  // stopped treatment takes no new units while the others do, so later counts no longer follow the weights.
+  const firstStop = experiment.variants.reduce<Date | null>(
+    (first, variant) => (variant.stoppedAt && (!first || variant.stoppedAt < first) ? variant.stoppedAt : first),
+    null,
+  );
+  const exposedBeforeStop = firstStop ? await experimentExposureCounts(db, phase, firstStop) : null;
+  const srmCounts = experiment.variants.map((variant, index) => (exposedBeforeStop ? (exposedBeforeStop.get(variant.id) ?? 0) : data[index]!.outcomes.units));
 
   return {
     experimentId: experiment.id,
@@ -574,11 +605,8 @@ export async function analyzeExperiment(db: Database, experiment: ExperimentWith
       metrics: metricsOf(data[index]!),
     })),
     comparisons,
-    sampleRatio: sampleRatio(
-      experiment,
-      data.map((variant) => variant.outcomes.units),
-    ),
-    guardrails: guardrails(experiment, controlIndex, data, comparisons),
+    sampleRatio: sampleRatio(experiment, srmCounts),
+    guardrails: guardrails(experiment, controlIndex, data, baselines, comparisons),
     timeline: await timeline(db, experiment, phase, endMs, servingDays),
     sourceShare: sourceShare(experiment, sources),
   };
