@@ -3,6 +3,13 @@
 // main-thread CPU per call in its query interpreter and result mapping, paid several times per
 // request at 100 requests/s; pg hands back the driver's rows directly. Without a database URL
 // (unit tests, callers that only have a Prisma client) the same SQL runs through Prisma.
+//
+// Statements are prepared (named, once per connection): the request path sends a handful of
+// distinct texts thousands of times a second, and planning them anew each time cost PostgreSQL
+// ~2–5 ms of CPU per request on the same cores the engine runs on (measured on the user-relations
+// read: 4.6 ms to plan cold, 1.9 ms to execute). Past MAX_PREPARED distinct texts (a bug building
+// texts from data) the rest run unnamed, so the server's per-connection statement cache stays bounded.
+import { createHash } from "node:crypto";
 import type { Database } from "@cascade/db";
 import pg from "pg";
 import type { Logger } from "pino";
@@ -14,6 +21,8 @@ export type ServingSql = {
 };
 
 export type ServingSqlPoolOptions = { databaseUrl: string; logger: Pick<Logger, "warn">; maxConnections?: number };
+
+const MAX_PREPARED = 64;
 
 export function pooledServingSql(options: ServingSqlPoolOptions): ServingSql {
   const pool = new pg.Pool({
@@ -27,9 +36,19 @@ export function pooledServingSql(options: ServingSqlPoolOptions): ServingSql {
   });
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on("error", (error) => options.logger.warn({ err: error }, "serving Postgres pool: idle connection failed"));
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_PREPARED) {
+      name = `cascade_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
   return {
     async rows<Row>(text: string, values: readonly unknown[]) {
-      const result = await pool.query(text, values as unknown[]);
+      const name = nameOf(text);
+      const result = await pool.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] });
       return result.rows as Row[];
     },
     close: () => pool.end(),

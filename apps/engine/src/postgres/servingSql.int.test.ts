@@ -1,0 +1,37 @@
+// The request path's SQL pool on real PostgreSQL: statements are prepared once per connection and
+// reused (not planned anew per request), and the same rows come back as unprepared.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pino from "pino";
+import { pooledServingSql, type ServingSql } from "./servingSql.ts";
+
+let sql: ServingSql;
+
+beforeAll(() => {
+  // One connection: every statement below runs on it, so its prepared statements are visible.
+  sql = pooledServingSql({ databaseUrl: process.env.TEST_DATABASE_URL!, logger: pino({ level: "silent" }), maxConnections: 1 });
+});
+
+afterAll(async () => {
+  await sql.close();
+});
+
+describe("pooledServingSql", () => {
+  it("prepares each distinct statement once per connection and reuses it", async () => {
+    const text = "SELECT $1::int + $2::int AS total";
+    for (const [a, b] of [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ])
+      expect(await sql.rows<{ total: number }>(text, [a, b])).toEqual([{ total: a! + b! }]);
+    await sql.rows("SELECT $1::text AS other", ["x"]);
+    const prepared = await sql.rows<{ statement: string; calls: string }>(
+      "SELECT statement, generic_plans + custom_plans AS calls FROM pg_prepared_statements WHERE name LIKE 'cascade_%' ORDER BY statement",
+      [],
+    );
+    expect(prepared.map((row) => row.statement)).toEqual(
+      ["SELECT $1::int + $2::int AS total", "SELECT $1::text AS other", expect.stringContaining("pg_prepared_statements")].sort(),
+    );
+    expect(Number(prepared.find((row) => row.statement === text)!.calls)).toBe(3);
+  });
+});
