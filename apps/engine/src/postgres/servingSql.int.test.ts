@@ -29,9 +29,8 @@ describe("pooledServingSql", () => {
       "SELECT statement, generic_plans + custom_plans AS calls FROM pg_prepared_statements WHERE name LIKE 'cascade_%' ORDER BY statement",
       [],
     );
-    expect(prepared.map((row) => row.statement)).toEqual(
-      ["SELECT $1::int + $2::int AS total", "SELECT $1::text AS other", expect.stringContaining("pg_prepared_statements")].sort(),
-    );
+    const ours = prepared.map((row) => row.statement).filter((statement) => !statement.includes("pg_prepared_statements"));
+    expect(ours).toEqual(["SELECT $1::int + $2::int AS total", "SELECT $1::text AS other"]);
     expect(Number(prepared.find((row) => row.statement === text)!.calls)).toBe(3);
   });
 });
