@@ -91,7 +91,15 @@ const startedAt = performance.now();
 let child: ChildProcess | null = null;
 const engineUrl = values.engine ?? `http://127.0.0.1:${values.port}`;
 try {
-  if (!values.engine) child = await startEngine();
+  if (!values.engine) {
+    child = await startEngine();
+    // Ctrl-C stops the engine this script started too (then exits: the finally below does not run).
+    for (const signal of ["SIGINT", "SIGTERM"] as const)
+      process.once(signal, () => {
+        log(`${signal}: stopping the engine`);
+        void stopEngine(child!).finally(() => process.exit(130));
+      });
+  }
   await waitForEngine(engineUrl, 30 * 60_000);
   const engineReadyAt = performance.now();
 
@@ -138,6 +146,33 @@ try {
   const health = (await fetch(`${engineUrl}/v1/health`).then((response) => response.json())) as { models?: { ranker: { id: string } | null } };
   const rankerActive = Boolean(health.models?.ranker);
   const abRuns: ExperimentSimulationResult[] = [];
+  const aa: ExperimentSimulationResult[] = [];
+  // Written after every run (a long run interrupted keeps what it measured), and at the end.
+  const writeReport = async (complete: boolean) => {
+    const table = [...abRuns, ...aa].map((result) => row(result));
+    const falseWinners = aa.filter((result) => result.declaredWinner !== null).length;
+    const srmFlags = [...abRuns, ...aa].filter((result) => result.sampleRatio?.flagged).length;
+    const report = {
+      complete,
+      command: `npm run bench:experiment -- ${process.argv.slice(2).join(" ")}`.trim(),
+      startedAt: new Date(Date.now() - (performance.now() - startedAt)).toISOString(),
+      code: { commit: git("rev-parse", "HEAD"), uncommittedFiles: git("status", "--porcelain").split("\n").filter(Boolean).length },
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+      engine: values.engine
+        ? { url: engineUrl, startedHere: false }
+        : { url: engineUrl, startedHere: true, readySeconds: round((engineReadyAt - startedAt) / 1_000) },
+      world: { size: demo.size, seed: config.seed, items: config.items, users: config.users, windowEnd: demo.windowEnd },
+      options: { users, requestsPerUser, pageSize, aaRuns, seed, concurrency, surface: values.surface, treatments: treatments.map((name) => TREATMENTS[name]) },
+      rankerActive,
+      models: health.models ?? null,
+      summary: { table, abCorrect: abRuns.map((ab) => ({ treatment: ab.treatment, correct: ab.correct })), falseWinners, aaRuns: aa.length, srmFlags },
+      seconds: round((performance.now() - startedAt) / 1_000),
+      runs: { ab: abRuns, aa },
+    };
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, JSON.stringify(report, null, 2));
+    return report;
+  };
   const stamp = Date.now().toString(36);
   for (const name of treatments) {
     const treatment = TREATMENTS[name]!;
@@ -156,8 +191,8 @@ try {
     });
     log(describe(result));
     abRuns.push(result);
+    await writeReport(false);
   }
-  const aa: ExperimentSimulationResult[] = [];
   for (let run = 1; run <= aaRuns; run += 1) {
     const runSeed = seed + run;
     log(`A/A ${run}/${aaRuns} (seed ${runSeed})`);
@@ -171,6 +206,7 @@ try {
     });
     log(describe(result));
     aa.push(result);
+    await writeReport(false);
   }
 
   const table = [...abRuns, ...aa].map((result) => row(result));
@@ -186,24 +222,7 @@ try {
     `\nA/A: ${falseWinners} false winner(s) in ${aa.length} runs at α = 0.05; SRM flagged in ${srmFlags} of ${abRuns.length + aa.length} runs\n`,
   );
 
-  const report = {
-    command: `npm run bench:experiment -- ${process.argv.slice(2).join(" ")}`.trim(),
-    startedAt: new Date(Date.now() - (performance.now() - startedAt)).toISOString(),
-    code: { commit: git("rev-parse", "HEAD"), uncommittedFiles: git("status", "--porcelain").split("\n").filter(Boolean).length },
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    engine: values.engine
-      ? { url: engineUrl, startedHere: false }
-      : { url: engineUrl, startedHere: true, readySeconds: round((engineReadyAt - startedAt) / 1_000) },
-    world: { size: demo.size, seed: config.seed, items: config.items, users: config.users, windowEnd: demo.windowEnd },
-    options: { users, requestsPerUser, pageSize, aaRuns, seed, concurrency, surface: values.surface, treatments: treatments.map((name) => TREATMENTS[name]) },
-    rankerActive,
-    models: health.models ?? null,
-    summary: { table, abCorrect: abRuns.map((ab) => ({ treatment: ab.treatment, correct: ab.correct })), falseWinners, aaRuns: aa.length, srmFlags },
-    seconds: round((performance.now() - startedAt) / 1_000),
-    runs: { ab: abRuns, aa },
-  };
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, JSON.stringify(report, null, 2));
+  const report = await writeReport(true);
   log(`results written to ${out} (${report.seconds} s in all)`);
 } finally {
   if (child) await stopEngine(child);
