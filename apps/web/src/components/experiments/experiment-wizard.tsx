@@ -11,7 +11,7 @@ import { Button, Card, ErrorState, Select, Skeleton } from "@cascade/ui";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type ReactNode, useId, useMemo, useState } from "react";
-import { DEFAULT_POWER_INPUTS, estimatePower, type PowerInputs, powerModelOf } from "@/lib/experiments/power.ts";
+import { DEFAULT_POWER_INPUTS, estimatePower, powerInputsFromBaseline, type PowerInputs, powerModelOf } from "@/lib/experiments/power.ts";
 import {
   checkWizardForm,
   emptyWizardForm,
@@ -165,7 +165,16 @@ function ConfigDiff({ published, overridesText }: { published: SurfaceConfig; ov
 }
 
 function PowerCard({ form }: { form: WizardForm }) {
-  const [inputs, setInputs] = useState<PowerInputs>(DEFAULT_POWER_INPUTS);
+  const trpc = useTRPC();
+  const baseline = useQuery(trpc.experiment.baseline.queryOptions({ surface: form.surface }));
+  // What the user typed, per primary metric (a baseline typed for CTR means nothing for watch time).
+  const [edited, setEdited] = useState<{ metric: string; values: Partial<PowerInputs> }>({ metric: form.primaryMetric, values: {} });
+  const typed =
+    edited.metric === form.primaryMetric
+      ? edited.values
+      : { dailyUsers: edited.values.dailyUsers, alpha: edited.values.alpha, power: edited.values.power, relativeMde: edited.values.relativeMde };
+  const fromData = powerInputsFromBaseline(form.primaryMetric, baseline.data);
+  const inputs: PowerInputs = { ...DEFAULT_POWER_INPUTS, ...fromData, ...Object.fromEntries(Object.entries(typed).filter(([, value]) => value !== undefined)) };
   const model = powerModelOf(form.primaryMetric);
   const metric = experimentMetric(form.primaryMetric);
   const estimate = estimatePower(
@@ -177,13 +186,25 @@ function PowerCard({ form }: { form: WizardForm }) {
   const set =
     (key: keyof PowerInputs, scale = 1) =>
     (value: string) =>
-      setInputs({ ...inputs, [key]: Number(value) / scale });
+      setEdited({ metric: form.primaryMetric, values: { ...typed, [key]: Number(value) / scale } });
+  const source = baseline.data?.to
+    ? `Starting values from the last 14 days of ${form.surface} events up to ${baseline.data.to.toISOString().slice(0, 10)} (${baseline.data.users.toLocaleString("en-US")} users${
+        fromData.baseline === undefined && model !== null ? "; this metric's baseline is not in the event log, so enter it" : ""
+      }).`
+    : baseline.data
+      ? `No ${form.surface} events to start from: enter the baseline yourself.`
+      : null;
   return (
     <Card
       title="6. Power estimate"
       description={`How many users each variant needs to detect the minimum effect on the primary metric (${metric?.label ?? form.primaryMetric}), two-sided.`}
       data-testid="power-estimate"
     >
+      {source ? (
+        <p className={styles.muted} data-testid="power-source">
+          {source}
+        </p>
+      ) : null}
       <div className={styles.grid}>
         {model === "proportions" ? (
           <TextField label="Baseline rate (%)" type="number" value={String(+(inputs.baseline * 100).toFixed(4))} onChange={set("baseline", 100)} issues={[]} />
@@ -299,40 +320,42 @@ export function ExperimentWizard({ surfaces, experiment }: WizardProps) {
       }}
     >
       <Card title="1. Basics">
-        <div className={styles.grid}>
-          <TextField
-            label="Key"
-            value={form.key}
-            onChange={(key) => update({ key, ...(form.seed === "" || form.seed === form.key ? { seed: key } : {}) })}
-            issues={at("key")}
-            disabled={editing}
-            hint={editing ? "The key never changes." : "Letters, digits, '_', '.', '-'; unique."}
-          />
-          <TextField label="Name" value={form.name} onChange={(name) => update({ name })} issues={at("name")} />
-          <Select
-            label="Surface"
-            value={form.surface}
-            disabled={editing}
-            onChange={(event) => update({ surface: event.target.value })}
-            options={surfaces.map((surface) => ({ value: surface.id, label: `${surface.name} (${surface.id})` }))}
-          />
-          <TextField
-            label="Unit"
-            value={form.unit}
-            onChange={(unit) => update({ unit })}
-            issues={at("unit")}
-            hint={'"userId", or "context.<key>" to hash a request context value.'}
-          />
-          <TextField
-            label="Seed (hash salt)"
-            value={form.seed}
-            onChange={(seed) => update({ seed })}
-            issues={at("seed")}
-            hint="Changing it reshuffles every unit."
-          />
+        <div className={styles.section}>
+          <div className={styles.grid}>
+            <TextField
+              label="Key"
+              value={form.key}
+              onChange={(key) => update({ key, ...(form.seed === "" || form.seed === form.key ? { seed: key } : {}) })}
+              issues={at("key")}
+              disabled={editing}
+              hint={editing ? "The key never changes." : "Letters, digits, '_', '.', '-'; unique."}
+            />
+            <TextField label="Name" value={form.name} onChange={(name) => update({ name })} issues={at("name")} />
+            <Select
+              label="Surface"
+              value={form.surface}
+              disabled={editing}
+              onChange={(event) => update({ surface: event.target.value })}
+              options={surfaces.map((surface) => ({ value: surface.id, label: `${surface.name} (${surface.id})` }))}
+            />
+            <TextField
+              label="Unit"
+              value={form.unit}
+              onChange={(unit) => update({ unit })}
+              issues={at("unit")}
+              hint={'"userId", or "context.<key>" to hash a request context value.'}
+            />
+            <TextField
+              label="Seed (hash salt)"
+              value={form.seed}
+              onChange={(seed) => update({ seed })}
+              issues={at("seed")}
+              hint="Changing it reshuffles every unit."
+            />
+          </div>
+          <FieldIssues issues={at("surface")} />
+          <TextAreaField label="Hypothesis" value={form.hypothesis} onChange={(hypothesis) => update({ hypothesis })} issues={at("hypothesis")} />
         </div>
-        <FieldIssues issues={at("surface")} />
-        <TextAreaField label="Hypothesis" value={form.hypothesis} onChange={(hypothesis) => update({ hypothesis })} issues={at("hypothesis")} />
       </Card>
 
       <Card
@@ -428,50 +451,52 @@ export function ExperimentWizard({ surfaces, experiment }: WizardProps) {
         title="3. Traffic"
         description="Coverage is the share of the surface's units in the experiment; a ramp-up starts lower for the first hours. Raising coverage never moves an assigned unit."
       >
-        <div className={styles.grid}>
-          <TextField
-            label="Coverage (0–1)"
-            type="number"
-            step="0.01"
-            value={form.coverage}
-            onChange={(coverage) => update({ coverage })}
-            issues={at("coverage")}
-          />
-        </div>
-        <div className={styles.stack}>
-          {form.rampUp.map((step, index) => (
-            <div key={index} className={styles.row} data-testid={`ramp-step-${index}`}>
-              <TextField
-                label={`Step ${index + 1}: until hour`}
-                type="number"
-                value={step.untilHours}
-                onChange={(untilHours) => update({ rampUp: form.rampUp.map((other, i) => (i === index ? { ...other, untilHours } : other)) })}
-                issues={at(`rampUp.${index}.untilHours`)}
-              />
-              <TextField
-                label={`Step ${index + 1}: coverage`}
-                type="number"
-                step="0.01"
-                value={step.coverage}
-                onChange={(coverage) => update({ rampUp: form.rampUp.map((other, i) => (i === index ? { ...other, coverage } : other)) })}
-                issues={at(`rampUp.${index}.coverage`)}
-              />
-              <Button size="small" variant="ghost" onClick={() => update({ rampUp: form.rampUp.filter((_, i) => i !== index) })}>
-                Remove step {index + 1}
+        <div className={styles.section}>
+          <div className={styles.grid}>
+            <TextField
+              label="Coverage (0–1)"
+              type="number"
+              step="0.01"
+              value={form.coverage}
+              onChange={(coverage) => update({ coverage })}
+              issues={at("coverage")}
+            />
+          </div>
+          <div className={styles.stack}>
+            {form.rampUp.map((step, index) => (
+              <div key={index} className={styles.row} data-testid={`ramp-step-${index}`}>
+                <TextField
+                  label={`Step ${index + 1}: until hour`}
+                  type="number"
+                  value={step.untilHours}
+                  onChange={(untilHours) => update({ rampUp: form.rampUp.map((other, i) => (i === index ? { ...other, untilHours } : other)) })}
+                  issues={at(`rampUp.${index}.untilHours`)}
+                />
+                <TextField
+                  label={`Step ${index + 1}: coverage`}
+                  type="number"
+                  step="0.01"
+                  value={step.coverage}
+                  onChange={(coverage) => update({ rampUp: form.rampUp.map((other, i) => (i === index ? { ...other, coverage } : other)) })}
+                  issues={at(`rampUp.${index}.coverage`)}
+                />
+                <Button size="small" variant="ghost" onClick={() => update({ rampUp: form.rampUp.filter((_, i) => i !== index) })}>
+                  Remove step {index + 1}
+                </Button>
+              </div>
+            ))}
+            <FieldIssues issues={at("rampUp")} />
+            <div>
+              <Button
+                size="small"
+                onClick={() => {
+                  const last = form.rampUp.at(-1);
+                  update({ rampUp: [...form.rampUp, { untilHours: String((Number(last?.untilHours) || 0) + 24), coverage: last?.coverage ?? "0.1" }] });
+                }}
+              >
+                Add ramp-up step
               </Button>
             </div>
-          ))}
-          <FieldIssues issues={at("rampUp")} />
-          <div>
-            <Button
-              size="small"
-              onClick={() => {
-                const last = form.rampUp.at(-1);
-                update({ rampUp: [...form.rampUp, { untilHours: String((Number(last?.untilHours) || 0) + 24), coverage: last?.coverage ?? "0.1" }] });
-              }}
-            >
-              Add ramp-up step
-            </Button>
           </div>
         </div>
       </Card>

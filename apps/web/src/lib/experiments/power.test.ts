@@ -1,6 +1,6 @@
 import { sampleSizeForProportions } from "@cascade/core";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POWER_INPUTS, estimatePower, powerModelOf } from "./power.ts";
+import { DEFAULT_POWER_INPUTS, estimatePower, powerInputsFromBaseline, powerModelOf } from "./power.ts";
 
 describe("power estimate", () => {
   it("uses core's two-proportion sample size for rate metrics and sizes the run by the smallest arm", () => {
@@ -26,5 +26,20 @@ describe("power estimate", () => {
       ok: false,
       message: expect.stringContaining("baselineRate"),
     });
+  });
+});
+
+describe("power inputs from the event log", () => {
+  const baseline = { ctr: 0.12, dailyUsers: 41.6, perUser: { clicks: { mean: 2, standardDeviation: 3 }, likes: { mean: 0, standardDeviation: 0 } } };
+
+  it("takes the CTR, a per-user metric's mean and deviation, and the daily users", () => {
+    expect(powerInputsFromBaseline("ctr", baseline)).toEqual({ baseline: 0.12, dailyUsers: 42 });
+    expect(powerInputsFromBaseline("clicks", baseline)).toEqual({ baseline: 2, standardDeviation: 3, dailyUsers: 42 });
+  });
+
+  it("leaves what the log cannot say to the user", () => {
+    expect(powerInputsFromBaseline("retention_d1", baseline)).toEqual({ dailyUsers: 42 });
+    expect(powerInputsFromBaseline("likes", baseline)).toEqual({ dailyUsers: 42 });
+    expect(powerInputsFromBaseline("ctr", undefined)).toEqual({});
   });
 });

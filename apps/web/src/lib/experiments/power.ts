@@ -61,3 +61,25 @@ export function estimatePower(metricId: string, inputs: PowerInputs, weights: re
     return { ok: false, message: (error as Error).message };
   }
 }
+
+/** What the event log says about a surface (the experiment.baseline query), as far as the power estimate uses it. */
+export type PowerBaseline = { ctr: number | null; dailyUsers: number; perUser: Record<string, { mean: number; standardDeviation: number }> };
+
+/**
+ * The inputs the data suggests for a primary metric: the CTR or the metric's per-user mean and
+ * standard deviation, and the surface's daily users. Metrics the log cannot give (retention, serving
+ * rates) and zero or missing values keep the defaults, for the user to fill in.
+ */
+export function powerInputsFromBaseline(metricId: string, baseline: PowerBaseline | undefined): Partial<PowerInputs> {
+  if (!baseline) return {};
+  const inputs: Partial<PowerInputs> = {};
+  if (baseline.dailyUsers >= 1) inputs.dailyUsers = Math.round(baseline.dailyUsers);
+  const model = powerModelOf(metricId);
+  if (model === "proportions" && metricId === "ctr" && baseline.ctr !== null && baseline.ctr > 0 && baseline.ctr < 1) inputs.baseline = baseline.ctr;
+  const perUser = baseline.perUser[metricId];
+  if (model === "means" && perUser && perUser.mean !== 0 && perUser.standardDeviation > 0) {
+    inputs.baseline = perUser.mean;
+    inputs.standardDeviation = perUser.standardDeviation;
+  }
+  return inputs;
+}

@@ -31,6 +31,8 @@ describe("results view", () => {
     expect(formatMetricValue("clicks", null)).toBe("–");
     expect(formatAbsoluteLift("ctr", { estimate: 0.005, lower: -0.001, upper: 0.011 })).toBe("+0.50 pp [−0.10 pp, +1.10 pp]");
     expect(formatRelativeLift({ estimate: 0.041, lower: -0.003, upper: 0.085 })).toBe("+4.1 % [−0.3 %, +8.5 %]");
+    // No test, no interval: the estimate alone.
+    expect(formatAbsoluteLift("catalog_coverage", { estimate: -10, lower: -10, upper: -10 })).toBe("−10");
   });
 
   it("turns the timeline into chart rows, leaving gaps for missing values", () => {

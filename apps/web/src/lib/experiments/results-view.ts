@@ -57,14 +57,15 @@ export function formatAbsoluteLift(id: string, lift: { estimate: number; lower: 
     const magnitude = Math.abs(value);
     return unit === "%" ? `${sign}${(magnitude * 100).toFixed(2)} pp` : `${sign}${formatNumber(magnitude)}`;
   };
-  return `${one(lift.estimate)} [${one(lift.lower)}, ${one(lift.upper)}]`;
+  return lift.lower === lift.upper ? one(lift.estimate) : `${one(lift.estimate)} [${one(lift.lower)}, ${one(lift.upper)}]`;
 }
 
 /** A relative lift with its interval, as percentages ("+4.1 % [−0.3 %, +8.5 %]"). */
 export function formatRelativeLift(lift: { estimate: number; lower: number; upper: number } | null): string {
   if (!lift) return "–";
   const one = (value: number) => `${value > 0 ? "+" : value < 0 ? "−" : ""}${Math.abs(value * 100).toFixed(1)} %`;
-  return `${one(lift.estimate)} [${one(lift.lower)}, ${one(lift.upper)}]`;
+  // A lift with no test (counts, quantiles) comes with a degenerate interval: show the estimate alone.
+  return lift.lower === lift.upper ? one(lift.estimate) : `${one(lift.estimate)} [${one(lift.lower)}, ${one(lift.upper)}]`;
 }
 
 export function formatPValue(value: number | null): string {

@@ -18,6 +18,7 @@ import {
   transitionExperiment,
   updateExperiment,
 } from "../../services/experiment.ts";
+import { experimentBaseline, experimentBaselineSchema } from "../../services/experiment-baseline.ts";
 import { createTRPCRouter, procedureFor, protectedProcedure } from "../trpc.ts";
 
 const idInput = z.string().min(1).max(64);
@@ -41,6 +42,12 @@ export const experimentRouter = createTRPCRouter({
     .input(z.object({ id: idInput, cuped: z.boolean().default(true) }))
     .output(experimentResultsResultSchema)
     .query(({ input }) => experimentResults(input.id, input.cuped)),
+
+  /** The power estimate's starting values: the surface's last 14 days of events (CTR, per-user means and deviations, daily users). */
+  baseline: protectedProcedure
+    .input(z.object({ surface: z.string().min(1).max(64) }))
+    .output(experimentBaselineSchema)
+    .query(({ ctx, input }) => experimentBaseline(ctx.db, input.surface)),
 
   create: procedureFor("experiment.edit")
     .input(z.object({ config: configInput }))

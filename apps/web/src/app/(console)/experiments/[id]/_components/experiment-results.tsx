@@ -118,7 +118,7 @@ function Comparisons({ results, primaryMetric }: { results: Results; primaryMetr
                         <div className={styles.muted}>
                           {metric.method}
                           {metric.cupedApplied
-                            ? ` · CUPED${metric.varianceReduction !== null ? ` −${Math.round(metric.varianceReduction * 100)} % variance` : ""}`
+                            ? ` · CUPED${metric.varianceReduction !== null && metric.varianceReduction >= 0.005 ? ` −${Math.round(metric.varianceReduction * 100)} % variance` : ""}`
                             : ""}
                           {metric.reason ? ` · ${metric.reason}` : ""}
                         </div>
@@ -272,7 +272,7 @@ function SourceShare({ results }: { results: Results }) {
               <dd />
               {entry.sources.map((source) => (
                 <div key={source.source} style={{ display: "contents" }}>
-                  <dt>{source.source}</dt>
+                  <dt>{source.source || "(no source on the click)"}</dt>
                   <dd>
                     {(source.share * 100).toFixed(1)} % ({source.clicks.toLocaleString("en-US")})
                   </dd>
