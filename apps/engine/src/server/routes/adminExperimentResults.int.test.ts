@@ -57,6 +57,8 @@ afterAll(async () => {
 
 const post = (url: string, payload?: object, authorization = admin) =>
   engine.app.inject({ method: "POST", url, headers: { authorization }, ...(payload ? { payload } : {}) });
+const metricOf = (results: ExperimentResultsResponse, variant: string, metric: string) =>
+  results.variants.find((entry) => entry.key === variant)!.metrics.find((entry) => entry.metric === metric)!;
 const getResults = (id: string, authorization = admin) =>
   engine.app.inject({ method: "GET", url: `/v1/admin/experiments/${id}/results`, headers: { authorization } });
 
@@ -208,8 +210,15 @@ describe("GET /v1/admin/experiments/{id}/results", () => {
     });
     expect(invalid.statusCode).toBe(400);
 
-    // Reproducible: the same stored data gives the same answer.
+    // Reproducible: the same stored data gives the same answer…
     expect((await getResults(experiment.id)).json()).toEqual(response.json());
+    // …and the rollups are reproducible from the logs: lost, then rebuilt, the same results.
+    await engine.db.experimentUnitDay.deleteMany({ where: { experimentId: experiment.id } });
+    await engine.db.experimentSourceClicks.deleteMany({ where: { experimentId: experiment.id } });
+    expect(metricOf(experimentResultsResponse.parse((await getResults(experiment.id)).json()), "treatment", "clicks").total).toBe(0);
+    const rebuilt = await post(`/v1/admin/experiments/${experiment.id}/results/rebuild`);
+    expect(rebuilt.statusCode).toBe(200);
+    expect(rebuilt.json()).toEqual(response.json());
 
     // Stopped: events after the stop are not counted.
     const stopped = experimentView.parse((await post(`/v1/admin/experiments/${experiment.id}/stop`)).json());
@@ -233,7 +242,9 @@ describe("GET /v1/admin/experiments/{id}/results", () => {
     const missing = await getResults("missing-id");
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe("not_found");
+    expect((await post("/v1/admin/experiments/missing-id/results/rebuild")).statusCode).toBe(404);
     const experiment = await engine.db.experiment.findFirstOrThrow({ where: { surfaceId: surface } });
     expect((await getResults(experiment.id, recommend)).statusCode).toBe(403);
+    expect((await post(`/v1/admin/experiments/${experiment.id}/results/rebuild`, undefined, recommend)).statusCode).toBe(403);
   });
 });

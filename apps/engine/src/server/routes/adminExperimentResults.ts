@@ -1,8 +1,11 @@
 // An experiment's results (scope `admin`), computed on request from stored data only by
 // experiments/experimentAnalysis.ts:
 //
-//   GET /v1/admin/experiments/{id}/results        ?cuped=false turns the CUPED adjustment off
+//   GET  /v1/admin/experiments/{id}/results           ?cuped=false turns the CUPED adjustment off
+//   POST /v1/admin/experiments/{id}/results/rebuild   recomputes the current phase's rollups from the
+//                                                     exposure and event logs, then the results
 import { experimentResultsResponse, type ExperimentResultsResponse } from "@cascade/core";
+import { rebuildExperimentRollups } from "@cascade/db/experimentResults";
 import { getExperiment, type ExperimentWithVariants } from "@cascade/db/experiments";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -44,6 +47,32 @@ export function registerAdminExperimentResultsRoutes(app: FastifyInstance, conte
       const id = parsedId(request);
       const query = resultsQuery.safeParse(request.query);
       if (!query.success) throw validationFailed(issuesFromZod(query.error));
+      return experimentResults(context, id, { cuped: query.data.cuped !== "false" });
+    },
+  );
+  declareRoute(
+    app,
+    context.auth,
+    {
+      tag: "experiments",
+      scope: "admin",
+      method: "post",
+      path: "/v1/admin/experiments/{id}/results/rebuild",
+      operationId: "rebuildExperimentResults",
+      summary: "Recompute an experiment's rollups for its current phase from the exposure and event logs, then its results",
+      description:
+        "The event-log consumer counts each event into the experiment rollups as it stores it; an event stored before its user's exposure row was written is not counted there. This recomputes the current phase's rollups from the logs with the same rules (the rollup tables are locked meanwhile: consumers wait, then add only what the rebuild could not see) and answers the results, as GET …/results does.",
+      params: idParams,
+      query: resultsQuery,
+      responses: { 200: { description: "The results after the rebuild", schema: experimentResultsResponse } },
+      errors: [400, 401, 403, 404, 503],
+    },
+    async (request) => {
+      const id = parsedId(request);
+      const query = resultsQuery.safeParse(request.query);
+      if (!query.success) throw validationFailed(issuesFromZod(query.error));
+      const experiment = await lifecycle(() => getExperiment(context.deps.db, id));
+      await rebuildExperimentRollups(context.deps.db, experiment.id);
       return experimentResults(context, id, { cuped: query.data.cuped !== "false" });
     },
   );
