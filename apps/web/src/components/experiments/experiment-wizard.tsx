@@ -164,18 +164,33 @@ function ConfigDiff({ published, overridesText }: { published: SurfaceConfig; ov
   );
 }
 
+/** Shown scaled (percentages) and kept as typed, so "0." or "12.5" survive re-renders. */
+const POWER_SCALES: Record<keyof PowerInputs, number> = { baseline: 1, standardDeviation: 1, relativeMde: 100, alpha: 1, power: 1, dailyUsers: 1 };
+/** Inputs that mean the same whatever the primary metric (the others are the metric's own baseline). */
+const METRIC_FREE: readonly (keyof PowerInputs)[] = ["relativeMde", "alpha", "power", "dailyUsers"];
+
 function PowerCard({ form }: { form: WizardForm }) {
   const trpc = useTRPC();
   const baseline = useQuery(trpc.experiment.baseline.queryOptions({ surface: form.surface }));
   // What the user typed, per primary metric (a baseline typed for CTR means nothing for watch time).
-  const [edited, setEdited] = useState<{ metric: string; values: Partial<PowerInputs> }>({ metric: form.primaryMetric, values: {} });
-  const typed =
-    edited.metric === form.primaryMetric
-      ? edited.values
-      : { dailyUsers: edited.values.dailyUsers, alpha: edited.values.alpha, power: edited.values.power, relativeMde: edited.values.relativeMde };
-  const fromData = powerInputsFromBaseline(form.primaryMetric, baseline.data);
-  const inputs: PowerInputs = { ...DEFAULT_POWER_INPUTS, ...fromData, ...Object.fromEntries(Object.entries(typed).filter(([, value]) => value !== undefined)) };
+  const [edited, setEdited] = useState<{ metric: string; text: Partial<Record<keyof PowerInputs, string>> }>({ metric: form.primaryMetric, text: {} });
+  const typed = edited.metric === form.primaryMetric ? edited.text : Object.fromEntries(METRIC_FREE.map((key) => [key, edited.text[key]]));
   const model = powerModelOf(form.primaryMetric);
+  const rateScale = model === "proportions" ? 100 : 1;
+  const scaleOf = (key: keyof PowerInputs) => (key === "baseline" ? rateScale : POWER_SCALES[key]);
+  const fromData = powerInputsFromBaseline(form.primaryMetric, baseline.data);
+  const suggested: PowerInputs = { ...DEFAULT_POWER_INPUTS, ...fromData };
+  const inputs = Object.fromEntries(
+    (Object.keys(suggested) as (keyof PowerInputs)[]).map((key) => {
+      const text = typed[key];
+      const value = text === undefined || text.trim() === "" ? Number.NaN : Number(text) / scaleOf(key);
+      return [key, Number.isFinite(value) ? value : suggested[key]];
+    }),
+  ) as PowerInputs;
+  const field = (key: keyof PowerInputs) => ({
+    value: typed[key] ?? String(+(suggested[key] * scaleOf(key)).toFixed(4)),
+    onChange: (text: string) => setEdited({ metric: form.primaryMetric, text: { ...typed, [key]: text } }),
+  });
   const metric = experimentMetric(form.primaryMetric);
   const estimate = estimatePower(
     form.primaryMetric,
@@ -183,10 +198,6 @@ function PowerCard({ form }: { form: WizardForm }) {
     form.variants.map((variant) => Number(variant.weight)),
     Number(form.coverage),
   );
-  const set =
-    (key: keyof PowerInputs, scale = 1) =>
-    (value: string) =>
-      setEdited({ metric: form.primaryMetric, values: { ...typed, [key]: Number(value) / scale } });
   const source = baseline.data?.to
     ? `Starting values from the last 14 days of ${form.surface} events up to ${baseline.data.to.toISOString().slice(0, 10)} (${baseline.data.users.toLocaleString("en-US")} users${
         fromData.baseline === undefined && model !== null ? "; this metric's baseline is not in the event log, so enter it" : ""
@@ -207,29 +218,17 @@ function PowerCard({ form }: { form: WizardForm }) {
       ) : null}
       <div className={styles.grid}>
         {model === "proportions" ? (
-          <TextField label="Baseline rate (%)" type="number" value={String(+(inputs.baseline * 100).toFixed(4))} onChange={set("baseline", 100)} issues={[]} />
+          <TextField label="Baseline rate (%)" type="number" {...field("baseline")} issues={[]} />
         ) : model === "means" ? (
           <>
-            <TextField label="Baseline mean per user" type="number" value={String(inputs.baseline)} onChange={set("baseline")} issues={[]} />
-            <TextField
-              label="Standard deviation per user"
-              type="number"
-              value={String(inputs.standardDeviation)}
-              onChange={set("standardDeviation")}
-              issues={[]}
-            />
+            <TextField label="Baseline mean per user" type="number" {...field("baseline")} issues={[]} />
+            <TextField label="Standard deviation per user" type="number" {...field("standardDeviation")} issues={[]} />
           </>
         ) : null}
-        <TextField
-          label="Minimum detectable effect (relative %)"
-          type="number"
-          value={String(+(inputs.relativeMde * 100).toFixed(4))}
-          onChange={set("relativeMde", 100)}
-          issues={[]}
-        />
-        <TextField label="Significance level α" type="number" step="0.01" value={String(inputs.alpha)} onChange={set("alpha")} issues={[]} />
-        <TextField label="Power" type="number" step="0.05" value={String(inputs.power)} onChange={set("power")} issues={[]} />
-        <TextField label="Users on the surface per day" type="number" value={String(inputs.dailyUsers)} onChange={set("dailyUsers")} issues={[]} />
+        <TextField label="Minimum detectable effect (relative %)" type="number" {...field("relativeMde")} issues={[]} />
+        <TextField label="Significance level α" type="number" step="0.01" {...field("alpha")} issues={[]} />
+        <TextField label="Power" type="number" step="0.05" {...field("power")} issues={[]} />
+        <TextField label="Users on the surface per day" type="number" {...field("dailyUsers")} issues={[]} />
       </div>
       {estimate.ok ? (
         <p data-testid="power-result" data-users-per-variant={estimate.usersPerVariant}>
