@@ -1,4 +1,4 @@
-import type { StreamEvent } from "@cascade/core";
+import { MAX_CONTEXT_KEYS, MAX_PURCHASE_VALUE, type StreamEvent } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
@@ -46,6 +46,31 @@ describe("screenEvents", () => {
     ]);
     expect(rejected[0]).toMatchObject({ eventId: "e1", payload: click({ type: "teleport" }) });
     expect(rejected[5]!.eventId).toBeUndefined();
+  });
+});
+
+describe("screenEvents bounds (issue 13)", () => {
+  it("rejects pre-1970 timestamps, purchases above MAX_PURCHASE_VALUE and contexts over MAX_CONTEXT_KEYS keys, naming the field", () => {
+    const keys = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, n) => [`k${n}`, n]));
+    const { valid, rejected } = screenEvents(
+      [
+        click({ timestamp: "0001-01-01T00:00:00Z" }),
+        click({ timestamp: "1970-01-01T00:30:00+01:00" }),
+        click({ timestamp: "1970-01-01T00:00:00Z" }),
+        click({ type: "purchase", value: 1e308 }),
+        click({ type: "purchase", value: MAX_PURCHASE_VALUE }),
+        click({ context: keys(MAX_CONTEXT_KEYS + 1) }),
+        click({ context: keys(MAX_CONTEXT_KEYS) }),
+      ],
+      now,
+    );
+    expect(valid.map((entry) => entry.index)).toEqual([2, 4, 6]);
+    expect(rejected.map(({ index, field }) => [index, field])).toEqual([
+      [0, "timestamp"],
+      [1, "timestamp"],
+      [3, "value"],
+      [5, "context"],
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@
 // storability screen, which alone words rejections. So this check may be stricter than zod,
 // never looser: plainEventCheck.test.ts asserts "accepted here ⇒ accepted by zod, with the same
 // output" over generated inputs near every boundary.
-import { eventTypes, isoTimestamp, type EventInput, type EventType } from "@cascade/core";
+import { EARLIEST_EVENT_TIME_MS, eventTypes, isoTimestamp, MAX_CONTEXT_KEYS, MAX_PURCHASE_VALUE, type EventInput, type EventType } from "@cascade/core";
 
 // Mirrors of packages/core/src/api/common.ts and events.ts (kept honest by the property test).
 const ENTITY_ID = /^[A-Za-z0-9._:@-]+$/;
@@ -20,7 +20,7 @@ const TYPES = new Set<string>(eventTypes);
 /** Types that carry `value`, with its range. */
 const VALUE_RANGE: Partial<Record<EventType, { min: number; max: number }>> = {
   watch: { min: 0, max: 86_400 },
-  purchase: { min: 0, max: Number.MAX_VALUE },
+  purchase: { min: 0, max: MAX_PURCHASE_VALUE },
   rating: { min: 0, max: 10 },
 };
 
@@ -74,10 +74,10 @@ function isEntityId(value: unknown): value is string {
   return typeof value === "string" && value.length >= 1 && value.length <= 128 && ENTITY_ID.test(value);
 }
 
-/** ISO-8601 with an offset (zod's own pattern), year 0001+, offset within ±15:59 (PostgreSQL's limit). */
+/** ISO-8601 with an offset (zod's own pattern), 1970 or later, offset within ±15:59 (PostgreSQL's limit). */
 function isPlainTimestamp(value: unknown): value is string {
   if (typeof value !== "string" || ISO_DATETIME === null || !ISO_DATETIME.test(value)) return false;
-  if (value.startsWith("0000")) return false;
+  if (!(Date.parse(value) >= EARLIEST_EVENT_TIME_MS)) return false;
   const last = value.charCodeAt(value.length - 1);
   // Ends in Z, or in ±HH:MM: the hour sits 5 characters from the end.
   if (last === 90 /* Z */) return true;
@@ -88,7 +88,9 @@ function plainContext(context: unknown): Record<string, string | number | boolea
   if (typeof context !== "object" || context === null || Array.isArray(context)) return null;
   // A fresh object with the same keys in the same order, as zod's record parser builds it.
   const copy: Record<string, string | number | boolean> = {};
-  for (const key of Object.keys(context)) {
+  const keys = Object.keys(context);
+  if (keys.length > MAX_CONTEXT_KEYS) return null;
+  for (const key of keys) {
     if (key.length > 64 || NEEDS_CAREFUL_LOOK.test(key)) return null;
     const value = (context as Record<string, unknown>)[key];
     if (typeof value === "string") {

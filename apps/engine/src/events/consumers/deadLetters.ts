@@ -12,15 +12,41 @@ import { findUnstorableStrings, toStorableJson } from "../../postgres/storableVa
 
 export type Rejection = { index: number; eventId: string | undefined; field: string; reason: string; payload: unknown };
 
+/**
+ * Dead letters keep the payload as received, down to this depth; deeper values are replaced by a
+ * marker string. A hostile event nested 20,000 levels deep would otherwise overflow the stack of
+ * JSON.stringify (and PostgreSQL's jsonb parser), failing the whole request with a 500.
+ */
+export const DEAD_LETTER_MAX_DEPTH = 32;
+const TOO_DEEP = `[nested deeper than ${DEAD_LETTER_MAX_DEPTH} levels: not kept]`;
+
+/** The payload with depth bounded (recursion ≤ DEAD_LETTER_MAX_DEPTH), then made storable in jsonb. */
+export function storablePayload(payload: unknown): unknown {
+  const bound = (node: unknown, depth: number): unknown => {
+    if (node === null || typeof node !== "object") return node;
+    if (depth >= DEAD_LETTER_MAX_DEPTH) return TOO_DEEP;
+    if (Array.isArray(node)) return node.map((child) => bound(child, depth + 1));
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(node)) copy[key] = bound((node as Record<string, unknown>)[key], depth + 1);
+    return copy;
+  };
+  return toStorableJson(bound(payload, 0));
+}
+
+/** Field and reason can quote what the client sent (a context key with a NUL): text PostgreSQL can store. */
+function storableText(text: string): string {
+  return toStorableJson(text) as string;
+}
+
 export async function writeDeadLetters(db: Database, rejections: readonly Rejection[]): Promise<void> {
   if (rejections.length === 0) return;
   await db.$executeRaw`
     INSERT INTO rejected_events (event_id, field, reason, payload)
     SELECT * FROM unnest(
       ${rejections.map((rejection) => storableEventId(rejection.eventId))}::text[],
-      ${rejections.map((rejection) => rejection.field)}::text[],
-      ${rejections.map((rejection) => rejection.reason)}::text[],
-      ${rejections.map((rejection) => JSON.stringify(toStorableJson(rejection.payload)))}::jsonb[]
+      ${rejections.map((rejection) => storableText(rejection.field))}::text[],
+      ${rejections.map((rejection) => storableText(rejection.reason))}::text[],
+      ${rejections.map((rejection) => JSON.stringify(storablePayload(rejection.payload)))}::jsonb[]
     )`;
 }
 
@@ -43,7 +69,7 @@ export async function writeStreamDeadLetters(db: SqlQueryable, dead: DeadLetterB
       dead.failed.map(() => field),
       dead.failed.map(({ reason }) => `${prefix}: ${reason}`.slice(0, 2_000)),
       dead.failed.map(({ event }) =>
-        JSON.stringify(toStorableJson(event ?? { streamEntry: `${dead.entry.partition}/${dead.entry.id}`, json: dead.json ?? null })),
+        JSON.stringify(storablePayload(event ?? { streamEntry: `${dead.entry.partition}/${dead.entry.id}`, json: dead.json ?? null })),
       ),
     ],
   );

@@ -1,4 +1,4 @@
-import { ingestEventsResponse } from "@cascade/core";
+import { ingestEventsResponse, MAX_CONTEXT_KEYS, MAX_PURCHASE_VALUE } from "@cascade/core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventStream } from "../../events/stream/eventStream.ts";
@@ -243,5 +243,97 @@ describe("POST /v1/events", () => {
     expect(tooMany.statusCode).toBe(413);
     await engine.settleEvents();
     expect(await engine.db.event.count({ where: { eventId: { startsWith: `${engine.run}-big-` } } })).toBe(0);
+  });
+});
+
+describe("POST /v1/events under hostile input (issue 13)", () => {
+  const deep = (depth: number, leaf = "x") => "[".repeat(depth) + JSON.stringify(leaf) + "]".repeat(depth);
+  const deepObject = (depth: number) => '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+  const postRaw = (body: string) =>
+    engine.app.inject({ method: "POST", url: "/v1/events", headers: { authorization, "content-type": "application/json" }, payload: body });
+  const stored = async (eventIds: string[]) =>
+    (await engine.db.event.findMany({ where: { eventId: { in: eventIds } }, select: { eventId: true } })).map((row) => row.eventId).sort();
+
+  it("rejects only the event nested 20,000 levels deep (in context, in an unknown field, or as the event); its neighbours are accepted and logged", async () => {
+    const good = [`${engine.run}-deep-good1`, `${engine.run}-deep-good2`];
+    const body = `{"events":[${JSON.stringify(click(good[0]!))},${JSON.stringify(click(`${engine.run}-deep-ctx`)).slice(0, -1)},"context":${deepObject(20_000)}},${deep(20_000)},${JSON.stringify(click(`${engine.run}-deep-extra`)).slice(0, -1)},"extra":${deep(20_000)}},${JSON.stringify(click(good[1]!))}]}`;
+    const response = await postRaw(body);
+    expect(response.statusCode).toBe(200);
+    const result = ingestEventsResponse.parse(response.json());
+    expect(result.results.map((entry) => (entry.status === "rejected" ? entry.field : entry.status))).toEqual([
+      "accepted",
+      "context.a",
+      "event",
+      // Unknown fields are ignored (not stored), however deep.
+      "accepted",
+      "accepted",
+    ]);
+    await engine.settleEvents();
+    expect(await stored([...good, `${engine.run}-deep-extra`])).toEqual([...good, `${engine.run}-deep-extra`].sort());
+    // The dead letters hold the rejected events, their depth bounded.
+    expect(await engine.db.rejectedEvent.count({ where: { eventId: `${engine.run}-deep-ctx` } })).toBe(1);
+  });
+
+  it("answers 400 (not 500) for a body nested 20,000 levels deep; an events array of one such event rejects that event", async () => {
+    const response = await postRaw(`{"events":${deep(20_000)}}`);
+    expect(response.statusCode).toBe(200);
+    expect(ingestEventsResponse.parse(response.json()).results).toEqual([{ index: 0, status: "rejected", field: "event", reason: expect.any(String) }]);
+    const whole = await postRaw(deep(20_000));
+    expect(whole.statusCode).toBe(400);
+  });
+
+  it("rejects an event with NUL or a lone surrogate in a context key or value, naming the field; the rest of the batch is accepted", async () => {
+    const good = `${engine.run}-uni-good`;
+    const response = await postEvents([
+      click(`${engine.run}-uni-k1`, { context: { "bad\u0000key": 1 } }),
+      click(`${engine.run}-uni-k2`, { context: { "lone\uD800": "x" } }),
+      click(`${engine.run}-uni-v1`, { context: { note: "lone\uDC00" } }),
+      click(good),
+    ]);
+    expect(response.statusCode).toBe(200);
+    const result = ingestEventsResponse.parse(response.json());
+    expect(result.results.map((entry) => (entry.status === "rejected" ? entry.field : entry.status))).toEqual([
+      "context.bad\u0000key",
+      "context.lone\uD800",
+      "context.note",
+      "accepted",
+    ]);
+    await engine.settleEvents();
+    expect(await stored([good])).toEqual([good]);
+  });
+
+  it("bounds purchase values: 1e308 is rejected naming value; two maximal purchases are both stored and rolled up", async () => {
+    const surface = `${engine.run}-rich`;
+    const response = await postEvents([
+      click(`${engine.run}-buy-huge1`, { type: "purchase", value: 1e308, surface }),
+      click(`${engine.run}-buy-huge2`, { type: "purchase", value: 1e308, surface }),
+      click(`${engine.run}-buy-max1`, { type: "purchase", value: MAX_PURCHASE_VALUE, surface }),
+      click(`${engine.run}-buy-max2`, { type: "purchase", value: MAX_PURCHASE_VALUE, surface }),
+    ]);
+    const result = ingestEventsResponse.parse(response.json());
+    expect(result.results.map((entry) => (entry.status === "rejected" ? entry.field : entry.status))).toEqual(["value", "value", "accepted", "accepted"]);
+    await engine.settleEvents();
+    // Everything answered "accepted" is in the log: nothing accepted is dropped later.
+    expect(await stored([`${engine.run}-buy-max1`, `${engine.run}-buy-max2`])).toEqual([`${engine.run}-buy-max1`, `${engine.run}-buy-max2`]);
+    const rollups = await engine.db.metricRollup.findMany({ where: { surface } });
+    expect(rollups.reduce((sum, row) => sum + row.purchaseValue, 0)).toBe(2 * MAX_PURCHASE_VALUE);
+  });
+
+  it("rejects timestamps before 1970 (0001-01-01 included) naming the field, and still accepts 1998", async () => {
+    const response = await postEvents([
+      click(`${engine.run}-ts-0001`, { timestamp: "0001-01-01T00:00:00Z" }),
+      click(`${engine.run}-ts-1969`, { timestamp: "1969-12-31T23:59:59.999Z" }),
+      click(`${engine.run}-ts-1998`, { timestamp: "1998-04-22T23:10:38Z" }),
+    ]);
+    const result = ingestEventsResponse.parse(response.json());
+    expect(result.results.map((entry) => (entry.status === "rejected" ? entry.field : entry.status))).toEqual(["timestamp", "timestamp", "accepted"]);
+  });
+
+  it("caps context maps: more than MAX_CONTEXT_KEYS keys is rejected naming context", async () => {
+    const wide = Object.fromEntries(Array.from({ length: MAX_CONTEXT_KEYS + 1 }, (_, n) => [`k${n}`, n]));
+    const fits = Object.fromEntries(Array.from({ length: MAX_CONTEXT_KEYS }, (_, n) => [`k${n}`, n]));
+    const response = await postEvents([click(`${engine.run}-ctx-wide`, { context: wide }), click(`${engine.run}-ctx-fits`, { context: fits })]);
+    const result = ingestEventsResponse.parse(response.json());
+    expect(result.results.map((entry) => (entry.status === "rejected" ? entry.field : entry.status))).toEqual(["context", "accepted"]);
   });
 });

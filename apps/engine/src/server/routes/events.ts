@@ -10,9 +10,11 @@
 //     10 minutes by default, or a concurrent request) or appears earlier in this batch (the first
 //     occurrence counts); nothing is written;
 //   - `rejected` with `field` and `reason`: fails the core `eventInput` contract (e.g. `value`
-//     missing on a watch), contains text PostgreSQL cannot store (NUL, unpaired surrogates), is
+//     missing on a watch, a purchase above MAX_PURCHASE_VALUE, more than MAX_CONTEXT_KEYS context
+//     keys, a timestamp before 1970, a value nested where a scalar belongs — at any depth),
+//     contains text PostgreSQL cannot store (NUL, unpaired surrogates, in a value or a key), is
 //     stamped more than an hour in the future, or names an unknown item (`itemId`, "unknown
-//     item": upsert items first).
+//     item": upsert items first). A rejection never fails its neighbours.
 // - Rejections are never dropped silently: every rejected delivery is written to the dead-letter
 //   table `rejected_events` (event id, field, reason and the payload as received) before the
 //   response. Rejections are not deduplicated.
