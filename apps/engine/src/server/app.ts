@@ -3,7 +3,7 @@
 // tests call `app.inject`; buildEngineApp readies it and ties the engine's lifecycle to it.
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { registerErrorHandling } from "./errors.ts";
+import { answerClientError, registerErrorHandling, sendFrameworkError, toErrorResponse, HttpError } from "./errors.ts";
 import { registerMetricsRoutes } from "./metrics/metricsRoutes.ts";
 import { registerOpenApiRoutes } from "./openapi/openApiRoutes.ts";
 import type { RouteContext } from "./routeContext.ts";
@@ -19,6 +19,19 @@ import { registerRerankRoutes } from "./routes/rerank.ts";
 import { registerFeedPreviewRoutes } from "./routes/feedPreview.ts";
 import { registerUserRoutes } from "./routes/users.ts";
 
+/**
+ * Sent with every response. A JSON API needs no full helmet: no sniffing a JSON body into something
+ * else, never framed, nothing cached by shared caches or leaked through the referrer. Fastify sends
+ * no X-Powered-By.
+ */
+const SECURITY_HEADERS: [string, string][] = [
+  ["x-content-type-options", "nosniff"],
+  ["x-frame-options", "DENY"],
+  ["content-security-policy", "default-src 'none'; frame-ancestors 'none'"],
+  ["referrer-policy", "no-referrer"],
+  ["cache-control", "no-store"],
+];
+
 /** A caller's request id is kept (for tracing across services) only if it is short and plain. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -28,6 +41,18 @@ export async function buildApp(context: RouteContext): Promise<FastifyInstance> 
     // Typed as Fastify's base logger so the app is a plain FastifyInstance for route modules.
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
+    // One log line per request (written in onResponse below), not Fastify's "incoming request" +
+    // "request completed" pair.
+    disableRequestLogging: true,
+    // Errors Fastify raises before routing, and requests Node's HTTP parser refuses, answer in the
+    // documented error shape too (server/errors.ts).
+    frameworkErrors: (error, request, reply) => {
+      for (const [name, value] of SECURITY_HEADERS) reply.header(name, value);
+      sendFrameworkError(error, request, reply);
+    },
+    clientErrorHandler: answerClientError,
+    // Fastify's own 503 while closing has its own body; the onRequest hook below answers instead.
+    return503OnClosing: false,
     genReqId: (request) => {
       const incoming = request.headers["x-request-id"];
       return typeof incoming === "string" && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -36,8 +61,28 @@ export async function buildApp(context: RouteContext): Promise<FastifyInstance> 
   // JSON only: without this, Fastify would hand text/plain bodies to the routes as strings.
   app.removeContentTypeParser("text/plain");
   registerErrorHandling(app);
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    for (const [name, value] of SECURITY_HEADERS) reply.header(name, value);
+    if (closing) {
+      reply.header("connection", "close");
+      const response = toErrorResponse(new HttpError(503, "shutting_down", "this engine is shutting down; retry on another replica"));
+      return reply.status(response.statusCode).send(response.body);
+    }
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info(
+      {
+        req: { method: request.method, url: request.url.slice(0, 500) },
+        res: { statusCode: reply.statusCode },
+        responseTime: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      "request completed",
+    );
   });
   app.decorateRequest("apiKey", null);
 

@@ -5,7 +5,9 @@
 // log under the request id (also sent back in the `x-request-id` header).
 import type { ApiError } from "@cascade/core";
 import { Prisma } from "@cascade/db";
-import type { FastifyError, FastifyInstance } from "fastify";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
 import {
   BatchTooLargeError,
@@ -141,6 +143,37 @@ function isUnavailableDriverCause(driverAdapterError: unknown): boolean {
   if (!cause) return false;
   if (typeof cause.kind === "string" && UNAVAILABLE_DRIVER_KINDS.has(cause.kind)) return true;
   return typeof cause.originalCode === "string" && UNAVAILABLE_SQLSTATE_CLASSES.has(cause.originalCode.slice(0, 2));
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors it raises before routing (a malformed percent-encoding in the
+ * URL, a too-long parameter), which otherwise bypass the error handler with Fastify's own body.
+ */
+export function sendFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const response = toErrorResponse(error);
+  void reply.status(response.statusCode).send(response.body);
+}
+
+/**
+ * Fastify's `clientErrorHandler`: an HTTP request Node's parser refuses (bad header line, header
+ * too large, request timeout) is answered on the socket, in the documented shape.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [statusCode, code, message] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, "request_timeout", "the request took too long to arrive"]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "headers_too_large", "the request headers are larger than this server accepts"]
+        : [400, "bad_request", "the request is not valid HTTP"];
+  const body = JSON.stringify({ error: { code, message } } satisfies ApiError);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\n` +
+        `Connection: close\r\nContent-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { generateApiKey, surfaceConfigSchema, type ApiKeyScope, type SurfaceConfigInput } from "@cascade/core";
 import { createPrismaClient, type Database } from "@cascade/db";
 import type { FastifyInstance } from "fastify";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import type { EngineDeps } from "../engineDeps.ts";
 import type { EventDeduplicator } from "../../events/dedup/eventDeduplicator.ts";
 import { startEventPipeline, type EventPipeline } from "../../events/consumers/eventPipeline.ts";
@@ -49,12 +49,14 @@ export async function startTestEngine(
     databaseUrl?: string;
     servedFeatureSampleRate?: number;
     startup?: EngineDeps["startup"];
+    /** Where the engine logs (default: silent, or TEST_LOG_LEVEL). */
+    logger?: Logger;
   } = {},
 ): Promise<TestEngine> {
   const databaseUrl = options.databaseUrl ?? process.env.TEST_DATABASE_URL!;
   const db = createPrismaClient(databaseUrl);
   const store = await createRedisOnlineStore({ url: process.env.TEST_REDIS_URL! });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const run = `t${randomUUID().slice(0, 8)}`;
   // A stream of this engine's own (the Redis database is shared by every test file).
   const eventStream = await createRedisEventStream({ url: process.env.TEST_REDIS_URL!, name: `events-${run}` });
