@@ -145,7 +145,7 @@ function makeUnits(prefix: string, perArm: number): Unit[] {
         unitId: `${prefix}-${variant}-${String(k).padStart(4, "0")}`,
         variant,
         exposedAt,
-        pre: k % 10 === 9 ? null : { clicks: habit * 2, watch_seconds: 30 },
+        pre: k % 10 === 9 ? null : { clicks: habit * 2, watch_seconds: 7.77 },
         days,
       };
     }),
@@ -370,6 +370,11 @@ describe("analyzeExperiment on little data", () => {
     expect(state("no_such_metric").state).toBe("insufficient_data");
     expect(["ok", "insufficient_data"]).toContain(state("clicks").state); // 6 units per arm: never regressed
     expect(results.timeline.map((day) => day.day)).toEqual([isoDay(D0), isoDay(D0 + DAY)]);
+
+    // Every unit here has the same pre-period watch time (7.77, inexact in binary): its variance
+    // from sums is rounding residue, and CUPED must not divide by it.
+    expect(units.every((unit) => unit.pre?.watch_seconds === 7.77)).toBe(true);
+    expect(results.comparisons[0]!.metrics.find((entry) => entry.metric === "watch_seconds")).toMatchObject({ cupedApplied: false, varianceReduction: null });
 
     // The sample-ratio check counts units exposed before b stopped (b takes no new units after it).
     const before = (variant: "a" | "b") => units.filter((unit) => unit.variant === variant && unit.exposedAt <= stop).length;

@@ -114,6 +114,15 @@ function pairsOf(outcomes: VariantOutcomes, metric: PerUserMetricId): PairedSumm
   });
 }
 
+/**
+ * Whether the pre-period covariate varies: its variance, computed from sums, is more than rounding
+ * (a constant covariate's Σx² - n·mean² can come out a hair above 0, and θ = Cov / Var of two
+ * rounding residues would be noise).
+ */
+function covariateVaries(pairs: PairedSummary): boolean {
+  return pairs.varianceX > 1e-9 * Math.max(1, pairs.meanX ** 2);
+}
+
 /** CTR's per-unit (clicks, impressions) pairs: x = clicks (numerator), y = impressions. */
 function ctrPairs(outcomes: VariantOutcomes): PairedSummary {
   const { clicks, impressions } = outcomes.sums;
@@ -223,7 +232,8 @@ function perUserComparison(metric: PerUserMetricId, control: VariantOutcomes, tr
   const controlPairs = pairsOf(control, metric);
   const treatmentPairs = pairsOf(treatment, metric);
   const theta = cuped.thetas[metric];
-  const withCovariate = control.unitsWithPrePeriod > 0 && treatment.unitsWithPrePeriod > 0 && (controlPairs.varianceX > 0 || treatmentPairs.varianceX > 0);
+  const withCovariate =
+    control.unitsWithPrePeriod > 0 && treatment.unitsWithPrePeriod > 0 && (covariateVaries(controlPairs) || covariateVaries(treatmentPairs));
   if (cuped.enabled && withCovariate && theta !== undefined) {
     const test = cupedTest(controlPairs, treatmentPairs, { alpha: ALPHA, theta });
     const variance = test.control.standardError ** 2 + test.treatment.standardError ** 2;
