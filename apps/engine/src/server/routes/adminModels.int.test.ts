@@ -224,3 +224,38 @@ describe("model admin API", () => {
     expect(activeModels.ranker()?.version.id).toBe(body.model.id);
   });
 });
+
+describe("no absolute server paths", () => {
+  it("lists, promotes and registers with artifact paths relative to the data dir, also inside config, and none outside it", async () => {
+    const inside = await registerRankerFixture(db, dataDir, { name: "paths inside", bytes: rankerOnnx() });
+    expect(inside.artifactPath.startsWith(dataDir)).toBe(true);
+    // A version whose files live outside the data dir, with a path in its config (as the two-tower's item vectors).
+    const outside = await db.modelVersion.update({
+      where: { id: (await registerRankerFixture(db, dataDir, { name: "paths outside", bytes: rankerOnnx() })).id },
+      data: {
+        artifactPath: "/srv/secret/layout/ranker.onnx",
+        indexPath: "/srv/secret/layout/index.hnsw",
+        config: { itemVectorsPath: `${dataDir}/models/two_tower/x/item-vectors.bin`, other: "/etc/secret/file.bin", epochs: 3 },
+      },
+    });
+    const listed = listModelsResponse.parse((await app.inject({ method: "GET", url: "/v1/admin/models", headers: { authorization: admin } })).json());
+    const promoted = await app.inject({ method: "POST", url: `/v1/admin/models/${inside.id}/promote`, headers: { authorization: admin } });
+    const registered = await app.inject({
+      method: "POST",
+      url: "/v1/admin/models/external-rankers",
+      headers: { authorization: admin },
+      payload: registerBody(),
+    });
+    for (const text of [JSON.stringify(listed), promoted.body, registered.body]) {
+      expect(text).not.toContain(dataDir);
+      expect(text).not.toContain("/srv/secret");
+      expect(text).not.toContain("/etc/secret");
+    }
+    const byId = new Map(listed.models.map((model) => [model.id, model]));
+    expect(byId.get(inside.id)!.artifactPath).toBe(inside.artifactPath.slice(dataDir.length + 1));
+    expect(byId.get(outside.id)!.artifactPath).toBe("ranker.onnx");
+    expect(byId.get(outside.id)!.indexPath).toBe("index.hnsw");
+    expect(byId.get(outside.id)!.config).toEqual({ itemVectorsPath: "models/two_tower/x/item-vectors.bin", other: "file.bin", epochs: 3 });
+    expect(registerExternalRankerResponse.parse(registered.json()).model.artifactPath).toMatch(/^models\//);
+  });
+});

@@ -13,6 +13,8 @@
 // unknown id; 409 `no_previous_version` when a rollback has nothing to go back to; 413 when the
 // upload exceeds `modelUploadLimitBytes`. After a promote/rollback this engine reloads at once
 // (others follow via NOTIFY), and the response's `serving` shows what it now serves.
+// Artifact paths (and absolute paths in a version's config) are answered relative to the data dir,
+// or as a bare file name outside it: the API never reveals the server's directory layout.
 // An `x-cascade-actor` header (e.g. the console user's email) is recorded in the audit log.
 import {
   listModelsResponse,
@@ -30,6 +32,7 @@ import {
 } from "@cascade/core";
 import { ModelRegistryError, listModelVersions, promoteModelVersion, rollbackModelSlot, type ModelVersion } from "@cascade/db";
 import type { FastifyInstance } from "fastify";
+import { basename, isAbsolute, relative, resolve, sep } from "node:path";
 import { z } from "zod";
 import { featureRegistry } from "../../features/registry.ts";
 import { ExternalRankerError, SERVING_INPUTS } from "../../models/externalRanker.ts";
@@ -44,7 +47,33 @@ export const DEFAULT_MODEL_UPLOAD_LIMIT_BYTES = 64 * 1024 * 1024;
 
 const listQuery = z.object({ slot: modelSlot.optional(), kind: modelKind.optional(), status: modelStatus.optional() });
 
-export function modelVersionView(row: ModelVersion): ModelVersionView {
+/**
+ * A server path as a client may see it: relative to the data dir (`models/ranker/…/model.onnx`) when
+ * the file is inside it, else the file's name alone. The API never reveals the server's layout.
+ */
+export function clientPath(path: string, dataDir: string | undefined): string {
+  if (!isAbsolute(path)) return path;
+  if (dataDir) {
+    const inside = relative(resolve(dataDir), path);
+    if (inside !== "" && !inside.startsWith("..") && !isAbsolute(inside)) return inside.split(sep).join("/");
+  }
+  return basename(path);
+}
+
+// A JSON string value that is an absolute POSIX path (as config fields such as `itemVectorsPath` hold them).
+const ABSOLUTE_PATH = /^\/[^\0]*[^/]$/;
+
+/** `clientPath` applied to every string in a JSON value that is an absolute path (e.g. `config.itemVectorsPath`). */
+function withClientPaths(value: unknown, dataDir: string | undefined): unknown {
+  if (typeof value === "string") return ABSOLUTE_PATH.test(value) && value.includes("/", 1) ? clientPath(value, dataDir) : value;
+  if (Array.isArray(value)) return value.map((entry) => withClientPaths(entry, dataDir));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, withClientPaths(entry, dataDir)]));
+  }
+  return value;
+}
+
+export function modelVersionView(row: ModelVersion, dataDir?: string): ModelVersionView {
   const iso = (date: Date | null) => (date ? date.toISOString() : null);
   return {
     id: row.id,
@@ -52,16 +81,16 @@ export function modelVersionView(row: ModelVersion): ModelVersionView {
     version: row.version,
     name: row.name,
     status: row.status,
-    artifactPath: row.artifactPath,
+    artifactPath: clientPath(row.artifactPath, dataDir),
     artifactDigest: row.artifactDigest,
-    indexPath: row.indexPath,
+    indexPath: row.indexPath === null ? null : clientPath(row.indexPath, dataDir),
     indexDigest: row.indexDigest,
     buildDigest: row.buildDigest,
     trainingWindowStart: iso(row.trainingWindowStart),
     trainingWindowEnd: iso(row.trainingWindowEnd),
     features: row.features,
     outputs: row.outputs,
-    config: row.config,
+    config: withClientPaths(row.config, dataDir) as ModelVersion["config"],
     metrics: row.metrics,
     notes: row.notes,
     createdAt: row.createdAt.toISOString(),
@@ -80,6 +109,7 @@ export function declarableFeatures(): ListModelsResponse["availableFeatures"] {
 
 export function registerAdminModelRoutes(app: FastifyInstance, context: RouteContext): void {
   const { db } = context.deps;
+  const view = (row: ModelVersion) => modelVersionView(row, context.deps.dataDir);
 
   const serving = (): ServingModels => {
     const status = context.deps.activeModels?.status();
@@ -114,7 +144,7 @@ export function registerAdminModelRoutes(app: FastifyInstance, context: RouteCon
       const parsed = listQuery.safeParse(request.query);
       if (!parsed.success) throw validationFailed(issuesFromZod(parsed.error));
       const rows = await listModelVersions(db, parsed.data);
-      const body: ListModelsResponse = { models: rows.map(modelVersionView), serving: serving(), availableFeatures: declarableFeatures() };
+      const body: ListModelsResponse = { models: rows.map(view), serving: serving(), availableFeatures: declarableFeatures() };
       return listModelsResponse.parse(body);
     },
   );
@@ -138,7 +168,7 @@ export function registerAdminModelRoutes(app: FastifyInstance, context: RouteCon
       const params = idParams.safeParse(request.params);
       if (!params.success) throw validationFailed(issuesFromZod(params.error, ["id"]));
       const result = await registryCall(() => promoteModelVersion(db, params.data.id, actorOf(request)));
-      return { promoted: modelVersionView(result.promoted), retired: result.retired ? modelVersionView(result.retired) : null, serving: await reload() };
+      return { promoted: view(result.promoted), retired: result.retired ? view(result.retired) : null, serving: await reload() };
     },
   );
 
@@ -159,7 +189,7 @@ export function registerAdminModelRoutes(app: FastifyInstance, context: RouteCon
     async (request) => {
       const { slot } = parseInput(rollbackModelRequest, request.body);
       const result = await registryCall(() => rollbackModelSlot(db, slot, actorOf(request)));
-      return { restored: modelVersionView(result.restored), retired: result.retired ? modelVersionView(result.retired) : null, serving: await reload() };
+      return { restored: view(result.restored), retired: result.retired ? view(result.retired) : null, serving: await reload() };
     },
   );
 
@@ -206,7 +236,7 @@ export function registerAdminModelRoutes(app: FastifyInstance, context: RouteCon
           actor: actorOf(request),
         });
         if (result.promotion) await reload();
-        return reply.status(201).send({ model: modelVersionView(result.version), validation: result.validation, promoted: result.promotion !== null });
+        return reply.status(201).send({ model: view(result.version), validation: result.validation, promoted: result.promotion !== null });
       } catch (error) {
         if (error instanceof ExternalRankerError) {
           throw validationFailed([{ path: error.field === "onnx" ? "onnxBase64" : error.field, message: error.message }]);
