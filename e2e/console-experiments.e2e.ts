@@ -47,7 +47,8 @@ async function signInTo(page: Page, path: string, heading: string): Promise<void
   await page.getByLabel("Email").fill(DEMO_CONSOLE_EMAIL);
   await page.getByLabel("Password").fill(DEMO_CONSOLE_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: heading })).toBeVisible();
+  // The first sign-in after the server starts waits for the session lookup and the page's first render.
+  await expect(page.getByRole("heading", { level: 1, name: heading })).toBeVisible({ timeout: 30_000 });
 }
 
 type Served = {
