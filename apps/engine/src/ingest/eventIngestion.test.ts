@@ -141,7 +141,7 @@ describe("ingestEvents", () => {
     expect(await published(stream)).toEqual([]);
   });
 
-  it("refuses as unavailable when publishing fails and releases the claims, so the retry is accepted", async () => {
+  it("refuses as unavailable when publishing fails and remembers nothing, so the retry is accepted", async () => {
     const { deps, stream } = await setUp({ failPublish: 1 });
     await expect(ingestEvents(deps, [click()])).rejects.toBeInstanceOf(IngestUnavailableError);
     expect(await published(stream)).toEqual([]);
@@ -149,11 +149,38 @@ describe("ingestEvents", () => {
     expect(await published(stream)).toHaveLength(1);
   });
 
-  it("refuses as unavailable when claiming fails, and publishes nothing", async () => {
+  it("never answers duplicate for an event that did not reach the stream, even when Redis drops between claim and publish (issue 13)", async () => {
+    const { deps, stream, deduplicator } = await setUp({ failPublish: 1 });
+    // Redis went away right after the duplicate check: publishing fails, and nothing can be written or deleted any more.
+    const cannotGiveBack = new Proxy(deduplicator, {
+      get: (target, property) =>
+        property === "release" || property === "forget" ? async () => Promise.reject(new Error("redis down")) : Reflect.get(target, property),
+    });
+    const flaky = { ...deps, deduplicator: cannotGiveBack };
+    await expect(ingestEvents(flaky, [click(), click({ eventId: "e2" })])).rejects.toBeInstanceOf(IngestUnavailableError);
+    expect(await published(stream)).toEqual([]);
+    // The client's retry is accepted and published; a later re-send is a duplicate (it is on the stream now).
+    expect(await ingestEvents(flaky, [click(), click({ eventId: "e2" })])).toMatchObject({ accepted: 2, duplicates: 0 });
+    expect((await published(stream)).map((event) => event.eventId).sort()).toEqual(["e1", "e2"]);
+    expect(await ingestEvents(flaky, [click()])).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
+
+  it("answers accepted when the events are published but cannot be remembered (a re-send is accepted again)", async () => {
+    const { deps, stream, deduplicator } = await setUp();
+    const forgetful = new Proxy(deduplicator, {
+      get: (target, property) => (property === "remember" ? async () => Promise.reject(new Error("redis down")) : Reflect.get(target, property)),
+    });
+    expect(await ingestEvents({ ...deps, deduplicator: forgetful }, [click()])).toMatchObject({ accepted: 1 });
+    expect(await published(stream)).toHaveLength(1);
+    expect(await ingestEvents(deps, [click()])).toMatchObject({ accepted: 1, duplicates: 0 });
+  });
+
+  it("refuses as unavailable when the duplicate check fails, and publishes nothing", async () => {
     const { deps, stream, deduplicator } = await setUp();
     const failing: EventDeduplicator = {
-      claim: async () => Promise.reject(new Error("redis down")),
-      release: (ids) => deduplicator.release(ids),
+      unseen: async () => Promise.reject(new Error("redis down")),
+      remember: (ids) => deduplicator.remember(ids),
+      forget: (ids) => deduplicator.forget(ids),
       close: async () => undefined,
     };
     await expect(ingestEvents({ ...deps, deduplicator: failing }, [click()])).rejects.toBeInstanceOf(IngestUnavailableError);

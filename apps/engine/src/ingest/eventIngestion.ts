@@ -7,11 +7,16 @@
 // 2. unknown items: one query for the item ids not already known to exist (ingest/knownItemCache.ts);
 // 3. duplicates within the batch: the first occurrence of an event id wins;
 // 4. dead letters: rejected events are written to `rejected_events` (PostgreSQL);
-// 5. duplicate claim by event id (events/dedup/eventDeduplicator.ts: Redis SET NX, or in-process);
-// 6. publish the claimed events to the event stream, and answer once the stream holds them.
-// If step 6 fails, the claims of step 5 are released — a client's retry must not be called a
-// duplicate of events that never made it — and the request fails with 503. Writing to the event
-// log, creating unknown users and the metrics rollups happen downstream, in the consumers.
+// 5. duplicates of earlier deliveries: ids the deduplicator remembers as published
+//    (events/dedup/eventDeduplicator.ts: Redis MGET, or in-process) — asking writes nothing;
+// 6. publish the other events to the event stream; once the stream holds them, remember their ids
+//    (so re-sends are answered "duplicate") and answer.
+// If step 5 or 6 fails, the request fails with 503 and nothing was remembered: the client's retry
+// is judged afresh, never called a duplicate of events that did not reach the stream (whatever
+// failed, Redis included). If only remembering fails, the events are on the stream and answered
+// "accepted"; a re-send is then accepted again and the event log's unique key stores it once.
+// Writing to the event log, creating unknown users and the metrics rollups happen downstream, in
+// the consumers.
 import { eventInput, type EventInput, type EventResult, type IngestEventsResponse } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
@@ -114,55 +119,33 @@ export async function ingestEvents(deps: EventIngestionDeps, rawEvents: readonly
   return { accepted: acceptedIndexes.length, duplicates: duplicateIndexes.length, rejected: rejected.length, results };
 }
 
-/** Steps 5–6. Per candidate: true when claimed and published now, false when already claimed. */
+/** Steps 5–6. Per candidate: true when published now, false when a duplicate of an earlier delivery. */
 async function claimAndPublish(deps: EventIngestionDeps, candidates: readonly ValidEvent[], receivedAt: number): Promise<boolean[]> {
   if (candidates.length === 0) return [];
-  const eventIds = candidates.map(({ event }) => event.eventId);
-  let claimed: boolean[];
+  let unseen: boolean[];
   try {
-    claimed = await deps.deduplicator.claim(eventIds);
+    unseen = await deps.deduplicator.unseen(candidates.map(({ event }) => event.eventId));
   } catch (error) {
-    // Some SETs may have landed before the failure, and we cannot tell which: give them all back.
-    // (Another request's in-flight claim of the same id may go too; the worst case is then a
-    // duplicate on the stream, which the idempotent consumers absorb.)
-    await releaseClaims(deps, eventIds);
     throw unavailable(deps, "event deduplicator", error);
   }
-  const toPublish = candidates.filter((_, position) => claimed[position]);
+  const toPublish = candidates.filter((_, position) => unseen[position]);
+  if (toPublish.length === 0) return unseen;
   try {
     await deps.stream.publish(toPublish.map(({ event, occurredAt }) => toStreamEvent(event, occurredAt, receivedAt)));
   } catch (error) {
-    await releaseClaims(
-      deps,
-      toPublish.map(({ event }) => event.eventId),
-    );
     throw unavailable(deps, "event stream", error);
   }
-  return claimed;
-}
-
-/**
- * Best effort, retried briefly: if the claims cannot be released, a retry within the dedup TTL
- * would be answered "duplicate" for events that never reached the stream. That is logged loudly
- * with the ids, so an operator can replay them.
- */
-async function releaseClaims(deps: EventIngestionDeps, eventIds: readonly string[]): Promise<void> {
-  if (eventIds.length === 0) return;
-  for (let attempt = 1; attempt <= 3; attempt += 1) {
-    try {
-      await deps.deduplicator.release(eventIds);
-      return;
-    } catch (error) {
-      if (attempt === 3) {
-        deps.logger.error(
-          { err: error, eventIds },
-          "could not release event id claims after a failed publish: retries of these events will be reported as duplicates until the claims expire",
-        );
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-    }
+  const eventIds = toPublish.map(({ event }) => event.eventId);
+  try {
+    await deps.deduplicator.remember(eventIds);
+  } catch (error) {
+    // The events are on the stream: they are accepted. Only the dedup window misses them.
+    deps.logger.warn(
+      { err: error, events: eventIds.length },
+      "published events could not be remembered for deduplication: a re-send will be accepted again (the event log stores it once)",
+    );
   }
+  return unseen;
 }
 
 function unavailable(deps: EventIngestionDeps, dependency: string, error: unknown): IngestUnavailableError {

@@ -5,24 +5,22 @@ import { createMemoryEventDeduplicator } from "./memoryEventDeduplicator.ts";
 describeEventDeduplicatorContract("memory", async () => createMemoryEventDeduplicator());
 
 describe("memory event deduplicator", () => {
-  it("forgets a claim once its TTL has passed", async () => {
+  it("forgets an id once its TTL has passed", async () => {
     let now = 0;
     const deduplicator = createMemoryEventDeduplicator({ ttlMs: 1_000, now: () => now });
-    await deduplicator.claim(["a"]);
+    await deduplicator.remember(["a"]);
     now = 999;
-    expect(await deduplicator.claim(["a", "b"])).toEqual([false, true]);
+    expect(await deduplicator.unseen(["a", "b"])).toEqual([false, true]);
+    await deduplicator.remember(["b"]);
     now = 1_000;
-    expect(await deduplicator.claim(["a", "b"])).toEqual([true, false]);
+    expect(await deduplicator.unseen(["a", "b"])).toEqual([true, false]);
     now = 1_999;
-    // "a" was claimed again at 1000, so it lives until 2000; "b" (claimed at 999) has expired.
-    expect(await deduplicator.claim(["a", "b"])).toEqual([false, true]);
+    expect(await deduplicator.unseen(["a", "b"])).toEqual([true, true]);
   });
 
-  it("forgets the oldest claims first past its capacity", async () => {
+  it("forgets the oldest ids first past its capacity", async () => {
     const deduplicator = createMemoryEventDeduplicator({ maxClaims: 2, now: () => 0 });
-    await deduplicator.claim(["a", "b", "c"]);
-    // The next call sweeps down to 2 claims: "a" is forgotten, "b" and "c" remain.
-    expect(await deduplicator.claim(["b"])).toEqual([false]);
-    expect(await deduplicator.claim(["a"])).toEqual([true]);
+    await deduplicator.remember(["a", "b", "c"]);
+    expect(await deduplicator.unseen(["a", "b", "c"])).toEqual([true, false, false]);
   });
 });

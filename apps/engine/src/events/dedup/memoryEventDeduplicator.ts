@@ -1,11 +1,11 @@
-// In-process EventDeduplicator for embedded mode: event id → expiry time in a Map. Claims share
-// one TTL, so the Map's insertion order is expiry order and expired claims are swept from its
+// In-process EventDeduplicator for embedded mode: event id → expiry time in a Map. Ids share
+// one TTL, so the Map's insertion order is expiry order and expired ids are swept from its
 // front in amortised O(1). The same semantics as the Redis one, by the shared contract suite.
 import { DEFAULT_DEDUP_TTL_MS, EventDeduplicatorError, type EventDeduplicator } from "./eventDeduplicator.ts";
 
 export type MemoryEventDeduplicatorOptions = {
   ttlMs?: number;
-  /** Past this many live claims the oldest are forgotten early (PostgreSQL still catches duplicates). */
+  /** Past this many remembered ids the oldest are forgotten early (PostgreSQL still catches duplicates). */
   maxClaims?: number;
   now?: () => number;
 };
@@ -24,21 +24,28 @@ class MemoryEventDeduplicator implements EventDeduplicator {
     private readonly now: () => number,
   ) {}
 
-  async claim(eventIds: readonly string[]): Promise<boolean[]> {
+  async unseen(eventIds: readonly string[]): Promise<boolean[]> {
     this.assertOpen();
     const now = this.now();
     this.sweep(now);
     return eventIds.map((eventId) => {
       const expiresAt = this.expiries.get(eventId);
-      if (expiresAt !== undefined && expiresAt > now) return false;
-      // Delete first so a renewed claim moves to the back (keeps the Map in expiry order).
-      this.expiries.delete(eventId);
-      this.expiries.set(eventId, now + this.ttlMs);
-      return true;
+      return expiresAt === undefined || expiresAt <= now;
     });
   }
 
-  async release(eventIds: readonly string[]): Promise<void> {
+  async remember(eventIds: readonly string[]): Promise<void> {
+    this.assertOpen();
+    const expiresAt = this.now() + this.ttlMs;
+    for (const eventId of eventIds) {
+      // Delete first so a renewed id moves to the back (keeps the Map in expiry order).
+      this.expiries.delete(eventId);
+      this.expiries.set(eventId, expiresAt);
+    }
+    this.sweep(this.now());
+  }
+
+  async forget(eventIds: readonly string[]): Promise<void> {
     this.assertOpen();
     for (const eventId of eventIds) this.expiries.delete(eventId);
   }

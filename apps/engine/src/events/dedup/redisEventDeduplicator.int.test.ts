@@ -11,15 +11,17 @@ afterAll(() => redis.disconnect());
 describeEventDeduplicatorContract("redis", async () => createRedisEventDeduplicator({ url: redisUrl }));
 
 describe("redis event deduplicator", () => {
-  it("keeps each claim under its own hash-tagged key, with the TTL", async () => {
+  it("keeps each remembered id under its own hash-tagged key, with the TTL", async () => {
     const deduplicator = await createRedisEventDeduplicator({ url: redisUrl, ttlMs: 90_000 });
     const eventId = `test-ttl-${Date.now()}`;
-    await deduplicator.claim([eventId]);
+    await deduplicator.unseen([eventId]);
+    expect(await redis.exists(claimKey(eventId))).toBe(0);
+    await deduplicator.remember([eventId]);
     expect(claimKey(eventId)).toBe(`cascade:{evt:${eventId}}`);
     const ttl = await redis.pttl(claimKey(eventId));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(90_000);
-    await deduplicator.release([eventId]);
+    await deduplicator.forget([eventId]);
     expect(await redis.exists(claimKey(eventId))).toBe(0);
     await deduplicator.close();
   });

@@ -97,7 +97,7 @@ describe("POST /v1/events", () => {
     ]);
 
     // The claims expire (simulated): the API accepts the events again…
-    await engine.eventDeduplicator.release(batch.map((event) => event.eventId));
+    await engine.eventDeduplicator.forget(batch.map((event) => event.eventId));
     expect(ingestEventsResponse.parse((await postEvents(batch)).json()).accepted).toBe(2);
     await engine.settleEvents();
     // …and the log and the rollups still count them once.
@@ -194,10 +194,10 @@ describe("POST /v1/events", () => {
     }
   });
 
-  it("claims accepted event ids in Redis under hash-tagged keys", async () => {
+  it("remembers accepted event ids in Redis under hash-tagged keys", async () => {
     const eventId = `${engine.run}-claimed`;
     await postEvents([click(eventId)]);
-    expect(await engine.eventDeduplicator.claim([eventId])).toEqual([false]);
+    expect(await engine.eventDeduplicator.unseen([eventId])).toEqual([false]);
     expect(claimKey(eventId)).toBe(`cascade:{evt:${eventId}}`);
   });
 

@@ -6,9 +6,11 @@
 // - Each event is then judged on its own, so bad events never block good ones. The response is 200
 //   `{accepted, duplicates, rejected, results}` with one result per event, in request order:
 //   - `accepted`: on the event stream now (see "after the response" below);
-//   - `duplicate`: its `eventId` was accepted before (an earlier delivery within the dedup window,
-//     10 minutes by default, or a concurrent request) or appears earlier in this batch (the first
-//     occurrence counts); nothing is written;
+//   - `duplicate`: an earlier delivery of its `eventId` reached the stream (within the dedup
+//     window, 10 minutes by default) or it appears earlier in this batch (the first occurrence
+//     counts); nothing is written. Never said of an event that did not reach the stream: ids are
+//     remembered only after the publish succeeded (two requests carrying the same id at the same
+//     moment may both be accepted; the log stores it once);
 //   - `rejected` with `field` and `reason`: fails the core `eventInput` contract (e.g. `value`
 //     missing on a watch, a purchase above MAX_PURCHASE_VALUE, more than MAX_CONTEXT_KEYS context
 //     keys, a timestamp before 1970, a value nested where a scalar belongs — at any depth),
@@ -20,7 +22,9 @@
 //   response. Rejections are not deduplicated.
 // - 200 means the accepted events are on the event stream (Redis has acknowledged the XADD; in
 //   embedded mode, the in-process stream holds them). 503 `dependency_unavailable` means nothing
-//   of the batch was accepted (claims on its event ids are released): retry the whole batch. Dead
+//   of the batch was accepted and nothing was remembered: retry the whole batch (the retry is
+//   never answered `duplicate` for events of the failed attempt; some may have reached the stream
+//   before the failure, and the idempotent consumers store those once). Dead
 //   letters of a failed request may already be written; the retry writes them again.
 //
 // After the response (asynchronous, typically well under a second), the stream's consumers:

@@ -17,53 +17,51 @@ export function describeEventDeduplicatorContract(name: string, create: () => Pr
     });
     const ids = (count: number) => Array.from({ length: count }, () => `test-${randomUUID()}`);
 
-    it("claims an id once: the first claim wins, later ones are duplicates", async () => {
+    it("calls an id seen only once it is remembered", async () => {
       const deduplicator = await open();
       const [a, b, c] = ids(3);
-      expect(await deduplicator.claim([a!, b!])).toEqual([true, true]);
-      expect(await deduplicator.claim([b!, c!, a!])).toEqual([false, true, false]);
+      expect(await deduplicator.unseen([a!, b!])).toEqual([true, true]);
+      // Asking writes nothing: still unseen.
+      expect(await deduplicator.unseen([a!, b!])).toEqual([true, true]);
+      await deduplicator.remember([a!, b!]);
+      expect(await deduplicator.unseen([b!, c!, a!])).toEqual([false, true, false]);
     });
 
-    it("lets exactly one of two concurrent claims win each id", async () => {
-      const deduplicator = await open();
-      const batch = ids(50);
-      const [first, second] = await Promise.all([deduplicator.claim(batch), deduplicator.claim(batch)]);
-      first.forEach((won, index) => expect(won).not.toBe(second[index]));
-    });
-
-    it("releases claims so that a retry is not a duplicate", async () => {
+    it("forgets ids on request (as the TTL does)", async () => {
       const deduplicator = await open();
       const [a, b] = ids(2);
-      await deduplicator.claim([a!, b!]);
-      await deduplicator.release([a!]);
-      expect(await deduplicator.claim([a!, b!])).toEqual([true, false]);
+      await deduplicator.remember([a!, b!]);
+      await deduplicator.forget([a!]);
+      expect(await deduplicator.unseen([a!, b!])).toEqual([true, false]);
     });
 
-    it("claims a full 1,000-id batch in one go, exactly", async () => {
+    it("handles a full 1,000-id batch in one go, exactly", async () => {
       const deduplicator = await open();
       const first = ids(1_000);
-      expect(await deduplicator.claim(first)).toEqual(first.map(() => true));
+      await deduplicator.remember(first);
       const mixed = [...first.slice(0, 500), ...ids(500)];
-      expect(await deduplicator.claim(mixed)).toEqual(mixed.map((_, index) => index >= 500));
+      expect(await deduplicator.unseen(mixed)).toEqual(mixed.map((_, index) => index >= 500));
     });
 
     it("accepts empty batches", async () => {
       const deduplicator = await open();
-      expect(await deduplicator.claim([])).toEqual([]);
-      await deduplicator.release([]);
+      expect(await deduplicator.unseen([])).toEqual([]);
+      await deduplicator.remember([]);
+      await deduplicator.forget([]);
     });
 
-    it("claims any string id, braces and all", async () => {
+    it("remembers any string id, braces and all", async () => {
       const deduplicator = await open();
       const odd = `{weird}:${randomUUID()}:ünïcode`;
-      expect(await deduplicator.claim([odd])).toEqual([true]);
-      expect(await deduplicator.claim([odd])).toEqual([false]);
+      expect(await deduplicator.unseen([odd])).toEqual([true]);
+      await deduplicator.remember([odd]);
+      expect(await deduplicator.unseen([odd])).toEqual([false]);
     });
 
     it("rejects calls once closed", async () => {
       const deduplicator = await open();
       await deduplicator.close();
-      await expect(deduplicator.claim(ids(1))).rejects.toBeInstanceOf(EventDeduplicatorError);
+      await expect(deduplicator.unseen(ids(1))).rejects.toBeInstanceOf(EventDeduplicatorError);
     });
   });
 }
