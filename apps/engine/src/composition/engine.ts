@@ -35,7 +35,7 @@ export function buildEngine(deps: EngineDeps): Engine {
   const auth = new ApiKeyAuthenticator(deps.db, deps.logger);
   // A popularity list passed in belongs to the caller (tests refresh it on demand); else the engine owns one.
   const ownsPopularity = deps.popularityRanking === undefined;
-  const popularity = deps.popularityRanking ?? new PopularityRanking(deps.db, deps.logger, deps.clock ? { clock: deps.clock } : {});
+  const popularity = deps.popularityRanking ?? new PopularityRanking(deps.db, deps.logger, { incremental: true, ...(deps.clock ? { clock: deps.clock } : {}) });
   const serving = new ServingStack({ ...deps, metrics }, popularity);
   const maxEvents = deps.serving?.previewReplayMaxEvents;
   const previews = new PointInTimePreviews(

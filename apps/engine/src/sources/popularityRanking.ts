@@ -6,6 +6,18 @@
 // snapshot. A failed refresh keeps serving the previous snapshot and marks the ranking `degraded`
 // until a refresh succeeds.
 //
+// Two ways to compute a snapshot:
+//   incremental  the top items read from item_engagement, which triggers on the event log keep up
+//                to date as events are written (migration 20261206081411_item_engagement): an
+//                index scan of the best maxItems, never a pass over the log. Exact for decay (the
+//                decay factor is common to every item, so ordering by the stored sum is ordering by
+//                decayed engagement); the window keeps items with an event inside it, whose older
+//                events still count at ≤ 2^(−window/half-life) of their weight (0.1% for popularity).
+//                Used when asked (`incremental`), on the wall or data clock (the table holds the
+//                log as of now), and for a half-life the table keeps.
+//   log scan     one SQL aggregate over the window of the event log: any clock (replays "as of T"
+//                see only events up to T), any half-life; the reference popularityScore.ts mirrors.
+//
 // Snapshots are identified by a digest of their content, so an unchanged ranking keeps its id. A
 // superseded snapshot is retained for `snapshotRetentionMs`, which lets a pagination cursor finish
 // walking the list it started on (and never see an item twice) across refreshes.
@@ -33,6 +45,8 @@ export type PopularityRankingOptions = PopularityScoring & {
   snapshotRetentionMs: number;
   /** Business time the ranking is computed "as of" (platform/clock.ts); snapshot retention stays on the wall clock. */
   clock: Clock;
+  /** Read the incrementally kept item_engagement table when it can answer (see above); default false: scan the log. */
+  incremental: boolean;
 };
 
 export const DEFAULT_POPULARITY_RANKING_OPTIONS: PopularityRankingOptions = {
@@ -41,7 +55,11 @@ export const DEFAULT_POPULARITY_RANKING_OPTIONS: PopularityRankingOptions = {
   refreshIntervalMs: 60_000,
   snapshotRetentionMs: 30 * 60_000,
   clock: wallClock,
+  incremental: false,
 };
+
+/** Rebase item_engagement when its base lags the newest event by this many half-lives (2^30 headroom is far inside float8). */
+const REBASE_AFTER_HALF_LIVES = 30;
 
 /** Bound on retained snapshots, whatever the retention time. */
 const MAX_RETAINED_SNAPSHOTS = 64;
@@ -135,6 +153,69 @@ export class PopularityRanking {
   }
 
   private async computeSnapshot(): Promise<PopularitySnapshot> {
+    const { clock, incremental } = this.options;
+    if (incremental && (clock.mode === "wall" || clock.mode === "data")) {
+      const snapshot = await this.computeFromEngagement();
+      if (snapshot) return snapshot;
+    }
+    return this.computeFromLog();
+  }
+
+  /** The snapshot from item_engagement; null when the table does not keep this half-life (or has no base yet). */
+  private async computeFromEngagement(): Promise<PopularitySnapshot | null> {
+    const { halfLifeMs, windowMs, maxItems } = this.options;
+    const startedAt = Date.now();
+    const asOf = new Date(this.options.clock.nowMs());
+    const [state] = await this.db.$queryRaw<{ baseAt: Date | null; referenceTime: Date | null }[]>`
+      SELECT b.base_at AS "baseAt", (SELECT max(occurred_at) FROM events WHERE occurred_at <= ${asOf}::timestamptz) AS "referenceTime"
+      FROM engagement_bases b WHERE b.half_life_ms = ${halfLifeMs}::bigint`;
+    if (!state?.baseAt) return null;
+    const referenceTime = state.referenceTime;
+    if (!referenceTime) return this.snapshotOf([], null, startedAt);
+    if (referenceTime.getTime() - state.baseAt.getTime() > REBASE_AFTER_HALF_LIVES * halfLifeMs) await this.rebase(referenceTime);
+    const rows = await this.db.$queryRaw<{ itemId: string; score: number }[]>`
+      SELECT g.item_id AS "itemId",
+             g.score * engagement_growth(b.base_at, ${referenceTime}::timestamptz, b.half_life_ms) AS "score"
+      FROM item_engagement g
+      JOIN engagement_bases b ON b.half_life_ms = g.half_life_ms
+      JOIN items i ON i.id = g.item_id AND i.available
+      WHERE g.half_life_ms = ${halfLifeMs}::bigint
+        AND g.score > 0
+        AND g.last_event_at > ${referenceTime}::timestamptz - ${windowMs}::float8 * interval '1 millisecond'
+      ORDER BY g.score DESC, g.item_id COLLATE "C" ASC
+      LIMIT ${maxItems}::int`;
+    return this.snapshotOf(rows, referenceTime, startedAt);
+  }
+
+  /**
+   * Moves the half-life's base to `to`: scores are rescaled by the same factor (ordering unchanged),
+   * rows with no event in the last 60 half-lives go. Locks the base row first, as the triggers do.
+   */
+  private async rebase(to: Date): Promise<void> {
+    const { halfLifeMs } = this.options;
+    await this.db.$transaction(async (tx) => {
+      const [base] = await tx.$queryRaw<{ baseAt: Date | null }[]>`
+        SELECT base_at AS "baseAt" FROM engagement_bases WHERE half_life_ms = ${halfLifeMs}::bigint FOR UPDATE`;
+      if (!base?.baseAt || to.getTime() - base.baseAt.getTime() <= REBASE_AFTER_HALF_LIVES * halfLifeMs) return; // another replica did it
+      await tx.$executeRaw`
+        UPDATE item_engagement SET score = score * engagement_growth(${base.baseAt}::timestamptz, ${to}::timestamptz, half_life_ms)
+        WHERE half_life_ms = ${halfLifeMs}::bigint`;
+      await tx.$executeRaw`
+        DELETE FROM item_engagement
+        WHERE half_life_ms = ${halfLifeMs}::bigint AND last_event_at < ${to}::timestamptz - ${60 * halfLifeMs}::float8 * interval '1 millisecond'`;
+      await tx.$executeRaw`UPDATE engagement_bases SET base_at = ${to}::timestamptz WHERE half_life_ms = ${halfLifeMs}::bigint`;
+    });
+    this.logger.debug({ halfLifeMs, baseAt: to }, "item engagement rebased");
+  }
+
+  private snapshotOf(rows: readonly { itemId: string; score: number }[], referenceTime: Date | null, startedAt: number): PopularitySnapshot {
+    const items = rows.map((row) => ({ itemId: row.itemId, score: row.score }));
+    const snapshot: PopularitySnapshot = { id: snapshotDigest(items), items, computedAt: new Date(), referenceTime };
+    this.logger.debug({ snapshot: snapshot.id, items: items.length, ms: Date.now() - startedAt }, "popularity ranking refreshed");
+    return snapshot;
+  }
+
+  private async computeFromLog(): Promise<PopularitySnapshot> {
     const { halfLifeMs, windowMs, maxItems } = this.options;
     const weighted = Object.entries(ENGAGEMENT_WEIGHTS).filter(([, weight]) => weight !== 0);
     const types = [...weighted.map(([type]) => type), "rating"];
@@ -174,15 +255,7 @@ export class PopularityRanking {
       WHERE s.score > 0
       ORDER BY s.score DESC, s.item_id COLLATE "C" ASC
       LIMIT ${maxItems}::int`;
-    const items = rows.map((row) => ({ itemId: row.itemId, score: row.score }));
-    const snapshot: PopularitySnapshot = {
-      id: snapshotDigest(items),
-      items,
-      computedAt: new Date(),
-      referenceTime: rows[0]?.referenceTime ?? null,
-    };
-    this.logger.debug({ snapshot: snapshot.id, items: items.length, ms: Date.now() - startedAt }, "popularity ranking refreshed");
-    return snapshot;
+    return this.snapshotOf(rows, rows[0]?.referenceTime ?? null, startedAt);
   }
 }
 

@@ -1,7 +1,8 @@
 // Trending: the items with the most engagement, each event halving in weight every 6 hours (the
-// same weights as the item_trending_6h feature and the popularity ranking). Computed by one SQL
-// aggregate over the event log every minute in the background (PopularityRanking with a 6 h
-// half-life) and read from memory per request, so the source costs no round trip.
+// same weights as the item_trending_6h feature and the popularity ranking). Read every minute in the
+// background (PopularityRanking with a 6 h half-life: from the incrementally kept item_engagement
+// table, or a scan of the log for replays as of T) and served from memory, so the source costs no
+// round trip.
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
 import type { Clock } from "../platform/clock.ts";
@@ -22,6 +23,8 @@ export function createTrendingRanking(
     windowMs: 3 * 24 * HOUR_MS,
     maxItems: 2_000,
     refreshIntervalMs: options.refreshIntervalMs ?? 60_000,
+    // Read from item_engagement (kept by triggers on the log) under the wall or data clock.
+    incremental: true,
     ...(options.clock ? { clock: options.clock } : {}),
   });
 }
