@@ -37,6 +37,8 @@ export type SimulationEngine = {
    * they hold every exposure and impression it produced.
    */
   settle?(): Promise<void>;
+  /** Optional: called before every read of the results (the benchmark refreshes planner statistics there, see docs/experiments.md). */
+  beforeResults?(): Promise<void>;
 };
 
 export type SimulationArm = { key: string; name?: string; overrides?: VariantOverridesInput };
@@ -411,6 +413,7 @@ export async function waitForResults(
 ): Promise<ExperimentResultsResponse> {
   const deadline = Date.now() + expected.timeoutMs;
   for (let attempt = 0; ; attempt += 1) {
+    await engine.beforeResults?.();
     const results = experimentResultsResponse.parse(
       await expectStatus(engine.call({ method: "GET", url: `/v1/admin/experiments/${experimentId}/results` }), 200, "read the results"),
     );
