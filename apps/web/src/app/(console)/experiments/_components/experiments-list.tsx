@@ -31,6 +31,7 @@ const columns: DataTableColumn<ExperimentView>[] = [
   {
     id: "experiment",
     header: "Experiment",
+    width: "16rem",
     cell: (experiment) => (
       <div>
         <Link className={styles.link} href={`/experiments/${experiment.id}`}>
@@ -58,8 +59,17 @@ const columns: DataTableColumn<ExperimentView>[] = [
     ),
   },
   { id: "created", header: "Created", cell: (experiment) => date(experiment.createdAt), nowrap: true },
-  { id: "started", header: "Started", cell: (experiment) => date(experiment.startedAt), nowrap: true },
-  { id: "stopped", header: "Stopped", cell: (experiment) => date(experiment.stoppedAt), nowrap: true },
+  {
+    id: "ran",
+    header: "Started · stopped",
+    cell: (experiment) => (
+      <div>
+        <div>{date(experiment.startedAt)}</div>
+        <div className={styles.muted}>{experiment.stoppedAt ? date(experiment.stoppedAt) : experiment.startedAt ? "running" : ""}</div>
+      </div>
+    ),
+    nowrap: true,
+  },
 ];
 
 export function ExperimentsList({ filter, surfaces, canEdit }: ExperimentsListProps) {
