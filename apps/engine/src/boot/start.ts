@@ -173,6 +173,7 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
       eventStream,
       eventDeduplicator,
       bodyLimitBytes: env.CASCADE_BODY_LIMIT,
+      ...(env.CASCADE_RATE_LIMIT_MAX > 0 ? { rateLimit: { max: env.CASCADE_RATE_LIMIT_MAX, windowMs: env.CASCADE_RATE_LIMIT_WINDOW_MS } } : {}),
       servedFeatureSampleRate: env.CASCADE_SERVED_FEATURE_SAMPLE_RATE,
       metrics,
       activeModels,

@@ -94,6 +94,12 @@ export const engineEnvSchema = z.object({
   CASCADE_EXPERIMENT_HOLDOUT: z.coerce.number().min(0).max(0.5).default(0),
   /** The holdout's hash seed; changing it (or raising the share) moves users out of running experiments. */
   CASCADE_EXPERIMENT_HOLDOUT_SEED: z.string().min(1).max(128).default("global-holdout-1"),
+  /**
+   * Per-API-key rate limit: requests per CASCADE_RATE_LIMIT_WINDOW_MS per key (per client IP without a key),
+   * counted by each engine process on its own; over it → 429 with Retry-After. 0 = no limit.
+   */
+  CASCADE_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(1_000),
+  CASCADE_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(1_000),
 });
 
 export type EngineEnv = z.infer<typeof engineEnvSchema>;

@@ -2,6 +2,7 @@
 // registers routes, error handling and request ids. Built without listening: boot calls `listen`,
 // tests call `app.inject`; buildEngineApp readies it and ties the engine's lifecycle to it.
 import { randomUUID } from "node:crypto";
+import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { answerClientError, registerErrorHandling, sendFrameworkError, toErrorResponse, HttpError } from "./errors.ts";
 import { registerMetricsRoutes } from "./metrics/metricsRoutes.ts";
@@ -85,6 +86,7 @@ export async function buildApp(context: RouteContext): Promise<FastifyInstance> 
     );
   });
   app.decorateRequest("apiKey", null);
+  if (deps.rateLimit) await registerRateLimit(app, deps.rateLimit);
 
   // First: both add app-wide hooks that must see every route registered after them.
   registerOpenApiRoutes(app, { version: deps.info.version });
@@ -102,4 +104,26 @@ export async function buildApp(context: RouteContext): Promise<FastifyInstance> 
   registerAdminExperimentResultsRoutes(app, context);
 
   return app;
+}
+
+/**
+ * Per-key rate limit (@fastify/rate-limit, in this process's memory): counted after authentication
+ * (preParsing runs after the routes' onRequest auth hooks, before the body is read), per verified
+ * API key; requests without one (health, metrics, OpenAPI) count per client IP. Over the limit → 429
+ * `rate_limited` with Retry-After (seconds) in the documented error shape.
+ */
+async function registerRateLimit(app: FastifyInstance, { max, windowMs }: { max: number; windowMs: number }): Promise<void> {
+  await app.register(rateLimit, {
+    global: true,
+    hook: "preParsing",
+    max,
+    timeWindow: windowMs,
+    keyGenerator: (request) => (request.apiKey ? `key:${request.apiKey.keyId}` : `ip:${request.ip}`),
+    errorResponseBuilder: (request, context) =>
+      new HttpError(
+        429,
+        "rate_limited",
+        `more than ${context.max} requests in ${windowMs / 1000} s ${request.apiKey ? "for this API key" : "from this address"}; retry after ${context.after}`,
+      ),
+  });
 }

@@ -58,6 +58,12 @@ export type EngineDeps = {
   startup?: StartupStatus;
   /** Business time for everything served (platform/clock.ts); omitted → the wall clock. */
   clock?: Clock;
+  /**
+   * Per-API-key request limit (unauthenticated requests: per client IP), counted by each engine on its
+   * own; over it → 429 `rate_limited` with Retry-After. Omitted → no limit (tests, benchmarks);
+   * `cascade start` passes CASCADE_RATE_LIMIT_MAX / CASCADE_RATE_LIMIT_WINDOW_MS.
+   */
+  rateLimit?: { max: number; windowMs: number };
   /** Funnel knobs (rule-set LISTEN connection, refresh intervals); omitted → polling and defaults. */
   serving?: ServingOptions;
 };

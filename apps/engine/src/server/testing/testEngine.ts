@@ -49,6 +49,8 @@ export async function startTestEngine(
     databaseUrl?: string;
     servedFeatureSampleRate?: number;
     startup?: EngineDeps["startup"];
+    /** Per-key rate limit (EngineDeps.rateLimit); default none. */
+    rateLimit?: EngineDeps["rateLimit"];
     /** Where the engine logs (default: silent, or TEST_LOG_LEVEL). */
     logger?: Logger;
   } = {},
@@ -77,6 +79,7 @@ export async function startTestEngine(
     // Guardrails are checked when a test asks (engine.guardrails.check()): a timer would act on other files' experiments.
     serving: { guardrailCheckIntervalMs: 0 },
     ...(options.startup ? { startup: options.startup } : {}),
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
   };
   const { app, engine } = await buildEngineApp(deps);
   const keyIds: string[] = [];
