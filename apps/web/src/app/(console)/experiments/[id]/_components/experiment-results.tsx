@@ -70,7 +70,7 @@ function MetricValues({ results }: { results: Results }) {
                     data-total={value?.total ?? ""}
                   >
                     {formatMetricValue(metric, value?.value ?? null)}
-                    {value?.total !== null && value?.total !== undefined && experimentMetric(metric)?.kind === "perUser" ? (
+                    {value?.value !== null && value?.total !== null && value?.total !== undefined && experimentMetric(metric)?.kind === "perUser" ? (
                       <span className={styles.muted}> (Σ {value.total.toLocaleString("en-US")})</span>
                     ) : null}
                   </td>
@@ -220,7 +220,9 @@ function Guardrails({ results, experiment }: { results: Results; experiment: Exp
 function Timeline({ results, primaryMetric }: { results: Results; primaryMetric: string }) {
   const metrics = timelineMetrics(results.timeline);
   const [metric, setMetric] = useState<string>(metrics.includes(primaryMetric) ? primaryMetric : "exposures");
-  if (results.timeline.length === 0)
+  const rows = timelineRows(results.timeline, metric);
+  // Days without a single value (no exposures yet) draw nothing worth a chart.
+  if (timelineRows(results.timeline, "exposures").every((row) => Object.keys(row).length === 1))
     return (
       <Card title="Over time" data-testid="timeline">
         <EmptyState title="No daily series yet" description="The engine has not reported day-by-day values for this experiment (or it has no exposures yet)." />
@@ -244,7 +246,7 @@ function Timeline({ results, primaryMetric }: { results: Results; primaryMetric:
       }
     >
       <LineChart
-        data={timelineRows(results.timeline, metric)}
+        data={rows}
         xKey="day"
         series={series}
         label={`${metric === "exposures" ? "Exposed users" : metricLabel(metric)} per variant by day`}
@@ -358,8 +360,17 @@ export function ExperimentResults({ experiment }: { experiment: ExperimentView }
                   : "off"}
               .
             </p>
-            <MetricValues results={answer.results} />
-            <Comparisons results={answer.results} primaryMetric={experiment.primaryMetric} />
+            {answer.results.variants.every((variant) => variant.exposures === 0) ? (
+              <EmptyState
+                title={`No exposed users in phase ${answer.results.phase} yet`}
+                description="Units are exposed when the engine first serves them under the experiment; their events count from then."
+              />
+            ) : (
+              <>
+                <MetricValues results={answer.results} />
+                <Comparisons results={answer.results} primaryMetric={experiment.primaryMetric} />
+              </>
+            )}
           </div>
         )}
       </Card>
