@@ -87,6 +87,9 @@ export async function buildApp(context: RouteContext): Promise<FastifyInstance> 
   });
   app.decorateRequest("apiKey", null);
   if (deps.rateLimit) await registerRateLimit(app, deps.rateLimit);
+  // API key changes (revocations) reach the key cache by LISTEN, on the connection URL the serving stack listens with.
+  const changesUrl = deps.serving?.databaseUrl;
+  if (changesUrl) app.addHook("onReady", async () => context.auth.followChanges(changesUrl));
 
   // First: both add app-wide hooks that must see every route registered after them.
   registerOpenApiRoutes(app, { version: deps.info.version });

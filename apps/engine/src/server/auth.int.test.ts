@@ -1,5 +1,6 @@
 import { generateApiKey } from "@cascade/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { API_KEY_CHANGED_CHANNEL } from "./auth.ts";
 import { startTestEngine, type TestEngine } from "./testing/testEngine.ts";
 
 let engine: TestEngine;
@@ -77,3 +78,42 @@ describe("API key authentication", () => {
     expect(lastUsedAt).toBeInstanceOf(Date);
   });
 });
+
+describe("revocation", () => {
+  it("refuses a revoked key on an engine that had it cached as soon as the revoke commits, without waiting for the cache to expire", async () => {
+    const listening = await startTestEngine({ listen: true });
+    try {
+      const { authorization, keyId } = await listening.createApiKey(["ingest"]);
+      const upsert = () =>
+        listening.app.inject({ method: "PUT", url: "/v1/users", headers: { authorization }, payload: { users: [{ id: `${listening.run}-r` }] } });
+      // The engine's LISTEN connection is up (else a reconnect, which drops the whole cache, could pass for the notice).
+      await waitFor(async () => {
+        const rows = await listening.db.$queryRaw<{ n: bigint }[]>`
+          SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query = ${`LISTEN ${API_KEY_CHANGED_CHANNEL}`}`;
+        return rows[0]!.n > 0n;
+      });
+      // Business and wall time stand still from here: the key's cache entry can only go by the notification.
+      vi.useFakeTimers({ toFake: ["Date"] });
+      expect((await upsert()).statusCode).toBe(200);
+      const started = performance.now();
+      // As `cascade keys revoke` and the console write it.
+      await listening.db.apiKey.updateMany({ where: { id: keyId, revokedAt: null }, data: { revokedAt: new Date() } });
+      await waitFor(async () => (await upsert()).statusCode === 401);
+      const refused = await upsert();
+      expect(refused.json().error).toMatchObject({ code: "unauthorized", message: "this API key has been revoked" });
+      console.info(`revoked key refused ${Math.round(performance.now() - started)} ms after the revoke committed`);
+    } finally {
+      vi.useRealTimers();
+      await listening.close();
+    }
+  });
+});
+
+/** Polls `condition` every 20 ms; fails after 10 s (far beyond a NOTIFY's delivery). */
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt += 1) {
+    if (await condition()) return;
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
+  }
+  throw new Error("condition not met within 10 s");
+}

@@ -7,16 +7,24 @@
 // 403 `forbidden`: valid key without the scope the route needs.
 //
 // Key rows are cached per prefix for `cacheTtlMs` (unknown prefixes too), so a request does not
-// touch the database for auth; a revocation therefore takes effect within that time. When the
-// database cannot be reached, a cached row up to `maxStaleMs` old is used instead, so requests the
-// engine can answer from memory (recommendations) survive a database outage; without one the
-// request gets 503. `last_used_at` is written at most once per `touchIntervalMs` per key, off the
+// touch the database for auth. Revocation is prompt: every change to an `api_keys` row NOTIFYs
+// `cascade_api_key_changed` with its prefix (a trigger, so the CLI, the console and plain SQL alike),
+// and `followChanges` LISTENs and drops that prefix's entry at once; after the listener (re)connects
+// the whole cache is dropped (notifications sent meanwhile are lost). Without the notification a
+// change takes effect within `cacheTtlMs`. When the database cannot be reached, a cached row up to
+// `maxStaleMs` old is used instead, so requests the engine can answer from memory (recommendations)
+// survive a database outage (a key revoked during it keeps working until the engine reaches the
+// database again, at most `maxStaleMs`); without one the request gets 503. `last_used_at` is written at most once per `touchIntervalMs` per key, off the
 // request path.
 import { apiKeyMatches, apiKeyScope, parseApiKeyPrefix, type ApiKeyScope } from "@cascade/core";
 import type { Database } from "@cascade/db";
 import type { FastifyRequest, onRequestHookHandler } from "fastify";
 import type { Logger } from "pino";
+import { listenOnChannel, type ChannelListener } from "../postgres/channelListener.ts";
 import { forbidden, unauthorized } from "./errors.ts";
+
+/** NOTIFY channel of the `api_keys` trigger (migration 20261206083200_api_key_change_notify); payload: the key's prefix. */
+export const API_KEY_CHANGED_CHANNEL = "cascade_api_key_changed";
 
 export type ApiKeyPrincipal = { keyId: string; name: string; scopes: ReadonlySet<ApiKeyScope> };
 
@@ -51,7 +59,7 @@ export type ApiKeyAuthenticatorOptions = {
 };
 
 const DEFAULT_OPTIONS: ApiKeyAuthenticatorOptions = {
-  cacheTtlMs: 30_000,
+  cacheTtlMs: 5_000,
   maxStaleMs: 10 * 60_000,
   touchIntervalMs: 60_000,
   maxCachedKeys: 10_000,
@@ -65,6 +73,9 @@ export class ApiKeyAuthenticator {
   private readonly loading = new Map<string, Promise<KeyRow | null>>();
   private readonly lastTouchedAt = new Map<string, number>();
   private readonly pendingTouches = new Set<Promise<void>>();
+  private listener: ChannelListener | null = null;
+  /** Bumped by every notification: a lookup that started before one must not cache what it read. */
+  private generation = 0;
 
   constructor(
     private readonly db: Database,
@@ -95,8 +106,31 @@ export class ApiKeyAuthenticator {
     return { keyId: row.id, name: row.name, scopes: new Set(row.scopes.flatMap((scope) => apiKeyScope.safeParse(scope).data ?? [])) };
   }
 
-  /** Waits for `last_used_at` writes in flight (call before closing the database). */
+  /** LISTENs for key changes on a connection of its own (until `close`), so a revocation is refused at once. */
+  followChanges(databaseUrl: string): void {
+    if (this.listener) return;
+    this.listener = listenOnChannel({
+      databaseUrl,
+      channel: API_KEY_CHANGED_CHANNEL,
+      logger: { warn: this.logger.warn.bind(this.logger), debug: () => undefined } as Pick<Logger, "warn" | "debug">,
+      onChange: (prefix) => this.forget(prefix),
+    });
+  }
+
+  /** Drops the cached row of `prefix`, or every cached row for null. */
+  forget(prefix: string | null): void {
+    this.generation += 1;
+    if (prefix === null) this.cache.clear();
+    else this.cache.delete(prefix);
+    // A lookup in flight may have read the row before the change: let the next request read again.
+    if (prefix === null) this.loading.clear();
+    else this.loading.delete(prefix);
+  }
+
+  /** Stops listening and waits for `last_used_at` writes in flight (call before closing the database). */
   async close(): Promise<void> {
+    await this.listener?.stop();
+    this.listener = null;
     await Promise.all(this.pendingTouches);
   }
 
@@ -116,13 +150,17 @@ export class ApiKeyAuthenticator {
   private load(prefix: string): Promise<KeyRow | null> {
     let loading = this.loading.get(prefix);
     if (!loading) {
-      loading = this.db.apiKey
+      const generation = this.generation;
+      const started: Promise<KeyRow | null> = this.db.apiKey
         .findUnique({ where: { prefix }, select: { id: true, name: true, hashedKey: true, scopes: true, revokedAt: true } })
         .then((row) => {
-          this.remember(prefix, row);
+          if (generation === this.generation) this.remember(prefix, row);
           return row;
         })
-        .finally(() => this.loading.delete(prefix));
+        .finally(() => {
+          if (this.loading.get(prefix) === started) this.loading.delete(prefix);
+        });
+      loading = started;
       this.loading.set(prefix, loading);
     }
     return loading;

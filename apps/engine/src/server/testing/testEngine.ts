@@ -49,6 +49,8 @@ export async function startTestEngine(
     databaseUrl?: string;
     servedFeatureSampleRate?: number;
     startup?: EngineDeps["startup"];
+    /** LISTEN/NOTIFY and pooled serving SQL on the database URL (EngineDeps.serving.databaseUrl), as `cascade start` runs. */
+    listen?: boolean;
     /** Per-key rate limit (EngineDeps.rateLimit); default none. */
     rateLimit?: EngineDeps["rateLimit"];
     /** Where the engine logs (default: silent, or TEST_LOG_LEVEL). */
@@ -77,7 +79,7 @@ export async function startTestEngine(
     popularityRanking: ranking,
     servedFeatureSampleRate: options.servedFeatureSampleRate ?? 0,
     // Guardrails are checked when a test asks (engine.guardrails.check()): a timer would act on other files' experiments.
-    serving: { guardrailCheckIntervalMs: 0 },
+    serving: { guardrailCheckIntervalMs: 0, ...(options.listen ? { databaseUrl } : {}) },
     ...(options.startup ? { startup: options.startup } : {}),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
   };
