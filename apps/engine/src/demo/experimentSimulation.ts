@@ -74,7 +74,7 @@ export type ExperimentSimulationOptions = {
 
 export type ArmSummary = {
   key: string;
-  /** Users the simulation saw served under this arm, and the exposures the results API counted. */
+  /** Users the simulation saw served a page with items under this arm (an exposure each), and the exposures the results API counted. */
   usersServed: number;
   exposures: number;
   impressions: number;
@@ -118,6 +118,8 @@ export type ExperimentSimulationResult = {
   trueSign: number;
   requests: number;
   degradedResponses: number;
+  /** Pages served with no item (no exposure, no event). */
+  emptyPages: number;
   /** Why responses were degraded ("component: reason" → responses). */
   degradedCauses: Record<string, number>;
   /** Users served outside the experiment (held out), left out of the simulation. */
@@ -182,7 +184,7 @@ async function simulateRunning(
   const [control, treatment] = options.arms;
   const participants = pickUsers(world.users.count, Math.min(options.users, world.users.count), deriveSeed(options.seed, 1));
   const tally = new Map<string, { users: number; impressions: number; expectedClicks: number }>();
-  const counters = { requests: 0, degraded: 0, unknownItems: 0, eventsSent: 0, eventsRejected: 0, impressions: 0, outside: 0 };
+  const counters = { requests: 0, degraded: 0, unknownItems: 0, eventsSent: 0, eventsRejected: 0, impressions: 0, outside: 0, emptyPages: 0 };
   const degradedCauses: Record<string, number> = {};
   const pending: object[] = [];
   let flushing: Promise<void> = Promise.resolve();
@@ -205,6 +207,7 @@ async function simulateRunning(
     const random = createRandom(deriveSeed(options.seed, 2, user));
     const id = userId(user);
     let variant: string | null = null;
+    let exposed = false;
     for (let request = 0; request < requestsPerUser; request += 1) {
       const served = recommendationsResponse.parse(
         await expectStatus(
@@ -231,8 +234,14 @@ async function simulateRunning(
       // After the response: the exposure is stamped when the request was served, every event after it.
       const servedAtMs = now();
       const arm = tally.get(variant) ?? { users: 0, impressions: 0, expectedClicks: 0 };
-      if (request === 0) arm.users += 1;
       tally.set(variant, arm);
+      if (served.items.length === 0) {
+        counters.emptyPages += 1;
+        continue;
+      }
+      // The engine writes an exposure for the first page that holds items.
+      if (!exposed) arm.users += 1;
+      exposed = true;
       queue(respond(world, random, user, served, options.key, request, servedAtMs, arm, counters));
     }
   };
@@ -325,6 +334,7 @@ async function simulateRunning(
     trueSign: Math.sign(trueDifference),
     requests: counters.requests,
     degradedResponses: counters.degraded,
+    emptyPages: counters.emptyPages,
     degradedCauses,
     usersOutside: counters.outside,
     unknownItems: counters.unknownItems,
