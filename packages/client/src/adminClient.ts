@@ -66,6 +66,8 @@ export type CascadeAdminClient = {
   shipVariant(id: string, variant: string, options?: AdminCallOptions): Promise<{ experiment: ExperimentView; ruleSetVersion: number }>;
   /** Per-variant metrics, lifts against the control (CIs, p-values) and the sample-ratio check, computed from stored exposures and events. */
   experimentResults(id: string, options?: CallOptions & { cuped?: boolean }): Promise<ExperimentResultsResponse>;
+  /** Recomputes the current phase's rollups from the exposure and event logs (events stored before their exposure), then the results. */
+  rebuildExperimentResults(id: string, options?: AdminCallOptions): Promise<ExperimentResultsResponse>;
   /** A user's page with the full funnel trace (`trace` is left `unknown` by the contract). */
   feedPreview(request: FeedPreviewInput, options?: CallOptions): Promise<FeedPreviewResponse>;
 };
@@ -182,6 +184,17 @@ export function createCascadeAdminClient(options: CascadeAdminClientOptions): Ca
           method: "GET",
           path: `/v1/admin/experiments/${encodeURIComponent(id)}/results${callOptions?.cuped === false ? "?cuped=false" : ""}`,
           idempotent: true,
+          parse: (body) => experimentResultsResponse.parse(body),
+        },
+        callOptions,
+      ),
+    rebuildExperimentResults: (id, callOptions) =>
+      send(
+        {
+          method: "POST",
+          path: `/v1/admin/experiments/${encodeURIComponent(id)}/results/rebuild`,
+          idempotent: false,
+          headers: actorHeader(callOptions),
           parse: (body) => experimentResultsResponse.parse(body),
         },
         callOptions,

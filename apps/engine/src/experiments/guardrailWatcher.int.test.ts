@@ -142,3 +142,28 @@ describe("guardrail watcher", () => {
     await post(`/v1/admin/experiments/${experiment.id}/stop`, {}, admin);
   });
 });
+
+describe("guardrail watcher across replicas", () => {
+  it("lets one replica check at a time: a pass while another holds the lock does nothing", async () => {
+    const experiment = await runningExperiment("locked", "clicks");
+    await exposeAndRespond(experiment, 120, (variant, n) => (variant === "control" ? 1 + (n % 4) : 0));
+    // Another replica mid-pass: it holds the advisory lock in an open transaction.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked = () => {};
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const otherReplica = engine.db.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${0x6361_7363_6764}::bigint)`; // the watcher's lock key
+        locked();
+        await held;
+      },
+      { timeout: 60_000 },
+    );
+    await lockTaken;
+    expect(await engine.engine.guardrails!.check()).toEqual([]);
+    release();
+    await otherReplica;
+    expect(await engine.engine.guardrails!.check()).toEqual([expect.objectContaining({ experiment: experiment.key, variant: "treatment", metric: "clicks" })]);
+  });
+});
