@@ -1,4 +1,4 @@
-import { recommendationsResponse, type RecommendationsResponse } from "@cascade/core";
+import { apiError, recommendationsResponse, type RecommendationsResponse } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunnelTrace } from "../../funnel/index.ts";
 import { popularityScore, DEFAULT_POPULARITY_SCORING, type ScoredEvent } from "../../sources/popularityScore.ts";
@@ -225,6 +225,42 @@ describe("an app that owns its popularity ranking", () => {
       expect(recommendationsResponse.parse(response.json()).items).toHaveLength(1);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe("surface names", () => {
+  it("answers 404 naming `surface` for a surface that is neither built in nor created, on /v1/recommendations and /v1/rerank", async () => {
+    for (const url of ["/v1/recommendations", "/v1/rerank"]) {
+      const response = await engine.app.inject({
+        method: "POST",
+        url,
+        headers: { authorization: recommend },
+        payload: { surface: "nope", userId: `${engine.run}-u1`, ...(url === "/v1/rerank" ? { itemIds: [`${engine.run}-a`] } : { count: 3 }) },
+      });
+      expect(response.statusCode, url).toBe(404);
+      const { error } = apiError.parse(response.json());
+      expect(error.code).toBe("not_found");
+      expect(error.message).toContain('"nope"');
+      expect(error.issues).toEqual([{ path: "surface", message: expect.any(String) }]);
+    }
+  });
+
+  it("serves the built-in surfaces, the default one and a created surface", async () => {
+    const created = `${engine.run}-created`;
+    await engine.db.surface.create({ data: { id: created, name: created } });
+    try {
+      for (const surface of ["home", "related", undefined, popular, created]) {
+        const response = await engine.app.inject({
+          method: "POST",
+          url: "/v1/recommendations",
+          headers: { authorization: recommend },
+          payload: { userId: `${engine.run}-u1`, count: 3, ...(surface ? { surface } : {}) },
+        });
+        expect(response.statusCode, String(surface)).toBe(200);
+      }
+    } finally {
+      await engine.db.surface.deleteMany({ where: { id: created } });
     }
   });
 });

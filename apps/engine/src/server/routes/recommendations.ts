@@ -13,6 +13,8 @@
 // - `cursor` fetches the next page of the same ranked list (null at the end); pages never repeat
 //   an item. A cursor that is not ours, has expired or belongs to another user/surface → 400
 //   `invalid_cursor` naming `cursor`.
+// - A surface that is neither built in (`home`, `related`) nor created (console, seed) → 404
+//   `not_found` naming `surface` (knownSurfaces.ts).
 // - `degraded: true` when a dependency failed or a model is missing and the page came from what was
 //   left, ultimately the cached popularity list. Dependency failures never answer 5xx.
 // - `debug: true` adds `trace`: the full funnel trace (every stage and component, removed items
@@ -25,9 +27,11 @@ import { forbidden, HttpError } from "../errors.ts";
 import { parseInput } from "../../ingest/parseInput.ts";
 import { declareRoute } from "../routeDeclaration.ts";
 import type { RouteContext } from "../routeContext.ts";
+import { knownSurfacesOf } from "./knownSurfaces.ts";
 
 export function registerRecommendationRoutes(app: FastifyInstance, context: RouteContext): void {
   const service = context.recommendations;
+  const surfaces = knownSurfacesOf(context);
 
   declareRoute(
     app,
@@ -43,13 +47,14 @@ export function registerRecommendationRoutes(app: FastifyInstance, context: Rout
       scope: "recommend",
       body: { schema: recommendationsRequest, sendable: true, example: { userId: "user-1", surface: "home", count: 10, context: { device: "mobile" } } },
       responses: { 200: { description: "The feed", schema: recommendationsResponse } },
-      errors: [400, 401, 403, 415, 503],
+      errors: [400, 401, 403, 404, 415, 503],
     },
     async (request) => {
       const body = parseInput(recommendationsRequest, request.body);
       if (body.debug && !(request.apiKey && hasScope(request.apiKey, "admin"))) {
         throw forbidden('debug traces need an API key with the "admin" scope');
       }
+      await surfaces.check(body.surface);
       try {
         return await service.recommend(body);
       } catch (error) {
