@@ -16,11 +16,16 @@
 //   the handler alone, the ones that still fail go to `deadLetter` with the reason, and the entry
 //   is acknowledged. Good events — around it and inside it — keep flowing. Without `deadLetter`
 //   a failing entry is retried forever.
+// - the group missing (MissingGroupError: Redis restarted empty, or someone destroyed it) is
+//   repaired at once: the runner recreates the group (and stream) with ensureGroup and reads on.
+//   A recreated group starts at the oldest retained entry, so the events published since the
+//   loss are all delivered (nothing is trimmed while no group exists). Without this, every read
+//   failed with NOGROUP forever and accepted events never reached the log.
 // `stop()` lets the batch in progress finish (handler and ack) and then returns; a blocked read
 // ends within `blockMs`.
 import type { StreamEvent } from "@cascade/core";
 import type { Logger } from "pino";
-import type { EventStream, StreamEntry } from "../stream/eventStream.ts";
+import { MissingGroupError, type EventStream, type StreamEntry } from "../stream/eventStream.ts";
 import { isTransientFailure } from "./transientFailure.ts";
 
 /** One read's worth of entries; `events` (all entries' events, in order) is decoded on first access. */
@@ -82,6 +87,8 @@ export type ConsumerStats = {
   /** Poison entries quarantined, and the events of them that went to the dead letters. */
   quarantinedEntries: number;
   deadLetteredEvents: number;
+  /** Times this runner found its group missing and recreated it. */
+  groupsRecreated: number;
 };
 
 export type ConsumerRunner = {
@@ -114,6 +121,7 @@ export function startConsumerRunner(options: ConsumerRunnerOptions): ConsumerRun
     lastError: null,
     quarantinedEntries: 0,
     deadLetteredEvents: 0,
+    groupsRecreated: 0,
   };
   let stopping = false;
   let wakeSleeper: (() => void) | null = null;
@@ -191,17 +199,39 @@ export function startConsumerRunner(options: ConsumerRunnerOptions): ConsumerRun
 
   async function run(): Promise<void> {
     const state: ReadState = { from: "pending", nextReclaimAt: 0, oneAtATime: false };
+    let lastRecreatedAt = -Infinity;
     while (!stopping) {
       let entries: StreamEntry[] = [];
       try {
         entries = await nextBatch(state);
-        if (entries.length === 0) continue;
+        if (entries.length === 0) {
+          // The stream answered: whatever failed before works again (an idle partition has no batch to prove it).
+          stats.consecutiveFailures = 0;
+          continue;
+        }
         await handler(toBatch(entries));
         await stream.ack(group, entries);
         stats.batches += 1;
         stats.entries += entries.length;
         stats.consecutiveFailures = 0;
-      } catch (error) {
+      } catch (caught) {
+        let error = caught;
+        // At most once a second without a pause: a group that keeps vanishing gets the usual backoff.
+        if (error instanceof MissingGroupError && Date.now() - lastRecreatedAt >= 1_000) {
+          lastRecreatedAt = Date.now();
+          try {
+            await stream.ensureGroup(group);
+            stats.groupsRecreated += 1;
+            logger.warn({ group, partition, consumer }, "event consumer: its consumer group was missing (Redis lost it?); recreated it, reading on");
+            // The batch in hand (if any) was handled: it is redelivered by the new group only if
+            // still retained, and the handlers are idempotent.
+            state.from = "pending";
+            state.oneAtATime = false;
+            continue;
+          } catch (ensureError) {
+            error = ensureError;
+          }
+        }
         stats.failures += 1;
         stats.consecutiveFailures += 1;
         stats.lastError = messageOf(error);

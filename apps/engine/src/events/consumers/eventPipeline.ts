@@ -62,6 +62,84 @@ export type EventPipelineOptions = {
   drainOnStopMs?: number;
 };
 
+/** Health turns "degraded" when a group's oldest unacknowledged entry is older than this. */
+export const PIPELINE_LAG_LIMIT_MS = 30_000;
+/** …or when a consumer has failed this many times in a row (backoff 0.1 s, 0.2 s, 0.4 s: about a second). */
+export const PIPELINE_FAILING_AFTER = 3;
+
+export type EventPipelineHealth = { status: "ok" | "degraded"; problems: string[] };
+
+/**
+ * The consumers' truth for GET /v1/health, from what the stream says about the groups and what
+ * the runners say about themselves. Pure, for tests. Words no internals (the endpoint is public).
+ */
+export function describePipelineHealth(input: {
+  partitions: number;
+  /** null: the stream did not answer. */
+  groups: readonly GroupStatus[] | null;
+  /** null: the consumers did not answer (a worker thread dead or restarting). */
+  consumers: readonly ConsumerStats[] | null;
+  nowMs: number;
+}): EventPipelineHealth {
+  const problems: string[] = [];
+  if (input.groups === null) problems.push("the event stream does not answer: accepted events wait there or are refused");
+  for (const group of input.groups === null ? [] : EVENT_PIPELINE_GROUPS) {
+    const status = input.groups!.find((entry) => entry.group === group);
+    const present = status?.partitions ?? 0;
+    if (present < input.partitions) {
+      problems.push(
+        `consumer group ${group} is missing on ${input.partitions - present} of ${input.partitions} partitions (Redis lost it; the consumers recreate it)`,
+      );
+    } else if (status!.oldestUnackedAt !== null && input.nowMs - status!.oldestUnackedAt > PIPELINE_LAG_LIMIT_MS) {
+      const seconds = Math.round((input.nowMs - status!.oldestUnackedAt) / 1000);
+      problems.push(`consumer group ${group} is ${seconds} s behind (${status!.pending} pending, ${status!.lag} undelivered stream entries)`);
+    }
+  }
+  if (input.consumers === null) {
+    problems.push("the event consumers do not answer");
+  } else {
+    for (const group of EVENT_PIPELINE_GROUPS) {
+      const runners = input.consumers.filter((consumer) => consumer.group === group);
+      const failing = runners.filter((consumer) => consumer.consecutiveFailures >= PIPELINE_FAILING_AFTER);
+      if (failing.length > 0) problems.push(`${failing.length} of ${runners.length} ${group} consumers are failing (retrying; details in the log)`);
+    }
+  }
+  return { status: problems.length === 0 ? "ok" : "degraded", problems };
+}
+
+/** Per stream (the one the HTTP app publishes to): how to read the consumers of this process. */
+const monitors = new WeakMap<EventStream, () => Promise<ConsumerStats[]>>();
+
+/** Lets /v1/health find the consumers running in this process for `stream` (eventPipelineThread.ts registers its worker's). */
+export function monitorEventPipeline(stream: EventStream, consumers: (() => Promise<ConsumerStats[]>) | null): void {
+  if (consumers) monitors.set(stream, consumers);
+  else monitors.delete(stream);
+}
+
+/**
+ * The pipeline health of the consumers this process runs on `stream`; null when it runs none
+ * (nothing to report: a process that only serves, or a test engine without consumers).
+ */
+export async function eventPipelineHealth(stream: EventStream, timeoutMs = 1_500): Promise<EventPipelineHealth | null> {
+  const consumers = monitors.get(stream);
+  if (!consumers) return null;
+  const [groups, stats] = await Promise.all([withTimeout(pipelineGroupStatus(stream), timeoutMs), withTimeout(consumers(), timeoutMs)]);
+  return describePipelineHealth({ partitions: stream.partitions, groups, consumers: stats, nowMs: Date.now() });
+}
+
+/** The value, or null when it failed or took longer than `timeoutMs`. */
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise.catch(() => null), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export type EventPipelineStats = {
   consumers: ConsumerStats[];
   eventLog: { inserted: number; duplicatesDropped: number };
@@ -126,6 +204,7 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
     }
   }
   logger.info({ partitions: stream.partitions, groups: EVENT_PIPELINE_GROUPS, consumer: consumerName }, "event pipeline started");
+  monitorEventPipeline(stream, async () => runners.map((runner) => runner.stats()));
 
   const status = () => pipelineGroupStatus(stream);
   const drained = (timeoutMs?: number) => waitUntilDrained(stream, timeoutMs);
@@ -138,6 +217,7 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
     drained,
     stop() {
       stopped ??= (async () => {
+        monitorEventPipeline(stream, null);
         try {
           await drained(options.drainOnStopMs ?? 5_000);
         } catch (error) {
@@ -163,7 +243,7 @@ export async function waitUntilDrained(stream: EventStream, timeoutMs = 30_000):
   for (;;) {
     const groups = await pipelineGroupStatus(stream);
     // A group missing from the stream (its keys deleted under us) is not "drained": it lost entries.
-    const complete = groups.length === EVENT_PIPELINE_GROUPS.length;
+    const complete = groups.length === EVENT_PIPELINE_GROUPS.length && groups.every((group) => group.partitions === stream.partitions);
     if (complete && groups.every((group) => group.pending === 0 && group.lag === 0)) return;
     if (Date.now() >= deadline) throw new Error(`event pipeline not drained after ${timeoutMs} ms: ${JSON.stringify(groups)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -14,7 +14,7 @@ import type { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import { startTypeScriptWorker } from "../../platform/typescriptWorker.ts";
 import type { EventPipeline, EventPipelineOptions, EventPipelineStats } from "./eventPipeline.ts";
-import { pipelineGroupStatus, waitUntilDrained } from "./eventPipeline.ts";
+import { monitorEventPipeline, pipelineGroupStatus, waitUntilDrained } from "./eventPipeline.ts";
 import type { EventStream } from "../stream/eventStream.ts";
 import type { ClockSpec } from "../../platform/clock.ts";
 
@@ -113,7 +113,7 @@ export async function startEventPipelineThread(options: EventPipelineThreadOptio
 
   const request = (message: EventPipelineThreadRequest) => worker.postMessage(message);
   let stopped: Promise<void> | null = null;
-  return {
+  const pipeline: EventPipeline = {
     resetFreshness: () => request({ kind: "resetFreshness" }),
     stats: () =>
       new Promise<EventPipelineStats>((resolve, reject) => {
@@ -136,6 +136,7 @@ export async function startEventPipelineThread(options: EventPipelineThreadOptio
     drained: (timeoutMs) => waitUntilDrained(stream, timeoutMs),
     stop() {
       stopped ??= (async () => {
+        monitorEventPipeline(stream, null);
         stopping = true;
         const done = new Promise<void>((resolve) => {
           worker.once("exit", () => resolve());
@@ -154,4 +155,7 @@ export async function startEventPipelineThread(options: EventPipelineThreadOptio
       return stopped;
     },
   };
+  // /v1/health asks the worker's runners (a dead or restarting worker does not answer: degraded).
+  monitorEventPipeline(stream, async () => (await pipeline.stats()).consumers);
+  return pipeline;
 }

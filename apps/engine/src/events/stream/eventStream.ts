@@ -60,6 +60,10 @@ export type GroupStatus = {
   pending: number;
   /** On the stream, not yet delivered to any consumer of the group. */
   lag: number;
+  /** Partitions the group exists on: fewer than the stream's when Redis lost it (restarted empty). */
+  partitions: number;
+  /** When the oldest entry the group has not acknowledged (pending or undelivered) was published, epoch ms; null when none. */
+  oldestUnackedAt: number | null;
 };
 
 export interface EventStream {
@@ -114,7 +118,21 @@ export interface EventStream {
 
 /** The stream could not answer (unreachable, timed out, closed). Callers retry or answer 503. */
 export class EventStreamError extends Error {
-  override readonly name = "EventStreamError";
+  override readonly name: string = "EventStreamError";
+}
+
+/**
+ * The consumer group does not exist on the partition (Redis: NOGROUP) — typically Redis restarted
+ * empty. Consumers recreate it (ensureGroup) and go on: a group created at the oldest retained
+ * entry reads every event published since, and with no group nothing is trimmed.
+ */
+export class MissingGroupError extends EventStreamError {
+  override readonly name = "MissingGroupError";
+}
+
+/** Redis's NOGROUP reply ("NOGROUP No such key … or consumer group …"). */
+export function isNoGroupReply(message: string): boolean {
+  return message.startsWith("NOGROUP");
 }
 
 /** Consumer group names are plain tokens (they appear in keys, logs and metrics). */

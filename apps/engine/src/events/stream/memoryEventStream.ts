@@ -10,6 +10,7 @@ import {
   assertPositiveCount,
   DEFAULT_PARTITIONS,
   EventStreamError,
+  MissingGroupError,
   type EntryRef,
   type EventStream,
   type GroupStatus,
@@ -162,12 +163,17 @@ class MemoryEventStream implements EventStream {
     return [...this.groups].sort().map((group) => {
       let pending = 0;
       let lag = 0;
+      let oldestUnackedAt: number | null = null;
       for (const partition of this.state) {
         const state = partition.groups.get(group)!;
         pending += state.pending.size;
-        lag += partition.entries.length - this.firstAfter(partition, state.lastDelivered);
+        const firstUndelivered = this.firstAfter(partition, state.lastDelivered);
+        lag += partition.entries.length - firstUndelivered;
+        // Pending entries are ordered by id; the first one is the oldest.
+        const oldest = state.pending.values().next().value?.entry ?? partition.entries[firstUndelivered];
+        if (oldest && (oldestUnackedAt === null || oldest.ms < oldestUnackedAt)) oldestUnackedAt = oldest.ms;
       }
-      return { group, pending, lag };
+      return { group, pending, lag, partitions: this.partitions, oldestUnackedAt };
     });
   }
 
@@ -196,7 +202,7 @@ class MemoryEventStream implements EventStream {
 
   private groupState(partition: Partition, group: string): GroupState {
     const state = partition.groups.get(group);
-    if (!state) throw new EventStreamError(`NOGROUP no consumer group ${JSON.stringify(group)}; call ensureGroup first`);
+    if (!state) throw new MissingGroupError(`NOGROUP no consumer group ${JSON.stringify(group)}; call ensureGroup first`);
     return state;
   }
 

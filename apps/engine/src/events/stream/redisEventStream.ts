@@ -37,6 +37,8 @@ import {
   assertPositiveCount,
   DEFAULT_PARTITIONS,
   EventStreamError,
+  isNoGroupReply,
+  MissingGroupError,
   type EntryRef,
   type EventStream,
   type GroupStatus,
@@ -217,12 +219,40 @@ class RedisEventStream implements EventStream {
   async groupStatus(): Promise<GroupStatus[]> {
     this.assertOpen();
     const perPartition = await this.groupInfos();
+    // The oldest unacknowledged entry of each (partition, group) with a backlog: its oldest pending
+    // entry, else its first undelivered one; one round trip for all. Entry ids start with their
+    // publish time in ms.
+    const backlogs: { group: string; pending: boolean; partition: number; lastDeliveredId: string }[] = [];
+    perPartition.forEach((groups, partition) => {
+      for (const info of groups) {
+        if (info.pending > 0 || info.lag !== 0)
+          backlogs.push({ group: info.name, pending: info.pending > 0, partition, lastDeliveredId: info.lastDeliveredId });
+      }
+    });
+    const oldestIds =
+      backlogs.length === 0
+        ? []
+        : await this.pipeline(this.client, (pipeline) => {
+            for (const { group, pending, partition, lastDeliveredId } of backlogs) {
+              if (pending) pipeline.xpending(this.keys[partition]!, group, "-", "+", 1);
+              else pipeline.xrange(this.keys[partition]!, `(${lastDeliveredId}`, "+", "COUNT", 1);
+            }
+          });
+    const oldestByGroup = new Map<string, number>();
+    backlogs.forEach(({ group }, index) => {
+      const first = (oldestIds[index] as [string, ...unknown[]][])[0];
+      if (!first) return;
+      const at = Number(first[0].split("-")[0]);
+      const known = oldestByGroup.get(group);
+      if (known === undefined || at < known) oldestByGroup.set(group, at);
+    });
     const totals = new Map<string, GroupStatus>();
     for (const [partition, groups] of perPartition.entries()) {
       for (const info of groups) {
-        const total = totals.get(info.name) ?? { group: info.name, pending: 0, lag: 0 };
+        const total = totals.get(info.name) ?? { group: info.name, pending: 0, lag: 0, partitions: 0, oldestUnackedAt: oldestByGroup.get(info.name) ?? null };
         total.pending += info.pending;
         total.lag += info.lag ?? (await this.countAfter(partition, info.lastDeliveredId));
+        total.partitions += 1;
         totals.set(info.name, total);
       }
     }
@@ -334,7 +364,12 @@ class RedisEventStream implements EventStream {
     queue(pipeline);
     const replies = await this.exec(pipeline);
     const failed = replies.find(([error]) => error !== null);
-    if (failed) throw new EventStreamError(`Redis command failed: ${errorMessage(failed[0])}`, { cause: failed[0] });
+    if (failed) {
+      const message = `Redis command failed: ${errorMessage(failed[0])}`;
+      throw isNoGroupReply(errorMessage(failed[0]))
+        ? new MissingGroupError(message, { cause: failed[0] })
+        : new EventStreamError(message, { cause: failed[0] });
+    }
     return replies.map(([, reply]) => reply);
   }
 
@@ -351,6 +386,7 @@ class RedisEventStream implements EventStream {
 
   private failure(error: unknown): EventStreamError {
     if (error instanceof EventStreamError) return error;
+    if (isNoGroupReply(errorMessage(error))) return new MissingGroupError(`Redis command failed: ${errorMessage(error)}`, { cause: error });
     return new EventStreamError(`Redis unavailable: ${errorMessage(error)}`, { cause: error });
   }
 

@@ -1,6 +1,8 @@
 import { healthResponse } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
+import { startEventPipeline } from "../../events/consumers/eventPipeline.ts";
 
 describe("GET /v1/health", () => {
   let engine: TestEngine;
@@ -113,5 +115,55 @@ describe("with the database down", () => {
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({ error: { code: "dependency_unavailable", message: expect.any(String) } });
     expect(response.body).not.toMatch(/prisma|127\.0\.0\.1|ECONNREFUSED/i);
+  });
+});
+
+describe("with event consumers that keep failing (issue 13: health tells the pipeline's truth)", () => {
+  let engine: TestEngine;
+
+  beforeAll(async () => {
+    engine = await startTestEngine();
+  });
+
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  it("is degraded while this engine's offline-log consumers fail, and says so without internals; ok again once they are gone", async () => {
+    expect(healthResponse.parse((await engine.app.inject({ method: "GET", url: "/v1/health" })).json()).status).toBe("ok");
+    // The log's PostgreSQL does not answer (nothing listens on port 1): every offline-log batch fails.
+    const pipeline = await startEventPipeline({
+      stream: engine.eventStream,
+      databaseUrl: "postgresql://postgres@127.0.0.1:1/none",
+      store: engine.store,
+      logger: pino({ level: "silent" }),
+      runners: { blockMs: 50, backoffInitialMs: 10, backoffMaxMs: 50 },
+      drainOnStopMs: 0,
+    });
+    try {
+      const now = Date.now();
+      await engine.eventStream.publish(
+        Array.from({ length: engine.eventStream.partitions * 4 }, (_, n) => ({
+          eventId: `${engine.run}-h${n}`,
+          type: "click" as const,
+          userId: `${engine.run}-u${n}`,
+          itemId: "i",
+          occurredAt: now,
+          receivedAt: now,
+        })),
+      );
+      let body = healthResponse.parse((await engine.app.inject({ method: "GET", url: "/v1/health" })).json());
+      for (let attempt = 0; body.status === "ok" && attempt < 200; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        body = healthResponse.parse((await engine.app.inject({ method: "GET", url: "/v1/health" })).json());
+      }
+      expect(body.status).toBe("degraded");
+      expect(body.store).toMatchObject({ status: "degraded", detail: expect.stringMatching(/^event pipeline: .*offline-log consumers are failing/) });
+      expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+    } finally {
+      await pipeline.stop();
+    }
+    // This engine runs no consumers any more: nothing to report about them.
+    expect(healthResponse.parse((await engine.app.inject({ method: "GET", url: "/v1/health" })).json()).status).toBe("ok");
   });
 });

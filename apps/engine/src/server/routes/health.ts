@@ -9,9 +9,15 @@
 // onlineFeatures: the start-up warm-up (snapshot load / replay of the event log); training: the
 // first start's background training; serving: per surface, the enabled sources and whether each
 // can serve, and the ranking (healthServing.ts). clock: the business-time mode and its now (platform/clock.ts).
+// Event pipeline (the consumers this process runs, if any; events/consumers/eventPipeline.ts
+// `eventPipelineHealth`): a consumer group missing on the stream (Redis restarted empty, until
+// the consumers recreate it), a group whose oldest unacknowledged entry is over 30 s old, or
+// consumers failing 3 times in a row make the `store` section (Redis, which carries the stream)
+// "degraded" with the problems in its detail — the core health schema has no section of its own
+// for the pipeline yet.
 // Overall: "down" and HTTP 503 when the database is down (nothing works without it); "degraded"
-// (HTTP 200) when only the online store is down or the online features are still warming (or
-// their warm-up failed); "ok" otherwise. Each probe gives up after
+// (HTTP 200) when only the online store is down, the event pipeline is degraded, or the online
+// features are still warming (or their warm-up failed); "ok" otherwise. Each probe gives up after
 // PROBE_TIMEOUT_MS so the endpoint answers even when a dependency hangs; error details go to the
 // log, not to this unauthenticated response.
 import { healthResponse, type HealthResponse, type OnlineFeaturesHealth, type TrainingHealth } from "@cascade/core";
@@ -20,11 +26,12 @@ import { wallClock } from "../../platform/clock.ts";
 import { declareRoute } from "../routeDeclaration.ts";
 import type { RouteContext } from "../routeContext.ts";
 import { createServingHealth } from "./healthServing.ts";
+import { eventPipelineHealth } from "../../events/consumers/eventPipeline.ts";
 
 const PROBE_TIMEOUT_MS = 2_000;
 const IDLE_TRAINING: TrainingHealth = { state: "idle", step: null, progress: null, stepEtaSeconds: null, startedAt: null, finishedAt: null };
 
-type ProbeResult = { status: "ok" | "down"; latencyMs?: number; detail?: string };
+type ProbeResult = { status: "ok" | "degraded" | "down"; latencyMs?: number; detail?: string };
 
 export function registerHealthRoutes(app: FastifyInstance, context: RouteContext): void {
   const { db, store, info, startup, activeModels } = context.deps;
@@ -41,7 +48,7 @@ export function registerHealthRoutes(app: FastifyInstance, context: RouteContext
       tag: "operations",
       summary: "Health of the engine and its dependencies",
       description:
-        "For load balancers: 200 while the database answers (`degraded` when the online store is down or the online features are still warming up after a start), 503 when the database is down. Also reports the start-up replay of online features, the first start's background training, and per surface which enabled sources can serve and how candidates are ranked.",
+        "For load balancers: 200 while the database answers (`degraded` when the online store is down, this engine's event consumers are not keeping up — a consumer group missing, failing or over 30 s behind, said in `store.detail` — or the online features are still warming up after a start), 503 when the database is down. Also reports the start-up replay of online features, the first start's background training, and per surface which enabled sources can serve and how candidates are ranked.",
       scope: null,
       responses: {
         200: { description: "Up (status `ok` or `degraded`)", schema: healthResponse },
@@ -50,10 +57,19 @@ export function registerHealthRoutes(app: FastifyInstance, context: RouteContext
       errors: [],
     },
     async (request, reply) => {
-      const [database, onlineStore] = await Promise.all([
+      const [database, storeProbe, pipeline] = await Promise.all([
         probe("database", () => db.$queryRaw`SELECT 1`, request.log),
         probe("online store", () => store.ping(), request.log),
+        eventPipelineHealth(context.deps.eventStream, PROBE_TIMEOUT_MS).catch((error: unknown) => {
+          request.log.warn({ err: error }, "health could not read the event pipeline");
+          return { status: "degraded" as const, problems: ["the event pipeline's health could not be read"] };
+        }),
       ]);
+      if (pipeline?.status === "degraded") request.log.warn({ problems: pipeline.problems }, "event pipeline degraded");
+      const onlineStore: ProbeResult =
+        pipeline?.status === "degraded" && storeProbe.status === "ok"
+          ? { ...storeProbe, status: "degraded", detail: `event pipeline: ${pipeline.problems.join("; ")}` }
+          : storeProbe;
       const onlineFeatures: OnlineFeaturesHealth = startup?.onlineFeatures() ?? {
         status: "ready",
         source: info.storeMode === "redis" ? "redis" : "live",
@@ -70,7 +86,7 @@ export function registerHealthRoutes(app: FastifyInstance, context: RouteContext
               request.log.warn({ err: error }, "health could not read the published surface configs");
               return { surfaces: [] };
             });
-      const status = database.status === "down" ? "down" : onlineStore.status === "down" || onlineFeatures.status !== "ready" ? "degraded" : "ok";
+      const status = database.status === "down" ? "down" : onlineStore.status !== "ok" || onlineFeatures.status !== "ready" ? "degraded" : "ok";
       const body: HealthResponse = {
         status,
         version: info.version,

@@ -3,7 +3,7 @@
 // Each test gets a fresh stream (on Redis: fresh keys), so tests never see each other's entries.
 import type { StreamEvent } from "@cascade/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventStreamError, type EventStream, type StreamEntry } from "../eventStream.ts";
+import { EventStreamError, MissingGroupError, type EventStream, type StreamEntry } from "../eventStream.ts";
 import { partitionOf } from "../streamPartition.ts";
 
 export type CreateStream = (options: { partitions: number }) => Promise<EventStream>;
@@ -22,6 +22,9 @@ export function streamEvent(overrides: Partial<StreamEvent> = {}): StreamEvent {
     ...overrides,
   };
 }
+
+/** Each group's pending and lag only (the other fields have their own test). */
+const backlog = async (stream: EventStream) => (await stream.groupStatus()).map(({ group, pending, lag }) => ({ group, pending, lag }));
 
 const eventIds = (entries: readonly StreamEntry[]) => entries.flatMap((entry) => entry.events.map((event) => event.eventId));
 
@@ -103,11 +106,11 @@ export function describeEventStreamContract(name: string, createStream: CreateSt
       await stream.ensureGroup("g");
       await stream.publish([streamEvent(), streamEvent()]);
       await stream.publish([streamEvent()]);
-      expect(await stream.groupStatus()).toEqual([{ group: "g", pending: 0, lag: 2 }]);
+      expect(await backlog(stream)).toEqual([{ group: "g", pending: 0, lag: 2 }]);
 
       const delivered = await stream.read("g", "c1", { partition: 0, count: 10, from: "new" });
       expect(delivered).toHaveLength(2);
-      expect(await stream.groupStatus()).toEqual([{ group: "g", pending: 2, lag: 0 }]);
+      expect(await backlog(stream)).toEqual([{ group: "g", pending: 2, lag: 0 }]);
 
       // Redelivered to the same consumer on request, never to another one.
       expect(await stream.read("g", "c1", { partition: 0, count: 10, from: "pending" })).toEqual(delivered);
@@ -116,7 +119,7 @@ export function describeEventStreamContract(name: string, createStream: CreateSt
       expect(await stream.ack("g", [delivered[0]!])).toBe(1);
       expect(await stream.ack("g", [delivered[0]!])).toBe(0);
       expect(await stream.read("g", "c1", { partition: 0, count: 10, from: "pending" })).toEqual([delivered[1]]);
-      expect(await stream.groupStatus()).toEqual([{ group: "g", pending: 1, lag: 0 }]);
+      expect(await backlog(stream)).toEqual([{ group: "g", pending: 1, lag: 0 }]);
     });
 
     it("counts every delivery of a pending entry (reads and reclaims), and 0 once acknowledged", async () => {
@@ -152,7 +155,32 @@ export function describeEventStreamContract(name: string, createStream: CreateSt
       expect(await stream.reclaim("g", "rescuer", { partition: 0, minIdleMs: 0, count: 10 })).toEqual(crashed);
       expect(await stream.read("g", "dead", { partition: 0, count: 10, from: "pending" })).toEqual([]);
       await stream.ack("g", reclaimed);
-      expect(await stream.groupStatus()).toEqual([{ group: "g", pending: 1, lag: 0 }]);
+      expect(await backlog(stream)).toEqual([{ group: "g", pending: 1, lag: 0 }]);
+    });
+
+    it("tells on how many partitions each group exists and when its oldest unacknowledged entry was published (issue 13)", async () => {
+      const stream = await open(2);
+      await stream.ensureGroup("g");
+      expect(await stream.groupStatus()).toEqual([{ group: "g", pending: 0, lag: 0, partitions: 2, oldestUnackedAt: null }]);
+      const publishedFrom = Date.now();
+      await stream.publish([streamEvent({ userId: "a" }), streamEvent({ userId: "b" }), streamEvent({ userId: "c" })]);
+      const publishedTo = Date.now();
+      const [waiting] = await stream.groupStatus();
+      expect(waiting!.oldestUnackedAt).toBeGreaterThanOrEqual(publishedFrom - 1);
+      expect(waiting!.oldestUnackedAt).toBeLessThanOrEqual(publishedTo + 1);
+      const delivered = [0, 1].map((partition) => stream.read("g", "c", { partition, count: 10, from: "new" }));
+      const entries = (await Promise.all(delivered)).flat();
+      // Pending (delivered, not acknowledged) still counts as unacknowledged.
+      expect((await stream.groupStatus())[0]!.oldestUnackedAt).toBe(waiting!.oldestUnackedAt);
+      await stream.ack("g", entries);
+      expect((await stream.groupStatus())[0]!.oldestUnackedAt).toBeNull();
+    });
+
+    it("fails with MissingGroupError when reading for a group that does not exist (issue 13)", async () => {
+      const stream = await open();
+      await stream.ensureGroup("g");
+      await expect(stream.read("nobody", "c", { partition: 0, count: 1, from: "new" })).rejects.toBeInstanceOf(MissingGroupError);
+      await expect(stream.reclaim("nobody", "c", { partition: 0, minIdleMs: 0, count: 1 })).rejects.toBeInstanceOf(MissingGroupError);
     });
 
     it("starts a new group at the oldest retained entry; creating a group again keeps its position", async () => {
@@ -165,7 +193,7 @@ export function describeEventStreamContract(name: string, createStream: CreateSt
 
       await stream.ensureGroup("late");
       expect(await stream.read("late", "c", { partition: 0, count: 10, from: "new" })).toEqual([]);
-      expect(await stream.groupStatus()).toEqual([
+      expect(await backlog(stream)).toEqual([
         { group: "early", pending: 0, lag: 1 },
         { group: "late", pending: 1, lag: 0 },
       ]);
