@@ -18,6 +18,7 @@ import {
   evenWeights,
   type FieldIssue,
   issuesAt,
+  parseOverrides,
   updateFromForm,
   variantConfig,
   weightSum,
@@ -132,9 +133,19 @@ function ConfigDiff({ published, overridesText }: { published: SurfaceConfig; ov
   const result = variantConfig(published, overridesText);
   if (!result.ok) return <p className={styles.muted}>The overrides do not apply yet, so there is no resulting config to compare.</p>;
   const changes = diffConfigs(published as unknown as JsonValue, result.config as unknown as JsonValue);
+  const pins = parseOverrides(overridesText, 0).overrides;
+  const pinned = [
+    typeof pins.ruleSetVersion === "number"
+      ? `rule set v${pins.ruleSetVersion} as its base (the diff below applies the overrides to the published config)`
+      : null,
+    typeof pins.models === "object" && pins.models !== null ? `model versions ${Object.values(pins.models as Record<string, unknown>).join(", ")}` : null,
+  ].filter(Boolean);
   return (
     <div className={styles.field} data-testid="variant-diff">
       <span className={styles.label}>Config after overrides vs published</span>
+      {pinned.length > 0 ? (
+        <p className={styles.muted}>This variant also pins {pinned.join(" and ")}; the engine checks them when the experiment is saved.</p>
+      ) : null}
       {changes.length === 0 ? (
         <p className={styles.muted}>Same as the published config.</p>
       ) : (
