@@ -120,7 +120,7 @@ export type ExperimentSimulationResult = {
   degradedResponses: number;
   /** Pages served with no item (no exposure, no event). */
   emptyPages: number;
-  /** Why responses were degraded ("component: reason" → responses). */
+  /** Why responses were degraded ("component: reason" with numbers as N → responses). */
   degradedCauses: Record<string, number>;
   /** Users served outside the experiment (held out), left out of the simulation. */
   usersOutside: number;
@@ -219,7 +219,7 @@ async function simulateRunning(
       counters.requests += 1;
       if (served.degraded) counters.degraded += 1;
       for (const cause of served.degradedCauses) {
-        const name = `${cause.component}: ${cause.reason}`;
+        const name = `${cause.component}: ${cause.reason.replace(/\d+/g, "N")}`; // "500 candidates removed" and "499 …" tally together
         degradedCauses[name] = (degradedCauses[name] ?? 0) + 1;
       }
       if (served.experiment === null) {
