@@ -43,6 +43,18 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT power(2::float8, greatest(-1000::float8, least(1000::float8, extract(epoch FROM ("at" - "base_at"))::float8 * 1000 / "half_life_ms")))
 $$;
 
+-- Events stamped more than 5 minutes ahead of the database's clock count as if at that horizon: a
+-- bogus future timestamp (2230) must neither outweigh every real event nor drag the base (and so
+-- every score) into its era. Ingestion refuses such timestamps too; this holds whatever got in.
+CREATE FUNCTION "engagement_horizon"() RETURNS TIMESTAMPTZ LANGUAGE sql STABLE AS $$
+  SELECT now() + interval '5 minutes'
+$$;
+
+-- A time capped at the horizon; null stays null (LEAST would ignore it and answer the horizon).
+CREATE FUNCTION "engagement_capped"("at" TIMESTAMPTZ) RETURNS TIMESTAMPTZ LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN "at" IS NULL THEN NULL ELSE least("at", "engagement_horizon"()) END
+$$;
+
 -- The statement that adds (sign 1) or removes (sign -1) the contributions of the events in
 -- `relation` (a trigger's transition table, or "events" for the one-time fill) for every kept
 -- half-life. Built as text and run by EXECUTE inside the trigger function, the only place its
@@ -53,8 +65,8 @@ CREATE FUNCTION "item_engagement_sql"("relation" TEXT, "sign" INT) RETURNS TEXT 
   SELECT format($sql$
     INSERT INTO "item_engagement" AS g ("half_life_ms", "item_id", "score", "events", "last_event_at")
     SELECT b."half_life_ms", c."item_id",
-           %2$s * sum("engagement_weight"(c."type", c."value") * "engagement_growth"(c."occurred_at", b."base_at", b."half_life_ms")),
-           %2$s * count(*)::int, max(c."occurred_at")
+           %2$s * sum("engagement_weight"(c."type", c."value") * "engagement_growth"(least(c."occurred_at", "engagement_horizon"()), b."base_at", b."half_life_ms")),
+           %2$s * count(*)::int, max(least(c."occurred_at", "engagement_horizon"()))
       FROM %1$I c
      CROSS JOIN (SELECT "half_life_ms", "base_at" FROM "engagement_bases" WHERE "base_at" IS NOT NULL ORDER BY "half_life_ms" FOR SHARE) b
      WHERE c."type" <> 'impression'
@@ -69,7 +81,7 @@ $$;
 -- A half-life with no base yet takes the newest inserted event as its base first, so a historical
 -- log (MovieLens, 1998) gets a base in its own era.
 CREATE FUNCTION "engagement_bases_sql"("relation" TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
-  SELECT format($sql$UPDATE "engagement_bases" SET "base_at" = (SELECT max("occurred_at") FROM %1$I WHERE "type" <> 'impression')
+  SELECT format($sql$UPDATE "engagement_bases" SET "base_at" = (SELECT "engagement_capped"(max("occurred_at")) FROM %1$I WHERE "type" <> 'impression')
                       WHERE "base_at" IS NULL$sql$, "relation")
 $$;
 
@@ -108,7 +120,7 @@ BEGIN
     EXECUTE "engagement_bases_sql"('new_events');
     -- Events far ahead of a base (a quiet month, a newer log loaded into an old database) would
     -- overflow its powers of two: rebase to them first (checked without a lock, then locked).
-    EXECUTE $sql$SELECT max("occurred_at") FROM new_events WHERE "type" <> 'impression'$sql$ INTO "newest";
+    EXECUTE $sql$SELECT "engagement_capped"(max("occurred_at")) FROM new_events WHERE "type" <> 'impression'$sql$ INTO "newest";
     FOR "due" IN SELECT "half_life_ms" FROM "engagement_bases"
                   WHERE "base_at" IS NOT NULL AND "newest" - "base_at" > "half_life_ms" * 200 * interval '1 millisecond' ORDER BY "half_life_ms" LOOP
       PERFORM "engagement_rebase"("due"."half_life_ms", "newest");

@@ -14,12 +14,21 @@ export const eventVolumeSchema = z.object({
     }),
   ),
   totals: z.partialRecord(z.enum(EventType), z.number().int()),
+  /** Events on days before the plotted span (counted in `totals`, not in `days`); 0 when every day is plotted. */
+  notPlotted: z.number().int(),
 });
 export type EventVolume = z.infer<typeof eventVolumeSchema>;
 
 type DayTypeCount = { day: Date; type: EventType; events: bigint };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * At most this many days are plotted, ending at the newest event's day: one event stamped
+ * 0001-01-01 would otherwise make the chart 740,000 days wide (a 114 MB page that overflowed
+ * React's stack). Older days' events are still in the totals, and the card says how many.
+ */
+export const MAX_PLOTTED_DAYS = 731;
 
 function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
@@ -48,8 +57,11 @@ export async function listEventVolume(db: Database): Promise<EventVolume> {
   }
 
   const types = (Object.keys(totals) as EventType[]).sort((a, b) => (totals[b] ?? 0) - (totals[a] ?? 0));
-  const first = rows[0]?.day;
   const last = rows.at(-1)?.day;
+  const earliest = rows[0]?.day;
+  const first = earliest && last ? new Date(Math.max(earliest.getTime(), last.getTime() - (MAX_PLOTTED_DAYS - 1) * DAY_MS)) : undefined;
+  let notPlotted = 0;
+  for (const row of rows) if (first && row.day.getTime() < first.getTime()) notPlotted += Number(row.events);
   const days: EventVolume["days"] = [];
   if (first && last) {
     // Fill gaps so the x axis is real time: a quiet day shows as zero, not as a missing point.
@@ -59,5 +71,5 @@ export async function listEventVolume(db: Database): Promise<EventVolume> {
       days.push({ day, counts: Object.fromEntries(types.map((type) => [type, counts[type] ?? 0])) });
     }
   }
-  return { types, days, totals };
+  return { types, days, totals, notPlotted };
 }

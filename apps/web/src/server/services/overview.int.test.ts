@@ -1,7 +1,7 @@
 import { createPrismaClient, type Database, type EventType } from "@cascade/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listCategories } from "./category.ts";
-import { listEventVolume } from "./event-volume.ts";
+import { listEventVolume, MAX_PLOTTED_DAYS } from "./event-volume.ts";
 import { getOverview } from "./overview.ts";
 
 // Events far in the future, so that they are the latest in the shared test database and the
@@ -15,6 +15,7 @@ const events: { type: EventType; at: number }[] = [
   { type: "impression", at: latest - 23 * HOUR },
   { type: "impression", at: latest - 25 * HOUR }, // outside the last 24h
   { type: "like", at: latest - 4 * 24 * HOUR }, // leaves days without events in between
+  { type: "click", at: Date.parse("0001-01-01T00:00:00Z") }, // a bogus timestamp that got in
 ];
 let db: Database;
 
@@ -75,6 +76,10 @@ describe("overview numbers", () => {
     expect(ours.map((day) => day.counts.impression)).toEqual([0, 0, 0, 2, 1]);
     expect(ours[4]?.counts.click).toBe(1);
     expect(ours[0]?.counts.like).toBe(1);
+    // One event stamped 0001-01-01 (it once made this a 740,000-day, 114 MB page): counted, not plotted.
+    expect(volume.days.length).toBeLessThanOrEqual(MAX_PLOTTED_DAYS);
+    expect(volume.days.some((day) => day.day.startsWith("0001-"))).toBe(false);
+    expect(volume.notPlotted).toBeGreaterThanOrEqual(1);
     // Consecutive days, no gaps, no repeats.
     for (let index = 1; index < volume.days.length; index += 1) {
       const gap = Date.parse(volume.days[index]!.day) - Date.parse(volume.days[index - 1]!.day);
