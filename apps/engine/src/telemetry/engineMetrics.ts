@@ -2,14 +2,23 @@
 // in one process never share series). Callers record through the typed methods below, in
 // milliseconds; they never import prom-client. Exposed at GET /metrics (see metricsRoutes.ts).
 //
-// Latencies are histograms in seconds (Prometheus convention) with buckets from 0.5 ms to 2.5 s:
-// the funnel's stages take tens of microseconds to tens of milliseconds, requests up to seconds.
+// Latencies are histograms in seconds (Prometheus convention). Every bucket of every label
+// combination is a line of each scrape, so buckets are few and labels bounded: requests get the
+// finest buckets (1 ms … 2.5 s, for latency objectives), funnel stages per surface coarser ones, and
+// components (the most series) a handful per component id, not per surface — the stage histogram
+// already has the surface. A scrape of the demo after a mixed load: 171 KB before, see
+// docs/operations.md for the figures now.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { BoundedLabelValues } from "./boundedLabels.ts";
 
-export const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5];
+/** HTTP requests: fine around the 20 ms objective, up to seconds. */
+export const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1, 2.5];
+/** One funnel stage of one request (budgets are tens of milliseconds). */
+export const STAGE_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5];
+/** One funnel component of one request: fast, slow, over a typical budget. */
+export const COMPONENT_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.25];
 /** Candidates one source returned for one request: from none up to a large retrieval. */
-export const CANDIDATE_COUNT_BUCKETS = [0, 1, 5, 10, 25, 50, 100, 200, 500, 1000, 2500];
+export const CANDIDATE_COUNT_BUCKETS = [0, 10, 100, 500, 2500];
 /** Distinct values kept per free-form label (surface, source, component, feature…). */
 const MAX_LABEL_VALUES = 100;
 
@@ -34,7 +43,7 @@ export type EngineMetrics = {
   countIngestedEvents(counts: { accepted: number; duplicates: number; rejected: number }): void;
   /** Wall time of one funnel stage (e.g. "retrieval", "ranking", "rules") for one request. */
   observeStage(labels: { surface: string; stage: string }, durationMs: number): void;
-  /** Wall time of one component (a source, filter, hydrator, scorer…) inside a stage. */
+  /** Wall time of one component (a source, filter, hydrator, scorer…) inside a stage; recorded per stage and component, across surfaces. */
   observeComponent(labels: { surface: string; stage: string; component: string }, durationMs: number): void;
   /** How many candidates a source contributed to one request (before merge/dedupe). */
   observeCandidates(labels: { surface: string; source: string }, count: number): void;
@@ -83,8 +92,8 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
   });
   const httpDuration = new Histogram({
     name: `${prefix}http_request_duration_seconds`,
-    help: "Time from receiving a request to sending its response, by method, route pattern and status class",
-    labelNames: ["method", "route", "status_class"] as const,
+    help: "Time from receiving a request to sending its response, by method and route pattern (statuses: http_requests_total)",
+    labelNames: ["method", "route"] as const,
     buckets: LATENCY_BUCKETS_SECONDS,
     registers: [registry],
   });
@@ -98,14 +107,14 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
     name: `${prefix}funnel_stage_duration_seconds`,
     help: "Time spent in each funnel stage per request",
     labelNames: ["surface", "stage"] as const,
-    buckets: LATENCY_BUCKETS_SECONDS,
+    buckets: STAGE_BUCKETS_SECONDS,
     registers: [registry],
   });
   const componentDuration = new Histogram({
     name: `${prefix}funnel_component_duration_seconds`,
-    help: "Time spent in each funnel component per request",
-    labelNames: ["surface", "stage", "component"] as const,
-    buckets: LATENCY_BUCKETS_SECONDS,
+    help: "Time spent in each funnel component per request, across surfaces",
+    labelNames: ["stage", "component"] as const,
+    buckets: COMPONENT_BUCKETS_SECONDS,
     registers: [registry],
   });
   const candidates = new Histogram({
@@ -144,8 +153,8 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
   return {
     observeHttpRequest({ method, route, statusCode, durationMs }) {
       if (!Number.isFinite(durationMs)) return;
-      const labels = { method, route: bounded.route.admit(route), status_class: statusClass(statusCode) };
-      httpRequests.inc(labels);
+      const labels = { method, route: bounded.route.admit(route) };
+      httpRequests.inc({ ...labels, status_class: statusClass(statusCode) });
       httpDuration.observe(labels, durationMs / 1000);
     },
     countIngestedEvents({ accepted, duplicates, rejected }) {
@@ -157,12 +166,9 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
       if (!Number.isFinite(durationMs)) return;
       stageDuration.observe({ surface: bounded.surface.admit(surface), stage: bounded.stage.admit(stage) }, durationMs / 1000);
     },
-    observeComponent({ surface, stage, component }, durationMs) {
+    observeComponent({ stage, component }, durationMs) {
       if (!Number.isFinite(durationMs)) return;
-      componentDuration.observe(
-        { surface: bounded.surface.admit(surface), stage: bounded.stage.admit(stage), component: bounded.component.admit(component) },
-        durationMs / 1000,
-      );
+      componentDuration.observe({ stage: bounded.stage.admit(stage), component: bounded.component.admit(component) }, durationMs / 1000);
     },
     observeCandidates({ surface, source }, count) {
       if (!Number.isFinite(count)) return;
