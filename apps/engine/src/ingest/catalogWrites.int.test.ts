@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { MAX_BATCH } from "@cascade/core";
 import { createPrismaClient, type Database } from "@cascade/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseFollowsBatch, parseItemsBatch, parseUsersBatch, upsertFollows, upsertItems, upsertUsers } from "./catalogWrites.ts";
+import { MAX_ATTRIBUTE_KEYS, parseFollowsBatch, parseItemsBatch, parseUsersBatch, upsertFollows, upsertItems, upsertUsers } from "./catalogWrites.ts";
 import { BatchTooLargeError, InvalidInputError } from "./inputErrors.ts";
 
 const run = `cw${randomBytes(4).toString("hex")}`;
@@ -31,6 +31,16 @@ afterAll(async () => {
 });
 
 describe("catalogue writes", () => {
+  it("cap attribute maps at MAX_ATTRIBUTE_KEYS keys, naming the field (issue 13)", () => {
+    const attributes = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, n) => [`a${n}`, n]));
+    const item = (count: number) => ({ id: `${run}-wide${count}`, category: "food", publishedAt: "2026-01-01T00:00:00Z", attributes: attributes(count) });
+    expect(parseItemsBatch({ items: [item(MAX_ATTRIBUTE_KEYS)] })).toHaveLength(1);
+    const wideItem = thrown(() => parseItemsBatch({ items: [item(MAX_ATTRIBUTE_KEYS), item(10_000)] }));
+    expect((wideItem as InvalidInputError).issues).toEqual([{ path: "items.1.attributes", message: `must have at most ${MAX_ATTRIBUTE_KEYS} keys` }]);
+    const wideUser = thrown(() => parseUsersBatch({ users: [{ id: `${run}-wide`, attributes: attributes(MAX_ATTRIBUTE_KEYS + 1) }] }));
+    expect((wideUser as InvalidInputError).issues).toEqual([{ path: "users.0.attributes", message: `must have at most ${MAX_ATTRIBUTE_KEYS} keys` }]);
+  });
+
   it("validate like the API: invalid input naming each bad row's field, too large past the batch limit", () => {
     const invalid = thrown(() => parseItemsBatch({ items: [{ id: `${run}-i1`, category: "food", publishedAt: "2026-01-01T00:00:00Z" }, { id: `${run}-i2` }] }));
     expect(invalid).toBeInstanceOf(InvalidInputError);

@@ -22,21 +22,37 @@ import { parseInput } from "./parseInput.ts";
 import { timestampProblem } from "../postgres/storableValues.ts";
 import { compareIds, WRITE_TRANSACTION_OPTIONS } from "./writeTransactions.ts";
 
+/**
+ * Most keys in one item's or user's `attributes` (keys up to 64 characters and values up to 1,024
+ * characters or 64 strings of 256 are the core contract's): every attribute is copied into each
+ * read of the row, so an unbounded map would let one row slow every request that touches it.
+ */
+export const MAX_ATTRIBUTE_KEYS = 64;
+
+function attributeKeyIssues(rows: readonly { attributes: Record<string, unknown> }[], entity: string): InputIssue[] {
+  return rows.flatMap((row, index): InputIssue[] =>
+    Object.keys(row.attributes).length > MAX_ATTRIBUTE_KEYS
+      ? [{ path: `${entity}.${index}.attributes`, message: `must have at most ${MAX_ATTRIBUTE_KEYS} keys` }]
+      : [],
+  );
+}
+
 /** A PUT /v1/items body → its items, or throws 413/400. */
 export function parseItemsBatch(body: unknown): ItemInput[] {
   assertBatchSize(body, "items");
-  return parseInput(upsertItemsRequest, body, (data) =>
-    data.items.flatMap((item, index): InputIssue[] => {
+  return parseInput(upsertItemsRequest, body, (data) => [
+    ...data.items.flatMap((item, index): InputIssue[] => {
       const problem = timestampProblem(item.publishedAt);
       return problem ? [{ path: `items.${index}.publishedAt`, message: problem }] : [];
     }),
-  ).items;
+    ...attributeKeyIssues(data.items, "items"),
+  ]).items;
 }
 
 /** A PUT /v1/users body → its users, or throws 413/400. */
 export function parseUsersBatch(body: unknown): UserInput[] {
   assertBatchSize(body, "users");
-  return parseInput(upsertUsersRequest, body).users;
+  return parseInput(upsertUsersRequest, body, (data) => attributeKeyIssues(data.users, "users")).users;
 }
 
 /** A PUT /v1/follows body → its follows, or throws 413/400 (unknown creators are checked by upsertFollows). */
