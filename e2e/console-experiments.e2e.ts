@@ -226,7 +226,9 @@ test("create → start → engine assigns both variants → results count exposu
     "SELECT version, config FROM rule_sets WHERE surface_id = 'home' AND status = 'published'",
   );
   expect(shipped.rows).toMatchObject([{ version, config: { maxCandidates: treatmentMax } }]);
-  await expect(detail).toHaveAttribute("data-status", "stopped");
+  await expect(detail).toHaveAttribute("data-status", "shipped");
+  await expect(page.getByTestId("experiment-facts")).toContainText("shipped treatment");
+  await expect(page.getByRole("button", { name: "Ship variant" })).toHaveCount(0); // ships once
 });
 
 test("the engine's refusal of a duplicate key shows next to the Key field", async ({ page }) => {

@@ -124,6 +124,7 @@ describe("createCascadeAdminClient", () => {
       guardrails: [],
       phase: 1,
       phaseStartedAt: status === "draft" ? null : "2026-12-06T01:00:00.000Z",
+      shippedVariant: null,
       createdAt: "2026-12-06T00:00:00.000Z",
       startedAt: status === "draft" ? null : "2026-12-06T01:00:00.000Z",
       stoppedAt: null,

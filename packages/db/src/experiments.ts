@@ -336,8 +336,9 @@ export async function stopExperiment(db: Database, id: string, actor: Experiment
 }
 
 /**
- * Ships `variantKey`: its overrides applied to the surface's published config are published as a
- * new rule-set version (audited, engines notified), and the experiment stops if it was running.
+ * Ships `variantKey`: its overrides applied to its base (the pinned rule-set version, else the
+ * surface's published config) are published as a new rule-set version (audited, engines notified),
+ * and the experiment becomes `shipped` (stopping now if it was running). Ships once.
  */
 export async function shipVariant(
   db: Database,
@@ -347,6 +348,8 @@ export async function shipVariant(
 ): Promise<{ experiment: ExperimentWithVariants; ruleSetVersion: number }> {
   const experiment = await getExperiment(db, id);
   if (experiment.status === "draft") throw new ExperimentChangeRefused("conflict", "a draft experiment has no results to ship; start it first");
+  if (experiment.status === "shipped")
+    throw new ExperimentChangeRefused("conflict", `experiment ${experiment.key} already shipped variant "${experiment.shippedVariant}"`);
   const variant = experiment.variants.find((candidate) => candidate.key === variantKey);
   if (!variant) throw new ExperimentChangeRefused("invalid", `no variant "${variantKey}"`, [{ path: "variant", message: `no variant "${variantKey}"` }]);
   const overrides = variantOverridesSchema.safeParse(variant.overrides);
@@ -381,7 +384,18 @@ export async function shipVariant(
     { surfaceId: experiment.surfaceId, config: applied.config, note: `ship ${experiment.key}/${variant.key}` },
     { type: actor.type, id: author },
   );
-  const stopped = experiment.status === "running" ? await stopExperiment(db, id, actor) : experiment;
+  // running or stopped → shipped (a running one stops now); the guard in the WHERE keeps a second ship out.
+  const now = new Date();
+  const { count } = await db.experiment.updateMany({
+    where: { id, status: { in: ["running", "stopped"] } },
+    data: { status: "shipped", shippedVariant: variant.key, ...(experiment.status === "running" ? { stoppedAt: now } : {}) },
+  });
+  if (count === 0)
+    throw new ExperimentChangeRefused(
+      "conflict",
+      `experiment ${experiment.key} changed meanwhile (rule set version ${published.ruleSet.version} was published)`,
+    );
+  const stopped = await getExperiment(db, id);
   await audit(db, actor, "experiment.ship", experiment.id, summary(experiment), {
     ...summary(stopped),
     shipped: variant.key,

@@ -2,7 +2,8 @@
 // client creates is core's experimentConfigSchema (experiments/config); these are the views back.
 import { z } from "zod";
 
-export const experimentStatus = z.enum(["draft", "running", "stopped"]);
+/** draft → running → stopped, or shipped (stopped with a variant's config published to the surface). */
+export const experimentStatus = z.enum(["draft", "running", "stopped", "shipped"]);
 
 export const experimentVariantView = z.object({
   id: z.string(),
@@ -48,6 +49,8 @@ export const experimentView = z.object({
   /** Starts at 1; a biasing change to a running experiment starts a new phase, and results count from it. */
   phase: z.number().int(),
   phaseStartedAt: z.string().nullable(),
+  /** The variant whose config was published when the experiment was shipped (status "shipped"). */
+  shippedVariant: z.string().nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   stoppedAt: z.string().nullable(),

@@ -56,7 +56,10 @@ describe("experiments admin API", () => {
     expect(weights.statusCode).toBe(400);
     expect(weights.json().error.issues.map((issue: { path: string }) => issue.path)).toContain("variants");
 
-    const unknown = await post("/v1/admin/experiments", experiment({ surface: `${engine.run}-nowhere`, guardrails: [{ metric: "nope", direction: "lowerIsBetter", threshold: 0.1 }] }));
+    const unknown = await post(
+      "/v1/admin/experiments",
+      experiment({ surface: `${engine.run}-nowhere`, guardrails: [{ metric: "nope", direction: "lowerIsBetter", threshold: 0.1 }] }),
+    );
     expect(unknown.statusCode).toBe(400);
     expect(
       unknown
@@ -110,7 +113,7 @@ describe("experiments admin API", () => {
     const shipped = await post(`/v1/admin/experiments/${draft.id}/ship`, { variant: "treatment" });
     expect(shipped.statusCode).toBe(200);
     const result = shipVariantResponse.parse(shipped.json());
-    expect(result.experiment.status).toBe("stopped");
+    expect(result.experiment).toMatchObject({ status: "shipped", shippedVariant: "treatment", stoppedAt: expect.any(String) });
     expect(result.ruleSetVersion).toBe(2);
     const published = await engine.db.ruleSet.findFirstOrThrow({ where: { surfaceId: surface, status: "published" } });
     expect(surfaceConfigSchema.parse(published.config).maxCandidates).toBe(50);
@@ -119,10 +122,11 @@ describe("experiments admin API", () => {
     expect(after).toMatchObject({ experiment: null, variant: null, ruleSetVersion: 2 });
 
     expect((await post(`/v1/admin/experiments/${draft.id}/stop`)).statusCode).toBe(409);
+    expect((await post(`/v1/admin/experiments/${draft.id}/ship`, { variant: "control" })).statusCode).toBe(409); // ships once
     expect((await engine.app.inject({ method: "GET", url: "/v1/admin/experiments/missing-id", headers: { authorization: admin } })).statusCode).toBe(404);
 
     const audit = await engine.db.auditLog.findMany({ where: { entityType: "experiment", entityId: draft.id }, orderBy: { id: "asc" } });
-    expect(audit.map((row) => row.action)).toEqual(["experiment.create", "experiment.start", "experiment.stop", "experiment.ship"]);
+    expect(audit.map((row) => row.action)).toEqual(["experiment.create", "experiment.start", "experiment.ship"]);
     expect(audit.every((row) => row.actorId === "ana@example.com")).toBe(true);
   });
 });

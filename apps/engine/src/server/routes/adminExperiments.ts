@@ -75,6 +75,7 @@ export function experimentViewOf(row: ExperimentWithVariants): ExperimentView {
     guardrails: guardrailsOf(row),
     phase: row.phase,
     phaseStartedAt: iso(row.phaseStartedAt),
+    shippedVariant: row.shippedVariant,
     createdAt: row.createdAt.toISOString(),
     startedAt: iso(row.startedAt),
     stoppedAt: iso(row.stoppedAt),

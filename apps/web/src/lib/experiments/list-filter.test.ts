@@ -4,7 +4,7 @@ import { coverageText, experimentListInput, experimentListSearch, parseExperimen
 describe("experiments list filter", () => {
   it("reads known statuses and surfaces from the URL and ignores the rest", () => {
     expect(parseExperimentListFilter({ status: "running", surface: "home" }, ["home"])).toEqual({ status: "running", surface: "home" });
-    expect(parseExperimentListFilter({ status: "shipped", surface: "nowhere" }, ["home"])).toEqual({ status: null, surface: null });
+    expect(parseExperimentListFilter({ status: "paused", surface: "nowhere" }, ["home"])).toEqual({ status: null, surface: null });
     expect(experimentListInput({ status: null, surface: "home" })).toEqual({ surface: "home" });
     expect(experimentListSearch({ status: "draft", surface: null })).toBe("?status=draft");
     expect(experimentListSearch({ status: null, surface: null })).toBe("");

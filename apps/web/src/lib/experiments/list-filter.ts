@@ -1,5 +1,5 @@
 // The Experiments list's URL state (?status=&surface=) and the tRPC input it becomes.
-export const EXPERIMENT_STATUSES = ["draft", "running", "stopped"] as const;
+export const EXPERIMENT_STATUSES = ["draft", "running", "stopped", "shipped"] as const;
 export type ExperimentStatusName = (typeof EXPERIMENT_STATUSES)[number];
 
 export type ExperimentListFilter = { status: ExperimentStatusName | null; surface: string | null };

@@ -26,6 +26,7 @@ const stored: ExperimentView = {
   guardrails: [],
   phase: 1,
   phaseStartedAt: null,
+  shippedVariant: null,
   createdAt: "2026-12-01T00:00:00.000Z",
   startedAt: "2026-12-01T00:00:00.000Z",
   stoppedAt: null,

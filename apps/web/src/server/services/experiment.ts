@@ -32,7 +32,7 @@ export type ExperimentResultsAnswer = z.infer<typeof experimentResultsResultSche
 
 export const experimentListInputSchema = z.object({
   surface: z.string().min(1).max(64).optional(),
-  status: z.enum(["draft", "running", "stopped"]).optional(),
+  status: z.enum(["draft", "running", "stopped", "shipped"]).optional(),
 });
 export type ExperimentListInput = z.infer<typeof experimentListInputSchema>;
 

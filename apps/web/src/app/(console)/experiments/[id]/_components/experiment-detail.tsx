@@ -79,6 +79,7 @@ function Facts({ experiment }: { experiment: ExperimentView }) {
       <dt>Status</dt>
       <dd>
         <ExperimentStatusBadge status={experiment.status} /> phase {experiment.phase}
+        {experiment.shippedVariant ? ` · shipped ${experiment.shippedVariant}` : ""}
         {experiment.phaseStartedAt ? ` since ${date(experiment.phaseStartedAt)}` : ""}
       </dd>
       <dt>Hypothesis</dt>
@@ -223,7 +224,7 @@ function DetailBody({ id, can }: { id: string; can: Can }) {
         title={experiment.name || experiment.key}
         actions={
           <div className={styles.row}>
-            {edits && experiment.status !== "stopped" ? (
+            {edits && (experiment.status === "draft" || experiment.status === "running") ? (
               <Link className={buttonClassName("secondary", "small")} href={`/experiments/${experiment.id}/edit`}>
                 Edit
               </Link>
@@ -256,7 +257,7 @@ function DetailBody({ id, can }: { id: string; can: Can }) {
         title="Variants"
         flush
         actions={
-          runs && experiment.status !== "draft" ? (
+          runs && (experiment.status === "running" || experiment.status === "stopped") ? (
             <div className={styles.row}>
               <Select
                 label="Variant to ship"
