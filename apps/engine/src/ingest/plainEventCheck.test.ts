@@ -1,4 +1,4 @@
-import { eventInput, eventTypes } from "@cascade/core";
+import { eventInput, eventTypes, MAX_CONTEXT_KEYS, MAX_PURCHASE_VALUE } from "@cascade/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { findUnstorableStrings, timestampProblem } from "../postgres/storableValues.ts";
@@ -27,6 +27,10 @@ const timestamps = fc.oneof(
     "2026-03-01T12:00:00",
     "2026-03-01t12:00:00z",
     "0000-01-01T00:00:00Z",
+    "1969-12-31T23:59:59.999Z",
+    "1970-01-01T00:00:00Z",
+    "1970-01-01T00:59:59+01:00",
+    "1970-01-01T01:00:00+01:00",
     "2024-02-29T00:00:00Z",
     "2026-02-29T00:00:00Z",
     "2026-03-01T24:00:00Z",
@@ -34,7 +38,28 @@ const timestamps = fc.oneof(
   fc.string({ maxLength: 30 }),
 );
 const numbers = fc.oneof(
-  fc.constantFrom(-1, -0, 0, 0.5, 1, 1.0000001, 9.99, 10, 10.5, 86_400, 86_401, 10_000, 10_001, 2 ** 53, Number.MAX_VALUE, Infinity, NaN),
+  fc.constantFrom(
+    -1,
+    -0,
+    0,
+    0.5,
+    1,
+    1.0000001,
+    9.99,
+    10,
+    10.5,
+    86_400,
+    86_401,
+    10_000,
+    10_001,
+    2 ** 53,
+    1e12,
+    1e12 + 0.001,
+    1e308,
+    Number.MAX_VALUE,
+    Infinity,
+    NaN,
+  ),
   fc.double(),
   fc.integer({ min: -5, max: 20_000 }),
 );
@@ -99,6 +124,30 @@ describe("plainEventCheck", () => {
       expect(fast, type).not.toBeNull();
       expect(fast).toEqual(carefulAccepts(payload));
     }
+  });
+
+  it("agrees with the careful path at the bounds of issue 13 (context keys, purchase value, 1970)", () => {
+    const base = { eventId: "e-1", type: "click", userId: "u", itemId: "i", timestamp: "2026-03-01T12:00:00Z" };
+    const keys = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, n) => [`k${n}`, n]));
+    const cases = [
+      { ...base, context: keys(MAX_CONTEXT_KEYS) },
+      { ...base, context: keys(MAX_CONTEXT_KEYS + 1) },
+      { ...base, type: "purchase", value: MAX_PURCHASE_VALUE },
+      { ...base, type: "purchase", value: MAX_PURCHASE_VALUE * (1 + Number.EPSILON) },
+      { ...base, timestamp: "1970-01-01T00:00:00Z" },
+      { ...base, timestamp: "1969-12-31T23:59:59.999Z" },
+      { ...base, timestamp: "0001-01-01T00:00:00Z" },
+    ];
+    expect(cases.map((payload) => carefulAccepts(payload) !== null)).toEqual([true, false, true, false, true, false, false]);
+    // Past a bound the fast path never accepts; within, it answers what the careful path answers.
+    for (const payload of cases) {
+      const fast = plainEventCheck(payload);
+      if (fast !== null) expect(fast).toEqual(carefulAccepts(payload));
+    }
+    // The plain in-range ones do take the fast path.
+    expect(plainEventCheck(cases[0]!)).not.toBeNull();
+    expect(plainEventCheck(cases[2]!)).not.toBeNull();
+    expect(plainEventCheck(cases[4]!)).not.toBeNull();
   });
 
   it("leaves odd-but-valid events to the careful path", () => {
