@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventInput, recommendationsRequest, upsertFollowsRequest, upsertItemsRequest } from "../index.ts";
+import { eventInput, MAX_CONTEXT_KEYS, MAX_PURCHASE_VALUE, recommendationsRequest, upsertFollowsRequest, upsertItemsRequest } from "../index.ts";
 
 const item = { id: "item-1", category: "cooking", publishedAt: "2026-11-01T10:00:00Z" };
 
@@ -41,6 +41,17 @@ describe("event contract", () => {
   it("rejects unknown types and timestamps without an offset", () => {
     expect(eventInput.safeParse({ ...base, type: "teleport" }).success).toBe(false);
     expect(eventInput.safeParse({ ...base, type: "click", timestamp: "yesterday" }).success).toBe(false);
+  });
+
+  it("bounds what the rollups and the console must hold (issue 13): purchase value, context keys, times from 1970", () => {
+    expect(eventInput.safeParse({ ...base, type: "purchase", value: MAX_PURCHASE_VALUE }).success).toBe(true);
+    expect(eventInput.safeParse({ ...base, type: "purchase", value: 1e308 }).error?.issues[0]?.path).toEqual(["value"]);
+    const keys = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, n) => [`k${n}`, n]));
+    expect(eventInput.safeParse({ ...base, type: "click", context: keys(MAX_CONTEXT_KEYS) }).success).toBe(true);
+    expect(eventInput.safeParse({ ...base, type: "click", context: keys(MAX_CONTEXT_KEYS + 1) }).error?.issues[0]?.path).toEqual(["context"]);
+    expect(eventInput.safeParse({ ...base, type: "click", timestamp: "1998-04-22T23:10:38Z" }).success).toBe(true);
+    expect(eventInput.safeParse({ ...base, type: "click", timestamp: "0001-01-01T00:00:00Z" }).error?.issues[0]?.path).toEqual(["timestamp"]);
+    expect(eventInput.safeParse({ ...base, type: "click", context: { nested: { deeper: 1 } } }).error?.issues[0]?.path).toEqual(["context", "nested"]);
   });
 
   it("keeps propensities inside (0, 1]", () => {
