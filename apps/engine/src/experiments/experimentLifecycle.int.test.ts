@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishPopularSurface } from "../server/testing/popularSurface.ts";
 import { startTestEngine, type TestEngine } from "../server/testing/testEngine.ts";
 import { rankerOnnx, registerRankerFixture } from "../models/testing/modelFixtures.ts";
 import { RunningExperiments } from "./runningExperiments.ts";
@@ -29,33 +30,8 @@ beforeAll(async () => {
   engine = await startTestEngine();
   ({ authorization: admin } = await engine.createApiKey(["admin"]));
   ({ authorization: recommend } = await engine.createApiKey(["recommend"]));
-  const { authorization: ingest } = await engine.createApiKey(["ingest"]);
-  // A few popular items, so pages are not empty (an empty page is not an exposure).
-  const items = ["a", "b", "c"].map((name) => `${engine.run}-${name}`);
-  await engine.app.inject({
-    method: "PUT",
-    url: "/v1/items",
-    headers: { authorization: ingest },
-    payload: { items: items.map((id) => ({ id, category: "c", publishedAt: "2026-01-01T00:00:00Z" })) },
-  });
-  const events = items.map((itemId, n) => ({
-    eventId: `${engine.run}-like-${n}`,
-    itemId,
-    userId: `${engine.run}-fan`,
-    type: "like",
-    timestamp: new Date(Date.now() - 3_600_000).toISOString(),
-  }));
-  await engine.app.inject({ method: "POST", url: "/v1/events", headers: { authorization: ingest }, payload: { events } });
-  await engine.settleEvents();
-  await engine.ranking.refresh();
   surface = `${engine.run}-life`;
-  await engine.publishSurface(surface, {
-    sources: [{ id: "popularity", quota: 500, budgetMs: 1000 }],
-    maxCandidates: 500,
-    filters: { seenWindowHours: 0 },
-    blend: { click: 1 },
-    exploration: { policy: "none" },
-  });
+  await publishPopularSurface(engine, surface);
 });
 
 afterAll(async () => {

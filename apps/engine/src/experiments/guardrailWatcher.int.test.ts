@@ -4,6 +4,7 @@
 // the audit log — and the engine stops serving it. A treatment that does no harm is left running.
 import { assignVariant, experimentView, recommendationsResponse, type ExperimentView } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishPopularSurface } from "../server/testing/popularSurface.ts";
 import { startTestEngine, type TestEngine } from "../server/testing/testEngine.ts";
 
 let engine: TestEngine;
@@ -17,36 +18,14 @@ beforeAll(async () => {
   ({ authorization: admin } = await engine.createApiKey(["admin"]));
   ({ authorization: recommend } = await engine.createApiKey(["recommend"]));
   ({ authorization: ingest } = await engine.createApiKey(["ingest"]));
-  const items = ["a", "b", "c"].map((name) => `${engine.run}-${name}`);
-  await engine.app.inject({
-    method: "PUT",
-    url: "/v1/items",
-    headers: { authorization: ingest },
-    payload: { items: items.map((id) => ({ id, category: "c", publishedAt: "2026-01-01T00:00:00Z" })) },
-  });
-  await post("/v1/events", {
-    events: items.map((itemId, n) => ({ eventId: `${engine.run}-seed-${n}`, itemId, userId: `${engine.run}-fan`, type: "like", timestamp: hoursAgo(2) })),
-  });
-  await engine.settleEvents();
-  await engine.ranking.refresh();
   surface = `${engine.run}-guard`;
-  await engine.publishSurface(surface, {
-    sources: [{ id: "popularity", quota: 500, budgetMs: 1000 }],
-    maxCandidates: 500,
-    filters: { seenWindowHours: 0 },
-    blend: { click: 1 },
-    exploration: { policy: "none" },
-  });
+  await publishPopularSurface(engine, surface);
 });
 
 afterAll(async () => {
   await engine.db.surface.deleteMany({ where: { id: surface } });
   await engine.close();
 });
-
-function hoursAgo(hours: number): string {
-  return new Date(Date.now() - hours * 3_600_000).toISOString();
-}
 
 function post(url: string, payload: object, authorization = ingest) {
   return engine.app.inject({ method: "POST", url, headers: { authorization }, payload });
