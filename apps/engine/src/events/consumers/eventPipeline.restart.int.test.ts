@@ -22,6 +22,7 @@ import type { EventStream } from "../stream/eventStream.ts";
 import { createRedisOnlineStore } from "../../stores/redisOnlineStore.ts";
 import type { OnlineStore } from "../../stores/onlineStore.ts";
 import { startEventPipeline, type EventPipeline } from "./eventPipeline.ts";
+import { startEventPipelineThread } from "./eventPipelineThread.ts";
 import { PopularityRanking } from "../../sources/popularityRanking.ts";
 
 const run = `rs${randomUUID().slice(0, 8)}`;
@@ -90,6 +91,7 @@ let store: OnlineStore;
 let stream: EventStream;
 let deduplicator: EventDeduplicator;
 let pipeline: EventPipeline;
+let redisUrl: string;
 let app: FastifyInstance;
 let ranking: PopularityRanking;
 let authorization: string;
@@ -99,19 +101,12 @@ const item = `${run}-item`;
 beforeAll(async () => {
   for (port = 6391; await answers(port); port += 1) if (port > 6420) throw new Error("no free loopback port for redis-server");
   await startRedis();
-  const url = `redis://127.0.0.1:${port}/0`;
+  const url = (redisUrl = `redis://127.0.0.1:${port}/0`);
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   db = createPrismaClient(process.env.TEST_DATABASE_URL!);
   store = await createRedisOnlineStore({ url });
   stream = await createRedisEventStream({ url, name: `events-${run}`, retentionRefreshMs: 200 });
   deduplicator = await createRedisEventDeduplicator({ url });
-  pipeline = await startEventPipeline({
-    stream,
-    databaseUrl: process.env.TEST_DATABASE_URL!,
-    store,
-    logger,
-    runners: { blockMs: 50, backoffMaxMs: 200, reclaimIdleMs: 1_000, reclaimEveryMs: 500 },
-  });
   ranking = new PopularityRanking(db, logger, {});
   ({ app } = await buildEngineApp({
     db,
@@ -132,7 +127,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  await pipeline?.stop();
   await ranking?.stop();
   await Promise.allSettled([deduplicator?.close(), stream?.close(), store?.close()]);
   await db?.apiKey.deleteMany({ where: { id: keyId } });
@@ -200,9 +194,25 @@ async function waitForHealthOk(boundMs = 20_000) {
   return body;
 }
 
-const ids = (label: string, count: number) => Array.from({ length: count }, (_, n) => `${run}-${label}-${n}`);
+const runners = { blockMs: 50, backoffMaxMs: 200, reclaimIdleMs: 1_000, reclaimEveryMs: 500 };
 
-describe("the event pipeline across Redis restarts (issue 13)", () => {
+// Embedded-style consumers on the main thread, and production's worker thread (its own connections).
+describe.each(["main thread", "worker thread"] as const)("the event pipeline across Redis restarts (issue 13), consumers on the %s", (mode) => {
+  beforeAll(async () => {
+    const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+    const databaseUrl = process.env.TEST_DATABASE_URL!;
+    pipeline =
+      mode === "main thread"
+        ? await startEventPipeline({ stream, databaseUrl, store, logger, runners })
+        : await startEventPipelineThread({ stream, streamName: `events-${run}`, redisUrl, databaseUrl, logger, runners, restartDelayMs: 100 });
+  });
+
+  afterAll(async () => {
+    await pipeline?.stop();
+  });
+
+  const ids = (label: string, count: number) => Array.from({ length: count }, (_, n) => `${run}-${mode === "main thread" ? "m" : "w"}-${label}-${n}`);
+
   it("delivers every event accepted after Redis restarted EMPTY to the log, exactly once, and health says ok only once it does", async () => {
     const before = ids("before", 20);
     await postUntilAccepted(before);
