@@ -246,23 +246,7 @@ export class RunningExperiments {
       if (assignment.variant === null) continue;
       const variant = experiment.variants.get(assignment.variant)!;
       if (variant.stopped) return null;
-      const config = this.variantConfig(variant.baseConfig ?? base, experiment, variant);
-      // A variant whose overrides do not apply to today's published config serves no one (logged once per config).
-      if (!config) return null;
-      const models = this.modelsOf(variant);
-      // A pinned version let go since the last refresh: the published config until the next one.
-      if (models === null) return null;
-      return {
-        ...(models ? { models } : {}),
-        experimentId: experiment.id,
-        phase: experiment.phase,
-        experiment: experiment.key,
-        variantId: variant.id,
-        variant: variant.key,
-        config,
-        unitId,
-        forced: assignment.reason === "forced",
-      };
+      return this.served(experiment, variant, base, unitId, assignment.reason === "forced");
     }
     return null;
   }
@@ -272,6 +256,15 @@ export class RunningExperiments {
     const experiment = (this.bySurface.get(surface) ?? []).find((candidate) => candidate.key === experimentKey);
     const variant = experiment?.variants.get(variantKey);
     if (!experiment || !variant) return null;
+    return this.served(experiment, variant, base, "", true);
+  }
+
+  /**
+   * The variant as served: its config built on `base` (or on the rule-set version it pins) and its
+   * pinned models. null when its overrides do not apply to today's published config (logged once
+   * per config) or a pinned version was let go since the last refresh: the published config then.
+   */
+  private served(experiment: LoadedExperiment, variant: LoadedVariant, base: SurfaceConfig, unitId: string, forced: boolean): ServedVariant | null {
     const config = this.variantConfig(variant.baseConfig ?? base, experiment, variant);
     const models = this.modelsOf(variant);
     if (!config || models === null) return null;
@@ -283,8 +276,8 @@ export class RunningExperiments {
       variantId: variant.id,
       variant: variant.key,
       config,
-      unitId: "",
-      forced: true,
+      unitId,
+      forced,
     };
   }
 
