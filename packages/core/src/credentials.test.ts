@@ -6,9 +6,11 @@ import {
   generateSessionToken,
   hashApiKey,
   hashPassword,
+  hashPasswordAsync,
   parseApiKeyPrefix,
   sessionIdFromToken,
   verifyPassword,
+  verifyPasswordAsync,
 } from "./credentials.ts";
 
 describe("api keys", () => {
@@ -34,6 +36,16 @@ describe("passwords and sessions", () => {
     expect(verifyPassword("correct horse", stored)).toBe(true);
     expect(verifyPassword("correct horsf", stored)).toBe(false);
     expect(verifyPassword("x", "not-a-hash")).toBe(false);
+  });
+  it("verifies asynchronously, with the same stored format both ways", async () => {
+    const syncStored = hashPassword("correct horse");
+    const asyncStored = await hashPasswordAsync("correct horse");
+    expect(asyncStored).toMatch(/^scrypt\$16384\$8\$1\$[0-9a-f]{32}\$[0-9a-f]{64}$/);
+    expect(await verifyPasswordAsync("correct horse", syncStored)).toBe(true);
+    expect(verifyPassword("correct horse", asyncStored)).toBe(true);
+    expect(await verifyPasswordAsync("correct horsf", asyncStored)).toBe(false);
+    expect(await verifyPasswordAsync("x", "not-a-hash")).toBe(false);
+    expect(await verifyPasswordAsync("x", "scrypt$3$8$1$00$00")).toBe(false); // N not a power of two
   });
   it("derives the stored session id from the token", () => {
     const { token, id } = generateSessionToken();
