@@ -1,5 +1,7 @@
 // Builds (cached by Turborepo) and runs the Next.js console as a child process of `cascade start`.
-import { spawn, type ChildProcess } from "node:child_process";
+// The console dies with its parent, even a parent killed with SIGKILL (spawnTiedToParent), so an
+// orphan never keeps the console port.
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { repoRoot } from "@cascade/db";
@@ -8,6 +10,22 @@ import type { Logger } from "pino";
 const webDir = join(repoRoot, "apps", "web");
 const requireFromRoot = createRequire(join(repoRoot, "package.json"));
 const requireFromWeb = createRequire(join(webDir, "package.json"));
+
+const watchdogModule = new URL("./parentWatchdog.mjs", import.meta.url).href;
+
+/**
+ * `node <args>` as a child that exits when this process does, however it ends: the child preloads
+ * parentWatchdog.mjs, which watches the stdin pipe (end-of-file when this process dies) and its
+ * parent pid. stdout/stderr are as `options.stdio` says; stdin is always that pipe.
+ */
+export function spawnTiedToParent(args: string[], options: Omit<SpawnOptions, "stdio"> & { output?: "pipe" | "inherit" | "ignore" } = {}): ChildProcess {
+  const { output = "pipe", env = process.env, ...rest } = options;
+  return spawn(process.execPath, ["--import", watchdogModule, ...args], {
+    ...rest,
+    stdio: ["pipe", output, output],
+    env: { ...env, CASCADE_PARENT_PID: String(process.pid) },
+  });
+}
 
 const quietToolEnv = { NEXT_TELEMETRY_DISABLED: "1", TURBO_TELEMETRY_DISABLED: "1", TURBO_NO_UPDATE_NOTIFIER: "1" };
 
@@ -37,9 +55,8 @@ export async function startConsole(options: {
   logger: Logger;
 }): Promise<ConsoleProcess> {
   const nextBin = requireFromWeb.resolve("next/dist/bin/next");
-  const child = spawn(process.execPath, [nextBin, "start", "--port", String(options.port), "--hostname", options.host], {
+  const child = spawnTiedToParent([nextBin, "start", "--port", String(options.port), "--hostname", options.host], {
     cwd: webDir,
-    stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
       ...quietToolEnv,

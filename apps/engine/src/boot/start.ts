@@ -25,6 +25,7 @@ import { TrainingProgress } from "./trainingProgress.ts";
 import { findDemoCredentials } from "./demoCredentials.ts";
 import { formatStartBanner } from "./startBanner.ts";
 import { resolveBusinessClock } from "./businessClock.ts";
+import { assertPortsFree } from "./ports.ts";
 
 const FEATURE_STATUS_INTERVAL_MS = 60_000;
 
@@ -71,6 +72,12 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
   }
 
   try {
+    // Before anything starts: a port already taken (another Cascade, or an orphaned console) fails
+    // the start here, with nothing of ours running yet, instead of after our engine began serving.
+    await assertPortsFree(env.ENGINE_HOST, [
+      { port: env.ENGINE_PORT, what: "ENGINE_PORT" },
+      ...(env.CASCADE_CONSOLE ? [{ port: env.CONSOLE_PORT, what: "CONSOLE_PORT" }] : []),
+    ]);
     // The console build is the slowest step on a first start; run it alongside database setup.
     const consoleBuilt = env.CASCADE_CONSOLE ? buildConsole(logger) : Promise.resolve();
     consoleBuilt.catch(() => undefined);
