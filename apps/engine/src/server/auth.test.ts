@@ -96,6 +96,33 @@ describe("ApiKeyAuthenticator", () => {
     expect(counts.lookups).toBe(3);
   });
 
+  it("does not cache a row read before a change notice that arrived while the read was in flight", async () => {
+    const generated = generateApiKey();
+    let revokedAt: Date | null = null;
+    let release: () => void = () => undefined;
+    let lookups = 0;
+    const db = {
+      apiKey: {
+        findUnique: async () => {
+          lookups += 1;
+          const row = { id: "key-1", name: "k", hashedKey: generated.hashedKey, scopes: ["ingest"], revokedAt };
+          if (lookups === 1) await new Promise<void>((resolvePromise) => (release = resolvePromise));
+          return row;
+        },
+        updateMany: async () => ({ count: 1 }),
+      },
+    } as unknown as Database;
+    const authenticator = new ApiKeyAuthenticator(db, silent, { now: () => 1_000 });
+    const first = authenticator.authenticate(`Bearer ${generated.key}`);
+    await Promise.resolve();
+    // The revocation commits and its notice arrives while the first lookup still holds the old row.
+    revokedAt = new Date();
+    authenticator.forget(generated.prefix);
+    release();
+    await first;
+    await expect(authenticator.authenticate(`Bearer ${generated.key}`)).rejects.toMatchObject({ statusCode: 401, message: "this API key has been revoked" });
+  });
+
   it("records use at most once a minute per key", async () => {
     const { authenticator, key, counts, clock } = setup();
     await authenticator.authenticate(`Bearer ${key}`);
