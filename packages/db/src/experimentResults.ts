@@ -59,8 +59,32 @@ export type OutcomeOptions = {
 
 type OutcomeRow = Record<string, number | string>;
 
+/** The tables the results query joins per unit, whose statistics its plan depends on. */
+const ANALYSED_TABLES = ["exposures", "experiment_unit_days"] as const;
+
+/**
+ * Analyses the per-unit tables when they changed a lot since their last ANALYZE. Planned on stale
+ * statistics (a new experiment's tables, or a server with autovacuum off) the results query
+ * nested-loops once per unit: over 5 minutes at 2,000 units, 47 ms after ANALYZE (measured by the
+ * demo-world simulation). ANALYZE samples, so it costs milliseconds; with autovacuum keeping up
+ * nothing is done. Returns the tables analysed.
+ */
+export async function refreshResultStatistics(db: Database): Promise<string[]> {
+  const stale = await db.$queryRaw<{ table: string }[]>`
+    SELECT relname::text AS "table" FROM pg_stat_user_tables
+    WHERE relname = ANY(${[...ANALYSED_TABLES]}::text[])
+      AND n_mod_since_analyze > greatest(500, 0.2 * greatest(n_live_tup - n_mod_since_analyze, 0))`;
+  const tables = stale
+    .map((row) => row.table)
+    .filter((table): table is (typeof ANALYSED_TABLES)[number] => (ANALYSED_TABLES as readonly string[]).includes(table));
+  // Names from the fixed list above, never from input.
+  for (const table of tables) await db.$executeRawUnsafe(`ANALYZE ${table}`);
+  return tables;
+}
+
 /** Per variant of the experiment's current phase: the sufficient statistics of its exposed units. */
 export async function experimentOutcomes(db: Database, experiment: ExperimentPhase, options: OutcomeOptions = {}): Promise<ExperimentOutcomes> {
+  await refreshResultStatistics(db);
   const maxUnits = options.maxUnits ?? DEFAULT_MAX_UNITS;
   const now = options.now ?? new Date();
   let end = experiment.stoppedAt && experiment.stoppedAt < now ? experiment.stoppedAt : now;
