@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { NextConfig } from "next";
+import { securityHeaders } from "./src/lib/security-headers.ts";
 
 // The monorepo root: dependencies are hoisted there, and the workspace packages live beside us.
 const workspaceRoot = resolve(__dirname, "../..");
@@ -20,6 +21,11 @@ const nextConfig: NextConfig = {
   // The dev-tools badge defaults to bottom-left, on top of the signed-in user card.
   devIndicators: { position: "bottom-right" },
   poweredByHeader: false,
+  // CSP (frame-ancestors 'none'), X-Frame-Options, nosniff, Referrer- and Permissions-Policy on
+  // every response; HSTS is added at run time by the proxy when CONSOLE_TLS is set.
+  async headers() {
+    return [{ source: "/:path*", headers: securityHeaders(process.env.NODE_ENV === "development") }];
+  },
   reactStrictMode: true,
 };
 

@@ -35,3 +35,12 @@ export function serverEnv(): ServerEnv {
   validated = parsed.data;
   return validated;
 }
+
+/**
+ * CONSOLE_TLS=true when browsers reach the console over https (directly or through a TLS-terminating
+ * proxy): responses then carry Strict-Transport-Security. Read on its own (not through serverEnv())
+ * because the proxy asks on every request, including before the database settings matter.
+ */
+export function consoleServedOverTls(): boolean {
+  return /^(1|true|yes)$/i.test(process.env.CONSOLE_TLS?.trim() ?? "");
+}

@@ -6,9 +6,18 @@ import { type NextRequest, NextResponse } from "next/server";
 import { loginPath } from "@/server/auth/login-path.ts";
 import { REQUEST_PATH_HEADER } from "@/server/auth/request-path-header.ts";
 import { SESSION_COOKIE_NAME } from "@/server/auth/session-cookie.ts";
+import { consoleServedOverTls } from "./env.ts";
+import { HSTS_HEADER } from "./lib/security-headers.ts";
 
 export function proxy(request: NextRequest) {
-  const requestedPath = request.nextUrl.pathname + request.nextUrl.search;
+  return withHsts(gate(request));
+}
+
+function gate(request: NextRequest): NextResponse {
+  const { pathname } = request.nextUrl;
+  // The login page and the API (tRPC answers 401 itself) need no cookie.
+  if (pathname === "/login" || pathname.startsWith("/login/") || pathname.startsWith("/api/")) return NextResponse.next();
+  const requestedPath = pathname + request.nextUrl.search;
   if (!request.cookies.has(SESSION_COOKIE_NAME)) {
     return NextResponse.redirect(new URL(loginPath(requestedPath), request.url));
   }
@@ -17,7 +26,13 @@ export function proxy(request: NextRequest) {
   return NextResponse.next({ request: { headers } });
 }
 
+/** HSTS only when the console is served over TLS (CONSOLE_TLS=true); the other headers come from next.config.ts. */
+function withHsts(response: NextResponse): NextResponse {
+  if (consoleServedOverTls()) response.headers.set(HSTS_HEADER.key, HSTS_HEADER.value);
+  return response;
+}
+
 export const config = {
-  // Everything except the login page, the API (tRPC answers 401 itself) and static assets.
-  matcher: ["/((?!api/|_next/|login|favicon\\.ico|icon\\.svg).*)"],
+  // Pages, the login page and the API; not Next's static assets.
+  matcher: ["/((?!_next/|favicon\\.ico|icon\\.svg).*)"],
 };
