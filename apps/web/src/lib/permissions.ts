@@ -30,6 +30,12 @@ export const PERMISSIONS = {
   "experiment.edit": EXPERIMENTERS,
   /** Start, stop, stop one variant, ship a variant. */
   "experiment.run": EXPERIMENTERS,
+  /** Create, list and revoke the engine's API keys (keys carry production power, admins only). */
+  "apiKey.manage": ["admin"],
+  /** Create console users, change roles (never demoting the last admin). */
+  "user.manage": ["admin"],
+  /** Read the audit log (it names people and shows before/after of every change). */
+  "audit.read": ["admin", "engineer"],
 } as const satisfies Record<string, readonly ConsoleRole[]>;
 
 export type ConsoleAction = keyof typeof PERMISSIONS;

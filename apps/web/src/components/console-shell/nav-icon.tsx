@@ -11,6 +11,8 @@ const PATHS: Record<NavIconName, string> = {
   features: "M4 17V9M10 17V3M16 17v-6",
   events: "M2 10h4l2-6 4 12 2-6h4",
   keys: "M12.5 7.5a3.5 3.5 0 1 1-7 0 3.5 3.5 0 0 1 7 0zM11.5 10l6 6M15 13.5l2-2",
+  users: "M7 9a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM1.5 17a5.5 5.5 0 0 1 11 0M13 3.5a3 3 0 0 1 0 5.5M15 11.5a5.5 5.5 0 0 1 3.5 5.5",
+  audit: "M5 2h7l4 4v12H5zM12 2v4h4M8 10h5M8 13h5M8 16h3",
 };
 
 export function NavIcon({ name }: { name: NavIconName }) {

@@ -1,6 +1,6 @@
 // The console's sections in sidebar order. Sections whose pages do not exist yet are listed as
 // "coming soon" so people see where the console is going, without links to empty pages.
-export type NavIcon = "overview" | "items" | "debugger" | "rules" | "experiments" | "models" | "features" | "events" | "keys";
+export type NavIcon = "overview" | "items" | "debugger" | "rules" | "experiments" | "models" | "features" | "events" | "keys" | "users" | "audit";
 
 export type NavSection = { label: string; icon: NavIcon; status: "ready"; href: string } | { label: string; icon: NavIcon; status: "soon" };
 
@@ -13,7 +13,9 @@ export const NAV_SECTIONS: readonly NavSection[] = [
   { label: "Models", icon: "models", status: "ready", href: "/models" },
   { label: "Features", icon: "features", status: "ready", href: "/features" },
   { label: "Events", icon: "events", status: "ready", href: "/events" },
-  { label: "API keys", icon: "keys", status: "soon" },
+  { label: "API keys", icon: "keys", status: "ready", href: "/api-keys" },
+  { label: "Users", icon: "users", status: "ready", href: "/users" },
+  { label: "Audit", icon: "audit", status: "ready", href: "/audit" },
 ];
 
 /** Whether a section is the one being shown ("/" only matches itself, others match sub-paths). */

@@ -6,6 +6,7 @@ import { featureRouter } from "./routers/feature.ts";
 import { feedRouter } from "./routers/feed.ts";
 import { itemRouter } from "./routers/item.ts";
 import { modelRouter } from "./routers/model.ts";
+import { apiKeyRouter, auditRouter, consoleUserRouter } from "./routers/operators.ts";
 import { overviewRouter } from "./routers/overview.ts";
 import { ruleSetRouter } from "./routers/rule-set.ts";
 import { sessionRouter } from "./routers/session.ts";
@@ -23,6 +24,10 @@ export const appRouter = createTRPCRouter({
   model: modelRouter,
   feed: feedRouter,
   experiment: experimentRouter,
+  /** Operators: the engine's API keys and console users (admins), the audit log. */
+  apiKey: apiKeyRouter,
+  consoleUser: consoleUserRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;
