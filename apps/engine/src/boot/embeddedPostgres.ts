@@ -63,6 +63,9 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   process.once("exit", () => {
     if (server && server.exitCode === null && server.signalCode === null) server.kill("SIGINT");
   });
+  // And if this process is killed outright (SIGKILL: no exit handler runs), a watchdog of its own
+  // stops PostgreSQL when our end of its stdin pipe closes, so the next start finds the port free.
+  if (server?.pid) stopWhenWeDie(server.pid);
   const admin = postgres.getPgClient("postgres", "127.0.0.1");
   await admin.connect();
   try {
@@ -148,4 +151,21 @@ async function inOwnProcessGroup<T>(work: () => Promise<T>): Promise<T> {
     childProcess.spawn = original;
     syncBuiltinESMExports();
   }
+}
+
+const POSTGRES_WATCHDOG = `
+process.stdin.on("end", () => { try { process.kill(Number(process.env.CASCADE_POSTGRES_PID), "SIGINT"); } catch {} process.exit(0); });
+process.stdin.resume();
+`;
+
+/** A detached `node` that sends SIGINT (fast shutdown) to `pid` once this process is gone. */
+function stopWhenWeDie(pid: number): void {
+  const watchdog = childProcess.spawn(process.execPath, ["-e", POSTGRES_WATCHDOG], {
+    detached: true,
+    stdio: ["pipe", "ignore", "ignore"],
+    env: { CASCADE_POSTGRES_PID: String(pid) },
+  });
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  watchdog.on("error", () => undefined);
 }

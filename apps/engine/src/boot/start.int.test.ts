@@ -2,7 +2,7 @@
 // (never after its engine began serving), and a clean shutdown — a terminal's Ctrl-C, which signals
 // the whole process group, embedded PostgreSQL included — logs no warning.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -111,8 +111,46 @@ describe("cascade start", () => {
       expect(lines.at(-1)?.msg).toBe("stopped");
       expect(lines.filter((line) => line.level >= 40)).toEqual([]);
     } finally {
-      if (run.child.exitCode === null) process.kill(-run.child.pid!, "SIGKILL");
+      if (run.child.exitCode === null && run.child.signalCode === null) process.kill(-run.child.pid!, "SIGKILL");
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("after the engine is killed with SIGKILL, its embedded PostgreSQL stops too, so the next start finds its port free", { timeout: 240_000 }, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "cascade-start-"));
+    const pgPort = await freePort();
+    const run = start({
+      DATABASE_URL: undefined,
+      REDIS_URL: undefined,
+      CASCADE_DATA_DIR: dataDir,
+      CASCADE_EMBEDDED_PG_PORT: String(pgPort),
+      ENGINE_PORT: String(await freePort()),
+      CASCADE_CONSOLE: "false",
+      CASCADE_DEMO: "false",
+    });
+    let postgresPid = 0;
+    try {
+      await until(() => logLines(run.output()).some((line) => line.msg.startsWith("Server listening")), "the engine did not listen", 180_000);
+      postgresPid = Number((await readFile(join(dataDir, "postgres", "postmaster.pid"), "utf8")).split("\n")[0]);
+      expect(isAlive(postgresPid)).toBe(true);
+      process.kill(run.child.pid!, "SIGKILL");
+      await until(() => !isAlive(postgresPid), `PostgreSQL (pid ${postgresPid}) outlived its killed engine`, 30_000);
+      const probe = createServer();
+      await new Promise<void>((resolvePromise, reject) => probe.once("error", reject).listen(pgPort, "127.0.0.1", resolvePromise));
+      probe.close();
+    } finally {
+      if (run.child.exitCode === null && run.child.signalCode === null) process.kill(-run.child.pid!, "SIGKILL");
+      if (postgresPid && isAlive(postgresPid)) process.kill(postgresPid, "SIGKILL");
       await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
