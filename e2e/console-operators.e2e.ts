@@ -98,7 +98,7 @@ test("an admin creates a scoped API key (secret shown once), the engine accepts 
   await page.goto("/api-keys");
   await page.getByLabel("Key name").fill(name);
   // recommend is checked by default; add ingest.
-  await page.getByLabel(/^ingest/).check();
+  await page.getByRole("checkbox", { name: /^ingest/ }).check();
   await page.getByRole("button", { name: "Create key" }).click();
   const secretLocator = page.getByTestId("new-key-value");
   await expect(secretLocator).toHaveText(/^csk_[a-f0-9]{12}_[a-f0-9]{32}$/);
