@@ -35,7 +35,7 @@ describe("operator services", () => {
     const actor = { type: "console_user" as const, id: admin.id };
     const { row, secret } = await createApiKey(db, { name: `ci ${suffix}`, scopes: ["recommend", "ingest", "recommend"] }, actor);
     expect(secret).toMatch(new RegExp(`^csk_${row.prefix}_[a-f0-9]{32}$`));
-    expect(row.scopes).toEqual(["recommend", "ingest"]);
+    expect(row.scopes).toEqual(["ingest", "recommend"]);
     const listed = (await listApiKeys(db)).find((key) => key.id === row.id)!;
     expect(listed).toMatchObject({ name: `ci ${suffix}`, createdBy: admin.email, revokedAt: null });
     expect(JSON.stringify(listed)).not.toContain(secret.split("_")[2]);
@@ -44,7 +44,7 @@ describe("operator services", () => {
     expect(revoked.revokedAt).toBeInstanceOf(Date);
     await expect(revokeApiKey(db, row.id, actor)).rejects.toBeInstanceOf(OperatorChangeRefused);
     const audit = await listAudit(db, { entityType: "api_key", actor: admin.email, page: 1 });
-    expect(audit.rows.filter((entry) => entry.entityId === row.id).map((entry) => entry.action)).toEqual(["api_key.revoke", "api_key.create"]);
+    expect(audit.rows.filter((entry) => entry.entityId === row.prefix).map((entry) => entry.action)).toEqual(["api_key.revoke", "api_key.create"]);
     expect(JSON.stringify(audit.rows)).not.toContain(secret.split("_")[2]);
     expect(
       (await listAudit(db, { entityType: "api_key", action: "api_key.create", actor: admin.id, page: 1 })).rows.every(

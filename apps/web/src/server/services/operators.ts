@@ -1,5 +1,6 @@
 // Operator controls: the engine's API keys, console users and their roles, and the audit log.
-// Every change writes an audit_log row in the same transaction. API key rows fire a trigger that
+// Every change writes an audit_log row in the same transaction (API keys are named by their prefix
+// there, as the CLI and `cascade start` do). API key rows fire a trigger that
 // notifies the engines (cascade_api_key_changed), so a revocation reaches them within seconds.
 import { generateApiKey, hashPasswordAsync } from "@cascade/core";
 import { ConsoleRole, type Database, Prisma } from "@cascade/db";
@@ -49,7 +50,8 @@ export async function listApiKeys(db: Database): Promise<ApiKeyRow[]> {
 /** Creates a key; the secret is in the result and nowhere else (the row holds its sha256). */
 export async function createApiKey(db: Database, input: z.infer<typeof createApiKeyInput>, actor: Actor): Promise<{ row: ApiKeyRow; secret: string }> {
   const { key, prefix, hashedKey } = generateApiKey();
-  const scopes = [...new Set(input.scopes)];
+  // Canonical order (ingest, recommend, admin), whatever order they were ticked in.
+  const scopes = API_KEY_SCOPES.filter((scope) => input.scopes.includes(scope));
   const row = await db.$transaction(async (tx) => {
     const created = await tx.apiKey.create({
       data: { name: input.name, prefix, hashedKey, scopes, createdById: actor.id },
@@ -61,7 +63,7 @@ export async function createApiKey(db: Database, input: z.infer<typeof createApi
         actorId: actor.id,
         action: "api_key.create",
         entityType: "api_key",
-        entityId: created.id,
+        entityId: prefix,
         after: { name: created.name, prefix, scopes },
       },
     });
@@ -83,7 +85,7 @@ export async function revokeApiKey(db: Database, id: string, actor: Actor, now =
         actorId: actor.id,
         action: "api_key.revoke",
         entityType: "api_key",
-        entityId: id,
+        entityId: key.prefix,
         before: { name: key.name, prefix: key.prefix, revokedAt: null },
         after: { revokedAt: now.toISOString() },
       },

@@ -126,45 +126,49 @@ export function ApiKeysView() {
       ) : !keys.data ? (
         <Skeleton height={200} />
       ) : (
-        <Table aria-label="API keys">
-          <TableHead>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Prefix</TableHeaderCell>
-              <TableHeaderCell>Scopes</TableHeaderCell>
-              <TableHeaderCell>Created (UTC)</TableHeaderCell>
-              <TableHeaderCell>Last used (UTC)</TableHeaderCell>
-              <TableHeaderCell>Status</TableHeaderCell>
-              <TableHeaderCell>
-                <span className="visually-hidden">Actions</span>
-              </TableHeaderCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {keys.data.map((key) => (
-              <TableRow key={key.id} data-prefix={key.prefix}>
-                <TableCell>{key.name}</TableCell>
-                <TableCell>
-                  <code>{key.prefix}</code>
-                </TableCell>
-                <TableCell>{key.scopes.join(", ")}</TableCell>
-                <TableCell nowrap>
-                  {formatUtc(key.createdAt)}
-                  {key.createdBy ? ` by ${key.createdBy}` : ""}
-                </TableCell>
-                <TableCell nowrap>{key.lastUsedAt ? formatUtc(key.lastUsedAt) : "never"}</TableCell>
-                <TableCell>{key.revokedAt ? <Badge tone="danger">revoked {formatUtc(key.revokedAt)}</Badge> : <Badge tone="success">active</Badge>}</TableCell>
-                <TableCell>
-                  {key.revokedAt ? null : (
-                    <Button size="small" onClick={() => setRevoking(key)} aria-label={`Revoke ${key.name}`}>
-                      Revoke
-                    </Button>
-                  )}
-                </TableCell>
+        <div style={{ overflowX: "auto" }}>
+          <Table aria-label="API keys">
+            <TableHead>
+              <TableRow>
+                <TableHeaderCell>Name</TableHeaderCell>
+                <TableHeaderCell>Prefix</TableHeaderCell>
+                <TableHeaderCell>Scopes</TableHeaderCell>
+                <TableHeaderCell>Created (UTC)</TableHeaderCell>
+                <TableHeaderCell>Last used (UTC)</TableHeaderCell>
+                <TableHeaderCell>Status</TableHeaderCell>
+                <TableHeaderCell>
+                  <span className="visually-hidden">Actions</span>
+                </TableHeaderCell>
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+            </TableHead>
+            <TableBody>
+              {keys.data.map((key) => (
+                <TableRow key={key.id} data-prefix={key.prefix}>
+                  <TableCell>{key.name}</TableCell>
+                  <TableCell>
+                    <code>{key.prefix}</code>
+                  </TableCell>
+                  <TableCell>{key.scopes.join(", ")}</TableCell>
+                  <TableCell nowrap>
+                    {formatUtc(key.createdAt)}
+                    {key.createdBy ? ` by ${key.createdBy}` : ""}
+                  </TableCell>
+                  <TableCell nowrap>{key.lastUsedAt ? formatUtc(key.lastUsedAt) : "never"}</TableCell>
+                  <TableCell>
+                    {key.revokedAt ? <Badge tone="danger">revoked {formatUtc(key.revokedAt)}</Badge> : <Badge tone="success">active</Badge>}
+                  </TableCell>
+                  <TableCell>
+                    {key.revokedAt ? null : (
+                      <Button size="small" onClick={() => setRevoking(key)} aria-label={`Revoke ${key.name}`}>
+                        Revoke
+                      </Button>
+                    )}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </div>
       )}
 
       <Dialog
@@ -186,6 +190,12 @@ export function ApiKeysView() {
         <p>
           Clients using <code>{revoking?.prefix}</code> are refused (401) by every engine within seconds. This cannot be undone: a revoked key stays revoked.
         </p>
+        {revoking?.name.startsWith("system:") ? (
+          <p role="note">
+            <strong>{revoking.name}</strong> is the key <code>cascade start</code> gave the console itself: without it the Models page cannot reach the
+            engine&apos;s admin API until the next start, which provisions a new one.
+          </p>
+        ) : null}
       </Dialog>
     </div>
   );
