@@ -14,8 +14,16 @@ export const sessionUserSchema = z.object({
 });
 export type SessionUser = z.infer<typeof sessionUserSchema>;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export const credentialsSchema = z.object({
-  email: z.string().trim().min(1, "Enter your email address.").max(320),
+  email: z
+    .string()
+    .trim()
+    .min(1, "Enter your email address.")
+    .max(320)
+    // PostgreSQL text cannot hold NUL nor a lone surrogate: such an email cannot exist, so say so before querying.
+    .refine((value) => !value.includes("\u0000") && !LONE_SURROGATE.test(value), "Enter your email address."),
   password: z.string().min(1, "Enter your password.").max(1024),
 });
 export type Credentials = z.infer<typeof credentialsSchema>;

@@ -13,6 +13,7 @@ import {
   listConsoleUsers,
   OperatorChangeRefused,
   revokeApiKey,
+  revokeApiKeyInput,
   setConsoleUserRole,
   setRoleInput,
 } from "../../services/operators.ts";
@@ -43,7 +44,7 @@ export const apiKeyRouter = createTRPCRouter({
     .input(createApiKeyInput)
     .mutation(({ ctx, input }) => createApiKey(ctx.db, input, actorOf(ctx.user))),
   revoke: procedureFor("apiKey.manage")
-    .input(z.object({ id: z.string().min(1) }))
+    .input(revokeApiKeyInput)
     .mutation(({ ctx, input }) => refusals(revokeApiKey(ctx.db, input.id, actorOf(ctx.user)))),
 });
 
