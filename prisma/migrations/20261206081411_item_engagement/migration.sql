@@ -35,12 +35,23 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     ELSE 0 END::double precision
 $$;
 
--- 2^((t − base) / half-life), the exponent clamped to ±1000 so float8 never overflows or underflows
--- (rebases keep real exponents far inside that; only events ~1000 half-lives from the base are
--- flattened, and the lists' windows leave those out anyway).
+-- 2^((t − base) / half-life), the exponent clamped to ±900 so float8 never overflows, and a weight
+-- times it never underflows (PostgreSQL raises an error on underflow); rebases keep real exponents
+-- far inside that; only events ~900 half-lives from the base are flattened, and the lists' windows
+-- leave those out anyway.
 CREATE FUNCTION "engagement_growth"("at" TIMESTAMPTZ, "base_at" TIMESTAMPTZ, "half_life_ms" BIGINT) RETURNS DOUBLE PRECISION
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT power(2::float8, greatest(-1000::float8, least(1000::float8, extract(epoch FROM ("at" - "base_at"))::float8 * 1000 / "half_life_ms")))
+  SELECT power(2::float8, greatest(-900::float8, least(900::float8, extract(epoch FROM ("at" - "base_at"))::float8 * 1000 / "half_life_ms")))
+$$;
+
+-- score × 2^((from − to) / half-life), computed on the logarithm so it never overflows or raises
+-- an underflow error: what would fall below 2^-1000 is 0 (rebasing, and reading scores as of a time).
+CREATE FUNCTION "engagement_rescaled"("score" DOUBLE PRECISION, "from_at" TIMESTAMPTZ, "to_at" TIMESTAMPTZ, "half_life_ms" BIGINT) RETURNS DOUBLE PRECISION
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN "score" = 0 THEN 0::float8 ELSE (
+    SELECT CASE WHEN x.e < -1000 THEN 0::float8 ELSE sign("score") * power(2::float8, least(x.e, 1000::float8)) END
+      FROM (SELECT ln(abs("score")) / ln(2::float8) + extract(epoch FROM ("from_at" - "to_at"))::float8 * 1000 / "half_life_ms" AS e) x
+  ) END
 $$;
 
 -- Events stamped more than 5 minutes ahead of the database's clock count as if at that horizon: a
@@ -94,9 +105,9 @@ DECLARE
 BEGIN
   SELECT "base_at" INTO "from_at" FROM "engagement_bases" WHERE "half_life_ms" = "half_life" FOR UPDATE;
   IF "from_at" IS NULL OR "to_at" <= "from_at" THEN RETURN; END IF;
-  UPDATE "item_engagement" SET "score" = "score" * "engagement_growth"("from_at", "to_at", "half_life") WHERE "half_life_ms" = "half_life";
   -- Rows with no event in the last 60 half-lives count for ≤ 2^-60 of their weight: they go.
   DELETE FROM "item_engagement" WHERE "half_life_ms" = "half_life" AND "last_event_at" < "to_at" - "half_life" * 60 * interval '1 millisecond';
+  UPDATE "item_engagement" SET "score" = "engagement_rescaled"("score", "from_at", "to_at", "half_life") WHERE "half_life_ms" = "half_life";
   UPDATE "engagement_bases" SET "base_at" = "to_at" WHERE "half_life_ms" = "half_life";
 END
 $$;
@@ -127,6 +138,11 @@ BEGIN
     END LOOP;
     EXECUTE "item_engagement_sql"('new_events', 1);
   END IF;
+  RETURN NULL;
+EXCEPTION WHEN numeric_value_out_of_range THEN
+  -- A derived list must never cost an event: should arithmetic still go out of range, the events are
+  -- stored and this statement's engagement is skipped (logged; the log scan stays exact).
+  RAISE WARNING 'item_engagement not updated for this statement: %', SQLERRM;
   RETURN NULL;
 END
 $$;

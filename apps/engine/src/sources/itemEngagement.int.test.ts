@@ -97,4 +97,40 @@ describe("item_engagement", () => {
     const asOfScan = await new PopularityRanking(db, logger, { maxItems: 1_000_000, clock: fixed }).refresh();
     expect(mine(asOf)).toEqual(mine(asOfScan));
   });
+
+  it("never fails an event insert: rescaling and rebasing go to zero instead of raising underflow or overflow", async () => {
+    const halfLifeMs = 6 * HOUR;
+    const t = new Date("2026-06-01T00:00:00Z");
+    const at = (halfLives: number) => new Date(t.getTime() + halfLives * halfLifeMs);
+    const [row] = await db.$queryRaw<{ same: number; tiny: number; huge: number; down: number }[]>`
+      SELECT engagement_rescaled(2.5, ${t}::timestamptz, ${t}::timestamptz, ${halfLifeMs}::bigint) AS same,
+             engagement_rescaled(1e-301, ${t}::timestamptz, ${at(1000)}::timestamptz, ${halfLifeMs}::bigint) AS tiny,
+             engagement_rescaled(1e300, ${at(1000)}::timestamptz, ${t}::timestamptz, ${halfLifeMs}::bigint) AS huge,
+             engagement_rescaled(-3, ${t}::timestamptz, ${at(2)}::timestamptz, ${halfLifeMs}::bigint) AS down`;
+    expect(row!.same).toBeCloseTo(2.5, 12);
+    expect(row!.tiny).toBe(0);
+    expect(row!.down).toBeCloseTo(-0.75, 12);
+    expect(Number.isFinite(row!.huge)).toBe(true);
+    // A row with a score near the bottom of float8 and a recent event survives a rebase (it used to raise "underflow" and fail the insert that triggered it).
+    const tinyItem = `${run}-tiny`;
+    const [base] = await db.$queryRaw<{ baseAt: Date }[]>`SELECT base_at AS "baseAt" FROM engagement_bases WHERE half_life_ms = ${halfLifeMs}::bigint`;
+    const to = new Date(base!.baseAt.getTime() + 100 * halfLifeMs);
+    await db.$executeRaw`INSERT INTO item_engagement (half_life_ms, item_id, score, events, last_event_at) VALUES (${halfLifeMs}::bigint, ${tinyItem}, 1e-300, 1, ${to}::timestamptz)`;
+    // 1e-300 × 2^-100 is below float8: a plain product raised "value out of range: underflow".
+    await db.$executeRaw`SELECT engagement_rebase(${halfLifeMs}::bigint, ${to}::timestamptz)::text`;
+    const [kept] = await db.$queryRaw<
+      { score: number }[]
+    >`SELECT score FROM item_engagement WHERE half_life_ms = ${halfLifeMs}::bigint AND item_id = ${tinyItem}`;
+    expect(kept!.score).toBeGreaterThanOrEqual(0);
+    await db.$executeRaw`DELETE FROM item_engagement WHERE item_id = ${tinyItem}`;
+    // Events from year 1 to far ahead, with near-zero weights, all insert.
+    await db.event.createMany({
+      data: [
+        { eventId: `${run}-x1`, type: "click", userId: `${run}-x`, itemId: item(0), occurredAt: new Date("0001-01-01T00:00:00Z") },
+        { eventId: `${run}-x2`, type: "rating", value: 5 + 1e-12, userId: `${run}-x`, itemId: item(0), occurredAt: new Date(Date.now() - 400 * 24 * HOUR) },
+        { eventId: `${run}-x3`, type: "click", userId: `${run}-x`, itemId: item(0), occurredAt: new Date("2230-01-01T00:00:00Z") },
+      ],
+    });
+    expect(await db.event.count({ where: { eventId: { in: [`${run}-x1`, `${run}-x2`, `${run}-x3`] } } })).toBe(3);
+  });
 });

@@ -175,7 +175,7 @@ export class PopularityRanking {
     if (referenceTime.getTime() - state.baseAt.getTime() > REBASE_AFTER_HALF_LIVES * halfLifeMs) await this.rebase(referenceTime);
     const rows = await this.db.$queryRaw<{ itemId: string; score: number }[]>`
       SELECT g.item_id AS "itemId",
-             g.score * engagement_growth(b.base_at, ${referenceTime}::timestamptz, b.half_life_ms) AS "score"
+             engagement_rescaled(g.score, b.base_at, ${referenceTime}::timestamptz, b.half_life_ms) AS "score"
       FROM item_engagement g
       JOIN engagement_bases b ON b.half_life_ms = g.half_life_ms
       JOIN items i ON i.id = g.item_id AND i.available
@@ -197,13 +197,8 @@ export class PopularityRanking {
       const [base] = await tx.$queryRaw<{ baseAt: Date | null }[]>`
         SELECT base_at AS "baseAt" FROM engagement_bases WHERE half_life_ms = ${halfLifeMs}::bigint FOR UPDATE`;
       if (!base?.baseAt || to.getTime() - base.baseAt.getTime() <= REBASE_AFTER_HALF_LIVES * halfLifeMs) return; // another replica did it
-      await tx.$executeRaw`
-        UPDATE item_engagement SET score = score * engagement_growth(${base.baseAt}::timestamptz, ${to}::timestamptz, half_life_ms)
-        WHERE half_life_ms = ${halfLifeMs}::bigint`;
-      await tx.$executeRaw`
-        DELETE FROM item_engagement
-        WHERE half_life_ms = ${halfLifeMs}::bigint AND last_event_at < ${to}::timestamptz - ${60 * halfLifeMs}::float8 * interval '1 millisecond'`;
-      await tx.$executeRaw`UPDATE engagement_bases SET base_at = ${to}::timestamptz WHERE half_life_ms = ${halfLifeMs}::bigint`;
+      // The migration's engagement_rebase, which the triggers use too (the base row is already locked here).
+      await tx.$executeRaw`SELECT engagement_rebase(${halfLifeMs}::bigint, ${to}::timestamptz)::text`;
     });
     this.logger.debug({ halfLifeMs, baseAt: to }, "item engagement rebased");
   }
