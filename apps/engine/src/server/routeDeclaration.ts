@@ -15,7 +15,7 @@ import type { ApiKeyAuthenticator } from "./auth.ts";
 export type HttpMethod = "get" | "put" | "post" | "delete" | "patch";
 
 /** Error statuses a route can answer; openapi/openApiDocument.ts describes each one's codes. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
 
 /** What a route with a JSON body and an API key can answer besides its success. */
 export const JSON_BODY_ERRORS: ErrorStatus[] = [400, 401, 403, 413, 415, 503];

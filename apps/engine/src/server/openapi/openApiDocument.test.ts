@@ -57,7 +57,7 @@ describe("the OpenAPI document", () => {
   it("requires the bearer key and names the scope of a scoped route, and lists its errors as ApiError", () => {
     expect(create?.security).toEqual([{ [BEARER_SCHEME]: [] }]);
     expect(create?.["x-required-scope"]).toBe("ingest");
-    expect(Object.keys(create?.responses ?? {}).sort()).toEqual(["201", "400", "401", "403", "409", "500"]);
+    expect(Object.keys(create?.responses ?? {}).sort()).toEqual(["201", "400", "401", "403", "409", "429", "500"]);
     expect(create?.responses?.["409"]).toEqual({
       description: ERROR_STATUSES[409],
       content: { "application/json": { schema: { $ref: "#/components/schemas/ApiError" } } },
@@ -65,10 +65,10 @@ describe("the OpenAPI document", () => {
     expect(document.components?.schemas?.ApiError).toMatchObject({ type: "object", required: ["error"] });
   });
 
-  it("needs no key for an unscoped route, keeps its media type and adds only the 500", () => {
+  it("needs no key for an unscoped route, keeps its media type and adds only the 429 and the 500", () => {
     expect(text?.security).toEqual([]);
     expect(text?.["x-required-scope"]).toBeUndefined();
-    expect(Object.keys(text?.responses ?? {})).toEqual(["200", "500"]);
+    expect(Object.keys(text?.responses ?? {})).toEqual(["200", "429", "500"]);
     expect(text?.responses?.["200"]).toMatchObject({ content: { "text/plain": { schema: { type: "string" } } } });
   });
 

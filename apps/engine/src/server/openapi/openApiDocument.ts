@@ -20,6 +20,7 @@ export const ERROR_STATUSES: Record<ErrorStatus, string> = {
   409: "Conflict with the current state (e.g. `no_previous_version` for a rollback with nothing to go back to)",
   413: "`payload_too_large`: more than 1000 entries in a batch, or a body over the size limit",
   415: "`unsupported_media_type`: send the body as application/json",
+  429: "`rate_limited`: over this API key's (or, without a key, this client's) request rate; retry after the `Retry-After` seconds",
   500: "`internal`: an unexpected failure; the details are logged under the x-request-id",
   503: "`dependency_unavailable`: a backing service (database, online store) is unavailable; retry later",
 };
@@ -60,7 +61,8 @@ function toRouteConfig(route: RouteDeclaration): RouteConfig {
       content: { [response.mediaType ?? "application/json"]: { schema: response.schema } },
     };
   }
-  for (const status of [...route.errors, 500 as const]) {
+  // Every route is rate limited (per API key, else per client address) and may fail unexpectedly.
+  for (const status of [...route.errors, 429 as const, 500 as const]) {
     responses[status] ??= {
       description: ERROR_STATUSES[status],
       content: { "application/json": { schema: { $ref: `#/components/schemas/${ERROR_SCHEMA_NAME}` } } },
