@@ -59,20 +59,9 @@ test.describe("security headers", () => {
     page.on("console", (message) => {
       if (message.type() === "error" && /Content Security Policy/i.test(message.text())) cspErrors.push(message.text());
     });
-    await page.goto("about:blank");
-    // The iframe's load event fires for the refused frame too (Chromium shows its error page inside).
-    const loaded = page.evaluate(
-      (src) =>
-        new Promise<void>((resolve) => {
-          const frame = document.createElement("iframe");
-          frame.id = "victim";
-          frame.addEventListener("load", () => resolve(), { once: true });
-          frame.src = src;
-          document.body.append(frame);
-        }),
-      `${baseURL}/login`,
-    );
-    await loaded;
+    // A page of another origin that frames the login page. Its load event waits for the frame, which
+    // fires for a refused frame too (Chromium shows its error page inside).
+    await page.setContent(`<iframe id="victim" src="${baseURL}/login"></iframe>`, { waitUntil: "load" });
     const victim = page.frames().find((frame) => frame !== page.mainFrame());
     expect(victim, "the iframe exists").toBeDefined();
     expect(victim!.url()).not.toBe(`${baseURL}/login`);
