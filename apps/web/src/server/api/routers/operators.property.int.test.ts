@@ -52,6 +52,15 @@ afterAll(async () => {
   await db.$disconnect();
 });
 
+/** String(value), or a stand-in for values that cannot be turned into one (an object without a prototype). */
+function printable(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return "unprintable";
+  }
+}
+
 async function outcome(call: Promise<unknown>): Promise<string> {
   try {
     await call;
@@ -74,7 +83,7 @@ describe("operator procedures under hostile input", () => {
           outcome(
             caller.consoleUser.create(
               (userInput && typeof userInput === "object" && "email" in userInput
-                ? { ...userInput, email: `prop-${String((userInput as { email: unknown }).email)}` }
+                ? { ...userInput, email: `prop-${printable((userInput as { email: unknown }).email)}` }
                 : userInput) as never,
             ),
           ),
