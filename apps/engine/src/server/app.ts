@@ -3,7 +3,7 @@
 // tests call `app.inject`; buildEngineApp readies it and ties the engine's lifecycle to it.
 import { randomUUID } from "node:crypto";
 import rateLimit from "@fastify/rate-limit";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { answerClientError, registerErrorHandling, sendFrameworkError, toErrorResponse, HttpError } from "./errors.ts";
 import { registerMetricsRoutes } from "./metrics/metricsRoutes.ts";
 import { registerOpenApiRoutes } from "./openapi/openApiRoutes.ts";
@@ -43,8 +43,8 @@ export async function buildApp(context: RouteContext): Promise<FastifyInstance> 
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
     // One log line per request (written in onResponse below), not Fastify's "incoming request" +
-    // "request completed" pair.
-    disableRequestLogging: true,
+    // "request completed" pair (through the log controller: the top-level option is deprecated, FSTDEP023).
+    logController: new LogController({ disableRequestLogging: true }),
     // Errors Fastify raises before routing, and requests Node's HTTP parser refuses, answer in the
     // documented error shape too (server/errors.ts).
     frameworkErrors: (error, request, reply) => {
