@@ -68,6 +68,10 @@ export const engineEnvSchema = z.object({
     .min(1_000)
     .max(7 * 86_400_000)
     .default(10 * 60_000),
+  /** Stream entries left pending this long by a consumer (a crashed process) are taken over by another; checked every min(10 s, this). */
+  CASCADE_CONSUMER_RECLAIM_IDLE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  /** `cascade consume`: port of its health and metrics listener (GET /health, GET /metrics) on ENGINE_HOST; 0 = none. */
+  CONSUMER_PORT: z.coerce.number().int().min(0).max(65_535).default(4001),
   /** Deliveries after which a stream entry a consumer keeps failing on (not an outage) goes to the dead letters. */
   CASCADE_CONSUMER_MAX_DELIVERIES: z.coerce.number().int().min(2).max(1_000).default(5),
   /** How long the online feature writer's per-entity ledgers remember applied event ids, ms (1 min … 7 days): redeliveries later than this count again. */
