@@ -11,6 +11,8 @@
 // `truncated` says when more exist. The timeline, coverage, source and serving reads are
 // aggregates over the whole phase.
 import type { Database } from "./client.ts";
+import { Prisma } from "./generated/prisma/client.ts";
+import { SOURCE_CLICKS_SELECT, UNIT_DAY_COLUMNS, UNIT_DAY_SELECT, VARIANT_ITEMS_SELECT } from "./experimentRollupSql.ts";
 
 /** The per-user metrics (catalogue ids, experiment_unit_days columns, pre-period keys). */
 export const perUserMetricIds = ["impressions", "clicks", "likes", "watch_seconds", "purchases", "revenue", "negative_feedback"] as const;
@@ -321,28 +323,18 @@ export async function rebuildExperimentRollups(
           WHERE x.experiment_id = ${experimentId} AND x.phase = ${phase}
         ),
         unit_days AS (
-          INSERT INTO experiment_unit_days (experiment_id, phase, unit_id, day, variant_id, impressions, clicks, likes, watch_seconds,
-                                            purchases, revenue, negative_feedback)
-          SELECT experiment_id, phase, unit_id, day, variant_id,
-                 count(*) FILTER (WHERE type = 'impression'),
-                 count(*) FILTER (WHERE type = 'click'),
-                 count(*) FILTER (WHERE type = 'like'),
-                 coalesce(sum(value) FILTER (WHERE type = 'watch'), 0),
-                 count(*) FILTER (WHERE type = 'purchase'),
-                 coalesce(sum(value) FILTER (WHERE type = 'purchase'), 0),
-                 count(*) FILTER (WHERE type IN ('hide', 'dislike'))
-          FROM exposed
-          GROUP BY 1, 2, 3, 4, 5
+          INSERT INTO experiment_unit_days (${Prisma.raw(UNIT_DAY_COLUMNS)})
+          ${Prisma.raw(UNIT_DAY_SELECT)}
           RETURNING 1
         ),
         items AS (
           INSERT INTO experiment_variant_items (experiment_id, phase, variant_id, item_id)
-          SELECT DISTINCT experiment_id, phase, variant_id, item_id FROM exposed WHERE type = 'impression'
+          ${Prisma.raw(VARIANT_ITEMS_SELECT)}
           RETURNING 1
         ),
         sources AS (
           INSERT INTO experiment_source_clicks (experiment_id, phase, variant_id, source, clicks)
-          SELECT experiment_id, phase, variant_id, source, count(*) FROM exposed WHERE type = 'click' GROUP BY 1, 2, 3, 4
+          ${Prisma.raw(SOURCE_CLICKS_SELECT)}
           RETURNING 1
         )
         SELECT (SELECT count(*) FROM unit_days)::int AS unit_days, (SELECT count(*) FROM items)::int AS items, (SELECT count(*) FROM sources)::int AS sources`;

@@ -49,6 +49,7 @@
 // HTTP app's client, ready to run in a process of its own.
 import type { StreamEvent } from "@cascade/core";
 import pg from "pg";
+import { SOURCE_CLICKS_SELECT, UNIT_DAY_COLUMNS, UNIT_DAY_SELECT, VARIANT_ITEMS_SELECT } from "@cascade/db/experimentRollupSql";
 import type { StreamEntry } from "../stream/eventStream.ts";
 import type { Logger } from "pino";
 
@@ -189,18 +190,8 @@ const EVENT_LOG_SQL = `
         AND (v.stopped_at IS NULL OR i.occurred_at <= v.stopped_at)
     ),
     unit_days AS (
-      INSERT INTO experiment_unit_days AS unit_day (experiment_id, phase, unit_id, day, variant_id, impressions, clicks, likes, watch_seconds,
-                                                    purchases, revenue, negative_feedback)
-      SELECT experiment_id, phase, unit_id, day, variant_id,
-             count(*) FILTER (WHERE type = 'impression'),
-             count(*) FILTER (WHERE type = 'click'),
-             count(*) FILTER (WHERE type = 'like'),
-             coalesce(sum(value) FILTER (WHERE type = 'watch'), 0),
-             count(*) FILTER (WHERE type = 'purchase'),
-             coalesce(sum(value) FILTER (WHERE type = 'purchase'), 0),
-             count(*) FILTER (WHERE type IN ('hide', 'dislike'))
-      FROM exposed
-      GROUP BY 1, 2, 3, 4, 5
+      INSERT INTO experiment_unit_days AS unit_day (${UNIT_DAY_COLUMNS})
+      ${UNIT_DAY_SELECT}
       ORDER BY 1, 2, 3, 4
       ON CONFLICT (experiment_id, phase, unit_id, day) DO UPDATE SET
         impressions = unit_day.impressions + excluded.impressions,
@@ -214,13 +205,13 @@ const EVENT_LOG_SQL = `
     ),
     variant_items AS (
       INSERT INTO experiment_variant_items (experiment_id, phase, variant_id, item_id)
-      SELECT DISTINCT experiment_id, phase, variant_id, item_id FROM exposed WHERE type = 'impression' ORDER BY 1, 2, 3, 4
+      ${VARIANT_ITEMS_SELECT} ORDER BY 1, 2, 3, 4
       ON CONFLICT DO NOTHING
       RETURNING 1
     ),
     source_clicks AS (
       INSERT INTO experiment_source_clicks AS source_click (experiment_id, phase, variant_id, source, clicks)
-      SELECT experiment_id, phase, variant_id, source, count(*) FROM exposed WHERE type = 'click' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+      ${SOURCE_CLICKS_SELECT} ORDER BY 1, 2, 3, 4
       ON CONFLICT (experiment_id, phase, variant_id, source) DO UPDATE SET clicks = source_click.clicks + excluded.clicks
       RETURNING 1
     )
