@@ -38,6 +38,36 @@ type WizardProps = {
 
 const METRIC_OPTIONS = EXPERIMENT_METRICS.map((metric) => ({ value: metric.id, label: metric.label }));
 
+/** A labelled control with its hint and issues, wired for assistive technology; `control` renders the input itself. */
+function LabelledField({
+  label,
+  issues,
+  hint,
+  control,
+}: {
+  label: string;
+  issues: readonly FieldIssue[];
+  hint?: ReactNode;
+  control: (aria: { id: string; "aria-invalid": boolean; "aria-describedby": string | undefined }) => ReactNode;
+}) {
+  const id = useId();
+  const described = [hint ? `${id}-hint` : null, issues.length > 0 ? `${id}-issues` : null].filter(Boolean).join(" ");
+  return (
+    <div className={styles.field}>
+      <label className={styles.label} htmlFor={id}>
+        {label}
+      </label>
+      {control({ id, "aria-invalid": issues.length > 0, "aria-describedby": described || undefined })}
+      {hint ? (
+        <span className={styles.hint} id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+      <FieldIssues issues={issues} id={`${id}-issues`} />
+    </div>
+  );
+}
+
 function TextField({
   label,
   value,
@@ -57,31 +87,23 @@ function TextField({
   disabled?: boolean;
   step?: string;
 }) {
-  const id = useId();
-  const described = [hint ? `${id}-hint` : null, issues.length > 0 ? `${id}-issues` : null].filter(Boolean).join(" ");
   return (
-    <div className={styles.field}>
-      <label className={styles.label} htmlFor={id}>
-        {label}
-      </label>
-      <input
-        id={id}
-        className={styles.input}
-        type={type}
-        step={step}
-        value={value}
-        disabled={disabled}
-        aria-invalid={issues.length > 0}
-        aria-describedby={described || undefined}
-        onChange={(event) => onChange(event.target.value)}
-      />
-      {hint ? (
-        <span className={styles.hint} id={`${id}-hint`}>
-          {hint}
-        </span>
-      ) : null}
-      <FieldIssues issues={issues} id={`${id}-issues`} />
-    </div>
+    <LabelledField
+      label={label}
+      issues={issues}
+      hint={hint}
+      control={(aria) => (
+        <input
+          {...aria}
+          className={styles.input}
+          type={type}
+          step={step}
+          value={value}
+          disabled={disabled}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      )}
+    />
   );
 }
 
@@ -102,30 +124,22 @@ function TextAreaField({
   code?: boolean;
   placeholder?: string;
 }) {
-  const id = useId();
-  const described = [hint ? `${id}-hint` : null, issues.length > 0 ? `${id}-issues` : null].filter(Boolean).join(" ");
   return (
-    <div className={styles.field}>
-      <label className={styles.label} htmlFor={id}>
-        {label}
-      </label>
-      <textarea
-        id={id}
-        className={code ? `${styles.textarea} ${styles.code}` : styles.textarea}
-        spellCheck={!code}
-        placeholder={placeholder}
-        value={value}
-        aria-invalid={issues.length > 0}
-        aria-describedby={described || undefined}
-        onChange={(event) => onChange(event.target.value)}
-      />
-      {hint ? (
-        <span className={styles.hint} id={`${id}-hint`}>
-          {hint}
-        </span>
-      ) : null}
-      <FieldIssues issues={issues} id={`${id}-issues`} />
-    </div>
+    <LabelledField
+      label={label}
+      issues={issues}
+      hint={hint}
+      control={(aria) => (
+        <textarea
+          {...aria}
+          className={code ? `${styles.textarea} ${styles.code}` : styles.textarea}
+          spellCheck={!code}
+          placeholder={placeholder}
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      )}
+    />
   );
 }
 
