@@ -3,7 +3,7 @@
 // snapshot) → engine HTTP → console. Ctrl-C (or SIGTERM) stops everything in reverse order,
 // including the embedded PostgreSQL.
 import { createPrismaClient } from "@cascade/db";
-import type { EngineEnv } from "../platform/env.ts";
+import { funnelAdmissionFromEnv, type EngineEnv } from "../platform/env.ts";
 import { ENGINE_VERSION } from "../platform/version.ts";
 import { buildEngineApp } from "../composition/engine.ts";
 import { createMemoryOnlineStore, createOnlineStore } from "../stores/index.ts";
@@ -181,6 +181,7 @@ export async function startPlatform(env: EngineEnv): Promise<void> {
       eventDeduplicator,
       bodyLimitBytes: env.CASCADE_BODY_LIMIT,
       ...(env.CASCADE_RATE_LIMIT_MAX > 0 ? { rateLimit: { max: env.CASCADE_RATE_LIMIT_MAX, windowMs: env.CASCADE_RATE_LIMIT_WINDOW_MS } } : {}),
+      funnelAdmission: funnelAdmissionFromEnv(env),
       servedFeatureSampleRate: env.CASCADE_SERVED_FEATURE_SAMPLE_RATE,
       metrics,
       activeModels,

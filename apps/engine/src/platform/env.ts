@@ -104,7 +104,28 @@ export const engineEnvSchema = z.object({
    */
   CASCADE_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(1_000),
   CASCADE_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(1_000),
+  /**
+   * Load shedding on the funnel routes (first pages of /v1/recommendations, /v1/rerank): funnels run at
+   * once (0 = no gate), requests waiting for a slot and for how long, the event-loop delay over which
+   * new funnels are turned away (0 = off), and the Retry-After of a shed request (503 `overloaded`).
+   */
+  CASCADE_FUNNEL_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(10_000).default(8),
+  CASCADE_FUNNEL_MAX_QUEUED: z.coerce.number().int().min(0).max(100_000).default(32),
+  CASCADE_FUNNEL_MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(50),
+  CASCADE_FUNNEL_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(100),
+  CASCADE_FUNNEL_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3_600).default(1),
 });
+
+/** The funnel routes' admission settings (server/funnelAdmission.ts) from the environment. */
+export function funnelAdmissionFromEnv(env: EngineEnv) {
+  return {
+    maxInFlight: env.CASCADE_FUNNEL_MAX_IN_FLIGHT,
+    maxQueued: env.CASCADE_FUNNEL_MAX_QUEUED,
+    maxQueueWaitMs: env.CASCADE_FUNNEL_MAX_QUEUE_WAIT_MS,
+    maxEventLoopDelayMs: env.CASCADE_FUNNEL_MAX_EVENT_LOOP_DELAY_MS,
+    retryAfterSeconds: env.CASCADE_FUNNEL_RETRY_AFTER_S,
+  };
+}
 
 export type EngineEnv = z.infer<typeof engineEnvSchema>;
 

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { answerClientError, registerErrorHandling, sendFrameworkError, toErrorResponse, HttpError } from "./errors.ts";
+import { FunnelAdmission, FunnelOverloadedError } from "./funnelAdmission.ts";
 import { registerMetricsRoutes } from "./metrics/metricsRoutes.ts";
 import { registerOpenApiRoutes } from "./openapi/openApiRoutes.ts";
 import type { RouteContext } from "./routeContext.ts";
@@ -91,6 +92,7 @@ export async function buildApp(context: RouteContext): Promise<FastifyInstance> 
   const changesUrl = deps.serving?.databaseUrl;
   if (changesUrl) app.addHook("onReady", async () => context.auth.followChanges(changesUrl));
 
+  registerFunnelAdmission(app, context);
   // First: both add app-wide hooks that must see every route registered after them.
   registerOpenApiRoutes(app, { version: deps.info.version });
   registerMetricsRoutes(app, context.metrics, { servingModels: () => deps.activeModels?.status() ?? null });
@@ -107,6 +109,46 @@ export async function buildApp(context: RouteContext): Promise<FastifyInstance> 
   registerAdminExperimentResultsRoutes(app, context);
 
   return app;
+}
+
+/** The routes whose handlers run the funnel (by declared operationId), gated by admission control. */
+const FUNNEL_OPERATIONS = new Set(["recommend", "rerank"]);
+
+/**
+ * Load shedding (server/funnelAdmission.ts): the handlers of the funnel routes run under the gate
+ * (registered before the routes: it wraps their handlers as they are declared). A slot is held until
+ * the handler finishes; a request the gate turns away is answered 503 `overloaded` with Retry-After
+ * (server/errors.ts) without running anything, and counted in `cascade_requests_shed_total`. Later
+ * pages (a `cursor`) read a stored session and pass ungated; /v1/health, events and the rest never
+ * meet the gate. Omitted in the deps → no gate.
+ */
+function registerFunnelAdmission(app: FastifyInstance, context: RouteContext): void {
+  const options = context.deps.funnelAdmission;
+  if (!options || options.maxInFlight <= 0) return;
+  const admission = new FunnelAdmission(options);
+  app.addHook("onClose", async () => admission.close());
+  app.addHook("onRoute", (route) => {
+    const operationId = route.config?.declaration?.operationId;
+    if (!operationId || !FUNNEL_OPERATIONS.has(operationId)) return;
+    const handler = route.handler;
+    const url = route.url;
+    route.handler = async function admitted(request, reply) {
+      const body = request.body as { cursor?: unknown } | null | undefined;
+      if (typeof body === "object" && body !== null && typeof body.cursor === "string") return handler.call(this, request, reply);
+      let release: () => void;
+      try {
+        release = await admission.acquire();
+      } catch (error) {
+        if (error instanceof FunnelOverloadedError) context.metrics.countShedRequest({ route: url, reason: error.reason });
+        throw error;
+      }
+      try {
+        return await handler.call(this, request, reply);
+      } finally {
+        release();
+      }
+    };
+  });
 }
 
 /**

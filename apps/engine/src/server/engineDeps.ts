@@ -11,6 +11,7 @@ import type { ActiveModels } from "../models/activeModels.ts";
 import type { PopularityRanking } from "../sources/popularityRanking.ts";
 import type { EngineMetrics } from "../telemetry/engineMetrics.ts";
 import type { ServingOptions } from "../serving/servingStack.ts";
+import type { FunnelAdmissionOptions } from "./funnelAdmission.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
 
 export type EngineInfo = {
@@ -64,6 +65,16 @@ export type EngineDeps = {
    * `cascade start` passes CASCADE_RATE_LIMIT_MAX / CASCADE_RATE_LIMIT_WINDOW_MS.
    */
   rateLimit?: { max: number; windowMs: number };
+  /**
+   * Load shedding on the funnel routes (server/funnelAdmission.ts): over these bounds → 503 `overloaded`
+   * with Retry-After. Omitted → no gate (tests); `cascade start` passes the CASCADE_FUNNEL_* settings.
+   */
+  funnelAdmission?: FunnelAdmissionOptions;
+  /**
+   * Run the guardrail watcher (experiments/guardrailWatcher.ts) in this engine: default true. `cascade serve`
+   * passes false unless asked, since `cascade schedule` runs it (once per database, under an advisory lock).
+   */
+  guardrailWatcher?: boolean;
   /** Funnel knobs (rule-set LISTEN connection, refresh intervals); omitted → polling and defaults. */
   serving?: ServingOptions;
 };

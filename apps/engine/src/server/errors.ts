@@ -19,6 +19,7 @@ import {
   type InputIssue,
 } from "../ingest/inputErrors.ts";
 import { OnlineStoreError } from "../stores/onlineStore.ts";
+import { FunnelOverloadedError } from "./funnelAdmission.ts";
 
 export type ApiIssue = InputIssue;
 // The routes build issues with the same helpers as ingestion.
@@ -52,7 +53,7 @@ export function payloadTooLarge(message: string): HttpError {
   return new HttpError(413, "payload_too_large", message);
 }
 
-export type ErrorResponse = { statusCode: number; body: ApiError; logLevel: "none" | "warn" | "error" };
+export type ErrorResponse = { statusCode: number; body: ApiError; logLevel: "none" | "warn" | "error"; headers?: Record<string, string> };
 
 const FASTIFY_BODY_ERRORS: Record<string, { statusCode: number; code: string; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { statusCode: 400, code: "invalid_json", message: "the body is not valid JSON" },
@@ -66,6 +67,10 @@ const FASTIFY_BODY_ERRORS: Record<string, { statusCode: number; code: string; me
 export function toErrorResponse(error: unknown): ErrorResponse {
   if (error instanceof HttpError) {
     return respond(error.statusCode, error.code, error.message, error.issues);
+  }
+  // Load shedding (server/funnelAdmission.ts): fast, explicit, with when to come back.
+  if (error instanceof FunnelOverloadedError) {
+    return { ...respond(503, "overloaded", error.message), headers: { "retry-after": String(error.retryAfterSeconds) } };
   }
   // Ingestion's domain errors (ingest/inputErrors.ts), mapped here and nowhere else.
   if (error instanceof InvalidInputError) return respond(400, "validation_failed", error.message, error.issues);
@@ -181,6 +186,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const response = toErrorResponse(error);
     if (response.logLevel === "error") request.log.error({ err: error }, "request failed");
     else if (response.logLevel === "warn") request.log.warn({ err: error }, "dependency unavailable");
+    if (response.headers) void reply.headers(response.headers);
     return reply.status(response.statusCode).send(response.body);
   });
 

@@ -51,6 +51,8 @@ export type EngineMetrics = {
   countFallback(labels: { surface: string; component: string; reason: FallbackReason }): void;
   /** One served recommendation response; `degraded` when any fallback was used. */
   countRecommendationResponse(labels: { surface: string; degraded: boolean }): void;
+  /** A funnel request turned away by admission control (503 `overloaded`), by route and why (server/funnelAdmission.ts). */
+  countShedRequest(labels: { route: string; reason: string }): void;
   /** Features that were missing in the online store and took their declared default. */
   countMissingFeatureDefaults(labels: { surface: string; feature: string }, count: number): void;
   /**
@@ -136,6 +138,12 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
     labelNames: ["surface", "degraded"] as const,
     registers: [registry],
   });
+  const shedRequests = new Counter({
+    name: `${prefix}requests_shed_total`,
+    help: "Funnel requests answered 503 overloaded by admission control, by route pattern and reason (in_flight, queue_wait, event_loop_delay)",
+    labelNames: ["route", "reason"] as const,
+    registers: [registry],
+  });
   const missingFeatures = new Counter({
     name: `${prefix}feature_default_values_total`,
     help: "Feature values missing from the online store that took their declared default",
@@ -179,6 +187,9 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
     },
     countRecommendationResponse({ surface, degraded }) {
       responses.inc({ surface: bounded.surface.admit(surface), degraded: String(degraded) });
+    },
+    countShedRequest({ route, reason }) {
+      shedRequests.inc({ route: bounded.route.admit(route), reason });
     },
     countMissingFeatureDefaults({ surface, feature }, count) {
       if (count > 0) missingFeatures.inc({ surface: bounded.surface.admit(surface), feature: bounded.feature.admit(feature) }, count);

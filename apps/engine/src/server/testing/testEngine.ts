@@ -53,6 +53,8 @@ export async function startTestEngine(
     listen?: boolean;
     /** Per-key rate limit (EngineDeps.rateLimit); default none. */
     rateLimit?: EngineDeps["rateLimit"];
+    /** Load shedding on the funnel routes (EngineDeps.funnelAdmission); default none. */
+    funnelAdmission?: EngineDeps["funnelAdmission"];
     /** Where the engine logs (default: silent, or TEST_LOG_LEVEL). */
     logger?: Logger;
   } = {},
@@ -82,6 +84,7 @@ export async function startTestEngine(
     serving: { guardrailCheckIntervalMs: 0, ...(options.listen ? { databaseUrl } : {}) },
     ...(options.startup ? { startup: options.startup } : {}),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    ...(options.funnelAdmission ? { funnelAdmission: options.funnelAdmission } : {}),
   };
   const { app, engine } = await buildEngineApp(deps);
   const keyIds: string[] = [];
