@@ -19,6 +19,7 @@ import {
   type InputIssue,
 } from "../ingest/inputErrors.ts";
 import { OnlineStoreError } from "../stores/onlineStore.ts";
+import { PageSessionStoreError } from "../serving/pageSessions.ts";
 import { FunnelOverloadedError } from "./funnelAdmission.ts";
 
 export type ApiIssue = InputIssue;
@@ -131,7 +132,8 @@ const POOL_ERROR_MESSAGE = /connection terminated|timeout exceeded when trying t
 /** True when the error means PostgreSQL or the online store is unreachable, overloaded or timed out. */
 export function isDependencyFailure(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
-    if (current instanceof OnlineStoreError || current instanceof Prisma.PrismaClientInitializationError) return true;
+    if (current instanceof OnlineStoreError || current instanceof PageSessionStoreError || current instanceof Prisma.PrismaClientInitializationError)
+      return true;
     if (current instanceof Prisma.PrismaClientKnownRequestError) {
       if (UNAVAILABLE_PRISMA_CODES.has(current.code)) return true;
       if (isUnavailableDriverCause(current.meta?.driverAdapterError)) return true;

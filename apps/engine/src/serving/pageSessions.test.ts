@@ -1,15 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { PageSessions, SessionList } from "./pageSessions.ts";
+import { MemoryPageSessionStore, SessionList } from "./pageSessions.ts";
+import { describePageSessionStoreContract } from "./testing/pageSessionStoreContract.ts";
 
-describe("PageSessions", () => {
-  it("forgets sessions after the ttl and keeps at most maxSessions (oldest out)", () => {
+describePageSessionStoreContract("in-process", async ({ ttlMs }) => new MemoryPageSessionStore({ ttlMs }));
+
+describe("MemoryPageSessionStore", () => {
+  it("forgets sessions after the ttl and keeps at most maxSessions (oldest out)", async () => {
     let now = 0;
-    const sessions = new PageSessions({ ttlMs: 100, maxSessions: 2, now: () => now });
-    for (const id of ["s1", "s2", "s3"]) sessions.put({ id, surface: "home", userId: "u", items: SessionList.of([]) });
-    expect(sessions.get("s1")).toBeUndefined();
-    expect(sessions.get("s2")?.id).toBe("s2");
+    const sessions = new MemoryPageSessionStore({ ttlMs: 100, maxSessions: 2, now: () => now });
+    for (const id of ["s1", "s2", "s3"]) await sessions.put({ id, surface: "home", userId: "u", items: SessionList.of([]) });
+    expect(await sessions.get("s1")).toBeUndefined();
+    expect((await sessions.get("s2"))?.id).toBe("s2");
     now = 101;
-    expect(sessions.get("s3")).toBeUndefined();
+    expect(await sessions.get("s3")).toBeUndefined();
   });
 });
 
@@ -32,5 +35,17 @@ describe("SessionList", () => {
     expect(list.itemIdAt(2)).toBe("c");
     expect([0, 1, 2].map((index) => list.itemAt(index))).toEqual(items);
     expect("score" in list.itemAt(0).sources[1]!).toBe(false);
+  });
+
+  it("is rebuilt from its arrays, and refuses arrays that do not fit together", () => {
+    const list = SessionList.of([
+      { itemId: "a", score: 1, sources: [{ id: "ann", rank: 0 }] },
+      { itemId: "b", score: 2, sources: [] },
+    ]);
+    const arrays = list.arrays();
+    expect(SessionList.fromArrays(arrays).itemAt(0)).toEqual(list.itemAt(0));
+    expect(() => SessionList.fromArrays({ ...arrays, scores: new Float64Array(1) })).toThrow(RangeError);
+    expect(() => SessionList.fromArrays({ ...arrays, hitSource: new Uint8Array([5]) })).toThrow(RangeError);
+    expect(() => SessionList.fromArrays({ ...arrays, hitStart: new Uint32Array([0, 2, 1]) })).toThrow(RangeError);
   });
 });

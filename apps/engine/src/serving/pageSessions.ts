@@ -1,14 +1,22 @@
 // Pagination for funnel feeds. The first page runs the funnel; the rest of its ranked list (after
-// rules, minus what the first page served) is kept here under a session id that the cursor
+// rules, minus what the first page served) is kept as a page session under an id that the cursor
 // carries, so later pages continue the same list and never repeat an item, at no funnel cost.
-// In-process: a cursor is valid on the replica that issued it for `ttlMs` (an unknown or expired
-// session → 400 invalid_cursor; the client starts again). Bounded by `maxSessions` (oldest out).
+//
+// Where sessions live (PageSessionStore, held to one contract: testing/pageSessionStoreContract.ts):
+// - MemoryPageSessionStore (below, the embedded default): a cursor is valid on the process that
+//   issued it for `ttlMs`; bounded by `maxSessions` (oldest out).
+// - RedisPageSessionStore (redisPageSessions.ts, whenever the engine has REDIS_URL): one key per
+//   session with the session TTL, so a cursor is valid on every replica sharing that Redis.
+// An unknown or expired session → 400 invalid_cursor (the client starts again); a store that cannot
+// be reached → PageSessionStoreError → 503 dependency_unavailable (the same cursor can be retried).
 //
 // Memory: at 100 requests/s the store reaches `maxSessions` (10k × up to 500 items) within two
 // minutes, and it lives for the process. As one object per item plus each item's provenance
 // objects that was ~15M long-lived objects for the garbage collector to trace; SessionList keeps a
 // session in a handful of flat arrays instead (scores and provenance in typed arrays) and builds
-// item objects only when a later page reads them.
+// item objects only when a later page reads them. The same arrays are what Redis stores
+// (pageSessionsCodec.ts).
+import type { Logger } from "pino";
 import type { SourceHit } from "../funnel/index.ts";
 import type { DiversityCap } from "../rules/diversityWindows.ts";
 
@@ -20,6 +28,20 @@ export type SessionCaps = {
 };
 
 export type SessionItem = { itemId: string; score: number; sources: SourceHit[] };
+
+/** A SessionList's flat arrays (what pageSessionsCodec.ts stores). */
+export type SessionArrays = {
+  itemIds: readonly string[];
+  scores: Float64Array;
+  hitStart: Uint32Array;
+  hitSource: Uint8Array;
+  hitRank: Uint32Array;
+  hitScore: Float64Array;
+  sourceIds: readonly string[];
+};
+
+/** Most items one session may hold (the first page, up to 200, and the 500 kept after it, with room). */
+export const MAX_SESSION_ITEMS = 1_000;
 
 /** A session's ranked items, stored flat. */
 export class SessionList {
@@ -71,6 +93,31 @@ export class SessionList {
     return new SessionList(itemIds, scores, hitStart, hitSource, hitRank, hitScore, sourceIds);
   }
 
+  /** Rebuilds a list from its arrays (as `arrays()` gave them), checking that they fit together. */
+  static fromArrays(arrays: SessionArrays): SessionList {
+    const { itemIds, scores, hitStart, hitSource, hitRank, hitScore, sourceIds } = arrays;
+    const items = itemIds.length;
+    const hits = hitStart[items];
+    const consistent =
+      scores.length === items &&
+      hitStart.length === items + 1 &&
+      hits !== undefined &&
+      hitSource.length === hits &&
+      hitRank.length === hits &&
+      hitScore.length === hits &&
+      hitStart.every((start, i) => i === 0 || start >= hitStart[i - 1]!) &&
+      hitStart[0] === 0 &&
+      hitSource.every((kind) => kind < sourceIds.length);
+    if (!consistent) throw new RangeError("the session arrays do not fit together");
+    return new SessionList(itemIds, scores, hitStart, hitSource, hitRank, hitScore, sourceIds);
+  }
+
+  /** The list's arrays, shared (not copied): do not modify them. */
+  arrays(): SessionArrays {
+    const { itemIds, scores, hitStart, hitSource, hitRank, hitScore, sourceIds } = this;
+    return { itemIds, scores, hitStart, hitSource, hitRank, hitScore, sourceIds };
+  }
+
   get length(): number {
     return this.itemIds.length;
   }
@@ -102,27 +149,115 @@ export type PageSession = {
   createdAt: number;
 };
 
-export class PageSessions {
-  private readonly sessions = new Map<string, PageSession>();
+/** What the first page hands to the store. */
+export type NewPageSession = Omit<PageSession, "createdAt">;
 
-  constructor(private readonly options: { ttlMs: number; maxSessions: number; now?: () => number } = { ttlMs: 30 * 60_000, maxSessions: 10_000 }) {}
+/** The page-session store could not be reached or answered wrongly: HTTP 503 dependency_unavailable (server/errors.ts). */
+export class PageSessionStoreError extends Error {
+  override readonly name = "PageSessionStoreError";
+}
+
+/**
+ * Where page sessions live between pages. `put` and `putTail` may reject (the backend is down or
+ * the session too large); `get` rejects with PageSessionStoreError when the backend cannot answer,
+ * and gives undefined for a session that is unknown or expired.
+ */
+export interface PageSessionStore {
+  /** Keeps the session (and its first tail, if it has caps) for the store's TTL from now. */
+  put(session: NewPageSession): Promise<void>;
+  get(id: string): Promise<PageSession | undefined>;
+  /**
+   * Records the ids served just before `offset` (sessionPageCaps.ts) on a session that still
+   * exists; a later `get`, on any replica, has it in `caps.tails`. No-op for an unknown session.
+   */
+  putTail(id: string, offset: number, tail: readonly string[]): Promise<void>;
+  /** Releases the backend's connections (the in-process store has none). */
+  close(): Promise<void>;
+}
+
+/**
+ * First pages whose session could not be kept (the store was down, or the session too large): the
+ * page was served, its cursor will read as expired. Counted for tests and operators, and logged
+ * (the first failure, then at most one line per 30 s with the count since the last one).
+ */
+export class SessionWriteFailures {
+  private total = 0;
+  private unlogged = 0;
+  private lastLoggedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly logger: Pick<Logger, "warn">) {}
+
+  get count(): number {
+    return this.total;
+  }
+
+  record(error: unknown): void {
+    this.total += 1;
+    this.unlogged += 1;
+    const now = Date.now();
+    if (now - this.lastLoggedAt < 30_000) return;
+    this.logger.warn(
+      { err: error, failures: this.unlogged, total: this.total },
+      "page session not kept: first pages are served, their cursors will read as expired (400 invalid_cursor)",
+    );
+    this.lastLoggedAt = now;
+    this.unlogged = 0;
+  }
+}
+
+/** Default lifetime of a page session: a cursor stays valid this long after the first page. */
+export const PAGE_SESSION_TTL_MS = 30 * 60_000;
+
+export function assertSessionSize(session: NewPageSession): void {
+  if (session.items.length > MAX_SESSION_ITEMS) throw new RangeError(`a page session holds at most ${MAX_SESSION_ITEMS} items (got ${session.items.length})`);
+}
+
+/** The in-process store (embedded default, and replays): sessions live in this process only. */
+export class MemoryPageSessionStore implements PageSessionStore {
+  private readonly sessions = new Map<string, PageSession>();
+  private readonly ttlMs: number;
+  private readonly maxSessions: number;
+
+  constructor(private readonly options: { ttlMs?: number; maxSessions?: number; now?: () => number } = {}) {
+    this.ttlMs = options.ttlMs ?? PAGE_SESSION_TTL_MS;
+    this.maxSessions = options.maxSessions ?? 10_000;
+  }
 
   private now(): number {
     return this.options.now?.() ?? Date.now();
   }
 
-  put(session: Omit<PageSession, "createdAt">): void {
-    this.sessions.set(session.id, { ...session, createdAt: this.now() });
+  // Applied before the returned promise settles: a later page on this process always finds it.
+  async put(session: NewPageSession): Promise<void> {
+    assertSessionSize(session);
+    this.sessions.delete(session.id);
+    this.sessions.set(session.id, {
+      ...session,
+      ...(session.caps ? { caps: { caps: session.caps.caps, tails: new Map(session.caps.tails) } } : {}),
+      createdAt: this.now(),
+    });
     for (const oldest of this.sessions.keys()) {
-      if (this.sessions.size <= this.options.maxSessions) break;
+      if (this.sessions.size <= this.maxSessions) break;
       this.sessions.delete(oldest);
     }
   }
 
-  get(id: string): PageSession | undefined {
+  async get(id: string): Promise<PageSession | undefined> {
+    return this.live(id);
+  }
+
+  async putTail(id: string, offset: number, tail: readonly string[]): Promise<void> {
+    this.live(id)?.caps?.tails.set(offset, [...tail]);
+  }
+
+  async close(): Promise<void> {
+    this.sessions.clear();
+  }
+
+  private live(id: string): PageSession | undefined {
     const session = this.sessions.get(id);
     if (!session) return undefined;
-    if (this.now() - session.createdAt > this.options.ttlMs) {
+    if (this.now() - session.createdAt > this.ttlMs) {
       this.sessions.delete(id);
       return undefined;
     }

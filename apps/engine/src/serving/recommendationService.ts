@@ -251,21 +251,26 @@ export class RecommendationService {
       // reading) is never below the count served, as cursor.ts requires.
       const sessionId = `${SESSION_PREFIX}${run.result.requestId}`;
       const items = SessionList.of([...page, ...rest]);
-      this.stack.sessions.put({
-        id: sessionId,
-        surface: request.surface,
-        userId: request.userId,
-        items,
-        ...(caps.length > 0
-          ? {
-              caps: sessionCaps(
-                caps,
-                page.length,
-                page.map((item) => item.itemId),
-              ),
-            }
-          : {}),
-      });
+      // Not awaited: the page is served whether or not the session could be kept. If the store
+      // (Redis) is down, the cursor names a session that does not exist, and the next page is a
+      // 400 invalid_cursor (the client starts again); the failure is counted and logged.
+      this.stack.sessions
+        .put({
+          id: sessionId,
+          surface: request.surface,
+          userId: request.userId,
+          items,
+          ...(caps.length > 0
+            ? {
+                caps: sessionCaps(
+                  caps,
+                  page.length,
+                  page.map((item) => item.itemId),
+                ),
+              }
+            : {}),
+        })
+        .catch((error: unknown) => this.stack.sessionWriteFailures.record(error));
       cursor = encodeCursor({ snapshotId: sessionId, offset: page.length, served: page.length });
     }
     return {
@@ -286,7 +291,8 @@ export class RecommendationService {
   private async nextPage(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig): Promise<RecommendationsResponse> {
     const cursor = decodeCursor(request.cursor!);
     if (!cursor) throw new InvalidCursorError("is not a cursor returned by this API");
-    const session = cursor.snapshotId.startsWith(SESSION_PREFIX) ? this.stack.sessions.get(cursor.snapshotId) : undefined;
+    // A store that cannot answer rejects with PageSessionStoreError: 503 dependency_unavailable, the cursor stays good for a retry.
+    const session = cursor.snapshotId.startsWith(SESSION_PREFIX) ? await this.stack.sessions.get(cursor.snapshotId) : undefined;
     if (!session) throw new InvalidCursorError("has expired; request the first page again");
     if (session.userId !== request.userId || session.surface !== request.surface || cursor.offset > session.items.length) {
       throw new InvalidCursorError("belongs to another user or surface");
@@ -308,8 +314,12 @@ export class RecommendationService {
           attributesOf: (ids) => this.stack.itemAttributes.attributesOf(ids),
         }),
       );
-      if (outcome.status === "ok") ({ indexes, nextOffset: offset } = outcome.value);
-      else {
+      if (outcome.status === "ok") {
+        ({ indexes, nextOffset: offset } = outcome.value);
+        // What this page served is where the next one continues under the caps, maybe on another
+        // replica: written back before the cursor goes out (a failed write is a 503; retry the cursor).
+        await this.stack.sessions.putTail(session.id, offset, session.caps.tails.get(offset) ?? []);
+      } else {
         // Fail closed: without categories and creators no item can be checked against the caps; the same cursor can be retried.
         const reason = outcome.status === "timeout" ? `timed out: exceeded its ${safetyMs} ms budget` : `failed: ${String(outcome.error)}`;
         degradedCauses.push({ component: "itemAttributes", reason: `${reason}; no item of this page could be checked against the diversity caps` });

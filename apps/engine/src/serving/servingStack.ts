@@ -23,7 +23,7 @@ import type { ServingRanker } from "../ranking/servingRanker.ts";
 import { ExpiringCache } from "../caching/expiringCache.ts";
 import { ItemAttributeCache, type CandidateCategoryLookup } from "../caching/itemAttributeCache.ts";
 import { ItemStateCache } from "../caching/itemStateCache.ts";
-import { PageSessions } from "./pageSessions.ts";
+import { MemoryPageSessionStore, SessionWriteFailures, type PageSessionStore } from "./pageSessions.ts";
 import { PeriodicSnapshot } from "../caching/periodicSnapshot.ts";
 import { onlineFeatureHydrator } from "../hydrators/onlineFeatureHydrator.ts";
 import { RuleSetRepository } from "./ruleSetRepository.ts";
@@ -92,6 +92,8 @@ export type ServingStackDeps = {
   servedFeatureSampleRate?: number;
   activeModels?: ServingModels;
   serving?: ServingOptions;
+  /** Where page sessions live (pageSessions.ts); omitted → in this process only. The caller closes it. */
+  pageSessions?: PageSessionStore;
 };
 
 /** Items whose attributes are read into the cache at start (≈200 B each). */
@@ -105,7 +107,10 @@ export class ServingStack {
   readonly itemAttributes: ItemAttributeCache;
   /** Item → category for the `onlineFeatures` hydrator, sharing the `itemAttributes` hydrator's lookup (one per request for both). */
   readonly candidateCategories: CandidateCategoryLookup;
-  readonly sessions = new PageSessions();
+  /** Page sessions behind later pages' cursors: the deps' store (Redis: shared by replicas), else in-process. */
+  readonly sessions: PageSessionStore;
+  /** First pages served without a kept session (the store failed): counted and logged. */
+  readonly sessionWriteFailures: SessionWriteFailures;
   /** Items' online-store state (onlineFeatureHydrator.ts): item counters move slowly, 10 s of staleness. */
   readonly itemStates: ItemStateCache;
   /** Per user: followed creators (30 s) and hidden/disliked/bought items (5 s); see the hydrators for why a TTL. */
@@ -139,6 +144,8 @@ export class ServingStack {
     const { db, logger } = deps;
     const options = deps.serving ?? {};
     this.models = deps.activeModels ?? null;
+    this.sessions = deps.pageSessions ?? new MemoryPageSessionStore();
+    this.sessionWriteFailures = new SessionWriteFailures(logger);
     this.metrics = deps.metrics ?? createEngineMetrics();
     this.pinnedModels = options.experiments === false ? null : new PinnedModels({ db, logger });
     this.experiments =
