@@ -13,6 +13,7 @@ import type { EngineMetrics } from "../telemetry/engineMetrics.ts";
 import type { ServingOptions } from "../serving/servingStack.ts";
 import type { FunnelAdmissionOptions } from "./funnelAdmission.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
+import type { PageSessionStore } from "../serving/pageSessions.ts";
 
 export type EngineInfo = {
   version: string;
@@ -77,4 +78,10 @@ export type EngineDeps = {
   guardrailWatcher?: boolean;
   /** Funnel knobs (rule-set LISTEN connection, refresh intervals); omitted → polling and defaults. */
   serving?: ServingOptions;
+  /**
+   * Where page sessions (the state behind later pages' cursors) live. `cascade start` passes the Redis
+   * one when REDIS_URL is set (redisPageSessions.ts: a cursor is good on every replica sharing that
+   * Redis); omitted → in this process only (a cursor is good on the engine that issued it).
+   */
+  pageSessions?: PageSessionStore;
 };
