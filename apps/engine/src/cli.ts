@@ -8,6 +8,8 @@ import { ENGINE_VERSION } from "./platform/version.ts";
 import { createLogger } from "./boot/logger.ts";
 import { migrateDatabase, resolveDatabase, type ResolvedDatabase } from "./boot/database.ts";
 import { startPlatform } from "./boot/start.ts";
+import { servePlatform } from "./boot/roles/serveRole.ts";
+import { consumePlatform } from "./boot/roles/consumeRole.ts";
 import { isDatabaseEmpty, seedDemo } from "./demo/loadDemo.ts";
 import { createProgressReporter } from "./telemetry/progress.ts";
 import { addSkewCommand } from "./cli/skewCommand.ts";
@@ -47,9 +49,28 @@ function positiveInt(value: string): number {
 
 program
   .command("start")
-  .description("start engine and console (embedded PostgreSQL and in-process store unless DATABASE_URL/REDIS_URL are set)")
+  .description(
+    "every role in one process: engine, event consumers, periodic jobs, console (embedded PostgreSQL and in-process store unless DATABASE_URL/REDIS_URL are set)",
+  )
   .action(async () => {
     await startPlatform(env());
+  });
+
+program
+  .command("serve")
+  .description("the engine's HTTP API only (one of N replicas; needs DATABASE_URL and REDIS_URL): no event consumers, demo, training or periodic jobs")
+  .option("--migrate", "apply pending database migrations first (else a schema older than the code refuses the start)", false)
+  .option("--guardrails", "also run the experiments' guardrail watcher here (normally `cascade schedule` does)", false)
+  .action(async (options: { migrate: boolean; guardrails: boolean }) => {
+    await servePlatform(env(), options);
+  });
+
+program
+  .command("consume")
+  .description("the event stream's consumers only (event log, online features; needs DATABASE_URL and REDIS_URL), probes on CONSUMER_PORT")
+  .option("--migrate", "apply pending database migrations first (else a schema older than the code refuses the start)", false)
+  .action(async (options: { migrate: boolean }) => {
+    await consumePlatform(env(), options);
   });
 
 program
@@ -108,6 +129,7 @@ addScheduleCommand(
   program,
   (work) => withDatabase((database) => work(database.url)),
   () => env().CASCADE_DATA_DIR,
+  env,
 );
 addTuneFusionCommand(program, (work) => withDatabase((database) => work(database.url)));
 addReplayCommand(program, (work) => withDatabase((database) => work(database.url)));

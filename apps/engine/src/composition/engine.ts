@@ -22,7 +22,7 @@ export type Engine = {
   readonly metrics: EngineMetrics;
   /** The funnel's long-lived parts (tests and benchmarks warm or refresh them directly). */
   readonly serving: ServingStack;
-  /** Stops experiment variants whose guardrails regress (null when this engine serves no experiments). */
+  /** Stops experiment variants whose guardrails regress (null when this engine serves no experiments, or deps.guardrailWatcher is false). */
   readonly guardrails: GuardrailWatcher | null;
   /** Starts the background work: the popularity list (when the engine owns it) and the serving stack's lists and rule-set reloads. */
   start(): Promise<void>;
@@ -43,15 +43,16 @@ export function buildEngine(deps: EngineDeps): Engine {
     maxEvents === undefined ? {} : { maxEvents },
   );
   const recommendations = new RecommendationService(serving, previews);
-  const guardrails = serving.experiments
-    ? new GuardrailWatcher({
-        db: deps.db,
-        logger: deps.logger,
-        clock: serving.clock,
-        ...(deps.serving?.guardrailCheckIntervalMs !== undefined ? { intervalMs: deps.serving.guardrailCheckIntervalMs } : {}),
-        onStopped: () => recommendations.refreshExperiments(),
-      })
-    : null;
+  const guardrails =
+    serving.experiments && deps.guardrailWatcher !== false
+      ? new GuardrailWatcher({
+          db: deps.db,
+          logger: deps.logger,
+          clock: serving.clock,
+          ...(deps.serving?.guardrailCheckIntervalMs !== undefined ? { intervalMs: deps.serving.guardrailCheckIntervalMs } : {}),
+          onStopped: () => recommendations.refreshExperiments(),
+        })
+      : null;
   const context: RouteContext = { deps, auth, ranking: popularity, metrics, recommendations, startedAt: performance.now() };
   return {
     context,
