@@ -22,7 +22,7 @@ export const ERROR_STATUSES: Record<ErrorStatus, string> = {
   415: "`unsupported_media_type`: send the body as application/json",
   429: "`rate_limited`: over this API key's (or, without a key, this client's) request rate; retry after the `Retry-After` seconds",
   500: "`internal`: an unexpected failure; the details are logged under the x-request-id",
-  503: "`dependency_unavailable`: a backing service (database, online store) is unavailable; retry later",
+  503: "`dependency_unavailable`: a backing service (database, online store) is unavailable; retry later. On the funnel routes also `overloaded`: the engine is shedding load (as many funnels running as it can); retry after the `Retry-After` seconds, ideally on another replica",
 };
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31["generateDocument"]>;

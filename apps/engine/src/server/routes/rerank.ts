@@ -31,7 +31,7 @@ export function registerRerankRoutes(app: FastifyInstance, context: RouteContext
       scope: "recommend",
       body: { schema: rerankRequest, sendable: false, example: { userId: "user-1", surface: "home", itemIds: ["item-1", "item-2", "item-3"] } },
       responses: { 200: { description: "The supplied candidates, ranked", schema: rerankResponse } },
-      errors: [400, 401, 403, 404, 415],
+      errors: [400, 401, 403, 404, 415, 503],
     },
     async (request) => {
       const body = parseInput(rerankRequest, request.body);
