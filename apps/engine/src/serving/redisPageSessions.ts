@@ -14,7 +14,15 @@
 import type { Logger } from "pino";
 import { closeRedis, connectRedis, errorMessage } from "../redis/redisConnection.ts";
 import { decodeSession, encodeSession } from "./pageSessionsCodec.ts";
-import { assertSessionSize, PAGE_SESSION_TTL_MS, PageSessionStoreError, type NewPageSession, type PageSession, type PageSessionStore } from "./pageSessions.ts";
+import {
+  assertSessionSize,
+  MemoryPageSessionStore,
+  PAGE_SESSION_TTL_MS,
+  PageSessionStoreError,
+  type NewPageSession,
+  type PageSession,
+  type PageSessionStore,
+} from "./pageSessions.ts";
 
 export type RedisPageSessionStoreOptions = {
   url: string;
@@ -130,4 +138,10 @@ function tailsOf(fields: Record<string, Buffer>): Map<number, readonly string[]>
 
 function unavailable(what: "read" | "write", cause: unknown): PageSessionStoreError {
   return new PageSessionStoreError(`page session ${what} failed: Redis unavailable (${errorMessage(cause)})`, { cause });
+}
+
+/** The store an engine process uses: Redis (shared by every replica on it) with `redisUrl`, else in-process. Connects or throws PageSessionStoreError. */
+export async function createPageSessionStore(options: { redisUrl?: string | undefined; logger?: Pick<Logger, "warn"> }): Promise<PageSessionStore> {
+  if (!options.redisUrl) return new MemoryPageSessionStore();
+  return createRedisPageSessionStore({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) });
 }

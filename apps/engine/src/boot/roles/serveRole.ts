@@ -21,6 +21,7 @@ import { syncFeatureDefinitions } from "../../features/featureSync.ts";
 import { useItemCategoriesFrom } from "../../features/itemCategories.ts";
 import { ActiveModels } from "../../models/activeModels.ts";
 import { createOnlineStore } from "../../stores/index.ts";
+import { createPageSessionStore } from "../../serving/redisPageSessions.ts";
 import type { OnlineStore } from "../../stores/onlineStore.ts";
 import { createEngineMetrics } from "../../telemetry/engineMetrics.ts";
 import { checkSharedDatabase } from "../database.ts";
@@ -69,6 +70,9 @@ export async function startEngine(
   });
   await activeModels.start();
   context.push("active models", () => activeModels.stop());
+  // Later pages' cursors: in Redis with REDIS_URL (any replica serves them), else in this process; closed after the app.
+  const pageSessions = await createPageSessionStore({ redisUrl: env.REDIS_URL, logger });
+  context.push("page sessions", () => pageSessions.close());
 
   const { startup, guardrailWatcher, serving } = input.extra ?? {};
   const { app, engine } = await buildEngineApp({
@@ -78,6 +82,7 @@ export async function startEngine(
     info: { version: ENGINE_VERSION, databaseMode: input.databaseMode, storeMode: env.REDIS_URL ? "redis" : "memory" },
     eventStream: input.eventStream,
     eventDeduplicator: input.eventDeduplicator,
+    pageSessions,
     bodyLimitBytes: env.CASCADE_BODY_LIMIT,
     ...(env.CASCADE_RATE_LIMIT_MAX > 0 ? { rateLimit: { max: env.CASCADE_RATE_LIMIT_MAX, windowMs: env.CASCADE_RATE_LIMIT_WINDOW_MS } } : {}),
     funnelAdmission: funnelAdmissionFromEnv(env),
