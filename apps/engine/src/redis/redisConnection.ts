@@ -2,8 +2,18 @@
 // failure behaviour: no offline queue (a command fails at once while Redis
 // is unreachable, so a request answers 503 instead of hanging), a timeout on every command, one
 // retry across a reconnect, reconnection forever in the background with throttled logging.
-import { Redis } from "ioredis";
+//
+// Redis Cluster is detected, not configured: the first connection to a URL asks the server
+// `INFO cluster`; with `cluster_enabled:1` it is replaced by an ioredis `Cluster` seeded with that
+// node (the others are discovered from the slot map), with the same failure behaviour. The answer
+// is remembered per URL for the process. A cluster has only database 0, so a URL naming another
+// database is refused. Multi-key work goes through redisPipeline.ts, which keeps every command's
+// keys in one slot and sends one pipeline per node.
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
+
+/** A single Redis server or a Redis Cluster: every store takes either. */
+export type RedisClient = Redis | Cluster;
 
 export type RedisConnectionOptions = {
   url: string;
@@ -12,35 +22,112 @@ export type RedisConnectionOptions = {
   commandTimeoutMs?: number | undefined;
 };
 
+/** Whether a URL's server runs in cluster mode, remembered per URL once asked. */
+const clusterModeByUrl = new Map<string, boolean>();
+
 /** Connects, or throws what `toError` makes of the failure (the caller's error class). */
-export async function connectRedis(options: RedisConnectionOptions, toError: (message: string, cause: unknown) => Error): Promise<Redis> {
-  const client = new Redis(options.url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: options.connectTimeoutMs ?? 2_000,
-    commandTimeout: options.commandTimeoutMs ?? 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
-  });
+export async function connectRedis(options: RedisConnectionOptions, toError: (message: string, cause: unknown) => Error): Promise<RedisClient> {
   const where = redactedUrl(options.url);
+  const known = clusterModeByUrl.get(options.url);
+  if (known === true) return connectCluster(options, where, toError);
+  const client = new Redis(options.url, { ...nodeOptions(options), lazyConnect: true, enableOfflineQueue: false });
   client.on("error", throttledErrorLogger(options.logger, where));
+  let clusterEnabled = false;
   try {
     await client.connect();
+    if (known === undefined) {
+      clusterEnabled = /^cluster_enabled:1\s*$/m.test(await client.info("cluster"));
+      clusterModeByUrl.set(options.url, clusterEnabled);
+    }
   } catch (error) {
     client.disconnect();
     throw toError(`cannot connect to Redis at ${where}: ${errorMessage(error)}`, error);
   }
-  return client;
+  if (!clusterEnabled) return client;
+  client.disconnect();
+  return connectCluster(options, where, toError);
+}
+
+async function connectCluster(options: RedisConnectionOptions, where: string, toError: (message: string, cause: unknown) => Error): Promise<Cluster> {
+  const url = new URL(options.url);
+  const database = url.pathname.replace(/^\//, "");
+  if (database !== "" && database !== "0") {
+    throw toError(`Redis at ${where} is a Redis Cluster, which has only database 0: remove /${database} from the URL`, undefined);
+  }
+  const seed = { host: url.hostname, port: url.port ? Number(url.port) : 6379 };
+  const redisOptions: RedisOptions = { ...nodeOptions(options) };
+  if (url.username) redisOptions.username = decodeURIComponent(url.username);
+  if (url.password) redisOptions.password = decodeURIComponent(url.password);
+  if (url.protocol === "rediss:") redisOptions.tls = {};
+  const cluster = new Cluster([seed], {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    // Stays connected with a node gone: the slot map is refreshed on MOVED and every few seconds.
+    slotsRefreshTimeout: options.connectTimeoutMs ?? 2_000,
+    slotsRefreshInterval: 5_000,
+    redisOptions,
+  } satisfies ClusterOptions);
+  const logError = throttledErrorLogger(options.logger, where);
+  cluster.on("error", logError);
+  cluster.on("node error", logError);
+  try {
+    await cluster.connect();
+  } catch (error) {
+    cluster.disconnect();
+    throw toError(`cannot connect to Redis Cluster at ${where}: ${errorMessage(error)}`, error);
+  }
+  return cluster;
+}
+
+/** What every connection to a server (the single one, or each cluster node) is opened with. */
+function nodeOptions(options: RedisConnectionOptions): RedisOptions {
+  return {
+    maxRetriesPerRequest: 1,
+    connectTimeout: options.connectTimeoutMs ?? 2_000,
+    commandTimeout: options.commandTimeoutMs ?? 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+  };
+}
+
+/**
+ * A connection of its own for blocking reads (XREADGROUP … BLOCK): no per-command timeout (a
+ * blocked read legitimately waits); ioredis instead times a blocking command out at its BLOCK time
+ * plus a grace period, should Redis never answer. The offline queue lets the first read wait for
+ * the connection to come up. On a Cluster it is a cluster client of its own (it follows MOVED).
+ */
+export function duplicateForBlocking(client: RedisClient): RedisClient {
+  const blocking = { blockingTimeout: 30_000, blockingTimeoutGrace: 2_000 };
+  let connection: RedisClient;
+  if (client instanceof Cluster) {
+    const { commandTimeout: _ignored, ...redisOptions } = client.options.redisOptions ?? {};
+    connection = client.duplicate([], { enableOfflineQueue: true, lazyConnect: false, redisOptions: { ...redisOptions, ...blocking } });
+  } else {
+    connection = client.duplicate({ commandTimeout: undefined, ...blocking, enableOfflineQueue: true, lazyConnect: false });
+  }
+  connection.on("error", () => undefined);
+  if (connection instanceof Cluster) connection.on("node error", () => undefined);
+  return connection;
 }
 
 /** Closes politely (QUIT flushes pending replies), then for sure. */
-export async function closeRedis(client: Redis): Promise<void> {
+export async function closeRedis(client: RedisClient): Promise<void> {
   try {
     await client.quit();
   } catch {
     // Already disconnected: nothing to flush.
   } finally {
     client.disconnect();
+  }
+}
+
+/** Answers PING from the server, or from every master of a cluster. */
+export async function pingRedis(client: RedisClient): Promise<void> {
+  if (client instanceof Cluster) {
+    if (client.status !== "ready") throw new Error(`Redis Cluster is not ready (${client.status})`);
+    await Promise.all(client.nodes("master").map((node) => node.ping()));
+  } else {
+    await client.ping();
   }
 }
 

@@ -1,20 +1,20 @@
-// OnlineStore on Redis (ioredis). Keys are `cascade:` + the StoreKey, e.g. `cascade:{u:123}:recent`:
-// the hash tag keeps one entity's keys on one Redis Cluster slot.
+// OnlineStore on Redis (ioredis), a single server or a Redis Cluster. Keys are `cascade:` + the
+// StoreKey, e.g. `cascade:{u:123}:recent`: the hash tag keeps one entity's keys on one cluster slot.
 //
 // Failure behaviour: the engine must never stall or crash because Redis is slow or gone. Commands
 // are not queued while disconnected (they fail at once), each command has a timeout, a request is
 // retried at most once across a reconnect, and every failure reaches the caller as an
 // OnlineStoreError it can catch and fail open on. ioredis keeps reconnecting in the background.
 //
-// Batches are sent as one pipeline (one round trip). A pipeline is not atomic: as in the memory
-// store, a failing command does not undo the others.
-//
-// Redis Cluster: the keys are ready for it, but a pipeline there may only hold keys served by one
-// node. A cluster client would have to split batches by node before `exec`; this file uses a
-// single-node client for now.
-import type { ChainableCommander, Redis } from "ioredis";
+// Batches are sent as one pipeline (one round trip; on a cluster one per node, in parallel: see
+// redis/redisPipeline.ts). A pipeline is not atomic: as in the memory store, a failing command
+// does not undo the others. Every command and script call touches the keys of one slot on a
+// cluster: per-key commands, script calls grouped by slot (`slotGroup`: everything is one group
+// on a single server, so there a script call carries many entities as before).
+import type { ChainableCommander } from "ioredis";
 import type { Logger } from "pino";
-import { closeRedis, connectRedis, errorMessage } from "../redis/redisConnection.ts";
+import { closeRedis, connectRedis, errorMessage, pingRedis, type RedisClient } from "../redis/redisConnection.ts";
+import { groupBySlot, isCluster, RoutedPipeline } from "../redis/redisPipeline.ts";
 import { BATCH_READ_SCRIPT, batchReadArguments, hashFromFlat, membersFromFlat, planBatchReadCalls } from "./batchReadScript.ts";
 import { encodeEntityUpdate, ENTITY_UPDATE_SCRIPT, OUTCOME_OF_CODE, type JsonTokens } from "./entityUpdateScript.ts";
 import {
@@ -62,7 +62,7 @@ export async function createRedisOnlineStore(options: RedisOnlineStoreOptions): 
   const toError = (message: string, cause: unknown) => new OnlineStoreError(message, { cause });
   // Request-path reads must stay fast: a shorter command timeout than the pipeline's default.
   const client = await connectRedis({ ...options, commandTimeoutMs: options.commandTimeoutMs ?? 1_000 }, toError);
-  let writer: Redis;
+  let writer: RedisClient;
   try {
     writer = await connectRedis({ ...options, commandTimeoutMs: options.writeCommandTimeoutMs ?? 10_000 }, toError);
   } catch (error) {
@@ -82,8 +82,8 @@ const ENTITY_UPDATE_COMMAND = "cascadeApplyEntityUpdate";
 /**
  * Bounds on one script call (it blocks Redis, serving reads included, while it runs: ~1–2 ms at
  * most): updates, and JSON array elements before the next update. Several updates per call halve
- * engine CPU on a single Redis node; on Redis Cluster a call's keys must share one slot, so a
- * cluster client has to cut calls at every change of hash tag.
+ * engine CPU on a single Redis node; on Redis Cluster a call's keys must share one slot, so there
+ * the updates are grouped by slot and a call never spans two.
  */
 const UPDATES_PER_CALL = 64;
 const TOKENS_PER_CALL = 8_000;
@@ -98,13 +98,17 @@ type WithEntityUpdateCommand = { [ENTITY_UPDATE_COMMAND]: (numberOfKeys: number,
 
 class RedisOnlineStore implements OnlineStore {
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     /** The feature writer's connection (entity updates), with its longer command timeout. */
-    private readonly writer: Redis,
+    private readonly writer: RedisClient,
   ) {}
 
   async ping(): Promise<void> {
-    await this.pipeline((pipeline) => pipeline.ping());
+    try {
+      await pingRedis(this.client);
+    } catch (error) {
+      throw new OnlineStoreError(`Redis unavailable: ${errorMessage(error)}`, { cause: error });
+    }
   }
 
   async close(): Promise<void> {
@@ -115,7 +119,7 @@ class RedisOnlineStore implements OnlineStore {
     if (keys.length === 0) return [];
     if (fields) {
       if (fields.length === 0) return keys.map(() => ({}));
-      const replies = await this.pipeline((pipeline) => keys.forEach((key) => pipeline.hmget(namespaced(key), ...fields)));
+      const replies = await this.pipeline((pipeline) => keys.forEach((key) => perKey(pipeline, key, (command, name) => command.hmget(name, ...fields))));
       return replies.map((reply) => {
         const values = reply as (string | null)[];
         const hash: NumericHash = {};
@@ -126,7 +130,7 @@ class RedisOnlineStore implements OnlineStore {
         return hash;
       });
     }
-    const replies = await this.pipeline((pipeline) => keys.forEach((key) => pipeline.hgetall(namespaced(key))));
+    const replies = await this.pipeline((pipeline) => keys.forEach((key) => perKey(pipeline, key, (command, name) => command.hgetall(name))));
     return replies.map((reply) => {
       const hash: NumericHash = {};
       for (const [field, value] of Object.entries(reply as Record<string, string>)) hash[field] = parseRedisNumber(value);
@@ -143,8 +147,8 @@ class RedisOnlineStore implements OnlineStore {
     if (nonEmpty.length === 0) return;
     await this.pipeline((pipeline) => {
       for (const write of nonEmpty) {
-        pipeline.hset(namespaced(write.key), write.values);
-        if (write.ttlMs !== undefined) pipeline.pexpire(namespaced(write.key), write.ttlMs);
+        perKey(pipeline, write.key, (command, name) => command.hset(name, write.values));
+        if (write.ttlMs !== undefined) perKey(pipeline, write.key, (command, name) => command.pexpire(name, write.ttlMs!));
       }
     });
   }
@@ -159,13 +163,11 @@ class RedisOnlineStore implements OnlineStore {
     const fieldReplies: { input: number; field: string; reply: number }[] = [];
     const replies = await this.pipeline((pipeline) => {
       increments.forEach((increment, input) => {
-        const key = namespaced(increment.key);
         const fields = Object.entries(increment.increments);
         for (const [field, by] of fields) {
-          fieldReplies.push({ input, field, reply: pipeline.length });
-          pipeline.hincrbyfloat(key, field, by);
+          fieldReplies.push({ input, field, reply: perKey(pipeline, increment.key, (command, name) => command.hincrbyfloat(name, field, by)) });
         }
-        if (fields.length > 0 && increment.ttlMs !== undefined) pipeline.pexpire(key, increment.ttlMs);
+        if (fields.length > 0 && increment.ttlMs !== undefined) perKey(pipeline, increment.key, (command, name) => command.pexpire(name, increment.ttlMs!));
       });
     });
     const results: NumericHash[] = increments.map(() => ({}));
@@ -182,9 +184,8 @@ class RedisOnlineStore implements OnlineStore {
     const scoreReplies: number[] = [];
     const replies = await this.pipeline((pipeline) => {
       for (const increment of increments) {
-        scoreReplies.push(pipeline.length);
-        pipeline.zincrby(namespaced(increment.key), increment.by, increment.member);
-        if (increment.ttlMs !== undefined) pipeline.pexpire(namespaced(increment.key), increment.ttlMs);
+        scoreReplies.push(perKey(pipeline, increment.key, (command, name) => command.zincrby(name, increment.by, increment.member)));
+        if (increment.ttlMs !== undefined) perKey(pipeline, increment.key, (command, name) => command.pexpire(name, increment.ttlMs!));
       }
     });
     return scoreReplies.map((index) => parseRedisNumber(replies[index] as string));
@@ -193,7 +194,7 @@ class RedisOnlineStore implements OnlineStore {
   async topOfSortedSet(key: StoreKey, limit: number): Promise<ScoredMember[]> {
     assertCount(limit, "limit", 0);
     if (limit === 0) return [];
-    const [reply] = await this.pipeline((pipeline) => pipeline.zrevrange(namespaced(key), 0, limit - 1, "WITHSCORES"));
+    const [reply] = await this.pipeline((pipeline) => perKey(pipeline, key, (command, name) => command.zrevrange(name, 0, limit - 1, "WITHSCORES")));
     const flat = reply as string[];
     const members: ScoredMember[] = [];
     for (let index = 0; index < flat.length; index += 2) {
@@ -204,14 +205,14 @@ class RedisOnlineStore implements OnlineStore {
 
   async sortedSetScores(key: StoreKey, members: readonly string[]): Promise<(number | null)[]> {
     if (members.length === 0) return [];
-    const [reply] = await this.pipeline((pipeline) => pipeline.zmscore(namespaced(key), ...members));
+    const [reply] = await this.pipeline((pipeline) => perKey(pipeline, key, (command, name) => command.zmscore(name, ...members)));
     return (reply as (string | null)[]).map((score) => (score === null ? null : parseRedisNumber(score)));
   }
 
   async trimSortedSet(key: StoreKey, keep: number): Promise<void> {
     assertCount(keep, "keep", 0);
     // Ranks ascend from the lowest score: remove ranks 0 … (size - keep - 1).
-    await this.pipeline((pipeline) => pipeline.zremrangebyrank(namespaced(key), 0, -keep - 1));
+    await this.pipeline((pipeline) => perKey(pipeline, key, (command, name) => command.zremrangebyrank(name, 0, -keep - 1)));
   }
 
   async pushToCappedLists(pushes: readonly CappedListPush[]): Promise<void> {
@@ -223,10 +224,9 @@ class RedisOnlineStore implements OnlineStore {
     if (nonEmpty.length === 0) return;
     await this.pipeline((pipeline) => {
       for (const push of nonEmpty) {
-        const key = namespaced(push.key);
-        pipeline.lpush(key, ...push.values);
-        pipeline.ltrim(key, 0, push.maxLength - 1);
-        if (push.ttlMs !== undefined) pipeline.pexpire(key, push.ttlMs);
+        perKey(pipeline, push.key, (command, name) => command.lpush(name, ...push.values));
+        perKey(pipeline, push.key, (command, name) => command.ltrim(name, 0, push.maxLength - 1));
+        if (push.ttlMs !== undefined) perKey(pipeline, push.key, (command, name) => command.pexpire(name, push.ttlMs!));
       }
     });
   }
@@ -235,7 +235,7 @@ class RedisOnlineStore implements OnlineStore {
     assertCount(limit, "limit", 0);
     if (keys.length === 0) return [];
     if (limit === 0) return keys.map(() => []);
-    const replies = await this.pipeline((pipeline) => keys.forEach((key) => pipeline.lrange(namespaced(key), 0, limit - 1)));
+    const replies = await this.pipeline((pipeline) => keys.forEach((key) => perKey(pipeline, key, (command, name) => command.lrange(name, 0, limit - 1))));
     return replies as string[][];
   }
 
@@ -262,10 +262,16 @@ class RedisOnlineStore implements OnlineStore {
       keys = [];
       encoded = [];
     };
-    for (let index = 0; index < updates.length; index += 1) {
-      if (encoded.length >= UPDATES_PER_CALL || tokens.length >= TOKENS_PER_CALL) endCall();
-      // An update with no keys has nothing to do (and nothing to remember): applied, without a call.
-      if (encodeEntityUpdate(updates[index]!, keyIndex, tokens)) encoded.push(index);
+    // On a cluster a call's keys share one slot: the updates go by slot (in their order within it;
+    // updates of different slots touch different keys, so their relative order does not matter).
+    const indexes = updates.map((_, index) => index);
+    for (const group of groupBySlot(this.writer, indexes, (index) => KEY_NAMESPACE + firstKey(updates[index]!))) {
+      endCall();
+      for (const index of group) {
+        if (encoded.length >= UPDATES_PER_CALL || tokens.length >= TOKENS_PER_CALL) endCall();
+        // An update with no keys has nothing to do (and nothing to remember): applied, without a call.
+        if (encodeEntityUpdate(updates[index]!, keyIndex, tokens)) encoded.push(index);
+      }
     }
     endCall();
     if (sent.length === 0) return outcomes;
@@ -274,8 +280,10 @@ class RedisOnlineStore implements OnlineStore {
       const chunk = sent.slice(first, first + CALLS_PER_ROUND_TRIP);
       replies.push(
         ...(await this.pipeline((pipeline) => {
-          const scripted = pipeline as unknown as WithEntityUpdateCommand;
-          for (const call of chunk) scripted[ENTITY_UPDATE_COMMAND](call.keys.length, ...call.keys, call.argument);
+          for (const call of chunk)
+            pipeline.add(call.keys[0]!, (command) =>
+              (command as unknown as WithEntityUpdateCommand)[ENTITY_UPDATE_COMMAND](call.keys.length, ...call.keys, call.argument),
+            );
         }, this.writer)),
       );
     }
@@ -292,14 +300,17 @@ class RedisOnlineStore implements OnlineStore {
     for (const { limit } of read.sortedSets) assertCount(limit, "limit", 0);
     const ranged = read.sortedSets.filter(({ limit }) => limit > 0);
     if (read.hashes.length === 0 && ranged.length === 0) return { hashes: [], sortedSets: read.sortedSets.map(() => []) };
+    if (isCluster(this.client)) return this.readBatchBySlot(read);
     // Script calls, not a command per key (see batchReadScript.ts); all in one round trip.
     const calls = planBatchReadCalls(
       read.hashes.map(namespaced),
       ranged.map(({ key, limit }) => ({ key: namespaced(key), limit })),
     );
     const replies = await this.pipeline((pipeline) => {
-      const scripted = pipeline as unknown as WithBatchReadCommand;
-      for (const call of calls) scripted[BATCH_READ_COMMAND](...batchReadArguments(call));
+      for (const call of calls) {
+        const args = batchReadArguments(call);
+        pipeline.add(String(args[1]), (command) => (command as unknown as WithBatchReadCommand)[BATCH_READ_COMMAND](...args));
+      }
     });
     // Calls hold the hashes first, then the sorted sets, in request order: their replies concatenate to that order.
     const flat = (replies as string[][][]).flat(1);
@@ -309,14 +320,48 @@ class RedisOnlineStore implements OnlineStore {
     return { hashes, sortedSets };
   }
 
+  /** readBatch on a cluster: the same script, one call (or more) per slot a read touches. */
+  private async readBatchBySlot(read: BatchRead): Promise<BatchReadResult> {
+    const reads: { key: string; limit: number; hash: number; set: number }[] = [];
+    read.hashes.forEach((key, hash) => reads.push({ key: namespaced(key), limit: 0, hash, set: -1 }));
+    read.sortedSets.forEach(({ key, limit }, set) => {
+      if (limit > 0) reads.push({ key: namespaced(key), limit, hash: -1, set });
+    });
+    // Each group's calls hold its hashes first, then its sorted sets: their replies concatenate to `order`.
+    const order: (typeof reads)[number][] = [];
+    const replies = await this.pipeline((pipeline) => {
+      for (const group of groupBySlot(this.client, reads, (entry) => entry.key)) {
+        const hashReads = group.filter((entry) => entry.hash >= 0);
+        const setReads = group.filter((entry) => entry.set >= 0);
+        order.push(...hashReads, ...setReads);
+        const calls = planBatchReadCalls(
+          hashReads.map((entry) => entry.key),
+          setReads.map(({ key, limit }) => ({ key, limit })),
+        );
+        for (const call of calls) {
+          const args = batchReadArguments(call);
+          pipeline.add(String(args[1]), (command) => (command as unknown as WithBatchReadCommand)[BATCH_READ_COMMAND](...args));
+        }
+      }
+    });
+    const flat = (replies as string[][][]).flat(1);
+    const hashes: NumericHash[] = new Array<NumericHash>(read.hashes.length);
+    const sortedSets: ScoredMember[][] = read.sortedSets.map(() => []);
+    order.forEach((entry, index) => {
+      if (entry.hash >= 0) hashes[entry.hash] = hashFromFlat(flat[index]!, parseRedisNumber);
+      else sortedSets[entry.set] = membersFromFlat(flat[index]!, parseRedisNumber);
+    });
+    return { hashes, sortedSets };
+  }
+
   async expire(key: StoreKey, ttlMs: number): Promise<boolean> {
     assertTtl(ttlMs);
-    const [reply] = await this.pipeline((pipeline) => pipeline.pexpire(namespaced(key), ttlMs));
+    const [reply] = await this.pipeline((pipeline) => perKey(pipeline, key, (command, name) => command.pexpire(name, ttlMs)));
     return reply === 1;
   }
 
   async ttl(key: StoreKey): Promise<number | null> {
-    const [reply] = await this.pipeline((pipeline) => pipeline.pttl(namespaced(key)));
+    const [reply] = await this.pipeline((pipeline) => perKey(pipeline, key, (command, name) => command.pttl(name)));
     const milliseconds = reply as number;
     // -2: no such key, -1: no expiry.
     return milliseconds < 0 ? null : milliseconds;
@@ -324,21 +369,23 @@ class RedisOnlineStore implements OnlineStore {
 
   async delete(keys: readonly StoreKey[]): Promise<number> {
     if (keys.length === 0) return 0;
-    const [reply] = await this.pipeline((pipeline) => pipeline.del(...keys.map(namespaced)));
-    return reply as number;
+    // One DEL per slot group (a single one on a single server).
+    const replies = await this.pipeline((pipeline) => {
+      for (const group of groupBySlot(this.client, keys.map(namespaced), (name) => name)) pipeline.add(group[0]!, (command) => command.del(...group));
+    });
+    return replies.reduce<number>((sum, reply) => sum + (reply as number), 0);
   }
 
   /** Sends the queued commands in one round trip; any failure becomes an OnlineStoreError. */
-  private async pipeline(queue: (pipeline: ChainableCommander) => unknown, client: Redis = this.client): Promise<unknown[]> {
-    const pipeline = client.pipeline();
+  private async pipeline(queue: (pipeline: RoutedPipeline) => unknown, client: RedisClient = this.client): Promise<unknown[]> {
+    const pipeline = new RoutedPipeline(client);
     queue(pipeline);
-    let replies: [Error | null, unknown][] | null;
+    let replies: [Error | null, unknown][];
     try {
       replies = await pipeline.exec();
     } catch (error) {
       throw new OnlineStoreError(`Redis unavailable: ${errorMessage(error)}`, { cause: error });
     }
-    if (!replies) throw new OnlineStoreError("Redis unavailable: pipeline was discarded");
     const failed = replies.find(([error]) => error !== null);
     if (failed) throw new OnlineStoreError(`Redis command failed: ${errorMessage(failed[0])}`, { cause: failed[0] });
     return replies.map(([, reply]) => reply);
@@ -356,6 +403,17 @@ function jsonArray(tokens: JsonTokens): string {
 
 function namespaced(key: StoreKey): string {
   return KEY_NAMESPACE + key;
+}
+
+/** The first key an entity update touches (all of them share its hash tag); "" when it touches none. */
+function firstKey(update: EntityUpdate): string {
+  return update.ledger?.key ?? update.hashDeletes?.[0]?.key ?? update.hashIncrements?.[0]?.key ?? update.sortedSetMaxes?.[0]?.key ?? "";
+}
+
+/** Queues one command on one store key (namespaced); returns its reply's position. */
+function perKey(pipeline: RoutedPipeline, key: StoreKey, queue: (command: ChainableCommander, name: string) => unknown): number {
+  const name = namespaced(key);
+  return pipeline.add(name, (command) => queue(command, name));
 }
 
 /** Redis prints infinite scores as `inf` / `-inf`. */

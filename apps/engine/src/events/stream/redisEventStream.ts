@@ -25,11 +25,12 @@
 // reads use their own connection per (group, consumer, partition): a blocked XREADGROUP would
 // otherwise hold up every other command on the shared connection.
 //
-// Redis Cluster: the keys are ready, but `publish` and `ack` pipeline commands for several
-// partitions; a cluster client would split those pipelines by node first. This file uses a
-// single-node client.
+// Redis Cluster (redis/redisConnection.ts detects it): every command names its partition's key,
+// and commands for several partitions go through RoutedPipeline (one pipeline per node). XINFO
+// GROUPS and XGROUP CREATE run inside a one-line script: ioredis cannot tell their key (a
+// subcommand's argument), so a cluster client would send them to a random node.
 import type { StreamEvent } from "@cascade/core";
-import type { ChainableCommander, Redis } from "ioredis";
+import type { ChainableCommander } from "ioredis";
 import type { Logger } from "pino";
 import {
   assertGroupName,
@@ -46,7 +47,8 @@ import {
   type ReclaimOptions,
   type StreamEntry,
 } from "./eventStream.ts";
-import { closeRedis, connectRedis, errorMessage } from "../../redis/redisConnection.ts";
+import { closeRedis, connectRedis, duplicateForBlocking, errorMessage, type RedisClient } from "../../redis/redisConnection.ts";
+import { RoutedPipeline } from "../../redis/redisPipeline.ts";
 import { splitByPartition } from "./streamPartition.ts";
 
 export type RedisEventStreamOptions = {
@@ -72,10 +74,20 @@ export async function createRedisEventStream(options: RedisEventStreamOptions): 
   const name = options.name ?? "events";
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new RangeError(`invalid stream name: ${JSON.stringify(name)}`);
   const client = await connectRedis(options, (message, cause) => new EventStreamError(message, { cause }));
+  client.defineCommand(XINFO_GROUPS_COMMAND, { numberOfKeys: 1, lua: "return redis.pcall('XINFO', 'GROUPS', KEYS[1])" });
+  client.defineCommand(XGROUP_CREATE_COMMAND, { numberOfKeys: 1, lua: "return redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], ARGV[2], 'MKSTREAM')" });
   const stream = new RedisEventStream(client, partitions, name, options.logger);
   stream.startRetentionRefresh(options.retentionRefreshMs ?? 2_000);
   return stream;
 }
+
+/** XINFO GROUPS <key> and XGROUP CREATE <key> <group> <id> MKSTREAM as scripts, whose key ioredis routes (see the file header). */
+const XINFO_GROUPS_COMMAND = "cascadeXinfoGroups";
+const XGROUP_CREATE_COMMAND = "cascadeXgroupCreate";
+type WithGroupCommands = {
+  [XINFO_GROUPS_COMMAND]: (key: string) => unknown;
+  [XGROUP_CREATE_COMMAND]: (key: string, group: string, startId: string) => unknown;
+};
 
 type GroupInfo = { name: string; pending: number; lastDeliveredId: string; lag: number | null };
 
@@ -83,12 +95,12 @@ class RedisEventStream implements EventStream {
   private readonly keys: string[];
   /** Per partition: entries below this id may be trimmed (null: unknown yet, do not trim). */
   private readonly boundaries: (string | null)[];
-  private readonly blockingClients = new Map<string, Redis>();
+  private readonly blockingClients = new Map<string, RedisClient>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     readonly partitions: number,
     name: string,
     private readonly logger: Pick<Logger, "warn"> | undefined,
@@ -115,8 +127,9 @@ class RedisEventStream implements EventStream {
       for (const [partition, chunk] of splitByPartition(events, this.partitions)) {
         const boundary = this.boundaries[partition];
         const payload = JSON.stringify(chunk);
-        if (boundary) pipeline.xadd(this.keys[partition]!, "MINID", "~", boundary, "*", EVENTS_FIELD, payload);
-        else pipeline.xadd(this.keys[partition]!, "*", EVENTS_FIELD, payload);
+        const key = this.keys[partition]!;
+        if (boundary) pipeline.add(key, (command) => command.xadd(key, "MINID", "~", boundary, "*", EVENTS_FIELD, payload));
+        else pipeline.add(key, (command) => command.xadd(key, "*", EVENTS_FIELD, payload));
       }
     });
   }
@@ -124,9 +137,9 @@ class RedisEventStream implements EventStream {
   async ensureGroup(group: string): Promise<void> {
     this.assertOpen();
     assertGroupName(group);
-    const pipeline = this.client.pipeline();
+    const pipeline = new RoutedPipeline(this.client);
     // Start id 0: the group reads every entry still retained (see the file header).
-    for (const key of this.keys) pipeline.xgroup("CREATE", key, group, "0", "MKSTREAM");
+    for (const key of this.keys) pipeline.add(key, (command) => (command as unknown as WithGroupCommands)[XGROUP_CREATE_COMMAND](key, group, "0"));
     const replies = await this.exec(pipeline);
     for (const [error] of replies) {
       if (error && !error.message.startsWith("BUSYGROUP")) throw new EventStreamError(`Redis command failed: ${error.message}`, { cause: error });
@@ -166,7 +179,7 @@ class RedisEventStream implements EventStream {
     }
     if (idsByPartition.size === 0) return 0;
     const replies = await this.pipeline(this.client, (pipeline) => {
-      for (const [partition, ids] of idsByPartition) pipeline.xack(this.keys[partition]!, group, ...ids);
+      for (const [partition, ids] of idsByPartition) this.onPartition(pipeline, partition, (command, key) => command.xack(key, group, ...ids));
     });
     return replies.reduce<number>((sum, reply) => sum + (reply as number), 0);
   }
@@ -177,7 +190,7 @@ class RedisEventStream implements EventStream {
     if (entries.length === 0) return [];
     // XPENDING's extended form over the range [id, id]: [[id, consumer, idle ms, deliveries]] or [].
     const replies = await this.pipeline(this.client, (pipeline) => {
-      for (const { partition, id } of entries) pipeline.xpending(this.keys[partition]!, group, id, id, 1);
+      for (const { partition, id } of entries) this.onPartition(pipeline, partition, (command, key) => command.xpending(key, group, id, id, 1));
     });
     return replies.map((reply) => {
       const first = (reply as [string, string, number, number][])[0];
@@ -234,8 +247,8 @@ class RedisEventStream implements EventStream {
         ? []
         : await this.pipeline(this.client, (pipeline) => {
             for (const { group, pending, partition, lastDeliveredId } of backlogs) {
-              if (pending) pipeline.xpending(this.keys[partition]!, group, "-", "+", 1);
-              else pipeline.xrange(this.keys[partition]!, `(${lastDeliveredId}`, "+", "COUNT", 1);
+              if (pending) this.onPartition(pipeline, partition, (command, key) => command.xpending(key, group, "-", "+", 1));
+              else this.onPartition(pipeline, partition, (command, key) => command.xrange(key, `(${lastDeliveredId}`, "+", "COUNT", 1));
             }
           });
     const oldestByGroup = new Map<string, number>();
@@ -261,7 +274,7 @@ class RedisEventStream implements EventStream {
 
   async length(): Promise<number> {
     this.assertOpen();
-    const replies = await this.pipeline(this.client, (pipeline) => this.keys.forEach((key) => pipeline.xlen(key)));
+    const replies = await this.pipeline(this.client, (pipeline) => this.keys.forEach((key) => pipeline.add(key, (command) => command.xlen(key))));
     return replies.reduce<number>((sum, reply) => sum + (reply as number), 0);
   }
 
@@ -274,7 +287,7 @@ class RedisEventStream implements EventStream {
     });
     if (trimmable.length === 0) return 0;
     const replies = await this.pipeline(this.client, (pipeline) => {
-      for (const { key, boundary } of trimmable) pipeline.xtrim(key, "MINID", boundary);
+      for (const { key, boundary } of trimmable) pipeline.add(key, (command) => command.xtrim(key, "MINID", boundary));
     });
     return replies.reduce<number>((sum, reply) => sum + (reply as number), 0);
   }
@@ -297,7 +310,7 @@ class RedisEventStream implements EventStream {
     const oldestPending = new Map<string, string>();
     if (pendingQueries.length > 0) {
       const replies = await this.pipeline(this.client, (pipeline) => {
-        for (const { partition, group } of pendingQueries) pipeline.xpending(this.keys[partition]!, group, "-", "+", 1);
+        for (const { partition, group } of pendingQueries) this.onPartition(pipeline, partition, (command, key) => command.xpending(key, group, "-", "+", 1));
       });
       pendingQueries.forEach(({ partition, group }, index) => {
         const first = (replies[index] as [string, ...unknown[]][])[0];
@@ -318,8 +331,8 @@ class RedisEventStream implements EventStream {
   }
 
   private async groupInfos(): Promise<GroupInfo[][]> {
-    const pipeline = this.client.pipeline();
-    for (const key of this.keys) pipeline.xinfo("GROUPS", key);
+    const pipeline = new RoutedPipeline(this.client);
+    for (const key of this.keys) pipeline.add(key, (command) => (command as unknown as WithGroupCommands)[XINFO_GROUPS_COMMAND](key));
     const replies = await this.exec(pipeline);
     return replies.map(([error, reply]) => {
       if (error) {
@@ -334,33 +347,29 @@ class RedisEventStream implements EventStream {
   /** Fallback when Redis cannot tell a group's lag: count the entries after its last-delivered id. */
   private async countAfter(partition: number, lastDeliveredId: string): Promise<number> {
     const [reply] = await this.pipeline(this.client, (pipeline) =>
-      pipeline.xrange(this.keys[partition]!, `(${lastDeliveredId}`, "+", "COUNT", LAG_COUNT_LIMIT),
+      this.onPartition(pipeline, partition, (command, key) => command.xrange(key, `(${lastDeliveredId}`, "+", "COUNT", LAG_COUNT_LIMIT)),
     );
     return (reply as unknown[]).length;
   }
 
-  private blockingClient(group: string, consumer: string, partition: number): Redis {
+  private blockingClient(group: string, consumer: string, partition: number): RedisClient {
     const key = `${group}\u0000${consumer}\u0000${partition}`;
     let connection = this.blockingClients.get(key);
     if (!connection) {
-      // No per-command timeout (a blocked read legitimately waits); ioredis instead times a
-      // blocking command out at its BLOCK time plus a grace period, should Redis never answer.
-      // The offline queue lets the first read wait for this connection to come up.
-      connection = this.client.duplicate({
-        commandTimeout: undefined,
-        blockingTimeout: 30_000,
-        blockingTimeoutGrace: 2_000,
-        enableOfflineQueue: true,
-        lazyConnect: false,
-      });
-      connection.on("error", () => undefined);
+      connection = duplicateForBlocking(this.client);
       this.blockingClients.set(key, connection);
     }
     return connection;
   }
 
-  private async pipeline(client: Redis, queue: (pipeline: ChainableCommander) => unknown): Promise<unknown[]> {
-    const pipeline = client.pipeline();
+  /** Queues one command on a partition's key. */
+  private onPartition(pipeline: RoutedPipeline, partition: number, queue: (command: ChainableCommander, key: string) => unknown): void {
+    const key = this.keys[partition]!;
+    pipeline.add(key, (command) => queue(command, key));
+  }
+
+  private async pipeline(client: RedisClient, queue: (pipeline: RoutedPipeline) => unknown): Promise<unknown[]> {
+    const pipeline = new RoutedPipeline(client);
     queue(pipeline);
     const replies = await this.exec(pipeline);
     const failed = replies.find(([error]) => error !== null);
@@ -373,15 +382,12 @@ class RedisEventStream implements EventStream {
     return replies.map(([, reply]) => reply);
   }
 
-  private async exec(pipeline: ChainableCommander): Promise<[Error | null, unknown][]> {
-    let replies: [Error | null, unknown][] | null;
+  private async exec(pipeline: RoutedPipeline): Promise<[Error | null, unknown][]> {
     try {
-      replies = await pipeline.exec();
+      return await pipeline.exec();
     } catch (error) {
       throw this.failure(error);
     }
-    if (!replies) throw new EventStreamError("Redis unavailable: pipeline was discarded");
-    return replies;
   }
 
   private failure(error: unknown): EventStreamError {
