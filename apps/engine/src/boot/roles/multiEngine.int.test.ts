@@ -3,7 +3,8 @@
 // entries are taken over within seconds). Events posted to either engine (some ids to both) are
 // stored and counted once; one consumer frozen while it holds delivered entries, then killed with
 // SIGKILL, loses nothing and doubles nothing (the other reclaims its entries); a published rule set
-// and a promoted model reach both engines; SIGTERM stops every role with exit code 0.
+// and a promoted model reach both engines; a cursor from one engine pages on the other; SIGTERM
+// stops every role with exit code 0.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -259,6 +260,19 @@ describe("two engines and two consumers on one PostgreSQL and Redis", () => {
     // …and ranks with it.
     const page = await post(1, "/v1/recommendations", { userId: `${run}-reader`, surface, count: 5 });
     expect(page.json.modelVersion).toBe(version.id);
+  });
+
+  it("serves a cursor issued by one engine from the other (page sessions in Redis)", { timeout: 30_000 }, async () => {
+    const reader = `${run}-pager`;
+    const first = await recommend(0, { userId: reader, count: 5 });
+    expect(first.items).toHaveLength(5);
+    expect(first.cursor).not.toBeNull();
+    const second = await recommend(1, { userId: reader, count: 5, cursor: first.cursor });
+    const third = await recommend(0, { userId: reader, count: 5, cursor: second.cursor });
+    const pages = [first, second, third].map((page) => page.items.map((item) => item.itemId));
+    expect(pages.map((page) => page.length)).toEqual([5, 5, 5]);
+    // No page repeats an item of another.
+    expect(new Set(pages.flat()).size).toBe(15);
   });
 
   it("stops every role on SIGTERM with exit code 0", { timeout: 30_000 }, async () => {
