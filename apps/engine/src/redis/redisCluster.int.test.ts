@@ -5,10 +5,11 @@ import { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeEventDeduplicatorContract } from "../events/dedup/testing/eventDeduplicatorContract.ts";
 import { createRedisEventDeduplicator } from "../events/dedup/redisEventDeduplicator.ts";
+import { EventStreamError } from "../events/stream/eventStream.ts";
 import { describeEventStreamContract, streamEvent } from "../events/stream/testing/eventStreamContract.ts";
 import { createRedisEventStream } from "../events/stream/redisEventStream.ts";
 import { describeOnlineStoreContract } from "../stores/testing/onlineStoreContract.ts";
-import { storeKey, type EntityUpdate } from "../stores/onlineStore.ts";
+import { OnlineStoreError, storeKey, type EntityUpdate } from "../stores/onlineStore.ts";
 import { createRedisOnlineStore } from "../stores/redisOnlineStore.ts";
 import { closeRedis, connectRedis } from "./redisConnection.ts";
 import { keySlot } from "./redisPipeline.ts";
@@ -101,6 +102,26 @@ describe("on a Redis Cluster", () => {
       ]);
     } finally {
       await stream.close();
+    }
+  });
+});
+
+// Last: it stops the cluster.
+describe("with the cluster gone", () => {
+  it("fails every call with the store's own error instead of queueing it", async () => {
+    const store = await createRedisOnlineStore({ url: url() });
+    const stream = await createRedisEventStream({ url: url(), partitions: 4, name: "gone" });
+    const key = storeKey("u:gone", "counts");
+    await store.writeHashes([{ key, values: { clicks: 1 } }]);
+    await cluster.stop();
+    try {
+      await expect(store.readHashes([key])).rejects.toBeInstanceOf(OnlineStoreError);
+      await expect(store.ping()).rejects.toBeInstanceOf(OnlineStoreError);
+      await expect(store.applyUpdates([{ hashIncrements: [{ key, increments: { clicks: 1 } }] }])).rejects.toBeInstanceOf(OnlineStoreError);
+      await expect(stream.publish([streamEvent()])).rejects.toBeInstanceOf(EventStreamError);
+      await expect(createRedisOnlineStore({ url: url(), connectTimeoutMs: 500 })).rejects.toBeInstanceOf(OnlineStoreError);
+    } finally {
+      await Promise.all([store.close(), stream.close()]);
     }
   });
 });
