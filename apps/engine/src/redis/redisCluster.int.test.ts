@@ -106,6 +106,41 @@ describe("on a Redis Cluster", () => {
   });
 });
 
+describe("when a master fails", () => {
+  it("serves the slot again from the promoted replica, with what was written before", async () => {
+    const store = await createRedisOnlineStore({ url: url() });
+    const client = (await connectRedis({ url: url() }, toError)) as Cluster;
+    try {
+      // An entity on a master other than the URL's node (the later tests connect through that one).
+      const seed = `127.0.0.1:${cluster.ports[0]}`;
+      const entity = Array.from({ length: 50 }, (_, n) => `u:failover-${n}`).find((name) => client.slots[keySlot(name)]![0] !== seed)!;
+      const master = client.slots[keySlot(entity)]![0]!;
+      const key = storeKey(entity, "counts");
+      await store.writeHashes([{ key, values: { clicks: 3 } }]);
+      // Replicated before the crash (replication is asynchronous).
+      const masterNode = client.nodes("master").find((node) => `${node.options.host}:${node.options.port}` === master)!;
+      expect(await masterNode.call("WAIT", "1", "5000")).toBe(1);
+      await cluster.kill(Number(master.split(":")[1]));
+
+      // Until the replica is promoted (cluster-node-timeout 5 s) the store fails calls, it does not hang them.
+      let read: unknown;
+      for (let attempt = 0; attempt < 300 && read === undefined; attempt += 1) {
+        try {
+          read = (await store.readHashes([key]))[0];
+        } catch (error) {
+          expect(error).toBeInstanceOf(OnlineStoreError);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      expect(read).toEqual({ clicks: 3 });
+      expect(await store.incrementHashes([{ key, increments: { clicks: 1 } }])).toEqual([{ clicks: 4 }]);
+    } finally {
+      await closeRedis(client);
+      await store.close();
+    }
+  });
+});
+
 // Last: it stops the cluster.
 describe("with the cluster gone", () => {
   it("fails every call with the store's own error instead of queueing it", async () => {

@@ -18,6 +18,8 @@ export type LocalRedisCluster = {
   ports: number[];
   /** Runs redis-cli against one node (e.g. `cli(port, "CLUSTER", "INFO")`) and returns its output. */
   cli(port: number, ...args: string[]): Promise<string>;
+  /** Kills one node's process (SIGKILL, by pid): a crashed node, for failover tests. */
+  kill(port: number): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -99,7 +101,15 @@ export async function startLocalRedisCluster(options: LocalRedisClusterOptions):
     await stop();
     throw error;
   }
-  return { url: `redis://127.0.0.1:${ports[0]}`, ports, cli, stop };
+  const kill = async (port: number) => {
+    const child = processes[ports.indexOf(port)];
+    if (!child) throw new Error(`local Redis Cluster: no node on port ${port}`);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+  };
+  return { url: `redis://127.0.0.1:${ports[0]}`, ports, cli, kill, stop };
 }
 
 async function until(deadline: number, what: string, check: () => Promise<boolean>): Promise<void> {
