@@ -8,6 +8,7 @@
 // the trace's JSON size. Reports os.loadavg() beside the numbers: the machine is shared.
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
+import { PerformanceObserver } from "node:perf_hooks";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_SURFACE_CONFIGS, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
@@ -82,16 +83,35 @@ async function measure(pipeline: FunnelPipeline) {
   let traceBytes = 0;
   let fullTraceBytes = 0;
   for (let i = 0; i < 200; i++) await runFunnel(pipeline, request(i)); // warm-up
+  // Garbage collections during the measured requests: with --max-semi-space-size=16 a scavenge
+  // follows every ~16 MB allocated, so scavenges per request track allocation whatever the machine's load.
+  const gcs: { kind: number; ms: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) =>
+    gcs.push(...list.getEntries().map((entry) => ({ kind: (entry.detail as { kind?: number } | undefined)?.kind ?? 0, ms: entry.duration }))),
+  );
+  gcObserver.observe({ entryTypes: ["gc"] });
   const startedAt = performance.now();
+  const cpuStart = process.cpuUsage();
   for (let i = 0; i < requests; i++) {
     const result = await runFunnel(pipeline, request(i));
     for (const stage of result.trace.stages) stageTotals.set(stage.stage, (stageTotals.get(stage.stage) ?? 0) + stage.ms);
     if (i === 0) traceBytes = JSON.stringify(result.trace).length;
   }
   const meanMs = (performance.now() - startedAt) / requests;
+  const cpu = process.cpuUsage(cpuStart);
+  // CPU time of this process per request: unlike wall time, it hardly depends on what else the machine runs.
+  const cpuMs = (cpu.user + cpu.system) / 1000 / requests;
+  // GC entries reach the observer on a later turn of the event loop.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  gcObserver.disconnect();
+  // perf_hooks constants: NODE_PERFORMANCE_GC_MINOR = 1 (scavenge).
+  const scavenges = gcs.filter((gc) => gc.kind === 1).length;
   fullTraceBytes = JSON.stringify((await runFunnel(pipeline, request(0), { detail: "full" })).trace).length;
   return {
     meanMs: round(meanMs),
+    cpuMs: round(cpuMs),
+    scavengesPer1000Requests: round((scavenges / requests) * 1000),
+    gcMsPerRequest: round(gcs.reduce((sum, gc) => sum + gc.ms, 0) / requests),
     stagesMs: Object.fromEntries([...stageTotals].map(([stage, total]) => [stage, round(total / requests)])),
     traceBytes,
     fullTraceBytes,
@@ -110,7 +130,7 @@ for (const surface of ["home", "related"] as const) {
   const floor = await measure(buildSurfacePipeline(surface, floorConfig(config), { sources, scorers: [ranker] }).pipeline);
   report[surface] = { full, floor, ratio: round(full.meanMs / floor.meanMs) };
   console.log(
-    `${surface}: ${full.meanMs} ms/request (floor without filters/rules/exploration ${floor.meanMs} ms, ×${round(full.meanMs / floor.meanMs)}); stages ${JSON.stringify(full.stagesMs)}; trace ${full.traceBytes} B summary, ${full.fullTraceBytes} B full`,
+    `${surface}: ${full.meanMs} ms/request wall, ${full.cpuMs} ms CPU, ${full.scavengesPer1000Requests} scavenges per 1000 requests (floor without filters/rules/exploration ${floor.meanMs} ms wall, ${floor.cpuMs} ms CPU, ×${round(full.meanMs / floor.meanMs)}); stages ${JSON.stringify(full.stagesMs)}; trace ${full.traceBytes} B summary, ${full.fullTraceBytes} B full`,
   );
 }
 report.loadavgAfter = loadavg();

@@ -16,6 +16,78 @@ export type PageSlot = { pool: number } | { rank: number };
 /** Chooses the pool index for `slot` among those `fits` accepts (unused and keeping the caps), or −1 when none does. */
 export type PoolPick = (slot: number, fits: (poolIndex: number) => boolean) => number;
 
+/** Positions and pool items of a layout, reused across layouts (a request lays out its page once, then hundreds of times for the propensities). */
+export class PageLayouter {
+  private readonly page: (Candidate | undefined)[];
+  private readonly codes: Int32Array;
+  private readonly exploringFlags: Uint8Array;
+  private readonly used: Uint8Array;
+  private readonly active: number[] = [];
+  private slot = 0;
+  /** One closure for every slot (the slot is a field): `pick`'s `fits`. */
+  private readonly fits = (index: number): boolean => this.used[index] === 0 && fitsAt(this.page, this.slot, this.pool[index]!, this.caps);
+
+  constructor(
+    private readonly exploit: readonly Candidate[],
+    private readonly pool: readonly Candidate[],
+    private readonly pageLength: number,
+    private readonly caps: readonly DiversityCap[],
+  ) {
+    this.page = new Array<Candidate | undefined>(pageLength);
+    this.codes = new Int32Array(pageLength);
+    this.exploringFlags = new Uint8Array(pageLength);
+    this.used = new Uint8Array(pool.length);
+  }
+
+  /**
+   * The layout (header) as one code per position: the exploited item of rank r → r, the pool item
+   * of index i → −1 − i. The array returned is overwritten by the next call.
+   */
+  layOut(exploring: readonly number[], pick: PoolPick): Int32Array {
+    const { page, codes, exploringFlags, used, active, exploit, pool, pageLength } = this;
+    active.length = 0;
+    for (const slot of exploring) if (slot < pageLength) active.push(slot);
+    for (;;) {
+      exploringFlags.fill(0);
+      for (const slot of active) exploringFlags[slot] = 1;
+      let rank = 0;
+      for (let position = 0; position < pageLength; position++) {
+        if (exploringFlags[position] === 1) {
+          page[position] = undefined;
+          continue;
+        }
+        codes[position] = rank;
+        page[position] = exploit[rank++];
+      }
+      used.fill(0);
+      let refused = -1;
+      for (const slot of active) {
+        this.slot = slot;
+        const chosen = pick(slot, this.fits);
+        if (chosen < 0) {
+          refused = slot;
+          break;
+        }
+        used[chosen] = 1;
+        page[slot] = pool[chosen];
+        codes[slot] = -1 - chosen;
+      }
+      if (refused < 0) return codes;
+      let kept = 0;
+      for (const slot of active) if (slot !== refused) active[kept++] = slot;
+      active.length = kept;
+    }
+  }
+}
+
+export function pageSlotsOf(codes: ArrayLike<number>): PageSlot[] {
+  return Array.from(codes, (code) => (code < 0 ? { pool: -1 - code } : { rank: code }));
+}
+
+function codeOf(slot: PageSlot): number {
+  return "pool" in slot ? -1 - slot.pool : slot.rank;
+}
+
 export function layOutPage(
   exploit: readonly Candidate[],
   pool: readonly Candidate[],
@@ -24,32 +96,7 @@ export function layOutPage(
   exploring: readonly number[],
   pick: PoolPick,
 ): PageSlot[] {
-  let active = exploring.filter((slot) => slot < pageLength);
-  for (;;) {
-    const activeSet = new Set(active);
-    const page: (Candidate | undefined)[] = new Array<Candidate | undefined>(pageLength);
-    const slots: PageSlot[] = new Array<PageSlot>(pageLength);
-    let rank = 0;
-    for (let position = 0; position < pageLength; position++) {
-      if (activeSet.has(position)) continue;
-      slots[position] = { rank };
-      page[position] = exploit[rank++];
-    }
-    const used = new Set<number>();
-    let refused = -1;
-    for (const slot of active) {
-      const chosen = pick(slot, (index) => !used.has(index) && fitsAt(page, slot, pool[index]!, caps));
-      if (chosen < 0) {
-        refused = slot;
-        break;
-      }
-      used.add(chosen);
-      page[slot] = pool[chosen];
-      slots[slot] = { pool: chosen };
-    }
-    if (refused < 0) return slots;
-    active = active.filter((slot) => slot !== refused);
-  }
+  return pageSlotsOf(new PageLayouter(exploit, pool, pageLength, caps).layOut(exploring, pick));
 }
 
 export function samePageSlot(a: PageSlot, b: PageSlot): boolean {
@@ -60,14 +107,17 @@ export function samePageSlot(a: PageSlot, b: PageSlot): boolean {
  * Propensity of every served position, estimated by replaying the policy: p̂ = (hits + 1) / (R + 1),
  * where hits counts the R replays (`replay()` lays out the page again on its own random stream)
  * that put the same item at the same position, and the served layout counts as one more sample.
+ * `replay()` returns the layout as codes (PageLayouter.layOut), so replays allocate nothing per position.
  * Never 0; standard error ≈ √(p(1−p)/R); upward bias at most 1/(R + 1). Exactly 1 for a position
  * every replay fills the same way.
  */
-export function replayedPropensities(served: readonly PageSlot[], replays: number, replay: () => PageSlot[]): number[] {
+export function replayedPropensities(served: readonly PageSlot[], replays: number, replay: () => ArrayLike<number>): number[] {
+  const servedCodes = Int32Array.from(served, codeOf);
   const hits = new Array<number>(served.length).fill(0);
   for (let r = 0; r < replays; r++) {
+    // Codes (PageLayouter.layOut): the same slot is the same code.
     const layout = replay();
-    for (let position = 0; position < served.length; position++) if (samePageSlot(layout[position]!, served[position]!)) hits[position]!++;
+    for (let position = 0; position < served.length; position++) if (layout[position] === servedCodes[position]) hits[position]!++;
   }
   return hits.map((count) => (count + 1) / (replays + 1));
 }

@@ -21,11 +21,11 @@
 // form: propensities are then estimated from `replays` replays of the whole policy on a separate
 // seeded stream, (hits + 1) / (R + 1) per served position (standard error ≤ 0.5/√R).
 import { createRandom, deriveSeed, type ItemPredicate, type Random } from "@cascade/core";
-import type { Candidate, ServedCandidate } from "../funnel/candidate.ts";
+import type { ServedCandidate } from "../funnel/candidate.ts";
 import type { Explorer } from "../funnel/components.ts";
 import type { RuleEffect } from "../funnel/trace.ts";
 import type { DiversityCap } from "../rules/diversityWindows.ts";
-import { layOutPage, replayedPropensities, type PageSlot } from "./cappedLayout.ts";
+import { PageLayouter, pageSlotsOf, replayedPropensities } from "./cappedLayout.ts";
 import { splitExplorationPool, usableSlots } from "./explorationPool.ts";
 import { EXPLORATION_STREAM } from "./requestSeed.ts";
 
@@ -58,26 +58,20 @@ export function exploitedPropensity(rank: number, position: number, slots: reado
   return here * binomialCoefficient(before, explored) * Math.pow(epsilon, explored) * Math.pow(1 - epsilon, before - explored);
 }
 
-/** One draw of the capped policy: which slots explore, then a uniform fitting pool item for each. */
-function cappedLayout(
-  random: Random,
-  epsilon: number,
-  slots: readonly number[],
-  exploit: readonly Candidate[],
-  pool: readonly Candidate[],
-  pageLength: number,
-  caps: readonly DiversityCap[],
-): PageSlot[] {
+/** One draw of the capped policy: which slots explore, then a uniform fitting pool item for each (as codes: PageLayouter.layOut). */
+function cappedLayout(random: Random, epsilon: number, slots: readonly number[], layouter: PageLayouter, untried: Int32Array): Int32Array {
   const exploring = slots.filter(() => random.next() < epsilon);
-  return layOutPage(exploit, pool, pageLength, caps, exploring, (_slot, fits) => {
-    // Uniform over the fitting items: draw among the untried ones until one fits.
-    const untried = pool.map((_, index) => index);
-    while (untried.length > 0) {
-      const at = random.int(untried.length);
+  return layouter.layOut(exploring, (_slot, fits) => {
+    // Uniform over the fitting items: draw among the untried ones until one fits (a swap-remove
+    // over the pool's indices, in a buffer reused by every draw of the request).
+    let left = untried.length;
+    for (let index = 0; index < left; index++) untried[index] = index;
+    while (left > 0) {
+      const at = random.int(left);
       const index = untried[at]!;
       if (fits(index)) return index;
-      untried[at] = untried[untried.length - 1]!;
-      untried.pop();
+      untried[at] = untried[left - 1]!;
+      left -= 1;
     }
     return -1;
   });
@@ -99,11 +93,11 @@ export function epsilonGreedyExplorer(options: EpsilonGreedyOptions): Explorer {
       const slots = usableSlots(options.slots, pageLength, pool.length);
       const random = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.served));
       if (caps.length > 0) {
-        const served = cappedLayout(random, options.epsilon, slots, exploit, pool, pageLength, caps);
+        const layouter = new PageLayouter(exploit, pool, pageLength, caps);
+        const untried = new Int32Array(pool.length);
+        const served = pageSlotsOf(cappedLayout(random, options.epsilon, slots, layouter, untried));
         const replayRandom = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.replays));
-        const propensities = replayedPropensities(served, options.replays ?? 500, () =>
-          cappedLayout(replayRandom, options.epsilon, slots, exploit, pool, pageLength, caps),
-        );
+        const propensities = replayedPropensities(served, options.replays ?? 500, () => cappedLayout(replayRandom, options.epsilon, slots, layouter, untried));
         const page: ServedCandidate[] = [];
         const effects: RuleEffect[] = [];
         served.forEach((slot, position) => {

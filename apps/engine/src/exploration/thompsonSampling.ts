@@ -27,7 +27,7 @@ import { toFilterableItem } from "../funnel/filterableItem.ts";
 import type { RuleEffect } from "../funnel/trace.ts";
 import { sampleBeta } from "./betaSample.ts";
 import type { DiversityCap } from "../rules/diversityWindows.ts";
-import { layOutPage, replayedPropensities, type PageSlot } from "./cappedLayout.ts";
+import { PageLayouter, pageSlotsOf, replayedPropensities } from "./cappedLayout.ts";
 import { splitExplorationPool, usableSlots } from "./explorationPool.ts";
 import { EXPLORATION_STREAM } from "./requestSeed.ts";
 
@@ -48,16 +48,9 @@ function drawAll(random: Random, alphas: Float64Array, betas: Float64Array, into
   for (let i = 0; i < alphas.length; i++) into[i] = sampleBeta(random, alphas[i]!, betas[i]!);
 }
 
-/** One draw of the policy: θ for every pool item, then each slot takes the best-θ fitting item. */
-function layoutFromDraws(
-  draws: Float64Array,
-  slots: readonly number[],
-  exploit: readonly Candidate[],
-  pool: readonly Candidate[],
-  pageLength: number,
-  caps: readonly DiversityCap[],
-): PageSlot[] {
-  return layOutPage(exploit, pool, pageLength, caps, slots, (_slot, fits) => {
+/** One draw of the policy: θ for every pool item, then each slot takes the best-θ fitting item (as codes: PageLayouter.layOut). */
+function layoutFromDraws(draws: Float64Array, slots: readonly number[], pool: readonly Candidate[], layouter: PageLayouter): Int32Array {
+  return layouter.layOut(slots, (_slot, fits) => {
     let best = -1;
     for (let index = 0; index < pool.length; index++) if ((best < 0 || draws[index]! > draws[best]!) && fits(index)) best = index;
     return best;
@@ -102,12 +95,13 @@ export function thompsonExplorer(options: ThompsonOptions): Explorer {
       });
       const servedDraws = new Float64Array(pool.length);
       drawAll(createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.served)), alphas, betas, servedDraws);
-      const served = layoutFromDraws(servedDraws, slots, exploit, pool, pageLength, caps);
+      const layouter = new PageLayouter(exploit, pool, pageLength, caps);
+      const served = pageSlotsOf(layoutFromDraws(servedDraws, slots, pool, layouter));
       const replayRandom = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.replays));
       const draws = new Float64Array(pool.length);
       const propensities = replayedPropensities(served, slots.length > 0 ? options.replays : 0, () => {
         drawAll(replayRandom, alphas, betas, draws);
-        return layoutFromDraws(draws, slots, exploit, pool, pageLength, caps);
+        return layoutFromDraws(draws, slots, pool, layouter);
       });
 
       const page: ServedCandidate[] = [];

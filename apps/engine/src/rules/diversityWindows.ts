@@ -24,6 +24,8 @@ export function describeCap(cap: DiversityCap): string {
  * (`undefined` = not decided yet, counts as nothing). Checks every window of each cap that contains
  * the position and ends inside the cap's depth; O(window) per cap.
  */
+let sameScratch = new Uint8Array(64);
+
 export function fitsAt(layout: readonly (Candidate | undefined)[], position: number, candidate: Candidate, caps: readonly DiversityCap[]): boolean {
   for (const cap of caps) {
     if (position >= cap.depth) continue;
@@ -33,10 +35,12 @@ export function fitsAt(layout: readonly (Candidate | undefined)[], position: num
     const first = Math.max(0, position - cap.window + 1);
     const last = Math.min(position + cap.window - 1, cap.depth - 1, layout.length - 1);
     // same[i - first] = 1 when position i holds the value (the candidate itself at `position`).
-    const same: number[] = [];
+    // One buffer for every call (fitsAt runs thousands of times per request in exploration replays).
+    if (sameScratch.length < last - first + 1) sameScratch = new Uint8Array(2 * (last - first + 1));
+    const same = sameScratch;
     for (let i = first; i <= last; i++) {
       const other = i === position ? candidate : layout[i];
-      same.push(other !== undefined && cappedValue(other, cap.attribute) === value ? 1 : 0);
+      same[i - first] = other !== undefined && cappedValue(other, cap.attribute) === value ? 1 : 0;
     }
     // Windows [end − window + 1, end] for every end from `position` to `last`.
     for (let end = position; end <= last; end++) {
