@@ -2,7 +2,7 @@
 // no-work endpoint on the same server as the floor:
 //   node --import tsx apps/engine/bench/recommendLatency.ts [--items 1000000] [--rates 50,100,200]
 //     [--seconds 10] [--users 20000] [--events 100000] [--online-events 30000] [--dims 32]
-//     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--keep]
+//     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--database-name NAME] [--keep]
 //     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof] [--lists-refresh-ms 60000]
 //
 // Builds, in a scratch database it drops afterwards: `--items` items (50 categories, 5000
@@ -56,6 +56,7 @@ import type { ServingModels } from "../src/serving/servingStack.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
 import { createRandom } from "@cascade/core";
+import { engineEnvSchema, funnelAdmissionFromEnv } from "../src/platform/env.ts";
 
 const { values } = parseArgs({
   options: {
@@ -70,6 +71,8 @@ const { values } = parseArgs({
     server: { type: "string", default: "postgresql://postgres@127.0.0.1:5432" },
     redis: { type: "string", default: "redis://127.0.0.1:6379/6" },
     port: { type: "string", default: "4871" },
+    // The scratch database's name (default cascade_recommend_bench_<pid>); it is dropped afterwards unless --keep.
+    "database-name": { type: "string" },
     keep: { type: "boolean", default: false },
     // "no": the engine's own loader (ranking/onnxInference.ts, single-threaded since
     // onnxSessionOptions.ts); "yes": a session built here that also turns spinning off explicitly.
@@ -79,6 +82,10 @@ const { values } = parseArgs({
     // How often the popularity, trending and fresh lists are recomputed from the event log (the
     // engine's default: every 60 s; each is one aggregate query over the window's events).
     "lists-refresh-ms": { type: "string", default: "60000" },
+    // Load shedding on the funnel routes (server/funnelAdmission.ts): "on" = the engine's defaults
+    // (CASCADE_FUNNEL_*, as `cascade start` runs), "off" = no gate; --max-in-flight overrides the bound.
+    admission: { type: "string", default: "on" },
+    "max-in-flight": { type: "string" },
   },
 });
 const listsRefreshMs = Number(values["lists-refresh-ms"]);
@@ -99,7 +106,7 @@ const log = (message: string) =>
       .join(" ")})`,
   );
 
-const databaseName = `cascade_recommend_bench_${process.pid}`;
+const databaseName = values["database-name"] ?? `cascade_recommend_bench_${process.pid}`;
 const databaseUrl = `${values.server}/${databaseName}`;
 const redis = new Redis(values.redis);
 
@@ -214,6 +221,12 @@ async function buildRanker(singleThread: boolean): Promise<ServingRanker> {
   };
 }
 
+/** The engine's default admission settings (the env's defaults), with --max-in-flight applied. */
+function admissionSettings() {
+  const settings = funnelAdmissionFromEnv(engineEnvSchema.parse({}));
+  return values["max-in-flight"] === undefined ? settings : { ...settings, maxInFlight: Number(values["max-in-flight"]) };
+}
+
 /** Runs `body` under the V8 CPU profiler when --profile-dir is set, writing `<name>.cpuprofile`. */
 async function profiled<T>(name: string, body: () => Promise<T>): Promise<T> {
   const dir = values["profile-dir"];
@@ -265,6 +278,13 @@ function summarise(result: RecommendLoadResult, rate: number) {
   for (const ms of result.latenciesMs) histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
   const at = (percentile: number) => Math.round(histogram.getValueAtPercentile(percentile)) / 1000;
   const ok = result.statuses["200"] ?? 0;
+  const shed = result.shedLatenciesMs.length;
+  const percentileOf = (latencies: number[]) => {
+    const sorted = latencies.slice().sort((a, b) => a - b);
+    return (share: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0) * 1000) / 1000;
+  };
+  const shedAt = percentileOf(result.shedLatenciesMs);
+  const servedAt = percentileOf(result.okLatenciesMs);
   return {
     offeredRate: rate,
     requests: result.latenciesMs.length,
@@ -274,6 +294,15 @@ function summarise(result: RecommendLoadResult, rate: number) {
     degradedShare: ok > 0 ? Math.round((result.degraded / ok) * 1000) / 1000 : null,
     meanItems: ok > 0 ? Math.round((result.items / ok) * 10) / 10 : null,
     latencyMs: { p50: at(50), p95: at(95), p99: at(99), max: Math.round(histogram.maxValue) / 1000 },
+    /** Latency of the pages served (200s) alone: with load shed, `latencyMs` also counts the fast 503s. */
+    servedLatencyMs: { p50: servedAt(0.5), p99: servedAt(0.99) },
+    /** Requests answered 503 overloaded (load shed), their share and how fast they were answered. */
+    shed: {
+      requests: shed,
+      share: result.latenciesMs.length > 0 ? Math.round((shed / result.latenciesMs.length) * 1000) / 1000 : 0,
+      p50Ms: shedAt(0.5),
+      p99Ms: shedAt(0.99),
+    },
   };
 }
 
@@ -338,7 +367,9 @@ try {
     popularityRanking: popularity,
     activeModels: models as unknown as NonNullable<EngineDeps["activeModels"]>,
     serving: { databaseUrl, bootWaitMs: 120_000, listsRefreshIntervalMs: listsRefreshMs },
+    ...(values.admission === "on" ? { funnelAdmission: admissionSettings() } : {}),
   };
+  log(`admission: ${values.admission === "on" ? JSON.stringify(admissionSettings()) : "off"}`);
   startedAt = performance.now();
   const { app, engine } = await buildEngineApp(deps);
   await engine.serving.warm();
@@ -455,7 +486,7 @@ try {
         eventLoop,
       });
       log(
-        `rate ${rate}/s: funnel p50 ${funnel.latencyMs.p50} p95 ${funnel.latencyMs.p95} p99 ${funnel.latencyMs.p99} ms, ${funnel.throughputPerSecond}/s, degraded ${funnel.degradedShare}; bare p50 ${bare.latencyMs.p50} p99 ${bare.latencyMs.p99} ms; CPU/request funnel ${funnelCpuMs} ms, bare ${bareCpuMs} ms; event loop ${JSON.stringify(eventLoop)}; stages ${JSON.stringify(stagesMeanMs)}\n    components ${JSON.stringify(componentsMeanMs)}\n    candidates per source ${JSON.stringify(candidatesMean)}; fallbacks ${JSON.stringify(fallbacks)}`,
+        `rate ${rate}/s: funnel p50 ${funnel.latencyMs.p50} p95 ${funnel.latencyMs.p95} p99 ${funnel.latencyMs.p99} ms, ${funnel.throughputPerSecond}/s, degraded ${funnel.degradedShare}, shed ${funnel.shed.share} (p99 ${funnel.shed.p99Ms} ms; served pages p50 ${funnel.servedLatencyMs.p50} p99 ${funnel.servedLatencyMs.p99} ms); bare p50 ${bare.latencyMs.p50} p99 ${bare.latencyMs.p99} ms; CPU/request funnel ${funnelCpuMs} ms, bare ${bareCpuMs} ms; event loop ${JSON.stringify(eventLoop)}; stages ${JSON.stringify(stagesMeanMs)}\n    components ${JSON.stringify(componentsMeanMs)}\n    candidates per source ${JSON.stringify(candidatesMean)}; fallbacks ${JSON.stringify(fallbacks)}`,
       );
     }
   }

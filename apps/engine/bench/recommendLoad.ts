@@ -16,11 +16,23 @@ export type RecommendLoadSettings = {
   users: number;
   count: number;
 };
-export type RecommendLoadResult = { latenciesMs: number[]; statuses: Record<string, number>; degraded: number; items: number; elapsedMs: number };
+export type RecommendLoadResult = {
+  latenciesMs: number[];
+  /** Latencies of the 200 answers alone (pages served). */
+  okLatenciesMs: number[];
+  /** Latencies of the 503 answers alone (load shed by the engine's admission control). */
+  shedLatenciesMs: number[];
+  statuses: Record<string, number>;
+  degraded: number;
+  items: number;
+  elapsedMs: number;
+};
 
 const settings = workerData as RecommendLoadSettings;
 const pool = new Pool(settings.origin, { connections: settings.concurrency, pipelining: 1 });
 const latenciesMs: number[] = [];
+const shedLatenciesMs: number[] = [];
+const okLatenciesMs: number[] = [];
 const statuses: Record<string, number> = {};
 let degraded = 0;
 let items = 0;
@@ -46,6 +58,8 @@ async function lane(): Promise<void> {
       });
       const text = await response.body.text();
       latenciesMs.push(performance.now() - dueAt);
+      if (response.statusCode === 503) shedLatenciesMs.push(performance.now() - dueAt);
+      if (response.statusCode === 200) okLatenciesMs.push(performance.now() - dueAt);
       statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
       if (response.statusCode === 200 && settings.path !== "/bare") {
         const parsed = JSON.parse(text) as { degraded: boolean; items: unknown[] };
@@ -60,6 +74,6 @@ async function lane(): Promise<void> {
 }
 
 await Promise.all(Array.from({ length: settings.concurrency }, () => lane()));
-const result: RecommendLoadResult = { latenciesMs, statuses, degraded, items, elapsedMs: performance.now() - startedAt };
+const result: RecommendLoadResult = { latenciesMs, okLatenciesMs, shedLatenciesMs, statuses, degraded, items, elapsedMs: performance.now() - startedAt };
 await pool.close();
 parentPort!.postMessage(result);
