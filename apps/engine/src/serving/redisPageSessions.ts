@@ -72,6 +72,9 @@ class RedisPageSessionStore implements PageSessionStore {
 
   async put(session: NewPageSession): Promise<void> {
     assertSessionSize(session);
+    // The first page does not await this: encoding (~0.1 ms for 500 items) waits until the response
+    // is written. Still before this process reads another request, so the write is on its way first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const body = encodeSession(session, Date.now());
     const fields: (string | Buffer)[] = [BODY_FIELD, body];
     for (const [offset, tail] of session.caps?.tails ?? []) fields.push(`${TAIL_FIELD_PREFIX}${offset}`, JSON.stringify(tail));
