@@ -58,12 +58,17 @@ export function exploitedPropensity(rank: number, position: number, slots: reado
   return here * binomialCoefficient(before, explored) * Math.pow(epsilon, explored) * Math.pow(1 - epsilon, before - explored);
 }
 
-/** One draw of the capped policy: which slots explore, then a uniform fitting pool item for each (as codes: PageLayouter.layOut). */
-function cappedLayout(random: Random, epsilon: number, slots: readonly number[], layouter: PageLayouter, untried: Int32Array): Int32Array {
-  const exploring = slots.filter(() => random.next() < epsilon);
-  return layouter.layOut(exploring, (_slot, fits) => {
-    // Uniform over the fitting items: draw among the untried ones until one fits (a swap-remove
-    // over the pool's indices, in a buffer reused by every draw of the request).
+/**
+ * Draws of the capped policy for one request (its served layout and every replay, each on its own
+ * stream): which slots explore, then a uniform fitting pool item for each, as codes
+ * (PageLayouter.layOut). Buffers and the pick closure are made once per request, not per draw.
+ */
+function cappedLayouts(epsilon: number, slots: readonly number[], layouter: PageLayouter, poolLength: number): (random: Random) => Int32Array {
+  const untried = new Int32Array(poolLength);
+  const exploring: number[] = [];
+  let random: Random;
+  const pick = (_slot: number, fits: (poolIndex: number) => boolean): number => {
+    // Uniform over the fitting items: draw among the untried ones until one fits (a swap-remove over the pool's indices).
     let left = untried.length;
     for (let index = 0; index < left; index++) untried[index] = index;
     while (left > 0) {
@@ -74,7 +79,13 @@ function cappedLayout(random: Random, epsilon: number, slots: readonly number[],
       left -= 1;
     }
     return -1;
-  });
+  };
+  return (stream) => {
+    random = stream;
+    exploring.length = 0;
+    for (const slot of slots) if (random.next() < epsilon) exploring.push(slot);
+    return layouter.layOut(exploring, pick);
+  };
 }
 
 export function epsilonGreedyExplorer(options: EpsilonGreedyOptions): Explorer {
@@ -93,11 +104,10 @@ export function epsilonGreedyExplorer(options: EpsilonGreedyOptions): Explorer {
       const slots = usableSlots(options.slots, pageLength, pool.length);
       const random = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.served));
       if (caps.length > 0) {
-        const layouter = new PageLayouter(exploit, pool, pageLength, caps);
-        const untried = new Int32Array(pool.length);
-        const served = pageSlotsOf(cappedLayout(random, options.epsilon, slots, layouter, untried));
+        const layOut = cappedLayouts(options.epsilon, slots, new PageLayouter(exploit, pool, pageLength, caps), pool.length);
+        const served = pageSlotsOf(layOut(random));
         const replayRandom = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.replays));
-        const propensities = replayedPropensities(served, options.replays ?? 500, () => cappedLayout(replayRandom, options.epsilon, slots, layouter, untried));
+        const propensities = replayedPropensities(served, options.replays ?? 500, () => layOut(replayRandom));
         const page: ServedCandidate[] = [];
         const effects: RuleEffect[] = [];
         served.forEach((slot, position) => {
