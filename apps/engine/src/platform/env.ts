@@ -109,7 +109,7 @@ export const engineEnvSchema = z.object({
    * once (0 = no gate), requests waiting for a slot and for how long, the event-loop delay over which
    * new funnels are turned away (0 = off), and the Retry-After of a shed request (503 `overloaded`).
    */
-  CASCADE_FUNNEL_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(10_000).default(8),
+  CASCADE_FUNNEL_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(10_000).default(4),
   CASCADE_FUNNEL_MAX_QUEUED: z.coerce.number().int().min(0).max(100_000).default(32),
   CASCADE_FUNNEL_MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(50),
   CASCADE_FUNNEL_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(100),
