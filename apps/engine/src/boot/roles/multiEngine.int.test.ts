@@ -4,8 +4,10 @@
 // stored and counted once; one consumer frozen while it holds delivered entries, then killed with
 // SIGKILL, loses nothing and doubles nothing (the other reclaims its entries); a published rule set
 // and a promoted model reach both engines; a cursor from one engine pages on the other; SIGTERM
-// stops every role (a `cascade schedule --no-retrain` too) with exit code 0.
+// stops every role (a `cascade schedule --no-retrain` too) with exit code 0, an engine only after
+// answering the request it was receiving.
 import { spawn, type ChildProcess } from "node:child_process";
+import { request as httpRequest } from "node:http";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
@@ -278,12 +280,41 @@ describe("two engines and two consumers on one PostgreSQL and Redis", () => {
     expect(new Set(pages.flat()).size).toBe(15);
   });
 
-  it("stops every role on SIGTERM with exit code 0", { timeout: 30_000 }, async () => {
+  it("stops every role on SIGTERM with exit code 0, an engine after finishing the request in flight", { timeout: 45_000 }, async () => {
+    // A request whose headers arrived before the SIGTERM and whose body arrives after it.
+    const engine = roles.find((role) => role.name === "serve 0")!;
+    const body = JSON.stringify({ events: clicks("d", 4) });
+    const request = httpRequest({
+      host: "127.0.0.1",
+      port: ENGINE_PORTS[0],
+      path: "/v1/events",
+      method: "POST",
+      headers: { authorization, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+    });
+    const response = new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      request.on("error", reject);
+      request.on("response", (incoming) => {
+        let text = "";
+        incoming.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        incoming.on("end", () => resolve({ status: incoming.statusCode, body: text }));
+      });
+    });
+    request.write(body.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    engine.child.kill("SIGTERM");
+    await until("engine 0 shutting down", async () => engine.output().includes('"msg":"shutting down"'));
+    request.end(body.slice(10));
+    const answered = await response;
+    expect(answered.status).toBe(200);
+    expect(JSON.parse(answered.body)).toMatchObject({ accepted: 4 });
+    expect(await engine.exited).toBe(0);
+    await until("the drained request's events consumed", () => drained(CONSUMER_PORTS[1], 80 + 48 + 16 + 4));
+
     const running = roles.filter((role) => role.child.exitCode === null && role.child.signalCode === null);
-    expect(running.map((role) => role.name)).toEqual(["serve 0", "serve 1", "consume 1", "schedule"]);
+    expect(running.map((role) => role.name)).toEqual(["serve 1", "consume 1", "schedule"]);
     for (const role of running) role.child.kill("SIGTERM");
-    expect(await Promise.all(running.map((role) => role.exited))).toEqual([0, 0, 0, 0]);
-    for (const role of running.filter((role) => role.name !== "schedule")) expect(role.output()).toContain('"msg":"stopped"');
+    expect(await Promise.all(running.map((role) => role.exited))).toEqual([0, 0, 0]);
+    for (const role of [engine, ...running.filter((role) => role.name !== "schedule")]) expect(role.output()).toContain('"msg":"stopped"');
     expect(roles.find((role) => role.name === "schedule")!.output()).toMatch(
       /guardrail watcher: running experiments checked every 60 s[\s\S]*feature status: measured every 60 s/,
     );
