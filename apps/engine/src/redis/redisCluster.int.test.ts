@@ -82,6 +82,45 @@ describe("on a Redis Cluster", () => {
     }
   });
 
+  it("reads a batch mixing several keys of one slot (one script call) with lone keys (plain commands), in request order", async () => {
+    const store = await createRedisOnlineStore({ url: url() });
+    const shared = (name: string) => storeKey("u:mixed", name);
+    const lone = (n: number) => storeKey(`i:lone-${n}`, "counts");
+    try {
+      await store.writeHashes([
+        { key: shared("a"), values: { x: 1 } },
+        { key: shared("b"), values: { y: 2 } },
+        ...[0, 1, 2].map((n) => ({ key: lone(n), values: { n } })),
+      ]);
+      await store.incrementSortedSets([
+        { key: shared("top"), member: "m1", by: 5 },
+        { key: shared("top"), member: "m2", by: 7 },
+        { key: storeKey("i:lone-set", "top"), member: "z", by: 1.5 },
+      ]);
+      const read = await store.readBatch({
+        hashes: [lone(0), shared("a"), lone(1), shared("b"), lone(2), storeKey("u:absent", "a")],
+        sortedSets: [
+          { key: storeKey("i:lone-set", "top"), limit: 5 },
+          { key: shared("top"), limit: 1 },
+          { key: shared("top"), limit: 0 },
+          { key: shared("top"), limit: 10 },
+        ],
+      });
+      expect(read.hashes).toEqual([{ n: 0 }, { x: 1 }, { n: 1 }, { y: 2 }, { n: 2 }, {}]);
+      expect(read.sortedSets).toEqual([
+        [{ member: "z", score: 1.5 }],
+        [{ member: "m2", score: 7 }],
+        [],
+        [
+          { member: "m2", score: 7 },
+          { member: "m1", score: 5 },
+        ],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("spreads the stream's partitions over the masters and consumes all of them", async () => {
     const stream = await createRedisEventStream({ url: url(), partitions: 16, name: "spread" });
     try {

@@ -10,6 +10,22 @@ import type { RedisClient } from "./redisConnection.ts";
 
 /** The slot a key hashes to on a Redis Cluster: CRC16 (XMODEM) of the key, or of its `{hash tag}`, mod 16384. */
 export function keySlot(key: string): number {
+  // ASCII keys (all of ours, in practice): hash the characters, no byte copy.
+  if (Buffer.byteLength(key, "utf8") === key.length) {
+    let start = 0;
+    let end = key.length;
+    const open = key.indexOf("{");
+    if (open >= 0) {
+      const close = key.indexOf("}", open + 1);
+      if (close > open + 1) {
+        start = open + 1;
+        end = close;
+      }
+    }
+    let crc = 0;
+    for (let index = start; index < end; index += 1) crc = ((crc << 8) ^ CRC16_TABLE[((crc >>> 8) ^ key.charCodeAt(index)) & 0xff]!) & 0xffff;
+    return crc & 16383;
+  }
   let bytes = Buffer.from(key, "utf8");
   const open = bytes.indexOf(0x7b); // {
   if (open >= 0) {

@@ -320,37 +320,54 @@ class RedisOnlineStore implements OnlineStore {
     return { hashes, sortedSets };
   }
 
-  /** readBatch on a cluster: the same script, one call (or more) per slot a read touches. */
+  /**
+   * readBatch on a cluster: per slot a read touches, the same script (a slot with several keys), or
+   * the plain command (a lone key, the usual case: cheaper for the client than a script call).
+   */
   private async readBatchBySlot(read: BatchRead): Promise<BatchReadResult> {
-    const reads: { key: string; limit: number; hash: number; set: number }[] = [];
+    type Read = { key: string; limit: number; hash: number; set: number };
+    const reads: Read[] = [];
     read.hashes.forEach((key, hash) => reads.push({ key: namespaced(key), limit: 0, hash, set: -1 }));
     read.sortedSets.forEach(({ key, limit }, set) => {
       if (limit > 0) reads.push({ key: namespaced(key), limit, hash: -1, set });
     });
-    // Each group's calls hold its hashes first, then its sorted sets: their replies concatenate to `order`.
-    const order: (typeof reads)[number][] = [];
+    const hashes: NumericHash[] = new Array<NumericHash>(read.hashes.length);
+    const sortedSets: ScoredMember[][] = read.sortedSets.map(() => []);
+    const store = (entry: Read, flat: readonly string[]) => {
+      if (entry.hash >= 0) hashes[entry.hash] = hashFromFlat(flat, parseRedisNumber);
+      else sortedSets[entry.set] = membersFromFlat(flat, parseRedisNumber);
+    };
+    // One handler per queued command, in queue order.
+    const handlers: ((reply: unknown) => void)[] = [];
     const replies = await this.pipeline((pipeline) => {
       for (const group of groupBySlot(this.client, reads, (entry) => entry.key)) {
-        const hashReads = group.filter((entry) => entry.hash >= 0);
-        const setReads = group.filter((entry) => entry.set >= 0);
-        order.push(...hashReads, ...setReads);
+        if (group.length === 1) {
+          const entry = group[0]!;
+          if (entry.hash >= 0) {
+            pipeline.add(entry.key, (command) => command.hgetall(entry.key));
+            handlers.push((reply) => (hashes[entry.hash] = numericHash(reply as Record<string, string>)));
+          } else {
+            pipeline.add(entry.key, (command) => command.zrevrange(entry.key, 0, entry.limit - 1, "WITHSCORES"));
+            handlers.push((reply) => store(entry, reply as string[]));
+          }
+          continue;
+        }
+        // A call's reply lists its hashes, then its sorted sets; calls take the group's hashes first.
+        const ordered = [...group.filter((entry) => entry.hash >= 0), ...group.filter((entry) => entry.set >= 0)];
         const calls = planBatchReadCalls(
-          hashReads.map((entry) => entry.key),
-          setReads.map(({ key, limit }) => ({ key, limit })),
+          ordered.filter((entry) => entry.hash >= 0).map((entry) => entry.key),
+          ordered.filter((entry) => entry.set >= 0).map(({ key, limit }) => ({ key, limit })),
         );
+        let next = 0;
         for (const call of calls) {
           const args = batchReadArguments(call);
+          const entries = ordered.slice(next, (next += call.hashKeys.length + call.sortedSets.length));
           pipeline.add(String(args[1]), (command) => (command as unknown as WithBatchReadCommand)[BATCH_READ_COMMAND](...args));
+          handlers.push((reply) => (reply as string[][]).forEach((flat, index) => store(entries[index]!, flat)));
         }
       }
     });
-    const flat = (replies as string[][][]).flat(1);
-    const hashes: NumericHash[] = new Array<NumericHash>(read.hashes.length);
-    const sortedSets: ScoredMember[][] = read.sortedSets.map(() => []);
-    order.forEach((entry, index) => {
-      if (entry.hash >= 0) hashes[entry.hash] = hashFromFlat(flat[index]!, parseRedisNumber);
-      else sortedSets[entry.set] = membersFromFlat(flat[index]!, parseRedisNumber);
-    });
+    replies.forEach((reply, index) => handlers[index]!(reply));
     return { hashes, sortedSets };
   }
 
@@ -403,6 +420,13 @@ function jsonArray(tokens: JsonTokens): string {
 
 function namespaced(key: StoreKey): string {
   return KEY_NAMESPACE + key;
+}
+
+/** An HGETALL reply (ioredis makes it an object) as a NumericHash. */
+function numericHash(reply: Record<string, string>): NumericHash {
+  const hash: NumericHash = {};
+  for (const field in reply) hash[field] = parseRedisNumber(reply[field]!);
+  return hash;
 }
 
 /** The first key an entity update touches (all of them share its hash tag); "" when it touches none. */
