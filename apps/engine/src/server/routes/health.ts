@@ -27,6 +27,7 @@ import { declareRoute } from "../routeDeclaration.ts";
 import type { RouteContext } from "../routeContext.ts";
 import { createServingHealth } from "./healthServing.ts";
 import { eventPipelineHealth } from "../../events/consumers/eventPipeline.ts";
+import type { ModelLoadError } from "../../models/activeModels.ts";
 
 const PROBE_TIMEOUT_MS = 2_000;
 const IDLE_TRAINING: TrainingHealth = { state: "idle", step: null, progress: null, stepEtaSeconds: null, startedAt: null, finishedAt: null };
@@ -142,7 +143,7 @@ function servingModels(context: RouteContext): HealthResponse["models"] {
 function modelHealth(context: RouteContext): HealthResponse["model"] {
   const status = context.deps.activeModels?.status();
   const loaded = [status?.retrieval, status?.itemToItem, status?.ranker].filter((model) => model != null);
-  if (loaded.length === 0) return { status: "down", active: null, detail: modelDetail(context) };
+  if (loaded.length === 0) return { status: "down", active: null, detail: modelDetail(context, status?.lastError) };
   const refused = status?.lastError ? `; refused ${status.lastError.slot} version ${status.lastError.version}: ${status.lastError.message}` : "";
   return {
     status: status?.lastError ? "degraded" : "ok",
@@ -151,9 +152,13 @@ function modelHealth(context: RouteContext): HealthResponse["model"] {
   };
 }
 
-function modelDetail(context: RouteContext): string {
+// With no model loaded, a refused load is the reason (a version is active in the registry but this
+// engine could not load it, e.g. a corrupt file promoted, or the engine restarted with one active):
+// saying "no trained model is active yet" would hide it.
+function modelDetail(context: RouteContext, lastError: ModelLoadError | undefined): string {
   const fallback = context.ranking.degraded
     ? "the popularity ranking's last refresh failed; serving the previous one"
     : "recommendations come from the popularity ranking";
+  if (lastError) return `refused ${lastError.slot} version ${lastError.version}: ${lastError.message}; no model serves; ${fallback}`;
   return `no trained model is active yet; ${fallback}`;
 }
