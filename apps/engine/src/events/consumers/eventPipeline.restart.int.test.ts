@@ -3,10 +3,6 @@
 // /v1/health said ok. This test runs its own redis-server on a free loopback port (never the shared
 // 6379), stops it (SHUTDOWN NOSAVE: empty on restart; SHUTDOWN SAVE: restarted with its data) and
 // checks that every accepted event reaches the event log exactly once, and what health says.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { generateApiKey, healthResponse, ingestEventsResponse } from "@cascade/core";
 import { createPrismaClient, type Database } from "@cascade/db";
@@ -24,65 +20,13 @@ import type { OnlineStore } from "../../stores/onlineStore.ts";
 import { startEventPipeline, type EventPipeline } from "./eventPipeline.ts";
 import { startEventPipelineThread } from "./eventPipelineThread.ts";
 import { PopularityRanking } from "../../sources/popularityRanking.ts";
+import { redisAnswers, redisServer, type RedisServer } from "../../testing/redisServer.ts";
 
 const run = `rs${randomUUID().slice(0, 8)}`;
-const dir = mkdtempSync(join(tmpdir(), "cascade-redis-restart-"));
+let redis: RedisServer;
 let port = 0;
-let redisPid = "";
-
-async function answers(candidate: number): Promise<boolean> {
-  const probe = new Redis({ port: candidate, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on("error", () => undefined);
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-async function startRedis(): Promise<void> {
-  execFileSync("redis-server", [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--daemonize",
-    "yes",
-    "--dir",
-    dir,
-    "--pidfile",
-    join(dir, "redis.pid"),
-  ]);
-  for (let attempt = 0; !(await answers(port)); attempt += 1) {
-    if (attempt > 100) throw new Error(`redis-server on ${port} did not come up`);
-    await sleep(50);
-  }
-  redisPid = execFileSync("cat", [join(dir, "redis.pid")])
-    .toString()
-    .trim();
-}
-
-/** SHUTDOWN SAVE writes dump.rdb (loaded by the next start, "restarted with data"); NOSAVE leaves nothing. */
-async function stopRedis(save: boolean): Promise<void> {
-  try {
-    execFileSync("redis-cli", ["-p", String(port), "shutdown", save ? "save" : "nosave"], { stdio: "ignore" });
-  } catch {
-    // redis-cli reports the dropped connection as an error on some versions.
-  }
-  if (!save) rmSync(join(dir, "dump.rdb"), { force: true });
-  for (let attempt = 0; await answers(port); attempt += 1) {
-    if (attempt > 100) throw new Error(`redis-server on ${port} did not stop`);
-    await sleep(50);
-  }
-}
+const startRedis = () => redis.start();
+const stopRedis = (save: boolean) => redis.stop({ save });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -99,7 +43,8 @@ let keyId: string;
 const item = `${run}-item`;
 
 beforeAll(async () => {
-  for (port = 6391; await answers(port); port += 1) if (port > 6420) throw new Error("no free loopback port for redis-server");
+  for (port = 6391; await redisAnswers(port); port += 1) if (port > 6420) throw new Error("no free loopback port for redis-server");
+  redis = redisServer(port);
   await startRedis();
   const url = (redisUrl = `redis://127.0.0.1:${port}/0`);
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -131,16 +76,7 @@ afterAll(async () => {
   await Promise.allSettled([deduplicator?.close(), stream?.close(), store?.close()]);
   await db?.apiKey.deleteMany({ where: { id: keyId } });
   await db?.$disconnect();
-  if (port && (await answers(port))) await stopRedis(false);
-  if (redisPid) {
-    try {
-      process.kill(Number(redisPid), 0);
-      process.kill(Number(redisPid), "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
+  await redis?.dispose();
 });
 
 const click = (eventId: string) => ({ eventId, type: "click", userId: `${run}-user`, itemId: item, timestamp: new Date().toISOString() });

@@ -10,11 +10,15 @@ import { request } from "node:http";
 export type Outcome = {
   kind: "recommend" | "events";
   phase: string;
+  /** When it was sent (Date.now()); answered (or given up) at sentAt + ms. */
+  sentAt: number;
   /** "200", "503 shutting_down", … or the network failure: "refused" (nothing listening), "reset before response", "cut mid-response", "timeout". */
   code: string;
   ms: number;
   degraded?: boolean;
   causes?: string[];
+  /** Recommendations: the ranker version that scored the page (null: none). */
+  modelVersion?: string | null;
 };
 
 export type LoadSettings = {
@@ -29,9 +33,10 @@ export type LoadSettings = {
   timeoutMs?: number;
 };
 
-type Answer = { code: string; status: number | null; body: unknown; ms: number };
+export type Answer = { code: string; status: number | null; body: unknown; ms: number };
 
-function post(url: string, path: string, authorization: string, payload: unknown, timeoutMs: number): Promise<Answer> {
+/** One POST on a connection of its own; network failures are answers too (`code`). */
+export function post(url: string, path: string, authorization: string, payload: unknown, timeoutMs: number): Promise<Answer> {
   const body = JSON.stringify(payload);
   const startedAt = performance.now();
   return new Promise((resolve) => {
@@ -144,14 +149,19 @@ export class LoadGenerator {
   private async recommend(userId: string): Promise<void> {
     const { url, authorization, timeoutMs } = this.settings;
     const phase = this.phase;
+    const sentAt = Date.now();
     const answer = await post(url, "/v1/recommendations", authorization, { userId, surface: "home", count: 10 }, timeoutMs);
-    const body = answer.status === 200 ? (answer.body as { degraded: boolean; degradedCauses: { component: string; reason: string }[] }) : null;
+    const body =
+      answer.status === 200
+        ? (answer.body as { degraded: boolean; degradedCauses: { component: string; reason: string }[]; modelVersion: string | null })
+        : null;
     this.outcomes.push({
       kind: "recommend",
       phase,
+      sentAt,
       code: answer.code,
       ms: answer.ms,
-      ...(body ? { degraded: body.degraded, causes: body.degradedCauses.map((cause) => cause.component) } : {}),
+      ...(body ? { degraded: body.degraded, causes: body.degradedCauses.map((cause) => cause.component), modelVersion: body.modelVersion } : {}),
     });
   }
 
@@ -166,8 +176,9 @@ export class LoadGenerator {
       surface: "home",
       timestamp: new Date().toISOString(),
     }));
+    const sentAt = Date.now();
     const answer = await post(url, "/v1/events", authorization, { events }, timeoutMs);
-    this.outcomes.push({ kind: "events", phase, code: answer.code, ms: answer.ms });
+    this.outcomes.push({ kind: "events", phase, sentAt, code: answer.code, ms: answer.ms });
     if (answer.status !== 200) {
       this.retries.push(ids);
       return;
@@ -194,6 +205,11 @@ export type Summary = {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** The requests sent before `at` and answered (or failed) after it: in flight at that moment. */
+export function inFlightAt(outcomes: readonly Outcome[], at: number): Outcome[] {
+  return outcomes.filter((outcome) => outcome.sentAt < at && outcome.sentAt + outcome.ms > at);
 }
 
 export function summarize(outcomes: readonly Outcome[]): Summary {
