@@ -9,7 +9,7 @@
 // Batches are sent as one pipeline (one round trip; on a cluster one per node, in parallel: see
 // redis/redisPipeline.ts). A pipeline is not atomic: as in the memory store, a failing command
 // does not undo the others. Every command and script call touches the keys of one slot on a
-// cluster: per-key commands, script calls grouped by slot (`slotGroup`: everything is one group
+// cluster: per-key commands, script calls grouped by slot (`groupBySlot`: everything is one group
 // on a single server, so there a script call carries many entities as before).
 import type { ChainableCommander } from "ioredis";
 import type { Logger } from "pino";
@@ -245,8 +245,7 @@ class RedisOnlineStore implements OnlineStore {
     // UPDATES_PER_CALL and TOKENS_PER_CALL): the calls run one after another and each runs its
     // updates in order, so every update runs atomically and at most once, exactly as if each were
     // its own call in the given order. Several per call save most of the per-command cost in the
-    // client and in Redis. (A Redis Cluster client would also start a new call whenever the hash
-    // tag, i.e. the slot, changes.)
+    // client and in Redis.
     const outcomes: UpdateOutcome[] = new Array<UpdateOutcome>(updates.length).fill("applied");
     const sent: { keys: string[]; argument: string; updates: number[] }[] = [];
     let tokens: JsonTokens = [];

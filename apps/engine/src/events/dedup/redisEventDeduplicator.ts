@@ -6,8 +6,8 @@
 // server, but ioredis builds one command instead of 1,000 (measured on the 2-core machine: ~1.6 µs
 // of engine CPU per event instead of ~13 µs). On a single Redis a script or an MGET may touch
 // any keys. On a Redis Cluster both may only touch keys of one slot: there the batch is split by
-// slot (`groupBySlot`), one MGET and one script call per slot, sent as one pipeline per node
-// (the semantics are identical; nearly every id has a slot of its own).
+// slot (`groupBySlot`), one MGET and one script call (a plain SET for a lone key) per slot, sent as
+// one pipeline per node (the semantics are identical; nearly every id has a slot of its own).
 import type { Logger } from "pino";
 import { DEFAULT_DEDUP_TTL_MS, EventDeduplicatorError, type EventDeduplicator } from "./eventDeduplicator.ts";
 import { closeRedis, connectRedis, errorMessage, type RedisClient } from "../../redis/redisConnection.ts";
