@@ -93,9 +93,14 @@ export async function startLocalRedisCluster(options: LocalRedisClusterOptions):
     for (const port of ports) {
       await until(deadline, `node ${port} reports cluster_state:ok`, async () => /^cluster_state:ok\s*$/m.test(await cli(port, "CLUSTER", "INFO")));
     }
-    // Every node has learnt of all six (the replicas are attached before tests count on them).
+    // Every node has learnt of all six, and every replica has synchronised with its master (tests
+    // may count on replication, e.g. WAIT before killing a master).
     for (const port of ports) {
       await until(deadline, `node ${port} knows all nodes`, async () => (await cli(port, "CLUSTER", "NODES")).trim().split("\n").length === NODES);
+      await until(deadline, `node ${port} is replicating`, async () => {
+        const info = await cli(port, "INFO", "replication");
+        return /^role:master\s*$/m.test(info) ? /^slave0:.*state=online/m.test(info) : /^master_link_status:up\s*$/m.test(info);
+      });
     }
   } catch (error) {
     await stop();
