@@ -25,12 +25,13 @@ beforeAll(async () => {
     method: "PUT",
     url: "/v1/items",
     headers: { authorization: ingest },
-    payload: { items: NAMES.map((name) => ({ id: item(name), category: "c", publishedAt: "2026-01-01T00:00:00Z" })) },
+    // A category of this file's own: the surface below serves only it, and other files' feeds never see these items.
+    payload: { items: NAMES.map((name) => ({ id: item(name), category: item("c"), publishedAt: "2026-01-01T00:00:00Z" })) },
   });
   expect(upserted.statusCode).toBe(200);
-  // Every item popular (the blocked one most of all), so the popularity source serves them all.
-  const events = NAMES.flatMap((name, n) =>
-    Array.from({ length: name === "blocked" ? 30 : 10 - n }, (_, k) => ({
+  // Every item liked (the blocked one most: it would lead the page but for the rule), so the popularity source serves them all.
+  const events = NAMES.flatMap((name) =>
+    Array.from({ length: name === "blocked" ? 2 : 1 }, (_, k) => ({
       eventId: `${engine.run}-${name}-${k}`,
       type: "like",
       userId: `${engine.run}-fan${k}`,
@@ -48,7 +49,7 @@ beforeAll(async () => {
     maxCandidates: 5000,
     hydrationBudgetMs: 2000,
     scoringBudgetMs: 2000,
-    filters: { seenWindowHours: 0, blocked: { itemIds: [item("blocked")] } },
+    filters: { seenWindowHours: 0, blocked: { itemIds: [item("blocked")] }, expressions: [{ id: "ours", keep: `category in ("${item("c")}")` }] },
     blend: { click: 1 },
     exploration: { policy: "none" },
   });
