@@ -185,7 +185,11 @@ export class SessionWriteFailures {
   private unlogged = 0;
   private lastLoggedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly logger: Pick<Logger, "warn">) {}
+  constructor(
+    private readonly logger: Pick<Logger, "warn">,
+    /** Called on every failure (the engine's Prometheus counter). */
+    private readonly onFailure: () => void = () => undefined,
+  ) {}
 
   get count(): number {
     return this.total;
@@ -193,6 +197,7 @@ export class SessionWriteFailures {
 
   record(error: unknown): void {
     this.total += 1;
+    this.onFailure();
     this.unlogged += 1;
     const now = Date.now();
     if (now - this.lastLoggedAt < 30_000) return;

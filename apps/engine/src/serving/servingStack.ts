@@ -145,8 +145,9 @@ export class ServingStack {
     const options = deps.serving ?? {};
     this.models = deps.activeModels ?? null;
     this.sessions = deps.pageSessions ?? new MemoryPageSessionStore();
-    this.sessionWriteFailures = new SessionWriteFailures(logger);
     this.metrics = deps.metrics ?? createEngineMetrics();
+    const metrics = this.metrics;
+    this.sessionWriteFailures = new SessionWriteFailures(logger, () => metrics.countPageSessionWriteFailure());
     this.pinnedModels = options.experiments === false ? null : new PinnedModels({ db, logger });
     this.experiments =
       options.experiments === false

@@ -223,6 +223,8 @@ describe("page-session Redis down", () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(cut.engine.serving.sessionWriteFailures.count).toBe(failures + 1);
+    const scrape = await cut.app.inject({ method: "GET", url: "/metrics" });
+    expect(scrape.body).toMatch(new RegExp(`^cascade_page_session_write_failures_total ${failures + 1}$`, "m"));
     const orphan = await post(a, { userId, count: 2, cursor: whileDown.cursor });
     expect(orphan.statusCode).toBe(400);
     expect(orphan.json().error.code).toBe("invalid_cursor");

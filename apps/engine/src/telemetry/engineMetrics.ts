@@ -53,6 +53,8 @@ export type EngineMetrics = {
   countRecommendationResponse(labels: { surface: string; degraded: boolean }): void;
   /** A funnel request turned away by admission control (503 `overloaded`), by route and why (server/funnelAdmission.ts). */
   countShedRequest(labels: { route: string; reason: string }): void;
+  /** A first page's session could not be kept (its cursor will read as expired). */
+  countPageSessionWriteFailure(): void;
   /** Features that were missing in the online store and took their declared default. */
   countMissingFeatureDefaults(labels: { surface: string; feature: string }, count: number): void;
   /**
@@ -144,6 +146,11 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
     labelNames: ["route", "reason"] as const,
     registers: [registry],
   });
+  const pageSessionWriteFailures = new Counter({
+    name: `${prefix}page_session_write_failures_total`,
+    help: "First pages served whose page session could not be stored (their cursors then answer 400 invalid_cursor)",
+    registers: [registry],
+  });
   const missingFeatures = new Counter({
     name: `${prefix}feature_default_values_total`,
     help: "Feature values missing from the online store that took their declared default",
@@ -190,6 +197,9 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
     },
     countShedRequest({ route, reason }) {
       shedRequests.inc({ route: bounded.route.admit(route), reason });
+    },
+    countPageSessionWriteFailure() {
+      pageSessionWriteFailures.inc();
     },
     countMissingFeatureDefaults({ surface, feature }, count) {
       if (count > 0) missingFeatures.inc({ surface: bounded.surface.admit(surface), feature: bounded.feature.admit(feature) }, count);
