@@ -18,7 +18,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURE_FEATURES, rankerOnnx, registerRankerFixture } from "../../src/models/testing/modelFixtures.ts";
 import { health, waitForHealth, type HealthAnswer } from "./harness/engineProcess.ts";
-import { createFaultWorld, waitForLog, type FaultWorld } from "./harness/faultWorld.ts";
+import { createFaultWorld, RECLAIM_IDLE_MS, waitForLog, type FaultWorld } from "./harness/faultWorld.ts";
 import { LoadGenerator, inFlightAt, post, summarize, type Outcome, type Summary } from "./harness/load.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -316,7 +316,8 @@ describe("the engine as a real process under faults (issue 13)", () => {
       await generator.stop();
       const recovering = await health(world.engine.url);
       // Every accepted event reaches the log: the dead consumer's entries either were written before the kill (and
-      // only their acknowledgement was lost) or are taken over by another consumer once 30 s idle (XAUTOCLAIM).
+      // only their acknowledgement was lost) or are taken over by another consumer once idle for
+      // CASCADE_CONSUMER_RECLAIM_IDLE_MS (RECLAIM_IDLE_MS here; XAUTOCLAIM).
       await expectLoggedOnce(generator, 60_000);
       const loggedAllMs = Date.now() - killedAt;
       for (const deadline = Date.now() + 60_000; (await pendingOf(consumer)) > 0 && Date.now() < deadline;) await sleep(250);
@@ -335,6 +336,7 @@ describe("the engine as a real process under faults (issue 13)", () => {
         restartedMs,
         loggedAllMs,
         takenOverMs,
+        reclaimIdleMs: RECLAIM_IDLE_MS,
         healthWhileRecovering: describeHealth(recovering),
         healthAfter: describeHealth(after),
       });

@@ -34,6 +34,9 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/** CASCADE_CONSUMER_RECLAIM_IDLE_MS of the fault tests' engines. */
+export const RECLAIM_IDLE_MS = 5_000;
+
 export type FaultWorld = {
   run: string;
   db: Database;
@@ -88,7 +91,14 @@ export async function createFaultWorld(name: string): Promise<FaultWorld> {
     itemIds,
     engine: null as unknown as EngineProcess,
     async startEngine() {
-      const engine = startEngine({ databaseUrl: world.engineDatabaseUrl, redisUrl: `redis://127.0.0.1:${redisProxyPort}/0`, port: world.enginePort, dataDir });
+      const engine = startEngine({
+        databaseUrl: world.engineDatabaseUrl,
+        redisUrl: `redis://127.0.0.1:${redisProxyPort}/0`,
+        port: world.enginePort,
+        dataDir,
+        // A dead consumer's entries are taken over after 5 s idle instead of the default 30 s (keeps the suite short).
+        env: { CASCADE_CONSUMER_RECLAIM_IDLE_MS: String(RECLAIM_IDLE_MS) },
+      });
       world.engine = engine;
       await waitForHealth(engine, (answer) => answer.body.status === "ok", "status ok after a start", 90_000);
       return engine;
