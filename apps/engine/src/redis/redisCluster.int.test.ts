@@ -187,12 +187,16 @@ describe("with the cluster gone", () => {
     const stream = await createRedisEventStream({ url: url(), partitions: 4, name: "gone" });
     const key = storeKey("u:gone", "counts");
     await store.writeHashes([{ key, values: { clicks: 1 } }]);
+    // A blocking read first: its connection of its own is up when the cluster goes.
+    await stream.ensureGroup("g");
+    expect(await stream.read("g", "c", { partition: 0, count: 10, from: "new", blockMs: 20 })).toEqual([]);
     await cluster.stop();
     try {
       await expect(store.readHashes([key])).rejects.toBeInstanceOf(OnlineStoreError);
       await expect(store.ping()).rejects.toBeInstanceOf(OnlineStoreError);
       await expect(store.applyUpdates([{ hashIncrements: [{ key, increments: { clicks: 1 } }] }])).rejects.toBeInstanceOf(OnlineStoreError);
       await expect(stream.publish([streamEvent()])).rejects.toBeInstanceOf(EventStreamError);
+      await expect(stream.read("g", "c", { partition: 0, count: 10, from: "new", blockMs: 20 })).rejects.toBeInstanceOf(EventStreamError);
       await expect(createRedisOnlineStore({ url: url(), connectTimeoutMs: 500 })).rejects.toBeInstanceOf(OnlineStoreError);
     } finally {
       await Promise.all([store.close(), stream.close()]);

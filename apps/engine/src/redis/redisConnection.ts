@@ -106,7 +106,12 @@ export function duplicateForBlocking(client: RedisClient): RedisClient {
     connection = client.duplicate({ commandTimeout: undefined, ...blocking, enableOfflineQueue: true, lazyConnect: false });
   }
   connection.on("error", () => undefined);
-  if (connection instanceof Cluster) connection.on("node error", () => undefined);
+  if (connection instanceof Cluster) {
+    connection.on("node error", () => undefined);
+    // A cluster client's offline queue has no retry bound (a single server's does: one retry per
+    // request): once connected, a read while the cluster is down fails instead of waiting for it.
+    connection.once("ready", () => (connection.options.enableOfflineQueue = false));
+  }
   return connection;
 }
 
