@@ -87,9 +87,7 @@ async function measure(pipeline: FunnelPipeline) {
   // follows every ~16 MB allocated, so scavenges per request track allocation whatever the machine's load.
   const gcs: { kind: number; ms: number }[] = [];
   const gcObserver = new PerformanceObserver((list) =>
-    gcs.push(
-      ...list.getEntries().map((entry) => ({ kind: (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0, ms: entry.duration })),
-    ),
+    gcs.push(...list.getEntries().map((entry) => ({ kind: (entry as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0, ms: entry.duration }))),
   );
   gcObserver.observe({ entryTypes: ["gc"] });
   const startedAt = performance.now();
