@@ -1,6 +1,7 @@
 // `cascade tune-fusion --holdout FILE [--surface home] [--positive any] [--id-prefix P] [--max-users N]
 //   [--publish | --draft] [--out FILE] [--json]`
-// Fits the surface's retrieval-prior fusion (per-source weights and k; ranking/retrievalPriorScorer.ts)
+// Fits the surface's retrieval-prior fusion (per-source weights and k, and the score weights of the
+// item-to-item and two-tower scores; ranking/retrievalPriorScorer.ts)
 // on held-out interactions: positives that happened after what the database holds (e.g. a
 // benchmark's validation file, or the next days' log before importing it). Every held-out user's
 // feed is replayed through the engine's serving code as of the newest event (replay/feedReplay.ts,
@@ -18,7 +19,9 @@ import { createPrismaClient, type Database } from "@cascade/db";
 import { publishRuleSet, saveDraft } from "@cascade/db/ruleSets";
 import { catalogIdMapping, positivePairs, readInteractionFile, type IdStyle } from "../training/pipeline/benchmarkFiles.ts";
 import { withActiveModelsReplay, type FeedReplay } from "../replay/feedReplay.ts";
-import { fitFusion, type FusionExample, type FusionFit } from "../replay/fusionTuning.ts";
+import { fitFusion, type Fusion, type FusionExample, type FusionFit } from "../replay/fusionTuning.ts";
+import { ITEM_TO_ITEM_SOURCE_ID } from "../sources/itemToItemSource.ts";
+import { ANN_SOURCE_ID } from "../sources/twoTowerSource.ts";
 import type { DatabaseRunner } from "./commandOptions.ts";
 import { createProgressReporter, type ProgressReporter } from "../telemetry/progress.ts";
 
@@ -62,10 +65,23 @@ async function heldOutInEventLog(db: Database, pairs: readonly { userId: string;
   return Number(row?.count ?? 0n);
 }
 
+/** The sources whose scores the fit may weigh: item-to-item (the leader of the score fusion's start) and the two-tower, when the config lists them. */
+function scoreSourcesOf(config: SurfaceConfig): string[] {
+  return [ITEM_TO_ITEM_SOURCE_ID, ANN_SOURCE_ID].filter((id) => config.sources.some((source) => source.enabled && source.id === id));
+}
+
+/** The config with every score source listed in its score weights (0 where absent): same order, but the replay records the two-tower score of every candidate. */
+function withScoresRecorded(config: SurfaceConfig): SurfaceConfig {
+  const scoreWeights = { ...config.fusion.scoreWeights };
+  for (const id of scoreSourcesOf(config)) scoreWeights[id] ??= 0;
+  return { ...config, fusion: { ...config.fusion, scoreWeights } };
+}
+
 function withFusion(config: SurfaceConfig, fit: FusionFit): SurfaceConfig {
+  const scoreWeights = Object.fromEntries(Object.entries(fit.fusion.scoreWeights ?? {}).filter(([, weight]) => weight > 0));
   return {
     ...config,
-    fusion: { k: fit.fusion.k },
+    fusion: Object.keys(scoreWeights).length > 0 ? { k: fit.fusion.k, scoreWeights } : { k: fit.fusion.k },
     sources: config.sources.map((source) => ({ ...source, weight: fit.fusion.weights[source.id] ?? source.weight })),
   };
 }
@@ -90,7 +106,10 @@ async function servedQuality(
       recall += recallAtK(positions, relevant, CUTOFF);
       ndcg += ndcgAtK(positions, relevant, CUTOFF);
       const ranked = trace?.ranked ?? [];
-      const candidates = ranked.map((itemId) => ({ hits: (trace?.candidates?.[itemId]?.sources ?? []).map((hit) => ({ source: hit.id, rank: hit.rank })) }));
+      const candidates = ranked.map((itemId) => {
+        const traced = trace?.candidates?.[itemId];
+        return { hits: (traced?.sources ?? []).map((hit) => ({ source: hit.id, rank: hit.rank, score: hit.score })), scores: traced?.scores };
+      });
       const hitIndices = new Set(ranked.flatMap((itemId, index) => (items.has(itemId) ? [index] : [])));
       examples.push({ candidates, relevant: hitIndices, relevantTotal: items.size });
       progress.increment();
@@ -129,9 +148,13 @@ export async function runTuneFusionCommand(
 
     const { asOfMs, before, fit, config, after } = await withActiveModelsReplay(db, { progress: io.progress }, async (replay) => {
       const published = replay.configFor(options.surface);
-      const current = await servedQuality(replay, options.surface, published, users, io.progress, "replay with the current fusion");
-      const start = { k: published.fusion.k, weights: Object.fromEntries(published.sources.map((source) => [source.id, source.weight])) };
-      const fitted = fitFusion(current.examples, start, { cutoff: CUTOFF });
+      const current = await servedQuality(replay, options.surface, withScoresRecorded(published), users, io.progress, "replay with the current fusion");
+      const start: Fusion = {
+        k: published.fusion.k,
+        weights: Object.fromEntries(published.sources.map((source) => [source.id, source.weight])),
+        ...(published.fusion.scoreWeights ? { scoreWeights: published.fusion.scoreWeights } : {}),
+      };
+      const fitted = fitFusion(current.examples, start, { cutoff: CUTOFF, scoreSources: scoreSourcesOf(published) });
       const tuned = withFusion(published, fitted);
       const tunedQuality = await servedQuality(replay, options.surface, tuned, users, io.progress, "replay with the tuned fusion");
       return { asOfMs: replay.asOfMs, before: current, fit: fitted, config: tuned, after: tunedQuality };
@@ -167,10 +190,12 @@ export async function runTuneFusionCommand(
     };
     if (options.json) io.stdout.write(JSON.stringify(result, null, 2) + "\n");
     else {
-      const weights = (fusion: { k: number; weights: Record<string, number> }) =>
+      const weights = (fusion: Fusion) =>
         `k=${fusion.k} ${Object.entries(fusion.weights)
           .map(([id, weight]) => `${id}=${weight}`)
-          .join(" ")}`;
+          .join(" ")}${Object.entries(fusion.scoreWeights ?? {})
+          .map(([id, weight]) => ` score.${id}=${weight}`)
+          .join("")}`;
       io.stdout.write(
         [
           `surface ${options.surface}, as of ${result.asOf}: ${users.size} held-out users, ${pairs.length} held-out positives`,

@@ -57,4 +57,26 @@ describe("fusion tuning", () => {
     // Already optimal: the fit keeps the start.
     expect(fitFusion(examples(3), fit.fusion).fusion).toEqual(fit.fusion);
   });
+
+  it("fits score weights when asked: a score no rank fusion can reproduce, starting from the score fusion", () => {
+    // "model" lists the relevant item second, but its scores (exact, after a truncated retrieval)
+    // put it first: no weighting of ranks brings it to the top, its standardised score does.
+    const scored: FusionExample[] = Array.from({ length: 3 }, () => ({
+      candidates: [
+        { hits: [{ source: "loud", rank: 0 }], scores: { itemToItem: 0 } },
+        { hits: [{ source: "model", rank: 0, score: 4.9 }], scores: { itemToItem: 4.9 } },
+        { hits: [{ source: "model", rank: 1, score: 4.8 }], scores: { itemToItem: 5 } },
+      ],
+      relevant: new Set([2]),
+      relevantTotal: 1,
+    }));
+    const start = { k: 0, weights: { loud: 1, model: 1 } };
+    const ranksOnly = fitFusion(scored, start);
+    expect(ranksOnly.ndcg).toBeCloseTo(1 / Math.log2(3));
+    expect(ranksOnly.fusion.scoreWeights).toBeUndefined();
+    const withScores = fitFusion(scored, start, { scoreSources: ["itemToItem"] });
+    expect(withScores.ndcg).toBeCloseTo(1);
+    expect(withScores.fusion.scoreWeights!.itemToItem).toBeGreaterThan(0);
+    expect(fusionNdcg(scored, withScores.fusion, 10)).toBeCloseTo(withScores.ndcg);
+  });
 });

@@ -33,6 +33,20 @@ describe("item-to-item artifact", () => {
     expect(loaded.weights).toEqual(model.weights);
   });
 
+  it("keeps how many weights per row retrieval reads, and refuses a bad value", async () => {
+    const saved = await saveItemToItemModel(directory, { ...model, retrievalNeighbours: 1 }, ["a", "b", "c"]);
+    expect((await loadItemToItemModel(saved.path)).retrievalNeighbours).toBe(1);
+    expect((await loadItemToItemModel((await saveItemToItemModel(directory, model, ["a", "b", "c"])).path)).retrievalNeighbours).toBeUndefined();
+    const path = join(directory, "bad-retrieval-neighbours.bin");
+    await writeArtifactFile(path, {
+      kind: ITEM_TO_ITEM_ARTIFACT.kind,
+      version: 1,
+      meta: { method: "ease", itemIds: ["a", "b", "c"], retrievalNeighbours: 0 },
+      arrays: { offsets: model.offsets, neighbours: model.neighbours, weights: model.weights },
+    });
+    await expect(loadItemToItemModel(path)).rejects.toThrow(/meta.retrievalNeighbours is 0, expected a positive integer/);
+  });
+
   it("refuses ids that do not match the model", async () => {
     await expect(saveItemToItemModel(directory, model, ["a", "b"])).rejects.toThrow(/2 item ids for a model of 3 items/);
   });

@@ -2,7 +2,8 @@
 //   item-to-item.bin  kind "cascade.item-to-item", v1: `offsets` (int32, items + 1), `neighbours`
 //                     (int32 item rows) and `weights` (float32), item j's neighbours being
 //                     neighbours[offsets[j] .. offsets[j+1]) strongest first (itemToItemModel.ts);
-//                     meta: method ("ease" | "knn"), itemIds (row → item id).
+//                     meta: method ("ease" | "knn"), itemIds (row → item id), and retrievalNeighbours
+//                     when rows hold more weights than retrieval reads (the rest re-score candidates).
 // Loading checks the CSR is well formed (offsets start at 0, never decrease, end at the array
 // lengths; every neighbour a valid row; every weight finite), so a damaged file is refused before
 // a source reads past an array.
@@ -22,7 +23,7 @@ export async function saveItemToItemModel(directory: string, model: ItemToItemWe
   const written = await writeArtifactFile(path, {
     kind: ITEM_TO_ITEM_ARTIFACT.kind,
     version: ITEM_TO_ITEM_ARTIFACT.version,
-    meta: { method: model.method, itemIds },
+    meta: { method: model.method, itemIds, ...(model.retrievalNeighbours !== undefined ? { retrievalNeighbours: model.retrievalNeighbours } : {}) },
     arrays: { offsets: model.offsets, neighbours: model.neighbours, weights: model.weights },
   });
   return { path, ...written };
@@ -37,6 +38,9 @@ export async function loadItemToItemModel(path: string): Promise<LoadedItemToIte
   if (method !== "ease" && method !== "knn") fail(`meta.method is ${JSON.stringify(method)}, expected "ease" or "knn"`);
   if (!Array.isArray(itemIds) || !itemIds.every((id) => typeof id === "string")) fail("meta.itemIds is not a list of strings");
   const ids = itemIds as string[];
+  const { retrievalNeighbours } = file.meta;
+  if (retrievalNeighbours !== undefined && !(Number.isInteger(retrievalNeighbours) && (retrievalNeighbours as number) > 0))
+    fail(`meta.retrievalNeighbours is ${JSON.stringify(retrievalNeighbours)}, expected a positive integer`);
   const { offsets, neighbours, weights } = file.arrays;
   if (!(offsets instanceof Int32Array) || offsets.length !== ids.length + 1)
     fail(`offsets must be ${ids.length + 1} int32 values (items + 1), found ${offsets?.length ?? "none"}`);
@@ -52,5 +56,14 @@ export async function loadItemToItemModel(path: string): Promise<LoadedItemToIte
     if (!(n[x]! >= 0 && n[x]! < ids.length)) fail(`neighbour ${x} is row ${n[x]}, outside [0, ${ids.length})`);
     if (!Number.isFinite(w[x]!)) fail(`weight ${x} is not finite`);
   }
-  return { method: method as "ease" | "knn", items: ids.length, itemIds: ids, offsets: o, neighbours: n, weights: w, sha256: file.sha256 };
+  return {
+    method: method as "ease" | "knn",
+    items: ids.length,
+    itemIds: ids,
+    offsets: o,
+    neighbours: n,
+    weights: w,
+    ...(retrievalNeighbours !== undefined ? { retrievalNeighbours: retrievalNeighbours as number } : {}),
+    sha256: file.sha256,
+  };
 }

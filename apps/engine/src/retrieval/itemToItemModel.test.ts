@@ -4,7 +4,7 @@
 // scorer's contract (seeds count once, never returned, positive totals only, best first).
 import { binaryCosineNeighbours, createInteractionLog, fitEase, fitItemKnn, ItemMarker, type InteractionLog } from "@cascade/core";
 import { describe, expect, it } from "vitest";
-import { backfilledWith, chooseItemToItemMethod, fitItemToItem, itemToItemRecommender, scoreItemToItem } from "./itemToItemModel.ts";
+import { backfilledWith, chooseItemToItemMethod, fitItemToItem, itemToItemRecommender, rescoreItemToItem, scoreItemToItem } from "./itemToItemModel.ts";
 
 /** Users who each like a few items of one of three overlapping item clusters, plus noise. */
 function clusteredLog(users: number, items: number, seed: number): InteractionLog {
@@ -65,7 +65,8 @@ describe("fitItemToItem (EASE)", () => {
 
   it("truncates each item to its `neighbours` strongest", () => {
     const all = fitItemToItem(log, { method: "ease", neighbours: log.numItems });
-    const two = fitItemToItem(log, { method: "ease", neighbours: 2 });
+    const two = fitItemToItem(log, { method: "ease", neighbours: 2, scoringWeights: 0 });
+    expect(two.retrievalNeighbours).toBeUndefined();
     for (let j = 0; j < log.numItems; j++) {
       const kept = Math.min(2, all.offsets[j + 1]! - all.offsets[j]!);
       expect(two.offsets[j + 1]! - two.offsets[j]!).toBe(kept);
@@ -73,6 +74,40 @@ describe("fitItemToItem (EASE)", () => {
         Array.from(all.neighbours.subarray(all.offsets[j]!, all.offsets[j]! + kept)),
       );
     }
+  });
+});
+
+describe("fitItemToItem (weights kept for re-scoring)", () => {
+  it("retrieves with the `neighbours` strongest but keeps the rest for re-scoring, which gives full EASE's sums", () => {
+    const truncated = fitItemToItem(log, { method: "ease", neighbours: 2, scoringWeights: 0 });
+    const kept = fitItemToItem(log, { method: "ease", neighbours: 2 }); // 30 items: every weight fits the default budget
+    expect(kept.retrievalNeighbours).toBe(2);
+    expect(kept.neighbours.length).toBeGreaterThan(truncated.neighbours.length);
+    // Retrieval reads what the truncated model holds: the same lists.
+    for (const history of histories(log)) {
+      const exclude = new ItemMarker(log.numItems);
+      for (const item of history) exclude.add(item);
+      expect(Array.from(scoreItemToItem(kept, history, 10, exclude).ids)).toEqual(Array.from(scoreItemToItem(truncated, history, 10, exclude).ids));
+    }
+    // Re-scoring reads every stored weight: core's dense EASE sums, unknown candidates NaN, the scratch left clean.
+    const dense = fitEase(log).weights;
+    const n = log.numItems;
+    const slot = new Int32Array(n).fill(-1);
+    const seeds = [0, 3, 7];
+    const candidates = [1, 2, 12, 29, -1];
+    const totals = rescoreItemToItem(kept, seeds, candidates, slot);
+    candidates.slice(0, 4).forEach((i, c) =>
+      expect(totals[c]).toBeCloseTo(
+        seeds.reduce((sum, j) => sum + dense[j * n + i]!, 0),
+        5,
+      ),
+    );
+    expect(totals[4]).toBeNaN();
+    expect(slot.every((value) => value === -1)).toBe(true);
+    // The budget caps the row length: 30 items × 10 weights each.
+    const capped = fitItemToItem(log, { method: "ease", neighbours: 2, scoringWeights: 300 });
+    for (let j = 0; j < n; j++) expect(capped.offsets[j + 1]! - capped.offsets[j]!).toBeLessThanOrEqual(10);
+    expect(capped.retrievalNeighbours).toBe(2);
   });
 });
 

@@ -39,9 +39,15 @@ export type ItemToItemOptions = {
   neighbours?: number;
   /** EASE's λ. Default 250. */
   regularization?: number;
+  /**
+   * EASE only: weights kept in all for re-scoring candidates (the `itemToItem` scorer), beyond the
+   * `neighbours` the source retrieves with: each item keeps min(items − 1, max(neighbours,
+   * scoringWeights / items)) weights. Default 4,000,000 (32 MB): every weight up to 2,000 items.
+   */
+  scoringWeights?: number;
 };
 
-export const ITEM_TO_ITEM_DEFAULTS = { method: "auto", maxEaseItems: 4_000, neighbours: 200, regularization: 250 } as const;
+export const ITEM_TO_ITEM_DEFAULTS = { method: "auto", maxEaseItems: 4_000, neighbours: 200, regularization: 250, scoringWeights: 4_000_000 } as const;
 
 /** Item j's neighbours are neighbours[offsets[j] .. offsets[j+1]) with their weights, strongest first. */
 export type ItemToItemWeights = {
@@ -50,6 +56,11 @@ export type ItemToItemWeights = {
   offsets: Int32Array;
   neighbours: Int32Array;
   weights: Float32Array;
+  /**
+   * How many of each row's (strongest-first) weights retrieval reads (scoreItemToItem: the source and
+   * the offline row); the rest only re-score candidates. Absent: the whole row.
+   */
+  retrievalNeighbours?: number;
 };
 
 /** Which method `options` pick for a catalogue of `items`, and why (the run reports it). */
@@ -84,15 +95,13 @@ export function fitItemToItem(train: InteractionLog, options: ItemToItemOptions 
   const compact = compactItems(train);
   const n = compact.log.numItems;
   const { method } = chooseItemToItemMethod(n, options);
-  const fitted =
-    method === "knn"
-      ? transposeNeighbours(binaryCosineNeighbours(compact.log, { neighbours }), n, neighbours)
-      : truncateDenseRows(
-          fitEase(compact.log, { regularization: options.regularization ?? ITEM_TO_ITEM_DEFAULTS.regularization, maxItems: Number.POSITIVE_INFINITY }).weights,
-          n,
-          neighbours,
-        );
-  return expandItems(fitted, compact.itemOf, train.numItems);
+  if (method === "knn")
+    return expandItems(transposeNeighbours(binaryCosineNeighbours(compact.log, { neighbours }), n, neighbours), compact.itemOf, train.numItems);
+  const scoringWeights = options.scoringWeights ?? ITEM_TO_ITEM_DEFAULTS.scoringWeights;
+  const kept = Math.max(neighbours, Math.floor(scoringWeights / Math.max(1, n)));
+  const dense = fitEase(compact.log, { regularization: options.regularization ?? ITEM_TO_ITEM_DEFAULTS.regularization, maxItems: Number.POSITIVE_INFINITY });
+  const fitted = truncateDenseRows(dense.weights, n, kept);
+  return { ...expandItems(fitted, compact.itemOf, train.numItems), ...(kept > neighbours ? { retrievalNeighbours: neighbours } : {}) };
 }
 
 /** The log over the items that occur in it (dense 0..m-1), and each compact item's original index. */
@@ -211,7 +220,8 @@ export function scoreItemToItem(
   for (let s = 0; s < seeds.length; s++) {
     const j = seeds[s]!;
     if (j < 0 || j >= model.items || !counted.add(j)) continue;
-    for (let x = model.offsets[j]!; x < model.offsets[j + 1]!; x++) {
+    const end = Math.min(model.offsets[j + 1]!, model.offsets[j]! + (model.retrievalNeighbours ?? Number.POSITIVE_INFINITY));
+    for (let x = model.offsets[j]!; x < end; x++) {
       const i = model.neighbours[x]!;
       if (isTouched.add(i)) {
         touched[touchedCount++] = i;
@@ -222,6 +232,33 @@ export function scoreItemToItem(
   }
   const ids = topKAmong(touched.subarray(0, touchedCount), scores, limit, exclude, Number.MIN_VALUE);
   return { ids, scores: Float64Array.from(ids, (i) => scores[i]!) };
+}
+
+/**
+ * Σ_{j ∈ seeds} W[j, i] for each of `candidates` (item indices; −1 = unknown, scored NaN), over every
+ * stored weight of the seeds' rows — past the `retrievalNeighbours` retrieval reads. Cost: the seeds'
+ * stored rows, never the catalogue. `slot` (model.items long, all −1) is scratch, left all −1.
+ */
+export function rescoreItemToItem(model: ItemToItemWeights, seeds: ArrayLike<number>, candidates: ArrayLike<number>, slot: Int32Array): Float64Array {
+  const totals = new Float64Array(candidates.length);
+  for (let c = 0; c < candidates.length; c++) {
+    const i = candidates[c]!;
+    if (i >= 0 && i < model.items) slot[i] = c;
+    else totals[c] = Number.NaN;
+  }
+  for (let s = 0; s < seeds.length; s++) {
+    const j = seeds[s]!;
+    if (j < 0 || j >= model.items) continue;
+    for (let x = model.offsets[j]!; x < model.offsets[j + 1]!; x++) {
+      const c = slot[model.neighbours[x]!]!;
+      if (c >= 0) totals[c]! += model.weights[x]!;
+    }
+  }
+  for (let c = 0; c < candidates.length; c++) {
+    const i = candidates[c]!;
+    if (i >= 0 && i < model.items) slot[i] = -1;
+  }
+  return totals;
 }
 
 export type ItemToItemScratch = { scores: Float64Array; touched: Int32Array; counted: ItemMarker; isTouched: ItemMarker };

@@ -26,9 +26,9 @@ import { userExclusionsHydrator } from "../hydrators/userExclusions.ts";
 import { userHistoryHydrator } from "../hydrators/userHistoryHydrator.ts";
 import { POPULARITY_SOURCE_ID } from "../sources/popularitySource.ts";
 import { COLD_START_QUOTA, COLD_START_SOURCE_ID } from "../sources/coldStartSource.ts";
-import { ANN_SOURCE_ID, twoTowerSource } from "../sources/twoTowerSource.ts";
+import { ANN_SOURCE_ID, twoTowerScorer, twoTowerSource } from "../sources/twoTowerSource.ts";
 import type { VariantModels } from "../experiments/runningExperiments.ts";
-import { ITEM_TO_ITEM_SOURCE_ID } from "../sources/itemToItemSource.ts";
+import { ITEM_TO_ITEM_SOURCE_ID, itemToItemScorer } from "../sources/itemToItemSource.ts";
 
 export const SUPPLIED_SOURCE_ID = "supplied";
 
@@ -103,6 +103,13 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
   // a promoted version this engine failed to load (missing or corrupt file) is a degradation.
   const refused = stack.models?.status?.().lastError;
   const scorers: Scorer[] = [retrievalPriorScorer(config)];
+  // The score fusion's two-tower and item-to-item scores of every candidate, when the config lists those sources in it.
+  const retrievalForScores = pinnedRetrieval ?? stack.models?.retrieval() ?? null;
+  if (ANN_SOURCE_ID in (config.fusion.scoreWeights ?? {}) && retrievalForScores && !input.suppliedItemIds)
+    scorers.unshift(twoTowerScorer({ retrieval: () => retrievalForScores }));
+  const itemToItemForScores = stack.models?.itemToItem?.() ?? null;
+  if (ITEM_TO_ITEM_SOURCE_ID in (config.fusion.scoreWeights ?? {}) && itemToItemForScores && !input.suppliedItemIds)
+    scorers.unshift(itemToItemScorer({ itemToItem: () => itemToItemForScores }));
   if (ranker) scorers.push(onnxRankerScorer(ranker.model, config.scoringBudgetMs));
   else if (refused?.slot === "ranker") degrade(scope, "ranker", `no active ranker (${refused.message}): ranked by retrieval rank`);
   else scope.notes.push("no active ranker: ranked by retrieval rank");

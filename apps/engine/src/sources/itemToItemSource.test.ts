@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { query } from "../funnel/testing/funnelFixtures.ts";
 import type { ServingItemToItem } from "../models/servingModels.ts";
-import { itemToItemSource, seedItemIds } from "./itemToItemSource.ts";
+import { candidate } from "../funnel/testing/funnelFixtures.ts";
+import { itemToItemScorer, itemToItemSource, seedItemIds } from "./itemToItemSource.ts";
 
 const signal = new AbortController().signal;
 
@@ -86,5 +87,34 @@ describe("itemToItemSource", () => {
 
   it("is unavailable without an active item-to-item model", async () => {
     await expect(itemToItemSource({ itemToItem: () => null }).fetch(query(), 5, signal)).rejects.toThrow("unavailable: no active item-to-item model");
+  });
+
+  it("reads only each seed's first retrievalNeighbours weights; the scorer re-scores every candidate over all of them", async () => {
+    const limited = { itemToItem: () => ({ model: { ...model, retrievalNeighbours: 1 }, version: { id: "v2" } }) };
+    const q = query({ seenAtMs: new Map([["watched", 1]]), consumedItemIds: new Set(["bought"]) });
+    // Retrieval: watched → x 0.5 only, bought → y 0.25 only.
+    expect(await itemToItemSource(limited).fetch(q, 10, signal)).toEqual([
+      { itemId: "x", score: 0.5 },
+      { itemId: "y", score: 0.25 },
+    ]);
+    // Re-scoring: y 0.125 + 0.25, z −0.75 (found by another source), x 0.5; an unknown item gets no score.
+    const scorer = itemToItemScorer(limited);
+    const updates = await scorer.score(
+      q,
+      ["y", "z", "x", "unknown"].map((id) => candidate(id)),
+      signal,
+      () => {},
+    );
+    expect(updates).toEqual([{ scores: { itemToItem: 0.375 } }, { scores: { itemToItem: -0.75 } }, { scores: { itemToItem: 0.5 } }, {}]);
+    // Again, after the shared scratch was used: the same answer.
+    expect(
+      await scorer.score(
+        q,
+        ["y"].map((id) => candidate(id)),
+        signal,
+        () => {},
+      ),
+    ).toEqual([{ scores: { itemToItem: 0.375 } }]);
+    expect(await itemToItemScorer({ itemToItem: () => null }).score(q, [candidate("y")], signal, () => {})).toEqual([{}]);
   });
 });

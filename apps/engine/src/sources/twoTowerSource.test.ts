@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { query } from "../funnel/testing/funnelFixtures.ts";
+import { candidate, query } from "../funnel/testing/funnelFixtures.ts";
 import { buildAnnIndex } from "../retrieval/annIndex.ts";
 import type { ServingRetrieval } from "../models/servingModels.ts";
-import { embedUser, twoTowerSource } from "./twoTowerSource.ts";
+import { embedUser, twoTowerScorer, twoTowerSource } from "./twoTowerSource.ts";
 
 const signal = new AbortController().signal;
 const itemIds = ["a", "b", "c", "d"];
@@ -33,5 +33,22 @@ describe("twoTowerSource", () => {
 
   it("is unavailable without an active retrieval model", async () => {
     await expect(twoTowerSource({ retrieval: () => null }).fetch(query(), 5, signal)).rejects.toThrow("unavailable: no active retrieval model");
+  });
+
+  it("scores every candidate with the source's inner product, whichever source found it", async () => {
+    const scorer = twoTowerScorer({ retrieval: () => ({ model: retrieval, version: { id: "v1" } }) });
+    const q = query({ seenAtMs: new Map([["a", 1]]) });
+    const updates = await scorer.score(
+      q,
+      ["b", "c", "unknown"].map((id) => candidate(id)),
+      signal,
+      () => {},
+    );
+    expect(updates[0]!.scores!.twoTower).toBeCloseTo(0, 6);
+    expect(updates[1]!.scores!.twoTower).toBeCloseTo(0.8, 6);
+    expect(updates[2]).toEqual({});
+    // Nothing to embed the user from, or no model: no scores.
+    expect(await scorer.score(query(), [candidate("b")], signal, () => {})).toEqual([{}]);
+    expect(await twoTowerScorer({ retrieval: () => null }).score(q, [candidate("b")], signal, () => {})).toEqual([{}]);
   });
 });

@@ -4,7 +4,7 @@
 // The model is taken once per request (activeModels.retrieval()), so a hot swap mid-request is
 // harmless. No active model, or nothing to embed a vector-only model from → the source reports
 // itself unavailable and the funnel serves from the other sources.
-import type { CandidateSource, SourceCandidate } from "../funnel/index.ts";
+import type { CandidateSource, Scorer, ScoreUpdate, SourceCandidate } from "../funnel/index.ts";
 import type { LoadedRetrievalModel } from "../retrieval/retrievalArtifacts.ts";
 import { queryAnnIndex } from "../retrieval/annIndex.ts";
 import type { ServingRetrieval } from "../models/servingModels.ts";
@@ -12,6 +12,9 @@ import { ComponentUnavailableError } from "./componentUnavailableError.ts";
 import { recentItemIds } from "./coVisitationSource.ts";
 
 export const ANN_SOURCE_ID = "ann";
+/** The score name `twoTowerScorer` writes: the two-tower's score of the candidate for the user. */
+export const TWO_TOWER_SCORE = "twoTower";
+export const TWO_TOWER_SCORER_ID = "twoTowerScore";
 
 /** What the source needs from activeModels (models/activeModels.ts). */
 export type RetrievalProvider = { retrieval(): { model: ServingRetrieval; version: { id: string } } | null };
@@ -55,8 +58,10 @@ export function embedUser(retrieval: ServingRetrieval, userId: string, recentNew
   return mean;
 }
 
+const DEFAULT_HISTORY_LENGTH = 50;
+
 export function twoTowerSource(models: RetrievalProvider, options: { historyLength?: number } = {}): CandidateSource {
-  const historyLength = options.historyLength ?? 50;
+  const historyLength = options.historyLength ?? DEFAULT_HISTORY_LENGTH;
   return {
     id: ANN_SOURCE_ID,
     budgetMs: 25,
@@ -76,6 +81,38 @@ export function twoTowerSource(models: RetrievalProvider, options: { historyLeng
         out.push({ itemId, score: found.scores[r]! });
       }
       return out;
+    },
+  };
+}
+
+/**
+ * Scorer `twoTowerScore`: the two-tower's score (the same user vector and inner product the `ann`
+ * source searches with) of every candidate, whichever source found it, as `scores.twoTower`, for
+ * the retrieval prior's score fusion. Cost: one user embedding and one dot product per candidate,
+ * O(candidates × dimensions), independent of the catalogue's size. Candidates the model does not
+ * know, or a user with nothing to embed, get no score.
+ */
+export function twoTowerScorer(models: RetrievalProvider, options: { historyLength?: number; budgetMs?: number } = {}): Scorer {
+  const historyLength = options.historyLength ?? DEFAULT_HISTORY_LENGTH;
+  return {
+    id: TWO_TOWER_SCORER_ID,
+    budgetMs: options.budgetMs ?? 25,
+    writes: [`scores.${TWO_TOWER_SCORE}`],
+    freshScoreObjects: true,
+    async score(query, candidates): Promise<ScoreUpdate[]> {
+      const active = models.retrieval();
+      const retrieval = active?.model;
+      const vector = retrieval ? embedUser(retrieval, query.userId, recentItemIds(query.seenAtMs, query.nowMs).slice(0, historyLength)) : null;
+      if (!retrieval || !vector) return candidates.map(() => ({}));
+      const rows = rowOf(retrieval);
+      const d = retrieval.dimensions;
+      return candidates.map((candidate) => {
+        const row = rows.get(candidate.itemId);
+        if (row === undefined) return {};
+        let dot = 0;
+        for (let c = 0; c < d; c += 1) dot += vector[c]! * retrieval.vectors[row * d + c]!;
+        return { scores: { [TWO_TOWER_SCORE]: dot } };
+      });
     },
   };
 }

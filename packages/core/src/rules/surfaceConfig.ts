@@ -37,7 +37,17 @@ export const sourceConfigSchema = z.object({
  * first place of a source is worth twice the second). `cascade tune-fusion` fits `k` and the
  * sources' weights on held-out interactions by replaying the served funnel.
  */
-export const fusionConfigSchema = z.object({ k: z.number().min(0).max(1000).default(0) });
+export const fusionConfigSchema = z.object({
+  k: z.number().min(0).max(1000).default(0),
+  /**
+   * Score fusion beside the rank fusion: prior += Σ weight × the source's score of the candidate,
+   * standardised over the request's candidates (mean 0, sd 1). `ann` (the two-tower) and `itemToItem`
+   * are scored for every candidate (listing them here, even at 0, makes the engine compute it); any
+   * other source uses the score its list gave the item (its lowest one for items it did not find).
+   * Absent: none.
+   */
+  scoreWeights: z.record(componentId, z.number().min(0).max(1000)).optional(),
+});
 
 /**
  * Items the user consumed are never served on the surface; the engine reads them from the event log

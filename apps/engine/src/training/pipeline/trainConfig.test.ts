@@ -12,7 +12,7 @@ describe("parseTrainConfig", () => {
     expect(config.retrieval.evaluation.ks).toEqual([10, 100]);
     expect(config.ranker.ipsWeighting).toEqual({ enabled: false, clip: 20 });
     expect(config.ranker.positionBias.enabled).toBe(false);
-    expect(config.itemToItem).toEqual({ enabled: true, method: "auto", maxEaseItems: 4_000, neighbours: 200, regularization: 250 });
+    expect(config.itemToItem).toEqual({ enabled: true, method: "auto", maxEaseItems: 4_000, neighbours: 200, regularization: 250, scoringWeights: 4_000_000 });
     expect(config.names.itemToItem).toBe("item-to-item");
   });
 

@@ -107,6 +107,8 @@ const itemToItemSchema = z
     neighbours: z.number().int().min(1).max(10_000).default(ITEM_TO_ITEM_DEFAULTS.neighbours),
     /** EASE's λ (RecBole's default 250). */
     regularization: z.number().positive().max(1e9).default(ITEM_TO_ITEM_DEFAULTS.regularization),
+    /** EASE: weights stored in all, for re-scoring candidates past the `neighbours` retrieval reads (0: none beyond them). */
+    scoringWeights: z.number().int().min(0).max(1e9).default(ITEM_TO_ITEM_DEFAULTS.scoringWeights),
   })
   .strict();
 

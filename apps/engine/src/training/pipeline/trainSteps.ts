@@ -309,6 +309,7 @@ export async function itemToItemStep(context: StepContext): Promise<StepResult<I
       maxEaseItems: config.itemToItem.maxEaseItems,
       neighbours: config.itemToItem.neighbours,
       regularization: config.itemToItem.regularization,
+      scoringWeights: config.itemToItem.scoringWeights,
     };
     const all = toInteractionLog(interactions, users, items);
     const active = new Set(all.items).size;
