@@ -12,15 +12,17 @@
 #   5. eval     cascade eval --protocol benchmark --split-dir <work>/split --served: the baselines and
 #               the served funnel replayed for every test user, under the same masks
 # Times of each step go to <work>/times.tsv; the eval's JSON is in <work>/data/eval/.
-# Needs PostgreSQL on 127.0.0.1:5432 (DATABASE_URL is set to a database named after the work dir).
+# Needs PostgreSQL on 127.0.0.1:5432 (DATABASE_URL is set to a database named after the work dir,
+# bench_<work dir name>, or to $BENCH_DATABASE when set).
 set -Eeuo pipefail
 data_dir=$1 seed=$2 work=$3 style=${4:-movielens}
 shift $(( $# < 4 ? $# : 4 ))
 cd "$(dirname "$0")/../../.."
 name=$(basename "$work" | tr -c 'a-zA-Z0-9_\n' '_')
-export DATABASE_URL="postgresql://postgres@127.0.0.1:5432/bench_${name}" CASCADE_DATA_DIR="$work/data"
+database=${BENCH_DATABASE:-bench_${name}}
+export DATABASE_URL="postgresql://postgres@127.0.0.1:5432/${database}" CASCADE_DATA_DIR="$work/data"
 rm -rf "$work" && mkdir -p "$work"
-psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS bench_${name}" -c "CREATE DATABASE bench_${name}"
+psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS ${database}" -c "CREATE DATABASE ${database}"
 cascade() { node --import tsx apps/engine/src/cli.ts "$@"; }
 step() {
   local label=$1 started=$SECONDS
