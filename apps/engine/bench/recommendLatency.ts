@@ -4,6 +4,7 @@
 //     [--seconds 10] [--users 20000] [--events 100000] [--online-events 30000] [--dims 32]
 //     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--database-name NAME] [--keep]
 //     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof] [--lists-refresh-ms 60000]
+//     [--admission on|off] [--max-in-flight N] [--repeat 1] [--warmup-seconds 3]
 //
 // Builds, in a scratch database it drops afterwards: `--items` items (50 categories, 5000
 // creators), `--users` users (a quarter follow 5 creators), `--events` skewed events in the log
@@ -16,7 +17,7 @@
 // latency from each request's due time. The demo "home" surface's default config (budgets 15–40 ms).
 //
 // `--profile-dir`: a CPU profile and an allocation profile of the main thread (the engine) during
-// each funnel run, written as funnel-<rate>.cpuprofile / .heapprofile (the index build and the
+// each funnel run, written as funnel-<run>-<rate>.cpuprofile / .heapprofile (the index build and the
 // load generator's worker are left out).
 //
 // Reports per rate: p50/p95/p99/max, throughput, degraded share, the per-stage mean time (from
@@ -85,6 +86,10 @@ const { values } = parseArgs({
     // Load shedding on the funnel routes (server/funnelAdmission.ts): "on" = the engine's defaults
     // (CASCADE_FUNNEL_*, as `cascade start` runs), "off" = no gate; --max-in-flight overrides the bound.
     admission: { type: "string", default: "on" },
+    // The whole --rates sequence this many times in a row, on the same engine (consecutive runs).
+    repeat: { type: "string", default: "1" },
+    // Seconds of unreported load at 20/s before the first rate (JIT, pools, caches); 0 = the first rate meets a cold engine.
+    "warmup-seconds": { type: "string", default: "3" },
     "max-in-flight": { type: "string" },
   },
 });
@@ -94,7 +99,7 @@ const userCount = Number(values.users);
 const eventCount = Number(values.events);
 const onlineEvents = Number(values["online-events"]);
 const dims = Number(values.dims);
-const rates = values.rates.split(",").map(Number);
+const rates = Array.from({ length: Number(values.repeat) }, () => values.rates.split(",").map(Number)).flat();
 const durationMs = Number(values.seconds) * 1000;
 const port = Number(values.port);
 const CATEGORIES = 50;
@@ -403,8 +408,9 @@ try {
     count: Number(values.count),
   };
 
-  // Warm-up (JIT, connection pools, caches), not reported.
-  await runLoad({ ...base, path: "/v1/recommendations", rate: 20, durationMs: 3_000 });
+  // Warm-up (JIT, connection pools, caches), not reported; --warmup-seconds 0 measures from a cold engine.
+  const warmupMs = Number(values["warmup-seconds"]) * 1000;
+  if (warmupMs > 0) await runLoad({ ...base, path: "/v1/recommendations", rate: 20, durationMs: warmupMs });
   const runs: {
     rate: number;
     rankerSingleThread: boolean;
@@ -442,7 +448,7 @@ try {
       gcObserver.observe({ entryTypes: ["gc"] });
       delay.enable();
       cpuStart = process.cpuUsage();
-      const funnel = summarise(await profiled(`funnel-${rate}`, () => runLoad({ ...base, path: "/v1/recommendations", rate })), rate);
+      const funnel = summarise(await profiled(`funnel-${runs.length + 1}-${rate}`, () => runLoad({ ...base, path: "/v1/recommendations", rate })), rate);
       const funnelCpuMs = cpuPerRequestMs(process.cpuUsage(cpuStart), funnel.requests);
       delay.disable();
       gcObserver.disconnect();
