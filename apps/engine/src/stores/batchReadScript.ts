@@ -7,8 +7,8 @@
 //
 // Bounded script run time: a call carries at most KEYS_PER_CALL keys (a script blocks Redis while
 // it runs); a larger read is several calls, still in one round trip. Redis Cluster: a script may
-// only touch keys of one slot, so a cluster client would have to group keys by slot (or fall back
-// to the pipeline); this store uses a single-node client, as the writer's script does.
+// only touch keys of one slot, so the store groups the keys by slot (redis/redisPipeline.ts), one
+// call per slot and a plain command for a slot's lone key, sent as one pipeline per node.
 import type { NumericHash, ScoredMember } from "./onlineStore.ts";
 
 /**
