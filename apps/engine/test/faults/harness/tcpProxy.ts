@@ -64,19 +64,34 @@ export class TcpProxy {
     client.on("close", drop);
     upstream.on("close", drop);
     client.on("data", (chunk) => upstream.write(chunk));
-    // Server → client, delayed; a chunk never overtakes the one before it.
-    let lastDueAt = 0;
-    upstream.on("data", (chunk) => {
+    // Server → client, delayed; a chunk never overtakes the one before it. One FIFO queue drained by
+    // one timer at a time: separate timers per chunk can fire out of order (each timer's expiry is
+    // counted from the event loop's cached time, not from Date.now()), which would reorder replies.
+    const queue: { dueAt: number; chunk: Buffer }[] = [];
+    let draining = false;
+    const drain = () => {
+      while (queue.length > 0 && queue[0]!.dueAt <= Date.now()) {
+        const { chunk } = queue.shift()!;
+        if (!client.destroyed) client.write(chunk);
+      }
+      if (queue.length === 0) {
+        draining = false;
+        return;
+      }
+      setTimeout(drain, Math.max(1, queue[0]!.dueAt - Date.now()));
+    };
+    upstream.on("data", (chunk: Buffer) => {
       const delayMs = this.delay();
-      if (delayMs <= 0 && lastDueAt <= Date.now()) {
+      if (delayMs <= 0 && queue.length === 0) {
         client.write(chunk);
         return;
       }
-      const dueAt = Math.max(Date.now() + delayMs, lastDueAt);
-      lastDueAt = dueAt;
-      setTimeout(() => {
-        if (!client.destroyed) client.write(chunk);
-      }, dueAt - Date.now());
+      const lastDueAt = queue.length > 0 ? queue[queue.length - 1]!.dueAt : 0;
+      queue.push({ dueAt: Math.max(Date.now() + Math.max(0, delayMs), lastDueAt), chunk });
+      if (!draining) {
+        draining = true;
+        setTimeout(drain, Math.max(0, queue[0]!.dueAt - Date.now()));
+      }
     });
   }
 }
