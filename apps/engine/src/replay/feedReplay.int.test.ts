@@ -274,6 +274,18 @@ describe("FeedReplay as of T", () => {
         // (the trace rounds scores to 6 decimals)
         expect(served.scores.retrievalPrior).toBeCloseTo(expected, 5);
       }
+
+      // Score fusion (fusion.scoreWeights), no rank weights: the page follows trending's own scores.
+      const byScore = await replay.feed({
+        userId: "u45",
+        surface: SURFACE,
+        count: 10,
+        config: { ...weighted({ trending: 0, covisitation: 0, fresh: 0 }), fusion: { k: 0, scoreWeights: { trending: 1 } } },
+      });
+      expect(byScore.response.items[0]!.itemId).toBe(LATE_ITEM);
+      const trendingScores = byScore.response.items.map((item) => hitOf(byScore.trace!, item.itemId, "trending")?.score ?? -Infinity);
+      expect(trendingScores).toEqual([...trendingScores].sort((a, b) => b - a));
+      expect(new Set(trendingScores).size).toBeGreaterThan(1);
     } finally {
       await replay.close();
     }
