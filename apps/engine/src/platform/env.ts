@@ -111,7 +111,7 @@ export const engineEnvSchema = z.object({
    */
   CASCADE_FUNNEL_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(10_000).default(4),
   CASCADE_FUNNEL_MAX_QUEUED: z.coerce.number().int().min(0).max(100_000).default(64),
-  CASCADE_FUNNEL_MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(250),
+  CASCADE_FUNNEL_MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   CASCADE_FUNNEL_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   CASCADE_FUNNEL_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3_600).default(1),
 });

@@ -65,6 +65,25 @@ describe("FunnelAdmission", () => {
     expect(admission.inFlight).toBe(0);
   });
 
+  it("turns a request away at once when its expected wait (place in the queue × mean hold time / slots) exceeds the bound", async () => {
+    let clock = 0;
+    const admission = gate({ maxInFlight: 2, maxQueued: 10, maxQueueWaitMs: 100, now: () => clock });
+    // Funnels that hold their slot 80 ms: slots free up every 40 ms on average.
+    const first = await admission.acquire();
+    clock += 80;
+    first();
+    expect(admission.meanHoldMs).toBe(80);
+    const running = [await admission.acquire(), await admission.acquire()];
+    // Places 1 and 2 expect 40 and 80 ms: they wait; place 3 expects 120 ms > 100: shed without waiting.
+    const waiting = [admission.acquire(), admission.acquire()];
+    expect(admission.queued).toBe(2);
+    expect(await shedReason(admission.acquire())).toBe("queue_wait");
+    expect(admission.queued).toBe(2);
+    for (const release of running) release();
+    for (const release of await Promise.all(waiting)) release();
+    expect(admission.inFlight).toBe(0);
+  });
+
   it("with no queue (maxQueued 0 or no wait allowed), a full gate sheds at once", async () => {
     for (const options of [{ maxQueued: 0 }, { maxQueueWaitMs: 0 }]) {
       const admission = gate({ maxInFlight: 1, ...options });

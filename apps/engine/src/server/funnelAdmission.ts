@@ -13,7 +13,10 @@
 //
 // A request is admitted at once while fewer than `maxInFlight` funnels run; otherwise it waits in a
 // FIFO queue of at most `maxQueued` requests for up to `maxQueueWaitMs`; a full queue or a longer
-// wait → FunnelOverloadedError (server/errors.ts: 503 `overloaded`, Retry-After). Later pages
+// wait → FunnelOverloadedError (server/errors.ts: 503 `overloaded`, Retry-After). A request whose
+// expected wait (its place in the queue × the mean time a funnel holds its slot / maxInFlight)
+// already exceeds the bound is turned away at once: under sustained overload the 503 is immediate,
+// not a wait that holds the client's connection. Later pages
 // (a cursor) read a stored page session and are never gated.
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 
@@ -30,6 +33,8 @@ export type FunnelAdmissionOptions = {
   retryAfterSeconds: number;
   /** How often the event-loop delay is sampled, ms (default 500). */
   sampleIntervalMs?: number;
+  /** Clock of the hold times, ms (default performance.now; tests pass their own). */
+  now?: () => number;
 };
 
 export type ShedReason = "in_flight" | "queue_wait" | "event_loop_delay";
@@ -50,6 +55,9 @@ export class FunnelOverloadedError extends Error {
 
 type Waiter = { grant: (release: () => void) => void; timer: NodeJS.Timeout };
 
+/** Weight of the latest run in the moving average of slot hold times (≈ the last 20 runs). */
+const HOLD_SMOOTHING = 0.05;
+
 /** Event-loop resolution of the delay histogram, ms (its samples include it; subtracted as @fastify/under-pressure does). */
 const DELAY_RESOLUTION_MS = 10;
 
@@ -57,6 +65,7 @@ export class FunnelAdmission {
   private running = 0;
   private readonly waiting: Waiter[] = [];
   private eventLoopDelayMs = 0;
+  private holdMs = 0;
   private readonly histogram: IntervalHistogram | null = null;
   private readonly sampler: NodeJS.Timeout | null = null;
 
@@ -110,6 +119,8 @@ export class FunnelAdmission {
     if (this.waiting.length >= this.options.maxQueued || this.options.maxQueueWaitMs <= 0) {
       return Promise.reject(this.shed("in_flight"));
     }
+    // Under sustained overload the queue ahead would outlast the wait bound: say so now, not after the wait.
+    if (this.expectedWaitMs(this.waiting.length + 1) > this.options.maxQueueWaitMs) return Promise.reject(this.shed("queue_wait"));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         grant: resolve,
@@ -121,6 +132,16 @@ export class FunnelAdmission {
       };
       this.waiting.push(waiter);
     });
+  }
+
+  /** Mean time a funnel holds its slot, ms (moving average over the recent runs; 0 before any). */
+  get meanHoldMs(): number {
+    return this.holdMs;
+  }
+
+  /** The expected wait of the `position`-th waiter: slots free up every meanHold / maxInFlight on average. */
+  private expectedWaitMs(position: number): number {
+    return (position * this.holdMs) / this.options.maxInFlight;
   }
 
   /** Sets the event-loop delay directly (tests); the sampler overwrites it at its next sample. */
@@ -135,9 +156,13 @@ export class FunnelAdmission {
 
   private releaser(): () => void {
     let released = false;
+    const now = this.options.now ?? performance.now.bind(performance);
+    const acquiredAt = now();
     return () => {
       if (released) return;
       released = true;
+      const heldMs = now() - acquiredAt;
+      this.holdMs = this.holdMs === 0 ? heldMs : this.holdMs + HOLD_SMOOTHING * (heldMs - this.holdMs);
       const next = this.waiting.shift();
       if (next) {
         // The slot passes straight to the oldest waiter: `running` is unchanged.
