@@ -48,7 +48,7 @@ import { parseInput } from "../../ingest/parseInput.ts";
 import { HttpError, issuesFromZod, validationFailed } from "../errors.ts";
 import type { RouteContext } from "../routeContext.ts";
 import { declareRoute } from "../routeDeclaration.ts";
-import { actorOf, idParams, parsedId } from "./adminRequest.ts";
+import { actorOf, idParams, parsedId, pathParameter } from "./adminRequest.ts";
 
 const listQuery = z.object({ surface: z.string().min(1).max(64).optional(), status: experimentStatus.optional() });
 
@@ -205,7 +205,7 @@ export function registerAdminExperimentRoutes(app: FastifyInstance, context: Rou
     },
   );
 
-  const variantParams = idParams.extend({ variant: z.string().min(1).max(64) });
+  const variantParams = idParams.extend({ variant: pathParameter });
   declareRoute(
     app,
     context.auth,

@@ -4,7 +4,14 @@ import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { issuesFromZod, validationFailed } from "../errors.ts";
 
-export const idParams = z.object({ id: z.string().min(1).max(64) });
+/** A path parameter: PostgreSQL stores no NUL in text, so one is refused here (400) rather than failing the query (500). */
+export const pathParameter = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((value) => !value.includes("\u0000"), "must not contain NUL (U+0000)");
+
+export const idParams = z.object({ id: pathParameter });
 
 /** The `{id}` path parameter; 400 `validation_failed` naming `id` when it is malformed. */
 export function parsedId(request: FastifyRequest): string {

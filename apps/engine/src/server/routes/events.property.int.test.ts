@@ -6,6 +6,7 @@
 import { eventTypes, ingestEventsResponse, MAX_CONTEXT_KEYS, MAX_PURCHASE_VALUE } from "@cascade/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deepJson, raw, spliceRaw, unicodeEdges } from "../testing/hostileArbitraries.ts";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
 
 let engine: TestEngine;
@@ -36,14 +37,6 @@ const post = (body: string) =>
 let sequence = 0;
 const freshId = () => `${engine.run}-p${(sequence += 1)}`;
 
-/** A raw JSON fragment spliced into the body after JSON.stringify (which itself cannot nest 20k deep). */
-const RAW = "\u0001raw:";
-const raw = (json: string) => `${RAW}${json}${RAW}`;
-const spliceRaw = (json: string) => json.replace(new RegExp(`"${RAW}(.*?)${RAW}"`, "gs"), (_, inner: string) => JSON.parse(`"${inner}"`) as string);
-
-const deepJson = (depth: number, kind: "array" | "object") =>
-  kind === "array" ? "[".repeat(depth) + "0" + "]".repeat(depth) : '{"a":'.repeat(depth) + "0" + "}".repeat(depth);
-
 type Built = { valid: boolean; event: Record<string, unknown> | unknown };
 
 const validEvent: fc.Arbitrary<Built> = fc
@@ -73,7 +66,6 @@ const validEvent: fc.Arbitrary<Built> = fc
   });
 
 const base = () => ({ eventId: freshId(), type: "click", userId: `${engine.run}-u`, itemId: item, timestamp: new Date().toISOString() });
-const unicodeEdges = fc.constantFrom("\u0000", "\uD800", "\uDFFF", "a\uDBFFb", "\uFFFF", "😀", "\u202E", "\u0000\uD800");
 
 const badEvent: fc.Arbitrary<Built> = fc
   .oneof(

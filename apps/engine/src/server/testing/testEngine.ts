@@ -57,6 +57,8 @@ export async function startTestEngine(
     funnelAdmission?: EngineDeps["funnelAdmission"];
     /** Where the engine logs (default: silent, or TEST_LOG_LEVEL). */
     logger?: Logger;
+    /** EngineDeps.dataDir (model artifacts); default none (registering a model answers 503). */
+    dataDir?: string;
   } = {},
 ): Promise<TestEngine> {
   const databaseUrl = options.databaseUrl ?? process.env.TEST_DATABASE_URL!;
@@ -85,6 +87,7 @@ export async function startTestEngine(
     ...(options.startup ? { startup: options.startup } : {}),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     ...(options.funnelAdmission ? { funnelAdmission: options.funnelAdmission } : {}),
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   };
   const { app, engine } = await buildEngineApp(deps);
   const keyIds: string[] = [];
