@@ -90,6 +90,23 @@ describe("toErrorResponse", () => {
     }
   });
 
+  it("answers 400 validation_failed when PostgreSQL refuses a NUL in text or jsonb (found by the hostile-input property test)", () => {
+    const adapterError = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+      name: "DriverAdapterError",
+      cause: { kind: "postgres", originalCode: "22021" },
+    });
+    for (const error of [
+      prismaKnownError("P2010", { kind: "postgres", originalCode: "22021" }),
+      prismaKnownError("P2010", { kind: "postgres", originalCode: "22P05" }),
+      adapterError,
+    ]) {
+      const response = toErrorResponse(error);
+      expect(response.statusCode, error.message).toBe(400);
+      expect(response.body.error.code).toBe("validation_failed");
+      expect(response.body.error.message).not.toMatch(/UTF8|prisma/i);
+    }
+  });
+
   it("answers 500 internal for anything else, leaking nothing", () => {
     for (const error of [
       new TypeError("cannot read properties of undefined (reading 'secret')"),

@@ -86,6 +86,7 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   const fastifyCode = (error as Partial<FastifyError> | null)?.code;
   const bodyError = fastifyCode ? FASTIFY_BODY_ERRORS[fastifyCode] : undefined;
   if (bodyError) return respond(bodyError.statusCode, bodyError.code, bodyError.message);
+  if (isUnstorableText(error)) return respond(400, "validation_failed", "the request holds text that cannot be stored (a NUL character, U+0000)");
   if (isDependencyFailure(error)) {
     return { ...respond(503, "dependency_unavailable", "a backing service is unavailable; retry later"), logLevel: "warn" };
   }
@@ -128,6 +129,21 @@ const UNAVAILABLE_DRIVER_KINDS = new Set([
 const UNAVAILABLE_SQLSTATE_CLASSES = new Set(["08", "40", "53", "57"]);
 const SOCKET_ERROR_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "EHOSTUNREACH"]);
 const POOL_ERROR_MESSAGE = /connection terminated|timeout exceeded when trying to connect|connection error/i;
+
+// PostgreSQL refuses NUL (U+0000) in text (22021) and in jsonb (22P05): the text always comes from
+// the request, so it is the client's mistake wherever a route let it through to a query.
+const UNSTORABLE_TEXT_SQLSTATES = new Set(["22021", "22P05"]);
+
+/** True when PostgreSQL refused a value's text itself (a NUL), through Prisma or its driver adapter. */
+export function isUnstorableText(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    const driverError =
+      current instanceof Prisma.PrismaClientKnownRequestError ? current.meta?.driverAdapterError : current.name === "DriverAdapterError" ? current : null;
+    const originalCode = (driverError as { cause?: { originalCode?: unknown } } | null | undefined)?.cause?.originalCode;
+    if (typeof originalCode === "string" && UNSTORABLE_TEXT_SQLSTATES.has(originalCode)) return true;
+  }
+  return false;
+}
 
 /** True when the error means PostgreSQL or the online store is unreachable, overloaded or timed out. */
 export function isDependencyFailure(error: unknown): boolean {
