@@ -41,11 +41,45 @@ const t = initTRPC.context<TRPCContext>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+// PostgreSQL refuses NUL (U+0000) in text and jsonb, and Prisma's query engine refuses lone UTF-16
+// surrogates. Such text can only come from the caller's input: when a procedure given some fails in
+// the database, the caller gets BAD_REQUEST rather than an internal error (found by the hostile-input
+// property test, appRouter.property.int.test.ts). Mapped after the procedure ran, so role checks
+// still answer first.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when some string (or key) in the input holds a NUL or a lone surrogate. */
+export function holdsUnstorableText(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return value.includes("\u0000") || LONE_SURROGATE.test(value);
+  if (depth > 32 || value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) return value.some((entry) => holdsUnstorableText(entry, depth + 1));
+  return Object.entries(value).some(([key, entry]) => holdsUnstorableText(key) || holdsUnstorableText(entry, depth + 1));
+}
+
+function isDatabaseError(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    if (current.name.startsWith("PrismaClient") || current.name === "DriverAdapterError") return true;
+  }
+  return false;
+}
+
+const baseProcedure = t.procedure.use(async ({ next, getRawInput }) => {
+  const result = await next();
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && isDatabaseError(result.error) && holdsUnstorableText(await getRawInput())) {
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: "The input holds text that cannot be stored (a NUL character or a lone surrogate).",
+      cause: result.error,
+    });
+  }
+  return result;
+});
+
 /** Needs no session (signing in, health). */
-export const publicProcedure = t.procedure;
+export const publicProcedure = baseProcedure;
 
 /** Needs a valid session; `ctx.user` is non-null inside. */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+export const protectedProcedure = baseProcedure.use(({ ctx, next }) => {
   if (!ctx.user) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to use the console." });
   }

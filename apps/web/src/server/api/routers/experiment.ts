@@ -21,8 +21,15 @@ import {
 import { experimentBaseline, experimentBaselineSchema } from "../../services/experiment-baseline.ts";
 import { createTRPCRouter, procedureFor, protectedProcedure } from "../trpc.ts";
 
-const idInput = z.string().min(1).max(64);
-const variantKey = z.string().min(1).max(64);
+// Both go into the engine's URL paths: a lone surrogate cannot be percent-encoded (URIError), so it is refused here.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const pathText = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((value) => !LONE_SURROGATE.test(value), "Must be valid Unicode text (no lone surrogate).");
+const idInput = pathText;
+const variantKey = pathText;
 /** The experiment config / patch is checked by the engine (core's schemas), so its issues name the experiment's own fields. */
 const configInput = z.record(z.string(), z.unknown());
 
