@@ -297,7 +297,7 @@ function describe(result: ExperimentSimulationResult): string {
   return (
     `${result.key}: exposures ${control!.exposures}/${treatment!.exposures}, CTR ${control!.ctr?.toFixed(4)} vs ${treatment!.ctr?.toFixed(4)} ` +
     `(true ${control!.trueCtr.toFixed(4)} vs ${treatment!.trueCtr.toFixed(4)}), p ${result.ctr.pValue?.toFixed(4)}, SRM p ${result.sampleRatio?.pValue.toFixed(3)}, ` +
-    `winner ${result.declaredWinner ?? "none"}; ${result.requests} requests (${result.degradedResponses} degraded), ${result.eventsSent} events, ${result.seconds.total} s`
+    `winner ${result.declaredWinner ?? "none"}; ${result.requests} requests (${result.degradedResponses} degraded, ${result.shedRetries} shed and retried), ${result.eventsSent} events, ${result.seconds.total} s`
   );
 }
 

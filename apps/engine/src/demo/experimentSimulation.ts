@@ -117,6 +117,8 @@ export type ExperimentSimulationResult = {
   /** The sign of the true CTR difference (treatment − control) by the ground truth: 1, -1 or 0. */
   trueSign: number;
   requests: number;
+  /** First pages the engine shed (503 overloaded) and the simulated client asked again, as a client should. */
+  shedRetries: number;
   degradedResponses: number;
   /** Pages served with no item (no exposure, no event). */
   emptyPages: number;
@@ -184,7 +186,7 @@ async function simulateRunning(
   const [control, treatment] = options.arms;
   const participants = pickUsers(world.users.count, Math.min(options.users, world.users.count), deriveSeed(options.seed, 1));
   const tally = new Map<string, { users: number; impressions: number; expectedClicks: number }>();
-  const counters = { requests: 0, degraded: 0, unknownItems: 0, eventsSent: 0, eventsRejected: 0, impressions: 0, outside: 0, emptyPages: 0 };
+  const counters = { requests: 0, shedRetries: 0, degraded: 0, unknownItems: 0, eventsSent: 0, eventsRejected: 0, impressions: 0, outside: 0, emptyPages: 0 };
   const degradedCauses: Record<string, number> = {};
   const pending: object[] = [];
   let flushing: Promise<void> = Promise.resolve();
@@ -211,7 +213,10 @@ async function simulateRunning(
     for (let request = 0; request < requestsPerUser; request += 1) {
       const served = recommendationsResponse.parse(
         await expectStatus(
-          engine.call({ method: "POST", url: "/v1/recommendations", body: { surface: options.surface, userId: id, count: pageSize } }),
+          retryingOverload(
+            () => engine.call({ method: "POST", url: "/v1/recommendations", body: { surface: options.surface, userId: id, count: pageSize } }),
+            () => (counters.shedRetries += 1),
+          ),
           200,
           "recommend",
         ),
@@ -333,6 +338,7 @@ async function simulateRunning(
     correct: declaredWinner === options.expectedWinner,
     trueSign: Math.sign(trueDifference),
     requests: counters.requests,
+    shedRetries: counters.shedRetries,
     degradedResponses: counters.degraded,
     emptyPages: counters.emptyPages,
     degradedCauses,
@@ -447,6 +453,17 @@ export function pickUsers(total: number, count: number, seed: number): number[] 
     [pool[index], pool[swap]] = [pool[swap]!, pool[index]!];
   }
   return pool.slice(0, count);
+}
+
+/** A load-shedding engine answers 503 overloaded; a client waits a moment and asks again (a few times, backing off). */
+export async function retryingOverload(call: () => Promise<EngineReply>, onRetry: () => void): Promise<EngineReply> {
+  for (let attempt = 1; ; attempt += 1) {
+    const reply = await call();
+    const code = (reply.body as { error?: { code?: unknown } } | null)?.error?.code;
+    if (reply.status !== 503 || code !== "overloaded" || attempt >= 10) return reply;
+    onRetry();
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+  }
 }
 
 async function expectStatus(reply: Promise<EngineReply>, status: number, what: string): Promise<unknown> {
