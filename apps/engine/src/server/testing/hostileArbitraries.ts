@@ -114,6 +114,14 @@ function replaceAt(value: unknown, path: (string | number)[], replacement: unkno
   return { ...record, [head!]: replaceAt(record[head!], rest, replacement) };
 }
 
+function withEveryString(value: unknown, change: (text: string) => string): unknown {
+  if (typeof value === "string") return change(value);
+  if (Array.isArray(value)) return value.map((entry) => withEveryString(entry, change));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, withEveryString(entry, change)]));
+  return value;
+}
+
 /** Arrays of objects in a JSON value (batches: `items`, `users`, `events`, `variants`…). */
 function batchPaths(value: unknown): (string | number)[][] {
   return pathsOf(value).filter((path) => {
@@ -138,6 +146,8 @@ export function mutatedExample(example: unknown, options: { bodyLimit: number })
         ),
       )
       .map(([path, text]) => spliceRaw(JSON.stringify(replaceAt(example, path, raw(text))))),
+    // A unicode edge (NUL, lone surrogate…) appended to every string of the example at once: every id, key and name.
+    unicodeEdges.map((edge) => JSON.stringify(withEveryString(example, (text) => `${text}${edge}`))),
     // A string within or beyond the body limit.
     fc
       .tuple(at, fc.integer({ min: Math.floor(options.bodyLimit / 2), max: options.bodyLimit * 2 }))
