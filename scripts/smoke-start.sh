@@ -55,7 +55,9 @@ echo "health: $health"
 echo "$health" | grep -q '"mode":"embedded"'
 echo "$health" | grep -q '"mode":"memory"'
 
-recs="$(curl -fsS -X POST "$engine/v1/recommendations" -H "authorization: Bearer $key" \
+# Retried on 503 as a client should: a freshly started engine may shed first pages (503 overloaded)
+# while its event loop is busy with the warm-up.
+recs="$(curl -fsS --retry 10 --retry-delay 1 -X POST "$engine/v1/recommendations" -H "authorization: Bearer $key" \
   -H 'content-type: application/json' -d '{"userId":"user-00001","count":5}')"
 echo "recommendations: ${recs:0:300}…"
 [ "$(echo "$recs" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).items.length))')" = 5 ]
