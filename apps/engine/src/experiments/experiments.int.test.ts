@@ -4,6 +4,7 @@
 import { assignVariant, recommendationsResponse } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../server/testing/testEngine.ts";
+import { POPULARITY_ONLY_CONFIG } from "../server/testing/popularSurface.ts";
 
 let engine: TestEngine;
 let ingest: string;
@@ -43,15 +44,7 @@ beforeAll(async () => {
   await engine.ranking.refresh();
 
   surface = `${engine.run}-exp`;
-  await engine.publishSurface(surface, {
-    sources: [{ id: "popularity", quota: 5000, budgetMs: 1000 }],
-    maxCandidates: 5000,
-    hydrationBudgetMs: 2000,
-    scoringBudgetMs: 2000,
-    filters: { seenWindowHours: 0 },
-    blend: { click: 1 },
-    exploration: { policy: "none" },
-  });
+  await engine.publishSurface(surface, POPULARITY_ONLY_CONFIG);
   const experiment = await engine.db.experiment.create({
     data: {
       key: `${engine.run}-short-lists`,

@@ -12,6 +12,7 @@ import { readOnlineFeatures } from "../features/onlineFeatureReader.ts";
 import { startTestEngine, type TestEngine } from "../server/testing/testEngine.ts";
 import { closeRedis, connectRedis } from "./redisConnection.ts";
 import { startLocalRedisCluster, type LocalRedisCluster } from "./testing/localRedisCluster.ts";
+import { POPULARITY_ONLY_CONFIG } from "../server/testing/popularSurface.ts";
 
 let cluster: LocalRedisCluster;
 let engine: TestEngine;
@@ -116,15 +117,7 @@ describe("the engine on a Redis Cluster", () => {
   it("serves recommendations", async () => {
     await engine.ranking.refresh();
     surface = `${engine.run}-popular`;
-    await engine.publishSurface(surface, {
-      sources: [{ id: "popularity", quota: 5000, budgetMs: 1000 }],
-      maxCandidates: 5000,
-      hydrationBudgetMs: 2000,
-      scoringBudgetMs: 2000,
-      filters: { seenWindowHours: 0 },
-      blend: { click: 1 },
-      exploration: { policy: "none" },
-    });
+    await engine.publishSurface(surface, POPULARITY_ONLY_CONFIG);
     const response = await engine.app.inject({
       method: "POST",
       url: "/v1/recommendations",

@@ -6,6 +6,7 @@ import { apiError, recommendationsResponse, type RecommendationsRequest, type Re
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "./testing/testEngine.ts";
+import { POPULARITY_ONLY_CONFIG } from "./testing/popularSurface.ts";
 
 let engine: TestEngine;
 let ingest: string;
@@ -45,13 +46,8 @@ beforeAll(async () => {
   await engine.ranking.refresh();
   surface = `${engine.run}-shed`;
   await engine.publishSurface(surface, {
-    sources: [{ id: "popularity", quota: 5000, budgetMs: 1000 }],
-    maxCandidates: 5000,
-    hydrationBudgetMs: 2000,
-    scoringBudgetMs: 2000,
+    ...POPULARITY_ONLY_CONFIG,
     filters: { seenWindowHours: 0, blocked: { itemIds: [item("blocked")] }, expressions: [{ id: "ours", keep: `category in ("${item("c")}")` }] },
-    blend: { click: 1 },
-    exploration: { policy: "none" },
   });
 });
 

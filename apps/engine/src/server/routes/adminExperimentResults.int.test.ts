@@ -5,6 +5,7 @@
 import { EXPERIMENT_METRIC_IDS, experimentResultsResponse, experimentView, recommendationsResponse, type ExperimentResultsResponse } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
+import { POPULARITY_ONLY_CONFIG } from "../testing/popularSurface.ts";
 
 let engine: TestEngine;
 let admin: string;
@@ -38,15 +39,7 @@ beforeAll(async () => {
   await engine.settleEvents();
   await engine.ranking.refresh();
   surface = `${engine.run}-ab`;
-  await engine.publishSurface(surface, {
-    sources: [{ id: "popularity", quota: 5000, budgetMs: 1000 }],
-    maxCandidates: 5000,
-    hydrationBudgetMs: 2000,
-    scoringBudgetMs: 2000,
-    filters: { seenWindowHours: 0 },
-    blend: { click: 1 },
-    exploration: { policy: "none" },
-  });
+  await engine.publishSurface(surface, POPULARITY_ONLY_CONFIG);
 });
 
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunnelTrace } from "../../funnel/index.ts";
 import { popularityScore, DEFAULT_POPULARITY_SCORING, type ScoredEvent } from "../../sources/popularityScore.ts";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
+import { POPULARITY_ONLY_CONFIG } from "../testing/popularSurface.ts";
 
 let engine: TestEngine;
 let ingest: string;
@@ -61,16 +62,7 @@ beforeAll(async () => {
   await engine.ranking.refresh();
 
   popular = `${engine.run}-popular`;
-  await engine.publishSurface(popular, {
-    sources: [{ id: "popularity", quota: 5000, budgetMs: 1000 }],
-    maxCandidates: 5000,
-    // Generous budgets: this file checks ranking semantics, not latency on a loaded test machine.
-    hydrationBudgetMs: 2000,
-    scoringBudgetMs: 2000,
-    filters: { seenWindowHours: 0 },
-    blend: { click: 1 },
-    exploration: { policy: "none" },
-  });
+  await engine.publishSurface(popular, POPULARITY_ONLY_CONFIG);
 });
 
 afterAll(async () => {

@@ -3,7 +3,23 @@
 // through the API, the events settled into the log, the popularity list refreshed, and the surface
 // published with the popularity source only (no seen filter: a user may be served the same items
 // again, no exploration: pages are deterministic).
+import type { SurfaceConfigInput } from "@cascade/core";
 import type { TestEngine } from "./testEngine.ts";
+
+/**
+ * The popularity source alone over up to 5,000 candidates, with generous budgets (tests check
+ * ranking semantics, not latency on a loaded test machine), no seen filter and no exploration:
+ * deterministic pages. Spread it and override what a test needs.
+ */
+export const POPULARITY_ONLY_CONFIG = {
+  sources: [{ id: "popularity", quota: 5000, budgetMs: 1000 }],
+  maxCandidates: 5000,
+  hydrationBudgetMs: 2000,
+  scoringBudgetMs: 2000,
+  filters: { seenWindowHours: 0 },
+  blend: { click: 1 },
+  exploration: { policy: "none" },
+} satisfies SurfaceConfigInput;
 
 export async function publishPopularSurface(engine: TestEngine, surface: string, itemNames: readonly string[] = ["a", "b", "c"]): Promise<string[]> {
   const { authorization } = await engine.createApiKey(["ingest"]);
