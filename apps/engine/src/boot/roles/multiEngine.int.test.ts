@@ -130,10 +130,11 @@ async function userClicks(userId: string): Promise<number> {
 }
 
 const baseConfig: SurfaceConfigInput = {
-  sources: [{ id: "fresh", quota: 100, budgetMs: 500 }],
+  sources: [{ id: "fresh", quota: 500, budgetMs: 500 }],
   hydrationBudgetMs: 1000,
   scoringBudgetMs: 1000,
-  filters: { seenWindowHours: 72 },
+  // Only this run's items: the suite's database holds other files' items too (the fresh list would serve them).
+  filters: { seenWindowHours: 72, expressions: [{ id: "this-run", keep: `category in ("${run}-c0", "${run}-c1", "${run}-c2")` }] },
   blend: { click: 1 },
   rules: [],
   exploration: { policy: "none" },
