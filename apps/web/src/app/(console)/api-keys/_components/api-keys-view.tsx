@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { formatUtc } from "@/lib/format-operators.ts";
 import { useTRPC } from "@/trpc/react.tsx";
+import type { ApiKeyRow } from "@/server/services/operators.ts";
 
 const SCOPES = [
   { value: "ingest", label: "ingest", help: "send events, upsert items and users" },
@@ -12,16 +13,6 @@ const SCOPES = [
   { value: "admin", label: "admin", help: "the admin API (models, experiments, catalogue)" },
 ] as const;
 type Scope = (typeof SCOPES)[number]["value"];
-type KeyRow = {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdAt: Date;
-  createdBy: string | null;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-};
 
 export function ApiKeysView() {
   const trpc = useTRPC();
@@ -30,7 +21,7 @@ export function ApiKeysView() {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>(["recommend"]);
   const [secret, setSecret] = useState<{ name: string; value: string } | null>(null);
-  const [revoking, setRevoking] = useState<KeyRow | null>(null);
+  const [revoking, setRevoking] = useState<ApiKeyRow | null>(null);
   const [message, setMessage] = useState<{ tone: "success" | "danger"; text: string } | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.apiKey.list.queryKey() });
 
