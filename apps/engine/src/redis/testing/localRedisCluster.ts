@@ -5,7 +5,7 @@
 // the test process exits first.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
+import { isLoopbackPortFree } from "../../testing/loopbackPorts.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -133,16 +133,8 @@ async function until(deadline: number, what: string, check: () => Promise<boolea
 async function freePorts(first: number, range: number, count: number): Promise<number[]> {
   const found: number[] = [];
   for (let port = first; port < first + range && found.length < count; port += 1) {
-    if ((await isFree(port)) && (await isFree(port + 10_000))) found.push(port);
+    if ((await isLoopbackPortFree(port)) && (await isLoopbackPortFree(port + 10_000))) found.push(port);
   }
   if (found.length < count) throw new Error(`local Redis Cluster: fewer than ${count} free ports in ${first}…${first + range - 1}`);
   return found;
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
 }

@@ -5,7 +5,6 @@
 // few items, and the engine as a child process. Ports come from FAULT_PORT_BASE (default 19000)
 // upwards, skipping ports in use. Nothing touches the shared servers beyond the scratch database.
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -13,23 +12,16 @@ import { generateApiKey } from "@cascade/core";
 import { createPrismaClient, type Database } from "@cascade/db";
 import { createScratchDatabase, type ScratchDatabase } from "../../../src/testing/scratchDatabase.ts";
 import { redisServer, type RedisServer } from "../../../src/testing/redisServer.ts";
+import { isLoopbackPortFree } from "../../../src/testing/loopbackPorts.ts";
 import { TcpProxy } from "./tcpProxy.ts";
 import { startEngine, waitForHealth, type EngineProcess } from "./engineProcess.ts";
-
-async function portIsFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
 
 async function freePorts(count: number): Promise<number[]> {
   const base = Number(process.env.FAULT_PORT_BASE ?? 19_000);
   const ports: number[] = [];
   for (let port = base; ports.length < count; port += 1) {
     if (port >= base + 100) throw new Error(`no ${count} free loopback ports in ${base}…${base + 99} (FAULT_PORT_BASE)`);
-    if (await portIsFree(port)) ports.push(port);
+    if (await isLoopbackPortFree(port)) ports.push(port);
   }
   return ports;
 }
