@@ -6,6 +6,7 @@ import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { type ConsoleAction, rolesFor, rolesSentence } from "../../lib/permissions.ts";
 import { findSessionUser, type SessionUser } from "../services/session.ts";
+import { holdsUnstorableText } from "../../lib/storable-text.ts";
 
 export type TRPCContext = {
   db: Database;
@@ -46,16 +47,6 @@ export const createCallerFactory = t.createCallerFactory;
 // the database, the caller gets BAD_REQUEST rather than an internal error (found by the hostile-input
 // property test, appRouter.property.int.test.ts). Mapped after the procedure ran, so role checks
 // still answer first.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** True when some string (or key) in the input holds a NUL or a lone surrogate. */
-export function holdsUnstorableText(value: unknown, depth = 0): boolean {
-  if (typeof value === "string") return value.includes("\u0000") || LONE_SURROGATE.test(value);
-  if (depth > 32 || value === null || typeof value !== "object") return false;
-  if (Array.isArray(value)) return value.some((entry) => holdsUnstorableText(entry, depth + 1));
-  return Object.entries(value).some(([key, entry]) => holdsUnstorableText(key) || holdsUnstorableText(entry, depth + 1));
-}
-
 function isDatabaseError(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
     if (current.name.startsWith("PrismaClient") || current.name === "DriverAdapterError") return true;

@@ -5,10 +5,8 @@
 import { generateApiKey, hashPasswordAsync } from "@cascade/core";
 import { ConsoleRole, type Database, Prisma } from "@cascade/db";
 import { z } from "zod";
+import { isStorableText } from "../../lib/storable-text.ts";
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/** PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded as UTF-8: refuse both as input. */
-const storableText = (value: string) => !value.includes("\u0000") && !LONE_SURROGATE.test(value);
 const TEXT_MESSAGE = "Contains characters that cannot be stored (NUL or a lone surrogate).";
 
 export const API_KEY_SCOPES = ["ingest", "recommend", "admin"] as const;
@@ -29,7 +27,7 @@ export class OperatorChangeRefused extends Error {
 // ---- API keys ----------------------------------------------------------------------------------
 
 export const createApiKeyInput = z.object({
-  name: z.string().trim().min(1, "Name the key.").max(100).refine(storableText, TEXT_MESSAGE),
+  name: z.string().trim().min(1, "Name the key.").max(100).refine(isStorableText, TEXT_MESSAGE),
   scopes: z.array(z.enum(API_KEY_SCOPES)).min(1, "Pick at least one scope.").max(3),
 });
 
@@ -102,13 +100,13 @@ export async function revokeApiKey(db: Database, id: string, actor: Actor, now =
 // ---- Console users -----------------------------------------------------------------------------
 
 export const createUserInput = z.object({
-  email: z.email("Enter an email address.").trim().max(320).refine(storableText, TEXT_MESSAGE),
-  name: z.string().trim().min(1, "Enter a name.").max(200).refine(storableText, TEXT_MESSAGE),
+  email: z.email("Enter an email address.").trim().max(320).refine(isStorableText, TEXT_MESSAGE),
+  name: z.string().trim().min(1, "Enter a name.").max(200).refine(isStorableText, TEXT_MESSAGE),
   role: z.enum(ConsoleRole),
   password: z.string().min(12, "The initial password needs at least 12 characters.").max(1024),
 });
 
-export const setRoleInput = z.object({ id: z.string().min(1).max(64).refine(storableText, TEXT_MESSAGE), role: z.enum(ConsoleRole) });
+export const setRoleInput = z.object({ id: z.string().min(1).max(64).refine(isStorableText, TEXT_MESSAGE), role: z.enum(ConsoleRole) });
 
 export type ConsoleUserRow = { id: string; email: string; name: string; role: ConsoleRole; createdAt: Date; lastLoginAt: Date | null; locked: boolean };
 
@@ -189,13 +187,13 @@ export async function setConsoleUserRole(db: Database, input: z.infer<typeof set
 
 export const AUDIT_PAGE_SIZE = 50;
 
-export const revokeApiKeyInput = z.object({ id: z.string().min(1).max(64).refine(storableText, TEXT_MESSAGE) });
+export const revokeApiKeyInput = z.object({ id: z.string().min(1).max(64).refine(isStorableText, TEXT_MESSAGE) });
 
 export const auditListInput = z.object({
-  entityType: z.string().trim().max(64).refine(storableText, TEXT_MESSAGE).optional(),
+  entityType: z.string().trim().max(64).refine(isStorableText, TEXT_MESSAGE).optional(),
   /** A console user's id or email, or "engine"/"system" actor types. */
-  actor: z.string().trim().max(320).refine(storableText, TEXT_MESSAGE).optional(),
-  action: z.string().trim().max(64).refine(storableText, TEXT_MESSAGE).optional(),
+  actor: z.string().trim().max(320).refine(isStorableText, TEXT_MESSAGE).optional(),
+  action: z.string().trim().max(64).refine(isStorableText, TEXT_MESSAGE).optional(),
   // Bounded: PostgreSQL timestamps refuse years before 4713 BC and some drivers year 0; nothing is older than 1970 here.
   from: z.date().min(new Date("1970-01-01T00:00:00Z")).max(new Date("9999-12-31T00:00:00Z")).optional(),
   to: z.date().min(new Date("1970-01-01T00:00:00Z")).max(new Date("9999-12-31T00:00:00Z")).optional(),

@@ -5,6 +5,7 @@ import { ConsoleRole, type Database } from "@cascade/db";
 import { z } from "zod";
 import { SESSION_TTL_MS } from "../auth/session-cookie.ts";
 import { type LoginThrottle, lockoutMs, loginThrottle } from "./login-throttle.ts";
+import { isStorableText } from "../../lib/storable-text.ts";
 
 export const sessionUserSchema = z.object({
   id: z.string(),
@@ -14,8 +15,6 @@ export const sessionUserSchema = z.object({
 });
 export type SessionUser = z.infer<typeof sessionUserSchema>;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 export const credentialsSchema = z.object({
   email: z
     .string()
@@ -23,7 +22,7 @@ export const credentialsSchema = z.object({
     .min(1, "Enter your email address.")
     .max(320)
     // PostgreSQL text cannot hold NUL nor a lone surrogate: such an email cannot exist, so say so before querying.
-    .refine((value) => !value.includes("\u0000") && !LONE_SURROGATE.test(value), "Enter your email address."),
+    .refine(isStorableText, "Enter your email address."),
   password: z.string().min(1, "Enter your password.").max(1024),
 });
 export type Credentials = z.infer<typeof credentialsSchema>;

@@ -20,14 +20,14 @@ import {
 } from "../../services/experiment.ts";
 import { experimentBaseline, experimentBaselineSchema } from "../../services/experiment-baseline.ts";
 import { createTRPCRouter, procedureFor, protectedProcedure } from "../trpc.ts";
+import { hasLoneSurrogate } from "../../../lib/storable-text.ts";
 
 // Both go into the engine's URL paths: a lone surrogate cannot be percent-encoded (URIError), so it is refused here.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const pathText = z
   .string()
   .min(1)
   .max(64)
-  .refine((value) => !LONE_SURROGATE.test(value), "Must be valid Unicode text (no lone surrogate).");
+  .refine((value) => !hasLoneSurrogate(value), "Must be valid Unicode text (no lone surrogate).");
 const idInput = pathText;
 const variantKey = pathText;
 /** The experiment config / patch is checked by the engine (core's schemas), so its issues name the experiment's own fields. */
