@@ -18,9 +18,16 @@ import type { ConsumedFilterConfig } from "@cascade/core";
 /** Most recent consumed items kept per user: bounds the read and the per-user set. */
 export const MAX_CONSUMED_ITEMS = 20_000;
 
-/** A stable key for a spec (the per-user cache and the batch group by it). */
+const specKeys = new WeakMap<ConsumedFilterConfig, string>();
+
+/** A stable key for a spec (the per-user cache and the batch group by it); computed once per spec object (a config's lives until the next publish). */
 export function consumedSpecKey(spec: ConsumedFilterConfig): string {
-  return JSON.stringify([[...spec.eventTypes].sort(), spec.minRating, spec.minWatchFraction, spec.windowHours]);
+  let key = specKeys.get(spec);
+  if (key === undefined) {
+    key = JSON.stringify([[...spec.eventTypes].sort(), spec.minRating, spec.minWatchFraction, spec.windowHours]);
+    specKeys.set(spec, key);
+  }
+  return key;
 }
 
 /** The ARRAY(...) column for `spec`; appends its parameters to `values` ($1 must be the user id). */
