@@ -1,9 +1,10 @@
 // CPU cost of the funnel's own machinery (a script, not a test; no I/O, sources answer at once):
-//   node --import tsx apps/engine/src/bench/funnelCpu.ts [--candidates 500] [--requests 2000] [--out bench-results/funnel-cpu.json]
+//   node --max-semi-space-size=16 --import tsx apps/engine/bench/funnelCpu.ts [--candidates 500] [--requests 2000] [--surfaces home,related] [--out bench-results/funnel-cpu.json]
 //
-// Runs the demo surfaces' default configs (home: filters, freshness, two diversity caps,
+// Runs the demo surfaces' default configs (home: filters, freshness, a creator diversity cap,
 // epsilon-greedy; related: MMR depth 30, Thompson with 1000 propensity replays) over
-// `--candidates` merged candidates with a table "ranker", and prints the mean time per request
+// `--candidates` merged candidates scored as the engine scores them (the retrieval prior, then a
+// table "ranker" standing in for the ONNX one), and prints the mean time per request
 // and per stage, next to a floor (the same requests with no filters, rules or exploration), and
 // the trace's JSON size. Reports os.loadavg() beside the numbers: the machine is shared.
 import { mkdir, writeFile } from "node:fs/promises";
@@ -14,6 +15,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_SURFACE_CONFIGS, surfaceConfigSchema, type SurfaceConfig } from "@cascade/core";
 import type { CandidateSource, QueryHydrator, Scorer } from "../src/funnel/components.ts";
 import { runFunnel, type FunnelPipeline } from "../src/funnel/runFunnel.ts";
+import { retrievalPriorScorer } from "../src/ranking/retrievalPriorScorer.ts";
 import { buildSurfacePipeline } from "../src/serving/surfacePipeline.ts";
 import type { StageName } from "../src/funnel/trace.ts";
 
@@ -21,6 +23,7 @@ const { values } = parseArgs({
   options: {
     candidates: { type: "string", default: "500" },
     requests: { type: "string", default: "2000" },
+    surfaces: { type: "string", default: "home,related" },
     out: { type: "string", default: "bench-results/funnel-cpu.json" },
   },
 });
@@ -51,13 +54,17 @@ function source(id: string, offset: number): CandidateSource {
   return { id, budgetMs: 1000, fetch: async (_query, limit) => items.slice(0, limit) };
 }
 
+// Like the ONNX ranker: one fresh scores object per candidate (its outputs overwrite the prior's
+// action scores and add `hide`), and the impression counters Thompson sampling reads.
 const ranker: Scorer = {
   id: "ranker",
   budgetMs: 1000,
-  writes: ["scores.click", "scores.like"],
+  writes: ["scores.click", "scores.like", "scores.hide"],
+  freshScoreObjects: true,
+  freshFeatureObjects: true,
   score: async (_query, candidates) =>
     candidates.map((candidate, i) => ({
-      scores: { click: ((i * 7919) % 1000) / 1000, like: ((i * 104729) % 1000) / 5000 },
+      scores: { click: ((i * 7919) % 1000) / 1000, like: ((i * 104729) % 1000) / 5000, hide: ((i * 31) % 100) / 1000 },
       features: { item_impressions_3d: i % 300, item_clicks_3d: i % 17 },
     })),
 };
@@ -124,10 +131,10 @@ function request(i: number) {
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
 const report: Record<string, unknown> = { candidates: candidateCount, requests, cpus: cpus().length, cpu: cpus()[0]?.model, loadavgBefore: loadavg() };
-for (const surface of ["home", "related"] as const) {
+for (const surface of values.surfaces.split(",") as (keyof typeof DEFAULT_SURFACE_CONFIGS)[]) {
   const config = { ...DEFAULT_SURFACE_CONFIGS[surface], maxCandidates: candidateCount };
-  const full = await measure(buildSurfacePipeline(surface, config, { sources, queryHydrators, scorers: [ranker] }).pipeline);
-  const floor = await measure(buildSurfacePipeline(surface, floorConfig(config), { sources, scorers: [ranker] }).pipeline);
+  const full = await measure(buildSurfacePipeline(surface, config, { sources, queryHydrators, scorers: [retrievalPriorScorer(config), ranker] }).pipeline);
+  const floor = await measure(buildSurfacePipeline(surface, floorConfig(config), { sources, scorers: [retrievalPriorScorer(config), ranker] }).pipeline);
   report[surface] = { full, floor, ratio: round(full.meanMs / floor.meanMs) };
   console.log(
     `${surface}: ${full.meanMs} ms/request wall, ${full.cpuMs} ms CPU, ${full.scavengesPer1000Requests} scavenges per 1000 requests (floor without filters/rules/exploration ${floor.meanMs} ms wall, ${floor.cpuMs} ms CPU, ×${round(full.meanMs / floor.meanMs)}); stages ${JSON.stringify(full.stagesMs)}; trace ${full.traceBytes} B summary, ${full.fullTraceBytes} B full`,
