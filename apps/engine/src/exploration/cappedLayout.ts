@@ -20,8 +20,11 @@ export type PoolPick = (slot: number, fits: (poolIndex: number) => boolean) => n
 export class PageLayouter {
   private readonly page: (Candidate | undefined)[];
   private readonly codes: Int32Array;
+  /** The layout when no slot explores: every position keeps its exploited item (most of an ε-greedy request's replays). */
+  private readonly greedyCodes: Int32Array;
   private readonly exploringFlags: Uint8Array;
   private readonly used: Uint8Array;
+  private readonly usedList: number[] = [];
   private readonly active: number[] = [];
   private slot = 0;
   /** One closure for every slot (the slot is a field): `pick`'s `fits`. */
@@ -35,21 +38,30 @@ export class PageLayouter {
   ) {
     this.page = new Array<Candidate | undefined>(pageLength);
     this.codes = new Int32Array(pageLength);
+    this.greedyCodes = new Int32Array(pageLength);
+    for (let position = 0; position < pageLength; position++) this.greedyCodes[position] = position;
     this.exploringFlags = new Uint8Array(pageLength);
     this.used = new Uint8Array(pool.length);
   }
 
   /**
    * The layout (header) as one code per position: the exploited item of rank r → r, the pool item
-   * of index i → −1 − i. The array returned is overwritten by the next call.
+   * of index i → −1 − i. The array returned is overwritten by the next call and must not be written to.
+   * `exploring` may be a reused buffer: only its first `count` slots are read.
    */
-  layOut(exploring: readonly number[], pick: PoolPick): Int32Array {
-    const { page, codes, exploringFlags, used, active, exploit, pool, pageLength } = this;
-    active.length = 0;
-    for (const slot of exploring) if (slot < pageLength) active.push(slot);
+  layOut(exploring: ArrayLike<number>, pick: PoolPick, count = exploring.length): Int32Array {
+    // Counters over reused buffers rather than `length = 0` and fill(): this runs once per
+    // propensity replay, hundreds of times per request.
+    const { page, codes, exploringFlags, used, usedList, active, exploit, pool, pageLength } = this;
+    let activeCount = 0;
+    for (let i = 0; i < count; i++) {
+      const slot = exploring[i]!;
+      if (slot < pageLength) active[activeCount++] = slot;
+    }
     for (;;) {
-      exploringFlags.fill(0);
-      for (const slot of active) exploringFlags[slot] = 1;
+      // No exploring slot (left): the exploited items in order, with no pick to make.
+      if (activeCount === 0) return this.greedyCodes;
+      for (let i = 0; i < activeCount; i++) exploringFlags[active[i]!] = 1;
       let rank = 0;
       for (let position = 0; position < pageLength; position++) {
         if (exploringFlags[position] === 1) {
@@ -59,9 +71,12 @@ export class PageLayouter {
         codes[position] = rank;
         page[position] = exploit[rank++];
       }
-      used.fill(0);
+      for (let i = 0; i < activeCount; i++) exploringFlags[active[i]!] = 0;
+      // `used` is all zero here, and is cleared again below from the list of what this layout used.
+      let usedCount = 0;
       let refused = -1;
-      for (const slot of active) {
+      for (let i = 0; i < activeCount; i++) {
+        const slot = active[i]!;
         this.slot = slot;
         const chosen = pick(slot, this.fits);
         if (chosen < 0) {
@@ -69,13 +84,15 @@ export class PageLayouter {
           break;
         }
         used[chosen] = 1;
+        usedList[usedCount++] = chosen;
         page[slot] = pool[chosen];
         codes[slot] = -1 - chosen;
       }
+      for (let i = 0; i < usedCount; i++) used[usedList[i]!] = 0;
       if (refused < 0) return codes;
       let kept = 0;
-      for (const slot of active) if (slot !== refused) active[kept++] = slot;
-      active.length = kept;
+      for (let i = 0; i < activeCount; i++) if (active[i] !== refused) active[kept++] = active[i]!;
+      activeCount = kept;
     }
   }
 }
@@ -113,11 +130,12 @@ export function samePageSlot(a: PageSlot, b: PageSlot): boolean {
  */
 export function replayedPropensities(served: readonly PageSlot[], replays: number, replay: () => ArrayLike<number>): number[] {
   const servedCodes = Int32Array.from(served, codeOf);
-  const hits = new Array<number>(served.length).fill(0);
+  const positions = servedCodes.length;
+  const hits = new Int32Array(positions);
   for (let r = 0; r < replays; r++) {
     // Codes (PageLayouter.layOut): the same slot is the same code.
     const layout = replay();
-    for (let position = 0; position < served.length; position++) if (layout[position] === servedCodes[position]) hits[position]!++;
+    for (let position = 0; position < positions; position++) if (layout[position] === servedCodes[position]) hits[position]!++;
   }
-  return hits.map((count) => (count + 1) / (replays + 1));
+  return Array.from(hits, (count) => (count + 1) / (replays + 1));
 }

@@ -64,27 +64,36 @@ export function exploitedPropensity(rank: number, position: number, slots: reado
  * (PageLayouter.layOut). Buffers and the pick closure are made once per request, not per draw.
  */
 function cappedLayouts(epsilon: number, slots: readonly number[], layouter: PageLayouter, poolLength: number): (random: Random) => Int32Array {
+  // The pool's indices, identity between picks: a pick swap-removes the items it tried and then
+  // puts back only the entries it overwrote, instead of refilling the whole pool on every pick.
   const untried = new Int32Array(poolLength);
-  const exploring: number[] = [];
+  for (let index = 0; index < poolLength; index++) untried[index] = index;
+  const overwritten = new Int32Array(poolLength);
+  const exploring = new Int32Array(slots.length);
   let random: Random;
   const pick = (_slot: number, fits: (poolIndex: number) => boolean): number => {
     // Uniform over the fitting items: draw among the untried ones until one fits (a swap-remove over the pool's indices).
-    let left = untried.length;
-    for (let index = 0; index < left; index++) untried[index] = index;
+    let left = poolLength;
+    let chosen = -1;
     while (left > 0) {
       const at = random.int(left);
       const index = untried[at]!;
-      if (fits(index)) return index;
+      if (fits(index)) {
+        chosen = index;
+        break;
+      }
       untried[at] = untried[left - 1]!;
       left -= 1;
+      overwritten[left] = at; // the (poolLength − left)-th miss
     }
-    return -1;
+    for (let miss = left; miss < poolLength; miss++) untried[overwritten[miss]!] = overwritten[miss]!;
+    return chosen;
   };
   return (stream) => {
     random = stream;
-    exploring.length = 0;
-    for (const slot of slots) if (random.next() < epsilon) exploring.push(slot);
-    return layouter.layOut(exploring, pick);
+    let exploringCount = 0;
+    for (let i = 0; i < slots.length; i++) if (random.next() < epsilon) exploring[exploringCount++] = slots[i]!;
+    return layouter.layOut(exploring, pick, exploringCount);
   };
 }
 
