@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ItemAttributeCache } from "./itemAttributeCache.ts";
+import { CHANGE_POLL_OVERLAP_MS, ItemAttributeCache } from "./itemAttributeCache.ts";
 import type { ServingSql } from "../postgres/servingSql.ts";
 
 const PUBLISHED_MS = Date.UTC(2026, 0, 1);
@@ -76,5 +76,101 @@ describe("ItemAttributeCache", () => {
     expect((await waiting).size).toBe(0);
     await expect(cache.attributesOf(["a"])).rejects.toThrow("connection refused");
     expect(asked).toEqual([["a"], ["a"]]);
+  });
+
+  describe("change polling", () => {
+    const row = (id: string, available: boolean) => ({
+      id,
+      category: `cat-${id}`,
+      creatorId: null,
+      tags: [],
+      publishedAtMs: PUBLISHED_MS,
+      available,
+      attributes: {},
+    });
+
+    /** By-id reads answer `available: true`; a poll answers `changed` (then nothing) with the database's now; `pollFails` makes polls throw. */
+    function world() {
+      let nowMs = 1_000_000;
+      const byId: string[][] = [];
+      const pollSince: string[] = [];
+      const state = { changed: [] as ReturnType<typeof row>[], pollFails: false, pollGate: null as Promise<void> | null };
+      const sql: ServingSql = {
+        async rows<Row>(text: string, parameters: readonly unknown[]) {
+          if (text.includes("LEFT JOIN items")) {
+            pollSince.push(parameters[0] as string);
+            const dbNowMs = nowMs;
+            const changed = state.changed;
+            state.changed = [];
+            if (state.pollGate) await state.pollGate;
+            if (state.pollFails) throw new Error("connection refused");
+            return (changed.length > 0 ? changed.map((r) => ({ dbNowMs, ...r })) : [{ dbNowMs, id: null }]) as Row[];
+          }
+          byId.push([...(parameters[0] as string[])]);
+          return (parameters[0] as string[]).map((id) => row(id, true)) as Row[];
+        },
+        close: async () => undefined,
+      };
+      const cache = new ItemAttributeCache(sql, { ttlMs: 60_000, maxAgeMs: 600_000, now: () => nowMs });
+      return { cache, byId, pollSince, state, advance: (ms: number) => (nowMs += ms), now: () => nowMs };
+    }
+
+    it("keeps entries past the TTL while the polls succeed, and a poll replaces the changed items it holds", async () => {
+      const { cache, byId, pollSince, state, advance, now } = world();
+      await cache.attributesOf(["a", "b"]);
+      advance(50_000);
+      expect(await cache.pollChanges()).toBe(0);
+      advance(20_000); // 70 s after the read, 20 s after the last poll
+      expect((await cache.attributesOf(["a", "b"])).get("a")?.available).toBe(true);
+      expect(byId).toEqual([["a", "b"]]);
+      state.changed = [row("a", false), row("unknown", false)];
+      const pollNow = now();
+      expect(await cache.pollChanges()).toBe(1); // "unknown" is not cached: left to an on-demand read
+      expect((await cache.attributesOf(["a"])).get("a")?.available).toBe(false);
+      expect(byId).toHaveLength(1);
+      // Each poll re-reads from the previous one's database now, less the overlap.
+      expect(pollSince.at(-1)).toBe(new Date(pollNow - 20_000 - CHANGE_POLL_OVERLAP_MS).toISOString());
+    });
+
+    it("falls back to expiring entries a TTL after their read when the polls fail", async () => {
+      const { cache, byId, state, advance } = world();
+      await cache.attributesOf(["a"]);
+      advance(10_000);
+      await cache.pollChanges();
+      state.pollFails = true;
+      advance(40_000);
+      await expect(cache.pollChanges()).rejects.toThrow("connection refused");
+      advance(15_000); // 65 s after the read, 55 s after the last successful poll: still covered
+      await cache.attributesOf(["a"]);
+      expect(byId).toHaveLength(1);
+      advance(10_000); // 70 s after the last successful poll: read again
+      await cache.attributesOf(["a"]);
+      expect(byId).toEqual([["a"], ["a"]]);
+    });
+
+    it("re-reads an entry after maxAgeMs however recent the polls (edits that bypass updated_at)", async () => {
+      const { cache, byId, advance } = world();
+      await cache.attributesOf(["a"]);
+      for (let i = 0; i < 12; i += 1) {
+        advance(50_000);
+        await cache.pollChanges();
+      }
+      await cache.attributesOf(["a"]); // 600 s after its read
+      expect(byId).toEqual([["a"], ["a"]]);
+    });
+
+    it("does not let a poll that started before a request's read overwrite that newer read", async () => {
+      const { cache, state, advance } = world();
+      await cache.attributesOf(["a"]);
+      let open!: () => void;
+      state.pollGate = new Promise((resolve) => (open = resolve));
+      state.changed = [row("a", false)];
+      const polling = cache.pollChanges(); // snapshot taken now: "a" unavailable
+      advance(61_000);
+      await cache.attributesOf(["a"]); // expired (no successful poll yet): read again, available
+      open();
+      await polling;
+      expect((await cache.attributesOf(["a"])).get("a")?.available).toBe(true);
+    });
   });
 });

@@ -1,13 +1,26 @@
 // Catalogue attributes (category, creator, tags, publication time, availability, numeric
-// attributes) of candidate items, for filters, rules and the item features: a bounded, expiring
-// in-process cache in front of ONE Postgres query per request for the ids it has not seen lately.
-// Items change rarely and a minute of staleness is acceptable for availability (the source of a
-// removal still reaches every replica within ttlMs).
+// attributes) of candidate items, for filters, rules and the item features: a bounded in-process
+// cache in front of ONE Postgres query per request for the ids it does not hold.
+//
+// Freshness: an entry is good for `ttlMs` (a minute) after it was read. With change polling on
+// (startChangePolling; the serving stack runs it every 10 s) it stays good while the polls keep
+// succeeding: each poll reads the items whose updated_at moved since the previous one (every
+// catalogue write sets it: ingest/catalogWrites.ts, Prisma's @updatedAt) and replaces the cached
+// ones, so a removal reaches the cache within a poll interval, and the request path stops
+// re-reading hundreds of unchanged items a minute after they were cached (at 1M items, most
+// candidates of a request). If the polls fail for longer than `ttlMs`, entries fall back to
+// expiring `ttlMs` after their read. A backstop `maxAgeMs` (10 min) re-reads an entry anyway, for
+// edits that bypass updated_at (hand-written SQL) and deleted rows.
 import type { Candidate, ItemAttributes } from "../funnel/index.ts";
 import { GenerationalMap } from "./generationalMap.ts";
 import type { ServingSql } from "../postgres/servingSql.ts";
 
-export type ItemAttributeCacheOptions = { maxEntries?: number; ttlMs?: number; now?: () => number };
+export type ItemAttributeCacheOptions = { maxEntries?: number; ttlMs?: number; maxAgeMs?: number; now?: () => number };
+
+/** Changes are re-read this far back on every poll: a write transaction that committed after the previous poll with an earlier updated_at (its start) is still seen. */
+export const CHANGE_POLL_OVERLAP_MS = 30_000;
+
+type Entry = { item: ItemAttributes | null; loadedAt: number };
 
 type Row = { id: string; category: string; creatorId: string | null; tags: string[]; publishedAtMs: number; available: boolean; attributes: unknown };
 
@@ -22,6 +35,9 @@ function numbersOf(attributes: unknown): Record<string, number> | undefined {
 
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
+/** Rows per preload statement. */
+const PRELOAD_CHUNK = 50_000;
+
 // Publication time as epoch milliseconds (exact: the column keeps milliseconds), not a Date parsed
 // from text and then converted, for a few hundred rows per request.
 const COLUMNS = `id, category, creator_id AS "creatorId", tags, (extract(epoch FROM published_at) * 1000)::float8 AS "publishedAtMs", available, attributes`;
@@ -33,9 +49,16 @@ export class ItemAttributeCache {
   /** One string per distinct category / creator id instead of one per cached item (memory at 1M items). */
   private readonly interned = new Map<string, string>();
   /** Never deletes a key (see generationalMap.ts): a Map compacting its deleted slots stalled requests. */
-  private readonly cache: GenerationalMap<{ item: ItemAttributes | null; expiresAt: number }>;
+  private readonly cache: GenerationalMap<Entry>;
   private readonly ttlMs: number;
+  private readonly maxAgeMs: number;
   private readonly now: () => number;
+  /** When the last successful change poll started (engine clock); entries outlive ttlMs only while it is recent. */
+  private syncedAt = Number.NEGATIVE_INFINITY;
+  /** Lower bound (database clock, ms) of the next poll's updated_at; from the cache's creation at first. */
+  private changesSinceMs: number;
+  private polling: NodeJS.Timeout | undefined;
+  private pollInFlight: Promise<number> | undefined;
   /** Item id → the read (one per batch, shared by its ids) that is fetching it right now. */
   private readonly pending = new Map<string, Promise<Map<string, ItemAttributes>>>();
   private readonly byCandidateList = new WeakMap<readonly Candidate[], Promise<Map<string, ItemAttributes>>>();
@@ -46,7 +69,66 @@ export class ItemAttributeCache {
   ) {
     this.cache = new GenerationalMap(options.maxEntries ?? 200_000);
     this.ttlMs = options.ttlMs ?? 60_000;
+    this.maxAgeMs = Math.max(options.maxAgeMs ?? 10 * 60_000, this.ttlMs);
     this.now = options.now ?? Date.now;
+    this.changesSinceMs = this.now() - CHANGE_POLL_OVERLAP_MS;
+  }
+
+  /** Whether an entry read at `loadedAt` may be served at `at` (see the file's comment). */
+  private isFresh(entry: Entry, at: number): boolean {
+    if (entry.loadedAt > at - this.ttlMs) return true;
+    return this.syncedAt > at - this.ttlMs && entry.loadedAt > at - this.maxAgeMs;
+  }
+
+  /** Keeps `entry` unless the cache holds a newer read of the same item (a poll and a request read can cross). */
+  private store(itemId: string, entry: Entry): void {
+    const held = this.cache.get(itemId);
+    if (held === undefined || held.loadedAt <= entry.loadedAt) this.cache.set(itemId, entry);
+  }
+
+  /**
+   * Reads the items changed since the previous poll and replaces the cached ones (items not cached
+   * are left to be read on demand). Returns how many cached entries it replaced. A failure leaves
+   * the next poll to cover the same changes.
+   */
+  pollChanges(): Promise<number> {
+    this.pollInFlight ??= this.readChanges().finally(() => (this.pollInFlight = undefined));
+    return this.pollInFlight;
+  }
+
+  private async readChanges(): Promise<number> {
+    const startedAt = this.now();
+    // One row even when nothing changed, to carry the database's now (the next poll's bound, on the clock updated_at is written by).
+    const rows = await this.sql.rows<Partial<Row> & { dbNowMs: number }>(
+      `SELECT (extract(epoch FROM t.now) * 1000)::float8 AS "dbNowMs", ${COLUMNS}
+       FROM (SELECT now() AS now) t LEFT JOIN items ON updated_at >= $1::timestamptz`,
+      [new Date(this.changesSinceMs).toISOString()],
+    );
+    let replaced = 0;
+    for (const row of rows) {
+      if (row.id === undefined || row.id === null) continue;
+      if (this.cache.get(row.id) === undefined) continue;
+      this.store(row.id, { item: this.toAttributes(row as Row), loadedAt: startedAt });
+      replaced += 1;
+    }
+    const dbNowMs = rows[0]?.dbNowMs;
+    if (dbNowMs !== undefined) this.changesSinceMs = dbNowMs - CHANGE_POLL_OVERLAP_MS;
+    this.syncedAt = startedAt;
+    return replaced;
+  }
+
+  /** Polls changes every `intervalMs` (must be well under ttlMs to matter) until stopChangePolling; failures go to `onError`. */
+  startChangePolling(intervalMs: number, onError: (error: unknown) => void): void {
+    if (this.polling) return;
+    const poll = () => void this.pollChanges().catch(onError);
+    poll();
+    this.polling = setInterval(poll, intervalMs);
+    this.polling.unref();
+  }
+
+  stopChangePolling(): void {
+    clearInterval(this.polling);
+    this.polling = undefined;
   }
 
   /** Attributes per known item id; unknown ids are absent. */
@@ -57,7 +139,7 @@ export class ItemAttributeCache {
     const waiting: Promise<void>[] = [];
     for (const itemId of itemIds) {
       const cached = this.cache.get(itemId);
-      if (cached && cached.expiresAt > at) {
+      if (cached && this.isFresh(cached, at)) {
         if (cached.item) result.set(itemId, cached.item);
         continue;
       }
@@ -129,12 +211,28 @@ export class ItemAttributeCache {
   /**
    * Reads up to `limit` items (newest first) into the cache, so the first requests after a start do
    * not pay a cold catalogue read inside the safety budget (past it their items would be dropped).
+   * Read in chunks (bounded memory per statement).
    */
-  async preload(limit: number): Promise<number> {
+  async preload(limit: number, chunkSize = PRELOAD_CHUNK): Promise<number> {
     const at = this.now();
-    const rows = await this.sql.rows<Row>(`SELECT ${COLUMNS} FROM items ORDER BY published_at DESC LIMIT $1::int`, [limit]);
-    for (const row of rows) this.cache.set(row.id, { item: this.toAttributes(row), expiresAt: at + this.ttlMs });
-    return rows.length;
+    const chunk = Math.max(1, Math.min(limit, chunkSize));
+    let loaded = 0;
+    let after: { publishedAtMs: number; id: string } | null = null;
+    while (loaded < limit) {
+      const size = Math.min(chunk, limit - loaded);
+      const rows: Row[] = after
+        ? await this.sql.rows<Row>(
+            `SELECT ${COLUMNS} FROM items WHERE (published_at, id) < (to_timestamp($1::float8 / 1000), $2::text) ORDER BY published_at DESC, id DESC LIMIT $3::int`,
+            [after.publishedAtMs, after.id, size],
+          )
+        : await this.sql.rows<Row>(`SELECT ${COLUMNS} FROM items ORDER BY published_at DESC, id DESC LIMIT $1::int`, [size]);
+      for (const row of rows) this.store(row.id, { item: this.toAttributes(row), loadedAt: at });
+      loaded += rows.length;
+      if (rows.length < size) break;
+      const last = rows[rows.length - 1]!;
+      after = { publishedAtMs: last.publishedAtMs, id: last.id };
+    }
+    return loaded;
   }
 
   private toAttributes(row: Row): ItemAttributes {
@@ -155,10 +253,7 @@ export class ItemAttributeCache {
     const rows = await this.sql.rows<Row>(`SELECT ${COLUMNS} FROM items WHERE id = ANY($1::text[])`, [missing]);
     const found = new Map<string, ItemAttributes>();
     for (const row of rows) found.set(row.id, this.toAttributes(row));
-    for (const itemId of missing) {
-      const item = found.get(itemId) ?? null;
-      this.cache.set(itemId, { item, expiresAt: at + this.ttlMs });
-    }
+    for (const itemId of missing) this.store(itemId, { item: found.get(itemId) ?? null, loadedAt: at });
     return found;
   }
 }

@@ -63,6 +63,8 @@ export type ServingOptions = {
   itemStateTtlMs?: number;
   followsTtlMs?: number;
   exclusionsTtlMs?: number;
+  /** How often the item-attribute cache re-reads the catalogue's changes (caching/itemAttributeCache.ts), ms (default 10 s; 0: never, entries expire a minute after their read). */
+  itemAttributesPollMs?: number;
   /** Replaces the built-in sources by id (tests: a source that hangs). */
   sourceOverrides?: CandidateSource[];
   /** Largest event log up to T that the feed preview's `asOf` replays (replay/pointInTimePreviews.ts); default 300k. */
@@ -96,8 +98,8 @@ export type ServingStackDeps = {
   pageSessions?: PageSessionStore;
 };
 
-/** Items whose attributes are read into the cache at start (≈200 B each). */
-const ITEM_ATTRIBUTES_PRELOAD = 100_000;
+/** Items whose attributes are read into the cache at start (≈200 B each; newest first, in chunks): a catalogue up to this size is read whole. */
+const ITEM_ATTRIBUTES_PRELOAD = 250_000;
 
 export class ServingStack {
   readonly rules: RuleSetRepository;
@@ -219,6 +221,14 @@ export class ServingStack {
     this.trending.start();
     this.coVisitation.start();
     this.fresh.start();
+    const attributesPollMs = this.deps.serving?.itemAttributesPollMs ?? 10_000;
+    if (attributesPollMs > 0)
+      this.itemAttributes.startChangePolling(attributesPollMs, (error) =>
+        this.logger.warn(
+          { err: error },
+          "item attributes: reading the catalogue's changes failed; cached entries expire a minute after their read until it works again",
+        ),
+      );
     // Boot waits for the first load of every list, up to a bound: past it, serving starts and the
     // lists that are still loading report "unavailable" until they arrive.
     const firstLoads = Promise.all([
@@ -281,6 +291,7 @@ export class ServingStack {
   }
 
   async stop(): Promise<void> {
+    this.itemAttributes.stopChangePolling();
     await this.exposures.flush();
     await this.servingMinutes.stop();
     await Promise.all([this.rules.stop(), this.experiments?.stop(), this.trending.stop(), this.fresh.stop(), this.coVisitation.stop()]);
