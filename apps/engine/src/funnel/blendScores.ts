@@ -22,7 +22,13 @@ export function blendScores(candidates: readonly Candidate[], weights: Readonly<
 /**
  * Stable sort by score, best first (ties, and NaN scores, keep their current order). Array sort is
  * stable (ES2019), so no index wrappers: this runs several times per request over ~500 candidates.
+ * The comparator returns small integers, not the scores' difference: a fractional result is a
+ * heap number allocated on every one of the ~4,000 comparisons.
  */
 export function sortByScore(candidates: readonly Candidate[]): Candidate[] {
-  return candidates.slice().sort((a, b) => b.score - a.score || 0);
+  return candidates.slice().sort(byScoreDescending);
+}
+
+function byScoreDescending(a: Candidate, b: Candidate): number {
+  return b.score > a.score ? 1 : b.score < a.score ? -1 : 0;
 }

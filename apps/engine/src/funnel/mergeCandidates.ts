@@ -10,65 +10,112 @@ import type { RemovedItem } from "./trace.ts";
 
 export type SourceOutput = { sourceId: string; quota: number; candidates: readonly SourceCandidate[] };
 
-type Entry = {
-  itemId: string;
-  hits: SourceHit[];
-  bestRank: number;
-  bestSourceIndex: number;
-  /** The last source that listed it: a source listing an item twice keeps its best (first) rank. */
-  lastSourceIndex: number;
-  firstSeen: number;
-  item?: ItemAttributes;
-  embedding?: Float32Array | readonly number[];
-};
+// Per-item state lives in parallel arrays indexed by first sighting (the Map holds that index):
+// no entry object per item, and typed scratch reused across requests (merge is synchronous).
+let bestRanks = new Int32Array(1024);
+let bestSources = new Int32Array(1024);
+let lastSources = new Int32Array(1024);
+let sortKeys = new Float64Array(1024);
+/** bestRanks value of an item no source admitted (within its quota). */
+const NOT_ADMITTED = -1;
+
+/** How many of `admitted` items `maxCandidates` keeps: the length of admitted.slice(0, maxCandidates). */
+function keptCount(admitted: number, maxCandidates: number): number {
+  const limit = Number.isNaN(maxCandidates) ? 0 : Math.trunc(maxCandidates);
+  return limit < 0 ? Math.max(0, admitted + limit) : Math.min(admitted, limit);
+}
 
 export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates: number): { candidates: Candidate[]; removed: RemovedItem[] } {
-  const entries = new Map<string, Entry>();
-  let seen = 0;
-  outputs.forEach(({ sourceId, quota, candidates }, sourceIndex) => {
-    candidates.forEach((found, rank) => {
+  let fetched = 0;
+  let longest = 0;
+  for (const output of outputs) {
+    fetched += output.candidates.length;
+    longest = Math.max(longest, output.candidates.length);
+  }
+  if (bestRanks.length < fetched) {
+    const size = Math.max(fetched, 2 * bestRanks.length);
+    bestRanks = new Int32Array(size);
+    bestSources = new Int32Array(size);
+    lastSources = new Int32Array(size);
+    sortKeys = new Float64Array(size);
+  }
+  const indexOf = new Map<string, number>();
+  const itemIds: string[] = [];
+  const hits: SourceHit[][] = [];
+  const items: (ItemAttributes | undefined)[] = [];
+  const embeddings: (Float32Array | readonly number[] | undefined)[] = [];
+  for (let sourceIndex = 0; sourceIndex < outputs.length; sourceIndex++) {
+    const { sourceId, quota, candidates } = outputs[sourceIndex]!;
+    for (let rank = 0; rank < candidates.length; rank++) {
+      const found = candidates[rank]!;
       const hit: SourceHit = found.score === undefined ? { id: sourceId, rank } : { id: sourceId, rank, score: found.score };
-      let entry = entries.get(found.itemId);
-      if (!entry) {
+      let index = indexOf.get(found.itemId);
+      if (index === undefined) {
+        index = itemIds.length;
+        indexOf.set(found.itemId, index);
+        itemIds.push(found.itemId);
         // Provenance starts as a one-element literal: most items have one source, and an array
         // grown from [] by push reserves room for 17 (×500 candidates per request).
-        entry = {
-          itemId: found.itemId,
-          hits: [hit],
-          bestRank: Number.POSITIVE_INFINITY,
-          bestSourceIndex: sourceIndex,
-          lastSourceIndex: sourceIndex,
-          firstSeen: seen++,
-        };
-        entries.set(found.itemId, entry);
+        hits.push([hit]);
+        items.push(found.item);
+        embeddings.push(found.embedding);
+        bestRanks[index] = NOT_ADMITTED;
+        bestSources[index] = sourceIndex;
       } else {
-        if (entry.lastSourceIndex === sourceIndex) return; // a source listing an item twice keeps its best rank
-        entry.lastSourceIndex = sourceIndex;
-        entry.hits.push(hit);
+        if (lastSources[index] === sourceIndex) continue; // a source listing an item twice keeps its best (first) rank
+        hits[index]!.push(hit);
+        items[index] ??= found.item;
+        embeddings[index] ??= found.embedding;
       }
-      entry.item ??= found.item;
-      entry.embedding ??= found.embedding;
-      if (rank < quota && rank < entry.bestRank) {
-        entry.bestRank = rank;
-        entry.bestSourceIndex = sourceIndex;
+      lastSources[index] = sourceIndex;
+      if (rank < quota && (bestRanks[index] === NOT_ADMITTED || rank < bestRanks[index]!)) {
+        bestRanks[index] = rank;
+        bestSources[index] = sourceIndex;
       }
-    });
-  });
-
-  const removed: RemovedItem[] = [];
-  const admitted: Entry[] = [];
-  for (const entry of entries.values()) {
-    if (Number.isFinite(entry.bestRank)) admitted.push(entry);
-    else removed.push({ itemId: entry.itemId, reason: `over quota (${entry.hits.map((hit) => `${hit.id}#${hit.rank}`).join(", ")})` });
+    }
   }
-  admitted.sort((a, b) => a.bestRank - b.bestRank || a.bestSourceIndex - b.bestSourceIndex || a.firstSeen - b.firstSeen);
-  for (const entry of admitted.slice(maxCandidates)) removed.push({ itemId: entry.itemId, reason: `beyond maxCandidates ${maxCandidates}` });
 
-  const candidates = admitted.slice(0, maxCandidates).map((entry): Candidate => {
-    const candidate: Candidate = { itemId: entry.itemId, sources: entry.hits, features: {}, scores: {}, score: 0 };
-    if (entry.item) candidate.item = entry.item;
-    if (entry.embedding) candidate.embedding = entry.embedding;
-    return candidate;
-  });
+  // Merged order: best admitted rank, then source declaration order, then first sighting, as one
+  // exact numeric key per item (a typed-array sort, no comparator calls).
+  const count = itemIds.length;
+  const removed: RemovedItem[] = [];
+  const perRank = outputs.length * count;
+  const exactKeys = (longest + 1) * perRank < Number.MAX_SAFE_INTEGER;
+  let admitted = 0;
+  for (let index = 0; index < count; index++) {
+    if (bestRanks[index] === NOT_ADMITTED)
+      removed.push({ itemId: itemIds[index]!, reason: `over quota (${hits[index]!.map((hit) => `${hit.id}#${hit.rank}`).join(", ")})` });
+    else sortKeys[admitted++] = bestRanks[index]! * perRank + bestSources[index]! * count + index;
+  }
+  const order = sortKeys.subarray(0, admitted);
+  if (exactKeys) order.sort();
+  else {
+    const indices = Array.from(order);
+    indices.sort((a, b) => bestRanks[a]! - bestRanks[b]! || bestSources[a]! - bestSources[b]! || a - b);
+    order.set(indices);
+  }
+  const indexAt = (position: number) => (exactKeys ? order[position]! % count : order[position]!);
+  const kept = keptCount(admitted, maxCandidates);
+  if (kept < admitted) {
+    const reason = `beyond maxCandidates ${maxCandidates}`;
+    for (let position = kept; position < admitted; position++) removed.push({ itemId: itemIds[indexAt(position)]!, reason });
+  }
+  const candidates: Candidate[] = new Array<Candidate>(kept);
+  for (let position = 0; position < kept; position++) {
+    const index = indexAt(position);
+    const itemId = itemIds[index]!;
+    const sources = hits[index]!;
+    const item = items[index];
+    const embedding = embeddings[index];
+    // One literal per combination (same key order as adding item, then embedding): the object is
+    // built at its final size instead of growing a property backing store.
+    candidates[position] = item
+      ? embedding
+        ? { itemId, sources, features: {}, scores: {}, score: 0, item, embedding }
+        : { itemId, sources, features: {}, scores: {}, score: 0, item }
+      : embedding
+        ? { itemId, sources, features: {}, scores: {}, score: 0, embedding }
+        : { itemId, sources, features: {}, scores: {}, score: 0 };
+  }
   return { candidates, removed };
 }
