@@ -105,6 +105,21 @@ export class ItemStateCache {
     });
   }
 
+  /** `lookup` for each candidate's item, into `states` by candidate index; returns how many missed. */
+  lookupItems(items: readonly { readonly itemId: string }[], states: (EntityState | undefined)[]): number {
+    const at = this.now();
+    let misses = 0;
+    for (let index = 0; index < items.length; index += 1) {
+      const entry = this.entries.get(items[index]!.itemId);
+      if (entry !== undefined && entry.expiresAt > at) states[index] = entry.state;
+      else {
+        states[index] = undefined;
+        misses += 1;
+      }
+    }
+    return misses;
+  }
+
   store(itemIds: readonly string[], states: readonly EntityState[]): void {
     if (this.ttlMs <= 0) return;
     const expiresAt = this.now() + this.ttlMs;

@@ -67,6 +67,27 @@ describe("onlineFeatures hydrator (cached serving path)", () => {
     }
   });
 
+  it("serves a repeated candidate the same values and reads its item once", async () => {
+    const { inner, store, reads } = await setUp();
+    const cache = new ItemStateCache({ ttlMs: 60_000 });
+    const nowMs = lastMs + 1;
+    const query = { requestId: "r", userId: "user-1", surface: "home", count: 5, nowMs, context: {}, excludeItemIds: [], seed: 1 };
+    const signal = new AbortController().signal;
+    const facts = await userHistoryHydrator(store, 1_000).hydrate(query, signal);
+    const repeated = ["item-b", "item-a", "item-b", "item-unknown", "item-a"];
+    const updates = await onlineFeatureHydrator(store, 1_000, testItemCategories, cache).score(
+      { ...query, ...facts },
+      repeated.map(candidate),
+      signal,
+      () => {},
+    );
+    const expected = await readOnlineFeatures(inner, { userId: "user-1", itemIds: repeated, at: new Date(nowMs) }, { itemCategories: testItemCategories });
+    expect(updates.map((update) => update.features)).toEqual(expected.map((vector) => vector.features));
+    const itemKeys = reads[1]!.hashes.filter((key) => key.includes("{i:"));
+    expect(new Set(itemKeys).size).toBe(itemKeys.length);
+    expect(itemKeys.filter((key) => key.includes("{i:item-b}"))).toHaveLength(itemKeys.length / 3);
+  });
+
   it("reads the store at most twice per request, and items only when the cache misses them", async () => {
     const { store, reads } = await setUp();
     const cache = new ItemStateCache({ ttlMs: 60_000 });

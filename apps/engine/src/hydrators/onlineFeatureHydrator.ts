@@ -11,7 +11,8 @@
 //   - item state comes from an in-process ItemStateCache (short TTL, see itemStateCache.ts); only
 //     the candidates missing from it are read, in ONE store round trip (none when all are cached).
 // Never one round trip per item. User-entity features come from the query (computed once by
-// `userHistory` with the same definitions). Values without data are the declared defaults; how
+// `userHistory` with the same definitions); context features (the request time alone, by their
+// declared entity) are computed once per request; item and user×item features per candidate. Values without data are the declared defaults; how
 // many are counted per feature into the component's trace tallies (recorded as metrics after the response).
 // Runs before the filters so filter expressions and exploration can read item features.
 import { EMPTY_STATE, type EntityState } from "../features/counters/counter.ts";
@@ -39,36 +40,39 @@ export function declaredDefaults(): Record<string, number> {
 const perCandidateRegistry = createFeatureRegistry(featureRegistry.features.filter((feature) => feature.entity !== "user"));
 const userFeatures = featureRegistry.features.filter((feature) => feature.entity === "user");
 const EMPTY_ITEM_STATE: EntityState = EMPTY_STATE;
+const EMPTY_USER_STATE: EntityState = EMPTY_STATE;
 
-/** Reads the user's state (when not already read) and the uncached items' state in one batch. */
+/** The user's state when the `userHistory` query hydrator did not read it (its budget ran out or it failed). */
+function userReadShape(atMs: number) {
+  return counterReadShape(perCandidateRegistry.counters.user, atMs);
+}
+
+/**
+ * Reads the user's state (when not already read) and the state of `missing` items (not in the
+ * cache: each id once) in one batch, and caches the items' states.
+ */
 async function readStates(
   store: OnlineStore,
   userId: string,
   userState: EntityState | undefined,
-  itemIds: readonly string[],
+  missing: readonly string[],
   cache: ItemStateCache,
   atMs: number,
-): Promise<{ user: EntityState; items: Map<string, EntityState> }> {
-  const items = new Map<string, EntityState>();
-  const cached = cache.lookup(itemIds);
-  const missing: string[] = [];
-  itemIds.forEach((itemId, index) => {
-    const state = cached[index];
-    if (state) items.set(itemId, state);
-    else missing.push(itemId);
-  });
-  const userShape = userState ? null : counterReadShape(perCandidateRegistry.counters.user, atMs);
+): Promise<{ user: EntityState; items: readonly EntityState[] }> {
+  const userShape = userState ? null : userReadShape(atMs);
   const hashes: StoreKey[] = [];
   const sortedSets: SortedSetRead[] = [];
   if (userShape) {
     for (const name of userShape.hashNames) hashes.push(entityKey("user", userId, name));
     for (const { name, limit } of userShape.sortedSets) sortedSets.push({ key: entityKey("user", userId, name), limit });
   }
+  if (hashes.length === 0 && sortedSets.length === 0 && missing.length === 0) return { user: userState ?? EMPTY_USER_STATE, items: [] };
   const itemShape = counterReadShape(perCandidateRegistry.counters.item, atMs);
   const userHashCount = hashes.length;
   const userSetCount = sortedSets.length;
   appendItemKeys(itemShape, missing, hashes, sortedSets);
   let user = userState;
+  let items: readonly EntityState[] = [];
   if (hashes.length + sortedSets.length > 0) {
     const result = await store.readBatch({ hashes, sortedSets });
     if (userShape) {
@@ -77,12 +81,15 @@ async function readStates(
         sortedSets: new Map(userShape.sortedSets.map(({ name }, index) => [name, result.sortedSets[index]!])),
       };
     }
-    const states = itemStatesFrom(itemShape, missing, result.hashes, userHashCount, result.sortedSets, userSetCount);
-    cache.store(missing, states);
-    missing.forEach((itemId, index) => items.set(itemId, states[index]!));
-  }
-  return { user: user ?? { hashes: new Map(), sortedSets: new Map() }, items };
+    items = itemStatesFrom(itemShape, missing, result.hashes, userHashCount, result.sortedSets, userSetCount);
+    cache.store(missing, items);
+  } else items = missing.map(() => EMPTY_ITEM_STATE);
+  return { user: user ?? EMPTY_USER_STATE, items };
 }
+
+/** Per-candidate features split by what they depend on (see the score function). */
+const contextFeatureIndexes = perCandidateRegistry.features.flatMap((feature, index) => (feature.entity === "context" ? [index] : []));
+const candidateFeatureIndexes = perCandidateRegistry.features.flatMap((feature, index) => (feature.entity === "context" ? [] : [index]));
 
 export function onlineFeatureHydrator(
   store: OnlineStore,
@@ -99,18 +106,36 @@ export function onlineFeatureHydrator(
     async score(query, candidates, _signal, count): Promise<ScoreUpdate[]> {
       if (candidates.length === 0) return [];
       const atMs = query.nowMs;
-      const itemIds = [...new Set(candidates.map((candidate) => candidate.itemId))];
+      const rows = candidates.length;
+      // Each candidate's cached item state (one cache lookup per candidate); the ids missing from the
+      // cache, each once, are read from the store in one batch.
+      const states: (EntityState | undefined)[] = new Array<EntityState | undefined>(rows);
+      const misses = itemStates.lookupItems(candidates, states);
+      let missing: string[] = [];
+      let missSlots: Map<string, number> | undefined;
+      if (misses > 0) {
+        missSlots = new Map();
+        for (let row = 0; row < rows; row += 1) {
+          if (states[row] !== undefined) continue;
+          const itemId = candidates[row]!.itemId;
+          if (!missSlots.has(itemId)) missSlots.set(itemId, missSlots.size);
+        }
+        missing = [...missSlots.keys()];
+      }
       // Categories (catalogue cache, shared with the itemAttributes hydrator) and store state in parallel.
       const categoryLookup = itemCategories ?? defaultItemCategories();
-      const [categories, states] = await Promise.all([
-        "categoriesOfCandidates" in categoryLookup ? categoryLookup.categoriesOfCandidates(candidates) : categoryLookup.categoriesOf(itemIds),
-        readStates(store, query.userId, query.userState, itemIds, itemStates, atMs),
+      const [categories, read] = await Promise.all([
+        "categoriesOfCandidates" in categoryLookup
+          ? categoryLookup.categoriesOfCandidates(candidates)
+          : categoryLookup.categoriesOf([...new Set(candidates.map((candidate) => candidate.itemId))]),
+        readStates(store, query.userId, query.userState, missing, itemStates, atMs),
       ]);
+      if (missSlots) for (let row = 0; row < rows; row += 1) states[row] ??= read.items[missSlots.get(candidates[row]!.itemId)!];
       // User features from the query hydrator; its declared defaults when it failed.
       const user: Record<string, number> = {};
       for (const feature of userFeatures) {
         const value = query.userFeatures?.[feature.name];
-        if (value === undefined) count(defaultsTally(feature.name), candidates.length);
+        if (value === undefined) count(defaultsTally(feature.name), rows);
         user[feature.name] = value ?? feature.default;
       }
       // The registry's compute functions, per candidate, with computeFeatureVector's rule (null or
@@ -126,23 +151,37 @@ export function onlineFeatureHydrator(
         ...features.map((feature): [string, number] => [feature.name, feature.default]),
         ...Object.entries(user),
       ]);
-      const input = { atMs, userId: query.userId, itemId: "", itemCategory: null as string | null, user: states.user, item: EMPTY_ITEM_STATE };
+      const input = { atMs, userId: query.userId, itemId: "", itemCategory: null as string | null, user: read.user, item: EMPTY_ITEM_STATE };
       // Defaults tallied per feature here and reported once (not a map update per value).
       const defaulted = new Int32Array(features.length);
-      const updates = candidates.map((candidate) => {
-        input.itemId = candidate.itemId;
-        input.itemCategory = categories.get(candidate.itemId) ?? null;
-        input.item = states.items.get(candidate.itemId) ?? EMPTY_ITEM_STATE;
+      // Context features depend on the request alone (their declared entity): computed once, with the
+      // first candidate's input, into the template every candidate's object is cloned from.
+      input.itemId = candidates[0]!.itemId;
+      input.itemCategory = categories.get(input.itemId) ?? null;
+      input.item = states[0] ?? EMPTY_ITEM_STATE;
+      for (const index of contextFeatureIndexes) {
+        const feature = features[index]!;
+        const value = feature.compute(input);
+        if (value === null || !Number.isFinite(value)) defaulted[index] = rows;
+        else template[feature.name] = value;
+      }
+      const updates = new Array<ScoreUpdate>(rows);
+      for (let row = 0; row < rows; row += 1) {
+        const itemId = candidates[row]!.itemId;
+        input.itemId = itemId;
+        input.itemCategory = categories.get(itemId) ?? null;
+        input.item = states[row] ?? EMPTY_ITEM_STATE;
         const values = { ...template };
-        for (let index = 0; index < features.length; index += 1) {
+        for (let k = 0; k < candidateFeatureIndexes.length; k += 1) {
+          const index = candidateFeatureIndexes[k]!;
           const feature = features[index]!;
           const value = feature.compute(input);
           if (value === null || !Number.isFinite(value))
             defaulted[index]! += 1; // keeps the template's declared default
           else values[feature.name] = value;
         }
-        return { features: values };
-      });
+        updates[row] = { features: values };
+      }
       defaulted.forEach((times, index) => {
         if (times > 0) count(defaultsTally(features[index]!.name), times);
       });

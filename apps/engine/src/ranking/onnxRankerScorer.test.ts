@@ -40,6 +40,50 @@ describe("onnxRankerScorer", () => {
     expect(tallies).toEqual({ "defaults.item_ctr_3d": 1 });
   });
 
+  it("reads each row's features by name whatever their key order, extra keys and missing or non-finite values", () => {
+    const names = ["item_ctr_3d", "item_trending_6h", "position", "user_clicks_1h", "retrieval_score", "item_clicks_3d"];
+    const rows: Record<string, number>[] = [
+      { item_trending_6h: 2, item_ctr_3d: 0.3, user_clicks_1h: 4, item_clicks_3d: 1, unrelated: 9 },
+      { item_trending_6h: 3, item_ctr_3d: 0.1, user_clicks_1h: 5, item_clicks_3d: 2, unrelated: 8 },
+      { item_ctr_3d: 0.2, item_trending_6h: Number.POSITIVE_INFINITY, user_clicks_1h: 1 },
+      { item_trending_6h: 1e39, item_ctr_3d: Number.NaN, position: 7, retrieval_score: 0.9, user_clicks_1h: 2, item_clicks_3d: 3 },
+      {},
+      { item_trending_6h: 5, item_ctr_3d: 0.4, user_clicks_1h: 6, item_clicks_3d: 4, unrelated: 7 },
+    ];
+    const candidates = rows.map((features, index) => {
+      const built = candidate(`i${index}`, { features });
+      if (index === 1) built.sources = [{ id: "ann", rank: 0, score: 0.7 }];
+      return built;
+    });
+    const tallies: Record<string, number> = {};
+    const matrix = featureMatrix({ featureNames: names }, candidates, (name, by = 1) => {
+      tallies[name] = (tallies[name] ?? 0) + by;
+    });
+    // The rule cell by cell: the named value when finite (a double beyond float32 becomes Infinity),
+    // else the declared default; position is the reference slot, retrieval_score the ANN score.
+    const expected: number[] = [];
+    const expectedTallies: Record<string, number> = {};
+    candidates.forEach((row) => {
+      for (const name of names) {
+        const value =
+          name === "position"
+            ? REFERENCE_POSITION
+            : name === "retrieval_score"
+              ? (row.sources.find((hit) => hit.id === "ann")?.score ?? 0)
+              : row.features[name];
+        if (value !== undefined && Number.isFinite(value)) expected.push(Math.fround(value));
+        else {
+          expected.push(Math.fround(featureRegistry.get(name)?.default ?? 0));
+          expectedTallies[`defaults.${name}`] = (expectedTallies[`defaults.${name}`] ?? 0) + 1;
+        }
+      }
+    });
+    expect([...matrix]).toEqual(expected);
+    expect(matrix[3 * names.length + 1]).toBe(Number.POSITIVE_INFINITY);
+    expect(tallies).toEqual(expectedTallies);
+    expect(tallies["defaults.item_clicks_3d"]).toBe(2);
+  });
+
   it("runs the model once over the whole batch and writes one update per candidate, in order", async () => {
     const ranker = recordingRanker(["item_ctr_3d"]);
     const candidates = ["a", "b", "c"].map((id) => candidate(id, { features: { item_ctr_3d: 0.1 } }));

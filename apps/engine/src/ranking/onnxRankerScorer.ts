@@ -29,36 +29,122 @@ function servingInput(name: string, candidate: Candidate): number | undefined {
   return candidate.features[name];
 }
 
+const enum ColumnKind {
+  Feature = 0,
+  Position = 1,
+  Retrieval = 2,
+}
+
 /** Row-major rows × featureNames, with defaults for missing values (counted per column into `count`). */
 export function featureMatrix(ranker: Pick<ServingRanker, "featureNames">, candidates: readonly Candidate[], count: TallyCounter): Float32Array {
   const names = ranker.featureNames;
   const width = names.length;
-  const matrix = new Float32Array(candidates.length * width);
-  const defaults = names.map((name) => featureRegistry.get(name)?.default ?? 0);
-  // Column kinds resolved once per request, not per cell (500 rows × ~20 columns).
-  const positionColumns = names.map((name) => name === "position");
-  const retrievalColumns = names.map((name) => name === "retrieval_score");
+  const rows = candidates.length;
+  const matrix = new Float32Array(rows * width);
+  // Column kinds and defaults resolved once per request, not per cell (500 rows × ~25 columns).
+  const defaults = new Float32Array(width);
+  const kinds = new Uint8Array(width);
+  const columnOf = new Map<string, number>();
+  for (let column = 0; column < width; column += 1) {
+    const name = names[column]!;
+    defaults[column] = featureRegistry.get(name)?.default ?? 0;
+    kinds[column] = name === "position" ? ColumnKind.Position : name === "retrieval_score" ? ColumnKind.Retrieval : ColumnKind.Feature;
+    if (kinds[column] === ColumnKind.Feature) columnOf.set(name, column);
+  }
   const defaulted = new Int32Array(width);
-  for (let row = 0; row < candidates.length; row += 1) {
-    const candidate = candidates[row]!;
-    const features = candidate.features;
-    let retrieval: number | undefined;
-    for (let column = 0; column < width; column += 1) {
-      const name = names[column]!;
-      let value: number | undefined;
-      if (positionColumns[column]) value = REFERENCE_POSITION;
-      else if (retrievalColumns[column]) value = retrieval ??= servingInput(name, candidate);
-      else value = features[name];
-      if (value === undefined || !Number.isFinite(value)) {
-        matrix[row * width + column] = defaults[column]!;
-        defaulted[column]! += 1;
-      } else matrix[row * width + column] = value;
+  // A feature column appears once (else the lookup by name below, for every cell).
+  if (columnOf.size !== names.filter((name) => name !== "position" && name !== "retrieval_score").length) {
+    fillByName(names, kinds, defaults, candidates, matrix, defaulted);
+  } else {
+    // Feature cells are filled by one pass over each candidate's own keys (for…in, which V8 runs
+    // off the object's cached key list), not by a lookup per column name: candidates' feature maps
+    // come from one hydrator's template, so consecutive rows share one key order, and the column of
+    // the i-th key of the previous order is tried first. NaN marks a cell without a finite value:
+    // a finite double never converts to a NaN float32.
+    matrix.fill(Number.NaN);
+    const featureColumns = [...columnOf.values()];
+    const fixedColumns = kinds.reduce<number[]>((fixed, kind, column) => (kind === ColumnKind.Feature ? fixed : [...fixed, column]), []);
+    let orderKeys: string[] = [];
+    let orderColumns: number[] = [];
+    for (let row = 0; row < rows; row += 1) {
+      const candidate = candidates[row]!;
+      const features = candidate.features;
+      const base = row * width;
+      let position = 0;
+      let filled = 0;
+      for (const key in features) {
+        let column: number;
+        if (position < orderKeys.length && key === orderKeys[position]) column = orderColumns[position]!;
+        else {
+          // This row's keys differ from the previous order from here on: record its order anew.
+          if (position < orderKeys.length) {
+            orderKeys = orderKeys.slice(0, position);
+            orderColumns = orderColumns.slice(0, position);
+          }
+          column = columnOf.get(key) ?? -1;
+          orderKeys.push(key);
+          orderColumns.push(column);
+        }
+        position += 1;
+        if (column < 0) continue;
+        const value = features[key];
+        if (Number.isFinite(value)) {
+          matrix[base + column] = value!;
+          filled += 1;
+        }
+      }
+      if (filled < featureColumns.length) {
+        for (const column of featureColumns) {
+          if (!Number.isNaN(matrix[base + column]!)) continue;
+          matrix[base + column] = defaults[column]!;
+          defaulted[column]! += 1;
+        }
+      }
+      let retrieval: number | undefined;
+      for (const column of fixedColumns) {
+        const value = kinds[column] === ColumnKind.Position ? REFERENCE_POSITION : (retrieval ??= servingInput("retrieval_score", candidate));
+        if (value !== undefined && Number.isFinite(value)) matrix[base + column] = value;
+        else {
+          matrix[base + column] = defaults[column]!;
+          defaulted[column]! += 1;
+        }
+      }
     }
   }
   defaulted.forEach((times, column) => {
     if (times > 0) count(defaultsTally(names[column]!), times);
   });
   return matrix;
+}
+
+/** The same matrix by one lookup per cell (a ranker that names a feature column twice). */
+function fillByName(
+  names: readonly string[],
+  kinds: Uint8Array,
+  defaults: Float32Array,
+  candidates: readonly Candidate[],
+  matrix: Float32Array,
+  defaulted: Int32Array,
+): void {
+  const width = names.length;
+  for (let row = 0; row < candidates.length; row += 1) {
+    const candidate = candidates[row]!;
+    let retrieval: number | undefined;
+    for (let column = 0; column < width; column += 1) {
+      const name = names[column]!;
+      const kind = kinds[column]!;
+      const value =
+        kind === ColumnKind.Position
+          ? REFERENCE_POSITION
+          : kind === ColumnKind.Retrieval
+            ? (retrieval ??= servingInput(name, candidate))
+            : candidate.features[name];
+      if (value === undefined || !Number.isFinite(value)) {
+        matrix[row * width + column] = defaults[column]!;
+        defaulted[column]! += 1;
+      } else matrix[row * width + column] = value;
+    }
+  }
 }
 
 export function onnxRankerScorer(ranker: ServingRanker, budgetMs: number): Scorer {
@@ -70,14 +156,19 @@ export function onnxRankerScorer(ranker: ServingRanker, budgetMs: number): Score
     async score(_query, candidates, _signal, count): Promise<ScoreUpdate[]> {
       if (candidates.length === 0) return [];
       const outputs = await ranker.score(featureMatrix(ranker, candidates, count), candidates.length);
-      return candidates.map((_, row) => {
+      // Action names and output columns resolved once per request, not per row.
+      const actions = ranker.outputs.map(actionOf);
+      const columns = ranker.outputs.map((output) => outputs[output]);
+      const updates = new Array<ScoreUpdate>(candidates.length);
+      for (let row = 0; row < candidates.length; row += 1) {
         const scores: Record<string, number> = {};
-        for (const output of ranker.outputs) {
-          const value = outputs[output]?.[row];
-          if (value !== undefined && Number.isFinite(value)) scores[actionOf(output)] = value;
+        for (let index = 0; index < columns.length; index += 1) {
+          const value = columns[index]?.[row];
+          if (value !== undefined && Number.isFinite(value)) scores[actions[index]!] = value;
         }
-        return { scores };
-      });
+        updates[row] = { scores };
+      }
+      return updates;
     },
   };
 }

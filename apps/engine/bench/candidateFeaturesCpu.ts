@@ -1,0 +1,256 @@
+// CPU and allocation of candidate feature hydration and the ranker's input (no HTTP, no funnel):
+//   node --max-semi-space-size=16 --import tsx apps/engine/bench/candidateFeaturesCpu.ts
+//     [--items 200000] [--events 30000] [--requests 3000] [--redis redis://127.0.0.1:6379/11] [--label run]
+//
+// Builds an online store (memory, or the given Redis database, which it FLUSHES) from `--events`
+// skewed events (item index = items · random⁴, as bench/recommendLatency.ts), then serves
+// `--requests` requests of 500 candidates each at 100 requests per business-second-hundredth
+// (the clock advances 10 ms per request, so the item state cache's 10 s TTL behaves as at 100/s):
+//   100 trending (the most engaged items, the same for everyone), 50 fresh (the newest items, the
+//   same for everyone), 350 per user (100 of the user's category, 250 from the whole catalogue).
+// Per request: the `onlineFeatures` hydrator (shared ItemStateCache, TTL 10 s), its updates
+// adopted as the funnel runner does, then the ranker's feature matrix and an ONNX ranker run
+// (the trainer's architecture over every registry feature + retrieval_score, as the latency bench).
+// Prints CPU µs per request (process CPU, so onnxruntime's threads count in "ranker run"), heap
+// bytes allocated per request (heapUsed growth of requests without a GC in between), scavenges per
+// 1000 requests, the item state cache's hit rate, and a checksum of every served value (the same
+// before and after an optimisation that must not change results).
+import { loadavg } from "node:os";
+import { PerformanceObserver } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { Redis } from "ioredis";
+import { ItemStateCache } from "../src/caching/itemStateCache.ts";
+import type { FeatureEvent } from "../src/features/featureEvent.ts";
+import { fixedItemCategories } from "../src/features/itemCategories.ts";
+import { applyEventsToOnlineStore } from "../src/features/onlineFeatureWriter.ts";
+import { featureRegistry } from "../src/features/registry.ts";
+import type { Candidate } from "../src/funnel/index.ts";
+import { onlineFeatureHydrator } from "../src/hydrators/onlineFeatureHydrator.ts";
+import { userHistoryHydrator } from "../src/hydrators/userHistoryHydrator.ts";
+import { loadOnnxRanker } from "../src/ranking/onnxInference.ts";
+import { featureMatrix, onnxRankerScorer } from "../src/ranking/onnxRankerScorer.ts";
+import { RANKER_OUTPUTS, createMultiTaskRanker } from "../src/ranking/multiTaskRanker.ts";
+import type { ServingRanker } from "../src/ranking/servingRanker.ts";
+import { createMemoryOnlineStore } from "../src/stores/memoryOnlineStore.ts";
+import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
+import type { OnlineStore } from "../src/stores/onlineStore.ts";
+import { exportRankerToOnnx } from "../src/training/ranker/onnxExport.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    items: { type: "string", default: "200000" },
+    users: { type: "string", default: "20000" },
+    events: { type: "string", default: "30000" },
+    requests: { type: "string", default: "3000" },
+    redis: { type: "string" },
+    label: { type: "string", default: "run" },
+  },
+});
+const ITEMS = Number(args.items);
+const USERS = Number(args.users);
+const EVENTS = Number(args.events);
+const REQUESTS = Number(args.requests);
+const CATEGORIES = 50;
+const HOUR_MS = 3_600_000;
+
+/** Park–Miller, so every run builds the same state and the same requests. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 48_271) % 2_147_483_647;
+    return state / 2_147_483_647;
+  };
+}
+
+const START_MS = Date.UTC(2026, 0, 5, 8);
+const random = seeded(17);
+const itemId = (index: number) => `i${index}`;
+const TYPES: FeatureEvent["type"][] = ["impression", "impression", "click", "click", "like", "watch"];
+const categoryOf = (id: string) => `cat${Number(id.slice(1)) % CATEGORIES}`;
+const categories = fixedItemCategories(Object.fromEntries(Array.from({ length: ITEMS }, (_, index) => [itemId(index), categoryOf(itemId(index))])));
+
+function syntheticEvents(): FeatureEvent[] {
+  const events: FeatureEvent[] = [];
+  for (let index = 0; index < EVENTS; index += 1) {
+    const type = TYPES[Math.floor(random() * TYPES.length)]!;
+    events.push({
+      eventId: `e${index}`,
+      type,
+      userId: `u${Math.floor(random() * USERS)}`,
+      itemId: itemId(Math.floor(ITEMS * random() ** 4)),
+      occurredAt: START_MS + Math.floor(random() * 48 * HOUR_MS),
+      ...(type === "watch" ? { value: Math.round(random() * 300) } : {}),
+    });
+  }
+  return events.sort((a, b) => a.occurredAt - b.occurredAt);
+}
+
+async function buildRanker(): Promise<ServingRanker> {
+  const featureNames = [...featureRegistry.names, "retrieval_score"];
+  const model = createMultiTaskRanker({ featureNames, hiddenSizes: [64, 32], seed: 7 });
+  const session = await loadOnnxRanker(exportRankerToOnnx(model), { featureCount: featureNames.length });
+  const [click, like, watch] = RANKER_OUTPUTS;
+  return {
+    featureNames,
+    outputs: [...RANKER_OUTPUTS],
+    async score(features, rows) {
+      const scores = await session.score(features, rows);
+      return { [click]: scores.pClick, [like]: scores.pLike, [watch]: scores.watchSeconds };
+    },
+    release: () => session.release(),
+  };
+}
+
+/** The candidates of request `n` (the same list for the same n on every run). */
+function candidatesOf(n: number, trending: readonly string[]): { userId: string; candidates: Candidate[] } {
+  const pick = seeded(1_000 + n);
+  const userId = `u${Math.floor(pick() * USERS)}`;
+  const ids = new Set<string>(trending.slice(0, 100));
+  // Fresh: the 50 newest item ids (the highest indices), as the fresh source serves everyone.
+  for (let index = 0; index < 50; index += 1) ids.add(itemId(ITEMS - 1 - index));
+  // Per user: 100 items of the user's category, skewed towards the popular (low) indices, and 250
+  // from anywhere in the catalogue (nearest neighbours, cold-start backfill): ~250 of the 500 miss
+  // the item state cache per request, about what the latency bench's key allocations suggest.
+  const category = Number(userId.slice(1)) % CATEGORIES;
+  while (ids.size < 250) ids.add(itemId(Math.floor((ITEMS / CATEGORIES) * pick() ** 2) * CATEGORIES + category));
+  while (ids.size < 500) ids.add(itemId(Math.floor(ITEMS * pick())));
+  const candidates = [...ids].map((id, index): Candidate => {
+    const ann = index >= 150;
+    return {
+      itemId: id,
+      sources: ann ? [{ id: "ann", rank: index - 150, score: 1 - (index - 150) / 350 }] : [{ id: "trending", rank: index }],
+      features: {},
+      scores: {},
+      score: 0,
+    };
+  });
+  return { userId, candidates };
+}
+
+async function main(): Promise<void> {
+  const events = syntheticEvents();
+  const lastMs = events[events.length - 1]!.occurredAt;
+  let redis: Redis | undefined;
+  let store: OnlineStore;
+  if (args.redis) {
+    redis = new Redis(args.redis);
+    await redis.flushdb();
+    store = await createRedisOnlineStore({ url: args.redis });
+  } else store = createMemoryOnlineStore({ now: () => lastMs });
+  for (let start = 0; start < events.length; start += 1000) {
+    await applyEventsToOnlineStore(store, events.slice(start, start + 1000), new Date(lastMs), { itemCategories: categories, recordFreshness: false });
+  }
+  // Trending: the items with the most events.
+  const engaged = new Map<string, number>();
+  for (const event of events) engaged.set(event.itemId, (engaged.get(event.itemId) ?? 0) + 1);
+  const trending = [...engaged].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+
+  let nowMs = lastMs + 60_000;
+  const itemStates = new ItemStateCache({ ttlMs: 10_000, maxEntries: 500_000, now: () => nowMs });
+  const categoryLookup = {
+    categoriesOfCandidates: async (candidates: readonly Candidate[]) => {
+      const map = new Map<string, string>();
+      for (const candidate of candidates) map.set(candidate.itemId, categoryOf(candidate.itemId));
+      return map;
+    },
+  };
+  // Counts the item keys read from the store (2 hashes per item the cache missed).
+  const counted: OnlineStore = Object.create(store) as OnlineStore;
+  counted.readBatch = (read) => {
+    for (const key of read.hashes) if (key.startsWith("{i:")) missCount += 0.5;
+    return store.readBatch(read);
+  };
+  const hydrator = onlineFeatureHydrator(counted, 1_000, categoryLookup, itemStates);
+  const ranker = await buildRanker();
+  const rankerScorer = onnxRankerScorer(ranker, 1_000);
+  const userHistory = userHistoryHydrator(store, 1_000);
+  const signal = new AbortController().signal;
+  const tallies = new Map<string, number>();
+  const count = (name: string, by = 1) => tallies.set(name, (tallies.get(name) ?? 0) + by);
+
+  // Per-request state prepared outside the measured parts: the query hydrator is not ours.
+  const prepared = async (n: number) => {
+    const { userId, candidates } = candidatesOf(n, trending);
+    const query = { requestId: `r${n}`, userId, surface: "home", count: 20, nowMs, context: {}, excludeItemIds: [], seed: n };
+    return { query: { ...query, ...(await userHistory.hydrate(query, signal)) }, candidates };
+  };
+
+  const cpu = { hydrate: 0, matrix: 0, rankerScore: 0 };
+  const heap = { hydrate: 0, hydrateSamples: 0, matrix: 0, matrixSamples: 0 };
+  let checksum = 0;
+  let scavenges = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === 1) scavenges += 1;
+  });
+  const cpuNow = () => {
+    const usage = process.cpuUsage();
+    return usage.user + usage.system;
+  };
+  const runOne = async (n: number, measured: boolean) => {
+    nowMs += 10;
+    const { query, candidates } = await prepared(n);
+    const heap0 = process.memoryUsage().heapUsed;
+    const cpu0 = cpuNow();
+    const updates = await hydrator.score(query, candidates, signal, count);
+    // Adopted as runFunnel's merge does for a scorer with fresh feature objects (the candidates start empty).
+    for (let index = 0; index < candidates.length; index += 1) candidates[index]!.features = updates[index]!.features!;
+    const cpu1 = cpuNow();
+    const heap1 = process.memoryUsage().heapUsed;
+    featureMatrix(ranker, candidates, count);
+    const cpu2 = cpuNow();
+    const heap2 = process.memoryUsage().heapUsed;
+    const scores = await rankerScorer.score(query, candidates, signal, count);
+    const cpu3 = cpuNow();
+    if (!measured) return;
+    cpu.hydrate += cpu1 - cpu0;
+    cpu.matrix += cpu2 - cpu1;
+    cpu.rankerScore += cpu3 - cpu2;
+    if (heap1 > heap0) {
+      heap.hydrate += heap1 - heap0;
+      heap.hydrateSamples += 1;
+    }
+    if (heap2 > heap1) {
+      heap.matrix += heap2 - heap1;
+      heap.matrixSamples += 1;
+    }
+    for (let index = 0; index < candidates.length; index += 1) {
+      const features = candidates[index]!.features;
+      for (const name of featureRegistry.names) checksum = (checksum * 31 + Math.round((features[name] ?? -1) * 1e6)) % 1_000_000_007;
+      checksum = (checksum * 31 + Math.round((scores[index]!.scores!.click ?? -1) * 1e6)) % 1_000_000_007;
+    }
+  };
+
+  for (let n = 0; n < 500; n += 1) await runOne(n, false); // warm-up (JIT, cache)
+  const missesBefore = missCount;
+  observer.observe({ entryTypes: ["gc"] });
+  for (let n = 500; n < 500 + REQUESTS; n += 1) await runOne(n, true);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  const perRequest = (micros: number) => Math.round(micros / REQUESTS);
+  console.log(
+    JSON.stringify({
+      label: args.label,
+      store: args.redis ? "redis" : "memory",
+      requests: REQUESTS,
+      cpuMicrosPerRequest: {
+        hydrate: perRequest(cpu.hydrate),
+        featureMatrix: perRequest(cpu.matrix),
+        rankerScoreIncludingMatrixAndOnnx: perRequest(cpu.rankerScore),
+      },
+      heapBytesPerRequest: {
+        hydrate: heap.hydrateSamples ? Math.round(heap.hydrate / heap.hydrateSamples) : null,
+        featureMatrix: heap.matrixSamples ? Math.round(heap.matrix / heap.matrixSamples) : null,
+      },
+      scavengesPer1000Requests: Math.round((scavenges / REQUESTS) * 1000),
+      itemStateMissesPerRequest: Math.round(((missCount - missesBefore) / REQUESTS) * 10) / 10,
+      checksum,
+      loadavg: loadavg().map((value) => Math.round(value * 100) / 100),
+    }),
+  );
+  await ranker.release();
+  await store.close();
+  await redis?.quit();
+}
+
+let missCount = 0;
+await main();
