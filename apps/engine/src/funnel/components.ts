@@ -74,11 +74,16 @@ export type Scorer = {
 export type TallyCounter = (name: string, by?: number) => void;
 
 export type RuleOutcome = { items: Candidate[]; effects: RuleEffect[] };
+/**
+ * `explain: false` (the runner at summary detail, where only removals are traced): the rule may
+ * leave out effects that only explain (boosted, buried, …), but still reports every item it removed.
+ */
+export type RuleOptions = { explain?: boolean };
 export type Rule = {
   id: string;
   /** A published constraint (diversity caps): if it throws, the list is emptied rather than the rule skipped. */
   failClosed?: boolean;
-  apply(query: FunnelQuery, candidates: readonly Candidate[]): RuleOutcome;
+  apply(query: FunnelQuery, candidates: readonly Candidate[], options?: RuleOptions): RuleOutcome;
 };
 
 export type ExplorationOutcome = { page: ServedCandidate[]; effects: RuleEffect[] };

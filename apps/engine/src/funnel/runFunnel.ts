@@ -255,10 +255,11 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
   // Rule effects (positions before and after each rule) are for the debug trace only: working them
   // out costs two maps over the candidates per rule, on every request.
   const full = options.detail === "full";
+  const ruleOptions = { explain: full };
   const ranked = await clock.run("rules", blended.length, (components) => {
     let current = blended;
     for (const rule of pipeline.rules) {
-      const result = timedSync(() => rule.apply(query, current));
+      const result = timedSync(() => rule.apply(query, current, ruleOptions));
       if ("value" in result) {
         const trace: ComponentTrace = { id: rule.id, status: "ok", ms: roundMs(result.ms), in: current.length, out: result.value.items.length };
         // Items a rule dropped (diversity caps that no longer fit anywhere) are listed at every

@@ -9,7 +9,7 @@ export function attributeBoost(options: { id: string; when: string; delta: numbe
   const selects = compileFilterExpression(options.when, options.catalog);
   return {
     id: options.id,
-    apply: (query, candidates) =>
-      applyScoreDeltas(options.id, candidates, (candidate) => (selects.test(toFilterableItem(candidate, query.nowMs)) ? options.delta : 0)),
+    apply: (query, candidates, ruleOptions) =>
+      applyScoreDeltas(options.id, candidates, (candidate) => (selects.test(toFilterableItem(candidate, query.nowMs)) ? options.delta : 0), ruleOptions),
   };
 }

@@ -34,4 +34,14 @@ describe("freshness boost", () => {
       ["fresh", "boosted"],
     ]);
   });
+
+  it("without explaining (summary traces) changes the same scores and order but reports no boosts", () => {
+    const items = () => [candidate("old", { score: 1, ageHours: 100 }), candidate("fresh", { score: 0.9, ageHours: 0 })];
+    const rule = freshnessBoost({ id: "fresh", halfLifeHours: 10, weight: 0.2 });
+    const explained = rule.apply(query(), items());
+    const quiet = rule.apply(query(), items(), { explain: false });
+    expect(quiet.items).toStrictEqual(explained.items);
+    expect(explained.effects).toHaveLength(2);
+    expect(quiet.effects).toEqual([]);
+  });
 });

@@ -13,7 +13,12 @@ export function freshnessDelta(ageInHours: number, halfLifeHours: number, weight
 export function freshnessBoost(options: { id: string; halfLifeHours: number; weight: number }): Rule {
   return {
     id: options.id,
-    apply: (query, candidates) =>
-      applyScoreDeltas(options.id, candidates, (candidate) => freshnessDelta(ageHours(candidate, query.nowMs), options.halfLifeHours, options.weight)),
+    apply: (query, candidates, ruleOptions) =>
+      applyScoreDeltas(
+        options.id,
+        candidates,
+        (candidate) => freshnessDelta(ageHours(candidate, query.nowMs), options.halfLifeHours, options.weight),
+        ruleOptions,
+      ),
   };
 }
