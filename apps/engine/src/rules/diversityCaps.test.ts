@@ -2,8 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Candidate } from "../funnel/candidate.ts";
 import { candidate, ids, query } from "../funnel/testing/funnelFixtures.ts";
-import { diversityCaps } from "./diversityCaps.ts";
-import { fitsAt, type DiversityCap } from "./diversityWindows.ts";
+import type { RuleEffect } from "../funnel/trace.ts";
+import { arrangeUnderCaps, diversityCaps } from "./diversityCaps.ts";
+import { cappedValue, describeCap, fitsAt, type DiversityCap } from "./diversityWindows.ts";
 import { capViolations } from "./testing/capChecks.ts";
 
 const cap = (overrides: Partial<DiversityCap> & Pick<DiversityCap, "attribute">): DiversityCap => ({
@@ -128,6 +129,71 @@ describe("diversityCaps", () => {
         },
       ),
       { seed: 42, numRuns: 300 },
+    );
+  });
+});
+
+/** The greedy pass written the plain way (string counts recomputed per window, splice), to pin the fast one. */
+function referenceArrange(caps: readonly DiversityCap[], candidates: readonly Candidate[], placed: readonly Candidate[]) {
+  const depth = Math.max(0, ...caps.map((c) => c.depth));
+  const list = [...placed];
+  const remaining = [...candidates];
+  const effects: RuleEffect[] = [];
+  const allows = (item: Candidate, position: number) =>
+    caps.every((c) => {
+      if (position >= c.depth) return true;
+      const value = cappedValue(item, c.attribute);
+      if (value === undefined) return false;
+      if (value === null) return true;
+      const window = list.slice(Math.max(0, position - c.window + 1), position);
+      return window.filter((other) => cappedValue(other, c.attribute) === value).length < c.maxPerWindow;
+    });
+  while (list.length < depth && remaining.length > 0) {
+    const pick = remaining.findIndex((item) => allows(item, list.length));
+    if (pick < 0) {
+      const rules = caps.map(describeCap).join("; ");
+      for (const item of remaining)
+        effects.push({
+          itemId: item.itemId,
+          kind: "removed",
+          reason: item.item ? `no position left where it keeps the caps (${rules})` : "attributes-unavailable: the caps cannot be checked",
+        });
+      return { items: list.slice(placed.length), effects };
+    }
+    list.push(...remaining.splice(pick, 1));
+  }
+  return { items: [...list.slice(placed.length), ...remaining], effects };
+}
+
+describe("arrangeUnderCaps against a plain reference", () => {
+  it("property: the same arrangement, removals and reasons, with and without items already placed", () => {
+    const spec = fc.record({
+      category: fc.constantFrom("a", "b", "c", "d"),
+      creator: fc.option(fc.constantFrom("p", "q", "r"), { nil: null }),
+      hydrated: fc.boolean(),
+    });
+    const capSpec = fc.record({
+      attribute: fc.constantFrom("category" as const, "creator" as const),
+      maxPerWindow: fc.integer({ min: 1, max: 3 }),
+      window: fc.integer({ min: 1, max: 6 }),
+      depth: fc.integer({ min: 1, max: 40 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(spec, { maxLength: 50 }),
+        fc.array(spec, { maxLength: 6 }),
+        fc.array(capSpec, { minLength: 1, maxLength: 3 }),
+        (specs, placedSpecs, capSpecs) => {
+          const make = (prefix: string) => (item: { category: string; creator: string | null; hydrated: boolean }, i: number) =>
+            candidate(`${prefix}${i}`, { ...item, hydrated: item.hydrated || i % 4 !== 0 });
+          const candidates = specs.map(make("c"));
+          const placed = placedSpecs.map(make("p"));
+          const caps = capSpecs.map((c, i) => ({ ...c, id: `cap${i}` }));
+          expect(arrangeUnderCaps(caps, candidates, placed)).toStrictEqual(referenceArrange(caps, candidates, placed));
+          expect(arrangeUnderCaps(caps, candidates)).toStrictEqual(referenceArrange(caps, candidates, []));
+        },
+      ),
+      { seed: 19, numRuns: 400 },
     );
   });
 });

@@ -14,27 +14,66 @@ import type { Rule } from "../funnel/components.ts";
 import type { RuleEffect } from "../funnel/trace.ts";
 import { cappedValue, describeCap, type DiversityCap } from "./diversityWindows.ts";
 
-/** Sliding counts of one cap's values over the last window − 1 placed positions. */
-class WindowCounts {
-  private readonly counts = new Map<string, number>();
-  constructor(readonly cap: DiversityCap) {}
+/** valueIds entries: not looked up yet, no value (never capped), attributes unknown (cannot be checked). */
+const UNSEEN = -3;
+const UNCAPPED = -2;
+const UNKNOWN = -1;
 
-  allows(candidate: Candidate, position: number): boolean {
-    if (position >= this.cap.depth) return true;
-    const value = cappedValue(candidate, this.cap.attribute);
-    if (value === undefined) return false;
-    return value === null || (this.counts.get(value) ?? 0) < this.cap.maxPerWindow;
+/**
+ * One cap's sliding counts over the last window − 1 placed positions, by value id (each distinct
+ * value numbered on first sight), so the greedy pass does integer lookups, not string Map updates.
+ */
+class WindowCounts {
+  private readonly ids = new Map<string, number>();
+  private counts = new Int32Array(16);
+  /** The value id of every item (placed ones first, then candidates), filled on first look. */
+  private readonly valueIds: Int32Array;
+
+  constructor(
+    readonly cap: DiversityCap,
+    private readonly items: readonly Candidate[],
+  ) {
+    this.valueIds = new Int32Array(items.length).fill(UNSEEN);
   }
 
-  place(placed: readonly Candidate[]): void {
-    this.adjust(placed[placed.length - 1]!, 1);
-    const leaving = placed.length - this.cap.window;
+  valueOf(index: number): number {
+    let id = this.valueIds[index]!;
+    if (id !== UNSEEN) return id;
+    const value = cappedValue(this.items[index]!, this.cap.attribute);
+    if (value === undefined) id = UNKNOWN;
+    else if (value === null) id = UNCAPPED;
+    else {
+      id = this.ids.get(value) ?? this.ids.size;
+      if (id === this.ids.size) {
+        this.ids.set(value, id);
+        if (id === this.counts.length) {
+          const grown = new Int32Array(2 * id);
+          grown.set(this.counts);
+          this.counts = grown;
+        }
+      }
+    }
+    this.valueIds[index] = id;
+    return id;
+  }
+
+  allows(index: number, position: number): boolean {
+    if (position >= this.cap.depth) return true;
+    const id = this.valueOf(index);
+    if (id === UNKNOWN) return false;
+    return id === UNCAPPED || this.counts[id]! < this.cap.maxPerWindow;
+  }
+
+  /** `placed` holds the item indices of the list so far, `length` of them; the last one was just placed. */
+  place(placed: Int32Array, length: number): void {
+    this.adjust(placed[length - 1]!, 1);
+    const leaving = length - this.cap.window;
     if (leaving >= 0) this.adjust(placed[leaving]!, -1);
   }
 
-  private adjust(candidate: Candidate, delta: number): void {
-    const value = cappedValue(candidate, this.cap.attribute);
-    if (value != null) this.counts.set(value, (this.counts.get(value) ?? 0) + delta);
+  private adjust(index: number, delta: number): void {
+    const id = this.valueOf(index);
+    if (id >= 0) this.counts[id]! += delta;
   }
 }
 
@@ -48,33 +87,52 @@ export function arrangeUnderCaps(
   placed: readonly Candidate[] = [],
 ): { items: Candidate[]; effects: RuleEffect[] } {
   const depth = Math.max(0, ...caps.map((cap) => cap.depth));
-  const windows = caps.map((cap) => new WindowCounts(cap));
-  const list: Candidate[] = [];
-  for (const candidate of placed) {
-    list.push(candidate);
-    for (const window of windows) window.place(list);
+  // Items by index: `placed` first, then `candidates`; the list is kept as indices.
+  const all = placed.length === 0 ? candidates : [...placed, ...candidates];
+  const windows = caps.map((cap) => new WindowCounts(cap, all));
+  const list = new Int32Array(all.length);
+  let listed = 0;
+  for (let index = 0; index < placed.length; index++) {
+    list[listed++] = index;
+    for (const window of windows) window.place(list, listed);
   }
-  const remaining = [...candidates];
+  // Remaining candidates in order: the ones not taken yet, from the first untaken one on.
+  const taken = new Uint8Array(all.length);
+  let firstUntaken = placed.length;
+  let left = candidates.length;
+  const arranged: Candidate[] = [];
   const effects: RuleEffect[] = [];
-  while (list.length < depth && remaining.length > 0) {
-    const position = list.length;
-    const pick = remaining.findIndex((candidate) => windows.every((window) => window.allows(candidate, position)));
+  while (listed < depth && left > 0) {
+    const position = listed;
+    let pick = -1;
+    for (let index = firstUntaken; index < all.length && pick < 0; index++) {
+      if (taken[index] === 1) continue;
+      let fits = true;
+      for (let w = 0; w < windows.length && fits; w++) fits = windows[w]!.allows(index, position);
+      if (fits) pick = index;
+    }
     if (pick < 0) {
       const rules = caps.map(describeCap).join("; ");
-      for (const candidate of remaining) {
+      for (let index = firstUntaken; index < all.length; index++) {
+        if (taken[index] === 1) continue;
+        const candidate = all[index]!;
         effects.push({
           itemId: candidate.itemId,
           kind: "removed",
           reason: candidate.item ? `no position left where it keeps the caps (${rules})` : "attributes-unavailable: the caps cannot be checked",
         });
       }
-      return { items: list.slice(placed.length), effects };
+      return { items: arranged, effects };
     }
-    const [chosen] = remaining.splice(pick, 1);
-    list.push(chosen!);
-    for (const window of windows) window.place(list);
+    taken[pick] = 1;
+    left -= 1;
+    while (firstUntaken < all.length && taken[firstUntaken] === 1) firstUntaken++;
+    arranged.push(all[pick]!);
+    list[listed++] = pick;
+    for (const window of windows) window.place(list, listed);
   }
-  return { items: [...list.slice(placed.length), ...remaining], effects };
+  for (let index = firstUntaken; index < all.length; index++) if (taken[index] === 0) arranged.push(all[index]!);
+  return { items: arranged, effects };
 }
 
 export function diversityCaps(caps: readonly DiversityCap[], id = caps.map((cap) => cap.id).join("+")): Rule {
