@@ -15,7 +15,10 @@ export type SourceOutput = { sourceId: string; quota: number; candidates: readon
 let bestRanks = new Int32Array(1024);
 let bestSources = new Int32Array(1024);
 let lastSources = new Int32Array(1024);
-let sortKeys = new Float64Array(1024);
+let bySighting = new Int32Array(1024);
+let bySource = new Int32Array(1024);
+let order = new Int32Array(1024);
+let tally = new Int32Array(1024);
 /** bestRanks value of an item no source admitted (within its quota). */
 const NOT_ADMITTED = -1;
 
@@ -23,6 +26,18 @@ const NOT_ADMITTED = -1;
 function keptCount(admitted: number, maxCandidates: number): number {
   const limit = Number.isNaN(maxCandidates) ? 0 : Math.trunc(maxCandidates);
   return limit < 0 ? Math.max(0, admitted + limit) : Math.min(admitted, limit);
+}
+
+/** Stable counting sort of the first `length` item indices of `from` into `to` by `keyOf[index]` (0 ≤ key < keys). */
+function countingSort(from: Int32Array, to: Int32Array, length: number, keyOf: Int32Array, keys: number): void {
+  if (tally.length < keys + 1) tally = new Int32Array(Math.max(keys + 1, 2 * tally.length));
+  tally.fill(0, 0, keys + 1);
+  for (let i = 0; i < length; i++) tally[keyOf[from[i]!]! + 1]!++;
+  for (let key = 1; key <= keys; key++) tally[key]! += tally[key - 1]!;
+  for (let i = 0; i < length; i++) {
+    const index = from[i]!;
+    to[tally[keyOf[index]!]!++] = index;
+  }
 }
 
 export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates: number): { candidates: Candidate[]; removed: RemovedItem[] } {
@@ -37,7 +52,9 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
     bestRanks = new Int32Array(size);
     bestSources = new Int32Array(size);
     lastSources = new Int32Array(size);
-    sortKeys = new Float64Array(size);
+    bySighting = new Int32Array(size);
+    bySource = new Int32Array(size);
+    order = new Int32Array(size);
   }
   const indexOf = new Map<string, number>();
   const itemIds: string[] = [];
@@ -75,34 +92,27 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
     }
   }
 
-  // Merged order: best admitted rank, then source declaration order, then first sighting, as one
-  // exact numeric key per item (a typed-array sort, no comparator calls).
+  // Merged order: best admitted rank, then source declaration order, then first sighting. Two
+  // stable counting sorts (by source, then by rank) over the admitted indices, which start in
+  // first-sighting order: linear, no comparator calls, no boxed keys.
   const count = itemIds.length;
   const removed: RemovedItem[] = [];
-  const perRank = outputs.length * count;
-  const exactKeys = (longest + 1) * perRank < Number.MAX_SAFE_INTEGER;
   let admitted = 0;
   for (let index = 0; index < count; index++) {
     if (bestRanks[index] === NOT_ADMITTED)
       removed.push({ itemId: itemIds[index]!, reason: `over quota (${hits[index]!.map((hit) => `${hit.id}#${hit.rank}`).join(", ")})` });
-    else sortKeys[admitted++] = bestRanks[index]! * perRank + bestSources[index]! * count + index;
+    else bySighting[admitted++] = index;
   }
-  const order = sortKeys.subarray(0, admitted);
-  if (exactKeys) order.sort();
-  else {
-    const indices = Array.from(order);
-    indices.sort((a, b) => bestRanks[a]! - bestRanks[b]! || bestSources[a]! - bestSources[b]! || a - b);
-    order.set(indices);
-  }
-  const indexAt = (position: number) => (exactKeys ? order[position]! % count : order[position]!);
+  countingSort(bySighting, bySource, admitted, bestSources, outputs.length);
+  countingSort(bySource, order, admitted, bestRanks, longest);
   const kept = keptCount(admitted, maxCandidates);
   if (kept < admitted) {
     const reason = `beyond maxCandidates ${maxCandidates}`;
-    for (let position = kept; position < admitted; position++) removed.push({ itemId: itemIds[indexAt(position)]!, reason });
+    for (let position = kept; position < admitted; position++) removed.push({ itemId: itemIds[order[position]!]!, reason });
   }
   const candidates: Candidate[] = new Array<Candidate>(kept);
   for (let position = 0; position < kept; position++) {
-    const index = indexAt(position);
+    const index = order[position]!;
     const itemId = itemIds[index]!;
     const sources = hits[index]!;
     const item = items[index];
