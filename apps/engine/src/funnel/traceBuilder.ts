@@ -49,7 +49,9 @@ export function ruleEffects(
 
 function rounded(values: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(values)) out[key] = Math.round(value * 1e6) / 1e6;
+  // Object.keys, not Object.entries: the same keys in the same order, without a pair array per key.
+  const keys = Object.keys(values);
+  for (let i = 0; i < keys.length; i++) out[keys[i]!] = Math.round(values[keys[i]!]! * 1e6) / 1e6;
   return out;
 }
 

@@ -87,6 +87,7 @@ export function retrievalPriors(candidates: readonly PriorCandidate[], fusion: P
 export function retrievalPriorScorer(config: Pick<SurfaceConfig, "blend" | "sources" | "fusion">): Scorer {
   const positive = Object.entries(config.blend).filter(([, weight]) => weight > 0);
   const total = positive.reduce((sum, [, weight]) => sum + weight, 0);
+  const actions = positive.map(([action]) => action);
   const weights = new Map(config.sources.map((source) => [source.id, source.weight]));
   const fusion: PriorFusion = { k: config.fusion.k, weightOf: (id) => weights.get(id) ?? 1, scoreWeights: config.fusion.scoreWeights ?? {} };
   return {
@@ -96,12 +97,20 @@ export function retrievalPriorScorer(config: Pick<SurfaceConfig, "blend" | "sour
     freshScoreObjects: true,
     async score(_query, candidates): Promise<ScoreUpdate[]> {
       const priors = retrievalPriors(candidates, fusion);
-      return candidates.map((_, c) => {
+      const updates = new Array<ScoreUpdate>(candidates.length);
+      for (let c = 0; c < candidates.length; c++) {
         const prior = priors[c]!;
-        const scores: Record<string, number> = { retrievalPrior: prior };
-        if (total > 0) for (const [action] of positive) scores[action] = prior / total;
-        return { scores };
-      });
+        // Grown from an empty literal, which has room for four properties in the object itself
+        // (the prior and click, like, watch_seconds by default); a one-key literal has none spare.
+        const scores: Record<string, number> = {};
+        scores.retrievalPrior = prior;
+        if (total > 0) {
+          const share = prior / total;
+          for (let a = 0; a < actions.length; a++) scores[actions[a]!] = share;
+        }
+        updates[c] = { scores };
+      }
+      return updates;
     },
   };
 }
