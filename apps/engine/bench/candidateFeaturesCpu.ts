@@ -11,10 +11,13 @@
 // Per request: the `onlineFeatures` hydrator (shared ItemStateCache, TTL 10 s), its updates
 // adopted as the funnel runner does, then the ranker's feature matrix and an ONNX ranker run
 // (the trainer's architecture over every registry feature + retrieval_score, as the latency bench).
+// `--heap-profile FILE` writes an allocation profile of the measured requests.
 // Prints CPU µs per request (process CPU, so onnxruntime's threads count in "ranker run"), heap
-// bytes allocated per request (heapUsed growth of requests without a GC in between), scavenges per
+// bytes allocated per request (the median heapUsed growth, a rough figure), scavenges per
 // 1000 requests, the item state cache's hit rate, and a checksum of every served value (the same
 // before and after an optimisation that must not change results).
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { loadavg } from "node:os";
 import { PerformanceObserver } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -44,6 +47,7 @@ const { values: args } = parseArgs({
     requests: { type: "string", default: "3000" },
     redis: { type: "string" },
     label: { type: "string", default: "run" },
+    "heap-profile": { type: "string" },
   },
 });
 const ITEMS = Number(args.items);
@@ -64,7 +68,9 @@ function seeded(seed: number): () => number {
 
 const START_MS = Date.UTC(2026, 0, 5, 8);
 const random = seeded(17);
-const itemId = (index: number) => `i${index}`;
+/** One string per item, as the sources hand out (the ANN index's id table, cached lists): not a new string per request. */
+const ITEM_IDS = Array.from({ length: Number(args.items) }, (_, index) => `i${index}`);
+const itemId = (index: number) => ITEM_IDS[index]!;
 const TYPES: FeatureEvent["type"][] = ["impression", "impression", "click", "click", "like", "watch"];
 const categoryOf = (id: string) => `cat${Number(id.slice(1)) % CATEGORIES}`;
 const categories = fixedItemCategories(Object.fromEntries(Array.from({ length: ITEMS }, (_, index) => [itemId(index), categoryOf(itemId(index))])));
@@ -176,7 +182,8 @@ async function main(): Promise<void> {
   };
 
   const cpu = { hydrate: 0, matrix: 0, rankerScore: 0 };
-  const heap = { hydrate: 0, hydrateSamples: 0, matrix: 0, matrixSamples: 0 };
+  // Per request heap growth; the median leaves out the requests a scavenge ran in.
+  const heap = { hydrate: [] as number[], matrix: [] as number[] };
   let checksum = 0;
   let scavenges = 0;
   const observer = new PerformanceObserver((list) => {
@@ -205,14 +212,8 @@ async function main(): Promise<void> {
     cpu.hydrate += cpu1 - cpu0;
     cpu.matrix += cpu2 - cpu1;
     cpu.rankerScore += cpu3 - cpu2;
-    if (heap1 > heap0) {
-      heap.hydrate += heap1 - heap0;
-      heap.hydrateSamples += 1;
-    }
-    if (heap2 > heap1) {
-      heap.matrix += heap2 - heap1;
-      heap.matrixSamples += 1;
-    }
+    heap.hydrate.push(heap1 - heap0);
+    heap.matrix.push(heap2 - heap1);
     for (let index = 0; index < candidates.length; index += 1) {
       const features = candidates[index]!.features;
       for (const name of featureRegistry.names) checksum = (checksum * 31 + Math.round((features[name] ?? -1) * 1e6)) % 1_000_000_007;
@@ -223,7 +224,23 @@ async function main(): Promise<void> {
   for (let n = 0; n < 500; n += 1) await runOne(n, false); // warm-up (JIT, cache)
   const missesBefore = missCount;
   observer.observe({ entryTypes: ["gc"] });
+  // --heap-profile FILE: every allocation of the measured requests sampled (1 in 16 KiB), also those
+  // collected since, by allocating function (node /work/notes/heap.mjs-style analyzers read it).
+  const session = args["heap-profile"] ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post("HeapProfiler.startSampling", {
+      samplingInterval: 16_384,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
   for (let n = 500; n < 500 + REQUESTS; n += 1) await runOne(n, true);
+  if (session) {
+    const { profile } = await session.post("HeapProfiler.stopSampling");
+    writeFileSync(args["heap-profile"]!, JSON.stringify(profile));
+    session.disconnect();
+  }
   await new Promise((resolve) => setTimeout(resolve, 50));
   observer.disconnect();
   const perRequest = (micros: number) => Math.round(micros / REQUESTS);
@@ -238,8 +255,8 @@ async function main(): Promise<void> {
         rankerScoreIncludingMatrixAndOnnx: perRequest(cpu.rankerScore),
       },
       heapBytesPerRequest: {
-        hydrate: heap.hydrateSamples ? Math.round(heap.hydrate / heap.hydrateSamples) : null,
-        featureMatrix: heap.matrixSamples ? Math.round(heap.matrix / heap.matrixSamples) : null,
+        hydrate: median(heap.hydrate),
+        featureMatrix: median(heap.matrix),
       },
       scavengesPer1000Requests: Math.round((scavenges / REQUESTS) * 1000),
       itemStateMissesPerRequest: Math.round(((missCount - missesBefore) / REQUESTS) * 10) / 10,
@@ -253,4 +270,5 @@ async function main(): Promise<void> {
 }
 
 let missCount = 0;
+const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
 await main();

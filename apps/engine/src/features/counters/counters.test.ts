@@ -193,6 +193,41 @@ describe("DecayedSum read memo", () => {
       expect(Object.is(shared.valueAt(music, at, subKey), new DecayedSum(options).valueAt(music, at, subKey))).toBe(true);
     }
   });
+
+  it("answers each state with its own value when states, times and sub-keys alternate at one time (last-answer memo)", () => {
+    const options = {
+      id: "aff",
+      entity: "user" as const,
+      halfLifeMs: HOUR,
+      contributions: (_e: FeatureEvent, facts: { itemCategory: string | null }) => [
+        { subKey: "", amount: 1 },
+        ...(facts.itemCategory ? [{ subKey: facts.itemCategory, amount: 2 }] : []),
+      ],
+    };
+    const shared = new DecayedSum(options);
+    const at = 10 * HOUR;
+    const one = stateAfter(shared, [event("click", 2 * HOUR)], at, "music");
+    const two = stateAfter(shared, [event("click", 3 * HOUR), event("click", 4 * HOUR)], at, "sports");
+    const sameAsOne = stateAfter(shared, [event("click", 2 * HOUR)], at, "music");
+    const reads: [EntityState, number, string][] = [
+      [one, at, ""],
+      [one, at, ""],
+      [two, at, ""],
+      [one, at, "music"],
+      [two, at, "music"],
+      [two, at, "sports"],
+      [two, at, "sports"],
+      [two, at + 1, "sports"],
+      [sameAsOne, at, ""],
+      [one, at, "music"],
+    ];
+    const values = reads.map(([state, time, subKey]) => shared.valueAt(state, time, subKey));
+    const fresh = reads.map(([state, time, subKey]) => new DecayedSum(options).valueAt(state, time, subKey));
+    expect(values).toEqual(fresh);
+    expect(values[0]).not.toBe(values[2]);
+    expect(values[4]).toBeNull();
+    expect(values[8]).toBe(values[0]);
+  });
 });
 
 describe("RecentItems", () => {

@@ -34,6 +34,9 @@ type ReadFields = { era: number; current: string; previous: string };
 
 export type Contribution = { subKey: string; amount: number };
 
+/** valueAt's last answer (see there). */
+type ValueMemo = { state: EntityState | undefined; atMs: number; subKey: string; value: number | null };
+
 export type DecayedSumOptions = {
   id: string;
   entity: CounterEntity;
@@ -58,6 +61,8 @@ export class DecayedSum implements Counter {
   private decay = { atMs: Number.NaN, current: Number.NaN, previous: Number.NaN };
   private plainReadFields: ReadFields = { era: Number.NaN, current: "", previous: "" };
   private readonly readFieldMemo = new Map<string, ReadFields>();
+  private readonly plainMemo: ValueMemo = { state: undefined, atMs: Number.NaN, subKey: "", value: null };
+  private readonly keyedMemo: ValueMemo = { state: undefined, atMs: Number.NaN, subKey: "", value: null };
 
   constructor(options: DecayedSumOptions) {
     if (!Number.isInteger(options.halfLifeMs) || options.halfLifeMs < 1000 || options.halfLifeMs % 1000 !== 0) {
@@ -99,6 +104,21 @@ export class DecayedSum implements Counter {
 
   /** v(t) for one sub-key; null when neither era has a value (nothing ever counted, or all dropped). */
   valueAt(state: EntityState, atMs: number, subKey = ""): number | null {
+    // The last answer, per kind of sub-key: features read one state several times at one time (a
+    // CTR reads the impressions and clicks its neighbours read; an affinity and its share read the
+    // user's total for every candidate). A state is a read-only snapshot, so the same state, time
+    // and sub-key give the same value.
+    const memo = subKey === "" ? this.plainMemo : this.keyedMemo;
+    if (memo.state === state && Object.is(memo.atMs, atMs) && memo.subKey === subKey) return memo.value;
+    const value = this.computeValueAt(state, atMs, subKey);
+    memo.state = state;
+    memo.atMs = atMs;
+    memo.subKey = subKey;
+    memo.value = value;
+    return value;
+  }
+
+  private computeValueAt(state: EntityState, atMs: number, subKey: string): number | null {
     const hash = state.hashes.get(this.hashName);
     if (!hash) return null;
     const era = this.eraOf(atMs);
