@@ -8,11 +8,13 @@
 // consumed items (a surface's `filters.consumed`) join the same statement: consumedItemsSql.ts.
 import type { ConsumedFilterConfig, EventType } from "@cascade/core";
 import { wallClock, type Clock } from "../platform/clock.ts";
-import { consumedItemsColumn, consumedSpecKey } from "./consumedItemsSql.ts";
+import { consumedItemsColumn, consumedSpecKey, eventTypesLiteral } from "./consumedItemsSql.ts";
 import type { ServingSql } from "../postgres/servingSql.ts";
 
 /** Events after which an item is never shown to that user again. */
 export const EXCLUDING_EVENT_TYPES: readonly EventType[] = ["hide", "dislike", "purchase"];
+
+const EXCLUDING_TYPES_LITERAL = eventTypesLiteral(EXCLUDING_EVENT_TYPES);
 
 type Waiter<T> = { resolve(value: T): void; reject(error: unknown): void };
 type Pending = {
@@ -92,12 +94,10 @@ export class UserRelationsReader {
       columns.push(`ARRAY(SELECT creator_id FROM follows WHERE user_id = $1${asOf("created_at")} ORDER BY created_at DESC LIMIT $${limit}::int) AS "follows"`);
     }
     if (wantExclusions) {
-      // Typed as the enum array itself (not text[] cast to it: that coercion is not folded at plan
-      // time, so the planner could neither estimate it nor use the partial consumption index).
-      values.push(EXCLUDING_EVENT_TYPES);
-      const types = values.length;
+      // The types as a constant of the statement (consumedItemsSql.ts: a generic plan then uses the
+      // partial consumption index, and the prepared statement is not re-planned per execution).
       columns.push(
-        `ARRAY(SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND type = ANY($${types}::"EventType"[])${asOf("occurred_at")}) AS "exclusions"`,
+        `ARRAY(SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND type = ANY(${EXCLUDING_TYPES_LITERAL})${asOf("occurred_at")}) AS "exclusions"`,
       );
     }
     const consumed = [...batch.consumed.values()];
