@@ -33,4 +33,15 @@ describe("pooledServingSql", () => {
     expect(ours).toEqual(["SELECT $1::int + $2::int AS total", "SELECT $1::text AS other"]);
     expect(Number(prepared.find((row) => row.statement === text)!.calls)).toBe(3);
   });
+
+  it("plans each prepared statement once (generic plan), not per execution", async () => {
+    expect(await sql.rows<{ plan_cache_mode: string }>("SHOW plan_cache_mode", [])).toEqual([{ plan_cache_mode: "force_generic_plan" }]);
+    const text = "SELECT count(*)::int AS n FROM generate_series(1, $1::int) g WHERE g = ANY($2::int[])";
+    for (let i = 1; i <= 7; i += 1) expect(await sql.rows<{ n: number }>(text, [10, [i, 11]])).toEqual([{ n: 1 }]);
+    const [plans] = await sql.rows<{ generic: string; custom: string }>(
+      "SELECT generic_plans AS generic, custom_plans AS custom FROM pg_prepared_statements WHERE statement = $1",
+      [text],
+    );
+    expect({ generic: Number(plans!.generic), custom: Number(plans!.custom) }).toEqual({ generic: 7, custom: 0 });
+  });
 });
