@@ -21,7 +21,7 @@
 // form: propensities are then estimated from `replays` replays of the whole policy on a separate
 // seeded stream, (hits + 1) / (R + 1) per served position (standard error ≤ 0.5/√R).
 import { createRandom, deriveSeed, type ItemPredicate, type Random } from "@cascade/core";
-import type { ServedCandidate } from "../funnel/candidate.ts";
+import { servedCandidate, type ServedCandidate } from "../funnel/candidate.ts";
 import type { Explorer } from "../funnel/components.ts";
 import type { RuleEffect } from "../funnel/trace.ts";
 import type { DiversityCap } from "../rules/diversityWindows.ts";
@@ -122,9 +122,9 @@ export function epsilonGreedyExplorer(options: EpsilonGreedyOptions): Explorer {
         served.forEach((slot, position) => {
           const propensity = propensities[position]!;
           if ("pool" in slot) {
-            page.push({ ...pool[slot.pool]!, position, propensity, slot: "explore" });
+            page.push(servedCandidate(pool[slot.pool]!, position, propensity, "explore"));
             effects.push({ itemId: pool[slot.pool]!.itemId, kind: "explored", to: position, propensity });
-          } else page.push({ ...exploit[slot.rank]!, position, propensity, slot: "ranked" });
+          } else page.push(servedCandidate(exploit[slot.rank]!, position, propensity, "ranked"));
         });
         return { page, effects };
       }
@@ -137,11 +137,11 @@ export function epsilonGreedyExplorer(options: EpsilonGreedyOptions): Explorer {
         if (exploring.has(position)) {
           const [drawn] = remainingPool.splice(random.int(remainingPool.length), 1);
           const propensity = options.epsilon / pool.length;
-          page.push({ ...drawn!, position, propensity, slot: "explore" });
+          page.push(servedCandidate(drawn!, position, propensity, "explore"));
           effects.push({ itemId: drawn!.itemId, kind: "explored", to: position, propensity });
         } else {
           const rank = nextExploited++;
-          page.push({ ...exploit[rank]!, position, propensity: exploitedPropensity(rank, position, slots, options.epsilon), slot: "ranked" });
+          page.push(servedCandidate(exploit[rank]!, position, exploitedPropensity(rank, position, slots, options.epsilon), "ranked"));
         }
       }
       return { page, effects };

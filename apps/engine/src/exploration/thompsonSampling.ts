@@ -21,7 +21,7 @@
 // ranked items. Every served position's propensity is then the replay estimate above, computed
 // over the whole layout (a ranked item keeps exactly 1 when no replay gives a slot back).
 import { createRandom, deriveSeed, type ItemPredicate, type Random } from "@cascade/core";
-import type { Candidate, ServedCandidate } from "../funnel/candidate.ts";
+import { servedCandidate, type Candidate, type ServedCandidate } from "../funnel/candidate.ts";
 import type { Explorer } from "../funnel/components.ts";
 import { toFilterableItem } from "../funnel/filterableItem.ts";
 import type { RuleEffect } from "../funnel/trace.ts";
@@ -110,7 +110,7 @@ export function thompsonExplorer(options: ThompsonOptions): Explorer {
         const propensity = propensities[position]!;
         if ("pool" in slot) {
           const chosen = pool[slot.pool]!;
-          page.push({ ...chosen, position, propensity, slot: "explore" });
+          page.push(servedCandidate(chosen, position, propensity, "explore"));
           const mean = alphas[slot.pool]! / (alphas[slot.pool]! + betas[slot.pool]!);
           effects.push({
             itemId: chosen.itemId,
@@ -119,7 +119,7 @@ export function thompsonExplorer(options: ThompsonOptions): Explorer {
             propensity,
             reason: `θ=${servedDraws[slot.pool]!.toFixed(4)} (posterior mean ${mean.toFixed(4)})`,
           });
-        } else page.push({ ...exploit[slot.rank]!, position, propensity, slot: "ranked" });
+        } else page.push(servedCandidate(exploit[slot.rank]!, position, propensity, "ranked"));
       });
       return { page, effects };
     },

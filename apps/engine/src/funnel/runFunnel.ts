@@ -11,7 +11,7 @@
 // its declared defaults; a failing explorer leaves the ranked order with propensity 1. Each is
 // recorded in the trace and in `degradedCauses`, and the result is marked degraded. Nothing here
 // throws for a component's failure.
-import type { Candidate, ServedCandidate } from "./candidate.ts";
+import { servedCandidate, type Candidate, type ServedCandidate } from "./candidate.ts";
 import { blendScores, sortByScore } from "./blendScores.ts";
 import { runWithinBudget } from "./componentBudget.ts";
 import type { CandidateSource, Explorer, Filter, QueryHydrator, Rule, Scorer, SideEffect } from "./components.ts";
@@ -137,15 +137,17 @@ async function runScorers(
           if (update.item) candidate.item = update.item;
           if (update.embedding) candidate.embedding = update.embedding;
         });
-        components.push({
+        // `counts` set after the literal, not spread into it: a literal extended by a spread gets a hidden class of its own.
+        const trace: ComponentTrace = {
           id: scorer.id,
           status: "ok",
           ms: roundMs(outcome.ms),
           in: candidates.length,
           out: candidates.length,
           writes: scorer.writes,
-          ...(counts ? { counts } : {}),
-        });
+        };
+        if (counts) trace.counts = counts;
+        components.push(trace);
         return;
       }
       const problem =
@@ -284,8 +286,7 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
   });
 
   const page = await clock.run("exploration", ranked.length, (components) => {
-    const greedy = (): ServedCandidate[] =>
-      ranked.slice(0, query.count).map((candidate, position) => ({ ...candidate, position, propensity: 1, slot: "ranked" }));
+    const greedy = (): ServedCandidate[] => ranked.slice(0, query.count).map((candidate, position) => servedCandidate(candidate, position, 1, "ranked"));
     const explorer = pipeline.explorer;
     if (!explorer) return { value: greedy(), out: Math.min(query.count, ranked.length) };
     const result = timedSync(() => explorer.select(query, ranked, query.count));
