@@ -169,6 +169,7 @@ describe("epsilon-greedy under diversity caps", () => {
           {
             minLength: 1,
             maxLength: 40,
+            size: "max",
           },
         ),
         fc.record({

@@ -113,7 +113,7 @@ describe("mergeCandidates against a plain reference", () => {
     const output = fc.record({
       sourceId: fc.constantFrom("ann", "trending", "fresh", "follows"),
       quota: fc.oneof(fc.integer({ min: 0, max: 12 }), fc.constant(Infinity)),
-      candidates: fc.array(found, { maxLength: 25 }),
+      candidates: fc.array(found, { maxLength: 25, size: "max" }),
     });
     fc.assert(
       fc.property(fc.array(output, { maxLength: 6 }), fc.oneof(fc.integer({ min: -5, max: 40 }), fc.constant(Infinity)), (outputs, maxCandidates) => {

@@ -180,7 +180,7 @@ describe("arrangeUnderCaps against a plain reference", () => {
     });
     fc.assert(
       fc.property(
-        fc.array(spec, { maxLength: 50 }),
+        fc.array(spec, { maxLength: 50, size: "max" }),
         fc.array(spec, { maxLength: 6 }),
         fc.array(capSpec, { minLength: 1, maxLength: 3 }),
         (specs, placedSpecs, capSpecs) => {
