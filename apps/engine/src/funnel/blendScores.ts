@@ -1,6 +1,6 @@
 // Blend: score = Σ weight[action] · prediction[action], from the surface config's weights.
 // Predictions stay in `scores` under the action name so weights can be tested and explained.
-import type { Candidate } from "./candidate.ts";
+import { writableScores, type Candidate } from "./candidate.ts";
 
 export const BLEND_SCORE = "blend";
 
@@ -14,7 +14,7 @@ export function blendScores(candidates: readonly Candidate[], weights: Readonly<
       const prediction = candidate.scores[actions[index]!];
       if (prediction !== undefined && Number.isFinite(prediction)) blended += actionWeights[index]! * prediction;
     }
-    candidate.scores[BLEND_SCORE] = blended;
+    writableScores(candidate)[BLEND_SCORE] = blended;
     candidate.score = blended;
   }
 }

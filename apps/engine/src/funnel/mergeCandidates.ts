@@ -5,7 +5,7 @@
 // including sources that ranked it past their quota (so the trace shows all retrievers that agree).
 // Merged order is by best admitted rank, ties broken by source declaration order: a round-robin
 // over sources, so `maxCandidates` cuts every source's tail rather than one source entirely.
-import type { Candidate, ItemAttributes, SourceCandidate, SourceHit } from "./candidate.ts";
+import { NO_VALUES, type Candidate, type ItemAttributes, type SourceCandidate, type SourceHit } from "./candidate.ts";
 import type { RemovedItem } from "./trace.ts";
 
 export type SourceOutput = { sourceId: string; quota: number; candidates: readonly SourceCandidate[] };
@@ -121,11 +121,11 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
     // built at its final size instead of growing a property backing store.
     candidates[position] = item
       ? embedding
-        ? { itemId, sources, features: {}, scores: {}, score: 0, item, embedding }
-        : { itemId, sources, features: {}, scores: {}, score: 0, item }
+        ? { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, item, embedding }
+        : { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, item }
       : embedding
-        ? { itemId, sources, features: {}, scores: {}, score: 0, embedding }
-        : { itemId, sources, features: {}, scores: {}, score: 0 };
+        ? { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, embedding }
+        : { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0 };
   }
   return { candidates, removed };
 }

@@ -48,6 +48,26 @@ function pipeline(overrides: Partial<FunnelPipeline>): FunnelPipeline {
 }
 
 describe("runFunnel", () => {
+  it("candidates no scorer wrote: blend and rule scores go into each candidate's own object, never a shared one", async () => {
+    const result = await runFunnel(
+      pipeline({
+        sources: [{ source: staticSource("s", ["a", "b"]), quota: 10 }],
+        rules: [freshnessBoost({ id: "fresh", halfLifeHours: 1, weight: 1 })],
+        scorers: [
+          { id: "failing", budgetMs: 50, writes: ["features.f"], defaults: { features: { f: 2 } }, score: async () => Promise.reject(new Error("down")) },
+        ],
+      }),
+      query(),
+    );
+    const [a, b] = result.page;
+    expect(a!.scores).toEqual({ blend: 0, fresh: 0.5 });
+    expect(a!.features).toEqual({ f: 2 });
+    expect(a!.scores).not.toBe(b!.scores);
+    expect(a!.features).not.toBe(b!.features);
+    a!.scores.x = 1; // still writable, and only its own
+    expect(b!.scores).toEqual({ blend: 0, fresh: 0.5 });
+  });
+
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 

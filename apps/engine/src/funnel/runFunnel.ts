@@ -11,7 +11,7 @@
 // its declared defaults; a failing explorer leaves the ranked order with propensity 1. Each is
 // recorded in the trace and in `degradedCauses`, and the result is marked degraded. Nothing here
 // throws for a component's failure.
-import { servedCandidate, type Candidate, type ServedCandidate } from "./candidate.ts";
+import { servedCandidate, writableFeatures, writableScores, type Candidate, type ServedCandidate } from "./candidate.ts";
 import { blendScores, sortByScore } from "./blendScores.ts";
 import { runWithinBudget } from "./componentBudget.ts";
 import type { CandidateSource, Explorer, Filter, QueryHydrator, Rule, Scorer, SideEffect } from "./components.ts";
@@ -155,8 +155,8 @@ async function runScorers(
           ? { status: "error" as const, ms: outcome.ms, error: new Error(`returned ${outcome.value.length} updates for ${candidates.length} candidates`) }
           : outcome;
       for (const candidate of candidates) {
-        Object.assign(candidate.features, scorer.defaults?.features);
-        Object.assign(candidate.scores, scorer.defaults?.scores);
+        if (scorer.defaults?.features) Object.assign(writableFeatures(candidate), scorer.defaults.features);
+        if (scorer.defaults?.scores) Object.assign(writableScores(candidate), scorer.defaults.scores);
       }
       components.push({
         ...failed(scorer.id, problem, scorer.budgetMs, candidates.length, candidates.length),

@@ -1,6 +1,6 @@
 // Shared by score-changing rules (freshness, boosts): add a per-item delta, record it under the
 // rule's id in `scores`, re-sort by score (stable), and report boosted/buried effects.
-import type { Candidate } from "../funnel/candidate.ts";
+import { writableScores, type Candidate } from "../funnel/candidate.ts";
 import type { RuleOptions, RuleOutcome } from "../funnel/components.ts";
 import { sortByScore } from "../funnel/blendScores.ts";
 import type { RuleEffect } from "../funnel/trace.ts";
@@ -17,7 +17,8 @@ export function applyScoreDeltas(
   for (const candidate of candidates) {
     const delta = deltaOf(candidate);
     if (delta === 0 || !Number.isFinite(delta)) continue;
-    candidate.scores[ruleId] = (candidate.scores[ruleId] ?? 0) + delta;
+    const scores = writableScores(candidate);
+    scores[ruleId] = (scores[ruleId] ?? 0) + delta;
     candidate.score += delta;
     if (explain) effects.push({ itemId: candidate.itemId, kind: delta > 0 ? "boosted" : "buried", delta: Math.round(delta * 1e6) / 1e6 });
   }
