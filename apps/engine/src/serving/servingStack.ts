@@ -12,7 +12,7 @@ import type { CandidateSource } from "../funnel/index.ts";
 import type { PopularityRanking } from "../sources/popularityRanking.ts";
 import { buildCoVisitationTable, type CoVisitationTable } from "../sources/coVisitationTable.ts";
 import { coVisitationSource } from "../sources/coVisitationSource.ts";
-import { followGraphSource } from "../sources/followGraphSource.ts";
+import { FOLLOW_GRAPH_DEFAULTS, followGraphSource } from "../sources/followGraphSource.ts";
 import { createFreshItemsList, freshItemsSource, type FreshItem } from "../sources/freshItemsSource.ts";
 import { coldStartSource } from "../sources/coldStartSource.ts";
 import { popularitySource } from "../sources/popularitySource.ts";
@@ -28,7 +28,7 @@ import { PeriodicSnapshot } from "../caching/periodicSnapshot.ts";
 import { onlineFeatureHydrator } from "../hydrators/onlineFeatureHydrator.ts";
 import { RuleSetRepository } from "./ruleSetRepository.ts";
 import { pooledServingSql, prismaServingSql, type ServingSql } from "../postgres/servingSql.ts";
-import { UserRelationsReader } from "../hydrators/userRelations.ts";
+import { UserRelationsReader, type CreatorItems } from "../hydrators/userRelations.ts";
 import { userHistoryHydrator } from "../hydrators/userHistoryHydrator.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
 import { createEngineMetrics, type EngineMetrics } from "../telemetry/engineMetrics.ts";
@@ -166,7 +166,17 @@ export class ServingStack {
     const clock = (this.clock = deps.clock ?? wallClock);
     const sql = options.databaseUrl ? pooledServingSql({ databaseUrl: options.databaseUrl, logger }) : prismaServingSql(db);
     this.sql = options.wrapSql ? options.wrapSql(sql) : sql;
-    this.userRelations = new UserRelationsReader(this.sql, { clock });
+    // The follow-graph source's per-creator cache, filled by the user-relations read too (userRelations.ts).
+    const creatorItems = new ExpiringCache<CreatorItems>({ ttlMs: options.followsTtlMs ?? 30_000, maxEntries: 200_000 });
+    this.userRelations = new UserRelationsReader(this.sql, {
+      clock,
+      creatorItems: {
+        cache: creatorItems,
+        perCreator: FOLLOW_GRAPH_DEFAULTS.perCreator,
+        maxAgeMs: FOLLOW_GRAPH_DEFAULTS.maxAgeDays * 24 * 3_600_000,
+        maxCreators: 50,
+      },
+    });
     this.rules = new RuleSetRepository({
       db,
       logger,
@@ -195,7 +205,7 @@ export class ServingStack {
       itemToItemSource({ itemToItem: () => this.models?.itemToItem?.() ?? null }),
       trendingSource(this.trending),
       coVisitationSource(this.coVisitation),
-      followGraphSource(this.sql, options.followsTtlMs !== undefined ? { creatorItemsTtlMs: options.followsTtlMs } : {}),
+      followGraphSource(this.sql, { cache: creatorItems }),
       freshItemsSource(this.fresh),
       popularitySource(popularity),
       coldStartSource(popularity),

@@ -2,7 +2,10 @@
 // `follows` supplies followedCreatorIds): at most `perCreator` items per creator, newest first
 // overall. Each creator's newest items come from an in-process cache (`creatorItemsTtlMs`, 30 s by
 // default: a new item of a followed creator shows up within that); the creators it misses are read
-// in ONE indexed Postgres query on items(creator_id, published_at) — none when all are cached.
+// in ONE indexed Postgres query on items(creator_id, published_at) — none when all are cached. The
+// serving stack shares that cache with the user-relations read (hydrators/userRelations.ts), which
+// fills it for the user's creators in the statement the query hydrators wait for anyway, so the
+// source (a 15 ms budget) seldom needs a round trip of its own.
 import type { CandidateSource, SourceCandidate } from "../funnel/index.ts";
 import { ExpiringCache } from "../caching/expiringCache.ts";
 import type { ServingSql } from "../postgres/servingSql.ts";
@@ -10,14 +13,24 @@ import type { ServingSql } from "../postgres/servingSql.ts";
 export const FOLLOWS_SOURCE_ID = "follows";
 const HOUR_MS = 3_600_000;
 
-type CreatorItem = { id: string; publishedAtMs: number };
+export type CreatorItem = { id: string; publishedAtMs: number };
 
-export type FollowGraphSourceOptions = { perCreator?: number; maxAgeDays?: number; creatorItemsTtlMs?: number; maxCreators?: number };
+/** Items kept per creator, and how old an item may be (days). */
+export const FOLLOW_GRAPH_DEFAULTS = { perCreator: 5, maxAgeDays: 30 } as const;
+
+export type FollowGraphSourceOptions = {
+  perCreator?: number;
+  maxAgeDays?: number;
+  creatorItemsTtlMs?: number;
+  maxCreators?: number;
+  /** The per-creator cache, when someone else fills it too (the serving stack's user-relations read); else one of its own. */
+  cache?: ExpiringCache<CreatorItem[]>;
+};
 
 export function followGraphSource(sql: ServingSql, options: FollowGraphSourceOptions = {}): CandidateSource {
-  const perCreator = options.perCreator ?? 5;
-  const maxAgeMs = (options.maxAgeDays ?? 30) * 24 * HOUR_MS;
-  const cache = new ExpiringCache<CreatorItem[]>({ ttlMs: options.creatorItemsTtlMs ?? 30_000, maxEntries: options.maxCreators ?? 200_000 });
+  const perCreator = options.perCreator ?? FOLLOW_GRAPH_DEFAULTS.perCreator;
+  const maxAgeMs = (options.maxAgeDays ?? FOLLOW_GRAPH_DEFAULTS.maxAgeDays) * 24 * HOUR_MS;
+  const cache = options.cache ?? new ExpiringCache<CreatorItem[]>({ ttlMs: options.creatorItemsTtlMs ?? 30_000, maxEntries: options.maxCreators ?? 200_000 });
 
   async function newestOf(creators: string[], since: Date): Promise<Map<string, CreatorItem[]>> {
     const rows = await sql.rows<{ creatorId: string; id: string; publishedAt: Date }>(
