@@ -289,6 +289,15 @@ function summarise(result: RecommendLoadResult, rate: number) {
     return (share: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0) * 1000) / 1000;
   };
   const shedAt = percentileOf(result.shedLatenciesMs);
+  // Per second of the run (by due time): p99 and max, so a tail can be placed in time (a stall, a periodic job, the cold start).
+  const perSecond = new Map<number, number[]>();
+  result.latenciesMs.forEach((ms, index) => {
+    const second = Math.floor((result.dueOffsetsMs[index] ?? 0) / 1000);
+    perSecond.set(second, [...(perSecond.get(second) ?? []), ms]);
+  });
+  const timeline = [...perSecond.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([second, latencies]) => ({ second, requests: latencies.length, p99Ms: percentileOf(latencies)(0.99), maxMs: Math.round(Math.max(...latencies)) }));
   const servedAt = percentileOf(result.okLatenciesMs);
   return {
     offeredRate: rate,
@@ -308,6 +317,7 @@ function summarise(result: RecommendLoadResult, rate: number) {
       p50Ms: shedAt(0.5),
       p99Ms: shedAt(0.99),
     },
+    timeline,
   };
 }
 
@@ -492,7 +502,8 @@ try {
         eventLoop,
       });
       log(
-        `rate ${rate}/s: funnel p50 ${funnel.latencyMs.p50} p95 ${funnel.latencyMs.p95} p99 ${funnel.latencyMs.p99} ms, ${funnel.throughputPerSecond}/s, degraded ${funnel.degradedShare}, shed ${funnel.shed.share} (p99 ${funnel.shed.p99Ms} ms; served pages p50 ${funnel.servedLatencyMs.p50} p99 ${funnel.servedLatencyMs.p99} ms); bare p50 ${bare.latencyMs.p50} p99 ${bare.latencyMs.p99} ms; CPU/request funnel ${funnelCpuMs} ms, bare ${bareCpuMs} ms; event loop ${JSON.stringify(eventLoop)}; stages ${JSON.stringify(stagesMeanMs)}\n    components ${JSON.stringify(componentsMeanMs)}\n    candidates per source ${JSON.stringify(candidatesMean)}; fallbacks ${JSON.stringify(fallbacks)}`,
+        `rate ${rate}/s: funnel p50 ${funnel.latencyMs.p50} p95 ${funnel.latencyMs.p95} p99 ${funnel.latencyMs.p99} ms, ${funnel.throughputPerSecond}/s, degraded ${funnel.degradedShare}, shed ${funnel.shed.share} (p99 ${funnel.shed.p99Ms} ms; served pages p50 ${funnel.servedLatencyMs.p50} p99 ${funnel.servedLatencyMs.p99} ms); bare p50 ${bare.latencyMs.p50} p99 ${bare.latencyMs.p99} ms; CPU/request funnel ${funnelCpuMs} ms, bare ${bareCpuMs} ms; event loop ${JSON.stringify(eventLoop)}; stages ${JSON.stringify(stagesMeanMs)}\n    components ${JSON.stringify(componentsMeanMs)}\n    candidates per source ${JSON.stringify(candidatesMean)}; fallbacks ${JSON.stringify(fallbacks)}
+    p99 per second (ms) ${funnel.timeline.map((second) => Math.round(second.p99Ms)).join(" ")}`,
       );
     }
   }

@@ -18,6 +18,8 @@ export type RecommendLoadSettings = {
 };
 export type RecommendLoadResult = {
   latenciesMs: number[];
+  /** When each request of `latenciesMs` was due, in ms from the run's start (where in the run a tail came from). */
+  dueOffsetsMs: number[];
   /** Latencies of the 200 answers alone (pages served). */
   okLatenciesMs: number[];
   /** Latencies of the 503 answers alone (load shed by the engine's admission control). */
@@ -31,6 +33,7 @@ export type RecommendLoadResult = {
 const settings = workerData as RecommendLoadSettings;
 const pool = new Pool(settings.origin, { connections: settings.concurrency, pipelining: 1 });
 const latenciesMs: number[] = [];
+const dueOffsetsMs: number[] = [];
 const shedLatenciesMs: number[] = [];
 const okLatenciesMs: number[] = [];
 const statuses: Record<string, number> = {};
@@ -58,6 +61,7 @@ async function lane(): Promise<void> {
       });
       const text = await response.body.text();
       latenciesMs.push(performance.now() - dueAt);
+      dueOffsetsMs.push(dueAt - startedAt);
       if (response.statusCode === 503) shedLatenciesMs.push(performance.now() - dueAt);
       if (response.statusCode === 200) okLatenciesMs.push(performance.now() - dueAt);
       statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
@@ -68,12 +72,22 @@ async function lane(): Promise<void> {
       }
     } catch {
       latenciesMs.push(performance.now() - dueAt);
+      dueOffsetsMs.push(dueAt - startedAt);
       statuses.error = (statuses.error ?? 0) + 1;
     }
   }
 }
 
 await Promise.all(Array.from({ length: settings.concurrency }, () => lane()));
-const result: RecommendLoadResult = { latenciesMs, okLatenciesMs, shedLatenciesMs, statuses, degraded, items, elapsedMs: performance.now() - startedAt };
+const result: RecommendLoadResult = {
+  latenciesMs,
+  dueOffsetsMs,
+  okLatenciesMs,
+  shedLatenciesMs,
+  statuses,
+  degraded,
+  items,
+  elapsedMs: performance.now() - startedAt,
+};
 await pool.close();
 parentPort!.postMessage(result);
