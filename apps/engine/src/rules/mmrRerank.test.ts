@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { Candidate } from "../funnel/candidate.ts";
 import { candidate, ids, query } from "../funnel/testing/funnelFixtures.ts";
-import { mmrRerank } from "./mmrRerank.ts";
+import { candidateSimilarity, mmrRerank } from "./mmrRerank.ts";
 
 describe("mmrRerank", () => {
   it("λ = 1 is the pure relevance order (stable on ties), for any input order", () => {
@@ -38,5 +39,62 @@ describe("mmrRerank", () => {
     // n3 .075 − .7·.5; after s1: n3 −.275 beats n2 −.475 and n4 −.35. Depth 3 leaves n2, n4 in their order.
     const result = mmrRerank({ id: "mmr", lambda: 0.3, depth: 3 }).apply(query(), items);
     expect(ids(result.items)).toEqual(["n1", "s1", "n3", "n2", "n4"]);
+  });
+});
+
+/** MMR written the plain way (splicing the remaining list, the similarity recomputed in full), to pin the fast one. */
+function referenceMmr(lambda: number, depth: number, candidates: Candidate[], similarity: (a: Candidate, b: Candidate) => number): Candidate[] {
+  if (candidates.length === 0) return [];
+  const low = Math.min(...candidates.map((c) => c.score));
+  const high = Math.max(...candidates.map((c) => c.score));
+  const span = high - low;
+  const relevance = (c: Candidate) => (span > 0 ? (c.score - low) / span : 0);
+  const remaining = [...candidates];
+  const maxSimilarity = remaining.map(() => 0);
+  const placed: Candidate[] = [];
+  while (placed.length < Math.min(depth, candidates.length)) {
+    let best = 0;
+    let bestValue = Number.NEGATIVE_INFINITY;
+    remaining.forEach((c, i) => {
+      const value = lambda * relevance(c) - (1 - lambda) * maxSimilarity[i]!;
+      if (value > bestValue) {
+        bestValue = value;
+        best = i;
+      }
+    });
+    const [chosen] = remaining.splice(best, 1);
+    maxSimilarity.splice(best, 1);
+    placed.push(chosen!);
+    if (lambda < 1) remaining.forEach((c, i) => (maxSimilarity[i] = Math.max(maxSimilarity[i]!, similarity(c, chosen!))));
+  }
+  return [...placed, ...remaining];
+}
+
+describe("mmrRerank against a plain reference", () => {
+  it("property: the same order for any scores, embeddings (missing, other lengths, zero), λ and depth", () => {
+    const embedding = fc.option(
+      fc.oneof(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }), fc.constant([0, 0, 0]), fc.constant([1, 0])),
+      { nil: undefined },
+    );
+    const item = fc.record({
+      score: fc.oneof(fc.double({ min: -2, max: 2, noNaN: true }), fc.constantFrom(0, 1, Number.NaN)),
+      embedding,
+      category: fc.constantFrom("a", "b"),
+    });
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 40, size: "max" }), fc.constantFrom(0, 0.3, 0.7, 1), fc.integer({ min: 0, max: 45 }), (specs, lambda, depth) => {
+        const items = specs.map((spec, i) =>
+          candidate(`i${i}`, { score: spec.score, category: spec.category, ...(spec.embedding ? { embedding: spec.embedding } : {}) }),
+        );
+        const reference = ids(referenceMmr(lambda, depth, items, candidateSimilarity));
+        expect(ids(mmrRerank({ id: "mmr", lambda, depth }).apply(query(), items).items)).toEqual(reference);
+        // A similarity of the caller's own goes through as given.
+        const byCategory = (a: Candidate, b: Candidate) => (a.item?.category === b.item?.category ? 1 : 0);
+        expect(ids(mmrRerank({ id: "mmr", lambda, depth }, byCategory).apply(query(), items).items)).toEqual(
+          ids(referenceMmr(lambda, depth, items, byCategory)),
+        );
+      }),
+      { seed: 13, numRuns: 400 },
+    );
   });
 });

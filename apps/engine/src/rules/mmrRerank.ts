@@ -33,12 +33,41 @@ export function candidateSimilarity(a: Candidate, b: Candidate): number {
   return similarity;
 }
 
+/**
+ * candidateSimilarity over one request's candidates by index, with each embedding's squared norm
+ * summed once: for two embeddings of the same length cosine() sums exactly these terms in this
+ * order, so the result is the same double. Other pairs go through candidateSimilarity itself.
+ */
+function cachedCandidateSimilarity(candidates: readonly Candidate[]): (a: number, b: number) => number {
+  const squaredNorms = new Float64Array(candidates.length);
+  for (let c = 0; c < candidates.length; c++) {
+    const embedding = candidates[c]!.embedding;
+    if (!embedding) continue;
+    let norm = 0;
+    for (let i = 0; i < embedding.length; i++) norm += embedding[i]! * embedding[i]!;
+    squaredNorms[c] = norm;
+  }
+  return (a, b) => {
+    const first = candidates[a]!;
+    const second = candidates[b]!;
+    const x = first.embedding;
+    const y = second.embedding;
+    if (!x || !y || x.length !== y.length) return candidateSimilarity(first, second);
+    let dot = 0;
+    for (let i = 0; i < x.length; i++) dot += x[i]! * y[i]!;
+    const normA = squaredNorms[a]!;
+    const normB = squaredNorms[b]!;
+    return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
+  };
+}
+
 export function mmrRerank(options: MmrOptions, similarity: (a: Candidate, b: Candidate) => number = candidateSimilarity): Rule {
   const { lambda } = options;
   return {
     id: options.id,
     apply(_query, candidates) {
       if (candidates.length === 0) return { items: [], effects: [] };
+      const count = candidates.length;
       let low = Number.POSITIVE_INFINITY;
       let high = Number.NEGATIVE_INFINITY;
       for (const candidate of candidates) {
@@ -46,29 +75,38 @@ export function mmrRerank(options: MmrOptions, similarity: (a: Candidate, b: Can
         high = Math.max(high, candidate.score);
       }
       const span = high - low;
-      const relevance = (candidate: Candidate) => (span > 0 ? (candidate.score - low) / span : 0);
+      const relevance = new Float64Array(count);
+      for (let c = 0; c < count; c++) relevance[c] = span > 0 ? (candidates[c]!.score - low) / span : 0;
+      const similarityOf =
+        similarity === candidateSimilarity ? cachedCandidateSimilarity(candidates) : (a: number, b: number) => similarity(candidates[a]!, candidates[b]!);
 
-      const remaining = [...candidates];
+      // The remaining items are the candidates not placed yet, in their order (indices and a flag, no splicing).
+      const placedFlags = new Uint8Array(count);
       // Highest similarity of each remaining item to anything placed so far (updated incrementally).
-      const maxSimilarity = new Array<number>(remaining.length).fill(0);
+      const maxSimilarity = new Float64Array(count);
       const placed: Candidate[] = [];
-      const limit = Math.min(options.depth, candidates.length);
+      const limit = Math.min(options.depth, count);
+      let firstRemaining = 0;
       while (placed.length < limit) {
-        let best = 0;
+        let best = -1;
         let bestValue = Number.NEGATIVE_INFINITY;
-        for (let i = 0; i < remaining.length; i++) {
-          const value = lambda * relevance(remaining[i]!) - (1 - lambda) * maxSimilarity[i]!;
+        for (let i = firstRemaining; i < count; i++) {
+          if (placedFlags[i] === 1) continue;
+          if (best < 0) best = i; // the first remaining item when no value beats −∞ (NaN scores)
+          const value = lambda * relevance[i]! - (1 - lambda) * maxSimilarity[i]!;
           if (value > bestValue) {
             bestValue = value;
             best = i;
           }
         }
-        const [chosen] = remaining.splice(best, 1);
-        maxSimilarity.splice(best, 1);
-        placed.push(chosen!);
-        if (lambda < 1) for (let i = 0; i < remaining.length; i++) maxSimilarity[i] = Math.max(maxSimilarity[i]!, similarity(remaining[i]!, chosen!));
+        placedFlags[best] = 1;
+        placed.push(candidates[best]!);
+        while (firstRemaining < count && placedFlags[firstRemaining] === 1) firstRemaining++;
+        if (lambda < 1)
+          for (let i = firstRemaining; i < count; i++) if (placedFlags[i] === 0) maxSimilarity[i] = Math.max(maxSimilarity[i]!, similarityOf(i, best));
       }
-      return { items: [...placed, ...remaining], effects: [] };
+      for (let i = firstRemaining; i < count; i++) if (placedFlags[i] === 0) placed.push(candidates[i]!);
+      return { items: placed, effects: [] };
     },
   };
 }
