@@ -16,7 +16,9 @@ export function filterWithKnownAttributes(
   candidates: readonly Candidate[],
   reasonToRemove: (candidate: Candidate & { item: NonNullable<Candidate["item"]> }) => string | null,
 ): FilterOutcome {
-  const kept: Candidate[] = [];
+  // `kept` presized (most filters keep nearly everything) rather than grown by push, then cut to length.
+  const kept = new Array<Candidate>(candidates.length);
+  let keptCount = 0;
   const removed: FilterOutcome["removed"] = [];
   let unknown = 0;
   for (const candidate of candidates) {
@@ -27,7 +29,8 @@ export function filterWithKnownAttributes(
     }
     const reason = reasonToRemove(candidate as Candidate & { item: NonNullable<Candidate["item"]> });
     if (reason) removed.push({ itemId: candidate.itemId, reason });
-    else kept.push(candidate);
+    else kept[keptCount++] = candidate;
   }
+  kept.length = keptCount;
   return unknown > 0 ? { kept, removed, degraded: attributesUnavailableNote(unknown) } : { kept, removed };
 }

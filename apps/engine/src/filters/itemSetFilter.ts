@@ -7,9 +7,15 @@ import type { Candidate, Filter, FilterOutcome, FunnelQuery } from "../funnel/in
 
 /** Keeps the candidates not in `items`; the others are removed with `reason`. */
 export function removeItemsIn(candidates: readonly Candidate[], items: ReadonlySet<string>, reason: string): FilterOutcome {
-  const kept = [];
+  // Most requests remove nothing here: find the first item to remove before building anything, so
+  // that case costs one exact-size copy instead of growing `kept` by push.
+  let first = 0;
+  while (first < candidates.length && !items.has(candidates[first]!.itemId)) first++;
+  if (first === candidates.length) return { kept: candidates.slice(), removed: [] };
+  const kept = candidates.slice(0, first);
   const removed = [];
-  for (const candidate of candidates) {
+  for (let i = first; i < candidates.length; i++) {
+    const candidate = candidates[i]!;
     if (items.has(candidate.itemId)) removed.push({ itemId: candidate.itemId, reason });
     else kept.push(candidate);
   }
