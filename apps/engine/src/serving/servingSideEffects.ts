@@ -22,9 +22,12 @@ export function recordFunnelMetrics(stack: ServingStack, result: FunnelResult, d
     for (const component of stage.components) {
       metrics.observeComponent({ surface, stage: stage.stage, component: component.id }, component.ms);
       // Declared defaults the component reported using, per feature (its trace tallies).
-      for (const [name, count] of Object.entries(component.counts ?? {})) {
-        const feature = featureOfDefaultsTally(name);
-        if (feature !== null) metrics.countMissingFeatureDefaults({ surface, feature }, count);
+      const counts = component.counts;
+      if (counts !== undefined) {
+        for (const name in counts) {
+          const feature = featureOfDefaultsTally(name);
+          if (feature !== null) metrics.countMissingFeatureDefaults({ surface, feature }, counts[name]!);
+        }
       }
       if (stage.stage === "sources" && component.status === "ok") metrics.observeCandidates({ surface, source: component.id }, component.out);
       if (component.status !== "ok") {
@@ -37,11 +40,13 @@ export function recordFunnelMetrics(stack: ServingStack, result: FunnelResult, d
     }
   }
   // Components that did not fail but failed closed (a safety filter removing items it could not check: its inputs were unavailable).
-  const failed = new Set(
-    result.trace.stages.flatMap((stage) => stage.components.filter((component) => component.status !== "ok").map((component) => component.id)),
-  );
-  for (const cause of result.degradedCauses)
-    if (!failed.has(cause.component)) metrics.countFallback({ surface, component: cause.component, reason: "unavailable" });
+  if (result.degradedCauses.length > 0) {
+    const failed = new Set(
+      result.trace.stages.flatMap((stage) => stage.components.filter((component) => component.status !== "ok").map((component) => component.id)),
+    );
+    for (const cause of result.degradedCauses)
+      if (!failed.has(cause.component)) metrics.countFallback({ surface, component: cause.component, reason: "unavailable" });
+  }
   metrics.countRecommendationResponse({ surface, degraded });
 }
 
