@@ -35,7 +35,7 @@ type ReadFields = { era: number; current: string; previous: string };
 export type Contribution = { subKey: string; amount: number };
 
 /** valueAt's last answer (see there). */
-type ValueMemo = { state: EntityState | undefined; atMs: number; subKey: string; value: number | null };
+type ValueMemo = { state: EntityState | undefined; atMs: number; subKey: string; seen: boolean; value: number };
 
 export type DecayedSumOptions = {
   id: string;
@@ -61,8 +61,8 @@ export class DecayedSum implements Counter {
   private decay = { atMs: Number.NaN, current: Number.NaN, previous: Number.NaN };
   private plainReadFields: ReadFields = { era: Number.NaN, current: "", previous: "" };
   private readonly readFieldMemo = new Map<string, ReadFields>();
-  private readonly plainMemo: ValueMemo = { state: undefined, atMs: Number.NaN, subKey: "", value: null };
-  private readonly keyedMemo: ValueMemo = { state: undefined, atMs: Number.NaN, subKey: "", value: null };
+  private readonly plainMemo: ValueMemo = { state: undefined, atMs: Number.NaN, subKey: "", seen: false, value: 0.5 };
+  private readonly keyedMemo: ValueMemo = { state: undefined, atMs: Number.NaN, subKey: "", seen: false, value: 0.5 };
 
   constructor(options: DecayedSumOptions) {
     if (!Number.isInteger(options.halfLifeMs) || options.halfLifeMs < 1000 || options.halfLifeMs % 1000 !== 0) {
@@ -109,12 +109,14 @@ export class DecayedSum implements Counter {
     // user's total for every candidate). A state is a read-only snapshot, so the same state, time
     // and sub-key give the same value.
     const memo = subKey === "" ? this.plainMemo : this.keyedMemo;
-    if (memo.state === state && Object.is(memo.atMs, atMs) && memo.subKey === subKey) return memo.value;
+    if (memo.state === state && Object.is(memo.atMs, atMs) && memo.subKey === subKey) return memo.seen ? memo.value : null;
     const value = this.computeValueAt(state, atMs, subKey);
     memo.state = state;
     memo.atMs = atMs;
     memo.subKey = subKey;
-    memo.value = value;
+    // A number field and a flag, not `number | null`: a double stored into a field that may hold null is boxed anew each time.
+    memo.seen = value !== null;
+    memo.value = value ?? 0;
     return value;
   }
 
