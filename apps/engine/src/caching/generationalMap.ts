@@ -33,7 +33,8 @@ export class GenerationalMap<V> {
   }
 
   set(key: string, value: V): void {
-    if (!this.young.has(key) && this.young.size >= this.generationSize) {
+    // Size first: the membership test (a second hash lookup per write) only matters when full.
+    if (this.young.size >= this.generationSize && !this.young.has(key)) {
       this.old = this.young;
       this.young = new Map();
     }
