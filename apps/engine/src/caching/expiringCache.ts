@@ -1,17 +1,27 @@
-// A small bounded, expiring in-process cache for per-request Postgres reads whose answers may be a
-// few seconds stale (a user's follows and exclusions, a creator's newest items). Concurrent
-// requests for the same missing key share one load. Oldest-inserted entries are evicted first.
+// A bounded, expiring in-process cache for per-request Postgres reads whose answers may be a few
+// seconds stale (a user's follows and exclusions, a creator's newest items). Concurrent requests
+// for the same missing key share one load.
+//
+// Entries live in a GenerationalMap (generationalMap.ts): set in place, never deleted one by one,
+// the least recently used generation dropped whole when full. Each of these caches holds up to
+// 200k users or creators; a Map that re-inserted a key on every refresh (delete + set) and evicted
+// the oldest by delete compacted its deleted slots in one pass on the request thread (~20 ms at
+// that size, measured in generationalMap.ts).
+import { GenerationalMap } from "./generationalMap.ts";
+
 export type ExpiringCacheOptions = { ttlMs: number; maxEntries: number; now?: () => number };
 
 export class ExpiringCache<V> {
-  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+  private readonly entries: GenerationalMap<{ value: V; expiresAt: number }>;
   private readonly pending = new Map<string, Promise<V>>();
   private readonly now: () => number;
 
   constructor(private readonly options: ExpiringCacheOptions) {
     this.now = options.now ?? Date.now;
+    this.entries = new GenerationalMap(options.maxEntries);
   }
 
+  /** Entries held (an upper bound: see GenerationalMap.size). */
   get size(): number {
     return this.entries.size;
   }
@@ -56,17 +66,7 @@ export class ExpiringCache<V> {
 
   set(key: string, value: V): void {
     if (this.options.ttlMs <= 0) return;
-    this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: this.now() + this.options.ttlMs });
-    if (this.entries.size <= this.options.maxEntries) return;
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= this.options.maxEntries) break;
-      this.entries.delete(oldest);
-    }
-  }
-
-  delete(key: string): void {
-    this.entries.delete(key);
   }
 
   clear(): void {
