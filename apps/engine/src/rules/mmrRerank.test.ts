@@ -84,7 +84,7 @@ describe("mmrRerank against a plain reference", () => {
     fc.assert(
       fc.property(fc.array(item, { maxLength: 40, size: "max" }), fc.constantFrom(0, 0.3, 0.7, 1), fc.integer({ min: 0, max: 45 }), (specs, lambda, depth) => {
         const items = specs.map((spec, i) =>
-          candidate(`i${i}`, { score: spec.score, category: spec.category, ...(spec.embedding ? { embedding: spec.embedding } : {}) }),
+          candidate(`i${i}`, { score: spec.score, category: spec.category, ...(spec.embedding ? { embedding: [...spec.embedding] } : {}) }),
         );
         const reference = ids(referenceMmr(lambda, depth, items, candidateSimilarity));
         expect(ids(mmrRerank({ id: "mmr", lambda, depth }).apply(query(), items).items)).toEqual(reference);
