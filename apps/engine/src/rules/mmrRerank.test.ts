@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Candidate } from "../funnel/candidate.ts";
 import { candidate, ids, query } from "../funnel/testing/funnelFixtures.ts";
-import { candidateSimilarity, mmrRerank } from "./mmrRerank.ts";
+import { cachedCandidateSimilarity, candidateSimilarity, mmrRerank } from "./mmrRerank.ts";
 
 describe("mmrRerank", () => {
   it("λ = 1 is the pure relevance order (stable on ties), for any input order", () => {
@@ -82,19 +82,52 @@ describe("mmrRerank against a plain reference", () => {
       category: fc.constantFrom("a", "b"),
     });
     fc.assert(
-      fc.property(fc.array(item, { maxLength: 40, size: "max" }), fc.constantFrom(0, 0.3, 0.7, 1), fc.integer({ min: 0, max: 45 }), (specs, lambda, depth) => {
-        const items = specs.map((spec, i) =>
-          candidate(`i${i}`, { score: spec.score, category: spec.category, ...(spec.embedding ? { embedding: [...spec.embedding] } : {}) }),
-        );
-        const reference = ids(referenceMmr(lambda, depth, items, candidateSimilarity));
-        expect(ids(mmrRerank({ id: "mmr", lambda, depth }).apply(query(), items).items)).toEqual(reference);
-        // A similarity of the caller's own goes through as given.
-        const byCategory = (a: Candidate, b: Candidate) => (a.item?.category === b.item?.category ? 1 : 0);
-        expect(ids(mmrRerank({ id: "mmr", lambda, depth }, byCategory).apply(query(), items).items)).toEqual(
-          ids(referenceMmr(lambda, depth, items, byCategory)),
-        );
-      }),
+      fc.property(
+        fc.array(item, { maxLength: 40, size: "max" }),
+        fc.constantFrom(0, 0.3, 0.7, 1),
+        fc.integer({ min: 0, max: 45 }),
+        fc.boolean(),
+        (specs, lambda, depth, allEmbedded) => {
+          // allEmbedded: every candidate has an embedding of one length (the copied-matrix path).
+          const embeddingOf = (spec: (typeof specs)[number], i: number) =>
+            allEmbedded ? [Math.sin(i), Math.cos(3 * i), i % 3 === 0 ? 0 : 0.5] : spec.embedding;
+          const items = specs.map((spec, i) => {
+            const embedded = embeddingOf(spec, i);
+            return candidate(`i${i}`, { score: spec.score, category: spec.category, ...(embedded ? { embedding: [...embedded] } : {}) });
+          });
+          const reference = ids(referenceMmr(lambda, depth, items, candidateSimilarity));
+          expect(ids(mmrRerank({ id: "mmr", lambda, depth }).apply(query(), items).items)).toEqual(reference);
+          // A similarity of the caller's own goes through as given.
+          const byCategory = (a: Candidate, b: Candidate) => (a.item?.category === b.item?.category ? 1 : 0);
+          expect(ids(mmrRerank({ id: "mmr", lambda, depth }, byCategory).apply(query(), items).items)).toEqual(
+            ids(referenceMmr(lambda, depth, items, byCategory)),
+          );
+        },
+      ),
       { seed: 13, numRuns: 400 },
+    );
+  });
+});
+
+describe("cachedCandidateSimilarity", () => {
+  it("property: every pair's similarity is exactly candidateSimilarity's double", () => {
+    const vector = (length: number) => fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: length, maxLength: length });
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(vector(4), vector(4), vector(2), fc.constant(undefined)), { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        (vectors, float32) => {
+          const items = vectors.map((v, i) => {
+            const built = candidate(`i${i}`, { category: i % 2 === 0 ? "a" : "b" });
+            if (v) built.embedding = float32 ? Float32Array.from(v) : v;
+            return built;
+          });
+          const similarity = cachedCandidateSimilarity(items);
+          for (let a = 0; a < items.length; a++)
+            for (let b = 0; b < items.length; b++) expect(Object.is(similarity(a, b), candidateSimilarity(items[a]!, items[b]!))).toBe(true);
+        },
+      ),
+      { seed: 31, numRuns: 300 },
     );
   });
 });

@@ -36,16 +36,36 @@ export function candidateSimilarity(a: Candidate, b: Candidate): number {
 /**
  * candidateSimilarity over one request's candidates by index, with each embedding's squared norm
  * summed once: for two embeddings of the same length cosine() sums exactly these terms in this
- * order, so the result is the same double. Other pairs go through candidateSimilarity itself.
+ * order, so the result is the same double. When every candidate has an embedding of one length
+ * (the usual case) they are first copied into one Float64Array (exact: float32 and numbers widen
+ * to the same doubles). Other pairs go through candidateSimilarity itself.
  */
-function cachedCandidateSimilarity(candidates: readonly Candidate[]): (a: number, b: number) => number {
-  const squaredNorms = new Float64Array(candidates.length);
-  for (let c = 0; c < candidates.length; c++) {
+export function cachedCandidateSimilarity(candidates: readonly Candidate[]): (a: number, b: number) => number {
+  const count = candidates.length;
+  const squaredNorms = new Float64Array(count);
+  for (let c = 0; c < count; c++) {
     const embedding = candidates[c]!.embedding;
     if (!embedding) continue;
     let norm = 0;
     for (let i = 0; i < embedding.length; i++) norm += embedding[i]! * embedding[i]!;
     squaredNorms[c] = norm;
+  }
+  const dimensions = candidates[0]?.embedding?.length ?? -1;
+  if (dimensions >= 0 && candidates.every((candidate) => candidate.embedding?.length === dimensions)) {
+    const matrix = new Float64Array(count * dimensions);
+    for (let c = 0; c < count; c++) {
+      const embedding = candidates[c]!.embedding!;
+      for (let i = 0; i < dimensions; i++) matrix[c * dimensions + i] = embedding[i]!;
+    }
+    return (a, b) => {
+      let dot = 0;
+      const x = a * dimensions;
+      const y = b * dimensions;
+      for (let i = 0; i < dimensions; i++) dot += matrix[x + i]! * matrix[y + i]!;
+      const normA = squaredNorms[a]!;
+      const normB = squaredNorms[b]!;
+      return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
+    };
   }
   return (a, b) => {
     const first = candidates[a]!;
