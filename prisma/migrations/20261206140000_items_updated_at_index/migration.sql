@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "items_updated_at_idx" ON "items"("updated_at");
