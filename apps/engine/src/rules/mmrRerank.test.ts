@@ -123,8 +123,15 @@ describe("cachedCandidateSimilarity", () => {
             return built;
           });
           const similarity = cachedCandidateSimilarity(items);
-          for (let a = 0; a < items.length; a++)
-            for (let b = 0; b < items.length; b++) expect(Object.is(similarity(a, b), candidateSimilarity(items[a]!, items[b]!))).toBe(true);
+          const targets = Int32Array.from(items, (_, i) => items.length - 1 - i);
+          const out = new Float64Array(items.length);
+          for (let b = 0; b < items.length; b++) {
+            similarity.toChosen(targets, targets.length, b, out);
+            targets.forEach((a, k) => {
+              expect(Object.is(similarity.pair(a, b), candidateSimilarity(items[a]!, items[b]!))).toBe(true);
+              expect(Object.is(out[k], candidateSimilarity(items[a]!, items[b]!))).toBe(true);
+            });
+          }
         },
       ),
       { seed: 31, numRuns: 300 },

@@ -33,14 +33,23 @@ export function candidateSimilarity(a: Candidate, b: Candidate): number {
   return similarity;
 }
 
+/** Similarities over one request's candidates by index. */
+export type IndexedSimilarity = {
+  /** similarity(candidates[a], candidates[b]) */
+  pair(a: number, b: number): number;
+  /** out[k] = pair(targets[k], chosen) for k < count. */
+  toChosen(targets: Int32Array, count: number, chosen: number, out: Float64Array): void;
+};
+
 /**
  * candidateSimilarity over one request's candidates by index, with each embedding's squared norm
  * summed once: for two embeddings of the same length cosine() sums exactly these terms in this
  * order, so the result is the same double. When every candidate has an embedding of one length
  * (the usual case) they are first copied into one Float64Array (exact: float32 and numbers widen
- * to the same doubles). Other pairs go through candidateSimilarity itself.
+ * to the same doubles), and toChosen runs four dot products side by side (each still summed in
+ * order: four independent chains instead of one). Other pairs go through candidateSimilarity.
  */
-export function cachedCandidateSimilarity(candidates: readonly Candidate[]): (a: number, b: number) => number {
+export function cachedCandidateSimilarity(candidates: readonly Candidate[]): IndexedSimilarity {
   const count = candidates.length;
   const squaredNorms = new Float64Array(count);
   for (let c = 0; c < count; c++) {
@@ -50,6 +59,11 @@ export function cachedCandidateSimilarity(candidates: readonly Candidate[]): (a:
     for (let i = 0; i < embedding.length; i++) norm += embedding[i]! * embedding[i]!;
     squaredNorms[c] = norm;
   }
+  const cosineOf = (dot: number, a: number, b: number) => {
+    const normA = squaredNorms[a]!;
+    const normB = squaredNorms[b]!;
+    return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
+  };
   const dimensions = candidates[0]?.embedding?.length ?? -1;
   if (dimensions >= 0 && candidates.every((candidate) => candidate.embedding?.length === dimensions)) {
     const matrix = new Float64Array(count * dimensions);
@@ -57,17 +71,44 @@ export function cachedCandidateSimilarity(candidates: readonly Candidate[]): (a:
       const embedding = candidates[c]!.embedding!;
       for (let i = 0; i < dimensions; i++) matrix[c * dimensions + i] = embedding[i]!;
     }
-    return (a, b) => {
+    const pair = (a: number, b: number) => {
       let dot = 0;
       const x = a * dimensions;
       const y = b * dimensions;
       for (let i = 0; i < dimensions; i++) dot += matrix[x + i]! * matrix[y + i]!;
-      const normA = squaredNorms[a]!;
-      const normB = squaredNorms[b]!;
-      return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
+      return cosineOf(dot, a, b);
+    };
+    return {
+      pair,
+      toChosen(targets, length, chosen, out) {
+        const y = chosen * dimensions;
+        let k = 0;
+        for (; k + 3 < length; k += 4) {
+          const x0 = targets[k]! * dimensions;
+          const x1 = targets[k + 1]! * dimensions;
+          const x2 = targets[k + 2]! * dimensions;
+          const x3 = targets[k + 3]! * dimensions;
+          let d0 = 0;
+          let d1 = 0;
+          let d2 = 0;
+          let d3 = 0;
+          for (let i = 0; i < dimensions; i++) {
+            const w = matrix[y + i]!;
+            d0 += matrix[x0 + i]! * w;
+            d1 += matrix[x1 + i]! * w;
+            d2 += matrix[x2 + i]! * w;
+            d3 += matrix[x3 + i]! * w;
+          }
+          out[k] = cosineOf(d0, targets[k]!, chosen);
+          out[k + 1] = cosineOf(d1, targets[k + 1]!, chosen);
+          out[k + 2] = cosineOf(d2, targets[k + 2]!, chosen);
+          out[k + 3] = cosineOf(d3, targets[k + 3]!, chosen);
+        }
+        for (; k < length; k++) out[k] = pair(targets[k]!, chosen);
+      },
     };
   }
-  return (a, b) => {
+  const pair = (a: number, b: number) => {
     const first = candidates[a]!;
     const second = candidates[b]!;
     const x = first.embedding;
@@ -75,9 +116,14 @@ export function cachedCandidateSimilarity(candidates: readonly Candidate[]): (a:
     if (!x || !y || x.length !== y.length) return candidateSimilarity(first, second);
     let dot = 0;
     for (let i = 0; i < x.length; i++) dot += x[i]! * y[i]!;
-    const normA = squaredNorms[a]!;
-    const normB = squaredNorms[b]!;
-    return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
+    return cosineOf(dot, a, b);
+  };
+  return { pair, toChosen: pairwise(pair) };
+}
+
+function pairwise(pair: (a: number, b: number) => number): IndexedSimilarity["toChosen"] {
+  return (targets, length, chosen, out) => {
+    for (let k = 0; k < length; k++) out[k] = pair(targets[k]!, chosen);
   };
 }
 
@@ -97,8 +143,12 @@ export function mmrRerank(options: MmrOptions, similarity: (a: Candidate, b: Can
       const span = high - low;
       const relevance = new Float64Array(count);
       for (let c = 0; c < count; c++) relevance[c] = span > 0 ? (candidates[c]!.score - low) / span : 0;
-      const similarityOf =
-        similarity === candidateSimilarity ? cachedCandidateSimilarity(candidates) : (a: number, b: number) => similarity(candidates[a]!, candidates[b]!);
+      const similarities =
+        similarity === candidateSimilarity
+          ? cachedCandidateSimilarity(candidates)
+          : { toChosen: pairwise((a: number, b: number) => similarity(candidates[a]!, candidates[b]!)) };
+      const targets = new Int32Array(count);
+      const targetSimilarities = new Float64Array(count);
 
       // The remaining items are the candidates not placed yet, in their order (indices and a flag, no splicing).
       const placedFlags = new Uint8Array(count);
@@ -122,8 +172,15 @@ export function mmrRerank(options: MmrOptions, similarity: (a: Candidate, b: Can
         placedFlags[best] = 1;
         placed.push(candidates[best]!);
         while (firstRemaining < count && placedFlags[firstRemaining] === 1) firstRemaining++;
-        if (lambda < 1)
-          for (let i = firstRemaining; i < count; i++) if (placedFlags[i] === 0) maxSimilarity[i] = Math.max(maxSimilarity[i]!, similarityOf(i, best));
+        if (lambda < 1) {
+          let remaining = 0;
+          for (let i = firstRemaining; i < count; i++) if (placedFlags[i] === 0) targets[remaining++] = i;
+          similarities.toChosen(targets, remaining, best, targetSimilarities);
+          for (let k = 0; k < remaining; k++) {
+            const i = targets[k]!;
+            maxSimilarity[i] = Math.max(maxSimilarity[i]!, targetSimilarities[k]!);
+          }
+        }
       }
       for (let i = firstRemaining; i < count; i++) if (placedFlags[i] === 0) placed.push(candidates[i]!);
       return { items: placed, effects: [] };
