@@ -25,8 +25,15 @@ export function actionOf(output: string): string {
 
 function servingInput(name: string, candidate: Candidate): number | undefined {
   if (name === "position") return REFERENCE_POSITION;
-  if (name === "retrieval_score") return candidate.sources.find((hit) => hit.id === ANN_SOURCE_ID)?.score ?? 0;
+  if (name === "retrieval_score") return annScoreOf(candidate);
   return candidate.features[name];
+}
+
+/** The two-tower score of the candidate's ANN hit (its first), 0 without one; a loop, not a closure per row. */
+function annScoreOf(candidate: Candidate): number | undefined {
+  const sources = candidate.sources;
+  for (let index = 0; index < sources.length; index += 1) if (sources[index]!.id === ANN_SOURCE_ID) return sources[index]!.score ?? 0;
+  return 0;
 }
 
 const enum ColumnKind {
@@ -102,7 +109,7 @@ export function featureMatrix(ranker: Pick<ServingRanker, "featureNames">, candi
       }
       let retrieval: number | undefined;
       for (const column of fixedColumns) {
-        const value = kinds[column] === ColumnKind.Position ? REFERENCE_POSITION : (retrieval ??= servingInput("retrieval_score", candidate));
+        const value = kinds[column] === ColumnKind.Position ? REFERENCE_POSITION : (retrieval ??= annScoreOf(candidate));
         if (value !== undefined && Number.isFinite(value)) matrix[base + column] = value;
         else {
           matrix[base + column] = defaults[column]!;
