@@ -19,6 +19,12 @@ let bySighting = new Int32Array(1024);
 let bySource = new Int32Array(1024);
 let order = new Int32Array(1024);
 let tally = new Int32Array(1024);
+// Per-item lists by first sighting, reused across requests like the typed scratch (grown by index,
+// never by push from empty; cleared of references after each merge).
+const itemIds: (string | undefined)[] = [];
+const hits: (SourceHit[] | undefined)[] = [];
+const items: (ItemAttributes | undefined)[] = [];
+const embeddings: (Float32Array | readonly number[] | undefined)[] = [];
 /** bestRanks value of an item no source admitted (within its quota). */
 const NOT_ADMITTED = -1;
 
@@ -57,10 +63,7 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
     order = new Int32Array(size);
   }
   const indexOf = new Map<string, number>();
-  const itemIds: string[] = [];
-  const hits: SourceHit[][] = [];
-  const items: (ItemAttributes | undefined)[] = [];
-  const embeddings: (Float32Array | readonly number[] | undefined)[] = [];
+  let count = 0;
   for (let sourceIndex = 0; sourceIndex < outputs.length; sourceIndex++) {
     const { sourceId, quota, candidates } = outputs[sourceIndex]!;
     for (let rank = 0; rank < candidates.length; rank++) {
@@ -68,14 +71,14 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
       const hit: SourceHit = found.score === undefined ? { id: sourceId, rank } : { id: sourceId, rank, score: found.score };
       let index = indexOf.get(found.itemId);
       if (index === undefined) {
-        index = itemIds.length;
+        index = count++;
         indexOf.set(found.itemId, index);
-        itemIds.push(found.itemId);
+        itemIds[index] = found.itemId;
         // Provenance starts as a one-element literal: most items have one source, and an array
         // grown from [] by push reserves room for 17 (×500 candidates per request).
-        hits.push([hit]);
-        items.push(found.item);
-        embeddings.push(found.embedding);
+        hits[index] = [hit];
+        items[index] = found.item;
+        embeddings[index] = found.embedding;
         bestRanks[index] = NOT_ADMITTED;
         bestSources[index] = sourceIndex;
       } else {
@@ -95,7 +98,6 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
   // Merged order: best admitted rank, then source declaration order, then first sighting. Two
   // stable counting sorts (by source, then by rank) over the admitted indices, which start in
   // first-sighting order: linear, no comparator calls, no boxed keys.
-  const count = itemIds.length;
   const removed: RemovedItem[] = [];
   let admitted = 0;
   for (let index = 0; index < count; index++) {
@@ -127,5 +129,10 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
         ? { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, embedding }
         : { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0 };
   }
+  // The scratch lists must not keep this request's items alive until the next merge.
+  itemIds.fill(undefined, 0, count);
+  hits.fill(undefined, 0, count);
+  items.fill(undefined, 0, count);
+  embeddings.fill(undefined, 0, count);
   return { candidates, removed };
 }
