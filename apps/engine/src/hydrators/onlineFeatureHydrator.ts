@@ -42,11 +42,6 @@ const userFeatures = featureRegistry.features.filter((feature) => feature.entity
 const EMPTY_ITEM_STATE: EntityState = EMPTY_STATE;
 const EMPTY_USER_STATE: EntityState = EMPTY_STATE;
 
-/** The user's state when the `userHistory` query hydrator did not read it (its budget ran out or it failed). */
-function userReadShape(atMs: number) {
-  return counterReadShape(perCandidateRegistry.counters.user, atMs);
-}
-
 /**
  * Reads the user's state (when not already read) and the state of `missing` items (not in the
  * cache: each id once) in one batch, and caches the items' states.
@@ -59,7 +54,8 @@ async function readStates(
   cache: ItemStateCache,
   atMs: number,
 ): Promise<{ user: EntityState; items: readonly EntityState[] }> {
-  const userShape = userState ? null : userReadShape(atMs);
+  // The user's keys only when the `userHistory` query hydrator did not read them (its budget ran out or it failed).
+  const userShape = userState ? null : counterReadShape(perCandidateRegistry.counters.user, atMs);
   const hashes: StoreKey[] = [];
   const sortedSets: SortedSetRead[] = [];
   if (userShape) {
