@@ -1,11 +1,12 @@
 // CPU and allocation of candidate feature hydration and the ranker's input (no HTTP, no funnel):
 //   node --max-semi-space-size=16 --import tsx apps/engine/bench/candidateFeaturesCpu.ts
 //     [--items 200000] [--events 30000] [--requests 3000] [--redis redis://127.0.0.1:6379/11] [--label run]
+//     [--heap-profile /tmp/candidate-features.heapprofile]
 //
 // Builds an online store (memory, or the given Redis database, which it FLUSHES) from `--events`
 // skewed events (item index = items · random⁴, as bench/recommendLatency.ts), then serves
-// `--requests` requests of 500 candidates each at 100 requests per business-second-hundredth
-// (the clock advances 10 ms per request, so the item state cache's 10 s TTL behaves as at 100/s):
+// `--requests` requests of 500 candidates each, one per 10 ms of business time (so the item state
+// cache's 10 s TTL keeps what it keeps at 100 requests/s):
 //   100 trending (the most engaged items, the same for everyone), 50 fresh (the newest items, the
 //   same for everyone), 350 per user (100 of the user's category, 250 from the whole catalogue).
 // Per request: the `onlineFeatures` hydrator (shared ItemStateCache, TTL 10 s), its updates
@@ -14,7 +15,7 @@
 // `--heap-profile FILE` writes an allocation profile of the measured requests.
 // Prints CPU µs per request (process CPU; the ranker's session does not spin), heap
 // bytes allocated per request (the median heapUsed growth, a rough figure), scavenges per
-// 1000 requests, the item state cache's hit rate, and a checksum of every served value (the same
+// 1000 requests, the item state cache's misses per request, and a checksum of every served value and click score (the same
 // before and after an optimisation that must not change results).
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
