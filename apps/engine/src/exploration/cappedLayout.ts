@@ -21,7 +21,7 @@ export class PageLayouter {
   private readonly page: (Candidate | undefined)[];
   private readonly codes: Int32Array;
   /** The layout when no slot explores: every position keeps its exploited item (most of an ε-greedy request's replays). */
-  private readonly greedyCodes: Int32Array;
+  readonly greedyCodes: Int32Array;
   private readonly exploringFlags: Uint8Array;
   private readonly used: Uint8Array;
   private readonly usedList: number[] = [];
@@ -128,14 +128,24 @@ export function samePageSlot(a: PageSlot, b: PageSlot): boolean {
  * Never 0; standard error ≈ √(p(1−p)/R); upward bias at most 1/(R + 1). Exactly 1 for a position
  * every replay fills the same way.
  */
-export function replayedPropensities(served: readonly PageSlot[], replays: number, replay: () => ArrayLike<number>): number[] {
+export function replayedPropensities(
+  served: readonly PageSlot[],
+  replays: number,
+  replay: () => ArrayLike<number>,
+  /** A layout object replay() returns unchanged whenever it applies (PageLayouter.greedyCodes): counted, then compared once. */
+  fixed?: ArrayLike<number>,
+): number[] {
   const servedCodes = Int32Array.from(served, codeOf);
   const positions = servedCodes.length;
   const hits = new Int32Array(positions);
+  let fixedReplays = 0;
   for (let r = 0; r < replays; r++) {
     // Codes (PageLayouter.layOut): the same slot is the same code.
     const layout = replay();
-    for (let position = 0; position < positions; position++) if (layout[position] === servedCodes[position]) hits[position]!++;
+    if (layout === fixed) fixedReplays++;
+    else for (let position = 0; position < positions; position++) if (layout[position] === servedCodes[position]) hits[position]!++;
   }
+  if (fixed !== undefined && fixedReplays > 0)
+    for (let position = 0; position < positions; position++) if (fixed[position] === servedCodes[position]) hits[position]! += fixedReplays;
   return Array.from(hits, (count) => (count + 1) / (replays + 1));
 }

@@ -113,10 +113,12 @@ export function epsilonGreedyExplorer(options: EpsilonGreedyOptions): Explorer {
       const slots = usableSlots(options.slots, pageLength, pool.length);
       const random = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.served));
       if (caps.length > 0) {
-        const layOut = cappedLayouts(options.epsilon, slots, new PageLayouter(exploit, pool, pageLength, caps), pool.length);
+        const layouter = new PageLayouter(exploit, pool, pageLength, caps);
+        const layOut = cappedLayouts(options.epsilon, slots, layouter, pool.length);
         const served = pageSlotsOf(layOut(random));
         const replayRandom = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.replays));
-        const propensities = replayedPropensities(served, options.replays ?? 500, () => layOut(replayRandom));
+        // Most replays explore no slot (1 − ε per slot): their layout is the greedy one, compared once.
+        const propensities = replayedPropensities(served, options.replays ?? 500, () => layOut(replayRandom), layouter.greedyCodes);
         const page: ServedCandidate[] = [];
         const effects: RuleEffect[] = [];
         served.forEach((slot, position) => {
