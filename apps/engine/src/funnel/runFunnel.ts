@@ -11,7 +11,7 @@
 // its declared defaults; a failing explorer leaves the ranked order with propensity 1. Each is
 // recorded in the trace and in `degradedCauses`, and the result is marked degraded. Nothing here
 // throws for a component's failure.
-import { servedCandidate, writableFeatures, writableScores, type Candidate, type ServedCandidate } from "./candidate.ts";
+import { NO_VALUES, servedCandidate, writableFeatures, writableScores, type Candidate, type ServedCandidate } from "./candidate.ts";
 import { blendScores, sortByScore } from "./blendScores.ts";
 import { runWithinBudget } from "./componentBudget.ts";
 import type { CandidateSource, Explorer, Filter, QueryHydrator, Rule, Scorer, SideEffect } from "./components.ts";
@@ -106,7 +106,8 @@ function timedSync<T>(work: () => T): { ms: number; value: T } | { ms: number; e
  * scorer declares its update objects fresh (Scorer.freshFeatureObjects / freshScoreObjects).
  */
 function merged(target: Record<string, number>, update: Record<string, number>, adoptable = false): Record<string, number> {
-  for (const _key in target) return Object.assign(target, update);
+  // A merged candidate's first write: no for-in over the shared empty object to find it empty.
+  if (target !== NO_VALUES) for (const _key in target) return Object.assign(target, update);
   return adoptable ? update : { ...update };
 }
 
