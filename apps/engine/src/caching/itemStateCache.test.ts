@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ExpiringCache } from "./expiringCache.ts";
-import { ItemStateCache } from "./itemStateCache.ts";
+import { ItemStateCache, itemStatesFrom } from "./itemStateCache.ts";
 
 const state = (value: number) => ({ hashes: new Map([["d1", { x: value }]]), sortedSets: new Map() });
 
@@ -14,6 +14,21 @@ describe("ItemStateCache", () => {
     expect(cache.lookup(["a", "c"]).map((s) => s?.hashes.get("d1")?.x)).toEqual([undefined, 3]);
     now += 100;
     expect(cache.lookup(["b", "c"])).toEqual([undefined, undefined]);
+  });
+
+  it("reads items without state as one shared read-only empty state, in every batch, and the others as their own", () => {
+    const shape = { hashNames: ["d1", "d2"], sortedSets: [{ name: "z", limit: 5 }] };
+    const first = itemStatesFrom(shape, ["a", "b", "c"], [{}, {}, { x: 1 }, {}, {}, {}], 0, [[], [], []], 0);
+    const second = itemStatesFrom(shape, ["d", "e"], [{ u: 0 }, {}, {}, {}, {}], 1, [[{ member: "m", score: 1 }], []], 0);
+    expect(first[0]).toBe(first[2]);
+    expect(second[1]).toBe(first[0]);
+    expect(first[1]!.hashes.get("d1")).toEqual({ x: 1 });
+    expect(first[1]).not.toBe(first[0]);
+    expect(second[0]).not.toBe(first[0]);
+    expect(second[0]!.sortedSets.get("z")).toEqual([{ member: "m", score: 1 }]);
+    expect([...first[0]!.hashes.keys(), ...first[0]!.sortedSets.keys()]).toEqual(["d1", "d2", "z"]);
+    expect(Object.isFrozen(first[0]!.hashes.get("d1"))).toBe(true);
+    expect(first[0]!.sortedSets.get("z")).toEqual([]);
   });
 
   it("keeps nothing with a TTL of 0", () => {

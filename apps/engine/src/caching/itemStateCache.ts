@@ -50,10 +50,7 @@ export function itemStatesFrom(
   let h = hashOffset;
   let s = sortedSetOffset;
   // Most items of a large catalogue have no state at all: they share one (read-only) empty state.
-  const empty: EntityState = {
-    hashes: new Map(shape.hashNames.map((name) => [name, Object.freeze({}) as NumericHash])),
-    sortedSets: new Map(shape.sortedSets.map(({ name }) => [name, Object.freeze([]) as readonly ScoredMember[]])),
-  };
+  const empty = emptyStateOf(shape);
   for (let index = 0; index < itemIds.length; index += 1) {
     let hasData = false;
     for (let k = 0; k < shape.hashNames.length && !hasData; k += 1) for (const _field in hashes[h + k]!) hasData = true;
@@ -71,6 +68,28 @@ export function itemStatesFrom(
     states.push({ hashes: hashMap, sortedSets: setMap });
   }
   return states;
+}
+
+/**
+ * The read-only empty state of a read shape, one per shape's key names for the process (a few):
+ * shared by every item without state in every batch, so reading such items (most candidates of a
+ * large catalogue) touches the same few objects, not a copy per batch scattered over the heap.
+ */
+const emptyStates = new Map<string, EntityState>();
+
+function emptyStateOf(shape: CounterReadShape): EntityState {
+  const key = `${shape.hashNames.join("\u0001")}\u0000${shape.sortedSets.map(({ name }) => name).join("\u0001")}`;
+  let empty = emptyStates.get(key);
+  if (empty === undefined) {
+    empty = {
+      hashes: new Map(shape.hashNames.map((name) => [name, Object.freeze({}) as NumericHash])),
+      sortedSets: new Map(shape.sortedSets.map(({ name }) => [name, Object.freeze([]) as readonly ScoredMember[]])),
+    };
+    // Bounded: shapes change only with the registry's counters (windowed ones roll their key names; none read items today).
+    if (emptyStates.size >= 64) emptyStates.clear();
+    emptyStates.set(key, empty);
+  }
+  return empty;
 }
 
 /** No field in any hash and no member in any sorted set (what itemStatesFrom shares between items). */
