@@ -45,6 +45,7 @@ import type { FeatureEvent } from "../src/features/featureEvent.ts";
 import { applyEventsToOnlineStore } from "../src/features/onlineFeatureWriter.ts";
 import { featureRegistry } from "../src/features/registry.ts";
 import type { ServingRetrieval } from "../src/models/servingModels.ts";
+import { retrievalRows } from "../src/models/retrievalRows.ts";
 import type { ServingRanker } from "../src/ranking/servingRanker.ts";
 import { RANKER_OUTPUTS, createMultiTaskRanker } from "../src/ranking/multiTaskRanker.ts";
 import { exportRankerToOnnx } from "../src/training/ranker/onnxExport.ts";
@@ -189,7 +190,9 @@ function buildRetrieval(): { retrieval: ServingRetrieval; buildMs: number; bytes
   // Native index memory shows in rss; the vectors are an ArrayBuffer (external/arrayBuffers).
   const bytes = heapAfter.rss - heapBefore.rss + vectors.byteLength;
   const itemIds = Array.from({ length: itemCount }, (_, item) => `i${item}`);
-  return { retrieval: { dimensions: dims, itemIds, vectors, index }, buildMs, bytes };
+  const retrieval: ServingRetrieval = { dimensions: dims, itemIds, vectors, index };
+  retrievalRows(retrieval); // as the engine's model loader does when a version is loaded
+  return { retrieval, buildMs, bytes };
 }
 
 async function buildRanker(singleThread: boolean): Promise<ServingRanker> {

@@ -7,9 +7,10 @@ import { loadItemToItemModel } from "../retrieval/itemToItemArtifacts.ts";
 import { IncompatibleArtifactError } from "./incompatibleArtifactError.ts";
 import type { ServingItemToItem } from "./servingModels.ts";
 import { readChecked } from "./twoTowerArtifacts.ts";
+import { rowsOfItemIds } from "./retrievalRows.ts";
 
 export async function loadItemToItemVersion(version: ModelVersion): Promise<ServingItemToItem> {
   if (version.kind !== "item_item") throw new IncompatibleArtifactError(`model ${version.id} is a ${version.kind}, not an item-to-item model`);
   const { sha256: _sha256, ...model } = await readChecked(version.artifactPath, version.artifactDigest, loadItemToItemModel);
-  return { ...model, rowOf: new Map(model.itemIds.map((id, row) => [id, row])) };
+  return { ...model, rowOf: rowsOfItemIds(model.itemIds) };
 }

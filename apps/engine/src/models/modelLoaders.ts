@@ -10,6 +10,7 @@ import { IncompatibleArtifactError } from "./incompatibleArtifactError.ts";
 import { loadPlainRetrieval } from "./plainRetrievalArtifacts.ts";
 import { isTwoTowerArtifactConfig, loadTwoTowerRetrieval } from "./twoTowerArtifacts.ts";
 import { loadItemToItemVersion } from "./itemToItemVersion.ts";
+import { retrievalRows } from "./retrievalRows.ts";
 import type { ServingRanker } from "../ranking/servingRanker.ts";
 import type { ServingItemToItem, ServingRetrieval } from "./servingModels.ts";
 
@@ -46,7 +47,9 @@ export async function loadRankerVersion(version: ModelVersion): Promise<ServingR
 /** Trained two-tower versions (twoTowerArtifacts.ts), or plain vectors + index (plainRetrievalArtifacts.ts). */
 export async function loadRetrievalVersion(version: ModelVersion): Promise<ServingRetrieval> {
   if (version.kind !== "two_tower") throw new IncompatibleArtifactError(`model ${version.id} is a ${version.kind}, not a retrieval model`);
-  return isTwoTowerArtifactConfig(version.config) ? loadTwoTowerRetrieval(version) : loadPlainRetrieval(version);
+  const retrieval = await (isTwoTowerArtifactConfig(version.config) ? loadTwoTowerRetrieval(version) : loadPlainRetrieval(version));
+  retrievalRows(retrieval); // at load, not inside the first request's budget
+  return retrieval;
 }
 
 export const defaultModelLoaders: ModelLoaders = {

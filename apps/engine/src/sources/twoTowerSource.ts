@@ -8,6 +8,7 @@ import type { CandidateSource, Scorer, ScoreUpdate, SourceCandidate } from "../f
 import type { LoadedRetrievalModel } from "../retrieval/retrievalArtifacts.ts";
 import { queryAnnIndex } from "../retrieval/annIndex.ts";
 import type { ServingRetrieval } from "../models/servingModels.ts";
+import { retrievalRows } from "../models/retrievalRows.ts";
 import { ComponentUnavailableError } from "./componentUnavailableError.ts";
 import { recentItemIds } from "./coVisitationSource.ts";
 
@@ -19,17 +20,6 @@ export const TWO_TOWER_SCORER_ID = "twoTowerScore";
 /** What the source needs from activeModels (models/activeModels.ts). */
 export type RetrievalProvider = { retrieval(): { model: ServingRetrieval; version: { id: string } } | null };
 
-const rowIndexes = new WeakMap<ServingRetrieval, Map<string, number>>();
-
-function rowOf(retrieval: ServingRetrieval): Map<string, number> {
-  let index = rowIndexes.get(retrieval);
-  if (!index) {
-    index = new Map(retrieval.itemIds.map((id, row) => [id, row]));
-    rowIndexes.set(retrieval, index);
-  }
-  return index;
-}
-
 function hasUserTower(model: unknown): model is LoadedRetrievalModel {
   return typeof model === "object" && model !== null && typeof (model as { userVector?: unknown }).userVector === "function";
 }
@@ -40,7 +30,7 @@ export function embedUser(retrieval: ServingRetrieval, userId: string, recentNew
     const vector = retrieval.model.userVector(userId, [...recentNewestFirst].reverse());
     if (vector.length === retrieval.dimensions) return vector;
   }
-  const rows = rowOf(retrieval);
+  const rows = retrievalRows(retrieval);
   const d = retrieval.dimensions;
   const mean = new Float32Array(d);
   let used = 0;
@@ -104,7 +94,7 @@ export function twoTowerScorer(models: RetrievalProvider, options: { historyLeng
       const retrieval = active?.model;
       const vector = retrieval ? embedUser(retrieval, query.userId, recentItemIds(query.seenAtMs, query.nowMs).slice(0, historyLength)) : null;
       if (!retrieval || !vector) return candidates.map(() => ({}));
-      const rows = rowOf(retrieval);
+      const rows = retrievalRows(retrieval);
       const d = retrieval.dimensions;
       return candidates.map((candidate) => {
         const row = rows.get(candidate.itemId);

@@ -12,6 +12,7 @@ import { createPrismaClient, type Database } from "@cascade/db";
 import { createScratchDatabase, type ScratchDatabase } from "../../testing/scratchDatabase.ts";
 import { seedDemo } from "../../demo/loadDemo.ts";
 import { defaultModelLoaders } from "../../models/modelLoaders.ts";
+import { hasRetrievalRows } from "../../models/retrievalRows.ts";
 import { DAY_MS } from "../../retrieval/twoTowerModel.ts";
 import { evaluateItemToItemVersion, evaluateRankerVersion, evaluateTwoTowerVersion } from "./evaluateVersion.ts";
 import { parseTrainConfig, type TrainConfigInput } from "./trainConfig.ts";
@@ -121,6 +122,7 @@ describe("runTrainPipeline", () => {
     const retrieval = await defaultModelLoaders.retrieval(first.twoTower!.version);
     expect(retrieval.itemIds.length).toBe(500);
     expect(retrieval.index.count).toBe(500);
+    expect(hasRetrievalRows(retrieval)).toBe(true); // built at load, not by the first request
     const itemToItem = await defaultModelLoaders.itemToItem(first.itemToItem!.version);
     expect(itemToItem.itemIds.length).toBe(500);
     expect(itemToItem.offsets[500]).toBe(itemToItem.neighbours.length);
