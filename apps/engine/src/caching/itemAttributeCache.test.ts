@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CHANGE_POLL_OVERLAP_MS, ItemAttributeCache } from "./itemAttributeCache.ts";
+import { CHANGE_POLL_MAX_ROWS, CHANGE_POLL_OVERLAP_MS, ItemAttributeCache } from "./itemAttributeCache.ts";
 import type { ServingSql } from "../postgres/servingSql.ts";
 
 const PUBLISHED_MS = Date.UTC(2026, 0, 1);
@@ -97,7 +97,7 @@ describe("ItemAttributeCache", () => {
       const state = { changed: [] as ReturnType<typeof row>[], pollFails: false, pollGate: null as Promise<void> | null };
       const sql: ServingSql = {
         async rows<Row>(text: string, parameters: readonly unknown[]) {
-          if (text.includes("LEFT JOIN items")) {
+          if (text.includes("LEFT JOIN LATERAL")) {
             pollSince.push(parameters[0] as string);
             const dbNowMs = nowMs;
             const changed = state.changed;
@@ -146,6 +146,24 @@ describe("ItemAttributeCache", () => {
       advance(10_000); // 70 s after the last successful poll: read again
       await cache.attributesOf(["a"]);
       expect(byId).toEqual([["a"], ["a"]]);
+    });
+
+    it("after a bulk change (more changed rows than a poll reads) lets the entries it held expire a TTL after their read", async () => {
+      const { cache, byId, state, advance } = world();
+      await cache.attributesOf(["a"]);
+      advance(10_000);
+      state.changed = Array.from({ length: CHANGE_POLL_MAX_ROWS + 1 }, (_, i) => row(`bulk-${i}`, false));
+      expect(await cache.pollChanges()).toBe(0); // nothing applied: too many to read on the request thread
+      advance(20_000);
+      await cache.attributesOf(["b"]); // read after the bulk poll: covered by the next polls
+      advance(25_000);
+      expect(await cache.pollChanges()).toBe(0);
+      advance(10_000); // "a": 65 s after its read, polls recent, but read before the bulk change
+      await cache.attributesOf(["a", "b"]);
+      expect(byId).toEqual([["a"], ["b"], ["a"]]);
+      advance(30_000); // "b": 65 s after its read (last poll 40 s ago), kept by the polls
+      await cache.attributesOf(["b"]);
+      expect(byId).toHaveLength(3);
     });
 
     it("re-reads an entry after maxAgeMs however recent the polls (edits that bypass updated_at)", async () => {

@@ -20,6 +20,14 @@ export type ItemAttributeCacheOptions = { maxEntries?: number; ttlMs?: number; m
 /** Changes are re-read this far back on every poll: a write transaction that committed after the previous poll with an earlier updated_at (its start) is still seen. */
 export const CHANGE_POLL_OVERLAP_MS = 30_000;
 
+/**
+ * At most this many changed rows per poll. A bulk catalogue load changes every row at once: read
+ * whole, a poll after loading 1M items parsed them all on the request thread (a 200k-item load
+ * stalled requests for over a second). Past the bound the poll reads nothing and the entries held
+ * so far lose the poll's extension: they expire a TTL after their read, as without polling.
+ */
+export const CHANGE_POLL_MAX_ROWS = 5_000;
+
 type Entry = { item: ItemAttributes | null; loadedAt: number };
 
 type Row = { id: string; category: string; creatorId: string | null; tags: string[]; publishedAtMs: number; available: boolean; attributes: unknown };
@@ -55,6 +63,8 @@ export class ItemAttributeCache {
   private readonly now: () => number;
   /** When the last successful change poll started (engine clock); entries outlive ttlMs only while it is recent. */
   private syncedAt = Number.NEGATIVE_INFINITY;
+  /** Entries read before this (engine clock) are not covered by the polls: a poll found more changes than it reads. */
+  private syncFloor = Number.NEGATIVE_INFINITY;
   /** Lower bound (database clock, ms) of the next poll's updated_at; from the cache's creation at first. */
   private changesSinceMs: number;
   private polling: NodeJS.Timeout | undefined;
@@ -77,7 +87,7 @@ export class ItemAttributeCache {
   /** Whether an entry read at `loadedAt` may be served at `at` (see the file's comment). */
   private isFresh(entry: Entry, at: number): boolean {
     if (entry.loadedAt > at - this.ttlMs) return true;
-    return this.syncedAt > at - this.ttlMs && entry.loadedAt > at - this.maxAgeMs;
+    return this.syncedAt > at - this.ttlMs && entry.loadedAt >= this.syncFloor && entry.loadedAt > at - this.maxAgeMs;
   }
 
   /** Keeps `entry` unless the cache holds a newer read of the same item (a poll and a request read can cross). */
@@ -101,9 +111,17 @@ export class ItemAttributeCache {
     // One row even when nothing changed, to carry the database's now (the next poll's bound, on the clock updated_at is written by).
     const rows = await this.sql.rows<Partial<Row> & { dbNowMs: number }>(
       `SELECT (extract(epoch FROM t.now) * 1000)::float8 AS "dbNowMs", ${COLUMNS}
-       FROM (SELECT now() AS now) t LEFT JOIN items ON updated_at >= $1::timestamptz`,
-      [new Date(this.changesSinceMs).toISOString()],
+       FROM (SELECT now() AS now) t LEFT JOIN LATERAL (SELECT * FROM items WHERE updated_at >= $1::timestamptz LIMIT $2) items ON true`,
+      [new Date(this.changesSinceMs).toISOString(), CHANGE_POLL_MAX_ROWS + 1],
     );
+    const dbNowMs = rows[0]?.dbNowMs;
+    if (rows.length > CHANGE_POLL_MAX_ROWS) {
+      // A bulk change: what is held now may be stale beyond the poll's reach, so it expires by TTL.
+      this.syncFloor = startedAt;
+      if (dbNowMs !== undefined) this.changesSinceMs = dbNowMs - CHANGE_POLL_OVERLAP_MS;
+      this.syncedAt = startedAt;
+      return 0;
+    }
     let replaced = 0;
     for (const row of rows) {
       if (row.id === undefined || row.id === null) continue;
@@ -111,7 +129,6 @@ export class ItemAttributeCache {
       this.store(row.id, { item: this.toAttributes(row as Row), loadedAt: startedAt });
       replaced += 1;
     }
-    const dbNowMs = rows[0]?.dbNowMs;
     if (dbNowMs !== undefined) this.changesSinceMs = dbNowMs - CHANGE_POLL_OVERLAP_MS;
     this.syncedAt = startedAt;
     return replaced;
