@@ -17,6 +17,7 @@
 // bytes allocated per request (the median heapUsed growth, a rough figure), scavenges per
 // 1000 requests, the item state cache's misses per request, and a checksum of every served value and click score (the same
 // before and after an optimisation that must not change results).
+import { createRandom } from "@cascade/core";
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { loadavg } from "node:os";
@@ -58,17 +59,9 @@ const REQUESTS = Number(args.requests);
 const CATEGORIES = 50;
 const HOUR_MS = 3_600_000;
 
-/** Park–Miller, so every run builds the same state and the same requests. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 48_271) % 2_147_483_647;
-    return state / 2_147_483_647;
-  };
-}
-
 const START_MS = Date.UTC(2026, 0, 5, 8);
-const random = seeded(17);
+// The project's one PRNG (core's random.ts), seeded: so every run builds the same state and the same requests.
+const random = createRandom(17).next;
 /** One string per item, as the sources hand out (the ANN index's id table, cached lists): not a new string per request. */
 const ITEM_IDS = Array.from({ length: Number(args.items) }, (_, index) => `i${index}`);
 const itemId = (index: number) => ITEM_IDS[index]!;

@@ -14,6 +14,7 @@
 // value, bytes allocated per feature value (heap growth between GCs, chunks with a GC left out),
 // GC count and time (PerformanceObserver "gc" entries), and os.loadavg(). Writes
 // bench-results/feature-compute.json (merged by --label, so a before and an after run sit side by side).
+import { createRandom } from "@cascade/core";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -47,17 +48,9 @@ const EVENTS = Number(args.events);
 const CANDIDATES = Number(args.candidates);
 const SECONDS = Number(args.seconds);
 
-/** Park–Miller, so every run builds the same state. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 48_271) % 2_147_483_647;
-    return state / 2_147_483_647;
-  };
-}
-
 const START_MS = Date.UTC(2026, 0, 5, 8);
-const random = seeded(11);
+// The project's one PRNG (core's random.ts), seeded: so every run builds the same state.
+const random = createRandom(11).next;
 const itemId = (index: number) => `item-${index}`;
 const categories = fixedItemCategories(Object.fromEntries(Array.from({ length: ITEMS }, (_, index) => [itemId(index), `cat-${index % 20}`])));
 const OUTCOMES: EventType[] = ["click", "like", "watch", "share", "purchase", "hide", "rating"];
