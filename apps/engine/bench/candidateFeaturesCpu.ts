@@ -109,7 +109,7 @@ async function buildRanker(): Promise<ServingRanker> {
 
 /** The candidates of request `n` (the same list for the same n on every run). */
 function candidatesOf(n: number, trending: readonly string[]): { userId: string; candidates: Candidate[] } {
-  const pick = seeded(1_000 + n);
+  const pick = createRandom(1_000 + n).next;
   const userId = `u${Math.floor(pick() * USERS)}`;
   const ids = new Set<string>(trending.slice(0, 100));
   // Fresh: the 50 newest item ids (the highest indices), as the fresh source serves everyone.
