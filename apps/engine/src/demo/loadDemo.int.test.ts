@@ -64,7 +64,7 @@ describe("seedDemo (tiny)", () => {
     expect(foreignKeys.rows.map((row) => row.conname)).toEqual(
       expect.arrayContaining(["follows_creator_id_fkey", "follows_user_id_fkey", "items_creator_id_fkey"]),
     );
-    expect(await count(`SELECT count(*) AS n FROM pg_indexes WHERE tablename IN ('items', 'follows')`)).toBe(7);
+    expect(await count(`SELECT count(*) AS n FROM pg_indexes WHERE tablename IN ('items', 'follows')`)).toBe(8); // items: pkey, category, creator+published, published, updated_at, search; follows: pkey, creator
     const indexes = await db.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname`);
     expect(indexes.rows.map((row) => row.indexname)).toEqual([
       "events_event_id_key",
