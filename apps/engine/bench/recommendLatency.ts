@@ -384,7 +384,8 @@ try {
     bodyLimitBytes: 1024 * 1024,
     popularityRanking: popularity,
     activeModels: models as unknown as NonNullable<EngineDeps["activeModels"]>,
-    serving: { databaseUrl, bootWaitMs: 120_000, listsRefreshIntervalMs: listsRefreshMs },
+    // Warm-up funnels at start as `cascade serve` runs them (CASCADE_WARMUP_REQUESTS's default).
+    serving: { databaseUrl, bootWaitMs: 120_000, listsRefreshIntervalMs: listsRefreshMs, warmUpRequests: engineEnvSchema.parse({}).CASCADE_WARMUP_REQUESTS },
     ...(values.admission === "on" ? { funnelAdmission: admissionSettings() } : {}),
   };
   log(`admission: ${values.admission === "on" ? JSON.stringify(admissionSettings()) : "off"}`);

@@ -13,6 +13,7 @@ import type { EngineDeps } from "../server/engineDeps.ts";
 import type { RouteContext } from "../server/routeContext.ts";
 import { RecommendationService } from "../serving/recommendationService.ts";
 import { ServingStack } from "../serving/servingStack.ts";
+import { warmUpRequestPath } from "../serving/requestPathWarmUp.ts";
 import { PopularityRanking } from "../sources/popularityRanking.ts";
 import { createEngineMetrics, type EngineMetrics } from "../telemetry/engineMetrics.ts";
 
@@ -62,6 +63,8 @@ export function buildEngine(deps: EngineDeps): Engine {
     async start() {
       if (ownsPopularity) popularity.start();
       await serving.start();
+      const warmUp = await warmUpRequestPath(serving, deps.serving?.warmUpRequests ?? 0);
+      if (warmUp.requests > 0) deps.logger.info(warmUp, "request path warmed up");
       guardrails?.start();
     },
     async stop() {

@@ -79,6 +79,8 @@ export type ServingOptions = {
   experimentHoldout?: { seed: string; fraction: number } | null;
   /** Wraps the request path's Postgres reads (tests: a catalogue lookup that fails or hangs). */
   wrapSql?: (sql: ServingSql) => ServingSql;
+  /** Throwaway funnels run at start before traffic (requestPathWarmUp.ts); default 0, `cascade serve`/`start`: CASCADE_WARMUP_REQUESTS. */
+  warmUpRequests?: number;
 };
 
 /** What the stack reads of the engine's deps (a replay builds one from a subset: replay/feedReplay.ts). */

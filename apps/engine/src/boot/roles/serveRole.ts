@@ -94,6 +94,7 @@ export async function startEngine(
     serving: {
       databaseUrl: input.databaseUrl,
       experimentHoldout: env.CASCADE_EXPERIMENT_HOLDOUT > 0 ? { seed: env.CASCADE_EXPERIMENT_HOLDOUT_SEED, fraction: env.CASCADE_EXPERIMENT_HOLDOUT } : null,
+      warmUpRequests: env.CASCADE_WARMUP_REQUESTS,
       ...serving,
     },
     clock,
