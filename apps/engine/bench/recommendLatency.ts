@@ -24,6 +24,7 @@
 // the engine's Prometheus histograms), the engine thread's event-loop delay and GC pauses (the
 // stalls behind a tail), the same for the bare endpoint, the highest rate with p99 under 50 ms,
 // memory per million items (vectors + index), os.loadavg(). Writes bench-results/recommend-latency.json.
+import "../src/platform/gcFlags.ts"; // first: V8 settings as the CLI runs them
 import { mkdirSync, writeFileSync } from "node:fs";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { createServer } from "node:http";
@@ -92,6 +93,8 @@ const { values } = parseArgs({
     // Seconds of unreported load at 20/s before the first rate (JIT, pools, caches); 0 = the first rate meets a cold engine.
     "warmup-seconds": { type: "string", default: "3" },
     "max-in-flight": { type: "string" },
+    // Throwaway funnels the engine runs at start (serving/requestPathWarmUp.ts); default: CASCADE_WARMUP_REQUESTS's default.
+    "warmup-requests": { type: "string" },
   },
 });
 const listsRefreshMs = Number(values["lists-refresh-ms"]);
@@ -385,7 +388,12 @@ try {
     popularityRanking: popularity,
     activeModels: models as unknown as NonNullable<EngineDeps["activeModels"]>,
     // Warm-up funnels at start as `cascade serve` runs them (CASCADE_WARMUP_REQUESTS's default).
-    serving: { databaseUrl, bootWaitMs: 120_000, listsRefreshIntervalMs: listsRefreshMs, warmUpRequests: engineEnvSchema.parse({}).CASCADE_WARMUP_REQUESTS },
+    serving: {
+      databaseUrl,
+      bootWaitMs: 120_000,
+      listsRefreshIntervalMs: listsRefreshMs,
+      warmUpRequests: Number(values["warmup-requests"] ?? engineEnvSchema.parse({}).CASCADE_WARMUP_REQUESTS),
+    },
     ...(values.admission === "on" ? { funnelAdmission: admissionSettings() } : {}),
   };
   log(`admission: ${values.admission === "on" ? JSON.stringify(admissionSettings()) : "off"}`);

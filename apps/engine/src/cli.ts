@@ -1,5 +1,6 @@
 // `cascade <command>`: the platform's command line. Each command validates the environment once
 // (platform/env.ts) and, when DATABASE_URL is unset, uses the same embedded PostgreSQL as `cascade start`.
+import "./platform/gcFlags.ts"; // first: V8 settings for every command (the engine's roles above all)
 import { Command, InvalidArgumentError, Option } from "commander";
 import { apiKeyScope, generateApiKey } from "@cascade/core";
 import { createPrismaClient } from "@cascade/db";
