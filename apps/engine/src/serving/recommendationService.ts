@@ -29,7 +29,7 @@ import { runWithinBudget, type Candidate, type ServedCandidate } from "../funnel
 import { diversityCapsOf } from "./surfacePipeline.ts";
 import { arrangeUnderCaps } from "../rules/diversityCaps.ts";
 import { decodeCursor, encodeCursor, InvalidCursorError } from "./cursor.ts";
-import { SESSION_PREFIX, SessionList, type SessionItem } from "./pageSessions.ts";
+import { SESSION_PREFIX, SessionList, type PageSession, type SessionItem } from "./pageSessions.ts";
 import type { ResolvedSurfaceConfig as PublishedSurfaceConfig } from "./ruleSetRepository.ts";
 
 /** The config a request is served with: a published rule set (or the built-in default), or an experiment variant built on it. */
@@ -45,6 +45,9 @@ import type { ServedVariant, VariantModels } from "../experiments/runningExperim
 import { FALLBACK_CHAIN } from "./safeFallbackRun.ts";
 import { pickUnderCaps, sessionCaps } from "./sessionPageCaps.ts";
 import { runSurface, safetyBudgetOf, type SurfaceRun, type SurfaceRunInput } from "./surfaceRun.ts";
+
+/** Waits before each look for a cursor's page session (see sessionOf): 0, then 10, 40 and 100 ms. */
+const SESSION_WRITE_WAITS_MS = [0, 10, 40, 100];
 
 /** Longest remainder kept for later pages of one feed. */
 const SESSION_DEPTH = 500;
@@ -287,12 +290,26 @@ export class RecommendationService {
     };
   }
 
+  /**
+   * The page session of a cursor, looked for again briefly when it is not there: the first page
+   * writes its session after the response (redisPageSessions.ts), so a client may ask another
+   * engine for page 2 before that write has landed. An expired cursor is answered ~150 ms later.
+   */
+  private async sessionOf(id: string): Promise<PageSession | undefined> {
+    for (const waitMs of SESSION_WRITE_WAITS_MS) {
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const session = await this.stack.sessions.get(id);
+      if (session) return session;
+    }
+    return undefined;
+  }
+
   /** Later pages continue the first page's ranked list (kept in a page session). */
   private async nextPage(request: RecommendationsRequest, resolved: ResolvedSurfaceConfig): Promise<RecommendationsResponse> {
     const cursor = decodeCursor(request.cursor!);
     if (!cursor) throw new InvalidCursorError("is not a cursor returned by this API");
     // A store that cannot answer rejects with PageSessionStoreError: 503 dependency_unavailable, the cursor stays good for a retry.
-    const session = cursor.snapshotId.startsWith(SESSION_PREFIX) ? await this.stack.sessions.get(cursor.snapshotId) : undefined;
+    const session = cursor.snapshotId.startsWith(SESSION_PREFIX) ? await this.sessionOf(cursor.snapshotId) : undefined;
     if (!session) throw new InvalidCursorError("has expired; request the first page again");
     if (session.userId !== request.userId || session.surface !== request.surface || cursor.offset > session.items.length) {
       throw new InvalidCursorError("belongs to another user or surface");

@@ -170,6 +170,27 @@ describe("page sessions shared by two engines through Redis", () => {
     expect(session?.caps?.tails.get(next.offset)).toEqual(second.items.map((item) => item.itemId).slice(-2));
   });
 
+  it("serves page 2 from B even when A's write of the session lands after B is asked (the first page writes it after its response)", async () => {
+    // A's session writes reach Redis 60 ms late; the cursor goes to B at once.
+    const redis = await createRedisPageSessionStore({ url: redisUrl });
+    const late: PageSessionStore = {
+      put: async (session) => {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        await redis.put(session);
+      },
+      get: (id) => redis.get(id),
+      putTail: (id, offset, tail) => redis.putTail(id, offset, tail),
+      close: () => redis.close(),
+    };
+    const slowA = await replica(late);
+    await slowA.engine.serving.rules.refresh();
+    const first = await page(slowA, { userId: `${world.run}-late-writer`, count: 2 });
+    expect(first.cursor).not.toBeNull();
+    const second = await page(b, { userId: `${world.run}-late-writer`, count: 2, cursor: first.cursor });
+    expect(second.items.map((item) => item.position)).toEqual([2, 3]);
+    expect(second.items.map((item) => item.itemId)).not.toContain(first.items[0]!.itemId);
+  });
+
   it("an unknown session, or one that expired (its key gone), is 400 invalid_cursor on every replica", async () => {
     const userId = world.user("viewer1");
     const unknown = encodeCursor({ snapshotId: `${SESSION_PREFIX}never-issued`, offset: 2, served: 2 });
