@@ -299,7 +299,9 @@ function summarise(result: RecommendLoadResult, rate: number) {
   const perSecond = new Map<number, number[]>();
   result.latenciesMs.forEach((ms, index) => {
     const second = Math.floor((result.dueOffsetsMs[index] ?? 0) / 1000);
-    perSecond.set(second, [...(perSecond.get(second) ?? []), ms]);
+    const latencies = perSecond.get(second);
+    if (latencies) latencies.push(ms);
+    else perSecond.set(second, [ms]);
   });
   const timeline = [...perSecond.entries()]
     .sort((a, b) => a[0] - b[0])

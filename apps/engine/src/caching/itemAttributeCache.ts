@@ -115,19 +115,16 @@ export class ItemAttributeCache {
       [new Date(this.changesSinceMs).toISOString(), CHANGE_POLL_MAX_ROWS + 1],
     );
     const dbNowMs = rows[0]?.dbNowMs;
-    if (rows.length > CHANGE_POLL_MAX_ROWS) {
-      // A bulk change: what is held now may be stale beyond the poll's reach, so it expires by TTL.
-      this.syncFloor = startedAt;
-      if (dbNowMs !== undefined) this.changesSinceMs = dbNowMs - CHANGE_POLL_OVERLAP_MS;
-      this.syncedAt = startedAt;
-      return 0;
-    }
     let replaced = 0;
-    for (const row of rows) {
-      if (row.id === undefined || row.id === null) continue;
-      if (this.cache.get(row.id) === undefined) continue;
-      this.store(row.id, { item: this.toAttributes(row as Row), loadedAt: startedAt });
-      replaced += 1;
+    // A bulk change: what is held now may be stale beyond the poll's reach, so it expires by TTL.
+    if (rows.length > CHANGE_POLL_MAX_ROWS) this.syncFloor = startedAt;
+    else {
+      for (const row of rows) {
+        if (row.id === undefined || row.id === null) continue;
+        if (this.cache.get(row.id) === undefined) continue;
+        this.store(row.id, { item: this.toAttributes(row as Row), loadedAt: startedAt });
+        replaced += 1;
+      }
     }
     if (dbNowMs !== undefined) this.changesSinceMs = dbNowMs - CHANGE_POLL_OVERLAP_MS;
     this.syncedAt = startedAt;
