@@ -4,7 +4,7 @@
 //     [--seconds 10] [--users 20000] [--events 100000] [--online-events 30000] [--dims 32]
 //     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--database-name NAME] [--keep]
 //     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof] [--lists-refresh-ms 60000]
-//     [--admission on|off] [--max-in-flight N] [--repeat 1] [--warmup-seconds 3]
+//     [--admission on|off] [--max-in-flight N] [--repeat 1] [--warmup-seconds 3] [--warmup-requests 100]
 //
 // Builds, in a scratch database it drops afterwards: `--items` items (50 categories, 5000
 // creators), `--users` users (a quarter follow 5 creators), `--events` skewed events in the log
