@@ -1,0 +1,26 @@
+// The `cascade` executable starts node with the engine's V8 flags (bin/cascade.mjs's interpreter
+// line): run as an operator runs it, by its path, the process sees --max-semi-space-size=16.
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL("../../bin/cascade.mjs", import.meta.url));
+
+describe("bin/cascade.mjs", () => {
+  it("runs the CLI with the engine's young-generation size", async () => {
+    // A preload script (NODE_OPTIONS --require) reports the flags node was started with, before the CLI prints its help.
+    const dir = await mkdtemp(join(tmpdir(), "cascade-bin-"));
+    const probe = join(dir, "probe.cjs");
+    await writeFile(probe, `process.stderr.write("execArgv=" + JSON.stringify(process.execArgv) + "\\n");\n`);
+    const { stdout, stderr } = await run(bin, ["--help"], { env: { ...process.env, NODE_OPTIONS: `--require ${probe}` }, timeout: 60_000 });
+    const line = stderr.split("\n").find((text) => text.startsWith("execArgv="));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!.slice("execArgv=".length))).toContain("--max-semi-space-size=16");
+    expect(stdout).toContain("serve");
+  }, 90_000);
+});
