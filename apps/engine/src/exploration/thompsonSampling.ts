@@ -20,12 +20,12 @@
 // a slot where none fits goes back to the ranked list (cappedLayout.ts), which moves the later
 // ranked items. Every served position's propensity is then the replay estimate above, computed
 // over the whole layout (a ranked item keeps exactly 1 when no replay gives a slot back).
-import { createRandom, deriveSeed, type ItemPredicate, type Random } from "@cascade/core";
+import { createRandom, deriveSeed, type ItemPredicate } from "@cascade/core";
 import { servedCandidate, type Candidate, type ServedCandidate } from "../funnel/candidate.ts";
 import type { Explorer } from "../funnel/components.ts";
 import { toFilterableItem } from "../funnel/filterableItem.ts";
 import type { RuleEffect } from "../funnel/trace.ts";
-import { sampleBeta } from "./betaSample.ts";
+import { BetaSampler } from "./betaSample.ts";
 import type { DiversityCap } from "../rules/diversityWindows.ts";
 import { PageLayouter, pageSlotsOf, replayedPropensities } from "./cappedLayout.ts";
 import { splitExplorationPool, usableSlots } from "./explorationPool.ts";
@@ -43,10 +43,6 @@ export type ThompsonOptions = {
   /** The surface's diversity caps: explored items only go where they keep them. */
   caps?: readonly DiversityCap[];
 };
-
-function drawAll(random: Random, alphas: Float64Array, betas: Float64Array, into: Float64Array): void {
-  for (let i = 0; i < alphas.length; i++) into[i] = sampleBeta(random, alphas[i]!, betas[i]!);
-}
 
 /** One draw of the policy: θ for every pool item, then each slot takes the best-θ fitting item (as codes: PageLayouter.layOut). */
 function layoutFromDraws(draws: Float64Array, slots: readonly number[], pool: readonly Candidate[], layouter: PageLayouter): Int32Array {
@@ -93,14 +89,15 @@ export function thompsonExplorer(options: ThompsonOptions): Explorer {
         alphas[i] = posterior.alpha;
         betas[i] = posterior.beta;
       });
+      const sampler = new BetaSampler(alphas, betas);
       const servedDraws = new Float64Array(pool.length);
-      drawAll(createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.served)), alphas, betas, servedDraws);
+      sampler.drawAll(createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.served)), servedDraws);
       const layouter = new PageLayouter(exploit, pool, pageLength, caps);
       const served = pageSlotsOf(layoutFromDraws(servedDraws, slots, pool, layouter));
       const replayRandom = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.replays));
       const draws = new Float64Array(pool.length);
       const propensities = replayedPropensities(served, slots.length > 0 ? options.replays : 0, () => {
-        drawAll(replayRandom, alphas, betas, draws);
+        sampler.drawAll(replayRandom, draws);
         return layoutFromDraws(draws, slots, pool, layouter);
       });
 
