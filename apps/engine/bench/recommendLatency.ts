@@ -58,6 +58,7 @@ import type { EngineDeps } from "../src/server/engineDeps.ts";
 import type { ServingModels } from "../src/serving/servingStack.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
+import { cpuPerRequest, cpuSnapshot, type CpuPerRequest } from "./cpuByPlace.ts";
 import { createRandom } from "@cascade/core";
 import { engineEnvSchema, funnelAdmissionFromEnv } from "../src/platform/env.ts";
 
@@ -309,6 +310,7 @@ function summarise(result: RecommendLoadResult, rate: number) {
   const servedAt = percentileOf(result.okLatenciesMs);
   return {
     offeredRate: rate,
+    loadGeneratorCpu: { cpuMs: result.cpuMs, cpuTotalMs: result.cpuTotalMs },
     requests: result.latenciesMs.length,
     throughputPerSecond: Math.round((result.latenciesMs.length / result.elapsedMs) * 1000 * 10) / 10,
     statuses: result.statuses,
@@ -441,6 +443,8 @@ try {
     funnel: ReturnType<typeof summarise>;
     bare: ReturnType<typeof summarise>;
     cpuMsPerRequest: { funnel: number; bare: number };
+    /** The funnel run's CPU per request by place (cpuByPlace.ts): which thread or server saturates. */
+    cpuByPlaceMsPerRequest: CpuPerRequest | null;
     stagesMeanMs: Record<string, number>;
     componentsMeanMs: Record<string, number>;
     candidatesMean: Record<string, number>;
@@ -472,8 +476,10 @@ try {
       gcObserver.observe({ entryTypes: ["gc"] });
       delay.enable();
       cpuStart = process.cpuUsage();
+      const placesAtStart = cpuSnapshot();
       const funnel = summarise(await profiled(`funnel-${runs.length + 1}-${rate}`, () => runLoad({ ...base, path: "/v1/recommendations", rate })), rate);
       const funnelCpuMs = cpuPerRequestMs(process.cpuUsage(cpuStart), funnel.requests);
+      const cpuByPlace = cpuPerRequest(placesAtStart, cpuSnapshot(), funnel.loadGeneratorCpu, funnel.requests);
       delay.disable();
       gcObserver.disconnect();
       const round2 = (ms: number) => Math.round(ms * 100) / 100;
@@ -508,6 +514,7 @@ try {
         funnel,
         bare,
         cpuMsPerRequest: { funnel: funnelCpuMs, bare: bareCpuMs },
+        cpuByPlaceMsPerRequest: cpuByPlace,
         stagesMeanMs,
         componentsMeanMs,
         candidatesMean,
@@ -517,6 +524,7 @@ try {
       });
       log(
         `rate ${rate}/s: funnel p50 ${funnel.latencyMs.p50} p95 ${funnel.latencyMs.p95} p99 ${funnel.latencyMs.p99} ms, ${funnel.throughputPerSecond}/s, degraded ${funnel.degradedShare}, shed ${funnel.shed.share} (p99 ${funnel.shed.p99Ms} ms; served pages p50 ${funnel.servedLatencyMs.p50} p99 ${funnel.servedLatencyMs.p99} ms); bare p50 ${bare.latencyMs.p50} p99 ${bare.latencyMs.p99} ms; CPU/request funnel ${funnelCpuMs} ms, bare ${bareCpuMs} ms; event loop ${JSON.stringify(eventLoop)}; stages ${JSON.stringify(stagesMeanMs)}\n    components ${JSON.stringify(componentsMeanMs)}\n    candidates per source ${JSON.stringify(candidatesMean)}; fallbacks ${JSON.stringify(fallbacks)}
+    CPU ms per request by place ${JSON.stringify(cpuByPlace)}
     p99 per second (ms) ${funnel.timeline.map((second) => Math.round(second.p99Ms)).join(" ")}`,
       );
     }

@@ -5,6 +5,7 @@
 // At most `concurrency` requests are in flight; undici keeps the connections alive.
 import { parentPort, workerData } from "node:worker_threads";
 import { Pool } from "undici";
+import { threadCpuMs } from "./cpuByPlace.ts";
 
 export type RecommendLoadSettings = {
   origin: string;
@@ -28,6 +29,9 @@ export type RecommendLoadResult = {
   degraded: number;
   items: number;
   elapsedMs: number;
+  /** This thread's CPU during the requests, and over its whole life (start-up included), ms; null off Linux. */
+  cpuMs: number | null;
+  cpuTotalMs: number | null;
 };
 
 const settings = workerData as RecommendLoadSettings;
@@ -78,7 +82,9 @@ async function lane(): Promise<void> {
   }
 }
 
+const cpuAtStart = threadCpuMs();
 await Promise.all(Array.from({ length: settings.concurrency }, () => lane()));
+const cpuAtEnd = threadCpuMs();
 const result: RecommendLoadResult = {
   latenciesMs,
   dueOffsetsMs,
@@ -88,6 +94,8 @@ const result: RecommendLoadResult = {
   degraded,
   items,
   elapsedMs: performance.now() - startedAt,
+  cpuMs: cpuAtStart === null || cpuAtEnd === null ? null : cpuAtEnd - cpuAtStart,
+  cpuTotalMs: cpuAtEnd,
 };
 await pool.close();
 parentPort!.postMessage(result);

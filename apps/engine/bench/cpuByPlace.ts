@@ -1,0 +1,112 @@
+// Where a benchmark's CPU goes on this machine, from Linux's per-thread and per-process counters
+// (/proc): the engine's own thread (the process's main thread), the process's other threads (V8's
+// GC helpers, libuv's pool, onnxruntime), PostgreSQL's and Redis's server processes, and the whole
+// machine (/proc/stat). process.cpuUsage() alone cannot tell the engine thread, which is what
+// saturates first, from the helper threads that run on the other core. Elsewhere than Linux every
+// figure is null.
+import { readdirSync, readFileSync } from "node:fs";
+
+/** Kernel clock ticks per second of /proc's counters (USER_HZ: 100 on every Linux build that matters). */
+const TICKS_PER_SECOND = 100;
+const SERVER_COMMANDS = { postgres: "postgres", redis: "redis-server" } as const;
+
+/** Per server process (pid → CPU ms): PostgreSQL's backends come and go, so a window sums each process's own growth. */
+type ServerCpu = ReadonlyMap<string, number>;
+
+export type CpuSnapshot = { engineThreadMs: number; processMs: number; postgres: ServerCpu; redis: ServerCpu; machineBusyMs: number } | null;
+
+/** utime + stime (ms) of a /proc stat line; the command name may hold spaces and parentheses. */
+function cpuMsOfStat(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null; // a process that exited between listing and reading
+  }
+}
+
+/** CPU ms of every process whose command is `command` (PostgreSQL forks a process per connection). */
+function serverCpu(command: string): ServerCpu {
+  const byPid = new Map<string, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    if (readOrNull(`/proc/${entry}/comm`)?.trim() !== command) continue;
+    const stat = readOrNull(`/proc/${entry}/stat`);
+    if (stat) byPid.set(entry, cpuMsOfStat(stat));
+  }
+  return byPid;
+}
+
+/** CPU used between two readings by the processes alive at the second (one started since counts whole; one that exited is lost). */
+function serverGrowth(start: ServerCpu, end: ServerCpu): number {
+  let total = 0;
+  for (const [pid, ms] of end) total += Math.max(0, ms - (start.get(pid) ?? 0));
+  return total;
+}
+
+/** Busy time of all cores (everything but idle and iowait), ms. */
+function machineBusyMs(): number {
+  const [cpuLine] = readFileSync("/proc/stat", "utf8").split("\n");
+  const ticks = cpuLine!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return ((ticks.reduce((sum, value) => sum + value, 0) - idle) * 1000) / TICKS_PER_SECOND;
+}
+
+export function cpuSnapshot(): CpuSnapshot {
+  if (process.platform !== "linux") return null;
+  const engine = readOrNull(`/proc/self/task/${process.pid}/stat`);
+  const own = readOrNull("/proc/self/stat");
+  if (!engine || !own) return null;
+  return {
+    engineThreadMs: cpuMsOfStat(engine),
+    processMs: cpuMsOfStat(own),
+    postgres: serverCpu(SERVER_COMMANDS.postgres),
+    redis: serverCpu(SERVER_COMMANDS.redis),
+    machineBusyMs: machineBusyMs(),
+  };
+}
+
+/** This thread's CPU ms so far (a worker reads its own: /proc/thread-self), or null. */
+export function threadCpuMs(): number | null {
+  if (process.platform !== "linux") return null;
+  const stat = readOrNull("/proc/thread-self/stat");
+  return stat ? cpuMsOfStat(stat) : null;
+}
+
+export type CpuPerRequest = {
+  engineThread: number;
+  otherEngineThreads: number;
+  loadGenerator: number;
+  postgres: number;
+  redis: number;
+  /** Everything the machine ran, these and the rest (ms per request on all cores together). */
+  machine: number;
+};
+
+/**
+ * CPU ms per request between two snapshots, by place. The load generator runs in a worker thread of
+ * this process: `load` is that thread's CPU during the requests and over its whole life (its
+ * start-up falls inside the window too), taken out of the process's other threads.
+ */
+export function cpuPerRequest(
+  start: CpuSnapshot,
+  end: CpuSnapshot,
+  load: { cpuMs: number | null; cpuTotalMs: number | null },
+  requests: number,
+): CpuPerRequest | null {
+  if (!start || !end || load.cpuMs === null || load.cpuTotalMs === null || requests <= 0) return null;
+  const per = (ms: number) => Math.round((ms / requests) * 100) / 100;
+  const engineThread = end.engineThreadMs - start.engineThreadMs;
+  return {
+    engineThread: per(engineThread),
+    otherEngineThreads: per(Math.max(0, end.processMs - start.processMs - engineThread - load.cpuTotalMs)),
+    loadGenerator: per(load.cpuMs),
+    postgres: per(serverGrowth(start.postgres, end.postgres)),
+    redis: per(serverGrowth(start.redis, end.redis)),
+    machine: per(end.machineBusyMs - start.machineBusyMs),
+  };
+}

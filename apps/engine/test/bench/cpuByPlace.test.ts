@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { cpuPerRequest, cpuSnapshot, threadCpuMs } from "../../bench/cpuByPlace.ts";
+
+/** Spins until this process has used `ms` more CPU (by process.cpuUsage, not by the module under test): wall time would flake on a busy machine. */
+function burn(ms: number): void {
+  const start = process.cpuUsage();
+  let x = 0;
+  for (;;) {
+    for (let i = 0; i < 10_000; i += 1) x += Math.sqrt(x + i);
+    const used = process.cpuUsage(start);
+    if ((used.user + used.system) / 1000 >= ms) break;
+  }
+  if (x < 0) throw new Error("unreachable");
+}
+
+describe("cpuByPlace", () => {
+  it.runIf(process.platform === "linux")("counts this thread's CPU as the engine thread's, and the machine's busy time covers it", () => {
+    const start = cpuSnapshot()!;
+    const threadStart = threadCpuMs()!;
+    burn(300);
+    const end = cpuSnapshot()!;
+    const threadEnd = threadCpuMs()!;
+    // /proc counts in 10 ms ticks; the spin is this thread's (the process's other threads may add their own).
+    expect(end.engineThreadMs - start.engineThreadMs).toBeGreaterThanOrEqual(150);
+    expect(end.engineThreadMs - start.engineThreadMs).toBeLessThanOrEqual(end.processMs - start.processMs);
+    expect(threadEnd - threadStart).toBeGreaterThanOrEqual(150);
+    expect(end.processMs - start.processMs).toBeGreaterThanOrEqual(end.engineThreadMs - start.engineThreadMs);
+    expect(end.machineBusyMs - start.machineBusyMs).toBeGreaterThanOrEqual(end.engineThreadMs - start.engineThreadMs - 20);
+  });
+
+  it("splits a window per request, taking the load generator's whole thread out of the process's other threads", () => {
+    // PostgreSQL: backend 11 grew 150 ms, 12 started in the window (50 ms), 10 exited (lost, never negative).
+    const start = {
+      engineThreadMs: 1000,
+      processMs: 3000,
+      postgres: new Map([
+        ["10", 900],
+        ["11", 500],
+      ]),
+      redis: new Map([["20", 200]]),
+      machineBusyMs: 10_000,
+    };
+    const end = {
+      engineThreadMs: 1600,
+      processMs: 4200,
+      postgres: new Map([
+        ["11", 650],
+        ["12", 50],
+      ]),
+      redis: new Map([["20", 300]]),
+      machineBusyMs: 11_800,
+    };
+    // Process +1200 ms: engine thread 600, load generator 250 over its life (200 during the requests), other threads 350.
+    expect(cpuPerRequest(start, end, { cpuMs: 200, cpuTotalMs: 250 }, 100)).toEqual({
+      engineThread: 6,
+      otherEngineThreads: 3.5,
+      loadGenerator: 2,
+      postgres: 2,
+      redis: 1,
+      machine: 18,
+    });
+    expect(cpuPerRequest(null, end, { cpuMs: 200, cpuTotalMs: 250 }, 100)).toBeNull();
+    expect(cpuPerRequest(start, end, { cpuMs: null, cpuTotalMs: null }, 100)).toBeNull();
+  });
+});
