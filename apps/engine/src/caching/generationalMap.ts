@@ -1,5 +1,5 @@
-// A bounded map for the request path's large caches (item states, item attributes: hundreds of
-// thousands of entries), that never deletes a key. Two generations: writes go to the young map,
+// A bounded map for the request path's large caches keyed by strings (per-user: ExpiringCache;
+// the per-item caches keep their entries by item slot instead, itemSlots.ts), that never deletes a key. Two generations: writes go to the young map,
 // updating an existing key in place; when the young map is full it becomes the old one and the
 // previous old one is dropped whole. A read falls back to the old map and copies a hit into the
 // young one, so what is in use survives the next drop (least-recently-used, by generation).

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CHANGE_POLL_MAX_ROWS, CHANGE_POLL_OVERLAP_MS, ItemAttributeCache } from "./itemAttributeCache.ts";
 import type { ServingSql } from "../postgres/servingSql.ts";
+import { ItemSlots } from "./itemSlots.ts";
 
 const PUBLISHED_MS = Date.UTC(2026, 0, 1);
 
@@ -65,6 +66,18 @@ describe("ItemAttributeCache", () => {
     expect(asked).toHaveLength(1);
     expect(attributes.get("b")?.category).toBe("cat-b");
     expect(categories.get("a")).toBe("cat-a");
+  });
+
+  it("reads ids past the slot bound from the catalogue every time (uncached), and keeps serving the others from memory", async () => {
+    const { sql, asked } = fakeSql();
+    const cache = new ItemAttributeCache(sql, { slots: new ItemSlots({ maxSlots: 1 }) });
+    expect([...(await cache.attributesOf(["a", "b"])).keys()]).toEqual(["a", "b"]);
+    const rows = await cache.attributesOfCandidateRows([candidate("b"), candidate("a"), candidate("zz")]);
+    expect(rows.map((item) => item?.category)).toEqual(["cat-b", "cat-a", undefined]);
+    expect(asked).toEqual([
+      ["a", "b"],
+      ["b", "zz"],
+    ]);
   });
 
   it("fails the caller whose read failed, gives the waiters on it no attributes, and caches nothing", async () => {

@@ -11,11 +11,25 @@
 // candidates of a request). If the polls fail for longer than `ttlMs`, entries fall back to
 // expiring `ttlMs` after their read. A backstop `maxAgeMs` (10 min) re-reads an entry anyway, for
 // edits that bypass updated_at (hand-written SQL) and deleted rows.
+//
+// Storage: by item slot (itemSlots.ts; the registry the serving stack shares with the item state
+// cache), one ItemAttributes (or null: not in the catalogue) and one read time per slot
+// (slotTable.ts). The candidate path reads by the candidate list's slots, computed once per list
+// for both hydrators, and answers by candidate index (attributesByRow): no per-id Map lookup, no
+// result Map. Nothing is evicted: the whole catalogue fits (servingStack.ts preloads it); ids past
+// the registry's bound are read from the catalogue on every request (uncached).
 import type { Candidate, ItemAttributes } from "../funnel/index.ts";
-import { GenerationalMap } from "./generationalMap.ts";
+import { ItemSlots, NO_SLOT } from "./itemSlots.ts";
+import { NEVER, SlotTable } from "./slotTable.ts";
 import type { ServingSql } from "../postgres/servingSql.ts";
 
-export type ItemAttributeCacheOptions = { maxEntries?: number; ttlMs?: number; maxAgeMs?: number; now?: () => number };
+export type ItemAttributeCacheOptions = {
+  /** The slot registry (shared with the item state cache by the serving stack); a registry of its own when omitted. */
+  slots?: ItemSlots;
+  ttlMs?: number;
+  maxAgeMs?: number;
+  now?: () => number;
+};
 
 /** Changes are re-read this far back on every poll: a write transaction that committed after the previous poll with an earlier updated_at (its start) is still seen. */
 export const CHANGE_POLL_OVERLAP_MS = 30_000;
@@ -27,8 +41,6 @@ export const CHANGE_POLL_OVERLAP_MS = 30_000;
  * so far lose the poll's extension: they expire a TTL after their read, as without polling.
  */
 export const CHANGE_POLL_MAX_ROWS = 5_000;
-
-type Entry = { item: ItemAttributes | null; loadedAt: number };
 
 type Row = { id: string; category: string; creatorId: string | null; tags: string[]; publishedAtMs: number; available: boolean; attributes: unknown };
 
@@ -53,11 +65,17 @@ const COLUMNS = `id, category, creator_id AS "creatorId", tags, (extract(epoch F
 /** Categories of one request's candidates, looked up from the candidate list itself (see attributesOfCandidates). */
 export type CandidateCategoryLookup = { categoriesOfCandidates(candidates: readonly Candidate[]): Promise<{ get(itemId: string): string | undefined }> };
 
+/** The same by candidate index (what the `onlineFeatures` hydrator reads: no lookup by id per candidate). */
+export type CandidateCategoryRows = {
+  categoryRowsOfCandidates(candidates: readonly Candidate[]): Promise<readonly ({ readonly category: string } | undefined)[]>;
+};
+
 export class ItemAttributeCache {
   /** One string per distinct category / creator id instead of one per cached item (memory at 1M items). */
   private readonly interned = new Map<string, string>();
-  /** Never deletes a key (see generationalMap.ts): a Map compacting its deleted slots stalled requests. */
-  private readonly cache: GenerationalMap<Entry>;
+  readonly slots: ItemSlots;
+  /** By slot: the attributes (null: not in the catalogue) and when they were read (engine clock). */
+  private readonly table = new SlotTable<ItemAttributes | null>();
   private readonly ttlMs: number;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
@@ -71,29 +89,28 @@ export class ItemAttributeCache {
   private pollInFlight: Promise<number> | undefined;
   /** Item id → the read (one per batch, shared by its ids) that is fetching it right now. */
   private readonly pending = new Map<string, Promise<Map<string, ItemAttributes>>>();
-  private readonly byCandidateList = new WeakMap<readonly Candidate[], Promise<Map<string, ItemAttributes>>>();
+  private readonly byCandidateList = new WeakMap<readonly Candidate[], Promise<(ItemAttributes | undefined)[]>>();
 
   constructor(
     private readonly sql: ServingSql,
     options: ItemAttributeCacheOptions = {},
   ) {
-    this.cache = new GenerationalMap(options.maxEntries ?? 200_000);
+    this.slots = options.slots ?? new ItemSlots();
     this.ttlMs = options.ttlMs ?? 60_000;
     this.maxAgeMs = Math.max(options.maxAgeMs ?? 10 * 60_000, this.ttlMs);
     this.now = options.now ?? Date.now;
     this.changesSinceMs = this.now() - CHANGE_POLL_OVERLAP_MS;
   }
 
-  /** Whether an entry read at `loadedAt` may be served at `at` (see the file's comment). */
-  private isFresh(entry: Entry, at: number): boolean {
-    if (entry.loadedAt > at - this.ttlMs) return true;
-    return this.syncedAt > at - this.ttlMs && entry.loadedAt >= this.syncFloor && entry.loadedAt > at - this.maxAgeMs;
+  /** Whether an entry read at `loadedAt` may be served at `at` (see the file's comment); never for NEVER (nothing held). */
+  private isFresh(loadedAt: number, at: number): boolean {
+    if (loadedAt > at - this.ttlMs) return true;
+    return this.syncedAt > at - this.ttlMs && loadedAt >= this.syncFloor && loadedAt > at - this.maxAgeMs;
   }
 
-  /** Keeps `entry` unless the cache holds a newer read of the same item (a poll and a request read can cross). */
-  private store(itemId: string, entry: Entry): void {
-    const held = this.cache.get(itemId);
-    if (held === undefined || held.loadedAt <= entry.loadedAt) this.cache.set(itemId, entry);
+  /** Keeps a read unless the cache holds a newer read of the same item (a poll and a request read can cross); ids without a slot are not kept. */
+  private store(slot: number, item: ItemAttributes | null, loadedAt: number): void {
+    if (slot !== NO_SLOT && this.table.timeAt(slot) <= loadedAt) this.table.set(slot, item, loadedAt);
   }
 
   /**
@@ -121,8 +138,10 @@ export class ItemAttributeCache {
     else {
       for (const row of rows) {
         if (row.id === undefined || row.id === null) continue;
-        if (this.cache.get(row.id) === undefined) continue;
-        this.store(row.id, { item: this.toAttributes(row as Row), loadedAt: startedAt });
+        // Only items held (existingSlotOf: no slot given out for the ids of a poll).
+        const slot = this.slots.existingSlotOf(row.id);
+        if (slot === NO_SLOT || this.table.timeAt(slot) === NEVER) continue;
+        this.store(slot, this.toAttributes(row as Row), startedAt);
         replaced += 1;
       }
     }
@@ -147,16 +166,34 @@ export class ItemAttributeCache {
 
   /** Attributes per known item id; unknown ids are absent. */
   async attributesOf(itemIds: readonly string[]): Promise<Map<string, ItemAttributes>> {
-    const at = this.now();
+    const rows = await this.attributesByRow(itemIds, this.slots.slotsOf(itemIds));
     const result = new Map<string, ItemAttributes>();
+    for (let row = 0; row < rows.length; row += 1) {
+      const item = rows[row];
+      if (item !== undefined) result.set(itemIds[row]!, item);
+    }
+    return result;
+  }
+
+  /**
+   * The attributes of each id by index (undefined where unknown), given the ids' slots: the fresh
+   * ones from memory (an array read by slot), the rest in ONE catalogue query, sharing the reads
+   * other callers have in flight.
+   */
+  private async attributesByRow(itemIds: readonly string[], slots: Int32Array): Promise<(ItemAttributes | undefined)[]> {
+    const at = this.now();
+    const result = new Array<ItemAttributes | undefined>(itemIds.length).fill(undefined);
+    const { values, times } = this.table;
     const missing: string[] = [];
+    const missingRows: number[] = [];
     const waiting: Promise<void>[] = [];
-    for (const itemId of itemIds) {
-      const cached = this.cache.get(itemId);
-      if (cached && this.isFresh(cached, at)) {
-        if (cached.item) result.set(itemId, cached.item);
+    for (let row = 0; row < itemIds.length; row += 1) {
+      const slot = slots[row]!;
+      if (slot !== NO_SLOT && slot < times.length && this.isFresh(times[slot]!, at)) {
+        result[row] = values[slot] ?? undefined;
         continue;
       }
+      const itemId = itemIds[row]!;
       // Another hydrator of the same request may be reading it right now: share that query.
       const pending = this.pending.get(itemId);
       if (pending) {
@@ -164,22 +201,24 @@ export class ItemAttributeCache {
         waiting.push(
           pending.then(
             (found) => {
-              const item = found.get(itemId);
-              if (item) result.set(itemId, item);
+              result[row] = found.get(itemId);
             },
             () => undefined,
           ),
         );
-      } else missing.push(itemId);
+      } else {
+        missing.push(itemId);
+        missingRows.push(row);
+      }
     }
     if (missing.length > 0) {
       // The batch's one promise for all its ids (no promise per id: a few hundred misses per request
       // at 1M items); a failure is handled by the await below, and by each waiter.
-      const read = this.read(missing, at);
+      const read = this.read(missing, missingRows, slots, at);
       for (const itemId of missing) this.pending.set(itemId, read);
       try {
         const found = await read;
-        for (const [itemId, item] of found) result.set(itemId, item);
+        for (let k = 0; k < missing.length; k += 1) result[missingRows[k]!] = found.get(missing[k]!);
       } finally {
         for (const itemId of missing) this.pending.delete(itemId);
       }
@@ -189,14 +228,16 @@ export class ItemAttributeCache {
   }
 
   /**
-   * attributesOf the candidates' ids, looked up once per candidate list: the `itemAttributes` and
-   * `onlineFeatures` hydrators run concurrently over the same list, and each lookup of ~500 ids in
-   * a catalogue-sized map costs a few hundred microseconds.
+   * Each candidate's attributes by candidate index (undefined where unknown), looked up once per
+   * candidate list: the `itemAttributes` and `onlineFeatures` hydrators run concurrently over the
+   * same list, from the list's slots (ItemSlots.slotsOfCandidates, shared with the item state cache).
    */
-  attributesOfCandidates(candidates: readonly Candidate[]): Promise<Map<string, ItemAttributes>> {
+  attributesOfCandidateRows(candidates: readonly Candidate[]): Promise<readonly (ItemAttributes | undefined)[]> {
     let found = this.byCandidateList.get(candidates);
     if (!found) {
-      found = this.attributesOf(candidates.map((candidate) => candidate.itemId));
+      const itemIds = new Array<string>(candidates.length);
+      for (let row = 0; row < candidates.length; row += 1) itemIds[row] = candidates[row]!.itemId;
+      found = this.attributesByRow(itemIds, this.slots.slotsOfCandidates(candidates));
       this.byCandidateList.set(candidates, found);
       // A failed lookup is the caller's to handle, and not to be shared with a later caller.
       found.catch(() => this.byCandidateList.delete(candidates));
@@ -204,9 +245,21 @@ export class ItemAttributeCache {
     return found;
   }
 
-  /** Categories for the `onlineFeatures` hydrator from the same per-list lookup. */
-  candidateCategories(): CandidateCategoryLookup {
+  /** attributesOfCandidateRows by item id (callers that look up by id; the hydrators read by row). */
+  async attributesOfCandidates(candidates: readonly Candidate[]): Promise<Map<string, ItemAttributes>> {
+    const rows = await this.attributesOfCandidateRows(candidates);
+    const result = new Map<string, ItemAttributes>();
+    for (let row = 0; row < rows.length; row += 1) {
+      const item = rows[row];
+      if (item !== undefined) result.set(candidates[row]!.itemId, item);
+    }
+    return result;
+  }
+
+  /** Categories for the `onlineFeatures` hydrator from the same per-list lookup (by row; by id for other callers). */
+  candidateCategories(): CandidateCategoryLookup & CandidateCategoryRows {
     return {
+      categoryRowsOfCandidates: (candidates) => this.attributesOfCandidateRows(candidates),
       categoriesOfCandidates: async (candidates) => {
         const attributes = await this.attributesOfCandidates(candidates);
         return { get: (itemId) => attributes.get(itemId)?.category };
@@ -240,7 +293,7 @@ export class ItemAttributeCache {
             [after.publishedAtMs, after.id, size],
           )
         : await this.sql.rows<Row>(`SELECT ${COLUMNS} FROM items ORDER BY published_at DESC, id DESC LIMIT $1::int`, [size]);
-      for (const row of rows) this.store(row.id, { item: this.toAttributes(row), loadedAt: at });
+      for (const row of rows) this.store(this.slots.slotOf(row.id), this.toAttributes(row), at);
       loaded += rows.length;
       if (rows.length < size) break;
       const last = rows[rows.length - 1]!;
@@ -263,11 +316,12 @@ export class ItemAttributeCache {
     };
   }
 
-  private async read(missing: readonly string[], at: number): Promise<Map<string, ItemAttributes>> {
+  /** Reads `missing` (rows `missingRows` of a lookup whose slots are `slots`) and keeps what it read, "not in the catalogue" too. */
+  private async read(missing: readonly string[], missingRows: readonly number[], slots: Int32Array, at: number): Promise<Map<string, ItemAttributes>> {
     const rows = await this.sql.rows<Row>(`SELECT ${COLUMNS} FROM items WHERE id = ANY($1::text[])`, [missing]);
     const found = new Map<string, ItemAttributes>();
     for (const row of rows) found.set(row.id, this.toAttributes(row));
-    for (const itemId of missing) this.store(itemId, { item: found.get(itemId) ?? null, loadedAt: at });
+    for (let k = 0; k < missing.length; k += 1) this.store(slots[missingRows[k]!]!, found.get(missing[k]!) ?? null, at);
     return found;
   }
 }

@@ -1,19 +1,86 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { EntityState } from "../features/counters/counter.ts";
 import { ExpiringCache } from "./expiringCache.ts";
+import { ItemSlots } from "./itemSlots.ts";
 import { ItemStateCache, itemStatesFrom } from "./itemStateCache.ts";
 
 const state = (value: number) => ({ hashes: new Map([["d1", { x: value }]]), sortedSets: new Map() });
 
 describe("ItemStateCache", () => {
-  it("serves stored states until they expire and evicts the least recently stored", () => {
+  it("serves stored states until they expire", () => {
     let now = 1_000;
-    const cache = new ItemStateCache({ ttlMs: 100, maxEntries: 2, now: () => now });
+    const cache = new ItemStateCache({ ttlMs: 100, now: () => now });
     cache.store(["a", "b"], [state(1), state(2)]);
     expect(cache.lookup(["a", "b", "c"]).map((s) => s?.hashes.get("d1")?.x)).toEqual([1, 2, undefined]);
-    cache.store(["c"], [state(3)]);
-    expect(cache.lookup(["a", "c"]).map((s) => s?.hashes.get("d1")?.x)).toEqual([undefined, 3]);
-    now += 100;
-    expect(cache.lookup(["b", "c"])).toEqual([undefined, undefined]);
+    now += 50;
+    cache.store(["c", "a"], [state(3), state(4)]);
+    expect(cache.lookup(["a", "b", "c"]).map((s) => s?.hashes.get("d1")?.x)).toEqual([4, 2, 3]);
+    now += 50;
+    expect(cache.lookup(["a", "b", "c"]).map((s) => s?.hashes.get("d1")?.x)).toEqual([4, undefined, 3]);
+    now += 50;
+    expect(cache.lookup(["a", "c"])).toEqual([undefined, undefined]);
+  });
+
+  it("keeps no state for ids past the slot bound (they miss every time), and keeps the others", () => {
+    const slots = new ItemSlots({ maxSlots: 2 });
+    const cache = new ItemStateCache({ ttlMs: 100, slots, now: () => 0 });
+    cache.store(["a", "b", "c"], [state(1), state(2), state(3)]);
+    expect(cache.lookup(["a", "b", "c"]).map((s) => s?.hashes.get("d1")?.x)).toEqual([1, 2, undefined]);
+    const states: (EntityState | undefined)[] = [];
+    expect(cache.lookupItems([{ itemId: "c" }, { itemId: "a" }], states)).toBe(1);
+    expect(cache.size).toBe(2);
+  });
+
+  it("releases expired states as later stores sweep past them", () => {
+    let now = 0;
+    const cache = new ItemStateCache({ ttlMs: 100, now: () => now });
+    cache.store(["a", "b", "c"], [state(1), state(2), state(3)]);
+    expect(cache.size).toBe(3);
+    now = 100;
+    cache.store(["d"], [state(4)]);
+    expect(cache.size).toBe(1);
+    expect(cache.lookup(["d"])[0]?.hashes.get("d1")?.x).toBe(4);
+  });
+
+  it("answers as a plain map of {state, expiresAt} over any sequence of stores, lookups and clock moves", () => {
+    const ids = ["a", "b", "c", "d", "e", "f"];
+    const operation = fc.oneof(
+      fc.record({ kind: fc.constant("store" as const), items: fc.array(fc.tuple(fc.constantFrom(...ids), fc.integer({ min: 0, max: 9 })), { maxLength: 6 }) }),
+      fc.record({ kind: fc.constant("lookup" as const), items: fc.array(fc.constantFrom(...ids), { maxLength: 8 }) }),
+      fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 150 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 60 }), fc.integer({ min: 1, max: 200 }), (operations, ttlMs) => {
+        let now = 0;
+        const cache = new ItemStateCache({ ttlMs, now: () => now });
+        const reference = new Map<string, { state: EntityState; expiresAt: number }>();
+        for (const operation of operations) {
+          if (operation.kind === "advance") now += operation.ms;
+          else if (operation.kind === "store") {
+            const states = operation.items.map(([, value]) => state(value));
+            cache.store(
+              operation.items.map(([itemId]) => itemId),
+              states,
+            );
+            operation.items.forEach(([itemId], index) => reference.set(itemId, { state: states[index]!, expiresAt: now + ttlMs }));
+          } else {
+            const expected = operation.items.map((itemId) => {
+              const entry = reference.get(itemId);
+              return entry && entry.expiresAt > now ? entry.state : undefined;
+            });
+            const found: (EntityState | undefined)[] = [];
+            const misses = cache.lookupItems(
+              operation.items.map((itemId) => ({ itemId })),
+              found,
+            );
+            expect(found).toEqual(expected);
+            for (let index = 0; index < expected.length; index += 1) expect(found[index]).toBe(expected[index]);
+            expect(misses).toBe(expected.filter((value) => value === undefined).length);
+          }
+        }
+      }),
+    );
   });
 
   it("reads items without state as one shared read-only empty state, in every batch, and the others as their own", () => {

@@ -8,12 +8,31 @@
 // for that state. The only difference from an uncached read is staleness: events applied within
 // the last `ttlMs` are not yet seen (item counters move slowly: half-lives of hours to days).
 // Items with no state at all (most of a large catalogue) are cached too, as empty state.
+//
+// Storage: by item slot (itemSlots.ts, shared with the item attribute cache by the serving stack):
+// the state and its expiry per slot (slotTable.ts), no entry object per item. Expired states are
+// released by a sweep that each store advances over a bounded chunk of slots, so what is held is
+// about what was stored within the TTL, without deleting keys from a Map (generationalMap.ts).
 import type { Counter, EntityState } from "../features/counters/counter.ts";
 import { entityKey } from "../features/featureKeys.ts";
-import { GenerationalMap } from "./generationalMap.ts";
+import { DEFAULT_MAX_ITEM_SLOTS, ItemSlots, NO_SLOT } from "./itemSlots.ts";
+import { NEVER, SlotTable } from "./slotTable.ts";
 import type { NumericHash, ScoredMember, StoreKey } from "../stores/onlineStore.ts";
 
-export type ItemStateCacheOptions = { ttlMs?: number; maxEntries?: number; now?: () => number };
+export type ItemStateCacheOptions = {
+  ttlMs?: number;
+  /** The slot registry (shared with the item attribute cache by the serving stack); omitted: a registry of its own. */
+  slots?: ItemSlots;
+  /** The bound of its own registry (without `slots`): items past it are read from the store every time. */
+  maxEntries?: number;
+  now?: () => number;
+};
+
+/**
+ * Slots the expiry sweep visits per store: a full pass over 1M slots every ~60 stores (a few
+ * seconds at 200 requests/s), ~10 µs each (a scan of a Float64Array): no pause on the request thread.
+ */
+const SWEEP_SLOTS_PER_STORE = 16_384;
 
 /** Which keys one entity needs at a time: hash names and sorted-set reads of its counters (user or item). */
 export type CounterReadShape = { hashNames: readonly string[]; sortedSets: readonly { name: string; limit: number }[] };
@@ -92,45 +111,48 @@ function emptyStateOf(shape: CounterReadShape): EntityState {
   return empty;
 }
 
-/** No field in any hash and no member in any sorted set (what itemStatesFrom shares between items). */
-function isEmpty(state: EntityState): boolean {
-  for (const hash of state.hashes.values()) for (const _field in hash) return false;
-  for (const members of state.sortedSets.values()) if (members.length > 0) return false;
-  return true;
-}
-
 export class ItemStateCache {
-  /** Never deletes a key (see generationalMap.ts): a Map compacting its deleted slots stalled requests. */
-  private readonly entries: GenerationalMap<{ state: EntityState; expiresAt: number }>;
+  readonly slots: ItemSlots;
+  /** By slot: the state and when it expires (NEVER: nothing held). */
+  private readonly table = new SlotTable<EntityState>();
+  /** States held (stored and not yet released by the sweep). */
+  private held = 0;
+  /** Where the expiry sweep goes on. */
+  private sweepFrom = 0;
   readonly ttlMs: number;
   private readonly now: () => number;
 
   constructor(options: ItemStateCacheOptions = {}) {
     this.ttlMs = options.ttlMs ?? 10_000;
-    this.entries = new GenerationalMap(options.maxEntries ?? 500_000);
+    this.slots = options.slots ?? new ItemSlots({ maxSlots: options.maxEntries ?? DEFAULT_MAX_ITEM_SLOTS });
     this.now = options.now ?? Date.now;
   }
 
+  /** States held (some may have expired since the sweep last passed them). */
   get size(): number {
-    return this.entries.size;
+    return this.held;
   }
 
   /** The cached state of each id (undefined where missing or expired). */
   lookup(itemIds: readonly string[]): (EntityState | undefined)[] {
-    const at = this.now();
-    return itemIds.map((itemId) => {
-      const entry = this.entries.get(itemId);
-      return entry && entry.expiresAt > at ? entry.state : undefined;
-    });
+    const states = new Array<EntityState | undefined>(itemIds.length);
+    this.lookupSlots(this.slots.slotsOf(itemIds), states);
+    return states;
   }
 
   /** `lookup` for each candidate's item, into `states` by candidate index; returns how many missed. */
   lookupItems(items: readonly { readonly itemId: string }[], states: (EntityState | undefined)[]): number {
+    return this.lookupSlots(this.slots.slotsOfCandidates(items), states);
+  }
+
+  /** The cached state of each slot (undefined where missing or expired) into `states` by index; returns how many missed. */
+  lookupSlots(slots: Int32Array, states: (EntityState | undefined)[]): number {
     const at = this.now();
+    const { values, times } = this.table;
     let misses = 0;
-    for (let index = 0; index < items.length; index += 1) {
-      const entry = this.entries.get(items[index]!.itemId);
-      if (entry !== undefined && entry.expiresAt > at) states[index] = entry.state;
+    for (let index = 0; index < slots.length; index += 1) {
+      const slot = slots[index]!;
+      if (slot !== NO_SLOT && slot < times.length && times[slot]! > at) states[index] = values[slot];
       else {
         states[index] = undefined;
         misses += 1;
@@ -141,28 +163,40 @@ export class ItemStateCache {
 
   store(itemIds: readonly string[], states: readonly EntityState[]): void {
     if (this.ttlMs <= 0) return;
-    const expiresAt = this.now() + this.ttlMs;
-    // Items without state share one state object per batch (itemStatesFrom), so they share one
-    // entry too: most of a large catalogue's candidates, and long-lived objects cost every GC.
-    let emptyState: EntityState | undefined;
-    let emptyEntry: { state: EntityState; expiresAt: number } | undefined;
-    for (let index = 0; index < itemIds.length; index += 1) {
-      const itemId = itemIds[index]!;
-      const state = states[index]!;
-      let entry: { state: EntityState; expiresAt: number };
-      if (state === emptyState) entry = emptyEntry!;
-      else {
-        entry = { state, expiresAt };
-        if (isEmpty(state)) {
-          emptyState = state;
-          emptyEntry = entry;
-        }
-      }
-      this.entries.set(itemId, entry);
+    this.storeSlots(this.slots.slotsOf(itemIds), states);
+  }
+
+  /** Keeps `states[i]` for slot `slots[i]` for the TTL (a slot NO_SLOT: not kept). */
+  storeSlots(slots: ArrayLike<number>, states: readonly EntityState[]): void {
+    if (this.ttlMs <= 0) return;
+    const at = this.now();
+    const expiresAt = at + this.ttlMs;
+    for (let index = 0; index < slots.length; index += 1) {
+      const slot = slots[index]!;
+      if (slot === NO_SLOT) continue;
+      if (this.table.timeAt(slot) === NEVER) this.held += 1;
+      this.table.set(slot, states[index]!, expiresAt);
     }
+    this.sweep(at);
+  }
+
+  /** Releases the expired states of the next chunk of slots (see SWEEP_SLOTS_PER_STORE). */
+  private sweep(at: number): void {
+    const times = this.table.times;
+    const end = Math.min(times.length, this.sweepFrom + SWEEP_SLOTS_PER_STORE);
+    for (let slot = this.sweepFrom; slot < end; slot += 1) {
+      const expiresAt = times[slot]!;
+      if (expiresAt <= at && expiresAt !== NEVER) {
+        this.table.release(slot);
+        this.held -= 1;
+      }
+    }
+    this.sweepFrom = end >= times.length ? 0 : end;
   }
 
   clear(): void {
-    this.entries.clear();
+    this.table.clear();
+    this.held = 0;
+    this.sweepFrom = 0;
   }
 }

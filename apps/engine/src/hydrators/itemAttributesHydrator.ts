@@ -10,11 +10,14 @@ export function itemAttributesHydrator(cache: ItemAttributeCache, budgetMs: numb
     budgetMs,
     writes: ["item"],
     async score(_query, candidates): Promise<ScoreUpdate[]> {
-      const attributes = await cache.attributesOfCandidates(candidates);
-      return candidates.map((candidate) => {
-        const item = attributes.get(candidate.itemId);
-        return item ? { item } : {};
-      });
+      // By candidate index (the list's slots, shared with `onlineFeatures`): no lookup by id here.
+      const attributes = await cache.attributesOfCandidateRows(candidates);
+      const updates = new Array<ScoreUpdate>(candidates.length);
+      for (let row = 0; row < candidates.length; row += 1) {
+        const item = attributes[row];
+        updates[row] = item ? { item } : {};
+      }
+      return updates;
     },
   };
 }

@@ -6,6 +6,10 @@ import type { Candidate } from "../funnel/index.ts";
 import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";
 import type { BatchRead, OnlineStore } from "../stores/onlineStore.ts";
 import { ItemStateCache } from "../caching/itemStateCache.ts";
+import { ItemAttributeCache } from "../caching/itemAttributeCache.ts";
+import { ItemSlots } from "../caching/itemSlots.ts";
+import type { ServingSql } from "../postgres/servingSql.ts";
+import { itemAttributesHydrator } from "./itemAttributesHydrator.ts";
 import { onlineFeatureHydrator } from "./onlineFeatureHydrator.ts";
 import { userHistoryHydrator } from "./userHistoryHydrator.ts";
 
@@ -86,6 +90,37 @@ describe("onlineFeatures hydrator (cached serving path)", () => {
     const itemKeys = reads[1]!.hashes.filter((key) => key.includes("{i:"));
     expect(new Set(itemKeys).size).toBe(itemKeys.length);
     expect(itemKeys.filter((key) => key.includes("{i:item-b}"))).toHaveLength(itemKeys.length / 3);
+  });
+
+  it("with the attribute cache on the same slots, looks each candidate's id up once for both hydrators and serves the registry's values", async () => {
+    const { inner, store } = await setUp();
+    const slots = new ItemSlots();
+    const looked: string[] = [];
+    const slotOf = slots.slotOf.bind(slots);
+    slots.slotOf = (itemId) => (looked.push(itemId), slotOf(itemId));
+    // The catalogue: the test categories (item-unknown is not in it).
+    const sql: ServingSql = {
+      async rows<Row>(_text: string, [ids]: readonly unknown[]) {
+        const categories = await testItemCategories.categoriesOf(ids as string[]);
+        return [...categories].map(([id, category]) => ({ id, category, creatorId: null, tags: [], publishedAtMs: 0, available: true, attributes: {} }) as Row);
+      },
+      close: async () => undefined,
+    };
+    const attributes = new ItemAttributeCache(sql, { slots });
+    const states = new ItemStateCache({ ttlMs: 60_000, slots });
+    const nowMs = lastMs + 1;
+    const query = { requestId: "r", userId: "user-1", surface: "home", count: 5, nowMs, context: {}, excludeItemIds: [], seed: 1 };
+    const signal = new AbortController().signal;
+    const facts = await userHistoryHydrator(store, 1_000).hydrate(query, signal);
+    const candidates = itemIds.map(candidate);
+    const [items, features] = await Promise.all([
+      itemAttributesHydrator(attributes, 1_000).score({ ...query, ...facts }, candidates, signal, () => {}),
+      onlineFeatureHydrator(store, 1_000, attributes.candidateCategories(), states).score({ ...query, ...facts }, candidates, signal, () => {}),
+    ]);
+    expect(looked).toEqual(itemIds);
+    expect(items.map((update) => update.item?.category)).toEqual(["music", "music", "sports", "news", undefined]);
+    const expected = await readOnlineFeatures(inner, { userId: "user-1", itemIds, at: new Date(nowMs) }, { itemCategories: testItemCategories });
+    expect(features.map((update) => update.features)).toEqual(expected.map((vector) => vector.features));
   });
 
   it("reads the store at most twice per request, and items only when the cache misses them", async () => {

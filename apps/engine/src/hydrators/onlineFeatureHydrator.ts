@@ -21,8 +21,10 @@ import { createFeatureRegistry, featureRegistry } from "../features/registry.ts"
 import { defaultItemCategories, type ItemCategoryLookup } from "../features/itemCategories.ts";
 import type { Scorer, ScoreUpdate } from "../funnel/index.ts";
 import type { OnlineStore, SortedSetRead, StoreKey } from "../stores/onlineStore.ts";
-import type { CandidateCategoryLookup } from "../caching/itemAttributeCache.ts";
+import type { Candidate } from "../funnel/index.ts";
+import type { CandidateCategoryLookup, CandidateCategoryRows } from "../caching/itemAttributeCache.ts";
 import { appendItemKeys, ItemStateCache, counterReadShape, itemStatesFrom } from "../caching/itemStateCache.ts";
+import { NO_SLOT } from "../caching/itemSlots.ts";
 import { defaultsTally } from "../features/defaultsTally.ts";
 
 export const ONLINE_FEATURES_HYDRATOR_ID = "onlineFeatures";
@@ -44,13 +46,14 @@ const EMPTY_USER_STATE: EntityState = EMPTY_STATE;
 
 /**
  * Reads the user's state (when not already read) and the state of `missing` items (not in the
- * cache: each id once) in one batch, and caches the items' states.
+ * cache: each id once; `missingSlots` their slots) in one batch, and caches the items' states.
  */
 async function readStates(
   store: OnlineStore,
   userId: string,
   userState: EntityState | undefined,
   missing: readonly string[],
+  missingSlots: readonly number[],
   cache: ItemStateCache,
   atMs: number,
 ): Promise<{ user: EntityState; items: readonly EntityState[] }> {
@@ -78,7 +81,7 @@ async function readStates(
       };
     }
     items = itemStatesFrom(itemShape, missing, result.hashes, userHashCount, result.sortedSets, userSetCount);
-    cache.store(missing, items);
+    cache.storeSlots(missingSlots, items);
   } else items = missing.map(() => EMPTY_ITEM_STATE);
   return { user: user ?? EMPTY_USER_STATE, items };
 }
@@ -87,10 +90,29 @@ async function readStates(
 const contextFeatureIndexes = perCandidateRegistry.features.flatMap((feature, index) => (feature.entity === "context" ? [index] : []));
 const candidateFeatureIndexes = perCandidateRegistry.features.flatMap((feature, index) => (feature.entity === "context" ? [] : [index]));
 
+/** Each candidate's category by candidate index: by row from the attribute cache's per-list lookup, else by id. */
+async function categoriesByRow(
+  lookup: ItemCategoryLookup | CandidateCategoryLookup | CandidateCategoryRows,
+  candidates: readonly Candidate[],
+): Promise<(string | undefined)[]> {
+  const categories = new Array<string | undefined>(candidates.length);
+  if ("categoryRowsOfCandidates" in lookup) {
+    const rows = await lookup.categoryRowsOfCandidates(candidates);
+    for (let row = 0; row < candidates.length; row += 1) categories[row] = rows[row]?.category;
+    return categories;
+  }
+  const byId =
+    "categoriesOfCandidates" in lookup
+      ? await lookup.categoriesOfCandidates(candidates)
+      : await lookup.categoriesOf([...new Set(candidates.map((candidate) => candidate.itemId))]);
+  for (let row = 0; row < candidates.length; row += 1) categories[row] = byId.get(candidates[row]!.itemId);
+  return categories;
+}
+
 export function onlineFeatureHydrator(
   store: OnlineStore,
   budgetMs: number,
-  itemCategories?: ItemCategoryLookup | CandidateCategoryLookup,
+  itemCategories?: ItemCategoryLookup | CandidateCategoryLookup | CandidateCategoryRows,
   itemStates: ItemStateCache = new ItemStateCache({ ttlMs: 0 }),
 ): Scorer {
   return {
@@ -103,30 +125,40 @@ export function onlineFeatureHydrator(
       if (candidates.length === 0) return [];
       const atMs = query.nowMs;
       const rows = candidates.length;
-      // Each candidate's cached item state (one cache lookup per candidate); the ids missing from the
-      // cache, each once, are read from the store in one batch.
+      // Each candidate's cached item state, read by the list's slots (computed once per list, shared
+      // with the itemAttributes hydrator); the ids missing from the cache, each once, are read from
+      // the store in one batch.
+      const slots = itemStates.slots.slotsOfCandidates(candidates);
       const states: (EntityState | undefined)[] = new Array<EntityState | undefined>(rows);
-      const misses = itemStates.lookupItems(candidates, states);
-      let missing: string[] = [];
-      let missSlots: Map<string, number> | undefined;
+      const misses = itemStates.lookupSlots(slots, states);
+      const missing: string[] = [];
+      const missingSlots: number[] = [];
+      let missIndexOfRow: Int32Array | undefined;
       if (misses > 0) {
-        missSlots = new Map();
+        // Keyed by slot (by id for an id without one: the registry is full).
+        const missIndexByKey = new Map<number | string, number>();
+        missIndexOfRow = new Int32Array(rows);
         for (let row = 0; row < rows; row += 1) {
           if (states[row] !== undefined) continue;
           const itemId = candidates[row]!.itemId;
-          if (!missSlots.has(itemId)) missSlots.set(itemId, missSlots.size);
+          const slot = slots[row]!;
+          const key = slot === NO_SLOT ? itemId : slot;
+          let index = missIndexByKey.get(key);
+          if (index === undefined) {
+            index = missing.length;
+            missIndexByKey.set(key, index);
+            missing.push(itemId);
+            missingSlots.push(slot);
+          }
+          missIndexOfRow[row] = index;
         }
-        missing = [...missSlots.keys()];
       }
       // Categories (catalogue cache, shared with the itemAttributes hydrator) and store state in parallel.
-      const categoryLookup = itemCategories ?? defaultItemCategories();
       const [categories, read] = await Promise.all([
-        "categoriesOfCandidates" in categoryLookup
-          ? categoryLookup.categoriesOfCandidates(candidates)
-          : categoryLookup.categoriesOf([...new Set(candidates.map((candidate) => candidate.itemId))]),
-        readStates(store, query.userId, query.userState, missing, itemStates, atMs),
+        categoriesByRow(itemCategories ?? defaultItemCategories(), candidates),
+        readStates(store, query.userId, query.userState, missing, missingSlots, itemStates, atMs),
       ]);
-      if (missSlots) for (let row = 0; row < rows; row += 1) states[row] ??= read.items[missSlots.get(candidates[row]!.itemId)!];
+      if (missIndexOfRow) for (let row = 0; row < rows; row += 1) states[row] ??= read.items[missIndexOfRow[row]!];
       // User features from the query hydrator; its declared defaults when it failed.
       const user: Record<string, number> = {};
       for (const feature of userFeatures) {
@@ -153,7 +185,7 @@ export function onlineFeatureHydrator(
       // Context features depend on the request alone (their declared entity): computed once, with the
       // first candidate's input, into the template every candidate's object is cloned from.
       input.itemId = candidates[0]!.itemId;
-      input.itemCategory = categories.get(input.itemId) ?? null;
+      input.itemCategory = categories[0] ?? null;
       input.item = states[0] ?? EMPTY_ITEM_STATE;
       for (const index of contextFeatureIndexes) {
         const feature = features[index]!;
@@ -165,7 +197,7 @@ export function onlineFeatureHydrator(
       for (let row = 0; row < rows; row += 1) {
         const itemId = candidates[row]!.itemId;
         input.itemId = itemId;
-        input.itemCategory = categories.get(itemId) ?? null;
+        input.itemCategory = categories[row] ?? null;
         input.item = states[row] ?? EMPTY_ITEM_STATE;
         const values = { ...template };
         for (let k = 0; k < candidateFeatureIndexes.length; k += 1) {

@@ -21,8 +21,9 @@ import { itemToItemSource, type ItemToItemProvider } from "../sources/itemToItem
 import { twoTowerSource, type RetrievalProvider } from "../sources/twoTowerSource.ts";
 import type { ServingRanker } from "../ranking/servingRanker.ts";
 import { ExpiringCache } from "../caching/expiringCache.ts";
-import { ItemAttributeCache, type CandidateCategoryLookup } from "../caching/itemAttributeCache.ts";
+import { ItemAttributeCache, type CandidateCategoryLookup, type CandidateCategoryRows } from "../caching/itemAttributeCache.ts";
 import { ItemStateCache } from "../caching/itemStateCache.ts";
+import { ItemSlots } from "../caching/itemSlots.ts";
 import { MemoryPageSessionStore, SessionWriteFailures, type PageSessionStore } from "./pageSessions.ts";
 import { PeriodicSnapshot } from "../caching/periodicSnapshot.ts";
 import { onlineFeatureHydrator } from "../hydrators/onlineFeatureHydrator.ts";
@@ -110,7 +111,9 @@ export class ServingStack {
   readonly coVisitation: PeriodicSnapshot<CoVisitationTable>;
   readonly itemAttributes: ItemAttributeCache;
   /** Item → category for the `onlineFeatures` hydrator, sharing the `itemAttributes` hydrator's lookup (one per request for both). */
-  readonly candidateCategories: CandidateCategoryLookup;
+  readonly candidateCategories: CandidateCategoryLookup & CandidateCategoryRows;
+  /** Item id → dense slot, shared by the attribute and state caches: one id lookup per candidate per request for both (itemSlots.ts). */
+  readonly itemSlots: ItemSlots;
   /** Page sessions behind later pages' cursors: the deps' store (Redis: shared by replicas), else in-process. */
   readonly sessions: PageSessionStore;
   /** First pages served without a kept session (the store failed): counted and logged. */
@@ -194,9 +197,10 @@ export class ServingStack {
       refreshIntervalMs: options.coVisitationRefreshIntervalMs ?? 10 * 60_000,
       load: () => buildCoVisitationTable(db, {}, clock),
     });
-    // Room for a 1M-item catalogue's hot set (≈200 B per entry); entries still expire after 60 s.
-    this.itemAttributes = new ItemAttributeCache(this.sql, { maxEntries: 1_000_000 });
-    this.itemStates = new ItemStateCache({ ttlMs: options.itemStateTtlMs ?? 10_000, maxEntries: 500_000 });
+    // One slot per item id the request path sees (bounded: ids past it are read uncached every time).
+    this.itemSlots = new ItemSlots();
+    this.itemAttributes = new ItemAttributeCache(this.sql, { slots: this.itemSlots });
+    this.itemStates = new ItemStateCache({ ttlMs: options.itemStateTtlMs ?? 10_000, slots: this.itemSlots });
     this.follows = new ExpiringCache({ ttlMs: options.followsTtlMs ?? 30_000, maxEntries: 200_000 });
     this.exclusions = new ExpiringCache({ ttlMs: options.exclusionsTtlMs ?? 5_000, maxEntries: 200_000 });
     this.consumed = new ExpiringCache({ ttlMs: options.exclusionsTtlMs ?? 5_000, maxEntries: 200_000 });
