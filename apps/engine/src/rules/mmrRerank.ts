@@ -33,98 +33,67 @@ export function candidateSimilarity(a: Candidate, b: Candidate): number {
   return similarity;
 }
 
-/** Similarities over one request's candidates by index. */
-export type IndexedSimilarity = {
-  /** similarity(candidates[a], candidates[b]) */
-  pair(a: number, b: number): number;
-  /** out[k] = pair(targets[k], chosen) for k < count. */
-  toChosen(targets: Int32Array, count: number, chosen: number, out: Float64Array): void;
-};
+/** Similarities over one request's candidates by index: pair(a, b) = similarity(candidates[a], candidates[b]). */
+export type IndexedSimilarity = { pair(a: number, b: number): number };
 
 /**
  * candidateSimilarity over one request's candidates by index, with each embedding's squared norm
- * summed once: for two embeddings of the same length cosine() sums exactly these terms in this
- * order, so the result is the same double. When every candidate has an embedding of one length
- * (the usual case) they are first copied into one Float64Array (exact: float32 and numbers widen
- * to the same doubles), and toChosen runs four dot products side by side (each still summed in
- * order: four independent chains instead of one). Other pairs go through candidateSimilarity.
+ * summed once, on first use (MMR asks for the pairs of a few front-runners only): for two
+ * embeddings of the same length cosine() sums exactly these terms in this order, so the result is
+ * the same double. Other pairs go through candidateSimilarity.
  */
 export function cachedCandidateSimilarity(candidates: readonly Candidate[]): IndexedSimilarity {
-  const count = candidates.length;
-  const squaredNorms = new Float64Array(count);
-  for (let c = 0; c < count; c++) {
-    const embedding = candidates[c]!.embedding;
-    if (!embedding) continue;
+  const squaredNorms = new Float64Array(candidates.length);
+  const normKnown = new Uint8Array(candidates.length);
+  const squaredNormOf = (index: number, embedding: ArrayLike<number>) => {
+    if (normKnown[index] === 1) return squaredNorms[index]!;
     let norm = 0;
     for (let i = 0; i < embedding.length; i++) norm += embedding[i]! * embedding[i]!;
-    squaredNorms[c] = norm;
-  }
-  const cosineOf = (dot: number, a: number, b: number) => {
-    const normA = squaredNorms[a]!;
-    const normB = squaredNorms[b]!;
-    return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
+    squaredNorms[index] = norm;
+    normKnown[index] = 1;
+    return norm;
   };
-  const dimensions = candidates[0]?.embedding?.length ?? -1;
-  if (dimensions >= 0 && candidates.every((candidate) => candidate.embedding?.length === dimensions)) {
-    const matrix = new Float64Array(count * dimensions);
-    for (let c = 0; c < count; c++) {
-      const embedding = candidates[c]!.embedding!;
-      for (let i = 0; i < dimensions; i++) matrix[c * dimensions + i] = embedding[i]!;
-    }
-    const pair = (a: number, b: number) => {
+  return {
+    pair(a, b) {
+      const first = candidates[a]!;
+      const second = candidates[b]!;
+      const x = first.embedding;
+      const y = second.embedding;
+      if (!x || !y || x.length !== y.length) return candidateSimilarity(first, second);
       let dot = 0;
-      const x = a * dimensions;
-      const y = b * dimensions;
-      for (let i = 0; i < dimensions; i++) dot += matrix[x + i]! * matrix[y + i]!;
-      return cosineOf(dot, a, b);
-    };
-    return {
-      pair,
-      toChosen(targets, length, chosen, out) {
-        const y = chosen * dimensions;
-        let k = 0;
-        for (; k + 3 < length; k += 4) {
-          const x0 = targets[k]! * dimensions;
-          const x1 = targets[k + 1]! * dimensions;
-          const x2 = targets[k + 2]! * dimensions;
-          const x3 = targets[k + 3]! * dimensions;
-          let d0 = 0;
-          let d1 = 0;
-          let d2 = 0;
-          let d3 = 0;
-          for (let i = 0; i < dimensions; i++) {
-            const w = matrix[y + i]!;
-            d0 += matrix[x0 + i]! * w;
-            d1 += matrix[x1 + i]! * w;
-            d2 += matrix[x2 + i]! * w;
-            d3 += matrix[x3 + i]! * w;
-          }
-          out[k] = cosineOf(d0, targets[k]!, chosen);
-          out[k + 1] = cosineOf(d1, targets[k + 1]!, chosen);
-          out[k + 2] = cosineOf(d2, targets[k + 2]!, chosen);
-          out[k + 3] = cosineOf(d3, targets[k + 3]!, chosen);
-        }
-        for (; k < length; k++) out[k] = pair(targets[k]!, chosen);
-      },
-    };
-  }
-  const pair = (a: number, b: number) => {
-    const first = candidates[a]!;
-    const second = candidates[b]!;
-    const x = first.embedding;
-    const y = second.embedding;
-    if (!x || !y || x.length !== y.length) return candidateSimilarity(first, second);
-    let dot = 0;
-    for (let i = 0; i < x.length; i++) dot += x[i]! * y[i]!;
-    return cosineOf(dot, a, b);
+      for (let i = 0; i < x.length; i++) dot += x[i]! * y[i]!;
+      const normA = squaredNormOf(a, x);
+      const normB = squaredNormOf(b, y);
+      return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
+    },
   };
-  return { pair, toChosen: pairwise(pair) };
 }
 
-function pairwise(pair: (a: number, b: number) => number): IndexedSimilarity["toChosen"] {
-  return (targets, length, chosen, out) => {
-    for (let k = 0; k < length; k++) out[k] = pair(targets[k]!, chosen);
-  };
+/**
+ * Whether item a is picked before item b by a scan for the highest value (first index on ties)
+ * that falls back to the first item when no value beats −∞: the higher value beating −∞ first,
+ * then the lower index.
+ */
+function ranksBefore(a: number, b: number, values: Float64Array): boolean {
+  const x = values[a]!;
+  const y = values[b]!;
+  const xCounts = x > Number.NEGATIVE_INFINITY;
+  if (xCounts !== y > Number.NEGATIVE_INFINITY) return xCounts;
+  return xCounts && x !== y ? x > y : a < b;
+}
+
+/** Restores the heap order (ranksBefore at the top) below `position` of heap[0, size). */
+function siftDown(heap: Int32Array, size: number, position: number, values: Float64Array): void {
+  const item = heap[position]!;
+  for (;;) {
+    let child = 2 * position + 1;
+    if (child >= size) break;
+    if (child + 1 < size && ranksBefore(heap[child + 1]!, heap[child]!, values)) child++;
+    if (!ranksBefore(heap[child]!, item, values)) break;
+    heap[position] = heap[child]!;
+    position = child;
+  }
+  heap[position] = item;
 }
 
 export function mmrRerank(options: MmrOptions, similarity: (a: Candidate, b: Candidate) => number = candidateSimilarity): Rule {
@@ -143,46 +112,51 @@ export function mmrRerank(options: MmrOptions, similarity: (a: Candidate, b: Can
       const span = high - low;
       const relevance = new Float64Array(count);
       for (let c = 0; c < count; c++) relevance[c] = span > 0 ? (candidates[c]!.score - low) / span : 0;
-      const similarities =
-        similarity === candidateSimilarity
-          ? cachedCandidateSimilarity(candidates)
-          : { toChosen: pairwise((a: number, b: number) => similarity(candidates[a]!, candidates[b]!)) };
-      const targets = new Int32Array(count);
-      const targetSimilarities = new Float64Array(count);
+      const pair =
+        similarity === candidateSimilarity ? cachedCandidateSimilarity(candidates).pair : (a: number, b: number) => similarity(candidates[a]!, candidates[b]!);
 
-      // The remaining items are the candidates not placed yet, in their order (indices and a flag, no splicing).
-      const placedFlags = new Uint8Array(count);
-      // Highest similarity of each remaining item to anything placed so far (updated incrementally).
+      // Lazy greedy: an item's value only falls as items are placed (its max similarity only
+      // grows), so a value computed against the first `seen[i]` placed items bounds it from above.
+      // The remaining items sit in a heap by bound (ties and values that beat no −∞ ordered as the
+      // full scan picks them, ranksBefore); each position takes the top once its bound is up to date,
+      // refreshing stale tops until one is: no other item can beat it. Only the front-runners'
+      // similarities are computed, not every remaining item's against every placed one, and each max
+      // is taken over the same similarities in placement order, so every value is the double the
+      // full update gives.
+      const updates = lambda < 1;
       const maxSimilarity = new Float64Array(count);
+      const seen = new Int32Array(count);
+      const values = new Float64Array(count);
+      const heap = new Int32Array(count);
+      for (let i = 0; i < count; i++) {
+        values[i] = lambda * relevance[i]! - (1 - lambda) * maxSimilarity[i]!;
+        heap[i] = i;
+      }
+      let size = count;
+      for (let position = (size >> 1) - 1; position >= 0; position--) siftDown(heap, size, position, values);
+      const placedFlags = new Uint8Array(count);
+      const placedIndices = new Int32Array(count);
       const placed: Candidate[] = [];
       const limit = Math.min(options.depth, count);
-      let firstRemaining = 0;
       while (placed.length < limit) {
-        let best = -1;
-        let bestValue = Number.NEGATIVE_INFINITY;
-        for (let i = firstRemaining; i < count; i++) {
-          if (placedFlags[i] === 1) continue;
-          if (best < 0) best = i; // the first remaining item when no value beats −∞ (NaN scores)
-          const value = lambda * relevance[i]! - (1 - lambda) * maxSimilarity[i]!;
-          if (value > bestValue) {
-            bestValue = value;
-            best = i;
-          }
+        let best = heap[0]!;
+        // A top that beats no −∞ stands: updates only lower values.
+        while (updates && values[best]! > Number.NEGATIVE_INFINITY && seen[best] !== placed.length) {
+          let max = maxSimilarity[best]!;
+          for (let j = seen[best]!; j < placed.length; j++) max = Math.max(max, pair(best, placedIndices[j]!));
+          maxSimilarity[best] = max;
+          seen[best] = placed.length;
+          values[best] = lambda * relevance[best]! - (1 - lambda) * max;
+          siftDown(heap, size, 0, values);
+          best = heap[0]!;
         }
+        heap[0] = heap[--size]!;
+        siftDown(heap, size, 0, values);
         placedFlags[best] = 1;
+        placedIndices[placed.length] = best;
         placed.push(candidates[best]!);
-        while (firstRemaining < count && placedFlags[firstRemaining] === 1) firstRemaining++;
-        if (lambda < 1) {
-          let remaining = 0;
-          for (let i = firstRemaining; i < count; i++) if (placedFlags[i] === 0) targets[remaining++] = i;
-          similarities.toChosen(targets, remaining, best, targetSimilarities);
-          for (let k = 0; k < remaining; k++) {
-            const i = targets[k]!;
-            maxSimilarity[i] = Math.max(maxSimilarity[i]!, targetSimilarities[k]!);
-          }
-        }
       }
-      for (let i = firstRemaining; i < count; i++) if (placedFlags[i] === 0) placed.push(candidates[i]!);
+      for (let i = 0; i < count; i++) if (placedFlags[i] === 0) placed.push(candidates[i]!);
       return { items: placed, effects: [] };
     },
   };
