@@ -18,15 +18,24 @@ export function splitExplorationPool(
   nowMs: number,
 ): { pool: Candidate[]; exploit: Candidate[] } {
   const pool: Candidate[] = [];
-  const inPool = new Set<Candidate>();
+  const poolPositions: number[] = [];
   for (let i = Math.max(0, from); i < ranked.length && pool.length < options.size; i++) {
     const candidate = ranked[i]!;
     if (!options.when || options.when(toFilterableItem(candidate, nowMs))) {
       pool.push(candidate);
-      inPool.add(candidate);
+      poolPositions.push(i);
     }
   }
-  return { pool, exploit: ranked.filter((candidate) => !inPool.has(candidate)) };
+  // The ranked list without the pool's positions, built at its final length: no Set of the pool
+  // and no array grown by filter() (the ranked list never holds one candidate twice: merge dedupes).
+  const exploit = new Array<Candidate>(ranked.length - pool.length);
+  let kept = 0;
+  let nextPoolPosition = 0;
+  for (let i = 0; i < ranked.length; i++) {
+    if (i === poolPositions[nextPoolPosition]) nextPoolPosition++;
+    else exploit[kept++] = ranked[i]!;
+  }
+  return { pool, exploit };
 }
 
 /** The slot positions that can be used: inside the page, at most one per pool item (first ones win). */

@@ -27,7 +27,7 @@ import { toFilterableItem } from "../funnel/filterableItem.ts";
 import type { RuleEffect } from "../funnel/trace.ts";
 import { BetaSampler } from "./betaSample.ts";
 import type { DiversityCap } from "../rules/diversityWindows.ts";
-import { PageLayouter, pageSlotsOf, replayedPropensities } from "./cappedLayout.ts";
+import { PageLayouter, pageSlotsOf, replayedPropensities, type PoolPick } from "./cappedLayout.ts";
 import { splitExplorationPool, usableSlots } from "./explorationPool.ts";
 import { EXPLORATION_STREAM } from "./requestSeed.ts";
 
@@ -44,13 +44,16 @@ export type ThompsonOptions = {
   caps?: readonly DiversityCap[];
 };
 
-/** One draw of the policy: θ for every pool item, then each slot takes the best-θ fitting item (as codes: PageLayouter.layOut). */
-function layoutFromDraws(draws: Float64Array, slots: readonly number[], pool: readonly Candidate[], layouter: PageLayouter): Int32Array {
-  return layouter.layOut(slots, (_slot, fits) => {
+/**
+ * The policy's pick for one draw of θ (every pool item's, in `draws`): each slot takes the best-θ
+ * fitting item. Made once per buffer of draws, not per replay (a closure each of hundreds of replays).
+ */
+function bestDrawPick(draws: Float64Array): PoolPick {
+  return (_slot, fits) => {
     let best = -1;
-    for (let index = 0; index < pool.length; index++) if ((best < 0 || draws[index]! > draws[best]!) && fits(index)) best = index;
+    for (let index = 0; index < draws.length; index++) if ((best < 0 || draws[index]! > draws[best]!) && fits(index)) best = index;
     return best;
-  });
+  };
 }
 
 export function posteriorOf(
@@ -93,12 +96,13 @@ export function thompsonExplorer(options: ThompsonOptions): Explorer {
       const servedDraws = new Float64Array(pool.length);
       sampler.drawAll(createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.served)), servedDraws);
       const layouter = new PageLayouter(exploit, pool, pageLength, caps);
-      const served = pageSlotsOf(layoutFromDraws(servedDraws, slots, pool, layouter));
+      const served = pageSlotsOf(layouter.layOut(slots, bestDrawPick(servedDraws)));
       const replayRandom = createRandom(deriveSeed(query.seed, EXPLORATION_STREAM.replays));
       const draws = new Float64Array(pool.length);
+      const replayPick = bestDrawPick(draws);
       const propensities = replayedPropensities(served, slots.length > 0 ? options.replays : 0, () => {
         sampler.drawAll(replayRandom, draws);
-        return layoutFromDraws(draws, slots, pool, layouter);
+        return layouter.layOut(slots, replayPick);
       });
 
       const page: ServedCandidate[] = [];
