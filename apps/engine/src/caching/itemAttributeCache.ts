@@ -55,8 +55,8 @@ function numbersOf(attributes: unknown): Record<string, number> | undefined {
 
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
-/** Rows per preload statement. */
-const PRELOAD_CHUNK = 50_000;
+/** Rows per preload statement: taking one chunk into the cache costs ~30 ms on the request thread (≈2.9 µs per row), which requests served while a whole-catalogue preload runs wait behind. */
+const PRELOAD_CHUNK = 10_000;
 
 // Publication time as epoch milliseconds (exact: the column keeps milliseconds), not a Date parsed
 // from text and then converted, for a few hundred rows per request.

@@ -101,8 +101,15 @@ export type ServingStackDeps = {
   pageSessions?: PageSessionStore;
 };
 
-/** Items whose attributes are read into the cache at start (≈200 B each; newest first, in chunks): a catalogue up to this size is read whole. */
-const ITEM_ATTRIBUTES_PRELOAD = 250_000;
+/**
+ * Items whose attributes are read into the cache at start (newest first, in chunks): a catalogue up
+ * to this size is read whole, so requests rarely read the catalogue at all. Measured on 1M synthetic
+ * rows (process.memoryUsage after GC): ≈315 B per item (307 B heap: the attributes themselves, the
+ * id and its slot ≈21 B, the slot arrays ≈10 B; 8 B of load time off heap), ≈300 MB at 1M items,
+ * and ≈2.9 µs of CPU per row besides the driver's parsing. Bounded: a larger catalogue's older
+ * items are read on demand.
+ */
+const ITEM_ATTRIBUTES_PRELOAD = 2_000_000;
 
 export class ServingStack {
   readonly rules: RuleSetRepository;
