@@ -43,6 +43,21 @@ describe("ItemStateCache", () => {
     expect(cache.lookup(["d"])[0]?.hashes.get("d1")?.x).toBe(4);
   });
 
+  it("sweeps a large table a bounded chunk per store, so every expired state is released after a few stores", () => {
+    let now = 0;
+    const cache = new ItemStateCache({ ttlMs: 100, now: () => now });
+    const ids = Array.from({ length: 3_000 }, (_, index) => `item-${index}`);
+    cache.store(
+      ids,
+      ids.map(() => state(1)),
+    );
+    now = 100;
+    cache.store(["x"], [state(2)]);
+    expect(cache.size).toBeGreaterThan(1_000); // one chunk swept, not the whole table
+    for (let store = 0; store < 3; store += 1) cache.store(["x"], [state(2)]);
+    expect(cache.size).toBe(1);
+  });
+
   it("answers as a plain map of {state, expiresAt} over any sequence of stores, lookups and clock moves", () => {
     const ids = ["a", "b", "c", "d", "e", "f"];
     const operation = fc.oneof(
