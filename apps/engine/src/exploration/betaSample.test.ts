@@ -1,7 +1,14 @@
-import { createRandom } from "@cascade/core";
+import { createRandom, type Random } from "@cascade/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BetaSampler, sampleBeta } from "./betaSample.ts";
+import { BetaSampler } from "./betaSample.ts";
+
+/** The plain draw: X / (X + Y) with X ~ Gamma(α), Y ~ Gamma(β) from random.gamma. */
+function sampleBeta(random: Random, alpha: number, beta: number): number {
+  const x = random.gamma(alpha);
+  const y = random.gamma(beta);
+  return x + y === 0 ? 0.5 : x / (x + y);
+}
 
 // Shapes as Thompson posteriors make them (prior + counts), with boosted shapes below 1 and huge ones.
 const shape = fc.oneof(fc.double({ min: 0.01, max: 0.999, noNaN: true }), fc.integer({ min: 1, max: 400 }), fc.double({ min: 1, max: 1e6, noNaN: true }));

