@@ -55,6 +55,28 @@ describe("ItemAttributeCache", () => {
     expect(asked).toEqual([["preload", 10]]);
   });
 
+  it("tells the preload's caller how many items are in after each chunk", async () => {
+    const sql: ServingSql = {
+      async rows<Row>(_text: string, parameters: readonly unknown[]) {
+        const size = parameters[parameters.length - 1] as number;
+        const from = parameters.length === 3 ? Number(parameters[1]) + 1 : 0;
+        return Array.from({ length: Math.min(size, 5 - from) }, (_, i) => ({
+          id: String(from + i),
+          category: "c",
+          creatorId: null,
+          tags: [],
+          publishedAtMs: PUBLISHED_MS - (from + i),
+          available: true,
+          attributes: {},
+        })) as Row[];
+      },
+      close: async () => undefined,
+    };
+    const progress: number[] = [];
+    expect(await new ItemAttributeCache(sql).preload(10, 2, (loaded) => progress.push(loaded))).toBe(5);
+    expect(progress).toEqual([2, 4, 5]);
+  });
+
   it("looks a candidate list up once for both hydrators", async () => {
     const { sql, asked } = fakeSql();
     const cache = new ItemAttributeCache(sql);

@@ -278,9 +278,9 @@ export class ItemAttributeCache {
   /**
    * Reads up to `limit` items (newest first) into the cache, so the first requests after a start do
    * not pay a cold catalogue read inside the safety budget (past it their items would be dropped).
-   * Read in chunks (bounded memory per statement).
+   * Read in chunks (bounded memory per statement); `onChunk` hears how many are in after each.
    */
-  async preload(limit: number, chunkSize = PRELOAD_CHUNK): Promise<number> {
+  async preload(limit: number, chunkSize = PRELOAD_CHUNK, onChunk?: (loaded: number) => void): Promise<number> {
     const at = this.now();
     const chunk = Math.max(1, Math.min(limit, chunkSize));
     let loaded = 0;
@@ -295,6 +295,7 @@ export class ItemAttributeCache {
         : await this.sql.rows<Row>(`SELECT ${COLUMNS} FROM items ORDER BY published_at DESC, id DESC LIMIT $1::int`, [size]);
       for (const row of rows) this.store(this.slots.slotOf(row.id), this.toAttributes(row), at);
       loaded += rows.length;
+      onChunk?.(loaded);
       if (rows.length < size) break;
       const last = rows[rows.length - 1]!;
       after = { publishedAtMs: last.publishedAtMs, id: last.id };

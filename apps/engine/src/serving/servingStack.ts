@@ -111,6 +111,9 @@ export type ServingStackDeps = {
  */
 const ITEM_ATTRIBUTES_PRELOAD = 2_000_000;
 
+/** Preloaded items start() waits for (within bootWaitMs), as before the whole catalogue was preloaded; the rest loads while serving. */
+const ITEM_ATTRIBUTES_BOOT_PRELOAD = 250_000;
+
 export class ServingStack {
   readonly rules: RuleSetRepository;
   readonly trending: PopularityRanking;
@@ -258,7 +261,7 @@ export class ServingStack {
       this.fresh.refresh(),
       this.coVisitation.refresh(),
       this.trending.currentSnapshot().catch(() => undefined),
-      this.preloadItemAttributes(),
+      this.preloadItemAttributes().first,
     ]);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.serving?.bootWaitMs ?? 5_000)));
@@ -302,15 +305,28 @@ export class ServingStack {
       this.fresh.refresh(),
       this.coVisitation.refresh(),
       this.rules.refresh(),
-      this.preloadItemAttributes(),
+      this.preloadItemAttributes().all,
     ]);
   }
 
-  /** The newest items' attributes into the cache (itemAttributeCache.ts preload); failures are ignored (requests read on demand). */
-  private async preloadItemAttributes(): Promise<void> {
-    await this.itemAttributes
-      .preload(ITEM_ATTRIBUTES_PRELOAD)
-      .catch((error: unknown) => this.logger.warn({ err: error }, "item attributes preload failed; they are read on demand"));
+  /**
+   * The newest items' attributes into the cache (itemAttributeCache.ts preload): `first` settles
+   * when the newest ITEM_ATTRIBUTES_BOOT_PRELOAD are in (or all of them, or it failed), `all` when
+   * it is done. Failures are logged and ignored (requests read on demand).
+   */
+  private preloadItemAttributes(): { first: Promise<void>; all: Promise<void> } {
+    let firstIn!: () => void;
+    const first = new Promise<void>((resolve) => (firstIn = resolve));
+    const all = this.itemAttributes
+      .preload(ITEM_ATTRIBUTES_PRELOAD, undefined, (loaded) => {
+        if (loaded >= ITEM_ATTRIBUTES_BOOT_PRELOAD) firstIn();
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => this.logger.warn({ err: error }, "item attributes preload failed; they are read on demand"),
+      )
+      .finally(firstIn);
+    return { first, all };
   }
 
   async stop(): Promise<void> {
