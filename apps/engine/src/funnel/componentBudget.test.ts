@@ -30,43 +30,4 @@ describe("runWithinBudget", () => {
     ).toMatchObject({ status: "error" });
     expect(vi.getTimerCount()).toBe(0);
   });
-
-  it("lends a signal again after its component settled in time with no abort listener left on it", async () => {
-    let first: AbortSignal | undefined;
-    let second: AbortSignal | undefined;
-    await runWithinBudget(20, async (signal) => (first = signal));
-    await runWithinBudget(20, async (signal) => (second = signal));
-    expect(second).toBe(first);
-    expect(second!.aborted).toBe(false);
-    // A rejection and a synchronous throw also settle in time.
-    await runWithinBudget(20, () => Promise.reject(new Error("down")));
-    let third: AbortSignal | undefined;
-    await runWithinBudget(20, async (signal) => (third = signal));
-    expect(third).toBe(first);
-  });
-
-  it("never lends again a signal that fired or that still has an abort listener", async () => {
-    const signalOf = async () => {
-      let lent: AbortSignal | undefined;
-      await runWithinBudget(20, async (signal) => (lent = signal));
-      return lent!;
-    };
-    let timedOut: AbortSignal | undefined;
-    const late = runWithinBudget(20, (signal) => {
-      timedOut = signal;
-      return new Promise<never>(() => undefined);
-    });
-    await vi.advanceTimersByTimeAsync(20);
-    expect((await late).status).toBe("timeout");
-    const afterTimeout = await signalOf();
-    expect(afterTimeout).not.toBe(timedOut);
-    expect(afterTimeout.aborted).toBe(false);
-
-    let listened: AbortSignal | undefined;
-    await runWithinBudget(20, async (signal) => {
-      listened = signal;
-      signal.addEventListener("abort", () => undefined);
-    });
-    expect(await signalOf()).not.toBe(listened);
-  });
 });

@@ -7,10 +7,6 @@
 //   rule      the only thing that reorders or truncates
 //   explorer  picks the page and the propensity of every slot
 //   sideEffect fire-and-forget; cannot fail the request
-//
-// The AbortSignal a hydrator, source or scorer gets is its own until its promise settles, not
-// after: the runner lends a signal that never fired to the next component (componentBudget.ts),
-// so work left running past that point must not watch it.
 import type { Candidate, ItemAttributes, ServedCandidate, SourceCandidate } from "./candidate.ts";
 import type { FunnelQuery, QueryFacts } from "./query.ts";
 import type { FunnelResult, RuleEffect } from "./trace.ts";
