@@ -152,7 +152,8 @@ async function main(): Promise<void> {
   const trending = [...engaged].sort((a, b) => b[1] - a[1]).map(([id]) => id);
 
   let nowMs = lastMs + 60_000;
-  const itemStates = new ItemStateCache({ ttlMs: 10_000, maxEntries: 500_000, now: () => nowMs });
+  // The serving stack's registry bound (the default: a generation of 4M ids, past every catalogue size here).
+  const itemStates = new ItemStateCache({ ttlMs: 10_000, now: () => nowMs });
   const categoryLookup = {
     categoriesOfCandidates: async (candidates: readonly Candidate[]) => {
       const map = new Map<string, string>();

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CHANGE_POLL_MAX_ROWS, CHANGE_POLL_OVERLAP_MS, ItemAttributeCache } from "./itemAttributeCache.ts";
 import type { ServingSql } from "../postgres/servingSql.ts";
 import { ItemSlots } from "./itemSlots.ts";
+import type { SlotTable } from "./slotTable.ts";
 
 const PUBLISHED_MS = Date.UTC(2026, 0, 1);
 
@@ -75,6 +76,12 @@ describe("ItemAttributeCache", () => {
     const progress: number[] = [];
     expect(await new ItemAttributeCache(sql).preload(10, 2, (loaded) => progress.push(loaded))).toBe(5);
     expect(progress).toEqual([2, 4, 5]);
+    // Stopped after the first chunk: no further statement.
+    const stopping = new AbortController();
+    let statements = 0;
+    const counted: ServingSql = { rows: (text, parameters) => (statements++, sql.rows(text, parameters)), close: sql.close };
+    expect(await new ItemAttributeCache(counted).preload(10, 2, () => stopping.abort(), stopping.signal)).toBe(2);
+    expect(statements).toBe(1);
   });
 
   it("looks a candidate list up once for both hydrators", async () => {
@@ -90,15 +97,58 @@ describe("ItemAttributeCache", () => {
     expect(categories.get("a")).toBe("cat-a");
   });
 
-  it("reads ids past the slot bound from the catalogue every time (uncached), and keeps serving the others from memory", async () => {
+  it("drops everything held when the registry starts a new generation, and caches new ids again after it", async () => {
     const { sql, asked } = fakeSql();
-    const cache = new ItemAttributeCache(sql, { slots: new ItemSlots({ maxSlots: 1 }) });
-    expect([...(await cache.attributesOf(["a", "b"])).keys()]).toEqual(["a", "b"]);
-    const rows = await cache.attributesOfCandidateRows([candidate("b"), candidate("a"), candidate("zz")]);
-    expect(rows.map((item) => item?.category)).toEqual(["cat-b", "cat-a", undefined]);
-    expect(asked).toEqual([
-      ["a", "b"],
-      ["b", "zz"],
+    const slots = new ItemSlots({ maxSlots: 2 });
+    const cache = new ItemAttributeCache(sql, { slots });
+    const table = (cache as unknown as { table: SlotTable<unknown> }).table;
+    await cache.attributesOf(["a", "zz"]);
+    await cache.attributesOf(["a", "zz"]);
+    expect(asked).toEqual([["a", "zz"]]);
+    // "b" finds the registry full: a new generation, the table dropped whole; b is cached again.
+    expect((await cache.attributesOf(["b"])).get("b")?.category).toBe("cat-b");
+    expect(table.times.length).toBeGreaterThan(0);
+    expect(table.values.filter((value) => value !== undefined)).toHaveLength(1);
+    await cache.attributesOf(["b"]);
+    expect(asked).toEqual([["a", "zz"], ["b"]]);
+    const rows = await cache.attributesOfCandidateRows([candidate("b"), candidate("a")]);
+    expect(rows.map((item) => item?.category)).toEqual(["cat-b", "cat-a"]);
+    expect(asked).toEqual([["a", "zz"], ["b"], ["a"]]);
+  });
+
+  it("does not keep a read that began before a new generation (its slots name other items now)", async () => {
+    const answers = new Map<string, () => void>();
+    const sql: ServingSql = {
+      async rows<Row>(_text: string, [ids]: readonly unknown[]) {
+        const id = (ids as string[])[0]!;
+        await new Promise<void>((resolve) => answers.set(id, resolve));
+        return [{ id, category: `cat-${id}`, creatorId: null, tags: [], publishedAtMs: PUBLISHED_MS, available: true, attributes: {} }] as Row[];
+      },
+      close: async () => undefined,
+    };
+    const slots = new ItemSlots({ maxSlots: 1 });
+    const cache = new ItemAttributeCache(sql, { slots, now: () => 1_000 });
+    const readingA = cache.attributesOf(["a"]); // slot 0 of the first generation
+    const readingB = cache.attributesOf(["b"]); // a new generation: slot 0 is b's
+    answers.get("b")!();
+    await readingB;
+    answers.get("a")!();
+    expect((await readingA).get("a")?.category).toBe("cat-a");
+    // Served from memory, and b's own (without the epoch, a's late read would have overwritten slot 0).
+    expect((await cache.attributesOf(["b"])).get("b")?.category).toBe("cat-b");
+    expect([...answers.keys()]).toEqual(["a", "b"]);
+  });
+
+  it("looks a candidate list up again when it was reordered in place since (the answer is by row)", async () => {
+    const { sql } = fakeSql();
+    const cache = new ItemAttributeCache(sql);
+    const list = [candidate("a"), candidate("b")];
+    expect((await cache.attributesOfCandidateRows(list)).map((item) => item?.category)).toEqual(["cat-a", "cat-b"]);
+    list.reverse();
+    expect((await cache.attributesOfCandidateRows(list)).map((item) => item?.category)).toEqual(["cat-b", "cat-a"]);
+    expect([...(await cache.attributesOfCandidates(list)).entries()].map(([id, item]) => [id, item.category])).toEqual([
+      ["b", "cat-b"],
+      ["a", "cat-a"],
     ]);
   });
 

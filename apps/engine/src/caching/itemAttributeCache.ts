@@ -16,10 +16,11 @@
 // cache), one ItemAttributes (or null: not in the catalogue) and one read time per slot
 // (slotTable.ts). The candidate path reads by the candidate list's slots, computed once per list
 // for both hydrators, and answers by candidate index (attributesByRow): no per-id Map lookup, no
-// result Map. Nothing is evicted: the whole catalogue fits (servingStack.ts preloads it); ids past
-// the registry's bound are read from the catalogue on every request (uncached).
+// result Map. Nothing is evicted one by one: the whole catalogue fits (servingStack.ts preloads it);
+// when the registry starts a new generation (its bound of distinct ids reached: catalogue churn),
+// the whole table is dropped and refills on demand (itemSlots.ts).
 import type { Candidate, ItemAttributes } from "../funnel/index.ts";
-import { ItemSlots, NO_SLOT } from "./itemSlots.ts";
+import { holdsItemIds, ItemSlots, NO_SLOT } from "./itemSlots.ts";
 import { NEVER, SlotTable } from "./slotTable.ts";
 import type { ServingSql } from "../postgres/servingSql.ts";
 
@@ -89,7 +90,8 @@ export class ItemAttributeCache {
   private pollInFlight: Promise<number> | undefined;
   /** Item id → the read (one per batch, shared by its ids) that is fetching it right now. */
   private readonly pending = new Map<string, Promise<Map<string, ItemAttributes>>>();
-  private readonly byCandidateList = new WeakMap<readonly Candidate[], Promise<(ItemAttributes | undefined)[]>>();
+  /** Per candidate list: its ids when looked up (checked on reuse: the rows are by index) and the lookup. */
+  private readonly byCandidateList = new WeakMap<readonly Candidate[], { itemIds: readonly string[]; found: Promise<(ItemAttributes | undefined)[]> }>();
 
   constructor(
     private readonly sql: ServingSql,
@@ -100,6 +102,7 @@ export class ItemAttributeCache {
     this.maxAgeMs = Math.max(options.maxAgeMs ?? 10 * 60_000, this.ttlMs);
     this.now = options.now ?? Date.now;
     this.changesSinceMs = this.now() - CHANGE_POLL_OVERLAP_MS;
+    this.slots.onNewGeneration(() => this.table.clear());
   }
 
   /** Whether an entry read at `loadedAt` may be served at `at` (see the file's comment); never for NEVER (nothing held). */
@@ -108,9 +111,13 @@ export class ItemAttributeCache {
     return this.syncedAt > at - this.ttlMs && loadedAt >= this.syncFloor && loadedAt > at - this.maxAgeMs;
   }
 
-  /** Keeps a read unless the cache holds a newer read of the same item (a poll and a request read can cross); ids without a slot are not kept. */
-  private store(slot: number, item: ItemAttributes | null, loadedAt: number): void {
-    if (slot !== NO_SLOT && this.table.timeAt(slot) <= loadedAt) this.table.set(slot, item, loadedAt);
+  /**
+   * Keeps a read unless the cache holds a newer read of the same item (a poll and a request read can
+   * cross); ids without a slot are not kept, nor slots of another epoch (a read that started before
+   * a new generation: its slots name other items now).
+   */
+  private store(slot: number, epoch: number, item: ItemAttributes | null, loadedAt: number): void {
+    if (slot !== NO_SLOT && epoch === this.slots.epoch && this.table.timeAt(slot) <= loadedAt) this.table.set(slot, item, loadedAt);
   }
 
   /**
@@ -141,7 +148,7 @@ export class ItemAttributeCache {
         // Only items held (existingSlotOf: no slot given out for the ids of a poll).
         const slot = this.slots.existingSlotOf(row.id);
         if (slot === NO_SLOT || this.table.timeAt(slot) === NEVER) continue;
-        this.store(slot, this.toAttributes(row as Row), startedAt);
+        this.store(slot, this.slots.epoch, this.toAttributes(row as Row), startedAt);
         replaced += 1;
       }
     }
@@ -214,7 +221,7 @@ export class ItemAttributeCache {
     if (missing.length > 0) {
       // The batch's one promise for all its ids (no promise per id: a few hundred misses per request
       // at 1M items); a failure is handled by the await below, and by each waiter.
-      const read = this.read(missing, missingRows, slots, at);
+      const read = this.read(missing, missingRows, slots, this.slots.epoch, at);
       for (const itemId of missing) this.pending.set(itemId, read);
       try {
         const found = await read;
@@ -231,17 +238,21 @@ export class ItemAttributeCache {
    * Each candidate's attributes by candidate index (undefined where unknown), looked up once per
    * candidate list: the `itemAttributes` and `onlineFeatures` hydrators run concurrently over the
    * same list, from the list's slots (ItemSlots.slotsOfCandidates, shared with the item state cache).
+   * The answer is by row: a list reordered or changed in place since its lookup (its ids checked
+   * row by row) is looked up again.
    */
   attributesOfCandidateRows(candidates: readonly Candidate[]): Promise<readonly (ItemAttributes | undefined)[]> {
-    let found = this.byCandidateList.get(candidates);
-    if (!found) {
-      const itemIds = new Array<string>(candidates.length);
-      for (let row = 0; row < candidates.length; row += 1) itemIds[row] = candidates[row]!.itemId;
-      found = this.attributesByRow(itemIds, this.slots.slotsOfCandidates(candidates));
-      this.byCandidateList.set(candidates, found);
-      // A failed lookup is the caller's to handle, and not to be shared with a later caller.
-      found.catch(() => this.byCandidateList.delete(candidates));
-    }
+    const known = this.byCandidateList.get(candidates);
+    if (known !== undefined && holdsItemIds(candidates, known.itemIds)) return known.found;
+    const itemIds = new Array<string>(candidates.length);
+    for (let row = 0; row < candidates.length; row += 1) itemIds[row] = candidates[row]!.itemId;
+    const found = this.attributesByRow(itemIds, this.slots.slotsOfCandidates(candidates));
+    const entry = { itemIds, found };
+    this.byCandidateList.set(candidates, entry);
+    // A failed lookup is the caller's to handle, and not to be shared with a later caller.
+    found.catch(() => {
+      if (this.byCandidateList.get(candidates) === entry) this.byCandidateList.delete(candidates);
+    });
     return found;
   }
 
@@ -278,14 +289,16 @@ export class ItemAttributeCache {
   /**
    * Reads up to `limit` items (newest first) into the cache, so the first requests after a start do
    * not pay a cold catalogue read inside the safety budget (past it their items would be dropped).
-   * Read in chunks (bounded memory per statement); `onChunk` hears how many are in after each.
+   * Read in chunks (bounded memory per statement); `onChunk` hears how many are in after each. Once
+   * `signal` fires it stops before the next chunk and returns what it loaded.
    */
-  async preload(limit: number, chunkSize = PRELOAD_CHUNK, onChunk?: (loaded: number) => void): Promise<number> {
+  async preload(limit: number, chunkSize = PRELOAD_CHUNK, onChunk?: (loaded: number) => void, signal?: AbortSignal): Promise<number> {
     const at = this.now();
     const chunk = Math.max(1, Math.min(limit, chunkSize));
     let loaded = 0;
     let after: { publishedAtMs: number; id: string } | null = null;
-    while (loaded < limit) {
+    // Stopped between chunks (the serving stack's stop): no statement is issued once `signal` fired.
+    while (loaded < limit && !signal?.aborted) {
       const size = Math.min(chunk, limit - loaded);
       const rows: Row[] = after
         ? await this.sql.rows<Row>(
@@ -293,7 +306,10 @@ export class ItemAttributeCache {
             [after.publishedAtMs, after.id, size],
           )
         : await this.sql.rows<Row>(`SELECT ${COLUMNS} FROM items ORDER BY published_at DESC, id DESC LIMIT $1::int`, [size]);
-      for (const row of rows) this.store(this.slots.slotOf(row.id), this.toAttributes(row), at);
+      for (const row of rows) {
+        const slot = this.slots.slotOf(row.id);
+        this.store(slot, this.slots.epoch, this.toAttributes(row), at);
+      }
       loaded += rows.length;
       onChunk?.(loaded);
       if (rows.length < size) break;
@@ -318,11 +334,17 @@ export class ItemAttributeCache {
   }
 
   /** Reads `missing` (rows `missingRows` of a lookup whose slots are `slots`) and keeps what it read, "not in the catalogue" too. */
-  private async read(missing: readonly string[], missingRows: readonly number[], slots: Int32Array, at: number): Promise<Map<string, ItemAttributes>> {
+  private async read(
+    missing: readonly string[],
+    missingRows: readonly number[],
+    slots: Int32Array,
+    slotsEpoch: number,
+    at: number,
+  ): Promise<Map<string, ItemAttributes>> {
     const rows = await this.sql.rows<Row>(`SELECT ${COLUMNS} FROM items WHERE id = ANY($1::text[])`, [missing]);
     const found = new Map<string, ItemAttributes>();
     for (const row of rows) found.set(row.id, this.toAttributes(row));
-    for (let k = 0; k < missing.length; k += 1) this.store(slots[missingRows[k]!]!, found.get(missing[k]!) ?? null, at);
+    for (let k = 0; k < missing.length; k += 1) this.store(slots[missingRows[k]!]!, slotsEpoch, found.get(missing[k]!) ?? null, at);
     return found;
   }
 }

@@ -4,46 +4,68 @@
 // run over the same list), not once per cache and again per hydrator. Each such lookup is a few
 // cache misses (~0.5 µs at 1M ids); an array read by slot is one.
 //
-// Append-only: an id keeps its slot for the life of the process and no key is ever deleted, for
-// the reason in generationalMap.ts (V8 compacts a Map with deleted slots in one O(n) pass on the
-// request thread). The values are small integers (stored in the Map unboxed), so the registry
-// itself adds no object per item for the GC to trace. No slot → id array is kept: nothing reads
-// slots back to ids, and it would cost 8 B per slot.
+// No key is ever deleted, for the reason in generationalMap.ts (V8 compacts a Map with deleted
+// slots in one O(n) pass on the request thread). The values are small integers (stored in the Map
+// unboxed), so the registry itself adds no object per item for the GC to trace. No slot → id array
+// is kept: nothing reads slots back to ids, and it would cost 8 B per slot.
 //
-// Bounded by `maxSlots`: once full, new ids get NO_SLOT and the caches read them from their
-// source every time (uncached), rather than grow without bound on ids that are not in the
-// catalogue.
+// Bounded by generations of `maxSlots` ids: when a new id finds the registry full (catalogue churn,
+// sources returning deleted ids), a new generation starts: the id Map is dropped whole and every
+// cache built on the registry drops its slot tables (onNewGeneration), so memory stays bounded and
+// new items keep being cached; the caches refill on demand (one cold moment per `maxSlots` distinct
+// ids). Slots are only meaningful in the generation (`epoch`) that gave them: a caller holding
+// slots across an await passes their epoch back, and a cache ignores slots of another epoch.
 
-/** What slotOf answers for an id once the registry is full: callers take their uncached path. */
+/** What slotOf answers for an id that gets no slot (a bound of 0; a list with more distinct ids than the bound): callers take their uncached path. */
 export const NO_SLOT = -1;
 
-/** Default bound: a 1M-item catalogue with room for ids that come and go (≈70 B per id in the Map). */
+/** Default bound of a generation: a 1M-item catalogue with room for ids that come and go (≈70 B per id in the Map). */
 export const DEFAULT_MAX_ITEM_SLOTS = 4_000_000;
 
 export type ItemSlotsOptions = { maxSlots?: number };
 
+type ItemList = readonly { readonly itemId: string }[];
+
+/** A candidate list's slots, with the ids they were computed for (the list may not be the same by then: see slotsOfCandidates). */
+type ListSlots = { readonly itemIds: readonly string[]; readonly slots: Int32Array };
+
+/** Whether `items` still holds `itemIds`, row by row (the same string objects, so mostly pointer compares). */
+export function holdsItemIds(items: ItemList, itemIds: readonly string[]): boolean {
+  if (items.length !== itemIds.length) return false;
+  for (let row = 0; row < itemIds.length; row += 1) if (items[row]!.itemId !== itemIds[row]) return false;
+  return true;
+}
+
 export class ItemSlots {
-  private readonly slotById = new Map<string, number>();
-  private readonly byList = new WeakMap<readonly { readonly itemId: string }[], Int32Array>();
+  private slotById = new Map<string, number>();
+  private byList = new WeakMap<ItemList, ListSlots>();
+  private readonly generationListeners: (() => void)[] = [];
+  private generation = 0;
   readonly maxSlots: number;
 
   constructor(options: ItemSlotsOptions = {}) {
     this.maxSlots = Math.max(0, options.maxSlots ?? DEFAULT_MAX_ITEM_SLOTS);
   }
 
-  /** Slots given out so far (every slot is below this). */
+  /** Slots given out in this generation (every slot of it is below this). */
   get size(): number {
     return this.slotById.size;
   }
 
-  /** The id's slot, given now if it has none; NO_SLOT when the registry is full. */
+  /** The generation the slots given out now belong to. */
+  get epoch(): number {
+    return this.generation;
+  }
+
+  /** Calls `drop` when a new generation starts: the caller drops everything it keeps by slot. */
+  onNewGeneration(drop: () => void): void {
+    this.generationListeners.push(drop);
+  }
+
+  /** The id's slot, given now if it has none (starting a new generation when this one is full). */
   slotOf(itemId: string): number {
     const slot = this.slotById.get(itemId);
-    if (slot !== undefined) return slot;
-    if (this.slotById.size >= this.maxSlots) return NO_SLOT;
-    const given = this.slotById.size;
-    this.slotById.set(itemId, given);
-    return given;
+    return slot !== undefined ? slot : this.give(itemId, true);
   }
 
   /** The id's slot if it has one (never gives one out): for data about ids nobody asked for yet. */
@@ -51,26 +73,55 @@ export class ItemSlots {
     return this.slotById.get(itemId) ?? NO_SLOT;
   }
 
-  /** slotOf each id, by index. */
+  private give(itemId: string, mayStartGeneration: boolean): number {
+    if (this.slotById.size >= this.maxSlots) {
+      if (!mayStartGeneration || this.maxSlots === 0) return NO_SLOT;
+      this.startGeneration();
+    }
+    const given = this.slotById.size;
+    this.slotById.set(itemId, given);
+    return given;
+  }
+
+  /** Drops the id Map and the per-list memo whole (no key deleted one by one), and tells the caches to drop their tables. */
+  private startGeneration(): void {
+    this.slotById = new Map();
+    this.byList = new WeakMap();
+    this.generation += 1;
+    for (const drop of this.generationListeners) drop();
+  }
+
+  /** slotOf each id, by index, all of the current epoch. */
   slotsOf(itemIds: readonly string[]): Int32Array {
     const slots = new Int32Array(itemIds.length);
+    const epoch = this.generation;
     for (let index = 0; index < itemIds.length; index += 1) slots[index] = this.slotOf(itemIds[index]!);
+    if (this.generation !== epoch) {
+      // A generation started midway: the slots before it are the old one's. Again in the new one,
+      // without starting another (ids past the bound in one list get NO_SLOT).
+      for (let index = 0; index < itemIds.length; index += 1) {
+        const itemId = itemIds[index]!;
+        slots[index] = this.slotById.get(itemId) ?? this.give(itemId, false);
+      }
+    }
     return slots;
   }
 
   /**
    * slotOf each candidate's item, by candidate index, computed once per candidate list: the
    * `itemAttributes` and `onlineFeatures` hydrators run concurrently over the same list (a Candidate
-   * has no field for it: the list is the key, and it is dropped with the list). A list grown since
-   * (none is today) is looked up again.
+   * has no field for it: the list is the key, and it is dropped with the list). The memo checks the
+   * list still holds the ids it was computed for (a list reordered or changed in place since is
+   * looked up again: slots are by row), and is dropped with its generation (never an old epoch's
+   * slots).
    */
-  slotsOfCandidates(candidates: readonly { readonly itemId: string }[]): Int32Array {
-    let slots = this.byList.get(candidates);
-    if (slots === undefined || slots.length !== candidates.length) {
-      slots = new Int32Array(candidates.length);
-      for (let index = 0; index < candidates.length; index += 1) slots[index] = this.slotOf(candidates[index]!.itemId);
-      this.byList.set(candidates, slots);
-    }
+  slotsOfCandidates(candidates: ItemList): Int32Array {
+    const known = this.byList.get(candidates);
+    if (known !== undefined && holdsItemIds(candidates, known.itemIds)) return known.slots;
+    const itemIds = new Array<string>(candidates.length);
+    for (let row = 0; row < candidates.length; row += 1) itemIds[row] = candidates[row]!.itemId;
+    const slots = this.slotsOf(itemIds);
+    this.byList.set(candidates, { itemIds, slots });
     return slots;
   }
 }

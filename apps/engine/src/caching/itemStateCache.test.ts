@@ -4,6 +4,7 @@ import type { EntityState } from "../features/counters/counter.ts";
 import { ExpiringCache } from "./expiringCache.ts";
 import { ItemSlots } from "./itemSlots.ts";
 import { ItemStateCache, itemStatesFrom } from "./itemStateCache.ts";
+import type { SlotTable } from "./slotTable.ts";
 
 const state = (value: number) => ({ hashes: new Map([["d1", { x: value }]]), sortedSets: new Map() });
 
@@ -22,14 +23,46 @@ describe("ItemStateCache", () => {
     expect(cache.lookup(["a", "c"])).toEqual([undefined, undefined]);
   });
 
-  it("keeps no state for ids past the slot bound (they miss every time), and keeps the others", () => {
+  it("drops every state held when the registry starts a new generation, and caches new ids again after it", () => {
     const slots = new ItemSlots({ maxSlots: 2 });
     const cache = new ItemStateCache({ ttlMs: 100, slots, now: () => 0 });
-    cache.store(["a", "b", "c"], [state(1), state(2), state(3)]);
-    expect(cache.lookup(["a", "b", "c"]).map((s) => s?.hashes.get("d1")?.x)).toEqual([1, 2, undefined]);
-    const states: (EntityState | undefined)[] = [];
-    expect(cache.lookupItems([{ itemId: "c" }, { itemId: "a" }], states)).toBe(1);
+    const table = (cache as unknown as { table: SlotTable<EntityState> }).table;
+    cache.store(["a", "b"], [state(1), state(2)]);
     expect(cache.size).toBe(2);
+    expect(table.times.length).toBeGreaterThan(0);
+    cache.store(["c"], [state(3)]); // a new generation: a and b are dropped with the tables
+    expect(cache.size).toBe(1);
+    expect(cache.lookup(["c"]).map((s) => s?.hashes.get("d1")?.x)).toEqual([3]);
+    cache.store(["d"], [state(4)]);
+    expect(cache.lookup(["c", "d"]).map((s) => s?.hashes.get("d1")?.x)).toEqual([3, 4]);
+    // One more generation (the lookup of "a" starts it): the table is dropped whole, a misses.
+    expect(cache.lookup(["a"])).toEqual([undefined]);
+    expect(table.times.length).toBe(0);
+    expect(cache.size).toBe(0);
+  });
+
+  it("bounds its own registry by maxSlotsPerGeneration", () => {
+    const cache = new ItemStateCache({ ttlMs: 100, maxSlotsPerGeneration: 1, now: () => 0 });
+    cache.store(["a"], [state(1)]);
+    cache.store(["b"], [state(2)]);
+    expect(cache.slots.maxSlots).toBe(1);
+    expect(cache.lookup(["b"]).map((s) => s?.hashes.get("d1")?.x)).toEqual([2]);
+    expect(cache.size).toBe(1);
+  });
+
+  it("never serves nor keeps states by slots of an old generation (they name other items now)", () => {
+    const slots = new ItemSlots({ maxSlots: 2 });
+    const cache = new ItemStateCache({ ttlMs: 100, slots, now: () => 0 });
+    const oldSlots = slots.slotsOf(["a", "b"]);
+    const oldEpoch = slots.epoch;
+    cache.store(["x"], [state(9)]); // a new generation: x takes slot 0, a's old slot
+    const states: (EntityState | undefined)[] = [];
+    expect(cache.lookupSlots(oldSlots, oldEpoch, states)).toBe(2);
+    expect(states).toEqual([undefined, undefined]);
+    // A read that began before the new generation stores nothing (without the epoch, "a"'s state would land in x's slot).
+    cache.storeSlots(oldSlots, oldEpoch, [state(1), state(2)]);
+    expect(cache.lookup(["x"]).map((s) => s?.hashes.get("d1")?.x)).toEqual([9]);
+    expect(cache.size).toBe(1);
   });
 
   it("releases expired states as later stores sweep past them", () => {
@@ -93,6 +126,40 @@ describe("ItemStateCache", () => {
             for (let index = 0; index < expected.length; index += 1) expect(found[index]).toBe(expected[index]);
             expect(misses).toBe(expected.filter((value) => value === undefined).length);
           }
+        }
+      }),
+    );
+  });
+
+  it("with a registry bound far below the ids, answers each id its own fresh state or a miss, never another's, and holds at most the bound", () => {
+    const ids = ["a", "b", "c", "d", "e", "f"];
+    const operation = fc.oneof(
+      fc.record({ kind: fc.constant("store" as const), items: fc.array(fc.tuple(fc.constantFrom(...ids), fc.integer({ min: 0, max: 9 })), { maxLength: 6 }) }),
+      fc.record({ kind: fc.constant("lookup" as const), items: fc.array(fc.constantFrom(...ids), { maxLength: 8 }) }),
+      fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 150 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), (operations, maxSlots) => {
+        let now = 0;
+        const cache = new ItemStateCache({ ttlMs: 100, slots: new ItemSlots({ maxSlots }), now: () => now });
+        const reference = new Map<string, { state: EntityState; expiresAt: number }>();
+        for (const operation of operations) {
+          if (operation.kind === "advance") now += operation.ms;
+          else if (operation.kind === "store") {
+            const states = operation.items.map(([, value]) => state(value));
+            cache.store(
+              operation.items.map(([itemId]) => itemId),
+              states,
+            );
+            operation.items.forEach(([itemId], index) => reference.set(itemId, { state: states[index]!, expiresAt: now + 100 }));
+          } else {
+            const found = cache.lookup(operation.items);
+            operation.items.forEach((itemId, index) => {
+              const entry = reference.get(itemId);
+              if (found[index] !== undefined) expect(found[index]).toBe(entry && entry.expiresAt > now ? entry.state : "a miss");
+            });
+          }
+          expect(cache.size).toBeLessThanOrEqual(maxSlots);
         }
       }),
     );

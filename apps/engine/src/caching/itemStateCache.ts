@@ -12,7 +12,8 @@
 // Storage: by item slot (itemSlots.ts, shared with the item attribute cache by the serving stack):
 // the state and its expiry per slot (slotTable.ts), no entry object per item. Expired states are
 // released by a sweep that each store advances over a bounded chunk of slots, so what is held is
-// about what was stored within the TTL, without deleting keys from a Map (generationalMap.ts).
+// about what was stored within the TTL, without deleting keys from a Map (generationalMap.ts). When
+// the registry starts a new generation, the whole table is dropped (itemSlots.ts).
 import type { Counter, EntityState } from "../features/counters/counter.ts";
 import { entityKey } from "../features/featureKeys.ts";
 import { DEFAULT_MAX_ITEM_SLOTS, ItemSlots, NO_SLOT } from "./itemSlots.ts";
@@ -23,8 +24,8 @@ export type ItemStateCacheOptions = {
   ttlMs?: number;
   /** The slot registry (shared with the item attribute cache by the serving stack); omitted: a registry of its own. */
   slots?: ItemSlots;
-  /** The bound of its own registry (without `slots`): items past it are read from the store every time. */
-  maxEntries?: number;
+  /** Ids per generation of its own registry (without `slots`): when a new id finds it full, every state held is dropped and the cache refills (itemSlots.ts). */
+  maxSlotsPerGeneration?: number;
   now?: () => number;
 };
 
@@ -114,6 +115,9 @@ function emptyStateOf(shape: CounterReadShape): EntityState {
   return empty;
 }
 
+/** What a lookup by slots of another epoch reads: nothing held. */
+const EMPTY_TABLE = new SlotTable<EntityState>();
+
 export class ItemStateCache {
   readonly slots: ItemSlots;
   /** By slot: the state and when it expires (NEVER: nothing held). */
@@ -127,8 +131,9 @@ export class ItemStateCache {
 
   constructor(options: ItemStateCacheOptions = {}) {
     this.ttlMs = options.ttlMs ?? 10_000;
-    this.slots = options.slots ?? new ItemSlots({ maxSlots: options.maxEntries ?? DEFAULT_MAX_ITEM_SLOTS });
+    this.slots = options.slots ?? new ItemSlots({ maxSlots: options.maxSlotsPerGeneration ?? DEFAULT_MAX_ITEM_SLOTS });
     this.now = options.now ?? Date.now;
+    this.slots.onNewGeneration(() => this.clear());
   }
 
   /** States held (some may have expired since the sweep last passed them). */
@@ -139,19 +144,20 @@ export class ItemStateCache {
   /** The cached state of each id (undefined where missing or expired). */
   lookup(itemIds: readonly string[]): (EntityState | undefined)[] {
     const states = new Array<EntityState | undefined>(itemIds.length);
-    this.lookupSlots(this.slots.slotsOf(itemIds), states);
+    this.lookupSlots(this.slots.slotsOf(itemIds), this.slots.epoch, states);
     return states;
   }
 
   /** `lookup` for each candidate's item, into `states` by candidate index; returns how many missed. */
   lookupItems(items: readonly { readonly itemId: string }[], states: (EntityState | undefined)[]): number {
-    return this.lookupSlots(this.slots.slotsOfCandidates(items), states);
+    return this.lookupSlots(this.slots.slotsOfCandidates(items), this.slots.epoch, states);
   }
 
-  /** The cached state of each slot (undefined where missing or expired) into `states` by index; returns how many missed. */
-  lookupSlots(slots: Int32Array, states: (EntityState | undefined)[]): number {
+  /** The cached state of each slot of `epoch` (undefined where missing or expired; all of them for another epoch's slots) into `states` by index; returns how many missed. */
+  lookupSlots(slots: Int32Array, epoch: number, states: (EntityState | undefined)[]): number {
     const at = this.now();
-    const { values, times } = this.table;
+    // Another generation's slots name other items now: nothing of theirs is held.
+    const { values, times } = epoch === this.slots.epoch ? this.table : EMPTY_TABLE;
     let misses = 0;
     for (let index = 0; index < slots.length; index += 1) {
       const slot = slots[index]!;
@@ -166,12 +172,12 @@ export class ItemStateCache {
 
   store(itemIds: readonly string[], states: readonly EntityState[]): void {
     if (this.ttlMs <= 0) return;
-    this.storeSlots(this.slots.slotsOf(itemIds), states);
+    this.storeSlots(this.slots.slotsOf(itemIds), this.slots.epoch, states);
   }
 
-  /** Keeps `states[i]` for slot `slots[i]` for the TTL (a slot NO_SLOT: not kept). */
-  storeSlots(slots: ArrayLike<number>, states: readonly EntityState[]): void {
-    if (this.ttlMs <= 0) return;
+  /** Keeps `states[i]` for slot `slots[i]` of `epoch` for the TTL (a slot NO_SLOT, or slots of another epoch, read before a new generation started: not kept). */
+  storeSlots(slots: ArrayLike<number>, epoch: number, states: readonly EntityState[]): void {
+    if (this.ttlMs <= 0 || epoch !== this.slots.epoch) return;
     const at = this.now();
     const expiresAt = at + this.ttlMs;
     for (let index = 0; index < slots.length; index += 1) {

@@ -123,6 +123,30 @@ describe("onlineFeatures hydrator (cached serving path)", () => {
     expect(features.map((update) => update.features)).toEqual(expected.map((vector) => vector.features));
   });
 
+  it("keeps no item state read across a new slot generation (its slots name other items by then), and still serves the registry's values", async () => {
+    const { inner, store } = await setUp();
+    const slots = new ItemSlots({ maxSlots: itemIds.length });
+    const cache = new ItemStateCache({ ttlMs: 60_000, slots });
+    const others = itemIds.map((itemId) => `other-${itemId}`);
+    // While the items' states are being read, other requests' ids fill the registry: a new generation.
+    const churning = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== "readBatch") return typeof value === "function" ? value.bind(target) : value;
+        return async (read: BatchRead) => {
+          const result = await store.readBatch(read);
+          if (read.hashes.some((key) => key.includes("{i:"))) slots.slotsOf(others);
+          return result;
+        };
+      },
+    });
+    const served = await hydrate(churning, cache, "user-1", lastMs + 1);
+    const expected = await readOnlineFeatures(inner, { userId: "user-1", itemIds, at: new Date(lastMs + 1) }, { itemCategories: testItemCategories });
+    expect(served).toEqual(expected.map((vector) => vector.features));
+    expect(cache.lookup(others)).toEqual(others.map(() => undefined));
+    expect(cache.size).toBe(0);
+  });
+
   it("reads the store at most twice per request, and items only when the cache misses them", async () => {
     const { store, reads } = await setUp();
     const cache = new ItemStateCache({ ttlMs: 60_000 });

@@ -53,6 +53,7 @@ async function readStates(
   userState: EntityState | undefined,
   missing: readonly string[],
   missingSlots: readonly number[],
+  slotsEpoch: number,
   cache: ItemStateCache,
   atMs: number,
 ): Promise<{ user: EntityState; items: readonly EntityState[] }> {
@@ -80,7 +81,8 @@ async function readStates(
       };
     }
     items = itemStatesFrom(itemShape, missing, result.hashes, userHashCount, result.sortedSets, userSetCount);
-    cache.storeSlots(missingSlots, items);
+    // Not kept when a new slot generation started during the read (the slots name other items now).
+    cache.storeSlots(missingSlots, slotsEpoch, items);
   } else items = missing.map(() => EMPTY_ITEM_STATE);
   return { user: user ?? EMPTY_USER_STATE, items };
 }
@@ -128,13 +130,14 @@ export function onlineFeatureHydrator(
       // with the itemAttributes hydrator); the ids missing from the cache, each once, are read from
       // the store in one batch.
       const slots = itemStates.slots.slotsOfCandidates(candidates);
+      const slotsEpoch = itemStates.slots.epoch;
       const states: (EntityState | undefined)[] = new Array<EntityState | undefined>(rows);
-      const misses = itemStates.lookupSlots(slots, states);
+      const misses = itemStates.lookupSlots(slots, slotsEpoch, states);
       const missing: string[] = [];
       const missingSlots: number[] = [];
       let missIndexOfRow: Int32Array | undefined;
       if (misses > 0) {
-        // Keyed by slot (by id for an id without one: the registry is full).
+        // Keyed by slot (by id for an id without one: a list with more distinct ids than the registry's bound).
         const missIndexByKey = new Map<number | string, number>();
         missIndexOfRow = new Int32Array(rows);
         for (let row = 0; row < rows; row += 1) {
@@ -155,7 +158,7 @@ export function onlineFeatureHydrator(
       // Categories (catalogue cache, shared with the itemAttributes hydrator) and store state in parallel.
       const [categories, read] = await Promise.all([
         categoriesByRow(itemCategories ?? defaultItemCategories(), candidates),
-        readStates(store, query.userId, query.userState, missing, missingSlots, itemStates, atMs),
+        readStates(store, query.userId, query.userState, missing, missingSlots, slotsEpoch, itemStates, atMs),
       ]);
       if (missIndexOfRow) for (let row = 0; row < rows; row += 1) states[row] ??= read.items[missIndexOfRow[row]!];
       // User features from the query hydrator; its declared defaults when it failed.
