@@ -2,7 +2,7 @@
 // as it waited for before the whole catalogue was preloaded), not for the whole catalogue, which
 // goes on loading while the engine serves.
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPrismaClient, type Database } from "@cascade/db";
 import type { ServingSql } from "../postgres/servingSql.ts";
 import { PopularityRanking } from "../sources/popularityRanking.ts";
@@ -62,4 +62,85 @@ describe("ServingStack.start", () => {
       await Promise.all([stack.stop(), popularity.stop()]);
     }
   }, 60_000);
+
+  it("keeps one preload in flight: warm() waits for the one start() began instead of starting another", async () => {
+    const catalogue = hangingCatalogue();
+    const { stack, popularity } = stackOver(catalogue.wrapSql);
+    try {
+      await stack.start();
+      const warming = stack.warm();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      catalogue.release([]);
+      await warming;
+      expect(catalogue.firstChunks).toBe(1); // one preload from the newest item on, not two
+      expect(catalogue.chunks).toBe(27);
+    } finally {
+      await Promise.all([stack.stop(), popularity.stop()]);
+    }
+  }, 60_000);
+
+  it("stop() stops the background preload between chunks, and logs no failure for it", async () => {
+    for (const ending of ["answers", "fails"] as const) {
+      const catalogue = hangingCatalogue();
+      const { stack, popularity, logger } = stackOver(catalogue.wrapSql);
+      const warn = vi.spyOn(logger, "warn");
+      await stack.start();
+      expect(catalogue.chunks).toBe(27); // the 27th chunk is in flight
+      await Promise.all([stack.stop(), popularity.stop()]);
+      // The statement in flight ends after the stop (with a full chunk, or failing as the pool closes).
+      if (ending === "answers") catalogue.release(catalogue.rowsOf(27, 10_000));
+      else catalogue.fail(new Error("pool closed"));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(catalogue.chunks).toBe(27);
+      expect(warn.mock.calls.filter(([, message]) => String(message).includes("preload"))).toEqual([]);
+    }
+  }, 60_000);
 });
+
+/** A catalogue whose preload answers 10k-row chunks at once up to 260k rows, then hangs on the 27th until released (or failed). */
+function hangingCatalogue() {
+  let release!: (rows: unknown[]) => void;
+  let fail!: (error: Error) => void;
+  const hanging = new Promise<unknown[]>((resolve, reject) => ((release = resolve), (fail = reject)));
+  const rowsOf = (chunk: number, size: number) => {
+    const first = (chunk - 1) * size;
+    return Array.from({ length: size }, (_, i) => ({
+      id: `preload-${first + i}`,
+      category: "c",
+      creatorId: null,
+      tags: [],
+      publishedAtMs: 1e12 - first - i,
+      available: true,
+      attributes: {},
+    }));
+  };
+  const catalogue = {
+    chunks: 0,
+    /** Statements that start a preload (from the newest item). */
+    firstChunks: 0,
+    rowsOf,
+    release: (rows: unknown[]) => release(rows),
+    fail: (error: Error) => fail(error),
+    wrapSql: (sql: ServingSql): ServingSql => ({
+      async rows<Row>(text: string, parameters: readonly unknown[]) {
+        if (!text.includes("ORDER BY published_at DESC")) return sql.rows<Row>(text, parameters);
+        catalogue.chunks += 1;
+        if (!text.includes("(published_at, id) <")) catalogue.firstChunks += 1;
+        if (catalogue.chunks > 26) return (await hanging) as Row[];
+        return rowsOf(catalogue.chunks, parameters[parameters.length - 1] as number) as Row[];
+      },
+      close: () => sql.close(),
+    }),
+  };
+  return catalogue;
+}
+
+function stackOver(wrapSql: (sql: ServingSql) => ServingSql) {
+  const logger = pino({ level: "silent" });
+  const popularity = new PopularityRanking(db, logger);
+  const stack = new ServingStack(
+    { db, logger, store: createMemoryOnlineStore(), serving: { wrapSql, bootWaitMs: 120_000, itemAttributesPollMs: 0, experiments: false } },
+    popularity,
+  );
+  return { stack, popularity, logger };
+}

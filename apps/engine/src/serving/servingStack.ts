@@ -153,6 +153,10 @@ export class ServingStack {
   readonly servingMinutes: ServingMinutes;
   /** Model versions that running variants pin, beside the active ones. */
   readonly pinnedModels: PinnedModels | null;
+  /** The item attribute preload in flight (one at a time: start() and warm() share it). */
+  private attributesPreload: { first: Promise<void>; all: Promise<void> } | undefined;
+  /** Stops the background preload between chunks (stop()). */
+  private readonly stopping = new AbortController();
 
   constructor(
     readonly deps: ServingStackDeps,
@@ -207,7 +211,7 @@ export class ServingStack {
       refreshIntervalMs: options.coVisitationRefreshIntervalMs ?? 10 * 60_000,
       load: () => buildCoVisitationTable(db, {}, clock),
     });
-    // One slot per item id the request path sees (bounded: ids past it are read uncached every time).
+    // One slot per item id the request path sees (bounded: a full registry starts a new generation and the caches refill, itemSlots.ts).
     this.itemSlots = new ItemSlots();
     this.itemAttributes = new ItemAttributeCache(this.sql, { slots: this.itemSlots });
     this.itemStates = new ItemStateCache({ ttlMs: options.itemStateTtlMs ?? 10_000, slots: this.itemSlots });
@@ -298,7 +302,7 @@ export class ServingStack {
     }
   }
 
-  /** Waits for the first load of every background list (tests, benchmarks). */
+  /** Waits for the first load of every background list and for the whole item attribute preload (the one start() began while it runs) (tests, benchmarks). */
   async warm(): Promise<void> {
     await Promise.all([
       this.trending.refresh().catch(() => undefined),
@@ -312,24 +316,41 @@ export class ServingStack {
   /**
    * The newest items' attributes into the cache (itemAttributeCache.ts preload): `first` settles
    * when the newest ITEM_ATTRIBUTES_BOOT_PRELOAD are in (or all of them, or it failed), `all` when
-   * it is done. Failures are logged and ignored (requests read on demand).
+   * it is done. The one in flight when there is one (a whole-catalogue preload is ~300 MB of reads:
+   * never two at once). Stopped between chunks by stop(). Failures are logged and ignored (requests
+   * read on demand), not those of a preload stopped on purpose (its statement may fail as the pool
+   * closes).
    */
   private preloadItemAttributes(): { first: Promise<void>; all: Promise<void> } {
+    if (this.attributesPreload) return this.attributesPreload;
     let firstIn!: () => void;
     const first = new Promise<void>((resolve) => (firstIn = resolve));
+    const signal = this.stopping.signal;
     const all = this.itemAttributes
-      .preload(ITEM_ATTRIBUTES_PRELOAD, undefined, (loaded) => {
-        if (loaded >= ITEM_ATTRIBUTES_BOOT_PRELOAD) firstIn();
-      })
+      .preload(
+        ITEM_ATTRIBUTES_PRELOAD,
+        undefined,
+        (loaded) => {
+          if (loaded >= ITEM_ATTRIBUTES_BOOT_PRELOAD) firstIn();
+        },
+        signal,
+      )
       .then(
         () => undefined,
-        (error: unknown) => this.logger.warn({ err: error }, "item attributes preload failed; they are read on demand"),
+        (error: unknown) => {
+          if (!signal.aborted) this.logger.warn({ err: error }, "item attributes preload failed; they are read on demand");
+        },
       )
-      .finally(firstIn);
-    return { first, all };
+      .finally(() => {
+        firstIn();
+        this.attributesPreload = undefined;
+      });
+    this.attributesPreload = { first, all };
+    return this.attributesPreload;
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     this.itemAttributes.stopChangePolling();
     await this.exposures.flush();
     await this.servingMinutes.stop();
