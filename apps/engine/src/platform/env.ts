@@ -109,7 +109,11 @@ export const engineEnvSchema = z.object({
    * once (0 = no gate), requests waiting for a slot and for how long, the event-loop delay over which
    * new funnels are turned away (0 = off), and the Retry-After of a shed request (503 `overloaded`).
    */
-  CASCADE_FUNNEL_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(10_000).default(4),
+  // 2, not 4: funnels share one thread, so beyond the two that keep it busy while the other waits on
+  // PostgreSQL or Redis, more at once only interleaves their CPU and makes each slower. Measured at
+  // 200/s (recommendLatency.ts, docs/benchmarks.md "Item slots and admission", 2026-12-06): served
+  // p99 112–121 ms at 200k items with 2, 160–174 ms with 4, and fewer pages shed or degraded.
+  CASCADE_FUNNEL_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(10_000).default(2),
   CASCADE_FUNNEL_MAX_QUEUED: z.coerce.number().int().min(0).max(100_000).default(64),
   CASCADE_FUNNEL_MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   CASCADE_FUNNEL_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(500),
