@@ -20,7 +20,7 @@
 // when the registry starts a new generation (its bound of distinct ids reached: catalogue churn),
 // the whole table is dropped and refills on demand (itemSlots.ts).
 import type { Candidate, ItemAttributes } from "../funnel/index.ts";
-import { holdsItemIds, ItemSlots, NO_SLOT } from "./itemSlots.ts";
+import { ItemSlots, NO_SLOT, type ListSlots } from "./itemSlots.ts";
 import { NEVER, SlotTable } from "./slotTable.ts";
 import type { ServingSql } from "../postgres/servingSql.ts";
 
@@ -90,8 +90,8 @@ export class ItemAttributeCache {
   private pollInFlight: Promise<number> | undefined;
   /** Item id → the read (one per batch, shared by its ids) that is fetching it right now. */
   private readonly pending = new Map<string, Promise<Map<string, ItemAttributes>>>();
-  /** Per candidate list: its ids when looked up (checked on reuse: the rows are by index) and the lookup. */
-  private readonly byCandidateList = new WeakMap<readonly Candidate[], { itemIds: readonly string[]; found: Promise<(ItemAttributes | undefined)[]> }>();
+  /** Per candidate list: the registry's slots of it when looked up (the same object while the list holds the same ids: the rows are by index) and the lookup. */
+  private readonly byCandidateList = new WeakMap<readonly Candidate[], { list: ListSlots; found: Promise<(ItemAttributes | undefined)[]> }>();
 
   constructor(
     private readonly sql: ServingSql,
@@ -242,12 +242,12 @@ export class ItemAttributeCache {
    * row by row) is looked up again.
    */
   attributesOfCandidateRows(candidates: readonly Candidate[]): Promise<readonly (ItemAttributes | undefined)[]> {
+    // The registry checks the list's ids once for both hydrators (and a new generation gives a new object).
+    const list = this.slots.listSlotsOf(candidates);
     const known = this.byCandidateList.get(candidates);
-    if (known !== undefined && holdsItemIds(candidates, known.itemIds)) return known.found;
-    const itemIds = new Array<string>(candidates.length);
-    for (let row = 0; row < candidates.length; row += 1) itemIds[row] = candidates[row]!.itemId;
-    const found = this.attributesByRow(itemIds, this.slots.slotsOfCandidates(candidates));
-    const entry = { itemIds, found };
+    if (known !== undefined && known.list === list) return known.found;
+    const found = this.attributesByRow(list.itemIds, list.slots);
+    const entry = { list, found };
     this.byCandidateList.set(candidates, entry);
     // A failed lookup is the caller's to handle, and not to be shared with a later caller.
     found.catch(() => {

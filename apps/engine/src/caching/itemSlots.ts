@@ -26,11 +26,15 @@ export type ItemSlotsOptions = { maxSlots?: number };
 
 type ItemList = readonly { readonly itemId: string }[];
 
-/** A candidate list's slots, with the ids they were computed for (the list may not be the same by then: see slotsOfCandidates). */
-type ListSlots = { readonly itemIds: readonly string[]; readonly slots: Int32Array };
+/**
+ * A candidate list's slots, with the ids they were computed for (the list may not be the same by
+ * then: see slotsOfCandidates). One object per list and generation: a cache that keeps something
+ * per list can tell by identity whether the list still holds the same ids (listSlotsOf).
+ */
+export type ListSlots = { readonly itemIds: readonly string[]; readonly slots: Int32Array };
 
 /** Whether `items` still holds `itemIds`, row by row (the same string objects, so mostly pointer compares). */
-export function holdsItemIds(items: ItemList, itemIds: readonly string[]): boolean {
+function holdsItemIds(items: ItemList, itemIds: readonly string[]): boolean {
   if (items.length !== itemIds.length) return false;
   for (let row = 0; row < itemIds.length; row += 1) if (items[row]!.itemId !== itemIds[row]) return false;
   return true;
@@ -116,12 +120,17 @@ export class ItemSlots {
    * slots).
    */
   slotsOfCandidates(candidates: ItemList): Int32Array {
+    return this.listSlotsOf(candidates).slots;
+  }
+
+  /** slotsOfCandidates with the ids they are for: the same object for as long as the list holds those ids in this generation. */
+  listSlotsOf(candidates: ItemList): ListSlots {
     const known = this.byList.get(candidates);
-    if (known !== undefined && holdsItemIds(candidates, known.itemIds)) return known.slots;
+    if (known !== undefined && holdsItemIds(candidates, known.itemIds)) return known;
     const itemIds = new Array<string>(candidates.length);
     for (let row = 0; row < candidates.length; row += 1) itemIds[row] = candidates[row]!.itemId;
-    const slots = this.slotsOf(itemIds);
-    this.byList.set(candidates, { itemIds, slots });
-    return slots;
+    const listSlots = { itemIds, slots: this.slotsOf(itemIds) };
+    this.byList.set(candidates, listSlots);
+    return listSlots;
   }
 }
