@@ -5,6 +5,7 @@
 //     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--database-name NAME] [--keep]
 //     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof] [--lists-refresh-ms 60000]
 //     [--admission on|off] [--max-in-flight N] [--repeat 1] [--warmup-seconds 3] [--warmup-requests 100]
+//     [--ann-search thread|inline]
 //
 // Builds, in a scratch database it drops afterwards: `--items` items (50 categories, 5000
 // creators), `--users` users (a quarter follow 5 creators), `--events` skewed events in the log
@@ -26,9 +27,10 @@
 // memory per million items (vectors + index), os.loadavg(). Writes bench-results/recommend-latency.json.
 import "../src/platform/gcFlags.ts"; // first: V8 settings as the CLI runs them
 import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { createServer } from "node:http";
-import { cpus, loadavg, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -52,7 +54,8 @@ import { RANKER_OUTPUTS, createMultiTaskRanker } from "../src/ranking/multiTaskR
 import { exportRankerToOnnx } from "../src/training/ranker/onnxExport.ts";
 import { loadOnnxRanker } from "../src/ranking/onnxInference.ts";
 import { PopularityRanking } from "../src/sources/popularityRanking.ts";
-import { buildAnnIndex } from "../src/retrieval/annIndex.ts";
+import { buildAnnIndex, saveAnnIndex, type AnnIndex } from "../src/retrieval/annIndex.ts";
+import { AnnSearchThread } from "../src/retrieval/annSearchThread.ts";
 import { buildEngineApp } from "../src/composition/engine.ts";
 import type { EngineDeps } from "../src/server/engineDeps.ts";
 import type { ServingModels } from "../src/serving/servingStack.ts";
@@ -96,6 +99,9 @@ const { values } = parseArgs({
     "max-in-flight": { type: "string" },
     // Throwaway funnels the engine runs at start (serving/requestPathWarmUp.ts); default: CASCADE_WARMUP_REQUESTS's default.
     "warmup-requests": { type: "string" },
+    // Where HNSW is searched (CASCADE_ANN_SEARCH): "thread" = the serve role's default, the index saved to a
+    // scratch file and loaded in the ANN search thread; "inline" = the request thread.
+    "ann-search": { type: "string", default: "thread" },
   },
 });
 const listsRefreshMs = Number(values["lists-refresh-ms"]);
@@ -239,6 +245,24 @@ function admissionSettings() {
   return values["max-in-flight"] === undefined ? settings : { ...settings, maxInFlight: Number(values["max-in-flight"]) };
 }
 
+/**
+ * The built retrieval as `cascade serve` would search it: with --ann-search thread, the index saved
+ * to a scratch file and loaded by the ANN search thread (the graph then only there; the local one
+ * is collected once this returns), else the built index itself.
+ */
+async function retrievalAsServed(): Promise<ReturnType<typeof buildRetrieval>> {
+  const built = buildRetrieval();
+  if (values["ann-search"] !== "thread") return built;
+  scratchDir = await mkdtemp(join(tmpdir(), "cascade-bench-ann-"));
+  const indexFile = join(scratchDir, "index.hnsw");
+  const local = built.retrieval.index as AnnIndex;
+  await saveAnnIndex(local, indexFile);
+  annSearch = new AnnSearchThread();
+  const retrieval: ServingRetrieval = { ...built.retrieval, index: await annSearch.load(indexFile, dims, local.efSearch) };
+  retrievalRows(retrieval);
+  return { ...built, retrieval };
+}
+
 /** Runs `body` under the V8 CPU profiler when --profile-dir is set, writing `<name>.cpuprofile`. */
 async function profiled<T>(name: string, body: () => Promise<T>): Promise<T> {
   const dir = values["profile-dir"];
@@ -356,6 +380,8 @@ log(`scratch database ${databaseName}; ${itemCount} items, ${userCount} users, $
 await ensureDatabase(databaseUrl);
 const db = createPrismaClient(databaseUrl);
 let closeApp: (() => Promise<void>) | null = null;
+let annSearch = null as AnnSearchThread | null;
+let scratchDir = null as string | null;
 try {
   await applyMigrations(databaseUrl, migrationsDir);
   let startedAt = performance.now();
@@ -369,8 +395,9 @@ try {
   await loadOnlineStore(store);
   log(`online store: ${onlineEvents} events applied in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
 
-  const { retrieval, buildMs, bytes } = buildRetrieval();
+  const { retrieval, buildMs, bytes } = await retrievalAsServed();
   log(`HNSW over ${itemCount} × ${dims} built in ${(buildMs / 1000).toFixed(1)} s; vectors + index ≈ ${(bytes / 2 ** 20).toFixed(0)} MiB`);
+  log(`ANN search: ${values["ann-search"]}`);
   const rankerModes = values["ranker-single-thread"] === "both" ? [false, true] : [values["ranker-single-thread"] === "yes"];
   const rankers = await Promise.all(rankerModes.map((singleThread) => buildRanker(singleThread)));
   let ranker = rankers[0]!;
@@ -570,6 +597,8 @@ try {
   console.log(JSON.stringify({ index: result.index, highestRateWithP99Under50msByRanker: result.highestRateWithP99Under50msByRanker }, null, 2));
 } finally {
   await closeApp?.().catch(() => undefined);
+  await annSearch?.close();
+  if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
   await db.$disconnect();
   await redis.flushdb().catch(() => undefined);
   redis.disconnect();

@@ -10,7 +10,8 @@
 // store richer models (e.g. the user tower) and plug its own loader into activeModels instead.
 import type { ModelVersion } from "@cascade/db";
 import { z } from "zod";
-import { loadAnnIndex, type AnnIndex } from "../retrieval/annIndex.ts";
+import type { AnnSearcher } from "../retrieval/annIndex.ts";
+import { loadServingAnnIndex } from "../retrieval/annSearchThread.ts";
 import { assertDigest, readArtifact, storeArtifacts, verifyArtifact, type StoredArtifacts } from "./artifactStore.ts";
 import { IncompatibleArtifactError } from "./incompatibleArtifactError.ts";
 import type { ServingRetrieval } from "./servingModels.ts";
@@ -90,9 +91,9 @@ export async function loadPlainRetrieval(version: ModelVersion): Promise<Serving
   // Copy into an aligned buffer: readFile's Buffer may sit at an offset not divisible by 4.
   const vectors = new Float32Array(config.itemCount * config.dimensions);
   new Uint8Array(vectors.buffer).set(vectorFile);
-  let index: AnnIndex;
+  let index: AnnSearcher;
   try {
-    index = await loadAnnIndex(version.indexPath, config.dimensions);
+    index = await loadServingAnnIndex(version.indexPath, config.dimensions);
   } catch (error) {
     throw new IncompatibleArtifactError(`model ${version.id}: the HNSW index does not load (${error instanceof Error ? error.message : String(error)})`);
   }

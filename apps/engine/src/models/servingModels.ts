@@ -1,7 +1,7 @@
 // What the engine serves with once a model version is loaded: rankers (ranking/servingRanker.ts),
 // retrieval versions (vectors and their index) and item-to-item tables.
 import type { ModelVersion } from "@cascade/db";
-import type { AnnIndex } from "../retrieval/annIndex.ts";
+import type { AnnSearcher } from "../retrieval/annIndex.ts";
 import type { LoadedItemToItemModel } from "../retrieval/itemToItemArtifacts.ts";
 
 /**
@@ -12,7 +12,8 @@ export type ServingRetrieval = {
   readonly dimensions: number;
   readonly itemIds: readonly string[];
   readonly vectors: Float32Array;
-  readonly index: AnnIndex;
+  /** Searched by the `ann` source: in this thread, or in the ANN search thread (retrieval/annSearchThread.ts). */
+  readonly index: AnnSearcher;
   readonly model?: unknown;
 };
 

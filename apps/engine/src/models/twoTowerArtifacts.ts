@@ -7,7 +7,8 @@
 import { basename } from "node:path";
 import type { ModelVersion } from "@cascade/db";
 import { z } from "zod";
-import { loadAnnIndex, type AnnIndex } from "../retrieval/annIndex.ts";
+import type { AnnSearcher } from "../retrieval/annIndex.ts";
+import { loadServingAnnIndex } from "../retrieval/annSearchThread.ts";
 import { ITEM_VECTORS_ARTIFACT, TWO_TOWER_ARTIFACT, loadItemVectors, loadTwoTowerModel } from "../retrieval/retrievalArtifacts.ts";
 import { ArtifactError, storeArtifacts, verifyArtifact } from "./artifactStore.ts";
 import { IncompatibleArtifactError } from "./incompatibleArtifactError.ts";
@@ -78,9 +79,9 @@ export async function loadTwoTowerRetrieval(version: ModelVersion): Promise<Serv
       `model ${version.id}: the item vectors (${vectors.itemIds.length} items) are not those of the model (${model.itemIds.length} items)`,
     );
   }
-  let index: AnnIndex;
+  let index: AnnSearcher;
   try {
-    index = await loadAnnIndex(version.indexPath, vectors.dimensions);
+    index = await loadServingAnnIndex(version.indexPath, vectors.dimensions);
   } catch (error) {
     throw new IncompatibleArtifactError(`model ${version.id}: the HNSW index does not load (${error instanceof Error ? error.message : String(error)})`);
   }

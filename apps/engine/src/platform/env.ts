@@ -118,6 +118,11 @@ export const engineEnvSchema = z.object({
   CASCADE_FUNNEL_MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   CASCADE_FUNNEL_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   CASCADE_FUNNEL_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3_600).default(1),
+  /**
+   * Where the engine searches retrieval (HNSW) indexes: "thread" (default), a worker thread of their own, so
+   * the request thread does not spend its time in hnswlib; "inline", the request thread (retrieval/annSearchThread.ts).
+   */
+  CASCADE_ANN_SEARCH: z.enum(["thread", "inline"]).default("thread"),
   /** Throwaway funnels run at start, before traffic, so the first requests meet optimised code and warm caches (serving/requestPathWarmUp.ts); 0 = none. */
   CASCADE_WARMUP_REQUESTS: z.coerce.number().int().min(0).max(100_000).default(100),
 });

@@ -40,12 +40,26 @@ export const DEFAULT_ANN_OPTIONS: Omit<AnnIndexOptions, "onProgress"> = {
   progressEvery: 10_000,
 };
 
-export type AnnIndex = {
+/**
+ * How serving searches a retrieval version's index: an AnnIndex in this thread, or the same index
+ * file held by the ANN search thread (annSearchThread.ts). Best first; score = inner product.
+ */
+export type AnnSearcher = {
+  readonly count: number;
+  search(query: Float32Array, k: number): ScoredTopK | Promise<ScoredTopK>;
+};
+
+export type AnnIndex = AnnSearcher & {
   dimensions: number;
   count: number;
   efSearch: number;
   hnsw: hnsw.HierarchicalNSW;
 };
+
+function annIndexOf(hnswIndex: hnsw.HierarchicalNSW, dimensions: number, count: number, efSearch: number): AnnIndex {
+  const index: AnnIndex = { dimensions, count, efSearch, hnsw: hnswIndex, search: (query, k) => queryAnnIndex(index, query, k) };
+  return index;
+}
 
 /** Builds an HNSW index over `vectors` (count × dimensions, row-major); row r gets label r. */
 export function buildAnnIndex(vectors: Float32Array, dimensions: number, options: Partial<AnnIndexOptions> = {}): AnnIndex {
@@ -66,7 +80,7 @@ export function buildAnnIndex(vectors: Float32Array, dimensions: number, options
   }
   if (count % o.progressEvery !== 0) o.onProgress?.(count, count);
   index.setEf(o.efSearch);
-  return { dimensions, count, efSearch: o.efSearch, hnsw: index };
+  return annIndexOf(index, dimensions, count, o.efSearch);
 }
 
 function squaredNorm(vectors: Float32Array, offset: number, dimensions: number): number {
@@ -90,7 +104,7 @@ export async function loadAnnIndex(path: string, dimensions: number, efSearch = 
   const index = new hnsw.HierarchicalNSW("ip", dimensions + 1);
   await index.readIndex(path);
   index.setEf(efSearch);
-  return { dimensions, count: index.getCurrentCount(), efSearch, hnsw: index };
+  return annIndexOf(index, dimensions, index.getCurrentCount(), efSearch);
 }
 
 /** The approximate top K items for a query vector, best first (score = inner product). */

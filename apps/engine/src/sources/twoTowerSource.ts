@@ -6,7 +6,6 @@
 // itself unavailable and the funnel serves from the other sources.
 import type { CandidateSource, Scorer, ScoreUpdate, SourceCandidate } from "../funnel/index.ts";
 import type { LoadedRetrievalModel } from "../retrieval/retrievalArtifacts.ts";
-import { queryAnnIndex } from "../retrieval/annIndex.ts";
 import type { ServingRetrieval } from "../models/servingModels.ts";
 import { retrievalRows } from "../models/retrievalRows.ts";
 import { ComponentUnavailableError } from "./componentUnavailableError.ts";
@@ -63,7 +62,7 @@ export function twoTowerSource(models: RetrievalProvider, options: { historyLeng
       const vector = embedUser(retrieval, query.userId, recent);
       if (!vector) return []; // a vector-only model and a user with no history: other sources cover cold start
       const skip = new Set(recent);
-      const found = queryAnnIndex(retrieval.index, vector, Math.min(retrieval.index.count, limit + skip.size));
+      const found = await retrieval.index.search(vector, Math.min(retrieval.index.count, limit + skip.size));
       const out: SourceCandidate[] = [];
       for (let r = 0; r < found.ids.length && out.length < limit; r += 1) {
         const itemId = retrieval.itemIds[found.ids[r]!];

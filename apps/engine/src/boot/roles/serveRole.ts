@@ -20,6 +20,7 @@ import { EVENT_PIPELINE_GROUPS } from "../../events/consumers/eventPipeline.ts";
 import { syncFeatureDefinitions } from "../../features/featureSync.ts";
 import { useItemCategoriesFrom } from "../../features/itemCategories.ts";
 import { ActiveModels } from "../../models/activeModels.ts";
+import { AnnSearchThread, useAnnSearchThread } from "../../retrieval/annSearchThread.ts";
 import { createOnlineStore } from "../../stores/index.ts";
 import { createPageSessionStore } from "../../serving/redisPageSessions.ts";
 import type { OnlineStore } from "../../stores/onlineStore.ts";
@@ -61,6 +62,15 @@ export async function startEngine(
 ): Promise<{ app: FastifyInstance; engine: Engine; activeModels: ActiveModels; engineUrl: string }> {
   const { env, db, store, clock, logger } = { ...input, logger: context.logger };
   const metrics = createEngineMetrics();
+  // Before the models load: retrieval indexes are loaded where they will be searched.
+  if (env.CASCADE_ANN_SEARCH === "thread") {
+    const annSearch = new AnnSearchThread();
+    const stopUsing = useAnnSearchThread(annSearch);
+    context.push("ANN search thread", async () => {
+      stopUsing();
+      await annSearch.close();
+    });
+  }
   const activeModels = new ActiveModels({
     db,
     logger,
