@@ -5,7 +5,7 @@
 //     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--database-name NAME] [--keep]
 //     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof] [--lists-refresh-ms 60000]
 //     [--admission on|off] [--max-in-flight N] [--repeat 1] [--warmup-seconds 3] [--warmup-requests 100]
-//     [--ann-search thread|inline]
+//     [--ann-search thread|inline] [--item-state-ttl-ms N]
 //
 // Builds, in a scratch database it drops afterwards: `--items` items (50 categories, 5000
 // creators), `--users` users (a quarter follow 5 creators), `--events` skewed events in the log
@@ -24,7 +24,10 @@
 // Reports per rate: p50/p95/p99/max, throughput, degraded share, the per-stage mean time (from
 // the engine's Prometheus histograms), the engine thread's event-loop delay and GC pauses (the
 // stalls behind a tail), the same for the bare endpoint, the highest rate with p99 under 50 ms,
-// memory per million items (vectors + index), os.loadavg(). Writes bench-results/recommend-latency.json.
+// memory per million items (vectors + index), os.loadavg(). Per second of each funnel run: the p99,
+// the engine thread's busy share and GC time (threadTimeline.ts); and the answers over 50 ms as the
+// client and as the engine's own HTTP histogram timed them (a tail the engine did not see is spent
+// before the request reached it). Writes bench-results/recommend-latency.json.
 import "../src/platform/gcFlags.ts"; // first: V8 settings as the CLI runs them
 import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -62,6 +65,7 @@ import type { ServingModels } from "../src/serving/servingStack.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
 import { cpuPerRequest, cpuSnapshot, type CpuPerRequest } from "./cpuByPlace.ts";
+import { ThreadTimeline, type SecondsTimeline } from "./threadTimeline.ts";
 import { createRandom } from "@cascade/core";
 import { engineEnvSchema, funnelAdmissionFromEnv } from "../src/platform/env.ts";
 
@@ -102,6 +106,8 @@ const { values } = parseArgs({
     // Where HNSW is searched (CASCADE_ANN_SEARCH): "thread" = the serve role's default, the index saved to a
     // scratch file and loaded in the ANN search thread; "inline" = the request thread.
     "ann-search": { type: "string", default: "thread" },
+    // The item-state cache's TTL (serving option itemStateTtlMs; default the serving stack's 10 s).
+    "item-state-ttl-ms": { type: "string" },
   },
 });
 const listsRefreshMs = Number(values["lists-refresh-ms"]);
@@ -297,6 +303,21 @@ function runLoad(settings: RecommendLoadSettings): Promise<RecommendLoadResult> 
   });
 }
 
+/**
+ * The engine's own count of /v1/recommendations answers (from receiving the request to sending its
+ * response) and how many took longer than `overSeconds` (a bucket bound of the HTTP histogram).
+ */
+function engineSideDurations(exposition: string, overSeconds: number): { count: number; over: number } {
+  const route = 'method="POST",route="/v1/recommendations"';
+  const sample = (name: string) => {
+    const line = exposition.split("\n").find((entry) => entry.startsWith(name));
+    return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+  };
+  const count = sample(`cascade_http_request_duration_seconds_count{${route}}`);
+  const within = sample(`cascade_http_request_duration_seconds_bucket{le="${overSeconds}",${route}}`);
+  return { count, over: count - within };
+}
+
 /** Fallbacks per component/reason (counter totals) from the Prometheus exposition: what a degraded page lacked. */
 function fallbackTotals(exposition: string): Map<string, number> {
   const totals = new Map<string, number>();
@@ -334,6 +355,8 @@ function summarise(result: RecommendLoadResult, rate: number) {
   const servedAt = percentileOf(result.okLatenciesMs);
   return {
     offeredRate: rate,
+    latencyMsOver50: result.latenciesMs.filter((ms) => ms > 50).length,
+    startedAtEpochMs: result.startedAtEpochMs,
     loadGeneratorCpu: { cpuMs: result.cpuMs, cpuTotalMs: result.cpuTotalMs },
     requests: result.latenciesMs.length,
     throughputPerSecond: Math.round((result.latenciesMs.length / result.elapsedMs) * 1000 * 10) / 10,
@@ -423,6 +446,7 @@ try {
       databaseUrl,
       bootWaitMs: 120_000,
       listsRefreshIntervalMs: listsRefreshMs,
+      ...(values["item-state-ttl-ms"] === undefined ? {} : { itemStateTtlMs: Number(values["item-state-ttl-ms"]) }),
       warmUpRequests: Number(values["warmup-requests"] ?? engineEnvSchema.parse({}).CASCADE_WARMUP_REQUESTS),
     },
     ...(values.admission === "on" ? { funnelAdmission: admissionSettings() } : {}),
@@ -480,6 +504,10 @@ try {
     loadavgAtStart: number[];
     /** The engine thread's event-loop delay (how long a ready callback waited) and its GC pauses during the funnel run. */
     eventLoop: { delayP99Ms: number; delayMaxMs: number; gcPauses: number; gcPauseTotalMs: number; gcPauseMaxMs: number };
+    /** The engine thread per second of the funnel run (beside funnel.timeline's p99 per second). */
+    engineThreadPerSecond: SecondsTimeline;
+    /** Answers over 50 ms: as the client timed them, as the engine did (of engineCount it timed). */
+    over50: { client: number; engine: number; engineCount: number };
   }[] = [];
   for (const [modeIndex, singleThread] of rankerModes.entries()) {
     ranker = rankers[modeIndex]!;
@@ -502,6 +530,8 @@ try {
       const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((entry) => entry.duration)));
       gcObserver.observe({ entryTypes: ["gc"] });
       delay.enable();
+      const timeline = new ThreadTimeline();
+      timeline.start();
       cpuStart = process.cpuUsage();
       const placesAtStart = cpuSnapshot();
       const funnel = summarise(await profiled(`funnel-${runs.length + 1}-${rate}`, () => runLoad({ ...base, path: "/v1/recommendations", rate })), rate);
@@ -509,6 +539,8 @@ try {
       const cpuByPlace = cpuPerRequest(placesAtStart, cpuSnapshot(), funnel.loadGeneratorCpu, funnel.requests);
       delay.disable();
       gcObserver.disconnect();
+      timeline.stop();
+      const thread = timeline.perSecond(funnel.startedAtEpochMs, funnel.timeline.length);
       const round2 = (ms: number) => Math.round(ms * 100) / 100;
       const eventLoop = {
         delayP99Ms: round2(delay.percentile(99) / 1e6),
@@ -528,6 +560,15 @@ try {
         return means;
       };
       const stagesMeanMs = meansOf(before, stageTotals(afterExposition));
+      // Where a tail is spent: answers over 50 ms as the client saw them, and as the engine timed them
+      // (from receiving the request: a wait before that — the socket, the event loop — is the client's alone).
+      const engineBefore = engineSideDurations(beforeExposition, 0.05);
+      const engineAfter = engineSideDurations(afterExposition, 0.05);
+      const over50 = {
+        client: funnel.latencyMsOver50,
+        engine: engineAfter.over - engineBefore.over,
+        engineCount: engineAfter.count - engineBefore.count,
+      };
       const componentsMeanMs = meansOf(componentsBefore, stageTotals(afterExposition, "component"));
       // Candidates per source and request: a source that quietly returns nothing would make the funnel look cheap.
       const candidatesMean = meansOf(candidatesBefore, stageTotals(afterExposition, "candidates"), 1);
@@ -548,11 +589,15 @@ try {
         fallbacks,
         loadavgAtStart: load.map((l) => Math.round(l * 100) / 100),
         eventLoop,
+        engineThreadPerSecond: thread,
+        over50,
       });
       log(
         `rate ${rate}/s: funnel p50 ${funnel.latencyMs.p50} p95 ${funnel.latencyMs.p95} p99 ${funnel.latencyMs.p99} ms, ${funnel.throughputPerSecond}/s, degraded ${funnel.degradedShare}, shed ${funnel.shed.share} (p99 ${funnel.shed.p99Ms} ms; served pages p50 ${funnel.servedLatencyMs.p50} p99 ${funnel.servedLatencyMs.p99} ms); bare p50 ${bare.latencyMs.p50} p99 ${bare.latencyMs.p99} ms; CPU/request funnel ${funnelCpuMs} ms, bare ${bareCpuMs} ms; event loop ${JSON.stringify(eventLoop)}; stages ${JSON.stringify(stagesMeanMs)}\n    components ${JSON.stringify(componentsMeanMs)}\n    candidates per source ${JSON.stringify(candidatesMean)}; fallbacks ${JSON.stringify(fallbacks)}
     CPU ms per request by place ${JSON.stringify(cpuByPlace)}
-    p99 per second (ms) ${funnel.timeline.map((second) => Math.round(second.p99Ms)).join(" ")}`,
+    p99 per second (ms) ${funnel.timeline.map((second) => Math.round(second.p99Ms)).join(" ")}
+    engine thread busy per second (%) ${thread.busyPercent.join(" ")}; GC per second (ms) ${thread.gcMs.join(" ")}
+    answers over 50 ms: ${over50.client} as the client timed them, ${over50.engine} of ${over50.engineCount} as the engine did`,
       );
     }
   }

@@ -29,6 +29,8 @@ export type RecommendLoadResult = {
   degraded: number;
   items: number;
   elapsedMs: number;
+  /** When the run started (its due times' zero), ms since the epoch (performance.timeOrigin-based, comparable across threads). */
+  startedAtEpochMs: number;
   /** This thread's CPU during the requests, and over its whole life (start-up included), ms; null off Linux. */
   cpuMs: number | null;
   cpuTotalMs: number | null;
@@ -94,6 +96,7 @@ const result: RecommendLoadResult = {
   degraded,
   items,
   elapsedMs: performance.now() - startedAt,
+  startedAtEpochMs: performance.timeOrigin + startedAt,
   cpuMs: cpuAtStart === null || cpuAtEnd === null ? null : cpuAtEnd - cpuAtStart,
   cpuTotalMs: cpuAtEnd,
 };
