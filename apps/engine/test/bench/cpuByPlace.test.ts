@@ -22,9 +22,11 @@ describe("cpuByPlace", () => {
     const threadEnd = threadCpuMs()!;
     // /proc counts in 10 ms ticks; the spin is this thread's (the process's other threads may add their own).
     expect(end.engineThreadMs - start.engineThreadMs).toBeGreaterThanOrEqual(150);
-    expect(end.engineThreadMs - start.engineThreadMs).toBeLessThanOrEqual(end.processMs - start.processMs);
+    // The kernel works out the process's total and each thread's time separately, each in ticks, so a
+    // thread can read one tick more than its whole process (seen in CI: 310 against 300 ms).
+    const tick = 10;
+    expect(end.engineThreadMs - start.engineThreadMs).toBeLessThanOrEqual(end.processMs - start.processMs + tick);
     expect(threadEnd - threadStart).toBeGreaterThanOrEqual(150);
-    expect(end.processMs - start.processMs).toBeGreaterThanOrEqual(end.engineThreadMs - start.engineThreadMs);
     expect(end.machineBusyMs - start.machineBusyMs).toBeGreaterThanOrEqual(end.engineThreadMs - start.engineThreadMs - 20);
   });
 
