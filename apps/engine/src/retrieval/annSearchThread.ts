@@ -97,6 +97,8 @@ export class AnnSearchThread {
     if (!load) {
       load = this.call((request) => ({ kind: "load", request, handle, ...file })).then((reply) => {
         if (reply.kind !== "loaded") throw new Error(`ANN search thread: unexpected reply ${reply.kind}`);
+        // Released while it was loading (a reload after a new worker): the worker had nothing to drop then.
+        if (!this.files.has(handle) && this.worker) this.post({ kind: "drop", handle });
         return reply.count;
       });
       // A failed load is tried again on the next call (a new worker, or the file is back).
