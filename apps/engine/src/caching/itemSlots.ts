@@ -15,6 +15,11 @@
 // new items keep being cached; the caches refill on demand (one cold moment per `maxSlots` distinct
 // ids). Slots are only meaningful in the generation (`epoch`) that gave them: a caller holding
 // slots across an await passes their epoch back, and a cache ignores slots of another epoch.
+//
+// Slot hints: a source whose list is long-lived (a retrieval model's rows, a ranking snapshot)
+// keeps that list's slots in a ListSlotMemo and stamps each candidate with its slot and epoch; the
+// list path then reads the stamp (of this epoch) instead of the Map. At 1M items the Map lookups
+// were ~6% of the request thread's CPU; nearly every candidate comes from such a list.
 
 /** What slotOf answers for an id that gets no slot (a bound of 0; a list with more distinct ids than the bound): callers take their uncached path. */
 export const NO_SLOT = -1;
@@ -24,7 +29,21 @@ export const DEFAULT_MAX_ITEM_SLOTS = 4_000_000;
 
 export type ItemSlotsOptions = { maxSlots?: number };
 
-type ItemList = readonly { readonly itemId: string }[];
+/**
+ * A list entry, optionally with its slot as a source stamped it (itemSlot, itemSlotEpoch): the list path then
+ * reads the hint instead of looking the id up in the catalogue-sized Map, when it is of this epoch.
+ */
+type ItemList = readonly { readonly itemId: string; readonly itemSlot?: number; readonly itemSlotEpoch?: number }[];
+
+/** A slot not yet looked up in a ListSlotMemo (NO_SLOT is a looked-up answer). */
+const UNKNOWN = -2;
+
+/**
+ * Epochs are numbered across every registry in the process, so a slot stamped by a source that
+ * holds another registry (another serving stack) never matches this one's epoch.
+ */
+let epochsTaken = 0;
+const takeEpoch = (): number => epochsTaken++;
 
 /**
  * A candidate list's slots, with the ids they were computed for (the list may not be the same by
@@ -43,8 +62,9 @@ function holdsItemIds(items: ItemList, itemIds: readonly string[]): boolean {
 export class ItemSlots {
   private slotById = new Map<string, number>();
   private byList = new WeakMap<ItemList, ListSlots>();
+  private memos = new WeakMap<object, ListSlotMemo>();
   private readonly generationListeners: (() => void)[] = [];
-  private generation = 0;
+  private generation = takeEpoch();
   readonly maxSlots: number;
 
   constructor(options: ItemSlotsOptions = {}) {
@@ -91,7 +111,7 @@ export class ItemSlots {
   private startGeneration(): void {
     this.slotById = new Map();
     this.byList = new WeakMap();
-    this.generation += 1;
+    this.generation = takeEpoch();
     for (const drop of this.generationListeners) drop();
   }
 
@@ -127,10 +147,66 @@ export class ItemSlots {
   listSlotsOf(candidates: ItemList): ListSlots {
     const known = this.byList.get(candidates);
     if (known !== undefined && holdsItemIds(candidates, known.itemIds)) return known;
-    const itemIds = new Array<string>(candidates.length);
-    for (let row = 0; row < candidates.length; row += 1) itemIds[row] = candidates[row]!.itemId;
-    const listSlots = { itemIds, slots: this.slotsOf(itemIds) };
+    const rows = candidates.length;
+    const itemIds = new Array<string>(rows);
+    const slots = new Int32Array(rows);
+    const epoch = this.generation;
+    for (let row = 0; row < rows; row += 1) {
+      const candidate = candidates[row]!;
+      const itemId = candidate.itemId;
+      itemIds[row] = itemId;
+      // A source's hint is an array read where the Map lookup is a few cache misses (~0.6 µs at 1M ids).
+      const hint = candidate.itemSlotEpoch === epoch ? candidate.itemSlot : undefined;
+      slots[row] = hint !== undefined && hint >= 0 ? hint : this.slotOf(itemId);
+    }
+    // A generation started midway: every slot again in the new one (slotsOf's rule), hints aside.
+    const listSlots = { itemIds, slots: this.generation === epoch ? slots : this.slotsOf(itemIds) };
     this.byList.set(candidates, listSlots);
     return listSlots;
+  }
+
+  /**
+   * The memo of slots for `list`, a long-lived list whose entries never change (a retrieval model's
+   * rows, a ranking snapshot): one per list object, so every request (and every source built for one
+   * request, such as a pinned model's) shares it. `length` is the list's.
+   */
+  memoFor(list: object, length: number): ListSlotMemo {
+    let memo = this.memos.get(list);
+    if (memo === undefined || memo.length !== length) this.memos.set(list, (memo = new ListSlotMemo(this, length)));
+    return memo;
+  }
+}
+
+/**
+ * Slots of one long-lived, unchanging id list by index, each looked up in the registry once per
+ * generation: a source stamps them on its candidates (itemSlot, itemSlotEpoch) so the request path reads an
+ * array instead of the catalogue-sized Map. The caller must pass the list's own id at `index`.
+ */
+export class ListSlotMemo {
+  private slots = new Int32Array(0);
+  /** The generation the memo's slots belong to (stamp it with the slot, after slotAt). */
+  epoch = -1;
+
+  constructor(
+    private readonly registry: ItemSlots,
+    readonly length: number,
+  ) {}
+
+  /** The slot of `itemId`, the list's `index`-th id, in the registry's current generation. */
+  slotAt(index: number, itemId: string): number {
+    if (index < 0 || index >= this.length) return NO_SLOT; // not the list's: no hint (the list path looks the id up)
+    if (this.epoch !== this.registry.epoch) this.reset();
+    const known = this.slots[index]!;
+    if (known !== UNKNOWN) return known;
+    const slot = this.registry.slotOf(itemId);
+    // Giving this id its slot may have started a generation: the memo's other slots are stale then.
+    if (this.epoch !== this.registry.epoch) this.reset();
+    this.slots[index] = slot;
+    return slot;
+  }
+
+  private reset(): void {
+    this.slots = new Int32Array(this.length).fill(UNKNOWN);
+    this.epoch = this.registry.epoch;
   }
 }

@@ -31,6 +31,9 @@ export type Candidate = {
   scores: Record<string, number>;
   /** The current ranking score: the blend plus rule deltas. */
   score: number;
+  /** The item's slot as a source found it (caching/itemSlots.ts), valid in generation `itemSlotEpoch` only; NO_SLOT when no source gave one. */
+  itemSlot?: number;
+  itemSlotEpoch?: number;
 };
 
 /** What a source returns, best first (its rank is the index). */
@@ -39,6 +42,9 @@ export type SourceCandidate = {
   score?: number;
   item?: ItemAttributes;
   embedding?: Float32Array | readonly number[];
+  /** The item's slot and its generation, from the source's ListSlotMemo (caching/itemSlots.ts): saves the request a catalogue-sized Map lookup. */
+  itemSlot?: number;
+  itemSlotEpoch?: number;
 };
 
 /** A served item: a candidate at a page position with the policy's probability of placing it there. */

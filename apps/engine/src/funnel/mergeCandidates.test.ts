@@ -89,7 +89,17 @@ function referenceMerge(outputs: readonly SourceOutput[], maxCandidates: number)
     .sort((a, b) => a.bestRank - b.bestRank || a.bestSource - b.bestSource || a.firstSeen - b.firstSeen);
   for (const entry of admitted.slice(maxCandidates)) removed.push({ itemId: entry.itemId, reason: `beyond maxCandidates ${maxCandidates}` });
   const candidates = admitted.slice(0, maxCandidates).map((entry) => {
-    const candidate: Candidate = { itemId: entry.itemId, sources: entry.hits, features: {}, scores: {}, score: 0 };
+    // The first sighting's slot hint that has both a slot and its generation.
+    const hinted = entry.found.find((found) => found.itemSlot !== undefined && found.itemSlot >= 0 && found.itemSlotEpoch !== undefined);
+    const candidate: Candidate = {
+      itemId: entry.itemId,
+      sources: entry.hits,
+      features: {},
+      scores: {},
+      score: 0,
+      itemSlot: hinted?.itemSlot,
+      itemSlotEpoch: hinted?.itemSlotEpoch,
+    };
     const item = entry.found.find((found) => found.item)?.item;
     const embedding = entry.found.find((found) => found.embedding)?.embedding;
     if (item) candidate.item = item;
@@ -100,13 +110,15 @@ function referenceMerge(outputs: readonly SourceOutput[], maxCandidates: number)
 }
 
 describe("mergeCandidates against a plain reference", () => {
-  it("property: same candidates (order, provenance, attributes) and the same removals with the same reasons", () => {
+  it("property: same candidates (order, provenance, attributes, slot hints) and the same removals with the same reasons", () => {
     const found = fc.record(
       {
         itemId: fc.constantFrom(...Array.from({ length: 30 }, (_, i) => `i${i}`)),
         score: fc.double({ min: -1, max: 1, noNaN: true }),
         item: fc.constantFrom({ category: "a", creatorId: null, tags: [], publishedAtMs: 0, available: true }),
         embedding: fc.constant([1, 0]),
+        itemSlot: fc.integer({ min: -1, max: 5 }),
+        itemSlotEpoch: fc.constantFrom(0, 4),
       },
       { requiredKeys: ["itemId"] },
     );

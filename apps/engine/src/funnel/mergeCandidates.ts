@@ -19,6 +19,10 @@ let bySighting = new Int32Array(1024);
 let bySource = new Int32Array(1024);
 let order = new Int32Array(1024);
 let tally = new Int32Array(1024);
+// A source's slot hint per item (SourceCandidate.itemSlot; NO_HINT when none gave one) and its generation.
+let hintSlots = new Int32Array(1024);
+let hintEpochs = new Int32Array(1024);
+const NO_HINT = -1;
 // Per-item lists by first sighting, reused across requests like the typed scratch (grown by index,
 // never by push from empty; cleared of references after each merge).
 const itemIds: (string | undefined)[] = [];
@@ -61,6 +65,8 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
     bySighting = new Int32Array(size);
     bySource = new Int32Array(size);
     order = new Int32Array(size);
+    hintSlots = new Int32Array(size);
+    hintEpochs = new Int32Array(size);
   }
   const indexOf = new Map<string, number>();
   let count = 0;
@@ -81,6 +87,7 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
         embeddings[index] = found.embedding;
         bestRanks[index] = NOT_ADMITTED;
         bestSources[index] = sourceIndex;
+        hintSlots[index] = NO_HINT;
       } else {
         if (lastSources[index] === sourceIndex) continue; // a source listing an item twice keeps its best (first) rank
         hits[index]!.push(hit);
@@ -88,6 +95,10 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
         embeddings[index] ??= found.embedding;
       }
       lastSources[index] = sourceIndex;
+      if (hintSlots[index] === NO_HINT && found.itemSlot !== undefined && found.itemSlot >= 0 && found.itemSlotEpoch !== undefined) {
+        hintSlots[index] = found.itemSlot;
+        hintEpochs[index] = found.itemSlotEpoch;
+      }
       if (rank < quota && (bestRanks[index] === NOT_ADMITTED || rank < bestRanks[index]!)) {
         bestRanks[index] = rank;
         bestSources[index] = sourceIndex;
@@ -119,15 +130,19 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
     const sources = hits[index]!;
     const item = items[index];
     const embedding = embeddings[index];
+    // The slot hint is always present (undefined without one): one hidden class with or without it.
+    const hinted = hintSlots[index] !== NO_HINT;
+    const itemSlot = hinted ? hintSlots[index] : undefined;
+    const itemSlotEpoch = hinted ? hintEpochs[index] : undefined;
     // One literal per combination (same key order as adding item, then embedding): the object is
     // built at its final size instead of growing a property backing store.
     candidates[position] = item
       ? embedding
-        ? { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, item, embedding }
-        : { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, item }
+        ? { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, itemSlot, itemSlotEpoch, item, embedding }
+        : { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, itemSlot, itemSlotEpoch, item }
       : embedding
-        ? { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, embedding }
-        : { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0 };
+        ? { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, itemSlot, itemSlotEpoch, embedding }
+        : { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, itemSlot, itemSlotEpoch };
   }
   // The scratch lists must not keep this request's items alive until the next merge.
   itemIds.fill(undefined, 0, count);

@@ -221,14 +221,14 @@ export class ServingStack {
     this.candidateCategories = this.itemAttributes.candidateCategories();
     const noModels: ServingModels = { retrieval: () => null, ranker: () => null };
     const all = [
-      twoTowerSource(this.models ?? noModels),
+      twoTowerSource(this.models ?? noModels, { slots: this.itemSlots }),
       itemToItemSource({ itemToItem: () => this.models?.itemToItem?.() ?? null }),
-      trendingSource(this.trending),
+      trendingSource(this.trending, this.itemSlots),
       coVisitationSource(this.coVisitation),
       followGraphSource(this.sql, { cache: creatorItems }),
-      freshItemsSource(this.fresh),
-      popularitySource(popularity),
-      coldStartSource(popularity),
+      freshItemsSource(this.fresh, this.itemSlots),
+      popularitySource(popularity, this.itemSlots),
+      coldStartSource(popularity, this.itemSlots),
       ...(options.sourceOverrides ?? []),
     ];
     this.sources = new Map(all.map((source) => [source.id, source]));

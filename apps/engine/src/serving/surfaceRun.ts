@@ -131,7 +131,7 @@ export async function runSurface(stack: ServingStack, input: SurfaceRunInput): P
   const pinnedRetrieval = input.models?.retrieval;
   if (pinnedRetrieval) {
     // The variant's retrieval version answers the ANN source for this request only.
-    sources = new Map([...sources, [ANN_SOURCE_ID, twoTowerSource({ retrieval: () => pinnedRetrieval })]]);
+    sources = new Map([...sources, [ANN_SOURCE_ID, twoTowerSource({ retrieval: () => pinnedRetrieval }, { slots: stack.itemSlots })]]);
   }
   if (input.suppliedItemIds) {
     const unique = [...new Set(input.suppliedItemIds)];

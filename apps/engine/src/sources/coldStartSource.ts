@@ -5,12 +5,13 @@
 import type { CandidateSource } from "../funnel/index.ts";
 import type { PopularityRanking } from "./popularityRanking.ts";
 import { rankingSource } from "./rankingSource.ts";
+import type { ItemSlots } from "../caching/itemSlots.ts";
 
 export const COLD_START_SOURCE_ID = "coldStart";
 export const COLD_START_QUOTA = 200;
 
-export function coldStartSource(ranking: PopularityRanking): CandidateSource {
-  const popular = rankingSource(COLD_START_SOURCE_ID, ranking, 15);
+export function coldStartSource(ranking: PopularityRanking, slots?: ItemSlots): CandidateSource {
+  const popular = rankingSource(COLD_START_SOURCE_ID, ranking, 15, slots);
   return {
     ...popular,
     async fetch(query, limit, signal) {

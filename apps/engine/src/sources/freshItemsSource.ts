@@ -9,6 +9,7 @@ import { wallClock, type Clock } from "../platform/clock.ts";
 import type { CandidateSource, SourceCandidate } from "../funnel/index.ts";
 import { PeriodicSnapshot } from "../caching/periodicSnapshot.ts";
 import { ComponentUnavailableError } from "./componentUnavailableError.ts";
+import type { ItemSlots } from "../caching/itemSlots.ts";
 
 export const FRESH_SOURCE_ID = "fresh";
 const HOUR_MS = 3_600_000;
@@ -37,7 +38,8 @@ export function createFreshItemsList(
   });
 }
 
-export function freshItemsSource(list: PeriodicSnapshot<FreshItem[]>): CandidateSource {
+/** `slots`: the serving stack's registry; each candidate is stamped with its slot, memoised per loaded list (itemSlots.ts). */
+export function freshItemsSource(list: PeriodicSnapshot<FreshItem[]>, slots?: ItemSlots): CandidateSource {
   return {
     id: FRESH_SOURCE_ID,
     budgetMs: 15,
@@ -46,9 +48,15 @@ export function freshItemsSource(list: PeriodicSnapshot<FreshItem[]>): Candidate
       if (!items) throw new ComponentUnavailableError("the fresh-items list is not loaded yet");
       // One pass that stops at `limit` (the list holds ~1000 items; a request takes ~50).
       const out: SourceCandidate[] = [];
-      for (const item of items) {
-        if (out.length >= limit) break;
-        if (item.publishedAtMs <= query.nowMs) out.push({ itemId: item.itemId, score: 1 / (1 + (query.nowMs - item.publishedAtMs) / HOUR_MS) });
+      const memo = slots?.memoFor(items, items.length);
+      for (let index = 0; index < items.length && out.length < limit; index += 1) {
+        const item = items[index]!;
+        if (item.publishedAtMs > query.nowMs) continue;
+        const score = 1 / (1 + (query.nowMs - item.publishedAtMs) / HOUR_MS);
+        if (memo) {
+          const itemSlot = memo.slotAt(index, item.itemId);
+          out.push({ itemId: item.itemId, score, itemSlot, itemSlotEpoch: memo.epoch });
+        } else out.push({ itemId: item.itemId, score });
       }
       return out;
     },

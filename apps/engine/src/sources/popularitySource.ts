@@ -4,10 +4,11 @@
 import type { CandidateSource } from "../funnel/index.ts";
 import type { PopularityRanking } from "./popularityRanking.ts";
 import { rankingSource } from "./rankingSource.ts";
+import type { ItemSlots } from "../caching/itemSlots.ts";
 
 /** The popularity list's component id (also the safe fallback's source). */
 export const POPULARITY_SOURCE_ID = "popularity";
 
-export function popularitySource(ranking: PopularityRanking): CandidateSource {
-  return rankingSource(POPULARITY_SOURCE_ID, ranking, 15);
+export function popularitySource(ranking: PopularityRanking, slots?: ItemSlots): CandidateSource {
+  return rankingSource(POPULARITY_SOURCE_ID, ranking, 15, slots);
 }

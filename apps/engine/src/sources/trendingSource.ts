@@ -9,6 +9,7 @@ import type { Clock } from "../platform/clock.ts";
 import type { CandidateSource } from "../funnel/index.ts";
 import { PopularityRanking } from "./popularityRanking.ts";
 import { rankingSource } from "./rankingSource.ts";
+import type { ItemSlots } from "../caching/itemSlots.ts";
 
 export const TRENDING_SOURCE_ID = "trending";
 const HOUR_MS = 3_600_000;
@@ -29,6 +30,6 @@ export function createTrendingRanking(
   });
 }
 
-export function trendingSource(ranking: PopularityRanking): CandidateSource {
-  return rankingSource(TRENDING_SOURCE_ID, ranking, 15);
+export function trendingSource(ranking: PopularityRanking, slots?: ItemSlots): CandidateSource {
+  return rankingSource(TRENDING_SOURCE_ID, ranking, 15, slots);
 }

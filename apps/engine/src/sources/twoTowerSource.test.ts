@@ -3,6 +3,7 @@ import { candidate, query } from "../funnel/testing/funnelFixtures.ts";
 import { buildAnnIndex } from "../retrieval/annIndex.ts";
 import type { ServingRetrieval } from "../models/servingModels.ts";
 import { embedUser, twoTowerScorer, twoTowerSource } from "./twoTowerSource.ts";
+import { ItemSlots } from "../caching/itemSlots.ts";
 
 const signal = new AbortController().signal;
 const itemIds = ["a", "b", "c", "d"];
@@ -29,6 +30,21 @@ describe("twoTowerSource", () => {
     const found = await source.fetch(query({ seenAtMs: new Map([["a", 1]]) }), 2, signal);
     expect(found.map((hit) => hit.itemId)).toEqual(["c", "d"]);
     expect(found[0]!.score).toBeCloseTo(0.8, 5);
+  });
+
+  it("stamps each candidate with the slot its id has in the serving stack's registry, looked up once per retrieval row", async () => {
+    const slots = new ItemSlots();
+    slots.slotOf("z");
+    const source = twoTowerSource({ retrieval: () => ({ model: retrieval, version: { id: "v1" } }) }, { slots });
+    const first = await source.fetch(query(), 4, signal);
+    expect(first.map(({ itemId, itemSlot, itemSlotEpoch }) => [itemId, itemSlot, itemSlotEpoch])).toEqual(
+      first.map(({ itemId }) => [itemId, slots.existingSlotOf(itemId), slots.epoch]),
+    );
+    const looked: string[] = [];
+    const slotOf = slots.slotOf.bind(slots);
+    slots.slotOf = (itemId) => (looked.push(itemId), slotOf(itemId));
+    expect(await source.fetch(query(), 4, signal)).toEqual(first);
+    expect(looked).toEqual([]);
   });
 
   it("is unavailable without an active retrieval model", async () => {

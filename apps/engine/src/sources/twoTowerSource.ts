@@ -10,6 +10,7 @@ import type { ServingRetrieval } from "../models/servingModels.ts";
 import { retrievalRows } from "../models/retrievalRows.ts";
 import { ComponentUnavailableError } from "./componentUnavailableError.ts";
 import { recentItemIds } from "./coVisitationSource.ts";
+import type { ItemSlots } from "../caching/itemSlots.ts";
 
 export const ANN_SOURCE_ID = "ann";
 /** The score name `twoTowerScorer` writes: the two-tower's score of the candidate for the user. */
@@ -49,8 +50,10 @@ export function embedUser(retrieval: ServingRetrieval, userId: string, recentNew
 
 const DEFAULT_HISTORY_LENGTH = 50;
 
-export function twoTowerSource(models: RetrievalProvider, options: { historyLength?: number } = {}): CandidateSource {
+/** `slots`: the serving stack's registry; each candidate is stamped with its slot, memoised by retrieval row (itemSlots.ts). */
+export function twoTowerSource(models: RetrievalProvider, options: { historyLength?: number; slots?: ItemSlots } = {}): CandidateSource {
   const historyLength = options.historyLength ?? DEFAULT_HISTORY_LENGTH;
+  const slots = options.slots;
   return {
     id: ANN_SOURCE_ID,
     budgetMs: 25,
@@ -64,10 +67,15 @@ export function twoTowerSource(models: RetrievalProvider, options: { historyLeng
       const skip = new Set(recent);
       const found = await retrieval.index.search(vector, Math.min(retrieval.index.count, limit + skip.size));
       const out: SourceCandidate[] = [];
+      const memo = slots?.memoFor(retrieval.itemIds, retrieval.itemIds.length);
       for (let r = 0; r < found.ids.length && out.length < limit; r += 1) {
-        const itemId = retrieval.itemIds[found.ids[r]!];
+        const row = found.ids[r]!;
+        const itemId = retrieval.itemIds[row];
         if (itemId === undefined || skip.has(itemId)) continue;
-        out.push({ itemId, score: found.scores[r]! });
+        if (memo) {
+          const itemSlot = memo.slotAt(row, itemId);
+          out.push({ itemId, score: found.scores[r]!, itemSlot, itemSlotEpoch: memo.epoch });
+        } else out.push({ itemId, score: found.scores[r]! });
       }
       return out;
     },
