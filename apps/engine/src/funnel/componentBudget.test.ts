@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { runWithinBudget } from "./componentBudget.ts";
+import { runWithinBudget, UNDECLARED_SIGNAL } from "./componentBudget.ts";
 
 describe("runWithinBudget", () => {
   beforeEach(() => vi.useFakeTimers());
@@ -29,5 +29,26 @@ describe("runWithinBudget", () => {
       }),
     ).toMatchObject({ status: "error" });
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("gives work that is not abortable the undeclared signal, which throws when read, and still times it out", async () => {
+    let seenSignal: AbortSignal | undefined;
+    const outcome = runWithinBudget(
+      20,
+      (signal) => {
+        seenSignal = signal;
+        return new Promise<string>(() => undefined);
+      },
+      false,
+    );
+    await vi.advanceTimersByTimeAsync(20);
+    expect((await outcome).status).toBe("timeout");
+    expect(seenSignal).toBe(UNDECLARED_SIGNAL);
+    expect(() => seenSignal!.aborted).toThrow("without declaring `abortable: true`");
+    expect(() => seenSignal!.addEventListener("abort", () => undefined)).toThrow(/addEventListener/);
+    // A component reading it fails, and the runner reports the failure.
+    const reads = await runWithinBudget(20, async (signal) => signal.aborted, false);
+    expect(reads).toMatchObject({ status: "error" });
+    expect(String((reads as { error: unknown }).error)).toContain("abortable");
   });
 });

@@ -11,16 +11,22 @@ import type { Candidate, ItemAttributes, ServedCandidate, SourceCandidate } from
 import type { FunnelQuery, QueryFacts } from "./query.ts";
 import type { FunnelResult, RuleEffect } from "./trace.ts";
 
-export type QueryHydrator = {
+/** Set on a component that reads its `signal` (funnel/componentBudget.ts): only then does the runner make one per call. */
+type Abortable = {
+  /** The component reads `signal` (to stop its work when its budget runs out); without this it gets one that throws when read. */
+  abortable?: boolean;
+};
+
+export type QueryHydrator = Abortable & {
   id: string;
   budgetMs: number;
   hydrate(query: FunnelQuery, signal: AbortSignal): Promise<Partial<QueryFacts>>;
 };
 
-export type CandidateSource = {
+export type CandidateSource = Abortable & {
   id: string;
   budgetMs: number;
-  /** `limit` is the source's quota; the runner also truncates to it. Stop work when `signal` aborts. */
+  /** `limit` is the source's quota; the runner also truncates to it. Stop work when `signal` aborts (declare `abortable` to read it). */
   fetch(query: FunnelQuery, limit: number, signal: AbortSignal): Promise<SourceCandidate[]>;
 };
 
@@ -52,7 +58,7 @@ export type ScoreUpdate = {
  * Hydrators and scorers (the ranker too). Returning updates instead of mutating means a scorer
  * that overruns its budget can never write into candidates after the runner moved on.
  */
-export type Scorer = {
+export type Scorer = Abortable & {
   id: string;
   budgetMs: number;
   /** Names written (for the trace), e.g. ["scores.click", "features.item_ctr_3d"]. */

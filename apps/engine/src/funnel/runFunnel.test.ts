@@ -3,7 +3,7 @@ import { diversityCaps } from "../rules/diversityCaps.ts";
 import { freshnessBoost } from "../rules/freshnessBoost.ts";
 import { seenFilter } from "../filters/seenFilter.ts";
 import type { ItemAttributes, SourceCandidate } from "./candidate.ts";
-import type { CandidateSource, Filter, Rule, Scorer, SideEffect } from "./components.ts";
+import type { CandidateSource, Filter, QueryHydrator, Rule, Scorer, SideEffect } from "./components.ts";
 import { explainItem } from "./explainItem.ts";
 import { runFunnel, type FunnelPipeline } from "./runFunnel.ts";
 import { HOUR_MS, ids, NOW_MS, query } from "./testing/funnelFixtures.ts";
@@ -77,6 +77,7 @@ describe("runFunnel", () => {
     const slow: CandidateSource = {
       id: "slow",
       budgetMs: 30,
+      abortable: true,
       fetch: (_query, _limit, signal) => {
         lateSignal = signal;
         return new Promise((resolve) => (finishLate = resolve));
@@ -103,6 +104,30 @@ describe("runFunnel", () => {
       { id: "slow", status: "timeout", ms: expect.any(Number), in: 0, out: 0, error: "exceeded its 30 ms budget" },
       { id: "fast", status: "ok", ms: expect.any(Number), in: 0, out: 2 },
     ]);
+  });
+
+  it("makes a signal only for components that declare they read it; one that reads it undeclared is failed open", async () => {
+    const seen: Record<string, AbortSignal> = {};
+    const declared: QueryHydrator = { id: "declared", budgetMs: 20, abortable: true, hydrate: async (_query, signal) => ((seen.declared = signal), {}) };
+    const undeclared: CandidateSource = {
+      id: "undeclared",
+      budgetMs: 20,
+      fetch: async (_query, _limit, signal) => (signal.aborted ? [] : [{ itemId: "x" }]),
+    };
+    const result = await runFunnel(
+      pipeline({
+        queryHydrators: [declared],
+        sources: [
+          { source: undeclared, quota: 10 },
+          { source: staticSource("fast", ["a"]), quota: 10 },
+        ],
+      }),
+      query(),
+    );
+    expect(seen.declared).toBeInstanceOf(AbortSignal);
+    expect(ids(result.page)).toEqual(["a"]);
+    const sources = result.trace.stages.find((stage) => stage.stage === "sources")!;
+    expect(sources.components[0]).toMatchObject({ id: "undeclared", status: "error", error: expect.stringContaining("abortable: true") });
   });
 
   it("fails open: a throwing filter and rule are skipped, a failing scorer leaves its defaults, a failing explorer serves the ranked order", async () => {

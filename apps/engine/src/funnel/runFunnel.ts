@@ -128,7 +128,7 @@ async function runScorers(
         counts ??= {};
         counts[name] = (counts[name] ?? 0) + by;
       };
-      const outcome = await runWithinBudget(scorer.budgetMs, (signal) => scorer.score(query, candidates, signal, count));
+      const outcome = await runWithinBudget(scorer.budgetMs, (signal) => scorer.score(query, candidates, signal, count), scorer.abortable === true);
       open = false;
       if (outcome.status === "ok" && outcome.value.length === candidates.length) {
         outcome.value.forEach((update, index) => {
@@ -178,7 +178,7 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
 
   query = await clock.run("hydrateQuery", 0, async (components) => {
     const outcomes = await Promise.all(
-      pipeline.queryHydrators.map((hydrator) => runWithinBudget(hydrator.budgetMs, (signal) => hydrator.hydrate(request, signal))),
+      pipeline.queryHydrators.map((hydrator) => runWithinBudget(hydrator.budgetMs, (signal) => hydrator.hydrate(request, signal), hydrator.abortable === true)),
     );
     let hydrated: FunnelQuery = request;
     outcomes.forEach((outcome, index) => {
@@ -193,7 +193,7 @@ export async function runFunnel(pipeline: FunnelPipeline, request: FunnelQuery, 
 
   const sourceOutputs = await clock.run("sources", 0, async (components) => {
     const outcomes = await Promise.all(
-      pipeline.sources.map(({ source, quota }) => runWithinBudget(source.budgetMs, (signal) => source.fetch(query, quota, signal))),
+      pipeline.sources.map(({ source, quota }) => runWithinBudget(source.budgetMs, (signal) => source.fetch(query, quota, signal), source.abortable === true)),
     );
     const outputs: SourceOutput[] = [];
     outcomes.forEach((outcome, index) => {

@@ -142,7 +142,7 @@ export function buildSurfacePipeline(
     }
     // The config's budget wins over the component's own default.
     sources.push({
-      source: { id: source.id, budgetMs: entry.budgetMs, fetch: (query, limit, signal) => source.fetch(query, limit, signal) },
+      source: { id: source.id, budgetMs: entry.budgetMs, abortable: source.abortable, fetch: (query, limit, signal) => source.fetch(query, limit, signal) },
       quota: entry.quota,
     });
   }
