@@ -5,7 +5,7 @@
 //     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--database-name NAME] [--keep]
 //     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof] [--lists-refresh-ms 60000]
 //     [--admission on|off] [--max-in-flight N] [--repeat 1] [--warmup-seconds 3] [--warmup-requests 100]
-//     [--ann-search thread|inline] [--item-state-ttl-ms N]
+//     [--ann-search thread|inline] [--ranker-run thread|inline] [--item-state-ttl-ms N]
 //
 // Builds, in a scratch database it drops afterwards: `--items` items (50 categories, 5000
 // creators), `--users` users (a quarter follow 5 creators), `--events` skewed events in the log
@@ -55,7 +55,7 @@ import { retrievalRows } from "../src/models/retrievalRows.ts";
 import type { ServingRanker } from "../src/ranking/servingRanker.ts";
 import { RANKER_OUTPUTS, createMultiTaskRanker } from "../src/ranking/multiTaskRanker.ts";
 import { exportRankerToOnnx } from "../src/training/ranker/onnxExport.ts";
-import { loadOnnxRanker } from "../src/ranking/onnxInference.ts";
+import { loadServingOnnxRanker, RankerThread, useRankerThread } from "../src/ranking/rankerThread.ts";
 import { PopularityRanking } from "../src/sources/popularityRanking.ts";
 import { buildAnnIndex, saveAnnIndex, type AnnIndex } from "../src/retrieval/annIndex.ts";
 import { AnnSearchThread } from "../src/retrieval/annSearchThread.ts";
@@ -106,6 +106,9 @@ const { values } = parseArgs({
     // Where HNSW is searched (CASCADE_ANN_SEARCH): "thread" = the serve role's default, the index saved to a
     // scratch file and loaded in the ANN search thread; "inline" = the request thread.
     "ann-search": { type: "string", default: "thread" },
+    // Where the ranker's ONNX session runs (CASCADE_RANKER_RUN): "thread" = the serve role's default, the
+    // ranker thread; "inline" = the request thread. (--ranker-single-thread yes runs its own session inline.)
+    "ranker-run": { type: "string", default: "thread" },
     // The item-state cache's TTL (serving option itemStateTtlMs; default the serving stack's 10 s).
     "item-state-ttl-ms": { type: "string" },
   },
@@ -233,7 +236,7 @@ async function buildRanker(singleThread: boolean): Promise<ServingRanker> {
       release: () => single.release(),
     };
   }
-  const session = await loadOnnxRanker(bytes, { featureCount: featureNames.length });
+  const session = await loadServingOnnxRanker(bytes, { featureCount: featureNames.length });
   return {
     featureNames,
     outputs: [...RANKER_OUTPUTS],
@@ -404,6 +407,7 @@ await ensureDatabase(databaseUrl);
 const db = createPrismaClient(databaseUrl);
 let closeApp: (() => Promise<void>) | null = null;
 let annSearch = null as AnnSearchThread | null;
+let rankerThread = null as RankerThread | null;
 let scratchDir = null as string | null;
 try {
   await applyMigrations(databaseUrl, migrationsDir);
@@ -420,8 +424,9 @@ try {
 
   const { retrieval, buildMs, bytes } = await retrievalAsServed();
   log(`HNSW over ${itemCount} × ${dims} built in ${(buildMs / 1000).toFixed(1)} s; vectors + index ≈ ${(bytes / 2 ** 20).toFixed(0)} MiB`);
-  log(`ANN search: ${values["ann-search"]}`);
+  log(`ANN search: ${values["ann-search"]}; ranker run: ${values["ranker-run"]}`);
   const rankerModes = values["ranker-single-thread"] === "both" ? [false, true] : [values["ranker-single-thread"] === "yes"];
+  if (values["ranker-run"] === "thread") useRankerThread((rankerThread = new RankerThread()));
   const rankers = await Promise.all(rankerModes.map((singleThread) => buildRanker(singleThread)));
   let ranker = rankers[0]!;
   const models: ServingModels & { status(): object } = {
@@ -643,6 +648,7 @@ try {
 } finally {
   await closeApp?.().catch(() => undefined);
   await annSearch?.close();
+  await rankerThread?.close();
   if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
   await db.$disconnect();
   await redis.flushdb().catch(() => undefined);

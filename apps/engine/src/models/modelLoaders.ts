@@ -3,7 +3,7 @@
 // an error with a readable message; activeModels refuses the version and keeps the old one.
 import type { ModelVersion } from "@cascade/db";
 import { RANKER_OUTPUTS } from "../ranking/multiTaskRanker.ts";
-import { loadOnnxRanker } from "../ranking/onnxInference.ts";
+import { loadServingOnnxRanker } from "../ranking/rankerThread.ts";
 import { assertDigest, readArtifact } from "./artifactStore.ts";
 import { loadExternalRanker, unservableFeatures } from "./externalRanker.ts";
 import { IncompatibleArtifactError } from "./incompatibleArtifactError.ts";
@@ -31,7 +31,7 @@ export async function loadRankerVersion(version: ModelVersion): Promise<ServingR
   if (version.kind === "external_ranker") {
     return loadExternalRanker(bytes, { features: version.features, outputs: version.outputs });
   }
-  const ranker = await loadOnnxRanker(bytes, { featureCount: version.features.length });
+  const ranker = await loadServingOnnxRanker(bytes, { featureCount: version.features.length });
   const [click, like, watch] = RANKER_OUTPUTS;
   return {
     featureNames: [...version.features],

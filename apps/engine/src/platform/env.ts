@@ -123,6 +123,11 @@ export const engineEnvSchema = z.object({
    * the request thread does not spend its time in hnswlib; "inline", the request thread (retrieval/annSearchThread.ts).
    */
   CASCADE_ANN_SEARCH: z.enum(["thread", "inline"]).default("thread"),
+  /**
+   * Where the engine runs its trained ONNX ranker: "thread" (default), a worker thread of its own, so the
+   * request thread does not spend its time in onnxruntime's run; "inline", the request thread (ranking/rankerThread.ts).
+   */
+  CASCADE_RANKER_RUN: z.enum(["thread", "inline"]).default("thread"),
   /** Throwaway funnels run at start, before traffic, so the first requests meet optimised code and warm caches (serving/requestPathWarmUp.ts); 0 = none. */
   CASCADE_WARMUP_REQUESTS: z.coerce.number().int().min(0).max(100_000).default(100),
 });

@@ -21,6 +21,7 @@ import { syncFeatureDefinitions } from "../../features/featureSync.ts";
 import { useItemCategoriesFrom } from "../../features/itemCategories.ts";
 import { ActiveModels } from "../../models/activeModels.ts";
 import { AnnSearchThread, useAnnSearchThread } from "../../retrieval/annSearchThread.ts";
+import { RankerThread, useRankerThread } from "../../ranking/rankerThread.ts";
 import { createOnlineStore } from "../../stores/index.ts";
 import { createPageSessionStore } from "../../serving/redisPageSessions.ts";
 import type { OnlineStore } from "../../stores/onlineStore.ts";
@@ -69,6 +70,15 @@ export async function startEngine(
     context.push("ANN search thread", async () => {
       stopUsing();
       await annSearch.close();
+    });
+  }
+  // Likewise the trained rankers' ONNX sessions, before the models load.
+  if (env.CASCADE_RANKER_RUN === "thread") {
+    const rankerThread = new RankerThread();
+    const stopUsing = useRankerThread(rankerThread);
+    context.push("ranker thread", async () => {
+      stopUsing();
+      await rankerThread.close();
     });
   }
   const activeModels = new ActiveModels({

@@ -1,0 +1,97 @@
+// Request/reply calls to a TypeScript module in a worker thread, for the engine's native-compute
+// threads (the ANN search thread, the ranker thread). Each call is numbered so its reply finds it;
+// a reply of kind "failed" rejects the call with its message. The worker is started on first use;
+// if it exits, the calls in flight fail and the next call starts a new one (the owner reloads what
+// the old one held: `onNewWorker`). The worker never keeps the process alive (serving does).
+import type { Transferable, Worker } from "node:worker_threads";
+import { startTypeScriptWorker } from "./typescriptWorker.ts";
+
+/** Every message to the worker that expects a reply carries `request`; every reply echoes it. */
+export type WorkerReply = { kind: string; request: number } | { kind: "failed"; request: number; message: string };
+
+type Pending<Reply> = { resolve(reply: Reply): void; reject(error: Error): void };
+
+export class WorkerCalls<Message, Reply extends WorkerReply> {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, Pending<Reply>>();
+  private nextRequest = 1;
+  private closed = false;
+  /** Workers started so far (tests and diagnostics). */
+  workersStarted = 0;
+
+  /**
+   * `name` names the thread in errors; `onNewWorker` runs when a worker starts (after one died, the
+   * owner forgets what it had loaded there).
+   */
+  constructor(
+    private readonly module: URL,
+    private readonly name: string,
+    private readonly onNewWorker: () => void = () => undefined,
+  ) {}
+
+  /** The worker, if one is running (tests kill it to check recovery). */
+  get currentWorker(): Worker | null {
+    return this.worker;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Sends the message `make` builds for a new request number; resolves with its reply (rejects on "failed" or when the worker exits). */
+  call(make: (request: number) => Message, transfer: readonly Transferable[] = []): Promise<Reply> {
+    this.ensureWorker();
+    if (this.closed || !this.worker) return Promise.reject(new Error(`${this.name} closed`));
+    const request = this.nextRequest++;
+    return new Promise<Reply>((resolve, reject) => {
+      this.pending.set(request, {
+        resolve: (reply) => (reply.kind === "failed" ? reject(new Error((reply as { message: string }).message)) : resolve(reply)),
+        reject,
+      });
+      this.worker!.postMessage(make(request), transfer);
+    });
+  }
+
+  /** A message with no reply, to the running worker (none: nothing to tell). */
+  post(message: Message): void {
+    this.worker?.postMessage(message);
+  }
+
+  /** Stops the worker; later calls fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = null;
+    this.failPending(new Error(`${this.name} closed`));
+    if (worker) await worker.terminate();
+  }
+
+  /** Starts a worker unless one runs (or this is closed). */
+  ensureWorker(): void {
+    if (this.worker || this.closed) return;
+    const worker = startTypeScriptWorker(this.module);
+    this.workersStarted += 1;
+    worker.unref();
+    worker.on("message", (reply: Reply) => {
+      const pending = this.pending.get(reply.request);
+      if (!pending) return;
+      this.pending.delete(reply.request);
+      pending.resolve(reply);
+    });
+    // 'error' is followed by 'exit'; the exit handler does the cleanup.
+    worker.on("error", () => undefined);
+    worker.on("exit", (code) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      this.failPending(new Error(`${this.name} exited (code ${code})`));
+    });
+    this.worker = worker;
+    this.onNewWorker();
+  }
+
+  private failPending(error: Error): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const call of pending) call.reject(error);
+  }
+}

@@ -1,0 +1,12 @@
+// Messages between the request thread (rankerThread.ts) and the ranker thread (rankerWorker.ts).
+// `request` numbers a call so its reply finds it; `handle` names one loaded ranker session.
+
+export type RankerThreadRequest =
+  | { kind: "load"; request: number; handle: number; bytes: Uint8Array; featureCount: number | undefined }
+  | { kind: "score"; request: number; handle: number; features: Float32Array; rows: number }
+  | { kind: "release"; handle: number };
+
+export type RankerThreadReply =
+  | { kind: "loaded"; request: number; featureCount: number }
+  | { kind: "scored"; request: number; pClick: Float32Array; pLike: Float32Array; watchSeconds: Float32Array }
+  | { kind: "failed"; request: number; message: string };
