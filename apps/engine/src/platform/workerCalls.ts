@@ -95,3 +95,75 @@ export class WorkerCalls<Message, Reply extends WorkerReply> {
     for (const call of pending) call.reject(error);
   }
 }
+
+/** How a WorkerHandles owner talks about its things: the load call for one, what its reply says, the message that drops one. */
+export type HandleProtocol<Spec, Loaded, Message, Reply> = {
+  /** Names a thing in errors ("ANN index", "ranker"). */
+  noun: string;
+  load(request: number, handle: number, spec: Spec): Message;
+  /** What the load's reply says (throws on an unexpected reply). */
+  loaded(reply: Reply): Loaded;
+  drop(handle: number): Message;
+};
+
+/**
+ * Things loaded into a worker by handle (an index file, a ranker's bytes). Each spec is kept here, so
+ * a new worker (after one died) loads it again on first use; a failed load is tried again on the
+ * next. drop() forgets a thing here and in the worker, also one released while it was loading.
+ */
+export class WorkerHandles<Spec, Loaded, Message, Reply extends WorkerReply> {
+  /** Loads in the current worker, by handle (forgotten when a new worker starts). */
+  private loads = new Map<number, Promise<Loaded>>();
+  private readonly specs = new Map<number, Spec>();
+  private nextHandle = 1;
+  readonly calls: WorkerCalls<Message, Reply>;
+
+  constructor(
+    module: URL,
+    name: string,
+    private readonly protocol: HandleProtocol<Spec, Loaded, Message, Reply>,
+  ) {
+    this.calls = new WorkerCalls<Message, Reply>(module, name, () => (this.loads = new Map()));
+  }
+
+  /** A new handle for `spec` (not loaded until loaded() is called). */
+  add(spec: Spec): number {
+    const handle = this.nextHandle++;
+    this.specs.set(handle, spec);
+    return handle;
+  }
+
+  /** Handles not dropped. */
+  get size(): number {
+    return this.specs.size;
+  }
+
+  /** What loading the handle's thing in the current worker said, loading it first if this worker does not hold it. */
+  loaded(handle: number): Promise<Loaded> {
+    const spec = this.specs.get(handle);
+    if (spec === undefined) return Promise.reject(new Error(`${this.protocol.noun} ${handle} was released`));
+    this.calls.ensureWorker();
+    let load = this.loads.get(handle);
+    if (!load) {
+      load = this.calls
+        .call((request) => this.protocol.load(request, handle, spec))
+        .then((reply) => {
+          const loaded = this.protocol.loaded(reply);
+          // Dropped while it was loading (a reload after a new worker): the worker had nothing to drop then.
+          if (!this.specs.has(handle)) this.calls.post(this.protocol.drop(handle));
+          return loaded;
+        });
+      load.catch(() => {
+        if (this.loads.get(handle) === load) this.loads.delete(handle);
+      });
+      this.loads.set(handle, load);
+    }
+    return load;
+  }
+
+  /** Forgets the handle here and in the worker. */
+  drop(handle: number): void {
+    if (!this.specs.delete(handle)) return;
+    if (this.loads.delete(handle)) this.calls.post(this.protocol.drop(handle));
+  }
+}

@@ -10,7 +10,7 @@
 //
 // Offline tools (training, evaluation, the promotion gate) keep scoring in their own thread.
 // useRankerThread() chooses for the process; loadServingOnnxRanker() is what the model loader calls.
-import { WorkerCalls } from "../platform/workerCalls.ts";
+import { WorkerHandles } from "../platform/workerCalls.ts";
 import { loadOnnxRanker, type OnnxRanker } from "./onnxInference.ts";
 import type { RankerThreadReply, RankerThreadRequest } from "./rankerThreadProtocol.ts";
 
@@ -19,36 +19,39 @@ const WORKER_MODULE = new URL("./rankerWorker.ts", import.meta.url);
 type RankerSpec = { bytes: Uint8Array; featureCount: number | undefined };
 
 export class RankerThread {
-  /** Loads in the current worker, by handle (forgotten when a new worker starts). */
-  private loads = new Map<number, Promise<number>>();
-  private readonly calls = new WorkerCalls<RankerThreadRequest, RankerThreadReply>(WORKER_MODULE, "ranker thread", () => (this.loads = new Map()));
-  private readonly specs = new Map<number, RankerSpec>();
-  private nextHandle = 1;
+  private readonly handles = new WorkerHandles<RankerSpec, number, RankerThreadRequest, RankerThreadReply>(WORKER_MODULE, "ranker thread", {
+    noun: "ranker",
+    load: (request, handle, spec) => ({ kind: "load", request, handle, ...spec }),
+    loaded: (reply) => {
+      if (reply.kind !== "loaded") throw new Error(`ranker thread: unexpected reply ${reply.kind}`);
+      return reply.featureCount;
+    },
+    drop: (handle) => ({ kind: "release", handle }),
+  });
 
   /** Workers started so far (tests and diagnostics). */
   get workersStarted(): number {
-    return this.calls.workersStarted;
+    return this.handles.calls.workersStarted;
   }
 
   /** The worker, if one is running (tests kill it to check recovery). */
   get currentWorker() {
-    return this.calls.currentWorker;
+    return this.handles.calls.currentWorker;
   }
 
   /** Rankers loaded in the worker now (tests and diagnostics). */
   get loadedRankers(): number {
-    return this.specs.size;
+    return this.handles.size;
   }
 
   /** Loads a ranker in the worker; rejects with loadOnnxRanker's message if it does not load. */
   async load(bytes: Uint8Array, options: { featureCount?: number } = {}): Promise<OnnxRanker> {
-    const handle = this.nextHandle++;
-    this.specs.set(handle, { bytes, featureCount: options.featureCount });
+    const handle = this.handles.add({ bytes, featureCount: options.featureCount });
     let featureCount: number;
     try {
-      featureCount = await this.loaded(handle);
+      featureCount = await this.handles.loaded(handle);
     } catch (error) {
-      this.drop(handle);
+      this.handles.drop(handle);
       throw error;
     }
     return {
@@ -57,46 +60,18 @@ export class RankerThread {
         if (features.length !== rows * featureCount) {
           throw new Error(`expected ${rows} × ${featureCount} = ${rows * featureCount} feature values, got ${features.length}`);
         }
-        await this.loaded(handle);
-        const reply = await this.calls.call((request) => ({ kind: "score", request, handle, features, rows }));
+        await this.handles.loaded(handle);
+        const reply = await this.handles.calls.call((request) => ({ kind: "score", request, handle, features, rows }));
         if (reply.kind !== "scored") throw new Error(`ranker thread: unexpected reply ${reply.kind}`);
         return { pClick: reply.pClick, pLike: reply.pLike, watchSeconds: reply.watchSeconds };
       },
-      release: async () => this.drop(handle),
+      release: async () => this.handles.drop(handle),
     };
   }
 
   /** Stops the worker; later calls fail. */
   close(): Promise<void> {
-    return this.calls.close();
-  }
-
-  private loaded(handle: number): Promise<number> {
-    const spec = this.specs.get(handle);
-    if (!spec) return Promise.reject(new Error(`ranker ${handle} was released`));
-    this.calls.ensureWorker();
-    let load = this.loads.get(handle);
-    if (!load) {
-      load = this.calls
-        .call((request) => ({ kind: "load", request, handle, ...spec }))
-        .then((reply) => {
-          if (reply.kind !== "loaded") throw new Error(`ranker thread: unexpected reply ${reply.kind}`);
-          // Released while it was loading (a reload after a new worker): the worker had nothing to release then.
-          if (!this.specs.has(handle)) this.calls.post({ kind: "release", handle });
-          return reply.featureCount;
-        });
-      // A failed load is tried again on the next call (a new worker).
-      load.catch(() => {
-        if (this.loads.get(handle) === load) this.loads.delete(handle);
-      });
-      this.loads.set(handle, load);
-    }
-    return load;
-  }
-
-  private drop(handle: number): void {
-    if (!this.specs.delete(handle)) return;
-    if (this.loads.delete(handle)) this.calls.post({ kind: "release", handle });
+    return this.handles.calls.close();
   }
 }
 

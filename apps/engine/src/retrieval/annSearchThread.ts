@@ -13,7 +13,7 @@
 // Offline tools (training, evaluation, replay) keep searching in their own thread: they run one
 // search at a time and would only pay the messages. useAnnSearchThread() chooses for the process.
 import type { ScoredTopK } from "@cascade/core";
-import { WorkerCalls } from "../platform/workerCalls.ts";
+import { WorkerHandles } from "../platform/workerCalls.ts";
 import { DEFAULT_ANN_OPTIONS, loadAnnIndex, type AnnSearcher } from "./annIndex.ts";
 import type { AnnSearchReply, AnnSearchRequest } from "./annSearchProtocol.ts";
 
@@ -25,27 +25,30 @@ export type ThreadAnnIndex = AnnSearcher & { readonly dimensions: number; releas
 type IndexFile = { path: string; dimensions: number; efSearch: number };
 
 export class AnnSearchThread {
-  /** Loads in the current worker, by handle (forgotten when a new worker starts). */
-  private loads = new Map<number, Promise<number>>();
-  private readonly calls = new WorkerCalls<AnnSearchRequest, AnnSearchReply>(WORKER_MODULE, "ANN search thread", () => (this.loads = new Map()));
-  private readonly files = new Map<number, IndexFile>();
-  private readonly collected = new FinalizationRegistry<number>((handle) => this.drop(handle));
-  private nextHandle = 1;
+  private readonly handles = new WorkerHandles<IndexFile, number, AnnSearchRequest, AnnSearchReply>(WORKER_MODULE, "ANN search thread", {
+    noun: "ANN index",
+    load: (request, handle, file) => ({ kind: "load", request, handle, ...file }),
+    loaded: (reply) => {
+      if (reply.kind !== "loaded") throw new Error(`ANN search thread: unexpected reply ${reply.kind}`);
+      return reply.count;
+    },
+    drop: (handle) => ({ kind: "drop", handle }),
+  });
+  private readonly collected = new FinalizationRegistry<number>((handle) => this.handles.drop(handle));
 
   /** Workers started so far (tests and diagnostics). */
   get workersStarted(): number {
-    return this.calls.workersStarted;
+    return this.handles.calls.workersStarted;
   }
 
   /** Loads the index file in the worker; rejects with the loader's message if it does not load. */
   async load(path: string, dimensions: number, efSearch = DEFAULT_ANN_OPTIONS.efSearch): Promise<ThreadAnnIndex> {
-    const handle = this.nextHandle++;
-    this.files.set(handle, { path, dimensions, efSearch });
+    const handle = this.handles.add({ path, dimensions, efSearch });
     let count: number;
     try {
-      count = await this.loadedCount(handle);
+      count = await this.handles.loaded(handle);
     } catch (error) {
-      this.drop(handle);
+      this.handles.drop(handle);
       throw error;
     }
     const index: ThreadAnnIndex = {
@@ -54,7 +57,7 @@ export class AnnSearchThread {
       search: (query, k) => this.search(handle, query, k),
       release: () => {
         this.collected.unregister(index);
-        this.drop(handle);
+        this.handles.drop(handle);
       },
     };
     this.collected.register(index, handle, index);
@@ -63,52 +66,24 @@ export class AnnSearchThread {
 
   /** Indexes loaded in the worker now (tests and diagnostics). */
   get loadedIndexes(): number {
-    return this.files.size;
+    return this.handles.size;
   }
 
   /** The worker, if one is running (tests kill it to check recovery). */
   get currentWorker() {
-    return this.calls.currentWorker;
+    return this.handles.calls.currentWorker;
   }
 
   async search(handle: number, query: Float32Array, k: number): Promise<ScoredTopK> {
-    await this.loadedCount(handle);
-    const reply = await this.calls.call((request) => ({ kind: "search", request, handle, query, k }));
+    await this.handles.loaded(handle);
+    const reply = await this.handles.calls.call((request) => ({ kind: "search", request, handle, query, k }));
     if (reply.kind !== "found") throw new Error(`ANN search thread: unexpected reply ${reply.kind}`);
     return { ids: reply.ids, scores: reply.scores };
   }
 
   /** Stops the worker; later calls fail. */
   close(): Promise<void> {
-    return this.calls.close();
-  }
-
-  private loadedCount(handle: number): Promise<number> {
-    const file = this.files.get(handle);
-    if (!file) return Promise.reject(new Error(`ANN index ${handle} was released`));
-    this.calls.ensureWorker();
-    let load = this.loads.get(handle);
-    if (!load) {
-      load = this.calls
-        .call((request) => ({ kind: "load", request, handle, ...file }))
-        .then((reply) => {
-          if (reply.kind !== "loaded") throw new Error(`ANN search thread: unexpected reply ${reply.kind}`);
-          // Released while it was loading (a reload after a new worker): the worker had nothing to drop then.
-          if (!this.files.has(handle)) this.calls.post({ kind: "drop", handle });
-          return reply.count;
-        });
-      // A failed load is tried again on the next call (a new worker, or the file is back).
-      load.catch(() => {
-        if (this.loads.get(handle) === load) this.loads.delete(handle);
-      });
-      this.loads.set(handle, load);
-    }
-    return load;
-  }
-
-  private drop(handle: number): void {
-    if (!this.files.delete(handle)) return;
-    if (this.loads.delete(handle)) this.calls.post({ kind: "drop", handle });
+    return this.handles.calls.close();
   }
 }
 
