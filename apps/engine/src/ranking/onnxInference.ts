@@ -15,7 +15,7 @@ export const ONNX_INPUT_NAME = "features";
 export type OnnxRanker = {
   /** Number of feature columns the model takes (F). */
   featureCount: number;
-  /** Scores rows × F raw feature values (row-major) in one session run. */
+  /** Scores rows × F raw feature values (row-major) in one session run. May take `features` (the ranker thread transfers its buffer): do not read it after. */
   score(features: Float32Array, rows: number): Promise<RankerScores>;
   release(): Promise<void>;
 };

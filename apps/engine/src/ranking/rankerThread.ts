@@ -1,8 +1,9 @@
 // The ranker's ONNX run off the request thread. onnxruntime-node runs a session synchronously on
 // the calling thread (its `run` only defers to setImmediate); at 1M items and 200 requests/s that
 // run was ~3.7% of the request thread's CPU (docs/benchmarks.md). The serve role therefore loads
-// its rankers into one worker thread (rankerWorker.ts): a request posts its feature matrix (copied:
-// ~50 KB) and goes on with other requests until the scores come back.
+// its rankers into one worker thread (rankerWorker.ts): a request hands its feature matrix over (its
+// buffer is transferred: the caller must not read it after score()) and goes on with other
+// requests until the scores come back.
 //
 // If the worker dies, the scoring calls in flight fail (the ranker scorer then leaves its declared
 // defaults, as for any failing ranker) and the next call starts a new worker, which loads again each
@@ -61,7 +62,10 @@ export class RankerThread {
           throw new Error(`expected ${rows} × ${featureCount} = ${rows * featureCount} feature values, got ${features.length}`);
         }
         await this.handles.loaded(handle);
-        const reply = await this.handles.calls.call((request) => ({ kind: "score", request, handle, features, rows }));
+        // The matrix's buffer is handed over, not copied, when the matrix is all of it (the scorer builds one per request).
+        const whole = features.byteOffset === 0 && features.byteLength === features.buffer.byteLength;
+        const transfer = whole ? [features.buffer as ArrayBuffer] : [];
+        const reply = await this.handles.calls.call((request) => ({ kind: "score", request, handle, features, rows }), transfer);
         if (reply.kind !== "scored") throw new Error(`ranker thread: unexpected reply ${reply.kind}`);
         return { pClick: reply.pClick, pLike: reply.pLike, watchSeconds: reply.watchSeconds };
       },

@@ -6,7 +6,7 @@ export type ServingRanker = {
   readonly featureNames: readonly string[];
   /** Output names; each output has one value per row. */
   readonly outputs: readonly string[];
-  /** Scores `rows` × featureNames.length raw values (row-major) in one session run. */
+  /** Scores `rows` × featureNames.length raw values (row-major) in one session run. May take `features` (a ranker in the ranker thread transfers its buffer): do not read it after. */
   score(features: Float32Array, rows: number): Promise<Record<string, Float32Array>>;
   release(): Promise<void>;
 };
