@@ -34,10 +34,6 @@ export class WorkerCalls<Message, Reply extends WorkerReply> {
     return this.worker;
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   /** Sends the message `make` builds for a new request number; resolves with its reply (rejects on "failed" or when the worker exits). */
   call(make: (request: number) => Message, transfer: readonly Transferable[] = []): Promise<Reply> {
     this.ensureWorker();
@@ -126,11 +122,16 @@ export class WorkerHandles<Spec, Loaded, Message, Reply extends WorkerReply> {
     this.calls = new WorkerCalls<Message, Reply>(module, name, () => (this.loads = new Map()));
   }
 
-  /** A new handle for `spec` (not loaded until loaded() is called). */
-  add(spec: Spec): number {
+  /** A new handle for `spec`, loaded in the worker, with what its load said; nothing is kept when the load fails. */
+  async open(spec: Spec): Promise<{ handle: number; loaded: Loaded }> {
     const handle = this.nextHandle++;
     this.specs.set(handle, spec);
-    return handle;
+    try {
+      return { handle, loaded: await this.loaded(handle) };
+    } catch (error) {
+      this.drop(handle);
+      throw error;
+    }
   }
 
   /** Handles not dropped. */

@@ -47,14 +47,7 @@ export class RankerThread {
 
   /** Loads a ranker in the worker; rejects with loadOnnxRanker's message if it does not load. */
   async load(bytes: Uint8Array, options: { featureCount?: number } = {}): Promise<OnnxRanker> {
-    const handle = this.handles.add({ bytes, featureCount: options.featureCount });
-    let featureCount: number;
-    try {
-      featureCount = await this.handles.loaded(handle);
-    } catch (error) {
-      this.handles.drop(handle);
-      throw error;
-    }
+    const { handle, loaded: featureCount } = await this.handles.open({ bytes, featureCount: options.featureCount });
     return {
       featureCount,
       score: async (features, rows) => {

@@ -43,14 +43,7 @@ export class AnnSearchThread {
 
   /** Loads the index file in the worker; rejects with the loader's message if it does not load. */
   async load(path: string, dimensions: number, efSearch = DEFAULT_ANN_OPTIONS.efSearch): Promise<ThreadAnnIndex> {
-    const handle = this.handles.add({ path, dimensions, efSearch });
-    let count: number;
-    try {
-      count = await this.handles.loaded(handle);
-    } catch (error) {
-      this.handles.drop(handle);
-      throw error;
-    }
+    const { handle, loaded: count } = await this.handles.open({ path, dimensions, efSearch });
     const index: ThreadAnnIndex = {
       count,
       dimensions,
