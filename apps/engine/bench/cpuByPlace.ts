@@ -13,7 +13,15 @@ const SERVER_COMMANDS = { postgres: "postgres", redis: "redis-server" } as const
 /** Per server process (pid → CPU ms): PostgreSQL's backends come and go, so a window sums each process's own growth. */
 type ServerCpu = ReadonlyMap<string, number>;
 
-export type CpuSnapshot = { engineThreadMs: number; processMs: number; postgres: ServerCpu; redis: ServerCpu; machineBusyMs: number } | null;
+export type CpuSnapshot = {
+  engineThreadMs: number;
+  processMs: number;
+  /** CPU of the `runtimeThreads` given to cpuSnapshot (the main thread left out). */
+  runtimeThreadsMs: number;
+  postgres: ServerCpu;
+  redis: ServerCpu;
+  machineBusyMs: number;
+} | null;
 
 /** utime + stime (ms) of a /proc stat line; the command name may hold spaces and parentheses. */
 function cpuMsOfStat(stat: string): number {
@@ -56,14 +64,32 @@ function machineBusyMs(): number {
   return ((ticks.reduce((sum, value) => sum + value, 0) - idle) * 1000) / TICKS_PER_SECOND;
 }
 
-export function cpuSnapshot(): CpuSnapshot {
+/**
+ * The ids of this process's threads now. Taken before the engine starts, they are the runtime's own
+ * (V8's platform workers, which run the GC's parallel and concurrent phases and background
+ * compilation; libuv's pool; the module loader): threads started later are worker threads (the ANN
+ * search and ranker threads, the load generator).
+ */
+export function processThreadIds(): ReadonlySet<number> {
+  if (process.platform !== "linux") return new Set();
+  return new Set(readdirSync("/proc/self/task").map(Number));
+}
+
+export function cpuSnapshot(runtimeThreads: ReadonlySet<number> = new Set()): CpuSnapshot {
   if (process.platform !== "linux") return null;
   const engine = readOrNull(`/proc/self/task/${process.pid}/stat`);
   const own = readOrNull("/proc/self/stat");
   if (!engine || !own) return null;
+  let runtimeThreadsMs = 0;
+  for (const thread of runtimeThreads) {
+    if (thread === process.pid) continue;
+    const stat = readOrNull(`/proc/self/task/${thread}/stat`);
+    if (stat) runtimeThreadsMs += cpuMsOfStat(stat);
+  }
   return {
     engineThreadMs: cpuMsOfStat(engine),
     processMs: cpuMsOfStat(own),
+    runtimeThreadsMs,
     postgres: serverCpu(SERVER_COMMANDS.postgres),
     redis: serverCpu(SERVER_COMMANDS.redis),
     machineBusyMs: machineBusyMs(),
@@ -80,6 +106,10 @@ export function threadCpuMs(): number | null {
 export type CpuPerRequest = {
   engineThread: number;
   otherEngineThreads: number;
+  /** Of otherEngineThreads: the runtime's threads (mostly V8's GC helpers; see processThreadIds). */
+  runtimeThreads: number;
+  /** Of otherEngineThreads: the worker threads the engine started (ANN search, ranker). */
+  workerThreads: number;
   loadGenerator: number;
   postgres: number;
   redis: number;
@@ -101,9 +131,13 @@ export function cpuPerRequest(
   if (!start || !end || load.cpuMs === null || load.cpuTotalMs === null || requests <= 0) return null;
   const per = (ms: number) => Math.round((ms / requests) * 100) / 100;
   const engineThread = end.engineThreadMs - start.engineThreadMs;
+  const other = Math.max(0, end.processMs - start.processMs - engineThread - load.cpuTotalMs);
+  const runtime = Math.min(other, Math.max(0, end.runtimeThreadsMs - start.runtimeThreadsMs));
   return {
     engineThread: per(engineThread),
-    otherEngineThreads: per(Math.max(0, end.processMs - start.processMs - engineThread - load.cpuTotalMs)),
+    otherEngineThreads: per(other),
+    runtimeThreads: per(runtime),
+    workerThreads: per(other - runtime),
     loadGenerator: per(load.cpuMs),
     postgres: per(serverGrowth(start.postgres, end.postgres)),
     redis: per(serverGrowth(start.redis, end.redis)),

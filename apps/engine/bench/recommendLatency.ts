@@ -64,7 +64,7 @@ import type { EngineDeps } from "../src/server/engineDeps.ts";
 import type { ServingModels } from "../src/serving/servingStack.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
-import { cpuPerRequest, cpuSnapshot, type CpuPerRequest } from "./cpuByPlace.ts";
+import { cpuPerRequest, cpuSnapshot, processThreadIds, type CpuPerRequest } from "./cpuByPlace.ts";
 import { ThreadTimeline, type SecondsTimeline } from "./threadTimeline.ts";
 import { createRandom } from "@cascade/core";
 import { engineEnvSchema, funnelAdmissionFromEnv } from "../src/platform/env.ts";
@@ -408,6 +408,7 @@ const db = createPrismaClient(databaseUrl);
 let closeApp: (() => Promise<void>) | null = null;
 let annSearch = null as AnnSearchThread | null;
 let rankerThread = null as RankerThread | null;
+let runtimeThreads: ReadonlySet<number> = new Set();
 let scratchDir = null as string | null;
 try {
   await applyMigrations(databaseUrl, migrationsDir);
@@ -422,6 +423,8 @@ try {
   await loadOnlineStore(store);
   log(`online store: ${onlineEvents} events applied in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
 
+  // Threads so far are the runtime's own (V8's GC and compiler helpers, libuv's pool): the CPU split by place tells them from the worker threads started from here on.
+  runtimeThreads = processThreadIds();
   const { retrieval, buildMs, bytes } = await retrievalAsServed();
   log(`HNSW over ${itemCount} × ${dims} built in ${(buildMs / 1000).toFixed(1)} s; vectors + index ≈ ${(bytes / 2 ** 20).toFixed(0)} MiB`);
   log(`ANN search: ${values["ann-search"]}; ranker run: ${values["ranker-run"]}`);
@@ -538,10 +541,10 @@ try {
       const timeline = new ThreadTimeline();
       timeline.start();
       cpuStart = process.cpuUsage();
-      const placesAtStart = cpuSnapshot();
+      const placesAtStart = cpuSnapshot(runtimeThreads);
       const funnel = summarise(await profiled(`funnel-${runs.length + 1}-${rate}`, () => runLoad({ ...base, path: "/v1/recommendations", rate })), rate);
       const funnelCpuMs = cpuPerRequestMs(process.cpuUsage(cpuStart), funnel.requests);
-      const cpuByPlace = cpuPerRequest(placesAtStart, cpuSnapshot(), funnel.loadGeneratorCpu, funnel.requests);
+      const cpuByPlace = cpuPerRequest(placesAtStart, cpuSnapshot(runtimeThreads), funnel.loadGeneratorCpu, funnel.requests);
       delay.disable();
       gcObserver.disconnect();
       timeline.stop();

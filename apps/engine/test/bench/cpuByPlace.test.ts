@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuPerRequest, cpuSnapshot, threadCpuMs } from "../../bench/cpuByPlace.ts";
+import { cpuPerRequest, cpuSnapshot, processThreadIds, threadCpuMs } from "../../bench/cpuByPlace.ts";
 
 /** Spins until this process has used `ms` more CPU (by process.cpuUsage, not by the module under test): wall time would flake on a busy machine. */
 function burn(ms: number): void {
@@ -30,11 +30,30 @@ describe("cpuByPlace", () => {
     expect(end.machineBusyMs - start.machineBusyMs).toBeGreaterThanOrEqual(end.engineThreadMs - start.engineThreadMs - 20);
   });
 
+  it.runIf(process.platform === "linux")("counts the runtime threads it is given, and none of the main thread's CPU among them", async () => {
+    const { Worker } = await import("node:worker_threads");
+    const before = processThreadIds();
+    expect(before.has(process.pid)).toBe(true);
+    // A thread started later is not among `before`: its CPU is not the runtime threads'.
+    // A fixed amount of work, not a wall-clock spin: on a busy machine it still takes its CPU.
+    const worker = new Worker("let x = 0; for (let i = 0; i < 2e7; i += 1) x += Math.sqrt(x + i); if (x < 0) throw new Error();", { eval: true });
+    const start = cpuSnapshot(before)!;
+    burn(200);
+    await new Promise((resolve) => worker.once("exit", resolve));
+    const end = cpuSnapshot(before)!;
+    const runtime = end.runtimeThreadsMs - start.runtimeThreadsMs;
+    const other = end.processMs - start.processMs - (end.engineThreadMs - start.engineThreadMs);
+    expect(other).toBeGreaterThanOrEqual(100); // the worker's spin
+    expect(runtime).toBeLessThan(other - 80);
+    expect(cpuSnapshot()!.runtimeThreadsMs).toBe(0);
+  });
+
   it("splits a window per request, taking the load generator's whole thread out of the process's other threads", () => {
     // PostgreSQL: backend 11 grew 150 ms, 12 started in the window (50 ms), 10 exited (lost, never negative).
     const start = {
       engineThreadMs: 1000,
       processMs: 3000,
+      runtimeThreadsMs: 400,
       postgres: new Map([
         ["10", 900],
         ["11", 500],
@@ -45,6 +64,7 @@ describe("cpuByPlace", () => {
     const end = {
       engineThreadMs: 1600,
       processMs: 4200,
+      runtimeThreadsMs: 500,
       postgres: new Map([
         ["11", 650],
         ["12", 50],
@@ -52,10 +72,12 @@ describe("cpuByPlace", () => {
       redis: new Map([["20", 300]]),
       machineBusyMs: 11_800,
     };
-    // Process +1200 ms: engine thread 600, load generator 250 over its life (200 during the requests), other threads 350.
+    // Process +1200 ms: engine thread 600, load generator 250 over its life (200 during the requests), other threads 350: 100 of them the runtime's.
     expect(cpuPerRequest(start, end, { cpuMs: 200, cpuTotalMs: 250 }, 100)).toEqual({
       engineThread: 6,
       otherEngineThreads: 3.5,
+      runtimeThreads: 1,
+      workerThreads: 2.5,
       loadGenerator: 2,
       postgres: 2,
       redis: 1,
