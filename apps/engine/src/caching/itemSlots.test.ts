@@ -124,6 +124,28 @@ describe("ItemSlots", () => {
     expect(looked.slice(-1)).toEqual(["b"]);
   });
 
+  it("fills a list's memo ahead, in chunks, so later lookups touch no Map; an aborted fill stops between chunks", async () => {
+    const slots = new ItemSlots();
+    slots.slotOf("seen-before");
+    const rows = Array.from({ length: 10 }, (_, index) => `r${index}`);
+    const memo = slots.memoFor(rows, rows.length);
+    memo.slotAt(3, "r3");
+    expect(await memo.fill(rows, { chunk: 4 })).toBe(9); // r3 was known already
+    const looked: string[] = [];
+    const slotOf = slots.slotOf.bind(slots);
+    slots.slotOf = (itemId) => (looked.push(itemId), slotOf(itemId));
+    expect(rows.map((itemId, row) => memo.slotAt(row, itemId))).toEqual(rows.map((itemId) => slots.existingSlotOf(itemId)));
+    expect(looked).toEqual([]);
+
+    const stopped = new AbortController();
+    const other = Array.from({ length: 10 }, (_, index) => `o${index}`);
+    const otherMemo = slots.memoFor(other, other.length);
+    const filling = otherMemo.fill(other, { chunk: 4, signal: stopped.signal });
+    stopped.abort(); // after the first chunk (it runs before the fill first yields)
+    expect(await filling).toBe(4);
+    expect(other.map((itemId) => slots.existingSlotOf(itemId) !== NO_SLOT)).toEqual(other.map((_, row) => row < 4));
+  });
+
   it("property: candidates stamped from list memos get the slot the registry gives their id, through generations", () => {
     const ids = Array.from({ length: 12 }, (_, index) => `i${index}`);
     const list = fc.array(fc.integer({ min: 0, max: ids.length - 1 }), { minLength: 1, maxLength: 8 });

@@ -21,6 +21,8 @@
 // list path then reads the stamp (of this epoch) instead of the Map. At 1M items the Map lookups
 // were ~6% of the request thread's CPU; nearly every candidate comes from such a list.
 
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+
 /** What slotOf answers for an id that gets no slot (a bound of 0; a list with more distinct ids than the bound): callers take their uncached path. */
 export const NO_SLOT = -1;
 
@@ -203,6 +205,28 @@ export class ListSlotMemo {
     if (this.epoch !== this.registry.epoch) this.reset();
     this.slots[index] = slot;
     return slot;
+  }
+
+  /**
+   * Looks up every row of `itemIds` (the list itself) not yet known, `chunk` rows per macrotask, so a
+   * serving stack can fill a retrieval model's memo before it takes traffic instead of paying a
+   * catalogue-sized Map lookup per first-seen row on the request path (2.5% of the request thread
+   * in the first minute at 1M items). Stops when `signal` aborts. Returns the rows looked up.
+   */
+  async fill(itemIds: readonly string[], options: { chunk?: number; signal?: AbortSignal } = {}): Promise<number> {
+    const chunk = Math.max(1, options.chunk ?? 16_384);
+    const rows = Math.min(this.length, itemIds.length);
+    let looked = 0;
+    for (let from = 0; from < rows && options.signal?.aborted !== true; from += chunk) {
+      const to = Math.min(rows, from + chunk);
+      for (let index = from; index < to; index += 1) {
+        if (this.epoch === this.registry.epoch && this.slots[index] !== UNKNOWN) continue;
+        this.slotAt(index, itemIds[index]!);
+        looked += 1;
+      }
+      if (to < rows) await yieldToEventLoop();
+    }
+    return looked;
   }
 
   private reset(): void {

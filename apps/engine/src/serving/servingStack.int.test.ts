@@ -7,7 +7,8 @@ import { createPrismaClient, type Database } from "@cascade/db";
 import type { ServingSql } from "../postgres/servingSql.ts";
 import { PopularityRanking } from "../sources/popularityRanking.ts";
 import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";
-import { ServingStack } from "./servingStack.ts";
+import { NO_SLOT } from "../caching/itemSlots.ts";
+import { ServingStack, type ServingModels } from "./servingStack.ts";
 
 let db: Database;
 
@@ -93,6 +94,36 @@ describe("ServingStack.start", () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(catalogue.chunks).toBe(27);
       expect(warn.mock.calls.filter(([, message]) => String(message).includes("preload"))).toEqual([]);
+    }
+  }, 60_000);
+});
+
+describe("ServingStack.start with a retrieval model", () => {
+  it("fills the model's row → slot memo before it serves: the ann source's first requests look no id up in the Map", async () => {
+    const itemIds = Array.from({ length: 40_000 }, (_, row) => `model-item-${row}`);
+    const retrieval = { dimensions: 2, itemIds, vectors: new Float32Array(itemIds.length * 2), index: {} };
+    const models = {
+      retrieval: () => ({ model: retrieval, version: { id: "v1" }, loadedAt: new Date() }),
+      ranker: () => null,
+    } as unknown as ServingModels;
+    const logger = pino({ level: "silent" });
+    const popularity = new PopularityRanking(db, logger);
+    const stack = new ServingStack(
+      { db, logger, store: createMemoryOnlineStore(), activeModels: models, serving: { bootWaitMs: 120_000, itemAttributesPollMs: 0, experiments: false } },
+      popularity,
+    );
+    try {
+      await stack.start();
+      const looked: string[] = [];
+      const slotOf = stack.itemSlots.slotOf.bind(stack.itemSlots);
+      stack.itemSlots.slotOf = (itemId) => (looked.push(itemId), slotOf(itemId));
+      const memo = stack.itemSlots.memoFor(itemIds, itemIds.length);
+      const rows = [0, 1, 20_000, 39_999];
+      expect(rows.map((row) => memo.slotAt(row, itemIds[row]!))).toEqual(rows.map((row) => stack.itemSlots.existingSlotOf(itemIds[row]!)));
+      expect(rows.every((row) => stack.itemSlots.existingSlotOf(itemIds[row]!) !== NO_SLOT)).toBe(true);
+      expect(looked).toEqual([]);
+    } finally {
+      await Promise.all([stack.stop(), popularity.stop()]);
     }
   }, 60_000);
 });
