@@ -31,12 +31,13 @@
 import "../src/platform/gcFlags.ts"; // first: V8 settings as the CLI runs them
 import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { createServer } from "node:http";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { getHeapSpaceStatistics } from "node:v8";
 import { startTypeScriptWorker } from "../src/platform/typescriptWorker.ts";
 import { generateApiKey } from "@cascade/core";
 import { applyMigrations, createPrismaClient, ensureDatabase, migrationsDir, repoRoot } from "@cascade/db";
@@ -298,6 +299,11 @@ async function profiled<T>(name: string, body: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Bytes in use in V8's old space (where survivors of two scavenges are promoted). */
+function oldSpaceUsedBytes(): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === "old_space")?.space_used_size ?? 0;
+}
+
 function runLoad(settings: RecommendLoadSettings): Promise<RecommendLoadResult> {
   const worker = startTypeScriptWorker(new URL("./recommendLoad.ts", import.meta.url), { workerData: settings });
   return new Promise((resolve, reject) => {
@@ -511,7 +517,17 @@ try {
     fallbacks: Record<string, number>;
     loadavgAtStart: number[];
     /** The engine thread's event-loop delay (how long a ready callback waited) and its GC pauses during the funnel run. */
-    eventLoop: { delayP99Ms: number; delayMaxMs: number; gcPauses: number; gcPauseTotalMs: number; gcPauseMaxMs: number };
+    eventLoop: {
+      delayP99Ms: number;
+      delayMaxMs: number;
+      gcPauses: number;
+      gcPauseTotalMs: number;
+      gcPauseMaxMs: number;
+      /** Full (mark-compact) collections of the engine's heap during the run. */
+      majorGcs: number;
+      /** The old space's growth over the run (≈ bytes promoted), or null when a full collection ran. */
+      oldSpaceGrowthMiB: number | null;
+    };
     /** The engine thread per second of the funnel run (beside funnel.timeline's p99 per second). */
     engineThreadPerSecond: SecondsTimeline;
     /** Answers over 50 ms: as the client timed them, as the engine did (of engineCount it timed). */
@@ -535,16 +551,24 @@ try {
       // Stalls of the engine thread (a long synchronous stretch, a GC pause) show up here as delay.
       const delay = monitorEventLoopDelay({ resolution: 5 });
       const gcPauses: number[] = [];
-      const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((entry) => entry.duration)));
+      let majorGcs = 0;
+      const gcObserver = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          gcPauses.push(entry.duration);
+          if ((entry as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) majorGcs += 1;
+        }
+      });
       gcObserver.observe({ entryTypes: ["gc"] });
       delay.enable();
       const timeline = new ThreadTimeline();
       timeline.start();
       cpuStart = process.cpuUsage();
       const placesAtStart = cpuSnapshot(runtimeThreads);
+      const oldSpaceAtStart = oldSpaceUsedBytes();
       const funnel = summarise(await profiled(`funnel-${runs.length + 1}-${rate}`, () => runLoad({ ...base, path: "/v1/recommendations", rate })), rate);
       const funnelCpuMs = cpuPerRequestMs(process.cpuUsage(cpuStart), funnel.requests);
       const cpuByPlace = cpuPerRequest(placesAtStart, cpuSnapshot(runtimeThreads), funnel.loadGeneratorCpu, funnel.requests);
+      const oldSpaceGrowth = oldSpaceUsedBytes() - oldSpaceAtStart;
       delay.disable();
       gcObserver.disconnect();
       timeline.stop();
@@ -556,6 +580,9 @@ try {
         gcPauses: gcPauses.length,
         gcPauseTotalMs: round2(gcPauses.reduce((sum, ms) => sum + ms, 0)),
         gcPauseMaxMs: round2(Math.max(0, ...gcPauses)),
+        majorGcs,
+        // What the run promoted (and allocated directly in old space): the old space's growth, when no full collection freed any of it meanwhile.
+        oldSpaceGrowthMiB: majorGcs === 0 ? round2(oldSpaceGrowth / 2 ** 20) : null,
       };
       const afterExposition = (await engine.metrics.exposition()).body;
       const meansOf = (previousTotals: Map<string, { sum: number; count: number }>, totals: Map<string, { sum: number; count: number }>, scale = 1000) => {
