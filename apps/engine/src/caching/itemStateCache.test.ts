@@ -180,6 +180,18 @@ describe("ItemStateCache", () => {
     expect(first[0]!.sortedSets.get("z")).toEqual([]);
   });
 
+  it("holds each state with data in maps over the shape's shared names: its own hashes, one shared empty sorted-set map when the shape reads none", () => {
+    const shape = { hashNames: ["d1", "d2"], sortedSets: [] };
+    const [a, b] = itemStatesFrom(shape, ["a", "b"], [{ x: 1 }, {}, {}, { y: 2 }], 0, [], 0);
+    expect([...a!.hashes]).toEqual([
+      ["d1", { x: 1 }],
+      ["d2", {}],
+    ]);
+    expect(b!.hashes.get("d2")).toEqual({ y: 2 });
+    expect(a!.sortedSets).toBe(b!.sortedSets);
+    expect(a!.sortedSets.size).toBe(0);
+  });
+
   it("keeps nothing with a TTL of 0", () => {
     const cache = new ItemStateCache({ ttlMs: 0 });
     cache.store(["a"], [state(1)]);

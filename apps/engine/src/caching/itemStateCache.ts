@@ -17,6 +17,7 @@
 import type { Counter, EntityState } from "../features/counters/counter.ts";
 import { entityKey } from "../features/featureKeys.ts";
 import { DEFAULT_MAX_ITEM_SLOTS, ItemSlots, NO_SLOT } from "./itemSlots.ts";
+import { ShapedMap } from "./shapedMap.ts";
 import { NEVER, SlotTable } from "./slotTable.ts";
 import type { NumericHash, ScoredMember, StoreKey } from "../stores/onlineStore.ts";
 
@@ -74,6 +75,7 @@ export function itemStatesFrom(
   let s = sortedSetOffset;
   // Most items of a large catalogue have no state at all: they share one (read-only) empty state.
   const empty = emptyStateOf(shape);
+  const setNames = shape.sortedSets.map(({ name }) => name);
   for (let index = 0; index < itemIds.length; index += 1) {
     let hasData = false;
     for (let k = 0; k < shape.hashNames.length && !hasData; k += 1) for (const _field in hashes[h + k]!) hasData = true;
@@ -84,14 +86,16 @@ export function itemStatesFrom(
       s += shape.sortedSets.length;
       continue;
     }
-    const hashMap = new Map<string, NumericHash>();
-    for (const name of shape.hashNames) hashMap.set(name, hashes[h++]!);
-    const setMap = new Map<string, readonly ScoredMember[]>();
-    for (const { name } of shape.sortedSets) setMap.set(name, sortedSets[s++]!);
-    states.push({ hashes: hashMap, sortedSets: setMap });
+    // Maps over the shape's shared names (shapedMap.ts), not a Map each: a cached state lives for seconds, long enough to be promoted.
+    const ownHashes = new ShapedMap(shape.hashNames, hashes.slice(h, (h += shape.hashNames.length)));
+    const ownSortedSets = setNames.length === 0 ? NO_SORTED_SETS : new ShapedMap(setNames, sortedSets.slice(s, (s += setNames.length)));
+    states.push({ hashes: ownHashes, sortedSets: ownSortedSets });
   }
   return states;
 }
+
+/** The sorted sets of a state whose shape reads none (every item counter today): one shared empty map. */
+const NO_SORTED_SETS = new ShapedMap<readonly ScoredMember[]>([], []);
 
 /**
  * The read-only empty state of a read shape, one per shape's key names for the process (a few):
