@@ -3,7 +3,7 @@
 //   node --import tsx apps/engine/bench/recommendLatency.ts [--items 1000000] [--rates 50,100,200]
 //     [--seconds 10] [--users 20000] [--events 100000] [--online-events 30000] [--dims 32]
 //     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--database-name NAME] [--keep]
-//     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof] [--lists-refresh-ms 60000]
+//     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof [--profile-survivors]] [--lists-refresh-ms 60000]
 //     [--admission on|off] [--max-in-flight N] [--repeat 1] [--warmup-seconds 3] [--warmup-requests 100]
 //     [--ann-search thread|inline] [--ranker-run thread|inline] [--item-state-ttl-ms N]
 //
@@ -91,6 +91,7 @@ const { values } = parseArgs({
     // "both": every rate with each.
     "ranker-single-thread": { type: "string", default: "no" },
     "profile-dir": { type: "string" },
+    "profile-survivors": { type: "boolean", default: false },
     // How often the popularity, trending and fresh lists are recomputed from the event log (the
     // engine's default: every 60 s; each is one aggregate query over the window's events).
     "lists-refresh-ms": { type: "string", default: "60000" },
@@ -282,10 +283,12 @@ async function profiled<T>(name: string, body: () => Promise<T>): Promise<T> {
   await session.post("Profiler.enable");
   await session.post("Profiler.start");
   // Every allocation sampled (1 in 64 KiB), also those collected since: where the GC's work comes from.
+  // With --profile-survivors, only what survived a scavenge (was promoted, or is still young at the end): where the old generation's growth comes from.
+  const survivorsOnly = values["profile-survivors"] === true;
   await session.post("HeapProfiler.startSampling", {
     samplingInterval: 65_536,
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMinorGC: !survivorsOnly,
   });
   try {
     return await body();
