@@ -9,6 +9,7 @@ import { FunnelAdmission, FunnelOverloadedError } from "./funnelAdmission.ts";
 import { registerMetricsRoutes } from "./metrics/metricsRoutes.ts";
 import { registerOpenApiRoutes } from "./openapi/openApiRoutes.ts";
 import type { RouteContext } from "./routeContext.ts";
+import { DEFAULT_BOOT_WAIT_MS } from "../serving/servingStack.ts";
 import { registerAdminExperimentResultsRoutes } from "./routes/adminExperimentResults.ts";
 import { registerAdminExperimentRoutes } from "./routes/adminExperiments.ts";
 import { registerAdminModelRoutes } from "./routes/adminModels.ts";
@@ -37,12 +38,27 @@ const SECURITY_HEADERS: [string, string][] = [
 /** A caller's request id is kept (for tracing across services) only if it is short and plain. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/**
+ * What the engine's start may take past its boot wait (the warm-up funnels, the rule set's and the
+ * experiments' first reads). The engine starts in an onReady hook (composition/engine.ts), which
+ * Fastify bounds by `pluginTimeout` (10 s by default): a start over a 1M-item catalogue (the boot
+ * wait for the first catalogue chunk and the lists, then 100 warm-up funnels) passed 10 s on a
+ * slow moment and failed with AVV_ERR_READY_TIMEOUT. A start that hangs still fails, later.
+ */
+export const START_PAST_BOOT_WAIT_MS = 120_000;
+
+/** Fastify's bound on the app's plugins and ready hooks: the engine's boot wait plus the rest of its start. */
+export function pluginTimeoutMs(bootWaitMs: number | undefined): number {
+  return (bootWaitMs ?? DEFAULT_BOOT_WAIT_MS) + START_PAST_BOOT_WAIT_MS;
+}
+
 export async function buildApp(context: RouteContext): Promise<FastifyInstance> {
   const { deps } = context;
   const app = Fastify({
     // Typed as Fastify's base logger so the app is a plain FastifyInstance for route modules.
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
+    pluginTimeout: pluginTimeoutMs(deps.serving?.bootWaitMs),
     // One log line per request (written in onResponse below), not Fastify's "incoming request" +
     // "request completed" pair (through the log controller: the top-level option is deprecated, FSTDEP023).
     logController: new LogController({ disableRequestLogging: true }),

@@ -3,6 +3,7 @@ import { connect } from "node:net";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pluginTimeoutMs, START_PAST_BOOT_WAIT_MS } from "./app.ts";
 import { startTestEngine, type TestEngine } from "./testing/testEngine.ts";
 
 let engine: TestEngine;
@@ -22,6 +23,16 @@ function expectError(response: { statusCode: number; json: () => unknown; header
   expect(apiError.parse(response.json()).error.code).toBe(code);
   expect(response.headers["content-type"]).toMatch(/^application\/json/);
 }
+
+describe("the app's start bound", () => {
+  it("lets the engine's start (an onReady hook) take its boot wait and two minutes past it, not Fastify's default 10 s", () => {
+    // A start over a 1M-item catalogue passed 10 s on a slow moment and failed with AVV_ERR_READY_TIMEOUT.
+    expect(engine.app.initialConfig.pluginTimeout).toBeGreaterThanOrEqual(START_PAST_BOOT_WAIT_MS);
+    expect(pluginTimeoutMs(undefined)).toBe(5_000 + START_PAST_BOOT_WAIT_MS);
+    expect(pluginTimeoutMs(60_000)).toBe(60_000 + START_PAST_BOOT_WAIT_MS);
+    expect(START_PAST_BOOT_WAIT_MS).toBeGreaterThanOrEqual(60_000);
+  });
+});
 
 describe("error responses", () => {
   it("400 invalid_json for malformed or empty JSON", async () => {

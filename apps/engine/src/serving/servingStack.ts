@@ -111,6 +111,9 @@ export type ServingStackDeps = {
  */
 const ITEM_ATTRIBUTES_PRELOAD = 2_000_000;
 
+/** How long start() waits for the first loads of the lists and the catalogue before serving without them. */
+export const DEFAULT_BOOT_WAIT_MS = 5_000;
+
 /** Preloaded items start() waits for (within bootWaitMs), as before the whole catalogue was preloaded; the rest loads while serving. */
 const ITEM_ATTRIBUTES_BOOT_PRELOAD = 250_000;
 
@@ -269,7 +272,7 @@ export class ServingStack {
       this.prefillRetrievalSlots(),
     ]);
     let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.serving?.bootWaitMs ?? 5_000)));
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.serving?.bootWaitMs ?? DEFAULT_BOOT_WAIT_MS)));
     await Promise.all([this.rules.start(), this.experiments?.start(), Promise.race([Promise.all([firstLoads, this.warmRequestPath()]), bound])]);
     clearTimeout(timer);
   }
