@@ -573,6 +573,8 @@ try {
       const cpuByPlace = cpuPerRequest(placesAtStart, cpuSnapshot(runtimeThreads), funnel.loadGeneratorCpu, funnel.requests);
       const oldSpaceGrowth = oldSpaceUsedBytes() - oldSpaceAtStart;
       delay.disable();
+      // GC entries reach the observer in batches after the fact: let the last ones arrive.
+      await new Promise((resolve) => setTimeout(resolve, 50));
       gcObserver.disconnect();
       timeline.stop();
       const thread = timeline.perSecond(funnel.startedAtEpochMs, funnel.timeline.length);
@@ -585,7 +587,8 @@ try {
         gcPauseMaxMs: round2(Math.max(0, ...gcPauses)),
         majorGcs,
         // What the run promoted (and allocated directly in old space): the old space's growth, when no full collection freed any of it meanwhile.
-        oldSpaceGrowthMiB: majorGcs === 0 ? round2(oldSpaceGrowth / 2 ** 20) : null,
+        // (A shrink means a full collection ran even if its entry has not arrived.)
+        oldSpaceGrowthMiB: majorGcs === 0 && oldSpaceGrowth >= 0 ? round2(oldSpaceGrowth / 2 ** 20) : null,
       };
       const afterExposition = (await engine.metrics.exposition()).body;
       const meansOf = (previousTotals: Map<string, { sum: number; count: number }>, totals: Map<string, { sum: number; count: number }>, scale = 1000) => {
