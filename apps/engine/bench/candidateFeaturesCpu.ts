@@ -161,11 +161,11 @@ async function main(): Promise<void> {
       return map;
     },
   };
-  // Counts the item keys read from the store (2 hashes per item the cache missed).
+  // Counts the items read from the store (the ones the cache missed).
   const counted: OnlineStore = Object.create(store) as OnlineStore;
-  counted.readBatch = (read) => {
-    for (const key of read.hashes) if (key.startsWith("{i:")) missCount += 0.5;
-    return store.readBatch(read);
+  counted.readEntities = (read) => {
+    missCount += read.ids.length;
+    return store.readEntities(read);
   };
   const hydrator = onlineFeatureHydrator(counted, 1_000, categoryLookup, itemStates);
   const ranker = await buildRanker();

@@ -15,11 +15,10 @@
 // about what was stored within the TTL, without deleting keys from a Map (generationalMap.ts). When
 // the registry starts a new generation, the whole table is dropped (itemSlots.ts).
 import type { Counter, EntityState } from "../features/counters/counter.ts";
-import { entityKey } from "../features/featureKeys.ts";
 import { DEFAULT_MAX_ITEM_SLOTS, ItemSlots, NO_SLOT } from "./itemSlots.ts";
 import { ShapedMap } from "./shapedMap.ts";
 import { NEVER, SlotTable } from "./slotTable.ts";
-import type { NumericHash, ScoredMember, StoreKey } from "../stores/onlineStore.ts";
+import type { NumericHash, ScoredMember } from "../stores/onlineStore.ts";
 
 export type ItemStateCacheOptions = {
   ttlMs?: number;
@@ -53,15 +52,7 @@ export function counterReadShape(counters: readonly Counter[], atMs: number): Co
   return { hashNames: [...hashNames], sortedSets: [...sortedSets].map(([name, limit]) => ({ name, limit })) };
 }
 
-/** The store keys of many items, appended to a batch read (the caller adds its own keys too). */
-export function appendItemKeys(shape: CounterReadShape, itemIds: readonly string[], hashes: StoreKey[], sortedSets: { key: StoreKey; limit: number }[]): void {
-  for (const itemId of itemIds) {
-    for (const name of shape.hashNames) hashes.push(entityKey("item", itemId, name));
-    for (const { name, limit } of shape.sortedSets) sortedSets.push({ key: entityKey("item", itemId, name), limit });
-  }
-}
-
-/** The states of `itemIds` from a batch's results, starting at the given offsets (appendItemKeys' order). */
+/** The states of `itemIds` from a batch's results, starting at the given offsets (readEntities' order: item by item, each item's hashes and sorted sets in the shape's order). */
 export function itemStatesFrom(
   shape: CounterReadShape,
   itemIds: readonly string[],

@@ -4,7 +4,7 @@ import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
 import { testEventHistory, testItemCategories } from "../features/testing/featureTestEvents.ts";
 import type { Candidate } from "../funnel/index.ts";
 import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";
-import type { BatchRead, OnlineStore } from "../stores/onlineStore.ts";
+import { entitiesBatchRead, type BatchRead, type EntitiesRead, type OnlineStore } from "../stores/onlineStore.ts";
 import { ItemStateCache } from "../caching/itemStateCache.ts";
 import { ItemAttributeCache } from "../caching/itemAttributeCache.ts";
 import { ItemSlots } from "../caching/itemSlots.ts";
@@ -15,17 +15,25 @@ import { userHistoryHydrator } from "./userHistoryHydrator.ts";
 
 const START = Date.UTC(2026, 0, 5, 8);
 
-/** Records every batch read (one batch read = one Redis round trip). */
+/** Records every batch read (one batch read = one Redis round trip), an entities read as the keys it reads. */
 function recordingStore(inner: OnlineStore): { store: OnlineStore; reads: BatchRead[] } {
   const reads: BatchRead[] = [];
   const store = new Proxy(inner, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
-      if (property !== "readBatch") return typeof value === "function" ? value.bind(target) : value;
-      return (read: BatchRead) => {
-        reads.push(read);
-        return inner.readBatch(read);
-      };
+      if (property === "readBatch") {
+        return (read: BatchRead) => {
+          reads.push(read);
+          return inner.readBatch(read);
+        };
+      }
+      if (property === "readEntities") {
+        return (read: EntitiesRead) => {
+          reads.push(entitiesBatchRead(read));
+          return inner.readEntities(read);
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
     },
   });
   return { store, reads };
@@ -132,10 +140,10 @@ describe("onlineFeatures hydrator (cached serving path)", () => {
     const churning = new Proxy(store, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver);
-        if (property !== "readBatch") return typeof value === "function" ? value.bind(target) : value;
-        return async (read: BatchRead) => {
-          const result = await store.readBatch(read);
-          if (read.hashes.some((key) => key.includes("{i:"))) slots.slotsOf(others);
+        if (property !== "readEntities") return typeof value === "function" ? value.bind(target) : value;
+        return async (read: EntitiesRead) => {
+          const result = await store.readEntities(read);
+          slots.slotsOf(others);
           return result;
         };
       },

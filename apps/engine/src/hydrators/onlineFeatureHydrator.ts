@@ -16,13 +16,13 @@
 // many are counted per feature into the component's trace tallies (recorded as metrics after the response).
 // Runs before the filters so filter expressions and exploration can read item features.
 import { EMPTY_STATE, type EntityState } from "../features/counters/counter.ts";
-import { entityKey } from "../features/featureKeys.ts";
+import { entityKey, entityTag } from "../features/featureKeys.ts";
 import { createFeatureRegistry, featureRegistry } from "../features/registry.ts";
 import { defaultItemCategories, type ItemCategoryLookup } from "../features/itemCategories.ts";
 import type { Candidate, Scorer, ScoreUpdate } from "../funnel/index.ts";
-import type { OnlineStore, SortedSetRead, StoreKey } from "../stores/onlineStore.ts";
+import type { BatchRead, OnlineStore } from "../stores/onlineStore.ts";
 import type { CandidateCategoryLookup, CandidateCategoryRows } from "../caching/itemAttributeCache.ts";
-import { appendItemKeys, ItemStateCache, counterReadShape, itemStatesFrom } from "../caching/itemStateCache.ts";
+import { ItemStateCache, counterReadShape, itemStatesFrom, type CounterReadShape } from "../caching/itemStateCache.ts";
 import { NO_SLOT } from "../caching/itemSlots.ts";
 import { defaultsTally } from "../features/defaultsTally.ts";
 
@@ -45,7 +45,8 @@ const EMPTY_USER_STATE: EntityState = EMPTY_STATE;
 
 /**
  * Reads the user's state (when not already read) and the state of `missing` items (not in the
- * cache: each id once; `missingSlots` their slots) in one batch, and caches the items' states.
+ * cache: each id once; `missingSlots` their slots), in one round trip (two in parallel when the
+ * user's state is read too), and caches the items' states.
  */
 async function readStates(
   store: OnlineStore,
@@ -59,32 +60,36 @@ async function readStates(
 ): Promise<{ user: EntityState; items: readonly EntityState[] }> {
   // The user's keys only when the `userHistory` query hydrator did not read them (its budget ran out or it failed).
   const userShape = userState ? null : counterReadShape(perCandidateRegistry.counters.user, atMs);
-  const hashes: StoreKey[] = [];
-  const sortedSets: SortedSetRead[] = [];
-  if (userShape) {
-    for (const name of userShape.hashNames) hashes.push(entityKey("user", userId, name));
-    for (const { name, limit } of userShape.sortedSets) sortedSets.push({ key: entityKey("user", userId, name), limit });
-  }
-  if (hashes.length === 0 && sortedSets.length === 0 && missing.length === 0) return { user: userState ?? EMPTY_USER_STATE, items: [] };
   const itemShape = counterReadShape(perCandidateRegistry.counters.item, atMs);
-  const userHashCount = hashes.length;
-  const userSetCount = sortedSets.length;
-  appendItemKeys(itemShape, missing, hashes, sortedSets);
-  let user = userState;
-  let items: readonly EntityState[] = [];
-  if (hashes.length + sortedSets.length > 0) {
-    const result = await store.readBatch({ hashes, sortedSets });
-    if (userShape) {
-      user = {
-        hashes: new Map(userShape.hashNames.map((name, index) => [name, result.hashes[index]!])),
-        sortedSets: new Map(userShape.sortedSets.map(({ name }, index) => [name, result.sortedSets[index]!])),
-      };
-    }
-    items = itemStatesFrom(itemShape, missing, result.hashes, userHashCount, result.sortedSets, userSetCount);
-    // Not kept when a new slot generation started during the read (the slots name other items now).
-    cache.storeSlots(missingSlots, slotsEpoch, items);
-  } else items = missing.map(() => EMPTY_ITEM_STATE);
-  return { user: user ?? EMPTY_USER_STATE, items };
+  const hasItemKeys = missing.length > 0 && itemShape.hashNames.length + itemShape.sortedSets.length > 0;
+  if (!userShape && !hasItemKeys) return { user: userState ?? EMPTY_USER_STATE, items: missing.map(() => EMPTY_ITEM_STATE) };
+  // The items' keys said as ids and key names (readEntities), not ~2 key strings per item; the user's, when needed, in parallel.
+  const [userRead, itemRead] = await Promise.all([
+    userShape ? store.readBatch(userBatchRead(userShape, userId)) : undefined,
+    hasItemKeys
+      ? store.readEntities({ tagPrefix: entityTag("item", ""), ids: missing, hashNames: itemShape.hashNames, sortedSets: itemShape.sortedSets })
+      : undefined,
+  ]);
+  let user = userState ?? EMPTY_USER_STATE;
+  if (userShape && userRead) {
+    user = {
+      hashes: new Map(userShape.hashNames.map((name, index) => [name, userRead.hashes[index]!])),
+      sortedSets: new Map(userShape.sortedSets.map(({ name }, index) => [name, userRead.sortedSets[index]!])),
+    };
+  }
+  if (!itemRead) return { user, items: missing.map(() => EMPTY_ITEM_STATE) };
+  const items = itemStatesFrom(itemShape, missing, itemRead.hashes, 0, itemRead.sortedSets, 0);
+  // Not kept when a new slot generation started during the read (the slots name other items now).
+  cache.storeSlots(missingSlots, slotsEpoch, items);
+  return { user, items };
+}
+
+/** The user's counter keys of a read shape. */
+function userBatchRead(shape: CounterReadShape, userId: string): BatchRead {
+  return {
+    hashes: shape.hashNames.map((name) => entityKey("user", userId, name)),
+    sortedSets: shape.sortedSets.map(({ name, limit }) => ({ key: entityKey("user", userId, name), limit })),
+  };
 }
 
 /** Per-candidate features split by what they depend on (see the score function). */

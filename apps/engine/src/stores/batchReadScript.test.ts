@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KEYS_PER_CALL, batchReadArguments, hashFromFlat, membersFromFlat, planBatchReadCalls } from "./batchReadScript.ts";
+import { KEYS_PER_CALL, batchReadArguments, entityReadArguments, hashFromFlat, membersFromFlat, planBatchReadCalls } from "./batchReadScript.ts";
 
 describe("batch read script calls", () => {
   it("keeps every key once, hashes before sorted sets, at most KEYS_PER_CALL keys per call", () => {
@@ -17,6 +17,21 @@ describe("batch read script calls", () => {
   it("passes the key count, the keys, the hash count and each sorted set's limit", () => {
     expect(batchReadArguments({ hashKeys: ["a", "b"], sortedSets: [{ key: "z", limit: 7 }] })).toEqual([3, "a", "b", "z", 2, 7]);
     expect(batchReadArguments({ hashKeys: [], sortedSets: [] })).toEqual([0, 0]);
+  });
+
+  it("passes an entity read as no keys, the key prefix, the names and limits, and the ids as one string", () => {
+    expect(entityReadArguments("cascade:{i:", ["d60", "w"], [{ name: "z", limit: 3 }], ["a", "b:c", ""])).toEqual([
+      0,
+      "cascade:{i:",
+      2,
+      "d60",
+      "w",
+      1,
+      "z",
+      3,
+      "a\nb:c\n",
+    ]);
+    expect(entityReadArguments("p", [], [], ["x"])).toEqual([0, "p", 0, 0, "x"]);
   });
 
   it("decodes flat replies", () => {

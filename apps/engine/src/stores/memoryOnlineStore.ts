@@ -9,6 +9,9 @@ import {
   incrementCreatedField,
   OnlineStoreError,
   type ApplyUpdatesOptions,
+  assertEntitiesRead,
+  entitiesBatchRead,
+  type EntitiesRead,
   type BatchRead,
   type BatchReadResult,
   type CappedListPush,
@@ -210,6 +213,12 @@ class InProcessOnlineStore implements MemoryOnlineStore {
       return set && limit > 0 ? ascendingMembers(set).reverse().slice(0, limit) : [];
     });
     return { hashes, sortedSets };
+  }
+
+  async readEntities(read: EntitiesRead): Promise<BatchReadResult> {
+    this.assertOpen();
+    assertEntitiesRead(read);
+    return this.readBatch(entitiesBatchRead(read));
   }
 
   async expire(key: StoreKey, ttlMs: number): Promise<boolean> {

@@ -15,18 +15,30 @@ import type { ChainableCommander } from "ioredis";
 import type { Logger } from "pino";
 import { closeRedis, connectRedis, errorMessage, pingRedis, type RedisClient } from "../redis/redisConnection.ts";
 import { groupBySlot, isCluster, RoutedPipeline } from "../redis/redisPipeline.ts";
-import { BATCH_READ_SCRIPT, batchReadArguments, hashFromFlat, membersFromFlat, planBatchReadCalls } from "./batchReadScript.ts";
+import {
+  BATCH_READ_SCRIPT,
+  batchReadArguments,
+  ENTITY_READ_SCRIPT,
+  entityReadArguments,
+  hashFromFlat,
+  KEYS_PER_CALL,
+  membersFromFlat,
+  planBatchReadCalls,
+} from "./batchReadScript.ts";
 import { encodeEntityUpdate, ENTITY_UPDATE_SCRIPT, OUTCOME_OF_CODE, type JsonTokens } from "./entityUpdateScript.ts";
 import {
   assertCount,
+  assertEntitiesRead,
   assertEntityUpdate,
   assertFiniteNumbers,
+  entitiesBatchRead,
   assertTtl,
   OnlineStoreError,
   type ApplyUpdatesOptions,
   type BatchRead,
   type BatchReadResult,
   type CappedListPush,
+  type EntitiesRead,
   type EntityUpdate,
   type HashIncrement,
   type HashWrite,
@@ -71,12 +83,16 @@ export async function createRedisOnlineStore(options: RedisOnlineStoreOptions): 
   }
   writer.defineCommand(ENTITY_UPDATE_COMMAND, { lua: ENTITY_UPDATE_SCRIPT });
   client.defineCommand(BATCH_READ_COMMAND, { lua: BATCH_READ_SCRIPT });
+  client.defineCommand(ENTITY_READ_COMMAND, { lua: ENTITY_READ_SCRIPT });
   return new RedisOnlineStore(client, writer);
 }
 
 /** The batch read script (batchReadScript.ts), on the request-path connection. */
 const BATCH_READ_COMMAND = "cascadeReadBatch";
 type WithBatchReadCommand = { [BATCH_READ_COMMAND]: (...numberOfKeysKeysThenArgs: (string | number)[]) => unknown };
+/** The entity read script (batchReadScript.ts), on the request-path connection of a single Redis. */
+const ENTITY_READ_COMMAND = "cascadeReadEntities";
+type WithEntityReadCommand = { [ENTITY_READ_COMMAND]: (...numberOfKeysThenArgs: (string | number)[]) => unknown };
 /** Registered with defineCommand: ioredis sends EVALSHA and falls back to EVAL when the script is not loaded. */
 const ENTITY_UPDATE_COMMAND = "cascadeApplyEntityUpdate";
 /**
@@ -316,6 +332,41 @@ class RedisOnlineStore implements OnlineStore {
     const hashes = read.hashes.map((_, index) => hashFromFlat(flat[index]!, parseRedisNumber));
     let next = read.hashes.length;
     const sortedSets = read.sortedSets.map(({ limit }) => (limit === 0 ? [] : membersFromFlat(flat[next++]!, parseRedisNumber)));
+    return { hashes, sortedSets };
+  }
+
+  async readEntities(read: EntitiesRead): Promise<BatchReadResult> {
+    assertEntitiesRead(read);
+    const ids = read.ids;
+    // On a cluster a script may only touch its declared keys, and "\n" separates the ids: readBatch (see batchReadScript.ts).
+    if (isCluster(this.client) || ids.some((id) => id.includes("\n"))) return this.readBatch(entitiesBatchRead(read));
+    const hashNames = read.hashNames;
+    const ranged = read.sortedSets.filter(({ limit }) => limit > 0);
+    const keysPerId = hashNames.length + ranged.length;
+    const hashes: NumericHash[] = [];
+    const sortedSets: ScoredMember[][] = [];
+    if (ids.length === 0) return { hashes, sortedSets };
+    if (keysPerId === 0) return { hashes, sortedSets: ids.flatMap(() => read.sortedSets.map((): ScoredMember[] => [])) };
+    const keyPrefix = `${KEY_NAMESPACE}{${read.tagPrefix}`;
+    // A call reads at most KEYS_PER_CALL keys (it blocks Redis while it runs); all calls go in one round trip.
+    const idsPerCall = Math.max(1, Math.floor(KEYS_PER_CALL / keysPerId));
+    const replies = await this.pipeline((pipeline) => {
+      for (let first = 0; first < ids.length; first += idsPerCall) {
+        const args = entityReadArguments(keyPrefix, hashNames, ranged, ids.slice(first, first + idsPerCall));
+        pipeline.add(keyPrefix, (command) => (command as unknown as WithEntityReadCommand)[ENTITY_READ_COMMAND](...args));
+      }
+    });
+    let call = 0;
+    let inCall = 0;
+    let flat = replies[0] as string[][];
+    for (let index = 0; index < ids.length; index += 1) {
+      if (inCall === flat.length) {
+        flat = replies[(call += 1)] as string[][];
+        inCall = 0;
+      }
+      for (let name = 0; name < hashNames.length; name += 1) hashes.push(hashFromFlat(flat[inCall++]!, parseRedisNumber));
+      for (const { limit } of read.sortedSets) sortedSets.push(limit === 0 ? [] : membersFromFlat(flat[inCall++]!, parseRedisNumber));
+    }
     return { hashes, sortedSets };
   }
 

@@ -3,7 +3,7 @@
 // Keys use a fresh entity per test: the Redis database is shared with other test files.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OnlineStoreError, storeKey, type OnlineStore, type StoreKey } from "../onlineStore.ts";
+import { entitiesBatchRead, OnlineStoreError, storeKey, type OnlineStore, type StoreKey } from "../onlineStore.ts";
 
 export function describeOnlineStoreContract(name: string, createStore: () => Promise<OnlineStore>): void {
   describe(`OnlineStore contract: ${name}`, () => {
@@ -445,6 +445,83 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
         await expect(store.applyUpdates([{ hashIncrements: [{ key: a("counts"), increments: { n: Number.NaN } }] }])).rejects.toThrow(RangeError);
         await expect(store.applyUpdates([{ sortedSetMaxes: [{ key: a("recent"), member: "x", score: 1, keep: 0 }] }])).rejects.toThrow(RangeError);
         expect(await store.readHashes([a("counts"), b("counts")])).toEqual([{}, {}]);
+      });
+    });
+
+    describe("entities read", () => {
+      /** Ids under one fresh tag prefix (their keys remembered for cleanup), each given some of: a hash "h", a hash "g", a sorted set "z". */
+      async function writtenEntities(count: number, extraIds: readonly string[] = []) {
+        const tagPrefix = `test:${randomUUID()}:`;
+        const ids = [...Array.from({ length: count }, (_, index) => `item-${index}`), ...extraIds];
+        const key = (id: string, name: string) => storeKey(tagPrefix + id, name);
+        for (const id of ids) usedKeys.push(key(id, "h"), key(id, "g"), key(id, "z"));
+        // Every third id has a hash "h", every fifth a hash "g", every fourth a sorted set of 1–3 members; the rest nothing.
+        await store.writeHashes(
+          ids.flatMap((id, index) => (index % 3 === 0 ? [{ key: key(id, "h"), values: { clicks: index, [`f|${index % 4}`]: 0.25 } }] : [])),
+        );
+        await store.writeHashes(ids.flatMap((id, index) => (index % 5 === 0 ? [{ key: key(id, "g"), values: { views: index + 0.5 } }] : [])));
+        await store.incrementSortedSets(
+          ids.flatMap((id, index) =>
+            index % 4 === 0 ? Array.from({ length: (index % 3) + 1 }, (_, member) => ({ key: key(id, "z"), member: `m${member}`, by: member + index })) : [],
+          ),
+        );
+        return { tagPrefix, ids };
+      }
+
+      it("reads what readBatch reads of the same keys, id by id, in one call", async () => {
+        const { tagPrefix, ids } = await writtenEntities(40, ["", "ünïcode", "with\nnewline"]);
+        const read = { tagPrefix, ids, hashNames: ["h", "g"], sortedSets: [{ name: "z", limit: 2 }] };
+        const expected = await store.readBatch(entitiesBatchRead(read));
+        expect(expected.hashes.filter((hash) => Object.keys(hash).length > 0).length).toBeGreaterThan(10);
+        expect(expected.sortedSets.filter((members) => members.length === 2).length).toBeGreaterThan(3);
+        expect(await store.readEntities(read)).toEqual(expected);
+        // Without the id holding the separator the Redis store sends ids instead of keys (batchReadScript.ts): the same answer.
+        const withoutNewline = { ...read, ids: ids.slice(0, -1) };
+        expect(await store.readEntities(withoutNewline)).toEqual(await store.readBatch(entitiesBatchRead(withoutNewline)));
+        // The ids' order is the result's: reversed ids, reversed states.
+        const reversed = await store.readEntities({ ...read, ids: [...ids].reverse() });
+        expect(reversed.hashes).toEqual(
+          ids
+            .map((_, index) => expected.hashes.slice(2 * index, 2 * index + 2))
+            .reverse()
+            .flat(),
+        );
+      });
+
+      it("reads more keys than one script call carries, sets of limit 0 as empty, and names in the order given", async () => {
+        const { tagPrefix, ids } = await writtenEntities(700);
+        const read = {
+          tagPrefix,
+          ids,
+          hashNames: ["g", "h"],
+          sortedSets: [
+            { name: "z", limit: 0 },
+            { name: "z", limit: 5 },
+          ],
+        };
+        const result = await store.readEntities(read);
+        expect(result).toEqual(await store.readBatch(entitiesBatchRead(read)));
+        expect(result.hashes).toHaveLength(1400);
+        expect(result.sortedSets).toHaveLength(1400);
+        expect(result.hashes[2 * 699]).toEqual({});
+        expect(result.hashes[2 * 699 + 1]).toEqual({ clicks: 699, "f|3": 0.25 });
+        expect(result.hashes[2 * 695]).toEqual({ views: 695.5 });
+        expect(result.sortedSets[2 * 696]).toEqual([]);
+        expect(result.sortedSets[2 * 696 + 1]).toEqual([{ member: "m0", score: 696 }]);
+      });
+
+      it("answers empty reads without keys, and rejects bad names, limits and braces before reading", async () => {
+        expect(await store.readEntities({ tagPrefix: "i:", ids: [], hashNames: ["h"], sortedSets: [] })).toEqual({ hashes: [], sortedSets: [] });
+        expect(await store.readEntities({ tagPrefix: "i:", ids: ["a", "b"], hashNames: [], sortedSets: [{ name: "z", limit: 0 }] })).toEqual({
+          hashes: [],
+          sortedSets: [[], []],
+        });
+        const read = { tagPrefix: "i:", ids: ["a"], hashNames: ["h"], sortedSets: [{ name: "z", limit: 1 }] };
+        await expect(store.readEntities({ ...read, ids: ["a", "b{c"] })).rejects.toThrow(TypeError);
+        await expect(store.readEntities({ ...read, tagPrefix: "{i}:" })).rejects.toThrow(TypeError);
+        await expect(store.readEntities({ ...read, tagPrefix: "", ids: [""] })).rejects.toThrow(TypeError);
+        await expect(store.readEntities({ ...read, hashNames: [""] })).rejects.toThrow(TypeError);
+        await expect(store.readEntities({ ...read, sortedSets: [{ name: "z", limit: -1 }] })).rejects.toThrow(RangeError);
       });
     });
 
