@@ -56,6 +56,17 @@ function serverGrowth(start: ServerCpu, end: ServerCpu): number {
   return total;
 }
 
+/**
+ * All cores' busy time apart from steal (user, nice, system, irq, softirq) and their steal time
+ * (the hypervisor ran something else while a vCPU wanted to run), ms; null elsewhere than Linux.
+ */
+export function machineTicksMs(): { busyMs: number; stealMs: number } | null {
+  if (process.platform !== "linux") return null;
+  const [cpuLine] = readFileSync("/proc/stat", "utf8").split("\n");
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpuLine!.trim().split(/\s+/).slice(1).map(Number);
+  return { busyMs: ((user + nice + system + irq + softirq) * 1000) / TICKS_PER_SECOND, stealMs: (steal * 1000) / TICKS_PER_SECOND };
+}
+
 /** Busy time of all cores (everything but idle and iowait), ms. */
 function machineBusyMs(): number {
   const [cpuLine] = readFileSync("/proc/stat", "utf8").split("\n");

@@ -638,6 +638,7 @@ try {
     CPU ms per request by place ${JSON.stringify(cpuByPlace)}
     p99 per second (ms) ${funnel.timeline.map((second) => Math.round(second.p99Ms)).join(" ")}
     engine thread busy per second (%) ${thread.busyPercent.join(" ")}; GC per second (ms) ${thread.gcMs.join(" ")}
+    machine busy per second (% of all cores, steal apart) ${thread.machineBusyPercent.join(" ")}; steal per second (ms) ${thread.stealMs.join(" ")}
     answers over 50 ms: ${over50.client} as the client timed them, ${over50.engine} of ${over50.engineCount} as the engine did`,
       );
     }

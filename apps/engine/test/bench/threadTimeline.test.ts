@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
@@ -20,11 +21,18 @@ describe("ThreadTimeline", () => {
     }
     await sleep(Math.max(0, startEpochMs + 2_050 - (performance.timeOrigin + performance.now())));
     timeline.stop();
-    const { busyPercent, gcMs } = timeline.perSecond(startEpochMs, 2);
+    const { busyPercent, gcMs, machineBusyPercent, stealMs } = timeline.perSecond(startEpochMs, 2);
     expect(busyPercent[0]).toBeGreaterThan(70);
     expect(busyPercent[1]).toBeLessThan(30);
     expect(gcMs).toHaveLength(2);
     expect(gcMs.every((ms) => ms >= 0)).toBe(true);
+    if (process.platform === "linux") {
+      // This thread alone kept one core busy for most of second 0: the machine was at least that busy (/proc's 10 ms ticks as slack).
+      expect(machineBusyPercent[0]).toBeGreaterThanOrEqual(busyPercent[0]! / availableParallelism() - 5);
+      expect(machineBusyPercent.every((percent) => percent >= 0 && percent <= 100)).toBe(true);
+      expect(stealMs).toHaveLength(2);
+      expect(stealMs.every((ms) => ms >= 0)).toBe(true);
+    }
   });
 
   it("leaves out samples outside the asked seconds", () => {
@@ -32,6 +40,12 @@ describe("ThreadTimeline", () => {
     timeline.start();
     timeline.stop();
     const future = performance.timeOrigin + performance.now() + 60_000;
-    expect(timeline.perSecond(future, 3)).toEqual({ busyPercent: [0, 0, 0], gcMs: [0, 0, 0] });
+    const linux = process.platform === "linux";
+    expect(timeline.perSecond(future, 3)).toEqual({
+      busyPercent: [0, 0, 0],
+      gcMs: [0, 0, 0],
+      machineBusyPercent: linux ? [0, 0, 0] : [],
+      stealMs: linux ? [0, 0, 0] : [],
+    });
   });
 });
