@@ -25,7 +25,8 @@
 // the engine's Prometheus histograms), the engine thread's event-loop delay and GC pauses (the
 // stalls behind a tail), the same for the bare endpoint, the highest rate with p99 under 50 ms,
 // memory per million items (vectors + index), os.loadavg(). Per second of each funnel run: the p99,
-// the engine thread's busy share and GC time (threadTimeline.ts); and the answers over 50 ms as the
+// the engine thread's busy share and GC time and the machine's busy share and steal
+// (threadTimeline.ts), the components whose mean passed 20 ms in some second (componentTimeline.ts); and the answers over 50 ms as the
 // client and as the engine's own HTTP histogram timed them (a tail the engine did not see is spent
 // before the request reached it). Writes bench-results/recommend-latency.json.
 import "../src/platform/gcFlags.ts"; // first: V8 settings as the CLI runs them
@@ -66,6 +67,7 @@ import type { ServingModels } from "../src/serving/servingStack.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
 import { cpuPerRequest, cpuSnapshot, processThreadIds, type CpuPerRequest } from "./cpuByPlace.ts";
+import { ComponentTimeline } from "./componentTimeline.ts";
 import { ThreadTimeline, type SecondsTimeline } from "./threadTimeline.ts";
 import { createRandom } from "@cascade/core";
 import { engineEnvSchema, funnelAdmissionFromEnv } from "../src/platform/env.ts";
@@ -123,6 +125,8 @@ const onlineEvents = Number(values["online-events"]);
 const dims = Number(values.dims);
 const rates = Array.from({ length: Number(values.repeat) }, () => values.rates.split(",").map(Number)).flat();
 const durationMs = Number(values.seconds) * 1000;
+/** A funnel component whose mean in some second of a run reaches this is printed per second (what a latency spike waited on). */
+const SLOW_COMPONENT_MS = 20;
 const port = Number(values.port);
 const CATEGORIES = 50;
 const logger = pino({ level: "warn" });
@@ -533,6 +537,8 @@ try {
     };
     /** The engine thread per second of the funnel run (beside funnel.timeline's p99 per second). */
     engineThreadPerSecond: SecondsTimeline;
+    /** Components whose mean reached SLOW_COMPONENT_MS in some second, and their mean per second (componentTimeline.ts). */
+    slowComponentsPerSecond: { component: string; meanMs: number[] }[];
     /** Answers over 50 ms: as the client timed them, as the engine did (of engineCount it timed). */
     over50: { client: number; engine: number; engineCount: number };
   }[] = [];
@@ -565,6 +571,9 @@ try {
       delay.enable();
       const timeline = new ThreadTimeline();
       timeline.start();
+      // The load generator's seconds start within a few ms of this.
+      const components = new ComponentTimeline();
+      components.start(engine.serving.metrics, Date.now(), Math.ceil(durationMs / 1000) + 1);
       cpuStart = process.cpuUsage();
       const placesAtStart = cpuSnapshot(runtimeThreads);
       const oldSpaceAtStart = oldSpaceUsedBytes();
@@ -577,7 +586,9 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 50));
       gcObserver.disconnect();
       timeline.stop();
+      components.stop();
       const thread = timeline.perSecond(funnel.startedAtEpochMs, funnel.timeline.length);
+      const slowComponents = components.slowSeconds(SLOW_COMPONENT_MS);
       const round2 = (ms: number) => Math.round(ms * 100) / 100;
       const eventLoop = {
         delayP99Ms: round2(delay.percentile(99) / 1e6),
@@ -631,6 +642,7 @@ try {
         loadavgAtStart: load.map((l) => Math.round(l * 100) / 100),
         eventLoop,
         engineThreadPerSecond: thread,
+        slowComponentsPerSecond: slowComponents,
         over50,
       });
       log(
@@ -639,6 +651,7 @@ try {
     p99 per second (ms) ${funnel.timeline.map((second) => Math.round(second.p99Ms)).join(" ")}
     engine thread busy per second (%) ${thread.busyPercent.join(" ")}; GC per second (ms) ${thread.gcMs.join(" ")}
     machine busy per second (% of all cores, steal apart) ${thread.machineBusyPercent.join(" ")}; steal per second (ms) ${thread.stealMs.join(" ")}
+    components with a second's mean over ${SLOW_COMPONENT_MS} ms (mean per second, ms): ${slowComponents.map((row) => `${row.component} ${row.meanMs.map(Math.round).join(" ")}`).join("; ") || "none"}
     answers over 50 ms: ${over50.client} as the client timed them, ${over50.engine} of ${over50.engineCount} as the engine did`,
       );
     }
