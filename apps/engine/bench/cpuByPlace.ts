@@ -56,21 +56,25 @@ function serverGrowth(start: ServerCpu, end: ServerCpu): number {
   return total;
 }
 
+/** All cores' counters of /proc/stat's first line (user, nice, system, idle, iowait, irq, softirq, steal, …), in ticks. */
+function allCoresTicks(): number[] {
+  const [cpuLine] = readFileSync("/proc/stat", "utf8").split("\n");
+  return cpuLine!.trim().split(/\s+/).slice(1).map(Number);
+}
+
 /**
  * All cores' busy time apart from steal (user, nice, system, irq, softirq) and their steal time
  * (the hypervisor ran something else while a vCPU wanted to run), ms; null elsewhere than Linux.
  */
 export function machineTicksMs(): { busyMs: number; stealMs: number } | null {
   if (process.platform !== "linux") return null;
-  const [cpuLine] = readFileSync("/proc/stat", "utf8").split("\n");
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpuLine!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = allCoresTicks();
   return { busyMs: ((user + nice + system + irq + softirq) * 1000) / TICKS_PER_SECOND, stealMs: (steal * 1000) / TICKS_PER_SECOND };
 }
 
 /** Busy time of all cores (everything but idle and iowait), ms. */
 function machineBusyMs(): number {
-  const [cpuLine] = readFileSync("/proc/stat", "utf8").split("\n");
-  const ticks = cpuLine!.trim().split(/\s+/).slice(1).map(Number);
+  const ticks = allCoresTicks();
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
   return ((ticks.reduce((sum, value) => sum + value, 0) - idle) * 1000) / TICKS_PER_SECOND;
 }
