@@ -31,6 +31,7 @@ import { fixedItemCategories } from "../src/features/itemCategories.ts";
 import { applyEventsToOnlineStore } from "../src/features/onlineFeatureWriter.ts";
 import { featureRegistry } from "../src/features/registry.ts";
 import type { Candidate } from "../src/funnel/index.ts";
+import { featureOf } from "../src/funnel/candidate.ts";
 import { onlineFeatureHydrator } from "../src/hydrators/onlineFeatureHydrator.ts";
 import { userHistoryHydrator } from "../src/hydrators/userHistoryHydrator.ts";
 import { featureMatrix, onnxRankerScorer } from "../src/ranking/onnxRankerScorer.ts";
@@ -204,7 +205,10 @@ async function main(): Promise<void> {
     const cpu0 = cpuNow();
     const updates = await hydrator.score(query, candidates, signal, count);
     // Adopted as runFunnel's merge does for a scorer with fresh feature objects (the candidates start empty).
-    for (let index = 0; index < candidates.length; index += 1) candidates[index]!.features = updates[index]!.features!;
+    for (let index = 0; index < candidates.length; index += 1) {
+      candidates[index]!.features = updates[index]!.features!;
+      candidates[index]!.requestFeatures = updates[index]!.requestFeatures;
+    }
     const cpu1 = cpuNow();
     const heap1 = process.memoryUsage().heapUsed;
     const cpu1b = cpuNow();
@@ -221,8 +225,8 @@ async function main(): Promise<void> {
     heap.hydrate.push(heap1 - heap0);
     heap.matrix.push(heap2 - heap1);
     for (let index = 0; index < candidates.length; index += 1) {
-      const features = candidates[index]!.features;
-      for (const name of featureRegistry.names) checksum = (checksum * 31 + Math.round((features[name] ?? -1) * 1e6)) % 1_000_000_007;
+      const candidate = candidates[index]!;
+      for (const name of featureRegistry.names) checksum = (checksum * 31 + Math.round((featureOf(candidate, name) ?? -1) * 1e6)) % 1_000_000_007;
       checksum = (checksum * 31 + Math.round((scores[index]!.scores!.click ?? -1) * 1e6)) % 1_000_000_007;
     }
   };

@@ -23,10 +23,19 @@ export type Candidate = {
   /** Unit-length (or at least comparable) vector for similarity rules such as MMR. */
   embedding?: Float32Array | readonly number[];
   /**
-   * Hydrated features (user, item, cross, context) keyed by feature name. Until a scorer writes
-   * some, NO_VALUES (shared, frozen): replace the object, or write through writableFeatures().
+   * Hydrated features of this candidate (item, user×item) keyed by feature name. Until a scorer
+   * writes some, NO_VALUES (shared, frozen): replace the object, or write through writableFeatures().
+   * Read a candidate's whole vector with featureOf / allFeatures: features the request shares
+   * (user, context) are in `requestFeatures`, and a name in both reads this object's value.
    */
   features: Record<string, number>;
+  /**
+   * Features with one value for every candidate of the request (the user's, the context's), ONE
+   * object shared by all of them, set by the hydrator that computed it (ScoreUpdate.requestFeatures).
+   * Not copied into each candidate's `features`: ~15 values × ~400 candidates per request were
+   * ~380 B of garbage per candidate. NO_VALUES (or absent) when none were hydrated.
+   */
+  requestFeatures?: Readonly<Record<string, number>>;
   /** Per-action predictions (click, like, …), `blend`, and each rule's score delta keyed by rule id. NO_VALUES until written, as `features`. */
   scores: Record<string, number>;
   /** The current ranking score: the blend plus rule deltas. */
@@ -75,6 +84,19 @@ export function servedCandidate(candidate: Candidate, position: number, propensi
  * objects per candidate (≈100 B × 500 per request) that were thrown away at once.
  */
 export const NO_VALUES: Record<string, number> = Object.freeze({}) as Record<string, number>;
+
+/** The candidate's value of feature `name`: its own, else the request's; undefined when neither has one. */
+export function featureOf(candidate: Candidate, name: string): number | undefined {
+  const own = candidate.features[name];
+  return own !== undefined ? own : candidate.requestFeatures?.[name];
+}
+
+/** The candidate's whole feature vector (the request's features overlaid with its own) as one object; its own map when the request shares none. */
+export function allFeatures(candidate: Candidate): Record<string, number> {
+  const shared = candidate.requestFeatures;
+  if (shared === undefined || shared === NO_VALUES) return candidate.features;
+  return { ...shared, ...candidate.features };
+}
 
 /** `candidate.features`, made its own object first if it is still NO_VALUES. */
 export function writableFeatures(candidate: Candidate): Record<string, number> {

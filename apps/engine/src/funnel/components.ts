@@ -49,6 +49,8 @@ export type Filter = {
 /** One scorer's writes for one candidate. */
 export type ScoreUpdate = {
   features?: Record<string, number>;
+  /** Features the whole request shares (user, context): one object, the same in every update of a call; becomes Candidate.requestFeatures. */
+  requestFeatures?: Readonly<Record<string, number>>;
   scores?: Record<string, number>;
   item?: ItemAttributes;
   embedding?: Float32Array | readonly number[];

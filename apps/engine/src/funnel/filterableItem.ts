@@ -1,7 +1,7 @@
 // The view of a candidate that compiled filter expressions read. Numbers are the item's numeric
 // attributes overlaid with its hydrated features (features win: they are fresher).
 import type { FilterableItem } from "@cascade/core";
-import type { Candidate } from "./candidate.ts";
+import { allFeatures, type Candidate } from "./candidate.ts";
 
 const HOUR_MS = 3_600_000;
 
@@ -14,7 +14,7 @@ export function toFilterableItem(candidate: Candidate, nowMs: number): Filterabl
     tags: item?.tags ?? [],
     ageHours: item ? (nowMs - item.publishedAtMs) / HOUR_MS : Number.NaN,
     available: item?.available ?? true,
-    numbers: item?.numbers ? { ...item.numbers, ...candidate.features } : candidate.features,
+    numbers: item?.numbers ? { ...item.numbers, ...allFeatures(candidate) } : allFeatures(candidate),
   };
 }
 

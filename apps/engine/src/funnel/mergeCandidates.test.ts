@@ -95,6 +95,7 @@ function referenceMerge(outputs: readonly SourceOutput[], maxCandidates: number)
       itemId: entry.itemId,
       sources: entry.hits,
       features: {},
+      requestFeatures: {},
       scores: {},
       score: 0,
       itemSlot: hinted?.itemSlot,

@@ -138,11 +138,11 @@ export function mergeCandidates(outputs: readonly SourceOutput[], maxCandidates:
     // built at its final size instead of growing a property backing store.
     candidates[position] = item
       ? embedding
-        ? { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, itemSlot, itemSlotEpoch, item, embedding }
-        : { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, itemSlot, itemSlotEpoch, item }
+        ? { itemId, sources, features: NO_VALUES, requestFeatures: NO_VALUES, scores: NO_VALUES, score: 0, itemSlot, itemSlotEpoch, item, embedding }
+        : { itemId, sources, features: NO_VALUES, requestFeatures: NO_VALUES, scores: NO_VALUES, score: 0, itemSlot, itemSlotEpoch, item }
       : embedding
-        ? { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, itemSlot, itemSlotEpoch, embedding }
-        : { itemId, sources, features: NO_VALUES, scores: NO_VALUES, score: 0, itemSlot, itemSlotEpoch };
+        ? { itemId, sources, features: NO_VALUES, requestFeatures: NO_VALUES, scores: NO_VALUES, score: 0, itemSlot, itemSlotEpoch, embedding }
+        : { itemId, sources, features: NO_VALUES, requestFeatures: NO_VALUES, scores: NO_VALUES, score: 0, itemSlot, itemSlotEpoch };
   }
   // The scratch lists must not keep this request's items alive until the next merge.
   itemIds.fill(undefined, 0, count);

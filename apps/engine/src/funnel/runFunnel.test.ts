@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { diversityCaps } from "../rules/diversityCaps.ts";
 import { freshnessBoost } from "../rules/freshnessBoost.ts";
 import { seenFilter } from "../filters/seenFilter.ts";
-import type { ItemAttributes, SourceCandidate } from "./candidate.ts";
+import { allFeatures, featureOf, type ItemAttributes, type SourceCandidate } from "./candidate.ts";
 import type { CandidateSource, Filter, QueryHydrator, Rule, Scorer, SideEffect } from "./components.ts";
 import { explainItem } from "./explainItem.ts";
 import { runFunnel, type FunnelPipeline } from "./runFunnel.ts";
@@ -426,5 +426,79 @@ describe("runFunnel", () => {
     // The later write to one candidate did not leak into the other, nor into the scorer's object.
     expect(features).toEqual({ a: { f_shared: 10, f_fresh: 1 }, b: { f_shared: 20, f_fresh: 2 } });
     expect(shared).toEqual({ f_shared: 1 });
+  });
+
+  it("keeps a scorer's request features as one object every candidate points to; a later scorer's are merged once and win; a candidate's own value wins over both", async () => {
+    const userFeatures = { f_user: 1, f_context: 2 };
+    const laterShared = { f_context: 3, f_other: 4 };
+    const pipelineWith = pipeline({
+      sources: [{ source: staticSource("trending", ["a", "b", "c"]), quota: 10 }],
+      candidateHydrators: [
+        {
+          id: "request",
+          budgetMs: 20,
+          writes: ["features.f_user"],
+          score: async (_query, candidates) =>
+            candidates.map((candidate) => ({ features: { f_item: candidate.itemId.charCodeAt(0) }, requestFeatures: userFeatures })),
+        },
+      ],
+      scorers: [
+        {
+          id: "later",
+          budgetMs: 20,
+          writes: ["features.f_context"],
+          score: async (_query, candidates) =>
+            candidates.map((candidate) =>
+              candidate.itemId === "b" ? { features: { f_user: 9 }, requestFeatures: laterShared } : { requestFeatures: laterShared },
+            ),
+        },
+      ],
+    });
+    const result = await runFunnel(pipelineWith, query({ count: 3 }), { detail: "full" });
+    const byId = Object.fromEntries(result.page.map((item) => [item.itemId, item]));
+    // One merged object for the request, not a copy per candidate; the hydrator's object untouched.
+    expect(byId.a!.requestFeatures).toEqual({ f_user: 1, f_context: 3, f_other: 4 });
+    expect(byId.a!.requestFeatures).toBe(byId.c!.requestFeatures);
+    expect(userFeatures).toEqual({ f_user: 1, f_context: 2 });
+    expect(byId.a!.features).toEqual({ f_item: 97 });
+    // The trace's whole vectors: the request's features overlaid with each candidate's own.
+    expect(result.trace.served.map((item) => [item.itemId, item.features])).toEqual([
+      ["a", { f_user: 1, f_context: 3, f_other: 4, f_item: 97 }],
+      ["b", { f_user: 9, f_context: 3, f_other: 4, f_item: 98 }],
+      ["c", { f_user: 1, f_context: 3, f_other: 4, f_item: 99 }],
+    ]);
+    expect(result.trace.candidates?.b?.features).toEqual({ f_user: 9, f_context: 3, f_other: 4, f_item: 98 });
+    expect(featureOf(byId.b!, "f_user")).toBe(9);
+    expect(featureOf(byId.a!, "f_user")).toBe(1);
+    expect(featureOf(byId.a!, "missing")).toBeUndefined();
+  });
+
+  it("keeps the request features of a scorer that overran out of every candidate, also when it finishes late (its declared defaults go into each candidate's own)", async () => {
+    vi.useFakeTimers();
+    try {
+      let finish: (value: { requestFeatures: Record<string, number> }[]) => void = () => undefined;
+      const pipelineWith = pipeline({
+        sources: [{ source: staticSource("trending", ["a"]), quota: 10 }],
+        candidateHydrators: [
+          {
+            id: "overruns",
+            budgetMs: 5,
+            writes: ["features.f_user"],
+            defaults: { features: { f_user: 0 } },
+            score: () => new Promise((resolve) => (finish = resolve)),
+          },
+        ],
+      });
+      const running = runFunnel(pipelineWith, query({ count: 1 }), { detail: "full" });
+      await vi.advanceTimersByTimeAsync(5);
+      const result = await running;
+      finish([{ requestFeatures: { f_user: 7 } }]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(result.page[0]!.features).toEqual({ f_user: 0 });
+      expect(featureOf(result.page[0]!, "f_user")).toBe(0);
+      expect(allFeatures(result.page[0]!)).toEqual({ f_user: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -131,9 +131,25 @@ async function runScorers(
       const outcome = await runWithinBudget(scorer.budgetMs, (signal) => scorer.score(query, candidates, signal, count), scorer.abortable === true);
       open = false;
       if (outcome.status === "ok" && outcome.value.length === candidates.length) {
+        // Request features of two scorers are merged once per distinct pair, not per candidate.
+        let sharedBefore: Readonly<Record<string, number>> | undefined;
+        let sharedUpdate: Readonly<Record<string, number>> | undefined;
+        let sharedAfter: Readonly<Record<string, number>> | undefined;
         outcome.value.forEach((update, index) => {
           const candidate = candidates[index]!;
           if (update.features) candidate.features = merged(candidate.features, update.features, scorer.freshFeatureObjects === true);
+          if (update.requestFeatures) {
+            const before = candidate.requestFeatures;
+            if (before === undefined || before === NO_VALUES) candidate.requestFeatures = update.requestFeatures;
+            else {
+              if (before !== sharedBefore || update.requestFeatures !== sharedUpdate) {
+                sharedBefore = before;
+                sharedUpdate = update.requestFeatures;
+                sharedAfter = { ...before, ...update.requestFeatures };
+              }
+              candidate.requestFeatures = sharedAfter;
+            }
+          }
           if (update.scores) candidate.scores = merged(candidate.scores, update.scores, scorer.freshScoreObjects === true);
           if (update.item) candidate.item = update.item;
           if (update.embedding) candidate.embedding = update.embedding;

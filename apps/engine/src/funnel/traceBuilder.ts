@@ -1,5 +1,5 @@
 // Builds the JSON trace from the runner's stage records and final lists.
-import type { Candidate, ServedCandidate } from "./candidate.ts";
+import { allFeatures, type Candidate, type ServedCandidate } from "./candidate.ts";
 import type { FunnelQuery } from "./query.ts";
 import { roundMs, type CandidateTrace, type FunnelTrace, type RuleEffect, type ServedItemTrace, type StageTrace, type TraceDetail } from "./trace.ts";
 
@@ -76,7 +76,7 @@ export function buildTrace(input: {
       propensity: candidate.propensity,
       slot: candidate.slot,
     };
-    if (full) item.features = rounded(candidate.features);
+    if (full) item.features = rounded(allFeatures(candidate));
     return item;
   });
   const trace: FunnelTrace = {
@@ -93,7 +93,7 @@ export function buildTrace(input: {
     trace.ranked = input.ranked.map((candidate) => candidate.itemId);
     const candidates: Record<string, CandidateTrace> = {};
     for (const candidate of input.ranked)
-      candidates[candidate.itemId] = { sources: candidate.sources, scores: rounded(candidate.scores), features: rounded(candidate.features) };
+      candidates[candidate.itemId] = { sources: candidate.sources, scores: rounded(candidate.scores), features: rounded(allFeatures(candidate)) };
     trace.candidates = candidates;
   }
   return trace;

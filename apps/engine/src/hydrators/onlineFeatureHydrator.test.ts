@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { readOnlineFeatures } from "../features/onlineFeatureReader.ts";
+import { featureRegistry } from "../features/registry.ts";
 import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
 import { testEventHistory, testItemCategories } from "../features/testing/featureTestEvents.ts";
-import type { Candidate } from "../funnel/index.ts";
+import type { Candidate, ScoreUpdate } from "../funnel/index.ts";
 import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";
 import { entitiesBatchRead, type BatchRead, type EntitiesRead, type OnlineStore } from "../stores/onlineStore.ts";
 import { ItemStateCache } from "../caching/itemStateCache.ts";
@@ -40,6 +41,8 @@ function recordingStore(inner: OnlineStore): { store: OnlineStore; reads: BatchR
 }
 
 const candidate = (itemId: string): Candidate => ({ itemId, sources: [], features: {}, scores: {}, score: 0 });
+/** A candidate's whole vector as the funnel reads it: the request's features overlaid with its own. */
+const wholeVector = (update: ScoreUpdate): Record<string, number> => ({ ...update.requestFeatures, ...update.features });
 
 describe("onlineFeatures hydrator (cached serving path)", () => {
   const events = testEventHistory({ startMs: START, count: 400 });
@@ -62,7 +65,7 @@ describe("onlineFeatures hydrator (cached serving path)", () => {
       signal,
       () => {},
     );
-    return updates.map((update) => update.features);
+    return updates.map(wholeVector);
   }
 
   it("serves exactly the registry's feature values, from cache or not, as time moves on", async () => {
@@ -94,10 +97,30 @@ describe("onlineFeatures hydrator (cached serving path)", () => {
       () => {},
     );
     const expected = await readOnlineFeatures(inner, { userId: "user-1", itemIds: repeated, at: new Date(nowMs) }, { itemCategories: testItemCategories });
-    expect(updates.map((update) => update.features)).toEqual(expected.map((vector) => vector.features));
+    expect(updates.map(wholeVector)).toEqual(expected.map((vector) => vector.features));
     const itemKeys = reads[1]!.hashes.filter((key) => key.includes("{i:"));
     expect(new Set(itemKeys).size).toBe(itemKeys.length);
     expect(itemKeys.filter((key) => key.includes("{i:item-b}"))).toHaveLength(itemKeys.length / 3);
+  });
+
+  it("sends the user's and the context's features once, as one request-features object, and only item and user×item features per candidate", async () => {
+    const { store } = await setUp();
+    const nowMs = lastMs + 1;
+    const query = { requestId: "r", userId: "user-1", surface: "home", count: 5, nowMs, context: {}, excludeItemIds: [], seed: 1 };
+    const signal = new AbortController().signal;
+    const facts = await userHistoryHydrator(store, 1_000).hydrate(query, signal);
+    const updates = await onlineFeatureHydrator(store, 1_000, testItemCategories, new ItemStateCache({ ttlMs: 0 })).score(
+      { ...query, ...facts },
+      itemIds.map(candidate),
+      signal,
+      () => {},
+    );
+    const shared = updates[0]!.requestFeatures!;
+    for (const update of updates) expect(update.requestFeatures).toBe(shared);
+    const byEntity = (entities: readonly string[]) =>
+      featureRegistry.features.filter((feature) => entities.includes(feature.entity)).map((feature) => feature.name);
+    expect(Object.keys(shared).sort()).toEqual(byEntity(["user", "context"]).sort());
+    for (const update of updates) expect(Object.keys(update.features!).sort()).toEqual(byEntity(["item", "user_item"]).sort());
   });
 
   it("with the attribute cache on the same slots, looks each candidate's id up once for both hydrators and serves the registry's values", async () => {
@@ -128,7 +151,7 @@ describe("onlineFeatures hydrator (cached serving path)", () => {
     expect(looked).toEqual(itemIds);
     expect(items.map((update) => update.item?.category)).toEqual(["music", "music", "sports", "news", undefined]);
     const expected = await readOnlineFeatures(inner, { userId: "user-1", itemIds, at: new Date(nowMs) }, { itemCategories: testItemCategories });
-    expect(features.map((update) => update.features)).toEqual(expected.map((vector) => vector.features));
+    expect(features.map(wholeVector)).toEqual(expected.map((vector) => vector.features));
   });
 
   it("keeps no item state read across a new slot generation (its slots name other items by then), and still serves the registry's values", async () => {

@@ -12,7 +12,8 @@
 //     the candidates missing from it are read, in ONE store round trip (none when all are cached).
 // Never one round trip per item. User-entity features come from the query (computed once by
 // `userHistory` with the same definitions); context features (the request time alone, by their
-// declared entity) are computed once per request; item and user×item features per candidate. Values without data are the declared defaults; how
+// declared entity) are computed once per request; both go out as the request's features (one
+// object every candidate points to); item and user×item features per candidate. Values without data are the declared defaults; how
 // many are counted per feature into the component's trace tallies (recorded as metrics after the response).
 // Runs before the filters so filter expressions and exploration can read item features.
 import { EMPTY_STATE, type EntityState } from "../features/counters/counter.ts";
@@ -166,40 +167,42 @@ export function onlineFeatureHydrator(
         readStates(store, query.userId, query.userState, missing, missingSlots, slotsEpoch, itemStates, atMs),
       ]);
       if (missIndexOfRow) for (let row = 0; row < rows; row += 1) states[row] ??= read.items[missIndexOfRow[row]!];
-      // User features from the query hydrator; its declared defaults when it failed.
-      const user: Record<string, number> = {};
+      // Features the request shares: the user's (from the query hydrator; its declared defaults
+      // when it failed) and the context's. One object for the whole request
+      // (ScoreUpdate.requestFeatures), not copied into each candidate's map.
+      const shared: Record<string, number> = {};
       for (const feature of userFeatures) {
         const value = query.userFeatures?.[feature.name];
         if (value === undefined) count(defaultsTally(feature.name), rows);
-        user[feature.name] = value ?? feature.default;
+        shared[feature.name] = value ?? feature.default;
       }
-      // The registry's compute functions, per candidate, with computeFeatureVector's rule (null or
-      // not finite → the declared default), writing straight into one object per candidate that
-      // also carries the user features: no intermediate vectors (GC was ~1/3 of a loaded request).
-      // One template with every key in final order: each candidate's map is one clone of it (one
-      // allocation of the right size, no shape transitions), then filled in place. Built by
-      // Object.fromEntries, not by assigning ~24 computed keys one by one: V8 turns an object grown
-      // that way into a hash-table ("dictionary") object, and cloning one cost ~8× more per
-      // candidate (CPU and garbage) than cloning a plain fast object.
       const features = perCandidateRegistry.features;
-      const template: Record<string, number> = Object.fromEntries([
-        ...features.map((feature): [string, number] => [feature.name, feature.default]),
-        ...Object.entries(user),
-      ]);
       const input = { atMs, userId: query.userId, itemId: "", itemCategory: null as string | null, user: read.user, item: EMPTY_ITEM_STATE };
       // Defaults tallied per feature here and reported once (not a map update per value).
       const defaulted = new Int32Array(features.length);
       // Context features depend on the request alone (their declared entity): computed once, with the
-      // first candidate's input, into the template every candidate's object is cloned from.
+      // first candidate's input.
       input.itemId = candidates[0]!.itemId;
       input.itemCategory = categories[0] ?? null;
       input.item = states[0] ?? EMPTY_ITEM_STATE;
       for (const index of contextFeatureIndexes) {
         const feature = features[index]!;
         const value = feature.compute(input);
-        if (value === null || !Number.isFinite(value)) defaulted[index] = rows;
-        else template[feature.name] = value;
+        if (value === null || !Number.isFinite(value)) {
+          defaulted[index] = rows;
+          shared[feature.name] = feature.default;
+        } else shared[feature.name] = value;
       }
+      // The registry's compute functions, per candidate, with computeFeatureVector's rule (null or
+      // not finite → the declared default), writing straight into one object per candidate: no
+      // intermediate vectors (GC was ~1/3 of a loaded request). One template with every key in final
+      // order: each candidate's map is one clone of it (one allocation of the right size, no shape
+      // transitions), then filled in place. Built by Object.fromEntries, not by assigning the keys
+      // one by one: V8 turns an object grown that way into a hash-table ("dictionary") object, and
+      // cloning one cost ~8× more per candidate (CPU and garbage) than cloning a plain fast object.
+      const template: Record<string, number> = Object.fromEntries(
+        candidateFeatureIndexes.map((index): [string, number] => [features[index]!.name, features[index]!.default]),
+      );
       const updates = new Array<ScoreUpdate>(rows);
       for (let row = 0; row < rows; row += 1) {
         const itemId = candidates[row]!.itemId;
@@ -215,7 +218,7 @@ export function onlineFeatureHydrator(
             defaulted[index]! += 1; // keeps the template's declared default
           else values[feature.name] = value;
         }
-        updates[row] = { features: values };
+        updates[row] = { features: values, requestFeatures: shared };
       }
       defaulted.forEach((times, index) => {
         if (times > 0) count(defaultsTally(features[index]!.name), times);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { featureRegistry } from "../features/registry.ts";
 import { candidate, query } from "../funnel/testing/funnelFixtures.ts";
+import { featureOf } from "../funnel/candidate.ts";
 import type { ServingRanker } from "./servingRanker.ts";
 import { actionOf, featureMatrix, onnxRankerScorer, REFERENCE_POSITION } from "./onnxRankerScorer.ts";
 
@@ -50,17 +51,23 @@ describe("onnxRankerScorer", () => {
       {},
       { item_trending_6h: 5, item_ctr_3d: 0.4, user_clicks_1h: 6, item_clicks_3d: 4, unrelated: 7 },
     ];
+    // The request's shared features: one object for some rows, another for one row, none for the rest.
+    const shared = { user_clicks_1h: 11, item_clicks_3d: 12, item_trending_6h: Number.NaN, unrelated: 1 };
+    const otherShared = { user_clicks_1h: 21 };
     const candidates = rows.map((features, index) => {
       const built = candidate(`i${index}`, { features });
       if (index === 1) built.sources = [{ id: "ann", rank: 0, score: 0.7 }];
+      if (index >= 2 && index !== 5) built.requestFeatures = shared;
+      if (index === 5) built.requestFeatures = otherShared;
       return built;
     });
     const tallies: Record<string, number> = {};
     const matrix = featureMatrix({ featureNames: names }, candidates, (name, by = 1) => {
       tallies[name] = (tallies[name] ?? 0) + by;
     });
-    // The rule cell by cell: the named value when finite (a double beyond float32 becomes Infinity),
-    // else the declared default; position is the reference slot, retrieval_score the ANN score.
+    // The rule cell by cell: the named value (the candidate's own, else the request's) when finite (a
+    // double beyond float32 becomes Infinity), else the declared default; position is the reference
+    // slot, retrieval_score the ANN score.
     const expected: number[] = [];
     const expectedTallies: Record<string, number> = {};
     candidates.forEach((row) => {
@@ -70,7 +77,7 @@ describe("onnxRankerScorer", () => {
             ? REFERENCE_POSITION
             : name === "retrieval_score"
               ? (row.sources.find((hit) => hit.id === "ann")?.score ?? 0)
-              : row.features[name];
+              : featureOf(row, name);
         if (value !== undefined && Number.isFinite(value)) expected.push(Math.fround(value));
         else {
           expected.push(Math.fround(featureRegistry.get(name)?.default ?? 0));
@@ -81,7 +88,25 @@ describe("onnxRankerScorer", () => {
     expect([...matrix]).toEqual(expected);
     expect(matrix[3 * names.length + 1]).toBe(Number.POSITIVE_INFINITY);
     expect(tallies).toEqual(expectedTallies);
-    expect(tallies["defaults.item_clicks_3d"]).toBe(2);
+    // Row 2 lacks item_clicks_3d and row 4 has no features: the request's value; row 3's own wins.
+    expect(matrix[2 * names.length + 5]).toBe(12);
+    expect(matrix[4 * names.length + 5]).toBe(12);
+    expect(matrix[3 * names.length + 5]).toBe(3);
+    // Row 3's own non-finite ctr is defaulted even where the request has no value; row 4 takes the request's clicks.
+    expect(matrix[4 * names.length + 3]).toBe(11);
+    expect(tallies["defaults.item_clicks_3d"]).toBeUndefined();
+  });
+
+  it("lets a candidate's own non-finite value override the request's finite one, as featureOf does", () => {
+    const own = candidate("a", { features: { user_clicks_1h: Number.NaN, item_ctr_3d: 0.5 } });
+    own.requestFeatures = { user_clicks_1h: 4, item_ctr_3d: 0.9 };
+    const tallies: Record<string, number> = {};
+    const matrix = featureMatrix({ featureNames: ["user_clicks_1h", "item_ctr_3d"] }, [own], (name, by = 1) => {
+      tallies[name] = (tallies[name] ?? 0) + by;
+    });
+    expect([...matrix]).toEqual([featureRegistry.get("user_clicks_1h")!.default, Math.fround(0.5)]);
+    expect(tallies).toEqual({ "defaults.user_clicks_1h": 1 });
+    expect(featureOf(own, "user_clicks_1h")).toBeNaN();
   });
 
   it("runs the model once over the whole batch and writes one update per candidate, in order", async () => {

@@ -11,6 +11,7 @@
 import { featureRegistry } from "../features/registry.ts";
 import { defaultsTally } from "../features/defaultsTally.ts";
 import type { Candidate, Scorer, ScoreUpdate, TallyCounter } from "../funnel/index.ts";
+import { featureOf } from "../funnel/candidate.ts";
 import type { ServingRanker } from "./servingRanker.ts";
 import { ANN_SOURCE_ID } from "../sources/twoTowerSource.ts";
 
@@ -26,7 +27,7 @@ export function actionOf(output: string): string {
 function servingInput(name: string, candidate: Candidate): number | undefined {
   if (name === "position") return REFERENCE_POSITION;
   if (name === "retrieval_score") return annScoreOf(candidate);
-  return candidate.features[name];
+  return featureOf(candidate, name);
 }
 
 /** The two-tower score of the candidate's ANN hit (its first), 0 without one; a loop, not a closure per row. */
@@ -68,17 +69,28 @@ export function featureMatrix(ranker: Pick<ServingRanker, "featureNames">, candi
     // come from one hydrator's template, so consecutive rows share one key order, and the column of
     // the i-th key of the previous order is tried first. NaN marks a cell without a finite value:
     // a finite double never converts to a NaN float32.
+    // The request's shared features (Candidate.requestFeatures, one object for every candidate) are
+    // laid out once as a row that each row starts from; the candidate's own keys then fill the rest.
     matrix.fill(Number.NaN);
     const featureColumns = [...columnOf.values()];
     const fixedColumns = kinds.reduce<number[]>((fixed, kind, column) => (kind === ColumnKind.Feature ? fixed : [...fixed, column]), []);
+    const sharedRow = new Float32Array(width);
+    let sharedOf: Readonly<Record<string, number>> | undefined;
+    let sharedFilled = 0;
     let orderKeys: string[] = [];
     let orderColumns: number[] = [];
     for (let row = 0; row < rows; row += 1) {
       const candidate = candidates[row]!;
       const features = candidate.features;
       const base = row * width;
+      const shared = candidate.requestFeatures;
+      if (shared !== sharedOf) {
+        sharedOf = shared;
+        sharedFilled = sharedColumns(shared, columnOf, sharedRow);
+      }
+      if (sharedFilled > 0) matrix.set(sharedRow, base);
       let position = 0;
-      let filled = 0;
+      let filled = sharedFilled;
       for (const key in features) {
         let column: number;
         if (position < orderKeys.length && key === orderKeys[position]) column = orderColumns[position]!;
@@ -94,10 +106,15 @@ export function featureMatrix(ranker: Pick<ServingRanker, "featureNames">, candi
         }
         position += 1;
         if (column < 0) continue;
+        // The candidate's own value wins over the request's (featureOf's rule): a non-finite one
+        // clears the request's value so the cell gets the declared default. A cell counts once.
         const value = features[key];
         if (Number.isFinite(value)) {
+          if (Number.isNaN(matrix[base + column]!)) filled += 1;
           matrix[base + column] = value!;
-          filled += 1;
+        } else if (value !== undefined && !Number.isNaN(matrix[base + column]!)) {
+          matrix[base + column] = Number.NaN;
+          filled -= 1;
         }
       }
       if (filled < featureColumns.length) {
@@ -124,6 +141,21 @@ export function featureMatrix(ranker: Pick<ServingRanker, "featureNames">, candi
   return matrix;
 }
 
+/** Writes the finite values of `shared` into their feature columns of `row` (NaN elsewhere); returns how many columns it filled. */
+function sharedColumns(shared: Readonly<Record<string, number>> | undefined, columnOf: ReadonlyMap<string, number>, row: Float32Array): number {
+  row.fill(Number.NaN);
+  let filled = 0;
+  if (shared === undefined) return 0;
+  for (const key in shared) {
+    const column = columnOf.get(key);
+    const value = shared[key];
+    if (column === undefined || !Number.isFinite(value)) continue;
+    row[column] = value!;
+    filled += 1;
+  }
+  return filled;
+}
+
 /** The same matrix by one lookup per cell (a ranker that names a feature column twice). */
 function fillByName(
   names: readonly string[],
@@ -145,7 +177,7 @@ function fillByName(
           ? REFERENCE_POSITION
           : kind === ColumnKind.Retrieval
             ? (retrieval ??= servingInput(name, candidate))
-            : candidate.features[name];
+            : featureOf(candidate, name);
       if (value === undefined || !Number.isFinite(value)) {
         matrix[row * width + column] = defaults[column]!;
         defaulted[column]! += 1;

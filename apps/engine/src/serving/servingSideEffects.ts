@@ -6,6 +6,7 @@
 //   impressionLog   the served slate with positions and propensities, as a structured log line
 //                   (clients send impression events with the requestId; this is the server's copy).
 import type { FunnelResult, SideEffect } from "../funnel/index.ts";
+import { allFeatures } from "../funnel/candidate.ts";
 import { logServedFeatures } from "../features/servedFeatureLog.ts";
 import { featureOfDefaultsTally } from "../features/defaultsTally.ts";
 import { featureRegistry } from "../features/registry.ts";
@@ -78,7 +79,7 @@ export function servingSideEffects(
             itemId: item.itemId,
             surface: query.surface,
             servedAt: new Date(query.nowMs),
-            features: item.features,
+            features: allFeatures(item),
             modelVersion: stamp.modelVersion,
           })),
           { sampleRate: rate },
