@@ -2,13 +2,16 @@
 // in one process never share series). Callers record through the typed methods below, in
 // milliseconds; they never import prom-client. Exposed at GET /metrics (see metricsRoutes.ts).
 //
-// Latencies are histograms in seconds (Prometheus convention). Every bucket of every label
+// Latencies are histograms in seconds (Prometheus convention), recorded through ResolvedHistogram
+// (resolvedHistogram.ts: prom-client's own per-observation label hashing was ~2% of a loaded
+// engine thread). Every bucket of every label
 // combination is a line of each scrape, so buckets are few and labels bounded: requests get the
 // finest buckets (1 ms … 2.5 s, for latency objectives), funnel stages per surface coarser ones, and
 // components (the most series) a handful per component id, not per surface — the stage histogram
 // already has the surface. A scrape of the demo after a mixed load: 171 KB before, see
 // docs/operations.md for the figures now.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { ResolvedHistogram } from "./resolvedHistogram.ts";
 import { BoundedLabelValues } from "./boundedLabels.ts";
 
 /** HTTP requests: fine around the 20 ms objective, up to seconds. */
@@ -94,40 +97,40 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
     labelNames: ["method", "route", "status_class"] as const,
     registers: [registry],
   });
-  const httpDuration = new Histogram({
-    name: `${prefix}http_request_duration_seconds`,
-    help: "Time from receiving a request to sending its response, by method and route pattern (statuses: http_requests_total)",
-    labelNames: ["method", "route"] as const,
-    buckets: LATENCY_BUCKETS_SECONDS,
-    registers: [registry],
-  });
+  const httpDuration = new ResolvedHistogram(
+    `${prefix}http_request_duration_seconds`,
+    "Time from receiving a request to sending its response, by method and route pattern (statuses: http_requests_total)",
+    ["method", "route"],
+    LATENCY_BUCKETS_SECONDS,
+    registry,
+  );
   const ingestedEvents = new Counter({
     name: `${prefix}events_ingested_total`,
     help: "Events received by POST /v1/events, by outcome (accepted, duplicate, rejected)",
     labelNames: ["outcome"] as const,
     registers: [registry],
   });
-  const stageDuration = new Histogram({
-    name: `${prefix}funnel_stage_duration_seconds`,
-    help: "Time spent in each funnel stage per request",
-    labelNames: ["surface", "stage"] as const,
-    buckets: STAGE_BUCKETS_SECONDS,
-    registers: [registry],
-  });
-  const componentDuration = new Histogram({
-    name: `${prefix}funnel_component_duration_seconds`,
-    help: "Time spent in each funnel component per request, across surfaces",
-    labelNames: ["stage", "component"] as const,
-    buckets: COMPONENT_BUCKETS_SECONDS,
-    registers: [registry],
-  });
-  const candidates = new Histogram({
-    name: `${prefix}funnel_candidates`,
-    help: "Candidates each source returned per request",
-    labelNames: ["surface", "source"] as const,
-    buckets: CANDIDATE_COUNT_BUCKETS,
-    registers: [registry],
-  });
+  const stageDuration = new ResolvedHistogram(
+    `${prefix}funnel_stage_duration_seconds`,
+    "Time spent in each funnel stage per request",
+    ["surface", "stage"],
+    STAGE_BUCKETS_SECONDS,
+    registry,
+  );
+  const componentDuration = new ResolvedHistogram(
+    `${prefix}funnel_component_duration_seconds`,
+    "Time spent in each funnel component per request, across surfaces",
+    ["stage", "component"],
+    COMPONENT_BUCKETS_SECONDS,
+    registry,
+  );
+  const candidates = new ResolvedHistogram(
+    `${prefix}funnel_candidates`,
+    "Candidates each source returned per request",
+    ["surface", "source"],
+    CANDIDATE_COUNT_BUCKETS,
+    registry,
+  );
   const fallbacks = new Counter({
     name: `${prefix}funnel_fallbacks_total`,
     help: "Components that failed open and were replaced by a fallback, by reason",
@@ -168,9 +171,9 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
   return {
     observeHttpRequest({ method, route, statusCode, durationMs }) {
       if (!Number.isFinite(durationMs)) return;
-      const labels = { method, route: bounded.route.admit(route) };
-      httpRequests.inc({ ...labels, status_class: statusClass(statusCode) });
-      httpDuration.observe(labels, durationMs / 1000);
+      const boundedRoute = bounded.route.admit(route);
+      httpRequests.inc({ method, route: boundedRoute, status_class: statusClass(statusCode) });
+      httpDuration.observe(httpDuration.seriesOf(method, boundedRoute), durationMs / 1000);
     },
     countIngestedEvents({ accepted, duplicates, rejected }) {
       if (accepted > 0) ingestedEvents.inc({ outcome: "accepted" }, accepted);
@@ -179,15 +182,15 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
     },
     observeStage({ surface, stage }, durationMs) {
       if (!Number.isFinite(durationMs)) return;
-      stageDuration.observe({ surface: bounded.surface.admit(surface), stage: bounded.stage.admit(stage) }, durationMs / 1000);
+      stageDuration.observe(stageDuration.seriesOf(bounded.surface.admit(surface), bounded.stage.admit(stage)), durationMs / 1000);
     },
     observeComponent({ stage, component }, durationMs) {
       if (!Number.isFinite(durationMs)) return;
-      componentDuration.observe({ stage: bounded.stage.admit(stage), component: bounded.component.admit(component) }, durationMs / 1000);
+      componentDuration.observe(componentDuration.seriesOf(bounded.stage.admit(stage), bounded.component.admit(component)), durationMs / 1000);
     },
     observeCandidates({ surface, source }, count) {
       if (!Number.isFinite(count)) return;
-      candidates.observe({ surface: bounded.surface.admit(surface), source: bounded.source.admit(source) }, count);
+      candidates.observe(candidates.seriesOf(bounded.surface.admit(surface), bounded.source.admit(source)), count);
     },
     countFallback({ surface, component, reason }) {
       fallbacks.inc({ surface: bounded.surface.admit(surface), component: bounded.component.admit(component), reason });
