@@ -20,7 +20,7 @@
 // a slot where none fits goes back to the ranked list (cappedLayout.ts), which moves the later
 // ranked items. Every served position's propensity is then the replay estimate above, computed
 // over the whole layout (a ranked item keeps exactly 1 when no replay gives a slot back).
-import { createRandom, deriveSeed, type ItemPredicate } from "@cascade/core";
+import { createRandom, deriveSeed, itemNumber, type ItemPredicate } from "@cascade/core";
 import { servedCandidate, type Candidate, type ServedCandidate } from "../funnel/candidate.ts";
 import type { Explorer } from "../funnel/components.ts";
 import { toFilterableItem } from "../funnel/filterableItem.ts";
@@ -61,9 +61,9 @@ export function posteriorOf(
   nowMs: number,
   options: Pick<ThompsonOptions, "prior" | "impressionsField" | "clicksField">,
 ): { alpha: number; beta: number } {
-  const numbers = toFilterableItem(candidate, nowMs).numbers;
-  const impressions = Math.max(0, numbers[options.impressionsField] ?? 0);
-  const clicks = Math.min(impressions, Math.max(0, numbers[options.clicksField] ?? 0));
+  const item = toFilterableItem(candidate, nowMs);
+  const impressions = Math.max(0, itemNumber(item, options.impressionsField) ?? 0);
+  const clicks = Math.min(impressions, Math.max(0, itemNumber(item, options.clicksField) ?? 0));
   return { alpha: options.prior.alpha + clicks, beta: options.prior.beta + impressions - clicks };
 }
 

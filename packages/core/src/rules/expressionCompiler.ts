@@ -1,6 +1,6 @@
 // Compiles a checked filter expression into a predicate made of closures. No eval / new Function:
 // safe by construction and allowed under a strict Content-Security-Policy in the console.
-import type { FilterableItem } from "./itemFields.ts";
+import { itemNumber, type FilterableItem } from "./itemFields.ts";
 import type { ExpressionNode, FieldNode } from "./expressionSyntax.ts";
 
 export type ItemPredicate = (item: FilterableItem) => boolean;
@@ -22,7 +22,7 @@ function reader(field: FieldNode): Reader {
       return (item) => item.available;
     default: {
       const name = field.name;
-      return (item) => (Object.hasOwn(item.numbers, name) ? item.numbers[name]! : Number.NaN);
+      return (item) => itemNumber(item, name) ?? Number.NaN;
     }
   }
 }

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkFilterExpression, compileFilterExpression } from "./filterExpression.ts";
 import { FilterExpressionError } from "./expressionSyntax.ts";
-import { itemFieldCatalog, type FilterableItem } from "./itemFields.ts";
+import { itemFieldCatalog, itemNumber, type FilterableItem } from "./itemFields.ts";
 
 const catalog = itemFieldCatalog(["price"]);
 
@@ -50,6 +50,17 @@ describe("filter expressions: valid input", () => {
     expect(compileFilterExpression("price >= 0", catalog).test(missing)).toBe(false);
     expect(compileFilterExpression("price < 0", catalog).test(missing)).toBe(false);
     expect(compileFilterExpression("price != 3", catalog).test(missing)).toBe(true);
+  });
+
+  it("reads a number the item lacks from the request's shared numbers, the item's own first", () => {
+    const shared = { price: 3 };
+    expect(compileFilterExpression("price == 3", catalog).test(item({ numbers: {}, sharedNumbers: shared }))).toBe(true);
+    expect(compileFilterExpression("price == 12", catalog).test(item({ sharedNumbers: shared }))).toBe(true);
+    expect(compileFilterExpression("price != 0", catalog).test(item({ numbers: {}, sharedNumbers: {} }))).toBe(true);
+    expect(compileFilterExpression("price >= 0", catalog).test(item({ numbers: {}, sharedNumbers: {} }))).toBe(false);
+    expect(itemNumber(item({ numbers: {}, sharedNumbers: shared }), "price")).toBe(3);
+    expect(itemNumber(item({ sharedNumbers: shared }), "price")).toBe(12);
+    expect(itemNumber(item({ numbers: {} }), "price")).toBeUndefined();
   });
 
   it("matches a null creator only with !=", () => {

@@ -42,8 +42,10 @@ export function itemFieldCatalog(numericFields: readonly string[] = DEFAULT_NUME
 }
 
 /**
- * What a compiled predicate reads. `numbers` holds numeric attributes and features; a missing
- * number reads as NaN, so every comparison with it is false except `!=`.
+ * What a compiled predicate reads. `numbers` holds numeric attributes and features, and
+ * `sharedNumbers` the numbers every item of a request shares (the user's and the context's
+ * features: one object for all items, not copied into each), read where `numbers` has no value
+ * (itemNumber). A missing number reads as NaN, so every comparison with it is false except `!=`.
  */
 export type FilterableItem = {
   id: string;
@@ -53,4 +55,12 @@ export type FilterableItem = {
   ageHours: number;
   available: boolean;
   numbers: Readonly<Record<string, number>>;
+  sharedNumbers?: Readonly<Record<string, number>>;
 };
+
+/** The item's number `name`: its own (`numbers`), else the request's (`sharedNumbers`); undefined when neither has one. */
+export function itemNumber(item: FilterableItem, name: string): number | undefined {
+  if (Object.hasOwn(item.numbers, name)) return item.numbers[name];
+  const shared = item.sharedNumbers;
+  return shared !== undefined && Object.hasOwn(shared, name) ? shared[name] : undefined;
+}
