@@ -1,5 +1,5 @@
 // Builds the JSON trace from the runner's stage records and final lists.
-import { allFeatures, type Candidate, type ServedCandidate } from "./candidate.ts";
+import { NO_VALUES, type Candidate, type ServedCandidate } from "./candidate.ts";
 import type { FunnelQuery } from "./query.ts";
 import { roundMs, type CandidateTrace, type FunnelTrace, type RuleEffect, type ServedItemTrace, type StageTrace, type TraceDetail } from "./trace.ts";
 
@@ -55,6 +55,30 @@ function rounded(values: Record<string, number>): Record<string, number> {
   return out;
 }
 
+/**
+ * rounded(allFeatures(candidate)) in one pass: the same keys in the same order (the request's, with
+ * the candidate's own value where it has one, then the candidate's others), without first building
+ * the merged copy. A full trace does this for every ranked candidate, and the copy (a second object
+ * spread into the first) was ~10% of a replayed request's CPU.
+ */
+function roundedFeatures(candidate: Candidate): Record<string, number> {
+  const own = candidate.features;
+  const shared = candidate.requestFeatures;
+  if (shared === undefined || shared === NO_VALUES) return rounded(own);
+  const out: Record<string, number> = {};
+  const sharedKeys = Object.keys(shared);
+  for (let i = 0; i < sharedKeys.length; i++) {
+    const key = sharedKeys[i]!;
+    out[key] = Math.round((Object.hasOwn(own, key) ? own[key]! : shared[key]!) * 1e6) / 1e6;
+  }
+  const ownKeys = Object.keys(own);
+  for (let i = 0; i < ownKeys.length; i++) {
+    const key = ownKeys[i]!;
+    if (!Object.hasOwn(shared, key)) out[key] = Math.round(own[key]! * 1e6) / 1e6;
+  }
+  return out;
+}
+
 export function buildTrace(input: {
   query: FunnelQuery;
   surface: string;
@@ -76,7 +100,7 @@ export function buildTrace(input: {
       propensity: candidate.propensity,
       slot: candidate.slot,
     };
-    if (full) item.features = rounded(allFeatures(candidate));
+    if (full) item.features = roundedFeatures(candidate);
     return item;
   });
   const trace: FunnelTrace = {
@@ -93,7 +117,7 @@ export function buildTrace(input: {
     trace.ranked = input.ranked.map((candidate) => candidate.itemId);
     const candidates: Record<string, CandidateTrace> = {};
     for (const candidate of input.ranked)
-      candidates[candidate.itemId] = { sources: candidate.sources, scores: rounded(candidate.scores), features: rounded(allFeatures(candidate)) };
+      candidates[candidate.itemId] = { sources: candidate.sources, scores: rounded(candidate.scores), features: roundedFeatures(candidate) };
     trace.candidates = candidates;
   }
   return trace;
