@@ -5,7 +5,7 @@
 //     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--database-name NAME] [--keep]
 //     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof [--profile-survivors]] [--lists-refresh-ms 60000]
 //     [--admission on|off] [--max-in-flight N] [--repeat 1] [--warmup-seconds 3] [--warmup-requests 100]
-//     [--ann-search thread|inline] [--ranker-run thread|inline] [--item-state-ttl-ms N]
+//     [--ann-search thread|inline] [--ranker-run thread|inline] [--item-state-ttl-ms N] [--profile-live FILE]
 //
 // Builds, in a scratch database it drops afterwards: `--items` items (50 categories, 5000
 // creators), `--users` users (a quarter follow 5 creators), `--events` skewed events in the log
@@ -19,7 +19,9 @@
 //
 // `--profile-dir`: a CPU profile and an allocation profile of the main thread (the engine) during
 // each funnel run, written as funnel-<run>-<rate>.cpuprofile / .heapprofile (the index build and the
-// load generator's worker are left out).
+// load generator's worker are left out). `--profile-live FILE`: a sampling heap profile of the main
+// thread from the start to the end of the runs, of what is still alive at the end (by allocation
+// site: what each full collection has to mark).
 //
 // Reports per rate: p50/p95/p99/max, throughput, degraded share, the per-stage mean time (from
 // the engine's Prometheus histograms), the engine thread's event-loop delay and GC pauses (the
@@ -94,6 +96,9 @@ const { values } = parseArgs({
     "ranker-single-thread": { type: "string", default: "no" },
     "profile-dir": { type: "string" },
     "profile-survivors": { type: "boolean", default: false },
+    // A sampling heap profile from the start to the end of the runs that keeps only what is still
+    // alive at the end, by allocation site: what the old generation's marking has to trace.
+    "profile-live": { type: "string" },
     // How often the popularity, trending and fresh lists are recomputed from the event log (the
     // engine's default: every 60 s; each is one aggregate query over the window's events).
     "lists-refresh-ms": { type: "string", default: "60000" },
@@ -137,6 +142,7 @@ const log = (message: string) =>
       .join(" ")})`,
   );
 
+const liveProfile = await startLiveHeapProfile(values["profile-live"]);
 const databaseName = values["database-name"] ?? `cascade_recommend_bench_${process.pid}`;
 const databaseUrl = `${values.server}/${databaseName}`;
 const redis = new Redis(values.redis);
@@ -304,6 +310,20 @@ async function profiled<T>(name: string, body: () => Promise<T>): Promise<T> {
     writeFileSync(join(dir, `${name}.heapprofile`), JSON.stringify(allocations));
     session.disconnect();
   }
+}
+
+/** With a path: samples allocations from now on; the returned function writes what is still alive to that path. */
+async function startLiveHeapProfile(path: string | undefined): Promise<(() => Promise<void>) | undefined> {
+  if (!path) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 65_536 });
+  return async () => {
+    const { profile } = await session.post("HeapProfiler.stopSampling");
+    writeFileSync(path, JSON.stringify(profile));
+    session.disconnect();
+    log(`live heap profile written to ${path}`);
+  };
 }
 
 /** Bytes in use in V8's old space (where survivors of two scavenges are promoted). */
@@ -668,6 +688,7 @@ try {
     rssMiB: Math.round(memory.rss / 2 ** 20),
   };
   log(`caches after the runs: ${JSON.stringify(caches)}`);
+  await liveProfile?.();
   const result = {
     caches,
     measuredAt: new Date().toISOString(),

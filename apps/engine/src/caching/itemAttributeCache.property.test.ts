@@ -185,7 +185,13 @@ async function run(operations: readonly Operation[], build: (sql: ServingSql, no
     const change = (itemId: string, handEdit: boolean) => {
       const row = catalogue.get(itemId)!;
       row.available = !row.available;
-      row.attributes = { n: (version += 1) };
+      version += 1;
+      // Every attribute moves (numbers come and go, tag lists and creators repeat): the stored columns' codes are exercised.
+      row.attributes = version % 3 === 0 ? {} : { n: version };
+      row.tags = version % 4 === 0 ? [] : [`t${version % 2}`, "shared"];
+      row.creatorId = version % 5 === 0 ? null : `c-${version % 3}`;
+      row.category = `cat-${version % 2}`;
+      row.publishedAtMs = version;
       if (!handEdit) row.updatedAtMs = nowMs;
     };
     if (step.kind === "advance") nowMs += step.ms;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CHANGE_POLL_MAX_ROWS, CHANGE_POLL_OVERLAP_MS, ItemAttributeCache } from "./itemAttributeCache.ts";
 import type { ServingSql } from "../postgres/servingSql.ts";
 import { ItemSlots } from "./itemSlots.ts";
-import type { SlotTable } from "./slotTable.ts";
+import type { AttributeColumns } from "./attributeColumns.ts";
 
 const PUBLISHED_MS = Date.UTC(2026, 0, 1);
 
@@ -101,14 +101,14 @@ describe("ItemAttributeCache", () => {
     const { sql, asked } = fakeSql();
     const slots = new ItemSlots({ maxSlots: 2 });
     const cache = new ItemAttributeCache(sql, { slots });
-    const table = (cache as unknown as { table: SlotTable<unknown> }).table;
+    const columns = (cache as unknown as { columns: AttributeColumns }).columns;
     await cache.attributesOf(["a", "zz"]);
     await cache.attributesOf(["a", "zz"]);
     expect(asked).toEqual([["a", "zz"]]);
     // "b" finds the registry full: a new generation, the table dropped whole; b is cached again.
     expect((await cache.attributesOf(["b"])).get("b")?.category).toBe("cat-b");
-    expect(table.times.length).toBeGreaterThan(0);
-    expect(table.values.filter((value) => value !== undefined)).toHaveLength(1);
+    expect(columns.times.length).toBeGreaterThan(0);
+    expect(columns.size).toBe(1);
     await cache.attributesOf(["b"]);
     expect(asked).toEqual([["a", "zz"], ["b"]]);
     const rows = await cache.attributesOfCandidateRows([candidate("b"), candidate("a")]);

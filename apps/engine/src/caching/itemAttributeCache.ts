@@ -13,15 +13,16 @@
 // edits that bypass updated_at (hand-written SQL) and deleted rows.
 //
 // Storage: by item slot (itemSlots.ts; the registry the serving stack shares with the item state
-// cache), one ItemAttributes (or null: not in the catalogue) and one read time per slot
-// (slotTable.ts). The candidate path reads by the candidate list's slots, computed once per list
+// cache), column by column (attributeColumns.ts: no object per cached item for the GC to mark),
+// with one read time per slot. The candidate path reads by the candidate list's slots, computed once per list
 // for both hydrators, and answers by candidate index (attributesByRow): no per-id Map lookup, no
 // result Map. Nothing is evicted one by one: the whole catalogue fits (servingStack.ts preloads it);
 // when the registry starts a new generation (its bound of distinct ids reached: catalogue churn),
 // the whole table is dropped and refills on demand (itemSlots.ts).
 import type { Candidate, ItemAttributes } from "../funnel/index.ts";
 import { ItemSlots, NO_SLOT, type ListSlots } from "./itemSlots.ts";
-import { NEVER, SlotTable } from "./slotTable.ts";
+import { NEVER } from "./slotTable.ts";
+import { AttributeColumns } from "./attributeColumns.ts";
 import type { ServingSql } from "../postgres/servingSql.ts";
 
 export type ItemAttributeCacheOptions = {
@@ -72,11 +73,9 @@ export type CandidateCategoryRows = {
 };
 
 export class ItemAttributeCache {
-  /** One string per distinct category / creator id instead of one per cached item (memory at 1M items). */
-  private readonly interned = new Map<string, string>();
   readonly slots: ItemSlots;
   /** By slot: the attributes (null: not in the catalogue) and when they were read (engine clock). */
-  private readonly table = new SlotTable<ItemAttributes | null>();
+  private readonly columns = new AttributeColumns();
   private readonly ttlMs: number;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
@@ -102,7 +101,7 @@ export class ItemAttributeCache {
     this.maxAgeMs = Math.max(options.maxAgeMs ?? 10 * 60_000, this.ttlMs);
     this.now = options.now ?? Date.now;
     this.changesSinceMs = this.now() - CHANGE_POLL_OVERLAP_MS;
-    this.slots.onNewGeneration(() => this.table.clear());
+    this.slots.onNewGeneration(() => this.columns.clear());
   }
 
   /** Whether an entry read at `loadedAt` may be served at `at` (see the file's comment); never for NEVER (nothing held). */
@@ -117,7 +116,7 @@ export class ItemAttributeCache {
    * a new generation: its slots name other items now).
    */
   private store(slot: number, epoch: number, item: ItemAttributes | null, loadedAt: number): void {
-    if (slot !== NO_SLOT && epoch === this.slots.epoch && this.table.timeAt(slot) <= loadedAt) this.table.set(slot, item, loadedAt);
+    if (slot !== NO_SLOT && epoch === this.slots.epoch && this.columns.timeAt(slot) <= loadedAt) this.columns.set(slot, item, loadedAt);
   }
 
   /**
@@ -147,7 +146,7 @@ export class ItemAttributeCache {
         if (row.id === undefined || row.id === null) continue;
         // Only items held (existingSlotOf: no slot given out for the ids of a poll).
         const slot = this.slots.existingSlotOf(row.id);
-        if (slot === NO_SLOT || this.table.timeAt(slot) === NEVER) continue;
+        if (slot === NO_SLOT || this.columns.timeAt(slot) === NEVER) continue;
         this.store(slot, this.slots.epoch, this.toAttributes(row as Row), startedAt);
         replaced += 1;
       }
@@ -190,14 +189,15 @@ export class ItemAttributeCache {
   private async attributesByRow(itemIds: readonly string[], slots: Int32Array): Promise<(ItemAttributes | undefined)[]> {
     const at = this.now();
     const result = new Array<ItemAttributes | undefined>(itemIds.length).fill(undefined);
-    const { values, times } = this.table;
+    const columns = this.columns;
+    const times = columns.times;
     const missing: string[] = [];
     const missingRows: number[] = [];
     const waiting: Promise<void>[] = [];
     for (let row = 0; row < itemIds.length; row += 1) {
       const slot = slots[row]!;
       if (slot !== NO_SLOT && slot < times.length && this.isFresh(times[slot]!, at)) {
-        result[row] = values[slot] ?? undefined;
+        result[row] = columns.read(slot) ?? undefined;
         continue;
       }
       const itemId = itemIds[row]!;
@@ -278,14 +278,6 @@ export class ItemAttributeCache {
     };
   }
 
-  private intern(value: string): string {
-    const known = this.interned.get(value);
-    if (known !== undefined) return known;
-    // Bounded: past 100k distinct values (an unusual catalogue), stop interning rather than grow.
-    if (this.interned.size < 100_000) this.interned.set(value, value);
-    return value;
-  }
-
   /**
    * Reads up to `limit` items (newest first) into the cache, so the first requests after a start do
    * not pay a cold catalogue read inside the safety budget (past it their items would be dropped).
@@ -322,10 +314,9 @@ export class ItemAttributeCache {
   private toAttributes(row: Row): ItemAttributes {
     const numbers = numbersOf(row.attributes);
     const tags = row.tags.length === 0 ? NO_TAGS : row.tags;
-    const creatorId = row.creatorId === null ? null : this.intern(row.creatorId);
     return {
-      category: this.intern(row.category),
-      creatorId,
+      category: row.category,
+      creatorId: row.creatorId,
       tags,
       publishedAtMs: row.publishedAtMs,
       available: row.available,
