@@ -126,6 +126,43 @@ describe("ServingStack.start with a retrieval model", () => {
       await Promise.all([stack.stop(), popularity.stop()]);
     }
   }, 60_000);
+
+  it("gives the model's items their slots before the attribute preload reads the catalogue, so the slot Map keeps the model's id strings", async () => {
+    const itemIds = Array.from({ length: 40_000 }, (_, row) => `model-item-${row}`);
+    const retrieval = { dimensions: 2, itemIds, vectors: new Float32Array(itemIds.length * 2), index: {} };
+    const models = {
+      retrieval: () => ({ model: retrieval, version: { id: "v1" }, loadedAt: new Date() }),
+      ranker: () => null,
+    } as unknown as ServingModels;
+    const logger = pino({ level: "silent" });
+    const popularity = new PopularityRanking(db, logger);
+    // How many of the model's items had a slot when each preload statement was issued.
+    const slottedAtPreload: number[] = [];
+    const wrapSql = (sql: ServingSql): ServingSql => ({
+      rows<Row>(text: string, parameters: readonly unknown[]) {
+        if (text.includes("ORDER BY published_at DESC")) slottedAtPreload.push(itemIds.filter((id) => stack.itemSlots.existingSlotOf(id) !== NO_SLOT).length);
+        return sql.rows<Row>(text, parameters);
+      },
+      close: () => sql.close(),
+    });
+    const stack = new ServingStack(
+      {
+        db,
+        logger,
+        store: createMemoryOnlineStore(),
+        activeModels: models,
+        serving: { wrapSql, bootWaitMs: 120_000, itemAttributesPollMs: 0, experiments: false },
+      },
+      popularity,
+    );
+    try {
+      await stack.start();
+      expect(slottedAtPreload.length).toBeGreaterThan(0);
+      expect(slottedAtPreload[0]).toBe(itemIds.length);
+    } finally {
+      await Promise.all([stack.stop(), popularity.stop()]);
+    }
+  }, 60_000);
 });
 
 /** A catalogue whose preload answers 10k-row chunks at once up to 260k rows, then hangs on the 27th until released (or failed). */

@@ -264,12 +264,16 @@ export class ServingStack {
       );
     // Boot waits for the first load of every list, up to a bound: past it, serving starts and the
     // lists that are still loading report "unavailable" until they arrive.
+    // The retrieval slots first, then the attribute preload: the slot registry's id Map keeps the
+    // id strings of whichever gives an item its slot first. Filled from the model's own ids, the
+    // Map shares the strings the model holds anyway; the preload's strings (1M from the catalogue
+    // query) then die young instead of being kept beside them for every full collection to mark.
+    const retrievalSlots = this.prefillRetrievalSlots().catch(() => undefined);
     const firstLoads = Promise.all([
       this.fresh.refresh(),
       this.coVisitation.refresh(),
       this.trending.currentSnapshot().catch(() => undefined),
-      this.preloadItemAttributes().first,
-      this.prefillRetrievalSlots(),
+      retrievalSlots.then(() => this.preloadItemAttributes().first),
     ]);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.serving?.bootWaitMs ?? DEFAULT_BOOT_WAIT_MS)));
