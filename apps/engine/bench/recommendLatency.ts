@@ -6,6 +6,7 @@
 //     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof [--profile-survivors]] [--lists-refresh-ms 60000]
 //     [--admission on|off] [--max-in-flight N] [--repeat 1] [--warmup-seconds 3] [--warmup-requests 100]
 //     [--ann-search thread|inline] [--ranker-run thread|inline] [--item-state-ttl-ms N] [--profile-live FILE]
+//     [--page-sessions memory|redis]
 //
 // Builds, in a scratch database it drops afterwards: `--items` items (50 categories, 5000
 // creators), `--users` users (a quarter follow 5 creators), `--events` skewed events in the log
@@ -67,6 +68,7 @@ import { buildEngineApp } from "../src/composition/engine.ts";
 import type { EngineDeps } from "../src/server/engineDeps.ts";
 import type { ServingModels } from "../src/serving/servingStack.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
+import { createRedisPageSessionStore } from "../src/serving/redisPageSessions.ts";
 import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
 import { cpuPerRequest, cpuSnapshot, processThreadIds, type CpuPerRequest } from "./cpuByPlace.ts";
 import { ComponentTimeline } from "./componentTimeline.ts";
@@ -99,6 +101,9 @@ const { values } = parseArgs({
     // A sampling heap profile from the start to the end of the runs that keeps only what is still
     // alive at the end, by allocation site: what the old generation's marking has to trace.
     "profile-live": { type: "string" },
+    // Where page sessions live: "memory" = the in-process store (the embedded default), "redis" = the
+    // store of an engine with REDIS_URL (redisPageSessions.ts), in the `--redis` database.
+    "page-sessions": { type: "string", default: "memory" },
     // How often the popularity, trending and fresh lists are recomputed from the event log (the
     // engine's default: every 60 s; each is one aggregate query over the window's events).
     "lists-refresh-ms": { type: "string", default: "60000" },
@@ -482,6 +487,7 @@ try {
     bodyLimitBytes: 1024 * 1024,
     popularityRanking: popularity,
     activeModels: models as unknown as NonNullable<EngineDeps["activeModels"]>,
+    ...(values["page-sessions"] === "redis" ? { pageSessions: await createRedisPageSessionStore({ url: values.redis }) } : {}),
     // Warm-up funnels at start as `cascade serve` runs them (CASCADE_WARMUP_REQUESTS's default).
     serving: {
       databaseUrl,
@@ -493,6 +499,7 @@ try {
     ...(values.admission === "on" ? { funnelAdmission: admissionSettings() } : {}),
   };
   log(`admission: ${values.admission === "on" ? JSON.stringify(admissionSettings()) : "off"}`);
+  log(`page sessions: ${values["page-sessions"]}`);
   startedAt = performance.now();
   const { app, engine } = await buildEngineApp(deps);
   await engine.serving.warm();
