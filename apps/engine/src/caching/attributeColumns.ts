@@ -14,13 +14,12 @@
 // a Map by slot.
 
 import type { ItemAttributes } from "../funnel/index.ts";
-import { NEVER } from "./slotTable.ts";
+import { grownTimes, NEVER } from "./slotTable.ts";
 
 /** A category code meaning "read, not in the catalogue". */
 const ABSENT = -1;
 /** A creator code meaning "no creator". */
 const NO_CREATOR = -1;
-const INITIAL_CAPACITY = 1_024;
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
 /** Distinct values, each coded by its position. */
@@ -125,26 +124,18 @@ export class AttributeColumns {
 
   /** Doubles the capacity past `needed`: amortised O(1) per slot (copying 1M slots' columns is a few ms, a few times in a process's life). */
   private grow(needed: number): void {
-    let capacity = Math.max(INITIAL_CAPACITY, this.times.length * 2);
-    while (capacity < needed) capacity *= 2;
-    const times = new Float64Array(capacity);
-    times.set(this.times);
-    times.fill(NEVER, this.times.length);
-    this.times = times;
-    const categoryCodes = new Int32Array(capacity);
-    categoryCodes.set(this.categoryCodes);
-    this.categoryCodes = categoryCodes;
-    const creatorCodes = new Int32Array(capacity);
-    creatorCodes.set(this.creatorCodes);
-    this.creatorCodes = creatorCodes;
-    const tagCodes = new Int32Array(capacity);
-    tagCodes.set(this.tagCodes);
-    this.tagCodes = tagCodes;
-    const published = new Float64Array(capacity);
-    published.set(this.published);
-    this.published = published;
-    const available = new Uint8Array(capacity);
-    available.set(this.available);
-    this.available = available;
+    this.times = grownTimes(this.times, needed);
+    const capacity = this.times.length;
+    this.categoryCodes = copied(this.categoryCodes, new Int32Array(capacity));
+    this.creatorCodes = copied(this.creatorCodes, new Int32Array(capacity));
+    this.tagCodes = copied(this.tagCodes, new Int32Array(capacity));
+    this.published = copied(this.published, new Float64Array(capacity));
+    this.available = copied(this.available, new Uint8Array(capacity));
   }
+}
+
+/** `to` with `from` copied into its start. */
+function copied<A extends { set(from: A): void }>(from: A, to: A): A {
+  to.set(from);
+  return to;
 }

@@ -43,12 +43,17 @@ export class SlotTable<V> {
    * stays a packed array (a write far past the end turns a V8 array into a slow dictionary).
    */
   private grow(needed: number): void {
-    let capacity = Math.max(INITIAL_CAPACITY, this.times.length * 2);
-    while (capacity < needed) capacity *= 2;
-    const times = new Float64Array(capacity);
-    times.set(this.times);
-    times.fill(NEVER, this.times.length);
-    this.times = times;
-    for (let slot = this.values.length; slot < capacity; slot += 1) this.values.push(undefined);
+    this.times = grownTimes(this.times, needed);
+    for (let slot = this.values.length; slot < this.times.length; slot += 1) this.values.push(undefined);
   }
+}
+
+/** A per-slot time column with room past `needed` (the capacity doubled until it fits), the new slots NEVER: what every slot-indexed store grows by. */
+export function grownTimes(times: Float64Array, needed: number): Float64Array {
+  let capacity = Math.max(INITIAL_CAPACITY, times.length * 2);
+  while (capacity < needed) capacity *= 2;
+  const grown = new Float64Array(capacity);
+  grown.set(times);
+  grown.fill(NEVER, times.length);
+  return grown;
 }

@@ -98,16 +98,21 @@ describe("ServingStack.start", () => {
   }, 60_000);
 });
 
+/** Active models with a retrieval model over `items` ids (no index: start only fills slots), and a popularity ranking to stop after. */
+function withRetrievalModel(items: number) {
+  const itemIds = Array.from({ length: items }, (_, row) => `model-item-${row}`);
+  const retrieval = { dimensions: 2, itemIds, vectors: new Float32Array(itemIds.length * 2), index: {} };
+  const models = {
+    retrieval: () => ({ model: retrieval, version: { id: "v1" }, loadedAt: new Date() }),
+    ranker: () => null,
+  } as unknown as ServingModels;
+  const logger = pino({ level: "silent" });
+  return { itemIds, models, logger, popularity: new PopularityRanking(db, logger) };
+}
+
 describe("ServingStack.start with a retrieval model", () => {
   it("fills the model's row → slot memo before it serves: the ann source's first requests look no id up in the Map", async () => {
-    const itemIds = Array.from({ length: 40_000 }, (_, row) => `model-item-${row}`);
-    const retrieval = { dimensions: 2, itemIds, vectors: new Float32Array(itemIds.length * 2), index: {} };
-    const models = {
-      retrieval: () => ({ model: retrieval, version: { id: "v1" }, loadedAt: new Date() }),
-      ranker: () => null,
-    } as unknown as ServingModels;
-    const logger = pino({ level: "silent" });
-    const popularity = new PopularityRanking(db, logger);
+    const { itemIds, models, logger, popularity } = withRetrievalModel(40_000);
     const stack = new ServingStack(
       { db, logger, store: createMemoryOnlineStore(), activeModels: models, serving: { bootWaitMs: 120_000, itemAttributesPollMs: 0, experiments: false } },
       popularity,
@@ -128,14 +133,7 @@ describe("ServingStack.start with a retrieval model", () => {
   }, 60_000);
 
   it("gives the model's items their slots before the attribute preload reads the catalogue, so the slot Map keeps the model's id strings", async () => {
-    const itemIds = Array.from({ length: 40_000 }, (_, row) => `model-item-${row}`);
-    const retrieval = { dimensions: 2, itemIds, vectors: new Float32Array(itemIds.length * 2), index: {} };
-    const models = {
-      retrieval: () => ({ model: retrieval, version: { id: "v1" }, loadedAt: new Date() }),
-      ranker: () => null,
-    } as unknown as ServingModels;
-    const logger = pino({ level: "silent" });
-    const popularity = new PopularityRanking(db, logger);
+    const { itemIds, models, logger, popularity } = withRetrievalModel(40_000);
     // How many of the model's items had a slot when each preload statement was issued.
     const slottedAtPreload: number[] = [];
     const wrapSql = (sql: ServingSql): ServingSql => ({
