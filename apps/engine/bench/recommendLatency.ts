@@ -69,6 +69,7 @@ import type { EngineDeps } from "../src/server/engineDeps.ts";
 import type { ServingModels } from "../src/serving/servingStack.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import { createRedisPageSessionStore } from "../src/serving/redisPageSessions.ts";
+import type { PageSessionStore } from "../src/serving/pageSessions.ts";
 import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
 import { cpuPerRequest, cpuSnapshot, processThreadIds, type CpuPerRequest } from "./cpuByPlace.ts";
 import { ComponentTimeline } from "./componentTimeline.ts";
@@ -446,6 +447,8 @@ const db = createPrismaClient(databaseUrl);
 let closeApp: (() => Promise<void>) | null = null;
 let annSearch = null as AnnSearchThread | null;
 let rankerThread = null as RankerThread | null;
+/** The Redis page session store (--page-sessions redis): the caller's to close, as in the CLI. */
+let pageSessions = null as PageSessionStore | null;
 let runtimeThreads: ReadonlySet<number> = new Set();
 let scratchDir = null as string | null;
 try {
@@ -487,7 +490,7 @@ try {
     bodyLimitBytes: 1024 * 1024,
     popularityRanking: popularity,
     activeModels: models as unknown as NonNullable<EngineDeps["activeModels"]>,
-    ...(values["page-sessions"] === "redis" ? { pageSessions: await createRedisPageSessionStore({ url: values.redis }) } : {}),
+    ...(values["page-sessions"] === "redis" ? { pageSessions: (pageSessions = await createRedisPageSessionStore({ url: values.redis })) } : {}),
     // Warm-up funnels at start as `cascade serve` runs them (CASCADE_WARMUP_REQUESTS's default).
     serving: {
       databaseUrl,
@@ -727,6 +730,7 @@ try {
   await closeApp?.().catch(() => undefined);
   await annSearch?.close();
   await rankerThread?.close();
+  await pageSessions?.close().catch(() => undefined);
   if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
   await db.$disconnect();
   await redis.flushdb().catch(() => undefined);
