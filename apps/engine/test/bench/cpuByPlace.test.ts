@@ -22,10 +22,11 @@ describe("cpuByPlace", () => {
     const threadEnd = threadCpuMs()!;
     // /proc counts in 10 ms ticks; the spin is this thread's (the process's other threads may add their own).
     expect(end.engineThreadMs - start.engineThreadMs).toBeGreaterThanOrEqual(150);
-    // The kernel works out the process's total and each thread's time separately, each in ticks, so a
-    // thread can read one tick more than its whole process (seen in CI: 310 against 300 ms).
+    // The kernel works out the process's total and each thread's time separately, each in ticks, and
+    // each of the two readings of either may be rounded by up to a tick: a thread's window can read up
+    // to two ticks more than its whole process's (seen in CI: 310 against 300 ms, and 310 against 290).
     const tick = 10;
-    expect(end.engineThreadMs - start.engineThreadMs).toBeLessThanOrEqual(end.processMs - start.processMs + tick);
+    expect(end.engineThreadMs - start.engineThreadMs).toBeLessThanOrEqual(end.processMs - start.processMs + 2 * tick);
     expect(threadEnd - threadStart).toBeGreaterThanOrEqual(150);
     expect(end.machineBusyMs - start.machineBusyMs).toBeGreaterThanOrEqual(end.engineThreadMs - start.engineThreadMs - 20);
   });
