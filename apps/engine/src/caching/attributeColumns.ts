@@ -20,23 +20,31 @@ import { grownTimes, NEVER } from "./slotTable.ts";
 const ABSENT = -1;
 /** A creator code meaning "no creator". */
 const NO_CREATOR = -1;
-const NO_TAGS: readonly string[] = Object.freeze([]);
+/** The tag list of items without tags (one shared, frozen). */
+export const NO_TAGS: readonly string[] = Object.freeze([]);
+/** Joins a tag list into its dictionary key: "\u0000" cannot occur in a PostgreSQL text value, so a key names one list. */
+const TAG_SEPARATOR = "\u0000";
 
-/** Distinct values, each coded by its position. */
+/** Distinct values, each coded by its position; `make` builds a value from its key the first time the key is seen. */
 class Dictionary<V> {
   readonly values: V[] = [];
   private readonly codes = new Map<string, number>();
 
-  codeOf(key: string, value: () => V): number {
+  constructor(private readonly make: (key: string) => V) {}
+
+  codeOf(key: string): number {
     let code = this.codes.get(key);
     if (code === undefined) {
       code = this.values.length;
-      this.values.push(value());
+      this.values.push(this.make(key));
       this.codes.set(key, code);
     }
     return code;
   }
 }
+
+const asIs = (key: string): string => key;
+const tagListOf = (key: string): readonly string[] => (key === "" ? NO_TAGS : Object.freeze(key.split(TAG_SEPARATOR)));
 
 export class AttributeColumns {
   /** By slot: when the held value was read (engine clock); NEVER where nothing is held. Its length is the capacity. */
@@ -47,9 +55,9 @@ export class AttributeColumns {
   private published = new Float64Array(0);
   private available = new Uint8Array(0);
   private numbers = new Map<number, Readonly<Record<string, number>>>();
-  private categories = new Dictionary<string>();
-  private creators = new Dictionary<string>();
-  private tagLists = this.emptyTagLists();
+  private categories = new Dictionary(asIs);
+  private creators = new Dictionary(asIs);
+  private tagLists = emptyTagLists();
   /** Slots holding something (attributes or "not in the catalogue"). */
   private held = 0;
 
@@ -72,12 +80,9 @@ export class AttributeColumns {
       this.numbers.delete(slot);
       return;
     }
-    this.categoryCodes[slot] = this.categories.codeOf(item.category, () => item.category);
-    const creatorId = item.creatorId;
-    this.creatorCodes[slot] = creatorId === null ? NO_CREATOR : this.creators.codeOf(creatorId, () => creatorId);
-    const tags = item.tags;
-    // "\u0000" cannot occur in a PostgreSQL text value, so the joined key names one list.
-    this.tagCodes[slot] = tags.length === 0 ? 0 : this.tagLists.codeOf(tags.join("\u0000"), () => Object.freeze([...tags]));
+    this.categoryCodes[slot] = this.categories.codeOf(item.category);
+    this.creatorCodes[slot] = item.creatorId === null ? NO_CREATOR : this.creators.codeOf(item.creatorId);
+    this.tagCodes[slot] = item.tags.length === 0 ? 0 : this.tagLists.codeOf(item.tags.join(TAG_SEPARATOR));
     this.published[slot] = item.publishedAtMs;
     this.available[slot] = item.available ? 1 : 0;
     if (item.numbers === undefined) this.numbers.delete(slot);
@@ -109,17 +114,10 @@ export class AttributeColumns {
     this.published = new Float64Array(0);
     this.available = new Uint8Array(0);
     this.numbers = new Map();
-    this.categories = new Dictionary<string>();
-    this.creators = new Dictionary<string>();
-    this.tagLists = this.emptyTagLists();
+    this.categories = new Dictionary(asIs);
+    this.creators = new Dictionary(asIs);
+    this.tagLists = emptyTagLists();
     this.held = 0;
-  }
-
-  /** Tag lists with code 0 for the empty list. */
-  private emptyTagLists(): Dictionary<readonly string[]> {
-    const lists = new Dictionary<readonly string[]>();
-    lists.codeOf("", () => NO_TAGS);
-    return lists;
   }
 
   /** Doubles the capacity past `needed`: amortised O(1) per slot (copying 1M slots' columns is a few ms, a few times in a process's life). */
@@ -132,6 +130,13 @@ export class AttributeColumns {
     this.published = copied(this.published, new Float64Array(capacity));
     this.available = copied(this.available, new Uint8Array(capacity));
   }
+}
+
+/** Tag lists with code 0 for the empty list. */
+function emptyTagLists(): Dictionary<readonly string[]> {
+  const lists = new Dictionary(tagListOf);
+  lists.codeOf("");
+  return lists;
 }
 
 /** `to` with `from` copied into its start. */

@@ -268,7 +268,10 @@ export class ServingStack {
     // id strings of whichever gives an item its slot first. Filled from the model's own ids, the
     // Map shares the strings the model holds anyway; the preload's strings (1M from the catalogue
     // query) then die young instead of being kept beside them for every full collection to mark.
-    const retrievalSlots = this.prefillRetrievalSlots().catch(() => undefined);
+    // A failed prefill only costs the ann source's rows their slots on demand: the preload goes on.
+    const retrievalSlots = this.prefillRetrievalSlots().catch((error: unknown) =>
+      this.logger.warn({ err: error }, "retrieval slot prefill failed; the ann source's rows get their slots on demand"),
+    );
     const firstLoads = Promise.all([
       this.fresh.refresh(),
       this.coVisitation.refresh(),
