@@ -51,6 +51,10 @@ describe("AttributeColumns", () => {
     const [first, second, third] = [columns.read(0)!, columns.read(1)!, columns.read(2)!];
     expect(first.tags).toBe(second.tags);
     expect(third.tags).toEqual(["x\u0001y"]);
+    // One empty tag is a list of its own, not the empty list.
+    columns.set(4, item({ tags: [""] }), 1);
+    columns.set(5, item({ tags: ["", ""] }), 1);
+    expect([columns.read(4)!.tags, columns.read(5)!.tags]).toEqual([[""], ["", ""]]);
     expect(Object.isFrozen(first.tags)).toBe(true);
     // A caller's array is copied, not kept: changing it later does not change the cache.
     const tags = ["p"];

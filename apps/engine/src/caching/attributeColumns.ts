@@ -22,7 +22,10 @@ const ABSENT = -1;
 const NO_CREATOR = -1;
 /** The tag list of items without tags (one shared, frozen). */
 export const NO_TAGS: readonly string[] = Object.freeze([]);
-/** Joins a tag list into its dictionary key: "\u0000" cannot occur in a PostgreSQL text value, so a key names one list. */
+/**
+ * A non-empty tag list's dictionary key is each tag preceded by this ("\u0000" cannot occur in a
+ * PostgreSQL text value), so a key names one list, [""] included; the empty list's key is "".
+ */
 const TAG_SEPARATOR = "\u0000";
 
 /** Distinct values, each coded by its position; `make` builds a value from its key the first time the key is seen. */
@@ -44,7 +47,7 @@ class Dictionary<V> {
 }
 
 const asIs = (key: string): string => key;
-const tagListOf = (key: string): readonly string[] => (key === "" ? NO_TAGS : Object.freeze(key.split(TAG_SEPARATOR)));
+const tagListOf = (key: string): readonly string[] => (key === "" ? NO_TAGS : Object.freeze(key.slice(1).split(TAG_SEPARATOR)));
 
 export class AttributeColumns {
   /** By slot: when the held value was read (engine clock); NEVER where nothing is held. Its length is the capacity. */
@@ -82,7 +85,7 @@ export class AttributeColumns {
     }
     this.categoryCodes[slot] = this.categories.codeOf(item.category);
     this.creatorCodes[slot] = item.creatorId === null ? NO_CREATOR : this.creators.codeOf(item.creatorId);
-    this.tagCodes[slot] = item.tags.length === 0 ? 0 : this.tagLists.codeOf(item.tags.join(TAG_SEPARATOR));
+    this.tagCodes[slot] = item.tags.length === 0 ? 0 : this.tagLists.codeOf(TAG_SEPARATOR + item.tags.join(TAG_SEPARATOR));
     this.published[slot] = item.publishedAtMs;
     this.available[slot] = item.available ? 1 : 0;
     if (item.numbers === undefined) this.numbers.delete(slot);
