@@ -15,7 +15,8 @@ import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import type { FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
-import { MemoryPageSessionStore, SESSION_PREFIX, SessionList, type NewPageSession, type PageSessionStore } from "../src/serving/pageSessions.ts";
+import { MemoryPageSessionStore } from "../src/serving/memoryPageSessions.ts";
+import { SESSION_PREFIX, SessionList, type NewPageSession, type PageSessionStore } from "../src/serving/pageSessions.ts";
 import { encodeSession } from "../src/serving/pageSessionsCodec.ts";
 import { createRedisPageSessionStore, pageSessionKey } from "../src/serving/redisPageSessions.ts";
 

@@ -1,20 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryPageSessionStore, SessionList } from "./pageSessions.ts";
-import { describePageSessionStoreContract } from "./testing/pageSessionStoreContract.ts";
-
-describePageSessionStoreContract("in-process", async ({ ttlMs }) => new MemoryPageSessionStore({ ttlMs }));
-
-describe("MemoryPageSessionStore", () => {
-  it("forgets sessions after the ttl and keeps at most maxSessions (oldest out)", async () => {
-    let now = 0;
-    const sessions = new MemoryPageSessionStore({ ttlMs: 100, maxSessions: 2, now: () => now });
-    for (const id of ["s1", "s2", "s3"]) await sessions.put({ id, surface: "home", userId: "u", items: SessionList.of([]) });
-    expect(await sessions.get("s1")).toBeUndefined();
-    expect((await sessions.get("s2"))?.id).toBe("s2");
-    now = 101;
-    expect(await sessions.get("s3")).toBeUndefined();
-  });
-});
+import { SessionList } from "./pageSessions.ts";
 
 describe("SessionList", () => {
   it("gives back each item's id, score and provenance as stored, scoreless hits without a score", () => {

@@ -3,19 +3,16 @@
 // carries, so later pages continue the same list and never repeat an item, at no funnel cost.
 //
 // Where sessions live (PageSessionStore, held to one contract: testing/pageSessionStoreContract.ts):
-// - MemoryPageSessionStore (below, the embedded default): a cursor is valid on the process that
-//   issued it for `ttlMs`; bounded by `maxSessions` (oldest out).
+// - MemoryPageSessionStore (memoryPageSessions.ts, the embedded default): a cursor is valid on the
+//   process that issued it for `ttlMs`; bounded by `maxSessions` and `maxBytes` (oldest out).
 // - RedisPageSessionStore (redisPageSessions.ts, whenever the engine has REDIS_URL): one key per
 //   session with the session TTL, so a cursor is valid on every replica sharing that Redis.
+// Both keep a session as the bytes of pageSessionsCodec.ts.
 // An unknown or expired session → 400 invalid_cursor (the client starts again); a store that cannot
 // be reached → PageSessionStoreError → 503 dependency_unavailable (the same cursor can be retried).
 //
-// Memory: at 100 requests/s the store reaches `maxSessions` (10k × up to 500 items) within two
-// minutes, and it lives for the process. As one object per item plus each item's provenance
-// objects that was ~15M long-lived objects for the garbage collector to trace; SessionList keeps a
-// session in a handful of flat arrays instead (scores and provenance in typed arrays) and builds
-// item objects only when a later page reads them. The same arrays are what Redis stores
-// (pageSessionsCodec.ts).
+// A SessionList keeps a session's items in a handful of flat arrays (scores and provenance in typed
+// arrays), which is what the codec copies, and builds item objects only when a later page reads them.
 import type { Logger } from "pino";
 import type { SourceHit } from "../funnel/index.ts";
 import type { DiversityCap } from "../rules/diversityWindows.ts";
@@ -215,59 +212,6 @@ export const PAGE_SESSION_TTL_MS = 30 * 60_000;
 
 export function assertSessionSize(session: NewPageSession): void {
   if (session.items.length > MAX_SESSION_ITEMS) throw new RangeError(`a page session holds at most ${MAX_SESSION_ITEMS} items (got ${session.items.length})`);
-}
-
-/** The in-process store (embedded default, and replays): sessions live in this process only. */
-export class MemoryPageSessionStore implements PageSessionStore {
-  private readonly sessions = new Map<string, PageSession>();
-  private readonly ttlMs: number;
-  private readonly maxSessions: number;
-
-  constructor(private readonly options: { ttlMs?: number; maxSessions?: number; now?: () => number } = {}) {
-    this.ttlMs = options.ttlMs ?? PAGE_SESSION_TTL_MS;
-    this.maxSessions = options.maxSessions ?? 10_000;
-  }
-
-  private now(): number {
-    return this.options.now?.() ?? Date.now();
-  }
-
-  // Applied before the returned promise settles: a later page on this process always finds it.
-  async put(session: NewPageSession): Promise<void> {
-    assertSessionSize(session);
-    this.sessions.delete(session.id);
-    this.sessions.set(session.id, {
-      ...session,
-      ...(session.caps ? { caps: { caps: session.caps.caps, tails: new Map(session.caps.tails) } } : {}),
-      createdAt: this.now(),
-    });
-    for (const oldest of this.sessions.keys()) {
-      if (this.sessions.size <= this.maxSessions) break;
-      this.sessions.delete(oldest);
-    }
-  }
-
-  async get(id: string): Promise<PageSession | undefined> {
-    return this.live(id);
-  }
-
-  async putTail(id: string, offset: number, tail: readonly string[]): Promise<void> {
-    this.live(id)?.caps?.tails.set(offset, [...tail]);
-  }
-
-  async close(): Promise<void> {
-    this.sessions.clear();
-  }
-
-  private live(id: string): PageSession | undefined {
-    const session = this.sessions.get(id);
-    if (!session) return undefined;
-    if (this.now() - session.createdAt > this.ttlMs) {
-      this.sessions.delete(id);
-      return undefined;
-    }
-    return session;
-  }
 }
 
 /** Session ids start with this; popularity snapshot ids (base64url digests of 16 chars) never do. */

@@ -13,10 +13,10 @@
 // while Redis is unreachable (redisConnection.ts), and the command timeout is short (request path).
 import type { Logger } from "pino";
 import { closeRedis, connectRedis, errorMessage } from "../redis/redisConnection.ts";
+import { MemoryPageSessionStore } from "./memoryPageSessions.ts";
 import { decodeSession, encodeSession } from "./pageSessionsCodec.ts";
 import {
   assertSessionSize,
-  MemoryPageSessionStore,
   PAGE_SESSION_TTL_MS,
   PageSessionStoreError,
   type NewPageSession,

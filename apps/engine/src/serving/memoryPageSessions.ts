@@ -1,0 +1,150 @@
+// The in-process page session store (the embedded default, and replays): a cursor is valid on the
+// process that issued it, for `ttlMs`, while its session is among the newest `maxSessions` that
+// fit in `maxBytes`.
+//
+// Sessions are kept encoded (pageSessionsCodec.ts, the bytes the Redis store keeps) in one ring of
+// bytes, oldest overwritten first, beside a Map from session id to where its bytes are. Kept as
+// objects (a SessionList each, with its arrays), 10k sessions of 500 items were ~30 MB of the
+// engine's heap that every full collection marked (5M item id references) plus ~190 MB of
+// ArrayBuffers, and each first page's session was promoted to the old generation: the
+// collections that were the 200/s latency tail (docs/benchmarks.md). In the ring, a session is
+// one small index entry on the heap; its bytes are outside it, in memory that is reused, not
+// freed. A later page decodes its session (~0.1 ms for 500 items), a first page encodes one.
+//
+// Ring order: sessions are appended at `head`; one that does not fit before the end wraps to 0,
+// dropping the sessions between `head` and the end (the oldest). So the index's insertion order is
+// always the ring's order from `head` on, and making room is dropping the oldest entries while
+// they overlap the bytes about to be written. The ring grows by doubling up to `maxBytes` before
+// it first wraps, so a quiet engine holds little.
+import { decodeSession, encodeSession } from "./pageSessionsCodec.ts";
+import { assertSessionSize, PAGE_SESSION_TTL_MS, type NewPageSession, type PageSession, type PageSessionStore } from "./pageSessions.ts";
+
+/** Default bound on the sessions' bytes: ~9k sessions of 500 items (~29 KB each). */
+export const DEFAULT_PAGE_SESSION_BYTES = 256 * 2 ** 20;
+const INITIAL_RING_BYTES = 2 ** 20;
+
+type Stored = {
+  offset: number;
+  length: number;
+  createdAt: number;
+  /** The served tails (sessionPageCaps.ts) of a session with caps: small, and changed by later pages. */
+  tails?: Map<number, readonly string[]>;
+};
+
+export type MemoryPageSessionStoreOptions = {
+  ttlMs?: number;
+  /** Most sessions held (oldest out); default 10,000. */
+  maxSessions?: number;
+  /** Most bytes of encoded sessions held (oldest out); default DEFAULT_PAGE_SESSION_BYTES. */
+  maxBytes?: number;
+  now?: () => number;
+};
+
+export class MemoryPageSessionStore implements PageSessionStore {
+  private readonly index = new Map<string, Stored>();
+  private ring: Buffer = Buffer.alloc(0);
+  /** Where the next session's bytes go. */
+  private head = 0;
+  private readonly ttlMs: number;
+  private readonly maxSessions: number;
+  private readonly maxBytes: number;
+  private readonly now: () => number;
+
+  constructor(options: MemoryPageSessionStoreOptions = {}) {
+    this.ttlMs = options.ttlMs ?? PAGE_SESSION_TTL_MS;
+    this.maxSessions = options.maxSessions ?? 10_000;
+    this.maxBytes = options.maxBytes ?? DEFAULT_PAGE_SESSION_BYTES;
+    this.now = options.now ?? Date.now;
+    if (!(this.maxBytes > 0) || !(this.maxSessions > 0)) throw new RangeError("maxBytes and maxSessions must be positive");
+  }
+
+  /** Sessions held (some may have expired since). */
+  get size(): number {
+    return this.index.size;
+  }
+
+  // Applied before the returned promise settles: a later page on this process always finds it.
+  async put(session: NewPageSession): Promise<void> {
+    assertSessionSize(session);
+    const createdAt = this.now();
+    const bytes = encodeSession(session, createdAt);
+    if (bytes.length > this.maxBytes) throw new RangeError(`a page session of ${bytes.length} bytes does not fit in this store's ${this.maxBytes}`);
+    this.index.delete(session.id);
+    const offset = this.reserve(bytes.length);
+    bytes.copy(this.ring, offset);
+    const stored: Stored = { offset, length: bytes.length, createdAt };
+    if (session.caps) stored.tails = new Map(session.caps.tails);
+    this.index.set(session.id, stored);
+    for (const [oldest] of this.index) {
+      if (this.index.size <= this.maxSessions) break;
+      this.index.delete(oldest);
+    }
+  }
+
+  async get(id: string): Promise<PageSession | undefined> {
+    const stored = this.live(id);
+    if (!stored) return undefined;
+    const { caps, ...decoded } = decodeSession(this.ring.subarray(stored.offset, stored.offset + stored.length));
+    const session: PageSession = { id, ...decoded };
+    // A copy: a later putTail changes the store's tails, not a page's view of them.
+    if (caps) session.caps = { caps, tails: new Map(stored.tails) };
+    return session;
+  }
+
+  async putTail(id: string, offset: number, tail: readonly string[]): Promise<void> {
+    this.live(id)?.tails?.set(offset, [...tail]);
+  }
+
+  async close(): Promise<void> {
+    this.index.clear();
+    this.ring = Buffer.alloc(0);
+    this.head = 0;
+  }
+
+  private live(id: string): Stored | undefined {
+    const stored = this.index.get(id);
+    if (!stored) return undefined;
+    if (this.now() - stored.createdAt > this.ttlMs) {
+      this.index.delete(id);
+      return undefined;
+    }
+    return stored;
+  }
+
+  /** The offset of `length` free bytes at the ring's head (growing it, or dropping the oldest sessions to make room). */
+  private reserve(length: number): number {
+    if (this.head + length > this.ring.length && this.ring.length < this.maxBytes && !this.wrapped()) this.grow(this.head + length);
+    if (this.head + length > this.ring.length) {
+      // Wrap: the sessions from head to the end are the oldest (see the file header).
+      this.dropOldestWhile((stored) => stored.offset >= this.head);
+      this.head = 0;
+    }
+    const end = this.head + length;
+    this.dropOldestWhile((stored) => stored.offset < end && stored.offset + stored.length > this.head);
+    const offset = this.head;
+    this.head = end;
+    return offset;
+  }
+
+  /** Whether a session lies past the head (the ring has wrapped and still holds the lap before). */
+  private wrapped(): boolean {
+    for (const stored of this.index.values()) return stored.offset >= this.head;
+    return false;
+  }
+
+  private grow(needed: number): void {
+    let size = Math.max(INITIAL_RING_BYTES, this.ring.length);
+    while (size < needed) size *= 2;
+    // allocUnsafeSlow: its own memory, not the shared pool; pages are touched only as sessions fill them.
+    const grown = Buffer.allocUnsafeSlow(Math.min(size, this.maxBytes));
+    this.ring.copy(grown, 0, 0, this.head);
+    this.ring = grown;
+  }
+
+  private dropOldestWhile(test: (stored: Stored) => boolean): void {
+    for (const [id, stored] of this.index) {
+      if (!test(stored)) return;
+      this.index.delete(id);
+    }
+  }
+}
