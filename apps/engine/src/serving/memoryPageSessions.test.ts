@@ -71,7 +71,10 @@ describe("MemoryPageSessionStore", () => {
           maxLength: 150,
         }),
         // Mostly rings that go round several times; some that grow twice (from 1 MiB) first.
-        fc.oneof({ arbitrary: fc.integer({ min: 150_000, max: 600_000 }), weight: 3 }, { arbitrary: fc.integer({ min: 600_000, max: 3 * 2 ** 20 }), weight: 1 }),
+        fc.oneof(
+          { arbitrary: fc.integer({ min: 150_000, max: 600_000 }), weight: 3 },
+          { arbitrary: fc.integer({ min: 600_000, max: 3 * 2 ** 20 }), weight: 1 },
+        ),
         fc.oneof({ arbitrary: fc.constant(10_000), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: 60 }), weight: 1 }),
         async (shapes, maxBytes, maxSessions) => {
           const now = 1_700_000_000_000;

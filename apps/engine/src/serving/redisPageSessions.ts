@@ -15,14 +15,7 @@ import type { Logger } from "pino";
 import { closeRedis, connectRedis, errorMessage } from "../redis/redisConnection.ts";
 import { MemoryPageSessionStore } from "./memoryPageSessions.ts";
 import { decodeSession, encodeSession } from "./pageSessionsCodec.ts";
-import {
-  assertSessionSize,
-  PAGE_SESSION_TTL_MS,
-  PageSessionStoreError,
-  type NewPageSession,
-  type PageSession,
-  type PageSessionStore,
-} from "./pageSessions.ts";
+import { assertSessionSize, PAGE_SESSION_TTL_MS, PageSessionStoreError, type NewPageSession, type PageSession, type PageSessionStore } from "./pageSessions.ts";
 
 export type RedisPageSessionStoreOptions = {
   url: string;
