@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { query } from "../funnel/testing/funnelFixtures.ts";
 import { PeriodicSnapshot } from "../caching/periodicSnapshot.ts";
 import { coVisitationSource, recentItemIds } from "./coVisitationSource.ts";
-import type { CoVisitationTable } from "./coVisitationTable.ts";
+import { NeighbourLists, type CoVisitationTable } from "./coVisitationTable.ts";
 
 const signal = new AbortController().signal;
 
@@ -11,7 +11,7 @@ function tableOf(neighbours: Record<string, [string, number][]>): PeriodicSnapsh
   const table: CoVisitationTable = {
     builtAtMs: 0,
     pairs: 0,
-    neighbours: new Map(Object.entries(neighbours).map(([item, list]) => [item, list.map(([itemId, score]) => ({ itemId, score }))])),
+    neighbours: NeighbourLists.fromRows(Object.entries(neighbours).flatMap(([item, list]) => list.map(([neighbour, score]) => ({ item, neighbour, score })))),
   };
   return new PeriodicSnapshot({ name: "test", refreshIntervalMs: 0, logger: pino({ level: "silent" }), load: async () => table });
 }

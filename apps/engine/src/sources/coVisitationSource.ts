@@ -29,10 +29,9 @@ export function coVisitationSource(table: PeriodicSnapshot<CoVisitationTable>, o
       const recentSet = new Set(recent);
       const scores = new Map<string, number>();
       recent.forEach((itemId, rank) => {
-        for (const neighbour of current.neighbours.get(itemId) ?? []) {
-          if (recentSet.has(neighbour.itemId)) continue;
-          scores.set(neighbour.itemId, (scores.get(neighbour.itemId) ?? 0) + neighbour.score / (1 + rank));
-        }
+        current.neighbours.forEach(itemId, (neighbourId, score) => {
+          if (!recentSet.has(neighbourId)) scores.set(neighbourId, (scores.get(neighbourId) ?? 0) + score / (1 + rank));
+        });
       });
       return [...scores.entries()]
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))

@@ -14,7 +14,65 @@ import type { Database } from "@cascade/db";
 import { wallClock, type Clock } from "../platform/clock.ts";
 
 export type Neighbour = { itemId: string; score: number };
-export type CoVisitationTable = { builtAtMs: number; pairs: number; neighbours: ReadonlyMap<string, readonly Neighbour[]> };
+export type CoVisitationTable = { builtAtMs: number; pairs: number; neighbours: NeighbourLists };
+
+/**
+ * Each item's neighbours, best first, in flat arrays: the table lives until its next refresh, so it
+ * is old-generation data that every full collection marks. As a Map of arrays of `Neighbour`
+ * objects, each neighbour was an object plus its own copy of the id string read from the query; here
+ * it is one slot in an id array and one in a Float64Array, and equal ids are one string.
+ */
+export class NeighbourLists {
+  private constructor(
+    /** Item id → its list's index: entries offsets[k] … offsets[k + 1] − 1 of ids and scores. */
+    private readonly listOf: ReadonlyMap<string, number>,
+    private readonly offsets: Uint32Array,
+    private readonly ids: readonly string[],
+    private readonly scores: Float64Array,
+  ) {}
+
+  /** From (item, neighbour, score) rows grouped by item, each item's in its order (the table query's order). */
+  static fromRows(rows: readonly { item: string; neighbour: string; score: number }[]): NeighbourLists {
+    const listOf = new Map<string, number>();
+    const offsetList: number[] = [];
+    const ids = new Array<string>(rows.length);
+    const scores = new Float64Array(rows.length);
+    // One string per distinct id (an item is a neighbour in many lists; each row brings its own copy).
+    const interned = new Map<string, string>();
+    rows.forEach((row, entry) => {
+      if (!listOf.has(row.item)) {
+        listOf.set(row.item, offsetList.length);
+        offsetList.push(entry);
+      } else if (listOf.get(row.item) !== offsetList.length - 1) throw new RangeError(`co-visitation rows of ${row.item} are not together`);
+      let id = interned.get(row.neighbour);
+      if (id === undefined) interned.set(row.neighbour, (id = row.neighbour));
+      ids[entry] = id;
+      scores[entry] = row.score;
+    });
+    offsetList.push(rows.length);
+    return new NeighbourLists(listOf, Uint32Array.from(offsetList), ids, scores);
+  }
+
+  /** Items that have neighbours. */
+  get size(): number {
+    return this.listOf.size;
+  }
+
+  /** Calls `visit` with each neighbour of `itemId`, best first (none for an item without any). */
+  forEach(itemId: string, visit: (neighbourId: string, score: number) => void): void {
+    const list = this.listOf.get(itemId);
+    if (list === undefined) return;
+    for (let entry = this.offsets[list]!; entry < this.offsets[list + 1]!; entry += 1) visit(this.ids[entry]!, this.scores[entry]!);
+  }
+
+  /** `itemId`'s neighbours as objects, best first; undefined for an item without any. */
+  get(itemId: string): Neighbour[] | undefined {
+    if (!this.listOf.has(itemId)) return undefined;
+    const neighbours: Neighbour[] = [];
+    this.forEach(itemId, (neighbourId, score) => neighbours.push({ itemId: neighbourId, score }));
+    return neighbours;
+  }
+}
 
 export type CoVisitationOptions = { windowDays: number; perUser: number; neighbours: number; maxEvents: number };
 
@@ -48,11 +106,5 @@ export async function buildCoVisitationTable(db: Database, options: Partial<CoVi
       FROM pairs p JOIN item_users ua ON ua.item_id = p.item JOIN item_users ub ON ub.item_id = p.neighbour
     )
     SELECT item, neighbour, score FROM scored WHERE rank <= ${neighbours}::int ORDER BY item, rank`;
-  const table = new Map<string, Neighbour[]>();
-  for (const row of rows) {
-    let list = table.get(row.item);
-    if (!list) table.set(row.item, (list = []));
-    list.push({ itemId: row.neighbour, score: row.score });
-  }
-  return { builtAtMs: Date.now(), pairs: rows.length, neighbours: table };
+  return { builtAtMs: Date.now(), pairs: rows.length, neighbours: NeighbourLists.fromRows(rows) };
 }
