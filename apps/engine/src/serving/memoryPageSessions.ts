@@ -16,7 +16,7 @@
 // always the ring's order from `head` on, and making room is dropping the oldest entries while
 // they overlap the bytes about to be written. The ring grows by doubling up to `maxBytes` before
 // it first wraps, so a quiet engine holds little.
-import { decodeSession, encodeSession } from "./pageSessionsCodec.ts";
+import { decodeSession, sessionEncoding } from "./pageSessionsCodec.ts";
 import { assertSessionSize, PAGE_SESSION_TTL_MS, type NewPageSession, type PageSession, type PageSessionStore } from "./pageSessions.ts";
 
 /** Default bound on the sessions' bytes: ~9k sessions of 500 items (~29 KB each). */
@@ -67,12 +67,14 @@ export class MemoryPageSessionStore implements PageSessionStore {
   async put(session: NewPageSession): Promise<void> {
     assertSessionSize(session);
     const createdAt = this.now();
-    const bytes = encodeSession(session, createdAt);
-    if (bytes.length > this.maxBytes) throw new RangeError(`a page session of ${bytes.length} bytes does not fit in this store's ${this.maxBytes}`);
+    const encoding = sessionEncoding(session, createdAt);
+    const length = encoding.byteLength;
+    if (length > this.maxBytes) throw new RangeError(`a page session of ${length} bytes does not fit in this store's ${this.maxBytes}`);
     this.index.delete(session.id);
-    const offset = this.reserve(bytes.length);
-    bytes.copy(this.ring, offset);
-    const stored: Stored = { offset, length: bytes.length, createdAt };
+    const offset = this.reserve(length);
+    // Straight into the ring: no buffer of its own per session.
+    encoding.writeTo(this.ring, offset);
+    const stored: Stored = { offset, length, createdAt };
     if (session.caps) stored.tails = new Map(session.caps.tails);
     this.index.set(session.id, stored);
     for (const [oldest] of this.index) {
@@ -113,7 +115,8 @@ export class MemoryPageSessionStore implements PageSessionStore {
 
   /** The offset of `length` free bytes at the ring's head (growing it, or dropping the oldest sessions to make room). */
   private reserve(length: number): number {
-    if (this.head + length > this.ring.length && this.ring.length < this.maxBytes && !this.wrapped()) this.grow(this.head + length);
+    // Growing comes first, so the ring is at maxBytes before it ever wraps.
+    if (this.head + length > this.ring.length && this.ring.length < this.maxBytes) this.grow(this.head + length);
     if (this.head + length > this.ring.length) {
       // Wrap: the sessions from head to the end are the oldest (see the file header).
       this.dropOldestWhile((stored) => stored.offset >= this.head);
@@ -124,12 +127,6 @@ export class MemoryPageSessionStore implements PageSessionStore {
     const offset = this.head;
     this.head = end;
     return offset;
-  }
-
-  /** Whether a session lies past the head (the ring has wrapped and still holds the lap before). */
-  private wrapped(): boolean {
-    for (const stored of this.index.values()) return stored.offset >= this.head;
-    return false;
   }
 
   private grow(needed: number): void {

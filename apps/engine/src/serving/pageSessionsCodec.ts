@@ -28,7 +28,11 @@ type Header = { s: string; u: string; c: number; src: readonly string[]; ids: re
 /** The stored session without its tails (kept apart, see above). */
 export type DecodedSession = Omit<NewPageSession, "caps" | "id"> & { createdAt: number; caps?: readonly DiversityCap[] };
 
-export function encodeSession(session: NewPageSession, createdAt: number): Buffer {
+/** A session ready to be written: its encoded length, and a writer into any buffer (the in-process store writes straight into its ring). */
+export type SessionEncoding = { byteLength: number; writeTo(target: Buffer, offset: number): void };
+
+/** Throws RangeError when the session encodes to more than MAX_SESSION_BYTES. */
+export function sessionEncoding(session: NewPageSession, createdAt: number): SessionEncoding {
   const arrays = session.items.arrays();
   const header: Header = {
     s: session.surface,
@@ -44,15 +48,27 @@ export function encodeSession(session: NewPageSession, createdAt: number): Buffe
   const parts = [arrays.scores, arrays.hitScore, arrays.hitStart, arrays.hitRank, arrays.hitSource];
   const total = parts.reduce((sum, part) => sum + part.byteLength, start);
   if (total > MAX_SESSION_BYTES) throw new RangeError(`a page session is at most ${MAX_SESSION_BYTES} bytes encoded (this one: ${total})`);
-  const bytes = Buffer.alloc(total);
-  bytes.writeUInt8(FORMAT_VERSION, 0);
-  bytes.writeUInt32LE(headerBytes.length, 1);
-  headerBytes.copy(bytes, 5);
-  let offset = start;
-  for (const part of parts) {
-    bytes.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), offset);
-    offset += part.byteLength;
-  }
+  return {
+    byteLength: total,
+    writeTo(target, at) {
+      target.writeUInt8(FORMAT_VERSION, at);
+      target.writeUInt32LE(headerBytes.length, at + 1);
+      headerBytes.copy(target, at + 5);
+      // The padding too: a reused buffer holds older bytes there.
+      target.fill(0, at + 5 + headerBytes.length, at + start);
+      let offset = at + start;
+      for (const part of parts) {
+        target.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), offset);
+        offset += part.byteLength;
+      }
+    },
+  };
+}
+
+export function encodeSession(session: NewPageSession, createdAt: number): Buffer {
+  const encoding = sessionEncoding(session, createdAt);
+  const bytes = Buffer.allocUnsafe(encoding.byteLength);
+  encoding.writeTo(bytes, 0);
   return bytes;
 }
 
