@@ -40,10 +40,11 @@ export class NeighbourLists {
     // One string per distinct id (an item is a neighbour in many lists; each row brings its own copy).
     const interned = new Map<string, string>();
     rows.forEach((row, entry) => {
-      if (!listOf.has(row.item)) {
+      const list = listOf.get(row.item);
+      if (list === undefined) {
         listOf.set(row.item, offsetList.length);
         offsetList.push(entry);
-      } else if (listOf.get(row.item) !== offsetList.length - 1) throw new RangeError(`co-visitation rows of ${row.item} are not together`);
+      } else if (list !== offsetList.length - 1) throw new RangeError(`co-visitation rows of ${row.item} are not together`);
       let id = interned.get(row.neighbour);
       if (id === undefined) interned.set(row.neighbour, (id = row.neighbour));
       ids[entry] = id;
