@@ -5,7 +5,7 @@
 // read, the ANN thread, the ranker thread.
 import type { EngineMetrics } from "../src/telemetry/engineMetrics.ts";
 
-type Totals = { sum: Float64Array; count: Int32Array };
+type Totals = { sum: Float64Array; count: Int32Array; max: Float64Array };
 
 export class ComponentTimeline {
   private readonly byComponent = new Map<string, Totals>();
@@ -36,9 +36,14 @@ export class ComponentTimeline {
     const second = Math.floor((atEpochMs - this.startEpochMs) / 1000);
     if (second < 0 || second >= this.seconds || !Number.isFinite(durationMs)) return;
     let totals = this.byComponent.get(component);
-    if (!totals) this.byComponent.set(component, (totals = { sum: new Float64Array(this.seconds), count: new Int32Array(this.seconds) }));
+    if (!totals)
+      this.byComponent.set(
+        component,
+        (totals = { sum: new Float64Array(this.seconds), count: new Int32Array(this.seconds), max: new Float64Array(this.seconds) }),
+      );
     totals.sum[second]! += durationMs;
     totals.count[second]! += 1;
+    if (durationMs > totals.max[second]!) totals.max[second] = durationMs;
   }
 
   /** Per component whose mean reached `minMeanMs` in some second: its mean per second (ms, 0 for a second without any), slowest first. */
@@ -50,5 +55,20 @@ export class ComponentTimeline {
       if (worst >= minMeanMs) rows.push({ component, meanMs, worst });
     }
     return rows.sort((a, b) => b.worst - a.worst).map(({ component, meanMs }) => ({ component, meanMs }));
+  }
+
+  /**
+   * Per component whose longest single duration reached `minMaxMs` in some second: its longest per
+   * second (ms), slowest first. A stall of a few dozen requests hardly moves a second's mean but
+   * sets the p99; this names the component the stalled requests waited on.
+   */
+  longestPerSecond(minMaxMs: number): { component: string; maxMs: number[] }[] {
+    const rows: { component: string; maxMs: number[]; worst: number }[] = [];
+    for (const [component, { max }] of this.byComponent) {
+      const maxMs = Array.from(max, (longest) => Math.round(10 * longest) / 10);
+      const worst = Math.max(...maxMs);
+      if (worst >= minMaxMs) rows.push({ component, maxMs, worst });
+    }
+    return rows.sort((a, b) => b.worst - a.worst).map(({ component, maxMs }) => ({ component, maxMs }));
   }
 }

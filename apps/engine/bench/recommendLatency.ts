@@ -138,6 +138,8 @@ const rates = Array.from({ length: Number(values.repeat) }, () => values.rates.s
 const durationMs = Number(values.seconds) * 1000;
 /** A funnel component whose mean in some second of a run reaches this is printed per second (what a latency spike waited on). */
 const SLOW_COMPONENT_MS = 20;
+/** A single component duration this long in some second is reported with that component's longest per second. */
+const STALLED_COMPONENT_MS = 40;
 const port = Number(values.port);
 const CATEGORIES = 50;
 const logger = pino({ level: "warn" });
@@ -569,6 +571,8 @@ try {
     engineThreadPerSecond: SecondsTimeline;
     /** Components whose mean reached SLOW_COMPONENT_MS in some second, and their mean per second (componentTimeline.ts). */
     slowComponentsPerSecond: { component: string; meanMs: number[] }[];
+    /** Components with a single duration of STALLED_COMPONENT_MS or more in some second, and their longest per second. */
+    stalledComponentsPerSecond: { component: string; maxMs: number[] }[];
     /** Answers over 50 ms: as the client timed them, as the engine did (of engineCount it timed). */
     over50: { client: number; engine: number; engineCount: number };
   }[] = [];
@@ -619,6 +623,7 @@ try {
       components.stop();
       const thread = timeline.perSecond(funnel.startedAtEpochMs, funnel.timeline.length);
       const slowComponents = components.slowSeconds(SLOW_COMPONENT_MS);
+      const stalledComponents = components.longestPerSecond(STALLED_COMPONENT_MS);
       const round2 = (ms: number) => Math.round(ms * 100) / 100;
       const eventLoop = {
         delayP99Ms: round2(delay.percentile(99) / 1e6),
@@ -673,6 +678,7 @@ try {
         eventLoop,
         engineThreadPerSecond: thread,
         slowComponentsPerSecond: slowComponents,
+        stalledComponentsPerSecond: stalledComponents,
         over50,
       });
       log(
@@ -682,6 +688,7 @@ try {
     engine thread busy per second (%) ${thread.busyPercent.join(" ")}; GC per second (ms) ${thread.gcMs.join(" ")}
     machine busy per second (% of all cores, steal apart) ${thread.machineBusyPercent.join(" ")}; steal per second (ms) ${thread.stealMs.join(" ")}
     components with a second's mean over ${SLOW_COMPONENT_MS} ms (mean per second, ms): ${slowComponents.map((row) => `${row.component} ${row.meanMs.map(Math.round).join(" ")}`).join("; ") || "none"}
+    components with a single duration over ${STALLED_COMPONENT_MS} ms (longest per second, ms): ${stalledComponents.map((row) => `${row.component} ${row.maxMs.map(Math.round).join(" ")}`).join("; ") || "none"}
     answers over 50 ms: ${over50.client} as the client timed them, ${over50.engine} of ${over50.engineCount} as the engine did`,
       );
     }

@@ -25,6 +25,26 @@ describe("ComponentTimeline", () => {
     expect(timeline.slowSeconds(5).map((row) => row.component)).toEqual(["hydrateQuery/follows", "sources/ann", "score/ranker"]);
   });
 
+  it("keeps each component's longest single duration per second, so a stall of a few requests that hardly moves a mean is named", () => {
+    const timeline = new ComponentTimeline();
+    timeline.start(createEngineMetrics(), 0, 2);
+    for (let request = 0; request < 199; request += 1) timeline.record("sources/ann", 1, 10 + request);
+    timeline.record("sources/ann", 90, 500);
+    timeline.record("score/ranker", 12, 1_500);
+    timeline.record("score/ranker", 45, 1_600);
+    timeline.record("hydrateQuery/follows", 39.9, 1_700);
+    timeline.stop();
+    // The stalled second's mean (1.4 ms) stays far under any mean threshold.
+    expect(timeline.slowSeconds(2)).toEqual([
+      { component: "hydrateQuery/follows", meanMs: [0, 39.9] },
+      { component: "score/ranker", meanMs: [0, 28.5] },
+    ]);
+    expect(timeline.longestPerSecond(40)).toEqual([
+      { component: "sources/ann", maxMs: [90, 0] },
+      { component: "score/ranker", maxMs: [0, 45] },
+    ]);
+  });
+
   it("records what the engine observes while started, and passes every observation on to the metrics", async () => {
     const metrics = createEngineMetrics();
     const timeline = new ComponentTimeline();
