@@ -93,6 +93,20 @@ describe("FunnelAdmission", () => {
     }
   });
 
+  it("a shed error carries no stack frames (an expected answer, not a fault), and the process's stack trace limit is left as it was", async () => {
+    const admission = gate({ maxInFlight: 1, maxQueued: 0 });
+    await admission.acquire();
+    const before = Error.stackTraceLimit;
+    const error = await admission.acquire().then(
+      () => null,
+      (thrown: unknown) => thrown as FunnelOverloadedError,
+    );
+    expect(error).toBeInstanceOf(FunnelOverloadedError);
+    expect(error!.stack).toBe(`FunnelOverloadedError: ${error!.message}`);
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(new Error("elsewhere").stack).toMatch(/\n\s+at /);
+  });
+
   it("run() releases its slot when the work throws, and never runs work it sheds", async () => {
     const admission = gate({ maxInFlight: 1, maxQueued: 0 });
     await expect(admission.run(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
