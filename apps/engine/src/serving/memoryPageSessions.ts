@@ -14,14 +14,19 @@
 // Ring order: sessions are appended at `head`; one that does not fit before the end wraps to 0,
 // dropping the sessions between `head` and the end (the oldest). So the index's insertion order is
 // always the ring's order from `head` on, and making room is dropping the oldest entries while
-// they overlap the bytes about to be written. The ring grows by doubling up to `maxBytes` before
-// it first wraps, so a quiet engine holds little.
+// they overlap the bytes about to be written.
+//
+// The ring is allocated once, at `maxBytes`, on the first put. Its pages are the kernel's to back
+// as sessions are first written to them (allocUnsafeSlow: uninitialised memory of its own), so a
+// quiet engine still holds little. It used to grow by doubling from 1 MiB: each step was a new
+// ArrayBuffer of up to 256 MiB, and V8 answers that much new external memory with a full
+// collection ("external memory pressure"), three of them in the first minute of serving at 200
+// requests/s; the rings left behind also stayed allocated until such a collection.
 import { decodeSession, sessionEncoding } from "./pageSessionsCodec.ts";
 import { assertSessionSize, PAGE_SESSION_TTL_MS, type NewPageSession, type PageSession, type PageSessionStore } from "./pageSessions.ts";
 
 /** Default bound on the sessions' bytes: ~9k sessions of 500 items (~29 KB each). */
 export const DEFAULT_PAGE_SESSION_BYTES = 256 * 2 ** 20;
-const INITIAL_RING_BYTES = 2 ** 20;
 
 type Stored = {
   offset: number;
@@ -61,6 +66,11 @@ export class MemoryPageSessionStore implements PageSessionStore {
   /** Sessions held (some may have expired since). */
   get size(): number {
     return this.index.size;
+  }
+
+  /** Bytes of the ring: 0 before the first put, then maxBytes (allocated, not resident, until written). */
+  get ringBytes(): number {
+    return this.ring.length;
   }
 
   // Applied before the returned promise settles: a later page on this process always finds it.
@@ -113,10 +123,9 @@ export class MemoryPageSessionStore implements PageSessionStore {
     return stored;
   }
 
-  /** The offset of `length` free bytes at the ring's head (growing it, or dropping the oldest sessions to make room). */
+  /** The offset of `length` free bytes at the ring's head (dropping the oldest sessions to make room). */
   private reserve(length: number): number {
-    // Growing comes first, so the ring is at maxBytes before it ever wraps.
-    if (this.head + length > this.ring.length && this.ring.length < this.maxBytes) this.grow(this.head + length);
+    if (this.ring.length === 0) this.ring = Buffer.allocUnsafeSlow(this.maxBytes);
     if (this.head + length > this.ring.length) {
       // Wrap: the sessions from head to the end are the oldest (see the file header).
       this.dropOldestWhile((stored) => stored.offset >= this.head);
@@ -127,15 +136,6 @@ export class MemoryPageSessionStore implements PageSessionStore {
     const offset = this.head;
     this.head = end;
     return offset;
-  }
-
-  private grow(needed: number): void {
-    let size = Math.max(INITIAL_RING_BYTES, this.ring.length);
-    while (size < needed) size *= 2;
-    // allocUnsafeSlow: its own memory, not the shared pool; pages are touched only as sessions fill them.
-    const grown = Buffer.allocUnsafeSlow(Math.min(size, this.maxBytes));
-    this.ring.copy(grown, 0, 0, this.head);
-    this.ring = grown;
   }
 
   private dropOldestWhile(test: (stored: Stored) => boolean): void {
