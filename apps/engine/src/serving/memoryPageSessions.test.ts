@@ -40,15 +40,17 @@ describe("MemoryPageSessionStore", () => {
     expect([...(await sessions.get(session.id))!.caps!.tails.keys()]).toEqual([2, 6]);
   });
 
-  it("allocates its ring once, at maxBytes, on the first put: it never grows (each growth was a full collection under load)", async () => {
+  it("allocates its ring once, at maxBytes, when created: it never grows (each growth was a full collection under load)", async () => {
     const maxBytes = 3 * 2 ** 20;
     const sessions = new MemoryPageSessionStore({ maxBytes });
-    expect(sessions.ringBytes).toBe(0);
+    expect(sessions.ringBytes).toBe(maxBytes);
     await sessions.put(newSession(sessionItems(5)));
     expect(sessions.ringBytes).toBe(maxBytes);
     const sessionBytes = encodeSession(newSession(sessionItems(500)), 0).length;
     for (let put = 0; put < Math.ceil((2 * maxBytes) / sessionBytes); put += 1) await sessions.put(newSession(sessionItems(500)));
     expect(sessions.ringBytes).toBe(maxBytes);
+    await sessions.close();
+    expect(sessions.ringBytes).toBe(0);
   });
 
   it("wrapping drops the sessions between the head and the end (the oldest), then the ones it overwrites", async () => {

@@ -16,12 +16,13 @@
 // always the ring's order from `head` on, and making room is dropping the oldest entries while
 // they overlap the bytes about to be written.
 //
-// The ring is allocated once, at `maxBytes`, on the first put. Its pages are the kernel's to back
-// as sessions are first written to them (allocUnsafeSlow: uninitialised memory of its own), so a
-// quiet engine still holds little. It used to grow by doubling from 1 MiB: each step was a new
-// ArrayBuffer of up to 256 MiB, and V8 answers that much new external memory with a full
-// collection ("external memory pressure"), three of them in the first minute of serving at 200
-// requests/s; the rings left behind also stayed allocated until such a collection.
+// The ring is allocated once, at `maxBytes`, when the store is created (the engine's start, before
+// traffic). Its pages are the kernel's to back as sessions are first written to them
+// (allocUnsafeSlow: uninitialised memory of its own), so a quiet engine still holds little. It
+// used to grow by doubling from 1 MiB: each step was a new ArrayBuffer of up to 256 MiB, and V8
+// answers that much new external memory with a full collection ("external memory pressure"),
+// three of them in the first minute of serving at 200 requests/s; the rings left behind also
+// stayed allocated until such a collection.
 import { decodeSession, sessionEncoding } from "./pageSessionsCodec.ts";
 import { assertSessionSize, PAGE_SESSION_TTL_MS, type NewPageSession, type PageSession, type PageSessionStore } from "./pageSessions.ts";
 
@@ -47,7 +48,7 @@ export type MemoryPageSessionStoreOptions = {
 
 export class MemoryPageSessionStore implements PageSessionStore {
   private readonly index = new Map<string, Stored>();
-  private ring: Buffer = Buffer.alloc(0);
+  private ring: Buffer;
   /** Where the next session's bytes go. */
   private head = 0;
   private readonly ttlMs: number;
@@ -61,6 +62,7 @@ export class MemoryPageSessionStore implements PageSessionStore {
     this.maxBytes = options.maxBytes ?? DEFAULT_PAGE_SESSION_BYTES;
     this.now = options.now ?? Date.now;
     if (!(this.maxBytes > 0) || !(this.maxSessions > 0)) throw new RangeError("maxBytes and maxSessions must be positive");
+    this.ring = Buffer.allocUnsafeSlow(this.maxBytes);
   }
 
   /** Sessions held (some may have expired since). */
@@ -68,7 +70,7 @@ export class MemoryPageSessionStore implements PageSessionStore {
     return this.index.size;
   }
 
-  /** Bytes of the ring: 0 before the first put, then maxBytes (allocated, not resident, until written). */
+  /** Bytes of the ring: maxBytes from the start (reserved; resident as sessions are written), 0 after close. */
   get ringBytes(): number {
     return this.ring.length;
   }
@@ -125,7 +127,6 @@ export class MemoryPageSessionStore implements PageSessionStore {
 
   /** The offset of `length` free bytes at the ring's head (dropping the oldest sessions to make room). */
   private reserve(length: number): number {
-    if (this.ring.length === 0) this.ring = Buffer.allocUnsafeSlow(this.maxBytes);
     if (this.head + length > this.ring.length) {
       // Wrap: the sessions from head to the end are the oldest (see the file header).
       this.dropOldestWhile((stored) => stored.offset >= this.head);
