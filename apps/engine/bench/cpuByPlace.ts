@@ -19,6 +19,8 @@ export type CpuSnapshot = {
   /** CPU of the `runtimeThreads` given to cpuSnapshot (the main thread left out). */
   runtimeThreadsMs: number;
   postgres: ServerCpu;
+  /** PostgreSQL's process titles by pid ("postgres: checkpointer", "postgres: user db host SELECT", …). */
+  postgresTitles?: ReadonlyMap<string, string>;
   redis: ServerCpu;
   machineBusyMs: number;
 } | null;
@@ -47,6 +49,30 @@ function serverCpu(command: string): ServerCpu {
     if (stat) byPid.set(entry, cpuMsOfStat(stat));
   }
   return byPid;
+}
+
+/** The process titles of `pids` (a process's cmdline, which PostgreSQL rewrites to say what it is doing). */
+function titlesOf(pids: Iterable<string>): Map<string, string> {
+  const titles = new Map<string, string>();
+  for (const pid of pids) {
+    const cmdline = readOrNull(`/proc/${pid}/cmdline`);
+    if (cmdline) titles.set(pid, cmdline.replaceAll("\0", " ").trim());
+  }
+  return titles;
+}
+
+/**
+ * The PostgreSQL processes that used the most CPU between two snapshots, by title (the checkpointer,
+ * a backend and its current statement, …): PostgreSQL's share of a window can jump for reasons of
+ * its own, and this says which.
+ */
+export function busiestPostgresProcesses(start: CpuSnapshot, end: CpuSnapshot, top = 3): { title: string; ms: number }[] {
+  if (!start || !end) return [];
+  return [...end.postgres]
+    .map(([pid, ms]) => ({ title: end.postgresTitles?.get(pid) ?? `pid ${pid}`, ms: Math.round(Math.max(0, ms - (start.postgres.get(pid) ?? 0))) }))
+    .filter(({ ms }) => ms > 0)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, top);
 }
 
 /** CPU used between two readings by the processes alive at the second (one started since counts whole; one that exited is lost). */
@@ -101,11 +127,13 @@ export function cpuSnapshot(runtimeThreads: ReadonlySet<number> = new Set()): Cp
     const stat = readOrNull(`/proc/self/task/${thread}/stat`);
     if (stat) runtimeThreadsMs += cpuMsOfStat(stat);
   }
+  const postgres = serverCpu(SERVER_COMMANDS.postgres);
   return {
     engineThreadMs: cpuMsOfStat(engine),
     processMs: cpuMsOfStat(own),
     runtimeThreadsMs,
-    postgres: serverCpu(SERVER_COMMANDS.postgres),
+    postgres,
+    postgresTitles: titlesOf(postgres.keys()),
     redis: serverCpu(SERVER_COMMANDS.redis),
     machineBusyMs: machineBusyMs(),
   };

@@ -71,7 +71,7 @@ import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import { createRedisPageSessionStore } from "../src/serving/redisPageSessions.ts";
 import type { PageSessionStore } from "../src/serving/pageSessions.ts";
 import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
-import { cpuPerRequest, cpuSnapshot, processThreadIds, type CpuPerRequest } from "./cpuByPlace.ts";
+import { busiestPostgresProcesses, cpuPerRequest, cpuSnapshot, processThreadIds, type CpuPerRequest } from "./cpuByPlace.ts";
 import { ComponentTimeline } from "./componentTimeline.ts";
 import { ThreadTimeline, type SecondsTimeline } from "./threadTimeline.ts";
 import { createRandom } from "@cascade/core";
@@ -549,6 +549,8 @@ try {
     cpuMsPerRequest: { funnel: number; bare: number };
     /** The funnel run's CPU per request by place (cpuByPlace.ts): which thread or server saturates. */
     cpuByPlaceMsPerRequest: CpuPerRequest | null;
+    /** The PostgreSQL processes that used the most CPU in the window (title, ms). */
+    busiestPostgres: { title: string; ms: number }[];
     stagesMeanMs: Record<string, number>;
     componentsMeanMs: Record<string, number>;
     candidatesMean: Record<string, number>;
@@ -613,7 +615,9 @@ try {
       const oldSpaceAtStart = oldSpaceUsedBytes();
       const funnel = summarise(await profiled(`funnel-${runs.length + 1}-${rate}`, () => runLoad({ ...base, path: "/v1/recommendations", rate })), rate);
       const funnelCpuMs = cpuPerRequestMs(process.cpuUsage(cpuStart), funnel.requests);
-      const cpuByPlace = cpuPerRequest(placesAtStart, cpuSnapshot(runtimeThreads), funnel.loadGeneratorCpu, funnel.requests);
+      const placesAtEnd = cpuSnapshot(runtimeThreads);
+      const cpuByPlace = cpuPerRequest(placesAtStart, placesAtEnd, funnel.loadGeneratorCpu, funnel.requests);
+      const busiestPostgres = busiestPostgresProcesses(placesAtStart, placesAtEnd);
       const oldSpaceGrowth = oldSpaceUsedBytes() - oldSpaceAtStart;
       delay.disable();
       // GC entries reach the observer in batches after the fact: let the last ones arrive.
@@ -670,6 +674,7 @@ try {
         bare,
         cpuMsPerRequest: { funnel: funnelCpuMs, bare: bareCpuMs },
         cpuByPlaceMsPerRequest: cpuByPlace,
+        busiestPostgres,
         stagesMeanMs,
         componentsMeanMs,
         candidatesMean,
@@ -683,7 +688,7 @@ try {
       });
       log(
         `rate ${rate}/s: funnel p50 ${funnel.latencyMs.p50} p95 ${funnel.latencyMs.p95} p99 ${funnel.latencyMs.p99} ms, ${funnel.throughputPerSecond}/s, degraded ${funnel.degradedShare}, shed ${funnel.shed.share} (p99 ${funnel.shed.p99Ms} ms; served pages p50 ${funnel.servedLatencyMs.p50} p99 ${funnel.servedLatencyMs.p99} ms); bare p50 ${bare.latencyMs.p50} p99 ${bare.latencyMs.p99} ms; CPU/request funnel ${funnelCpuMs} ms, bare ${bareCpuMs} ms; event loop ${JSON.stringify(eventLoop)}; stages ${JSON.stringify(stagesMeanMs)}\n    components ${JSON.stringify(componentsMeanMs)}\n    candidates per source ${JSON.stringify(candidatesMean)}; fallbacks ${JSON.stringify(fallbacks)}
-    CPU ms per request by place ${JSON.stringify(cpuByPlace)}
+    CPU ms per request by place ${JSON.stringify(cpuByPlace)}; busiest PostgreSQL processes (ms) ${busiestPostgres.map(({ title, ms }) => `${title}: ${ms}`).join("; ") || "none"}
     p99 per second (ms) ${funnel.timeline.map((second) => Math.round(second.p99Ms)).join(" ")}
     engine thread busy per second (%) ${thread.busyPercent.join(" ")}; GC per second (ms) ${thread.gcMs.join(" ")}
     machine busy per second (% of all cores, steal apart) ${thread.machineBusyPercent.join(" ")}; steal per second (ms) ${thread.stealMs.join(" ")}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuPerRequest, cpuSnapshot, processThreadIds, threadCpuMs } from "../../bench/cpuByPlace.ts";
+import { busiestPostgresProcesses, cpuPerRequest, cpuSnapshot, processThreadIds, threadCpuMs } from "../../bench/cpuByPlace.ts";
 
 /** Spins until this process has used `ms` more CPU (by process.cpuUsage, not by the module under test): wall time would flake on a busy machine. */
 function burn(ms: number): void {
@@ -86,5 +86,58 @@ describe("cpuByPlace", () => {
     });
     expect(cpuPerRequest(null, end, { cpuMs: 200, cpuTotalMs: 250 }, 100)).toBeNull();
     expect(cpuPerRequest(start, end, { cpuMs: null, cpuTotalMs: null }, 100)).toBeNull();
+  });
+
+  it("names the PostgreSQL processes that used the most CPU in a window, by their titles, busiest first", () => {
+    const snapshot = (postgres: [string, number][], titles: [string, string][]) => ({
+      engineThreadMs: 0,
+      processMs: 0,
+      runtimeThreadsMs: 0,
+      postgres: new Map(postgres),
+      postgresTitles: new Map(titles),
+      redis: new Map<string, number>(),
+      machineBusyMs: 0,
+    });
+    const start = snapshot(
+      [
+        ["10", 100],
+        ["11", 500],
+        ["12", 40],
+      ],
+      [],
+    );
+    const end = snapshot(
+      [
+        ["10", 104],
+        ["11", 3_500],
+        ["12", 40],
+        ["13", 90],
+        ["14", 20],
+      ],
+      [
+        ["10", "postgres: walwriter"],
+        ["11", "postgres: checkpointer"],
+        ["13", "postgres: postgres bench 127.0.0.1(5000) SELECT"],
+      ],
+    );
+    // 12 did nothing; 14 has no title (it exited before the titles were read).
+    expect(busiestPostgresProcesses(start, end)).toEqual([
+      { title: "postgres: checkpointer", ms: 3_000 },
+      { title: "postgres: postgres bench 127.0.0.1(5000) SELECT", ms: 90 },
+      { title: "pid 14", ms: 20 },
+    ]);
+    expect(busiestPostgresProcesses(start, end, 1)).toHaveLength(1);
+    expect(busiestPostgresProcesses(null, end)).toEqual([]);
+  });
+
+  it("reads PostgreSQL's process titles on this machine", () => {
+    const snapshot = cpuSnapshot();
+    if (snapshot === null) return; // not Linux: nothing to read
+    // The tests run beside a PostgreSQL server: its processes have titles, one string each.
+    expect(snapshot.postgres.size).toBeGreaterThan(0);
+    const titles = [...snapshot.postgres.keys()].map((pid) => snapshot.postgresTitles?.get(pid)).filter((title) => title !== undefined);
+    expect(titles.length).toBeGreaterThan(0);
+    for (const title of titles) expect(title).not.toContain("\0");
+    expect(titles.some((title) => /^postgres: \S/.test(title!))).toBe(true);
   });
 });
