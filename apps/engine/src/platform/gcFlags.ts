@@ -8,6 +8,16 @@
 // (recommendLatency.ts, 200k items, 100 then 200/s, 15 s each): GC pauses 0.41 / 0.77 s without the
 // burst, 1.41 / 2.31 s after it, 0.44 / 0.72 s after it with pretenuring off; at 200/s the served
 // median went 18 → 92 ms and back to 8 ms.
+//
+// Heap growing factor fixed at 3: after each full collection the old generation may grow to three
+// times what survived it before the next one starts. V8's own factor follows its measured GC speed
+// against the mutator's; with most marking done by helper threads it judged full collections cheap
+// and let the heap grow only 1.2–1.5× past the live ~160 MB at 1M items, so at 200 requests/s a
+// full collection came every few seconds, and each one's marking steps and final pause on the
+// request thread were the p99 of its window. Measured (recommendLatency.ts, 1M items, three runs of
+// 100 then 200/s from a cold engine): 0.55 full collections per 15 s window with V8's factor, none
+// in any of the six windows with this one; ~70 MB more RSS (docs/benchmarks.md, session 18).
 import { setFlagsFromString } from "node:v8";
 
 setFlagsFromString("--no-allocation-site-pretenuring");
+setFlagsFromString("--heap-growing-percent=200");
