@@ -51,6 +51,11 @@ describe("MemoryPageSessionStore", () => {
     expect(sessions.ringBytes).toBe(maxBytes);
     await sessions.close();
     expect(sessions.ringBytes).toBe(0);
+    // A put after close (a request finishing during shutdown) still keeps its session.
+    const late = newSession(sessionItems(7));
+    await sessions.put(late);
+    expect(sessions.ringBytes).toBe(maxBytes);
+    expect(itemsOf((await sessions.get(late.id))!)).toEqual(sessionItems(7));
   });
 
   it("wrapping drops the sessions between the head and the end (the oldest), then the ones it overwrites", async () => {

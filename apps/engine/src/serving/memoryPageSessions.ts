@@ -127,6 +127,8 @@ export class MemoryPageSessionStore implements PageSessionStore {
 
   /** The offset of `length` free bytes at the ring's head (dropping the oldest sessions to make room). */
   private reserve(length: number): number {
+    // Reserved again for a put after close (a request finishing during shutdown).
+    if (this.ring.length === 0) this.ring = Buffer.allocUnsafeSlow(this.maxBytes);
     if (this.head + length > this.ring.length) {
       // Wrap: the sessions from head to the end are the oldest (see the file header).
       this.dropOldestWhile((stored) => stored.offset >= this.head);
