@@ -15,9 +15,9 @@
 // and let the heap grow only 1.2–1.5× past the live ~160 MB at 1M items, so at 200 requests/s a
 // full collection came every few seconds, and each one's marking steps and final pause on the
 // request thread were the p99 of its window. Measured (recommendLatency.ts, 1M items, sets of
-// three runs of 100 then 200/s from a cold engine): 0.55 full collections per 15 s window with
-// V8's factor, none in any of the twelve windows of two sets with this one; RSS after the runs
-// 1.33–1.35 GiB, against 1.16–1.34 GiB without it (docs/benchmarks.md, session 18).
+// three runs of 100 then 200/s from a cold engine): 0.61 full collections per 15 s window with
+// V8's factor (18 windows), none in any of the 18 windows of three sets with this one; RSS after
+// the runs 1.32–1.35 GiB, against 1.16–1.34 GiB without it (docs/benchmarks.md, session 18).
 import { setFlagsFromString } from "node:v8";
 
 setFlagsFromString("--no-allocation-site-pretenuring");
