@@ -5,7 +5,7 @@
 //     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--database-name NAME] [--keep]
 //     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof [--profile-survivors]] [--lists-refresh-ms 60000]
 //     [--admission on|off] [--max-in-flight N] [--repeat 1] [--warmup-seconds 3] [--warmup-requests 100]
-//     [--ann-search thread|inline] [--ranker-run thread|inline] [--item-state-ttl-ms N] [--profile-live FILE]
+//     [--ann-search thread|inline] [--ranker-run thread|inline] [--item-state-ttl-ms N] [--item-state-watched-ttl-ms N] [--profile-live FILE]
 //     [--page-sessions memory|redis]
 //
 // Builds, in a scratch database it drops afterwards: `--items` items (50 categories, 5000
@@ -126,6 +126,9 @@ const { values } = parseArgs({
     "ranker-run": { type: "string", default: "thread" },
     // The item-state cache's TTL (serving option itemStateTtlMs; default the serving stack's 10 s).
     "item-state-ttl-ms": { type: "string" },
+    // How long an unchanged item's state is kept while Redis's change feed is live (serving option
+    // itemStateWatchedTtlMs; default 10 min; at most --item-state-ttl-ms: no longer than without the feed).
+    "item-state-watched-ttl-ms": { type: "string" },
   },
 });
 const listsRefreshMs = Number(values["lists-refresh-ms"]);
@@ -499,6 +502,7 @@ try {
       bootWaitMs: 120_000,
       listsRefreshIntervalMs: listsRefreshMs,
       ...(values["item-state-ttl-ms"] === undefined ? {} : { itemStateTtlMs: Number(values["item-state-ttl-ms"]) }),
+      ...(values["item-state-watched-ttl-ms"] === undefined ? {} : { itemStateWatchedTtlMs: Number(values["item-state-watched-ttl-ms"]) }),
       warmUpRequests: Number(values["warmup-requests"] ?? engineEnvSchema.parse({}).CASCADE_WARMUP_REQUESTS),
     },
     ...(values.admission === "on" ? { funnelAdmission: admissionSettings() } : {}),

@@ -192,6 +192,176 @@ describe("ItemStateCache", () => {
     expect(a!.sortedSets.size).toBe(0);
   });
 
+  describe("with a change feed", () => {
+    const valueOf = (found: EntityState | undefined) => found?.hashes.get("d1")?.x;
+
+    /** A cache on a settable clock, and a read of `ids` as the hydrator makes one: slots first, then the read's start. */
+    function fedCache(ttlMs = 100, watchedTtlMs = 10_000) {
+      const clock = { now: 0 };
+      const cache = new ItemStateCache({ ttlMs, watchedTtlMs, now: () => clock.now });
+      const read = (ids: string[]) => {
+        const slots = cache.slots.slotsOf(ids);
+        const epoch = cache.slots.epoch;
+        const startedAt = cache.readStarted();
+        return { store: (states: EntityState[]) => cache.storeSlots(slots, epoch, states, startedAt) };
+      };
+      return { clock, cache, read };
+    }
+
+    it("keeps an unchanged item's state for watchedTtlMs while the feed is live, and for ttlMs without one", () => {
+      const { clock, cache, read } = fedCache();
+      read(["before"]).store([state(1)]); // not live yet
+      cache.changeListener.live(true);
+      clock.now = 1;
+      read(["a"]).store([state(2)]);
+      clock.now = 150;
+      expect(cache.lookup(["before", "a"]).map(valueOf)).toEqual([undefined, 2]);
+      clock.now = 10_000;
+      expect(cache.lookup(["a"]).map(valueOf)).toEqual([2]);
+      clock.now = 10_001;
+      expect(cache.lookup(["a"]).map(valueOf)).toEqual([undefined]);
+    });
+
+    it("brings a changed item back to ttlMs after its read: kept a little after a change soon after the read, dropped after a later one", () => {
+      const { clock, cache, read } = fedCache();
+      cache.changeListener.live(true);
+      clock.now = 1;
+      read(["soon", "late", "other"]).store([state(1), state(2), state(3)]);
+      clock.now = 40;
+      cache.changeListener.changed(["soon", "unknown-id"]);
+      clock.now = 100;
+      expect(cache.lookup(["soon"]).map(valueOf)).toEqual([1]);
+      clock.now = 101;
+      expect(cache.lookup(["soon"]).map(valueOf)).toEqual([undefined]);
+      clock.now = 5_000;
+      cache.changeListener.changed(["late"]);
+      expect(cache.lookup(["late", "other"]).map(valueOf)).toEqual([undefined, 3]);
+    });
+
+    it("keeps for ttlMs only a state whose read started before a change of its item arrived, or before the feed was live", () => {
+      const { clock, cache, read } = fedCache();
+      const early = read(["x", "y"]);
+      cache.changeListener.live(true); // in the millisecond `early` started: it may predate the feed
+      clock.now = 1;
+      const during = read(["a", "b"]);
+      clock.now = 10;
+      cache.changeListener.changed(["a"]); // the read of a may have come before this write
+      clock.now = 20;
+      during.store([state(1), state(2)]);
+      early.store([state(3), state(4)]);
+      clock.now = 500;
+      expect(cache.lookup(["a", "b", "x", "y"]).map(valueOf)).toEqual([undefined, 2, undefined, undefined]);
+    });
+
+    it("cuts every state kept on the feed's word back to ttlMs after its read when the feed stops being live, until it is live again", () => {
+      const { clock, cache, read } = fedCache();
+      cache.changeListener.live(true);
+      clock.now = 1;
+      read(["old", "recent"]).store([state(1), state(2)]);
+      clock.now = 1_000;
+      read(["recent"]).store([state(3)]);
+      clock.now = 1_050;
+      cache.changeListener.live(false);
+      expect(cache.lookup(["old", "recent"]).map(valueOf)).toEqual([undefined, 3]);
+      clock.now = 1_100;
+      expect(cache.lookup(["recent"]).map(valueOf)).toEqual([undefined]);
+      const whileDown = read(["down"]);
+      whileDown.store([state(4)]);
+      const straddling = read(["straddling"]);
+      clock.now = 1_150;
+      cache.changeListener.live(true);
+      straddling.store([state(5)]);
+      clock.now = 1_151;
+      read(["up"]).store([state(6)]);
+      clock.now = 1_400;
+      expect(cache.lookup(["down", "straddling", "up"]).map(valueOf)).toEqual([undefined, undefined, 6]);
+    });
+
+    it("over any sequence of reads, changes, feed outages and clock moves: kept past ttlMs only on the feed's word, within ttlMs of any change, and for watchedTtlMs when nothing changed", () => {
+      const ids = ["a", "b", "c", "d"];
+      // The feed mostly up (it starts live), outages rarer than the rest.
+      const operation = fc.oneof(
+        {
+          arbitrary: fc.record({ kind: fc.constant("begin" as const), items: fc.uniqueArray(fc.constantFrom(...ids), { minLength: 1, maxLength: 3 }) }),
+          weight: 3,
+        },
+        { arbitrary: fc.record({ kind: fc.constant("finish" as const), pick: fc.nat() }), weight: 3 },
+        { arbitrary: fc.record({ kind: fc.constant("change" as const), items: fc.array(fc.constantFrom(...ids), { maxLength: 3 }) }), weight: 2 },
+        { arbitrary: fc.record({ kind: fc.constant("live" as const), isLive: fc.boolean() }), weight: 1 },
+        { arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 400 }) }), weight: 3 },
+        { arbitrary: fc.record({ kind: fc.constant("lookup" as const), items: fc.array(fc.constantFrom(...ids), { maxLength: 4 }) }), weight: 3 },
+      );
+      fc.assert(
+        fc.property(
+          fc.array(operation, { maxLength: 80 }),
+          fc.integer({ min: 1, max: 200 }),
+          fc.integer({ min: 200, max: 2_000 }),
+          (operations, ttlMs, watchedTtlMs) => {
+            const { clock, cache, read } = fedCache(ttlMs, watchedTtlMs);
+            cache.slots.slotsOf(ids); // every id has its slot from the start (reads take theirs first anyway)
+            const changes = new Map<string, number[]>();
+            const outages: number[] = []; // times the feed stopped being live
+            cache.changeListener.live(true);
+            let liveSince = 0;
+            clock.now = 1;
+            const pending: { items: string[]; startedAt: number; store: (states: EntityState[]) => void }[] = [];
+            const kept = new Map<string, { state: EntityState; startedAt: number; storedAt: number; liveAtStart: boolean }>();
+            let serial = 0;
+            for (const op of operations) {
+              const now = clock.now;
+              if (op.kind === "advance") clock.now += op.ms;
+              else if (op.kind === "begin") pending.push({ items: op.items, startedAt: now, ...read(op.items) });
+              else if (op.kind === "finish") {
+                if (pending.length === 0) continue;
+                const [done] = pending.splice(op.pick % pending.length, 1);
+                const states = done!.items.map(() => state((serial += 1)));
+                done!.store(states);
+                const liveAtStart = liveSince < done!.startedAt;
+                done!.items.forEach((itemId, index) => kept.set(itemId, { state: states[index]!, startedAt: done!.startedAt, storedAt: now, liveAtStart }));
+              } else if (op.kind === "change") {
+                for (const itemId of op.items) changes.set(itemId, [...(changes.get(itemId) ?? []), now]);
+                cache.changeListener.changed(op.items);
+              } else if (op.kind === "live") {
+                if (op.isLive && Number.isNaN(liveSince)) liveSince = now;
+                if (!op.isLive) {
+                  liveSince = Number.NaN;
+                  outages.push(now);
+                }
+                cache.changeListener.live(op.isLive);
+              } else {
+                const found = cache.lookup(op.items);
+                op.items.forEach((itemId, index) => {
+                  const entry = kept.get(itemId);
+                  if (found[index] !== undefined) expect(found[index]).toBe(entry?.state);
+                  if (!entry) return;
+                  const changedSinceRead = (changes.get(itemId) ?? []).filter((at) => at >= entry.startedAt);
+                  const outageSinceRead = outages.some((at) => at >= entry.startedAt);
+                  if (found[index] !== undefined) {
+                    // Within ttlMs of every change the read may predate (or of the store, when later).
+                    for (const at of changedSinceRead) expect(now).toBeLessThan(Math.max(at, entry.storedAt) + ttlMs);
+                    // Past ttlMs after the store only on the feed's word: live all along, nothing changed.
+                    if (now >= entry.storedAt + ttlMs) {
+                      expect(entry.liveAtStart).toBe(true);
+                      expect(outageSinceRead).toBe(false);
+                      expect(changedSinceRead).toEqual([]);
+                    }
+                  } else {
+                    // What the feed vouches for is kept for watchedTtlMs; the rest at least ttlMs, when nothing cut it.
+                    if (entry.liveAtStart && !outageSinceRead && changedSinceRead.length === 0)
+                      expect(now).toBeGreaterThanOrEqual(entry.startedAt + watchedTtlMs);
+                    const cutAfterStore = outageSinceRead || changedSinceRead.length > 0;
+                    if (!cutAfterStore) expect(now).toBeGreaterThanOrEqual(entry.storedAt + ttlMs);
+                  }
+                });
+              }
+            }
+          },
+        ),
+        { numRuns: 2_000 },
+      );
+    });
+  });
+
   it("keeps nothing with a TTL of 0", () => {
     const cache = new ItemStateCache({ ttlMs: 0 });
     cache.store(["a"], [state(1)]);

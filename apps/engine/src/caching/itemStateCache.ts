@@ -9,6 +9,17 @@
 // the last `ttlMs` are not yet seen (item counters move slowly: half-lives of hours to days).
 // Items with no state at all (most of a large catalogue) are cached too, as empty state.
 //
+// With a change feed (watchChanges on the online store, listened to through `changeListener`) an
+// unchanged item's state is kept for `watchedTtlMs` (10 min) instead of `ttlMs`: the feed names
+// every item a write changes, and a change brings the item's state back to the `ttlMs` rule (kept
+// until `ttlMs` after it was read). So a change is seen within `ttlMs`, as without a feed, while
+// the items nobody wrote to (most of a large catalogue, at any moment) are not read again every
+// `ttlMs`. What the feed cannot vouch for is kept `ttlMs` only: a state whose read started before
+// a change of its item arrived (the read may predate the write), everything read while the feed
+// is not live, and, when the feed stops being live, everything kept on its word (cut back to
+// `ttlMs` after its read). Key expiry is not a change the feed reports; the item counters' expiry
+// never changes what they read (decayedSum.ts: a hash expires only once no field of it is read).
+//
 // Storage: by item slot (itemSlots.ts, shared with the item attribute cache by the serving stack):
 // the state and its expiry per slot (slotTable.ts), no entry object per item. Expired states are
 // released by a sweep that each store advances over a bounded chunk of slots, so what is held is
@@ -17,11 +28,14 @@
 import type { Counter, EntityState } from "../features/counters/counter.ts";
 import { DEFAULT_MAX_ITEM_SLOTS, ItemSlots, NO_SLOT } from "./itemSlots.ts";
 import { ShapedMap } from "./shapedMap.ts";
-import { NEVER, SlotTable } from "./slotTable.ts";
-import type { NumericHash, ScoredMember } from "../stores/onlineStore.ts";
+import { grownTimes, NEVER, SlotTable } from "./slotTable.ts";
+import type { EntityChangeListener, NumericHash, ScoredMember } from "../stores/onlineStore.ts";
 
 export type ItemStateCacheOptions = {
+  /** How long a state is kept without a live change feed, and at most after its item changed (default 10 s). */
   ttlMs?: number;
+  /** How long an unchanged item's state is kept while the change feed is live (default 10 min; at least ttlMs). */
+  watchedTtlMs?: number;
   /** The slot registry (shared with the item attribute cache by the serving stack); omitted: a registry of its own. */
   slots?: ItemSlots;
   /** Ids per generation of its own registry (without `slots`): when a new id finds it full, every state held is dropped and the cache refills (itemSlots.ts). */
@@ -122,10 +136,18 @@ export class ItemStateCache {
   /** Where the expiry sweep goes on. */
   private sweepFrom = 0;
   readonly ttlMs: number;
+  readonly watchedTtlMs: number;
   private readonly now: () => number;
+  /** Since when the change feed is live (NaN: it is not). */
+  private feedLiveSince = Number.NaN;
+  /** By slot: when the feed last named the slot's item (NEVER: not since the table started). */
+  private changedAt: Float64Array = new Float64Array(0);
+  /** By slot: when the read of a state kept on the feed's word started (NEVER: the state held, if any, is kept by the `ttlMs` rule). */
+  private watchedReadAt: Float64Array = new Float64Array(0);
 
   constructor(options: ItemStateCacheOptions = {}) {
     this.ttlMs = options.ttlMs ?? 10_000;
+    this.watchedTtlMs = Math.max(this.ttlMs, options.watchedTtlMs ?? 600_000);
     this.slots = options.slots ?? new ItemSlots({ maxSlots: options.maxSlotsPerGeneration ?? DEFAULT_MAX_ITEM_SLOTS });
     this.now = options.now ?? Date.now;
     this.slots.onNewGeneration(() => this.clear());
@@ -165,23 +187,79 @@ export class ItemStateCache {
     return misses;
   }
 
+  /** Keeps states for `ttlMs` (storeSlots, with the slots taken before the read, may keep them longer). */
   store(itemIds: readonly string[], states: readonly EntityState[]): void {
     if (this.ttlMs <= 0) return;
     this.storeSlots(this.slots.slotsOf(itemIds), this.slots.epoch, states);
   }
 
-  /** Keeps `states[i]` for slot `slots[i]` of `epoch` for the TTL (a slot NO_SLOT, or slots of another epoch, read before a new generation started: not kept). */
-  storeSlots(slots: ArrayLike<number>, epoch: number, states: readonly EntityState[]): void {
+  /** The time to pass to storeSlots for states read from the store from now on. */
+  readStarted(): number {
+    return this.now();
+  }
+
+  /**
+   * Keeps `states[i]` for slot `slots[i]` of `epoch` (a slot NO_SLOT, or slots of another epoch,
+   * read before a new generation started: not kept): for `watchedTtlMs` after `readStartedAt`
+   * (readStarted() before the read) when the change feed was live all along and did not name the
+   * item since, else for `ttlMs`. The slots must be taken before the read starts: the feed's news
+   * of an item without a slot is not kept.
+   */
+  storeSlots(slots: ArrayLike<number>, epoch: number, states: readonly EntityState[], readStartedAt?: number): void {
     if (this.ttlMs <= 0 || epoch !== this.slots.epoch) return;
     const at = this.now();
     const expiresAt = at + this.ttlMs;
+    // NaN (no feed) compares false: nothing is watched. Strictly before: in the millisecond the feed
+    // came up, the read may have started before it (as with a change in the read's millisecond).
+    const watched = readStartedAt !== undefined && this.feedLiveSince < readStartedAt && this.watchedTtlMs > this.ttlMs;
+    // A read slower than watchedTtlMs - ttlMs: the `ttlMs` rule keeps it longer, and does.
+    const onFeedsWord = watched && readStartedAt + this.watchedTtlMs > expiresAt;
+    const changedAt = this.changedAt;
     for (let index = 0; index < slots.length; index += 1) {
       const slot = slots[index]!;
       if (slot === NO_SLOT) continue;
       if (this.table.timeAt(slot) === NEVER) this.held += 1;
-      this.table.set(slot, states[index]!, expiresAt);
+      // NEVER (-Infinity) past the column's end too: compared as "not changed since".
+      const unchanged = onFeedsWord && !((slot < changedAt.length ? changedAt[slot]! : NEVER) >= readStartedAt);
+      this.table.set(slot, states[index]!, unchanged ? readStartedAt + this.watchedTtlMs : expiresAt);
+      if (unchanged) {
+        if (slot >= this.watchedReadAt.length) this.watchedReadAt = grownTimes(this.watchedReadAt, slot + 1);
+        this.watchedReadAt[slot] = readStartedAt;
+      } else if (slot < this.watchedReadAt.length) this.watchedReadAt[slot] = NEVER;
     }
     this.sweep(at, Math.max(SWEEP_MIN_SLOTS, slots.length * SWEEP_SLOTS_PER_STATE));
+  }
+
+  /** What the online store's watchChanges reports to (the item kind's changes): see the file header. */
+  readonly changeListener: EntityChangeListener = {
+    changed: (itemIds) => {
+      const at = this.now();
+      for (const itemId of itemIds) {
+        const slot = this.slots.existingSlotOf(itemId);
+        if (slot === NO_SLOT) continue;
+        if (slot >= this.changedAt.length) this.changedAt = grownTimes(this.changedAt, slot + 1);
+        this.changedAt[slot] = at;
+        if (slot < this.watchedReadAt.length) this.backToTtl(slot);
+      }
+    },
+    live: (isLive) => {
+      if (isLive) {
+        if (Number.isNaN(this.feedLiveSince)) this.feedLiveSince = this.now();
+        return;
+      }
+      this.feedLiveSince = Number.NaN;
+      // Changes may have gone unreported: every state kept on the feed's word falls back to the `ttlMs` rule.
+      for (let slot = 0; slot < this.watchedReadAt.length; slot += 1) this.backToTtl(slot);
+    },
+  };
+
+  /** A state kept on the feed's word at `slot` (if any) is kept until `ttlMs` after its read, at the latest. */
+  private backToTtl(slot: number): void {
+    const readAt = this.watchedReadAt[slot]!;
+    if (readAt === NEVER) return;
+    this.watchedReadAt[slot] = NEVER;
+    const times = this.table.times;
+    if (slot < times.length && times[slot]! > readAt + this.ttlMs) times[slot] = readAt + this.ttlMs;
   }
 
   /** Releases the expired states of the next `count` slots (see SWEEP_SLOTS_PER_STATE). */
@@ -200,6 +278,8 @@ export class ItemStateCache {
 
   clear(): void {
     this.table.clear();
+    this.changedAt = new Float64Array(0);
+    this.watchedReadAt = new Float64Array(0);
     this.held = 0;
     this.sweepFrom = 0;
   }

@@ -6,6 +6,11 @@ import type { CounterEntity } from "./counters/counter.ts";
 
 const ENTITY_PREFIX: Record<CounterEntity, string> = { user: "u", item: "i" };
 
+/** The kind part of an entity's hash tags (`i` for items): what a change watch (OnlineStore.watchChanges) names. */
+export function entityKind(entity: CounterEntity): string {
+  return ENTITY_PREFIX[entity];
+}
+
 /** The entity part of the hash tag, e.g. `u:user-00001`. */
 export function entityTag(entity: CounterEntity, id: string): string {
   return `${ENTITY_PREFIX[entity]}:${id}`;

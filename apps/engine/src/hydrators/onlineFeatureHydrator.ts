@@ -59,6 +59,8 @@ async function readStates(
   cache: ItemStateCache,
   atMs: number,
 ): Promise<{ user: EntityState; items: readonly EntityState[] }> {
+  // Before the read: a change of an item the feed reports from now on may postdate what the read returns.
+  const readStartedAt = cache.readStarted();
   // The user's keys only when the `userHistory` query hydrator did not read them (its budget ran out or it failed).
   const userShape = userState ? null : counterReadShape(perCandidateRegistry.counters.user, atMs);
   const itemShape = counterReadShape(perCandidateRegistry.counters.item, atMs);
@@ -81,7 +83,7 @@ async function readStates(
   if (!itemRead) return { user, items: missing.map(() => EMPTY_ITEM_STATE) };
   const items = itemStatesFrom(itemShape, missing, itemRead.hashes, 0, itemRead.sortedSets, 0);
   // Not kept when a new slot generation started during the read (the slots name other items now).
-  cache.storeSlots(missingSlots, slotsEpoch, items);
+  cache.storeSlots(missingSlots, slotsEpoch, items, readStartedAt);
   return { user, items };
 }
 

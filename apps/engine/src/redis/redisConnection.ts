@@ -115,6 +115,22 @@ export function duplicateForBlocking(client: RedisClient): RedisClient {
   return connection;
 }
 
+/**
+ * A connection of its own for SUBSCRIBE (a subscribed connection takes no other command). The
+ * offline queue lets the first SUBSCRIBE wait for the connection; ioredis subscribes again by
+ * itself after every reconnect. On a Cluster, a cluster client of its own: PUBLISH reaches every
+ * node's subscribers, and it moves its subscription when its node goes away.
+ */
+export function duplicateForSubscribing(client: RedisClient): RedisClient {
+  const connection =
+    client instanceof Cluster
+      ? client.duplicate([], { enableOfflineQueue: true, lazyConnect: false, redisOptions: { ...client.options.redisOptions } })
+      : client.duplicate({ enableOfflineQueue: true, lazyConnect: false });
+  connection.on("error", () => undefined);
+  if (connection instanceof Cluster) connection.on("node error", () => undefined);
+  return connection;
+}
+
 /** Closes politely (QUIT flushes pending replies), then for sure. */
 export async function closeRedis(client: RedisClient): Promise<void> {
   try {

@@ -1,12 +1,15 @@
 // The serving stack's start on real PostgreSQL: it waits for the newest items' attributes (as many
 // as it waited for before the whole catalogue was preloaded), not for the whole catalogue, which
 // goes on loading while the engine serves.
+import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPrismaClient, type Database } from "@cascade/db";
 import type { ServingSql } from "../postgres/servingSql.ts";
 import { PopularityRanking } from "../sources/popularityRanking.ts";
 import { createMemoryOnlineStore } from "../stores/memoryOnlineStore.ts";
+import { createRedisOnlineStore } from "../stores/redisOnlineStore.ts";
+import { entityKey } from "../features/featureKeys.ts";
 import { NO_SLOT } from "../caching/itemSlots.ts";
 import { ServingStack, type ServingModels } from "./servingStack.ts";
 
@@ -210,3 +213,55 @@ function stackOver(wrapSql: (sql: ServingSql) => ServingSql) {
   );
   return { stack, popularity, logger };
 }
+
+describe("ServingStack's item state cache and the online store's change feed", () => {
+  const state = (value: number) => ({ hashes: new Map([["d1", { x: value }]]), sortedSets: new Map() });
+
+  it.each(["memory", "redis"] as const)(
+    "keeps an unchanged item's state past the short TTL once the feed is live, and drops it when a write changes the item (%s store)",
+    async (kind) => {
+      const store =
+        kind === "memory" ? createMemoryOnlineStore() : await createRedisOnlineStore({ url: process.env.TEST_REDIS_URL!, changeProbeIntervalMs: 100 });
+      const logger = pino({ level: "silent" });
+      const popularity = new PopularityRanking(db, logger);
+      // A 1 ms TTL without the feed: a state still held after 50 ms is held on the feed's word.
+      const stack = new ServingStack(
+        { db, logger, store, serving: { itemStateTtlMs: 1, itemStateWatchedTtlMs: 60_000, bootWaitMs: 10_000, itemAttributesPollMs: 0, experiments: false } },
+        popularity,
+      );
+      const itemId = `feed-item-${randomUUID()}`;
+      const key = entityKey("item", itemId, "d60");
+      const cache = stack.itemStates;
+      /** A read as the online features hydrator makes one: slots first, then the read's start, then the store. */
+      const readAndKeep = async (value: number) => {
+        const slots = cache.slots.slotsOf([itemId]);
+        const epoch = cache.slots.epoch;
+        const startedAt = cache.readStarted();
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        cache.storeSlots(slots, epoch, [state(value)], startedAt);
+      };
+      try {
+        await stack.start();
+        // Live once a read started after the feed came up is kept (Redis: after the first probe came back).
+        const giveUpAt = Date.now() + 5_000;
+        for (;;) {
+          await readAndKeep(1);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          if (cache.lookup([itemId])[0] !== undefined) break;
+          if (Date.now() > giveUpAt) throw new Error("the item state cache never kept a state past its 1 ms TTL: the feed is not wired");
+        }
+        await store.applyUpdates([{ hashIncrements: [{ key, increments: { f: 1 } }] }]);
+        const dropBy = Date.now() + 5_000;
+        while (cache.lookup([itemId])[0] !== undefined) {
+          if (Date.now() > dropBy) throw new Error("the change did not reach the item state cache");
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      } finally {
+        await Promise.all([stack.stop(), popularity.stop()]);
+        await store.delete([key]);
+        await store.close();
+      }
+    },
+    30_000,
+  );
+});

@@ -32,7 +32,8 @@ import { RuleSetRepository } from "./ruleSetRepository.ts";
 import { pooledServingSql, prismaServingSql, type ServingSql } from "../postgres/servingSql.ts";
 import { UserRelationsReader, type CreatorItems } from "../hydrators/userRelations.ts";
 import { userHistoryHydrator } from "../hydrators/userHistoryHydrator.ts";
-import type { OnlineStore } from "../stores/onlineStore.ts";
+import { entityKind } from "../features/featureKeys.ts";
+import type { ChangeWatch, OnlineStore } from "../stores/onlineStore.ts";
 import { createEngineMetrics, type EngineMetrics } from "../telemetry/engineMetrics.ts";
 import { ExposureLog } from "../experiments/exposureLog.ts";
 import { ServingMinutes } from "../experiments/servingMinutes.ts";
@@ -63,6 +64,8 @@ export type ServingOptions = {
   bootWaitMs?: number;
   /** TTLs of the request-path caches, ms (0 disables one; tests that change data mid-test). */
   itemStateTtlMs?: number;
+  /** How long an unchanged item's state is kept while the online store's change feed is live (caching/itemStateCache.ts), ms (default 10 min). */
+  itemStateWatchedTtlMs?: number;
   followsTtlMs?: number;
   exclusionsTtlMs?: number;
   /** How often the item-attribute cache re-reads the catalogue's changes (caching/itemAttributeCache.ts), ms (default 10 s; 0: never, entries expire a minute after their read). */
@@ -132,7 +135,7 @@ export class ServingStack {
   readonly sessions: PageSessionStore;
   /** First pages served without a kept session (the store failed): counted and logged. */
   readonly sessionWriteFailures: SessionWriteFailures;
-  /** Items' online-store state (onlineFeatureHydrator.ts): item counters move slowly, 10 s of staleness. */
+  /** Items' online-store state (onlineFeatureHydrator.ts): a write reaches it within 10 s; unchanged items are kept 10 min while the store's change feed is live. */
   readonly itemStates: ItemStateCache;
   /** Per user: followed creators (30 s) and hidden/disliked/bought items (5 s); see the hydrators for why a TTL. */
   readonly follows: ExpiringCache<string[]>;
@@ -159,6 +162,8 @@ export class ServingStack {
   readonly pinnedModels: PinnedModels | null;
   /** The item attribute preload in flight (one at a time: start() and warm() share it). */
   private attributesPreload: { first: Promise<void>; all: Promise<void> } | undefined;
+  /** The online store's change watch feeding the item state cache (start()). */
+  private itemStatesWatch: Promise<ChangeWatch | undefined> | undefined;
   /** Stops the background preload between chunks (stop()). */
   private readonly stopping = new AbortController();
 
@@ -218,7 +223,11 @@ export class ServingStack {
     // One slot per item id the request path sees (bounded: a full registry starts a new generation and the caches refill, itemSlots.ts).
     this.itemSlots = new ItemSlots();
     this.itemAttributes = new ItemAttributeCache(this.sql, { slots: this.itemSlots });
-    this.itemStates = new ItemStateCache({ ttlMs: options.itemStateTtlMs ?? 10_000, slots: this.itemSlots });
+    this.itemStates = new ItemStateCache({
+      ttlMs: options.itemStateTtlMs ?? 10_000,
+      ...(options.itemStateWatchedTtlMs !== undefined ? { watchedTtlMs: options.itemStateWatchedTtlMs } : {}),
+      slots: this.itemSlots,
+    });
     this.follows = new ExpiringCache({ ttlMs: options.followsTtlMs ?? 30_000, maxEntries: 200_000 });
     this.exclusions = new ExpiringCache({ ttlMs: options.exclusionsTtlMs ?? 5_000, maxEntries: 200_000 });
     this.consumed = new ExpiringCache({ ttlMs: options.exclusionsTtlMs ?? 5_000, maxEntries: 200_000 });
@@ -252,6 +261,12 @@ export class ServingStack {
    * the background, and their sources report "unavailable" until then.
    */
   async start(): Promise<void> {
+    // Items' changes from the online store, so unchanged items' states are kept for long; without
+    // the feed every state is kept 10 s, as before it.
+    this.itemStatesWatch = this.deps.store.watchChanges(entityKind("item"), this.itemStates.changeListener).catch((error: unknown) => {
+      this.logger.warn({ err: error }, "item state changes: cannot watch the online store; item states are re-read every 10 s");
+      return undefined;
+    });
     this.trending.start();
     this.coVisitation.start();
     this.fresh.start();
@@ -377,6 +392,7 @@ export class ServingStack {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    await (await this.itemStatesWatch)?.close();
     this.itemAttributes.stopChangePolling();
     await this.exposures.flush();
     await this.servingMinutes.stop();

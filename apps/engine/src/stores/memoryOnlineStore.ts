@@ -6,6 +6,8 @@ import {
   assertEntityUpdate,
   assertFiniteNumbers,
   assertTtl,
+  changedEntities,
+  firstKeyOf,
   incrementCreatedField,
   OnlineStoreError,
   type ApplyUpdatesOptions,
@@ -15,6 +17,8 @@ import {
   type BatchRead,
   type BatchReadResult,
   type CappedListPush,
+  type ChangeWatch,
+  type EntityChangeListener,
   type EntityUpdate,
   type HashIncrement,
   type HashWrite,
@@ -68,6 +72,8 @@ class InProcessOnlineStore implements MemoryOnlineStore {
   private readonly now: () => number;
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
+  /** watchChanges' listeners by entity kind. */
+  private readonly watchers = new Map<string, Set<EntityChangeListener>>();
 
   constructor(options: MemoryOnlineStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -83,6 +89,28 @@ class InProcessOnlineStore implements MemoryOnlineStore {
     this.closed = true;
     clearInterval(this.sweepTimer);
     this.entries.clear();
+    this.watchers.clear();
+  }
+
+  async watchChanges(kind: string, listener: EntityChangeListener): Promise<ChangeWatch> {
+    this.assertOpen();
+    let listeners = this.watchers.get(kind);
+    if (!listeners) this.watchers.set(kind, (listeners = new Set()));
+    listeners.add(listener);
+    // Writes report synchronously, in this process: live from the start.
+    listener.live(true);
+    return {
+      close: async () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && this.watchers.get(kind) === listeners) this.watchers.delete(kind);
+      },
+    };
+  }
+
+  /** Tells the watchers of their kinds which entities `keys` belong to (after the write). */
+  private announce(keys: Iterable<StoreKey | "">): void {
+    if (this.watchers.size === 0) return;
+    for (const [kind, ids] of changedEntities(keys)) for (const listener of this.watchers.get(kind) ?? []) listener.changed(ids);
   }
 
   async readHashes(keys: readonly StoreKey[], fields?: readonly string[]): Promise<NumericHash[]> {
@@ -106,13 +134,17 @@ class InProcessOnlineStore implements MemoryOnlineStore {
       assertFiniteNumbers(write.values, "hash values");
       assertTtl(write.ttlMs);
     }
-    this.eachKey(writes, (write) => {
-      const fields = Object.entries(write.values);
-      if (fields.length === 0) return;
-      const hash = this.readOrCreate(write.key, "hash");
-      for (const [field, value] of fields) hash.fields.set(field, value);
-      this.applyTtl(write.key, write.ttlMs);
-    });
+    this.eachWrite(
+      writes,
+      (write) => write.key,
+      (write) => {
+        const fields = Object.entries(write.values);
+        if (fields.length === 0) return;
+        const hash = this.readOrCreate(write.key, "hash");
+        for (const [field, value] of fields) hash.fields.set(field, value);
+        this.applyTtl(write.key, write.ttlMs);
+      },
+    );
   }
 
   async incrementHashes(increments: readonly HashIncrement[]): Promise<NumericHash[]> {
@@ -121,19 +153,23 @@ class InProcessOnlineStore implements MemoryOnlineStore {
       assertFiniteNumbers(increment.increments, "hash increments");
       assertTtl(increment.ttlMs);
     }
-    return this.eachKey(increments, (increment) => {
-      const result: NumericHash = {};
-      const fields = Object.entries(increment.increments);
-      if (fields.length === 0) return result;
-      const hash = this.readOrCreate(increment.key, "hash");
-      for (const [field, by] of fields) {
-        const value = (hash.fields.get(field) ?? 0) + by;
-        hash.fields.set(field, value);
-        result[field] = value;
-      }
-      this.applyTtl(increment.key, increment.ttlMs);
-      return result;
-    });
+    return this.eachWrite(
+      increments,
+      (increment) => increment.key,
+      (increment) => {
+        const result: NumericHash = {};
+        const fields = Object.entries(increment.increments);
+        if (fields.length === 0) return result;
+        const hash = this.readOrCreate(increment.key, "hash");
+        for (const [field, by] of fields) {
+          const value = (hash.fields.get(field) ?? 0) + by;
+          hash.fields.set(field, value);
+          result[field] = value;
+        }
+        this.applyTtl(increment.key, increment.ttlMs);
+        return result;
+      },
+    );
   }
 
   async incrementSortedSets(increments: readonly SortedSetIncrement[]): Promise<number[]> {
@@ -142,13 +178,17 @@ class InProcessOnlineStore implements MemoryOnlineStore {
       assertFiniteNumbers(increment.by, "sorted set increments");
       assertTtl(increment.ttlMs);
     }
-    return this.eachKey(increments, (increment) => {
-      const set = this.readOrCreate(increment.key, "sortedSet");
-      const score = (set.scores.get(increment.member) ?? 0) + increment.by;
-      set.scores.set(increment.member, score);
-      this.applyTtl(increment.key, increment.ttlMs);
-      return score;
-    });
+    return this.eachWrite(
+      increments,
+      (increment) => increment.key,
+      (increment) => {
+        const set = this.readOrCreate(increment.key, "sortedSet");
+        const score = (set.scores.get(increment.member) ?? 0) + increment.by;
+        set.scores.set(increment.member, score);
+        this.applyTtl(increment.key, increment.ttlMs);
+        return score;
+      },
+    );
   }
 
   async topOfSortedSet(key: StoreKey, limit: number): Promise<ScoredMember[]> {
@@ -173,6 +213,7 @@ class InProcessOnlineStore implements MemoryOnlineStore {
     const ascending = ascendingMembers(set);
     for (const { member } of ascending.slice(0, ascending.length - keep)) set.scores.delete(member);
     if (set.scores.size === 0) this.entries.delete(key);
+    this.announce([key]);
   }
 
   async pushToCappedLists(pushes: readonly CappedListPush[]): Promise<void> {
@@ -181,13 +222,17 @@ class InProcessOnlineStore implements MemoryOnlineStore {
       assertCount(push.maxLength, "maxLength", 1);
       assertTtl(push.ttlMs);
     }
-    this.eachKey(pushes, (push) => {
-      if (push.values.length === 0) return;
-      const list = this.readOrCreate(push.key, "list");
-      list.values.unshift(...[...push.values].reverse());
-      if (list.values.length > push.maxLength) list.values.length = push.maxLength;
-      this.applyTtl(push.key, push.ttlMs);
-    });
+    this.eachWrite(
+      pushes,
+      (push) => push.key,
+      (push) => {
+        if (push.values.length === 0) return;
+        const list = this.readOrCreate(push.key, "list");
+        list.values.unshift(...[...push.values].reverse());
+        if (list.values.length > push.maxLength) list.values.length = push.maxLength;
+        this.applyTtl(push.key, push.ttlMs);
+      },
+    );
   }
 
   async readLists(keys: readonly StoreKey[], limit: number): Promise<string[][]> {
@@ -201,7 +246,7 @@ class InProcessOnlineStore implements MemoryOnlineStore {
     if (!options.validated) updates.forEach(assertEntityUpdate);
     // Each update runs to completion before the next (this is one synchronous step), which is what
     // makes it atomic here; the Redis store gets the same guarantee from a Lua script.
-    return this.eachKey(updates, (update) => this.applyUpdate(update));
+    return this.eachWrite(updates, firstKeyOf, (update) => this.applyUpdate(update));
   }
 
   async readBatch(read: BatchRead): Promise<BatchReadResult> {
@@ -245,6 +290,7 @@ class InProcessOnlineStore implements MemoryOnlineStore {
         removed += 1;
       }
     }
+    this.announce(keys);
     return removed;
   }
 
@@ -287,6 +333,12 @@ class InProcessOnlineStore implements MemoryOnlineStore {
           break;
       }
     }
+    // Any entity may have changed: watchers drop what they kept (not live, then live again).
+    for (const listeners of this.watchers.values())
+      for (const listener of listeners) {
+        listener.live(false);
+        listener.live(true);
+      }
   }
 
   size(): number {
@@ -391,6 +443,15 @@ class InProcessOnlineStore implements MemoryOnlineStore {
     }
     if (firstError !== undefined) throw firstError;
     return results;
+  }
+
+  /** eachKey for writes: the entities of every input are announced to the watchers, even when some step failed (the others' writes stand). */
+  private eachWrite<T, R>(inputs: readonly T[], keyOf: (input: T) => StoreKey | "", step: (input: T) => R): R[] {
+    try {
+      return this.eachKey(inputs, step);
+    } finally {
+      this.announce(inputs.map(keyOf));
+    }
   }
 
   private sweepExpired(): void {

@@ -156,6 +156,51 @@ export function assertEntitiesRead(read: EntitiesRead): void {
   }
 }
 
+/**
+ * Told which entities later writes changed (see OnlineStore.watchChanges): what lets a cache of
+ * store state keep an entity's state for long, yet drop it soon after it changes.
+ */
+export type EntityChangeListener = {
+  /**
+   * Entities of the watched kind whose keys a write (of any process) changed, by id (their hash tag
+   * after `<kind>:`), called after the write is visible to reads. May name entities a write left
+   * as they were (a duplicate update), and an entity more than once; never leaves one out while live.
+   */
+  changed(ids: readonly string[]): void;
+  /**
+   * true: every change from now on will be reported. false: changes may go unreported (the feed's
+   * connection was lost) until `live(true)` again; what a cache kept on the feed's word is suspect.
+   */
+  live(isLive: boolean): void;
+};
+
+export type ChangeWatch = { close(): Promise<void> };
+
+/** The first key an update touches (every key of one update shares its hash tag); "" for an update with no keys. */
+export function firstKeyOf(update: EntityUpdate): StoreKey | "" {
+  return update.ledger?.key ?? update.hashDeletes?.[0]?.key ?? update.hashIncrements?.[0]?.key ?? update.sortedSetMaxes?.[0]?.key ?? "";
+}
+
+/** The entities `keys` belong to, by kind (entityKindOf), each id once: what a write reports to watchers. */
+export function changedEntities(keys: Iterable<StoreKey | "">): Map<string, string[]> {
+  const byKind = new Map<string, Set<string>>();
+  for (const key of keys) {
+    if (key === "") continue;
+    const tag = hashTagOf(key);
+    const kind = entityKindOf(tag);
+    let ids = byKind.get(kind);
+    if (!ids) byKind.set(kind, (ids = new Set()));
+    ids.add(tag.slice(kind.length + 1));
+  }
+  return new Map([...byKind].map(([kind, ids]) => [kind, [...ids]]));
+}
+
+/** The entity kind of a hash tag: its part before the first `:` (`i:7` → `i`), the whole tag without one. */
+export function entityKindOf(tag: string): string {
+  const colon = tag.indexOf(":");
+  return colon < 0 ? tag : tag.slice(0, colon);
+}
+
 export interface OnlineStore {
   /** Resolves when the store answers; rejects with OnlineStoreError otherwise. */
   ping(): Promise<void>;
@@ -202,6 +247,14 @@ export interface OnlineStore {
   ttl(key: StoreKey): Promise<number | null>;
   /** Removes keys; returns how many existed. */
   delete(keys: readonly StoreKey[]): Promise<number>;
+
+  /**
+   * Reports to `listener` the entities of `kind` (hash tags `<kind>:<id>`) that writes through any
+   * store on the same data change from now on — the memory store its own writes, the Redis store
+   * every process's (published after each write). `listener.live(true)` once the feed is up;
+   * resolves with the watch to close.
+   */
+  watchChanges(kind: string, listener: EntityChangeListener): Promise<ChangeWatch>;
 }
 
 /** The store could not answer (unreachable, timed out, closed, wrong key type). Callers may catch it and fail open. */

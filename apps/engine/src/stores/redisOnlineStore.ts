@@ -11,9 +11,10 @@
 // does not undo the others. Every command and script call touches the keys of one slot on a
 // cluster: per-key commands, script calls grouped by slot (`groupBySlot`: everything is one group
 // on a single server, so there a script call carries many entities as before).
+import { randomUUID } from "node:crypto";
 import type { ChainableCommander } from "ioredis";
 import type { Logger } from "pino";
-import { closeRedis, connectRedis, errorMessage, pingRedis, type RedisClient } from "../redis/redisConnection.ts";
+import { closeRedis, connectRedis, duplicateForSubscribing, errorMessage, pingRedis, type RedisClient } from "../redis/redisConnection.ts";
 import { groupBySlot, isCluster, RoutedPipeline } from "../redis/redisPipeline.ts";
 import {
   BATCH_READ_SCRIPT,
@@ -33,12 +34,16 @@ import {
   assertFiniteNumbers,
   entitiesBatchRead,
   assertTtl,
+  changedEntities,
+  firstKeyOf,
   OnlineStoreError,
   type ApplyUpdatesOptions,
   type BatchRead,
   type BatchReadResult,
   type CappedListPush,
+  type ChangeWatch,
   type EntitiesRead,
+  type EntityChangeListener,
   type EntityUpdate,
   type HashIncrement,
   type HashWrite,
@@ -67,6 +72,12 @@ export type RedisOnlineStoreOptions = {
    * also keeps request-path reads from queueing behind the writer's calls.
    */
   writeCommandTimeoutMs?: number;
+  /**
+   * How often a change watch (watchChanges) checks its subscription end to end, by publishing a
+   * probe it must receive back (default 1 s). Without a probe back for 2.5 intervals the watch
+   * reports itself not live.
+   */
+  changeProbeIntervalMs?: number;
 };
 
 /** Connects (or throws OnlineStoreError) and returns the store. */
@@ -84,7 +95,7 @@ export async function createRedisOnlineStore(options: RedisOnlineStoreOptions): 
   writer.defineCommand(ENTITY_UPDATE_COMMAND, { lua: ENTITY_UPDATE_SCRIPT });
   client.defineCommand(BATCH_READ_COMMAND, { lua: BATCH_READ_SCRIPT });
   client.defineCommand(ENTITY_READ_COMMAND, { lua: ENTITY_READ_SCRIPT });
-  return new RedisOnlineStore(client, writer);
+  return new RedisOnlineStore(client, writer, options.changeProbeIntervalMs ?? 1_000);
 }
 
 /** The batch read script (batchReadScript.ts), on the request-path connection. */
@@ -113,11 +124,141 @@ const CALLS_PER_ROUND_TRIP = 1000;
 type WithEntityUpdateCommand = { [ENTITY_UPDATE_COMMAND]: (numberOfKeys: number, ...keysAndArgs: string[]) => unknown };
 
 class RedisOnlineStore implements OnlineStore {
+  /** Open change watches' subscriber connections and timers (closed with the store). */
+  private readonly watches = new Set<ChangeWatch>();
+
   constructor(
     private readonly client: RedisClient,
     /** The feature writer's connection (entity updates), with its longer command timeout. */
     private readonly writer: RedisClient,
+    private readonly changeProbeIntervalMs: number,
   ) {}
+
+  /**
+   * The channel a kind's changes are published on. With the database number: channels are global
+   * to a server, and stores on other databases of it hold other data (a cluster has only db 0).
+   */
+  private changesChannel(kind: string): string {
+    const database = isCluster(this.client) ? 0 : (this.client.options.db ?? 0);
+    return `${KEY_NAMESPACE}changes:${database}:${kind}`;
+  }
+
+  /**
+   * Every process's writes are published after they are acknowledged (so visible to any read
+   * that follows), one message per kind per write call: a JSON array of the entities' ids. A
+   * watch subscribes on a connection of its own and proves its subscription works with numbered
+   * probes through the same channel (RedisOnlineStoreOptions.changeProbeIntervalMs), whatever
+   * ioredis reports: the listener is told it is not live when a probe cannot be published, when
+   * none came back for 2.5 intervals, when the subscriber's connection closes, and when a probe
+   * arrives after one that never did (the subscription had a gap: a quick restart, a failover on
+   * a cluster) — then live again, from that probe on.
+   */
+  async watchChanges(kind: string, listener: EntityChangeListener): Promise<ChangeWatch> {
+    const channel = this.changesChannel(kind);
+    const subscriber = duplicateForSubscribing(this.client);
+    // Probes carry this watch's own token (another watch's prove nothing about this connection) and a number.
+    const probePrefix = `probe:${randomUUID()}:`;
+    let probesSent = 0;
+    let lastProbeReceived = -1;
+    let live = false;
+    let probeReceivedAt = 0;
+    let subscribed = false;
+    let subscribing = false;
+    const notLive = () => {
+      if (!live) return;
+      live = false;
+      listener.live(false);
+    };
+    subscriber.on("close", notLive);
+    subscriber.on("message", (from: string, message: string) => {
+      if (from !== channel) return;
+      if (message.startsWith(probePrefix)) {
+        const number = Number(message.slice(probePrefix.length));
+        // Redis delivers one channel's messages in publish order: a number skipped is a probe the subscription missed.
+        if (number !== lastProbeReceived + 1) notLive();
+        lastProbeReceived = number;
+        probeReceivedAt = Date.now();
+        if (!live) {
+          live = true;
+          listener.live(true);
+        }
+        return;
+      }
+      if (!message.startsWith("[")) return;
+      let ids: unknown;
+      try {
+        ids = JSON.parse(message);
+      } catch {
+        return;
+      }
+      if (Array.isArray(ids)) listener.changed(ids.filter((id): id is string => typeof id === "string"));
+    });
+    // Once subscribed, ioredis subscribes again after every reconnect; until then, each check tries.
+    const sendProbe = () => void this.client.publish(channel, `${probePrefix}${probesSent++}`).catch(notLive);
+    const subscribe = () => {
+      if (subscribed || subscribing) return;
+      subscribing = true;
+      subscriber.subscribe(channel).then(
+        () => {
+          subscribed = true;
+          subscribing = false;
+          sendProbe();
+        },
+        () => void (subscribing = false),
+      );
+    };
+    const check = () => {
+      if (Date.now() - probeReceivedAt > this.changeProbeIntervalMs * 2.5) notLive();
+      subscribe();
+      sendProbe();
+    };
+    // Not awaited: with Redis down the SUBSCRIBE waits for the connection; the probes tell when it works.
+    subscribe();
+    const timer = setInterval(check, this.changeProbeIntervalMs);
+    timer.unref();
+    check();
+    const watch: ChangeWatch = {
+      close: async () => {
+        clearInterval(timer);
+        this.watches.delete(watch);
+        subscriber.removeAllListeners("message");
+        subscriber.removeAllListeners("close");
+        // Not QUIT: a connection still waiting to connect would queue it.
+        subscriber.disconnect();
+      },
+    };
+    this.watches.add(watch);
+    return watch;
+  }
+
+  /**
+   * Runs a write, then publishes the entities of `keys` to watchers (watchChanges) — also when the
+   * write failed part-way (a pipeline is not atomic: the commands before the failure stand). A
+   * publish that fails after a successful write fails the call, so the caller's retry (the feature
+   * consumer's: its ledger skips what was applied) announces the change again.
+   */
+  private async announced<T>(keys: Iterable<StoreKey | "">, write: () => Promise<T>, client: RedisClient = this.client): Promise<T> {
+    let result: T;
+    try {
+      result = await write();
+    } catch (error) {
+      await this.publishChanges(keys, client).catch(() => undefined);
+      throw error;
+    }
+    await this.publishChanges(keys, client);
+    return result;
+  }
+
+  private async publishChanges(keys: Iterable<StoreKey | "">, client: RedisClient): Promise<void> {
+    const byKind = changedEntities(keys);
+    if (byKind.size === 0) return;
+    await this.pipeline((pipeline) => {
+      for (const [kind, ids] of byKind) {
+        const channel = this.changesChannel(kind);
+        pipeline.add(channel, (command) => command.publish(channel, JSON.stringify(ids)));
+      }
+    }, client);
+  }
 
   async ping(): Promise<void> {
     try {
@@ -128,6 +269,7 @@ class RedisOnlineStore implements OnlineStore {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.watches].map((watch) => watch.close()));
     await Promise.all([closeRedis(this.client), closeRedis(this.writer)]);
   }
 
@@ -161,12 +303,16 @@ class RedisOnlineStore implements OnlineStore {
     }
     const nonEmpty = writes.filter((write) => Object.keys(write.values).length > 0);
     if (nonEmpty.length === 0) return;
-    await this.pipeline((pipeline) => {
-      for (const write of nonEmpty) {
-        perKey(pipeline, write.key, (command, name) => command.hset(name, write.values));
-        if (write.ttlMs !== undefined) perKey(pipeline, write.key, (command, name) => command.pexpire(name, write.ttlMs!));
-      }
-    });
+    await this.announced(
+      nonEmpty.map((write) => write.key),
+      () =>
+        this.pipeline((pipeline) => {
+          for (const write of nonEmpty) {
+            perKey(pipeline, write.key, (command, name) => command.hset(name, write.values));
+            if (write.ttlMs !== undefined) perKey(pipeline, write.key, (command, name) => command.pexpire(name, write.ttlMs!));
+          }
+        }),
+    );
   }
 
   async incrementHashes(increments: readonly HashIncrement[]): Promise<NumericHash[]> {
@@ -177,15 +323,19 @@ class RedisOnlineStore implements OnlineStore {
     if (increments.length === 0) return [];
     // Remember which reply answers which field (PEXPIRE replies sit in between).
     const fieldReplies: { input: number; field: string; reply: number }[] = [];
-    const replies = await this.pipeline((pipeline) => {
-      increments.forEach((increment, input) => {
-        const fields = Object.entries(increment.increments);
-        for (const [field, by] of fields) {
-          fieldReplies.push({ input, field, reply: perKey(pipeline, increment.key, (command, name) => command.hincrbyfloat(name, field, by)) });
-        }
-        if (fields.length > 0 && increment.ttlMs !== undefined) perKey(pipeline, increment.key, (command, name) => command.pexpire(name, increment.ttlMs!));
-      });
-    });
+    const replies = await this.announced(
+      increments.map((increment) => increment.key),
+      () =>
+        this.pipeline((pipeline) => {
+          increments.forEach((increment, input) => {
+            const fields = Object.entries(increment.increments);
+            for (const [field, by] of fields) {
+              fieldReplies.push({ input, field, reply: perKey(pipeline, increment.key, (command, name) => command.hincrbyfloat(name, field, by)) });
+            }
+            if (fields.length > 0 && increment.ttlMs !== undefined) perKey(pipeline, increment.key, (command, name) => command.pexpire(name, increment.ttlMs!));
+          });
+        }),
+    );
     const results: NumericHash[] = increments.map(() => ({}));
     for (const { input, field, reply } of fieldReplies) results[input]![field] = parseRedisNumber(replies[reply] as string);
     return results;
@@ -198,12 +348,16 @@ class RedisOnlineStore implements OnlineStore {
     }
     if (increments.length === 0) return [];
     const scoreReplies: number[] = [];
-    const replies = await this.pipeline((pipeline) => {
-      for (const increment of increments) {
-        scoreReplies.push(perKey(pipeline, increment.key, (command, name) => command.zincrby(name, increment.by, increment.member)));
-        if (increment.ttlMs !== undefined) perKey(pipeline, increment.key, (command, name) => command.pexpire(name, increment.ttlMs!));
-      }
-    });
+    const replies = await this.announced(
+      increments.map((increment) => increment.key),
+      () =>
+        this.pipeline((pipeline) => {
+          for (const increment of increments) {
+            scoreReplies.push(perKey(pipeline, increment.key, (command, name) => command.zincrby(name, increment.by, increment.member)));
+            if (increment.ttlMs !== undefined) perKey(pipeline, increment.key, (command, name) => command.pexpire(name, increment.ttlMs!));
+          }
+        }),
+    );
     return scoreReplies.map((index) => parseRedisNumber(replies[index] as string));
   }
 
@@ -228,7 +382,7 @@ class RedisOnlineStore implements OnlineStore {
   async trimSortedSet(key: StoreKey, keep: number): Promise<void> {
     assertCount(keep, "keep", 0);
     // Ranks ascend from the lowest score: remove ranks 0 … (size - keep - 1).
-    await this.pipeline((pipeline) => perKey(pipeline, key, (command, name) => command.zremrangebyrank(name, 0, -keep - 1)));
+    await this.announced([key], () => this.pipeline((pipeline) => perKey(pipeline, key, (command, name) => command.zremrangebyrank(name, 0, -keep - 1))));
   }
 
   async pushToCappedLists(pushes: readonly CappedListPush[]): Promise<void> {
@@ -238,13 +392,17 @@ class RedisOnlineStore implements OnlineStore {
     }
     const nonEmpty = pushes.filter((push) => push.values.length > 0);
     if (nonEmpty.length === 0) return;
-    await this.pipeline((pipeline) => {
-      for (const push of nonEmpty) {
-        perKey(pipeline, push.key, (command, name) => command.lpush(name, ...push.values));
-        perKey(pipeline, push.key, (command, name) => command.ltrim(name, 0, push.maxLength - 1));
-        if (push.ttlMs !== undefined) perKey(pipeline, push.key, (command, name) => command.pexpire(name, push.ttlMs!));
-      }
-    });
+    await this.announced(
+      nonEmpty.map((push) => push.key),
+      () =>
+        this.pipeline((pipeline) => {
+          for (const push of nonEmpty) {
+            perKey(pipeline, push.key, (command, name) => command.lpush(name, ...push.values));
+            perKey(pipeline, push.key, (command, name) => command.ltrim(name, 0, push.maxLength - 1));
+            if (push.ttlMs !== undefined) perKey(pipeline, push.key, (command, name) => command.pexpire(name, push.ttlMs!));
+          }
+        }),
+    );
   }
 
   async readLists(keys: readonly StoreKey[], limit: number): Promise<string[][]> {
@@ -280,7 +438,7 @@ class RedisOnlineStore implements OnlineStore {
     // On a cluster a call's keys share one slot: the updates go by slot (in their order within it;
     // updates of different slots touch different keys, so their relative order does not matter).
     const indexes = updates.map((_, index) => index);
-    for (const group of groupBySlot(this.writer, indexes, (index) => KEY_NAMESPACE + firstKey(updates[index]!))) {
+    for (const group of groupBySlot(this.writer, indexes, (index) => KEY_NAMESPACE + firstKeyOf(updates[index]!))) {
       endCall();
       for (const index of group) {
         if (encoded.length >= UPDATES_PER_CALL || tokens.length >= TOKENS_PER_CALL) endCall();
@@ -291,17 +449,25 @@ class RedisOnlineStore implements OnlineStore {
     endCall();
     if (sent.length === 0) return outcomes;
     const replies: unknown[] = [];
-    for (let first = 0; first < sent.length; first += CALLS_PER_ROUND_TRIP) {
-      const chunk = sent.slice(first, first + CALLS_PER_ROUND_TRIP);
-      replies.push(
-        ...(await this.pipeline((pipeline) => {
-          for (const call of chunk)
-            pipeline.add(call.keys[0]!, (command) =>
-              (command as unknown as WithEntityUpdateCommand)[ENTITY_UPDATE_COMMAND](call.keys.length, ...call.keys, call.argument),
-            );
-        }, this.writer)),
-      );
-    }
+    // Every update sent is announced, duplicates too (the caller may be retrying after a failed announcement).
+    const sentKeys = sent.flatMap((call) => call.updates.map((index) => firstKeyOf(updates[index]!)));
+    await this.announced(
+      sentKeys,
+      async () => {
+        for (let first = 0; first < sent.length; first += CALLS_PER_ROUND_TRIP) {
+          const chunk = sent.slice(first, first + CALLS_PER_ROUND_TRIP);
+          replies.push(
+            ...(await this.pipeline((pipeline) => {
+              for (const call of chunk)
+                pipeline.add(call.keys[0]!, (command) =>
+                  (command as unknown as WithEntityUpdateCommand)[ENTITY_UPDATE_COMMAND](call.keys.length, ...call.keys, call.argument),
+                );
+            }, this.writer)),
+          );
+        }
+      },
+      this.writer,
+    );
     sent.forEach((entry, reply) => {
       const codes = replies[reply] as number[];
       entry.updates.forEach((index, position) => {
@@ -437,9 +603,11 @@ class RedisOnlineStore implements OnlineStore {
   async delete(keys: readonly StoreKey[]): Promise<number> {
     if (keys.length === 0) return 0;
     // One DEL per slot group (a single one on a single server).
-    const replies = await this.pipeline((pipeline) => {
-      for (const group of groupBySlot(this.client, keys.map(namespaced), (name) => name)) pipeline.add(group[0]!, (command) => command.del(...group));
-    });
+    const replies = await this.announced(keys, () =>
+      this.pipeline((pipeline) => {
+        for (const group of groupBySlot(this.client, keys.map(namespaced), (name) => name)) pipeline.add(group[0]!, (command) => command.del(...group));
+      }),
+    );
     return replies.reduce<number>((sum, reply) => sum + (reply as number), 0);
   }
 
@@ -480,10 +648,6 @@ function numericHash(reply: Record<string, string>): NumericHash {
 }
 
 /** The first key an entity update touches (all of them share its hash tag); "" when it touches none. */
-function firstKey(update: EntityUpdate): string {
-  return update.ledger?.key ?? update.hashDeletes?.[0]?.key ?? update.hashIncrements?.[0]?.key ?? update.sortedSetMaxes?.[0]?.key ?? "";
-}
-
 /** Queues one command on one store key (namespaced); returns its reply's position. */
 function perKey(pipeline: RoutedPipeline, key: StoreKey, queue: (command: ChainableCommander, name: string) => unknown): number {
   const name = namespaced(key);

@@ -3,7 +3,7 @@
 // Keys use a fresh entity per test: the Redis database is shared with other test files.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { entitiesBatchRead, OnlineStoreError, storeKey, type OnlineStore, type StoreKey } from "../onlineStore.ts";
+import { entitiesBatchRead, OnlineStoreError, storeKey, type EntityChangeListener, type OnlineStore, type StoreKey } from "../onlineStore.ts";
 
 export function describeOnlineStoreContract(name: string, createStore: () => Promise<OnlineStore>): void {
   describe(`OnlineStore contract: ${name}`, () => {
@@ -589,6 +589,75 @@ export function describeOnlineStoreContract(name: string, createStore: () => Pro
       await expect(store.topOfSortedSet(hash, 1)).rejects.toThrow(OnlineStoreError);
     });
 
+    describe("change watch", () => {
+      /** A kind of its own per test (the Redis database is shared), and keys of entities of it. */
+      function freshKind(): { kind: string; key: (id: string, keyName?: string) => StoreKey } {
+        const kind = `watch${randomUUID().slice(0, 8)}`;
+        return {
+          kind,
+          key: (id, keyName = "k") => {
+            const key = storeKey(`${kind}:${id}`, keyName);
+            usedKeys.push(key);
+            return key;
+          },
+        };
+      }
+
+      /** A listener that keeps what it was told. */
+      function recordingListener(): EntityChangeListener & { ids: Set<string>; states: boolean[] } {
+        const ids = new Set<string>();
+        const states: boolean[] = [];
+        return { ids, states, changed: (changed) => changed.forEach((id) => ids.add(id)), live: (isLive) => void states.push(isLive) };
+      }
+
+      it("reports the entities of the watched kind that writes change, once live, and nothing after close", async () => {
+        const watched = freshKind();
+        const other = freshKind();
+        const listener = recordingListener();
+        const watch = await store.watchChanges(watched.kind, listener);
+        try {
+          await until(() => listener.states.at(-1) === true, 5_000);
+          await store.applyUpdates([
+            { hashIncrements: [{ key: watched.key("a", "d60"), increments: { f: 1 } }] },
+            { hashIncrements: [{ key: other.key("a", "d60"), increments: { f: 1 } }] },
+          ]);
+          await store.writeHashes([{ key: watched.key("b"), values: { f: 2 } }]);
+          await store.incrementHashes([{ key: watched.key("c"), increments: { f: 2 } }]);
+          await store.pushToCappedLists([{ key: watched.key("d"), values: ["x"], maxLength: 2 }]);
+          await store.delete([watched.key("e")]);
+          await until(() => ["a", "b", "c", "d", "e"].every((id) => listener.ids.has(id)), 5_000);
+          expect([...listener.ids].sort()).toEqual(["a", "b", "c", "d", "e"]);
+        } finally {
+          await watch.close();
+        }
+        await store.writeHashes([{ key: watched.key("after-close"), values: { f: 1 } }]);
+        // A write reported after close would arrive well within this (the same path as above).
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(listener.ids.has("after-close")).toBe(false);
+      });
+
+      it("reports an entity update answered duplicate too (a retry after a lost report)", async () => {
+        const watched = freshKind();
+        const listener = recordingListener();
+        const watch = await store.watchChanges(watched.kind, listener);
+        try {
+          await until(() => listener.states.at(-1) === true, 5_000);
+          const update = {
+            ledger: { key: watched.key("a", "applied"), ids: ["event-1"], atMs: Date.now(), retentionMs: 60_000 },
+            hashIncrements: [{ key: watched.key("a", "d60"), increments: { f: 1 } }],
+          };
+          expect(await store.applyUpdates([update])).toEqual(["applied"]);
+          await until(() => listener.ids.has("a"), 5_000);
+          listener.ids.clear();
+          expect(await store.applyUpdates([update])).toEqual(["duplicate"]);
+          await until(() => listener.ids.has("a"), 5_000);
+          expect([...listener.ids]).toEqual(["a"]);
+        } finally {
+          await watch.close();
+        }
+      });
+    });
+
     it("rejects every call with OnlineStoreError once closed", async () => {
       const closing = await createStore();
       await closing.close();
@@ -604,6 +673,15 @@ async function eventually<T>(read: () => Promise<T>, expected: T, deadlineMs: nu
   for (;;) {
     const value = await read();
     if (JSON.stringify(value) === JSON.stringify(expected) || Date.now() > giveUpAt) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Waits until `condition` holds; fails the test past the deadline. */
+async function until(condition: () => boolean, deadlineMs: number): Promise<void> {
+  const giveUpAt = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > giveUpAt) throw new Error(`condition not met within ${deadlineMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
