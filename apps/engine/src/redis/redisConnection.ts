@@ -97,21 +97,10 @@ function nodeOptions(options: RedisConnectionOptions): RedisOptions {
  * the connection to come up. On a Cluster it is a cluster client of its own (it follows MOVED).
  */
 export function duplicateForBlocking(client: RedisClient): RedisClient {
-  const blocking = { blockingTimeout: 30_000, blockingTimeoutGrace: 2_000 };
-  let connection: RedisClient;
-  if (client instanceof Cluster) {
-    const { commandTimeout: _ignored, ...redisOptions } = client.options.redisOptions ?? {};
-    connection = client.duplicate([], { enableOfflineQueue: true, lazyConnect: false, redisOptions: { ...redisOptions, ...blocking } });
-  } else {
-    connection = client.duplicate({ commandTimeout: undefined, ...blocking, enableOfflineQueue: true, lazyConnect: false });
-  }
-  connection.on("error", () => undefined);
-  if (connection instanceof Cluster) {
-    connection.on("node error", () => undefined);
-    // A cluster client's offline queue has no retry bound (a single server's does: one retry per
-    // request): once connected, a read while the cluster is down fails instead of waiting for it.
-    connection.once("ready", () => (connection.options.enableOfflineQueue = false));
-  }
+  const connection = duplicateQueued(client, { commandTimeout: undefined, blockingTimeout: 30_000, blockingTimeoutGrace: 2_000 });
+  // A cluster client's offline queue has no retry bound (a single server's does: one retry per
+  // request): once connected, a read while the cluster is down fails instead of waiting for it.
+  if (connection instanceof Cluster) connection.once("ready", () => (connection.options.enableOfflineQueue = false));
   return connection;
 }
 
@@ -122,10 +111,18 @@ export function duplicateForBlocking(client: RedisClient): RedisClient {
  * node's subscribers, and it moves its subscription when its node goes away.
  */
 export function duplicateForSubscribing(client: RedisClient): RedisClient {
+  return duplicateQueued(client, {});
+}
+
+/**
+ * A connection of its own with the client's options (every node's, on a Cluster) and `overrides`,
+ * connecting at once with the offline queue on; its errors are not logged (the client's are).
+ */
+function duplicateQueued(client: RedisClient, overrides: RedisOptions): RedisClient {
   const connection =
     client instanceof Cluster
-      ? client.duplicate([], { enableOfflineQueue: true, lazyConnect: false, redisOptions: { ...client.options.redisOptions } })
-      : client.duplicate({ enableOfflineQueue: true, lazyConnect: false });
+      ? client.duplicate([], { enableOfflineQueue: true, lazyConnect: false, redisOptions: { ...client.options.redisOptions, ...overrides } })
+      : client.duplicate({ ...overrides, enableOfflineQueue: true, lazyConnect: false });
   connection.on("error", () => undefined);
   if (connection instanceof Cluster) connection.on("node error", () => undefined);
   return connection;

@@ -450,7 +450,8 @@ class InProcessOnlineStore implements MemoryOnlineStore {
     try {
       return this.eachKey(inputs, step);
     } finally {
-      this.announce(inputs.map(keyOf));
+      // No key list built without watchers (training's feature replays write millions of updates here).
+      if (this.watchers.size > 0) this.announce(inputs.map(keyOf));
     }
   }
 
