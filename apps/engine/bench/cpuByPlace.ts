@@ -162,8 +162,8 @@ export type CpuPerRequest = {
 
 /**
  * CPU ms per request between two snapshots, by place. The load generator runs in a worker thread of
- * this process: `load` is that thread's CPU during the requests and over its whole life (its
- * start-up falls inside the window too), taken out of the process's other threads.
+ * this process: `load` is that thread's CPU during the requests and from being asked for the run to
+ * its result (what falls inside the window), taken out of the process's other threads.
  */
 export function cpuPerRequest(
   start: CpuSnapshot,

@@ -42,6 +42,7 @@ import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { getHeapSpaceStatistics } from "node:v8";
+import type { Worker } from "node:worker_threads";
 import { startTypeScriptWorker } from "../src/platform/typescriptWorker.ts";
 import { generateApiKey } from "@cascade/core";
 import { applyMigrations, createPrismaClient, ensureDatabase, migrationsDir, repoRoot } from "@cascade/db";
@@ -70,7 +71,7 @@ import type { ServingModels } from "../src/serving/servingStack.ts";
 import { createRedisOnlineStore } from "../src/stores/redisOnlineStore.ts";
 import { createRedisPageSessionStore } from "../src/serving/redisPageSessions.ts";
 import type { PageSessionStore } from "../src/serving/pageSessions.ts";
-import type { RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
+import type { RecommendLoadMessage, RecommendLoadResult, RecommendLoadSettings } from "./recommendLoad.ts";
 import { busiestPostgresProcesses, cpuPerRequest, cpuSnapshot, processThreadIds, type CpuPerRequest } from "./cpuByPlace.ts";
 import { ComponentTimeline } from "./componentTimeline.ts";
 import { ThreadTimeline, type SecondsTimeline } from "./threadTimeline.ts";
@@ -342,12 +343,41 @@ function oldSpaceUsedBytes(): number {
   return getHeapSpaceStatistics().find((space) => space.space_name === "old_space")?.space_used_size ?? 0;
 }
 
-function runLoad(settings: RecommendLoadSettings): Promise<RecommendLoadResult> {
-  const worker = startTypeScriptWorker(new URL("./recommendLoad.ts", import.meta.url), { workerData: settings });
-  return new Promise((resolve, reject) => {
-    worker.once("message", (result: RecommendLoadResult) => resolve(result));
+/** The load generator's worker, started before the first run and kept for all (recommendLoad.ts says why). */
+let loadGenerator: Worker | undefined;
+
+async function startLoadGenerator(): Promise<void> {
+  const worker = startTypeScriptWorker(new URL("./recommendLoad.ts", import.meta.url));
+  await new Promise((resolve, reject) => {
+    worker.once("message", resolve);
     worker.once("error", reject);
   });
+  loadGenerator = worker;
+}
+
+function runLoad(settings: RecommendLoadSettings): Promise<RecommendLoadResult> {
+  const worker = loadGenerator;
+  if (!worker) throw new Error("the load generator was not started");
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error) => reject(error);
+    worker.once("error", fail);
+    worker.once("message", (result: RecommendLoadResult) => {
+      worker.off("error", fail);
+      resolve(result);
+    });
+    worker.postMessage({ run: settings } satisfies RecommendLoadMessage);
+  });
+}
+
+/** Closes the load generator's connections (the HTTP server's close waits for keep-alive ones) and its thread. */
+async function stopLoadGenerator(): Promise<void> {
+  const worker = loadGenerator;
+  loadGenerator = undefined;
+  if (!worker) return;
+  const exited = new Promise((resolve) => worker.once("exit", resolve));
+  worker.postMessage({ close: true } satisfies RecommendLoadMessage);
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+  await worker.terminate();
 }
 
 /**
@@ -542,6 +572,7 @@ try {
     count: Number(values.count),
   };
 
+  await startLoadGenerator();
   // Warm-up (JIT, connection pools, caches), not reported; --warmup-seconds 0 measures from a cold engine.
   const warmupMs = Number(values["warmup-seconds"]) * 1000;
   if (warmupMs > 0) await runLoad({ ...base, path: "/v1/recommendations", rate: 20, durationMs: warmupMs });
@@ -743,6 +774,7 @@ try {
   writeFileSync(join(resultsDir, "recommend-latency.json"), JSON.stringify(result, null, 2) + "\n");
   console.log(JSON.stringify({ index: result.index, highestRateWithP99Under50msByRanker: result.highestRateWithP99Under50msByRanker }, null, 2));
 } finally {
+  await stopLoadGenerator();
   await closeApp?.().catch(() => undefined);
   await annSearch?.close();
   await rankerThread?.close();
