@@ -1,5 +1,5 @@
 // CPU and allocation of candidate feature hydration and the ranker's input (no HTTP, no funnel):
-//   node --max-semi-space-size=16 --import tsx apps/engine/bench/candidateFeaturesCpu.ts
+//   node --max-semi-space-size=16 --no-memory-reducer --import tsx apps/engine/bench/candidateFeaturesCpu.ts
 //     [--items 200000] [--events 30000] [--requests 3000] [--redis redis://127.0.0.1:6379/11] [--label run]
 //     [--heap-profile /tmp/candidate-features.heapprofile]
 //

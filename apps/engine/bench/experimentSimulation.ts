@@ -307,21 +307,25 @@ async function startEngine(): Promise<ChildProcess> {
   await mkdir(dataDir, { recursive: true });
   const logFile = join(dataDir, `engine-${runStamp}.log`);
   log(`starting the engine on port ${values.port} (log: ${logFile}); an empty database gets the ${size} demo world first`);
-  const engine = spawn(process.execPath, ["--max-semi-space-size=16", "--import", "tsx", join(repoRoot, "apps/engine/src/cli.ts"), "start"], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      ENGINE_PORT: values.port,
-      CONSOLE_PORT: String(Number(values.port) + 1),
-      CASCADE_CONSOLE: "false",
-      CASCADE_DEMO: "true",
-      CASCADE_DEMO_TRAIN: "false",
-      CASCADE_DEMO_SIZE: size,
-      CASCADE_DATA_DIR: dataDir,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  const engine = spawn(
+    process.execPath,
+    ["--max-semi-space-size=16", "--no-memory-reducer", "--import", "tsx", join(repoRoot, "apps/engine/src/cli.ts"), "start"],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        ENGINE_PORT: values.port,
+        CONSOLE_PORT: String(Number(values.port) + 1),
+        CASCADE_CONSOLE: "false",
+        CASCADE_DEMO: "true",
+        CASCADE_DEMO_TRAIN: "false",
+        CASCADE_DEMO_SIZE: size,
+        CASCADE_DATA_DIR: dataDir,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   const sink = createWriteStream(logFile);
   engine.stdout!.pipe(sink);
   engine.stderr!.pipe(sink);

@@ -1,5 +1,5 @@
 // CPU cost of the funnel's own machinery (a script, not a test; no I/O, sources answer at once):
-//   node --max-semi-space-size=16 --import tsx apps/engine/bench/funnelCpu.ts [--candidates 500] [--requests 2000] [--surfaces home,related] [--out bench-results/funnel-cpu.json]
+//   node --max-semi-space-size=16 --no-memory-reducer --import tsx apps/engine/bench/funnelCpu.ts [--candidates 500] [--requests 2000] [--surfaces home,related] [--out bench-results/funnel-cpu.json]
 //
 // Runs the demo surfaces' default configs (home: filters, freshness, a creator diversity cap,
 // epsilon-greedy; related: MMR depth 30, Thompson with 1000 propensity replays) over

@@ -1,6 +1,6 @@
 // Latency of the full serving funnel (POST /v1/recommendations) over a large catalogue, with a
 // no-work endpoint on the same server as the floor:
-//   node --import tsx apps/engine/bench/recommendLatency.ts [--items 1000000] [--rates 50,100,200]
+//   node --max-semi-space-size=16 --no-memory-reducer --import tsx apps/engine/bench/recommendLatency.ts [--items 1000000] [--rates 50,100,200]
 //     [--seconds 10] [--users 20000] [--events 100000] [--online-events 30000] [--dims 32]
 //     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--database-name NAME] [--keep]
 //     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof [--profile-survivors]] [--lists-refresh-ms 60000]
@@ -15,8 +15,8 @@
 // database). Item vectors: unit vectors clustered by category (`--dims`), indexed with HNSW; the
 // ranker: the trainer's multi-task architecture over every registry feature, exported to ONNX
 // (initialised weights, not trained: inference cost is the same). The engine runs in this process;
-// the load generator (bench/recommendLoad.ts) in a worker thread: open loop at each fixed rate,
-// latency from each request's due time. The demo "home" surface's default config (budgets 15–40 ms).
+// the load generator (bench/recommendLoad.ts) in one worker thread for all runs: open loop at each
+// fixed rate, latency from each request's due time. The demo "home" surface's default config (budgets 15–40 ms).
 //
 // `--profile-dir`: a CPU profile and an allocation profile of the main thread (the engine) during
 // each funnel run, written as funnel-<run>-<rate>.cpuprofile / .heapprofile (the index build and the
@@ -26,7 +26,8 @@
 //
 // Reports per rate: p50/p95/p99/max, throughput, degraded share, the per-stage mean time (from
 // the engine's Prometheus histograms), the engine thread's event-loop delay and GC pauses (the
-// stalls behind a tail), the same for the bare endpoint, the highest rate with p99 under 50 ms,
+// stalls behind a tail) and V8's young generation at its start and end (V8 shrinks it in a lull),
+// the same for the bare endpoint, the highest rate with p99 under 50 ms,
 // memory per million items (vectors + index), os.loadavg(). Per second of each funnel run: the p99,
 // the engine thread's busy share and GC time and the machine's busy share and steal
 // (threadTimeline.ts), the components whose mean passed 20 ms in some second (componentTimeline.ts); and the answers over 50 ms as the
@@ -338,6 +339,12 @@ async function startLiveHeapProfile(path: string | undefined): Promise<(() => Pr
   };
 }
 
+/** The young generation's capacity now (MiB): V8 shrinks it after a spell of little allocation. */
+function youngGenerationMiB(): number {
+  const bytes = getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0;
+  return Math.round((bytes / 2 ** 20) * 10) / 10;
+}
+
 /** Bytes in use in V8's old space (where survivors of two scavenges are promoted). */
 function oldSpaceUsedBytes(): number {
   return getHeapSpaceStatistics().find((space) => space.space_name === "old_space")?.space_used_size ?? 0;
@@ -603,6 +610,8 @@ try {
       majorGcs: number;
       /** The old space's growth over the run (≈ bytes promoted), or null when a full collection ran. */
       oldSpaceGrowthMiB: number | null;
+      /** The young generation's capacity when the run started and when it ended (MiB). */
+      youngGenerationMiB: { atStart: number; atEnd: number };
     };
     /** The engine thread per second of the funnel run (beside funnel.timeline's p99 per second). */
     engineThreadPerSecond: SecondsTimeline;
@@ -648,6 +657,7 @@ try {
       cpuStart = process.cpuUsage();
       const placesAtStart = cpuSnapshot(runtimeThreads);
       const oldSpaceAtStart = oldSpaceUsedBytes();
+      const youngAtStart = youngGenerationMiB();
       const funnel = summarise(await profiled(`funnel-${runs.length + 1}-${rate}`, () => runLoad({ ...base, path: "/v1/recommendations", rate })), rate);
       const funnelCpuMs = cpuPerRequestMs(process.cpuUsage(cpuStart), funnel.requests);
       const placesAtEnd = cpuSnapshot(runtimeThreads);
@@ -674,6 +684,7 @@ try {
         // What the run promoted (and allocated directly in old space): the old space's growth, when no full collection freed any of it meanwhile.
         // (A shrink means a full collection ran even if its entry has not arrived.)
         oldSpaceGrowthMiB: majorGcs === 0 && oldSpaceGrowth >= 0 ? round2(oldSpaceGrowth / 2 ** 20) : null,
+        youngGenerationMiB: { atStart: youngAtStart, atEnd: youngGenerationMiB() },
       };
       const afterExposition = (await engine.metrics.exposition()).body;
       const meansOf = (previousTotals: Map<string, { sum: number; count: number }>, totals: Map<string, { sum: number; count: number }>, scale = 1000) => {

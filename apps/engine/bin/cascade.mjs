@@ -1,10 +1,11 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env -S node --max-semi-space-size=16 --no-memory-reducer
 // `cascade` entry point: runs the TypeScript CLI through tsx's loader (no build step).
 //
-// The interpreter line gives node the young-generation size every engine process is measured with
-// (`npm start` passes the same flag): V8 reads it once, when the heap is set up, so neither this
-// file nor the CLI can set it later. `env -S` splits the line into arguments (GNU coreutils ≥ 8.30,
-// macOS, BSDs). Run as `node bin/cascade.mjs …` instead, the flag is the caller's to pass.
+// The interpreter line gives node the V8 settings every engine process is measured with (`npm
+// start` passes the same flags): a 16 MB young generation, and V8's memory reducer off (README,
+// "Running several engines and consumers"). V8 reads them once, when the heap is set up, so neither
+// this file nor the CLI can set them later. `env -S` splits the line into arguments (GNU coreutils
+// ≥ 8.30, macOS, BSDs). Run as `node bin/cascade.mjs …` instead, the flags are the caller's to pass.
 import { register } from "tsx/esm/api";
 
 register();

@@ -1,5 +1,6 @@
 // The `cascade` executable starts node with the engine's V8 flags (bin/cascade.mjs's interpreter
-// line): run as an operator runs it, by its path, the process sees --max-semi-space-size=16.
+// line): run as an operator runs it, by its path, the process sees --max-semi-space-size=16 and
+// --no-memory-reducer.
 import { execFile } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,7 +21,9 @@ describe("bin/cascade.mjs", () => {
     const { stdout, stderr } = await run(bin, ["--help"], { env: { ...process.env, NODE_OPTIONS: `--require ${probe}` }, timeout: 60_000 });
     const line = stderr.split("\n").find((text) => text.startsWith("execArgv="));
     expect(line).toBeDefined();
-    expect(JSON.parse(line!.slice("execArgv=".length))).toContain("--max-semi-space-size=16");
+    const execArgv = JSON.parse(line!.slice("execArgv=".length)) as string[];
+    expect(execArgv).toContain("--max-semi-space-size=16");
+    expect(execArgv).toContain("--no-memory-reducer");
     expect(stdout).toContain("serve");
   }, 90_000);
 });
