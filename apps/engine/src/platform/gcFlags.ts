@@ -18,6 +18,9 @@
 // three runs of 100 then 200/s from a cold engine): 0.61 full collections per 15 s window with
 // V8's factor (18 windows), none in any of the 18 windows of three sets with this one; RSS after
 // the runs 1.32–1.35 GiB, against 1.16–1.34 GiB without it (docs/benchmarks.md, session 18).
+//
+// Settings V8 reads only when the heap is set up cannot be set here: a 16 MB young generation and
+// the memory reducer off are on bin/cascade.mjs's interpreter line (and in `npm start`).
 import { setFlagsFromString } from "node:v8";
 
 setFlagsFromString("--no-allocation-site-pretenuring");
