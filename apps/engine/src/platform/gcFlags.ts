@@ -20,7 +20,7 @@
 // the runs 1.32–1.35 GiB, against 1.16–1.34 GiB without it (docs/benchmarks.md, session 18).
 //
 // Settings V8 reads only when the heap is set up cannot be set here: a 16 MB young generation and
-// the memory reducer off are on bin/cascade.mjs's interpreter line (and in `npm start`).
+// the memory reducer off are on bin/cascade.mjs's interpreter line (which `npm start` runs).
 import { setFlagsFromString } from "node:v8";
 
 setFlagsFromString("--no-allocation-site-pretenuring");

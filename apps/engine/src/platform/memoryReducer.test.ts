@@ -1,5 +1,5 @@
 // V8's memory reducer is off in every engine process: the flags of bin/cascade.mjs's interpreter
-// line (the ones `npm start` passes too) are given to a child process whose V8 trace would show the
+// line (which `npm start` and `npm run cascade` run) are given to a child process whose V8 trace would show the
 // reducer at work. The reducer schedules its first check a few seconds after a full collection (here
 // 200 ms, --gc-memory-reducer-start-delay-ms) and prints "Memory reducer: …" when it runs; its
 // watchdog then forces a memory-reducing full collection ~100 s after the last one, which in the
