@@ -2,6 +2,7 @@
 // (which migrates it, loads the tiny demo world, and serves engine + console).
 import { spawn } from "node:child_process";
 import pg from "pg";
+import { cascadeSpawnArgs } from "../apps/engine/src/platform/engineCommand.ts";
 
 const databaseUrl = process.env.E2E_DATABASE_URL;
 if (!databaseUrl) throw new Error("E2E_DATABASE_URL is not set");
@@ -15,6 +16,6 @@ await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 await admin.query(`CREATE DATABASE "${name}"`);
 await admin.end();
 
-const child = spawn(process.execPath, ["--import", "tsx", "apps/engine/src/cli.ts", "start"], { stdio: "inherit", env: process.env });
+const child = spawn(process.execPath, cascadeSpawnArgs(["start"]), { stdio: "inherit", env: process.env });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
 child.on("exit", (code) => process.exit(code ?? 0));

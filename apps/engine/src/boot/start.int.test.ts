@@ -6,11 +6,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-
-const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));
+import { cascadeSpawnArgs } from "../platform/engineCommand.ts";
 
 /** A server on a free loopback port (the test's stand-in for whatever holds a port). */
 async function listening(): Promise<{ server: Server; port: number }> {
@@ -29,7 +27,7 @@ async function freePort(): Promise<number> {
 function start(env: Record<string, string | undefined>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const merged: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: "info", CASCADE_DEMO_TRAIN: "false", ...env };
   for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
-  const child = spawn(process.execPath, ["--import", "tsx", cli, "start"], {
+  const child = spawn(process.execPath, cascadeSpawnArgs(["start"]), {
     env: merged,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,

@@ -7,13 +7,11 @@
 // (docs/benchmarks.md, session 20). Only the command line turns it off: V8 creates the reducer when
 // the heap is set up, and setting the flag later does not stop it (tried).
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { cascadeNodeFlags } from "./engineCommand.ts";
 
 const run = promisify(execFile);
-const bin = fileURLToPath(new URL("../../bin/cascade.mjs", import.meta.url));
 
 // A heap that grows past a few full collections, then a pause long enough for the reducer's first check.
 const workload = `
@@ -24,14 +22,6 @@ for (let round = 0; round < 10; round += 1) { const junk = []; for (let i = 0; i
 await new Promise((resolve) => setTimeout(resolve, 1_500));
 console.log("idle over");
 `;
-
-/** The node flags of bin/cascade.mjs's `#!/usr/bin/env -S node …` line. */
-async function interpreterFlags(): Promise<string[]> {
-  const firstLine = (await readFile(bin, "utf8")).split("\n", 1)[0]!;
-  const match = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)$/.exec(firstLine);
-  if (!match) throw new Error(`unexpected interpreter line: ${firstLine}`);
-  return match[1]!.trim().split(/\s+/);
-}
 
 async function reducerTraceLines(flags: readonly string[]): Promise<string[]> {
   const { stdout } = await run(
@@ -45,7 +35,7 @@ async function reducerTraceLines(flags: readonly string[]): Promise<string[]> {
 
 describe("V8's memory reducer", () => {
   it("is off under the engine's interpreter flags, and on without them", async () => {
-    const flags = await interpreterFlags();
+    const flags = cascadeNodeFlags();
     expect(flags).toContain("--no-memory-reducer");
     const withoutIt = flags.filter((flag) => flag !== "--no-memory-reducer");
     const [engine, control] = await Promise.all([reducerTraceLines(flags), reducerTraceLines(withoutIt)]);

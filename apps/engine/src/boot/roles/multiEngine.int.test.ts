@@ -12,18 +12,17 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { generateApiKey, surfaceConfigSchema, type SurfaceConfigInput } from "@cascade/core";
 import { createPrismaClient, type Database } from "@cascade/db";
 import { publishRuleSet } from "@cascade/db/ruleSets";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readOnlineFeatures } from "../../features/onlineFeatureReader.ts";
+import { cascadeSpawnArgs } from "../../platform/engineCommand.ts";
 import { rankerOnnx, registerRankerFixture } from "../../models/testing/modelFixtures.ts";
 import { createRedisOnlineStore } from "../../stores/redisOnlineStore.ts";
 import type { OnlineStore } from "../../stores/onlineStore.ts";
 
-const cli = fileURLToPath(new URL("../../cli.ts", import.meta.url));
 const databaseUrl = process.env.TEST_DATABASE_URL!;
 const redisUrl = process.env.TEST_REDIS_URL!;
 // Loopback ports of this test (18000–18099 belong to it on the shared machines).
@@ -44,7 +43,7 @@ let authorization: string;
 const roles: Role[] = [];
 
 function spawnRole(name: string, args: string[], env: Record<string, string>): Role {
-  const child = spawn(process.execPath, ["--import", "tsx", cli, ...args], {
+  const child = spawn(process.execPath, cascadeSpawnArgs(args), {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,

@@ -2,7 +2,14 @@
 // (exposures written by the engine), their events posted afterwards (the event log), then
 // GET /v1/admin/experiments/{id}/results: exposures per variant, metric totals equal to what was
 // posted, the variant that truly clicks more wins with a positive lift, no sample-ratio mismatch.
-import { EXPERIMENT_METRIC_IDS, experimentResultsResponse, experimentView, recommendationsResponse, type ExperimentResultsResponse } from "@cascade/core";
+import {
+  assignVariant,
+  EXPERIMENT_METRIC_IDS,
+  experimentResultsResponse,
+  experimentView,
+  recommendationsResponse,
+  type ExperimentResultsResponse,
+} from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../testing/testEngine.ts";
 import { POPULARITY_ONLY_CONFIG } from "../testing/popularSurface.ts";
@@ -88,7 +95,28 @@ describe("GET /v1/admin/experiments/{id}/results", () => {
     );
     expect(before.json().accepted).toBe(1);
 
-    const users = Array.from({ length: 60 }, (_, n) => `${engine.run}-u${n}`);
+    // 30 users per variant, picked by core's assignment of the experiment's seed: the ids carry this
+    // run's random prefix, and 60 ids drawn blindly split unevenly enough to flag a sample-ratio
+    // mismatch about once in 10^4 runs. The engine must serve each the variant core assigns it.
+    const planned = new Map<string, string>();
+    const spec = {
+      key: experiment.key,
+      seed: "clicky-1",
+      coverage: 1,
+      variants: [
+        { key: "control", weight: 0.5 },
+        { key: "treatment", weight: 0.5 },
+      ],
+    };
+    const perVariant = { control: 0, treatment: 0 };
+    for (let n = 0; perVariant.control < 30 || perVariant.treatment < 30; n++) {
+      const userId = `${engine.run}-u${n}`;
+      const variant = assignVariant({ experiment: spec, unitId: userId }).variant as "control" | "treatment";
+      if (perVariant[variant] === 30) continue;
+      perVariant[variant]++;
+      planned.set(userId, variant);
+    }
+    const users = [...planned.keys()];
     const variantOf = new Map<string, string>();
     for (const userId of users) {
       const served = await post("/v1/recommendations", { surface, userId, count: 5 }, recommend);
@@ -96,12 +124,12 @@ describe("GET /v1/admin/experiments/{id}/results", () => {
       const body = recommendationsResponse.parse(served.json());
       expect(body.experiment).toBe(experiment.key);
       expect(body.items.length).toBeGreaterThan(0);
+      expect(body.variant).toBe(planned.get(userId));
       variantOf.set(userId, body.variant!);
     }
     await engine.engine.serving.exposures.flush();
     const servedPer = (key: string) => users.filter((userId) => variantOf.get(userId) === key).length;
-    expect(servedPer("control") + servedPer("treatment")).toBe(users.length);
-    expect(Math.min(servedPer("control"), servedPer("treatment"))).toBeGreaterThanOrEqual(10);
+    expect([servedPer("control"), servedPer("treatment")]).toEqual([30, 30]);
 
     // Every user sees 10 impressions; treatment users click 4 or 5 times, control users 1 or 2.
     // Some watch and purchase too, so totals of value-carrying metrics are checked.

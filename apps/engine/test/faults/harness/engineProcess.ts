@@ -1,11 +1,11 @@
-// An engine as a real child process: `node --import tsx apps/engine/src/cli.ts start` without the
+// An engine as a real child process: `cascade start` (bin/cascade.mjs with its interpreter line's node flags) without the
 // console or the demo, on the database and Redis URLs a fault test gives it (usually its TCP
 // proxies), stopped by pid (SIGTERM: the engine's orderly shutdown; SIGKILL: a crash).
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { request } from "node:http";
+import { cascadeSpawnArgs } from "../../../src/platform/engineCommand.ts";
 
-const cli = fileURLToPath(new URL("../../../src/cli.ts", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../../../../", import.meta.url));
 
 export type EngineSettings = { databaseUrl: string; redisUrl: string; port: number; dataDir: string; env?: Record<string, string> };
@@ -38,7 +38,7 @@ export function startEngine(settings: EngineSettings): EngineProcess {
     ...settings.env,
   };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", cli, "start"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, cascadeSpawnArgs(["start"]), { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const keep = (chunk: Buffer) => {
     output += chunk.toString();
