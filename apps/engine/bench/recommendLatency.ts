@@ -63,7 +63,6 @@ import type { ServingRanker } from "../src/ranking/servingRanker.ts";
 import { RANKER_OUTPUTS, createMultiTaskRanker } from "../src/ranking/multiTaskRanker.ts";
 import { exportRankerToOnnx } from "../src/training/ranker/onnxExport.ts";
 import { loadServingOnnxRanker, RankerThread, useRankerThread } from "../src/ranking/rankerThread.ts";
-import { PopularityRanking } from "../src/sources/popularityRanking.ts";
 import { buildAnnIndex, saveAnnIndex, type AnnIndex } from "../src/retrieval/annIndex.ts";
 import { AnnSearchThread } from "../src/retrieval/annSearchThread.ts";
 import { buildEngineApp } from "../src/composition/engine.ts";
@@ -107,8 +106,9 @@ const { values } = parseArgs({
     // Where page sessions live: "memory" = the in-process store (the embedded default), "redis" = the
     // store of an engine with REDIS_URL (redisPageSessions.ts), in the `--redis` database.
     "page-sessions": { type: "string", default: "memory" },
-    // How often the popularity, trending and fresh lists are recomputed from the event log (the
-    // engine's default: every 60 s; each is one aggregate query over the window's events).
+    // How often the popularity, trending and fresh lists are re-read (the engine's default: every
+    // 60 s, fresh every 30 s; popularity and trending from the incrementally kept item_engagement,
+    // each timer at its own random phase: platform/periodicTimer.ts).
     "lists-refresh-ms": { type: "string", default: "60000" },
     // Load shedding on the funnel routes (server/funnelAdmission.ts): "on" = the engine's defaults
     // (CASCADE_FUNNEL_*, as `cascade start` runs), "off" = no gate; --max-in-flight overrides the bound.
@@ -520,8 +520,6 @@ try {
     ranker: () => ({ model: ranker, version: { id: "bench-ranker" } }),
     status: () => ({ retrieval: null, ranker: null, loadFailures: 0 }),
   };
-  const popularity = new PopularityRanking(db, logger, { refreshIntervalMs: listsRefreshMs });
-  await popularity.refresh();
   const deps: EngineDeps = {
     db,
     store,
@@ -530,7 +528,6 @@ try {
     eventStream: createMemoryEventStream(),
     eventDeduplicator: createMemoryEventDeduplicator(),
     bodyLimitBytes: 1024 * 1024,
-    popularityRanking: popularity,
     activeModels: models as unknown as NonNullable<EngineDeps["activeModels"]>,
     ...(values["page-sessions"] === "redis" ? { pageSessions: (pageSessions = await createRedisPageSessionStore({ url: values.redis })) } : {}),
     // Warm-up funnels at start as `cascade serve` runs them (CASCADE_WARMUP_REQUESTS's default).
@@ -564,7 +561,6 @@ try {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await app.close();
     await store.close();
-    await popularity.stop();
     await Promise.all(rankers.map((each) => each.release()));
   };
 

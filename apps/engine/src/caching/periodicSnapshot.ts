@@ -1,7 +1,8 @@
-// A value computed off the request path (a SQL aggregate, a table) and refreshed on a timer.
-// Requests read `current` and never wait; a failed refresh keeps the previous value and marks the
-// snapshot stale until a refresh succeeds.
+// A value computed off the request path (a SQL aggregate, a table) and refreshed on a timer that
+// starts at a random phase (platform/periodicTimer.ts). Requests read `current` and never wait; a
+// failed refresh keeps the previous value and marks the snapshot stale until a refresh succeeds.
 import type { Logger } from "pino";
+import { startPeriodicTimer, type PeriodicTimer } from "../platform/periodicTimer.ts";
 
 export type PeriodicSnapshotOptions<T> = {
   name: string;
@@ -13,7 +14,7 @@ export type PeriodicSnapshotOptions<T> = {
 export class PeriodicSnapshot<T> {
   private value: T | null = null;
   private inFlight: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: PeriodicTimer | null = null;
   private failed = false;
 
   constructor(private readonly options: PeriodicSnapshotOptions<T>) {}
@@ -48,13 +49,12 @@ export class PeriodicSnapshot<T> {
     if (this.timer) return;
     void this.refresh();
     if (this.options.refreshIntervalMs > 0) {
-      this.timer = setInterval(() => void this.refresh(), this.options.refreshIntervalMs);
-      this.timer.unref();
+      this.timer = startPeriodicTimer(() => void this.refresh(), this.options.refreshIntervalMs);
     }
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.stop();
     this.timer = null;
     await this.inFlight;
   }

@@ -36,7 +36,13 @@ export function buildEngine(deps: EngineDeps): Engine {
   const auth = new ApiKeyAuthenticator(deps.db, deps.logger);
   // A popularity list passed in belongs to the caller (tests refresh it on demand); else the engine owns one.
   const ownsPopularity = deps.popularityRanking === undefined;
-  const popularity = deps.popularityRanking ?? new PopularityRanking(deps.db, deps.logger, { incremental: true, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const popularity =
+    deps.popularityRanking ??
+    new PopularityRanking(deps.db, deps.logger, {
+      incremental: true,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(deps.serving?.listsRefreshIntervalMs !== undefined ? { refreshIntervalMs: deps.serving.listsRefreshIntervalMs } : {}),
+    });
   const serving = new ServingStack({ ...deps, metrics }, popularity);
   const maxEvents = deps.serving?.previewReplayMaxEvents;
   const previews = new PointInTimePreviews(

@@ -57,7 +57,7 @@ export type ServingOptions = {
    */
   databaseUrl?: string;
   rulesPollIntervalMs?: number;
-  /** Background refresh of trending / fresh / co-visitation, ms. */
+  /** Background refresh of popularity (when the engine owns it) / trending / fresh (at most 30 s), ms. */
   listsRefreshIntervalMs?: number;
   coVisitationRefreshIntervalMs?: number;
   /** Longest wait at start for the background lists' first load, ms (default 5 s). */

@@ -3,7 +3,7 @@
 //
 // Refresh policy: the first load happens at start (a request arriving before it waits for it); after
 // that a background timer refreshes every `refreshIntervalMs` and requests only read the cached
-// snapshot. A failed refresh keeps serving the previous snapshot and marks the ranking `degraded`
+// snapshot (the timer starts at a random phase: platform/periodicTimer.ts). A failed refresh keeps serving the previous snapshot and marks the ranking `degraded`
 // until a refresh succeeds.
 //
 // Two ways to compute a snapshot:
@@ -25,6 +25,7 @@ import { createHash } from "node:crypto";
 import type { Database } from "@cascade/db";
 import type { Logger } from "pino";
 import { wallClock, type Clock } from "../platform/clock.ts";
+import { startPeriodicTimer, type PeriodicTimer } from "../platform/periodicTimer.ts";
 import { DEFAULT_POPULARITY_SCORING, ENGAGEMENT_WEIGHTS, RATING_NEUTRAL, RATING_POINTS_PER_WEIGHT, type PopularityScoring } from "./popularityScore.ts";
 
 export type RankedItem = { readonly itemId: string; readonly score: number };
@@ -71,7 +72,7 @@ export class PopularityRanking {
   private readonly retained = new Map<string, { snapshot: PopularitySnapshot; supersededAt: number }>();
   private inFlight: Promise<PopularitySnapshot> | null = null;
   private lastRefreshFailed = false;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: PeriodicTimer | null = null;
 
   constructor(
     private readonly db: Database,
@@ -85,13 +86,12 @@ export class PopularityRanking {
   start(): void {
     if (this.timer) return;
     this.refreshInBackground();
-    this.timer = setInterval(() => this.refreshInBackground(), this.options.refreshIntervalMs);
-    this.timer.unref();
+    this.timer = startPeriodicTimer(() => this.refreshInBackground(), this.options.refreshIntervalMs);
   }
 
   /** Stops the timer and waits for a refresh in flight, so the database can be closed afterwards. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.stop();
     this.timer = null;
     await this.inFlight?.catch(() => undefined);
   }
