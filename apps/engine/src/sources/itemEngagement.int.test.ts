@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { createPrismaClient, type Database } from "@cascade/db";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PopularityRanking, type PopularitySnapshot } from "./popularityRanking.ts";
+import { engagementRescaled, PopularityRanking, type PopularitySnapshot } from "./popularityRanking.ts";
 import { DEFAULT_POPULARITY_SCORING } from "./popularityScore.ts";
 
 const run = `ie${randomUUID().slice(0, 8)}`;
@@ -111,6 +111,11 @@ describe("item_engagement", () => {
     expect(row!.tiny).toBe(0);
     expect(row!.down).toBeCloseTo(-0.75, 12);
     expect(Number.isFinite(row!.huge)).toBe(true);
+    // The refresh rescales in JavaScript (engagementRescaled): the same numbers as the SQL function, edges included.
+    expect(engagementRescaled(2.5, 0)).toBeCloseTo(row!.same, 12);
+    expect(engagementRescaled(1e-301, -1000)).toBe(row!.tiny);
+    expect(engagementRescaled(-3, -2)).toBeCloseTo(row!.down, 12);
+    expect(engagementRescaled(1e300, 1000) / row!.huge).toBeCloseTo(1, 9);
     // A row with a score near the bottom of float8 and a recent event survives a rebase (it used to raise "underflow" and fail the insert that triggered it).
     const tinyItem = `${run}-tiny`;
     const [base] = await db.$queryRaw<{ baseAt: Date }[]>`SELECT base_at AS "baseAt" FROM engagement_bases WHERE half_life_ms = ${halfLifeMs}::bigint`;
