@@ -3,6 +3,7 @@
 // database, and a watch whose Redis went away says so (live false) and comes back by itself. The
 // restart runs on a redis-server of the test's own (testing/redisServer.ts), never the shared one.
 import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisAnswers, redisServer, type RedisServer } from "../testing/redisServer.ts";
 import { storeKey, type EntityChangeListener, type OnlineStore } from "./onlineStore.ts";
@@ -98,6 +99,24 @@ describe("the Redis store's change feed", () => {
         );
         expect(listener.states).toEqual([true, false, true]);
       } finally {
+        await watch.close();
+      }
+    });
+
+    it("says it is not live after the database is flushed (no connection drops, no probe is missed), then live again", async () => {
+      const listener = recordingListener();
+      const watch = await engine.watchChanges("i", listener);
+      const admin = new Redis(redis.url);
+      try {
+        await until(() => listener.states.at(-1) === true, 5_000, "live at first");
+        // A few checks while live: the marker is kept, not taken for a flush.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(listener.states).toEqual([true]);
+        await admin.flushall();
+        await until(() => listener.states.length >= 3, 5_000, "not live, then live again, after FLUSHALL");
+        expect(listener.states.slice(0, 3)).toEqual([true, false, true]);
+      } finally {
+        admin.disconnect();
         await watch.close();
       }
     });

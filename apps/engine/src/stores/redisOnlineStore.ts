@@ -151,13 +151,22 @@ class RedisOnlineStore implements OnlineStore {
    * ioredis reports: the listener is told it is not live when a probe cannot be published, when
    * none came back for 2.5 intervals, when the subscriber's connection closes, and when a probe
    * arrives after one that never did (the subscription had a gap: a quick restart, a failover on
-   * a cluster) — then live again, from that probe on.
+   * a cluster) — then live again, from that probe on. It is also told so when the watch's marker
+   * key is gone: FLUSHDB or FLUSHALL empty the database with every connection and probe intact,
+   * and report nothing on the feed (on a Cluster, the flush of the marker's own node).
    */
   async watchChanges(kind: string, listener: EntityChangeListener): Promise<ChangeWatch> {
     const channel = this.changesChannel(kind);
     const subscriber = duplicateForSubscribing(this.client);
     // Probes carry this watch's own token (another watch's prove nothing about this connection) and a number.
-    const probePrefix = `probe:${randomUUID()}:`;
+    const token = randomUUID();
+    const probePrefix = `probe:${token}:`;
+    // Set at the first check, kept with each one (SET XX: no reply when the key is gone): a flush
+    // removes it with everything else. Its TTL only bounds what a watch that stopped leaves behind;
+    // an expiry is taken as a flush too, which costs nothing but a cut-back to the short rule.
+    const marker = `${KEY_NAMESPACE}changes:marker:${token}`;
+    const markerTtlMs = Math.max(60_000, this.changeProbeIntervalMs * 20);
+    let markerSet = false;
     let probesSent = 0;
     let lastProbeReceived = -1;
     let live = false;
@@ -165,6 +174,8 @@ class RedisOnlineStore implements OnlineStore {
     let subscribed = false;
     let subscribing = false;
     const notLive = () => {
+      // What was kept on the feed's word is cut back now; the marker is set anew, not taken for a flush.
+      markerSet = false;
       if (!live) return;
       live = false;
       listener.live(false);
@@ -207,9 +218,17 @@ class RedisOnlineStore implements OnlineStore {
         () => void (subscribing = false),
       );
     };
+    const checkMarker = () => {
+      const kept = markerSet ? this.client.set(marker, "1", "PX", markerTtlMs, "XX") : this.client.set(marker, "1", "PX", markerTtlMs);
+      kept.then((reply) => {
+        markerSet = reply !== null;
+        if (!markerSet) notLive();
+      }, notLive);
+    };
     const check = () => {
       if (Date.now() - probeReceivedAt > this.changeProbeIntervalMs * 2.5) notLive();
       subscribe();
+      checkMarker();
       sendProbe();
     };
     // Not awaited: with Redis down the SUBSCRIBE waits for the connection; the probes tell when it works.
@@ -225,6 +244,7 @@ class RedisOnlineStore implements OnlineStore {
         subscriber.removeAllListeners("close");
         // Not QUIT: a connection still waiting to connect would queue it.
         subscriber.disconnect();
+        await this.client.del(marker).catch(() => undefined);
       },
     };
     this.watches.add(watch);
