@@ -87,6 +87,20 @@ describe("RankerThread", () => {
     }
   });
 
+  it("releases every session in its worker before stopping it, also one whose release was just asked for", async () => {
+    const thread = new RankerThread();
+    const first = await thread.load(bytes, { featureCount: F });
+    await thread.load(otherBytes, { featureCount: F });
+    await thread.load(bytes, { featureCount: F });
+    // Posted, not awaited (as the model registry's stop does just before the thread is closed).
+    void first.release();
+    expect(await thread.close()).toEqual({ loaded: 3, released: 3 });
+    expect(thread.currentWorker).toBeNull();
+    await expect(first.score(matrix(2, 1), 2)).rejects.toThrow();
+    // No worker ever started: nothing to release.
+    expect(await new RankerThread().close()).toBeNull();
+  });
+
   it("loads serving rankers into the process's thread while one is in use, in the calling thread otherwise", async () => {
     const thread = new RankerThread();
     try {

@@ -66,9 +66,28 @@ export class RankerThread {
     };
   }
 
-  /** Stops the worker; later calls fail. */
-  close(): Promise<void> {
-    return this.handles.calls.close();
+  /**
+   * Stops the worker; later calls fail. First every ONNX session in it is released, and the
+   * releases already under way finish (bounded by `releaseWaitMs`): a worker terminated with live
+   * sessions leaves onnxruntime's threads and environment to its static destructors at process
+   * exit, which can abort the process (SIGABRT after a clean shutdown, seen in CI). Resolves with
+   * the sessions the worker loaded and released over its life (null when it did not answer in
+   * time, or there was no worker).
+   */
+  async close(options: { releaseWaitMs?: number } = {}): Promise<{ loaded: number; released: number } | null> {
+    let released: { loaded: number; released: number } | null = null;
+    if (this.handles.calls.currentWorker) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), options.releaseWaitMs ?? 5_000)));
+      const answer = this.handles.calls
+        .call((request) => ({ kind: "releaseAll", request }))
+        .then((reply) => (reply.kind === "released" ? { loaded: reply.loaded, released: reply.released } : null))
+        .catch(() => null);
+      released = await Promise.race([answer, bound]);
+      clearTimeout(timer);
+    }
+    await this.handles.calls.close();
+    return released;
   }
 }
 

@@ -9,6 +9,18 @@ const port = parentPort;
 if (!port) throw new Error("rankerWorker.ts runs in a worker thread (see rankerThread.ts)");
 
 const rankers = new Map<number, OnnxRanker>();
+/** Releases under way ("release" does not wait for them; "releaseAll" does). */
+const releasing = new Set<Promise<void>>();
+const sessions = { loaded: 0, released: 0 };
+
+function release(ranker: OnnxRanker): void {
+  const done: Promise<void> = ranker
+    .release()
+    .then(() => void sessions.released++)
+    .catch(() => undefined)
+    .finally(() => releasing.delete(done));
+  releasing.add(done);
+}
 
 function reply(message: RankerThreadReply, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
@@ -25,9 +37,17 @@ function ownCopy(values: Float32Array): Float32Array {
 
 async function handle(request: Exclude<RankerThreadRequest, { kind: "release" }>): Promise<void> {
   try {
+    if (request.kind === "releaseAll") {
+      for (const ranker of rankers.values()) release(ranker);
+      rankers.clear();
+      await Promise.all([...releasing]);
+      reply({ kind: "released", request: request.request, ...sessions });
+      return;
+    }
     if (request.kind === "load") {
       const ranker = await loadOnnxRanker(request.bytes, request.featureCount === undefined ? {} : { featureCount: request.featureCount });
       rankers.set(request.handle, ranker);
+      sessions.loaded++;
       reply({ kind: "loaded", request: request.request, featureCount: ranker.featureCount });
       return;
     }
@@ -52,5 +72,5 @@ port.on("message", (request: RankerThreadRequest) => {
   }
   const ranker = rankers.get(request.handle);
   rankers.delete(request.handle);
-  void ranker?.release().catch(() => undefined);
+  if (ranker) release(ranker);
 });

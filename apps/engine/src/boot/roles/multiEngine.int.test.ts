@@ -308,7 +308,9 @@ describe("two engines and two consumers on one PostgreSQL and Redis", () => {
     const answered = await response;
     expect(answered.status).toBe(200);
     expect(JSON.parse(answered.body)).toMatchObject({ accepted: 4 });
-    expect(await engine.exited).toBe(0);
+    const engineExit = await engine.exited;
+    // On a failure, the end of its log (a native abort writes only to stderr; CI saw SIGABRT here).
+    expect(engineExit, `serve 0 exited ${String(engineExit)}:\n${engine.output().slice(-6_000)}`).toBe(0);
     await until("the drained request's events consumed", () => drained(CONSUMER_PORTS[1], 80 + 48 + 16 + 4));
 
     const running = roles.filter((role) => role.child.exitCode === null && role.child.signalCode === null);
