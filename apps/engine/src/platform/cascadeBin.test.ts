@@ -5,12 +5,11 @@ import { execFile } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { CASCADE_BIN } from "./engineCommand.ts";
 
 const run = promisify(execFile);
-const bin = fileURLToPath(new URL("../../bin/cascade.mjs", import.meta.url));
 
 describe("bin/cascade.mjs", () => {
   it("runs the CLI with the engine's young-generation size", async () => {
@@ -18,7 +17,7 @@ describe("bin/cascade.mjs", () => {
     const dir = await mkdtemp(join(tmpdir(), "cascade-bin-"));
     const probe = join(dir, "probe.cjs");
     await writeFile(probe, `process.stderr.write("execArgv=" + JSON.stringify(process.execArgv) + "\\n");\n`);
-    const { stdout, stderr } = await run(bin, ["--help"], { env: { ...process.env, NODE_OPTIONS: `--require ${probe}` }, timeout: 60_000 });
+    const { stdout, stderr } = await run(CASCADE_BIN, ["--help"], { env: { ...process.env, NODE_OPTIONS: `--require ${probe}` }, timeout: 60_000 });
     const line = stderr.split("\n").find((text) => text.startsWith("execArgv="));
     expect(line).toBeDefined();
     const execArgv = JSON.parse(line!.slice("execArgv=".length)) as string[];

@@ -2,9 +2,9 @@
 // computed by one SQL aggregate over the event log and cached in memory as an immutable snapshot.
 //
 // Refresh policy: the first load happens at start (a request arriving before it waits for it); after
-// that a background timer refreshes every `refreshIntervalMs` and requests only read the cached
-// snapshot (the timer starts at a random phase: platform/periodicTimer.ts). A failed refresh keeps serving the previous snapshot and marks the ranking `degraded`
-// until a refresh succeeds.
+// that a background timer (at a random phase: platform/periodicTimer.ts) refreshes every
+// `refreshIntervalMs` and requests only read the cached snapshot. A failed refresh keeps serving
+// the previous snapshot and marks the ranking `degraded` until a refresh succeeds.
 //
 // Two ways to compute a snapshot:
 //   incremental  the top items read from item_engagement, which triggers on the event log keep up
