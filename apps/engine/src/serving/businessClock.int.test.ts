@@ -18,6 +18,7 @@ import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
 import type { FunnelTrace } from "../funnel/index.ts";
 import { PopularityRanking } from "../sources/popularityRanking.ts";
 import { buildEngineApp } from "../composition/engine.ts";
+import { buildCoVisitationTableInWorker } from "../sources/coVisitationBuilder.ts";
 import { buildCoVisitationTable } from "../sources/coVisitationTable.ts";
 import { createRedisOnlineStore } from "../stores/redisOnlineStore.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
@@ -208,6 +209,26 @@ describe("lists as of a fixed time", () => {
     expect(snapshot.items.map((entry) => entry.itemId).filter((id) => id.startsWith(run))).toEqual([item(2), item(0)]);
     const table = await buildCoVisitationTable(db, {}, fixedClock(T0 - 3.5 * HOUR_MS));
     expect(table.neighbours.get(item(0))?.map((entry) => entry.itemId)).toEqual([item(2)]);
+  });
+
+  it("the co-visitation table built in its worker thread (as the engine builds it) is the one built here through Prisma", async () => {
+    for (const asOf of [T0 - 3.5 * HOUR_MS, T0]) {
+      const here = await buildCoVisitationTable(db, {}, fixedClock(asOf));
+      const inWorker = await buildCoVisitationTableInWorker(process.env.TEST_DATABASE_URL!, {}, fixedClock(asOf));
+      for (let n = 0; n < 6; n += 1) expect(inWorker.neighbours.get(item(n)), `item ${n} as of ${asOf}`).toEqual(here.neighbours.get(item(n)));
+    }
+    // At T0 every viewer's three items are neighbours of each other (not only i0 → i2).
+    const atT0 = await buildCoVisitationTableInWorker(process.env.TEST_DATABASE_URL!, {}, fixedClock(T0));
+    expect(
+      atT0.neighbours
+        .get(item(4))
+        ?.map((entry) => entry.itemId)
+        .sort(),
+    ).toEqual([item(0), item(2)].sort());
+  });
+
+  it("a worker build that cannot reach the database fails with the driver's error, and stops its thread", async () => {
+    await expect(buildCoVisitationTableInWorker("postgresql://postgres@127.0.0.1:1/nowhere", {}, fixedClock(T0))).rejects.toThrow(/ECONNREFUSED/);
   });
 });
 

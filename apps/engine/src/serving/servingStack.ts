@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { wallClock, type Clock } from "../platform/clock.ts";
 import type { CandidateSource } from "../funnel/index.ts";
 import type { PopularityRanking } from "../sources/popularityRanking.ts";
+import { buildCoVisitationTableInWorker } from "../sources/coVisitationBuilder.ts";
 import { buildCoVisitationTable, type CoVisitationTable } from "../sources/coVisitationTable.ts";
 import { coVisitationSource } from "../sources/coVisitationSource.ts";
 import { FOLLOW_GRAPH_DEFAULTS, followGraphSource } from "../sources/followGraphSource.ts";
@@ -218,7 +219,8 @@ export class ServingStack {
       name: "co-visitation",
       logger,
       refreshIntervalMs: options.coVisitationRefreshIntervalMs ?? 10 * 60_000,
-      load: () => buildCoVisitationTable(db, {}, clock),
+      // With a database URL, off the request thread (coVisitationBuilder.ts).
+      load: () => (options.databaseUrl ? buildCoVisitationTableInWorker(options.databaseUrl, {}, clock) : buildCoVisitationTable(db, {}, clock)),
     });
     // One slot per item id the request path sees (bounded: a full registry starts a new generation and the caches refill, itemSlots.ts).
     this.itemSlots = new ItemSlots();

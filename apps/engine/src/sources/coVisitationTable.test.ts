@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { NeighbourLists, type Neighbour } from "./coVisitationTable.ts";
+import { NeighbourLists, packedBuffers, packNeighbourRows, type Neighbour } from "./coVisitationTable.ts";
 
 describe("NeighbourLists", () => {
   it("gives back each item's neighbours in their order, by get and by forEach, against a Map of arrays", () => {
@@ -36,6 +36,48 @@ describe("NeighbourLists", () => {
         .get("a")
         ?.map((neighbour) => neighbour.itemId),
     ).toEqual(["b", "c"]);
+  });
+
+  it("packs rows into arrays that survive a transfer to another thread: the unpacked table is the rows' table", () => {
+    const rows = [
+      { item: "a", neighbour: "b", score: 0.9 },
+      { item: "a", neighbour: "c", score: 0.5 },
+      { item: "c", neighbour: "a", score: 0.5 },
+      { item: "d", neighbour: "b", score: 0.25 },
+    ];
+    const packed = packNeighbourRows(rows);
+    // Each distinct id once; each list's item and each neighbour by index.
+    expect(packed.idsText).toBe("abcd");
+    expect([...packed.idEnds]).toEqual([1, 2, 3, 4]);
+    expect([...packed.offsets]).toEqual([0, 2, 3, 4]);
+    const buffers = packedBuffers(packed);
+    const transferred = structuredClone(packed, { transfer: buffers });
+    // Transferred, not copied: the sender's arrays are detached.
+    expect(packed.scores.length).toBe(0);
+    const reference = NeighbourLists.fromRows(rows);
+    const table = NeighbourLists.fromPacked(transferred);
+    expect(table.size).toBe(3);
+    for (const id of ["a", "b", "c", "d"]) expect(table.get(id)).toEqual(reference.get(id));
+    expect(table.get("a")).toEqual([
+      { itemId: "b", score: 0.9 },
+      { itemId: "c", score: 0.5 },
+    ]);
+  });
+
+  it("unpacks a large table in slices, letting other work run between them, into the same table", async () => {
+    const rows = Array.from({ length: 12_000 }, (_, n) => ({ item: `item-${n}`, neighbour: `item-${(n * 7 + 1) % 12_000}`, score: 1 / (n + 1) }));
+    const packed = packNeighbourRows(rows);
+    let otherWork = 0;
+    const ticking = setInterval(() => (otherWork += 1), 0);
+    const sliced = await NeighbourLists.fromPackedInSlices(packed).finally(() => clearInterval(ticking));
+    // 12k ids then 12k lists, 4096 per slice: several pauses.
+    expect(otherWork).toBeGreaterThan(0);
+    const whole = NeighbourLists.fromPacked(packed);
+    expect(sliced.size).toBe(12_000);
+    for (const n of [0, 4095, 4096, 8191, 11_999]) {
+      expect(sliced.get(`item-${n}`)).toEqual([{ itemId: `item-${(n * 7 + 1) % 12_000}`, score: 1 / (n + 1) }]);
+      expect(sliced.get(`item-${n}`)).toEqual(whole.get(`item-${n}`));
+    }
   });
 
   it("is empty without rows", () => {

@@ -1,0 +1,44 @@
+// Builds the co-visitation table (coVisitationTable.ts) in a worker thread of its own, started for
+// the build and ending by itself after it (a thread idle for the ten minutes between builds would
+// hold its heap and a pg module for nothing). The request thread receives the packed arrays
+// (transferred, not copied) and the ids as one string, and unpacks them in slices between requests.
+import type { Worker } from "node:worker_threads";
+import { wallClock, type Clock } from "../platform/clock.ts";
+import { startTypeScriptWorker } from "../platform/typescriptWorker.ts";
+import { coVisitationParameters, NeighbourLists, type CoVisitationOptions, type CoVisitationTable, type PackedNeighbours } from "./coVisitationTable.ts";
+
+/** The build thread's `workerData`. */
+export type CoVisitationBuildRequest = { databaseUrl: string; parameters: unknown[]; statementTimeoutMs: number };
+
+export type CoVisitationBuildReply = { kind: "built"; packed: PackedNeighbours; pairs: number } | { kind: "failed"; message: string };
+
+const WORKER_MODULE = new URL("./coVisitationWorker.ts", import.meta.url);
+
+export type CoVisitationBuilderOptions = Partial<CoVisitationOptions> & {
+  /** The query's own bound (PostgreSQL's statement_timeout): a build never holds its thread forever. */
+  statementTimeoutMs?: number;
+};
+
+export async function buildCoVisitationTableInWorker(
+  databaseUrl: string,
+  options: CoVisitationBuilderOptions = {},
+  clock: Clock = wallClock,
+): Promise<CoVisitationTable> {
+  const { statementTimeoutMs = 5 * 60_000, ...tableOptions } = options;
+  const request: CoVisitationBuildRequest = { databaseUrl, parameters: coVisitationParameters(tableOptions, clock), statementTimeoutMs };
+  const worker = startTypeScriptWorker(WORKER_MODULE, { workerData: request });
+  // A build must not keep a stopping process alive (the serving role's own handles do while it serves).
+  worker.unref();
+  const reply = await replyOf(worker);
+  if (reply.kind === "failed") throw new Error(`co-visitation build: ${reply.message}`);
+  return { builtAtMs: Date.now(), pairs: reply.pairs, neighbours: await NeighbourLists.fromPackedInSlices(reply.packed) };
+}
+
+/** The worker's one reply; rejects when it fails to start or exits without replying. */
+function replyOf(worker: Worker): Promise<CoVisitationBuildReply> {
+  return new Promise((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`co-visitation build thread exited (code ${code}) without a reply`)));
+  });
+}
