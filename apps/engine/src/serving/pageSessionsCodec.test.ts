@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeSession, encodeSession, MAX_SESSION_BYTES } from "./pageSessionsCodec.ts";
+import { decodeSession, encodeSession, MAX_SESSION_BYTES, sessionEncoding } from "./pageSessionsCodec.ts";
 import { SessionList } from "./pageSessions.ts";
 import { newSession, sessionItems } from "./testing/pageSessionStoreContract.ts";
 
@@ -20,6 +20,26 @@ describe("page session codec", () => {
     const bytes = encodeSession(session, 5);
     const shifted = Buffer.concat([Buffer.from([1, 2, 3]), bytes]).subarray(3);
     expect(decodeSession(shifted).items.itemAt(8)).toEqual(session.items.itemAt(8));
+  });
+
+  it("round-trips ids of several bytes per character (the header's length is counted in bytes), into a reused buffer", () => {
+    const items = [
+      { itemId: "café-№1", score: 0.5, sources: [{ id: "ann", rank: 0, score: 0.25 }] },
+      { itemId: "映画-2", score: 0.25, sources: [{ id: "trending", rank: 3 }] },
+    ];
+    const session = { id: "f.x", surface: "home", userId: "ユーザー", items: SessionList.of(items) };
+    const bytes = encodeSession(session, 7);
+    // As the in-process store writes: at an offset of a buffer holding older bytes.
+    const encoding = sessionEncoding(session, 7);
+    const ring = Buffer.alloc(encoding.byteLength + 10, 0xff);
+    encoding.writeTo(ring, 3);
+    const inRing = ring.subarray(3, 3 + encoding.byteLength);
+    expect(inRing.equals(bytes)).toBe(true);
+    for (const encoded of [bytes, inRing]) {
+      const decoded = decodeSession(encoded);
+      expect(decoded.userId).toBe("ユーザー");
+      expect([decoded.items.itemAt(0), decoded.items.itemAt(1)]).toEqual(items);
+    }
   });
 
   it("refuses bytes that are not a session of this format, and sessions over the size bound", () => {
