@@ -3,7 +3,7 @@
 //   node --max-semi-space-size=16 --no-memory-reducer --import tsx apps/engine/bench/recommendLatency.ts [--items 1000000] [--rates 50,100,200]
 //     [--seconds 10] [--users 20000] [--events 100000] [--online-events 30000] [--dims 32]
 //     [--server postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/6] [--database-name NAME] [--keep]
-//     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof [--profile-survivors]] [--lists-refresh-ms 60000]
+//     [--ranker-single-thread no|yes|both] [--profile-dir /tmp/prof [--profile-survivors]] [--lists-refresh-ms 60000] [--co-visitation-refresh-ms 600000]
 //     [--admission on|off] [--max-in-flight N] [--repeat 1] [--warmup-seconds 3] [--warmup-requests 100]
 //     [--ann-search thread|inline] [--ranker-run thread|inline] [--item-state-ttl-ms N] [--item-state-watched-ttl-ms N] [--profile-live FILE]
 //     [--page-sessions memory|redis]
@@ -110,6 +110,9 @@ const { values } = parseArgs({
     // 60 s, fresh every 30 s; popularity and trending from the incrementally kept item_engagement,
     // each timer at its own random phase: platform/periodicTimer.ts).
     "lists-refresh-ms": { type: "string", default: "60000" },
+    // How often the co-visitation table is rebuilt (the engine's default: every 10 min, at a random
+    // phase, in a worker thread: sources/coVisitationBuilder.ts); shorter puts rebuilds inside the runs.
+    "co-visitation-refresh-ms": { type: "string", default: "600000" },
     // Load shedding on the funnel routes (server/funnelAdmission.ts): "on" = the engine's defaults
     // (CASCADE_FUNNEL_*, as `cascade start` runs), "off" = no gate; --max-in-flight overrides the bound.
     admission: { type: "string", default: "on" },
@@ -134,6 +137,8 @@ const { values } = parseArgs({
   },
 });
 const listsRefreshMs = Number(values["lists-refresh-ms"]);
+const coVisitationRefreshMs = Number(values["co-visitation-refresh-ms"]);
+if (!(coVisitationRefreshMs > 0)) throw new Error("--co-visitation-refresh-ms must be a positive number of milliseconds");
 const itemCount = Number(values.items);
 const userCount = Number(values.users);
 const eventCount = Number(values.events);
@@ -535,6 +540,7 @@ try {
       databaseUrl,
       bootWaitMs: 120_000,
       listsRefreshIntervalMs: listsRefreshMs,
+      coVisitationRefreshIntervalMs: coVisitationRefreshMs,
       ...(values["item-state-ttl-ms"] === undefined ? {} : { itemStateTtlMs: Number(values["item-state-ttl-ms"]) }),
       ...(values["item-state-watched-ttl-ms"] === undefined ? {} : { itemStateWatchedTtlMs: Number(values["item-state-watched-ttl-ms"]) }),
       warmUpRequests: Number(values["warmup-requests"] ?? engineEnvSchema.parse({}).CASCADE_WARMUP_REQUESTS),

@@ -18,7 +18,7 @@ import { applyEventsToOnlineStore } from "../features/onlineFeatureWriter.ts";
 import type { FunnelTrace } from "../funnel/index.ts";
 import { PopularityRanking } from "../sources/popularityRanking.ts";
 import { buildEngineApp } from "../composition/engine.ts";
-import { buildCoVisitationTableInWorker } from "../sources/coVisitationBuilder.ts";
+import { BUILD_THREAD_NICE, buildCoVisitationTableInWorker } from "../sources/coVisitationBuilder.ts";
 import { buildCoVisitationTable } from "../sources/coVisitationTable.ts";
 import { createRedisOnlineStore } from "../stores/redisOnlineStore.ts";
 import type { OnlineStore } from "../stores/onlineStore.ts";
@@ -225,6 +225,8 @@ describe("lists as of a fixed time", () => {
         ?.map((entry) => entry.itemId)
         .sort(),
     ).toEqual([item(0), item(2)].sort());
+    // The build thread gives way to the request thread (Linux: its own nice value).
+    if (process.platform === "linux") expect(atT0.buildThreadNice).toBe(BUILD_THREAD_NICE);
   });
 
   it("a worker build that cannot reach the database fails with the driver's error, and stops its thread", async () => {

@@ -10,7 +10,12 @@ import { coVisitationParameters, NeighbourLists, type CoVisitationOptions, type 
 /** The build thread's `workerData`. */
 export type CoVisitationBuildRequest = { databaseUrl: string; parameters: unknown[]; statementTimeoutMs: number };
 
-export type CoVisitationBuildReply = { kind: "built"; packed: PackedNeighbours; pairs: number } | { kind: "failed"; message: string };
+export type CoVisitationBuildReply =
+  /** `buildThreadNice`: the build thread's nice value (null where a thread's own cannot be set). */
+  { kind: "built"; packed: PackedNeighbours; pairs: number; buildThreadNice: number | null } | { kind: "failed"; message: string };
+
+/** The build thread's nice value (Linux): with the request thread at 0, the scheduler gives the build ~10% of a core they both want. */
+export const BUILD_THREAD_NICE = 10;
 
 const WORKER_MODULE = new URL("./coVisitationWorker.ts", import.meta.url);
 
@@ -19,11 +24,14 @@ export type CoVisitationBuilderOptions = Partial<CoVisitationOptions> & {
   statementTimeoutMs?: number;
 };
 
+/** The table, and the nice value its build thread ran at (null where it could not be set). */
+export type WorkerBuiltTable = CoVisitationTable & { buildThreadNice: number | null };
+
 export async function buildCoVisitationTableInWorker(
   databaseUrl: string,
   options: CoVisitationBuilderOptions = {},
   clock: Clock = wallClock,
-): Promise<CoVisitationTable> {
+): Promise<WorkerBuiltTable> {
   const { statementTimeoutMs = 5 * 60_000, ...tableOptions } = options;
   const request: CoVisitationBuildRequest = { databaseUrl, parameters: coVisitationParameters(tableOptions, clock), statementTimeoutMs };
   const worker = startTypeScriptWorker(WORKER_MODULE, { workerData: request });
@@ -31,7 +39,12 @@ export async function buildCoVisitationTableInWorker(
   worker.unref();
   const reply = await replyOf(worker);
   if (reply.kind === "failed") throw new Error(`co-visitation build: ${reply.message}`);
-  return { builtAtMs: Date.now(), pairs: reply.pairs, neighbours: await NeighbourLists.fromPackedInSlices(reply.packed) };
+  return {
+    builtAtMs: Date.now(),
+    pairs: reply.pairs,
+    neighbours: await NeighbourLists.fromPackedInSlices(reply.packed),
+    buildThreadNice: reply.buildThreadNice,
+  };
 }
 
 /** The worker's one reply; rejects when it fails to start or exits without replying. */
