@@ -229,6 +229,17 @@ describe("lists as of a fixed time", () => {
     if (process.platform === "linux") expect(atT0.buildThreadNice).toBe(BUILD_THREAD_NICE);
   });
 
+  it("a worker build stops when its signal aborts (the engine stopping), before or during the build", async () => {
+    const url = process.env.TEST_DATABASE_URL!;
+    await expect(buildCoVisitationTableInWorker(url, { signal: AbortSignal.abort(new Error("stopped before")) }, fixedClock(T0))).rejects.toThrow(
+      "stopped before",
+    );
+    const stopping = new AbortController();
+    const building = buildCoVisitationTableInWorker(url, { signal: stopping.signal }, fixedClock(T0));
+    setTimeout(() => stopping.abort(new Error("stopped during")), 5);
+    await expect(building).rejects.toThrow("stopped during");
+  });
+
   it("a worker build that cannot reach the database fails with the driver's error, and stops its thread", async () => {
     await expect(buildCoVisitationTableInWorker("postgresql://postgres@127.0.0.1:1/nowhere", {}, fixedClock(T0))).rejects.toThrow(/ECONNREFUSED/);
   });

@@ -220,7 +220,7 @@ export class ServingStack {
       logger,
       refreshIntervalMs: options.coVisitationRefreshIntervalMs ?? 10 * 60_000,
       // With a database URL, off the request thread (coVisitationBuilder.ts).
-      load: () => (options.databaseUrl ? buildCoVisitationTableInWorker(options.databaseUrl, {}, clock) : buildCoVisitationTable(db, {}, clock)),
+      load: (signal) => (options.databaseUrl ? buildCoVisitationTableInWorker(options.databaseUrl, { signal }, clock) : buildCoVisitationTable(db, {}, clock)),
     });
     // One slot per item id the request path sees (bounded: a full registry starts a new generation and the caches refill, itemSlots.ts).
     this.itemSlots = new ItemSlots();

@@ -22,6 +22,8 @@ const WORKER_MODULE = new URL("./coVisitationWorker.ts", import.meta.url);
 export type CoVisitationBuilderOptions = Partial<CoVisitationOptions> & {
   /** The query's own bound (PostgreSQL's statement_timeout): a build never holds its thread forever. */
   statementTimeoutMs?: number;
+  /** Stops the build thread and rejects (the engine stopping). */
+  signal?: AbortSignal;
 };
 
 /** The table, and the nice value its build thread ran at (null where it could not be set). */
@@ -32,13 +34,15 @@ export async function buildCoVisitationTableInWorker(
   options: CoVisitationBuilderOptions = {},
   clock: Clock = wallClock,
 ): Promise<WorkerBuiltTable> {
-  const { statementTimeoutMs = 5 * 60_000, ...tableOptions } = options;
+  const { statementTimeoutMs = 5 * 60_000, signal, ...tableOptions } = options;
+  signal?.throwIfAborted();
   const request: CoVisitationBuildRequest = { databaseUrl, parameters: coVisitationParameters(tableOptions, clock), statementTimeoutMs };
   const worker = startTypeScriptWorker(WORKER_MODULE, { workerData: request });
   // A build must not keep a stopping process alive (the serving role's own handles do while it serves).
   worker.unref();
-  const reply = await replyOf(worker);
+  const reply = await replyOf(worker, signal);
   if (reply.kind === "failed") throw new Error(`co-visitation build: ${reply.message}`);
+  signal?.throwIfAborted();
   return {
     builtAtMs: Date.now(),
     pairs: reply.pairs,
@@ -47,11 +51,17 @@ export async function buildCoVisitationTableInWorker(
   };
 }
 
-/** The worker's one reply; rejects when it fails to start or exits without replying. */
-function replyOf(worker: Worker): Promise<CoVisitationBuildReply> {
-  return new Promise((resolve, reject) => {
+/** The worker's one reply; rejects when it fails to start or exits without replying, or (terminating it) when `signal` aborts. */
+function replyOf(worker: Worker, signal: AbortSignal | undefined): Promise<CoVisitationBuildReply> {
+  let abort = (): void => undefined;
+  return new Promise<CoVisitationBuildReply>((resolve, reject) => {
+    abort = () => {
+      reject(signal!.reason);
+      void worker.terminate();
+    };
+    signal?.addEventListener("abort", abort, { once: true });
     worker.once("message", resolve);
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`co-visitation build thread exited (code ${code}) without a reply`)));
-  });
+  }).finally(() => signal?.removeEventListener("abort", abort));
 }
